@@ -1,0 +1,533 @@
+"""The one way to write to the ledger.
+
+Every command loads the aggregate, checks the signer's key (registered, not rotated or revoked,
+and authorised for the action: Art. 6), lets the aggregate check the Measures' rules, and
+saves the new events signed by the signer. A refused command raises before anything is
+written. Library errors are translated here, at the boundary, into the ledger's own errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    OperationalError,
+    PersistenceError,
+)
+
+from ledger import ids
+from ledger.cadre import Cadre
+from ledger.case import AccountabilityCase, TeamMember
+from ledger.decision import DecisionDocument, Measures
+from ledger.errors import (
+    AlreadyExists,
+    ConcurrentWriteError,
+    InvalidInput,
+    LedgerError,
+    NotAuthorised,
+    NotFound,
+    StoreError,
+    TamperedEventError,
+)
+from ledger.keys import KeyRecord, KeyRegistry
+from ledger.mapper import SigningMapper
+from ledger.regulation import (
+    AdminLevel,
+    AppealOutcome,
+    AuthorityKind,
+    Consequence,
+    KeyRole,
+    PartyType,
+    Responsibility,
+    UnitKind,
+)
+from ledger.signing import (
+    Envelope,
+    Signer,
+    check_signature,
+    fingerprint,
+    key_id_of,
+    public_key_from_raw,
+)
+from ledger.store import StoreConfig
+from ledger.transcodings import DateAsISO
+from ledger.unit import Unit
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_RETRIES = 8
+A = TypeVar("A", bound=Aggregate)
+
+
+def today() -> dt.date:
+    """Business dates are Asia/Shanghai calendar dates."""
+    return dt.datetime.now(SHANGHAI).date()
+
+
+class LedgerApplication(Application[UUID]):
+    """Records accountability actions as signed events; the only write path."""
+
+    name = "LifeLedger"
+
+    def __init__(self, store: StoreConfig, signer: Signer | None = None) -> None:
+        self.store = store
+        self._keyring: dict[bytes, Ed25519PublicKey] = {}
+        try:
+            super().__init__(env=store.env())
+        except LedgerError:
+            raise
+        except Exception as e:  # psycopg, sqlite3, OSError: the store cannot be opened
+            raise StoreError(f"cannot open {store.describe()}: {_first_line(e)}") from e
+        self.signer = signer
+
+    # infrastructure ---------------------------------------------------------------------
+    def construct_mapper(self) -> Mapper[UUID]:
+        mapper = self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=SigningMapper
+        )
+        assert isinstance(mapper, SigningMapper)
+        mapper.key_lookup = self._lookup_key
+        return mapper
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def signing_mapper(self) -> SigningMapper:
+        assert isinstance(self.mapper, SigningMapper)
+        return self.mapper
+
+    @property
+    def signer(self) -> Signer | None:
+        return self.signing_mapper.signer
+
+    @signer.setter
+    def signer(self, signer: Signer | None) -> None:
+        self.signing_mapper.signer = signer
+
+    # the key registry -------------------------------------------------------------------
+    def _lookup_key(self, key_id: bytes) -> Ed25519PublicKey | None:
+        key = self._keyring.get(key_id)
+        if key is None:
+            self._keyring = self.load_keyring()
+            key = self._keyring.get(key_id)
+        return key
+
+    def load_keyring(self) -> dict[bytes, Ed25519PublicKey]:
+        """Every key the registry ever held, each registration checked from the root on."""
+        keyring: dict[bytes, Ed25519PublicKey] = {}
+        try:
+            stored_events = self.recorder.select_events(ids.REGISTRY_ID)
+        except PersistenceError as e:
+            raise StoreError(f"cannot read the key registry: {_first_line(e)}") from e
+        for stored in stored_events:
+            envelope = Envelope.parse(stored.state)
+            event = self.signing_mapper.decode_payload(stored, envelope.payload)
+            if stored.originator_version == 1:
+                root = bytes.fromhex(event.public_key)  # type: ignore[attr-defined]
+                if key_id_of(root) != envelope.key_id:
+                    raise TamperedEventError("the registry's root event is not self-signed")
+                keyring[envelope.key_id] = public_key_from_raw(root)
+            key = keyring.get(envelope.key_id)
+            if key is None or not check_signature(
+                key, envelope, ids.REGISTRY_ID, stored.originator_version, stored.topic
+            ):
+                raise TamperedEventError(
+                    f"key registry event v{stored.originator_version} ({stored.topic}) fails "
+                    "its signature",
+                    originator_id=str(ids.REGISTRY_ID),
+                    version=stored.originator_version,
+                )
+            new_key = getattr(event, "public_key", None)
+            if new_key is not None and stored.originator_version > 1:
+                raw = bytes.fromhex(new_key)
+                if key_id_of(raw).hex() != event.key_id:  # type: ignore[attr-defined]
+                    raise TamperedEventError("a registered key id does not match its key")
+                keyring[key_id_of(raw)] = public_key_from_raw(raw)
+        return keyring
+
+    def is_initialised(self) -> bool:
+        try:
+            return bool(self.recorder.select_events(ids.REGISTRY_ID, limit=1))
+        except PersistenceError as e:
+            raise StoreError(f"cannot read {self.store.describe()}: {_first_line(e)}") from e
+
+    def registry(self) -> KeyRegistry:
+        try:
+            return self._get(KeyRegistry, ids.REGISTRY_ID, "")
+        except NotFound:
+            raise StoreError(
+                f"{self.store.describe()} holds no ledger; run `lifeledger init` first"
+            ) from None
+
+    def root_fingerprint(self) -> str:
+        reg = self.registry()
+        first = next(iter(reg.keys.values()))
+        return fingerprint(bytes.fromhex(first["public_key"]))
+
+    def initialise(
+        self, root: Signer, holder: str, authority: str, authority_kind: AuthorityKind
+    ) -> str:
+        """Create the key registry from the root key; returns the fingerprint to pin."""
+        if self.is_initialised():
+            raise AlreadyExists(f"{self.store.describe()} already holds a ledger")
+        _require(holder=holder, authority=authority)
+        registry = KeyRegistry(
+            key_id=root.key_id.hex(),
+            public_key=root.public_raw.hex(),
+            holder=holder,
+            authority=authority,
+            authority_kind=authority_kind.value,
+        )
+        with self._signed_by(root):
+            self._create(registry, "the ledger is already initialised")
+        return root.fingerprint
+
+    def _signed_by(self, signer: Signer) -> _SignerScope:
+        return _SignerScope(self, signer)
+
+    def signer_record(self) -> KeyRecord:
+        if self.signer is None:
+            raise LedgerError("no signer key is loaded; give --key (or LIFELEDGER_KEY)")
+        return self.registry().check_active(self.signer.key_id.hex())
+
+    def _authorise(self, action: str) -> KeyRecord:
+        """Art. 6: accountability is carried out by discipline-inspection/supervision organs and
+        organisation/personnel departments; other keys may not record it."""
+        rec = self.signer_record()
+        if not rec.authority_kind.may_hold_accountable:
+            raise NotAuthorised(
+                "Art. 6",
+                "only discipline organs and organisation departments",
+                f"{rec.holder} ({rec.authority}, {rec.authority_kind.label}) may not {action}; "
+                "accountability is carried out by 纪检监察机关 and 组织人事部门",
+            )
+        return rec
+
+    def add_key(
+        self,
+        public_raw: bytes,
+        holder: str,
+        authority: str,
+        authority_kind: AuthorityKind,
+        role: KeyRole,
+    ) -> str:
+        _require(holder=holder, authority=authority)
+        key_id = key_id_of(public_raw).hex()
+        public_key_from_raw(public_raw)
+        signer = self.signer_record().key_id
+        self._update(
+            KeyRegistry,
+            ids.REGISTRY_ID,
+            lambda r: r.register(
+                signer, key_id, public_raw.hex(), holder, authority, authority_kind, role
+            ),
+        )
+        return key_id
+
+    def rotate_key(self, old_key_id: str, new_public_raw: bytes) -> str:
+        key_id = key_id_of(new_public_raw).hex()
+        signer = self.signer_record().key_id
+        self._update(
+            KeyRegistry,
+            ids.REGISTRY_ID,
+            lambda r: r.rotate(signer, old_key_id, key_id, new_public_raw.hex()),
+        )
+        return key_id
+
+    def revoke_key(self, key_id: str, reason: str) -> None:
+        signer = self.signer_record().key_id
+        self._update(KeyRegistry, ids.REGISTRY_ID, lambda r: r.revoke(signer, key_id, reason))
+
+    # units and cadres -------------------------------------------------------------------
+    def add_unit(self, code: str, name: str, kind: UnitKind, level: AdminLevel) -> UUID:
+        self._authorise("register units")
+        _require(code=code, name=name)
+        unit = Unit(code=code, name=name, kind=kind.value, level=level.value)
+        self._create(unit, f"unit {code} is already registered")
+        return unit.id
+
+    def add_cadre(
+        self, personnel_no: str, name: str, unit_code: str, post: str, since: dt.date
+    ) -> UUID:
+        self._authorise("register cadres")
+        _require(personnel_no=personnel_no, name=name, post=post)
+        self._check_past(since)
+        self.unit(unit_code)
+        cadre = Cadre(
+            personnel_no=personnel_no, name=name, unit_code=unit_code, post=post, since=since
+        )
+        self._create(cadre, f"cadre {personnel_no} is already registered")
+        return cadre.id
+
+    def move_cadre(self, personnel_no: str, unit_code: str, post: str, on: dt.date) -> None:
+        self._authorise("record appointments")
+        _require(post=post)
+        self._check_past(on)
+        self.unit(unit_code)
+        self._update(
+            Cadre,
+            ids.cadre_id(personnel_no),
+            lambda c: c.move(unit_code, post, on),
+            f"no cadre with personnel number {personnel_no}",
+        )
+
+    def retire_cadre(self, personnel_no: str, on: dt.date) -> None:
+        self._authorise("record retirements")
+        self._check_past(on)
+        self._update(
+            Cadre,
+            ids.cadre_id(personnel_no),
+            lambda c: c.retire(on),
+            f"no cadre with personnel number {personnel_no}",
+        )
+
+    def unit(self, code: str) -> Unit:
+        return self._get(Unit, ids.unit_id(code), f"no unit with code {code}")
+
+    def cadre(self, personnel_no: str) -> Cadre:
+        return self._get(
+            Cadre, ids.cadre_id(personnel_no), f"no cadre with personnel number {personnel_no}"
+        )
+
+    def case(self, case_no: str) -> AccountabilityCase:
+        return self._get(AccountabilityCase, ids.case_id(case_no), f"no case {case_no}")
+
+    # the case lifecycle -----------------------------------------------------------------
+    def open_case(
+        self,
+        case_no: str,
+        incident_date: dt.date,
+        grounds: Sequence[int],
+        facts: str,
+        opened_on: dt.date,
+        consequence: Consequence = Consequence.NONE,
+        other_regulation: str = "",
+    ) -> UUID:
+        rec = self._authorise("open accountability cases")
+        self._check_past(incident_date, opened_on)
+        case = AccountabilityCase.open(
+            case_no=case_no,
+            incident_date=incident_date,
+            grounds=grounds,
+            facts=facts,
+            opening_authority=rec.authority,
+            opened_on=opened_on,
+            consequence=consequence,
+            other_regulation=other_regulation,
+        )
+        self._create(case, f"case {case_no} is already open")
+        return case.id
+
+    def assign(
+        self,
+        case_no: str,
+        party_type: PartyType,
+        code: str,
+        responsibility: Responsibility,
+        on: dt.date,
+        individual_decision: bool = False,
+    ) -> None:
+        self._authorise("assign responsibility")
+        self._check_past(on)
+        self._check_party_exists(party_type, code)
+        self._update_case(
+            case_no, lambda c: c.assign(party_type, code, responsibility, on, individual_decision)
+        )
+
+    def record_objection(self, case_no: str, personnel_no: str, on: dt.date, text: str) -> None:
+        self._authorise("record objections")
+        self._check_past(on)
+        self.cadre(personnel_no)
+        self._update_case(case_no, lambda c: c.record_objection(personnel_no, on, text))
+
+    def assign_team(
+        self, case_no: str, unit_code: str, members: Sequence[TeamMember], on: dt.date
+    ) -> None:
+        self._authorise("assign responsibility")
+        self._check_past(on)
+        self.unit(unit_code)
+        for m in members:
+            self.cadre(m.personnel_no)
+        self._update_case(case_no, lambda c: c.assign_team(unit_code, members, on))
+
+    def hear(
+        self, case_no: str, party_type: PartyType, code: str, on: dt.date, statement: str
+    ) -> None:
+        self._authorise("hear statements and defences")
+        self._check_past(on)
+        self._update_case(case_no, lambda c: c.hear(party_type, code, on, statement))
+
+    def decide(
+        self, case_no: str, party_type: PartyType, code: str, document: DecisionDocument
+    ) -> None:
+        rec = self._authorise("issue decisions")
+        self._check_past(document.decided_on)
+        self._update_case(
+            case_no, lambda c: c.decide(party_type, code, document, rec.authority)
+        )
+
+    def announce(
+        self, case_no: str, party_type: PartyType, code: str, on: dt.date, to: str
+    ) -> None:
+        self._authorise("announce decisions")
+        self._check_past(on)
+        self._update_case(case_no, lambda c: c.announce(party_type, code, on, to))
+
+    def enter_in_file(
+        self, case_no: str, personnel_no: str, on: dt.date, file_ref: str, custodian: str
+    ) -> None:
+        self._authorise("enter decisions in personnel files")
+        self._check_past(on)
+        self._update_case(
+            case_no, lambda c: c.enter_in_file(personnel_no, on, file_ref, custodian)
+        )
+
+    def receive(self, case_no: str, party_type: PartyType, code: str, on: dt.date) -> None:
+        self._authorise("record receipt of decisions")
+        self._check_past(on)
+        self._update_case(case_no, lambda c: c.receive(party_type, code, on))
+
+    def appeal(
+        self, case_no: str, party_type: PartyType, code: str, on: dt.date, text: str
+    ) -> None:
+        self._authorise("record appeals")
+        self._check_past(on)
+        self._update_case(case_no, lambda c: c.appeal(party_type, code, on, text))
+
+    def decide_appeal(
+        self,
+        case_no: str,
+        party_type: PartyType,
+        code: str,
+        on: dt.date,
+        outcome: AppealOutcome,
+        reason: str,
+        measures: Measures | None = None,
+    ) -> None:
+        rec = self._authorise("decide appeals")
+        self._check_past(on)
+        self._update_case(
+            case_no,
+            lambda c: c.decide_appeal(
+                party_type, code, on, outcome, reason, rec.authority, measures
+            ),
+        )
+
+    def refer(
+        self, case_no: str, party_type: PartyType, code: str, on: dt.date, organ: str, reason: str
+    ) -> None:
+        self._authorise("refer cases to judicial organs")
+        self._check_past(on)
+        self._update_case(case_no, lambda c: c.refer(party_type, code, on, organ, reason))
+
+    def close_case(self, case_no: str, on: dt.date, summary: str) -> None:
+        self._authorise("close cases")
+        self._check_past(on)
+        self._update_case(case_no, lambda c: c.close(on, summary))
+
+    # helpers ----------------------------------------------------------------------------
+    def _check_party_exists(self, party_type: PartyType, code: str) -> None:
+        if party_type is PartyType.UNIT:
+            self.unit(code)
+        else:
+            self.cadre(code)
+
+    @staticmethod
+    def _check_past(*days: dt.date) -> None:
+        now = today()
+        for day in days:
+            if day > now:
+                raise InvalidInput(
+                    f"{day} is in the future (today is {now} in Asia/Shanghai); "
+                    "record actions once they have happened"
+                )
+
+    def _get(self, cls: type[A], aggregate_id: UUID, not_found: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(not_found) from None
+        except PersistenceError as e:
+            raise StoreError(f"cannot read {self.store.describe()}: {_first_line(e)}") from e
+        if not isinstance(aggregate, cls):
+            raise NotFound(not_found)
+        return aggregate
+
+    def _create(self, aggregate: Aggregate, exists: str) -> None:
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            raise AlreadyExists(exists) from None
+        except OperationalError as e:
+            raise StoreError(f"cannot write to {self.store.describe()}: {_first_line(e)}") from e
+
+    def _update(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        command: Callable[[A], None],
+        not_found: str = "",
+    ) -> A:
+        """Load, command, save; on a version conflict reload and re-check against the new
+        state, so a concurrent write is neither lost nor duplicated."""
+        for _ in range(MAX_RETRIES):
+            aggregate = self._get(cls, aggregate_id, not_found)
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                continue
+            except OperationalError as e:
+                raise StoreError(
+                    f"cannot write to {self.store.describe()}: {_first_line(e)}"
+                ) from e
+            return aggregate
+        raise ConcurrentWriteError(
+            f"{not_found or aggregate_id}: other writers kept changing the same record; "
+            "nothing was written, try again"
+        )
+
+    def _update_case(self, case_no: str, command: Callable[[AccountabilityCase], None]) -> None:
+        self._update(AccountabilityCase, ids.case_id(case_no), command, f"no case {case_no}")
+
+
+class _SignerScope:
+    """Sign with another key for the duration of a ``with`` block (used by ``init``)."""
+
+    def __init__(self, app: LedgerApplication, signer: Signer) -> None:
+        self.app = app
+        self.signer = signer
+        self.previous: Signer | None = None
+
+    def __enter__(self) -> None:
+        self.previous = self.app.signer
+        self.app.signer = self.signer
+
+    def __exit__(self, *exc: object) -> None:
+        self.app.signer = self.previous
+
+
+def _require(**fields: str) -> None:
+    for name, value in fields.items():
+        if not value or not value.strip():
+            raise InvalidInput(f"{name.replace('_', ' ')} is required")
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0]
+
+
+__all__ = ["LedgerApplication", "today"]
+

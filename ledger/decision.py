@@ -1,0 +1,163 @@
+"""The decision document 《责任追究决定书》 (Art. 10) and the measures it may impose (Art. 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.errors import InvalidInput, RuleViolation
+from ledger.regulation import (
+    APPEAL_WITHIN_DAYS,
+    UNIT_MEASURE_BY_SEVERITY,
+    Measure,
+    PartyType,
+    Severity,
+)
+
+#: Art. 10: what the document must state, with the words users see.
+ART10_FIELDS = {
+    "number": "文号",
+    "facts": "事实",
+    "basis": "依据",
+    "measures": "方式",
+    "approving_authority": "批准机关",
+    "effective_date": "生效时间",
+    "appeal_period_days": "申诉期限",
+    "appeal_authority": "受理机关",
+}
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Art. 7: one or more measures, combined as the decision says."""
+
+    measures: tuple[Measure, ...]
+    severity: Severity | None = None
+    sanction: str = ""
+
+    def check(self, party_type: PartyType) -> None:
+        """Art. 7: unit measures follow the circumstances; person measures are personal."""
+        if not self.measures:
+            raise RuleViolation("Art. 10", "measures required", "the decision names no measure (方式)")
+        if len(set(self.measures)) != len(self.measures):
+            raise InvalidInput("a measure is named twice")
+        wrong = [m for m in self.measures if m.party_type is not party_type]
+        if wrong:
+            raise RuleViolation(
+                "Art. 7",
+                "measure not for this party",
+                f"{wrong[0].label} ({wrong[0].value}) is a measure for a "
+                f"{wrong[0].party_type.label}, not for a {party_type.label}",
+            )
+        if party_type is PartyType.UNIT:
+            if self.severity is None:
+                raise RuleViolation(
+                    "Art. 7",
+                    "circumstances required",
+                    "a unit's decision must state the circumstances "
+                    "(情节较轻 / 情节较重 / 情节严重)",
+                )
+            expected = UNIT_MEASURE_BY_SEVERITY[self.severity]
+            if self.measures != (expected,):
+                raise RuleViolation(
+                    "Art. 7",
+                    "unit measure follows the circumstances",
+                    f"for a unit, {self.severity.label} calls for {expected.label} "
+                    f"({expected.value}) alone",
+                )
+        elif Measure.DISCIPLINARY_SANCTION in self.measures and not self.sanction.strip():
+            raise RuleViolation(
+                "Art. 7",
+                "sanction named",
+                "纪律处分 must name the disciplinary sanction imposed (e.g. 党内警告)",
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "measures": [m.value for m in self.measures],
+            "severity": self.severity.value if self.severity else None,
+            "sanction": self.sanction,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Measures:
+        return cls(
+            tuple(Measure(m) for m in data["measures"]),
+            Severity(data["severity"]) if data.get("severity") else None,
+            data.get("sanction", ""),
+        )
+
+
+@dataclass(frozen=True)
+class DecisionDocument:
+    """《责任追究决定书》: every field of Art. 10 is required."""
+
+    number: str
+    decided_on: dt.date
+    facts: str
+    basis: str
+    measures: Measures
+    approving_authority: str
+    effective_date: dt.date | None
+    appeal_authority: str
+    appeal_period_days: int = APPEAL_WITHIN_DAYS
+
+    def check(self, party_type: PartyType) -> None:
+        """Art. 10: a document missing any required field is refused; Art. 12: 15 days."""
+        missing = [
+            label
+            for name, label in ART10_FIELDS.items()
+            if name not in ("measures", "appeal_period_days", "effective_date")
+            and not str(getattr(self, name)).strip()
+        ]
+        if self.effective_date is None:
+            missing.append(ART10_FIELDS["effective_date"])
+        if missing:
+            raise RuleViolation(
+                "Art. 10",
+                "decision document incomplete",
+                "the 《责任追究决定书》 does not state " + "、".join(missing),
+                "Art. 10 requires facts, basis, measures, approving authority, effective date, "
+                "appeal period and the authority that accepts appeals.",
+            )
+        if self.appeal_period_days != APPEAL_WITHIN_DAYS:
+            raise RuleViolation(
+                "Art. 12",
+                "appeal period is 15 days",
+                f"the document states an appeal period of {self.appeal_period_days} days; "
+                f"the Measures allow {APPEAL_WITHIN_DAYS} days from receipt",
+            )
+        if self.effective_date is not None and self.effective_date < self.decided_on:
+            raise InvalidInput(
+                f"the effective date {self.effective_date} precedes the decision date "
+                f"{self.decided_on}"
+            )
+        self.measures.check(party_type)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "decided_on": self.decided_on,
+            "facts": self.facts,
+            "basis": self.basis,
+            **self.measures.to_dict(),
+            "approving_authority": self.approving_authority,
+            "effective_date": self.effective_date,
+            "appeal_period_days": self.appeal_period_days,
+            "appeal_authority": self.appeal_authority,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DecisionDocument:
+        return cls(
+            number=data["number"],
+            decided_on=data["decided_on"],
+            facts=data["facts"],
+            basis=data["basis"],
+            measures=Measures.from_dict(data),
+            approving_authority=data["approving_authority"],
+            effective_date=data["effective_date"],
+            appeal_authority=data["appeal_authority"],
+            appeal_period_days=data["appeal_period_days"],
+        )

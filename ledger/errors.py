@@ -1,0 +1,72 @@
+"""One error hierarchy for the whole ledger.
+
+Every refused command raises a :class:`RuleViolation` that names the rule and the article
+of the Measures it comes from; the CLI prints ``str(error)`` after ``Error:`` and writes
+nothing. Failures of verification carry the position and event they concern.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LedgerError(Exception):
+    """Base class of every error the ledger raises on purpose."""
+
+
+class RuleViolation(LedgerError):
+    """A command refused by a rule of the Measures (湖南省信访工作责任追究办法)."""
+
+    def __init__(self, article: str, rule: str, message: str, hint: str = "") -> None:
+        self.article = article
+        self.rule = rule
+        self.message = message
+        self.hint = hint
+        text = f"{message} ({article}: {rule})" if article else f"{message} ({rule})"
+        if hint:
+            text += f" {hint}"
+        super().__init__(text)
+
+
+class InvalidInput(LedgerError):
+    """A command whose input is malformed: a bad date, an empty field, an unknown value."""
+
+
+class NotFound(LedgerError):
+    """An id that names no case, cadre, unit or key in this ledger."""
+
+
+class AlreadyExists(LedgerError):
+    """A natural key (case number, personnel number, unit code) that is already recorded."""
+
+
+class ConcurrentWriteError(LedgerError):
+    """Another writer changed the same record first and the retry budget was used up."""
+
+
+class StoreError(LedgerError):
+    """The store cannot be opened or read: a missing, foreign or unreachable database."""
+
+
+class KeyFileError(LedgerError):
+    """A signer key file that is missing, unreadable, or whose passphrase is wrong."""
+
+
+class NotAuthorised(RuleViolation):
+    """The signer's key may not record this action (Art. 6, or key management)."""
+
+
+class VerificationError(LedgerError):
+    """A stored record failed verification: it was altered, moved, forged or withheld."""
+
+    def __init__(self, message: str, **where: Any) -> None:
+        self.where = where
+        super().__init__(message)
+
+
+class TamperedEventError(VerificationError):
+    """An event read from the store does not carry a valid signature by a registered key."""
+
+
+class ProofError(VerificationError):
+    """A Merkle inclusion or consistency proof, or a checkpoint, does not verify."""

@@ -1,0 +1,24 @@
+"""Aggregate ids derived from natural keys (uuid5), so that a case number, a personnel
+number or a unit code always names the same aggregate, in every store and every process."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+NAMESPACE = UUID("6b1f3f0e-3c55-5a0c-9d0e-4c6966656c67")
+
+
+def case_id(case_no: str) -> UUID:
+    return uuid5(NAMESPACE, f"case/{case_no}")
+
+
+def cadre_id(personnel_no: str) -> UUID:
+    return uuid5(NAMESPACE, f"cadre/{personnel_no}")
+
+
+def unit_id(code: str) -> UUID:
+    return uuid5(NAMESPACE, f"unit/{code}")
+
+
+#: The one signer-key registry of a ledger.
+REGISTRY_ID = uuid5(NAMESPACE, "signer-keys")

@@ -1,0 +1,190 @@
+"""The signer-key registry: one aggregate whose signed events register, rotate and revoke keys.
+
+It starts from one root key, created at ``init``, whose fingerprint auditors pin. A key's
+validity is judged by its position in the log (registered before, not yet rotated or
+revoked), never by a timestamp the signer could forge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.errors import AlreadyExists, NotAuthorised, NotFound, RuleViolation
+from ledger.ids import REGISTRY_ID
+from ledger.regulation import AuthorityKind, KeyRole
+
+ACTIVE = "active"
+ROTATED = "rotated"
+REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What the registry knows of one key."""
+
+    key_id: str
+    public_key: str
+    holder: str
+    authority: str
+    authority_kind: AuthorityKind
+    role: KeyRole
+    status: str
+    replaced_by: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+
+class KeyRegistry(Aggregate):
+    """Every signer key of the ledger, keyed by hex key id."""
+
+    @staticmethod
+    def create_id(**_: Any) -> Any:
+        return REGISTRY_ID
+
+    @event("Created")
+    def __init__(
+        self, key_id: str, public_key: str, holder: str, authority: str, authority_kind: str
+    ) -> None:
+        self.keys: dict[str, dict[str, Any]] = {}
+        self._add(key_id, public_key, holder, authority, authority_kind, KeyRole.ADMIN.value)
+
+    def _add(
+        self,
+        key_id: str,
+        public_key: str,
+        holder: str,
+        authority: str,
+        authority_kind: str,
+        role: str,
+    ) -> None:
+        self.keys[key_id] = {
+            "public_key": public_key,
+            "holder": holder,
+            "authority": authority,
+            "authority_kind": authority_kind,
+            "role": role,
+            "status": ACTIVE,
+            "replaced_by": None,
+        }
+
+    def record(self, key_id: str) -> KeyRecord:
+        try:
+            k = self.keys[key_id]
+        except KeyError:
+            raise NotFound(f"no signer key {key_id} is registered in this ledger") from None
+        return KeyRecord(
+            key_id=key_id,
+            public_key=k["public_key"],
+            holder=k["holder"],
+            authority=k["authority"],
+            authority_kind=AuthorityKind(k["authority_kind"]),
+            role=KeyRole(k["role"]),
+            status=k["status"],
+            replaced_by=k["replaced_by"],
+        )
+
+    def records(self) -> list[KeyRecord]:
+        return [self.record(k) for k in self.keys]
+
+    def check_active(self, key_id: str) -> KeyRecord:
+        """The signer of any new event must hold a registered key that is still valid."""
+        if key_id not in self.keys:
+            raise NotAuthorised(
+                "key management",
+                "unregistered key",
+                f"signer key {key_id} is not registered in this ledger",
+                "Ask a key administrator to run `lifeledger key add`.",
+            )
+        rec = self.record(key_id)
+        if not rec.is_active:
+            raise NotAuthorised(
+                "key management",
+                f"{rec.status} key",
+                f"signer key {key_id} ({rec.holder}) was {rec.status} and may not sign",
+                "Use the key that replaced it or ask for a new one.",
+            )
+        return rec
+
+    def check_admin(self, key_id: str) -> KeyRecord:
+        rec = self.check_active(key_id)
+        if rec.role is not KeyRole.ADMIN:
+            raise NotAuthorised(
+                "key management",
+                "admin role required",
+                f"signer key {key_id} ({rec.holder}) has role {rec.role.value}; only an admin "
+                "key registers, rotates or revokes keys",
+            )
+        return rec
+
+    # commands -----------------------------------------------------------------------------
+    def register(
+        self,
+        signer_key_id: str,
+        key_id: str,
+        public_key: str,
+        holder: str,
+        authority: str,
+        authority_kind: AuthorityKind,
+        role: KeyRole,
+    ) -> None:
+        self.check_admin(signer_key_id)
+        if key_id in self.keys:
+            raise AlreadyExists(f"signer key {key_id} is already registered")
+        self._registered(key_id, public_key, holder, authority, authority_kind.value, role.value)
+
+    def rotate(self, signer_key_id: str, old_key_id: str, key_id: str, public_key: str) -> None:
+        """Replace a key: the holder itself, or an admin, signs the rotation."""
+        self.check_active(old_key_id)
+        if signer_key_id != old_key_id:
+            self.check_admin(signer_key_id)
+        if key_id in self.keys:
+            raise AlreadyExists(f"signer key {key_id} is already registered")
+        self._rotated(old_key_id, key_id, public_key)
+
+    def revoke(self, signer_key_id: str, key_id: str, reason: str) -> None:
+        self.check_admin(signer_key_id)
+        rec = self.record(key_id)
+        if rec.status == REVOKED:
+            raise RuleViolation(
+                "", "key already revoked", f"signer key {key_id} was already revoked"
+            )
+        if key_id == signer_key_id:
+            raise RuleViolation(
+                "",
+                "no self-revocation",
+                "a key cannot revoke itself; another admin key must sign the revocation",
+            )
+        if not reason.strip():
+            raise RuleViolation("", "reason required", "a revocation must state its reason")
+        self._revoked(key_id, reason)
+
+    # events -------------------------------------------------------------------------------
+    @event("KeyRegistered")
+    def _registered(
+        self,
+        key_id: str,
+        public_key: str,
+        holder: str,
+        authority: str,
+        authority_kind: str,
+        role: str,
+    ) -> None:
+        self._add(key_id, public_key, holder, authority, authority_kind, role)
+
+    @event("KeyRotated")
+    def _rotated(self, old_key_id: str, key_id: str, public_key: str) -> None:
+        old = self.keys[old_key_id]
+        self._add(
+            key_id, public_key, old["holder"], old["authority"], old["authority_kind"], old["role"]
+        )
+        old["status"] = ROTATED
+        old["replaced_by"] = key_id
+
+    @event("KeyRevoked")
+    def _revoked(self, key_id: str, reason: str) -> None:
+        self.keys[key_id]["status"] = REVOKED

@@ -1,0 +1,118 @@
+"""Choosing the store by configuration alone: a file path is SQLite, a URL is PostgreSQL.
+
+The domain never sees which: both are the ``eventsourcing`` library's own modules, with the
+ledger's recorder subclass that keeps the Merkle leaves beside the events.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from ledger.errors import StoreError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+DEFAULT_SCHEMA = "lifeledger"
+LEDGER_TABLES = {"stored_events", "merkle_leaves"}
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where a ledger lives."""
+
+    url: str
+    kind: str  # "sqlite" or "postgres"
+    path: Path | None = None
+    host: str = ""
+    port: int = 5432
+    dbname: str = ""
+    user: str = ""
+    password: str = ""
+    schema: str = DEFAULT_SCHEMA
+
+    @classmethod
+    def parse(cls, url: str) -> StoreConfig:
+        if url.startswith(("postgresql://", "postgres://")):
+            u = urlparse(url)
+            schema = parse_qs(u.query).get("schema", [DEFAULT_SCHEMA])[0]
+            if not schema.replace("_", "").isalnum():
+                raise StoreError(f"schema name {schema!r} must be letters, digits and _")
+            return cls(
+                url=url,
+                kind="postgres",
+                host=u.hostname or "127.0.0.1",
+                port=u.port or 5432,
+                dbname=unquote(u.path.lstrip("/")) or "postgres",
+                user=unquote(u.username or "postgres"),
+                password=unquote(u.password or ""),
+                schema=schema,
+            )
+        if "://" in url:
+            raise StoreError(
+                f"unsupported database URL {url!r}: give a file path (SQLite) or a "
+                "postgresql:// URL"
+            )
+        return cls(url=url, kind="sqlite", path=Path(url))
+
+    def env(self) -> dict[str, str]:
+        """The ``eventsourcing`` environment that selects this store."""
+        if self.kind == "sqlite":
+            assert self.path is not None
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "ledger.recorders:SQLiteLedgerRecorder",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": self.schema,
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:PostgresLedgerRecorder",
+        }
+
+    def describe(self) -> str:
+        if self.kind == "sqlite":
+            return f"SQLite file {self.path}"
+        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} schema {self.schema}"
+
+    def check_sqlite_file(self, *, must_exist: bool) -> None:
+        """Refuse a missing, unreadable or foreign file before the library touches it."""
+        assert self.path is not None
+        if not self.path.exists():
+            if must_exist:
+                raise StoreError(
+                    f"no ledger at {self.path}; create one with `lifeledger init` or give --db"
+                )
+            return
+        try:
+            with self.path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as e:
+            raise StoreError(f"cannot read {self.path}: {e.strerror}") from e
+        if header != SQLITE_HEADER:
+            if not header and not must_exist:
+                return
+            raise StoreError(f"{self.path} is not a lifeledger database (not an SQLite file)")
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                names = {
+                    r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} is not a readable SQLite database: {e}") from e
+        if names and not LEDGER_TABLES <= names:
+            raise StoreError(f"{self.path} is an SQLite database of another program, not a ledger")
+        if must_exist and not names:
+            raise StoreError(f"{self.path} holds no ledger; run `lifeledger init` first")

@@ -1,0 +1,25 @@
+"""A unit (单位) of one of the nine kinds of Art. 2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.ids import unit_id
+from ledger.regulation import AdminLevel, UnitKind
+
+
+class Unit(Aggregate):
+    """Art. 2: the Measures apply to units of nine kinds at every level."""
+
+    @staticmethod
+    def create_id(code: str, **_: Any) -> Any:
+        return unit_id(code)
+
+    @event("Registered")
+    def __init__(self, code: str, name: str, kind: str, level: str) -> None:
+        self.code = code
+        self.name = name
+        self.kind = UnitKind(kind)
+        self.level = AdminLevel(level)
