@@ -81,6 +81,7 @@ class LedgerApplication(Application[UUID]):
     def __init__(self, store: StoreConfig, signer: Signer | None = None) -> None:
         self.store = store
         self._keyring: dict[bytes, Ed25519PublicKey] = {}
+        store.prepare()
         try:
             super().__init__(env=store.env())
         except LedgerError:

@@ -79,6 +79,32 @@ class StoreConfig:
             "APPLICATION_RECORDER_TOPIC": "ledger.recorders:PostgresLedgerRecorder",
         }
 
+    def prepare(self) -> None:
+        """PostgreSQL: create the ledger's own schema if it is missing."""
+        if self.kind != "postgres":
+            return
+        import psycopg
+        from psycopg import sql
+
+        try:
+            with psycopg.connect(
+                host=self.host,
+                port=self.port,
+                dbname=self.dbname,
+                user=self.user,
+                password=self.password or None,
+                connect_timeout=5,
+                autocommit=True,
+            ) as conn:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+                )
+        except psycopg.errors.UniqueViolation:
+            pass  # another process created it at the same moment
+        except psycopg.Error as e:
+            first = (str(e).strip() or type(e).__name__).splitlines()[0]
+            raise StoreError(f"cannot connect to {self.describe()}: {first}") from e
+
     def describe(self) -> str:
         if self.kind == "sqlite":
             return f"SQLite file {self.path}"

@@ -1,0 +1,1 @@
+"""The ``lifeledger`` command line: thin click commands over ``ledger`` and ``projections``."""

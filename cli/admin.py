@@ -1,0 +1,5 @@
+"""Commands: admin (being written)."""
+
+import click
+
+commands: list[click.Command] = []

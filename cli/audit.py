@@ -1,0 +1,5 @@
+"""Commands: audit (being written)."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,5 @@
+"""Commands: cases (being written)."""
+
+import click
+
+commands: list[click.Command] = []

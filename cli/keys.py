@@ -1,0 +1,5 @@
+"""Commands: keys (being written)."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,5 @@
+"""Commands: migrate (being written)."""
+
+import click
+
+commands: list[click.Command] = []

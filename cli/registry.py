@@ -1,0 +1,5 @@
+"""Commands: registry (being written)."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,5 @@
+"""Commands: reports (being written)."""
+
+import click
+
+commands: list[click.Command] = []

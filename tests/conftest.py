@@ -1,0 +1,115 @@
+"""Shared fixtures: every store-backed test runs on SQLite and on the real PostgreSQL.
+
+PostgreSQL address from LIFELEDGER_TEST_PG (default the local server, database ``test``).
+Where no server answers the PostgreSQL half is skipped with the reason, except under
+CI=true, where it fails: CI must exercise the real server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from functools import cache
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ledger.application import LedgerApplication
+from ledger.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
+from ledger.signing import Signer
+from ledger.store import StoreConfig
+
+PG_URL = os.environ.get("LIFELEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@cache
+def postgres_problem() -> str | None:
+    """None when the PostgreSQL server answers, else why not."""
+    cfg = StoreConfig.parse(PG_URL)
+    try:
+        with psycopg.connect(
+            host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user, connect_timeout=3
+        ):
+            return None
+    except psycopg.Error as e:
+        return f"no PostgreSQL server answers at {PG_URL}: {str(e).strip().splitlines()[0]}"
+
+
+def require_postgres() -> None:
+    problem = postgres_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true requires PostgreSQL: {problem}")
+        pytest.skip(problem)
+
+
+def drop_schema(url: str) -> None:
+    cfg = StoreConfig.parse(url)
+    with psycopg.connect(
+        host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user, autocommit=True
+    ) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(cfg.schema)))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, empty ledger location on each store."""
+    if request.param == "sqlite":
+        yield str(tmp_path_factory.mktemp("ledger") / "ledger.db")
+        return
+    require_postgres()
+    url = f"{PG_URL}?schema=t_{uuid.uuid4().hex[:16]}"
+    try:
+        yield url
+    finally:
+        drop_schema(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("ledger") / "ledger.db")
+
+
+@pytest.fixture(scope="session")
+def root_signer() -> Signer:
+    return Signer.generate()
+
+
+@pytest.fixture(scope="session")
+def discipline_signer() -> Signer:
+    return Signer.generate()
+
+
+@pytest.fixture(scope="session")
+def petition_signer() -> Signer:
+    return Signer.generate()
+
+
+@pytest.fixture
+def app(
+    store_url: str, root_signer: Signer, discipline_signer: Signer, petition_signer: Signer
+) -> Iterator[LedgerApplication]:
+    """An initialised ledger: root key (organisation dept), a discipline-organ recorder key
+    (the signer), a petition-agency key, one unit and three cadres."""
+    ledger = LedgerApplication(StoreConfig.parse(store_url), root_signer)
+    ledger.initialise(root_signer, "省委组织部管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
+    ledger.add_key(
+        discipline_signer.public_raw, "纪检干部甲", "长沙市纪委监委", AuthorityKind.DISCIPLINE,
+        KeyRole.RECORDER,
+    )
+    ledger.add_key(
+        petition_signer.public_raw, "信访干部乙", "长沙市信访局", AuthorityKind.PETITION,
+        KeyRole.RECORDER,
+    )
+    ledger.signer = discipline_signer
+    ledger.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
+    for no, name, post in (("P001", "王局长", "局长"), ("P002", "李副局长", "副局长"),
+                           ("P003", "张委员", "党组成员")):
+        ledger.add_cadre(no, name, "CS-XF", post, dt.date(2015, 1, 5))
+    try:
+        yield ledger
+    finally:
+        ledger.close()
