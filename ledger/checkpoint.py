@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -34,6 +34,7 @@ __all__ = [
     "NoteSignature",
     "VerifiedNote",
     "VerifierKey",
+    "Verifiers",
     "cosign",
     "cosignature_key_id",
     "cosigned_message",
@@ -54,7 +55,7 @@ SIG_COSIGNATURE_V1 = 0x04
 """Signature type byte of timestamped Ed25519 cosignatures (signed-note, "Signature types")."""
 
 MAX_SIGNATURES = 100
-"""Most signature lines accepted in one note; the spec requires at least 16 (signed-note, "Format")."""
+"""Most signature lines accepted in one note; at least 16 are required (signed-note, "Format")."""
 
 MAX_TIMESTAMP = 2**63 - 1
 """Largest cosignature timestamp (tlog-cosignature, "Format")."""
@@ -359,7 +360,7 @@ class VerifiedNote:
         return frozenset(s.name for s in self.signatures)
 
 
-Verifiers = Mapping[str, Ed25519PublicKey | Sequence[Ed25519PublicKey]]
+Verifiers: TypeAlias = Mapping[str, Ed25519PublicKey | Sequence[Ed25519PublicKey]]
 """Trusted Ed25519 note keys by name; several keys for one name (rotation) are allowed."""
 
 
@@ -375,8 +376,8 @@ def verify_note(
     text, signatures = open_note(note)
     known: dict[tuple[str, bytes], Ed25519PublicKey] = {}
     for name, keys in verifiers.items():
-        for key in [keys] if isinstance(keys, Ed25519PublicKey) else keys:
-            known[(name, note_key_id(name, _raw_public_key(key)))] = key
+        for trusted in [keys] if isinstance(keys, Ed25519PublicKey) else keys:
+            known[(name, note_key_id(name, _raw_public_key(trusted)))] = trusted
     verified: list[NoteSignature] = []
     seen: set[tuple[str, bytes]] = set()
     for signature in signatures:

@@ -128,17 +128,16 @@ class MerkleTree:
         pair = 2 * HASH_SIZE
         height = 0
         while len(levels[height]) >= pair:
-            below = memoryview(levels[height])
             if height + 1 == len(levels):
                 levels.append(bytearray())
             above = levels[height + 1]
-            first = 2 * len(above)  # bytes of ``below`` already paired up above
-            last = len(below) - len(below) % pair
-            above += b"".join(
-                sha256(_NODE_PREFIX + below[i : i + pair]).digest()
-                for i in range(first, last, pair)
-            )
-            below.release()
+            with memoryview(levels[height]) as below:
+                first = 2 * len(above)  # bytes of ``below`` already paired up above
+                last = len(below) - len(below) % pair
+                above += b"".join(
+                    sha256(_NODE_PREFIX + below[i : i + pair]).digest()
+                    for i in range(first, last, pair)
+                )
             height += 1
 
     def _range_hash(self, start: int, end: int) -> bytes:
