@@ -9,6 +9,8 @@ written. Library errors are translated here, at the boundary, into the ledger's 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
@@ -65,6 +67,7 @@ from ledger.unit import Unit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_RETRIES = 8
+RETRY_BACKOFF = 0.005  # seconds; doubled on each retry, randomised (full jitter)
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -482,12 +485,14 @@ class LedgerApplication(Application[UUID]):
     ) -> A:
         """Load, command, save; on a version conflict reload and re-check against the new
         state, so a concurrent write is neither lost nor duplicated."""
-        for _ in range(MAX_RETRIES):
+        for attempt in range(MAX_RETRIES):
             aggregate = self._get(cls, aggregate_id, not_found)
             command(aggregate)
             try:
                 self.save(aggregate)
             except IntegrityError:
+                # Wait a random while, so that writers who collided do not collide again.
+                time.sleep(random.uniform(0, RETRY_BACKOFF * 2**attempt))
                 continue
             except OperationalError as e:
                 raise StoreError(

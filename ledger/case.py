@@ -172,7 +172,9 @@ class AccountabilityCase(Aggregate):
                 "assign responsibility first"
             ) from None
 
-    def _decided_party(self, party_type: PartyType, code: str) -> dict[str, Any]:
+    def _decided_party(
+        self, party_type: PartyType, code: str, in_force: bool = False
+    ) -> dict[str, Any]:
         p = self.party(party_type, code)
         if p["decision"] is None:
             raise RuleViolation(
@@ -180,6 +182,13 @@ class AccountabilityCase(Aggregate):
                 "decision first",
                 f"no 《责任追究决定书》 has been issued to {party_type.label} {code} "
                 f"in case {self.case_no}",
+            )
+        if in_force and p["decision"]["revoked"]:
+            raise RuleViolation(
+                "Art. 12",
+                "revoked decision",
+                f"the decision for {party_type.label} {code} in case {self.case_no} was revoked "
+                "on appeal; it is neither announced nor entered in a personnel file",
             )
         return p
 
@@ -200,6 +209,12 @@ class AccountabilityCase(Aggregate):
                 "Art. 5", "units bear collective responsibility",
                 f"a unit bears collective responsibility (集体责任), not {responsibility.label}",
             )  # fmt: skip
+        if party_type is PartyType.UNIT and individual_decision:
+            raise RuleViolation(
+                "Art. 5", "individual decisions are taken by persons",
+                "a decision taken or approved by one team member alone (个人决定或者批准) is "
+                "that member's responsibility, not a unit's",
+            )  # fmt: skip
         if party_type is PartyType.PERSON and responsibility in (
             Responsibility.COLLECTIVE,
             Responsibility.NONE,
@@ -213,8 +228,7 @@ class AccountabilityCase(Aggregate):
             party_type is PartyType.PERSON
             and responsibility.is_leadership
             and code in self.objections
-            and not individual_decision
-        ):
+        ):  # Art. 5 para. 3: unconditional; an objector did not take the decision alone either
             raise RuleViolation(
                 "Art. 5",
                 "overruled objection bears no leadership responsibility",
@@ -340,7 +354,7 @@ class AccountabilityCase(Aggregate):
     def announce(self, party_type: PartyType, code: str, on: dt.date, to: str) -> None:
         """Art. 11: announce within 30 days; a late announcement is recorded, flagged."""
         self._check_open()
-        p = self._decided_party(party_type, code)
+        p = self._decided_party(party_type, code, in_force=True)
         self._check_date(on, p["decision"]["decided_on"], "the announcement", "the decision")
         if p["announced_on"] is not None:
             raise AlreadyExists(f"the decision was already announced on {p['announced_on']}")
@@ -360,7 +374,7 @@ class AccountabilityCase(Aggregate):
                 "Art. 11", "personnel files are for persons",
                 f"{personnel_no} is a unit; only persons have a personnel file (人事档案)",
             )  # fmt: skip
-        p = self._decided_party(PartyType.PERSON, personnel_no)
+        p = self._decided_party(PartyType.PERSON, personnel_no, in_force=True)
         self._check_date(on, p["decision"]["decided_on"], "the file entry", "the decision")
         if not file_ref.strip() or not custodian.strip():
             raise InvalidInput("the file entry needs its reference and the custodian of the file")
@@ -465,7 +479,8 @@ class AccountabilityCase(Aggregate):
         self._check_open()
         self._check_date(on, self.opened_on, "closing", "the opening of the case")
         for key, p in self.parties.items():
-            if p["decision"] is not None and p["announced_on"] is None:
+            decision = p["decision"]
+            if decision is not None and not decision["revoked"] and p["announced_on"] is None:
                 raise RuleViolation(
                     "Art. 11", "announce before closing",
                     f"the decision for {key} has not been announced",

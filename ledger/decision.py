@@ -113,6 +113,8 @@ class DecisionDocument:
         ]
         if self.effective_date is None:
             missing.append(ART10_FIELDS["effective_date"])
+        if not self.appeal_period_days:  # not stated at all: Art. 10, not a wrong period
+            missing.append(ART10_FIELDS["appeal_period_days"])
         if missing:
             raise RuleViolation(
                 "Art. 10",

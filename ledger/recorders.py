@@ -22,6 +22,7 @@ from ledger.entries import event_leaf_hash
 
 LEAVES_TABLE = "merkle_leaves"
 CHECKPOINTS_TABLE = "checkpoints"
+COSIGNATURES_TABLE = "cosignatures"
 
 
 def _uuid(value: UUID | str) -> UUID:
@@ -58,6 +59,12 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             "root BLOB NOT NULL, "
             "note BLOB NOT NULL, "
             "created_at TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {COSIGNATURES_TABLE} ("
+            "tree_size INTEGER NOT NULL, "
+            "vkey TEXT NOT NULL, "
+            "line BLOB NOT NULL, "
+            "created_at TEXT NOT NULL, "
+            "PRIMARY KEY (tree_size, vkey))",
         ]
         return statements
 
@@ -95,6 +102,14 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 "note bytea NOT NULL, "
                 "created_at text NOT NULL)"
             ).format(schema, Identifier(CHECKPOINTS_TABLE)),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                "tree_size bigint NOT NULL, "
+                "vkey text NOT NULL, "
+                "line bytea NOT NULL, "
+                "created_at text NOT NULL, "
+                "PRIMARY KEY (tree_size, vkey))"
+            ).format(schema, Identifier(COSIGNATURES_TABLE)),
         ]
         self._select_next_leaf = SQL(
             "SELECT COALESCE(MAX(leaf_index) + 1, 0) AS next FROM {0}.{1}"
