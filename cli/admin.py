@@ -1,5 +1,317 @@
-"""Commands: admin (being written)."""
+"""Commands: ``init``, ``demo``, ``import``, ``projections rebuild``.
+
+``init`` makes the ledger and its root key; auditors pin the fingerprint it prints. ``demo``
+builds a sample ledger to try the tool on. ``import`` loads historical records through the
+same command table as the CLI (:mod:`ledger.importer`). ``projections rebuild`` rebuilds the
+read models from the event log.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from cli.common import (
+    LedgerGroup,
+    choice_of,
+    describe_choices,
+    emit,
+    info,
+    json_option,
+    passphrase,
+    progress,
+    progress_callback,
+    settings,
+    table,
+)
+from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
+from ledger.errors import InvalidInput, KeyFileError
+from ledger.importer import ImportReport, import_lines
+from ledger.regulation import AuthorityKind
+from ledger.signing import Signer
+from ledger.store import StoreConfig
+
+
+@click.command()
+@click.option("--holder", required=True, help="Who holds the root key (name and post).")
+@click.option(
+    "--authority", required=True, help="The authority the holder acts for, e.g. 湖南省委组织部."
+)
+@click.option(
+    "--authority-kind",
+    metavar="AUTHORITY_KIND",
+    type=choice_of(AuthorityKind),
+    default=AuthorityKind.ORGANISATION.value,
+    show_default=True,
+    help=f"Kind of authority: {describe_choices(AuthorityKind)}.",
+)
+@click.option(
+    "--key-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to save the root private key (encrypted PKCS#8; must not exist yet).",
+)
+@json_option
+def init(holder: str, authority: str, authority_kind: str, key_out: Path) -> None:
+    """Create a new, empty ledger in --db and its root key.
+
+    The root key is the key administrator: it registers, rotates and revokes every other
+    signer key. Its fingerprint is printed: auditors pin it, and `verify` checks the whole
+    ledger back to it. The passphrase comes from LIFELEDGER_PASSPHRASE or a hidden prompt
+    (asked twice).
+    """
+    if key_out.exists():
+        raise KeyFileError(f"key file {key_out} already exists; refusing to overwrite it")
+    app = settings().open(signed=False, must_exist=False)
+    if app.is_initialised():
+        raise InvalidInput(
+            f"{app.store.describe()} already holds a ledger; give another --db to make a new one"
+        )
+    secret = passphrase(f"Passphrase for the new root key {key_out}", confirm=True)
+    root = Signer.generate()
+    root.save(key_out, secret)
+    try:
+        fingerprint = app.initialise(root, holder, authority, AuthorityKind(authority_kind))
+    except BaseException:
+        key_out.unlink(missing_ok=True)  # no ledger holds it: do not leave a stray key behind
+        raise
+    info(f"Keep {key_out} safe: it signs every key registration.")
+    info(f"Next: export LIFELEDGER_KEY={key_out}, then `lifeledger key add ...` for recorders.")
+    emit(
+        {
+            "db": app.store.describe(),
+            "root_fingerprint": fingerprint,
+            "root_key_id": root.key_id.hex(),
+            "key_file": str(key_out),
+        },
+        f"Ledger created in {app.store.describe()}.\n"
+        f"Root key {root.key_id.hex()} saved to {key_out}.\n"
+        f"Root fingerprint (pin this for auditors):\n  {fingerprint}",
+    )
+
+
+def _default_keys_dir(store: StoreConfig) -> Path:
+    if store.kind == "sqlite":
+        assert store.path is not None
+        return store.path.with_name(store.path.name + ".keys")
+    return Path(f"lifeledger-demo-{store.schema}.keys")
+
+
+@click.command()
+@click.option(
+    "--keys-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the demo's keys (default: next to the database, <db>.keys/).",
+)
+@json_option
+def demo(keys_dir: Path | None) -> None:
+    """Build a sample ledger in --db (which must be new or empty) to try lifeledger on.
+
+    It holds four realistic cases: a county government's team decision with an overruled
+    objector (Art. 5) and a unit decision (Art. 7), an individual case with an appeal
+    (Art. 12), a case from before 2016-06-23 (outside Art. 8), and a recent case whose
+    deadlines are still running. Its keys are written to <db>.keys/, encrypted with
+    LIFELEDGER_PASSPHRASE or, if unset, the demo passphrase "lifeledger-demo".
+    """
+    s = settings()
+    app = s.open(signed=False, must_exist=False)
+    directory = keys_dir or _default_keys_dir(app.store)
+    secret = os.environ.get("LIFELEDGER_PASSPHRASE")
+    if secret is None:
+        secret = DEFAULT_PASSPHRASE
+        info(f'Demo keys are encrypted with the demo passphrase "{DEFAULT_PASSPHRASE}".')
+    result = build_demo(app, directory, secret)
+    info("Try:")
+    info(f"  export LIFELEDGER_KEY={result.recorder_key} LIFELEDGER_PASSPHRASE={secret}")
+    db = "" if s.db == "lifeledger.db" else f" --db {s.db}"
+    info(f"  lifeledger{db} case show {result.cases[0]}")
+    info(f"  lifeledger{db} cadre history P1002")
+    info(f"  lifeledger{db} deadlines")
+    emit(_demo_json(app.store.describe(), result), lambda: _demo_text(app.store.describe(), result))
+
+
+def _demo_json(db: str, r: DemoLedger) -> dict[str, Any]:
+    return {
+        "db": db,
+        "root_fingerprint": r.root_fingerprint,
+        "keys_dir": str(r.keys_dir),
+        "recorder_key": str(r.recorder_key),
+        "keys": [
+            {
+                "file": str(k.file),
+                "key_id": k.key_id,
+                "holder": k.holder,
+                "authority": k.authority,
+                "authority_kind": k.authority_kind.value,
+                "role": k.role.value,
+                "status": k.status,
+            }
+            for k in r.keys
+        ],
+        "units": list(r.units),
+        "cadres": list(r.cadres),
+        "cases": list(r.cases),
+        "as_of": r.as_of,
+    }
+
+
+def _demo_text(db: str, r: DemoLedger) -> str:
+    keys = table(
+        ["key id", "file", "holder", "authority", "role", "status"],
+        [
+            (k.key_id, k.file.name, k.holder, f"{k.authority} ({k.authority_kind.label})",
+             k.role.label, k.status)
+            for k in r.keys
+        ],
+    )  # fmt: skip
+    return (
+        f"Demo ledger built in {db}.\n"
+        f"Root fingerprint: {r.root_fingerprint}\n\n"
+        f"Keys in {r.keys_dir}/:\n{keys}\n\n"
+        f"Units:  {', '.join(r.units)}\n"
+        f"Cadres: {', '.join(r.cadres)}\n"
+        f"Cases:  {', '.join(r.cases)}"
+    )
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option(
+    "--stop-on-error",
+    is_flag=True,
+    help="Stop at the first refused line (default: report it and go on with the next).",
+)
+@click.option(
+    "--from-line",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Start at this line number (to resume after --stop-on-error).",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every refused line, unchanged, to this file: fix it and import it alone.",
+)
+@json_option
+def import_(file: str, stop_on_error: bool, from_line: int, rejects: Path | None) -> None:
+    """Record historical actions from a JSON Lines FILE ('-' for stdin), signed by --key.
+
+    Each line is one command and its fields, named like the command's options:
+
+    \b
+      {"command": "case open", "case_no": "CS-2019-004", "incident_date": "2019-03-02",
+       "opened_on": "2019-05-10", "ground": [11], "consequence": "adverse_impact",
+       "facts": "..."}
+      {"command": "case hear", "case_no": "CS-2019-004", "person": "P001",
+       "on": "2019-05-20", "statement": "..."}
+
+    Every line is applied whole or not at all, by the same rules as the command. A refused
+    line is reported with its line number and error, and the import goes on with the next
+    line (or stops, with --stop-on-error). The exit status is 1 if any line was refused or
+    not attempted. Do not re-import a whole file after a partial import: the lines already
+    applied would be recorded twice. Import the --rejects file, or resume with --from-line.
+
+    \b
+    Commands: unit add; cadre add, move, retire; case open, assign, objection,
+    assign-team, hear, decide, announce, file, receive, appeal, appeal-decide,
+    refer, close. Keys are not imported.
+    """
+    s = settings()
+    if rejects is not None and rejects.exists():
+        raise KeyFileError(f"rejects file {rejects} already exists; refusing to overwrite it")
+    with click.open_file(file, encoding="utf-8") as handle:
+        try:
+            lines = handle.read().splitlines()
+        except UnicodeDecodeError as e:
+            raise InvalidInput(f"{file} is not UTF-8 text: {e.reason} at byte {e.start}") from e
+    app = s.open()
+    numbered = [(n, text) for n, text in enumerate(lines, start=1) if n >= from_line]
+    refused_lines: list[str] = []
+    with progress(numbered, len(numbered), "Importing") as bar:
+        report = import_lines(
+            app,
+            bar,
+            stop_on_error=stop_on_error,
+            total_lines=len(lines),
+            on_refused=lambda _n, text: refused_lines.append(text),
+        )
+    if rejects is not None and refused_lines:
+        rejects.write_text("\n".join(refused_lines) + "\n", encoding="utf-8")
+    for w in report.warnings:
+        info(f"Warning: line {w.line} ({w.command}): {w.error}")
+    for r in report.refused:
+        info(f"Refused: line {r.line}{f' ({r.command})' if r.command else ''}: {r.error}")
+    data = {"file": file, "from_line": from_line, **report.to_dict()}
+    if rejects is not None:
+        data["rejects"] = str(rejects) if refused_lines else None
+    emit(data, lambda: _import_text(report, from_line, rejects if refused_lines else None))
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``1–3, 7, 9–12``: line numbers, compact however many there are."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
+def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> str:
+    lines = [
+        f"Imported: {report.applied} line(s) applied, {len(report.refused)} refused, "
+        f"{report.blank} blank."
+    ]
+    if report.refused:
+        lines.append("Refused lines: " + _ranges([r.line for r in report.refused]))
+    if report.interrupted_at is not None:
+        lines.append(
+            f"Interrupted at line {report.interrupted_at}: it may or may not have been recorded; "
+            "check with `lifeledger case timeline` before resuming"
+        )
+    elif report.interrupted:
+        lines.append("Interrupted.")
+    if report.not_attempted_from is not None:
+        lines.append(
+            f"Not attempted: lines {report.not_attempted_from}–{report.last_line}; "
+            f"resume with --from-line {report.not_attempted_from}"
+        )
+    if rejects is not None:
+        lines.append(f"Refused lines written to {rejects}")
+    return "\n".join(lines)
+
+
+@click.group(cls=LedgerGroup)
+def projections() -> None:
+    """The read models (case states, cadre histories, deadlines, ratings, reports)."""
+
+
+@projections.command()
+@json_option
+def rebuild() -> None:
+    """Drop the read models and rebuild them from the signed event log.
+
+    Reads are always caught up first, so this is only needed after an upgrade or to check
+    that the read models follow from the log alone.
+    """
+    app = settings().open(signed=False)
+    from projections.api import Projections
+
+    p = Projections(app)
+    click.get_current_context().call_on_close(p.close)
+    with progress_callback("Rebuilding read models") as on_progress:
+        count = p.rebuild(on_progress)
+    emit(
+        {"rebuilt": True, "events": count, "position": p.position()},
+        f"Read models rebuilt from {count} event(s) of the log.",
+    )
+
+
+commands: list[click.Command] = [init, demo, import_, projections]

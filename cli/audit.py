@@ -1,5 +1,373 @@
-"""Commands: audit (being written)."""
+"""Commands for auditors: verify, checkpoint, bundle, proof.
+
+``verify`` exits 1 when anything is wrong and names every failure; ``--json`` gives the same
+as data. Checkpoints are C2SP signed notes signed with an admin key (``--key``) and cosigned by
+auditors' own keys; bundles and proofs are checked offline against a pinned root fingerprint.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from cli.common import emit, info, progress, settings, table, to_json
+from ledger.bundle import export_bundle, verify_bundle
+from ledger.checkpoints import (
+    LedgerTables,
+    StoredCheckpoint,
+    cosign_checkpoint,
+    cosigner_vkey,
+    make_checkpoint,
+    note_vkey,
+    origin_for,
+)
+from ledger.errors import InvalidInput
+from ledger.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
+from ledger.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
+
+
+@contextmanager
+def _progress(length: int | None, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress callback drawing a bar on a terminal only (stderr)."""
+    with progress([], length, label) as bar:
+        yield getattr(bar, "update", None)
+
+
+def _read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
+    notes: list[bytes] = []
+    for p in paths:
+        try:
+            # A kept note may have gained trailing blank lines; its text ends with one newline.
+            notes.append(Path(p).read_bytes().rstrip(b"\r\n") + b"\n")
+        except OSError as e:
+            raise InvalidInput(f"cannot read checkpoint file {p}: {e.strerror}") from e
+    return tuple(notes)
+
+
+def _finish(result: VerificationResult, data: dict[str, Any] | None = None) -> None:
+    """Print the report (text or JSON) and exit 1 on any failure."""
+    emit(data if data is not None else result.to_dict(), result.summary)
+    if not result:
+        raise click.exceptions.Exit(1)
+
+
+root_fingerprint_option = click.option(
+    "--root-fingerprint",
+    "root_fingerprint",
+    metavar="FP",
+    help="SHA-256 fingerprint (hex) of the root key you pinned at `init`.",
+)
+witness_option = click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="VKEY",
+    help="A cosigner's verifier key that must have cosigned a checkpoint (repeatable).",
+)
+
+workers_option = click.option(
+    "--workers", default=2, show_default=True, help="Signature-checking workers (1: none)."
+)
+parallel_option = click.option(
+    "--parallel",
+    type=click.Choice(["threads", "processes"]),
+    default="threads",
+    show_default=True,
+    help="Workers as threads (cryptography >= 50 releases the GIL) or processes.",
+)
+
+
+@click.command("verify")
+@root_fingerprint_option
+@click.option(
+    "--checkpoint",
+    "checkpoint_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="A signed checkpoint you kept earlier; the log must still contain it (repeatable).",
+)
+@witness_option
+@workers_option
+@parallel_option
+def verify_command(
+    root_fingerprint: str | None,
+    checkpoint_files: tuple[str, ...],
+    witnesses: tuple[str, ...],
+    workers: int,
+    parallel: str,
+) -> None:
+    """Verify the whole ledger: every signature, each key valid and authorised at its position
+    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162)."""
+    app = settings().open(signed=False)
+    options = VerifyOptions(
+        root_fingerprint=root_fingerprint,
+        trusted_checkpoints=_read_notes(checkpoint_files),
+        witnesses=witnesses,
+        workers=max(1, workers),
+        parallel=parallel,
+    )
+    source = StoreSource(app)
+    with _progress(source.event_count(), "Verifying") as update:
+        result = Verifier(options).run(source, update)
+    if root_fingerprint is None and result.root_fingerprint and not settings().json:
+        info(
+            "Note: no --root-fingerprint given; the root key was not compared with a pinned "
+            "fingerprint."
+        )
+    _finish(result)
+
+
+# --- checkpoints -------------------------------------------------------------------------------
+
+
+def _checkpoint_data(cp: StoredCheckpoint) -> dict[str, Any]:
+    return {
+        "tree_size": cp.tree_size,
+        "root": base64.b64encode(cp.root).decode(),
+        "created_at": cp.created_at,
+        "note": cp.note.decode("utf-8", errors="replace"),
+    }
+
+
+@click.group("checkpoint", invoke_without_command=True)
+@click.pass_context
+def checkpoint_group(ctx: click.Context) -> None:
+    """Signed checkpoints of the Merkle log (C2SP tlog-checkpoint); alone: make one."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(checkpoint_make)
+
+
+@checkpoint_group.command("make")
+def checkpoint_make() -> None:
+    """Sign and store a checkpoint of the current log with an admin key (--key)."""
+    app = settings().open(signed=True)
+    assert app.signer is not None
+    cp, new = make_checkpoint(app, app.signer)
+    origin = origin_for(app.root_fingerprint())
+    data = {
+        **_checkpoint_data(cp),
+        "new": new,
+        "origin": origin,
+        "vkey": note_vkey(origin, app.signer.public_raw),
+    }
+
+    def text() -> str:
+        head = (
+            f"Checkpoint of size {cp.tree_size} signed and stored."
+            if new
+            else f"No new events since checkpoint {cp.tree_size}; nothing signed."
+        )
+        return f"{head}\n\n{cp.note.decode()}"
+
+    emit(data, text)
+
+
+@checkpoint_group.command("list")
+def checkpoint_list() -> None:
+    """List the stored checkpoints and their cosignatures."""
+    app = settings().open(signed=False)
+    tables = LedgerTables(app)
+    checkpoints = tables.checkpoints()
+    cosigs = tables.cosignatures()
+    by_size: dict[int, list[str]] = {}
+    for c in cosigs:
+        by_size.setdefault(c.tree_size, []).append(c.name)
+    data = [
+        {**_checkpoint_data(cp), "cosigned_by": by_size.get(cp.tree_size, [])} for cp in checkpoints
+    ]
+    emit(
+        data,
+        lambda: (
+            table(
+                ["size", "root", "created (UTC)", "cosigned by"],
+                [
+                    (
+                        d["tree_size"],
+                        d["root"],
+                        d["created_at"],
+                        ", ".join(d["cosigned_by"]) or None,
+                    )
+                    for d in data
+                ],
+            )
+            if data
+            else "No checkpoints yet; run `lifeledger checkpoint`."
+        ),
+    )
+
+
+@checkpoint_group.command("show")
+@click.argument("size", type=int, required=False)
+def checkpoint_show(size: int | None) -> None:
+    """Print a checkpoint's signed note with its cosignatures (default: the latest), to keep."""
+    app = settings().open(signed=False)
+    tables = LedgerTables(app)
+    cp = tables.checkpoint(size)
+    lines = [c.line for c in tables.cosignatures() if c.tree_size == cp.tree_size]
+    note = cp.note + b"".join(lines)
+    emit({**_checkpoint_data(cp), "note": note.decode()}, lambda: note.decode().rstrip("\n"))
+
+
+@checkpoint_group.command("cosign")
+@click.option("--name", required=True, help="The cosigner's key name, e.g. audit.example/w1.")
+@click.argument("size", type=int, required=False)
+@root_fingerprint_option
+def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None) -> None:
+    """Verify the whole ledger, then cosign a checkpoint (default: the latest) with your own
+    auditor key (--key; C2SP cosignature/v1). Refused if verification fails."""
+    s = settings()
+    app = s.open(signed=False)
+    auditor = s.signer()
+    source = StoreSource(app)
+    with _progress(source.event_count(), "Verifying before cosigning") as update:
+        result = Verifier(VerifyOptions(root_fingerprint=root_fingerprint)).run(source, update)
+    if not result:
+        info(result.summary())
+        raise InvalidInput("the ledger does not verify; refusing to cosign")
+    target = size if size is not None else result.latest_checkpoint
+    if target is None:
+        raise InvalidInput("there is no verified checkpoint to cosign; run `lifeledger checkpoint`")
+    cosignature = cosign_checkpoint(app, auditor, name, target)
+    data = {
+        "tree_size": cosignature.tree_size,
+        "name": name,
+        "vkey": cosigner_vkey(name, auditor.public_raw),
+        "line": cosignature.line.decode(),
+    }
+    emit(
+        data,
+        f"Checkpoint {cosignature.tree_size} cosigned by {name}.\n"
+        f"Your verifier key (give it to others as --witness): {data['vkey']}",
+    )
+
+
+# --- bundles ------------------------------------------------------------------------------------
+
+
+@click.group("bundle")
+def bundle_group() -> None:
+    """Self-contained audit bundles, verified offline."""
+
+
+@bundle_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def bundle_export(file: str, force: bool) -> None:
+    """Write every event (exact stored bytes), the key registry, leaves, checkpoints,
+    cosignatures and consistency proofs to FILE (JSON lines, format version 1)."""
+    app = settings().open(signed=False)
+    source_count = LedgerTables(app).leaf_count()
+    with _progress(source_count, "Exporting") as update:
+        summary = export_bundle(app, Path(file), overwrite=force, progress=update)
+    emit(
+        summary,
+        f"Wrote {summary.events} events, {summary.checkpoints} checkpoints, "
+        f"{summary.cosignatures} cosignatures to {summary.path} ({summary.bytes:,} bytes).\n"
+        f"Verify it with: lifeledger bundle verify {summary.path} --root-fingerprint "
+        f"{summary.root_fingerprint}",
+    )
+
+
+@bundle_group.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--root-fingerprint", "root_fingerprint", required=True, metavar="FP",
+              help="SHA-256 fingerprint (hex) of the ledger's root key, as pinned.")  # fmt: skip
+@witness_option
+@workers_option
+@parallel_option
+def bundle_verify(
+    file: str, root_fingerprint: str, witnesses: tuple[str, ...], workers: int, parallel: str
+) -> None:
+    """Verify a bundle with no database and no network (the same checks as `verify`)."""
+    with _progress(None, "Verifying") as update:
+        result = verify_bundle(
+            Path(file), root_fingerprint, witnesses=witnesses, workers=max(1, workers),
+            parallel=parallel, progress=update,
+        )  # fmt: skip
+    _finish(result)
+
+
+# --- proofs -------------------------------------------------------------------------------------
+
+
+@click.group("proof")
+def proof_group() -> None:
+    """Proofs of one person's or one case's events, checkable on their own (RFC 9162)."""
+
+
+def _write_proof(doc: dict[str, Any], out: str, what: str) -> None:
+    Path(out).write_text(to_json(doc) + "\n", encoding="utf-8")
+    n = len(doc["events"])
+    later = doc["events_after_checkpoint"]
+    emit(
+        {"file": out, "events": n, "tree_size": doc["checkpoint"]["tree_size"],
+         "records": sorted(doc["records"].values()), "events_after_checkpoint": later},
+        f"Wrote the proof of {what}: {n} events (with the key registry) included in "
+        f"checkpoint {doc['checkpoint']['tree_size']}, to {out}."
+        + (f"\n{later} later events are not covered yet; run `lifeledger checkpoint` first."
+           if later else ""),
+    )  # fmt: skip
+
+
+size_option = click.option(
+    "--size", type=int, default=None, help="Prove against the checkpoint of this size."
+)
+
+
+@proof_group.command("cadre")
+@click.argument("personnel_no")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof file.")
+@size_option
+def proof_cadre(personnel_no: str, out: str, size: int | None) -> None:
+    """A cadre's whole accountability history (Art. 8, 11) with inclusion proofs."""
+    app = settings().open(signed=False)
+    doc = export_cadre_proof(app, personnel_no, size)
+    _write_proof(doc, out, f"cadre {personnel_no}'s history")
+
+
+@proof_group.command("case")
+@click.argument("case_no")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof file.")
+@size_option
+def proof_case(case_no: str, out: str, size: int | None) -> None:
+    """One case's events with inclusion proofs."""
+    app = settings().open(signed=False)
+    doc = export_case_proof(app, case_no, size)
+    _write_proof(doc, out, f"case {case_no}")
+
+
+@proof_group.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--root-fingerprint", "root_fingerprint", required=True, metavar="FP",
+              help="SHA-256 fingerprint (hex) of the ledger's root key, as pinned.")  # fmt: skip
+@witness_option
+def proof_verify(file: str, root_fingerprint: str, witnesses: tuple[str, ...]) -> None:
+    """Verify a proof file offline: signatures, keys at their positions, inclusion in the
+    signed checkpoint."""
+    report: ProofReport = verify_proof(
+        Path(file).read_bytes(), root_fingerprint, witnesses=witnesses,
+        description=f"proof {file}",
+    )  # fmt: skip
+
+    def text() -> str:
+        lines = [report.result.summary()]
+        if report.records:
+            lines.append("Records proven: " + ", ".join(report.records))
+        if report.events_after_checkpoint:
+            lines.append(
+                f"Note: {report.events_after_checkpoint} later events of these records were "
+                "not covered by the checkpoint."
+            )
+        return "\n".join(lines)
+
+    emit(report.to_dict(), text)
+    if not report:
+        raise click.exceptions.Exit(1)
+
+
+commands: list[click.Command] = [verify_command, checkpoint_group, bundle_group, proof_group]

@@ -1,5 +1,490 @@
-"""Commands: cases (being written)."""
+"""Commands: ``case ...`` — an accountability case from opening to appeal decision.
+
+Each recording command is one signed event, checked by the Measures' rules before anything
+is written; its options are the fields of the same command in ``lifeledger import``. Business
+dates (``--on``) are the Asia/Shanghai dates the act happened, given explicitly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from cli.common import (
+    DATE,
+    GROUND,
+    LedgerGroup,
+    case_argument,
+    choice_of,
+    describe_choices,
+    emit,
+    json_option,
+    on_option,
+    open_projections,
+    party_options,
+    record,
+    settings,
+    table,
+)
+from ledger.regulation import (
+    IN_FORCE_FROM,
+    AppealOutcome,
+    Consequence,
+    Measure,
+    Responsibility,
+    Severity,
+)
+from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
+from projections.models import CaseState, Decision, MeasureRef, Party, TimelineEntry
+
+
+@click.group(cls=LedgerGroup)
+def case() -> None:
+    """Accountability cases (信访工作责任追究案件): open, assign, hear, decide, appeal, close."""
+
+
+def measure_options(f: Any) -> Any:
+    """Art. 7 measures: persons one or more, combined; units follow the circumstances."""
+    f = click.option(
+        "--sanction",
+        help="The disciplinary sanction imposed, with --measure disciplinary_sanction "
+        "(e.g. 党内警告).",
+    )(f)
+    f = click.option(
+        "--severity",
+        metavar="SEVERITY",
+        type=choice_of(Severity),
+        help=f"A unit's circumstances (Art. 7): {describe_choices(Severity)}. For a unit it "
+        "alone fixes the measure.",
+    )(f)
+    return click.option(
+        "--measure",
+        metavar="MEASURE",
+        type=choice_of(Measure),
+        multiple=True,
+        help=f"Repeat to combine (Art. 7): {describe_choices(Measure)}.",
+    )(f)
+
+
+@case.command("open")
+@case_argument
+@click.option(
+    "--incident-date",
+    type=DATE,
+    required=True,
+    metavar="DATE",
+    help="When the situation occurred (decides Art. 8 lifetime accountability).",
+)
+@click.option(
+    "--opened-on", type=DATE, required=True, metavar="DATE", help="When the case was opened."
+)
+@click.option(
+    "--ground",
+    type=GROUND,
+    multiple=True,
+    required=True,
+    help="Art. 4 item (一)…(十六), as 1–16 or 十一; repeat for several.",
+)
+@click.option(
+    "--consequence",
+    metavar="CONSEQUENCE",
+    type=choice_of(Consequence),
+    default=Consequence.NONE.value,
+    show_default=True,
+    help=f"What it caused; most grounds need one: {describe_choices(Consequence)}.",
+)
+@click.option("--facts", required=True, help="The facts of the situation.")
+@click.option("--other-regulation", help="With ground 16 (十六): the other regulation relied on.")
+@json_option
+def case_open(**fields: Any) -> None:
+    """Open case CASE_NO, citing Art. 4 grounds (signed by a discipline organ or
+    organisation department key, Art. 6)."""  # fmt: skip
+    record("case open", fields)
+
+
+@case.command("assign")
+@case_argument
+@party_options()
+@click.option(
+    "--responsibility",
+    metavar="RESPONSIBILITY",
+    type=choice_of(Responsibility),
+    help="Art. 5: direct, primary_leadership or important_leadership for a person; "
+    "a unit bears collective (the default for --unit).",
+)
+@click.option(
+    "--individual-decision",
+    is_flag=True,
+    help="Art. 5: the wrong decision was made or approved by this member alone.",
+)
+@on_option("Date of the finding.")
+@json_option
+def case_assign(**fields: Any) -> None:
+    """Find that a person or unit bears responsibility in the case (Art. 5)."""  # fmt: skip
+    record("case assign", fields)
+
+
+@case.command("objection")
+@case_argument
+@party_options(unit=False)
+@on_option("When the objection was made (e.g. the date of the meeting).")
+@click.option("--text", required=True, help="What the member objected to, and where it is minuted.")
+@json_option
+def case_objection(**fields: Any) -> None:
+    """Record a team member's explicit, overruled objection to the wrong decision.
+
+    Art. 5: such a member bears no leadership responsibility. Record it before the finding.
+    """
+    record("case objection", fields)
+
+
+@case.command("assign-team")
+@case_argument
+@click.option(
+    "--unit",
+    required=True,
+    metavar="UNIT_CODE",
+    help="The unit whose leadership team bears collective responsibility.",
+)
+@click.option(
+    "--head",
+    multiple=True,
+    metavar="PERSONNEL_NO",
+    help="Principal head (主要负责人): primary leadership responsibility.",
+)
+@click.option(
+    "--in-charge",
+    multiple=True,
+    metavar="PERSONNEL_NO",
+    help="Leader in charge (分管负责人): primary leadership responsibility.",
+)
+@click.option(
+    "--member",
+    multiple=True,
+    metavar="PERSONNEL_NO",
+    help="Other member who took part in the decision: important leadership "
+    "responsibility (none if their objection is on record).",
+)
+@click.option(
+    "--absent",
+    multiple=True,
+    metavar="PERSONNEL_NO",
+    help="Member who took no part in the decision: no leadership responsibility.",
+)
+@on_option("Date of the finding.")
+@json_option
+def case_assign_team(**fields: Any) -> None:
+    """Find a unit's collective responsibility; each member's share is derived (Art. 5).
+
+    Head and leader in charge bear primary leadership responsibility, other participating
+    members important leadership responsibility, overruled objectors and absent members none.
+    """  # fmt: skip
+    record("case assign-team", fields)
+
+
+@case.command("hear")
+@case_argument
+@party_options()
+@on_option("When the statement and defence was heard.")
+@click.option("--statement", required=True, help="Summary of what the party said.")
+@json_option
+def case_hear(**fields: Any) -> None:
+    """Record the party's statement and defence (说明和申辩); required before a decision
+    (Art. 9)."""
+    record("case hear", fields)
+
+
+@case.command("decide")
+@case_argument
+@party_options()
+@click.option("--number", required=True, help="Document number (文号) of the 《责任追究决定书》.")
+@on_option("Date of the decision.", also="--date")
+@click.option("--facts", required=True, help="Facts stated in the decision (Art. 10).")
+@click.option("--basis", required=True, help="Legal basis stated (Art. 10).")
+@measure_options
+@click.option("--approving-authority", required=True, help="The approving authority (Art. 10).")
+@click.option(
+    "--effective-date",
+    type=DATE,
+    required=True,
+    metavar="DATE",
+    help="When the decision takes effect (Art. 10).",
+)
+@click.option(
+    "--appeal-authority", required=True, help="The authority that accepts appeals (Art. 10, 12)."
+)
+@click.option(
+    "--appeal-period-days",
+    type=int,
+    default=15,
+    show_default=True,
+    help="Appeal period stated in the document (Art. 12: 15 days from receipt).",
+)
+@json_option
+def case_decide(**fields: Any) -> None:
+    """Issue the 《责任追究决定书》 to a party (Art. 7, 9, 10).
+
+    Refused if the party was not heard (Art. 9), a field of Art. 10 is missing, or the
+    measures do not fit the party (Art. 7: units by circumstances, persons one or more).
+    """  # fmt: skip
+    record("case decide", fields)
+
+
+@case.command("announce")
+@case_argument
+@party_options()
+@on_option("When the decision was announced.")
+@click.option(
+    "--to", required=True, help="To whom: the unit, or the person and their unit (Art. 11)."
+)
+@json_option
+def case_announce(**fields: Any) -> None:
+    """Record the announcement of a decision; due within 30 days (Art. 11). A late one is
+    recorded and flagged overdue."""  # fmt: skip
+    record("case announce", fields)
+
+
+@case.command("file")
+@case_argument
+@party_options(unit=False)
+@on_option("When the materials were entered in the personnel file.")
+@click.option("--file-ref", required=True, help="Reference of the file entry.")
+@click.option("--custodian", required=True, help="Who keeps the personnel file (人事档案).")
+@json_option
+def case_file(**fields: Any) -> None:
+    """Record that the decision's materials went into the person's personnel file (Art. 11)."""
+    record("case file", fields)
+
+
+@case.command("receive")
+@case_argument
+@party_options()
+@on_option("When the party received the decision document.")
+@json_option
+def case_receive(**fields: Any) -> None:
+    """Record receipt of the decision; the 15-day appeal period runs from it (Art. 12)."""
+    record("case receive", fields)
+
+
+@case.command("appeal")
+@case_argument
+@party_options()
+@on_option("When the written appeal was lodged.")
+@click.option("--text", required=True, help="The grounds of the written appeal (书面申诉).")
+@json_option
+def case_appeal(**fields: Any) -> None:
+    """Record a written appeal, refused outside 15 days of receipt (Art. 12). The measures
+    stay in force meanwhile."""
+    record("case appeal", fields)
+
+
+@case.command("appeal-decide")
+@case_argument
+@party_options()
+@on_option("Date of the appeal decision.")
+@click.option(
+    "--outcome",
+    metavar="OUTCOME",
+    type=choice_of(AppealOutcome),
+    required=True,
+    help=f"{describe_choices(AppealOutcome)}.",
+)
+@click.option("--reason", required=True, help="Reasons given in writing.")
+@measure_options
+@json_option
+def case_appeal_decide(**fields: Any) -> None:
+    """Record the deciding authority's decision on an appeal (Art. 12; due within 30 days).
+
+    With --outcome modified, give the measures that now apply (--measure ...).
+    """  # fmt: skip
+    record("case appeal-decide", fields)
+
+
+@case.command("refer")
+@case_argument
+@party_options()
+@on_option("Date of the referral.")
+@click.option("--organ", required=True, help="The judicial organ (司法机关) referred to.")
+@click.option("--reason", required=True, help="The suspected offence.")
+@json_option
+def case_refer(**fields: Any) -> None:
+    """Record a referral to the judicial organs for a suspected crime (Art. 7)."""
+    record("case refer", fields)
+
+
+@case.command("close")
+@case_argument
+@on_option("Date of closing.")
+@click.option("--summary", required=True, help="The closing summary (结案意见).")
+@json_option
+def case_close(**fields: Any) -> None:
+    """Close the case: every decision announced (Art. 11), every appeal decided (Art. 12)."""
+    record("case close", fields)
+
+
+@case.command("show")
+@case_argument
+@json_option
+def case_show(case_no: str) -> None:
+    """The case as it stands: grounds, parties, responsibility, decisions, deadlines."""
+    show_case(case_no)
+
+
+@case.command("timeline")
+@case_argument
+@click.option(
+    "--as-of",
+    type=DATE,
+    metavar="DATE",
+    help="Show only what was on record at the end of this day (default: now).",
+)
+@json_option
+def case_timeline(case_no: str, as_of: dt.date | None) -> None:
+    """The case's events in order: date, event, who signed it, key status, what changed."""
+    show_timeline(case_no, as_of)
+
+
+# reading ------------------------------------------------------------------------------------
+def show_case(case_no: str) -> None:
+    p = open_projections(settings().open(signed=False))
+    state = p.case_state(case_no)
+    emit(asdict(state), lambda: case_text(state))
+
+
+def _measures(refs: tuple[MeasureRef, ...]) -> str:
+    return "、".join(m.label for m in refs) or "—"
+
+
+def case_text(c: CaseState) -> str:
+    """The case as an official reads it: the facts, then each party's path through it."""
+    status = c.status_label + (f" {c.closed_on}" if c.closed_on else "")
+    art8 = (
+        "lifetime accountability (终身责任追究, Art. 8)"
+        if c.lifetime
+        else f"incident before {IN_FORCE_FROM}: outside Art. 8 lifetime accountability"
+    )
+    out = [
+        f"Case {c.case_no}  [{status}]",
+        f"Incident {c.incident_date} · opened {c.opened_on} by {c.opening_authority} · {art8}",
+        "Grounds (Art. 4):",
+        *(f"  {g.label}" for g in c.grounds),
+    ]
+    if c.other_regulation:
+        out.append(f"  Other regulation relied on: {c.other_regulation}")
+    out += [f"Consequence: {c.consequence_label}", f"Facts: {c.facts}"]
+    if c.objections:
+        out.append("Overruled objections (Art. 5: no leadership responsibility):")
+        out += [f"  {o.personnel_no} on {o.on}: {o.text}" for o in c.objections]
+    if c.parties:
+        out += ["", "Parties (Art. 5):", table(
+            ["party", "name", "responsibility", "team role", "measures in force"],
+            [(f"{x.party_type_label} {x.code}", x.name, x.responsibility_label, x.team_role_label,
+              _measures(x.measures_in_force)) for x in c.parties],
+        )]  # fmt: skip
+    for party in c.parties:
+        out += ["", *_party_lines(party)]
+    if c.close_summary:
+        out += ["", f"Closed {c.closed_on}: {c.close_summary}"]
+    if c.next_due is not None:
+        step = STEP_LABELS.get(c.next_due_step or "", c.next_due_step or "")
+        out += ["", f"Next deadline: {c.next_due} {step}"]
+    return "\n".join(out)
+
+
+def _party_lines(x: Party) -> list[str]:
+    out = [f"{x.party_type_label} {x.code} {x.name} — {x.responsibility_label}"
+           + (f" ({x.team_role_label})" if x.team_role_label else "")]  # fmt: skip
+    alone = " · decided alone (个人决定)" if x.individual_decision else ""
+    out.append(f"  finding {x.assigned_on}{alone}")
+    heard = ", ".join(d.isoformat() for d in x.hearings) or (
+        "not needed (no responsibility)" if x.responsibility == "none"
+        else "not yet (Art. 9: required before a decision)"
+    )  # fmt: skip
+    out.append(f"  statement and defence heard: {heard}")
+    for d in x.decisions:
+        out += _decision_lines(d)
+    if x.referral:
+        r = x.referral
+        out.append(f"  referred {r.on} to {r.organ} (移送司法机关): {r.reason}")
+    return out
+
+
+def _decision_lines(d: Decision) -> list[str]:
+    measures = _measures(d.measures) + (f" ({d.sanction})" if d.sanction else "")
+    if d.severity_label:
+        measures = f"{d.severity_label}: {measures}"
+    out = [
+        f"  《责任追究决定书》 {d.number} of {d.decided_on} [{d.status_label}]: {measures}",
+        f"    approved by {d.approving_authority}; effective {d.effective_date}; "
+        f"appeal within {d.appeal_period_days} days to {d.appeal_authority}",
+    ]
+    if d.measures_in_force != d.measures:
+        out.append(f"    in force now: {_measures(d.measures_in_force)}")
+    a = d.announcement
+    if a is None:
+        out.append(f"    announcement due by {d.announce_due} (Art. 11): not yet")
+    else:
+        late = f" — LATE, due {a.due}" if a.overdue else ""
+        out.append(f"    announced {a.on} to {a.to}{late}")
+    if d.file_entry:
+        f = d.file_entry
+        out.append(f"    personnel file (人事档案): {f.on}, {f.file_ref}, kept by {f.custodian}")
+    if d.received_on:
+        out.append(f"    received {d.received_on}; appeal possible until {d.appeal_due} (Art. 12)")
+    if d.appeal:
+        ap = d.appeal
+        out.append(f"    appeal filed {ap.filed_on}: {ap.text}")
+        if ap.outcome is None:
+            out.append(f"    appeal decision due by {ap.decision_due} (Art. 12): pending")
+        else:
+            late = f" — LATE, due {ap.decision_due}" if ap.overdue else ""
+            new = f"; now {_measures(ap.new_measures)}" if ap.new_measures else ""
+            out.append(f"    appeal decided {ap.decided_on}: {ap.outcome_label}{new}{late}"
+                       f" — {ap.reason}")  # fmt: skip
+    return out
+
+
+def show_timeline(case_no: str, as_of: dt.date | None) -> None:
+    p = open_projections(settings().open(signed=False))
+    entries = p.timeline(case_no, as_of)
+    emit(
+        {"case_no": case_no, "as_of": as_of, "events": [asdict(e) for e in entries]},
+        lambda: timeline_text(case_no, as_of, entries),
+    )
+
+
+def _key_status(e: TimelineEntry) -> str:
+    then = KEY_STATUS_LABELS.get(e.key_status_then, e.key_status_then)
+    if e.key_status_now == e.key_status_then:
+        return then
+    return f"{then}, now {KEY_STATUS_LABELS.get(e.key_status_now, e.key_status_now)}"
+
+
+def _utc(moment: dt.datetime) -> str:
+    """When the event was recorded (UTC), distinct from the business date it records."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%MZ")
+
+
+def timeline_text(case_no: str, as_of: dt.date | None, entries: Sequence[TimelineEntry]) -> str:
+    head = f"Case {case_no}: what was on record at the end of {as_of}" if as_of else (
+        f"Case {case_no}: timeline"
+    )  # fmt: skip
+    rows = [
+        (e.business_date, e.event_label, f"{e.key_holder} ({e.key_id})", _key_status(e),
+         _utc(e.recorded_at), e.summary)
+        for e in entries
+    ]  # fmt: skip
+    return (
+        head
+        + "\n"
+        + table(["date", "event", "signed by", "key status", "recorded", "what changed"], rows)
+    )
+
+
+commands: list[click.Command] = [case]

@@ -1,7 +1,8 @@
 """What every command shares: the store and key options, opening the application, output.
 
 The CLI only parses, calls ``ledger``/``projections`` and prints. Expected failures are
-``LedgerError``s; :class:`LedgerGroup` turns them into ``Error: ...`` on stderr and exit 1.
+``LedgerError``s (and the store's own errors); :class:`LedgerGroup` turns them into
+``Error: ...`` on stderr and exit 1, never a traceback. Bad usage is click's exit 2.
 """
 
 from __future__ import annotations
@@ -9,35 +10,79 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
+from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication
-from ledger.errors import KeyFileError, LedgerError
+from ledger.errors import KeyFileError, LedgerError, StoreError
+from ledger.importer import Outcome, execute
+from ledger.regulation import GROUNDS
 from ledger.signing import Signer
 from ledger.store import StoreConfig
+
+if TYPE_CHECKING:
+    from projections.api import Projections
 
 DEFAULT_DB = "lifeledger.db"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class LedgerGroup(click.Group):
-    """A click group that reports ledger errors as ``Error: ...`` (exit 1), never a traceback."""
+    """A click group that reports expected failures as ``Error: ...`` (exit 1), never a
+    traceback: ledger errors, store failures, unreadable files, an interrupt.
+
+    Its command list shows each command's first line whole: click would cut it at the first
+    full stop, which in this tool is usually the one in "Art. 4"."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, command.short_help or _first_paragraph(command.help or "")))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as e:
             raise click.ClickException(str(e)) from e
+        except (PersistenceError, sqlite3.Error) as e:
+            raise click.ClickException(f"the store failed: {_first_line(e)}") from e
+        except (UnicodeEncodeError, UnicodeDecodeError) as e:  # e.g. a lone surrogate
+            raise click.ClickException(f"text that is not valid Unicode: {e.reason}") from e
+        except OSError as e:
+            where = f" ({e.filename})" if e.filename else ""
+            raise click.ClickException(f"{e.strerror or e}{where}") from e
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing more was written") from None
+        except Exception as e:
+            if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
+                raise click.ClickException(f"PostgreSQL failed: {_first_line(e)}") from e
+            raise
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(text.strip().split("\n\n")[0].split())
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0]
 
 
 @dataclass
@@ -62,7 +107,7 @@ class Settings:
         app = LedgerApplication(store, signer)
         self._apps.append(app)
         if must_exist and not app.is_initialised():
-            raise LedgerError(f"{store.describe()} holds no ledger; run `lifeledger init` first")
+            raise StoreError(f"{store.describe()} holds no ledger; run `lifeledger init` first")
         return app
 
     def signer(self) -> Signer:
@@ -83,24 +128,63 @@ def passphrase(prompt: str, *, confirm: bool = False) -> str:
     value = os.environ.get("LIFELEDGER_PASSPHRASE")
     if value is not None:
         return value
+    return _prompt_secret(prompt, confirm, "LIFELEDGER_PASSPHRASE")
+
+
+def new_passphrase(prompt: str) -> str:
+    """For a key being made for someone: LIFELEDGER_NEW_PASSPHRASE, else a hidden prompt
+    with confirmation. Never the signer's own LIFELEDGER_PASSPHRASE: two people, two secrets."""
+    value = os.environ.get("LIFELEDGER_NEW_PASSPHRASE")
+    if value is not None:
+        if not value:
+            raise KeyFileError("LIFELEDGER_NEW_PASSPHRASE is empty; a key needs a passphrase")
+        return value
+    return _prompt_secret(prompt, True, "LIFELEDGER_NEW_PASSPHRASE")
+
+
+def _prompt_secret(prompt: str, confirm: bool, variable: str) -> str:
     if not sys.stdin.isatty():
-        raise KeyFileError("no passphrase: set LIFELEDGER_PASSPHRASE or run on a terminal")
-    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+        raise KeyFileError(f"no passphrase: set {variable} or run on a terminal")
+    value = str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+    if not value:
+        raise KeyFileError("an empty passphrase does not protect a key")
+    return value
 
 
 def settings() -> Settings:
     ctx = click.get_current_context()
     obj = ctx.find_object(Settings)
-    assert obj is not None
+    if obj is None:  # a command invoked outside the `lifeledger` group (tests, embedding)
+        obj = ctx.ensure_object(Settings)
     return obj
 
 
-class DateType(click.ParamType):
+def open_projections(app: LedgerApplication) -> Projections:
+    """Read models, caught up with the log before any query (they are never stale)."""
+    from projections.api import Projections
+
+    p = Projections(app)
+    click.get_current_context().call_on_close(p.close)
+    p.catch_up()
+    return p
+
+
+# parameter types ------------------------------------------------------------------------
+if TYPE_CHECKING:  # click >= 8.2 types its ParamType by value; older click is not generic
+    _DateParam = click.ParamType[dt.date]
+    _TextParam = click.ParamType[str]
+else:
+    _DateParam = _TextParam = click.ParamType
+
+
+class DateType(_DateParam):
     """An ISO calendar date (YYYY-MM-DD), as business dates are given (Asia/Shanghai)."""
 
     name = "date"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
@@ -112,8 +196,133 @@ class DateType(click.ParamType):
 DATE = DateType()
 
 
+class GroundType(_TextParam):
+    """An Art. 4 ground: 1–16 or its numeral (十一). Checked by the case itself, so that an
+    unknown number is refused under Art. 4 rather than as bad usage."""
+
+    name = "ground"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        return str(value)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return [
+            CompletionItem(str(n), help=f"{g.label}{g.text}")
+            for n, g in GROUNDS.items()
+            if str(n).startswith(incomplete)
+        ]
+
+
+GROUND = GroundType()
+
+
 def choice_of(enum: type[Enum]) -> click.Choice[str]:
     return click.Choice([str(m.value) for m in enum], case_sensitive=False)
+
+
+def describe_choices(enum: type[Enum]) -> str:
+    """``a (甲), b (乙)`` — the values with their Chinese labels, for help texts."""
+    return ", ".join(f"{m.value} ({getattr(m, 'label', '')})" for m in enum)
+
+
+# completion from the ledger ---------------------------------------------------------------
+def _complete_from(query: Callable[[Projections], Iterable[str]]) -> Any:
+    """Complete ids (case numbers, personnel numbers, unit codes) from the ledger in --db;
+    silently nothing when it cannot be read (completion must never fail loudly)."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        root = ctx.find_root()
+        db = root.params.get("db") or os.environ.get("LIFELEDGER_DB") or DEFAULT_DB
+        try:
+            store = StoreConfig.parse(str(db))
+            if store.kind == "sqlite":
+                store.check_sqlite_file(must_exist=True)
+            from projections.api import Projections
+
+            app = LedgerApplication(store)
+            p = Projections(app)
+            try:
+                return [v for v in query(p) if v.startswith(incomplete)]
+            finally:
+                p.close()
+                app.close()
+        except Exception:
+            return []
+
+    return complete
+
+
+complete_case = _complete_from(lambda p: [c.case_no for c in p.cases()])
+
+
+# shared options ---------------------------------------------------------------------------
+def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        settings().json = True
+
+
+def json_option(f: F) -> F:
+    """``--json`` after the command as well as before it (``lifeledger --json ...``)."""
+    option = click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_json,
+        help="Print one JSON document on stdout.",
+    )
+    return option(f)
+
+
+def party_options(*, unit: bool = True) -> Callable[[F], F]:
+    """``--person P001`` or ``--unit CS-XF``: exactly one names the party (Art. 5)."""
+
+    def decorate(f: F) -> F:
+        f.__dict__["party_either"] = unit  # checked by record(): exactly one of the two
+        if unit:
+            f = click.option(
+                "--unit",
+                metavar="UNIT_CODE",
+                help="The party is this unit (集体责任). Give --person or --unit.",
+            )(f)
+        return click.option(
+            "--person",
+            required=not unit,
+            metavar="PERSONNEL_NO",
+            help="The party is this cadre (personnel number)."
+            + (" Give --person or --unit." if unit else ""),
+        )(f)
+
+    return decorate
+
+
+def case_argument(f: F) -> F:
+    return click.argument("case_no", metavar="CASE_NO", shell_complete=complete_case)(f)
+
+
+def on_option(help: str, *, also: str = "") -> Callable[[F], F]:
+    """``--on DATE``: the business date (Asia/Shanghai) the act happened, always explicit."""
+    names = ["--on", also] if also else ["--on"]
+    return click.option(*names, "on", type=DATE, required=True, metavar="DATE", help=help)
+
+
+# running commands -------------------------------------------------------------------------
+def record(command: str, fields: Mapping[str, Any]) -> Outcome:
+    """Run a recording command through the same table ``import`` uses, and print it."""
+    ctx = click.get_current_context()
+    if getattr(ctx.command.callback, "party_either", False) and (
+        bool(fields.get("person")) == bool(fields.get("unit"))
+    ):
+        raise click.UsageError("name the party: --person PERSONNEL_NO or --unit UNIT_CODE")
+    app = settings().open()
+    outcome = execute(app, command, fields)
+    for warning in outcome.warnings:
+        info(f"Warning: {warning}")
+    emit({"command": command, **outcome.data, "warnings": list(outcome.warnings)}, outcome.summary)
+    return outcome
 
 
 def _default(o: Any) -> Any:
@@ -123,6 +332,8 @@ def _default(o: Any) -> Any:
         return o.value
     if isinstance(o, bytes):
         return o.hex()
+    if isinstance(o, Path):
+        return str(o)
     if isinstance(o, set | frozenset | tuple):
         return list(o)
     if hasattr(o, "__dataclass_fields__"):
@@ -159,26 +370,60 @@ def table(headers: list[str], rows: Iterable[Iterable[Any]]) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, Enum):
+        return str(getattr(value, "label", value.value))
+    return " ".join(str(value).split())
 
 
 def _width(text: str) -> int:
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _pad_row(cells: list[str], widths: list[int]) -> str:
-    return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=False)).rstrip()
+    return "  ".join(
+        c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=False)
+    ).rstrip()
+
+
+def interactive() -> bool:
+    """Progress bars only on a terminal; piped output stays clean."""
+    return sys.stderr.isatty()
 
 
 @contextmanager
 def progress(items: Iterable[Any], length: int | None, label: str) -> Iterator[Iterable[Any]]:
     """A progress bar on a terminal (stderr), none when piped."""
-    if sys.stderr.isatty():
+    if interactive():
         with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
             yield bar
     else:
         yield items
+
+
+@contextmanager
+def progress_callback(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``(done, total)`` callback that drives a progress bar on a terminal, else nothing."""
+    if not interactive():
+        yield lambda done, total: None
+        return
+    bar: Any = None
+    position = 0
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar, position
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.length = max(total, 1)
+        bar.update(done - position)
+        position = done
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

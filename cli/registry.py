@@ -1,5 +1,115 @@
-"""Commands: registry (being written)."""
+"""Commands: ``unit ...`` and ``cadre ...`` — who can be held accountable (Art. 2) and the
+posts a cadre holds over a lifetime (Art. 8)."""
+
+from __future__ import annotations
+
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from cli.common import (
+    DATE,
+    LedgerGroup,
+    choice_of,
+    describe_choices,
+    json_option,
+    on_option,
+    record,
+)
+from ledger.regulation import AdminLevel, UnitKind
+
+
+@click.group(cls=LedgerGroup)
+def unit() -> None:
+    """Units (单位) of the nine kinds of Art. 2, and their annual rating (Art. 13)."""
+
+
+@unit.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="Full name of the unit, e.g. 长沙市某区信访局.")
+@click.option(
+    "--kind",
+    metavar="KIND",
+    type=choice_of(UnitKind),
+    required=True,
+    help=f"Art. 2 kind: {describe_choices(UnitKind)}.",
+)
+@click.option(
+    "--level",
+    metavar="LEVEL",
+    type=choice_of(AdminLevel),
+    required=True,
+    help=f"Administrative level: {describe_choices(AdminLevel)}.",
+)
+@json_option
+def unit_add(**fields: Any) -> None:
+    """Register a unit under its CODE (organisation department or discipline organ key)."""
+    record("unit add", fields)  # fmt: skip
+
+
+@unit.command("rating")
+@click.argument("code", metavar="UNIT_CODE")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The rating year.")
+@json_option
+def unit_rating(code: str, year: int) -> None:
+    """Whether the unit may be rated an advanced unit for petition work in YEAR (Art. 13)."""
+    from cli.reports import show_unit_rating
+
+    show_unit_rating(code, year)
+
+
+@click.group(cls=LedgerGroup)
+def cadre() -> None:
+    """Cadres (干部): one record for life, whatever posts they hold (Art. 8)."""
+
+
+@cadre.command("add")
+@click.argument("personnel_no")
+@click.option("--name", required=True, help="The cadre's name.")
+@click.option("--unit", required=True, metavar="UNIT_CODE", help="The unit of the current post.")
+@click.option("--post", required=True, help="The post held, e.g. 副县长.")
+@click.option(
+    "--since", type=DATE, required=True, metavar="DATE", help="When the post was taken up."
+)
+@json_option
+def cadre_add(**fields: Any) -> None:
+    """Register a cadre under their PERSONNEL_NO, with their current post."""
+    record("cadre add", fields)  # fmt: skip
+
+
+@cadre.command("move")
+@click.argument("personnel_no")
+@click.option("--unit", required=True, metavar="UNIT_CODE", help="The unit of the new post.")
+@click.option("--post", required=True, help="The new post.")
+@on_option("When the new post was taken up.")
+@json_option
+def cadre_move(**fields: Any) -> None:
+    """Record a transfer or appointment; earlier posts stay accountable (Art. 8)."""
+    record("cadre move", fields)  # fmt: skip
+
+
+@cadre.command("retire")
+@click.argument("personnel_no")
+@on_option("Date of retirement.")
+@json_option
+def cadre_retire(**fields: Any) -> None:
+    """Record a retirement; accountability continues after it (Art. 8)."""
+    record("cadre retire", fields)
+
+
+@cadre.command("history")
+@click.argument("personnel_no")
+@click.option(
+    "--year",
+    type=click.IntRange(1949, 9999),
+    help="Only what concerns this year (e.g. for the annual review, Art. 13).",
+)
+@json_option
+def cadre_history(personnel_no: str, year: int | None) -> None:
+    """A cadre's whole accountability history across every unit and post (Art. 8, 11)."""
+    from cli.reports import show_cadre_history
+
+    show_cadre_history(personnel_no, year)  # fmt: skip
+
+
+commands: list[click.Command] = [unit, cadre]

@@ -1,5 +1,214 @@
-"""Commands: reports (being written)."""
+"""Commands: ``deadlines`` and ``report annual``; and the read views of ``cadre history`` and
+``unit rating``. All read the projections, caught up with the log first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict
 
 import click
 
-commands: list[click.Command] = []
+from cli.common import DATE, LedgerGroup, emit, json_option, open_projections, settings, table
+from ledger.application import today
+from ledger.regulation import IN_FORCE_FROM, PartyType
+from projections.labels import CASE_STATUS_LABELS
+from projections.models import (
+    AnnualReport,
+    CadreHistory,
+    Count,
+    Deadline,
+    HistoryEntry,
+    MeasureRef,
+    Post,
+    UnitRating,
+)
+
+
+def _measures(refs: tuple[MeasureRef, ...]) -> str:
+    return "、".join(m.label for m in refs) or "—"
+
+
+# deadlines ------------------------------------------------------------------------------------
+@click.command()
+@click.option(
+    "--as-of",
+    type=DATE,
+    metavar="DATE",
+    help="The day to judge the periods on (default: today in Asia/Shanghai).",
+)
+@json_option
+def deadlines(as_of: dt.date | None) -> None:
+    """Legal periods still running or missed: announcement within 30 days (Art. 11), appeal
+    within 15 days of receipt and its decision within 30 days (Art. 12).
+
+    Periods skip the starting day and end on a working day (weekends and public holidays
+    moved). A period marked * ends in a year the holiday calendar does not cover yet.
+    """  # fmt: skip
+    day = as_of or today()
+    p = open_projections(settings().open(signed=False))
+    items = p.deadlines(day)
+    emit(
+        {"as_of": day, "deadlines": [asdict(d) for d in items]},
+        lambda: deadlines_text(day, items),
+    )
+
+
+def deadlines_text(day: dt.date, items: Sequence[Deadline]) -> str:
+    if not items:
+        return f"No legal period is running or missed on {day}."
+    rows = [
+        (d.case_no, _party(d.party_type, d.party_code), d.decision_number, d.kind_label, d.article,
+         d.start, f"{d.due}{'*' if d.provisional else ''}", d.days_left, d.status_label)
+        for d in items
+    ]  # fmt: skip
+    text = f"Deadlines on {day}:\n" + table(
+        ["case", "party", "decision", "step", "art.", "from", "due", "days left", "status"], rows
+    )
+    if any(d.provisional for d in items):
+        text += "\n* judged by weekends only: the holiday calendar does not cover that year yet"
+    return text
+
+
+# annual report --------------------------------------------------------------------------------
+@click.group(cls=LedgerGroup)
+def report() -> None:
+    """Reports for the Party committee and government (Art. 14)."""
+
+
+@report.command("annual")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
+@click.option("--authority", help="Only cases opened by this authority (default: all).")
+@json_option
+def report_annual(year: int, authority: str | None) -> None:
+    """The year's accountability in figures, as the petition work agency reports it to the
+    same-level Party committee and government (Art. 14)."""
+    p = open_projections(settings().open(signed=False))
+    r = p.annual_report(year, authority)
+    emit(asdict(r), lambda: annual_text(r))
+
+
+def _counts(title: str, counts: tuple[Count, ...]) -> list[str]:
+    if not counts:
+        return [f"{title}: none"]
+    rows = table(["", "count"], [(c.label, c.count) for c in counts]).splitlines()[2:]
+    return [f"{title}:", *(f"  {row}" for row in rows)]
+
+
+def _party(party_type: str, code: str) -> str:
+    return f"{PartyType(party_type).label} {code}"
+
+
+def annual_text(r: AnnualReport) -> str:
+    scope = f" — cases opened by {r.authority}" if r.authority else ""
+    out = [
+        f"信访工作责任追究情况 {r.year}年度 (Art. 14){scope}",
+        f"Cases opened: {r.cases_opened} (lifetime accountability, Art. 8: {r.lifetime_cases}); "
+        f"closed: {r.cases_closed}",
+        *_counts("Grounds cited (Art. 4)", r.grounds),
+        *_counts("Parties held accountable", r.parties_by_kind),
+        *_counts("Responsibility (Art. 5)", r.responsibility_kinds),
+        f"Decisions issued: {r.decisions_issued} (revoked on appeal: {r.decisions_revoked})",
+        *_counts("Measures (Art. 7)", r.measures_by_kind),
+        f"Appeals filed (Art. 12): {r.appeals_filed}",
+        *_counts("Appeal outcomes", r.appeal_outcomes),
+        f"Referred to judicial organs (Art. 7): {r.referrals}",
+        *_counts("Periods missed (Art. 11, 12)", r.overdue_steps),
+    ]
+    if r.overdue:
+        out.append(table(
+            ["case", "party", "step", "due", "done"],
+            [(o.case_no, _party(o.party_type, o.party_code), o.kind_label, o.due, o.done_on)
+             for o in r.overdue],
+        ))  # fmt: skip
+    return "\n".join(out)
+
+
+# cadre history and unit rating (commands in cli/registry.py) ---------------------------------
+def show_cadre_history(personnel_no: str, year: int | None) -> None:
+    p = open_projections(settings().open(signed=False))
+    h = p.cadre_history(personnel_no, year)
+    emit(asdict(h), lambda: history_text(h))
+
+
+def _post(post: Post | None) -> str:
+    if post is None:
+        return "—"
+    return f"{post.title}, {post.unit_name} ({post.unit_code})"
+
+
+def history_text(h: CadreHistory) -> str:
+    now = f"retired {h.retired_on}" if h.retired_on else f"now {_post(h.current_post)}"
+    out = [
+        f"Cadre {h.personnel_no} {h.name} — {now}",
+        "Posts held (Art. 8: accountable for every one of them, for life):",
+        table(
+            ["from", "until", "unit", "post"],
+            [(p.start, f"{p.end} (retired)" if p.ended_by_retirement else p.end or "(now)",
+              f"{p.unit_name} ({p.unit_code})", p.title) for p in h.posts],
+        ),
+    ]  # fmt: skip
+    label = f" in {h.year}" if h.year is not None else ""
+    if not h.entries:
+        out += ["", f"No accountability on record{label}."]
+    else:
+        out += ["", f"Accountability{label} (Art. 8, 11):", table(
+            ["case", "incident", "post at incident", "responsibility", "decisions",
+             "measures in force", "case status"],
+            [_history_row(e) for e in h.entries],
+        )]  # fmt: skip
+        old = [e.case_no for e in h.entries if not e.lifetime]
+        if old:
+            out.append(
+                f"Incidents before {IN_FORCE_FROM} (outside Art. 8 lifetime accountability): "
+                + ", ".join(old)
+            )
+    if h.accountable_in_year is not None:
+        verdict = (
+            "held accountable that year: the annual review and awards follow the rules (Art. 13)"
+            if h.accountable_in_year
+            else "no decision in force made that year (Art. 13)"
+        )
+        out.append(f"{h.year}: {verdict}")
+    return "\n".join(out)
+
+
+def _history_row(e: HistoryEntry) -> tuple[object, ...]:
+    role = f" ({e.team_role_label})" if e.team_role_label else ""
+    decisions = "; ".join(f"{d.number} {d.decided_on} [{d.status_label}]" for d in e.decisions)
+    return (
+        e.case_no,
+        e.incident_date,
+        _post(e.post_at_incident),
+        e.responsibility_label + role,
+        decisions or "—",
+        _measures(e.measures_in_force),
+        CASE_STATUS_LABELS.get(e.case_status, e.case_status),
+    )
+
+
+def show_unit_rating(code: str, year: int) -> None:
+    p = open_projections(settings().open(signed=False))
+    r = p.unit_rating(code, year)
+    emit(asdict(r), lambda: rating_text(r))
+
+
+def rating_text(r: UnitRating) -> str:
+    verdict = (
+        "may be rated an advanced unit for petition work"
+        if r.may_be_rated_advanced
+        else "may NOT be rated an advanced unit for petition work (先进单位)"
+    )
+    out = [f"Unit {r.unit_code} {r.unit_name}, {r.year}: {verdict} (Art. 13)"]
+    if r.reasons:
+        out.append("Held accountable that year by:")
+        out += [f"  {x.case_no} {x.decision_number} of {x.decided_on} [{x.status_label}]: "
+                f"{_measures(x.measures_in_force)}" for x in r.reasons]  # fmt: skip
+    if r.not_counted:
+        out.append("Not counted (revoked on appeal):")
+        out += [f"  {x.case_no} {x.decision_number} of {x.decided_on}" for x in r.not_counted]
+    out.append(r.rule)
+    return "\n".join(out)
+
+
+commands: list[click.Command] = [deadlines, report]

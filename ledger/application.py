@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -23,7 +24,6 @@ from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     Mapper,
-    OperationalError,
     PersistenceError,
 )
 
@@ -68,6 +68,11 @@ from ledger.unit import Unit
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_RETRIES = 8
 RETRY_BACKOFF = 0.005  # seconds; doubled on each retry, randomised (full jitter)
+#: Case numbers, personnel numbers and unit codes are keys of indexes in every store.
+MAX_ID_LENGTH = 64
+#: What no recorded text may hold: C0 controls but tab, LF and CR; DEL; C1 controls; lone
+#: surrogates (not Unicode characters; UTF-8 cannot store them). NUL also breaks PostgreSQL text.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -257,6 +262,7 @@ class LedgerApplication(Application[UUID]):
     def add_unit(self, code: str, name: str, kind: UnitKind, level: AdminLevel) -> UUID:
         self._authorise("register units")
         _require(code=code, name=name)
+        _check_id(unit_code=code)
         unit = Unit(code=code, name=name, kind=kind.value, level=level.value)
         self._create(unit, f"unit {code} is already registered")
         return unit.id
@@ -266,6 +272,7 @@ class LedgerApplication(Application[UUID]):
     ) -> UUID:
         self._authorise("register cadres")
         _require(personnel_no=personnel_no, name=name, post=post)
+        _check_id(personnel_number=personnel_no)
         self._check_past(since)
         self.unit(unit_code)
         cadre = Cadre(
@@ -319,6 +326,7 @@ class LedgerApplication(Application[UUID]):
         other_regulation: str = "",
     ) -> UUID:
         rec = self._authorise("open accountability cases")
+        _check_id(case_number=case_no)
         self._check_past(incident_date, opened_on)
         case = AccountabilityCase.open(
             case_no=case_no,
@@ -469,11 +477,12 @@ class LedgerApplication(Application[UUID]):
         return aggregate
 
     def _create(self, aggregate: Aggregate, exists: str) -> None:
+        _check_text(aggregate)
         try:
             self.save(aggregate)
         except IntegrityError:
             raise AlreadyExists(exists) from None
-        except OperationalError as e:
+        except PersistenceError as e:
             raise StoreError(f"cannot write to {self.store.describe()}: {_first_line(e)}") from e
 
     def _update(
@@ -488,13 +497,14 @@ class LedgerApplication(Application[UUID]):
         for attempt in range(MAX_RETRIES):
             aggregate = self._get(cls, aggregate_id, not_found)
             command(aggregate)
+            _check_text(aggregate)
             try:
                 self.save(aggregate)
             except IntegrityError:
                 # Wait a random while, so that writers who collided do not collide again.
                 time.sleep(random.uniform(0, RETRY_BACKOFF * 2**attempt))
                 continue
-            except OperationalError as e:
+            except PersistenceError as e:
                 raise StoreError(
                     f"cannot write to {self.store.describe()}: {_first_line(e)}"
                 ) from e
@@ -528,6 +538,39 @@ def _require(**fields: str) -> None:
     for name, value in fields.items():
         if not value or not value.strip():
             raise InvalidInput(f"{name.replace('_', ' ')} is required")
+
+
+def _check_id(**fields: str) -> None:
+    for name, value in fields.items():
+        if len(value) > MAX_ID_LENGTH:
+            raise InvalidInput(
+                f"the {name.replace('_', ' ')} is {len(value)} characters long; at most "
+                f"{MAX_ID_LENGTH} are allowed"
+            )
+
+
+def _check_text(aggregate: Aggregate) -> None:
+    """Refuse, before anything is written, text that no store or reader can hold faithfully."""
+    for event in aggregate.pending_events:
+        for name, value in vars(event).items():
+            _check_value(name, value)
+
+
+def _check_value(name: str, value: Any) -> None:
+    if isinstance(value, str):
+        found = FORBIDDEN_CHARACTERS.search(value)
+        if found:
+            raise InvalidInput(
+                f"the {name.replace('_', ' ')} contains the character U+{ord(found.group()):04X}"
+                ", a control character or lone surrogate that no record may hold"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(str(key), key)
+            _check_value(str(key), item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_value(name, item)
 
 
 def _first_line(e: BaseException) -> str:

@@ -5,19 +5,30 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
+from ledger.errors import InvalidInput
+
 NAMESPACE = UUID("6b1f3f0e-3c55-5a0c-9d0e-4c6966656c67")
 
 
+def _id(kind: str, key: str) -> UUID:
+    name = f"{kind}/{key}"
+    try:
+        name.encode()
+    except UnicodeEncodeError:  # a lone surrogate: not text that UTF-8 can hold
+        raise InvalidInput(f"the {kind} identifier {key!r} is not valid Unicode text") from None
+    return uuid5(NAMESPACE, name)
+
+
 def case_id(case_no: str) -> UUID:
-    return uuid5(NAMESPACE, f"case/{case_no}")
+    return _id("case", case_no)
 
 
 def cadre_id(personnel_no: str) -> UUID:
-    return uuid5(NAMESPACE, f"cadre/{personnel_no}")
+    return _id("cadre", personnel_no)
 
 
 def unit_id(code: str) -> UUID:
-    return uuid5(NAMESPACE, f"unit/{code}")
+    return _id("unit", code)
 
 
 #: The one signer-key registry of a ledger.

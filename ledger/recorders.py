@@ -7,16 +7,17 @@ holds an exclusive table lock while it inserts, so the leaf order is the commit 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.entries import event_leaf_hash
 
@@ -117,6 +118,51 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self._insert_leaf = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s)").format(
             schema, Identifier(LEAVES_TABLE)
         )
+
+    def create_table(self) -> None:
+        """Create the tables of a new ledger; open an existing one without any DDL.
+
+        Without DDL, roles that may not create or own objects (officials' workstations,
+        auditors) and read-only replicas can open the ledger. For a new ledger, PostgreSQL
+        refuses concurrent ``CREATE OR REPLACE FUNCTION`` of one function ("tuple concurrently
+        updated") and a concurrent first ``CREATE TYPE`` (unique violation): the DDL
+        transaction is serialised by an advisory lock, and the type race is retried.
+        """
+        if self._installed():
+            self.datastore.register_type_adapters()
+            return
+        for attempt in range(5):
+            try:
+                super().create_table()
+                return
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _installed(self) -> bool:
+        """Whether every table and the row type of the ledger exist (read from the catalog,
+        which needs no privilege on them)."""
+        names = [self.events_table_name, LEAVES_TABLE, CHECKPOINTS_TABLE, COSIGNATURES_TABLE]
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace"
+                " n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'"
+                " AND c.relname = ANY(%s)) AS tables, (SELECT count(*) FROM pg_catalog.pg_type t"
+                " JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = %s"
+                " AND t.typname = %s) AS types",
+                (self.datastore.schema, names, self.datastore.schema, self.stored_event_type_name),
+            )
+            row = curs.fetchone()
+        return row is not None and row["tables"] == len(names) and row["types"] == 1
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        curs.execute(
+            SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(
+                Literal(f"lifeledger ddl {self.datastore.schema}")
+            )
+        )
+        super()._create_table(curs)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

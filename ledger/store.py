@@ -16,6 +16,7 @@ from ledger.errors import StoreError
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_SCHEMA = "lifeledger"
 LEDGER_TABLES = {"stored_events", "merkle_leaves"}
+PG_EVENTS_TABLE = "lifeledger_events"  # eventsourcing names it after the application
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,36 @@ class StoreConfig:
                 connect_timeout=5,
                 autocommit=True,
             ) as conn:
-                conn.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
-                )
+                # Look before creating: CREATE needs a privilege that workstation and auditor
+                # roles lack, and a read-only replica refuses it.
+                tables = {
+                    str(name)
+                    for (name,) in conn.execute(
+                        "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace"
+                        " n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                        (self.schema,),
+                    )
+                }
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (self.schema,)
+                ).fetchone()
+                if exists is None:
+                    conn.execute(
+                        sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                            sql.Identifier(self.schema)
+                        )
+                    )
         except psycopg.errors.UniqueViolation:
             pass  # another process created it at the same moment
         except psycopg.Error as e:
             first = (str(e).strip() or type(e).__name__).splitlines()[0]
             raise StoreError(f"cannot connect to {self.describe()}: {first}") from e
+        else:
+            if tables and PG_EVENTS_TABLE not in tables:
+                raise StoreError(
+                    f"{self.describe()} holds tables of another program, not a ledger; give the "
+                    "ledger a schema of its own (?schema=name)"
+                )
 
     def describe(self) -> str:
         if self.kind == "sqlite":

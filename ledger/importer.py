@@ -1,0 +1,785 @@
+"""The ledger's commands by name, with typed fields: one table shared by the CLI and ``import``.
+
+A command is named as on the command line (``"case open"``) and takes the fields of its
+command-line options, spelled as the option without its dashes (``--incident-date`` →
+``incident_date``; repeatable options take a list, e.g. ``"ground": [2, 11]``). The CLI calls
+:func:`execute` with the options it parsed; ``lifeledger import`` calls it with one JSON object
+per line. Both therefore reach the same :class:`LedgerApplication` method with the same checks.
+
+Import semantics (documented in the README): every line is one command and one atomic write
+(all or nothing); a refused line is reported with its line number and error and the next line
+is tried (or, with ``stop_on_error``, the import stops and reports where to resume). Nothing is
+dropped silently: blank lines are counted, unknown fields are refused, every line is either
+applied, refused, or reported as not attempted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, TypeVar
+
+from ledger.application import LedgerApplication
+from ledger.case import TeamMember, party_key
+from ledger.decision import DecisionDocument, Measures
+from ledger.errors import InvalidInput, LedgerError, StoreError
+from ledger.periods import period_end
+from ledger.regulation import (
+    ANNOUNCE_WITHIN_DAYS,
+    APPEAL_DECISION_WITHIN_DAYS,
+    APPEAL_WITHIN_DAYS,
+    CHINESE_NUMERALS,
+    GROUNDS,
+    IN_FORCE_FROM,
+    UNIT_MEASURE_BY_SEVERITY,
+    AdminLevel,
+    AppealOutcome,
+    Consequence,
+    Measure,
+    PartyType,
+    Responsibility,
+    Severity,
+    TeamRole,
+    UnitKind,
+)
+
+E = TypeVar("E", bound=Enum)
+
+__all__ = [
+    "COMMANDS",
+    "Fields",
+    "ImportReport",
+    "Outcome",
+    "Refusal",
+    "execute",
+    "import_lines",
+    "parse_ground",
+    "parse_line",
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command recorded: one line for people, a JSON-able record, and warnings
+    (recorded but late, outside Art. 8) that the user must see."""
+
+    command: str
+    summary: str
+    data: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value is not False and value != "" and value != () and value != []
+
+
+class Fields:
+    """One command's fields, typed on the way out. Any field left unread is refused by
+    :meth:`done`, so a misspelt field in an import line is an error, never ignored."""
+
+    def __init__(self, command: str, raw: Mapping[str, Any]) -> None:
+        self.command = command
+        self._raw: dict[str, Any] = {}
+        for key, value in raw.items():
+            name = str(key).replace("-", "_")
+            if name in self._raw:
+                raise InvalidInput(f"{command}: field {name!r} is given twice")
+            self._raw[name] = value
+        self._used: set[str] = set()
+
+    # access ---------------------------------------------------------------------------
+    def _take(self, name: str, aliases: tuple[str, ...] = ()) -> Any:
+        found: list[tuple[str, Any]] = []
+        for key in (name, *aliases):
+            self._used.add(key)
+            if _present(self._raw.get(key)):
+                found.append((key, self._raw[key]))
+        if len(found) > 1:
+            raise InvalidInput(
+                f"{self.command}: give {name!r} once (also given as {found[1][0]!r})"
+            )
+        return found[0][1] if found else None
+
+    def _missing(self, name: str) -> InvalidInput:
+        return InvalidInput(
+            f"{self.command}: {name!r} is required (option --{name.replace('_', '-')})"
+        )
+
+    def text(self, name: str, *, required: bool = True, aliases: tuple[str, ...] = ()) -> str:
+        value = self._take(name, aliases)
+        if value is None:
+            if required:
+                raise self._missing(name)
+            return ""
+        if not isinstance(value, str):
+            raise InvalidInput(f"{self.command}: {name!r} must be text, got {value!r}")
+        if required and not value.strip():
+            raise self._missing(name)
+        return value.strip()
+
+    def texts(self, name: str) -> list[str]:
+        values = self._many(name)
+        for v in values:
+            if not isinstance(v, str) or not v.strip():
+                raise InvalidInput(f"{self.command}: {name!r} must list non-empty texts")
+        return [v.strip() for v in values]
+
+    def date(self, name: str, *, aliases: tuple[str, ...] = ()) -> dt.date:
+        value = self._take(name, aliases)
+        if value is None:
+            raise self._missing(name)
+        return _as_date(self.command, name, value)
+
+    def optional_date(self, name: str) -> dt.date | None:
+        """For fields whose absence a rule reports in its own words (Art. 10)."""
+        value = self._take(name)
+        return None if value is None else _as_date(self.command, name, value)
+
+    def integer(self, name: str, default: int) -> int:
+        value = self._take(name)
+        if value is None:
+            return default
+        return _as_int(self.command, name, value)
+
+    def year(self, name: str = "year") -> int:
+        value = self._take(name)
+        if value is None:
+            raise self._missing(name)
+        year = _as_int(self.command, name, value)
+        if not 1949 <= year <= 9999:
+            raise InvalidInput(f"{self.command}: year {year} is out of range")
+        return year
+
+    def flag(self, name: str) -> bool:
+        value = self._take(name)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise InvalidInput(f"{self.command}: {name!r} must be true or false, got {value!r}")
+        return value
+
+    def enum(self, name: str, kind: type[E], default: E | None = None) -> E:
+        value = self._take(name)
+        if value is None:
+            if default is None:
+                raise self._missing(name)
+            return default
+        return _as_enum(self.command, name, kind, value)
+
+    def optional_enum(self, name: str, kind: type[E]) -> E | None:
+        value = self._take(name)
+        return None if value is None else _as_enum(self.command, name, kind, value)
+
+    def enums(self, name: str, kind: type[E]) -> list[E]:
+        return [_as_enum(self.command, name, kind, v) for v in self._many(name)]
+
+    def grounds(self, name: str = "ground") -> list[int]:
+        return [parse_ground(v) for v in self._many(name)]
+
+    def party(self, *, allow_unit: bool = True) -> tuple[PartyType, str]:
+        """``person`` or ``unit``: exactly one names the party (Art. 5: unit or person)."""
+        person = self.text("person", required=False)
+        unit = self.text("unit", required=False) if allow_unit else ""
+        if person and unit:
+            raise InvalidInput(f"{self.command}: name one party, --person or --unit, not both")
+        if person:
+            return PartyType.PERSON, person
+        if unit:
+            return PartyType.UNIT, unit
+        if not allow_unit:
+            raise InvalidInput(f"{self.command}: name the person with --person PERSONNEL_NO")
+        raise InvalidInput(
+            f"{self.command}: name the party with --person PERSONNEL_NO or --unit UNIT_CODE"
+        )
+
+    def done(self) -> None:
+        """Refuse fields the command does not take (a typo would otherwise be lost)."""
+        unknown = sorted(k for k, v in self._raw.items() if k not in self._used and _present(v))
+        if unknown:
+            raise InvalidInput(
+                f"{self.command}: unknown field(s) {', '.join(unknown)}; see "
+                f"`lifeledger {self.command} --help`"
+            )
+
+    def _many(self, name: str) -> list[Any]:
+        value = self._take(name)
+        if value is None:
+            return []
+        if isinstance(value, list | tuple):
+            return list(value)
+        return [value]
+
+
+def _as_date(command: str, name: str, value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidInput(f"{command}: {name!r} is not a date: {value!r}; use YYYY-MM-DD")
+
+
+def _as_int(command: str, name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise InvalidInput(f"{command}: {name!r} must be a number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise InvalidInput(f"{command}: {name!r} must be a number, got {value!r}")
+
+
+def _as_enum(command: str, name: str, kind: type[E], value: Any) -> E:
+    text = str(value).strip().lower().replace("-", "_")
+    for member in kind:
+        if member.value == text or getattr(member, "label", None) == str(value).strip():
+            return member
+    choices = ", ".join(str(m.value) for m in kind)
+    raise InvalidInput(f"{command}: {name!r} must be one of {choices}; got {value!r}")
+
+
+def parse_ground(value: Any) -> int:
+    """An Art. 4 item as a number (``11``), a numeral (``十一``) or a label (``（十一）``).
+
+    A number outside 1–16 is passed on, so the case refuses it under Art. 4."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{value!r} is not a ground of Art. 4")
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().strip("()（）")
+    if text.isdigit():
+        return int(text)
+    if text in CHINESE_NUMERALS:
+        return CHINESE_NUMERALS.index(text) + 1
+    raise InvalidInput(
+        f"{value!r} is not a ground of Art. 4; give its item number 1–16 or numeral (一)…(十六)"
+    )
+
+
+# the commands -------------------------------------------------------------------------------
+Handler = Callable[[LedgerApplication, Fields], Outcome]
+COMMANDS: dict[str, Handler] = {}
+"""Every command that records an event, by its command-line name. Key management (``key``
+commands) and ``init`` are not here: they create keys, which an import file must not do."""
+
+
+def _command(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = handler
+        return handler
+
+    return register
+
+
+def execute(app: LedgerApplication, command: str, fields: Mapping[str, Any]) -> Outcome:
+    """Run one command by name; a refusal raises a :class:`LedgerError` and writes nothing."""
+    handler = COMMANDS.get(command)
+    if handler is None:
+        raise InvalidInput(f"unknown command {command!r}; one of: {', '.join(sorted(COMMANDS))}")
+    return handler(app, Fields(command, fields))
+
+
+def _party(party_type: PartyType, code: str) -> dict[str, str]:
+    return {"type": party_type.value, "code": code}
+
+
+def _who(party_type: PartyType, code: str) -> str:
+    return f"{party_type.label} {code}"
+
+
+@_command("unit add")
+def _unit_add(app: LedgerApplication, f: Fields) -> Outcome:
+    code, name = f.text("code"), f.text("name")
+    kind, level = f.enum("kind", UnitKind), f.enum("level", AdminLevel)
+    f.done()
+    app.add_unit(code, name, kind, level)
+    return Outcome(
+        "unit add",
+        f"Unit {code} registered: {name} ({kind.label}, {level.label})",
+        {"code": code, "name": name, "kind": kind.value, "level": level.value},
+    )
+
+
+@_command("cadre add")
+def _cadre_add(app: LedgerApplication, f: Fields) -> Outcome:
+    no, name, unit, post = f.text("personnel_no"), f.text("name"), f.text("unit"), f.text("post")
+    since = f.date("since")
+    f.done()
+    app.add_cadre(no, name, unit, post, since)
+    return Outcome(
+        "cadre add",
+        f"Cadre {no} registered: {name}, {post} of {unit} since {since}",
+        {"personnel_no": no, "name": name, "unit": unit, "post": post, "since": since},
+    )
+
+
+@_command("cadre move")
+def _cadre_move(app: LedgerApplication, f: Fields) -> Outcome:
+    no, unit, post, on = f.text("personnel_no"), f.text("unit"), f.text("post"), f.date("on")
+    f.done()
+    app.move_cadre(no, unit, post, on)
+    return Outcome(
+        "cadre move",
+        f"Cadre {no} moved on {on} to {post} of {unit}; earlier posts stay accountable (Art. 8)",
+        {"personnel_no": no, "unit": unit, "post": post, "on": on},
+    )
+
+
+@_command("cadre retire")
+def _cadre_retire(app: LedgerApplication, f: Fields) -> Outcome:
+    no, on = f.text("personnel_no"), f.date("on")
+    f.done()
+    app.retire_cadre(no, on)
+    return Outcome(
+        "cadre retire",
+        f"Cadre {no} retired on {on}; accountability continues after retirement (Art. 8)",
+        {"personnel_no": no, "on": on},
+    )
+
+
+@_command("case open")
+def _case_open(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    incident, opened = f.date("incident_date"), f.date("opened_on")
+    grounds = f.grounds()
+    consequence = f.enum("consequence", Consequence, Consequence.NONE)
+    facts = f.text("facts")
+    other = f.text("other_regulation", required=False)
+    f.done()
+    app.open_case(case_no, incident, grounds, facts, opened, consequence, other)
+    lifetime = incident >= IN_FORCE_FROM
+    warnings: tuple[str, ...] = ()
+    if not lifetime:
+        warnings = (
+            f"the incident of {incident} precedes {IN_FORCE_FROM}: recorded, but outside "
+            "Art. 8 lifetime accountability (终身责任追究)",
+        )
+    labels = "、".join(GROUNDS[g].label for g in sorted(grounds))
+    return Outcome(
+        "case open",
+        f"Case {case_no} opened on {opened}: grounds {labels} (Art. 4), incident {incident}",
+        {
+            "case_no": case_no,
+            "incident_date": incident,
+            "opened_on": opened,
+            "grounds": sorted(grounds),
+            "consequence": consequence.value,
+            "lifetime": lifetime,
+        },
+        warnings,
+    )
+
+
+@_command("case assign")
+def _case_assign(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    default = Responsibility.COLLECTIVE if party_type is PartyType.UNIT else None
+    responsibility = f.enum("responsibility", Responsibility, default)
+    on = f.date("on")
+    individual = f.flag("individual_decision")
+    f.done()
+    app.assign(case_no, party_type, code, responsibility, on, individual)
+    return Outcome(
+        "case assign",
+        f"Case {case_no}: {_who(party_type, code)} bears {responsibility.label} (Art. 5)",
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "responsibility": responsibility.value,
+            "on": on,
+            "individual_decision": individual,
+        },
+    )
+
+
+@_command("case objection")
+def _case_objection(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    _, person = f.party(allow_unit=False)
+    on, text = f.date("on"), f.text("text")
+    f.done()
+    app.record_objection(case_no, person, on, text)
+    return Outcome(
+        "case objection",
+        f"Case {case_no}: objection of {person} of {on} recorded; if overruled they bear no "
+        "leadership responsibility (Art. 5)",
+        {"case_no": case_no, "person": person, "on": on},
+    )
+
+
+@_command("case assign-team")
+def _case_assign_team(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    unit = f.text("unit")
+    members = [TeamMember(p, TeamRole.PRINCIPAL_HEAD) for p in f.texts("head")]
+    members += [TeamMember(p, TeamRole.LEADER_IN_CHARGE) for p in f.texts("in_charge")]
+    members += [TeamMember(p, TeamRole.MEMBER) for p in f.texts("member")]
+    members += [TeamMember(p, TeamRole.MEMBER, participated=False) for p in f.texts("absent")]
+    on = f.date("on")
+    f.done()
+    app.assign_team(case_no, unit, members, on)
+    case = app.case(case_no)
+    derived = []
+    for m in members:
+        p = case.parties[party_key(PartyType.PERSON, m.personnel_no)]
+        derived.append(
+            {
+                "personnel_no": m.personnel_no,
+                "team_role": m.role.value,
+                "participated": m.participated,
+                "responsibility": p["responsibility"],
+            }
+        )
+    lines = ", ".join(
+        f"{d['personnel_no']} {Responsibility(d['responsibility']).label}" for d in derived
+    )
+    return Outcome(
+        "case assign-team",
+        f"Case {case_no}: unit {unit} bears 集体责任; {lines} (Art. 5)",
+        {"case_no": case_no, "unit": unit, "on": on, "members": derived},
+    )
+
+
+@_command("case hear")
+def _case_hear(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, statement = f.date("on"), f.text("statement")
+    f.done()
+    app.hear(case_no, party_type, code, on, statement)
+    return Outcome(
+        "case hear",
+        f"Case {case_no}: statement and defence (说明和申辩) of {_who(party_type, code)} heard "
+        f"on {on} (Art. 9)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on},
+    )
+
+
+def _measures(f: Fields, party_type: PartyType) -> Measures | None:
+    measures = f.enums("measure", Measure)
+    severity = f.optional_enum("severity", Severity)
+    sanction = f.text("sanction", required=False)
+    if not measures and severity is not None and party_type is PartyType.UNIT:
+        measures = [UNIT_MEASURE_BY_SEVERITY[severity]]  # Art. 7 para. 1
+    if not measures and severity is None and not sanction:
+        return None
+    return Measures(tuple(measures), severity, sanction)
+
+
+def _measure_labels(measures: Measures) -> str:
+    text = "、".join(m.label for m in measures.measures)
+    if measures.sanction:
+        text += f" ({measures.sanction})"
+    if measures.severity is not None:
+        text = f"{measures.severity.label}: {text}"
+    return text
+
+
+@_command("case decide")
+def _case_decide(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    measures = _measures(f, party_type) or Measures(())
+    document = DecisionDocument(
+        number=f.text("number", required=False),
+        decided_on=f.date("on", aliases=("date",)),
+        facts=f.text("facts", required=False),
+        basis=f.text("basis", required=False),
+        measures=measures,
+        approving_authority=f.text("approving_authority", required=False),
+        effective_date=f.optional_date("effective_date"),
+        appeal_authority=f.text("appeal_authority", required=False),
+        appeal_period_days=f.integer("appeal_period_days", APPEAL_WITHIN_DAYS),
+    )
+    f.done()
+    app.decide(case_no, party_type, code, document)
+    due = period_end(document.decided_on, ANNOUNCE_WITHIN_DAYS)
+    return Outcome(
+        "case decide",
+        f"Case {case_no}: 《责任追究决定书》 {document.number} for {_who(party_type, code)}: "
+        f"{_measure_labels(measures)}; announce by {due} (Art. 11)",
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "number": document.number,
+            "on": document.decided_on,
+            "measures": [m.value for m in measures.measures],
+            "severity": measures.severity.value if measures.severity else None,
+            "sanction": measures.sanction,
+            "announce_due": due,
+        },
+    )
+
+
+@_command("case announce")
+def _case_announce(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, to = f.date("on"), f.text("to")
+    f.done()
+    app.announce(case_no, party_type, code, on, to)
+    decision = app.case(case_no).party(party_type, code)["decision"]
+    due: dt.date = decision["announce_due"]
+    warnings: tuple[str, ...] = ()
+    if on > due:
+        warnings = (
+            f"announced on {on}, after the 30-day period of Art. 11 ended on {due}: "
+            "recorded and flagged overdue",
+        )
+    return Outcome(
+        "case announce",
+        f"Case {case_no}: decision for {_who(party_type, code)} announced on {on} to {to} "
+        "(Art. 11)",
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "on": on,
+            "due": due,
+            "overdue": on > due,
+        },
+        warnings,
+    )
+
+
+@_command("case file")
+def _case_file(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    _, person = f.party(allow_unit=False)
+    on, ref, custodian = f.date("on"), f.text("file_ref"), f.text("custodian")
+    f.done()
+    app.enter_in_file(case_no, person, on, ref, custodian)
+    return Outcome(
+        "case file",
+        f"Case {case_no}: materials entered in the personnel file (人事档案) of {person} on {on}, "
+        f"ref {ref}, kept by {custodian} (Art. 11)",
+        {"case_no": case_no, "person": person, "on": on, "file_ref": ref, "custodian": custodian},
+    )
+
+
+@_command("case receive")
+def _case_receive(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on = f.date("on")
+    f.done()
+    app.receive(case_no, party_type, code, on)
+    due = period_end(on, APPEAL_WITHIN_DAYS)
+    return Outcome(
+        "case receive",
+        f"Case {case_no}: {_who(party_type, code)} received the decision on {on}; a written "
+        f"appeal may be lodged until {due} (Art. 12)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "appeal_due": due},
+    )
+
+
+@_command("case appeal")
+def _case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, text = f.date("on"), f.text("text")
+    f.done()
+    app.appeal(case_no, party_type, code, on, text)
+    due = period_end(on, APPEAL_DECISION_WITHIN_DAYS)
+    return Outcome(
+        "case appeal",
+        f"Case {case_no}: written appeal (书面申诉) of {_who(party_type, code)} filed on {on}; "
+        f"to be decided by {due}; the measures stay in force meanwhile (Art. 12)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "decision_due": due},
+    )
+
+
+@_command("case appeal-decide")
+def _case_appeal_decide(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on = f.date("on")
+    outcome = f.enum("outcome", AppealOutcome)
+    reason = f.text("reason")
+    measures = _measures(f, party_type)
+    f.done()
+    app.decide_appeal(case_no, party_type, code, on, outcome, reason, measures)
+    appeal = app.case(case_no).party(party_type, code)["appeal"]
+    due: dt.date = appeal["decision_due"]
+    warnings: tuple[str, ...] = ()
+    if on > due:
+        warnings = (
+            f"appeal decided on {on}, after the 30-day period of Art. 12 ended on {due}: "
+            "recorded and flagged overdue",
+        )
+    summary = f"Case {case_no}: appeal of {_who(party_type, code)} decided on {on}: {outcome.label}"
+    if measures is not None:
+        summary += f", now {_measure_labels(measures)}"
+    return Outcome(
+        "case appeal-decide",
+        summary + " (Art. 12)",
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "on": on,
+            "outcome": outcome.value,
+            "measures": [m.value for m in measures.measures] if measures else None,
+            "due": due,
+            "overdue": on > due,
+        },
+        warnings,
+    )
+
+
+@_command("case refer")
+def _case_refer(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, organ, reason = f.date("on"), f.text("organ"), f.text("reason")
+    f.done()
+    app.refer(case_no, party_type, code, on, organ, reason)
+    return Outcome(
+        "case refer",
+        f"Case {case_no}: {_who(party_type, code)} referred to {organ} on {on} "
+        "(移送司法机关, Art. 7)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "organ": organ},
+    )
+
+
+@_command("case close")
+def _case_close(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no, on, summary = f.text("case_no"), f.date("on"), f.text("summary")
+    f.done()
+    app.close_case(case_no, on, summary)
+    return Outcome(
+        "case close",
+        f"Case {case_no} closed on {on} (已结案); it takes no further events",
+        {"case_no": case_no, "on": on},
+    )
+
+
+# import -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Refusal:
+    """A line that was not applied, and why."""
+
+    line: int
+    command: str
+    error: str
+
+
+@dataclass
+class ImportReport:
+    """Every non-blank line ends up applied, refused, or not attempted — never dropped."""
+
+    applied: int = 0
+    blank: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+    warnings: list[Refusal] = field(default_factory=list)
+    not_attempted_from: int | None = None
+    last_line: int = 0
+    #: Stopped by the user (Ctrl-C); ``interrupted_at`` is the line being applied then, if
+    #: any: it may or may not have been recorded.
+    interrupted: bool = False
+    interrupted_at: int | None = None
+    done_through: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and self.not_attempted_from is None and not self.interrupted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "refused": [
+                {"line": r.line, "command": r.command, "error": r.error} for r in self.refused
+            ],
+            "warnings": [
+                {"line": w.line, "command": w.command, "warning": w.error} for w in self.warnings
+            ],
+            "blank_lines": self.blank,
+            "not_attempted": (
+                None
+                if self.not_attempted_from is None
+                else {"from_line": self.not_attempted_from, "to_line": self.last_line}
+            ),
+            "interrupted": self.interrupted,
+            "interrupted_at_line": self.interrupted_at,
+            "ok": self.ok,
+        }
+
+
+def parse_line(text: str) -> tuple[str, dict[str, Any]]:
+    """One JSON object with a ``command`` and the command's fields."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InvalidInput(f"not valid JSON: {e.msg} at column {e.colno}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput('a line must be one JSON object {"command": ..., ...}')
+    command = data.pop("command", None)
+    if not isinstance(command, str) or not command.strip():
+        raise InvalidInput('the line names no "command" (e.g. "case open")')
+    return " ".join(command.split()), data
+
+
+def import_lines(
+    app: LedgerApplication,
+    lines: Iterable[tuple[int, str]],
+    *,
+    stop_on_error: bool = False,
+    total_lines: int = 0,
+    on_refused: Callable[[int, str], None] | None = None,
+) -> ImportReport:
+    """Apply numbered lines in order, each one atomic. A refused line is reported and the
+    next is tried, unless ``stop_on_error``; a store failure always stops (every later line
+    would fail the same way). ``on_refused`` receives each refused line's number and text.
+    An interrupt (Ctrl-C) stops the import and is reported, not raised."""
+    report = ImportReport(last_line=total_lines)
+    try:
+        _apply(app, lines, report, stop_on_error, on_refused)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        if report.not_attempted_from is None:
+            report.not_attempted_from = report.done_through + 1
+    if report.not_attempted_from is not None and report.not_attempted_from > report.last_line:
+        report.not_attempted_from = None
+    return report
+
+
+def _apply(
+    app: LedgerApplication,
+    lines: Iterable[tuple[int, str]],
+    report: ImportReport,
+    stop_on_error: bool,
+    on_refused: Callable[[int, str], None] | None,
+) -> None:
+    for number, text in lines:
+        report.last_line = max(report.last_line, number)
+        if report.not_attempted_from is not None:
+            continue
+        if not text.strip():
+            report.blank += 1
+            report.done_through = number
+            continue
+        command = ""
+        try:
+            command, fields = parse_line(text)
+            outcome = execute(app, command, fields)
+        except KeyboardInterrupt:
+            report.interrupted_at = number
+            report.not_attempted_from = number + 1
+            raise
+        except LedgerError as e:
+            report.done_through = number
+            report.refused.append(Refusal(number, command, str(e)))
+            if on_refused is not None:
+                on_refused(number, text)
+            if stop_on_error or isinstance(e, StoreError):
+                report.not_attempted_from = number + 1
+            continue
+        report.done_through = number
+        report.applied += 1
+        report.warnings.extend(Refusal(number, command, w) for w in outcome.warnings)

@@ -1,0 +1,365 @@
+"""Copying a ledger between stores (SQLite file ↔ PostgreSQL schema) byte for byte.
+
+Every stored event keeps its exact state bytes, hence its signature, and its place in the log.
+The events are inserted, in notification order, through the target's own application recorder,
+which recomputes the Merkle leaf of each one in the same transaction: a leaf entry holds the
+leaf index and the row, not the notification id (:mod:`ledger.entries`), so the copy's tree
+has the source's root even though the target numbers its notifications its own way. Signed
+checkpoints and auditors' cosignatures are copied as they are; projection views are not (they
+follow from the log and are rebuilt in the target on first use).
+
+The whole copy is one transaction on the target: a migration that fails or is killed leaves
+the target's ledger tables empty, and it can simply be run again. A target that already holds
+events, leaves, checkpoints or cosignatures is refused. Once committed, the copy is verified
+as an auditor would (:func:`ledger.verify.verify_store`: signatures, keys, versions, re-hashed
+leaves, checkpoints) and its Merkle root must equal the source's.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import Notification, PersistenceError, StoredEvent
+from psycopg.sql import SQL, Identifier
+
+from ledger.application import LedgerApplication
+from ledger.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature
+from ledger.errors import AlreadyExists, LedgerError, StoreError, VerificationError
+from ledger.recorders import (
+    CHECKPOINTS_TABLE,
+    COSIGNATURES_TABLE,
+    PostgresLedgerRecorder,
+    SQLiteLedgerRecorder,
+)
+from ledger.store import StoreConfig
+from ledger.verify import VerificationResult, verify_store
+
+__all__ = ["PAGE_SIZE", "MigrationReport", "Progress", "migrate"]
+
+#: Events read from the source and inserted into the target per round trip.
+PAGE_SIZE = 1_000
+#: ``(phase, done, total)``; phase is "copy" or "verify".
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    """What was copied, and the copy's verification."""
+
+    source: str
+    target: str
+    events: int
+    checkpoints: int
+    cosignatures: int
+    root: bytes
+    verification: VerificationResult
+    copy_seconds: float
+    verify_seconds: float
+    source_grew_by: int = 0
+
+    def warnings(self) -> list[str]:
+        if not self.source_grew_by:
+            return []
+        return [
+            f"{self.source_grew_by} event(s) were recorded in the source while it was being "
+            "copied and are not in the copy: stop every writer before migrating, then migrate "
+            "again into an empty target"
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": bool(self.verification),
+            "source": self.source,
+            "target": self.target,
+            "events": self.events,
+            "checkpoints": self.checkpoints,
+            "cosignatures": self.cosignatures,
+            "tree_size": self.verification.tree_size,
+            "root": base64.b64encode(self.root).decode(),
+            "signatures_verified": self.verification.signatures,
+            "copy_seconds": round(self.copy_seconds, 3),
+            "verify_seconds": round(self.verify_seconds, 3),
+            "warnings": self.warnings(),
+        }
+
+    def summary(self) -> str:
+        v = self.verification
+        lines = [
+            f"Copied {self.events} event(s), {self.checkpoints} checkpoint(s) and "
+            f"{self.cosignatures} cosignature(s)",
+            f"  from  {self.source}",
+            f"  to    {self.target}",
+            f"  verified: {v.signatures} signatures, Merkle tree size {v.tree_size}, root "
+            f"{base64.b64encode(self.root).decode()} (equal to the source's)",
+            f"  time: copy {self.copy_seconds:.2f} s, verification {self.verify_seconds:.2f} s",
+            "Read models are rebuilt in the target on first use "
+            "(or now: `lifeledger --db TARGET projections rebuild`).",
+        ]
+        lines += [f"Warning: {w}" for w in self.warnings()]
+        return "\n".join(lines)
+
+
+def migrate(
+    source: StoreConfig,
+    target: StoreConfig,
+    *,
+    page_size: int = PAGE_SIZE,
+    progress: Progress | None = None,
+) -> MigrationReport:
+    """Copy the ledger at ``source`` into the empty store ``target`` and verify the copy.
+
+    Raises StoreError (a store cannot be opened, is foreign, holds no ledger, fails while
+    copying), AlreadyExists (the target is not empty) or VerificationError (the committed
+    copy does not verify or its root differs from the source's: do not use it).
+    """
+    if _same_store(source, target):
+        raise StoreError(f"the source and the target are the same store ({source.describe()})")
+    src = _open(source, must_exist=True)
+    try:
+        dst = _open(target, must_exist=False)
+        try:
+            return _migrate(src, dst, page_size, progress)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _migrate(
+    src: LedgerApplication, dst: LedgerApplication, page_size: int, progress: Progress | None
+) -> MigrationReport:
+    if not src.is_initialised():
+        raise StoreError(f"{src.store.describe()} holds no ledger; there is nothing to migrate")
+    _refuse_non_empty(dst)
+    tables = LedgerTables(src)
+    # Checkpoints first, then the bound, as the verifier does: every checkpoint copied is
+    # within the events copied.
+    checkpoints = tables.checkpoints()
+    cosignatures = tables.cosignatures()
+    bound = _max_notification_id(src)
+    source_tree = tables.load_tree(bound)
+    total = len(source_tree)
+    started = time.perf_counter()
+    copied = _copy(src, dst, bound, total, checkpoints, cosignatures, page_size, progress)
+    copy_seconds = time.perf_counter() - started
+    if copied != total:
+        raise VerificationError(
+            f"the source's log holds {copied} event(s) but its Merkle leaf table {total}: "
+            f"run `lifeledger --db {src.store.url} verify`; the copy in "
+            f"{dst.store.describe()} must not be used",
+            events=copied,
+            leaves=total,
+        )
+    started = time.perf_counter()
+    on_verify = None if progress is None else _counter(progress, "verify", total)
+    result = verify_store(dst, progress=on_verify)
+    verify_seconds = time.perf_counter() - started
+    _check_copy(result, source_tree.root(), total, dst)
+    grew = tables.leaf_count() - total
+    return MigrationReport(
+        source=src.store.describe(),
+        target=dst.store.describe(),
+        events=total,
+        checkpoints=len([c for c in checkpoints if c.tree_size <= total]),
+        cosignatures=len([c for c in cosignatures if c.tree_size <= total]),
+        root=result.root,
+        verification=result,
+        copy_seconds=copy_seconds,
+        verify_seconds=verify_seconds,
+        source_grew_by=max(grew, 0),
+    )
+
+
+# --- opening and checking the two stores -------------------------------------------------
+
+
+def _same_store(a: StoreConfig, b: StoreConfig) -> bool:
+    if a.kind != b.kind:
+        return False
+    if a.kind == "sqlite":
+        assert a.path is not None and b.path is not None
+        return a.path.resolve() == b.path.resolve()
+    return (a.host, a.port, a.dbname, a.schema) == (b.host, b.port, b.dbname, b.schema)
+
+
+def _open(store: StoreConfig, *, must_exist: bool) -> LedgerApplication:
+    if store.kind == "sqlite":
+        store.check_sqlite_file(must_exist=must_exist)
+    return LedgerApplication(store, None)
+
+
+def _max_notification_id(app: LedgerApplication) -> int:
+    try:
+        return int(app.recorder.max_notification_id() or 0)
+    except PersistenceError as e:
+        raise StoreError(f"cannot read {app.store.describe()}: {_first_line(e)}") from e
+
+
+def _refuse_non_empty(dst: LedgerApplication) -> None:
+    """Only an empty target: a migration never merges two logs or overwrites one."""
+    tables = LedgerTables(dst)
+    held = {
+        "events": 1 if _max_notification_id(dst) else 0,
+        "Merkle leaves": tables.leaf_count(),
+        "checkpoints": len(tables.checkpoints()),
+        "cosignatures": len(tables.cosignatures()),
+    }
+    found = [f"{what}" for what, n in held.items() if n]
+    if found:
+        raise AlreadyExists(
+            f"{dst.store.describe()} is not empty (it holds {', '.join(found)}); migrate "
+            "only into an empty store: a new SQLite file, or a new PostgreSQL schema "
+            "(?schema=name)"
+        )
+
+
+# --- the copy ----------------------------------------------------------------------------
+
+
+def _pages(src: LedgerApplication, bound: int, page_size: int) -> Iterator[Sequence[Notification]]:
+    """The source's log in notification order, up to ``bound``."""
+    start = 0
+    while start < bound:
+        try:
+            page = src.recorder.select_notifications(
+                start, page_size, stop=bound, inclusive_of_start=False
+            )
+        except PersistenceError as e:
+            raise StoreError(f"cannot read {src.store.describe()}: {_first_line(e)}") from e
+        if not page:
+            return
+        yield page
+        start = page[-1].id
+
+
+def _stored(page: Sequence[Notification]) -> list[StoredEvent]:
+    """The rows exactly as stored: same identity, topic and state bytes."""
+    return [
+        StoredEvent(
+            originator_id=n.originator_id,
+            originator_version=n.originator_version,
+            topic=n.topic,
+            state=bytes(n.state),
+        )
+        for n in page
+    ]
+
+
+def _copy(
+    src: LedgerApplication,
+    dst: LedgerApplication,
+    bound: int,
+    total: int,
+    checkpoints: Sequence[StoredCheckpoint],
+    cosignatures: Sequence[StoredCosignature],
+    page_size: int,
+    progress: Progress | None,
+) -> int:
+    """Insert every event, then the checkpoints and cosignatures, in ONE target transaction.
+
+    The recorder's own insert methods are used inside that transaction, so each page gets its
+    Merkle leaves exactly as a live write would (same table lock on PostgreSQL).
+    """
+    on_copy = None if progress is None else _counter(progress, "copy", total)
+    kept = [c for c in checkpoints if c.tree_size <= total]
+    cosigned = [c for c in cosignatures if c.tree_size <= total]
+    recorder = dst.recorder
+    copied = 0
+    try:
+        if isinstance(recorder, SQLiteLedgerRecorder):
+            with recorder.datastore.transaction(commit=True) as c:
+                for page in _pages(src, bound, page_size):
+                    recorder._insert_events(c, _stored(page))
+                    copied += len(page)
+                    if on_copy is not None:
+                        on_copy(len(page))
+                c.executemany(
+                    f"INSERT INTO {CHECKPOINTS_TABLE} (tree_size, root, note, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(k.tree_size, k.root, k.note, k.created_at) for k in kept],
+                )
+                c.executemany(
+                    f"INSERT INTO {COSIGNATURES_TABLE} (tree_size, vkey, line, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(k.tree_size, k.vkey, k.line, k.created_at) for k in cosigned],
+                )
+        elif isinstance(recorder, PostgresLedgerRecorder):
+            schema = recorder.datastore.schema
+            with recorder.datastore.transaction(commit=True) as curs:
+                for page in _pages(src, bound, page_size):
+                    stored = _stored(page)
+                    recorder._insert_events(curs, stored)
+                    recorder._insert_stored_events(curs, stored)
+                    recorder._fetch_ids_after_insert_events(curs, stored)
+                    copied += len(page)
+                    if on_copy is not None:
+                        on_copy(len(page))
+                if kept:
+                    curs.executemany(
+                        SQL(
+                            "INSERT INTO {} (tree_size, root, note, created_at) "
+                            "VALUES (%s, %s, %s, %s)"
+                        ).format(Identifier(schema, CHECKPOINTS_TABLE)),
+                        [(k.tree_size, k.root, k.note, k.created_at) for k in kept],
+                    )
+                if cosigned:
+                    curs.executemany(
+                        SQL(
+                            "INSERT INTO {} (tree_size, vkey, line, created_at) "
+                            "VALUES (%s, %s, %s, %s)"
+                        ).format(Identifier(schema, COSIGNATURES_TABLE)),
+                        [(k.tree_size, k.vkey, k.line, k.created_at) for k in cosigned],
+                    )
+        else:  # pragma: no cover - the application always installs one of the two
+            raise StoreError(f"{dst.store.describe()} has no lifeledger recorder")
+    except LedgerError:
+        raise
+    except PersistenceError as e:
+        reason = _first_line(e)
+        raise StoreError(
+            f"copying into {dst.store.describe()} failed, nothing was kept there: {reason}"
+        ) from e
+    return copied
+
+
+def _counter(progress: Progress, phase: str, total: int) -> Callable[[int], None]:
+    done = 0
+    progress(phase, 0, total)
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(phase, done, total)
+
+    return step
+
+
+def _check_copy(
+    result: VerificationResult, source_root: bytes, total: int, dst: LedgerApplication
+) -> None:
+    """The copy must verify clean and reproduce the source's tree exactly."""
+    where = dst.store.describe()
+    if not result:
+        first = result.failures[0].describe() if result.failures else "verification failed"
+        raise VerificationError(
+            f"the copy in {where} does not verify ({result.failure_count} failure(s); first: "
+            f"{first}); do not use it. Verify the source with `lifeledger verify`",
+            failures=result.failure_count,
+        )
+    if result.tree_size != total or result.root != source_root:
+        raise VerificationError(
+            f"the copy in {where} has Merkle tree size {result.tree_size}, root "
+            f"{base64.b64encode(result.root).decode()}, but the source has size {total}, root "
+            f"{base64.b64encode(source_root).decode()}; do not use the copy. Verify the "
+            "source with `lifeledger verify`",
+            tree_size=result.tree_size,
+        )
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,273 @@
+"""The read side's public face: follow the log, answer the questions (the CLI's only entry).
+
+:class:`Projections` follows the application's notification log in pages. Each page's view
+updates and the new tracking position commit in ONE transaction, guarded by the position the
+page started from (``UPDATE … WHERE position = <start>``): a crash rolls the whole page back
+and the next catch-up resumes after the last committed page; a page that another process (or
+an earlier attempt) already applied is skipped, never counted twice. Every query catches up
+first, so answers include every event recorded before the call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from eventsourcing.persistence import Notification, PersistenceError
+
+from ledger.application import LedgerApplication, today
+from ledger.errors import InvalidInput, StoreError
+from projections import log, schema
+from projections.batch import Batch, Memory
+from projections.codec import unwrapper
+from projections.handlers import TOPICS, apply_page
+from projections.models import (
+    AnnualReport,
+    CadreHistory,
+    CaseState,
+    CaseSummary,
+    Deadline,
+    KeyInfo,
+    TimelineEntry,
+    UnitRating,
+)
+from projections.queries import Reader
+from projections.sql import Cursor, ViewStore
+
+#: Notifications per page (one read, one write transaction).
+PAGE_SIZE = 2000
+Progress = Callable[[int, int], None]
+T = TypeVar("T")
+
+
+class _AlreadyApplied(Exception):
+    """The tracking position moved since the page was read: someone else applied it."""
+
+
+class Projections:
+    """Read models rebuilt only from the event log, in tables beside the events."""
+
+    def __init__(self, app: LedgerApplication, *, page_size: int = PAGE_SIZE) -> None:
+        if page_size < 1:
+            raise InvalidInput("the page size must be positive")
+        self.app = app
+        self.page_size = page_size
+        self._store: ViewStore | None = None
+        self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
+        self._memory = Memory()
+        #: Called inside each page's transaction, after its writes, with the page's last
+        #: position (tests use it to crash mid-batch).
+        self._page_hook: Callable[[int], None] | None = None
+
+    # the store ------------------------------------------------------------------------------
+    @property
+    def store(self) -> ViewStore:
+        if self._store is None:
+            store = ViewStore.open(self.app.store, [t.name for t in schema.TABLES])
+            store.names[log.EVENTS] = store.qualify(
+                getattr(self.app.recorder, "events_table_name")  # noqa: B009 (not typed)
+            )
+            try:
+                self._prepare(store)
+            except BaseException:
+                store.close()
+                raise
+            self._store = store
+        return self._store
+
+    def _prepare(self, store: ViewStore) -> None:
+        """Create missing tables; drop views built by another schema version."""
+        for attempt in range(3):
+            try:
+                with store.write() as cur:
+                    schema.create_meta(store, cur)
+                    cur.execute(
+                        store.sql("SELECT value FROM {proj_meta} WHERE name = ?"), ("schema",)
+                    )
+                    row = cur.fetchone()
+                    if row is not None and row[0] != schema.SCHEMA_VERSION:
+                        schema.drop(store, cur)
+                        schema.create_meta(store, cur)
+                        row = None
+                    schema.create(store, cur)
+                    if row is None:
+                        self._initialise(store, cur)
+                return
+            except StoreError:  # PostgreSQL: two processes created the same table at once
+                if attempt == 2:
+                    raise
+
+    @staticmethod
+    def _initialise(store: ViewStore, cur: Cursor) -> None:
+        cur.execute(
+            store.sql("INSERT INTO {proj_meta} VALUES (?, ?)"), ("schema", schema.SCHEMA_VERSION)
+        )
+        cur.execute(
+            store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"), (schema.TRACKING_NAME, 0)
+        )
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # following the log ----------------------------------------------------------------------
+    def position(self) -> int:
+        """The last notification id applied to the views."""
+        store = self.store
+        with store.read() as cur:
+            return _position(store, cur)
+
+    def catch_up(self, on_progress: Progress | None = None) -> int:
+        """Apply every event recorded so far; returns how many log positions the views moved
+        on (every event up to there was applied, or skipped as a topic no view uses).
+        ``on_progress(done, total)`` is called after each page, in log positions."""
+        # A rebuild allocates many small, long-lived objects (the case documents): the cyclic
+        # collector would walk them over and over for nothing, so it pauses meanwhile.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._catch_up(on_progress)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _catch_up(self, on_progress: Progress | None) -> int:
+        store = self.store
+        start = self.position()
+        top = self._max_notification_id()
+        total = max(top - start, 0)
+        if on_progress is not None:
+            on_progress(0, total)
+        position, applied = start, 0
+        while position < top:
+            page = self._read(position, top)
+            # A short page is the last one up to ``top``: the notifications between its last
+            # one and ``top`` are of topics no view uses, so the views stand at ``top``.
+            reached = page[-1].id if len(page) == self.page_size else top
+            if self._apply_page(store, position, page, reached):
+                applied += reached - position
+                position = reached
+            else:
+                position = self.position()
+            if on_progress is not None:
+                on_progress(min(max(position - start, 0), total), total)
+        return applied
+
+    def rebuild(self, on_progress: Progress | None = None) -> int:
+        """Drop the views and the tracking position, then replay the whole log."""
+        store = self.store
+        self._memory.forget()
+        with store.write() as cur:
+            schema.drop(store, cur)
+            schema.create(store, cur)
+            self._initialise(store, cur)
+        return self.catch_up(on_progress)
+
+    def _max_notification_id(self) -> int:
+        try:
+            return int(self.app.recorder.max_notification_id() or 0)
+        except PersistenceError as e:
+            raise StoreError(f"cannot read the event log: {e}") from e
+
+    def _read(self, after: int, top: int) -> Sequence[Notification]:
+        """The next page of notifications the views use (the store filters the topics, so
+        the others cost no decoding at all)."""
+        try:
+            return self.app.recorder.select_notifications(
+                after, self.page_size, stop=top, topics=TOPICS, inclusive_of_start=False
+            )
+        except PersistenceError as e:
+            raise StoreError(f"cannot read the event log after position {after}: {e}") from e
+
+    def _apply_page(
+        self, store: ViewStore, after: int, page: Sequence[Notification], reached: int
+    ) -> bool:
+        """Apply one page in one transaction that moves the views from ``after`` to
+        ``reached`` — if they still stand at ``after``; False if they do not."""
+        memory = self._memory
+        if memory.position != after:
+            memory.forget()
+        try:
+            with store.write() as cur:
+                cur.execute(
+                    store.sql(
+                        "UPDATE {proj_tracking} SET position = ? WHERE name = ? AND position = ?"
+                    ),
+                    (reached, schema.TRACKING_NAME, after),
+                )
+                if cur.rowcount != 1:
+                    raise _AlreadyApplied
+                batch = Batch(store, cur, memory)
+                apply_page(batch, page, self._unwrap)
+                batch.flush()
+                if self._page_hook is not None:
+                    self._page_hook(reached)
+        except _AlreadyApplied:
+            memory.forget()
+            return False
+        except BaseException:
+            memory.forget()  # rows were changed in place by a page that did not commit
+            raise
+        memory.keep(reached, batch.decisions)
+        return True
+
+    # queries --------------------------------------------------------------------------------
+    def _query(self, ask: Callable[[Reader], T]) -> T:
+        self.catch_up()
+        store = self.store
+        with store.read() as cur:
+            return ask(Reader(store, cur, _position(store, cur), self._unwrap))
+
+    def cases(self, status: str | None = None) -> list[CaseSummary]:
+        """Every case (or the open/closed ones), in the order they were opened."""
+        day = today()
+        return self._query(lambda r: r.cases(status, day))
+
+    def case_state(self, case_no: str) -> CaseState:
+        """One case now; NotFound if the log never opened it."""
+        day = today()
+        return self._query(lambda r: r.case_state(case_no, day))
+
+    def timeline(self, case_no: str, as_of: dt.date | None = None) -> list[TimelineEntry]:
+        """The case's events in log order; ``as_of`` keeps those whose business date is on
+        or before that day (what was on record about then)."""
+        return self._query(lambda r: r.timeline(case_no, as_of))
+
+    def cadre_history(self, personnel_no: str, year: int | None = None) -> CadreHistory:
+        """Art. 8, 11, 13: the person's whole record; ``year`` for the annual review."""
+        return self._query(lambda r: r.cadre_history(personnel_no, year))
+
+    def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
+        """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""
+        if soon_days < 0:
+            raise InvalidInput("soon_days must not be negative")
+        return self._query(lambda r: r.deadlines(as_of, soon_days))
+
+    def unit_rating(self, unit_code: str, year: int) -> UnitRating:
+        """Art. 13: may the unit be that year's advanced unit for petition work, and if not,
+        which decisions stand in the way."""
+        return self._query(lambda r: r.unit_rating(unit_code, year))
+
+    def annual_report(self, year: int, authority: str | None = None) -> AnnualReport:
+        """Art. 14: the year's figures, for one opening authority or all."""
+        self.catch_up()
+        store = self.store
+        day = today()
+        with store.read() as cur:
+            reader = Reader(store, cur, _position(store, cur), self._unwrap)
+            return reader.annual_report(year, authority, reader.position, day)
+
+    def keys(self) -> list[KeyInfo]:
+        """Every signer key, with the log positions that registered and ended it."""
+        return self._query(lambda r: r.keys())
+
+
+def _position(store: ViewStore, cur: Cursor) -> int:
+    cur.execute(
+        store.sql("SELECT position FROM {proj_tracking} WHERE name = ?"), (schema.TRACKING_NAME,)
+    )
+    row = cur.fetchone()
+    return 0 if row is None else int(row[0])

@@ -1,0 +1,46 @@
+"""Reading stored payloads without the library's mapper (and without checking signatures).
+
+The stored state is the envelope ``b"LLS1" ‖ key id ‖ signature ‖ payload``
+(:class:`ledger.signing.Envelope`); the payload is what the library's ``JSONTranscoder``
+wrote (after its compressor and cipher, if the application configured any). Verifying the
+signatures is the auditor's separate ``verify``; the views only need the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+try:  # orjson parses the transcoder's JSON about four times faster than json
+    from orjson import dumps as _dumps
+    from orjson import loads
+
+    def dumps(value: Any) -> str:
+        return _dumps(value).decode()
+
+except ImportError:  # pragma: no cover
+    import json
+    from json import loads  # type: ignore[assignment]
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+Unwrap = Callable[[bytes], bytes]
+
+__all__ = ["Unwrap", "dumps", "loads", "unwrapper"]
+
+
+def unwrapper(cipher: Any, compressor: Any) -> Unwrap | None:
+    """Undo the library's cipher and compressor, if the application configured any."""
+    if cipher is None and compressor is None:
+        return None
+
+    def unwrap(payload: bytes) -> bytes:
+        if cipher is not None:
+            payload = cipher.decrypt(payload)
+        if compressor is not None:
+            payload = compressor.decompress(payload)
+        return bytes(payload)
+
+    return unwrap

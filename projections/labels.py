@@ -1,0 +1,95 @@
+"""The Chinese labels users see for what the views hold (English codes stay in the data)."""
+
+from __future__ import annotations
+
+from ledger.regulation import (
+    AppealOutcome,
+    AuthorityKind,
+    Consequence,
+    KeyRole,
+    Measure,
+    PartyType,
+    Responsibility,
+    Severity,
+    TeamRole,
+)
+
+#: The case events, by the name in their topic.
+EVENT_LABELS = {
+    "Opened": "立案",
+    "ResponsibilityAssigned": "认定责任",
+    "ObjectionRecorded": "记录明确反对意见",
+    "TeamResponsibilityAssigned": "认定领导班子集体责任",
+    "DefenceHeard": "听取说明和申辩",
+    "DecisionIssued": "作出责任追究决定",
+    "DecisionAnnounced": "宣布责任追究决定",
+    "PersonnelFileEntered": "归入个人人事档案",
+    "DecisionReceived": "收到《责任追究决定书》",
+    "AppealFiled": "提出书面申诉",
+    "AppealDecided": "作出申诉处理决定",
+    "ReferredToJudicialOrgan": "移送司法机关",
+    "Closed": "结案",
+}
+
+CASE_STATUS_LABELS = {"open": "办理中", "closed": "已结案"}
+#: Art. 12: an appeal does not suspend a decision; only its outcome changes it.
+DECISION_STATUS_LABELS = {"in_force": "生效", "modified": "已变更", "revoked": "已撤销"}
+KEY_STATUS_LABELS = {
+    "active": "有效",
+    "rotated": "已轮换",
+    "revoked": "已吊销",
+    "unregistered": "未登记",
+}
+STEP_LABELS = {
+    "announcement": "宣布决定（30日内）",
+    "appeal_window": "申诉期（收到决定书之日起15日内）",
+    "appeal_decision": "申诉处理决定（收到申诉后30日内）",
+}
+STEP_ARTICLES = {
+    "announcement": "Art. 11",
+    "appeal_window": "Art. 12",
+    "appeal_decision": "Art. 12",
+}
+PERIOD_STATUS_LABELS = {
+    "open": "未到期",
+    "due_soon": "即将到期",
+    "overdue": "已逾期",
+    "done_in_time": "按期完成",
+    "done_late": "逾期完成",
+}
+
+
+def party_type_label(code: str) -> str:
+    return PartyType(code).label
+
+
+def responsibility_label(code: str) -> str:
+    return Responsibility(code).label
+
+
+def team_role_label(code: str | None) -> str | None:
+    return TeamRole(code).label if code else None
+
+
+def measure_label(code: str) -> str:
+    return Measure(code).label
+
+
+def severity_label(code: str | None) -> str | None:
+    return Severity(code).label if code else None
+
+
+def outcome_label(code: str | None) -> str | None:
+    return AppealOutcome(code).label if code else None
+
+
+def consequence_label(code: str) -> str:
+    return Consequence(code).label
+
+
+def authority_kind_label(code: str) -> str:
+    return AuthorityKind(code).label
+
+
+def role_label(code: str) -> str:
+    return KeyRole(code).label

@@ -1,0 +1,552 @@
+"""The questions, answered from the view tables and the cases' own events.
+
+Each query runs inside one read transaction (one snapshot of the views) and touches only the
+rows its question needs, through the indexes of :mod:`projections.schema`: a cadre's history
+starts from the cases that name the personnel number, a unit's rating from the cases that
+name the unit, the annual report from the cases with a date in the year, deadlines from the
+decisions whose legal periods may be running. The cases found are replayed from their own
+events (:mod:`projections.replay`), read by aggregate id — never a scan of the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from ledger.errors import InvalidInput, NotFound
+from ledger.periods import Period, PeriodStatus
+from ledger.regulation import (
+    ANNOUNCE_WITHIN_DAYS,
+    APPEAL_DECISION_WITHIN_DAYS,
+    APPEAL_WITHIN_DAYS,
+    AppealOutcome,
+    Measure,
+    PartyType,
+    Responsibility,
+    ground_label,
+)
+from projections import labels, log
+from projections.codec import Unwrap
+from projections.models import (
+    AnnualReport,
+    CadreHistory,
+    CaseState,
+    CaseSummary,
+    Count,
+    Deadline,
+    HistoryEntry,
+    KeyInfo,
+    Objection,
+    OverdueStep,
+    Post,
+    RatingReason,
+    TimelineEntry,
+    UnitRating,
+)
+from projections.replay import CaseEvent, decode, fold
+from projections.schema import CADRES, KEYS, POSTS, UNITS, Table
+from projections.sql import Cursor, ViewStore, rows_as_dicts
+from projections.steps import DUTIES, Step, steps, steps_of, unpack
+from projections.timeline import entries
+from projections.values import (
+    date,
+    day,
+    grounds,
+    in_force,
+    measures,
+    party_value,
+    post_on,
+)
+
+Row = dict[str, Any]
+Doc = dict[str, Any]
+STEP_DAYS = {
+    "announcement": ANNOUNCE_WITHIN_DAYS,
+    "appeal_window": APPEAL_WITHIN_DAYS,
+    "appeal_decision": APPEAL_DECISION_WITHIN_DAYS,
+}
+#: Art. 13: the rule a unit rating applies, and which date decides the year.
+RATING_RULE = (
+    "Art. 13: 受到信访工作责任追究的单位，当年不得评为年度信访工作先进单位. A unit counts as "
+    "held accountable in the year of the decision date (决定作出日期) of a decision against it "
+    "that was not revoked on appeal; a decision modified on appeal still counts."
+)
+CHUNK = 500
+
+
+def _in_year(text: str | None, year: int) -> bool:
+    return text is not None and int(text[:4]) == year
+
+
+def _marks(keys: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in keys)
+
+
+def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
+    ordered = sorted(set(keys))
+    for i in range(0, len(ordered), CHUNK):
+        yield ordered[i : i + CHUNK]
+
+
+class Reader:
+    """The queries, on one read cursor of the views and the application's event reader."""
+
+    def __init__(self, store: ViewStore, cur: Cursor, position: int, unwrap: Unwrap | None) -> None:
+        self.store = store
+        self.cur = cur
+        self.position = position
+        self.unwrap = unwrap
+
+    def rows(self, table: Table, where: str, params: Sequence[Any], order: str = "") -> list[Row]:
+        tail = f" ORDER BY {order}" if order else ""
+        self.cur.execute(
+            self.store.sql(f"SELECT * FROM {{{table.name}}} WHERE {where}{tail}"), tuple(params)
+        )
+        return rows_as_dicts(table.column_names, self.cur.fetchall())
+
+    def names(self, table: Table, column: str, codes: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(codes):
+            for r in self.rows(table, f"{column} IN ({_marks(chunk)})", chunk):
+                found[r[column]] = r["name"]
+        return found
+
+    def key_rows(self) -> dict[str, Row]:
+        return {k["key_id"]: k for k in self.rows(KEYS, "1 = 1", (), "registered_at")}
+
+    # replaying cases ------------------------------------------------------------------------
+    def case_events(self, cases: Iterable[int]) -> dict[int, list[CaseEvent]]:
+        """The events of the given cases (keyed by opening position), up to the position the
+        views have applied."""
+        ids: dict[int, str] = {}
+        for chunk in _chunks(cases):
+            self.cur.execute(
+                self.store.sql(
+                    "SELECT opened_at, case_id FROM {proj_cases} "
+                    f"WHERE opened_at IN ({_marks(chunk)})"
+                ),
+                tuple(chunk),
+            )
+            ids.update((int(k), str(i)) for k, i in self.cur.fetchall())
+        return {
+            case: decode(
+                log.case_events(self.store, self.cur, UUID(case_id), self.position), self.unwrap
+            )
+            for case, case_id in sorted(ids.items())
+        }
+
+    def docs(self, cases: Iterable[int]) -> dict[int, Doc]:
+        return {case: fold(events) for case, events in self.case_events(cases).items()}
+
+    def case_by_number(self, case_no: str) -> int:
+        self.cur.execute(
+            self.store.sql("SELECT opened_at FROM {proj_cases} WHERE case_no = ?"), (case_no,)
+        )
+        row = self.cur.fetchone()
+        if row is None:
+            raise NotFound(f"no case {case_no}")
+        return int(row[0])
+
+    def named_in(self, party_type: str, code: str) -> list[int]:
+        """The cases that name a party (index on the party code: never a scan)."""
+        self.cur.execute(
+            self.store.sql(
+                "SELECT opened_at FROM {proj_case_parties} WHERE code = ? AND party_type = ?"
+            ),
+            (code, party_type),
+        )
+        return [int(r[0]) for r in self.cur.fetchall()]
+
+    # legal periods --------------------------------------------------------------------------
+    def running(self, on: dt.date) -> list[tuple[str, Row, list[Step]]]:
+        """(case number, decision row, periods running) of every decision with a legal period
+        running on ``on`` (index on the day they settle)."""
+        text = on.isoformat()
+        self.cur.execute(
+            self.store.sql(
+                "SELECT c.case_no, c.opened_at, d.party_type, d.code, d.number, d.dates "
+                "FROM {proj_decisions} d JOIN {proj_cases} c ON c.opened_at = d.opened_at "
+                "WHERE d.steps_until > ?"
+            ),
+            (text,),
+        )
+        found = []
+        for r in self.cur.fetchall():
+            row = {"opened_at": r[1], "party_type": r[2], "code": r[3], "number": r[4]}
+            pending = [s for s in steps(unpack(r[5])) if s.running_on(text)]
+            if pending:
+                found.append((str(r[0]), row, pending))
+        return found
+
+    # cases ----------------------------------------------------------------------------------
+    def cases(self, status: str | None, today: dt.date) -> list[CaseSummary]:
+        if status is not None and status not in labels.CASE_STATUS_LABELS:
+            raise InvalidInput(f"unknown case status {status!r}: use open or closed")
+        next_due: dict[int, str] = {}
+        for _, row, pending in self.running(today):
+            due = min(s.due for s in pending)
+            case = row["opened_at"]
+            next_due[case] = min(due, next_due.get(case, due))
+        where = " WHERE status = ?" if status else ""
+        self.cur.execute(
+            self.store.sql(
+                "SELECT opened_at, case_no, incident_date, opened_on, opening_authority, status, "
+                f"lifetime, grounds, parties FROM {{proj_cases}}{where} ORDER BY opened_at"
+            ),
+            (status,) if status else (),
+        )
+        return [
+            CaseSummary(
+                case_no=r[1],
+                incident_date=date(r[2]),
+                opened_on=date(r[3]),
+                opening_authority=r[4],
+                status=r[5],
+                status_label=labels.CASE_STATUS_LABELS[r[5]],
+                lifetime=bool(r[6]),
+                grounds=tuple(int(n) for n in r[7].split(",") if n),
+                parties=int(r[8]),
+                next_due=day(next_due.get(r[0])),
+            )
+            for r in self.cur.fetchall()
+        ]
+
+    def case_state(self, case_no: str, today: dt.date) -> CaseState:
+        doc = self.docs([self.case_by_number(case_no)]).popitem()[1]
+        parties = list(doc["parties"].values())
+        units = self.names(UNITS, "code", (p["code"] for p in parties if p["party_type"] == "unit"))
+        people = self.names(
+            CADRES, "personnel_no", (p["code"] for p in parties if p["party_type"] == "person")
+        )
+        objections = doc["objections"]
+        built = tuple(
+            party_value(
+                p,
+                (units if p["party_type"] == "unit" else people).get(p["code"], ""),
+                objections[p["code"]]["on"]
+                if p["party_type"] == "person" and p["code"] in objections
+                else None,
+            )
+            for p in parties
+        )
+        text = today.isoformat()
+        pending = sorted(
+            (s.due, s.kind)
+            for p in parties
+            for d in p["decisions"]
+            for s in steps_of(d)
+            if s.running_on(text)
+        )
+        return CaseState(
+            case_no=doc["case_no"],
+            incident_date=date(doc["incident_date"]),
+            opened_on=date(doc["opened_on"]),
+            grounds=grounds(doc["grounds"]),
+            other_regulation=doc["other_regulation"],
+            facts=doc["facts"],
+            consequence=doc["consequence"],
+            consequence_label=labels.consequence_label(doc["consequence"]),
+            lifetime=doc["lifetime"],
+            status=doc["status"],
+            status_label=labels.CASE_STATUS_LABELS[doc["status"]],
+            closed_on=day(doc["closed_on"]),
+            close_summary=doc["close_summary"],
+            opening_authority=doc["opening_authority"],
+            parties=built,
+            objections=tuple(
+                Objection(no, date(o["on"]), o["text"]) for no, o in objections.items()
+            ),
+            next_due=date(pending[0][0]) if pending else None,
+            next_due_step=pending[0][1] if pending else None,
+            position=doc["log"][-1],
+        )
+
+    def timeline(self, case_no: str, as_of: dt.date | None) -> list[TimelineEntry]:
+        events = self.case_events([self.case_by_number(case_no)]).popitem()[1]
+        return entries(events, self.key_rows(), as_of)
+
+    # cadres ---------------------------------------------------------------------------------
+    def cadre_history(self, personnel_no: str, year: int | None) -> CadreHistory:
+        found = self.rows(CADRES, "personnel_no = ?", (personnel_no,))
+        if not found:
+            raise NotFound(f"no cadre with personnel number {personnel_no}")
+        cadre = found[0]
+        post_rows = self.rows(POSTS, "personnel_no = ?", (personnel_no,), "seq")
+        retired_on = day(cadre["retired_on"])
+        units = self.names(UNITS, "code", (p["unit_code"] for p in post_rows))
+        posts = tuple(
+            Post(
+                unit_code=p["unit_code"],
+                unit_name=units.get(p["unit_code"], ""),
+                title=p["title"],
+                start=date(p["start"]),
+                end=day(p["until"]),
+                ended_by_retirement=retired_on is not None and i == len(post_rows) - 1,
+            )
+            for i, p in enumerate(post_rows)
+        )
+        current = posts[-1] if posts and retired_on is None else None
+        key = f"person:{personnel_no}"
+        history = []
+        accountable = False
+        for doc in self.docs(self.named_in("person", personnel_no)).values():
+            p = doc["parties"].get(key)
+            objection = doc["objections"].get(personnel_no)
+            if year is not None:
+                if not any(_in_year(d, year) for d in _party_days(p, objection)):
+                    continue
+                accountable = accountable or any(
+                    _in_year(d["decided_on"], year) and d["status"] != "revoked"
+                    for d in (p["decisions"] if p else ())
+                )
+            incident = date(doc["incident_date"])
+            party = party_value(p, cadre["name"], objection and objection["on"]) if p else None
+            resp = p["responsibility"] if p else Responsibility.NONE.value
+            history.append(
+                HistoryEntry(
+                    case_no=doc["case_no"],
+                    case_status=doc["status"],
+                    incident_date=incident,
+                    opened_on=date(doc["opened_on"]),
+                    lifetime=doc["lifetime"],
+                    grounds=grounds(doc["grounds"]),
+                    opening_authority=doc["opening_authority"],
+                    responsibility=resp,
+                    responsibility_label=labels.responsibility_label(resp),
+                    team_role=party.team_role if party else None,
+                    team_role_label=party.team_role_label if party else None,
+                    team_unit=party.team_unit if party else None,
+                    assigned_on=party.assigned_on if party else None,
+                    objected_on=day(objection["on"]) if objection else None,
+                    hearings=party.hearings if party else (),
+                    decisions=party.decisions if party else (),
+                    measures_in_force=party.measures_in_force if party else (),
+                    referral=party.referral if party else None,
+                    post_at_incident=post_on(posts, incident),
+                    post_now=current,
+                )
+            )
+        history.sort(key=lambda e: (e.incident_date, e.opened_on, e.case_no))
+        return CadreHistory(
+            personnel_no=personnel_no,
+            name=cadre["name"],
+            posts=posts,
+            current_post=current,
+            retired_on=retired_on,
+            year=year,
+            entries=tuple(history),
+            accountable_in_year=accountable if year is not None else None,
+        )
+
+    # deadlines ------------------------------------------------------------------------------
+    def deadlines(self, as_of: dt.date, soon_days: int) -> list[Deadline]:
+        """The legal periods running on ``as_of``: started on or before it, not settled."""
+        found = []
+        for case_no, row, pending in self.running(as_of):
+            for step in pending:
+                kind = step.kind
+                period = Period(date(step.start), STEP_DAYS[kind], labels.STEP_ARTICLES[kind])
+                status = period.status(as_of, soon_days=soon_days)
+                if kind == "appeal_window" and status is PeriodStatus.OVERDUE:
+                    continue  # an unused appeal window lapses; nobody is late
+                found.append(
+                    Deadline(
+                        case_no=case_no,
+                        party_type=row["party_type"],
+                        party_code=row["code"],
+                        decision_number=row["number"],
+                        kind=kind,
+                        kind_label=labels.STEP_LABELS[kind],
+                        article=period.article,
+                        start=period.start,
+                        due=period.due,
+                        status=status.value,
+                        status_label=labels.PERIOD_STATUS_LABELS[status.value],
+                        days_left=(period.due - as_of).days,
+                        provisional=period.provisional,
+                    )
+                )
+        found.sort(key=lambda d: (d.due, d.case_no, d.party_type, d.party_code, d.kind))
+        return found
+
+    # Art. 13 --------------------------------------------------------------------------------
+    def unit_rating(self, unit_code: str, year: int) -> UnitRating:
+        unit = self.rows(UNITS, "code = ?", (unit_code,))
+        if not unit:
+            raise NotFound(f"no unit with code {unit_code}")
+        counted: list[RatingReason] = []
+        not_counted: list[RatingReason] = []
+        for doc in self.docs(self.named_in("unit", unit_code)).values():
+            party = doc["parties"].get(f"unit:{unit_code}")
+            for d in party["decisions"] if party else ():
+                if not _in_year(d["decided_on"], year):
+                    continue
+                reason = RatingReason(
+                    doc["case_no"],
+                    d["number"],
+                    date(d["decided_on"]),
+                    measures(in_force(d)),
+                    d["status"],
+                    labels.DECISION_STATUS_LABELS[d["status"]],
+                )
+                (not_counted if d["status"] == "revoked" else counted).append(reason)
+
+        def order(r: RatingReason) -> tuple[dt.date, str, str]:
+            return (r.decided_on, r.case_no, r.decision_number)
+
+        return UnitRating(
+            unit_code=unit_code,
+            unit_name=unit[0]["name"],
+            year=year,
+            may_be_rated_advanced=not counted,
+            reasons=tuple(sorted(counted, key=order)),
+            not_counted=tuple(sorted(not_counted, key=order)),
+            rule=RATING_RULE,
+        )
+
+    # Art. 14 --------------------------------------------------------------------------------
+    def annual_report(
+        self, year: int, authority: str | None, position: int, today: dt.date
+    ) -> AnnualReport:
+        """Replay only the cases with a date in the year (index on year), then count."""
+        statement = (
+            "SELECT c.opened_at FROM {proj_case_years} y "
+            "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
+        )
+        params: tuple[Any, ...] = (year,)
+        if authority is not None:
+            statement += " AND c.opening_authority = ?"
+            params += (authority,)
+        self.cur.execute(self.store.sql(statement), params)
+        docs = list(self.docs(int(r[0]) for r in self.cur.fetchall()).values())
+        opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
+        cited = _tally(str(g) for doc in opened for g in doc["grounds"])
+        parties = [
+            p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
+        ]
+        kinds = _tally(p["party_type"] for p in parties)
+        responsibilities = _tally(p["responsibility"] for p in parties)
+        decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
+        issued = [d for d in decisions if _in_year(d["decided_on"], year)]
+        imposed = _tally(m for d in issued for m in in_force(d))
+        appeals = [d["appeal"] for d in decisions if d["appeal"]]
+        outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
+        overdue = _overdue(docs, year, today)
+        return AnnualReport(
+            year=year,
+            authority=authority,
+            position=position,
+            cases_opened=len(opened),
+            cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
+            lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
+            grounds=tuple(
+                Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
+            ),
+            parties_by_kind=tuple(
+                Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
+            ),
+            responsibility_kinds=tuple(
+                Count(r.value, r.label, responsibilities[r.value])
+                for r in Responsibility
+                if r.value in responsibilities
+            ),
+            decisions_issued=len(issued),
+            decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
+            measures_by_kind=tuple(
+                Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
+            ),
+            appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
+            appeal_outcomes=tuple(
+                Count(o.value, o.label, outcomes[o.value])
+                for o in AppealOutcome
+                if o.value in outcomes
+            ),
+            referrals=sum(
+                1
+                for doc in docs
+                for p in doc["parties"].values()
+                if p["referral"] and _in_year(p["referral"]["on"], year)
+            ),
+            overdue_steps=tuple(
+                Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
+                for k in DUTIES
+            ),
+            overdue=tuple(overdue),
+        )
+
+    # keys -----------------------------------------------------------------------------------
+    def keys(self) -> list[KeyInfo]:
+        return [
+            KeyInfo(
+                key_id=k["key_id"],
+                holder=k["holder"],
+                authority=k["authority"],
+                authority_kind=k["authority_kind"],
+                authority_kind_label=labels.authority_kind_label(k["authority_kind"]),
+                role=k["role"],
+                role_label=labels.role_label(k["role"]),
+                status=k["status"],
+                status_label=labels.KEY_STATUS_LABELS[k["status"]],
+                registered_at=k["registered_at"],
+                ended_at=k["ended_at"],
+                replaced_by=k["replaced_by"],
+                reason=k["reason"],
+            )
+            for k in self.key_rows().values()
+        ]
+
+
+def _party_days(p: Row | None, objection: Row | None) -> list[str]:
+    """Every business date of one person's part in a case (for the per-year view)."""
+    days = [objection["on"]] if objection else []
+    if p is None:
+        return days
+    days += [p["assigned_on"], *p["hearings"]]
+    if p["referral"]:
+        days.append(p["referral"]["on"])
+    for d in p["decisions"]:
+        days += [d["decided_on"], d["received_on"]]
+        for part in ("announcement", "file_entry"):
+            if d[part]:
+                days.append(d[part]["on"])
+        if d["appeal"]:
+            days += [d["appeal"]["filed_on"], d["appeal"]["decided_on"]]
+    return [d for d in days if d]
+
+
+def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:
+    """Duties (announcement, appeal decision) due in the year and done late, or still undone
+    after their due day (a step made moot before its due day never was late)."""
+    found = []
+    for doc in docs:
+        for p in doc["parties"].values():
+            for d in p["decisions"]:
+                for s in steps_of(d):
+                    if s.kind not in DUTIES or not _in_year(s.due, year):
+                        continue
+                    if (s.settled_on or today.isoformat()) > s.due:
+                        found.append(
+                            OverdueStep(
+                                doc["case_no"],
+                                p["party_type"],
+                                p["code"],
+                                s.kind,
+                                labels.STEP_LABELS[s.kind],
+                                date(s.due),
+                                day(s.done_on),
+                            )
+                        )
+    found.sort(key=lambda o: (o.due, o.case_no, o.party_type, o.party_code, o.kind))
+    return found
+
+
+def _tally(items: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return counts
+
+
+__all__ = ["Reader", "post_on"]

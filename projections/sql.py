@@ -1,0 +1,205 @@
+"""A tiny SQL adapter, so the views share one set of statements on SQLite and PostgreSQL.
+
+The views live beside the events: in the same SQLite file, or in the ledger's own PostgreSQL
+schema (``app.store.schema``). Statements are written once with ``?`` parameters and
+``{table}`` names; the adapter turns them into ``%s`` and schema-qualified names for
+PostgreSQL, and the neutral column types into the store's own (``INTEGER`` → ``BIGINT``).
+Every write happens in one explicit transaction, so a page of view updates and its tracking
+position commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from ledger.errors import StoreError
+from ledger.store import StoreConfig
+
+#: SQLite waits this long (seconds) for another writer before giving up.
+LOCK_TIMEOUT = 30
+
+
+class Cursor(Protocol):
+    """What both sqlite3 and psycopg cursors offer (rows are tuples)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, query: Any, params: Any = ..., /) -> Any: ...
+
+    def executemany(self, query: Any, params_seq: Any, /) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchone(self) -> Any: ...
+
+
+class ViewStore:
+    """One connection to the store that holds the events, for the view tables."""
+
+    kind: str
+    #: appended to CREATE TABLE for small rows under a composite key
+    compact_suffix = ""
+
+    def __init__(self, store: StoreConfig, tables: Sequence[str]) -> None:
+        self.store = store
+        self.kind = store.kind
+        self.names = {t: self.qualify(t) for t in tables}
+
+    # statements ---------------------------------------------------------------------------
+    def qualify(self, table: str) -> str:
+        return table
+
+    def sql(self, statement: str) -> str:
+        """``{table}`` names and ``?`` parameters, in this store's dialect."""
+        return statement.format_map(self.names)
+
+    def column_type(self, neutral: str) -> str:
+        return neutral
+
+    # transactions -------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Cursor]:
+        """One write transaction: commits on success, rolls back on any exception."""
+        raise NotImplementedError  # pragma: no cover
+        yield
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        """One read transaction: every statement sees the same snapshot."""
+        raise NotImplementedError  # pragma: no cover
+        yield
+
+    def close(self) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def error(self, e: Exception) -> StoreError:
+        first = (str(e).strip() or type(e).__name__).splitlines()[0]
+        return StoreError(f"projection tables in {self.store.describe()}: {first}")
+
+    @staticmethod
+    def open(store: StoreConfig, tables: Sequence[str]) -> ViewStore:
+        if store.kind == "sqlite":
+            return SQLiteViewStore(store, tables)
+        return PostgresViewStore(store, tables)
+
+
+class SQLiteViewStore(ViewStore):
+    """Its own connection to the ledger's SQLite file (WAL, so readers never block)."""
+
+    compact_suffix = " WITHOUT ROWID"
+
+    def __init__(self, store: StoreConfig, tables: Sequence[str]) -> None:
+        super().__init__(store, tables)
+        assert store.path is not None
+        try:
+            self.conn = sqlite3.connect(
+                str(store.path),
+                isolation_level=None,
+                timeout=LOCK_TIMEOUT,
+                check_same_thread=False,
+            )
+            # The views are derived data whose position commits with them: a commit lost to
+            # a power cut is replayed, never half-applied. So skip the per-commit fsync
+            # (the events themselves keep the library's FULL synchronous mode).
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA cache_size = -65536")  # KiB: a page's rows stay in memory
+        except sqlite3.Error as e:
+            raise self.error(e) from e
+
+    @contextmanager
+    def write(self) -> Iterator[Cursor]:
+        cur = self.conn.cursor()
+        try:
+            # IMMEDIATE: take the write lock first, so the snapshot read here stays current.
+            cur.execute("BEGIN IMMEDIATE")
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException as e:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            if isinstance(e, sqlite3.Error):
+                raise self.error(e) from e
+            raise
+        finally:
+            cur.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        cur = self.conn.cursor()
+        try:
+            cur.execute("BEGIN")
+            yield cur
+        except sqlite3.Error as e:
+            raise self.error(e) from e
+        finally:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            cur.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresViewStore(ViewStore):
+    """Its own connection to the ledger's PostgreSQL database; tables in the ledger's schema."""
+
+    def __init__(self, store: StoreConfig, tables: Sequence[str]) -> None:
+        super().__init__(store, tables)
+        import psycopg
+
+        self._psycopg = psycopg
+        try:
+            self.conn = psycopg.connect(
+                host=store.host,
+                port=store.port,
+                dbname=store.dbname,
+                user=store.user,
+                password=store.password or None,
+                connect_timeout=5,
+                autocommit=True,
+            )
+            self.conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}s'")
+        except psycopg.Error as e:
+            raise self.error(e) from e
+
+    def qualify(self, table: str) -> str:
+        return f'"{self.store.schema}".{table}'
+
+    def sql(self, statement: str) -> str:
+        return super().sql(statement).replace("?", "%s")
+
+    def column_type(self, neutral: str) -> str:
+        return {"INTEGER": "BIGINT", "BLOB": "BYTEA"}.get(neutral, neutral)
+
+    @contextmanager
+    def write(self) -> Iterator[Cursor]:
+        try:
+            with self.conn.transaction():
+                yield self.conn.cursor()
+        except self._psycopg.Error as e:
+            raise self.error(e) from e
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        try:
+            with self.conn.transaction():
+                cur = self.conn.cursor()
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield cur
+        except self._psycopg.Error as e:
+            raise self.error(e) from e
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def rows_as_dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def values(row: Mapping[str, Any], columns: Sequence[str]) -> tuple[Any, ...]:
+    return tuple([row[c] for c in columns])

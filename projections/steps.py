@@ -1,0 +1,111 @@
+"""The legal periods a decision starts (Art. 11, 12), and where each stands.
+
+* announcement — 30 days from the decision (Art. 11); done when announced; moot once the
+  decision is revoked unannounced;
+* appeal window — 15 days from receipt of the document (Art. 12); done when an appeal is
+  filed, otherwise it simply lapses (nobody is late);
+* appeal decision — 30 days from the appeal (Art. 12); done when decided.
+
+``settled_on`` is the first day on which nobody waits on the period any more. The same rules
+serve the deadline index the projection writes and the case state replayed from events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NamedTuple
+
+ANNOUNCEMENT = "announcement"
+APPEAL_WINDOW = "appeal_window"
+APPEAL_DECISION = "appeal_decision"
+#: the periods that are someone's duty (an unused appeal window is no one's fault)
+DUTIES = (ANNOUNCEMENT, APPEAL_DECISION)
+#: a settling day later than any real one: the period is still open
+UNSETTLED = "9999-12-31"
+
+
+class Dates(NamedTuple):
+    """The business dates of one decision that its legal periods depend on (ISO text)."""
+
+    decided_on: str
+    announce_due: str
+    announced_on: str | None = None
+    revoked_on: str | None = None
+    received_on: str | None = None
+    appeal_due: str | None = None
+    appeal_on: str | None = None
+    decision_due: str | None = None
+    appeal_decided_on: str | None = None
+
+
+class Step(NamedTuple):
+    kind: str
+    start: str
+    due: str
+    done_on: str | None
+    ended_on: str | None
+    settled_on: str | None
+
+    def running_on(self, day: str) -> bool:
+        return self.start <= day and (self.settled_on is None or self.settled_on > day)
+
+
+def _day_after(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+def steps(d: Dates) -> list[Step]:
+    """Every legal period the decision has started so far, with where it stands."""
+    announced = d.announced_on
+    ended = d.revoked_on if announced is None else None
+    found = [Step(ANNOUNCEMENT, d.decided_on, d.announce_due, announced, ended, announced or ended)]
+    if d.received_on is not None and d.appeal_due is not None:
+        closes = d.appeal_on or _day_after(d.appeal_due)
+        found.append(Step(APPEAL_WINDOW, d.received_on, d.appeal_due, d.appeal_on, None, closes))
+    if d.appeal_on is not None and d.decision_due is not None:
+        found.append(
+            Step(
+                APPEAL_DECISION,
+                d.appeal_on,
+                d.decision_due,
+                d.appeal_decided_on,
+                None,
+                d.appeal_decided_on,
+            )
+        )
+    return found
+
+
+def settled_from(d: Dates) -> str:
+    """The day from which none of the decision's periods runs any more (for the index)."""
+    return max(s.settled_on or UNSETTLED for s in steps(d))
+
+
+def pack(d: Dates) -> str:
+    """``Dates`` as one text column: comma-separated, empty for a date not yet known."""
+    return ",".join([day or "" for day in d])
+
+
+def unpack(text: str) -> Dates:
+    return Dates._make([day or None for day in text.split(",")])
+
+
+def dates_of(decision: dict[str, Any]) -> Dates:
+    """The dates of a decision of a replayed case."""
+    appeal = decision["appeal"] or {}
+    announcement = decision["announcement"]
+    return Dates(
+        decided_on=decision["decided_on"],
+        announce_due=decision["announce_due"],
+        announced_on=announcement["on"] if announcement else None,
+        revoked_on=appeal.get("decided_on") if decision["status"] == "revoked" else None,
+        received_on=decision["received_on"],
+        appeal_due=decision["appeal_due"],
+        appeal_on=appeal.get("filed_on"),
+        decision_due=appeal.get("decision_due"),
+        appeal_decided_on=appeal.get("decided_on"),
+    )
+
+
+def steps_of(decision: dict[str, Any]) -> list[Step]:
+    return steps(dates_of(decision))

@@ -1,0 +1,169 @@
+"""A case's timeline, replayed from its own events.
+
+For each event of the case: when it happened (the business date the official gave), when it
+was recorded (the event's UTC timestamp), who signed it and whether that key was valid at
+that log position and is now, and what changed, in one line. Signatures are not checked
+here: that is the auditor's ``verify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ledger.regulation import GROUNDS, AppealOutcome, Consequence
+from projections import labels
+from projections.models import TimelineEntry
+from projections.replay import CaseEvent
+
+Payload = dict[str, Any]
+Row = dict[str, Any]
+
+
+def _d(marker: Any) -> str:
+    return str(marker["_data_"])
+
+
+def _who(d: Payload, type_field: str = "party_type", code_field: str = "party_code") -> str:
+    return f"{labels.party_type_label(d[type_field])} {d[code_field]}"
+
+
+def _measures(codes: Sequence[str]) -> str:
+    return "、".join(labels.measure_label(m) for m in codes)
+
+
+def _late(d: Payload, article: str) -> str:
+    return f" — LATE, due {_d(d['due'])} ({article})" if d.get("overdue") else ""
+
+
+def _opened(d: Payload) -> str:
+    cited = "、".join(GROUNDS[g].label for g in d["grounds"])
+    lifetime = "" if d["lifetime"] else "; incident before 2016-06-23, outside Art. 8"
+    return (
+        f"case {d['case_no']} opened by {d['opening_authority']} on Art. 4 grounds {cited}, "
+        f"{Consequence(d['consequence']).label}{lifetime}"
+    )
+
+
+def _assigned(d: Payload) -> str:
+    alone = "; decided alone (个人决定或者批准)" if d.get("individual_decision") else ""
+    resp = d["responsibility"]
+    return f"{_who(d)} bears {labels.responsibility_label(resp)} ({resp}){alone}"
+
+
+def _team(d: Payload) -> str:
+    members = ", ".join(
+        f"{m['personnel_no']} {labels.responsibility_label(m['responsibility'])}"
+        for m in d["members"]
+    )
+    return f"单位 {d['unit_code']} bears 集体责任 (collective); team: {members}"
+
+
+def _decided(d: Payload) -> str:
+    doc = d["document"]
+    return (
+        f"decision {doc['number']} for {_who(d)}: {_measures(doc['measures'])}; "
+        f"announce by {_d(d['announce_due'])} (Art. 11)"
+    )
+
+
+def _appeal_decided(d: Payload) -> str:
+    outcome = d["outcome"]
+    text = f"appeal of {_who(d)} decided: {AppealOutcome(outcome).label} ({outcome})"
+    if d.get("measures"):
+        text += f", now {_measures(d['measures']['measures'])}"
+    return text + _late(d, "Art. 12")
+
+
+SUMMARIES: dict[str, Callable[[Payload], str]] = {
+    "Opened": _opened,
+    "ResponsibilityAssigned": _assigned,
+    "ObjectionRecorded": lambda d: (
+        f"个人 {d['personnel_no']} explicitly objected and was overruled (明确提出反对意见)"
+    ),
+    "TeamResponsibilityAssigned": _team,
+    "DefenceHeard": lambda d: f"statement and defence (说明和申辩) of {_who(d)} heard",
+    "DecisionIssued": _decided,
+    "DecisionAnnounced": lambda d: (
+        f"decision for {_who(d)} announced to {d['to']}{_late(d, 'Art. 11')}"
+    ),
+    "PersonnelFileEntered": lambda d: (
+        f"entered in the personnel file of 个人 {d['personnel_no']} "
+        f"({d['file_ref']}, {d['custodian']})"
+    ),
+    "DecisionReceived": lambda d: (
+        f"{_who(d)} received the decision; may appeal until {_d(d['appeal_due'])} (Art. 12)"
+    ),
+    "AppealFiled": lambda d: (
+        f"{_who(d)} appealed in writing; measures stay in force; decision due "
+        f"{_d(d['decision_due'])} (Art. 12)"
+    ),
+    "AppealDecided": _appeal_decided,
+    "ReferredToJudicialOrgan": lambda d: (
+        f"{_who(d)} referred to {d['organ']} (移送司法机关): {d['reason']}"
+    ),
+    "Closed": lambda d: f"case closed (结案): {d['summary']}",
+}
+
+
+def business_date(event: str, d: Payload) -> dt.date:
+    """The day the act happened, as the official recorded it."""
+    if event == "Opened":
+        return dt.date.fromisoformat(_d(d["opened_on"]))
+    if event == "DecisionIssued":
+        return dt.date.fromisoformat(_d(d["document"]["decided_on"]))
+    return dt.date.fromisoformat(_d(d["on"]))
+
+
+def party_of(event: str, d: Payload) -> tuple[str | None, str | None]:
+    if "party_type" in d:
+        return d["party_type"], d["party_code"]
+    if "personnel_no" in d:
+        return "person", d["personnel_no"]
+    if event == "TeamResponsibilityAssigned":
+        return "unit", d["unit_code"]
+    return None, None
+
+
+def key_status_at(key: Row | None, position: int) -> str:
+    """A key's status at a log position: active from its registration up to and including
+    the event that rotated or revoked it (that event may be signed by the key itself)."""
+    if key is None or position < key["registered_at"]:
+        return "unregistered"
+    if key["ended_at"] is None or position <= key["ended_at"]:
+        return "active"
+    return str(key["status"])
+
+
+def entries(
+    events: Sequence[CaseEvent], keys: dict[str, Row], as_of: dt.date | None
+) -> list[TimelineEntry]:
+    """The case's events as timeline entries; ``as_of`` keeps those whose business date is on
+    or before that day."""
+    found = []
+    for e in events:
+        d = e.payload
+        on = business_date(e.event, d)
+        if as_of is not None and on > as_of:
+            continue
+        key = keys.get(e.key_id)
+        party_type, party_code = party_of(e.event, d)
+        summary = SUMMARIES.get(e.event)
+        found.append(
+            TimelineEntry(
+                position=e.position,
+                business_date=on,
+                recorded_at=dt.datetime.fromisoformat(_d(d["timestamp"])),
+                event=e.event,
+                event_label=labels.EVENT_LABELS.get(e.event, e.event),
+                party_type=party_type,
+                party_code=party_code,
+                key_id=e.key_id,
+                key_holder=key["holder"] if key else "",
+                key_status_then=key_status_at(key, e.position),
+                key_status_now=str(key["status"]) if key else "unregistered",
+                summary=summary(d) if summary else e.event,
+            )
+        )
+    return found

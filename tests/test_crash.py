@@ -1,0 +1,272 @@
+"""SIGKILL in the middle of a bulk write, a projection update or a migration.
+
+The store's transactions are the unit of atomicity: a killed ``lifeledger import`` leaves the
+lines it had committed, each whole, and a ledger that verifies clean; resuming after the last
+recorded line completes it with nothing twice. A killed projection update resumes to exactly
+what a clean rebuild gives. A killed migration leaves the target empty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PG_URL, drop_schema, require_postgres
+from ledger_factory import LedgerFactory
+from scenarios import open_case
+
+from ledger.application import LedgerApplication
+from ledger.checkpoints import LedgerTables, make_checkpoint
+from ledger.errors import NotFound
+from ledger.migrate import migrate
+from ledger.regulation import AuthorityKind, KeyRole
+from ledger.signing import Signer
+from ledger.store import StoreConfig
+from ledger.verify import verify_store
+from projections import schema
+from projections.api import Projections
+
+PASSPHRASE = "correct horse battery staple"
+LINES = 400
+TIMEOUT = 120
+
+
+def python(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """A separate Python process running ``code`` (it must not share our connections)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def kill_when(proc: subprocess.Popen[str], ready: Any, what: str) -> None:
+    """SIGKILL ``proc`` as soon as ``ready()`` holds; fail if it ended first."""
+    deadline = time.monotonic() + TIMEOUT
+    while not ready():
+        if proc.poll() is not None:
+            pytest.fail(f"the process ended before {what}: {proc.communicate()[1]}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def event_count(app: LedgerApplication) -> int:
+    return LedgerTables(app).leaf_count()
+
+
+def case_line(i: int) -> str:
+    return json.dumps(
+        {
+            "command": "case open", "case_no": f"K-{i:04d}", "incident_date": "2024-03-01",
+            "opened_on": "2024-04-01", "ground": [12], "consequence": "adverse_impact",
+            "facts": f"第{i}件：推诿扯皮，造成不良影响",
+        },
+        ensure_ascii=False,
+    )  # fmt: skip
+
+
+def hear_line(i: int) -> str:
+    return json.dumps(
+        {
+            "command": "case hear", "case_no": f"K-{i:04d}", "person": "P001",
+            "on": "2024-04-20", "statement": f"第{i}件：称已多次协调",
+        },
+        ensure_ascii=False,
+    )  # fmt: skip
+
+
+def assign_line(i: int) -> str:
+    return json.dumps(
+        {
+            "command": "case assign", "case_no": f"K-{i:04d}", "person": "P001",
+            "responsibility": "direct", "on": "2024-04-10",
+        }
+    )  # fmt: skip
+
+
+def test_an_import_killed_midway_leaves_whole_lines_a_clean_ledger_and_resumes(
+    app: LedgerApplication, root_signer: Signer, tmp_path: Path
+) -> None:
+    key = tmp_path / "official.pem"
+    signer = Signer.generate()
+    signer.save(key, PASSPHRASE)
+    recorder = app.signer
+    app.signer = root_signer
+    app.add_key(
+        signer.public_raw, "纪检干部丙", "长沙市纪委监委", AuthorityKind.DISCIPLINE,
+        KeyRole.RECORDER,
+    )  # fmt: skip
+    make_checkpoint(app, root_signer)
+    app.signer = recorder
+    lines = [f(i) for i in range(LINES // 3) for f in (case_line, assign_line, hear_line)]
+    batch = tmp_path / "history.jsonl"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = event_count(app)
+    env = {"LIFELEDGER_PASSPHRASE": PASSPHRASE, "LIFELEDGER_DB": app.store.url}
+    run = "from cli.main import main; main()"
+    proc = python(run, "--key", str(key), "import", str(batch), env=env)
+    kill_when(proc, lambda: event_count(app) - before >= 40, "40 lines were imported")
+
+    # Every committed line is whole and in file order: a prefix of the file, nothing else.
+    done = event_count(app) - before
+    assert 40 <= done < len(lines)
+    log = [n.topic.rsplit(".", 1)[-1] for n in _events_after(app, before)]
+    expected = ["Opened", "ResponsibilityAssigned", "DefenceHeard"] * (len(lines) // 3)
+    assert log == expected[:done]
+    result = verify_store(app)
+    assert result, result.summary()
+
+    # Resume after the last recorded line (as the import report tells the operator).
+    resumed = python(run, "--key", str(key), "import", "--from-line", str(done + 1), str(batch),
+                     env=env)  # fmt: skip
+    _out, err = resumed.communicate(timeout=TIMEOUT)
+    assert resumed.returncode == 0, err
+    assert "Traceback" not in err
+    log = [n.topic.rsplit(".", 1)[-1] for n in _events_after(app, before)]
+    assert log == expected
+    for i in range(len(lines) // 3):
+        case = app.case(f"K-{i:04d}")
+        assert list(case.parties) == ["person:P001"]
+    result = verify_store(app)
+    assert result, result.summary()
+    assert result.checkpoints == 1
+
+
+def _events_after(app: LedgerApplication, skip: int) -> list[Any]:
+    out: list[Any] = []
+    start = 0
+    while True:
+        page = app.recorder.select_notifications(start, 1000, inclusive_of_start=False)
+        if not page:
+            return out[skip:]
+        out += page
+        start = page[-1].id
+
+
+def view_rows(p: Projections) -> dict[str, list[str]]:
+    """Every row of every view table (tracking included), in a stable order."""
+    store = p.store
+    out: dict[str, list[str]] = {}
+    with store.read() as cur:
+        for table in schema.VIEW_TABLES:
+            cur.execute(store.sql(f"SELECT * FROM {{{table.name}}}"))
+            out[table.name] = sorted(repr(tuple(r)) for r in cur.fetchall())
+    return out
+
+
+PROJECTION_CRASH = """
+import os, signal, sys
+from ledger.application import LedgerApplication
+from ledger.store import StoreConfig
+from projections.api import Projections
+
+app = LedgerApplication(StoreConfig.parse(sys.argv[1]), None)
+p = Projections(app, page_size=int(sys.argv[2]))
+pages = 0
+
+def crash(position):
+    global pages
+    pages += 1
+    if pages == int(sys.argv[3]):  # inside the page's transaction, after its view writes
+        os.kill(os.getpid(), signal.SIGKILL)
+
+p._page_hook = crash
+p.catch_up()
+"""
+
+
+def test_a_projection_update_killed_midway_resumes_to_the_same_views_as_a_rebuild(
+    app: LedgerApplication,
+) -> None:
+    LedgerFactory(app, seed=6).generate(30, active=10)
+    top = app.recorder.max_notification_id()
+    assert top is not None
+    proc = python(PROJECTION_CRASH, app.store.url, "40", "4")
+    proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == -signal.SIGKILL
+
+    views = Projections(app, page_size=40)
+    try:
+        crashed_at = views.position()
+        assert 0 < crashed_at < top  # three pages committed, the fourth rolled back
+        views.catch_up()
+        assert views.position() == top
+        resumed = view_rows(views)
+        cases = views.cases()
+        views.rebuild()
+        assert view_rows(views) == resumed
+        assert views.cases() == cases
+    finally:
+        views.close()
+    assert verify_store(app)
+
+
+MIGRATE_CRASH = """
+import sys, time
+from pathlib import Path
+from ledger.migrate import migrate
+from ledger.store import StoreConfig
+
+marker = Path(sys.argv[3])
+
+def hang(phase, done, total):
+    if phase == "copy" and done >= 20:
+        marker.write_text(str(done))  # half copied, inside the target's one transaction
+        time.sleep(600)
+
+migrate(StoreConfig.parse(sys.argv[1]), StoreConfig.parse(sys.argv[2]), page_size=10,
+        progress=hang)
+"""
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def target_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "target.db")
+        return
+    require_postgres()
+    url = f"{PG_URL}?schema=k_{uuid.uuid4().hex[:16]}"
+    try:
+        yield url
+    finally:
+        drop_schema(url)
+
+
+def test_a_migration_killed_midway_leaves_an_empty_target_that_takes_a_new_migration(
+    app: LedgerApplication, root_signer: Signer, target_url: str, tmp_path: Path
+) -> None:
+    for i in range(30):
+        open_case(app, f"K-{i:04d}")
+    make_checkpoint(app, root_signer)
+    marker = tmp_path / "half-copied"
+    proc = python(MIGRATE_CRASH, app.store.url, target_url, str(marker))
+    kill_when(proc, marker.exists, "half the ledger was copied")
+    target = LedgerApplication(StoreConfig.parse(target_url), None)
+    try:
+        assert target.recorder.max_notification_id() is None
+        assert LedgerTables(target).leaf_count() == 0
+        assert LedgerTables(target).checkpoints() == []
+        with pytest.raises(NotFound):
+            target.case("K-0000")
+    finally:
+        target.close()
+    report = migrate(app.store, StoreConfig.parse(target_url))
+    assert report.verification
+    assert report.events == event_count(app) and report.checkpoints == 1

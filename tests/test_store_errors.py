@@ -1,0 +1,307 @@
+"""A store that cannot be used is reported as a StoreError that says which and why — through
+the CLI as ``Error: ...`` and exit 1, never a traceback — and is left untouched: an
+unreachable or refusing PostgreSQL server, a file or schema of another program, a file that is
+not a database. Roles without DDL rights (officials' workstations, auditors, read-only
+replicas) open an existing ledger; a dropped connection is re-established.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from conftest import PG_URL, drop_schema, require_postgres
+from psycopg import sql
+from scenarios import open_case
+
+from cli.main import cli
+from ledger.application import LedgerApplication
+from ledger.errors import StoreError
+from ledger.regulation import AdminLevel, UnitKind
+from ledger.signing import Signer
+from ledger.store import StoreConfig
+from ledger.verify import verify_store
+
+CLOSED_PORT = "postgresql://postgres@127.0.0.1:1/test"
+
+
+def run_cli(*args: str, env: dict[str, str | None] | None = None) -> Any:
+    base: dict[str, str | None] = {"LIFELEDGER_DB": None, "LIFELEDGER_KEY": None}
+    return CliRunner().invoke(cli, list(args), env={**base, **(env or {})},
+                              prog_name="lifeledger")  # fmt: skip
+
+
+def assert_cli_error(result: Any, *fragments: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: "), result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def admin(statement: sql.Composable | str) -> None:
+    cfg = StoreConfig.parse(PG_URL)
+    with psycopg.connect(
+        host=cfg.host,
+        port=cfg.port,
+        dbname=cfg.dbname,
+        user=cfg.user,
+        autocommit=True,
+        application_name="lifeledger-test-admin",
+    ) as conn:
+        conn.execute(statement)
+
+
+# --- PostgreSQL that cannot be reached or refuses --------------------------------------------
+
+
+def test_an_unreachable_postgres_server_is_a_clear_store_error_quickly() -> None:
+    started = time.monotonic()
+    with pytest.raises(StoreError) as raised:
+        LedgerApplication(StoreConfig.parse(CLOSED_PORT))
+    assert time.monotonic() - started < 10
+    message = str(raised.value)
+    assert message.startswith("cannot connect to PostgreSQL postgres@127.0.0.1:1/test")
+    assert "refused" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["verify"],
+        ["case", "show", "C1"],
+        ["cadre", "history", "P001"],
+        ["init", "--holder", "管理员", "--authority", "省委组织部", "--key-out", "k.pem"],
+    ],
+)
+def test_the_cli_reports_an_unreachable_server_as_an_error_without_a_traceback(
+    args: list[str], tmp_path: Path
+) -> None:
+    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
+        result = run_cli("--db", CLOSED_PORT, *args, env={"LIFELEDGER_NEW_PASSPHRASE": "pass"})
+        assert_cli_error(result, "cannot connect to PostgreSQL postgres@127.0.0.1:1/test")
+        assert not Path("k.pem").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (PG_URL.rsplit("/", 1)[0] + "/no_such_database_lifeledger", "does not exist"),
+        (PG_URL.replace("postgres@", "no_such_role_lifeledger@", 1), "does not exist"),
+    ],
+)
+def test_a_server_that_refuses_the_database_or_role_gives_its_reason(url: str, reason: str) -> None:
+    require_postgres()
+    with pytest.raises(StoreError, match=f"cannot connect to PostgreSQL.*{reason}"):
+        LedgerApplication(StoreConfig.parse(url))
+    assert_cli_error(run_cli("--db", url, "verify"), "cannot connect", reason)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://user@host/db", "unsupported database URL"),
+        (f"{PG_URL}?schema=bad-name", "schema name 'bad-name' must be letters"),
+    ],
+)
+def test_a_malformed_store_address_is_refused_before_connecting(url: str, message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        StoreConfig.parse(url)
+    assert_cli_error(run_cli("--db", url, "verify"), message)
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    require_postgres()
+    url = f"{PG_URL}?schema=e_{uuid.uuid4().hex[:16]}"
+    try:
+        yield url
+    finally:
+        drop_schema(url)
+
+
+@pytest.mark.postgres
+def test_a_schema_of_another_program_is_refused_and_left_untouched(pg_schema: str) -> None:
+    schema = StoreConfig.parse(pg_schema).schema
+    admin(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    admin(sql.SQL("CREATE TABLE {} (id int)").format(sql.Identifier(schema, "invoices")))
+    with pytest.raises(StoreError, match="holds tables of another program, not a ledger"):
+        LedgerApplication(StoreConfig.parse(pg_schema))
+    assert_cli_error(run_cli("--db", pg_schema, "verify"), "another program")
+    cfg = StoreConfig.parse(PG_URL)
+    with psycopg.connect(host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user) as c:
+        tables = c.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (schema,),
+        ).fetchall()
+    assert tables == [("invoices",)]
+
+
+@pytest.mark.postgres
+def test_an_empty_schema_is_reported_as_holding_no_ledger(pg_schema: str) -> None:
+    assert_cli_error(run_cli("--db", pg_schema, "case", "show", "C1"), "holds no ledger",
+                     "lifeledger init")  # fmt: skip
+
+
+# --- files that are not ledgers ------------------------------------------------------------
+
+
+def foreign_sqlite(path: Path) -> Path:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+        conn.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    conn.close()
+    return path
+
+
+def test_an_sqlite_file_of_another_program_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = foreign_sqlite(tmp_path / "accounts.db")
+    before = path.read_bytes()
+    message = "is an SQLite database of another program, not a ledger"
+    with pytest.raises(StoreError, match=message):
+        StoreConfig.parse(str(path)).check_sqlite_file(must_exist=False)
+    assert_cli_error(run_cli("--db", str(path), "verify"), message)
+    assert_cli_error(
+        run_cli("--db", str(path), "init", "--holder", "管理员", "--authority", "省委组织部",
+                "--key-out", str(tmp_path / "k.pem"), env={"LIFELEDGER_NEW_PASSPHRASE": "p"}),
+        message,
+    )  # fmt: skip
+    assert path.read_bytes() == before
+    assert not (tmp_path / "k.pem").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"case_no,facts\nC1,late\n", "is not a lifeledger database (not an SQLite file)"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "not an SQLite file"),
+        (b"SQLite format 3\x00" + b"\xff" * 84 + b"garbage" * 200, "not a readable SQLite"),
+    ],
+    ids=["csv", "png", "corrupt-sqlite"],
+)
+def test_a_file_that_is_not_a_ledger_database_is_refused_and_left_untouched(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "ledger.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match=re.escape(message)):
+        StoreConfig.parse(str(path)).check_sqlite_file(must_exist=True)
+    for args in (["verify"], ["case", "show", "C1"], ["projections", "rebuild"]):
+        assert_cli_error(run_cli("--db", str(path), *args), message)
+    assert path.read_bytes() == content
+
+
+def test_a_directory_or_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    assert_cli_error(run_cli("--db", str(tmp_path), "verify"), "Is a directory")
+    missing = tmp_path / "nowhere" / "ledger.db"
+    assert_cli_error(run_cli("--db", str(missing), "verify"), "no ledger at", "lifeledger init")
+    assert not missing.parent.exists()
+
+
+# --- roles without DDL rights, and a dropped connection -----------------------------------
+
+
+@pytest.fixture
+def role() -> Iterator[str]:
+    """A login role of this test alone (roles are global to the server)."""
+    require_postgres()
+    name = f"ll_{uuid.uuid4().hex[:12]}"
+    admin(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        admin(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        admin(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def as_role(url: str, role: str) -> str:
+    return url.replace("postgres@", f"{role}@", 1)
+
+
+postgres_only = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+
+
+@postgres_only
+def test_a_read_only_auditor_role_verifies_without_any_ddl_and_cannot_write(
+    app: LedgerApplication, role: str, discipline_signer: Signer
+) -> None:
+    open_case(app)
+    schema = sql.Identifier(app.store.schema)
+    r = sql.Identifier(role)
+    admin(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, r))
+    admin(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, r))
+    admin(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(r))
+    auditor = LedgerApplication(StoreConfig.parse(as_role(app.store.url, role)), discipline_signer)
+    try:
+        result = verify_store(auditor)
+        assert result, result.summary()
+        assert result.events == verify_store(app).events
+        with pytest.raises(StoreError, match=r"cannot write to .*permission denied"):
+            open_case(auditor, "长纪案〔2024〕99号")
+    finally:
+        auditor.close()
+    result = run_cli("--db", as_role(app.store.url, role), "verify")
+    assert result.exit_code == 0, result.output
+    assert ": OK" in result.stdout
+
+
+@postgres_only
+def test_a_workstation_role_with_only_row_privileges_records_and_verifies(
+    app: LedgerApplication, role: str, discipline_signer: Signer
+) -> None:
+    """The grants the operators' notes give an official's workstation: no CREATE, no
+    ownership; UPDATE on the events table only because LOCK ... EXCLUSIVE requires it."""
+    schema = sql.Identifier(app.store.schema)
+    r = sql.Identifier(role)
+    for statement in (
+        "GRANT USAGE ON SCHEMA {s} TO {r}",
+        "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {s} TO {r}",
+        "GRANT UPDATE ON {s}.lifeledger_events TO {r}",
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+    ):
+        admin(sql.SQL(statement).format(s=schema, r=r))
+    workstation = LedgerApplication(
+        StoreConfig.parse(as_role(app.store.url, role)), discipline_signer
+    )
+    try:
+        open_case(workstation)
+        workstation.add_unit("CS-GOV", "长沙市某县人民政府", UnitKind.ADMINISTRATIVE,
+                             AdminLevel.COUNTY)  # fmt: skip
+        result = verify_store(workstation)
+        assert result, result.summary()
+    finally:
+        workstation.close()
+    assert app.case("长纪案〔2024〕1号").case_no == "长纪案〔2024〕1号"
+
+
+@postgres_only
+def test_a_connection_dropped_by_the_server_is_re_established(
+    app: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"lifeledger-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("PGAPPNAME", name)  # libpq names this test's own connections
+    mine = LedgerApplication(app.store, app.signer)
+    try:
+        open_case(mine, "长纪案〔2024〕前")
+        admin(
+            sql.SQL(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = {}"
+            ).format(sql.Literal(name))
+        )
+        open_case(mine, "长纪案〔2024〕后")  # reconnects (the library retries the insert)
+        assert mine.case("长纪案〔2024〕前").case_no == "长纪案〔2024〕前"
+        assert verify_store(mine)
+    finally:
+        mine.close()

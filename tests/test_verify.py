@@ -1,0 +1,96 @@
+"""Whole-ledger verification on both stores: a clean ledger passes, keys are judged by position."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from test_verify_support import bulk_cases, record_case
+
+from ledger.application import LedgerApplication
+from ledger.checkpoints import make_checkpoint
+from ledger.errors import VerificationError
+from ledger.signing import Signer
+from ledger.verify import Check, StoreSource, Verifier, VerifyOptions, verify_store
+
+
+def test_an_untouched_ledger_of_10k_events_verifies_clean(
+    app: LedgerApplication, root_signer: Signer
+) -> None:
+    record_case(app, "湘纪追〔2024〕1号")
+    record_case(app, "湘纪追〔2024〕2号", "P002")
+    start = app.recorder.max_notification_id() or 0
+    bulk_cases(app, 10_000 - start)
+    make_checkpoint(app, root_signer)
+    seen: list[int] = []
+    started = time.perf_counter()
+    result = Verifier(VerifyOptions(root_fingerprint=root_signer.fingerprint)).run(
+        StoreSource(app), seen.append
+    )
+    elapsed = time.perf_counter() - started
+    assert result, result.summary()
+    assert result.events == 10_000 == sum(seen) == result.tree_size == result.signatures
+    assert result.checkpoints == 1 and result.latest_checkpoint == 10_000
+    assert result.root_fingerprint == root_signer.fingerprint
+    assert result.failures == () and result.failure_count == 0
+    assert [k.role for k in result.keys] == ["admin", "recorder", "recorder"]
+    assert elapsed < 20
+
+
+def test_verification_result_is_data_and_has_a_raising_variant(
+    app: LedgerApplication, root_signer: Signer
+) -> None:
+    result = verify_store(app, VerifyOptions(root_fingerprint="00" * 32))
+    assert not result
+    assert [f.check for f in result.failures] == [Check.KEY]
+    assert result.failures[0].position == 0
+    assert result.failures[0].record == "key registry"
+    data = result.to_dict()
+    assert data["ok"] is False and data["failure_count"] == 1
+    assert data["failures"][0]["check"] == "key" and "pinned" in data["failures"][0]["message"]
+    with pytest.raises(VerificationError, match="not the pinned"):
+        result.raise_for_failures()
+    verify_store(app, VerifyOptions(root_fingerprint=root_signer.fingerprint)).raise_for_failures()
+
+
+def test_serial_and_parallel_verification_find_the_same(app: LedgerApplication) -> None:
+    bulk_cases(app, 600)
+    serial = verify_store(app, VerifyOptions(workers=1))
+    parallel = verify_store(app, VerifyOptions(workers=2, batch_size=16))
+    assert serial and parallel
+    assert serial.signatures == parallel.signatures == serial.events
+
+
+def test_events_of_a_rotated_key_stay_valid_and_its_successor_signs_on(
+    app: LedgerApplication, root_signer: Signer, discipline_signer: Signer
+) -> None:
+    record_case(app, "C-1")
+    successor = Signer.generate()
+    app.rotate_key(discipline_signer.key_id.hex(), successor.public_raw)
+    app.signer = successor
+    record_case(app, "C-2", "P002")
+    result = verify_store(app, VerifyOptions(root_fingerprint=root_signer.fingerprint))
+    assert result, result.summary()
+    statuses = {k.key_id: k.status for k in result.keys}
+    assert statuses[discipline_signer.key_id.hex()] == "rotated"
+    assert statuses[successor.key_id.hex()] == "active"
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_worker_processes_find_the_same_as_threads(app: LedgerApplication) -> None:
+    from test_verify_support import position_of, row_at, sqlite
+
+    bulk_cases(app, 300)
+    with sqlite(app) as conn:
+        position = position_of(conn, ".DefenceHeard", 7)
+        rowid, _, _, _, state = row_at(conn, position)
+        damaged = state[:-3] + bytes([state[-3] ^ 1]) + state[-2:]
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (damaged, rowid))
+    found = {}
+    for parallel in ("threads", "processes"):
+        result = verify_store(app, VerifyOptions(workers=2, parallel=parallel, batch_size=32))
+        found[parallel] = {(f.check, f.position) for f in result.failures}
+        assert result.signatures == result.events
+    assert found["threads"] == found["processes"] == {
+        (Check.SIGNATURE, position), (Check.LEAF, position),
+    }  # fmt: skip
