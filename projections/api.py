@@ -6,6 +6,10 @@ page started from (``UPDATE … WHERE position = <start>``): a crash rolls the w
 and the next catch-up resumes after the last committed page; a page that another process (or
 an earlier attempt) already applied is skipped, never counted twice. Every query catches up
 first, so answers include every event recorded before the call.
+
+The log is read filtered to the topics the views use, events are decoded without their
+signatures being checked (that is ``verify``'s job), and the views hold indexes: a case's
+full state is replayed from its own events when a question needs it (:mod:`projections.replay`).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from projections.queries import Reader
 from projections.sql import Cursor, ViewStore
 
 #: Notifications per page (one read, one write transaction).
-PAGE_SIZE = 2000
+PAGE_SIZE = 5000
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 
@@ -57,8 +61,8 @@ class Projections:
         self._store: ViewStore | None = None
         self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
         self._memory = Memory()
-        #: Called inside each page's transaction, after its writes, with the page's last
-        #: position (tests use it to crash mid-batch).
+        #: Called inside each page's transaction, after its writes, with the position the
+        #: page brings the views to (tests use it to crash mid-batch).
         self._page_hook: Callable[[int], None] | None = None
 
     # the store ------------------------------------------------------------------------------
@@ -109,9 +113,16 @@ class Projections:
         )
 
     def close(self) -> None:
+        """Close the views' own connection (the application stays open)."""
         if self._store is not None:
             self._store.close()
             self._store = None
+
+    def __enter__(self) -> Projections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # following the log ----------------------------------------------------------------------
     def position(self) -> int:
@@ -124,8 +135,8 @@ class Projections:
         """Apply every event recorded so far; returns how many log positions the views moved
         on (every event up to there was applied, or skipped as a topic no view uses).
         ``on_progress(done, total)`` is called after each page, in log positions."""
-        # A rebuild allocates many small, long-lived objects (the case documents): the cyclic
-        # collector would walk them over and over for nothing, so it pauses meanwhile.
+        # A page allocates a few hundred thousand small objects that live until its commit:
+        # the cyclic collector would walk them again and again for nothing, so it pauses.
         paused = gc.isenabled()
         gc.disable()
         try:

@@ -1,11 +1,11 @@
 """The rows one page of notifications writes, gathered in memory and written in one go.
 
-A page is applied inside one write transaction. Most events only add small rows (a log
-position, who is named, a year); the few rows that change — a case closing, a decision's
-dates — are kept in memory while the page runs and written once, with one ``executemany``
-per statement. What a page needs to know from earlier pages (which case an aggregate is,
-a party's current decision) comes from :class:`Memory`, or is read once through the page's
-transaction.
+A page is applied inside one write transaction. Most events add at most a small index row
+(who is named in a case, a year it touches); the few rows that change — a case's count of
+parties or its closing, a decision's dates — are kept in memory while the page runs and
+written once, with one batch per statement. What a page needs to know from earlier pages
+(which case an aggregate is, a party's latest decision) comes from :class:`Memory`, or is
+read once through the page's transaction.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from projections.sql import Cursor, ViewStore, rows_as_dicts, values
 from projections.steps import Dates, pack, settled_from, unpack
 
 Row = dict[str, Any]
+PARTIES_COLUMN = CASES.column_names.index("parties")
+STATUS_COLUMN = CASES.column_names.index("status")
+CLOSED_COLUMN = CASES.column_names.index("closed_on")
 PartyKey = tuple[int, str, str]
 Statement = tuple[str, list[tuple[Any, ...]]]
 
@@ -55,6 +58,8 @@ class Memory:
 
     def keep(self, position: int, decisions: dict[PartyKey, Row]) -> None:
         self.position = position
+        if len(self.case_keys) > 20 * self.size:
+            self.case_keys.clear()  # bounded: the views give any key back when asked
         kept = self.decisions
         for key, row in decisions.items():
             kept[key] = row
@@ -70,7 +75,7 @@ class Batch:
         self.store = store
         self.cur = cur
         self.memory = memory
-        self.cases: list[tuple[Any, ...]] = []
+        self.cases: dict[int, list[Any]] = {}  # opened in this page: written once, complete
         self.named: list[tuple[str, str, int]] = []
         self.years: set[tuple[str, int]] = set()
         self.parties: dict[int, int] = {}
@@ -100,6 +105,20 @@ class Batch:
                 )
             key = keys[oid.int] = int(row[0])
         return key
+
+    def add_parties(self, case: int, count: int) -> None:
+        new = self.cases.get(case)
+        if new is not None:
+            new[PARTIES_COLUMN] += count
+        else:
+            self.parties[case] = self.parties.get(case, 0) + count
+
+    def close(self, case: int, on: str) -> None:
+        new = self.cases.get(case)
+        if new is not None:
+            new[STATUS_COLUMN], new[CLOSED_COLUMN] = "closed", on
+        else:
+            self.closed.append((on, case))
 
     def year(self, case: int, day: str) -> None:
         self.years.add((day[:4], case))
@@ -186,7 +205,7 @@ class Batch:
     def flush(self) -> None:
         """Write every row of the page in the page's transaction."""
         for statement, params in self.writes():
-            self.cur.executemany(statement, params)
+            self.store.executemany(self.cur, statement, params)
 
     def writes(self) -> list[Statement]:
         """The statements that write the page's rows, with their parameters."""
@@ -200,7 +219,7 @@ class Batch:
             else:
                 changed.append((pack(dates), until, *key))
         writes: list[Statement] = [
-            (schema.insert_statement(store, CASES), self.cases),
+            (schema.insert_statement(store, CASES), [tuple(row) for row in self.cases.values()]),
             (schema.insert_statement(store, CASE_PARTIES, ignore=True), self.named),
             (
                 schema.insert_statement(store, CASE_YEARS, ignore=True),

@@ -12,23 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 try:  # orjson parses the transcoder's JSON about four times faster than json
-    from orjson import dumps as _dumps
     from orjson import loads
-
-    def dumps(value: Any) -> str:
-        return _dumps(value).decode()
-
 except ImportError:  # pragma: no cover
-    import json
     from json import loads  # type: ignore[assignment]
-
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
 
 Unwrap = Callable[[bytes], bytes]
 
-__all__ = ["Unwrap", "dumps", "loads", "unwrapper"]
+__all__ = ["Unwrap", "loads", "unwrapper"]
 
 
 def unwrapper(cipher: Any, compressor: Any) -> Unwrap | None:

@@ -78,28 +78,26 @@ def apply_page(batch: Batch, page: Sequence[Notification], unwrap: Unwrap | None
 def opened(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
     opened_on = d["opened_on"]["_data_"]
     batch.memory.case_keys[oid.int] = pos
-    batch.cases.append(
-        (
-            pos,
-            oid.hex,
-            d["case_no"],
-            d["incident_date"]["_data_"],
-            ",".join(map(str, d["grounds"])),
-            int(bool(d["lifetime"])),
-            opened_on,
-            d["opening_authority"],
-            "open",
-            None,
-            0,
-        )
-    )
+    batch.cases[pos] = [
+        pos,
+        oid.hex,
+        d["case_no"],
+        d["incident_date"]["_data_"],
+        ",".join(map(str, d["grounds"])),
+        int(bool(d["lifetime"])),
+        opened_on,
+        d["opening_authority"],
+        "open",  # status and closed_on: a Closed event of the same page changes them here
+        None,
+        0,  # parties: the findings of the same page count here
+    ]
     batch.year(pos, opened_on)
 
 
 def _name(batch: Batch, case: int, party_type: str, code: str, party: bool = True) -> None:
     batch.named.append((code, party_type, case))
     if party:
-        batch.parties[case] = batch.parties.get(case, 0) + 1
+        batch.add_parties(case, 1)
 
 
 def assigned(batch: Batch, pos: int, case: int, d: Payload) -> None:
@@ -181,7 +179,7 @@ def referred(batch: Batch, pos: int, case: int, d: Payload) -> None:
 
 def closed(batch: Batch, pos: int, case: int, d: Payload) -> None:
     on = d["on"]["_data_"]
-    batch.closed.append((on, case))
+    batch.close(case, on)
     batch.year(case, on)
 
 

@@ -24,18 +24,26 @@ from projections.sql import Cursor, ViewStore
 EVENTS = "events"
 
 
-def statement(store: ViewStore) -> str:
-    position = "rowid" if store.kind == "sqlite" else "notification_id"
-    return store.sql(
-        f"SELECT {position}, topic, state FROM {{{EVENTS}}} "
-        f"WHERE originator_id = ? AND {position} <= ? ORDER BY originator_version"
-    )
-
-
 def case_events(
-    store: ViewStore, cur: Cursor, aggregate_id: UUID, up_to: int
-) -> Sequence[tuple[int, str, bytes]]:
-    """(position, topic, stored state) of the aggregate's events up to a log position."""
-    key: Any = aggregate_id.hex if store.kind == "sqlite" else aggregate_id
-    cur.execute(statement(store), (key, up_to))
-    return [(int(p), str(t), bytes(s)) for p, t, s in cur.fetchall()]
+    store: ViewStore, cur: Cursor, aggregate_ids: Sequence[UUID], up_to: int
+) -> dict[UUID, list[tuple[int, str, bytes]]]:
+    """(position, topic, stored state) of each aggregate's events up to a log position, in
+    version order: one indexed read for all of them."""
+    position = "rowid" if store.kind == "sqlite" else "notification_id"
+    found: dict[UUID, list[tuple[int, str, bytes]]] = {a: [] for a in aggregate_ids}
+    if not aggregate_ids:
+        return found
+    keys: list[Any] = [a.hex if store.kind == "sqlite" else a for a in aggregate_ids]
+    cur.execute(
+        store.sql(
+            f"SELECT originator_id, {position}, topic, state FROM {{{EVENTS}}} "
+            f"WHERE originator_id IN ({', '.join('?' for _ in keys)}) AND {position} <= ? "
+            "ORDER BY originator_id, originator_version"
+        ),
+        (*keys, up_to),
+    )
+    for oid, p, topic, state in cur.fetchall():
+        found[oid if isinstance(oid, UUID) else UUID(oid)].append(
+            (int(p), str(topic), bytes(state))
+        )
+    return found

@@ -120,7 +120,7 @@ class Reader:
     def case_events(self, cases: Iterable[int]) -> dict[int, list[CaseEvent]]:
         """The events of the given cases (keyed by opening position), up to the position the
         views have applied."""
-        ids: dict[int, str] = {}
+        found: dict[int, list[CaseEvent]] = {}
         for chunk in _chunks(cases):
             self.cur.execute(
                 self.store.sql(
@@ -129,13 +129,10 @@ class Reader:
                 ),
                 tuple(chunk),
             )
-            ids.update((int(k), str(i)) for k, i in self.cur.fetchall())
-        return {
-            case: decode(
-                log.case_events(self.store, self.cur, UUID(case_id), self.position), self.unwrap
-            )
-            for case, case_id in sorted(ids.items())
-        }
+            ids = {UUID(case_id): int(case) for case, case_id in self.cur.fetchall()}
+            rows = log.case_events(self.store, self.cur, sorted(ids, key=str), self.position)
+            found.update((ids[oid], decode(rows[oid], self.unwrap)) for oid in ids)
+        return dict(sorted(found.items()))
 
     def docs(self, cases: Iterable[int]) -> dict[int, Doc]:
         return {case: fold(events) for case, events in self.case_events(cases).items()}

@@ -1,9 +1,11 @@
 """The view tables, their keys and the indexes the queries need.
 
-Every table is rebuilt from the notification log alone. Dates are ISO ``YYYY-MM-DD`` text
-(they sort and compare as dates on both stores); lists of codes are comma-separated text.
-Bump :data:`SCHEMA_VERSION` whenever a table or what a handler writes changes: a store whose
-views were built by another version is dropped and rebuilt on the next catch-up.
+Every table is rebuilt from the notification log alone and lives beside the events (same
+SQLite file; on PostgreSQL the ledger's own schema). The tables are indexes and registries:
+a case's full state is replayed from its own events when asked (:mod:`projections.replay`).
+Dates are ISO ``YYYY-MM-DD`` text (they sort and compare as dates on both stores). Bump
+:data:`SCHEMA_VERSION` whenever a table or what a handler writes changes: views built by
+another version are dropped and rebuilt on the next catch-up.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ position commit together or not at all.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -59,6 +60,10 @@ class ViewStore:
 
     def column_type(self, neutral: str) -> str:
         return neutral
+
+    def executemany(self, cur: Cursor, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a statement once per row (as one batch)."""
+        cur.executemany(statement, rows)
 
     # transactions -------------------------------------------------------------------------
     @contextmanager
@@ -175,6 +180,22 @@ class PostgresViewStore(ViewStore):
     def column_type(self, neutral: str) -> str:
         return {"INTEGER": "BIGINT", "BLOB": "BYTEA"}.get(neutral, neutral)
 
+    def executemany(self, cur: Cursor, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """An INSERT of whole rows goes as multi-row statements (one round trip for up to
+        thousands of rows, instead of one per row); anything else row by row."""
+        found = _ROWS_INSERT.match(statement)
+        if found is None or len(rows) < 2:
+            cur.executemany(statement, rows)
+            return
+        row = f"({found['marks']})"
+        per = max(1, _MAX_PARAMS // found["marks"].count("%s"))
+        for i in range(0, len(rows), per):
+            chunk = rows[i : i + per]
+            cur.execute(
+                f"{found['head']} VALUES {', '.join([row] * len(chunk))}{found['tail'] or ''}",
+                [value for r in chunk for value in r],
+            )
+
     @contextmanager
     def write(self) -> Iterator[Cursor]:
         try:
@@ -195,6 +216,13 @@ class PostgresViewStore(ViewStore):
 
     def close(self) -> None:
         self.conn.close()
+
+
+_ROWS_INSERT = re.compile(
+    r"^(?P<head>INSERT INTO \S+) VALUES \((?P<marks>%s(?:, %s)*)\)"
+    r"(?P<tail> ON CONFLICT DO NOTHING)?$"
+)
+_MAX_PARAMS = 30_000  # PostgreSQL takes at most 65,535 parameters per statement
 
 
 def rows_as_dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

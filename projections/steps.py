@@ -77,8 +77,19 @@ def steps(d: Dates) -> list[Step]:
 
 
 def settled_from(d: Dates) -> str:
-    """The day from which none of the decision's periods runs any more (for the index)."""
-    return max(s.settled_on or UNSETTLED for s in steps(d))
+    """The day from which none of the decision's periods runs any more (for the index):
+    ``max(step.settled_on for step in steps(d))``, computed without building the steps (the
+    projection does this for every decision it writes; a test checks both agree)."""
+    until = d.announced_on or d.revoked_on
+    if until is None:
+        return UNSETTLED
+    if d.received_on is not None and d.appeal_due is not None:
+        until = max(until, d.appeal_on or _day_after(d.appeal_due))
+    if d.appeal_on is not None and d.decision_due is not None:
+        if d.appeal_decided_on is None:
+            return UNSETTLED
+        until = max(until, d.appeal_decided_on)
+    return until
 
 
 def pack(d: Dates) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from ledger_factory import DISCIPLINE, decide, person_measures, unit_measures
+from ledger_factory import DISCIPLINE, decide, document, person_measures, unit_measures
 
 from ledger.application import LedgerApplication
+from ledger.decision import DecisionDocument
 from ledger.errors import InvalidInput, NotFound
 from ledger.periods import period_end
 from ledger.regulation import AppealOutcome, Consequence, Measure, PartyType, Responsibility
@@ -143,9 +144,7 @@ def test_a_new_decision_after_revocation_keeps_the_revoked_one(app: LedgerApplic
     assert [m.code for m in party.measures_in_force] == ["admonition_talk"]
 
 
-def _document(number: str, on: dt.date) -> object:
-    from ledger_factory import document
-
+def _document(number: str, on: dt.date) -> DecisionDocument:
     return document(number, on, person_measures())
 
 
