@@ -385,9 +385,7 @@ class LedgerApplication(Application[UUID]):
     ) -> None:
         rec = self._authorise("issue decisions")
         self._check_past(document.decided_on)
-        self._update_case(
-            case_no, lambda c: c.decide(party_type, code, document, rec.authority)
-        )
+        self._update_case(case_no, lambda c: c.decide(party_type, code, document, rec.authority))
 
     def announce(
         self, case_no: str, party_type: PartyType, code: str, on: dt.date, to: str
@@ -401,9 +399,7 @@ class LedgerApplication(Application[UUID]):
     ) -> None:
         self._authorise("enter decisions in personnel files")
         self._check_past(on)
-        self._update_case(
-            case_no, lambda c: c.enter_in_file(personnel_no, on, file_ref, custodian)
-        )
+        self._update_case(case_no, lambda c: c.enter_in_file(personnel_no, on, file_ref, custodian))
 
     def receive(self, case_no: str, party_type: PartyType, code: str, on: dt.date) -> None:
         self._authorise("record receipt of decisions")
@@ -467,7 +463,7 @@ class LedgerApplication(Application[UUID]):
 
     def _get(self, cls: type[A], aggregate_id: UUID, not_found: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(not_found) from None
         except PersistenceError as e:
@@ -579,4 +575,3 @@ def _first_line(e: BaseException) -> str:
 
 
 __all__ = ["LedgerApplication", "today"]
-

@@ -62,8 +62,7 @@ class Cadre(Aggregate):
             )
         if on <= self.posts[-1].start:
             raise InvalidInput(
-                f"the move on {on} must come after the current post began on "
-                f"{self.posts[-1].start}"
+                f"the move on {on} must come after the current post began on {self.posts[-1].start}"
             )
         self._moved(unit_code=unit_code, post=post, on=on)
 
@@ -73,7 +72,9 @@ class Cadre(Aggregate):
                 "", "retired", f"cadre {self.personnel_no} already retired on {self.retired_on}"
             )
         if on < self.posts[-1].start:
-            raise InvalidInput(f"retirement on {on} precedes the current post ({self.posts[-1].start})")
+            raise InvalidInput(
+                f"retirement on {on} precedes the current post ({self.posts[-1].start})"
+            )
         self._retired(on=on)
 
     @event("Moved")

@@ -73,12 +73,13 @@ def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Co
     for number in grounds:
         ground = GROUNDS[number]
         if order.index(consequence) < order.index(ground.requires):
+            serious = ground.requires is Consequence.SERIOUS
+            needed = "严重后果" if serious else "不良影响或者严重后果"
             raise RuleViolation(
                 "Art. 4",
                 "consequence required",
-                f"ground {ground.label} applies only where the situation caused "
-                f"{'严重后果' if ground.requires is Consequence.SERIOUS else '不良影响或者严重后果'}"
-                f"; the case records {consequence.label}",
+                f"ground {ground.label} applies only where the situation caused {needed}; "
+                f"the case records {consequence.label}",
             )
 
 
@@ -206,15 +207,17 @@ class AccountabilityCase(Aggregate):
         self._check_date(on, self.opened_on, "the finding", "the opening of the case")
         if party_type is PartyType.UNIT and responsibility is not Responsibility.COLLECTIVE:
             raise RuleViolation(
-                "Art. 5", "units bear collective responsibility",
+                "Art. 5",
+                "units bear collective responsibility",
                 f"a unit bears collective responsibility (集体责任), not {responsibility.label}",
-            )  # fmt: skip
+            )
         if party_type is PartyType.UNIT and individual_decision:
             raise RuleViolation(
-                "Art. 5", "individual decisions are taken by persons",
+                "Art. 5",
+                "individual decisions are taken by persons",
                 "a decision taken or approved by one team member alone (个人决定或者批准) is "
                 "that member's responsibility, not a unit's",
-            )  # fmt: skip
+            )
         if party_type is PartyType.PERSON and responsibility in (
             Responsibility.COLLECTIVE,
             Responsibility.NONE,
@@ -222,7 +225,8 @@ class AccountabilityCase(Aggregate):
             raise RuleViolation(
                 "Art. 5",
                 "persons bear direct or leadership responsibility",
-                f"a person bears 直接责任, 主要领导责任 or 重要领导责任, not {responsibility.label}",
+                "a person bears 直接责任, 主要领导责任 or 重要领导责任, "
+                f"not {responsibility.label}",
             )
         if (
             party_type is PartyType.PERSON
@@ -313,10 +317,13 @@ class AccountabilityCase(Aggregate):
         self._check_date(on, p["assigned_on"], "the hearing", "the finding")
         if not statement.strip():
             raise InvalidInput("the statement and defence heard must be summarised")
-        self._defence_heard(party_type=party_type.value, party_code=code, on=on, statement=statement)
+        self._defence_heard(
+            party_type=party_type.value, party_code=code, on=on, statement=statement
+        )
 
-    def decide(self, party_type: PartyType, code: str, document: DecisionDocument,
-               deciding_authority: str) -> None:  # fmt: skip
+    def decide(
+        self, party_type: PartyType, code: str, document: DecisionDocument, deciding_authority: str
+    ) -> None:
         """Art. 9, 10, 7: heard first, a complete document, measures fit for the party."""
         self._check_open()
         p = self.party(party_type, code)
@@ -361,8 +368,9 @@ class AccountabilityCase(Aggregate):
         if not to.strip():
             raise InvalidInput("say to whom the decision was announced (Art. 11)")
         due = p["decision"]["announce_due"]
-        self._announced(party_type=party_type.value, party_code=code, on=on, to=to, due=due,
-                        overdue=on > due)  # fmt: skip
+        self._announced(
+            party_type=party_type.value, party_code=code, on=on, to=to, due=due, overdue=on > due
+        )
 
     def enter_in_file(self, personnel_no: str, on: dt.date, file_ref: str, custodian: str) -> None:
         """Art. 11: for persons, the materials go into the personnel file (人事档案)."""
@@ -371,9 +379,10 @@ class AccountabilityCase(Aggregate):
             party_key(PartyType.UNIT, personnel_no) in self.parties
         ):
             raise RuleViolation(
-                "Art. 11", "personnel files are for persons",
+                "Art. 11",
+                "personnel files are for persons",
                 f"{personnel_no} is a unit; only persons have a personnel file (人事档案)",
-            )  # fmt: skip
+            )
         p = self._decided_party(PartyType.PERSON, personnel_no, in_force=True)
         self._check_date(on, p["decision"]["decided_on"], "the file entry", "the decision")
         if not file_ref.strip() or not custodian.strip():
@@ -387,8 +396,12 @@ class AccountabilityCase(Aggregate):
         self._check_date(on, p["decision"]["decided_on"], "receipt", "the decision")
         if p["received_on"] is not None:
             raise AlreadyExists(f"receipt was already recorded on {p['received_on']}")
-        self._received(party_type=party_type.value, party_code=code, on=on,
-                       appeal_due=period_end(on, APPEAL_WITHIN_DAYS))  # fmt: skip
+        self._received(
+            party_type=party_type.value,
+            party_code=code,
+            on=on,
+            appeal_due=period_end(on, APPEAL_WITHIN_DAYS),
+        )
 
     def appeal(self, party_type: PartyType, code: str, on: dt.date, text: str) -> None:
         """Art. 12: a written appeal within 15 days of receipt, to the deciding authority."""
@@ -396,10 +409,11 @@ class AccountabilityCase(Aggregate):
         p = self._decided_party(party_type, code)
         if p["received_on"] is None:
             raise RuleViolation(
-                "Art. 12", "receipt first",
+                "Art. 12",
+                "receipt first",
                 "the appeal period runs from receipt of the decision; record the receipt date "
                 "first (`case receive`)",
-            )  # fmt: skip
+            )
         if p["appeal"] is not None:
             raise AlreadyExists(f"an appeal was already filed on {p['appeal']['on']}")
         self._check_date(on, p["received_on"], "the appeal", "receipt of the decision")
@@ -413,8 +427,13 @@ class AccountabilityCase(Aggregate):
             )
         if not text.strip():
             raise InvalidInput("a written appeal (书面申诉) states its grounds")
-        self._appeal_filed(party_type=party_type.value, party_code=code, on=on, text=text,
-                           decision_due=period_end(on, APPEAL_DECISION_WITHIN_DAYS))  # fmt: skip
+        self._appeal_filed(
+            party_type=party_type.value,
+            party_code=code,
+            on=on,
+            text=text,
+            decision_due=period_end(on, APPEAL_DECISION_WITHIN_DAYS),
+        )
 
     def decide_appeal(
         self,
@@ -432,17 +451,19 @@ class AccountabilityCase(Aggregate):
         p = self._decided_party(party_type, code)
         if p["appeal"] is None:
             raise RuleViolation(
-                "Art. 12", "appeal first",
+                "Art. 12",
+                "appeal first",
                 f"no appeal by {party_type.label} {code} is on record in case {self.case_no}",
-            )  # fmt: skip
+            )
         if p["appeal"]["outcome"] is not None:
             raise AlreadyExists(f"the appeal was already decided on {p['appeal']['decided_on']}")
         if authority != p["decision"]["deciding_authority"]:
             raise RuleViolation(
-                "Art. 12", "appeal decided by the deciding authority",
-                f"the appeal goes to the authority that decided ({p['decision']['deciding_authority']}),"
-                f" not {authority}",
-            )  # fmt: skip
+                "Art. 12",
+                "appeal decided by the deciding authority",
+                "the appeal goes to the authority that decided "
+                f"({p['decision']['deciding_authority']}), not {authority}",
+            )
         self._check_date(on, p["appeal"]["on"], "the appeal decision", "the appeal")
         if not reason.strip():
             raise InvalidInput("the appeal decision states its reasons")
@@ -471,8 +492,9 @@ class AccountabilityCase(Aggregate):
         self._check_date(on, p["assigned_on"], "the referral", "the finding")
         if not organ.strip() or not reason.strip():
             raise InvalidInput("a referral names the judicial organ and the suspected offence")
-        self._referred(party_type=party_type.value, party_code=code, on=on, organ=organ,
-                       reason=reason)  # fmt: skip
+        self._referred(
+            party_type=party_type.value, party_code=code, on=on, organ=organ, reason=reason
+        )
 
     def close(self, on: dt.date, summary: str) -> None:
         """Closing needs every decision announced (Art. 11) and every appeal decided (Art. 12)."""
@@ -482,21 +504,30 @@ class AccountabilityCase(Aggregate):
             decision = p["decision"]
             if decision is not None and not decision["revoked"] and p["announced_on"] is None:
                 raise RuleViolation(
-                    "Art. 11", "announce before closing",
+                    "Art. 11",
+                    "announce before closing",
                     f"the decision for {key} has not been announced",
-                )  # fmt: skip
+                )
             if p["appeal"] is not None and p["appeal"]["outcome"] is None:
                 raise RuleViolation(
-                    "Art. 12", "decide appeals before closing",
+                    "Art. 12",
+                    "decide appeals before closing",
                     f"the appeal of {key} filed on {p['appeal']['on']} awaits its decision",
-                )  # fmt: skip
+                )
         if not summary.strip():
             raise InvalidInput("closing states a summary (结案意见)")
         self._closed(on=on, summary=summary)
 
     # events -------------------------------------------------------------------------------
-    def _new_party(self, party_type: str, code: str, responsibility: str, on: dt.date,
-                   team_role: str | None, individual_decision: bool) -> None:  # fmt: skip
+    def _new_party(
+        self,
+        party_type: str,
+        code: str,
+        responsibility: str,
+        on: dt.date,
+        team_role: str | None,
+        individual_decision: bool,
+    ) -> None:
         self.parties[f"{party_type}:{code}"] = {
             "party_type": party_type,
             "code": code,
@@ -515,8 +546,15 @@ class AccountabilityCase(Aggregate):
         }
 
     @event("ResponsibilityAssigned")
-    def _assigned(self, party_type: str, party_code: str, responsibility: str, on: dt.date,
-                  individual_decision: bool, team_role: str | None) -> None:  # fmt: skip
+    def _assigned(
+        self,
+        party_type: str,
+        party_code: str,
+        responsibility: str,
+        on: dt.date,
+        individual_decision: bool,
+        team_role: str | None,
+    ) -> None:
         self._new_party(party_type, party_code, responsibility, on, team_role, individual_decision)
 
     @event("ObjectionRecorded")
@@ -527,16 +565,23 @@ class AccountabilityCase(Aggregate):
     def _team_assigned(self, unit_code: str, members: list[dict[str, Any]], on: dt.date) -> None:
         self._new_party("unit", unit_code, Responsibility.COLLECTIVE.value, on, None, False)
         for m in members:
-            self._new_party("person", m["personnel_no"], m["responsibility"], on,
-                            m["team_role"], False)  # fmt: skip
+            self._new_party(
+                "person", m["personnel_no"], m["responsibility"], on, m["team_role"], False
+            )
 
     @event("DefenceHeard")
     def _defence_heard(self, party_type: str, party_code: str, on: dt.date, statement: str) -> None:
         self.parties[f"{party_type}:{party_code}"]["hearings"].append({"on": on})
 
     @event("DecisionIssued")
-    def _decision_issued(self, party_type: str, party_code: str, document: dict[str, Any],
-                         deciding_authority: str, announce_due: dt.date) -> None:  # fmt: skip
+    def _decision_issued(
+        self,
+        party_type: str,
+        party_code: str,
+        document: dict[str, Any],
+        deciding_authority: str,
+        announce_due: dt.date,
+    ) -> None:
         p = self.parties[f"{party_type}:{party_code}"]
         p["decision"] = {
             **document,
@@ -547,8 +592,9 @@ class AccountabilityCase(Aggregate):
         p["announced_on"] = p["received_on"] = p["appeal_due"] = p["appeal"] = None
 
     @event("DecisionAnnounced")
-    def _announced(self, party_type: str, party_code: str, on: dt.date, to: str, due: dt.date,
-                   overdue: bool) -> None:  # fmt: skip
+    def _announced(
+        self, party_type: str, party_code: str, on: dt.date, to: str, due: dt.date, overdue: bool
+    ) -> None:
         self.parties[f"{party_type}:{party_code}"]["announced_on"] = on
 
     @event("PersonnelFileEntered")
@@ -562,8 +608,9 @@ class AccountabilityCase(Aggregate):
         p["appeal_due"] = appeal_due
 
     @event("AppealFiled")
-    def _appeal_filed(self, party_type: str, party_code: str, on: dt.date, text: str,
-                      decision_due: dt.date) -> None:  # fmt: skip
+    def _appeal_filed(
+        self, party_type: str, party_code: str, on: dt.date, text: str, decision_due: dt.date
+    ) -> None:
         self.parties[f"{party_type}:{party_code}"]["appeal"] = {
             "on": on,
             "decision_due": decision_due,
@@ -572,9 +619,17 @@ class AccountabilityCase(Aggregate):
         }
 
     @event("AppealDecided")
-    def _appeal_decided(self, party_type: str, party_code: str, on: dt.date, outcome: str,
-                        reason: str, measures: dict[str, Any] | None, due: dt.date,
-                        overdue: bool) -> None:  # fmt: skip
+    def _appeal_decided(
+        self,
+        party_type: str,
+        party_code: str,
+        on: dt.date,
+        outcome: str,
+        reason: str,
+        measures: dict[str, Any] | None,
+        due: dt.date,
+        overdue: bool,
+    ) -> None:
         p = self.parties[f"{party_type}:{party_code}"]
         p["appeal"]["outcome"] = outcome
         p["appeal"]["decided_on"] = on
@@ -584,8 +639,9 @@ class AccountabilityCase(Aggregate):
             p["decision"].update(measures)
 
     @event("ReferredToJudicialOrgan")
-    def _referred(self, party_type: str, party_code: str, on: dt.date, organ: str,
-                  reason: str) -> None:  # fmt: skip
+    def _referred(
+        self, party_type: str, party_code: str, on: dt.date, organ: str, reason: str
+    ) -> None:
         self.parties[f"{party_type}:{party_code}"]["referral"] = {"on": on, "organ": organ}
 
     @event("Closed")

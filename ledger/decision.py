@@ -39,7 +39,9 @@ class Measures:
     def check(self, party_type: PartyType) -> None:
         """Art. 7: unit measures follow the circumstances; person measures are personal."""
         if not self.measures:
-            raise RuleViolation("Art. 10", "measures required", "the decision names no measure (方式)")
+            raise RuleViolation(
+                "Art. 10", "measures required", "the decision names no measure (方式)"
+            )
         if len(set(self.measures)) != len(self.measures):
             raise InvalidInput("a measure is named twice")
         wrong = [m for m in self.measures if m.party_type is not party_type]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 #: Art. 15: in force from the day of issue. Art. 8: lifetime accountability applies to
 #: situations that occurred after the Measures took effect.
@@ -28,7 +28,7 @@ CHINESE_NUMERALS = (
 )  # fmt: skip
 
 
-class Consequence(str, Enum):
+class Consequence(StrEnum):
     """What the situation caused; many Art. 4 grounds require 不良影响 or 严重后果."""
 
     NONE = "none"
@@ -63,12 +63,14 @@ GROUNDS: dict[int, Ground] = {
                   "导致信访事项发生", _A),
         Ground(3, "因重大过失导致认定事实错误，或者适用法律法规错误，侵害公民、法人或者其他组织"
                   "合法权益，导致信访事项发生", _A),
-        Ground(4, "主要领导不及时处理重要来信、来访或者不及时研究解决信访突出问题，导致矛盾激化", _A),
+        Ground(4, "主要领导不及时处理重要来信、来访或者不及时研究解决信访突出问题，"
+                  "导致矛盾激化", _A),
         Ground(5, "对疑难复杂的信访问题，未按照有关规定落实领导专办责任，久拖不决",
                Consequence.SERIOUS),
         Ground(6, "拒不办理上级机关和信访工作机构交办、督办的重要信访事项，或者编造、虚报材料欺骗"
                   "上级机关"),
-        Ground(7, "拒不执行有关机关提出的支持信访请求意见，引发信访突出问题、恶性事件或者群体性事件"),
+        Ground(7, "拒不执行有关机关提出的支持信访请求意见，引发信访突出问题、恶性事件"
+                  "或者群体性事件"),
         Ground(8, "本地区、本部门、本单位发生越级集体上访后，未认真落实上级机关的明确处理意见，"
                   "导致矛盾激化、事态扩大或者引发重复越级集体上访"),
         Ground(9, "不按照有关规定落实上级机关和信访工作机构提出的改进工作、完善政策等建议", _A),
@@ -89,7 +91,7 @@ GROUNDS: dict[int, Ground] = {
 OTHER_REGULATION_GROUND = 16
 
 
-class UnitKind(str, Enum):
+class UnitKind(StrEnum):
     """Art. 2: the nine kinds of unit the Measures apply to."""
 
     PARTY = "party"
@@ -120,7 +122,7 @@ _UNIT_KIND_LABELS = {
 }
 
 
-class AdminLevel(str, Enum):
+class AdminLevel(StrEnum):
     """Administrative level of a unit (for reports by level)."""
 
     PROVINCE = "province"
@@ -135,7 +137,7 @@ class AdminLevel(str, Enum):
         ]
 
 
-class PartyType(str, Enum):
+class PartyType(StrEnum):
     """Art. 5/7: accountability falls on a unit (集体责任) or a person (个人责任)."""
 
     UNIT = "unit"
@@ -146,7 +148,7 @@ class PartyType(str, Enum):
         return {"unit": "单位", "person": "个人"}[self.value]
 
 
-class Responsibility(str, Enum):
+class Responsibility(StrEnum):
     """Art. 5: the kind of responsibility a party bears."""
 
     COLLECTIVE = "collective"
@@ -173,7 +175,7 @@ _RESPONSIBILITY_LABELS = {
 }
 
 
-class TeamRole(str, Enum):
+class TeamRole(StrEnum):
     """Art. 5: a member's place in the leadership team (领导班子)."""
 
     PRINCIPAL_HEAD = "principal_head"
@@ -189,7 +191,7 @@ class TeamRole(str, Enum):
         }[self.value]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Art. 7: how serious the circumstances (情节) of a unit's case are."""
 
     MINOR = "minor"
@@ -201,7 +203,7 @@ class Severity(str, Enum):
         return {"minor": "情节较轻", "serious": "情节较重", "grave": "情节严重"}[self.value]
 
 
-class Measure(str, Enum):
+class Measure(StrEnum):
     """Art. 7: the accountability measures (责任追究方式)."""
 
     # units
@@ -248,7 +250,7 @@ UNIT_MEASURE_BY_SEVERITY = {
 }
 
 
-class AppealOutcome(str, Enum):
+class AppealOutcome(StrEnum):
     """Art. 12: what the deciding authority decides on a written appeal."""
 
     UPHELD = "upheld"
@@ -260,7 +262,7 @@ class AppealOutcome(str, Enum):
         return {"upheld": "维持", "modified": "变更", "revoked": "撤销"}[self.value]
 
 
-class AuthorityKind(str, Enum):
+class AuthorityKind(StrEnum):
     """Who holds a signer key. Art. 6: only discipline-inspection/supervision organs and
     organisation/personnel departments carry out accountability."""
 
@@ -284,7 +286,7 @@ class AuthorityKind(str, Enum):
         return self in (AuthorityKind.DISCIPLINE, AuthorityKind.ORGANISATION)
 
 
-class KeyRole(str, Enum):
+class KeyRole(StrEnum):
     """What a signer key may do: manage the key registry, or record actions."""
 
     ADMIN = "admin"

@@ -168,7 +168,7 @@ class StoreConfig:
                 conn.close()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path} is not a readable SQLite database: {e}") from e
-        if names and not LEDGER_TABLES <= names:
+        if names and not names >= LEDGER_TABLES:
             raise StoreError(f"{self.path} is an SQLite database of another program, not a ledger")
         if must_exist and not names:
             raise StoreError(f"{self.path} holds no ledger; run `lifeledger init` first")

@@ -9,9 +9,10 @@ One pass over the notification log, in order, holding no events. For every event
 3. the key must be authorised: case, cadre and unit events need a key of a discipline organ or
    an organisation department (Art. 6); registry events need an admin key (a rotation may also
    be signed by the key it replaces);
-4. the Ed25519 signature is checked over batches in worker threads (``cryptography`` releases
-   the GIL during verification from version 50 on; before that, or when a busy main thread
-   delays the threads' return to Python, ``parallel="processes"`` uses worker processes);
+4. the Ed25519 signature is checked over batches by two worker threads (``cryptography``
+   releases the GIL while it verifies from version 50 on; the main thread waits for each
+   page's batches so that it does not hold the GIL the workers need back), or worker
+   processes, which the CLI's ``--parallel auto`` picks for large logs on older versions;
 5. versions must run 1, 2, 3... per aggregate (a gap or repeat is a deleted or moved row);
 6. the RFC 9162 leaf (:mod:`ledger.entries`) is re-hashed from the stored bytes and compared with
    the stored leaf table, which must hold exactly one leaf per event, in log order.
@@ -35,13 +36,20 @@ import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any, Protocol
 from uuid import UUID
 
+import cryptography
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import (
@@ -103,6 +111,11 @@ KINDS = {
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
 ADMIN = KeyRole.ADMIN.value
 STORE_PAGE = 2_000
+#: ``cryptography`` releases the GIL in Ed25519 verification from this major version (measured:
+#: 48 does not, 50 does); before it, threads cannot use a second core.
+GIL_FREE_CRYPTOGRAPHY = 50
+#: Below this many events, starting worker processes costs more than it saves.
+PROCESS_THRESHOLD = 30_000
 CLOCK_SKEW = 300
 
 
@@ -481,13 +494,17 @@ class VerifyOptions:
     trusted_checkpoints: tuple[bytes, ...] = ()  # signed notes an auditor kept earlier
     witnesses: tuple[str, ...] = ()  # cosigner vkeys that must have cosigned a checkpoint
     workers: int = 2
-    parallel: str = "threads"  # or "processes"
+    # "threads", "processes" (spawned: the calling program needs an ``if __name__ ==
+    # "__main__":`` guard, as the console script has), or "auto" (see _parallel_mode).
+    parallel: str = "threads"
     batch_size: int = 256
     max_failures: int = 10_000
 
     def __post_init__(self) -> None:
-        if self.parallel not in ("threads", "processes"):
-            raise ValueError(f"parallel must be 'threads' or 'processes', not {self.parallel!r}")
+        if self.parallel not in ("auto", "threads", "processes"):
+            raise ValueError(
+                f"parallel must be 'auto', 'threads' or 'processes', not {self.parallel!r}"
+            )
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
 
@@ -804,7 +821,12 @@ class Audit:
 
     def _collect(self) -> None:
         future, batch = self._inflight.popleft()
-        self._report(batch, future.result())
+        try:
+            bad = future.result()
+        except BrokenExecutor:  # a worker died: check its batch, and the rest, here
+            self.pool = None
+            bad = _verify_batch(batch)
+        self._report(batch, bad)
 
     def drain(self) -> None:
         self.flush()
@@ -950,8 +972,13 @@ class Verifier:
         self, source: EventSource, progress: Callable[[int], None] | None = None
     ) -> VerificationResult:
         started = time.perf_counter()
-        pool = _executor(self.options)
-        run = _Run(self.options, source, Audit(self.options, pool))
+        try:
+            expected = source.event_count()
+        except (LedgerError, PersistenceError, OSError):
+            expected = None
+        mode = _parallel_mode(self.options, expected)
+        pool = _executor(self.options, mode)
+        run = _Run(self.options, source, Audit(self.options, pool), threads=mode == "threads")
         try:
             run.scan(progress)
         except (LedgerError, PersistenceError, OSError, ValueError) as e:
@@ -966,22 +993,39 @@ class Verifier:
         return run.result(time.perf_counter() - started)
 
 
-def _executor(options: VerifyOptions) -> Executor | None:
+def _parallel_mode(options: VerifyOptions, expected_events: int | None) -> str:
+    """Threads when ``cryptography`` releases the GIL (or the log is small), else processes."""
+    if options.parallel != "auto":
+        return options.parallel
+    major = int(cryptography.__version__.split(".")[0])
+    if major >= GIL_FREE_CRYPTOGRAPHY or (expected_events or 0) < PROCESS_THRESHOLD:
+        return "threads"
+    return "processes"
+
+
+def _executor(options: VerifyOptions, mode: str) -> Executor | None:
     if options.workers <= 1:
         return None
-    if options.parallel == "processes":
+    if mode == "processes":
         pool = ProcessPoolExecutor(options.workers, mp_context=multiprocessing.get_context("spawn"))
-        for future in [pool.submit(_warm_up) for _ in range(options.workers)]:
-            future.result()
-        return pool
+        try:
+            for future in [pool.submit(_warm_up) for _ in range(options.workers)]:
+                future.result()
+            return pool
+        except (BrokenExecutor, RuntimeError, OSError):
+            # e.g. a program without an ``if __name__ == "__main__":`` guard: use threads.
+            pool.shutdown(wait=False, cancel_futures=True)
     return ThreadPoolExecutor(options.workers)
 
 
 class _Run:
     """One verification: the streamed scan, then the checks over the whole tree."""
 
-    def __init__(self, options: VerifyOptions, source: EventSource, audit: Audit) -> None:
+    def __init__(
+        self, options: VerifyOptions, source: EventSource, audit: Audit, *, threads: bool
+    ) -> None:
         self.options = options
+        self.threads = threads and audit.pool is not None
         self.source = source
         self.audit = audit
         self.tree = MerkleTree()
@@ -1004,6 +1048,7 @@ class _Run:
         checkpoints = list(source.checkpoints())
         cosignatures = list(source.cosignatures())
         leaf_of = event_leaf_hash
+        threads = self.threads
         for page in source.pages():
             hashes: list[bytes] = []
             position = self.count
@@ -1019,6 +1064,8 @@ class _Run:
                 position += 1
             self.tree.extend(hashes)
             self.count = position
+            if threads:  # let the workers run without the main thread holding the GIL
+                audit.drain()
             if progress is not None:
                 progress(len(page))
         audit.drain()

@@ -55,7 +55,9 @@ def drop_schema(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A fresh, empty ledger location on each store."""
     if request.param == "sqlite":
         yield str(tmp_path_factory.mktemp("ledger") / "ledger.db")
@@ -97,17 +99,26 @@ def app(
     ledger = LedgerApplication(StoreConfig.parse(store_url), root_signer)
     ledger.initialise(root_signer, "省委组织部管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
     ledger.add_key(
-        discipline_signer.public_raw, "纪检干部甲", "长沙市纪委监委", AuthorityKind.DISCIPLINE,
+        discipline_signer.public_raw,
+        "纪检干部甲",
+        "长沙市纪委监委",
+        AuthorityKind.DISCIPLINE,
         KeyRole.RECORDER,
     )
     ledger.add_key(
-        petition_signer.public_raw, "信访干部乙", "长沙市信访局", AuthorityKind.PETITION,
+        petition_signer.public_raw,
+        "信访干部乙",
+        "长沙市信访局",
+        AuthorityKind.PETITION,
         KeyRole.RECORDER,
     )
     ledger.signer = discipline_signer
     ledger.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
-    for no, name, post in (("P001", "王局长", "局长"), ("P002", "李副局长", "副局长"),
-                           ("P003", "张委员", "党组成员")):
+    for no, name, post in (
+        ("P001", "王局长", "局长"),
+        ("P002", "李副局长", "副局长"),
+        ("P003", "张委员", "党组成员"),
+    ):
         ledger.add_cadre(no, name, "CS-XF", post, dt.date(2015, 1, 5))
     try:
         yield ledger
