@@ -50,7 +50,7 @@ from ledger.entries import event_leaf_hash
 from ledger.merkle import verify_inclusion
 from ledger.signing import Envelope, Signer, signed_message
 from ledger.store import StoreConfig
-from ledger.verify import StoreSource, Verifier, VerifyOptions
+from ledger.verify import StoreSource, Verifier, VerifyOptions, _parallel_mode
 
 Triple = tuple[Ed25519PublicKey, bytes, bytes]
 
@@ -170,18 +170,27 @@ def raw_rates(triples: Sequence[Triple]) -> dict[str, float]:
 # --- verify ------------------------------------------------------------------------------------
 
 
+CPU_USE: dict[str, list[float]] = {}
+
+
 def verify_rate(
     db: Path, workers: int, pinned: str | None, parallel: str = "threads"
 ) -> tuple[float, int, bool]:
+    """Events per second of a whole verification; records the cores it kept busy."""
     app = LedgerApplication(StoreConfig.parse(str(db)))
     options = VerifyOptions(root_fingerprint=pinned, workers=workers, parallel=parallel)
     try:
+        before, started = os.times(), time.perf_counter()
         result = Verifier(options).run(StoreSource(app))
+        after, wall = os.times(), time.perf_counter() - started
     finally:
         app.close()
+    cpu = sum(getattr(after, f) - getattr(before, f) for f in
+              ("user", "system", "children_user", "children_system"))  # fmt: skip
+    CPU_USE.setdefault(f"{workers}-{parallel}", []).append(cpu / wall)
     if not result:
         log(result.summary())
-    return result.events_per_second, result.events, result.ok
+    return result.events / wall, result.events, result.ok
 
 
 # --- inclusion proofs ----------------------------------------------------------------------------
@@ -372,9 +381,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "verify_two": verify_two,
             "verify_processes": verify_proc,
         },
+        "cores_busy_median": {k: med(v) for k, v in CPU_USE.items()},
+        "auto_mode": _parallel_mode(VerifyOptions(parallel="auto"), events),
         "inclusion_proof": proofs,
         "case_proof_export_s": case_proof,
     }
+
+    def cores(workers: int, parallel: str) -> str:
+        return f"{med(CPU_USE[f'{workers}-{parallel}']):.2f}"
+
     print(
         f"""
 lifeledger verify benchmark ({events} events, {made_by}; median of {args.repeats})
@@ -391,6 +406,9 @@ machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, cryptography
 | verify (2 threads) / raw one thread            | {med(verify_two) / med(raw_one):>9.2f}       |
 | verify (2 threads) / raw two threads           | {med(verify_two) / med(raw_two):>9.2f}       |
 
+cores kept busy (CPU time / wall time): 1 worker {cores(1, "threads")}, 2 threads \
+{cores(2, "threads")}, 2 processes {cores(2, "processes")}; --parallel auto uses \
+{results["auto_mode"]} here
 inclusion proof at {proofs["tree_size"]} events: tree loaded from the leaf table in \
 {proofs["tree_load_from_leaf_table_s"] * 1000:.0f} ms; proof made in \
 {proofs["make_proof_us_median"]:.0f} µs and checked (leaf re-hashed) in \

@@ -173,7 +173,7 @@ class LedgerApplication(Application[UUID]):
 
     def registry(self) -> KeyRegistry:
         try:
-            return self._get(KeyRegistry, ids.REGISTRY_ID, "")
+            return self._get(KeyRegistry, ids.REGISTRY_ID, "", copy=False)
         except NotFound:
             raise StoreError(
                 f"{self.store.describe()} holds no ledger; run `lifeledger init` first"
@@ -304,15 +304,20 @@ class LedgerApplication(Application[UUID]):
         )
 
     def unit(self, code: str) -> Unit:
-        return self._get(Unit, ids.unit_id(code), f"no unit with code {code}")
+        return self._get(Unit, ids.unit_id(code), f"no unit with code {code}", copy=False)
 
     def cadre(self, personnel_no: str) -> Cadre:
         return self._get(
-            Cadre, ids.cadre_id(personnel_no), f"no cadre with personnel number {personnel_no}"
+            Cadre,
+            ids.cadre_id(personnel_no),
+            f"no cadre with personnel number {personnel_no}",
+            copy=False,
         )
 
     def case(self, case_no: str) -> AccountabilityCase:
-        return self._get(AccountabilityCase, ids.case_id(case_no), f"no case {case_no}")
+        return self._get(
+            AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False
+        )
 
     # the case lifecycle -----------------------------------------------------------------
     def open_case(
@@ -461,9 +466,11 @@ class LedgerApplication(Application[UUID]):
                     "record actions once they have happened"
                 )
 
-    def _get(self, cls: type[A], aggregate_id: UUID, not_found: str) -> A:
+    def _get(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool = True) -> A:
+        """Load an aggregate. Readers (``copy=False``) share the cached object and must not
+        change it; commands get their own copy, so a refused save leaves the cache intact."""
         try:
-            aggregate: object = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             raise NotFound(not_found) from None
         except PersistenceError as e:

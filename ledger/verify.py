@@ -11,8 +11,8 @@ One pass over the notification log, in order, holding no events. For every event
    be signed by the key it replaces);
 4. the Ed25519 signature is checked over batches by two worker threads (``cryptography``
    releases the GIL while it verifies from version 50 on; the main thread waits for each
-   page's batches so that it does not hold the GIL the workers need back), or worker
-   processes, which the CLI's ``--parallel auto`` picks for large logs on older versions;
+   page's batches so that it does not hold the GIL the workers need back), or by two worker
+   processes, which the CLI's ``--parallel auto`` picks for large logs (see _parallel_mode);
 5. versions must run 1, 2, 3... per aggregate (a gap or repeat is a deleted or moved row);
 6. the RFC 9162 leaf (:mod:`ledger.entries`) is re-hashed from the stored bytes and compared with
    the stored leaf table, which must hold exactly one leaf per event, in log order.
@@ -49,7 +49,6 @@ from itertools import pairwise
 from typing import Any, Protocol
 from uuid import UUID
 
-import cryptography
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import (
@@ -111,9 +110,6 @@ KINDS = {
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
 ADMIN = KeyRole.ADMIN.value
 STORE_PAGE = 2_000
-#: ``cryptography`` releases the GIL in Ed25519 verification from this major version (measured:
-#: 48 does not, 50 does); before it, threads cannot use a second core.
-GIL_FREE_CRYPTOGRAPHY = 50
 #: Below this many events, starting worker processes costs more than it saves.
 PROCESS_THRESHOLD = 30_000
 CLOCK_SKEW = 300
@@ -994,13 +990,14 @@ class Verifier:
 
 
 def _parallel_mode(options: VerifyOptions, expected_events: int | None) -> str:
-    """Threads when ``cryptography`` releases the GIL (or the log is small), else processes."""
+    """``auto``: processes for large logs, threads for small ones (starting processes costs
+    about half a second). Measured at 100k events on 2 cores (bench/verify_bench.py): with
+    ``cryptography`` 48 threads keep one core busy (verification holds the GIL) and processes
+    1.7; with 50 threads reach 1.2 cores (each verify call must win the GIL back), processes
+    at least as much."""
     if options.parallel != "auto":
         return options.parallel
-    major = int(cryptography.__version__.split(".")[0])
-    if major >= GIL_FREE_CRYPTOGRAPHY or (expected_events or 0) < PROCESS_THRESHOLD:
-        return "threads"
-    return "processes"
+    return "processes" if (expected_events or 0) >= PROCESS_THRESHOLD else "threads"
 
 
 def _executor(options: VerifyOptions, mode: str) -> Executor | None:

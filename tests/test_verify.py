@@ -94,3 +94,16 @@ def test_worker_processes_find_the_same_as_threads(app: LedgerApplication) -> No
     assert found["threads"] == found["processes"] == {
         (Check.SIGNATURE, position), (Check.LEAF, position),
     }  # fmt: skip
+
+
+def test_auto_parallelism_starts_processes_only_for_large_logs() -> None:
+    from ledger.verify import _parallel_mode
+
+    auto = VerifyOptions(parallel="auto")
+    assert VerifyOptions().parallel == "threads"  # a library caller never spawns unasked
+    assert _parallel_mode(auto, 100_000) == "processes"
+    assert _parallel_mode(auto, 1_000) == "threads"  # starting processes would cost more
+    assert _parallel_mode(auto, None) == "threads"
+    assert _parallel_mode(VerifyOptions(parallel="threads"), 100_000) == "threads"
+    with pytest.raises(ValueError, match="parallel must be"):
+        VerifyOptions(parallel="fibres")
