@@ -9,6 +9,7 @@ the ledger verifies clean afterwards. One fresh SQLite ledger per test function.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -370,7 +371,7 @@ def test_cli_commands_with_random_arguments_succeed_or_fail_cleanly(
     before = event_count(ledger)
     workdir = tmp_path_factory.mktemp("cwd")
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=workdir):
+    with contextlib.chdir(workdir):  # files the command writes land in a fresh directory
         result = runner.invoke(
             cli,
             ["--db", ledger.store.url, "--key", str(cli_ledger), *args],

@@ -7,6 +7,7 @@ replicas) open an existing ledger; a dropped connection is re-established.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import time
@@ -88,7 +89,7 @@ def test_an_unreachable_postgres_server_is_a_clear_store_error_quickly() -> None
 def test_the_cli_reports_an_unreachable_server_as_an_error_without_a_traceback(
     args: list[str], tmp_path: Path
 ) -> None:
-    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
+    with contextlib.chdir(tmp_path):
         result = run_cli("--db", CLOSED_PORT, *args, env={"LIFELEDGER_NEW_PASSPHRASE": "pass"})
         assert_cli_error(result, "cannot connect to PostgreSQL postgres@127.0.0.1:1/test")
         assert not Path("k.pem").exists()
