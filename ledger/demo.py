@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ledger.application import LedgerApplication, today
 from ledger.case import TeamMember
+from ledger.checkpoints import make_checkpoint
 from ledger.decision import DecisionDocument, Measures
 from ledger.errors import AlreadyExists, KeyFileError
 from ledger.regulation import (
@@ -150,10 +151,14 @@ class _Builder:
         app.signer = s["discipline-old.pem"]
         self.team_case()
         self.pre_2016_case()
+        # Signed checkpoints of the Merkle log, as an operator makes them from time to time;
+        # verify then also checks consistency between them.
+        make_checkpoint(app, root)
         app.rotate_key(s["discipline-old.pem"].key_id.hex(), s["discipline.pem"].public_raw)
         app.signer = s["discipline.pem"]
         self.appeal_case()
         self.recent_case()
+        make_checkpoint(app, root)
 
         registry = app.registry()
         demo_keys = []
