@@ -423,7 +423,8 @@ class Reader:
         parties = [
             p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
         ]
-        kinds = _tally(p["party_type"] for p in parties)
+        # Art. 5: a member with an overruled objection is named but not held accountable.
+        kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
         responsibilities = _tally(p["responsibility"] for p in parties)
         decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
         issued = [d for d in decisions if _in_year(d["decided_on"], year)]

@@ -290,3 +290,26 @@ def test_deadlines_of_many_cases_come_sorted_by_due_date(app: LedgerApplication)
     listed = Projections(app).deadlines(D(2024, 5, 7), soon_days=20)
     assert [d.case_no for d in listed] == ["K2", "K3", "K1"]
     assert [d.status for d in listed] == ["due_soon", "due_soon", "open"]
+
+
+def test_the_annual_report_does_not_count_an_overruled_objector_as_held_accountable(
+    app: LedgerApplication,
+) -> None:
+    from ledger.case import TeamMember
+    from ledger.regulation import TeamRole
+
+    app.open_case("T1", D(2024, 3, 1), [1], "违规决策引发群体性事件。", D(2024, 4, 1))
+    app.record_objection("T1", "P003", D(2024, 4, 2), "会上明确反对，未被采纳")
+    members = [
+        TeamMember("P001", TeamRole.PRINCIPAL_HEAD),
+        TeamMember("P002", TeamRole.LEADER_IN_CHARGE),
+        TeamMember("P003", TeamRole.MEMBER),
+    ]
+    app.assign_team("T1", "CS-XF", members, D(2024, 4, 3))
+    r = Projections(app).annual_report(2024)
+    assert counts(r.parties_by_kind) == {"unit": 1, "person": 2}
+    assert counts(r.responsibility_kinds) == {
+        "collective": 1,
+        "primary_leadership": 2,
+        "none": 1,
+    }
