@@ -27,6 +27,7 @@ from cli.common import (
     settings,
     table,
 )
+from ledger.application import BATCH_EVENTS
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
 from ledger.errors import InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
@@ -196,8 +197,17 @@ def _demo_text(db: str, r: DemoLedger) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write every refused line, unchanged, to this file: fix it and import it alone.",
 )
+@click.option(
+    "--batch-events",
+    type=click.IntRange(min=1),
+    default=BATCH_EVENTS,
+    show_default=True,
+    help="Events per transaction (1: every line its own transaction).",
+)
 @json_option
-def import_(file: str, stop_on_error: bool, from_line: int, rejects: Path | None) -> None:
+def import_(
+    file: str, stop_on_error: bool, from_line: int, rejects: Path | None, batch_events: int
+) -> None:
     """Record historical actions from a JSON Lines FILE ('-' for stdin), signed by --key.
 
     Each line is one command and its fields, named like the command's options:
@@ -214,6 +224,11 @@ def import_(file: str, stop_on_error: bool, from_line: int, rejects: Path | None
     line (or stops, with --stop-on-error). The exit status is 1 if any line was refused or
     not attempted. Do not re-import a whole file after a partial import: the lines already
     applied would be recorded twice. Import the --rejects file, or resume with --from-line.
+
+    Lines are written in transactions of about --batch-events events; the signer's key is
+    checked when each transaction starts and again before it commits. An import that is
+    killed leaves the lines of the transactions it committed, a prefix of the file: resume
+    after the last line recorded. Ctrl-C lets the lines already applied commit, then stops.
 
     \b
     Commands: unit add; cadre add, move, retire; case open, assign, objection,
@@ -238,6 +253,7 @@ def import_(file: str, stop_on_error: bool, from_line: int, rejects: Path | None
             stop_on_error=stop_on_error,
             total_lines=len(lines),
             on_refused=lambda _n, text: refused_lines.append(text),
+            batch_events=batch_events,
         )
     if rejects is not None and refused_lines:
         rejects.write_text("\n".join(refused_lines) + "\n", encoding="utf-8")
@@ -278,6 +294,8 @@ def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> 
         )
     elif report.interrupted:
         lines.append("Interrupted.")
+    if report.error is not None:
+        lines.append(f"Stopped: {report.error}")
     if report.not_attempted_from is not None:
         lines.append(
             f"Not attempted: lines {report.not_attempted_from}–{report.last_line}; "

@@ -31,9 +31,10 @@ from uuid import UUID
 
 from ledger.application import LedgerApplication
 from ledger.checkpoints import (
+    EventRow,
+    LeafRow,
     StoredCheckpoint,
     StoredCosignature,
-    StoredLeaf,
     origin_for,
     utc_now,
 )
@@ -186,17 +187,17 @@ def export_bundle(
                 proofs += 1
             del tree
             for page in source.pages():
-                for ev in page:
+                for nid, oid, version, topic, state in page:
                     out.write(
                         _line(
                             {
                                 "kind": "event",
                                 "position": events,
-                                "notification_id": ev.id,
-                                "originator_id": str(ev.originator_id),
-                                "version": ev.originator_version,
-                                "topic": ev.topic,
-                                "state": _b64(ev.state),
+                                "notification_id": nid,
+                                "originator_id": str(oid if isinstance(oid, UUID) else UUID(oid)),
+                                "version": version,
+                                "topic": topic,
+                                "state": _b64(state),
                             }
                         )
                     )
@@ -392,13 +393,13 @@ class BundleSource:
     def event_count(self) -> int | None:
         return self._counts["event"]
 
-    def pages(self) -> Iterator[Sequence[EventRecord]]:
-        page: list[EventRecord] = []
+    def pages(self) -> Iterator[Sequence[EventRow]]:
+        page: list[EventRow] = []
         ordinal = 0
         for obj, line in self._lines("event"):
             try:
                 data = obj if obj is not None else json.loads(line)
-                ev = _BundleEvent(
+                ev: EventRow = (
                     int(data["notification_id"]),
                     UUID(str(data["originator_id"])),
                     int(data["version"]),
@@ -417,8 +418,8 @@ class BundleSource:
                 self.add_problem(
                     f"the bundle numbers this event {position}, but it is at position {ordinal}",
                     position=ordinal,
-                    notification_id=ev.id,
-                    aggregate_id=str(ev.originator_id),
+                    notification_id=ev[0],
+                    aggregate_id=str(ev[1]),
                 )
             page.append(ev)
             ordinal += 1
@@ -428,18 +429,24 @@ class BundleSource:
         if page:
             yield page
 
-    def leaves(self) -> Iterator[StoredLeaf] | None:
-        return self._leaves()
+    def leaf_pages(self) -> Iterator[Sequence[LeafRow]] | None:
+        return self._leaf_pages()
 
-    def _leaves(self) -> Iterator[StoredLeaf]:
+    def _leaf_pages(self) -> Iterator[list[LeafRow]]:
+        page: list[LeafRow] = []
         for obj, line in self._lines("leaf"):
             try:
                 data = obj if obj is not None else json.loads(line)
-                yield StoredLeaf(
-                    int(data["index"]), int(data["notification_id"]), _unb64(data["hash"])
+                page.append(
+                    (int(data["index"]), int(data["notification_id"]), _unb64(data["hash"]))
                 )
             except (KeyError, TypeError, ValueError, binascii.Error) as e:
                 self.add_problem(f"malformed leaf line ({type(e).__name__}: {e}); skipped")
+            if len(page) >= PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
     def checkpoints(self) -> Sequence[StoredCheckpoint]:
         return self._checkpoints
@@ -452,6 +459,9 @@ class BundleSource:
 
     def problems(self) -> Sequence[Failure]:
         return self._problems
+
+    def key_hints(self) -> Mapping[bytes, bytes]:
+        return {}  # a bundle's registry is met in order; its first batches are checked so
 
     def first_events(self, ids: Collection[UUID]) -> Mapping[UUID, EventRecord]:
         wanted = set(ids)

@@ -6,26 +6,34 @@ command-line options, spelled as the option without its dashes (``--incident-dat
 :func:`execute` with the options it parsed; ``lifeledger import`` calls it with one JSON object
 per line. Both therefore reach the same :class:`LedgerApplication` method with the same checks.
 
-Import semantics (documented in the README): every line is one command and one atomic write
-(all or nothing); a refused line is reported with its line number and error and the next line
-is tried (or, with ``stop_on_error``, the import stops and reports where to resume). Nothing is
-dropped silently: blank lines are counted, unknown fields are refused, every line is either
-applied, refused, or reported as not attempted.
+Import semantics (documented in the README): every line is one command, applied whole or not
+at all; a refused line is reported with its line number and error and the next line is tried
+(or, with ``stop_on_error``, the import stops and reports where to resume). Nothing is dropped
+silently: blank lines are counted, unknown fields are refused, every line is either applied,
+refused, or reported as not attempted.
+
+Lines are written in transactions of about :data:`~ledger.application.BATCH_EVENTS` events
+(:meth:`LedgerApplication.batch`): the lines of one transaction run against the aggregates in
+memory, each line atomic within it, and are reported only once their transaction committed.
+So a killed import leaves the lines of the transactions it committed, a prefix of whole lines,
+and an interrupted or failed one reports the first line not recorded. The signer's key is
+checked against the registry at the start of each transaction and again before it commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from ledger.application import LedgerApplication
+from ledger.application import BATCH_EVENTS, Batch, LedgerApplication
 from ledger.case import TeamMember, party_key
 from ledger.decision import DecisionDocument, Measures
-from ledger.errors import InvalidInput, LedgerError, StoreError
+from ledger.errors import ConcurrentWriteError, InvalidInput, LedgerError, StoreError
 from ledger.periods import period_end
 from ledger.regulation import (
     ANNOUNCE_WITHIN_DAYS,
@@ -681,14 +689,25 @@ class ImportReport:
     not_attempted_from: int | None = None
     last_line: int = 0
     #: Stopped by the user (Ctrl-C); ``interrupted_at`` is the line being applied then, if
-    #: any: it may or may not have been recorded.
+    #: any, when it may or may not have been recorded (only when lines are written one at a
+    #: time; a batch's transaction is always let finish, so its outcome is known).
     interrupted: bool = False
     interrupted_at: int | None = None
     done_through: int = 0
+    #: Why the import stopped when no line was to blame: a transaction that could not be
+    #: written (its lines, from ``not_attempted_from`` on, were not recorded).
+    error: str | None = None
+    #: Transactions committed.
+    transactions: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.refused and self.not_attempted_from is None and not self.interrupted
+        return (
+            not self.refused
+            and self.not_attempted_from is None
+            and not self.interrupted
+            and self.error is None
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -707,6 +726,8 @@ class ImportReport:
             ),
             "interrupted": self.interrupted,
             "interrupted_at_line": self.interrupted_at,
+            "error": self.error,
+            "transactions": self.transactions,
             "ok": self.ok,
         }
 
@@ -732,14 +753,20 @@ def import_lines(
     stop_on_error: bool = False,
     total_lines: int = 0,
     on_refused: Callable[[int, str], None] | None = None,
+    batch_events: int = BATCH_EVENTS,
 ) -> ImportReport:
-    """Apply numbered lines in order, each one atomic. A refused line is reported and the
-    next is tried, unless ``stop_on_error``; a store failure always stops (every later line
-    would fail the same way). ``on_refused`` receives each refused line's number and text.
-    An interrupt (Ctrl-C) stops the import and is reported, not raised."""
+    """Apply numbered lines in order, each one whole or not at all, ``batch_events`` events
+    to a transaction. A refused line is reported and the next is tried, unless
+    ``stop_on_error``; a store failure always stops (every later line would fail the same
+    way). ``on_refused`` receives each refused line's number and text, once the transaction
+    the line belonged to committed. A transaction that meets another writer's changes is
+    redone line by line, each in its own transaction. An interrupt (Ctrl-C) stops the import
+    after the lines already applied are committed, and is reported, not raised."""
+    if batch_events < 1:
+        raise InvalidInput("a transaction holds at least one event")
     report = ImportReport(last_line=total_lines)
     try:
-        _apply(app, lines, report, stop_on_error, on_refused)
+        _apply(app, iter(lines), report, stop_on_error, on_refused, batch_events)
     except KeyboardInterrupt:
         report.interrupted = True
         if report.not_attempted_from is None:
@@ -749,37 +776,158 @@ def import_lines(
     return report
 
 
+@dataclass
+class _Line:
+    """One line's fate while its transaction is open: blank, applied (``outcome``) or
+    refused (``error``)."""
+
+    number: int
+    text: str
+    command: str = ""
+    outcome: Outcome | None = None
+    error: LedgerError | None = None
+
+    def stops(self, stop_on_error: bool) -> bool:
+        return self.error is not None and (stop_on_error or isinstance(self.error, StoreError))
+
+
+def _run(
+    app: LedgerApplication,
+    number: int,
+    text: str,
+    scope: Callable[[], AbstractContextManager[None]],
+) -> _Line:
+    """Parse and apply one line inside ``scope`` (a batch's ``atomic``, or nothing when the
+    line is its own transaction)."""
+    line = _Line(number, text)
+    if not text.strip():
+        return line
+    try:
+        line.command, fields = parse_line(text)
+        with scope():
+            line.outcome = execute(app, line.command, fields)
+    except LedgerError as e:
+        line.error = e
+    return line
+
+
 def _apply(
     app: LedgerApplication,
-    lines: Iterable[tuple[int, str]],
+    lines: Iterator[tuple[int, str]],
+    report: ImportReport,
+    stop_on_error: bool,
+    on_refused: Callable[[int, str], None] | None,
+    batch_events: int,
+) -> None:
+    """Groups of lines, one transaction each, until the lines end, one stops the import, or
+    Ctrl-C. A group is reported once its transaction committed."""
+    while report.not_attempted_from is None:
+        group: list[_Line] = []
+        exhausted = interrupted = False
+        batch = app.batch(batch_events)
+        try:
+            with batch:
+                while True:
+                    group = []
+                    exhausted, interrupted = _fill(app, batch, lines, group, report, stop_on_error)
+                    expected, before = batch.pending_events, batch.recorded
+                    try:
+                        batch.commit()
+                    except KeyboardInterrupt:  # the commit was let finish: did it record?
+                        if batch.recorded - before == expected:
+                            _record(report, group, stop_on_error, on_refused)
+                        raise
+                    _record(report, group, stop_on_error, on_refused)
+                    if exhausted or interrupted or report.not_attempted_from is not None:
+                        break
+        except ConcurrentWriteError:  # another writer got there first: redo, line by line
+            _redo(app, group, report, stop_on_error, on_refused)
+        except StoreError as e:  # the transaction could not be written: none of its lines was
+            report.error = str(e)
+            report.not_attempted_from = group[0].number if group else report.done_through + 1
+            break
+        if interrupted:
+            raise KeyboardInterrupt
+        if exhausted:
+            return
+    for number, _ in lines:  # not attempted: count them
+        report.last_line = max(report.last_line, number)
+
+
+def _fill(
+    app: LedgerApplication,
+    batch: Batch,
+    lines: Iterator[tuple[int, str]],
+    group: list[_Line],
+    report: ImportReport,
+    stop_on_error: bool,
+) -> tuple[bool, bool]:
+    """Apply lines to the batch until it is full or a refusal stops the import; returns
+    (the lines are exhausted, Ctrl-C came). A line interrupted by Ctrl-C is undone
+    (``atomic``) and left out of the group."""
+    try:
+        for number, text in lines:
+            report.last_line = max(report.last_line, number)
+            line = _run(app, number, text, batch.atomic)
+            group.append(line)
+            if line.stops(stop_on_error) or batch.full:
+                return False, False
+    except KeyboardInterrupt:
+        return False, True
+    return True, False
+
+
+def _record(
+    report: ImportReport,
+    group: list[_Line],
+    stop_on_error: bool,
+    on_refused: Callable[[int, str], None] | None,
+) -> None:
+    """Report a group of lines whose transaction committed."""
+    if any(line.outcome is not None for line in group):
+        report.transactions += 1
+    for line in group:
+        _report_line(report, line, stop_on_error, on_refused)
+
+
+def _report_line(
+    report: ImportReport,
+    line: _Line,
+    stop_on_error: bool,
+    on_refused: Callable[[int, str], None] | None,
+) -> None:
+    report.done_through = line.number
+    if line.error is not None:
+        report.refused.append(Refusal(line.number, line.command, str(line.error)))
+        if on_refused is not None:
+            on_refused(line.number, line.text)
+        if line.stops(stop_on_error):
+            report.not_attempted_from = line.number + 1
+    elif line.outcome is not None:
+        report.applied += 1
+        report.warnings.extend(Refusal(line.number, line.command, w) for w in line.outcome.warnings)
+    else:
+        report.blank += 1
+
+
+def _redo(
+    app: LedgerApplication,
+    group: list[_Line],
     report: ImportReport,
     stop_on_error: bool,
     on_refused: Callable[[int, str], None] | None,
 ) -> None:
-    for number, text in lines:
-        report.last_line = max(report.last_line, number)
-        if report.not_attempted_from is not None:
-            continue
-        if not text.strip():
-            report.blank += 1
-            report.done_through = number
-            continue
-        command = ""
+    """After a conflict, the group's lines one at a time, each its own transaction and
+    checked against the store as it now is (the normal write path, with its retries)."""
+    for done in group:
         try:
-            command, fields = parse_line(text)
-            outcome = execute(app, command, fields)
+            line = _run(app, done.number, done.text, nullcontext)
         except KeyboardInterrupt:
-            report.interrupted_at = number
-            report.not_attempted_from = number + 1
+            report.interrupted_at = done.number
+            report.not_attempted_from = done.number + 1
             raise
-        except LedgerError as e:
-            report.done_through = number
-            report.refused.append(Refusal(number, command, str(e)))
-            if on_refused is not None:
-                on_refused(number, text)
-            if stop_on_error or isinstance(e, StoreError):
-                report.not_attempted_from = number + 1
-            continue
-        report.done_through = number
-        report.applied += 1
-        report.warnings.extend(Refusal(number, command, w) for w in outcome.warnings)
+        if line.outcome is not None:
+            report.transactions += 1
+        _report_line(report, line, stop_on_error, on_refused)
+        if report.not_attempted_from is not None:
+            return

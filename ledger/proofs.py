@@ -19,17 +19,25 @@ import base64
 import binascii
 import json
 import time
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
+
 from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature, utc_now
+from ledger.checkpoints import (
+    LedgerTables,
+    StoredCheckpoint,
+    StoredCosignature,
+    StoredTree,
+    utc_now,
+)
 from ledger.entries import event_leaf_hash
-from ledger.errors import InvalidInput, ProofError
+from ledger.errors import InvalidInput, LedgerError, ProofError
 from ledger.merkle import verify_inclusion
 from ledger.signing import Envelope
 from ledger.verify import (
@@ -100,14 +108,49 @@ def _notifications(
 
 
 def cases_of_person(app: LedgerApplication, personnel_no: str, bound: int) -> set[UUID]:
-    """Aggregate ids of every case that names this person as a party or objector."""
-    found: set[UUID] = set()
-    for n in _notifications(app, bound, PARTY_TOPICS):
-        payload = _payload(n.state)
-        if payload is not None and _names_person(n.topic, payload, personnel_no):
-            oid = n.originator_id
+    """Aggregate ids of every case that names this person as a party or objector.
+
+    From the projections' index of who is named in which case when the views have been built
+    (they are caught up to the log first: an index look-up, whatever the size of the ledger);
+    otherwise by reading the log's party events, as the views would — filtered in the database
+    to those whose stored JSON holds the personnel number where payloads are stored plain.
+    """
+    found = _cases_from_views(app, personnel_no)
+    if found is not None:
+        return found
+    mapper = app.mapper
+    if getattr(mapper, "cipher", None) is None and getattr(mapper, "compressor", None) is None:
+        needle = mapper.transcoder.encode(personnel_no)  # the string as every payload holds it
+        rows: Iterable[tuple[UUID | str, str, bytes]] = LedgerTables(app).events_with(
+            PARTY_TOPICS, needle, bound
+        )
+    else:
+        rows = (
+            (n.originator_id, n.topic, n.state) for n in _notifications(app, bound, PARTY_TOPICS)
+        )
+    found = set()
+    for oid, topic, state in rows:
+        payload = _payload(state)
+        if payload is not None and _names_person(topic, payload, personnel_no):
             found.add(oid if isinstance(oid, UUID) else UUID(str(oid)))
     return found
+
+
+def _cases_from_views(app: LedgerApplication, personnel_no: str) -> set[UUID] | None:
+    """The person's cases as the projections know them, or None where they were never built
+    (a first build reads the whole log: the scan is cheaper) or cannot be used."""
+    from projections.api import Projections  # the read side depends on the ledger, not back
+
+    views = Projections(app)
+    try:
+        if views.position() == 0:
+            return None
+        history = views.cadre_history(personnel_no)
+    except (LedgerError, PersistenceError):  # NotFound too: the scan will say what there is
+        return None
+    finally:
+        views.close()
+    return {ids.case_id(entry.case_no) for entry in history.entries}
 
 
 def _build(
@@ -116,53 +159,73 @@ def _build(
     aggregates: set[UUID],
     tree_size: int | None,
 ) -> dict[str, Any]:
-    """The proof document for every event of ``aggregates`` and of the key registry."""
+    """The proof document for every event of ``aggregates`` and of the key registry.
+
+    Reads those aggregates' events with their leaves (by primary key and the leaf table's
+    notification-id index) and builds each inclusion proof from the stored subtrees
+    (:class:`ledger.checkpoints.StoredTree`): the work grows with the events proven and the
+    logarithm of the log, not with the log. Every proof is checked against the checkpoint's
+    signed root before it is written (RFC 9162 §2.1.3.2).
+    """
     tables = LedgerTables(app)
     checkpoint = tables.checkpoint(tree_size)
     cosignatures = [c for c in tables.cosignatures() if c.tree_size == checkpoint.tree_size]
     size = checkpoint.tree_size
-    bound = int(app.recorder.max_notification_id() or 0)
-    tree = tables.load_tree(bound)
-    if len(tree) < size or tree.root(size) != checkpoint.root:
-        raise ProofError(
-            f"the stored Merkle leaves do not reproduce checkpoint {size}; run "
-            "`lifeledger verify` before exporting proofs",
-            tree_size=size,
-        )
-    wanted = aggregates | {ids.REGISTRY_ID}
+    tree = StoredTree(tables)
+    stale = ProofError(
+        f"the stored Merkle leaves do not reproduce checkpoint {size}; run "
+        "`lifeledger verify` before exporting proofs",
+        tree_size=size,
+    )
+    try:
+        if tree.root(size) != checkpoint.root:
+            raise stale
+    except ProofError as e:
+        raise stale from e
+    rows = tables.events_of(aggregates | {ids.REGISTRY_ID})
+    tree.plan((r[5] for r in rows if r[5] is not None and r[5] < size), size)
     events: list[dict[str, Any]] = []
     labels: dict[str, str] = {}
     later = 0
-    for position, n in enumerate(_notifications(app, bound)):
-        oid = n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
-        if oid not in wanted:
-            continue
+    for nid, oid, version, topic, state, position, stored_leaf in rows:
+        if position is None:
+            raise ProofError(
+                f"event {version} of {oid} (notification {nid}) has no Merkle leaf; run "
+                "`lifeledger verify` before exporting proofs",
+                notification_id=nid,
+            )
         if position >= size:
             later += oid != ids.REGISTRY_ID
             continue
-        leaf = event_leaf_hash(position, oid, n.originator_version, n.topic, n.state)
-        if leaf != tree.leaf(position):
+        leaf = event_leaf_hash(position, oid, version, topic, state)
+        proof = tree.inclusion_proof(position, size)
+        try:
+            if leaf != stored_leaf:
+                raise ProofError("the leaf differs")
+            verify_inclusion(leaf, position, size, proof, checkpoint.root)
+        except ProofError as e:
             raise ProofError(
                 f"the event at position {position} does not match its Merkle leaf; run "
                 "`lifeledger verify` before exporting proofs",
                 position=position,
-            )
-        if n.originator_version == 1 and oid != ids.REGISTRY_ID:
-            payload = _payload(n.state)
-            label = record_label(n.topic, payload)[0] if payload else None
+            ) from e
+        if version == 1 and oid != ids.REGISTRY_ID:
+            payload = _payload(state)
+            label = record_label(topic, payload)[0] if payload else None
             if label:
                 labels[str(oid)] = label
         events.append(
             {
                 "position": position,
-                "notification_id": n.id,
+                "notification_id": nid,
                 "originator_id": str(oid),
-                "version": n.originator_version,
-                "topic": n.topic,
-                "state": _b64(n.state),
-                "inclusion_proof": [_b64(p) for p in tree.inclusion_proof(position, size)],
+                "version": version,
+                "topic": topic,
+                "state": _b64(state),
+                "inclusion_proof": [_b64(p) for p in proof],
             }
         )
+    tree.save()
     return {
         "format": PROOF_FORMAT,
         "version": PROOF_VERSION,
@@ -260,7 +323,7 @@ def verify_proof(
     options = VerifyOptions(
         root_fingerprint=root_fingerprint, witnesses=tuple(witnesses), workers=1
     )
-    audit = Audit(options, None)
+    audit = Audit(options)
     try:
         cp_doc = doc["checkpoint"]
         size = int(cp_doc["tree_size"])
@@ -299,9 +362,8 @@ def verify_proof(
             )
             continue
         last = position
-        audit.event(position, ev.id, ev.originator_id, ev.originator_version, ev.topic, ev.state)
-        leaf = event_leaf_hash(
-            position, ev.originator_id, ev.originator_version, ev.topic, ev.state
+        leaf = audit.event(
+            position, ev.id, ev.originator_id, ev.originator_version, ev.topic, ev.state
         )
         try:
             verify_inclusion(leaf, position, size, proof, stored.root)
@@ -316,7 +378,6 @@ def verify_proof(
                 tree_size=size,
             )
         events.append(ev)
-    audit.drain()
     cp = audit.check_note(stored, size)
     good = [size] if cp is not None else []
     try:

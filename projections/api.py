@@ -7,9 +7,13 @@ and the next catch-up resumes after the last committed page; a page that another
 an earlier attempt) already applied is skipped, never counted twice. Every query catches up
 first, so answers include every event recorded before the call.
 
-The log is read filtered to the topics the views use, events are decoded without their
-signatures being checked (that is ``verify``'s job), and the views hold indexes: a case's
-full state is replayed from its own events when a question needs it (:mod:`projections.replay`).
+The log is read straight from the events table as plain rows, filtered to the topics the
+views use (:mod:`projections.log`); events are decoded without their signatures being
+checked (that is ``verify``'s job), and the views hold indexes: a case's full state, and a
+cadre's career, are replayed from their own events when a question needs them
+(:mod:`projections.replay`). Between pages only a small LRU of open cases is kept
+(:class:`projections.batch.Memory`) and SQLite's page caches are a few MB, so a rebuild
+runs in the same memory whatever the length of the log.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import gc
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from eventsourcing.persistence import Notification, PersistenceError
+from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInput, StoreError
@@ -157,7 +161,7 @@ class Projections:
             page = self._read(position, top)
             # A short page is the last one up to ``top``: the notifications between its last
             # one and ``top`` are of topics no view uses, so the views stand at ``top``.
-            reached = page[-1].id if len(page) == self.page_size else top
+            reached = page[-1][0] if len(page) == self.page_size else top
             if self._apply_page(store, position, page, reached):
                 applied += reached - position
                 position = reached
@@ -183,18 +187,15 @@ class Projections:
         except PersistenceError as e:
             raise StoreError(f"cannot read the event log: {e}") from e
 
-    def _read(self, after: int, top: int) -> Sequence[Notification]:
-        """The next page of notifications the views use (the store filters the topics, so
-        the others cost no decoding at all)."""
-        try:
-            return self.app.recorder.select_notifications(
-                after, self.page_size, stop=top, topics=TOPICS, inclusive_of_start=False
-            )
-        except PersistenceError as e:
-            raise StoreError(f"cannot read the event log after position {after}: {e}") from e
+    def _read(self, after: int, top: int) -> list[log.Record]:
+        """The next page of notifications the views use, read from the events table (the
+        store filters the topics, so the others cost no decoding at all)."""
+        store = self.store
+        with store.read_log() as cur:
+            return log.notifications(store, cur, after, top, self.page_size, TOPICS)
 
     def _apply_page(
-        self, store: ViewStore, after: int, page: Sequence[Notification], reached: int
+        self, store: ViewStore, after: int, page: Sequence[log.Record], reached: int
     ) -> bool:
         """Apply one page in one transaction that moves the views from ``after`` to
         ``reached`` — if they still stand at ``after``; False if they do not."""
@@ -222,7 +223,7 @@ class Projections:
         except BaseException:
             memory.forget()  # rows were changed in place by a page that did not commit
             raise
-        memory.keep(reached, batch.decisions)
+        memory.keep(reached, batch.case_memos)
         return True
 
     # queries --------------------------------------------------------------------------------

@@ -3,19 +3,24 @@
 A page is applied inside one write transaction. Most events add at most a small index row
 (who is named in a case, a year it touches); the few rows that change — a case's count of
 parties or its closing, a decision's dates — are kept in memory while the page runs and
-written once, with one batch per statement. What a page needs to know from earlier pages
-(which case an aggregate is, a party's latest decision) comes from :class:`Memory`, or is
-read once through the page's transaction.
+written once, with one batch per statement.
+
+What a page needs from earlier pages — which case an aggregate is (the position that
+opened it) and each party's latest decision — comes from :class:`Memory`, a small LRU of
+the cases recent pages touched, or is read for the whole page at once, one query per chunk
+of case ids, before the page is applied (:meth:`Batch.fetch`). Cases the page itself opens
+are never looked for. Memory is bounded in entries, not in ledger size, so a rebuild runs
+in the same memory at any length of log.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from typing import Any
-from uuid import UUID
 
 from ledger.errors import StoreError
-from projections import schema
+from projections import log, schema
 from projections.schema import (
     CADRES,
     CASE_PARTIES,
@@ -23,89 +28,151 @@ from projections.schema import (
     CASES,
     DECISIONS,
     KEYS,
-    POSTS,
     UNITS,
 )
 from projections.sql import Cursor, ViewStore, rows_as_dicts, values
-from projections.steps import Dates, pack, settled_from, unpack
+from projections.steps import Dates, pack, settled_from
 
 Row = dict[str, Any]
 PARTIES_COLUMN = CASES.column_names.index("parties")
 STATUS_COLUMN = CASES.column_names.index("status")
 CLOSED_COLUMN = CASES.column_names.index("closed_on")
-PartyKey = tuple[int, str, str]
 Statement = tuple[str, list[tuple[Any, ...]]]
+
+#: A decision's state while pages run: ``[position, number, *Dates]`` (a list, so the
+#: handlers set a date in place by index).
+Decision = list[Any]
+POSITION, NUMBER = 0, 1
+DECIDED_ON, ANNOUNCE_DUE, ANNOUNCED_ON, REVOKED_ON, RECEIVED_ON = 2, 3, 4, 5, 6
+APPEAL_DUE, APPEAL_ON, DECISION_DUE, APPEAL_DECIDED_ON = 7, 8, 9, 10
+DATES = slice(2, 2 + len(Dates._fields))
+
+#: Cases remembered between pages. A case's events span a few months of the log; what a
+#: page misses is read back in one query per chunk of ids (:meth:`Batch.fetch`), so this
+#: only spares that read for the cases recent pages touched.
+CASES_KEPT = 4096
+#: ids per ``IN (…)`` list (SQLite allows 32,766 parameters, PostgreSQL 65,535)
+IN_CHUNK = 500
+
+
+class CaseMemo:
+    """What a page needs to know about an opened case: the log position that opened it
+    (its key in the views), each party's latest decision, and the years already indexed."""
+
+    __slots__ = ("closed", "decisions", "key", "years")
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+        self.decisions: dict[tuple[str, str], Decision] = {}
+        self.years: set[str] = set()
+        #: a closed case takes no further events (``ledger.case``): memory lets it go
+        self.closed = False
 
 
 class Memory:
-    """What the pages this process applied taught it, kept between pages.
+    """What the pages this process applied taught it, kept between pages: an LRU of cases.
 
-    ``case_keys`` (aggregate id → the position that opened the case) never changes once the
-    log says it, so it survives anything. ``decisions`` (a party's latest decision row) is
-    valid only while the views stand at ``position``: a page that starts elsewhere, or
-    fails, forgets it (rows are changed in place while a page runs).
+    Valid only while the views stand at ``position``: a page that starts elsewhere, or
+    fails, forgets it all (decisions are changed in place while a page runs).
     """
 
-    def __init__(self, size: int = 50_000) -> None:
-        self.size = size
+    def __init__(self, cases: int = CASES_KEPT) -> None:
+        self.limit = cases
         self.position = -1
-        self.case_keys: dict[int, int] = {}
-        self.decisions: OrderedDict[PartyKey, Row] = OrderedDict()
+        self.cases: OrderedDict[str, CaseMemo] = OrderedDict()
 
     def forget(self) -> None:
         self.position = -1
-        self.decisions.clear()
+        self.cases.clear()
 
-    def keep(self, position: int, decisions: dict[PartyKey, Row]) -> None:
+    def keep(self, position: int, touched: Mapping[str, CaseMemo]) -> None:
+        """Remember the open cases the page at ``position`` touched, most recent last."""
         self.position = position
-        if len(self.case_keys) > 20 * self.size:
-            self.case_keys.clear()  # bounded: the views give any key back when asked
-        kept = self.decisions
-        for key, row in decisions.items():
-            kept[key] = row
-            kept.move_to_end(key)
-        while len(kept) > self.size:
+        kept = self.cases
+        for oid, memo in touched.items():
+            if memo.closed:
+                kept.pop(oid, None)
+            else:
+                kept[oid] = memo
+                kept.move_to_end(oid)
+        while len(kept) > self.limit:
             kept.popitem(last=False)
 
 
 class Batch:
-    """The view rows one page writes, loaded lazily through the page's transaction."""
+    """The view rows one page writes, and what it needs from earlier pages."""
 
     def __init__(self, store: ViewStore, cur: Cursor, memory: Memory) -> None:
         self.store = store
         self.cur = cur
         self.memory = memory
+        #: the cases this page's events belong to, by aggregate id (32 hex digits)
+        self.case_memos: dict[str, CaseMemo] = {}
         self.cases: dict[int, list[Any]] = {}  # opened in this page: written once, complete
         self.named: list[tuple[str, str, int]] = []
         self.years: set[tuple[str, int]] = set()
         self.parties: dict[int, int] = {}
         self.closed: list[tuple[str, int]] = []
-        self.decisions: dict[PartyKey, Row] = {}  # a party's latest decision
-        self.dirty: dict[tuple[int, str, str, int], Row] = {}  # every decision row changed
+        #: every decision row changed, by its key (opened_at, party type, code, position)
+        self.dirty: dict[tuple[int, str, str, int], Decision] = {}
         self.new_decisions: set[tuple[int, str, str, int]] = set()
-        self.cadres: dict[str, tuple[Row, list[Row], bool]] = {}
+        self.cadres: list[tuple[Any, ...]] = []
         self.keys: dict[str, Row] | None = None
         self.touched_keys: set[str] = set()
         self.units: list[tuple[Any, ...]] = []
 
-    # cases ----------------------------------------------------------------------------------
-    def case_key(self, oid: UUID, position: int) -> int:
-        """The position that opened the case the aggregate ``oid`` is."""
-        keys = self.memory.case_keys
-        key = keys.get(oid.int)
-        if key is None:
-            self.cur.execute(
-                self.store.sql("SELECT opened_at FROM {proj_cases} WHERE case_id = ?"), (oid.hex,)
-            )
-            row = self.cur.fetchone()
-            if row is None:
-                raise StoreError(
-                    f"the event at position {position} belongs to case aggregate {oid}, "
-                    "which was never opened in the log"
-                )
-            key = keys[oid.int] = int(row[0])
-        return key
+    # what the page needs from earlier pages ------------------------------------------------
+    def want_case(self, oid: str) -> bool:
+        """True if memory holds the case (it is then the page's)."""
+        memo = self.memory.cases.get(oid)
+        if memo is None:
+            return False
+        self.case_memos[oid] = memo
+        return True
 
+    def fetch(self, cases: Mapping[str, int], opened: str) -> None:
+        """Read the cases the page needs and memory lacks (aggregate id → the first position
+        that needs it): the position of each one's ``opened`` event, from the events table's
+        primary key, and its decisions, one query per chunk of ids."""
+        store, cur = self.store, self.cur
+        found: dict[str, CaseMemo] = {}
+        position, oid_text = log.columns(store)
+        for chunk in _chunks(cases):
+            cur.execute(
+                store.sql(
+                    f"SELECT {oid_text}, e.{position}, d.party_type, d.code, d.position, "
+                    f"d.number, d.dates FROM {{{log.EVENTS}}} e LEFT JOIN {{proj_decisions}} d "
+                    f"ON d.opened_at = e.{position} WHERE e.originator_id IN ({_marks(chunk)}) "
+                    "AND e.topic = ?"
+                ),
+                [*log.aggregate_ids(store, chunk), opened],
+            )
+            for oid, opened_at, ptype, code, at, number, dates in cur.fetchall():
+                memo = found.get(oid)
+                if memo is None:
+                    memo = found[oid] = CaseMemo(int(opened_at))
+                if ptype is None:
+                    continue
+                latest = memo.decisions.get((ptype, code))
+                if latest is None or latest[POSITION] < at:
+                    memo.decisions[(ptype, code)] = [
+                        int(at),
+                        number,
+                        *[day or None for day in dates.split(",")],
+                    ]
+        for oid, at in cases.items():
+            if oid not in found:
+                raise self.never_opened(oid, at)
+        self.case_memos.update(found)
+
+    @staticmethod
+    def never_opened(oid: str, position: int) -> StoreError:
+        return StoreError(
+            f"the event at position {position} belongs to case aggregate {oid}, "
+            "which was never opened in the log"
+        )
+
+    # cases ----------------------------------------------------------------------------------
     def add_parties(self, case: int, count: int) -> None:
         new = self.cases.get(case)
         if new is not None:
@@ -113,70 +180,38 @@ class Batch:
         else:
             self.parties[case] = self.parties.get(case, 0) + count
 
-    def close(self, case: int, on: str) -> None:
-        new = self.cases.get(case)
+    def close(self, case: CaseMemo, on: str) -> None:
+        case.closed = True
+        new = self.cases.get(case.key)
         if new is not None:
             new[STATUS_COLUMN], new[CLOSED_COLUMN] = "closed", on
         else:
-            self.closed.append((on, case))
+            self.closed.append((on, case.key))
 
-    def year(self, case: int, day: str) -> None:
-        self.years.add((day[:4], case))
+    def year(self, case: CaseMemo, day: str) -> None:
+        """Index the case under the year of a business date (once per case while memory
+        holds it; the insert ignores a year already there)."""
+        year = day[:4]
+        if year not in case.years:
+            case.years.add(year)
+            self.years.add((year, case.key))
 
-    def decision(self, case: int, party_type: str, code: str, position: int) -> Row:
-        """The party's latest decision (its dates row)."""
-        key = (case, party_type, code)
-        row = self.decisions.get(key) or self.memory.decisions.get(key)
+    def decision(self, memo: CaseMemo, party_type: str, code: str, position: int) -> Decision:
+        """The party's latest decision (its dates), to change in place."""
+        row = memo.decisions.get((party_type, code))
         if row is None:
-            self.cur.execute(
-                self.store.sql(
-                    "SELECT * FROM {proj_decisions} WHERE opened_at = ? AND party_type = ? "
-                    "AND code = ? ORDER BY position DESC LIMIT 1"
-                ),
-                key,
+            raise StoreError(
+                f"the event at position {position} concerns a decision for {party_type} "
+                f"{code}, and none was issued"
             )
-            found = rows_as_dicts(DECISIONS.column_names, self.cur.fetchall())
-            if not found:
-                raise StoreError(
-                    f"the event at position {position} concerns a decision for {party_type} "
-                    f"{code}, and none was issued"
-                )
-            row = found[0]
-            row.update(unpack(row.pop("dates"))._asdict())
-        self.decisions[key] = row
-        self.dirty[(*key, row["position"])] = row
+        self.dirty[(memo.key, party_type, code, row[POSITION])] = row
         return row
 
-    def new_decision(self, row: Row) -> None:
-        key = (row["opened_at"], row["party_type"], row["code"])
-        self.decisions[key] = row
-        self.dirty[(*key, row["position"])] = row
-        self.new_decisions.add((*key, row["position"]))
-
-    # cadres ---------------------------------------------------------------------------------
-    def new_cadre(self, cadre_id: str, row: Row, post: Row) -> None:
-        self.cadres[cadre_id] = (row, [post], False)
-
-    def cadre(self, cadre_id: str, position: int) -> tuple[Row, list[Row]]:
-        found = self.cadres.get(cadre_id)
-        if found is None:
-            self.cur.execute(
-                self.store.sql("SELECT * FROM {proj_cadres} WHERE cadre_id = ?"), (cadre_id,)
-            )
-            rows = rows_as_dicts(CADRES.column_names, self.cur.fetchall())
-            if not rows:
-                raise StoreError(
-                    f"the event at position {position} belongs to cadre aggregate {cadre_id}, "
-                    "which was never registered in the log"
-                )
-            self.cur.execute(
-                self.store.sql("SELECT * FROM {proj_posts} WHERE personnel_no = ? ORDER BY seq"),
-                (rows[0]["personnel_no"],),
-            )
-            posts = rows_as_dicts(POSTS.column_names, self.cur.fetchall())
-            found = (rows[0], posts, True)
-            self.cadres[cadre_id] = found
-        return found[0], found[1]
+    def new_decision(self, memo: CaseMemo, party_type: str, code: str, row: Decision) -> None:
+        memo.decisions[(party_type, code)] = row
+        key = (memo.key, party_type, code, row[POSITION])
+        self.dirty[key] = row
+        self.new_decisions.add(key)
 
     # keys -----------------------------------------------------------------------------------
     def all_keys(self) -> dict[str, Row]:
@@ -211,13 +246,14 @@ class Batch:
         """The statements that write the page's rows, with their parameters."""
         store = self.store
         new_decisions, changed = [], []
+        new_keys = self.new_decisions
         for key, row in self.dirty.items():
-            dates = Dates._make([row[c] for c in Dates._fields])
-            until = settled_from(dates)
-            if key in self.new_decisions:
-                new_decisions.append((*key, row["number"], pack(dates), until))
+            dates = Dates._make(row[DATES])
+            packed, until = pack(dates), settled_from(dates)
+            if key in new_keys:
+                new_decisions.append((*key, row[NUMBER], packed, until))
             else:
-                changed.append((pack(dates), until, *key))
+                changed.append((packed, until, *key))
         writes: list[Statement] = [
             (schema.insert_statement(store, CASES), [tuple(row) for row in self.cases.values()]),
             (schema.insert_statement(store, CASE_PARTIES, ignore=True), self.named),
@@ -249,20 +285,9 @@ class Batch:
 
     def _registry_writes(self) -> list[Statement]:
         store = self.store
-        cadres = list(self.cadres.values())
-        old = [(row["personnel_no"],) for row, _, existed in cadres if existed]
         keys = sorted(self.touched_keys)
         return [
-            (schema.delete_statement(store, CADRES, ("personnel_no",)), old),
-            (schema.delete_statement(store, POSTS, ("personnel_no",)), old),
-            (
-                schema.insert_statement(store, CADRES),
-                [values(row, CADRES.column_names) for row, _, _ in cadres],
-            ),
-            (
-                schema.insert_statement(store, POSTS),
-                [values(p, POSTS.column_names) for _, posts, _ in cadres for p in posts],
-            ),
+            (schema.insert_statement(store, CADRES), self.cadres),
             (schema.delete_statement(store, KEYS, ("key_id",)), [(k,) for k in keys]),
             (
                 schema.insert_statement(store, KEYS),
@@ -270,3 +295,12 @@ class Batch:
             ),
             (schema.insert_statement(store, UNITS), self.units),
         ]
+
+
+def _chunks(ids: Iterable[str]) -> list[list[str]]:
+    every = list(ids)
+    return [every[i : i + IN_CHUNK] for i in range(0, len(every), IN_CHUNK)]
+
+
+def _marks(chunk: list[str]) -> str:
+    return ", ".join("?" * len(chunk))

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from ledger.cadre import Cadre
@@ -25,14 +23,27 @@ from ledger.keys import KeyRegistry
 from ledger.regulation import AppealOutcome
 from ledger.signing import HEADER_SIZE, KEY_ID_SIZE, MAGIC
 from ledger.unit import Unit
-from projections.batch import Batch, Row
+from projections.batch import (
+    ANNOUNCED_ON,
+    APPEAL_DECIDED_ON,
+    APPEAL_DUE,
+    APPEAL_ON,
+    DECISION_DUE,
+    RECEIVED_ON,
+    REVOKED_ON,
+    Batch,
+    CaseMemo,
+    Decision,
+    Row,
+)
 from projections.codec import Unwrap, loads
+from projections.log import Record
 
 Payload = dict[str, Any]
-#: (batch, log position, aggregate id, stored envelope, decoded payload)
-Handler = Callable[[Batch, int, UUID, bytes, Payload], None]
-#: (batch, log position, the case's key, decoded payload)
-CaseHandler = Callable[[Batch, int, int, Payload], None]
+#: (batch, log position, aggregate id as hex, stored envelope, decoded payload)
+Handler = Callable[[Batch, int, str, bytes, Payload], None]
+#: (batch, log position, the case, decoded payload)
+CaseHandler = Callable[[Batch, int, CaseMemo, Payload], None]
 
 REVOKED = AppealOutcome.REVOKED.value
 _MAGIC_SIZE = len(MAGIC)
@@ -43,44 +54,61 @@ def signer_of(envelope: bytes) -> str:
     return envelope[_MAGIC_SIZE : _MAGIC_SIZE + KEY_ID_SIZE].hex()
 
 
-def _not_an_envelope(n: Notification) -> TamperedEventError:
+def _not_an_envelope(position: int, topic: str) -> TamperedEventError:
     return TamperedEventError(
-        f"the event at position {n.id} is not a signed lifeledger envelope",
-        position=n.id,
-        topic=n.topic,
+        f"the event at position {position} is not a signed lifeledger envelope",
+        position=position,
+        topic=topic,
     )
 
 
-def apply_page(batch: Batch, page: Sequence[Notification], unwrap: Unwrap | None) -> None:
-    """Apply every notification of a page to the batch, in log order (the hot loop of a
-    rebuild: kept flat on purpose)."""
-    case_handlers, handlers, case_keys = CASE_HANDLERS, HANDLERS, batch.memory.case_keys
-    for n in page:
-        topic, state = n.topic, n.state
+def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> None:
+    """Apply every notification of a page to the batch, in log order.
+
+    First the cases the page's events belong to that neither memory holds nor the page
+    itself opens are read, in one query per chunk of ids (``Batch.fetch``); then every event
+    is decoded and applied (the hot loop of a rebuild: kept flat on purpose).
+    """
+    case_handlers, handlers, case_memos = CASE_HANDLERS, HANDLERS, batch.case_memos
+    missing: dict[str, int] = {}
+    opened: set[str] = set()
+    want_case = batch.want_case
+    for position, oid, topic, _ in page:
+        if topic == OPENED:
+            opened.add(oid)
+        elif (
+            topic in case_handlers
+            and oid not in case_memos
+            and oid not in opened
+            and oid not in missing
+            and not want_case(oid)
+        ):
+            missing[oid] = position
+    if missing:
+        batch.fetch(missing, OPENED)
+    for position, oid, topic, state in page:
         if not state.startswith(MAGIC) or len(state) < HEADER_SIZE:
-            raise _not_an_envelope(n)
+            raise _not_an_envelope(position, topic)
         payload = state[HEADER_SIZE:]
-        d = loads(unwrap(payload) if unwrap else payload)
-        oid: UUID = n.originator_id  # type: ignore[assignment]  # the recorder makes UUIDs
         case_handler = case_handlers.get(topic)
         if case_handler is not None:
-            case = case_keys.get(oid.int)
-            if case is None:
-                case = batch.case_key(oid, n.id)
-            case_handler(batch, n.id, case, d)
+            case = case_memos.get(oid)
+            if case is None:  # its opening comes later in the page: out of order
+                raise batch.never_opened(oid, position)
+            case_handler(batch, position, case, loads(unwrap(payload) if unwrap else payload))
         else:
             handler = handlers.get(topic)
             if handler is not None:
-                handler(batch, n.id, oid, state, d)
+                handler(batch, position, oid, state, loads(unwrap(payload) if unwrap else payload))
 
 
 # cases --------------------------------------------------------------------------------------
-def opened(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
+def opened(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     opened_on = d["opened_on"]["_data_"]
-    batch.memory.case_keys[oid.int] = pos
+    case = batch.case_memos[oid] = CaseMemo(pos)
     batch.cases[pos] = [
         pos,
-        oid.hex,
+        oid,
         d["case_no"],
         d["incident_date"]["_data_"],
         ",".join(map(str, d["grounds"])),
@@ -91,7 +119,7 @@ def opened(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> No
         None,
         0,  # parties: the findings of the same page count here
     ]
-    batch.year(pos, opened_on)
+    batch.year(case, opened_on)
 
 
 def _name(batch: Batch, case: int, party_type: str, code: str, party: bool = True) -> None:
@@ -100,135 +128,83 @@ def _name(batch: Batch, case: int, party_type: str, code: str, party: bool = Tru
         batch.add_parties(case, 1)
 
 
-def assigned(batch: Batch, pos: int, case: int, d: Payload) -> None:
-    _name(batch, case, d["party_type"], d["party_code"])
+def assigned(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    _name(batch, case.key, d["party_type"], d["party_code"])
     batch.year(case, d["on"]["_data_"])
 
 
-def objection_recorded(batch: Batch, pos: int, case: int, d: Payload) -> None:
-    _name(batch, case, "person", d["personnel_no"], party=False)
+def objection_recorded(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    _name(batch, case.key, "person", d["personnel_no"], party=False)
 
 
-def team_assigned(batch: Batch, pos: int, case: int, d: Payload) -> None:
-    _name(batch, case, "unit", d["unit_code"])
+def team_assigned(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    key = case.key
+    _name(batch, key, "unit", d["unit_code"])
     for m in d["members"]:
-        _name(batch, case, "person", m["personnel_no"])
+        _name(batch, key, "person", m["personnel_no"])
     batch.year(case, d["on"]["_data_"])
 
 
-def decision_issued(batch: Batch, pos: int, case: int, d: Payload) -> None:
-    ptype, code, document = d["party_type"], d["party_code"], d["document"]
+def decision_issued(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    document = d["document"]
     decided_on, due = document["decided_on"]["_data_"], d["announce_due"]["_data_"]
-    batch.new_decision(
-        {
-            "opened_at": case,
-            "party_type": ptype,
-            "code": code,
-            "position": pos,
-            "number": document["number"],
-            "decided_on": decided_on,
-            "announce_due": due,
-            "announced_on": None,
-            "revoked_on": None,
-            "received_on": None,
-            "appeal_due": None,
-            "appeal_on": None,
-            "decision_due": None,
-            "appeal_decided_on": None,
-        }
-    )
+    row: Decision = [pos, document["number"], decided_on, due, None, None, None, None, None]
+    row += [None, None]
+    batch.new_decision(case, d["party_type"], d["party_code"], row)
     batch.year(case, decided_on)
     batch.year(case, due)  # Art. 14: a duty is reported in the year it falls due
 
 
-def _decision(batch: Batch, pos: int, case: int, d: Payload) -> Row:
+def _decision(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> Decision:
     return batch.decision(case, d["party_type"], d["party_code"], pos)
 
 
-def announced(batch: Batch, pos: int, case: int, d: Payload) -> None:
-    _decision(batch, pos, case, d)["announced_on"] = d["on"]["_data_"]
+def announced(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    _decision(batch, pos, case, d)[ANNOUNCED_ON] = d["on"]["_data_"]
 
 
-def received(batch: Batch, pos: int, case: int, d: Payload) -> None:
+def received(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
     decision = _decision(batch, pos, case, d)
-    decision["received_on"] = d["on"]["_data_"]
-    decision["appeal_due"] = d["appeal_due"]["_data_"]
+    decision[RECEIVED_ON] = d["on"]["_data_"]
+    decision[APPEAL_DUE] = d["appeal_due"]["_data_"]
 
 
-def appeal_filed(batch: Batch, pos: int, case: int, d: Payload) -> None:
+def appeal_filed(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
     decision = _decision(batch, pos, case, d)
     on, due = d["on"]["_data_"], d["decision_due"]["_data_"]
-    decision["appeal_on"] = on
-    decision["decision_due"] = due
+    decision[APPEAL_ON] = on
+    decision[DECISION_DUE] = due
     batch.year(case, on)
     batch.year(case, due)
 
 
-def appeal_decided(batch: Batch, pos: int, case: int, d: Payload) -> None:
+def appeal_decided(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
     decision = _decision(batch, pos, case, d)
     on = d["on"]["_data_"]
-    decision["appeal_decided_on"] = on
+    decision[APPEAL_DECIDED_ON] = on
     if d["outcome"] == REVOKED:
-        decision["revoked_on"] = on
+        decision[REVOKED_ON] = on
     batch.year(case, on)
 
 
-def referred(batch: Batch, pos: int, case: int, d: Payload) -> None:
+def referred(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
     batch.year(case, d["on"]["_data_"])
 
 
-def closed(batch: Batch, pos: int, case: int, d: Payload) -> None:
+def closed(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
     on = d["on"]["_data_"]
     batch.close(case, on)
     batch.year(case, on)
 
 
 # units and cadres ---------------------------------------------------------------------------
-def unit_registered(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
+def unit_registered(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     batch.units.append((d["code"], d["name"], d["kind"], d["level"], pos))
 
 
-def cadre_registered(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
-    no = d["personnel_no"]
-    row = {
-        "personnel_no": no,
-        "cadre_id": oid.hex,
-        "name": d["name"],
-        "retired_on": None,
-        "registered_at": pos,
-    }
-    post = {
-        "personnel_no": no,
-        "seq": 1,
-        "unit_code": d["unit_code"],
-        "title": d["post"],
-        "start": d["since"]["_data_"],
-        "until": None,
-    }
-    batch.new_cadre(oid.hex, row, post)
-
-
-def cadre_moved(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
-    row, posts = batch.cadre(oid.hex, pos)
-    on = d["on"]["_data_"]
-    posts[-1]["until"] = on
-    posts.append(
-        {
-            "personnel_no": row["personnel_no"],
-            "seq": len(posts) + 1,
-            "unit_code": d["unit_code"],
-            "title": d["post"],
-            "start": on,
-            "until": None,
-        }
-    )
-
-
-def cadre_retired(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
-    row, posts = batch.cadre(oid.hex, pos)
-    on = d["on"]["_data_"]
-    posts[-1]["until"] = on
-    row["retired_on"] = on
+def cadre_registered(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
+    """Transfers and retirements are replayed from the cadre's events when asked."""
+    batch.cadres.append((d["personnel_no"], oid, d["name"], pos))
 
 
 # signer keys --------------------------------------------------------------------------------
@@ -250,19 +226,19 @@ def _key_row(
     }
 
 
-def registry_created(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
+def registry_created(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     batch.put_key(
         _key_row(pos, envelope, d, d["holder"], d["authority"], d["authority_kind"], "admin")
     )
 
 
-def key_registered(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
+def key_registered(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     batch.put_key(
         _key_row(pos, envelope, d, d["holder"], d["authority"], d["authority_kind"], d["role"])
     )
 
 
-def key_rotated(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
+def key_rotated(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     old = batch.key(d["old_key_id"], pos)
     old["status"] = "rotated"
     old["replaced_by"] = d["key_id"]
@@ -274,7 +250,7 @@ def key_rotated(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) 
     )
 
 
-def key_revoked(batch: Batch, pos: int, oid: UUID, envelope: bytes, d: Payload) -> None:
+def key_revoked(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     row = batch.key(d["key_id"], pos)
     row["status"] = "revoked"
     row["reason"] = d["reason"]
@@ -302,15 +278,14 @@ CASE_HANDLERS: dict[str, CaseHandler] = {
         ("Closed", closed),
     )
 }
-#: Every other event a view uses.
+#: Every other event a view uses. A cadre's transfers and retirement are not among them:
+#: its career is replayed from its own events when asked (:func:`projections.replay.career`).
 HANDLERS: dict[str, Handler] = {
     _topic(cls, event): handler
     for cls, event, handler in (
         (AccountabilityCase, "Opened", opened),
         (Unit, "Registered", unit_registered),
         (Cadre, "Registered", cadre_registered),
-        (Cadre, "Moved", cadre_moved),
-        (Cadre, "Retired", cadre_retired),
         (KeyRegistry, "Created", registry_created),
         (KeyRegistry, "KeyRegistered", key_registered),
         (KeyRegistry, "KeyRotated", key_rotated),
@@ -320,3 +295,5 @@ HANDLERS: dict[str, Handler] = {
 
 #: Every topic a view uses: the log is read filtered to these.
 TOPICS = sorted([*CASE_HANDLERS, *HANDLERS])
+#: The event whose log position keys a case in the views.
+OPENED = _topic(AccountabilityCase, "Opened")

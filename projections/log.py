@@ -1,4 +1,10 @@
-"""One case's events, with their log positions, read straight from the events table.
+"""The application recorder's events table, read straight: the log in pages, and one case's
+events with their log positions.
+
+A rebuild reads the whole log, so its pages are read here as plain rows (position,
+aggregate id as hex text, topic, stored state) through the views' own connection, filtered
+to the topics the views use: the recorder's ``select_notifications`` would build a
+``Notification`` and a ``UUID`` for each, which costs as much as applying the event.
 
 The views index cases; the state of a case is replayed from its own events. The recorder's
 ``select_events`` does not say where each event sits in the log, and the timeline must (key
@@ -22,6 +28,41 @@ from projections.sql import Cursor, ViewStore
 
 #: The name the statements use for the application recorder's events table.
 EVENTS = "events"
+#: One notification as a page holds it: (position, aggregate id as 32 hex digits, topic,
+#: stored state).
+Record = tuple[int, str, str, bytes]
+
+
+def columns(store: ViewStore) -> tuple[str, str]:
+    """The events table's log position column, and an expression for the aggregate id as 32
+    hex digits (SQLite stores that text; PostgreSQL a ``uuid``)."""
+    if store.kind == "sqlite":
+        return "rowid", "originator_id"
+    return "notification_id", "replace(originator_id::text, '-', '')"
+
+
+def aggregate_ids(store: ViewStore, hex_ids: Sequence[str]) -> list[Any]:
+    """Aggregate ids (32 hex digits) as the events table's parameters."""
+    return list(hex_ids) if store.kind == "sqlite" else [UUID(h) for h in hex_ids]
+
+
+def notifications(
+    store: ViewStore, cur: Cursor, after: int, top: int, limit: int, topics: Sequence[str]
+) -> list[Record]:
+    """Up to ``limit`` notifications after position ``after`` up to ``top``, of the given
+    topics, in log order (what ``select_notifications(after, limit, stop=top, topics=…,
+    inclusive_of_start=False)`` selects)."""
+    position, oid = columns(store)
+    cur.execute(
+        store.sql(
+            f"SELECT {position}, {oid}, topic, state FROM {{{EVENTS}}} "
+            f"WHERE {position} > ? AND {position} <= ? "
+            f"AND topic IN ({', '.join('?' for _ in topics)}) ORDER BY {position} LIMIT ?"
+        ),
+        (after, top, *topics, limit),
+    )
+    rows: list[Record] = cur.fetchall()
+    return rows
 
 
 def case_events(

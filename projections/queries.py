@@ -45,8 +45,8 @@ from projections.models import (
     TimelineEntry,
     UnitRating,
 )
-from projections.replay import CaseEvent, decode, fold
-from projections.schema import CADRES, KEYS, POSTS, UNITS, Table
+from projections.replay import CaseEvent, career, decode, fold
+from projections.schema import CADRES, KEYS, UNITS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
 from projections.steps import DUTIES, Step, steps, steps_of, unpack
 from projections.timeline import entries
@@ -270,8 +270,10 @@ class Reader:
         if not found:
             raise NotFound(f"no cadre with personnel number {personnel_no}")
         cadre = found[0]
-        post_rows = self.rows(POSTS, "personnel_no = ?", (personnel_no,), "seq")
-        retired_on = day(cadre["retired_on"])
+        cadre_id = UUID(cadre["cadre_id"])
+        events = log.case_events(self.store, self.cur, [cadre_id], self.position)[cadre_id]
+        post_rows, retired = career(decode(events, self.unwrap))
+        retired_on = day(retired)
         units = self.names(UNITS, "code", (p["unit_code"] for p in post_rows))
         posts = tuple(
             Post(

@@ -1,4 +1,5 @@
-"""One case's state, replayed from the case's own events (read back by aggregate id).
+"""One case's state, or one cadre's career, replayed from its own events (read back by
+aggregate id).
 
 The views index cases (by number, by party, by year, by running legal period); the case
 itself — parties, hearings, every decision with its announcement, file entry, receipt,
@@ -7,7 +8,10 @@ with one indexed look-up (:mod:`projections.log`). This keeps a rebuild close to
 of reading the log, and the case state exactly as the log says, texts included.
 
 Events are decoded without checking their signatures (that is the auditor's ``verify``).
-The document is plain data: ISO date strings, lists and dicts.
+The document is plain data: ISO date strings, lists and dicts. A cadre's career (Art. 8:
+every post, in order, and the retirement) is folded the same way from the cadre's own
+events (a registration, a move or two, perhaps a retirement), so that transfers cost a
+rebuild nothing.
 """
 
 from __future__ import annotations
@@ -58,6 +62,28 @@ def fold(events: Sequence[CaseEvent]) -> Doc:
         FOLDS[e.event](doc, e.position, e.payload)
     doc["log"] = [e.position for e in events]
     return doc
+
+
+def career(events: Sequence[CaseEvent]) -> tuple[list[Row], str | None]:
+    """A cadre's posts (``unit_code``, ``title``, ``start``, ``until``: ISO text, ``until``
+    exclusive and None while held) and retirement day, from the cadre's events in order."""
+    posts: list[Row] = []
+    retired_on: str | None = None
+    for e in events:
+        d = e.payload
+        if e.event == "Registered":
+            posts.append(_post(d["unit_code"], d["post"], _day(d["since"])))
+        elif e.event == "Moved":
+            on = _day(d["on"])
+            posts[-1]["until"] = on
+            posts.append(_post(d["unit_code"], d["post"], on))
+        elif e.event == "Retired":
+            retired_on = posts[-1]["until"] = _day(d["on"])
+    return posts, retired_on
+
+
+def _post(unit_code: str, title: str, start: str) -> Row:
+    return {"unit_code": unit_code, "title": title, "start": start, "until": None}
 
 
 def _party(doc: Doc, d: Payload) -> Row:

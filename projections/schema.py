@@ -15,7 +15,7 @@ from functools import cached_property
 
 from projections.sql import Cursor, ViewStore
 
-SCHEMA_VERSION = "11"
+SCHEMA_VERSION = "12"
 TRACKING_NAME = "views"
 
 
@@ -55,16 +55,13 @@ UNITS = Table(
     _cols("code TEXT, name TEXT, kind TEXT, level TEXT, registered_at INTEGER"),
     ("code",),
 )
+#: Every registered cadre (names for the case state). A cadre's posts and retirement are
+#: replayed from the cadre's own few events when a history is asked for
+#: (:func:`projections.replay.career`), so transfers and retirements write nothing here.
 CADRES = Table(
     "proj_cadres",
-    _cols("personnel_no TEXT, cadre_id TEXT, name TEXT, retired_on TEXT, registered_at INTEGER"),
+    _cols("personnel_no TEXT, cadre_id TEXT, name TEXT, registered_at INTEGER"),
     ("personnel_no",),
-)
-#: Art. 8: every post a cadre held, in order; ``end`` is exclusive (None while held).
-POSTS = Table(
-    "proj_posts",
-    _cols("personnel_no TEXT, seq INTEGER, unit_code TEXT, title TEXT, start TEXT, until TEXT"),
-    ("personnel_no", "seq"),
     True,
 )
 #: One row per case, keyed by the log position of its opening (new cases append at the end
@@ -110,7 +107,6 @@ TABLES = (
     KEYS,
     UNITS,
     CADRES,
-    POSTS,
     CASES,
     CASE_PARTIES,
     CASE_YEARS,
@@ -119,6 +115,7 @@ TABLES = (
 VIEW_TABLES = tuple(t for t in TABLES if t is not META)
 #: Tables earlier schema versions had; dropped with the views.
 RETIRED_TABLES = (
+    "proj_posts",
     "proj_parties",
     "proj_objections",
     "proj_steps",
@@ -126,9 +123,9 @@ RETIRED_TABLES = (
     "proj_case_log",
 )
 
+#: Only what the queries look up: a case's aggregate id is found from the events table's
+#: own primary key when a rebuild needs it, so no view pays for a random-order index on it.
 INDEXES = (
-    ("proj_cadres_by_id", CADRES, "cadre_id", True),
-    ("proj_cases_by_id", CASES, "case_id", True),
     ("proj_cases_by_no", CASES, "case_no", True),
     ("proj_decisions_by_steps_until", DECISIONS, "steps_until", False),
 )

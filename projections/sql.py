@@ -21,6 +21,9 @@ from ledger.store import StoreConfig
 
 #: SQLite waits this long (seconds) for another writer before giving up.
 LOCK_TIMEOUT = 30
+#: The views' SQLite page cache (KiB), and that of the connection that streams the log.
+CACHE_KIB = 4096
+LOG_CACHE_KIB = 1024
 
 
 class Cursor(Protocol):
@@ -78,6 +81,12 @@ class ViewStore:
         raise NotImplementedError  # pragma: no cover
         yield
 
+    @contextmanager
+    def read_log(self) -> Iterator[Cursor]:
+        """A read transaction for streaming the event log (see :mod:`projections.log`)."""
+        with self.read() as cur:
+            yield cur
+
     def close(self) -> None:
         raise NotImplementedError  # pragma: no cover
 
@@ -101,19 +110,26 @@ class SQLiteViewStore(ViewStore):
         super().__init__(store, tables)
         assert store.path is not None
         try:
-            self.conn = sqlite3.connect(
-                str(store.path),
-                isolation_level=None,
-                timeout=LOCK_TIMEOUT,
-                check_same_thread=False,
-            )
+            self.conn = self._connect()
             # The views are derived data whose position commits with them: a commit lost to
             # a power cut is replayed, never half-applied. So skip the per-commit fsync
             # (the events themselves keep the library's FULL synchronous mode).
             self.conn.execute("PRAGMA synchronous = NORMAL")
-            self.conn.execute("PRAGMA cache_size = -65536")  # KiB: a page's rows stay in memory
+            # KiB. Bounded and small: a page touches the newest rows of each view's B-trees
+            # and a few older ones, and a rebuild must not grow with the ledger.
+            self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         except sqlite3.Error as e:
             raise self.error(e) from e
+        self._log: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.store.path is not None
+        return sqlite3.connect(
+            str(self.store.path),
+            isolation_level=None,
+            timeout=LOCK_TIMEOUT,
+            check_same_thread=False,
+        )
 
     @contextmanager
     def write(self) -> Iterator[Cursor]:
@@ -145,7 +161,32 @@ class SQLiteViewStore(ViewStore):
                 self.conn.rollback()
             cur.close()
 
+    @contextmanager
+    def read_log(self) -> Iterator[Cursor]:
+        """On a second connection: a log page streams a few thousand event rows through
+        once, and through the views' own page cache it would evict the B-tree pages the
+        next page's writes need."""
+        try:
+            if self._log is None:
+                self._log = self._connect()
+                self._log.execute(f"PRAGMA cache_size = -{LOG_CACHE_KIB}")
+            cur = self._log.cursor()
+        except sqlite3.Error as e:
+            raise self.error(e) from e
+        try:
+            cur.execute("BEGIN")
+            yield cur
+        except sqlite3.Error as e:
+            raise self.error(e) from e
+        finally:
+            if self._log.in_transaction:
+                self._log.rollback()
+            cur.close()
+
     def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
         self.conn.close()
 
 

@@ -121,7 +121,8 @@ def test_an_import_killed_midway_leaves_whole_lines_a_clean_ledger_and_resumes(
     before = event_count(app)
     env = {"LIFELEDGER_PASSPHRASE": PASSPHRASE, "LIFELEDGER_DB": app.store.url}
     run = "from cli.main import main; main()"
-    proc = python(run, "--key", str(key), "import", str(batch), env=env)
+    # Transactions of 10 lines (one event each): the kill lands between or inside them.
+    proc = python(run, "--key", str(key), "import", "--batch-events", "10", str(batch), env=env)
     kill_when(proc, lambda: event_count(app) - before >= 40, "40 lines were imported")
 
     # Every committed line is whole and in file order: a prefix of the file, nothing else.

@@ -202,7 +202,6 @@ def test_a_cadre_history_is_found_by_index_not_by_a_scan(app: LedgerApplication)
             ("P001", "person"),
         ),
         ("SELECT * FROM proj_cadres WHERE personnel_no = ?", ("P001",)),
-        ("SELECT * FROM proj_posts WHERE personnel_no = ? ORDER BY seq", ("P001",)),
         ("SELECT opened_at, case_id FROM proj_cases WHERE opened_at IN (?, ?)", (1, 2)),
         (
             "SELECT originator_id, rowid, topic, state FROM stored_events "

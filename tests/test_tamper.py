@@ -252,6 +252,39 @@ def test_an_event_signed_after_its_key_was_revoked_is_reported(
     assert {k.key_id: k.ended_at for k in result.keys}[leaving.key_id.hex()] == revoked_at
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_revocation_takes_effect_inside_a_batch_the_workers_already_checked(
+    ledger: LedgerApplication, root_signer: Signer, workers: int
+) -> None:
+    """Workers check signatures with every key the registry names; whether the key could sign
+    at that position is judged in order, even when it was revoked one event earlier in the
+    same batch."""
+    leaving = Signer.generate()
+    ledger.signer = root_signer
+    ledger.add_key(
+        leaving.public_raw,
+        "纪检干部丙",
+        "长沙市纪委监委",
+        AuthorityKind.DISCIPLINE,
+        KeyRole.RECORDER,
+    )
+    ledger.signer = leaving
+    record_case(ledger, "湘纪追〔2024〕3号", "P003")
+    ledger.signer = root_signer
+    ledger.revoke_key(leaving.key_id.hex(), "调离纪委")
+    with sqlite(ledger) as conn:
+        revoked_at = position_of(conn, ".KeyRevoked")
+        _, _, _, topic, state = row_at(conn, position_of(conn, ".DefenceHeard", 2))
+        forged = insert_forged(
+            conn, leaving, case_id("湘纪追〔2024〕3号"), 9, topic, state[HEADER_SIZE:]
+        )
+    assert forged == revoked_at + 1
+    batch = next(b for b in range(2, 10) if revoked_at // b == forged // b)
+    result = verify(ledger, root_signer, workers=workers, batch_size=batch)
+    assert found(result) == {("key", forged)}
+    assert "after it was revoked" in result.failures[0].message
+
+
 def test_a_case_event_signed_by_a_petition_agency_key_breaks_art_6(
     ledger: LedgerApplication, root_signer: Signer, petition_signer: Signer
 ) -> None:
