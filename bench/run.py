@@ -186,10 +186,11 @@ WATCH = {
     "projections apply_page": ("handlers.py", "apply_page"),
     "projections Batch.flush (view writes)": ("batch.py", "flush"),
     "projections catch_up": ("api.py", "catch_up"),
-    "verify: Audit.event": ("verify.py", "event"),
-    "verify: event_leaf_hash": ("entries.py", "event_leaf_hash"),
-    "verify: leaf table read": ("checkpoints.py", "leaves"),
-    "verify: MerkleTree.extend": ("merkle.py", "extend"),
+    "verify: check_rows (parse, hash, signature, leaf)": ("verify.py", "check_rows"),
+    "verify: Audit.apply (keys, versions, in order)": ("verify.py", "apply"),
+    "verify: event rows read": ("checkpoints.py", "event_rows"),
+    "verify: leaf table read": ("checkpoints.py", "leaf_rows"),
+    "verify: Merkle subtrees": ("checkpoints.py", "subtree_hashes"),
     "importer: parse_line": ("importer.py", "parse_line"),
     "importer: execute": ("importer.py", "execute"),
     "Application.save": ("eventsourcing/application.py", "save"),
@@ -562,8 +563,9 @@ def figure_verify(plan: Plan, dbs: dict[int, Path]) -> Figures:
     app = open_ledger(dbs[small])
     prof = profile(
         lambda: verify_store(app, VerifyOptions(root_fingerprint=pinned, workers=1)),
-        ["Ed25519 verify", "verify: Audit.event", "verify: event_leaf_hash",
-         "verify: leaf table read", "verify: MerkleTree.extend", "select_notifications"],
+        ["Ed25519 verify", "verify: check_rows (parse, hash, signature, leaf)",
+         "verify: Audit.apply (keys, versions, in order)", "verify: event rows read",
+         "verify: leaf table read", "verify: Merkle subtrees"],
     )  # fmt: skip
     app.close()
     ratio = med["verify"] / two_cores

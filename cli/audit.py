@@ -71,7 +71,10 @@ witness_option = click.option(
 )
 
 workers_option = click.option(
-    "--workers", default=2, show_default=True, help="Signature-checking workers (1: none)."
+    "--workers",
+    default=2,
+    show_default=True,
+    help="Workers that parse, hash and verify the events (1: none).",
 )
 parallel_option = click.option(
     "--parallel",

@@ -444,22 +444,26 @@ class LedgerTables:
         return tree
 
     # the subtree cache ------------------------------------------------------------------
-    def nodes(self, height: int, indexes: Collection[int]) -> dict[int, bytes]:
-        """Cached hashes of complete subtrees of ``2**height`` leaves, by index; {} when the
+    def nodes(self, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """Cached hashes of complete subtrees by (height, index), in one query; {} when the
         cache table does not exist (yet) or cannot be read."""
-        if not indexes:
+        wanted = sorted(set(keys))
+        if not wanted:
             return {}
-        wanted = sorted(set(indexes))
-        marks = ", ".join("?" for _ in wanted)
-        try:
-            rows = self._select(
-                f"SELECT idx, hash FROM {{n}} WHERE height = ? AND idx IN ({marks})",
-                [height, *wanted],
-                n=NODES_TABLE,
-            )
-        except StoreError:
-            return {}
-        return {int(i): bytes(h) for i, h in rows}
+        found: dict[tuple[int, int], bytes] = {}
+        for first in range(0, len(wanted), 200):
+            chunk = wanted[first : first + 200]
+            where = " OR ".join("(height = ? AND idx = ?)" for _ in chunk)
+            try:
+                rows = self._select(
+                    f"SELECT height, idx, hash FROM {{n}} WHERE {where}",
+                    [x for key in chunk for x in key],
+                    n=NODES_TABLE,
+                )
+            except StoreError:
+                return {}
+            found.update({(int(h), int(i)): bytes(d) for h, i, d in rows})
+        return found
 
     def put_nodes(self, rows: Sequence[tuple[int, int, bytes]]) -> bool:
         """Keep (height, index, hash) of complete subtrees in the cache (created on first use;
@@ -576,14 +580,10 @@ class StoredTree:
 
     # perfect aligned subtrees ---------------------------------------------------------------
     def prefetch(self, keys: Iterable[tuple[int, int]]) -> None:
-        """Read these cached subtrees (height >= NODE_MIN_HEIGHT) in one query per height."""
-        by_height: dict[int, set[int]] = {}
-        for height, index in keys:
-            if height >= NODE_MIN_HEIGHT and (height, index) not in self._memo:
-                by_height.setdefault(height, set()).add(index)
-        for height, indexes in by_height.items():
-            for index, digest in self.tables.nodes(height, indexes).items():
-                self._memo[(height, index)] = digest
+        """Read these cached subtrees (height >= NODE_MIN_HEIGHT) in one query."""
+        memo = self._memo
+        wanted = {k for k in keys if k[0] >= NODE_MIN_HEIGHT and k not in memo}
+        memo.update(self.tables.nodes(wanted))
 
     def subtree(self, height: int, index: int) -> bytes:
         """MTH of leaves [index * 2**height, (index + 1) * 2**height)."""
@@ -685,7 +685,9 @@ class StoredTree:
         """PATH(index, D[size]) (RFC 9162 §2.1.3.1)."""
         if not 0 <= index < size:
             raise ProofError(f"leaf {index} is not in a tree of size {size}", index=index)
-        siblings = [self._range_hash(lo, hi) for lo, hi in self._path_ranges(index, size)]
+        ranges = self._path_ranges(index, size)
+        self.prefetch(part for lo, hi in ranges for part in self._parts(lo, hi))
+        siblings = [self._range_hash(lo, hi) for lo, hi in ranges]
         siblings.reverse()
         return siblings
 

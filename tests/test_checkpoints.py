@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -252,3 +253,107 @@ def test_proof_commands_export_and_verify(
     assert "Records proven: cadre P003, case 湘纪追〔2024〕1号" in ok.stdout
     bad = runner.invoke(cli, ["proof", "verify", str(out), "--root-fingerprint", "ab" * 32])
     assert bad.exit_code == 1
+
+
+# --- the tree without holding it: compact ranges and stored subtrees ----------------------------
+
+
+def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
+    from ledger.checkpoints import CompactRange, subtree_hashes
+    from ledger.merkle import MerkleTree
+
+    leaves = [bytes([i % 251]) * 32 for i in range(1_100)]
+    tree = MerkleTree(leaves)
+    one_by_one, in_batches = CompactRange(), CompactRange()
+    cuts = [1, 3, 256, 257, 700, 1_024, 1_099]
+    roots = {}
+    for start in range(0, len(leaves), 300):
+        batch = b"".join(leaves[start : start + 300])
+        for height, digest in subtree_hashes(start, batch, cuts):
+            in_batches.push(height, digest)
+            if in_batches.size in cuts:
+                roots[in_batches.size] = in_batches.root()
+    for size, leaf in enumerate(leaves, start=1):
+        one_by_one.append(leaf)
+        assert one_by_one.root() == tree.root(size)
+        assert len(one_by_one._nodes) == bin(size).count("1")
+    assert in_batches.root() == tree.root()
+    assert roots == {size: tree.root(size) for size in cuts}
+
+
+def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree(
+    app: LedgerApplication, root_signer: Signer
+) -> None:
+    from ledger.checkpoints import NODES_TABLE, StoredTree
+
+    bulk_cases(app, 1_200)
+    cp, _ = make_checkpoint(app, root_signer)
+    tables = LedgerTables(app)
+    tree = tables.load_tree()
+    sizes = (cp.tree_size, 1_024, 700, 256, 255, 2)
+    for cached in (True, False):
+        stored = StoredTree(tables)
+        for size in sizes:
+            assert stored.root(size) == tree.root(size)
+            for index in {0, 1, size // 3, size - 2, size - 1}:
+                assert stored.inclusion_proof(index, size) == tree.inclusion_proof(index, size)
+        if cached:
+            assert stored._computed == []  # the checkpoint left every subtree needed
+            _drop_nodes(app, NODES_TABLE)
+        else:
+            assert stored._computed  # computed from the leaves, and kept for next time
+            stored.save()
+            assert StoredTree(tables).root(cp.tree_size) == cp.root
+
+
+def _drop_nodes(app: LedgerApplication, table: str) -> None:
+    from ledger.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
+
+    recorder = app.recorder
+    if isinstance(recorder, PostgresLedgerRecorder):
+        with recorder.datastore.transaction(commit=True) as curs:
+            curs.execute(f'DELETE FROM "{recorder.datastore.schema}".{table}')
+    else:
+        assert isinstance(recorder, SQLiteLedgerRecorder)
+        with recorder.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {table}")
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_tampered_subtree_cache_yields_no_proof(
+    app: LedgerApplication, root_signer: Signer
+) -> None:
+    record_case(app, "湘纪追〔2024〕1号", "P001")
+    bulk_cases(app, 600)
+    make_checkpoint(app, root_signer)
+    with sqlite(app) as conn:
+        conn.execute("UPDATE merkle_nodes SET hash = ? WHERE height = 9 AND idx = 0", (b"\1" * 32,))
+    with pytest.raises(ProofError, match="do not reproduce checkpoint"):
+        export_cadre_proof(app, "P001")
+
+
+def test_a_cadres_proof_is_the_same_found_through_the_views_or_the_log(
+    app: LedgerApplication, root_signer: Signer
+) -> None:
+    from ledger.case import TeamMember
+    from ledger.regulation import Consequence, TeamRole
+    from projections.api import Projections
+
+    record_case(app, "湘纪追〔2024〕1号", "P001")
+    record_case(app, "湘纪追〔2024〕3号", "P003")
+    team_case = "湘纪追〔2024〕2号"  # P001 objected to the team's decision (Art. 5)
+    app.open_case(team_case, dt.date(2023, 11, 2), [11], "集体研究决定推诿信访事项",
+                  dt.date(2024, 1, 8), Consequence.ADVERSE_IMPACT)  # fmt: skip
+    app.record_objection(team_case, "P001", dt.date(2023, 10, 30), "会上明确反对该决策，未被采纳。")
+    team = [TeamMember("P002", TeamRole.PRINCIPAL_HEAD), TeamMember("P003", TeamRole.MEMBER)]
+    app.assign_team(team_case, "CS-XF", team, dt.date(2024, 1, 15))
+    make_checkpoint(app, root_signer)
+    from_log = export_cadre_proof(app, "P001")
+    views = Projections(app)
+    views.rebuild()
+    views.close()
+    from_views = export_cadre_proof(app, "P001")
+    assert from_views["events"] == from_log["events"]
+    assert set(from_views["records"].values()) == {
+        "cadre P001", "case 湘纪追〔2024〕1号", "case 湘纪追〔2024〕2号",
+    }  # fmt: skip
