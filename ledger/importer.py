@@ -34,10 +34,7 @@ from ledger.application import BATCH_EVENTS, Batch, LedgerApplication
 from ledger.case import TeamMember, party_key
 from ledger.decision import DecisionDocument, Measures
 from ledger.errors import ConcurrentWriteError, InvalidInput, LedgerError, StoreError
-from ledger.periods import period_end
 from ledger.regulation import (
-    ANNOUNCE_WITHIN_DAYS,
-    APPEAL_DECISION_WITHIN_DAYS,
     APPEAL_WITHIN_DAYS,
     CHINESE_NUMERALS,
     GROUNDS,
@@ -509,7 +506,7 @@ def _case_decide(app: LedgerApplication, f: Fields) -> Outcome:
     )
     f.done()
     app.decide(case_no, party_type, code, document)
-    due = period_end(document.decided_on, ANNOUNCE_WITHIN_DAYS)
+    due = app.case(case_no).party(party_type, code)["decision"]["announce_due"]
     return Outcome(
         "case decide",
         f"Case {case_no}: 《责任追究决定书》 {document.number} for {_who(party_type, code)}: "
@@ -579,7 +576,7 @@ def _case_receive(app: LedgerApplication, f: Fields) -> Outcome:
     on = f.date("on")
     f.done()
     app.receive(case_no, party_type, code, on)
-    due = period_end(on, APPEAL_WITHIN_DAYS)
+    due = app.case(case_no).party(party_type, code)["appeal_due"]
     return Outcome(
         "case receive",
         f"Case {case_no}: {_who(party_type, code)} received the decision on {on}; a written "
@@ -595,7 +592,7 @@ def _case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
     on, text = f.date("on"), f.text("text")
     f.done()
     app.appeal(case_no, party_type, code, on, text)
-    due = period_end(on, APPEAL_DECISION_WITHIN_DAYS)
+    due = app.case(case_no).party(party_type, code)["appeal"]["decision_due"]
     return Outcome(
         "case appeal",
         f"Case {case_no}: written appeal (书面申诉) of {_who(party_type, code)} filed on {on}; "
