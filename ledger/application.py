@@ -37,6 +37,7 @@ from ledger import ids
 from ledger.cadre import Cadre
 from ledger.case import AccountabilityCase, TeamMember
 from ledger.decision import DecisionDocument, Measures
+from ledger.domain import limits
 from ledger.errors import (
     AlreadyExists,
     ConcurrentWriteError,
@@ -913,12 +914,15 @@ def _check_id(**fields: str) -> None:
 def _check_text(aggregate: Aggregate) -> None:
     """Refuse, before anything is written, text that no store or reader can hold faithfully."""
     for event in aggregate.pending_events:
-        for name, value in vars(event).items():
+        fields = vars(event)
+        for name, value in fields.items():
             _check_value(name, value)
+        limits.check_event_size(type(event).__qualname__, fields)
 
 
 def _check_value(name: str, value: Any) -> None:
     if isinstance(value, str):
+        limits.check_text_length(name, value)
         found = FORBIDDEN_CHARACTERS.search(value)
         if found:
             raise InvalidInput(

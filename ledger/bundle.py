@@ -38,6 +38,7 @@ from ledger.checkpoints import (
     origin_for,
     utc_now,
 )
+from ledger.domain.limits import loads_bounded
 from ledger.errors import AlreadyExists, InvalidInput, StoreError
 from ledger.merkle import MerkleTree
 from ledger.verify import (
@@ -245,6 +246,14 @@ _FAST_KINDS = {
 }
 
 
+def _loads(line: bytes) -> Any:
+    """One bundle line's JSON; too deep a nesting is malformed (``ValueError``)."""
+    try:
+        return loads_bounded(line, "the line")
+    except InvalidInput as e:
+        raise ValueError(str(e)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class _BundleEvent:
     id: int
@@ -289,7 +298,7 @@ class BundleSource:
             if line.startswith(prefix):
                 return kind, None
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
         except ValueError:
             return None, None
         if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
@@ -398,7 +407,7 @@ class BundleSource:
         ordinal = 0
         for obj, line in self._lines("event"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 ev: EventRow = (
                     int(data["notification_id"]),
                     UUID(str(data["originator_id"])),
@@ -436,7 +445,7 @@ class BundleSource:
         page: list[LeafRow] = []
         for obj, line in self._lines("leaf"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 page.append(
                     (int(data["index"]), int(data["notification_id"]), _unb64(data["hash"]))
                 )
@@ -468,7 +477,7 @@ class BundleSource:
         out: dict[UUID, EventRecord] = {}
         for obj, line in self._lines("event"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 if int(data["version"]) != 1:
                     continue
                 oid = UUID(str(data["originator_id"]))
