@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import suppress
@@ -39,6 +38,7 @@ from ledger.audit.verify import (
     with_labels,
 )
 from ledger.domain import ids, topics
+from ledger.domain.limits import loads_bounded
 from ledger.errors import InvalidInput, LedgerError, ProofError
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
@@ -310,7 +310,7 @@ def verify_proof(
         raise InvalidInput("a proof is verified against a pinned --root-fingerprint")
     started = time.perf_counter()
     try:
-        doc = json.loads(document)
+        doc = loads_bounded(document, description)
     except ValueError as e:
         raise InvalidInput(f"{description} is not JSON: {e}") from e
     if not isinstance(doc, dict) or doc.get("format") != PROOF_FORMAT:
