@@ -109,7 +109,7 @@ class _Tables:
 
     def sql(self, statement: str) -> str:
         names = {"events": self.prefix + self.events, "position": self.position}
-        for t in ("proj_cases", "proj_keys", "proj_tracking", "merkle_leaves"):
+        for t in ("proj_cases", "proj_keys", "proj_tracking", "proj_decisions", "merkle_leaves"):
             names[t] = self.prefix + t
         return statement.format(**names).replace("?", self.mark)
 
@@ -276,3 +276,73 @@ def test_a_malformed_payload_refuses_its_case_and_leaves_the_others_readable(
     assert shown(ledger, "case", "show", CASE_1) == other_show
     assert shown(ledger, "case", "timeline", CASE_1) == other_timeline
     assert "CS-XF" in shown(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+
+
+# verify: the read-model audit ----------------------------------------------------------------
+def test_verify_names_every_divergent_read_model_row_and_rebuild_repairs_them(
+    ledger: Any, petition_signer: Signer
+) -> None:
+    key_id = petition_signer.key_id.hex()
+    with tables(ledger) as t:
+        ((top,),) = t.rows("SELECT MAX({position}) FROM {events}")
+        opened_at = t.event_of(CASE_1, ".Opened")[0]
+        (case_row,) = t.rows("SELECT * FROM {proj_cases} WHERE opened_at = ?", (opened_at,))
+        (key_row,) = t.rows("SELECT * FROM {proj_keys} WHERE key_id = ?", (key_id,))
+        t.run("DELETE FROM {proj_cases} WHERE opened_at = ?", (opened_at,))
+        t.run(
+            "UPDATE {proj_keys} SET status = 'active', ended_at = NULL, reason = NULL "
+            "WHERE key_id = ?",
+            (key_id,),
+        )
+        t.run("UPDATE {proj_tracking} SET position = ?", (int(top) + 5,))
+    forged_key = (*key_row[:5], "active", key_row[6], None, key_row[8], None, *key_row[10:])
+    result = run(ledger, "verify")
+    assert result.exit_code == 1, result.output
+    report = result.stdout.split("Read models: ", 1)[1]
+    assert report.startswith("FAILED: 3 divergence(s)\n")
+    assert report.splitlines()[2:] == [
+        "Divergent rows (run `lifeledger projections rebuild` to repair):",
+        f"  proj_tracking (name=views): stored position {int(top) + 5}, but the log ends at "
+        f"{top}: a tracking position ahead of the log is not trusted",
+        f"  proj_keys (key_id={key_id}): stored {_values(forged_key)}, expected {_values(key_row)}",
+        f"  proj_cases (opened_at={opened_at}): missing; expected {_values(case_row)}",
+    ]
+    assert result.stdout.startswith(f"Verification of {_described(ledger)}: OK\n")
+    data = run(ledger, "--json", "verify").stdout
+    assert '"divergence_count": 2' in data and '"ok": false' in data
+
+    assert shown(ledger, "projections", "rebuild") == (
+        f"Read models rebuilt from {top} event(s) of the log.\n"
+    )
+    repaired = shown(ledger, "verify")
+    assert "\nRead models: OK\n" in repaired
+    assert "FAILED" not in repaired
+
+
+def test_verify_leaves_a_failing_event_out_of_the_read_models_it_expects(ledger: Any) -> None:
+    with tables(ledger) as t:
+        nid, _, state = t.event_of(CASE_1, ".AppealDecided")
+        forged = state.replace(b'"outcome":"modified"', b'"outcome":"revoked"')
+        t.run("UPDATE {events} SET state = ? WHERE {position} = ?", (forged, nid))
+        ((decision,),) = t.rows("SELECT dates FROM {proj_decisions} WHERE code = ?", ("P001",))
+    result = run(ledger, "verify")
+    assert result.exit_code == 1
+    assert "[signature] position" in result.stdout
+    # The views were built from the event before it was edited: they show its appeal decision,
+    # which no valid event supports.
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("  proj_decisions")]
+    assert f"stored ({opened_of(ledger)}, 'person', 'P001'" in line
+    assert decision in line
+
+
+def opened_of(app: LedgerApplication) -> int:
+    with tables(app) as t:
+        return t.event_of(CASE_1, ".Opened")[0]
+
+
+def _values(row: Sequence[Any]) -> str:
+    return "(" + ", ".join(repr(v) for v in row) + ")"
+
+
+def _described(app: LedgerApplication) -> str:
+    return app.store.describe()
