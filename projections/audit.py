@@ -23,7 +23,7 @@ from typing import Any
 
 from ledger.application import LedgerApplication
 from ledger.errors import StoreError
-from ledger.store import StoreConfig
+from ledger.storage.store import StoreConfig
 from projections import log, schema
 from projections.api import Projections
 from projections.sql import PostgresViewStore, SQLiteViewStore, ViewStore

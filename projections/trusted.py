@@ -35,10 +35,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
+from ledger.audit.verify import Audit, Check, Failure, VerifyOptions, check_rows, registry_keys
+from ledger.domain.ids import REGISTRY_ID
 from ledger.errors import VerificationError
-from ledger.ids import REGISTRY_ID
-from ledger.signing import HEADER_SIZE
-from ledger.verify import Audit, Check, Failure, VerifyOptions, check_rows, registry_keys
+from ledger.signing.signatures import HEADER_SIZE
 from projections import log
 from projections.codec import Unwrap, loads
 from projections.handlers import HANDLERS

@@ -17,13 +17,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger import ids
 from ledger.application import LedgerApplication
+from ledger.audit.verify import verify_store
+from ledger.domain import ids
+from ledger.domain.regulation import AuthorityKind, Consequence, KeyRole
 from ledger.errors import NotAuthorised
-from ledger.regulation import AuthorityKind, Consequence, KeyRole
-from ledger.signing import Envelope, Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.signing.signatures import Envelope, Signer
+from ledger.storage.store import StoreConfig
 
 WRITERS = 2
 TRIALS = 12

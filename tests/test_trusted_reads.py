@@ -26,10 +26,10 @@ from scenarios import (
     person_measures,
 )
 
-from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.regulation import AppealOutcome, Measure
-from ledger.signing import HEADER_SIZE, Signer
+from ledger.domain import ids
+from ledger.domain.regulation import AppealOutcome, Measure
+from ledger.signing.signatures import HEADER_SIZE, Signer
 from projections.api import Projections
 
 D = dt.date

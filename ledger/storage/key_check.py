@@ -20,11 +20,11 @@ from uuid import UUID
 from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import StoredEvent
 
+from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.keys import KeyRegistry
 from ledger.errors import TamperedEventError
-from ledger.ids import REGISTRY_ID
-from ledger.keys import KeyRegistry
-from ledger.mapper import SigningMapper
-from ledger.signing import Envelope, check_signature, public_key_from_raw
+from ledger.signing.mapper import SigningMapper
+from ledger.signing.signatures import Envelope, check_signature, public_key_from_raw
 
 #: (version, topic, stored state) of the registry's events after a version, read in the
 #: appending transaction.
