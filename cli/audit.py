@@ -130,7 +130,17 @@ def verify_command(
             "Note: no --root-fingerprint given; the root key was not compared with a pinned "
             "fingerprint."
         )
-    _finish(result)
+    # The read models, recomputed from the events that passed, row by row.
+    from projections.audit import audit_read_models  # the read side, only when verifying
+
+    failing = {f.notification_id for f in result.failures if f.notification_id is not None}
+    views = audit_read_models(app, failing)
+    emit(
+        {**result.to_dict(), "ok": result.ok and bool(views), "read_models": views.to_dict()},
+        lambda: f"{result.summary()}\n{views.summary()}",
+    )
+    if not result or not views:
+        raise click.exceptions.Exit(1)
 
 
 # --- checkpoints -------------------------------------------------------------------------------

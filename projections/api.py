@@ -43,6 +43,7 @@ from projections.models import (
 )
 from projections.queries import Reader
 from projections.sql import Cursor, ViewStore
+from projections.trusted import log_top
 
 #: Notifications per page (one read, one write transaction).
 PAGE_SIZE = 5000
@@ -231,7 +232,7 @@ class Projections:
         self.catch_up()
         store = self.store
         with store.read() as cur:
-            return ask(Reader(store, cur, _position(store, cur), self._unwrap))
+            return ask(Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur)))
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""
@@ -269,7 +270,7 @@ class Projections:
         store = self.store
         day = today()
         with store.read() as cur:
-            reader = Reader(store, cur, _position(store, cur), self._unwrap)
+            reader = Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur))
             return reader.annual_report(year, authority, reader.position, day)
 
     def keys(self) -> list[KeyInfo]:
