@@ -1,0 +1,1 @@
+"""Transparency: the Merkle log, checkpoints and the person index."""
