@@ -73,9 +73,7 @@ def key_of(personnel_no: str) -> bytes:
 
 def fold(chain: bytes, leaf_index: int, event_leaf_hash: bytes) -> bytes:
     """One step of a person's chain: vk = SHA-256(0x02 ‖ vk-1 ‖ u64 leaf index ‖ leaf hash)."""
-    return hashlib.sha256(
-        _CHAIN + chain + struct.pack(">Q", leaf_index) + event_leaf_hash
-    ).digest()
+    return hashlib.sha256(_CHAIN + chain + struct.pack(">Q", leaf_index) + event_leaf_hash).digest()
 
 
 def value_hash(personnel_no: str, count: int, chain: bytes) -> bytes:
@@ -289,9 +287,7 @@ class MapProof:
         elif self.end == "empty":
             digest = EMPTY
         elif self.end == "leaf" and self.other_key is not None and self.other_value is not None:
-            if self.other_key == key or _path(self.other_key, self.depth) != _path(
-                key, self.depth
-            ):
+            if self.other_key == key or _path(self.other_key, self.depth) != _path(key, self.depth):
                 raise ProofError("the map proof's other leaf is not on this person's path")
             digest = leaf_hash(self.other_key, self.other_value)
         else:
