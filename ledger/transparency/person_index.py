@@ -338,6 +338,17 @@ class PersonTables:
                 return
             last = (str(rows[-1][0]), int(rows[-1][1]))
 
+    def all_nodes(self, up_to: int) -> list[tuple[str, int, bytes, bytes | None, bytes | None]]:
+        """Every stored map node row of versions up to ``up_to`` (for ``migrate``)."""
+        return [
+            (str(p), int(v), bytes(h), k and bytes(k), x and bytes(x))
+            for p, v, h, k, x in self.select(
+                "SELECT path, version, hash, leaf_key, leaf_value FROM {n} WHERE version <= ?",
+                (up_to,),
+                n=PERSON_NODES_TABLE,
+            )
+        ]
+
     def latest_nodes(self, version: int) -> dict[Path, Node]:
         """Every map node as of ``version`` (for ``verify``)."""
         rows = self.select(
