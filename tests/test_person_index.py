@@ -21,12 +21,13 @@ from test_verify_support import record_case
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.checkpoint import Checkpoint, sign_note
-from ledger.checkpoints import LedgerTables, StoredCheckpoint, make_checkpoint, utc_now
-from ledger.entries import event_leaf_hash
-from ledger.ids import case_id
-from ledger.proofs import export_cadre_proof, verify_proof
-from ledger.signing import Signer
+from ledger.audit.proofs import export_cadre_proof, verify_proof
+from ledger.audit.verify import Check, verify_store
+from ledger.domain.ids import case_id
+from ledger.signing.signatures import Signer
+from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.checkpoint import Checkpoint, sign_note
+from ledger.transparency.checkpoints import LedgerTables, StoredCheckpoint, make_checkpoint, utc_now
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
     PERSON_NODES_TABLE,
@@ -35,7 +36,6 @@ from ledger.transparency.person_index import (
     extension_line,
     persons_named,
 )
-from ledger.verify import Check, verify_store
 
 
 def tamper(app: LedgerApplication, statement: str, params: Sequence[Any] = ()) -> int:

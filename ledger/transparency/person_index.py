@@ -26,11 +26,11 @@ from uuid import UUID
 from eventsourcing.persistence import PersistenceError
 from psycopg.sql import SQL, Identifier
 
-from ledger import ids
-from ledger.checkpoint import Checkpoint, verify_note
-from ledger.entries import event_leaf_hash
+from ledger.domain import ids, topics
 from ledger.errors import LedgerError, NotFound, ProofError, StoreError, TamperedEventError
-from ledger.signing import Envelope
+from ledger.signing.signatures import Envelope
+from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.checkpoint import Checkpoint, verify_note
 from ledger.transparency.person_map import (
     EMPTY,
     ChainState,
@@ -55,17 +55,18 @@ __all__ = [
     "map_root_of",
     "person_record",
     "persons_named",
+    "registered_person",
 ]
 
 PERSON_EVENTS_TABLE = "person_events"
 PERSON_NODES_TABLE = "person_map_nodes"
 #: The checkpoint extension line: this prefix, then the base64 map root.
 EXTENSION_PREFIX = "lifeledger/person-index/v1 "
-CASE = "ledger.case:AccountabilityCase."
-CADRE = "ledger.cadre:Cadre."
+CASE = topics.CASE + "."
+CADRE = topics.CADRE + "."
 #: Case events whose payload names a person (party_type/party_code, personnel_no, members).
 CASE_TOPICS = frozenset(
-    CASE + name
+    topics.case_event(name)
     for name in (
         "ResponsibilityAssigned",
         "ObjectionRecorded",
@@ -122,6 +123,12 @@ def persons_named(
         if isinstance(member, dict) and isinstance(member.get("personnel_no"), str):
             found.append(member["personnel_no"])
     return tuple(dict.fromkeys(found))
+
+
+def registered_person(state: bytes) -> str | None:
+    """The personnel number a cadre's Registered event carries."""
+    found = persons_named(CADRE + "Registered", UUID(int=0), state, lambda _: None)
+    return found[0] if found else None
 
 
 def chain_rows(
@@ -182,7 +189,7 @@ def extension_line(root: bytes) -> str:
 
 # the tables ----------------------------------------------------------------------------------
 def _tables() -> Any:
-    from ledger.checkpoints import LedgerTables  # the checkpoint service imports this module
+    from ledger.transparency.checkpoints import LedgerTables  # it imports this module
 
     return LedgerTables
 

@@ -28,23 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.checkpoint import Checkpoint
-from ledger.checkpoints import (
-    LedgerTables,
-    StoredCheckpoint,
-    StoredCosignature,
-    StoredTree,
-    utc_now,
-)
-from ledger.entries import event_leaf_hash
-from ledger.errors import InvalidInput, NotFound, ProofError
-from ledger.merkle import verify_inclusion
-from ledger.signing import Envelope
-from ledger.transparency.person_index import CADRE, map_root_of, person_record, persons_named
-from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
-from ledger.verify import (
+from ledger.audit.verify import (
     Audit,
     Check,
     EventRecord,
@@ -54,6 +39,21 @@ from ledger.verify import (
     record_label,
     with_labels,
 )
+from ledger.domain import ids
+from ledger.errors import InvalidInput, NotFound, ProofError
+from ledger.signing.signatures import Envelope
+from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.checkpoint import Checkpoint
+from ledger.transparency.checkpoints import (
+    LedgerTables,
+    StoredCheckpoint,
+    StoredCosignature,
+    StoredTree,
+    utc_now,
+)
+from ledger.transparency.merkle import verify_inclusion
+from ledger.transparency.person_index import CADRE, map_root_of, person_record, persons_named
+from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
 
 __all__ = [
     "PROOF_FORMAT",
@@ -90,7 +90,8 @@ def _build(
 
     Reads those aggregates' events with their leaves (by primary key and the leaf table's
     notification-id index) and builds each inclusion proof from the stored subtrees
-    (:class:`ledger.checkpoints.StoredTree`): the work grows with the events proven and the
+    (:class:`ledger.transparency.checkpoints.StoredTree`): the work grows with the events proven
+    and the
     logarithm of the log, not with the log. Every proof is checked against the checkpoint's
     signed root before it is written (RFC 9162 §2.1.3.2).
     """

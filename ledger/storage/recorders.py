@@ -19,12 +19,12 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
-from ledger.entries import event_leaf_hash
+from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
     PERSON_NODES_TABLE,
     chain_rows,
-    persons_named,
+    registered_person,
 )
 
 LEAVES_TABLE = "merkle_leaves"
@@ -58,11 +58,6 @@ def _index_input(
         (index, _uuid(s.originator_id), s.topic, s.state, leaf)
         for (index, _, leaf), s in zip(leaves, stored_events, strict=True)
     ]
-
-
-def _registered_person(state: bytes) -> str | None:
-    found = persons_named("ledger.cadre:Cadre.Registered", UUID(int=0), state, lambda _: None)
-    return found[0] if found else None
 
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
@@ -147,7 +142,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
                 (oid.hex,),
             )
             row = c.fetchone()
-            no = _registered_person(bytes(row[0])) if row is not None else None
+            no = registered_person(bytes(row[0])) if row is not None else None
             if no:
                 found[oid] = no
         return found
@@ -306,7 +301,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         for oid in oids:
             curs.execute(self._select_registered, (oid,))
             row = curs.fetchone()
-            no = _registered_person(bytes(row["state"])) if row is not None else None
+            no = registered_person(bytes(row["state"])) if row is not None else None
             if no:
                 found[oid] = no
         return found
