@@ -382,6 +382,8 @@ def proof_verify(file: str, root_fingerprint: str, witnesses: tuple[str, ...]) -
 
     def text() -> str:
         lines = [report.result.summary()]
+        if report.completeness:
+            lines.append(f"Cadre {report.subject.get('personnel_no')}: {report.completeness}.")
         if report.records:
             lines.append("Records proven: " + ", ".join(report.records))
         if report.events_after_checkpoint:

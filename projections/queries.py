@@ -28,6 +28,7 @@ from ledger.domain.regulation import (
     ground_label,
 )
 from ledger.errors import InvalidInput, NotFound
+from ledger.transparency.person_index import PersonRecord
 from projections import labels, log
 from projections.codec import Unwrap
 from projections.models import (
@@ -47,7 +48,7 @@ from projections.models import (
     UnitRating,
 )
 from projections.replay import CaseEvent, career, decode, fold
-from projections.schema import CADRES, KEYS, UNITS, Table
+from projections.schema import KEYS, UNITS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
 from projections.steps import DUTIES, Step, steps, steps_of, unpack
 from projections.timeline import entries
@@ -330,14 +331,25 @@ class Reader:
         return entries(events, checked.keys, as_of)
 
     # cadres ---------------------------------------------------------------------------------
-    def cadre_history(self, personnel_no: str, year: int | None) -> CadreHistory:
-        found = self.rows(CADRES, "personnel_no = ?", (personnel_no,))
-        if not found:
-            raise NotFound(f"no cadre with personnel number {personnel_no}")
-        cadre = found[0]
-        cadre_id = UUID(cadre["cadre_id"])
-        events = log.case_events(self.store, self.cur, [cadre_id], self.position)[cadre_id]
-        post_rows, retired = career(decode(events, self.unwrap))
+    def cadre_history(
+        self, personnel_no: str, year: int | None, record: PersonRecord
+    ) -> CadreHistory:
+        """The person's record from the events the person index proved complete: the cadre's
+        own events and the cases those events belong to (Art. 8)."""
+        own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
+        if not own:
+            if record.complete_as_of is not None:
+                why = (
+                    f"no event names this number as of checkpoint {record.complete_as_of} "
+                    f"(proven absent from the person index), nor any of the {record.later} "
+                    "events after it"
+                )
+            else:
+                why = f"none of the {record.later} events of the log names this number"
+            raise NotFound(f"no cadre with personnel number {personnel_no}: {why}")
+        cadre_events = decode(own, self.unwrap)
+        name = str(cadre_events[0].payload.get("name", ""))
+        post_rows, retired = career(cadre_events)
         retired_on = day(retired)
         units = self.names(UNITS, "code", (p["unit_code"] for p in post_rows))
         posts = tuple(
@@ -353,9 +365,12 @@ class Reader:
         )
         current = posts[-1] if posts and retired_on is None else None
         key = f"person:{personnel_no}"
+        cadre = {"name": name}
+        cases = log.case_events(self.store, self.cur, record.case_ids, 2**62)
+        docs = [fold(decode(rows, self.unwrap)) for rows in cases.values()]
         history = []
         accountable = False
-        for doc in self.docs(self.named_in("person", personnel_no)).values():
+        for doc in docs:
             p = doc["parties"].get(key)
             objection = doc["objections"].get(personnel_no)
             if year is not None:
@@ -402,6 +417,9 @@ class Reader:
             year=year,
             entries=tuple(history),
             accountable_in_year=accountable if year is not None else None,
+            complete_as_of=record.complete_as_of,
+            checked_after=record.checked_later,
+            appended_after=record.later,
         )
 
     # deadlines ------------------------------------------------------------------------------
