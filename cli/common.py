@@ -22,16 +22,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
-from eventsourcing.persistence import PersistenceError
 
-from ledger.application import LedgerApplication
-from ledger.domain.regulation import GROUNDS
 from ledger.errors import KeyFileError, LedgerError, StoreError
-from ledger.importer import Outcome, execute
-from ledger.signing.signatures import Signer
-from ledger.storage.store import StoreConfig
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
+    from ledger.application import LedgerApplication
+    from ledger.importer import Outcome
+    from ledger.signing.signatures import Signer
+    from ledger.storage.store import StoreConfig
     from projections.api import Projections
 
 DEFAULT_DB = "lifeledger.db"
@@ -48,6 +46,10 @@ class LedgerGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
+            known = self.listed_help(ctx, name)
+            if known is not None:  # listed without importing the command's module
+                rows.append((name, known))
+                continue
             command = self.get_command(ctx, name)
             if command is None or command.hidden:
                 continue
@@ -56,7 +58,13 @@ class LedgerGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def listed_help(self, ctx: click.Context, name: str) -> str | None:
+        """A command's one-line help when known without loading it (see ``cli.main``)."""
+        return None
+
     def invoke(self, ctx: click.Context) -> Any:
+        from eventsourcing.persistence import PersistenceError
+
         try:
             return super().invoke(ctx)
         except LedgerError as e:
@@ -96,10 +104,14 @@ class Settings:
 
     @property
     def store(self) -> StoreConfig:
+        from ledger.storage.store import StoreConfig
+
         return StoreConfig.parse(self.db)
 
     def open(self, *, signed: bool = True, must_exist: bool = True) -> LedgerApplication:
         """Open the ledger; with ``signed``, load the signer key (passphrase asked if needed)."""
+        from ledger.application import LedgerApplication
+
         store = self.store
         if store.kind == "sqlite":
             store.check_sqlite_file(must_exist=must_exist)
@@ -111,6 +123,8 @@ class Settings:
         return app
 
     def signer(self) -> Signer:
+        from ledger.signing.signatures import Signer
+
         if not self.key:
             raise KeyFileError(
                 "no signer key given: use --key PATH or set LIFELEDGER_KEY "
@@ -208,6 +222,8 @@ class GroundType(_TextParam):
     def shell_complete(
         self, ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
+        from ledger.domain.regulation import GROUNDS
+
         return [
             CompletionItem(str(n), help=f"{g.label}{g.text}")
             for n, g in GROUNDS.items()
@@ -236,6 +252,9 @@ def _complete_from(query: Callable[[Projections], Iterable[str]]) -> Any:
         root = ctx.find_root()
         db = root.params.get("db") or os.environ.get("LIFELEDGER_DB") or DEFAULT_DB
         try:
+            from ledger.application import LedgerApplication
+            from ledger.storage.store import StoreConfig
+
             store = StoreConfig.parse(str(db))
             if store.kind == "sqlite":
                 store.check_sqlite_file(must_exist=True)
@@ -317,6 +336,8 @@ def record(command: str, fields: Mapping[str, Any]) -> Outcome:
         bool(fields.get("person")) == bool(fields.get("unit"))
     ):
         raise click.UsageError("name the party: --person PERSONNEL_NO or --unit UNIT_CODE")
+    from ledger.importer import execute
+
     app = settings().open()
     outcome = execute(app, command, fields)
     for warning in outcome.warnings:
