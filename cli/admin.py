@@ -29,6 +29,7 @@ from cli.common import (
 )
 from cli.files import output_path
 from ledger.application import BATCH_EVENTS
+from ledger.checkpoints import LedgerTables
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
 from ledger.errors import InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
@@ -326,9 +327,12 @@ def rebuild() -> None:
     p = Projections(app)
     click.get_current_context().call_on_close(p.close)
     with progress_callback("Rebuilding read models") as on_progress:
-        count = p.rebuild(on_progress)
+        p.rebuild(on_progress)
+    # Events, not log positions: PostgreSQL numbers notifications from a sequence with gaps.
+    position = p.position()
+    count = LedgerTables(app).leaf_count(position)
     emit(
-        {"rebuilt": True, "events": count, "position": p.position()},
+        {"rebuilt": True, "events": count, "position": position},
         f"Read models rebuilt from {count} event(s) of the log.",
     )
 
