@@ -9,20 +9,16 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
 import tempfile
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from cli_support import invoke
 from click.shell_completion import ShellComplete
-from conftest import PG_URL, drop_schema, require_postgres
 from psycopg import sql
 from scenarios import decided_case, open_case
 
@@ -89,64 +85,6 @@ def test_passwords_in_connection_strings_are_masked() -> None:
     assert redact("host=db password=hunter2 user=x") == "host=db password=*** user=x"
     assert redact("postgresql://u:p%40ss@h/db") == "postgresql://u:***@h/db"
     assert redact("reason: hunter2 rejected", ("hunter2",)) == "reason: *** rejected"
-
-
-# migration ---------------------------------------------------------------------------------------
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def target_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "target.db")
-        return
-    require_postgres()
-    url = f"{PG_URL}?schema=m_{uuid.uuid4().hex[:16]}"
-    try:
-        yield url
-    finally:
-        drop_schema(url)
-
-
-def test_a_migration_whose_copy_fails_verification_leaves_no_ledger_behind(
-    sqlite_url: str, root_signer: Signer, target_url: str
-) -> None:
-    app = LedgerApplication(StoreConfig.parse(sqlite_url), root_signer)
-    app.initialise(root_signer, "管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
-    app.close()
-    with sqlite3.connect(sqlite_url) as conn:  # an insider edits the stored bytes
-        (state,) = conn.execute(
-            "SELECT state FROM stored_events WHERE originator_version = 1"
-        ).fetchone()
-        conn.execute(
-            "UPDATE stored_events SET state = ? WHERE originator_version = 1",
-            (state.replace("管理员".encode(), "管理猿".encode()),),
-        )
-    result = invoke(["migrate", "--from", sqlite_url, "--to", target_url])
-    assert result.exit_code == 1
-    assert "does not verify" in result.stderr and "the copy was removed" in result.stderr
-    after = invoke(["--db", target_url, "verify"])
-    assert after.exit_code == 1
-    assert "holds no ledger" in after.stderr or "no ledger at" in after.stderr, after.stderr
-
-
-def test_a_source_whose_leaves_and_events_disagree_is_not_copied_at_all(
-    sqlite_url: str, root_signer: Signer, target_url: str
-) -> None:
-    app = LedgerApplication(StoreConfig.parse(sqlite_url), root_signer)
-    app.initialise(root_signer, "管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
-    app.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
-    app.close()
-    with sqlite3.connect(sqlite_url) as conn:  # an insider removes the last leaf
-        conn.execute("DELETE FROM merkle_leaves WHERE leaf_index = "
-                     "(SELECT max(leaf_index) FROM merkle_leaves)")  # fmt: skip
-        events = conn.execute("SELECT count(*) FROM stored_events").fetchone()[0]
-    result = invoke(["migrate", "--from", app.store.url, "--to", target_url])
-    assert result.exit_code == 1
-    assert result.stderr == (
-        f"Error: the source's log holds {events} event(s) but its Merkle leaf table "
-        f"{events - 1}: verify the source (SQLite file {app.store.url}) with `lifeledger "
-        "verify`; nothing was kept in the target\n"
-    )
-    after = invoke(["--db", target_url, "verify"])
-    assert after.exit_code == 1
 
 
 # rebuild count -----------------------------------------------------------------------------------
