@@ -29,13 +29,13 @@ from cli.common import (
 )
 from cli.files import output_path
 from ledger.application import BATCH_EVENTS
-from ledger.checkpoints import LedgerTables
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
+from ledger.domain.regulation import AuthorityKind
 from ledger.errors import InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
-from ledger.regulation import AuthorityKind
-from ledger.signing import Signer
-from ledger.store import StoreConfig
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables
 
 
 @click.command()

@@ -31,7 +31,7 @@ from cli.common import (
     table,
 )
 from cli.texts import long_text_option
-from ledger.regulation import (
+from ledger.domain.regulation import (
     IN_FORCE_FROM,
     AppealOutcome,
     Consequence,

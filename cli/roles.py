@@ -1,5 +1,5 @@
 """Command: ``db-roles`` — the SQL that creates a PostgreSQL ledger's database roles
-(owner, writer, reader, auditor) and its append-only triggers (:mod:`ledger.roles`)."""
+(owner, writer, reader, auditor) and its append-only triggers (:mod:`ledger.storage.roles`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import click
 
 from cli.common import settings
 from ledger.errors import InvalidInput
-from ledger.roles import roles_sql
+from ledger.storage.roles import roles_sql
 
 
 @click.command("db-roles")

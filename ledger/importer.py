@@ -32,17 +32,10 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from ledger.application import BATCH_EVENTS, Batch, LedgerApplication
-from ledger.case import TeamMember, party_key
-from ledger.decision import DecisionDocument, Measures
 from ledger.domain import limits
-from ledger.errors import (
-    ConcurrentWriteError,
-    InputTooLarge,
-    InvalidInput,
-    LedgerError,
-    StoreError,
-)
-from ledger.regulation import (
+from ledger.domain.case import TeamMember, party_key
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     CHINESE_NUMERALS,
     GROUNDS,
@@ -57,6 +50,13 @@ from ledger.regulation import (
     Severity,
     TeamRole,
     UnitKind,
+)
+from ledger.errors import (
+    ConcurrentWriteError,
+    InputTooLarge,
+    InvalidInput,
+    LedgerError,
+    StoreError,
 )
 
 E = TypeVar("E", bound=Enum)

@@ -14,9 +14,9 @@ from scenarios import CASE, FACTS, bring_to_hearing, document, open_case, refuse
 
 from ledger.application import LedgerApplication
 from ledger.domain.limits import LONG_TEXT, MAX_EVENT_BYTES, SHORT_TEXT, check_json_depth
+from ledger.domain.regulation import Consequence, PartyType
 from ledger.errors import InputTooLarge, InvalidInput
 from ledger.importer import execute
-from ledger.regulation import Consequence, PartyType
 
 __all__ = ["ledger", "template"]
 

@@ -25,10 +25,10 @@ from scenarios import decided_case, open_case
 from cli.main import cli
 from cli.redact import redact
 from ledger.application import LedgerApplication
-from ledger.checkpoints import make_checkpoint
-from ledger.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
-from ledger.signing import Signer
-from ledger.store import StoreConfig
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import make_checkpoint
 
 
 def _pg(url: str) -> psycopg.Connection[tuple[object, ...]]:

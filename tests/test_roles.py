@@ -15,10 +15,10 @@ from psycopg import sql
 from scenarios import open_case
 
 from ledger.application import LedgerApplication
-from ledger.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.audit.verify import verify_store
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
 
 pytestmark = pytest.mark.postgres
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 
 from ledger.errors import InvalidInput
-from ledger.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, LEAVES_TABLE
-from ledger.store import PG_EVENTS_TABLE
+from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, LEAVES_TABLE
+from ledger.storage.store import PG_EVENTS_TABLE
 
 __all__ = ["LEDGER_TABLES", "role_names", "roles_sql"]
 
