@@ -14,8 +14,8 @@ import sqlite3
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from click.shell_completion import CompletionItem
 
+from cli.redact import redact
 from ledger.errors import KeyFileError, LedgerError, StoreError
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
@@ -63,8 +64,18 @@ class LedgerGroup(click.Group):
         return None
 
     def invoke(self, ctx: click.Context) -> Any:
-        from eventsourcing.persistence import PersistenceError
 
+        try:
+            return self._invoke(ctx)
+        except click.ClickException as e:  # passwords never appear in messages
+            masked = redact(e.message, _passwords(ctx))
+            if masked == e.message:
+                raise
+            e.args = (masked,)
+            vars(e)["message"] = masked
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as e:
@@ -82,6 +93,17 @@ class LedgerGroup(click.Group):
             if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
                 raise click.ClickException(f"PostgreSQL failed: {_first_line(e)}") from e
             raise
+
+
+def _passwords(ctx: click.Context) -> tuple[str, ...]:
+    """The passwords of the database URLs in this context's options (``--db``, ``--from``,
+    ``--to``), masked wherever they appear, not only inside a URL."""
+    found: list[str] = []
+    for value in ctx.params.values():
+        if isinstance(value, str) and "://" in value:
+            with suppress(LedgerError, ValueError):
+                found.append(StoreConfig.parse(value).password)
+    return tuple(p for p in found if p)
 
 
 def _first_paragraph(text: str) -> str:
@@ -255,9 +277,13 @@ def _complete_from(query: Callable[[Projections], Iterable[str]]) -> Any:
             from ledger.application import LedgerApplication
             from ledger.storage.store import StoreConfig
 
-            store = StoreConfig.parse(str(db))
+            # Completion only reads: SQLite opened read-only, PostgreSQL sessions read-only
+            # (this process is the shell's completion call, so the setting ends with it).
+            store = replace(StoreConfig.parse(str(db)), read_only=True)
             if store.kind == "sqlite":
                 store.check_sqlite_file(must_exist=True)
+            else:
+                os.environ["PGOPTIONS"] = "-c default_transaction_read_only=on"
             from projections.api import Projections
 
             app = LedgerApplication(store)

@@ -87,6 +87,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "migrate_command",
         "Copy a ledger between stores byte for byte, then verify the copy.",
     ),
+    "db-roles": (
+        "cli.roles",
+        "db_roles",
+        "SQL for a PostgreSQL ledger's roles: writers only append, readers only read.",
+    ),
 }
 
 
@@ -161,4 +166,3 @@ def cli(ctx: click.Context, db: str, key: str | None, as_json: bool) -> None:
 
 def main() -> None:
     cli(prog_name="lifeledger")
-
