@@ -298,6 +298,18 @@ def _unit_kind() -> tuple[Any, Any]:
     return UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY
 
 
+def ed25519_scale(n: int = 2000) -> dict[str, float]:
+    """One Ed25519 verify and one SHA-256 of 300 bytes on this machine, now: the scale that
+    the read timings (which do ~40 verifies) depend on."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes(32))
+    message = bytes(300)
+    signature, public = key.sign(message), key.public_key()
+    t, _ = timed(lambda: [public.verify(signature, message) for _ in range(n)])
+    return {"ed25519_verify_us": round(t / n * 1e6, 1)}
+
+
 def machine() -> dict[str, Any]:
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()  # fmt: skip
@@ -352,7 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     others = [p for p, _ in top_persons(app, args.persons + 1) if p != BENCH_PERSON]
     persons = [BENCH_PERSON, *others[: args.persons]]
     say(f"cadre history x{args.reads} for {len(persons)} persons")
+    result["scale_before_reads"] = ed25519_scale()
     result["cadre_history"] = reads(app, persons, args.reads)
+    result["scale_after_reads"] = ed25519_scale()
     result["cadre_history"]["events_after_checkpoint"] = 8
     say("proofs")
     result["proof_cadre"] = proofs(app, persons[:3], fingerprint)
