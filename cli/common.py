@@ -76,6 +76,8 @@ class LedgerGroup(click.Group):
             raise
 
     def _invoke(self, ctx: click.Context) -> Any:
+        from eventsourcing.persistence import PersistenceError
+
         try:
             return super().invoke(ctx)
         except LedgerError as e:
