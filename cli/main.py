@@ -59,9 +59,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from cli import admin, audit, cases, keys, migrate, registry, reports
+    from cli import admin, audit, cases, documents, keys, migrate, registry, reports
 
-    for module in (admin, keys, registry, cases, reports, audit, migrate):
+    for module in (admin, keys, registry, cases, reports, documents, audit, migrate):
         for command in module.commands:
             cli.add_command(command)
 
