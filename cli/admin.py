@@ -30,11 +30,11 @@ from cli.common import (
 from ledger.application import BATCH_EVENTS
 from ledger.application import today as app_today
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
+from ledger.domain.regulation import AuthorityKind
 from ledger.errors import InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
-from ledger.regulation import AuthorityKind
-from ledger.signing import Signer
-from ledger.store import StoreConfig
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
 
 
 @click.command()

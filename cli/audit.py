@@ -16,8 +16,11 @@ from typing import Any
 import click
 
 from cli.common import emit, info, progress, settings, table, to_json
-from ledger.bundle import export_bundle, verify_bundle
-from ledger.checkpoints import (
+from ledger.audit.bundle import export_bundle, verify_bundle
+from ledger.audit.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
+from ledger.audit.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
+from ledger.errors import InvalidInput
+from ledger.transparency.checkpoints import (
     LedgerTables,
     StoredCheckpoint,
     cosign_checkpoint,
@@ -26,9 +29,6 @@ from ledger.checkpoints import (
     note_vkey,
     origin_for,
 )
-from ledger.errors import InvalidInput
-from ledger.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
-from ledger.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
 
 
 @contextmanager

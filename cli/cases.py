@@ -30,7 +30,7 @@ from cli.common import (
     settings,
     table,
 )
-from ledger.regulation import (
+from ledger.domain.regulation import (
     IN_FORCE_FROM,
     AppealOutcome,
     Consequence,

@@ -25,11 +25,11 @@ from click.shell_completion import CompletionItem
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication
+from ledger.domain.regulation import GROUNDS
 from ledger.errors import KeyFileError, LedgerError, StoreError
 from ledger.importer import Outcome, execute
-from ledger.regulation import GROUNDS
-from ledger.signing import Signer
-from ledger.store import StoreConfig
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
 
 if TYPE_CHECKING:
     from projections.api import Projections

@@ -26,10 +26,10 @@ from cli.common import (
     table,
 )
 from ledger.application import LedgerApplication
+from ledger.domain.keys import KeyRecord
+from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import KeyFileError, NotFound
-from ledger.keys import KeyRecord
-from ledger.regulation import AuthorityKind, KeyRole
-from ledger.signing import Signer
+from ledger.signing.signatures import Signer
 
 KEY_OUT_HELP = "Where to save the new private key (encrypted PKCS#8; must not exist yet)."
 

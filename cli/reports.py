@@ -11,7 +11,7 @@ import click
 
 from cli.common import DATE, LedgerGroup, emit, json_option, open_projections, settings, table
 from ledger.application import today
-from ledger.regulation import IN_FORCE_FROM, PartyType
+from ledger.domain.regulation import IN_FORCE_FROM, PartyType
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,

@@ -33,10 +33,22 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from ledger import ids
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase, TeamMember
-from ledger.decision import DecisionDocument, Measures
+from ledger.domain import ids
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.keys import KeyRecord, KeyRegistry
+from ledger.domain.regulation import (
+    AdminLevel,
+    AppealOutcome,
+    AuthorityKind,
+    Consequence,
+    KeyRole,
+    PartyType,
+    Responsibility,
+    UnitKind,
+)
+from ledger.domain.unit import Unit
 from ledger.errors import (
     AlreadyExists,
     ConcurrentWriteError,
@@ -47,19 +59,8 @@ from ledger.errors import (
     StoreError,
     TamperedEventError,
 )
-from ledger.keys import KeyRecord, KeyRegistry
-from ledger.mapper import SigningMapper
-from ledger.regulation import (
-    AdminLevel,
-    AppealOutcome,
-    AuthorityKind,
-    Consequence,
-    KeyRole,
-    PartyType,
-    Responsibility,
-    UnitKind,
-)
-from ledger.signing import (
+from ledger.signing.mapper import SigningMapper
+from ledger.signing.signatures import (
     Envelope,
     Signer,
     check_signature,
@@ -67,9 +68,8 @@ from ledger.signing import (
     key_id_of,
     public_key_from_raw,
 )
-from ledger.store import StoreConfig
-from ledger.transcodings import DateAsISO
-from ledger.unit import Unit
+from ledger.storage.store import StoreConfig
+from ledger.storage.transcodings import DateAsISO
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_RETRIES = 8

@@ -31,10 +31,9 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from ledger.application import BATCH_EVENTS, Batch, LedgerApplication
-from ledger.case import TeamMember, party_key
-from ledger.decision import DecisionDocument, Measures
-from ledger.errors import ConcurrentWriteError, InvalidInput, LedgerError, StoreError
-from ledger.regulation import (
+from ledger.domain.case import TeamMember, party_key
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     CHINESE_NUMERALS,
     GROUNDS,
@@ -50,6 +49,7 @@ from ledger.regulation import (
     TeamRole,
     UnitKind,
 )
+from ledger.errors import ConcurrentWriteError, InvalidInput, LedgerError, StoreError
 
 E = TypeVar("E", bound=Enum)
 

@@ -3,7 +3,7 @@
 Every stored event keeps its exact state bytes, hence its signature, and its place in the log.
 The events are inserted, in notification order, through the target's own application recorder,
 which recomputes the Merkle leaf of each one in the same transaction: a leaf entry holds the
-leaf index and the row, not the notification id (:mod:`ledger.entries`), so the copy's tree
+leaf index and the row, not the notification id (:mod:`ledger.storage.entries`), so the copy's tree
 has the source's root even though the target numbers its notifications its own way. Signed
 checkpoints and auditors' cosignatures are copied as they are; projection views are not (they
 follow from the log and are rebuilt in the target on first use).
@@ -11,7 +11,7 @@ follow from the log and are rebuilt in the target on first use).
 The whole copy is one transaction on the target: a migration that fails or is killed leaves
 the target's ledger tables empty, and it can simply be run again. A target that already holds
 events, leaves, checkpoints or cosignatures is refused. Once committed, the copy is verified
-as an auditor would (:func:`ledger.verify.verify_store`: signatures, keys, versions, re-hashed
+as an auditor would (:func:`ledger.audit.verify.verify_store`: signatures, keys, versions, re-hashed
 leaves, checkpoints) and its Merkle root must equal the source's.
 """
 
@@ -27,16 +27,16 @@ from eventsourcing.persistence import Notification, PersistenceError, StoredEven
 from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature
+from ledger.audit.verify import VerificationResult, verify_store
 from ledger.errors import AlreadyExists, LedgerError, StoreError, VerificationError
-from ledger.recorders import (
+from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
     PostgresLedgerRecorder,
     SQLiteLedgerRecorder,
 )
-from ledger.store import StoreConfig
-from ledger.verify import VerificationResult, verify_store
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature
 
 __all__ = ["PAGE_SIZE", "MigrationReport", "Progress", "migrate"]
 

@@ -2,7 +2,8 @@
 
 This is the hot path of a rebuild, so it does as little as it can per event. Events are
 decoded WITHOUT checking their signatures (that is the auditor's separate ``verify``): the
-envelope header (``ledger.signing``: magic ‖ key id ‖ signature) is sliced off and the JSON
+envelope header (``ledger.signing.signatures``: magic ‖ key id ‖ signature) is sliced off and
+the JSON
 payload the library's ``JSONTranscoder`` wrote is parsed directly; business dates are the
 ISO text inside its ``{"_type_": "date_iso", "_data_": "YYYY-MM-DD"}`` markers. Topics no
 view uses — and case events no index needs — are skipped before anything is parsed: a
@@ -14,15 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.utils import get_topic
-
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase
+from ledger.domain import topics
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.keys import KeyRegistry
+from ledger.domain.regulation import AppealOutcome
+from ledger.domain.unit import Unit
 from ledger.errors import TamperedEventError
-from ledger.keys import KeyRegistry
-from ledger.regulation import AppealOutcome
-from ledger.signing import HEADER_SIZE, KEY_ID_SIZE, MAGIC
-from ledger.unit import Unit
+from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
 from projections.batch import (
     ANNOUNCED_ON,
     APPEAL_DECIDED_ON,
@@ -258,7 +258,7 @@ def key_revoked(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -
 
 
 def _topic(cls: type, event: str) -> str:
-    return f"{get_topic(cls)}.{event}"
+    return topics.event_topic(cls, event)
 
 
 #: The events of an opened case that an index needs (the others are not even parsed: the

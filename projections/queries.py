@@ -15,9 +15,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from ledger.errors import InvalidInput, NotFound
-from ledger.periods import Period, PeriodStatus
-from ledger.regulation import (
+from ledger.domain.periods import Period, PeriodStatus
+from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
     APPEAL_DECISION_WITHIN_DAYS,
     APPEAL_WITHIN_DAYS,
@@ -27,6 +26,7 @@ from ledger.regulation import (
     Responsibility,
     ground_label,
 )
+from ledger.errors import InvalidInput, NotFound
 from projections import labels, log
 from projections.codec import Unwrap
 from projections.models import (

@@ -13,8 +13,18 @@ from test_verify_support import bulk_cases, record_case, sqlite
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.checkpoint import Checkpoint, open_note, parse_vkey, verify_cosignature, verify_note
-from ledger.checkpoints import (
+from ledger.audit.proofs import export_cadre_proof, export_case_proof, verify_proof
+from ledger.audit.verify import Check, VerifyOptions, verify_store
+from ledger.errors import AlreadyExists, NotAuthorised, NotFound, ProofError
+from ledger.signing.signatures import Signer
+from ledger.transparency.checkpoint import (
+    Checkpoint,
+    open_note,
+    parse_vkey,
+    verify_cosignature,
+    verify_note,
+)
+from ledger.transparency.checkpoints import (
     LedgerTables,
     cosign_checkpoint,
     cosigner_vkey,
@@ -22,11 +32,7 @@ from ledger.checkpoints import (
     note_vkey,
     origin_for,
 )
-from ledger.errors import AlreadyExists, NotAuthorised, NotFound, ProofError
-from ledger.merkle import root_from_leaves
-from ledger.proofs import export_cadre_proof, export_case_proof, verify_proof
-from ledger.signing import Signer
-from ledger.verify import Check, VerifyOptions, verify_store
+from ledger.transparency.merkle import root_from_leaves
 
 PASSPHRASE = "correct horse"
 AUDITOR = "audit.hunan.example/w1"
@@ -259,8 +265,8 @@ def test_proof_commands_export_and_verify(
 
 
 def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
-    from ledger.checkpoints import CompactRange, subtree_hashes
-    from ledger.merkle import MerkleTree
+    from ledger.transparency.checkpoints import CompactRange, subtree_hashes
+    from ledger.transparency.merkle import MerkleTree
 
     leaves = [bytes([i % 251]) * 32 for i in range(1_100)]
     tree = MerkleTree(leaves)
@@ -284,7 +290,7 @@ def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
 def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    from ledger.checkpoints import NODES_TABLE, StoredTree
+    from ledger.transparency.checkpoints import NODES_TABLE, StoredTree
 
     bulk_cases(app, 1_200)
     cp, _ = make_checkpoint(app, root_signer)
@@ -307,7 +313,7 @@ def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree
 
 
 def _drop_nodes(app: LedgerApplication, table: str) -> None:
-    from ledger.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
+    from ledger.storage.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
 
     recorder = app.recorder
     if isinstance(recorder, PostgresLedgerRecorder):
@@ -335,8 +341,8 @@ def test_a_tampered_subtree_cache_yields_no_proof(
 def test_a_cadres_proof_is_the_same_found_through_the_views_or_the_log(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    from ledger.case import TeamMember
-    from ledger.regulation import Consequence, TeamRole
+    from ledger.domain.case import TeamMember
+    from ledger.domain.regulation import Consequence, TeamRole
     from projections.api import Projections
 
     record_case(app, "湘纪追〔2024〕1号", "P001")

@@ -18,13 +18,13 @@ from psycopg import sql
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables
+from ledger.audit.verify import verify_store
+from ledger.domain.regulation import Consequence, Responsibility
 from ledger.errors import InvalidInput
 from ledger.importer import COMMANDS, Fields, execute, import_lines, parse_ground, parse_line
-from ledger.regulation import Consequence, Responsibility
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables
 
 CASE = {"case_no": "I1"}
 WHOLE_CASE: list[tuple[str, dict[str, object]]] = [

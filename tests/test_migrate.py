@@ -18,13 +18,13 @@ from scenarios import CASE, decided_case, open_case
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables, cosign_checkpoint, make_checkpoint
+from ledger.audit.verify import verify_store
+from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import AlreadyExists, StoreError, VerificationError
 from ledger.migrate import migrate
-from ledger.regulation import AuthorityKind, KeyRole
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables, cosign_checkpoint, make_checkpoint
 from projections.api import Projections
 
 

@@ -26,12 +26,10 @@ from scenarios import decided_case
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.case import TeamMember
-from ledger.checkpoints import LedgerTables
-from ledger.decision import DecisionDocument, Measures
-from ledger.errors import LedgerError
-from ledger.importer import COMMANDS, execute, import_lines
-from ledger.regulation import (
+from ledger.audit.verify import verify_store
+from ledger.domain.case import TeamMember
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     AuthorityKind,
@@ -44,9 +42,11 @@ from ledger.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.errors import LedgerError
+from ledger.importer import COMMANDS, execute, import_lines
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables
 from projections.api import Projections
 
 PASSPHRASE = "correct horse battery staple"

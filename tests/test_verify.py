@@ -8,10 +8,10 @@ import pytest
 from test_verify_support import bulk_cases, record_case
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import make_checkpoint
+from ledger.audit.verify import Check, StoreSource, Verifier, VerifyOptions, verify_store
 from ledger.errors import VerificationError
-from ledger.signing import Signer
-from ledger.verify import Check, StoreSource, Verifier, VerifyOptions, verify_store
+from ledger.signing.signatures import Signer
+from ledger.transparency.checkpoints import make_checkpoint
 
 
 def test_an_untouched_ledger_of_10k_events_verifies_clean(
@@ -97,7 +97,7 @@ def test_worker_processes_find_the_same_as_threads(app: LedgerApplication) -> No
 
 
 def test_auto_parallelism_starts_processes_only_for_large_logs() -> None:
-    from ledger.verify import _parallel_mode
+    from ledger.audit.verify import _parallel_mode
 
     auto = VerifyOptions(parallel="auto")
     assert VerifyOptions().parallel == "threads"  # a library caller never spawns unasked
@@ -118,8 +118,8 @@ def test_batches_of_any_size_find_the_same_deletion_swap_and_forgery(
     batch is not clean, so batch boundaries never change what is found."""
     from test_verify_support import found, insert_forged, position_of, row_at, sqlite
 
-    from ledger.ids import case_id
-    from ledger.signing import HEADER_SIZE
+    from ledger.domain.ids import case_id
+    from ledger.signing.signatures import HEADER_SIZE
 
     record_case(app, "C-1")
     bulk_cases(app, 200)
@@ -170,7 +170,7 @@ def test_a_malformed_aggregate_id_in_the_file_is_a_store_failure_not_a_traceback
 def test_verification_memory_is_the_compact_range_not_the_tree(app: LedgerApplication) -> None:
     """RFC 9162 roots at every checkpoint size come from O(log n) subtree roots; what stays per
     record is its last version (by integer id), nothing per event."""
-    from ledger.verify import Audit, _Run
+    from ledger.audit.verify import Audit, _Run
 
     bulk_cases(app, 300)
     source = StoreSource(app)

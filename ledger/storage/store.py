@@ -72,7 +72,7 @@ class StoreConfig:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.path),
                 "SQLITE_LOCK_TIMEOUT": "30",
-                "APPLICATION_RECORDER_TOPIC": "ledger.recorders:SQLiteLedgerRecorder",
+                "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:SQLiteLedgerRecorder",
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -84,7 +84,7 @@ class StoreConfig:
             "POSTGRES_SCHEMA": self.schema,
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:PostgresLedgerRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:PostgresLedgerRecorder",
         }
 
     def prepare(self) -> None:

@@ -12,8 +12,9 @@ Format ``lifeledger-bundle`` version 1, JSON lines (UTF-8, one object a line, ``
     {"kind":"end","events":E,"leaves":L,"checkpoints":C,"cosignatures":K}
 
 The key registry travels as its own signed events. :func:`verify_bundle` runs the same
-:class:`ledger.verify.Verifier` as ``lifeledger verify`` over the file, so an edited bundle fails
-exactly as an edited database does; the pinned root fingerprint is what makes it trustworthy.
+:class:`ledger.audit.verify.Verifier` as ``lifeledger verify`` over the file, so an edited
+bundle fails exactly as an edited database does; the pinned root fingerprint is what makes
+it trustworthy.
 """
 
 from __future__ import annotations
@@ -30,17 +31,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import (
-    EventRow,
-    LeafRow,
-    StoredCheckpoint,
-    StoredCosignature,
-    origin_for,
-    utc_now,
-)
-from ledger.errors import AlreadyExists, InvalidInput, StoreError
-from ledger.merkle import MerkleTree
-from ledger.verify import (
+from ledger.audit.verify import (
     Check,
     ConsistencyProof,
     EventRecord,
@@ -50,6 +41,16 @@ from ledger.verify import (
     Verifier,
     VerifyOptions,
 )
+from ledger.errors import AlreadyExists, InvalidInput, StoreError
+from ledger.transparency.checkpoints import (
+    EventRow,
+    LeafRow,
+    StoredCheckpoint,
+    StoredCosignature,
+    origin_for,
+    utc_now,
+)
+from ledger.transparency.merkle import MerkleTree
 
 __all__ = [
     "BUNDLE_FORMAT",

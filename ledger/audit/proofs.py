@@ -27,20 +27,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
-from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.checkpoints import (
-    LedgerTables,
-    StoredCheckpoint,
-    StoredCosignature,
-    StoredTree,
-    utc_now,
-)
-from ledger.entries import event_leaf_hash
-from ledger.errors import InvalidInput, LedgerError, ProofError
-from ledger.merkle import verify_inclusion
-from ledger.signing import Envelope
-from ledger.verify import (
+from ledger.audit.verify import (
     Audit,
     Check,
     EventRecord,
@@ -50,6 +38,18 @@ from ledger.verify import (
     record_label,
     with_labels,
 )
+from ledger.domain import ids, topics
+from ledger.errors import InvalidInput, LedgerError, ProofError
+from ledger.signing.signatures import Envelope
+from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.checkpoints import (
+    LedgerTables,
+    StoredCheckpoint,
+    StoredCosignature,
+    StoredTree,
+    utc_now,
+)
+from ledger.transparency.merkle import verify_inclusion
 
 __all__ = [
     "PROOF_FORMAT",
@@ -64,13 +64,12 @@ __all__ = [
 PROOF_FORMAT = "lifeledger-proof"
 PROOF_VERSION = 1
 PAGE = 2_000
-CASE = "ledger.case:AccountabilityCase."
 #: The case events that name a person as a party or objector.
 PARTY_TOPICS = [
-    CASE + "ResponsibilityAssigned",
-    CASE + "TeamResponsibilityAssigned",
-    CASE + "ObjectionRecorded",
-    CASE + "PersonnelFileEntered",
+    topics.case_event("ResponsibilityAssigned"),
+    topics.case_event("TeamResponsibilityAssigned"),
+    topics.case_event("ObjectionRecorded"),
+    topics.case_event("PersonnelFileEntered"),
 ]
 
 
@@ -164,7 +163,8 @@ def _build(
 
     Reads those aggregates' events with their leaves (by primary key and the leaf table's
     notification-id index) and builds each inclusion proof from the stored subtrees
-    (:class:`ledger.checkpoints.StoredTree`): the work grows with the events proven and the
+    (:class:`ledger.transparency.checkpoints.StoredTree`): the work grows with the events proven
+    and the
     logarithm of the log, not with the log. Every proof is checked against the checkpoint's
     signed root before it is written (RFC 9162 §2.1.3.2).
     """

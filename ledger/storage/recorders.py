@@ -19,7 +19,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
-from ledger.entries import event_leaf_hash
+from ledger.storage.entries import event_leaf_hash
 
 LEAVES_TABLE = "merkle_leaves"
 CHECKPOINTS_TABLE = "checkpoints"

@@ -13,8 +13,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.domain.ids import cadre_id
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.ids import cadre_id
 
 
 @dataclass(frozen=True)

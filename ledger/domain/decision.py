@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.errors import InvalidInput, RuleViolation
-from ledger.regulation import (
+from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     UNIT_MEASURE_BY_SEVERITY,
     Measure,
     PartyType,
     Severity,
 )
+from ledger.errors import InvalidInput, RuleViolation
 
 #: Art. 10: what the document must state, with the words users see.
 ART10_FIELDS = {

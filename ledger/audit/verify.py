@@ -11,7 +11,8 @@ One pass over the notification log, in order, holding no events. For every event
    be signed by the key it replaces);
 4. the Ed25519 signature is checked;
 5. versions must run 1, 2, 3... per aggregate (a gap or repeat is a deleted or moved row);
-6. the RFC 9162 leaf (:mod:`ledger.entries`) is re-hashed from the stored bytes and compared with
+6. the RFC 9162 leaf (:mod:`ledger.storage.entries`) is re-hashed from the stored bytes and
+   compared with
    the stored leaf table, which must hold exactly one leaf per event, in log order.
 
 The work that does not depend on the order of the log — parsing each envelope, the SHA-256 of
@@ -72,30 +73,11 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from ledger.checkpoint import (
-    SIG_COSIGNATURE_V1,
-    Checkpoint,
-    open_note,
-    parse_vkey,
-    verify_cosignature,
-    verify_note,
-)
-from ledger.checkpoints import (
-    CompactRange,
-    EventRow,
-    LeafRow,
-    LedgerTables,
-    StoredCheckpoint,
-    StoredCosignature,
-    origin_for,
-    subtree_hashes,
-)
-from ledger.entries import LEAF_DOMAIN, event_leaf_hash
+from ledger.domain import topics
+from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import LedgerError, ProofError, TamperedEventError, VerificationError
-from ledger.ids import REGISTRY_ID
-from ledger.merkle import EMPTY_ROOT, verify_consistency
-from ledger.regulation import AuthorityKind, KeyRole
-from ledger.signing import (
+from ledger.signing.signatures import (
     EVENT_DOMAIN,
     HEADER_SIZE,
     KEY_ID_SIZE,
@@ -105,7 +87,27 @@ from ledger.signing import (
     key_id_of,
     signed_message,
 )
-from ledger.transcodings import DateAsISO
+from ledger.storage.entries import LEAF_DOMAIN, event_leaf_hash
+from ledger.storage.transcodings import DateAsISO
+from ledger.transparency.checkpoint import (
+    SIG_COSIGNATURE_V1,
+    Checkpoint,
+    open_note,
+    parse_vkey,
+    verify_cosignature,
+    verify_note,
+)
+from ledger.transparency.checkpoints import (
+    CompactRange,
+    EventRow,
+    LeafRow,
+    LedgerTables,
+    StoredCheckpoint,
+    StoredCosignature,
+    origin_for,
+    subtree_hashes,
+)
+from ledger.transparency.merkle import EMPTY_ROOT, verify_consistency
 
 __all__ = [
     "Check",
@@ -125,13 +127,13 @@ __all__ = [
     "verify_store",
 ]
 
-REGISTRY_TOPIC = "ledger.keys:KeyRegistry"
+REGISTRY_TOPIC = topics.REGISTRY
 #: Aggregate classes by topic prefix, and the kind of record each is.
 KINDS = {
     REGISTRY_TOPIC: "registry",
-    "ledger.case:AccountabilityCase": "case",
-    "ledger.cadre:Cadre": "cadre",
-    "ledger.unit:Unit": "unit",
+    topics.CASE: "case",
+    topics.CADRE: "cadre",
+    topics.UNIT: "unit",
 }
 #: Art. 6: who may record accountability (and the cadres and units it concerns).
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
@@ -530,9 +532,11 @@ def check_rows(
 ) -> BatchResult:
     """Steps 1, 4 and 6 of the module docstring for events at positions ``start, start+1, ...``:
     parse each envelope, verify its signature with the key of its key id among ``keys`` (key id
-    → raw public key), hash its leaf (:func:`ledger.entries.leaf_entry`, from the parts already
+    → raw public key), hash its leaf (:func:`ledger.storage.entries.leaf_entry`, from the parts
+    already
     parsed), and the leaves into Merkle subtrees ending at each of ``cuts``
-    (:func:`ledger.checkpoints.subtree_hashes`). Pure: runs in a worker thread or process.
+    (:func:`ledger.transparency.checkpoints.subtree_hashes`). Pure: runs in a worker thread or
+    process.
 
     Whether a key may sign at a position is for the caller to judge, in order.
     """
@@ -616,7 +620,7 @@ class Audit:
     """The checks that depend on the order of the log (steps 2, 3, 5 of the module docstring),
     given each event's envelope, signature and leaf from :func:`check_rows`.
 
-    Shared by the whole-log :class:`Verifier` and the proof verifier of :mod:`ledger.proofs`.
+    Shared by the whole-log :class:`Verifier` and the proof verifier of :mod:`ledger.audit.proofs`.
     """
 
     def __init__(self, options: VerifyOptions) -> None:
