@@ -28,7 +28,6 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, Mapper, Notification, Recording, StoredEvent
-from ledger.signing.mapper import SigningMapper
 
 from ledger.application import LedgerApplication
 from ledger.domain import ids
@@ -48,6 +47,7 @@ from ledger.domain.regulation import (
     UnitKind,
 )
 from ledger.domain.unit import Unit
+from ledger.signing.mapper import SigningMapper
 from ledger.signing.signatures import HEADER_SIZE
 
 Command = dict[str, Any]

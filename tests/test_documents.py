@@ -19,12 +19,12 @@ from docx.shared import Pt
 from PIL import Image
 from scenarios import CASE, PERSON, decided_case, person_measures
 
-from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables, make_checkpoint
-from ledger.regulation import AdminLevel, AppealOutcome, AuthorityKind, Measure, UnitKind
-from ledger.signing import Signer
-from ledger.store import StoreConfig
+from ledger.domain import ids
+from ledger.domain.regulation import AdminLevel, AppealOutcome, AuthorityKind, Measure, UnitKind
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables, make_checkpoint
 
 D = dt.date
 

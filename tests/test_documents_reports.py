@@ -20,9 +20,9 @@ from scenarios import CASE, PERSON, UNIT, bring_to_decision, decided_case, unit_
 from test_documents import LedgerTables_size, code_of, run
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import make_checkpoint
-from ledger.regulation import AppealOutcome
-from ledger.signing import Signer
+from ledger.domain.regulation import AppealOutcome
+from ledger.signing.signatures import Signer
+from ledger.transparency.checkpoints import make_checkpoint
 from projections.documents.pdf import CJK_PACKAGE
 
 D = dt.date

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ledger import ids
-from ledger.errors import InvalidInput, NotFound
-from ledger.regulation import (
+from ledger.domain import ids
+from ledger.domain.regulation import (
     APPEAL_DECISION_WITHIN_DAYS,
     AppealOutcome,
     Measure,
@@ -29,6 +28,7 @@ from ledger.regulation import (
     Severity,
     TeamRole,
 )
+from ledger.errors import InvalidInput, NotFound
 from projections.documents.code import VerificationCode
 from projections.documents.evidence import Evidence, EvidenceSource, VerifiedEvent
 from projections.replay import CaseEvent, career, fold
@@ -296,7 +296,7 @@ def _party_type(
 
 
 def _grounds(doc: dict[str, Any]) -> str:
-    from ledger.regulation import GROUNDS
+    from ledger.domain.regulation import GROUNDS
 
     labels = "、".join(GROUNDS[int(g)].label for g in doc["grounds"])
     text = f"本案认定的情形为{MEASURES_ACT}第四条第{labels}项"

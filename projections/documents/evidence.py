@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.bundle import BundleSource, verify_bundle
+from ledger.audit.bundle import BundleSource, verify_bundle
+from ledger.audit.proofs import export_records_proof, verify_proof
+from ledger.audit.verify import VerificationResult
+from ledger.domain import ids
 from ledger.errors import InvalidInput, NotFound, VerificationError
-from ledger.proofs import export_records_proof, verify_proof
-from ledger.signing import Envelope
-from ledger.verify import VerificationResult
+from ledger.signing.signatures import Envelope
 from projections.codec import Unwrap, loads, unwrapper
 
 __all__ = ["BundleEvidence", "Evidence", "EvidenceSource", "LedgerEvidence", "VerifiedEvent"]
@@ -114,7 +114,7 @@ class LedgerEvidence(EvidenceSource):
         self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
 
     def checkpoint_sizes(self) -> list[int]:
-        from ledger.checkpoints import LedgerTables
+        from ledger.transparency.checkpoints import LedgerTables
 
         return [c.tree_size for c in LedgerTables(self.app).checkpoints()]
 
@@ -148,7 +148,7 @@ class LedgerEvidence(EvidenceSource):
         )
 
     def aggregate_at(self, position: int, tree_size: int) -> UUID | None:
-        from ledger.checkpoints import LedgerTables
+        from ledger.transparency.checkpoints import LedgerTables
 
         if not 0 <= position < tree_size:
             return None

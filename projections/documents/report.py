@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from ledger import ids
+from ledger.domain import ids
 from ledger.errors import InvalidInput
 from projections.documents.code import VerificationCode, b32, unb32
 from projections.documents.content import Block, Document, cn_date
