@@ -194,6 +194,7 @@ def _code_data(report: CodeReport) -> dict[str, Any]:
         "positions": list(code.positions),
         "events": code.count,
         "problems": list(report.problems),
+        "newer": report.newer,
     }
 
 
@@ -217,6 +218,7 @@ def document_verify(file: str, bundle: str | None, root_fingerprint: str | None)
             return (
                 f"{file} matches {source.description}: {report.code.description}, rendered "
                 f"from {events_phrase(code)} of checkpoint {code.tree_size}."
+                + (f"\nNote: {report.code.newer}." if report.code.newer else "")
             )
         return _problems_text(f"{file} does NOT match {source.description}:", report.problems)
 
@@ -241,6 +243,7 @@ def document_check(code: tuple[str, ...], bundle: str | None, root_fingerprint: 
             return (
                 f"The code matches {source.description}: {report.description}, rendered from "
                 f"{events_phrase(parsed)} of checkpoint {parsed.tree_size}."
+                + (f"\nNote: {report.newer}." if report.newer else "")
             )
         return _problems_text(f"The code does NOT match {source.description}:", report.problems)
 

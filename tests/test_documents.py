@@ -371,3 +371,49 @@ def test_a_document_verifies_against_an_auditors_bundle(
     assert result.stdout.startswith(
         f"{out} matches bundle {bundle}: 责任追究决定书 长纪决〔2024〕7号"
     )
+
+
+def test_a_copy_printed_before_the_appeal_still_checks_and_says_the_record_moved_on(
+    app: LedgerApplication, root_signer: Signer, store_url: str, tmp_path: Path
+) -> None:
+    decided_case(app)
+    make_checkpoint(app, root_signer)
+    doc, _, _ = written(store_url, tmp_path, "file-entry", "file.docx")
+    assert "尚无宣布记录（第十一条：决定作出后30日内宣布）。" in [p.text for p in doc.paragraphs]
+    app.announce(CASE, PERSON, "P001", D(2024, 4, 18), "王局长本人及长沙市某区信访局")
+    make_checkpoint(app, root_signer)
+    code = code_of(doc)
+    result = run(store_url, "document", "check", code)
+    assert result.exit_code == 0, result.output
+    (announced,) = positions(store_url, (CASE, 0, "DecisionAnnounced"))
+    lines = result.stdout.splitlines()
+    assert lines[1:] == [
+        f"Note: the ledger has recorded more about this since: at checkpoint "
+        f"{LedgerTables_size(store_url)} the document renders from 6 events (new: log positions "
+        f"{announced}); print it again for the current record."
+    ]
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_stored_event_altered_after_printing_fails_check_with_its_position(
+    ledger: str, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    doc, _, _ = written(ledger, tmp_path, "decision", "decision.docx")
+    (decision,) = positions(ledger, (CASE, 0, "DecisionIssued"))
+    with sqlite3.connect(ledger) as conn:
+        rowid, state = conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE '%.DecisionIssued'"
+        ).fetchone()
+        edited = bytes(state).replace("诫勉谈话".encode(), "批评教育".encode())
+        if edited == bytes(state):  # the measure is stored as its code
+            edited = bytes(state).replace(b"admonition_talk", b"transfer_talk__")
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, rowid))
+    result = run(ledger, "document", "check", code_of(doc))
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "The code does NOT match the ledger:\n"
+        f"  - the document cannot be rendered again: the event at position {decision} does not "
+        "match its Merkle leaf; run `lifeledger verify` before exporting proofs\n"
+    )

@@ -31,6 +31,9 @@ class CodeReport:
     source: str
     description: str | None
     problems: tuple[str, ...]
+    #: When the code matches: what the ledger recorded about the document's subject since
+    #: its checkpoint (a paper copy stays true of its checkpoint, but may be out of date).
+    newer: str | None = None
 
     def __bool__(self) -> bool:
         return not self.problems
@@ -106,9 +109,30 @@ def check_code(
             f"the document was rendered from (digest {code.digest.hex()} in the code, "
             f"{again.code.digest.hex()} in {where})"
         )
-    if again.code.kind != code.kind:  # pragma: no cover - rendering keeps the kind
-        problems.append(f"the code is of kind {code.kind}, the event of kind {again.code.kind}")
-    return CodeReport(code, where, again.description, tuple(problems)), again
+    newer = None if problems else _newer(source, code)
+    return CodeReport(code, where, again.description, tuple(problems), newer), again
+
+
+def _newer(source: EvidenceSource, code: VerificationCode) -> str | None:
+    """How the document would read at the latest checkpoint, if that differs."""
+    latest = max(source.checkpoint_sizes())
+    if latest == code.tree_size:
+        return None
+    if code.kind in ("D", "F", "A"):
+        now = render_case_document(
+            source, code.kind, anchor=int(code.subject), tree_size=latest
+        ).code
+    else:
+        return None  # a report is of its day: counted again, it is a new report
+    if now.positions == code.positions and now.digest == code.digest:
+        return None
+    added = sorted(set(now.positions) - set(code.positions))
+    return (
+        f"the ledger has recorded more about this since: at checkpoint {latest} the document "
+        f"renders from {len(now.positions)} events"
+        + (f" (new: log positions {', '.join(map(str, added))})" if added else "")
+        + "; print it again for the current record"
+    )
 
 
 def _excerpt(a: str, b: str) -> tuple[str, str]:
