@@ -406,6 +406,20 @@ class Reader:
         )
 
     # Art. 14 --------------------------------------------------------------------------------
+    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
+        """The numbers of the cases with a business date in the year (the annual report's
+        selection, by the year index)."""
+        statement = (
+            "SELECT c.case_no FROM {proj_case_years} y "
+            "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
+        )
+        params: tuple[Any, ...] = (year,)
+        if authority is not None:
+            statement += " AND c.opening_authority = ?"
+            params += (authority,)
+        self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
+        return [str(r[0]) for r in self.cur.fetchall()]
+
     def annual_report(
         self, year: int, authority: str | None, position: int, today: dt.date
     ) -> AnnualReport:

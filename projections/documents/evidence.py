@@ -98,8 +98,9 @@ class EvidenceSource:
         """The record whose event sits at this log position (None when there is none)."""
         raise NotImplementedError  # pragma: no cover - interface
 
-    def cases(self) -> list[str]:  # pragma: no cover - interface
-        """Every case number on record (the annual report picks its year's cases)."""
+    def cases(self, year: int, authority: str | None) -> list[str]:  # pragma: no cover
+        """The numbers of the cases that may count in the year's report (a superset is
+        harmless: the report counts each figure by its own date)."""
         raise NotImplementedError
 
 
@@ -161,11 +162,11 @@ class LedgerEvidence(EvidenceSource):
             return oid if isinstance(oid, UUID) else UUID(str(oid))
         return None
 
-    def cases(self) -> list[str]:
+    def cases(self, year: int, authority: str | None) -> list[str]:
         from projections.api import Projections
 
         with Projections(self.app) as views:
-            return [c.case_no for c in views.cases()]
+            return views.cases_in_year(year, authority)
 
 
 def _b64decode(text: str) -> bytes:
@@ -218,10 +219,15 @@ class BundleEvidence(EvidenceSource):
             return e.aggregate_id
         return None
 
-    def cases(self) -> list[str]:
+    def cases(self, year: int, authority: str | None) -> list[str]:
         found = []
         for e in self._scan(lambda _p, _oid: True, 1 << 62):
-            if e.version == 1 and e.name == "Opened" and isinstance(e.payload.get("case_no"), str):
+            if (
+                e.version == 1
+                and e.name == "Opened"
+                and isinstance(e.payload.get("case_no"), str)
+                and authority in (None, e.payload.get("opening_authority"))
+            ):
                 found.append(str(e.payload["case_no"]))
         return found
 

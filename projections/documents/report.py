@@ -78,7 +78,7 @@ def render_report(
     """The annual report (kind R: 书面报告, X: workbook) at a checkpoint, with its figures."""
     if kind not in ("R", "X"):
         raise InvalidInput(f"unknown report kind {kind}")
-    case_ids = sorted({ids.case_id(no) for no in source.cases()}, key=str)
+    case_ids = sorted({ids.case_id(no) for no in source.cases(year, authority)}, key=str)
     ev = source.evidence(case_ids, tree_size)
     by_case: dict[Any, list[VerifiedEvent]] = {}
     for e in ev.events:
