@@ -204,3 +204,26 @@ def test_pdf_without_a_cjk_font_names_the_package_to_install(ledger: str, tmp_pa
         "Chinese .ttf/.otf/.ttc file; or write .docx instead\n"
     )
     assert not out.exists() and not list(tmp_path.glob(".d.pdf*"))
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_the_written_report_as_pdf_carries_its_tables_and_a_qr_code(
+    ledger: str, tmp_path: Path
+) -> None:
+    needs_cjk_font()
+    tool = pdftoppm()
+    out = tmp_path / "report.pdf"
+    result = run(ledger, "report", "annual", "--year", "2024", "--format", "pdf", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    code = result.stdout.splitlines()[-1].removeprefix("核验码 (verification code): ")
+    subprocess.run([tool, "-r", "150", "-png", str(out), str(tmp_path / "page")], check=True)
+    found = [
+        b.text for page in sorted(tmp_path.glob("page-*.png"))
+        for b in zxingcpp.read_barcodes(Image.open(page))
+    ]  # fmt: skip
+    assert found == [code]
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True)
+    flat = "".join(text.stdout.split())
+    for part in ["关于2024年度信访工作责任追究情况的报告", "表4责任追究方式（第七条）",
+                 "责令作出书面检查", "诫勉谈话", "表6逾期情况（第十一条、第十二条）"]:  # fmt: skip
+        assert part in flat, part

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import WrapMode
+from fpdf.fonts import FontFace
 
 from ledger.errors import MissingDependency
 from projections.documents.content import Block, Document
@@ -105,7 +106,7 @@ ROLE_FONT = {
 
 
 def _block(pdf: _Pdf, block: Block) -> None:
-    _, size, align, indent, colour = FONTS[block.role]
+    _, size, align, indent, colour = FONTS["subheading" if block.role == "table" else block.role]
     pdf.set_font(ROLE_FONT.get(block.role, "serif"), size=size)
     pdf.set_text_color(*(colour if colour is not None else (0, 0, 0)))
     line = 28 * PT if size >= 16 else size * 1.5 * PT
@@ -167,8 +168,9 @@ def _table(pdf: _Pdf, rows: list[list[str]]) -> None:
     pdf.set_text_color(0, 0, 0)
     wide = len(rows[0]) == 2
     widths = (4, 1) if wide else tuple(1 for _ in rows[0])
+    heading = FontFace(family="sans", emphasis="")  # 黑体 for the header row, not bold serif
     with pdf.table(col_widths=widths, line_height=6, text_align="LEFT",
-                   first_row_as_headings=True) as table:  # fmt: skip
+                   first_row_as_headings=True, headings_style=heading) as table:  # fmt: skip
         for values in rows:
             row = table.row()
             for value in values:
