@@ -27,6 +27,7 @@ from cli.common import (
     settings,
     table,
 )
+from cli.files import output_path
 from ledger.application import BATCH_EVENTS
 from ledger.application import today as app_today
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
@@ -286,8 +287,8 @@ def import_(
     refer, close. Keys are not imported.
     """
     s = settings()
-    if rejects is not None and rejects.exists():
-        raise KeyFileError(f"rejects file {rejects} already exists; refusing to overwrite it")
+    if rejects is not None:
+        output_path(rejects, force=False)
     with click.open_file(file, encoding="utf-8") as handle:
         try:
             lines = handle.read().splitlines()

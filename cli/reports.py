@@ -181,8 +181,9 @@ def history_text(h: CadreHistory) -> str:
         ),
     ]  # fmt: skip
     label = f" in {h.year}" if h.year is not None else ""
+    as_of = f" as of checkpoint {h.complete_as_of}" if h.complete_as_of is not None else ""
     if not h.entries:
-        out += ["", f"No accountability on record{label}."]
+        out += ["", f"No accountability on record{label}{as_of}."]
     else:
         out += ["", f"Accountability{label} (Art. 8, 11):", table(
             ["case", "incident", "post at incident", "responsibility", "decisions",
@@ -202,7 +203,19 @@ def history_text(h: CadreHistory) -> str:
             else "no decision in force made that year (Art. 13)"
         )
         out.append(f"{h.year}: {verdict}")
+    out.append(completeness_line(h))
     return "\n".join(out)
+
+
+def completeness_line(h: CadreHistory) -> str:
+    """What the person index proved (Art. 8: the record is whole, not only authentic)."""
+    later = (
+        f"{h.checked_after} later event(s) naming {h.personnel_no} checked directly "
+        f"(of {h.appended_after} appended since)"
+    )
+    if h.complete_as_of is None:
+        return f"Completeness: no checkpoint yet; {later}."
+    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}."
 
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:

@@ -33,7 +33,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from ledger.domain import ids
+from ledger.domain import ids, limits
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase, TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
@@ -68,6 +68,7 @@ from ledger.signing.signatures import (
     key_id_of,
     public_key_from_raw,
 )
+from ledger.storage.key_check import SignerCheck
 from ledger.storage.store import StoreConfig
 from ledger.storage.transcodings import DateAsISO
 
@@ -108,6 +109,10 @@ class LedgerApplication(Application[UUID]):
         except Exception as e:  # psycopg, sqlite3, OSError: the store cannot be opened
             raise StoreError(f"cannot open {store.describe()}: {_first_line(e)}") from e
         self.signer = signer
+        # The signer's key is checked again inside the appending transaction (Art. 6).
+        self.signer_check = SignerCheck(self.signing_mapper)
+        if hasattr(self.recorder, "signer_check"):
+            self.recorder.signer_check = self.signer_check.check
 
     # infrastructure ---------------------------------------------------------------------
     def construct_mapper(self) -> Mapper[UUID]:
@@ -221,7 +226,10 @@ class LedgerApplication(Application[UUID]):
             raise LedgerError("no signer key is loaded; give --key (or LIFELEDGER_KEY)")
         if self._batch is not None:
             return self._batch.signer_record(self.signer)
-        return self.registry().check_active(self.signer.key_id.hex())
+        registry = self.registry()
+        record = registry.check_active(self.signer.key_id.hex())
+        self.signer_check.checked = deepcopy(registry)
+        return record
 
     def batch(self, max_events: int = BATCH_EVENTS) -> Batch:
         """A unit of work for bulk writes: ``with app.batch() as batch:`` (see :class:`Batch`)."""
@@ -689,6 +697,7 @@ class Batch:
             return cached[2]
         record = registry.check_active(signer.key_id.hex())
         self._signer_record = (signer.key_id, registry.version, record)
+        self.app.signer_check.checked = deepcopy(registry)
         return record
 
     # writes -----------------------------------------------------------------------------
@@ -913,12 +922,15 @@ def _check_id(**fields: str) -> None:
 def _check_text(aggregate: Aggregate) -> None:
     """Refuse, before anything is written, text that no store or reader can hold faithfully."""
     for event in aggregate.pending_events:
-        for name, value in vars(event).items():
+        fields = vars(event)
+        for name, value in fields.items():
             _check_value(name, value)
+        limits.check_event_size(type(event).__qualname__, fields)
 
 
 def _check_value(name: str, value: Any) -> None:
     if isinstance(value, str):
+        limits.check_text_length(name, value)
         found = FORBIDDEN_CHARACTERS.search(value)
         if found:
             raise InvalidInput(

@@ -32,6 +32,16 @@ class InvalidInput(LedgerError):
     """A command whose input is malformed: a bad date, an empty field, an unknown value."""
 
 
+class InputTooLarge(InvalidInput):
+    """A text, event or input line over its documented limit (``ledger.domain.limits``)."""
+
+    def __init__(self, message: str, *, field: str, limit: int, size: int) -> None:
+        self.field = field
+        self.limit = limit
+        self.size = size
+        super().__init__(message)
+
+
 class NotFound(LedgerError):
     """An id that names no case, cadre, unit or key in this ledger."""
 

@@ -21,7 +21,7 @@ from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.regulation import AppealOutcome
 from ledger.domain.unit import Unit
-from ledger.errors import TamperedEventError
+from ledger.errors import LedgerError, TamperedEventError
 from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
 from projections.batch import (
     ANNOUNCED_ON,
@@ -87,19 +87,28 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
     if missing:
         batch.fetch(missing, OPENED)
     for position, oid, topic, state in page:
-        if not state.startswith(MAGIC) or len(state) < HEADER_SIZE:
-            raise _not_an_envelope(position, topic)
-        payload = state[HEADER_SIZE:]
-        case_handler = case_handlers.get(topic)
-        if case_handler is not None:
-            case = case_memos.get(oid)
-            if case is None:  # its opening comes later in the page: out of order
-                raise batch.never_opened(oid, position)
-            case_handler(batch, position, case, loads(unwrap(payload) if unwrap else payload))
-        else:
-            handler = handlers.get(topic)
-            if handler is not None:
-                handler(batch, position, oid, state, loads(unwrap(payload) if unwrap else payload))
+        # An event that cannot be read (a malformed or damaged row) is left out of the index
+        # instead of stopping every read: the reads that need its record check its events
+        # and refuse it by position, the census names a record it leaves unindexed, and
+        # ``verify`` names the row (projections.trusted).
+        try:
+            if not state.startswith(MAGIC) or len(state) < HEADER_SIZE:
+                raise _not_an_envelope(position, topic)
+            payload = state[HEADER_SIZE:]
+            case_handler = case_handlers.get(topic)
+            if case_handler is not None:
+                case = case_memos.get(oid)
+                if case is None:  # its opening comes later in the page, or was unreadable
+                    raise batch.never_opened(oid, position)
+                case_handler(batch, position, case, loads(unwrap(payload) if unwrap else payload))
+            else:
+                handler = handlers.get(topic)
+                if handler is not None:
+                    handler(
+                        batch, position, oid, state, loads(unwrap(payload) if unwrap else payload)
+                    )
+        except (LedgerError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            continue
 
 
 # cases --------------------------------------------------------------------------------------

@@ -261,7 +261,8 @@ def test_import_reports_refused_lines_by_number_and_goes_on(
         {"line": 3, "command": "", "error": "not valid JSON: Expecting property name enclosed in "
                                             "double quotes at column 2"},
         {"line": 4, "command": "case open",
-         "error": "case open: unknown field(s) fatcs; see `lifeledger case open --help`"},
+         "error": "case open: unknown field(s) fatcs (did you mean facts?); see "
+                  "`lifeledger case open --help`"},
     ]  # fmt: skip
     assert "Refused: line 2 (case open): ground 17" in result.stderr
 
