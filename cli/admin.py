@@ -32,7 +32,7 @@ from ledger.application import BATCH_EVENTS
 from ledger.application import today as app_today
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
 from ledger.domain.regulation import AuthorityKind
-from ledger.errors import InvalidInput, KeyFileError
+from ledger.errors import AlreadyExists, InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
@@ -160,7 +160,7 @@ def demo(keys_dir: Path | None) -> None:
     documents = _demo_documents(app.store, directory)
     for path in documents:
         if path.exists():
-            raise InvalidInput(f"{path} already exists; remove it (from an earlier demo) or "
+            raise AlreadyExists(f"{path} already exists; remove it (from an earlier demo) or "
                                "give another --db")  # fmt: skip
     secret = os.environ.get("LIFELEDGER_PASSPHRASE")
     if secret is None:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from cli.common import LedgerGroup, emit, info, json_option, settings
-from ledger.errors import InvalidInput
+from cli.files import output_path
 from projections.documents.checking import CodeReport, DocumentReport, check_code, verify_file
 from projections.documents.code import VerificationCode
 from projections.documents.content import Document, render_case_document
@@ -36,17 +36,16 @@ def _source(bundle: str | None, root_fingerprint: str | None) -> EvidenceSource:
     return LedgerEvidence(settings().open(signed=False), root_fingerprint)
 
 
-def output_path(out: str, force: bool, formats: tuple[str, ...] = FORMATS) -> tuple[Path, str]:
-    """The file to write and its format (from the suffix); an existing file is kept."""
+def document_path(out: str, force: bool, formats: tuple[str, ...] = FORMATS) -> tuple[Path, str]:
+    """The file to write and its format (from the suffix); never the ledger or a key, and an
+    existing file only with ``--force`` (:func:`cli.files.output_path`)."""
     path = Path(out)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in formats:
         raise click.UsageError(
             f"--out {out}: give a file ending in " + " or ".join(f".{f}" for f in formats)
         )
-    if path.exists() and not force:
-        raise InvalidInput(f"{out} exists; nothing was written (use --force to replace it)")
-    return path, fmt
+    return output_path(path, force=force), fmt
 
 
 def write(document: Document, path: Path, fmt: str, force: bool) -> None:
@@ -66,8 +65,7 @@ def write(document: Document, path: Path, fmt: str, force: bool) -> None:
             from projections.documents.word import write_docx
 
             write_docx(document, tmp)
-        if path.exists() and not force:  # made meanwhile by someone else
-            raise InvalidInput(f"{path} exists; nothing was written (use --force to replace it)")
+        output_path(path, force=force)  # made meanwhile by someone else?
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -137,7 +135,7 @@ def case_document(kind: str, help_text: str) -> click.Command:
         given = [(t, c) for t, c in ((None, party), ("person", person), ("unit", unit)) if c]
         if len(given) != 1:
             raise click.UsageError("name the party: --party CODE (or --person / --unit)")
-        path, fmt = output_path(out, force)
+        path, fmt = document_path(out, force)
         source = LedgerEvidence(settings().open(signed=False))
         document = render_case_document(
             source, kind, case_no=case_no, party=given[0], tree_size=size

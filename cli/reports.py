@@ -109,11 +109,11 @@ def report_annual(year: int, authority: str | None, fmt: str, out: str | None, f
 
 
 def _write_annual(year: int, authority: str | None, fmt: str, out: str, force: bool) -> None:
-    from cli.documents import output_path, report_written, write
+    from cli.documents import document_path, report_written, write
     from projections.documents.evidence import LedgerEvidence
     from projections.documents.report import render_report
 
-    path, _ = output_path(out, force, (fmt,))
+    path, _ = document_path(out, force, (fmt,))
     source = LedgerEvidence(settings().open(signed=False))
     document, _ = render_report(source, "X" if fmt == "xlsx" else "R", year, authority, today())
     write(document, path, fmt, force)

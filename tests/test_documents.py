@@ -417,3 +417,30 @@ def test_a_stored_event_altered_after_printing_fails_check_with_its_position(
         f"  - the document cannot be rendered again: the event at position {decision} does not "
         "match its Merkle leaf; run `lifeledger verify` before exporting proofs\n"
     )
+
+
+def test_a_document_never_overwrites_the_ledger_and_replaces_a_file_only_with_force(
+    ledger: str, tmp_path: Path
+) -> None:
+    _, out, _ = written(ledger, tmp_path, "decision", "decision.docx")
+    before = out.read_bytes()
+    again = run(ledger, "document", "decision", CASE, "--party", "P001", "--out", str(out))
+    assert again.exit_code == 1
+    assert again.stderr == f"Error: {out} already exists; give --force to overwrite it\n"
+    assert out.read_bytes() == before
+    forced = run(ledger, "document", "decision", CASE, "--party", "P001", "--out", str(out),
+                 "--force")  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    if not ledger.startswith("postgresql"):
+        disguised = Path(ledger).with_suffix(".docx")
+        Path(ledger).rename(disguised)
+        try:
+            over = run(str(disguised), "document", "decision", CASE, "--party", "P001",
+                       "--out", str(disguised), "--force")  # fmt: skip
+        finally:
+            disguised.rename(ledger)
+        assert over.exit_code == 1
+        assert over.stderr == (
+            f"Error: {disguised} is the ledger's database; no command overwrites it, not even "
+            "with --force\n"
+        )
