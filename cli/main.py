@@ -64,6 +64,12 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "report",
         "Reports for the Party committee and government (Art. 14).",
     ),
+    "document": (
+        "cli.documents",
+        "document_group",
+        "Documents to file and print (Art. 10, 11, 12), each bound to the ledger by a "
+        "verification code (核验码) and its QR code; checked with `document verify`/`check`.",
+    ),
     "verify": (
         "cli.audit",
         "verify_command",

@@ -279,6 +279,11 @@ class Projections:
             reader = Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur))
             return reader.annual_report(year, authority, reader.position, day)
 
+    def cases_in_year(self, year: int, authority: str | None = None) -> list[str]:
+        """Art. 14: the cases the year's report counts (an index: printed reports verify the
+        cases' own events before counting them)."""
+        return self._query(lambda r: r.cases_in_year(year, authority))
+
     def keys(self) -> list[KeyInfo]:
         """Every signer key, with the log positions that registered and ended it."""
         return self._query(lambda r: r.keys())

@@ -517,6 +517,20 @@ class Reader:
         )
 
     # Art. 14 --------------------------------------------------------------------------------
+    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
+        """The numbers of the cases with a business date in the year (the annual report's
+        selection, by the year index)."""
+        statement = (
+            "SELECT c.case_no FROM {proj_case_years} y "
+            "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
+        )
+        params: tuple[Any, ...] = (year,)
+        if authority is not None:
+            statement += " AND c.opening_authority = ?"
+            params += (authority,)
+        self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
+        return [str(r[0]) for r in self.cur.fetchall()]
+
     def annual_report(
         self, year: int, authority: str | None, position: int, today: dt.date
     ) -> AnnualReport:
@@ -532,61 +546,7 @@ class Reader:
             params += (authority,)
         self.cur.execute(self.store.sql(statement), params)
         docs = list(self.docs(int(r[0]) for r in self.cur.fetchall()).values())
-        opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
-        cited = _tally(str(g) for doc in opened for g in doc["grounds"])
-        parties = [
-            p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
-        ]
-        # Art. 5: a member with an overruled objection is named but not held accountable.
-        kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
-        responsibilities = _tally(p["responsibility"] for p in parties)
-        decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
-        issued = [d for d in decisions if _in_year(d["decided_on"], year)]
-        imposed = _tally(m for d in issued for m in in_force(d))
-        appeals = [d["appeal"] for d in decisions if d["appeal"]]
-        outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
-        overdue = _overdue(docs, year, today)
-        return AnnualReport(
-            year=year,
-            authority=authority,
-            position=position,
-            cases_opened=len(opened),
-            cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
-            lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
-            grounds=tuple(
-                Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
-            ),
-            parties_by_kind=tuple(
-                Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
-            ),
-            responsibility_kinds=tuple(
-                Count(r.value, r.label, responsibilities[r.value])
-                for r in Responsibility
-                if r.value in responsibilities
-            ),
-            decisions_issued=len(issued),
-            decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
-            measures_by_kind=tuple(
-                Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
-            ),
-            appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
-            appeal_outcomes=tuple(
-                Count(o.value, o.label, outcomes[o.value])
-                for o in AppealOutcome
-                if o.value in outcomes
-            ),
-            referrals=sum(
-                1
-                for doc in docs
-                for p in doc["parties"].values()
-                if p["referral"] and _in_year(p["referral"]["on"], year)
-            ),
-            overdue_steps=tuple(
-                Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
-                for k in DUTIES
-            ),
-            overdue=tuple(overdue),
-        )
+        return annual_figures(docs, year, authority, position, today)
 
     # keys -----------------------------------------------------------------------------------
     def keys(self) -> list[KeyInfo]:
@@ -630,6 +590,69 @@ def _party_days(p: Row | None, objection: Row | None) -> list[str]:
     return [d for d in days if d]
 
 
+def annual_figures(
+    docs: list[Doc], year: int, authority: str | None, position: int, today: dt.date
+) -> AnnualReport:
+    """Art. 14: the year's figures from the folded cases (each figure by its own date in the
+    year); the read side and the printed report (:mod:`projections.documents`) both count
+    with this one function."""
+    opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
+    cited = _tally(str(g) for doc in opened for g in doc["grounds"])
+    parties = [
+        p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
+    ]
+    # Art. 5: a member with an overruled objection is named but not held accountable.
+    kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
+    responsibilities = _tally(p["responsibility"] for p in parties)
+    decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
+    issued = [d for d in decisions if _in_year(d["decided_on"], year)]
+    imposed = _tally(m for d in issued for m in in_force(d))
+    appeals = [d["appeal"] for d in decisions if d["appeal"]]
+    outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
+    overdue = _overdue(docs, year, today)
+    return AnnualReport(
+        year=year,
+        authority=authority,
+        position=position,
+        cases_opened=len(opened),
+        cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
+        lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
+        grounds=tuple(
+            Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
+        ),
+        parties_by_kind=tuple(
+            Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
+        ),
+        responsibility_kinds=tuple(
+            Count(r.value, r.label, responsibilities[r.value])
+            for r in Responsibility
+            if r.value in responsibilities
+        ),
+        decisions_issued=len(issued),
+        decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
+        measures_by_kind=tuple(
+            Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
+        ),
+        appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
+        appeal_outcomes=tuple(
+            Count(o.value, o.label, outcomes[o.value])
+            for o in AppealOutcome
+            if o.value in outcomes
+        ),
+        referrals=sum(
+            1
+            for doc in docs
+            for p in doc["parties"].values()
+            if p["referral"] and _in_year(p["referral"]["on"], year)
+        ),
+        overdue_steps=tuple(
+            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
+            for k in DUTIES
+        ),
+        overdue=tuple(overdue),
+    )
+
+
 def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:
     """Duties (announcement, appeal decision) due in the year and done late, or still undone
     after their due day (a step made moot before its due day never was late)."""
@@ -663,4 +686,4 @@ def _tally(items: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-__all__ = ["Reader", "post_on"]
+__all__ = ["Reader", "annual_figures", "post_on"]

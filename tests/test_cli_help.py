@@ -166,6 +166,9 @@ def test_the_quick_start_runs_in_a_fresh_directory(tmp_path: Path) -> None:
     assert (tmp_path / "lifeledger.db").exists()
     assert (tmp_path / "lifeledger.db.keys" / "discipline.pem").exists()
     assert run("verify").stdout.startswith("Verification of SQLite file lifeledger.db: OK")
+    printed = "lifeledger-decision-CS-2023-015-P2001.docx"
+    assert run("document", "verify", printed).stdout.startswith(f"{printed} matches the ledger")
+    assert run("document", "verify", "lifeledger-annual-2023.xlsx").returncode == 0
     case = json.loads(run("--json", "case", "show", "CS-2023-015").stdout)
     assert case["status"] == "closed"
     history = run("cadre", "history", "P1002").stdout

@@ -61,6 +61,7 @@ __all__ = [
     "ProofReport",
     "export_cadre_proof",
     "export_case_proof",
+    "export_records_proof",
     "verify_proof",
 ]
 
@@ -208,6 +209,17 @@ def export_case_proof(
     """One case's events, provable on their own."""
     app.case(case_no)
     return _build(app, {"kind": "case", "case_no": case_no}, {ids.case_id(case_no)}, tree_size)
+
+
+def export_records_proof(
+    app: LedgerApplication,
+    subject: dict[str, Any],
+    aggregates: Collection[UUID],
+    tree_size: int | None = None,
+) -> dict[str, Any]:
+    """The events of any records (cases, cadres, units), provable on their own: what a
+    printed document renders from (Art. 10, 11, 12, 14)."""
+    return _build(app, subject, set(aggregates), tree_size)
 
 
 @dataclass(frozen=True)
