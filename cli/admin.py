@@ -36,6 +36,7 @@ from ledger.errors import AlreadyExists, InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables
 
 
 @click.command()
@@ -376,9 +377,12 @@ def rebuild() -> None:
     p = Projections(app)
     click.get_current_context().call_on_close(p.close)
     with progress_callback("Rebuilding read models") as on_progress:
-        count = p.rebuild(on_progress)
+        p.rebuild(on_progress)
+    # Events, not log positions: PostgreSQL numbers notifications from a sequence with gaps.
+    position = p.position()
+    count = LedgerTables(app).leaf_count(position)
     emit(
-        {"rebuilt": True, "events": count, "position": p.position()},
+        {"rebuilt": True, "events": count, "position": position},
         f"Read models rebuilt from {count} event(s) of the log.",
     )
 

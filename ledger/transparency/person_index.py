@@ -20,7 +20,7 @@ import json
 import struct
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
@@ -44,6 +44,9 @@ from ledger.transparency.person_map import (
     update,
     value_hash,
 )
+
+if TYPE_CHECKING:
+    from ledger.transparency.checkpoints import StoredCheckpoint
 
 __all__ = [
     "EXTENSION_PREFIX",
@@ -220,6 +223,20 @@ class PersonTables:
         except PersistenceError as e:
             first = (str(e).strip() or type(e).__name__).splitlines()[0]
             raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+
+    def checkpoint(self, tree_size: int | None) -> list[StoredCheckpoint]:
+        """The stored checkpoint of this size, or the latest: one row by primary key."""
+        from ledger.storage.recorders import CHECKPOINTS_TABLE
+        from ledger.transparency.checkpoints import StoredCheckpoint
+
+        where, params = ("WHERE tree_size = ? ", (tree_size,)) if tree_size else ("", ())
+        rows = self.select(
+            f"SELECT tree_size, root, note, created_at FROM {{c}} {where}"
+            "ORDER BY tree_size DESC LIMIT 1",
+            params,
+            c=CHECKPOINTS_TABLE,
+        )
+        return [StoredCheckpoint(int(s), bytes(r), bytes(n), str(c)) for s, r, n, c in rows]
 
     # map nodes ---------------------------------------------------------------------------
     def reader(self, version: int) -> VersionedNodes:
@@ -482,13 +499,11 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
     proof: MapProof | None = None
     committed: ChainState | None = None
     checked: list[IndexedEvent] = []
-    stored = tables.tables.checkpoints()
-    if tree_size is not None:
-        stored = [c for c in stored if c.tree_size == tree_size]
-        if not stored:
-            raise NotFound(f"no checkpoint of size {tree_size}")
+    stored = tables.checkpoint(tree_size)
+    if tree_size is not None and not stored:
+        raise NotFound(f"no checkpoint of size {tree_size}")
     if stored:
-        cp_row = stored[-1]
+        cp_row = stored[0]
         size = cp_row.tree_size
         try:
             verify_note(cp_row.note, {Checkpoint.parse(cp_row.body()).origin: _admin_keys(app)})

@@ -96,8 +96,13 @@ def _bit(key: bytes, depth: int) -> str:
     return "1" if (key[depth >> 3] >> (7 - (depth & 7))) & 1 else "0"
 
 
+def _bits(key: bytes) -> str:
+    """The key as a string of 256 "0"/"1": its path from the root."""
+    return format(int.from_bytes(key, "big"), f"0{len(key) * 8}b")
+
+
 def _path(key: bytes, depth: int) -> Path:
-    return "".join(_bit(key, i) for i in range(depth))
+    return _bits(key)[:depth]
 
 
 @dataclass(frozen=True)
@@ -320,17 +325,18 @@ def prove(reader: NodeReader, key: bytes, batch: int = 24) -> tuple[MapProof, No
     siblings: list[bytes] = []
     present = bytearray()
     depth = 0
+    bits = _bits(key)
     while True:
         wanted: list[Path] = []
         for d in range(depth, min(depth + batch, HASH * 8) + 1):
-            prefix = _path(key, d)
+            prefix = bits[:d]
             wanted.append(prefix)
             if d > 0:
                 flipped = prefix[:-1] + ("1" if prefix[-1] == "0" else "0")
                 wanted.append(flipped)
         got = reader.nodes(wanted)
         for d in range(depth, min(depth + batch, HASH * 8) + 1):
-            prefix = _path(key, d)
+            prefix = bits[:d]
             if d > 0:
                 flipped = prefix[:-1] + ("1" if prefix[-1] == "0" else "0")
                 sibling = got.get(flipped)
