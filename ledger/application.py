@@ -33,7 +33,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from ledger.domain import ids
+from ledger.domain import ids, limits
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase, TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
@@ -922,12 +922,15 @@ def _check_id(**fields: str) -> None:
 def _check_text(aggregate: Aggregate) -> None:
     """Refuse, before anything is written, text that no store or reader can hold faithfully."""
     for event in aggregate.pending_events:
-        for name, value in vars(event).items():
+        fields = vars(event)
+        for name, value in fields.items():
             _check_value(name, value)
+        limits.check_event_size(type(event).__qualname__, fields)
 
 
 def _check_value(name: str, value: Any) -> None:
     if isinstance(value, str):
+        limits.check_text_length(name, value)
         found = FORBIDDEN_CHARACTERS.search(value)
         if found:
             raise InvalidInput(

@@ -23,6 +23,7 @@ checked against the registry at the start of each transaction and again before i
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -31,6 +32,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from ledger.application import BATCH_EVENTS, Batch, LedgerApplication
+from ledger.domain import limits
 from ledger.domain.case import TeamMember, party_key
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
@@ -49,7 +51,13 @@ from ledger.domain.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.errors import ConcurrentWriteError, InvalidInput, LedgerError, StoreError
+from ledger.errors import (
+    ConcurrentWriteError,
+    InputTooLarge,
+    InvalidInput,
+    LedgerError,
+    StoreError,
+)
 
 E = TypeVar("E", bound=Enum)
 
@@ -109,6 +117,12 @@ class Fields:
         return found[0][1] if found else None
 
     def _missing(self, name: str) -> InvalidInput:
+        """A required field is absent; when an unread field is spelt like it (``snice`` for
+        ``since``), that misspelling is the error to report."""
+        unread = [k for k in self._raw if k not in self._used and _present(self._raw[k])]
+        close = difflib.get_close_matches(name, unread, n=1, cutoff=0.6)
+        if close:
+            return self._unknown(close, [name])
         return InvalidInput(
             f"{self.command}: {name!r} is required (option --{name.replace('_', '-')})"
         )
@@ -204,10 +218,18 @@ class Fields:
         """Refuse fields the command does not take (a typo would otherwise be lost)."""
         unknown = sorted(k for k, v in self._raw.items() if k not in self._used and _present(v))
         if unknown:
-            raise InvalidInput(
-                f"{self.command}: unknown field(s) {', '.join(unknown)}; see "
-                f"`lifeledger {self.command} --help`"
-            )
+            raise self._unknown(unknown, sorted(self._used))
+
+    def _unknown(self, unknown: list[str], known: list[str]) -> InvalidInput:
+        """Name every unknown field, each with the closest field the command takes."""
+        named = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        return InvalidInput(
+            f"{self.command}: unknown field(s) {', '.join(named)}; see "
+            f"`lifeledger {self.command} --help`"
+        )
 
     def _many(self, name: str) -> list[Any]:
         value = self._take(name)
@@ -730,7 +752,18 @@ class ImportReport:
 
 
 def parse_line(text: str) -> tuple[str, dict[str, Any]]:
-    """One JSON object with a ``command`` and the command's fields."""
+    """One JSON object with a ``command`` and the command's fields, within the limits of
+    :mod:`ledger.domain.limits` (line size, nesting) checked before it is parsed."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.MAX_IMPORT_LINE_BYTES:
+        raise InputTooLarge(
+            f"the line is {size:,} bytes long; at most {limits.MAX_IMPORT_LINE_BYTES:,} are "
+            "allowed",
+            field="line",
+            limit=limits.MAX_IMPORT_LINE_BYTES,
+            size=size,
+        )
+    limits.check_json_depth(text, "the line")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

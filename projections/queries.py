@@ -28,6 +28,7 @@ from ledger.domain.regulation import (
     ground_label,
 )
 from ledger.errors import InvalidInput, NotFound
+from ledger.transparency.person_index import PersonRecord
 from projections import labels, log
 from projections.codec import Unwrap
 from projections.models import (
@@ -47,7 +48,7 @@ from projections.models import (
     UnitRating,
 )
 from projections.replay import CaseEvent, career, decode, fold
-from projections.schema import CADRES, KEYS, UNITS, Table
+from projections.schema import KEYS, UNITS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
 from projections.steps import DUTIES, Step, steps, steps_of, unpack
 from projections.timeline import entries
@@ -330,14 +331,25 @@ class Reader:
         return entries(events, checked.keys, as_of)
 
     # cadres ---------------------------------------------------------------------------------
-    def cadre_history(self, personnel_no: str, year: int | None) -> CadreHistory:
-        found = self.rows(CADRES, "personnel_no = ?", (personnel_no,))
-        if not found:
-            raise NotFound(f"no cadre with personnel number {personnel_no}")
-        cadre = found[0]
-        cadre_id = UUID(cadre["cadre_id"])
-        events = log.case_events(self.store, self.cur, [cadre_id], self.position)[cadre_id]
-        post_rows, retired = career(decode(events, self.unwrap))
+    def cadre_history(
+        self, personnel_no: str, year: int | None, record: PersonRecord
+    ) -> CadreHistory:
+        """The person's record from the events the person index proved complete: the cadre's
+        own events and the cases those events belong to (Art. 8)."""
+        own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
+        if not own:
+            if record.complete_as_of is not None:
+                why = (
+                    f"no event names this number as of checkpoint {record.complete_as_of} "
+                    f"(proven absent from the person index), nor any of the {record.later} "
+                    "events after it"
+                )
+            else:
+                why = f"none of the {record.later} events of the log names this number"
+            raise NotFound(f"no cadre with personnel number {personnel_no}: {why}")
+        cadre_events = decode(own, self.unwrap)
+        name = str(cadre_events[0].payload.get("name", ""))
+        post_rows, retired = career(cadre_events)
         retired_on = day(retired)
         units = self.names(UNITS, "code", (p["unit_code"] for p in post_rows))
         posts = tuple(
@@ -353,9 +365,12 @@ class Reader:
         )
         current = posts[-1] if posts and retired_on is None else None
         key = f"person:{personnel_no}"
+        cadre = {"name": name}
+        cases = log.case_events(self.store, self.cur, record.case_ids, 2**62)
+        docs = [fold(decode(rows, self.unwrap)) for rows in cases.values()]
         history = []
         accountable = False
-        for doc in self.docs(self.named_in("person", personnel_no)).values():
+        for doc in docs:
             p = doc["parties"].get(key)
             objection = doc["objections"].get(personnel_no)
             if year is not None:
@@ -402,6 +417,9 @@ class Reader:
             year=year,
             entries=tuple(history),
             accountable_in_year=accountable if year is not None else None,
+            complete_as_of=record.complete_as_of,
+            checked_after=record.checked_later,
+            appended_after=record.later,
         )
 
     # deadlines ------------------------------------------------------------------------------
@@ -499,6 +517,20 @@ class Reader:
         )
 
     # Art. 14 --------------------------------------------------------------------------------
+    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
+        """The numbers of the cases with a business date in the year (the annual report's
+        selection, by the year index)."""
+        statement = (
+            "SELECT c.case_no FROM {proj_case_years} y "
+            "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
+        )
+        params: tuple[Any, ...] = (year,)
+        if authority is not None:
+            statement += " AND c.opening_authority = ?"
+            params += (authority,)
+        self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
+        return [str(r[0]) for r in self.cur.fetchall()]
+
     def annual_report(
         self, year: int, authority: str | None, position: int, today: dt.date
     ) -> AnnualReport:
@@ -514,61 +546,7 @@ class Reader:
             params += (authority,)
         self.cur.execute(self.store.sql(statement), params)
         docs = list(self.docs(int(r[0]) for r in self.cur.fetchall()).values())
-        opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
-        cited = _tally(str(g) for doc in opened for g in doc["grounds"])
-        parties = [
-            p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
-        ]
-        # Art. 5: a member with an overruled objection is named but not held accountable.
-        kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
-        responsibilities = _tally(p["responsibility"] for p in parties)
-        decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
-        issued = [d for d in decisions if _in_year(d["decided_on"], year)]
-        imposed = _tally(m for d in issued for m in in_force(d))
-        appeals = [d["appeal"] for d in decisions if d["appeal"]]
-        outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
-        overdue = _overdue(docs, year, today)
-        return AnnualReport(
-            year=year,
-            authority=authority,
-            position=position,
-            cases_opened=len(opened),
-            cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
-            lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
-            grounds=tuple(
-                Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
-            ),
-            parties_by_kind=tuple(
-                Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
-            ),
-            responsibility_kinds=tuple(
-                Count(r.value, r.label, responsibilities[r.value])
-                for r in Responsibility
-                if r.value in responsibilities
-            ),
-            decisions_issued=len(issued),
-            decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
-            measures_by_kind=tuple(
-                Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
-            ),
-            appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
-            appeal_outcomes=tuple(
-                Count(o.value, o.label, outcomes[o.value])
-                for o in AppealOutcome
-                if o.value in outcomes
-            ),
-            referrals=sum(
-                1
-                for doc in docs
-                for p in doc["parties"].values()
-                if p["referral"] and _in_year(p["referral"]["on"], year)
-            ),
-            overdue_steps=tuple(
-                Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
-                for k in DUTIES
-            ),
-            overdue=tuple(overdue),
-        )
+        return annual_figures(docs, year, authority, position, today)
 
     # keys -----------------------------------------------------------------------------------
     def keys(self) -> list[KeyInfo]:
@@ -612,6 +590,69 @@ def _party_days(p: Row | None, objection: Row | None) -> list[str]:
     return [d for d in days if d]
 
 
+def annual_figures(
+    docs: list[Doc], year: int, authority: str | None, position: int, today: dt.date
+) -> AnnualReport:
+    """Art. 14: the year's figures from the folded cases (each figure by its own date in the
+    year); the read side and the printed report (:mod:`projections.documents`) both count
+    with this one function."""
+    opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
+    cited = _tally(str(g) for doc in opened for g in doc["grounds"])
+    parties = [
+        p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
+    ]
+    # Art. 5: a member with an overruled objection is named but not held accountable.
+    kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
+    responsibilities = _tally(p["responsibility"] for p in parties)
+    decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
+    issued = [d for d in decisions if _in_year(d["decided_on"], year)]
+    imposed = _tally(m for d in issued for m in in_force(d))
+    appeals = [d["appeal"] for d in decisions if d["appeal"]]
+    outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
+    overdue = _overdue(docs, year, today)
+    return AnnualReport(
+        year=year,
+        authority=authority,
+        position=position,
+        cases_opened=len(opened),
+        cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
+        lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
+        grounds=tuple(
+            Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
+        ),
+        parties_by_kind=tuple(
+            Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
+        ),
+        responsibility_kinds=tuple(
+            Count(r.value, r.label, responsibilities[r.value])
+            for r in Responsibility
+            if r.value in responsibilities
+        ),
+        decisions_issued=len(issued),
+        decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
+        measures_by_kind=tuple(
+            Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
+        ),
+        appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
+        appeal_outcomes=tuple(
+            Count(o.value, o.label, outcomes[o.value])
+            for o in AppealOutcome
+            if o.value in outcomes
+        ),
+        referrals=sum(
+            1
+            for doc in docs
+            for p in doc["parties"].values()
+            if p["referral"] and _in_year(p["referral"]["on"], year)
+        ),
+        overdue_steps=tuple(
+            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
+            for k in DUTIES
+        ),
+        overdue=tuple(overdue),
+    )
+
+
 def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:
     """Duties (announcement, appeal decision) due in the year and done late, or still undone
     after their due day (a step made moot before its due day never was late)."""
@@ -645,4 +686,4 @@ def _tally(items: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-__all__ = ["Reader", "post_on"]
+__all__ = ["Reader", "annual_figures", "post_on"]
