@@ -147,6 +147,7 @@ KINDS = {
     topics.CASE: "case",
     topics.CADRE: "cadre",
     topics.UNIT: "unit",
+    topics.IMPORTED_LINE: "import",  # an import line's idempotency record (ledger.domain.imports)
 }
 #: Art. 6: who may record accountability (and the cadres and units it concerns).
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
