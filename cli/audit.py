@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from cli.common import emit, info, progress, settings, table, to_json
+from ledger.audit.semantic import with_measures
 from ledger.bundle import export_bundle, verify_bundle
 from ledger.checkpoints import (
     LedgerTables,
@@ -106,7 +107,8 @@ def verify_command(
     parallel: str,
 ) -> None:
     """Verify the whole ledger: every signature, each key valid and authorised at its position
-    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162)."""
+    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162), and
+    every event replayed through the Measures' rules (an act they forbid is named)."""
     app = settings().open(signed=False)
     options = VerifyOptions(
         root_fingerprint=root_fingerprint,
@@ -117,7 +119,7 @@ def verify_command(
     )
     source = StoreSource(app)
     with _progress(source.event_count(), "Verifying") as update:
-        result = Verifier(options).run(source, update)
+        result = with_measures(app, Verifier(options).run(source, update))
     if root_fingerprint is None and result.root_fingerprint and not settings().json:
         info(
             "Note: no --root-fingerprint given; the root key was not compared with a pinned "

@@ -11,6 +11,7 @@ import click
 
 from cli.common import DATE, LedgerGroup, emit, json_option, open_projections, settings, table
 from ledger.application import today
+from ledger.periods import REST_DAY_NOTE
 from ledger.regulation import IN_FORCE_FROM, PartyType
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
@@ -39,11 +40,14 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
 )
 @json_option
 def deadlines(as_of: dt.date | None) -> None:
-    """Legal periods still running or missed: announcement within 30 days (Art. 11), appeal
-    within 15 days of receipt and its decision within 30 days (Art. 12).
+    """Legal periods still running or missed, and duties outstanding: announcement within 30
+    days (Art. 11), appeal within 15 days of receipt, its decision and the written notice of it
+    within 30 days (Art. 12); a person's personnel-file entry from the announcement until it is
+    recorded (Art. 11, no period set).
 
-    Periods skip the starting day and end on a working day (weekends and public holidays
-    moved). A period marked * ends in a year the holiday calendar does not cover yet.
+    Periods skip the starting day (Art. 11, 12). A last day on a rest day moves to the next
+    working day: an imported convention (民法典 art. 203 practice), not the Measures' text. A
+    period marked * ends in a year the holiday calendar does not cover yet.
     """  # fmt: skip
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
@@ -59,12 +63,14 @@ def deadlines_text(day: dt.date, items: Sequence[Deadline]) -> str:
         return f"No legal period is running or missed on {day}."
     rows = [
         (d.case_no, _party(d.party_type, d.party_code), d.decision_number, d.kind_label, d.article,
-         d.start, f"{d.due}{'*' if d.provisional else ''}", d.days_left, d.status_label)
+         d.start, f"{d.due}{'*' if d.provisional else ''}" if d.due else "—",
+         "—" if d.days_left is None else d.days_left, d.status_label)
         for d in items
     ]  # fmt: skip
     text = f"Deadlines on {day}:\n" + table(
         ["case", "party", "decision", "step", "art.", "from", "due", "days left", "status"], rows
     )
+    text += f"\nDue dates: {REST_DAY_NOTE}."
     if any(d.provisional for d in items):
         text += "\n* judged by weekends only: the holiday calendar does not cover that year yet"
     return text
@@ -157,6 +163,12 @@ def history_text(h: CadreHistory) -> str:
              "measures in force", "case status"],
             [_history_row(e) for e in h.entries],
         )]  # fmt: skip
+        owed = [f"{e.case_no} {n}" for e in h.entries for n in e.file_entries_outstanding]
+        if owed:
+            out.append(
+                "Personnel-file entry outstanding (Art. 11 归入个人人事档案, owed by the "
+                "organisation department that manages the cadre): " + ", ".join(owed)
+            )
         old = [e.case_no for e in h.entries if not e.lifetime]
         if old:
             out.append(

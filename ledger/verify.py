@@ -159,6 +159,7 @@ class Check(StrEnum):
     CONSISTENCY = "consistency"  # two checkpoints that are not one history
     COSIGNATURE = "cosignature"  # a cosignature that does not verify, a witness missing
     STORE = "store"  # the source could not be read to the end
+    MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
 
 
 @dataclass(frozen=True)
@@ -1743,4 +1744,6 @@ def verify_store(
             str(app.store.describe()), 0, 0, 0, None, None, 0, EMPTY_ROOT, 0, None,
             0, (), (fail,), 1, 0.0,
         )  # fmt: skip
-    return Verifier(options).run(source, progress)
+    from ledger.audit.semantic import with_measures
+
+    return with_measures(app, Verifier(options).run(source, progress))

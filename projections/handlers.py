@@ -27,8 +27,11 @@ from projections.batch import (
     ANNOUNCED_ON,
     APPEAL_DECIDED_ON,
     APPEAL_DUE,
+    APPEAL_NOTIFIED_ON,
     APPEAL_ON,
     DECISION_DUE,
+    FILE_FROM,
+    FILED_ON,
     RECEIVED_ON,
     REVOKED_ON,
     Batch,
@@ -149,7 +152,7 @@ def decision_issued(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
     document = d["document"]
     decided_on, due = document["decided_on"]["_data_"], d["announce_due"]["_data_"]
     row: Decision = [pos, document["number"], decided_on, due, None, None, None, None, None]
-    row += [None, None]
+    row += [None, None, None, None, None]
     batch.new_decision(case, d["party_type"], d["party_code"], row)
     batch.year(case, decided_on)
     batch.year(case, due)  # Art. 14: a duty is reported in the year it falls due
@@ -160,7 +163,25 @@ def _decision(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> Decision:
 
 
 def announced(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    _decision(batch, pos, case, d)[ANNOUNCED_ON] = d["on"]["_data_"]
+    decision = _decision(batch, pos, case, d)
+    decision[ANNOUNCED_ON] = d["on"]["_data_"]
+    if d["party_type"] == "person":  # Art. 11: the personnel-file entry is owed from now on
+        decision[FILE_FROM] = d["on"]["_data_"]
+
+
+def file_entered(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    decision = batch.decision(case, "person", d["personnel_no"], pos)
+    decision[FILED_ON] = d["on"]["_data_"]
+
+
+def appeal_notified(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    _decision(batch, pos, case, d)[APPEAL_NOTIFIED_ON] = d["on"]["_data_"]
+
+
+def reopened(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    on = d["on"]["_data_"]
+    batch.reopen(case)
+    batch.year(case, on)
 
 
 def received(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
@@ -276,6 +297,9 @@ CASE_HANDLERS: dict[str, CaseHandler] = {
         ("AppealDecided", appeal_decided),
         ("ReferredToJudicialOrgan", referred),
         ("Closed", closed),
+        ("PersonnelFileEntered", file_entered),
+        ("AppealDecisionNotified", appeal_notified),
+        ("Reopened", reopened),
     )
 }
 #: Every other event a view uses. A cadre's transfers and retirement are not among them:

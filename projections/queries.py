@@ -48,7 +48,7 @@ from projections.models import (
 from projections.replay import CaseEvent, career, decode, fold
 from projections.schema import CADRES, KEYS, UNITS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
-from projections.steps import DUTIES, Step, steps, steps_of, unpack
+from projections.steps import DUTIES, UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
 from projections.values import (
     date,
@@ -66,6 +66,7 @@ STEP_DAYS = {
     "announcement": ANNOUNCE_WITHIN_DAYS,
     "appeal_window": APPEAL_WITHIN_DAYS,
     "appeal_decision": APPEAL_DECISION_WITHIN_DAYS,
+    "appeal_notice": APPEAL_DECISION_WITHIN_DAYS,  # Art. 12: part of the 30-day duty
 }
 #: Art. 13: the rule a unit rating applies, and which date decides the year.
 RATING_RULE = (
@@ -183,7 +184,10 @@ class Reader:
             raise InvalidInput(f"unknown case status {status!r}: use open or closed")
         next_due: dict[int, str] = {}
         for _, row, pending in self.running(today):
-            due = min(s.due for s in pending)
+            timed = [s.due for s in pending if s.kind not in UNTIMED]
+            if not timed:
+                continue
+            due = min(timed)
             case = row["opened_at"]
             next_due[case] = min(due, next_due.get(case, due))
         where = " WHERE status = ?" if status else ""
@@ -234,7 +238,7 @@ class Reader:
             for p in parties
             for d in p["decisions"]
             for s in steps_of(d)
-            if s.running_on(text)
+            if s.running_on(text) and s.kind not in UNTIMED
         )
         return CaseState(
             case_no=doc["case_no"],
@@ -325,6 +329,11 @@ class Reader:
                     referral=party.referral if party else None,
                     post_at_incident=post_on(posts, incident),
                     post_now=current,
+                    file_entries_outstanding=tuple(
+                        d["number"]
+                        for d in (p["decisions"] if p else ())
+                        if d["status"] != "revoked" and d["announcement"] and not d["file_entry"]
+                    ),
                 )
             )
         history.sort(key=lambda e: (e.incident_date, e.opened_on, e.case_no))
@@ -346,28 +355,26 @@ class Reader:
         for case_no, row, pending in self.running(as_of):
             for step in pending:
                 kind = step.kind
+                where = (case_no, row["party_type"], row["code"], row["number"], kind,
+                         labels.STEP_LABELS[kind], labels.STEP_ARTICLES[kind], date(step.start))
+                if kind in UNTIMED:  # owed, with no period: outstanding until recorded
+                    label = labels.PERIOD_STATUS_LABELS["outstanding"]
+                    found.append(Deadline(*where, None, "outstanding", label, None, False))
+                    continue
                 period = Period(date(step.start), STEP_DAYS[kind], labels.STEP_ARTICLES[kind])
                 status = period.status(as_of, soon_days=soon_days)
                 if kind == "appeal_window" and status is PeriodStatus.OVERDUE:
                     continue  # an unused appeal window lapses; nobody is late
                 found.append(
                     Deadline(
-                        case_no=case_no,
-                        party_type=row["party_type"],
-                        party_code=row["code"],
-                        decision_number=row["number"],
-                        kind=kind,
-                        kind_label=labels.STEP_LABELS[kind],
-                        article=period.article,
-                        start=period.start,
-                        due=period.due,
-                        status=status.value,
-                        status_label=labels.PERIOD_STATUS_LABELS[status.value],
-                        days_left=(period.due - as_of).days,
-                        provisional=period.provisional,
+                        *where, period.due, status.value,
+                        labels.PERIOD_STATUS_LABELS[status.value], (period.due - as_of).days,
+                        period.provisional,
                     )
-                )
-        found.sort(key=lambda d: (d.due, d.case_no, d.party_type, d.party_code, d.kind))
+                )  # fmt: skip
+        found.sort(
+            key=lambda d: (d.due or dt.date.max, d.case_no, d.party_type, d.party_code, d.kind)
+        )
         return found
 
     # Art. 13 --------------------------------------------------------------------------------
