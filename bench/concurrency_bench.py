@@ -45,9 +45,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere: the ledger packa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from ledger.application import LedgerApplication  # noqa: E402
-from ledger.checkpoints import LedgerTables  # noqa: E402
-from ledger.errors import ConcurrentWriteError  # noqa: E402
-from ledger.regulation import (  # noqa: E402
+from ledger.audit.verify import verify_store  # noqa: E402
+from ledger.domain.regulation import (  # noqa: E402
     AdminLevel,
     AuthorityKind,
     Consequence,
@@ -56,9 +55,10 @@ from ledger.regulation import (  # noqa: E402
     Responsibility,
     UnitKind,
 )
-from ledger.signing import Signer  # noqa: E402
-from ledger.store import StoreConfig  # noqa: E402
-from ledger.verify import verify_store  # noqa: E402
+from ledger.errors import ConcurrentWriteError  # noqa: E402
+from ledger.signing.signatures import Signer  # noqa: E402
+from ledger.storage.store import StoreConfig  # noqa: E402
+from ledger.transparency.checkpoints import LedgerTables  # noqa: E402
 
 PG_URL = os.environ.get("LIFELEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 HOT_CASE = "长纪案〔2024〕热1号"

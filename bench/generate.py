@@ -43,11 +43,11 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
 from ledger.application import LedgerApplication
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase, TeamMember
-from ledger.decision import DecisionDocument, Measures
-from ledger.keys import KeyRegistry
-from ledger.regulation import (
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.keys import KeyRegistry
+from ledger.domain.regulation import (
     GROUNDS,
     OTHER_REGULATION_GROUND,
     UNIT_MEASURE_BY_SEVERITY,
@@ -63,10 +63,10 @@ from ledger.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.transcodings import DateAsISO
-from ledger.unit import Unit
+from ledger.domain.unit import Unit
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.storage.transcodings import DateAsISO
 
 GENERATOR_VERSION = 1
 #: Events of a case that runs its whole course, on average, with the default frequencies.

@@ -61,9 +61,9 @@ from workload import (  # noqa: E402
 )
 
 from ledger.application import LedgerApplication  # noqa: E402
-from ledger.merkle import verify_consistency, verify_inclusion  # noqa: E402
-from ledger.signing import Envelope, signed_message  # noqa: E402
-from ledger.store import StoreConfig  # noqa: E402
+from ledger.signing.signatures import Envelope, signed_message  # noqa: E402
+from ledger.storage.store import StoreConfig  # noqa: E402
+from ledger.transparency.merkle import verify_consistency, verify_inclusion  # noqa: E402
 
 LADDER = (10_000, 100_000, 1_000_000)
 SEED = 2016
@@ -522,7 +522,7 @@ def raw_verify_rates(tasks: Sequence[tuple[bytes, bytes, bytes]]) -> dict[str, f
 
 
 def figure_verify(plan: Plan, dbs: dict[int, Path]) -> Figures:
-    from ledger.verify import VerifyOptions, verify_store
+    from ledger.audit.verify import VerifyOptions, verify_store
 
     size = plan.sizes[-1]
     log(f"figure 3: verify of the whole ledger ({size} events)")
@@ -572,7 +572,7 @@ def figure_verify(plan: Plan, dbs: dict[int, Path]) -> Figures:
     app.close()
     ratio = med["verify"] / two_cores
     return {
-        "what": f"ledger.verify.verify_store over the whole {size}-event ledger (signatures, "
+        "what": f"ledger.audit.verify.verify_store over the whole {size}-event ledger (signatures, "
         "keys as of each position, Art. 6 authorisation, versions, Merkle leaves re-hashed), "
         "vs raw Ed25519 verification of the same signatures on two cores",
         "events": size,
@@ -699,9 +699,9 @@ def figure_cadre_history(plan: Plan, dbs: dict[int, Path], stats: dict[int, Stat
 # figure 6: proofs -----------------------------------------------------------------------------
 def exported_proofs(plan: Plan, work: Path, dbs: dict[int, Path]) -> dict[str, Any]:
     """The product's own path: sign a checkpoint, export one cadre's proof document
-    (``ledger.proofs.export_cadre_proof``), verify it offline (``verify_proof``)."""
-    from ledger.checkpoints import make_checkpoint
-    from ledger.proofs import export_cadre_proof, verify_proof
+    (``ledger.audit.proofs.export_cadre_proof``), verify it offline (``verify_proof``)."""
+    from ledger.audit.proofs import export_cadre_proof, verify_proof
+    from ledger.transparency.checkpoints import make_checkpoint
 
     signers = bench_signers(SEED)
     out: dict[str, Any] = {}
@@ -732,7 +732,7 @@ def exported_proofs(plan: Plan, work: Path, dbs: dict[int, Path]) -> dict[str, A
 
 
 def figure_proofs(plan: Plan, work: Path, dbs: dict[int, Path]) -> Figures:
-    from ledger.checkpoints import LedgerTables
+    from ledger.transparency.checkpoints import LedgerTables
 
     size = plan.sizes[-1]
     log(f"figure 6: inclusion and consistency proofs ({size} events)")
@@ -803,7 +803,7 @@ def child(op: str, db: Path, trace: bool) -> dict[str, Any]:
     """Run one verify or rebuild in this (fresh) process; report its memory."""
     import tracemalloc
 
-    from ledger.verify import verify_store
+    from ledger.audit.verify import verify_store
 
     app = open_ledger(db)
     views: Any = None

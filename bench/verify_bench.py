@@ -13,7 +13,8 @@ Measured on the same machine in the same process, each the median of ``--repeats
   worker, two worker threads, two worker processes and ``--parallel auto`` (what the CLI runs),
   with the cores each kept busy, and each rate's ratio to the better two-core raw rate;
 * an inclusion proof at the ledger's size, the product's way: from the stored leaves and the
-  subtree cache a checkpoint leaves behind (:class:`ledger.checkpoints.StoredTree`, a fresh one
+  subtree cache a checkpoint leaves behind
+  (:class:`ledger.transparency.checkpoints.StoredTree`, a fresh one
   per proof: O(log n) rows), re-hashing the event's leaf from its stored bytes and checking the
   proof (RFC 9162 §2.1.3.2); for comparison the whole tree loaded from the leaf table; and the
   export of a case's proof document.
@@ -48,12 +49,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables, StoredTree, make_checkpoint
-from ledger.entries import event_leaf_hash
-from ledger.merkle import verify_inclusion
-from ledger.signing import Envelope, Signer, signed_message
-from ledger.store import StoreConfig
-from ledger.verify import StoreSource, Verifier, VerifyOptions, _parallel_mode
+from ledger.audit.verify import StoreSource, Verifier, VerifyOptions, _parallel_mode
+from ledger.signing.signatures import Envelope, Signer, signed_message
+from ledger.storage.entries import event_leaf_hash
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables, StoredTree, make_checkpoint
+from ledger.transparency.merkle import verify_inclusion
 
 Triple = tuple[Ed25519PublicKey, bytes, bytes]
 
@@ -81,9 +82,9 @@ def build_ledger(path: Path, size: int) -> tuple[str, Signer]:
 def _bulk(path: Path, size: int) -> Signer:
     import datetime as dt
 
-    from ledger.case import AccountabilityCase
-    from ledger.decision import DecisionDocument, Measures
-    from ledger.regulation import (
+    from ledger.domain.case import AccountabilityCase
+    from ledger.domain.decision import DecisionDocument, Measures
+    from ledger.domain.regulation import (
         AdminLevel,
         AuthorityKind,
         Consequence,
@@ -297,7 +298,7 @@ def _rows_at(app: LedgerApplication, positions: Sequence[int]) -> dict[int, Any]
 
 
 def case_proof_time(db: Path, signer: Signer) -> float | None:
-    from ledger.proofs import export_case_proof
+    from ledger.audit.proofs import export_case_proof
 
     app = LedgerApplication(StoreConfig.parse(str(db)), signer)
     try:
@@ -312,7 +313,7 @@ def case_proof_time(db: Path, signer: Signer) -> float | None:
         conn.close()
         if row is None:
             return None
-        from ledger.verify import decode_payload
+        from ledger.audit.verify import decode_payload
 
         case_no = decode_payload(Envelope.parse(bytes(row[0])).payload)["case_no"]
         started = time.perf_counter()

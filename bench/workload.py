@@ -30,13 +30,12 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, Mapper, Notification, Recording, StoredEvent
 from generate import ORGANS
 
-from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase, TeamMember
-from ledger.decision import DecisionDocument, Measures
-from ledger.mapper import SigningMapper
-from ledger.regulation import (
+from ledger.domain import ids
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     AdminLevel,
     AppealOutcome,
@@ -48,8 +47,9 @@ from ledger.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.signing import HEADER_SIZE
-from ledger.unit import Unit
+from ledger.domain.unit import Unit
+from ledger.signing.mapper import SigningMapper
+from ledger.signing.signatures import HEADER_SIZE
 
 Command = dict[str, Any]
 REGISTRATIONS = ("unit add", "cadre add")

@@ -30,7 +30,8 @@ from cli.common import (
     settings,
     table,
 )
-from ledger.regulation import (
+from cli.texts import long_text_option
+from ledger.domain.regulation import (
     IN_FORCE_FROM,
     AppealOutcome,
     Consequence,
@@ -102,7 +103,7 @@ def measure_options(f: Any) -> Any:
     show_default=True,
     help=f"What it caused; most grounds need one: {describe_choices(Consequence)}.",
 )
-@click.option("--facts", required=True, help="The facts of the situation.")
+@long_text_option("facts", "The facts of the situation.")
 @click.option("--other-regulation", help="With ground 16 (十六): the other regulation relied on.")
 @json_option
 def case_open(**fields: Any) -> None:
@@ -137,7 +138,7 @@ def case_assign(**fields: Any) -> None:
 @case_argument
 @party_options(unit=False)
 @on_option("When the objection was made (e.g. the date of the meeting).")
-@click.option("--text", required=True, help="What the member objected to, and where it is minuted.")
+@long_text_option("text", "What the member objected to, and where it is minuted.")
 @click.option(
     "--at-hearing",
     is_flag=True,
@@ -222,7 +223,7 @@ def case_assign_team(**fields: Any) -> None:
 @case_argument
 @party_options()
 @on_option("When the statement and defence was heard.")
-@click.option("--statement", required=True, help="Summary of what the party said.")
+@long_text_option("statement", "Summary of what the party said.")
 @json_option
 def case_hear(**fields: Any) -> None:
     """Record the party's statement and defence (说明和申辩); required before a decision
@@ -235,8 +236,8 @@ def case_hear(**fields: Any) -> None:
 @party_options()
 @click.option("--number", required=True, help="Document number (文号) of the 《责任追究决定书》.")
 @on_option("Date of the decision.", also="--date")
-@click.option("--facts", required=True, help="Facts stated in the decision (Art. 10).")
-@click.option("--basis", required=True, help="Legal basis stated (Art. 10).")
+@long_text_option("facts", "Facts stated in the decision (Art. 10).")
+@long_text_option("basis", "Legal basis stated (Art. 10).")
 @measure_options
 @click.option("--approving-authority", required=True, help="The approving authority (Art. 10).")
 @click.option(
@@ -317,7 +318,7 @@ def case_receive(**fields: Any) -> None:
 @case_argument
 @party_options()
 @on_option("When the written appeal was lodged.")
-@click.option("--text", required=True, help="The grounds of the written appeal (书面申诉).")
+@long_text_option("text", "The grounds of the written appeal (书面申诉).")
 @json_option
 def case_appeal(**fields: Any) -> None:
     """Record a written appeal, refused outside 15 days of receipt (Art. 12). The measures
@@ -336,7 +337,7 @@ def case_appeal(**fields: Any) -> None:
     required=True,
     help=f"{describe_choices(AppealOutcome)}.",
 )
-@click.option("--reason", required=True, help="Reasons given in writing.")
+@long_text_option("reason", "Reasons given in writing.")
 @measure_options
 @json_option
 def case_appeal_decide(**fields: Any) -> None:
@@ -382,7 +383,7 @@ def case_reopen(**fields: Any) -> None:
 @party_options()
 @on_option("Date of the referral.")
 @click.option("--organ", required=True, help="The judicial organ (司法机关) referred to.")
-@click.option("--reason", required=True, help="The suspected offence.")
+@long_text_option("reason", "The suspected offence.")
 @json_option
 def case_refer(**fields: Any) -> None:
     """Record a referral to the judicial organs for a suspected crime (Art. 7)."""
@@ -392,7 +393,7 @@ def case_refer(**fields: Any) -> None:
 @case.command("close")
 @case_argument
 @on_option("Date of closing.")
-@click.option("--summary", required=True, help="The closing summary (结案意见).")
+@long_text_option("summary", "The closing summary (结案意见).")
 @json_option
 def case_close(**fields: Any) -> None:
     """Close the case. Refused while a decision is unannounced or not in the personnel file

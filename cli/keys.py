@@ -27,10 +27,10 @@ from cli.common import (
 )
 from ledger.application import LedgerApplication
 from ledger.domain.authority import Jurisdiction
+from ledger.domain.keys import KeyRecord
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole
 from ledger.errors import KeyFileError, NotFound
-from ledger.keys import KeyRecord
-from ledger.regulation import AdminLevel, AuthorityKind, KeyRole
-from ledger.signing import Signer
+from ledger.signing.signatures import Signer
 
 KEY_OUT_HELP = "Where to save the new private key (encrypted PKCS#8; must not exist yet)."
 

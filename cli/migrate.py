@@ -13,7 +13,7 @@ import click
 
 from cli.common import emit, info, json_option, progress_callback, settings
 from ledger.migrate import Progress, migrate
-from ledger.store import StoreConfig
+from ledger.storage.store import StoreConfig
 
 LABELS = {"copy": "Copying events  ", "verify": "Verifying copy  "}
 

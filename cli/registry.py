@@ -16,7 +16,7 @@ from cli.common import (
     on_option,
     record,
 )
-from ledger.regulation import AdminLevel, UnitKind
+from ledger.domain.regulation import AdminLevel, UnitKind
 
 
 @click.group(cls=LedgerGroup)

@@ -11,8 +11,8 @@ import click
 
 from cli.common import DATE, LedgerGroup, emit, json_option, open_projections, settings, table
 from ledger.application import today
-from ledger.periods import REST_DAY_NOTE
-from ledger.regulation import IN_FORCE_FROM, PartyType
+from ledger.domain.periods import REST_DAY_NOTE
+from ledger.domain.regulation import IN_FORCE_FROM, PartyType
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
@@ -85,13 +85,45 @@ def report() -> None:
 @report.command("annual")
 @click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
 @click.option("--authority", help="Only cases opened by this authority (default: all).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "xlsx", "docx", "pdf"]),
+    default="text",
+    show_default=True,
+    help="xlsx: workbook with tables and charts; docx/pdf: the 书面报告 (GB/T 9704), each "
+    "rendered from verified events at the latest checkpoint and carrying a verification code.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The file for --format xlsx/docx/pdf (default: lifeledger-annual-YEAR.FORMAT).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
 @json_option
-def report_annual(year: int, authority: str | None) -> None:
+def report_annual(year: int, authority: str | None, fmt: str, out: str | None, force: bool) -> None:
     """The year's accountability in figures, as the petition work agency reports it to the
     same-level Party committee and government (Art. 14)."""
+    if fmt != "text":
+        _write_annual(year, authority, fmt, out or f"lifeledger-annual-{year}.{fmt}", force)
+        return
+    if out is not None:
+        raise click.UsageError("--out goes with --format xlsx, docx or pdf")
     p = open_projections(settings().open(signed=False))
     r = p.annual_report(year, authority)
     emit(asdict(r), lambda: annual_text(r))
+
+
+def _write_annual(year: int, authority: str | None, fmt: str, out: str, force: bool) -> None:
+    from cli.documents import document_path, report_written, write
+    from projections.documents.evidence import LedgerEvidence
+    from projections.documents.report import render_report
+
+    path, _ = document_path(out, force, (fmt,))
+    source = LedgerEvidence(settings().open(signed=False))
+    document, _ = render_report(source, "X" if fmt == "xlsx" else "R", year, authority, today())
+    write(document, path, fmt, force)
+    report_written(document, path)
 
 
 def _counts(title: str, counts: tuple[Count, ...]) -> list[str]:
@@ -155,8 +187,9 @@ def history_text(h: CadreHistory) -> str:
         ),
     ]  # fmt: skip
     label = f" in {h.year}" if h.year is not None else ""
+    as_of = f" as of checkpoint {h.complete_as_of}" if h.complete_as_of is not None else ""
     if not h.entries:
-        out += ["", f"No accountability on record{label}."]
+        out += ["", f"No accountability on record{label}{as_of}."]
     else:
         out += ["", f"Accountability{label} (Art. 8, 11):", table(
             ["case", "incident", "post at incident", "responsibility", "decisions",
@@ -182,7 +215,19 @@ def history_text(h: CadreHistory) -> str:
             else "no decision in force made that year (Art. 13)"
         )
         out.append(f"{h.year}: {verdict}")
+    out.append(completeness_line(h))
     return "\n".join(out)
+
+
+def completeness_line(h: CadreHistory) -> str:
+    """What the person index proved (Art. 8: the record is whole, not only authentic)."""
+    later = (
+        f"{h.checked_after} later event(s) naming {h.personnel_no} checked directly "
+        f"(of {h.appended_after} appended since)"
+    )
+    if h.complete_as_of is None:
+        return f"Completeness: no checkpoint yet; {later}."
+    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}."
 
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:

@@ -33,12 +33,24 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from ledger import ids
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase, TeamMember
-from ledger.decision import DecisionDocument, Measures
+from ledger.domain import ids, limits
 from ledger.domain.authority import Context, Jurisdiction
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.divisions import hunan
+from ledger.domain.keys import KeyRecord, KeyRegistry
+from ledger.domain.regulation import (
+    AdminLevel,
+    AppealOutcome,
+    AuthorityKind,
+    Consequence,
+    KeyRole,
+    PartyType,
+    Responsibility,
+    UnitKind,
+)
+from ledger.domain.unit import Unit
 from ledger.errors import (
     AlreadyExists,
     ConcurrentWriteError,
@@ -49,19 +61,8 @@ from ledger.errors import (
     StoreError,
     TamperedEventError,
 )
-from ledger.keys import KeyRecord, KeyRegistry
-from ledger.mapper import SigningMapper
-from ledger.regulation import (
-    AdminLevel,
-    AppealOutcome,
-    AuthorityKind,
-    Consequence,
-    KeyRole,
-    PartyType,
-    Responsibility,
-    UnitKind,
-)
-from ledger.signing import (
+from ledger.signing.mapper import SigningMapper
+from ledger.signing.signatures import (
     Envelope,
     Signer,
     check_signature,
@@ -69,9 +70,9 @@ from ledger.signing import (
     key_id_of,
     public_key_from_raw,
 )
-from ledger.store import StoreConfig
-from ledger.transcodings import DateAsISO
-from ledger.unit import Unit
+from ledger.storage.key_check import SignerCheck
+from ledger.storage.store import StoreConfig
+from ledger.storage.transcodings import DateAsISO
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_RETRIES = 8
@@ -110,6 +111,10 @@ class LedgerApplication(Application[UUID]):
         except Exception as e:  # psycopg, sqlite3, OSError: the store cannot be opened
             raise StoreError(f"cannot open {store.describe()}: {_first_line(e)}") from e
         self.signer = signer
+        # The signer's key is checked again inside the appending transaction (Art. 6).
+        self.signer_check = SignerCheck(self.signing_mapper)
+        if hasattr(self.recorder, "signer_check"):
+            self.recorder.signer_check = self.signer_check.check
 
     # infrastructure ---------------------------------------------------------------------
     def construct_mapper(self) -> Mapper[UUID]:
@@ -231,7 +236,10 @@ class LedgerApplication(Application[UUID]):
             raise LedgerError("no signer key is loaded; give --key (or LIFELEDGER_KEY)")
         if self._batch is not None:
             return self._batch.signer_record(self.signer)
-        return self.registry().check_active(self.signer.key_id.hex())
+        registry = self.registry()
+        record = registry.check_active(self.signer.key_id.hex())
+        self.signer_check.checked = deepcopy(registry)
+        return record
 
     def batch(self, max_events: int = BATCH_EVENTS) -> Batch:
         """A unit of work for bulk writes: ``with app.batch() as batch:`` (see :class:`Batch`)."""
@@ -797,6 +805,7 @@ class Batch:
             return cached[2]
         record = registry.check_active(signer.key_id.hex())
         self._signer_record = (signer.key_id, registry.version, record)
+        self.app.signer_check.checked = deepcopy(registry)
         return record
 
     # writes -----------------------------------------------------------------------------
@@ -1021,12 +1030,15 @@ def _check_id(**fields: str) -> None:
 def _check_text(aggregate: Aggregate) -> None:
     """Refuse, before anything is written, text that no store or reader can hold faithfully."""
     for event in aggregate.pending_events:
-        for name, value in vars(event).items():
+        fields = vars(event)
+        for name, value in fields.items():
             _check_value(name, value)
+        limits.check_event_size(type(event).__qualname__, fields)
 
 
 def _check_value(name: str, value: Any) -> None:
     if isinstance(value, str):
+        limits.check_text_length(name, value)
         found = FORBIDDEN_CHARACTERS.search(value)
         if found:
             raise InvalidInput(

@@ -29,12 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.application import LedgerApplication, today
-from ledger.case import TeamMember
-from ledger.checkpoints import make_checkpoint
-from ledger.decision import DecisionDocument, Measures
 from ledger.domain.authority import Jurisdiction
-from ledger.errors import AlreadyExists, KeyFileError
-from ledger.regulation import (
+from ledger.domain.case import TeamMember
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     AuthorityKind,
@@ -47,7 +45,9 @@ from ledger.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.signing import Signer
+from ledger.errors import AlreadyExists, KeyFileError
+from ledger.signing.signatures import Signer
+from ledger.transparency.checkpoints import make_checkpoint
 
 __all__ = ["DEFAULT_PASSPHRASE", "KEY_FILES", "DemoKey", "DemoLedger", "build_demo"]
 

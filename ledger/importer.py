@@ -23,6 +23,7 @@ checked against the registry at the start of each transaction and again before i
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -31,12 +32,12 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from ledger.application import BATCH_EVENTS, Batch, LedgerApplication
-from ledger.case import TeamMember, party_key, required_told
-from ledger.decision import DecisionDocument, Measures
+from ledger.domain import limits
 from ledger.domain.authority import Jurisdiction
-from ledger.errors import ConcurrentWriteError, InvalidInput, LedgerError, StoreError
-from ledger.periods import REST_DAY_NOTE
-from ledger.regulation import (
+from ledger.domain.case import TeamMember, party_key, required_told
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.periods import REST_DAY_NOTE
+from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     CHINESE_NUMERALS,
     GROUNDS,
@@ -51,6 +52,13 @@ from ledger.regulation import (
     Severity,
     TeamRole,
     UnitKind,
+)
+from ledger.errors import (
+    ConcurrentWriteError,
+    InputTooLarge,
+    InvalidInput,
+    LedgerError,
+    StoreError,
 )
 
 E = TypeVar("E", bound=Enum)
@@ -111,6 +119,12 @@ class Fields:
         return found[0][1] if found else None
 
     def _missing(self, name: str) -> InvalidInput:
+        """A required field is absent; when an unread field is spelt like it (``snice`` for
+        ``since``), that misspelling is the error to report."""
+        unread = [k for k in self._raw if k not in self._used and _present(self._raw[k])]
+        close = difflib.get_close_matches(name, unread, n=1, cutoff=0.6)
+        if close:
+            return self._unknown(close, [name])
         return InvalidInput(
             f"{self.command}: {name!r} is required (option --{name.replace('_', '-')})"
         )
@@ -206,10 +220,18 @@ class Fields:
         """Refuse fields the command does not take (a typo would otherwise be lost)."""
         unknown = sorted(k for k, v in self._raw.items() if k not in self._used and _present(v))
         if unknown:
-            raise InvalidInput(
-                f"{self.command}: unknown field(s) {', '.join(unknown)}; see "
-                f"`lifeledger {self.command} --help`"
-            )
+            raise self._unknown(unknown, sorted(self._used))
+
+    def _unknown(self, unknown: list[str], known: list[str]) -> InvalidInput:
+        """Name every unknown field, each with the closest field the command takes."""
+        named = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        return InvalidInput(
+            f"{self.command}: unknown field(s) {', '.join(named)}; see "
+            f"`lifeledger {self.command} --help`"
+        )
 
     def _many(self, name: str) -> list[Any]:
         value = self._take(name)
@@ -808,7 +830,18 @@ class ImportReport:
 
 
 def parse_line(text: str) -> tuple[str, dict[str, Any]]:
-    """One JSON object with a ``command`` and the command's fields."""
+    """One JSON object with a ``command`` and the command's fields, within the limits of
+    :mod:`ledger.domain.limits` (line size, nesting) checked before it is parsed."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.MAX_IMPORT_LINE_BYTES:
+        raise InputTooLarge(
+            f"the line is {size:,} bytes long; at most {limits.MAX_IMPORT_LINE_BYTES:,} are "
+            "allowed",
+            field="line",
+            limit=limits.MAX_IMPORT_LINE_BYTES,
+            size=size,
+        )
+    limits.check_json_depth(text, "the line")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

@@ -3,7 +3,7 @@
 Every stored event keeps its exact state bytes, hence its signature, and its place in the log.
 The events are inserted, in notification order, through the target's own application recorder,
 which recomputes the Merkle leaf of each one in the same transaction: a leaf entry holds the
-leaf index and the row, not the notification id (:mod:`ledger.entries`), so the copy's tree
+leaf index and the row, not the notification id (:mod:`ledger.storage.entries`), so the copy's tree
 has the source's root even though the target numbers its notifications its own way. Signed
 checkpoints and auditors' cosignatures are copied as they are; projection views are not (they
 follow from the log and are rebuilt in the target on first use).
@@ -11,7 +11,7 @@ follow from the log and are rebuilt in the target on first use).
 The whole copy is one transaction on the target: a migration that fails or is killed leaves
 the target's ledger tables empty, and it can simply be run again. A target that already holds
 events, leaves, checkpoints or cosignatures is refused. Once committed, the copy is verified
-as an auditor would (:func:`ledger.verify.verify_store`: signatures, keys, versions, re-hashed
+as an auditor would (:func:`ledger.audit.verify.verify_store`: signatures, keys, versions, re-hashed
 leaves, checkpoints) and its Merkle root must equal the source's.
 """
 
@@ -21,22 +21,24 @@ import base64
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Notification, PersistenceError, StoredEvent
 from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature
+from ledger.audit.verify import VerificationResult, verify_store
 from ledger.errors import AlreadyExists, LedgerError, StoreError, VerificationError
-from ledger.recorders import (
+from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
     PostgresLedgerRecorder,
     SQLiteLedgerRecorder,
 )
-from ledger.store import StoreConfig
-from ledger.verify import VerificationResult, verify_store
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature
+from ledger.transparency.person_index import PERSON_NODES_TABLE, PersonTables
 
 __all__ = ["PAGE_SIZE", "MigrationReport", "Progress", "migrate"]
 
@@ -144,21 +146,19 @@ def _migrate(
     source_tree = tables.load_tree(bound)
     total = len(source_tree)
     started = time.perf_counter()
-    copied = _copy(src, dst, bound, total, checkpoints, cosignatures, page_size, progress)
+    _copy(src, dst, bound, total, checkpoints, cosignatures, page_size, progress)
     copy_seconds = time.perf_counter() - started
-    if copied != total:
-        raise VerificationError(
-            f"the source's log holds {copied} event(s) but its Merkle leaf table {total}: "
-            f"run `lifeledger --db {src.store.url} verify`; the copy in "
-            f"{dst.store.describe()} must not be used",
-            events=copied,
-            leaves=total,
-        )
     started = time.perf_counter()
     on_verify = None if progress is None else _counter(progress, "verify", total)
-    result = verify_store(dst, progress=on_verify)
+    try:
+        result = verify_store(dst, progress=on_verify)
+        _check_copy(result, source_tree.root(), total, dst)
+    except BaseException:
+        # A copy that does not verify, or whose verification did not finish, must not stay
+        # behind looking like a ledger: its tables are removed (it was empty before).
+        _discard(dst)
+        raise
     verify_seconds = time.perf_counter() - started
-    _check_copy(result, source_tree.root(), total, dst)
     grew = tables.leaf_count() - total
     return MigrationReport(
         source=src.store.describe(),
@@ -267,6 +267,9 @@ def _copy(
     on_copy = None if progress is None else _counter(progress, "copy", total)
     kept = [c for c in checkpoints if c.tree_size <= total]
     cosigned = [c for c in cosignatures if c.tree_size <= total]
+    # The person index's map nodes of the checkpoints copied (derived data: the copy's
+    # verification recomputes them from the copied log).
+    nodes = PersonTables(src).all_nodes(max((c.tree_size for c in kept), default=0))
     recorder = dst.recorder
     copied = 0
     try:
@@ -277,6 +280,7 @@ def _copy(
                     copied += len(page)
                     if on_copy is not None:
                         on_copy(len(page))
+                _check_count(copied, total, src)
                 c.executemany(
                     f"INSERT INTO {CHECKPOINTS_TABLE} (tree_size, root, note, created_at) "
                     "VALUES (?, ?, ?, ?)",
@@ -287,6 +291,7 @@ def _copy(
                     "VALUES (?, ?, ?, ?)",
                     [(k.tree_size, k.vkey, k.line, k.created_at) for k in cosigned],
                 )
+                c.executemany(f"INSERT INTO {PERSON_NODES_TABLE} VALUES (?, ?, ?, ?, ?)", nodes)
         elif isinstance(recorder, PostgresLedgerRecorder):
             schema = recorder.datastore.schema
             with recorder.datastore.transaction(commit=True) as curs:
@@ -298,6 +303,7 @@ def _copy(
                     copied += len(page)
                     if on_copy is not None:
                         on_copy(len(page))
+                _check_count(copied, total, src)
                 if kept:
                     curs.executemany(
                         SQL(
@@ -314,6 +320,13 @@ def _copy(
                         ).format(Identifier(schema, COSIGNATURES_TABLE)),
                         [(k.tree_size, k.vkey, k.line, k.created_at) for k in cosigned],
                     )
+                if nodes:
+                    curs.executemany(
+                        SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s)").format(
+                            Identifier(schema, PERSON_NODES_TABLE)
+                        ),
+                        nodes,
+                    )
         else:  # pragma: no cover - the application always installs one of the two
             raise StoreError(f"{dst.store.describe()} has no lifeledger recorder")
     except LedgerError:
@@ -324,6 +337,48 @@ def _copy(
             f"copying into {dst.store.describe()} failed, nothing was kept there: {reason}"
         ) from e
     return copied
+
+
+def _check_count(copied: int, total: int, src: LedgerApplication) -> None:
+    """Inside the copy's transaction: a source whose log and leaf table disagree is not
+    copied at all (raising rolls the copy back)."""
+    if copied != total:
+        raise VerificationError(
+            f"the source's log holds {copied} event(s) but its Merkle leaf table {total}: "
+            f"verify the source ({src.store.describe()}) with `lifeledger verify`; nothing was "
+            "kept in the target",
+            events=copied,
+            leaves=total,
+        )
+
+
+def _discard(dst: LedgerApplication) -> None:
+    """Remove a committed copy that failed verification: the SQLite file, or the ledger's
+    tables in the PostgreSQL schema (a schema of its own: foreign tables are refused)."""
+    store = dst.store
+    dst.close()
+    if store.kind == "sqlite":
+        assert store.path is not None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(store.path) + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(
+        host=store.host, port=store.port, dbname=store.dbname, user=store.user,
+        password=store.password or None, connect_timeout=5, autocommit=True,
+    ) as conn:  # fmt: skip
+        tables = [
+            str(name)
+            for (name,) in conn.execute(
+                "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s",
+                (store.schema,),
+            )
+        ]
+        for name in tables:
+            conn.execute(
+                SQL("DROP TABLE IF EXISTS {} CASCADE").format(Identifier(store.schema, name))
+            )
 
 
 def _counter(progress: Progress, phase: str, total: int) -> Callable[[int], None]:
@@ -347,14 +402,14 @@ def _check_copy(
         first = result.failures[0].describe() if result.failures else "verification failed"
         raise VerificationError(
             f"the copy in {where} does not verify ({result.failure_count} failure(s); first: "
-            f"{first}); do not use it. Verify the source with `lifeledger verify`",
+            f"{first}); the copy was removed. Verify the source with `lifeledger verify`",
             failures=result.failure_count,
         )
     if result.tree_size != total or result.root != source_root:
         raise VerificationError(
             f"the copy in {where} has Merkle tree size {result.tree_size}, root "
             f"{base64.b64encode(result.root).decode()}, but the source has size {total}, root "
-            f"{base64.b64encode(source_root).decode()}; do not use the copy. Verify the "
+            f"{base64.b64encode(source_root).decode()}; the copy was removed. Verify the "
             "source with `lifeledger verify`",
             tree_size=result.tree_size,
         )

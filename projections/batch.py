@@ -66,7 +66,7 @@ class CaseMemo:
         self.key = key
         self.decisions: dict[tuple[str, str], Decision] = {}
         self.years: set[str] = set()
-        #: a closed case takes no further events (``ledger.case``): memory lets it go
+        #: a closed case takes no further events (``ledger.domain.case``): memory lets it go
         self.closed = False
 
 

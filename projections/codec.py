@@ -1,7 +1,7 @@
 """Reading stored payloads without the library's mapper (and without checking signatures).
 
 The stored state is the envelope ``b"LLS1" ‖ key id ‖ signature ‖ payload``
-(:class:`ledger.signing.Envelope`); the payload is what the library's ``JSONTranscoder``
+(:class:`ledger.signing.signatures.Envelope`); the payload is what the library's ``JSONTranscoder``
 wrote (after its compressor and cipher, if the application configured any). Verifying the
 signatures is the auditor's separate ``verify``; the views only need the data.
 """

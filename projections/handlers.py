@@ -2,7 +2,8 @@
 
 This is the hot path of a rebuild, so it does as little as it can per event. Events are
 decoded WITHOUT checking their signatures (that is the auditor's separate ``verify``): the
-envelope header (``ledger.signing``: magic ‖ key id ‖ signature) is sliced off and the JSON
+envelope header (``ledger.signing.signatures``: magic ‖ key id ‖ signature) is sliced off and
+the JSON
 payload the library's ``JSONTranscoder`` wrote is parsed directly; business dates are the
 ISO text inside its ``{"_type_": "date_iso", "_data_": "YYYY-MM-DD"}`` markers. Topics no
 view uses — and case events no index needs — are skipped before anything is parsed: a
@@ -14,15 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.utils import get_topic
-
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase
-from ledger.errors import TamperedEventError
-from ledger.keys import KeyRegistry
-from ledger.regulation import AppealOutcome
-from ledger.signing import HEADER_SIZE, KEY_ID_SIZE, MAGIC
-from ledger.unit import Unit
+from ledger.domain import topics
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.keys import KeyRegistry
+from ledger.domain.regulation import AppealOutcome
+from ledger.domain.unit import Unit
+from ledger.errors import LedgerError, TamperedEventError
+from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
 from projections.batch import (
     ANNOUNCED_ON,
     APPEAL_DECIDED_ON,
@@ -90,19 +90,28 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
     if missing:
         batch.fetch(missing, OPENED)
     for position, oid, topic, state in page:
-        if not state.startswith(MAGIC) or len(state) < HEADER_SIZE:
-            raise _not_an_envelope(position, topic)
-        payload = state[HEADER_SIZE:]
-        case_handler = case_handlers.get(topic)
-        if case_handler is not None:
-            case = case_memos.get(oid)
-            if case is None:  # its opening comes later in the page: out of order
-                raise batch.never_opened(oid, position)
-            case_handler(batch, position, case, loads(unwrap(payload) if unwrap else payload))
-        else:
-            handler = handlers.get(topic)
-            if handler is not None:
-                handler(batch, position, oid, state, loads(unwrap(payload) if unwrap else payload))
+        # An event that cannot be read (a malformed or damaged row) is left out of the index
+        # instead of stopping every read: the reads that need its record check its events
+        # and refuse it by position, the census names a record it leaves unindexed, and
+        # ``verify`` names the row (projections.trusted).
+        try:
+            if not state.startswith(MAGIC) or len(state) < HEADER_SIZE:
+                raise _not_an_envelope(position, topic)
+            payload = state[HEADER_SIZE:]
+            case_handler = case_handlers.get(topic)
+            if case_handler is not None:
+                case = case_memos.get(oid)
+                if case is None:  # its opening comes later in the page, or was unreadable
+                    raise batch.never_opened(oid, position)
+                case_handler(batch, position, case, loads(unwrap(payload) if unwrap else payload))
+            else:
+                handler = handlers.get(topic)
+                if handler is not None:
+                    handler(
+                        batch, position, oid, state, loads(unwrap(payload) if unwrap else payload)
+                    )
+        except (LedgerError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            continue
 
 
 # cases --------------------------------------------------------------------------------------
@@ -279,7 +288,7 @@ def key_revoked(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -
 
 
 def _topic(cls: type, event: str) -> str:
-    return f"{get_topic(cls)}.{event}"
+    return topics.event_topic(cls, event)
 
 
 #: The events of an opened case that an index needs (the others are not even parsed: the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.regulation import (
+from ledger.domain.regulation import (
     AppealOutcome,
     AuthorityKind,
     Consequence,

@@ -256,6 +256,12 @@ class CadreHistory:
     year: int | None
     entries: tuple[HistoryEntry, ...]
     accountable_in_year: bool | None
+    #: Completeness (person index): the checkpoint the entries were proven complete against
+    #: (None: no checkpoint yet), and the events after it that name the person, each checked
+    #: directly, of all the events appended since.
+    complete_as_of: int | None = None
+    checked_after: int = 0
+    appended_after: int = 0
 
 
 @dataclass(frozen=True)

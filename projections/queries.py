@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from ledger.errors import InvalidInput, NotFound
-from ledger.periods import Period, PeriodStatus
-from ledger.regulation import (
+from ledger.domain import ids
+from ledger.domain.periods import Period, PeriodStatus
+from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
     APPEAL_DECISION_WITHIN_DAYS,
     APPEAL_WITHIN_DAYS,
@@ -27,6 +27,8 @@ from ledger.regulation import (
     Responsibility,
     ground_label,
 )
+from ledger.errors import InvalidInput, NotFound
+from ledger.transparency.person_index import PersonRecord
 from projections import labels, log
 from projections.codec import Unwrap
 from projections.models import (
@@ -46,10 +48,11 @@ from projections.models import (
     UnitRating,
 )
 from projections.replay import CaseEvent, career, decode, fold
-from projections.schema import CADRES, KEYS, UNITS, Table
+from projections.schema import KEYS, UNITS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
 from projections.steps import DUTIES, UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
+from projections.trusted import Checked, TrustedLog, check_census, refuse_row
 from projections.values import (
     date,
     day,
@@ -94,11 +97,21 @@ def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
 class Reader:
     """The queries, on one read cursor of the views and the application's event reader."""
 
-    def __init__(self, store: ViewStore, cur: Cursor, position: int, unwrap: Unwrap | None) -> None:
+    def __init__(
+        self,
+        store: ViewStore,
+        cur: Cursor,
+        position: int,
+        unwrap: Unwrap | None,
+        top: int | None = None,
+    ) -> None:
         self.store = store
         self.cur = cur
         self.position = position
         self.unwrap = unwrap
+        #: The log's last position in this snapshot; the records' events are read up to it.
+        self.top = position if top is None else top
+        self.trust = TrustedLog(store, cur, self.top, unwrap)
 
     def rows(self, table: Table, where: str, params: Sequence[Any], order: str = "") -> list[Row]:
         tail = f" ORDER BY {order}" if order else ""
@@ -119,21 +132,72 @@ class Reader:
 
     # replaying cases ------------------------------------------------------------------------
     def case_events(self, cases: Iterable[int]) -> dict[int, list[CaseEvent]]:
-        """The events of the given cases (keyed by opening position), up to the position the
-        views have applied."""
-        found: dict[int, list[CaseEvent]] = {}
+        """The checked events of the cases the index names (keyed by opening position), up to
+        the position the views have applied; each case must be what its index row says."""
+        indexed: dict[UUID, tuple[int, str]] = {}
         for chunk in _chunks(cases):
             self.cur.execute(
                 self.store.sql(
-                    "SELECT opened_at, case_id FROM {proj_cases} "
+                    "SELECT opened_at, case_id, case_no FROM {proj_cases} "
                     f"WHERE opened_at IN ({_marks(chunk)})"
                 ),
                 tuple(chunk),
             )
-            ids = {UUID(case_id): int(case) for case, case_id in self.cur.fetchall()}
-            rows = log.case_events(self.store, self.cur, sorted(ids, key=str), self.position)
-            found.update((ids[oid], decode(rows[oid], self.unwrap)) for oid in ids)
+            for case, case_id, case_no in self.cur.fetchall():
+                indexed[UUID(case_id)] = (int(case), str(case_no))
+        checked = self.checked(indexed, self.position)
+        found: dict[int, list[CaseEvent]] = {}
+        for oid, (case, case_no) in indexed.items():
+            events = self.case_checked(checked, oid, f"case {case_no}")
+            first = events[0] if events else None
+            if (
+                first is None
+                or first.event != "Opened"
+                or first.position != case
+                or first.payload.get("case_no") != case_no
+                or ids.case_id(case_no) != oid
+            ):
+                raise refuse_row("proj_cases", f"opened_at={case}", f"case {case_no}")
+            found[case] = events
         return dict(sorted(found.items()))
+
+    def checked(self, records: Iterable[UUID], up_to: int | None = None) -> Checked:
+        """Read and check records' events (and the key registry): refuse on a bad registry."""
+        checked = self.trust.check(records, up_to)
+        if checked.registry_failure is not None:
+            raise self.trust.refuse(checked.registry_failure, "the key registry")
+        return checked
+
+    def case_checked(self, checked: Checked, oid: UUID, what: str) -> list[CaseEvent]:
+        failure = checked.failures.get(oid)
+        if failure is not None:
+            raise self.trust.refuse(failure, what)
+        return checked.events.get(oid, [])
+
+    def case_by_id(self, case_no: str) -> tuple[list[CaseEvent], Checked]:
+        """A case's checked events, found by the aggregate id its number names (no index)."""
+        oid = ids.case_id(case_no)
+        checked = self.checked([oid])
+        events = self.case_checked(checked, oid, f"case {case_no}")
+        if not events:
+            raise NotFound(f"no case {case_no}")
+        return events, checked
+
+    def registered_names(self, party_type: str, codes: Iterable[str]) -> dict[str, str]:
+        """Unit or cadre names from their own checked registration events."""
+        by_id = {
+            (ids.unit_id(c) if party_type == "unit" else ids.cadre_id(c)): c for c in set(codes)
+        }
+        if not by_id:
+            return {}
+        checked = self.checked(by_id)
+        label = "unit" if party_type == "unit" else "cadre"
+        found: dict[str, str] = {}
+        for oid, code in by_id.items():
+            events = self.case_checked(checked, oid, f"{label} {code}")
+            if events and events[0].event == "Registered":
+                found[code] = str(events[0].payload["name"])
+        return found
 
     def docs(self, cases: Iterable[int]) -> dict[int, Doc]:
         return {case: fold(events) for case, events in self.case_events(cases).items()}
@@ -215,11 +279,13 @@ class Reader:
         ]
 
     def case_state(self, case_no: str, today: dt.date) -> CaseState:
-        doc = self.docs([self.case_by_number(case_no)]).popitem()[1]
+        doc = fold(self.case_by_id(case_no)[0])
         parties = list(doc["parties"].values())
-        units = self.names(UNITS, "code", (p["code"] for p in parties if p["party_type"] == "unit"))
-        people = self.names(
-            CADRES, "personnel_no", (p["code"] for p in parties if p["party_type"] == "person")
+        units = self.registered_names(
+            "unit", (p["code"] for p in parties if p["party_type"] == "unit")
+        )
+        people = self.registered_names(
+            "person", (p["code"] for p in parties if p["party_type"] == "person")
         )
         objections = doc["objections"]
         built = tuple(
@@ -265,18 +331,29 @@ class Reader:
         )
 
     def timeline(self, case_no: str, as_of: dt.date | None) -> list[TimelineEntry]:
-        events = self.case_events([self.case_by_number(case_no)]).popitem()[1]
-        return entries(events, self.key_rows(), as_of)
+        events, checked = self.case_by_id(case_no)
+        return entries(events, checked.keys, as_of)
 
     # cadres ---------------------------------------------------------------------------------
-    def cadre_history(self, personnel_no: str, year: int | None) -> CadreHistory:
-        found = self.rows(CADRES, "personnel_no = ?", (personnel_no,))
-        if not found:
-            raise NotFound(f"no cadre with personnel number {personnel_no}")
-        cadre = found[0]
-        cadre_id = UUID(cadre["cadre_id"])
-        events = log.case_events(self.store, self.cur, [cadre_id], self.position)[cadre_id]
-        post_rows, retired = career(decode(events, self.unwrap))
+    def cadre_history(
+        self, personnel_no: str, year: int | None, record: PersonRecord
+    ) -> CadreHistory:
+        """The person's record from the events the person index proved complete: the cadre's
+        own events and the cases those events belong to (Art. 8)."""
+        own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
+        if not own:
+            if record.complete_as_of is not None:
+                why = (
+                    f"no event names this number as of checkpoint {record.complete_as_of} "
+                    f"(proven absent from the person index), nor any of the {record.later} "
+                    "events after it"
+                )
+            else:
+                why = f"none of the {record.later} events of the log names this number"
+            raise NotFound(f"no cadre with personnel number {personnel_no}: {why}")
+        cadre_events = decode(own, self.unwrap)
+        name = str(cadre_events[0].payload.get("name", ""))
+        post_rows, retired = career(cadre_events)
         retired_on = day(retired)
         units = self.names(UNITS, "code", (p["unit_code"] for p in post_rows))
         posts = tuple(
@@ -292,9 +369,12 @@ class Reader:
         )
         current = posts[-1] if posts and retired_on is None else None
         key = f"person:{personnel_no}"
+        cadre = {"name": name}
+        cases = log.case_events(self.store, self.cur, record.case_ids, 2**62)
+        docs = [fold(decode(rows, self.unwrap)) for rows in cases.values()]
         history = []
         accountable = False
-        for doc in self.docs(self.named_in("person", personnel_no)).values():
+        for doc in docs:
             p = doc["parties"].get(key)
             objection = doc["objections"].get(personnel_no)
             if year is not None:
@@ -346,13 +426,37 @@ class Reader:
             year=year,
             entries=tuple(history),
             accountable_in_year=accountable if year is not None else None,
+            complete_as_of=record.complete_as_of,
+            checked_after=record.checked_later,
+            appended_after=record.later,
         )
 
     # deadlines ------------------------------------------------------------------------------
     def deadlines(self, as_of: dt.date, soon_days: int) -> list[Deadline]:
         """The legal periods running on ``as_of``: started on or before it, not settled."""
+        check_census(self.trust, self.position)
+        indexed = self.running(as_of)
+        docs = self.docs({row["opened_at"] for _, row, _ in indexed})
+        for _, row, _ in indexed:  # each index row must name a decision the case holds
+            doc = docs[row["opened_at"]]
+            party = doc["parties"].get(f"{row['party_type']}:{row['code']}")
+            if party is None or not any(d["number"] == row["number"] for d in party["decisions"]):
+                raise refuse_row(
+                    "proj_decisions",
+                    f"opened_at={row['opened_at']}, {row['party_type']} {row['code']}",
+                    f"case {doc['case_no']}",
+                )
+        text = as_of.isoformat()
+        running = [
+            (doc["case_no"], {"party_type": p["party_type"], "code": p["code"],
+                              "number": d["number"]}, pending)
+            for doc in docs.values()
+            for p in doc["parties"].values()
+            for d in p["decisions"]
+            if (pending := [s for s in steps_of(d) if s.running_on(text)])
+        ]  # fmt: skip
         found = []
-        for case_no, row, pending in self.running(as_of):
+        for case_no, row, pending in running:
             for step in pending:
                 kind = step.kind
                 where = (case_no, row["party_type"], row["code"], row["number"], kind,
@@ -379,13 +483,20 @@ class Reader:
 
     # Art. 13 --------------------------------------------------------------------------------
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
-        unit = self.rows(UNITS, "code = ?", (unit_code,))
-        if not unit:
+        names = self.registered_names("unit", [unit_code])
+        if unit_code not in names:
             raise NotFound(f"no unit with code {unit_code}")
+        check_census(self.trust, self.position)
         counted: list[RatingReason] = []
         not_counted: list[RatingReason] = []
-        for doc in self.docs(self.named_in("unit", unit_code)).values():
+        for case, doc in self.docs(self.named_in("unit", unit_code)).items():
             party = doc["parties"].get(f"unit:{unit_code}")
+            if party is None:
+                raise refuse_row(
+                    "proj_case_parties",
+                    f"code={unit_code}, party_type=unit, opened_at={case}",
+                    f"case {doc['case_no']}",
+                )
             for d in party["decisions"] if party else ():
                 if not _in_year(d["decided_on"], year):
                     continue
@@ -404,7 +515,7 @@ class Reader:
 
         return UnitRating(
             unit_code=unit_code,
-            unit_name=unit[0]["name"],
+            unit_name=names[unit_code],
             year=year,
             may_be_rated_advanced=not counted,
             reasons=tuple(sorted(counted, key=order)),
@@ -413,10 +524,25 @@ class Reader:
         )
 
     # Art. 14 --------------------------------------------------------------------------------
+    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
+        """The numbers of the cases with a business date in the year (the annual report's
+        selection, by the year index)."""
+        statement = (
+            "SELECT c.case_no FROM {proj_case_years} y "
+            "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
+        )
+        params: tuple[Any, ...] = (year,)
+        if authority is not None:
+            statement += " AND c.opening_authority = ?"
+            params += (authority,)
+        self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
+        return [str(r[0]) for r in self.cur.fetchall()]
+
     def annual_report(
         self, year: int, authority: str | None, position: int, today: dt.date
     ) -> AnnualReport:
         """Replay only the cases with a date in the year (index on year), then count."""
+        check_census(self.trust, self.position)
         statement = (
             "SELECT c.opened_at FROM {proj_case_years} y "
             "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
@@ -427,64 +553,12 @@ class Reader:
             params += (authority,)
         self.cur.execute(self.store.sql(statement), params)
         docs = list(self.docs(int(r[0]) for r in self.cur.fetchall()).values())
-        opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
-        cited = _tally(str(g) for doc in opened for g in doc["grounds"])
-        parties = [
-            p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
-        ]
-        # Art. 5: a member with an overruled objection is named but not held accountable.
-        kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
-        responsibilities = _tally(p["responsibility"] for p in parties)
-        decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
-        issued = [d for d in decisions if _in_year(d["decided_on"], year)]
-        imposed = _tally(m for d in issued for m in in_force(d))
-        appeals = [d["appeal"] for d in decisions if d["appeal"]]
-        outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
-        overdue = _overdue(docs, year, today)
-        return AnnualReport(
-            year=year,
-            authority=authority,
-            position=position,
-            cases_opened=len(opened),
-            cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
-            lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
-            grounds=tuple(
-                Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
-            ),
-            parties_by_kind=tuple(
-                Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
-            ),
-            responsibility_kinds=tuple(
-                Count(r.value, r.label, responsibilities[r.value])
-                for r in Responsibility
-                if r.value in responsibilities
-            ),
-            decisions_issued=len(issued),
-            decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
-            measures_by_kind=tuple(
-                Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
-            ),
-            appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
-            appeal_outcomes=tuple(
-                Count(o.value, o.label, outcomes[o.value])
-                for o in AppealOutcome
-                if o.value in outcomes
-            ),
-            referrals=sum(
-                1
-                for doc in docs
-                for p in doc["parties"].values()
-                if p["referral"] and _in_year(p["referral"]["on"], year)
-            ),
-            overdue_steps=tuple(
-                Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
-                for k in DUTIES
-            ),
-            overdue=tuple(overdue),
-        )
+        return annual_figures(docs, year, authority, position, today)
 
     # keys -----------------------------------------------------------------------------------
     def keys(self) -> list[KeyInfo]:
+        """Every key as the registry's own checked events describe it (not ``proj_keys``)."""
+        rows = sorted(self.checked([]).keys.values(), key=lambda k: k["registered_at"])
         return [
             KeyInfo(
                 key_id=k["key_id"],
@@ -501,7 +575,7 @@ class Reader:
                 replaced_by=k["replaced_by"],
                 reason=k["reason"],
             )
-            for k in self.key_rows().values()
+            for k in rows
         ]
 
 
@@ -521,6 +595,69 @@ def _party_days(p: Row | None, objection: Row | None) -> list[str]:
         if d["appeal"]:
             days += [d["appeal"]["filed_on"], d["appeal"]["decided_on"]]
     return [d for d in days if d]
+
+
+def annual_figures(
+    docs: list[Doc], year: int, authority: str | None, position: int, today: dt.date
+) -> AnnualReport:
+    """Art. 14: the year's figures from the folded cases (each figure by its own date in the
+    year); the read side and the printed report (:mod:`projections.documents`) both count
+    with this one function."""
+    opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
+    cited = _tally(str(g) for doc in opened for g in doc["grounds"])
+    parties = [
+        p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
+    ]
+    # Art. 5: a member with an overruled objection is named but not held accountable.
+    kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
+    responsibilities = _tally(p["responsibility"] for p in parties)
+    decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
+    issued = [d for d in decisions if _in_year(d["decided_on"], year)]
+    imposed = _tally(m for d in issued for m in in_force(d))
+    appeals = [d["appeal"] for d in decisions if d["appeal"]]
+    outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
+    overdue = _overdue(docs, year, today)
+    return AnnualReport(
+        year=year,
+        authority=authority,
+        position=position,
+        cases_opened=len(opened),
+        cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
+        lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
+        grounds=tuple(
+            Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
+        ),
+        parties_by_kind=tuple(
+            Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
+        ),
+        responsibility_kinds=tuple(
+            Count(r.value, r.label, responsibilities[r.value])
+            for r in Responsibility
+            if r.value in responsibilities
+        ),
+        decisions_issued=len(issued),
+        decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
+        measures_by_kind=tuple(
+            Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
+        ),
+        appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
+        appeal_outcomes=tuple(
+            Count(o.value, o.label, outcomes[o.value])
+            for o in AppealOutcome
+            if o.value in outcomes
+        ),
+        referrals=sum(
+            1
+            for doc in docs
+            for p in doc["parties"].values()
+            if p["referral"] and _in_year(p["referral"]["on"], year)
+        ),
+        overdue_steps=tuple(
+            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
+            for k in DUTIES
+        ),
+        overdue=tuple(overdue),
+    )
 
 
 def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:
@@ -556,4 +693,4 @@ def _tally(items: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-__all__ = ["Reader", "post_on"]
+__all__ = ["Reader", "annual_figures", "post_on"]

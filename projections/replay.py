@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledger.regulation import AppealOutcome
-from ledger.signing import Envelope
+from ledger.domain.regulation import AppealOutcome
+from ledger.signing.signatures import Envelope
 from projections.codec import Unwrap, loads
 
 Payload = dict[str, Any]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from ledger.errors import StoreError
-from ledger.store import StoreConfig
+from ledger.storage.store import StoreConfig
 
 #: SQLite waits this long (seconds) for another writer before giving up.
 LOCK_TIMEOUT = 30

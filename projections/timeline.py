@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledger.regulation import GROUNDS, AppealOutcome, Consequence
+from ledger.domain.regulation import GROUNDS, AppealOutcome, Consequence
 from projections import labels
 from projections.models import TimelineEntry
 from projections.replay import CaseEvent

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.regulation import ground_label
+from ledger.domain.regulation import ground_label
 from projections import labels
 from projections.models import (
     Announcement,

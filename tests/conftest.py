@@ -18,9 +18,9 @@ import pytest
 from psycopg import sql
 
 from ledger.application import LedgerApplication
-from ledger.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
-from ledger.signing import Signer
-from ledger.store import StoreConfig
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
 
 PG_URL = os.environ.get("LIFELEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from eventsourcing.domain import Aggregate
 
 from ledger.application import LedgerApplication
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase, TeamMember, outstanding
-from ledger.decision import DecisionDocument, Measures
-from ledger.regulation import (
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase, TeamMember, outstanding
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.regulation import (
     GROUNDS,
     AdminLevel,
     AppealOutcome,
@@ -34,8 +34,8 @@ from ledger.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.signing import Signer
-from ledger.unit import Unit
+from ledger.domain.unit import Unit
+from ledger.signing.signatures import Signer
 
 D = dt.date
 PERSON = PartyType.PERSON

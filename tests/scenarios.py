@@ -3,7 +3,7 @@
 They drive the one write path, :class:`~ledger.application.LedgerApplication`, as an official
 would: open a case, name who is responsible, hear them, decide. Every date is in the past
 (future business dates are refused by design) and every legal-period date the tests rely on
-was checked with :mod:`ledger.periods` and the ``holidays`` calendar (0.109):
+was checked with :mod:`ledger.domain.periods` and the ``holidays`` calendar (0.109):
 
 * decision Mon 2024-04-15 → announcement due Wed 2024-05-15 (a working day, Art. 11);
 * receipt Mon 2025-03-03 → appeal due Tue 2025-03-18 (a working day, Art. 12);
@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.decision import DecisionDocument, Measures
+from ledger.domain import ids
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.regulation import Consequence, Measure, PartyType, Responsibility, Severity
 from ledger.errors import LedgerError
-from ledger.regulation import Consequence, Measure, PartyType, Responsibility, Severity
 
 D = dt.date
 PERSON = PartyType.PERSON

@@ -2,7 +2,7 @@
 Art. 12 (written appeal within 15 days of receipt, to the deciding authority, which decides
 within 30 days; the appeal does not suspend the measures). Closing a case.
 
-Every due date below was computed with ``ledger.periods.period_end`` and checked against the
+Every due date below was computed with ``ledger.domain.periods.period_end`` and checked against the
 ``holidays`` calendar (0.109); see also ``scenarios``' module docstring.
 """
 
@@ -32,12 +32,12 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
-from ledger.case import TeamMember
-from ledger.decision import Measures
+from ledger.domain.case import TeamMember
+from ledger.domain.decision import Measures
+from ledger.domain.periods import period_end
+from ledger.domain.regulation import AppealOutcome, Measure, Responsibility, Severity, TeamRole
 from ledger.errors import AlreadyExists, InvalidInput, NotFound, RuleViolation
-from ledger.periods import period_end
-from ledger.regulation import AppealOutcome, Measure, Responsibility, Severity, TeamRole
-from ledger.signing import Signer
+from ledger.signing.signatures import Signer
 
 TO = "王局长本人及长沙市某区信访局"
 FILE = ("档案〔2024〕3号", "长沙市委组织部干部档案室")

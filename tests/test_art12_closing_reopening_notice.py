@@ -25,8 +25,8 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
+from ledger.domain.regulation import AppealOutcome, Responsibility
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.regulation import AppealOutcome, Responsibility
 
 TO = "王局长本人及长沙市某区信访局"
 FILE = ("档案〔2025〕3号", "长沙市委组织部干部档案室")

@@ -22,9 +22,9 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
-from ledger.case import TeamMember
+from ledger.domain.case import TeamMember
+from ledger.domain.regulation import AdminLevel, Responsibility, TeamRole, UnitKind
 from ledger.errors import AlreadyExists, RuleViolation
-from ledger.regulation import AdminLevel, Responsibility, TeamRole, UnitKind
 
 HEAD = TeamMember("P001", TeamRole.PRINCIPAL_HEAD)
 IN_CHARGE = TeamMember("P002", TeamRole.LEADER_IN_CHARGE)

@@ -8,9 +8,9 @@ import pytest
 from scenarios import CASE, OPENED, D, open_case, refused
 
 from ledger.application import LedgerApplication
-from ledger.case import check_grounds
+from ledger.domain.case import check_grounds
+from ledger.domain.regulation import GROUNDS, Consequence, ground_label
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.regulation import GROUNDS, Consequence, ground_label
 
 NONE = Consequence.NONE
 ADVERSE = Consequence.ADVERSE_IMPACT

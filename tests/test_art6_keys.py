@@ -23,9 +23,9 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
+from ledger.domain.regulation import AppealOutcome, AuthorityKind, KeyRole, Responsibility
 from ledger.errors import NotAuthorised, RuleViolation
-from ledger.regulation import AppealOutcome, AuthorityKind, KeyRole, Responsibility
-from ledger.signing import Signer
+from ledger.signing.signatures import Signer
 
 KEY_MANAGEMENT = "key management"
 

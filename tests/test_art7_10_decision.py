@@ -22,9 +22,9 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
-from ledger.decision import Measures
+from ledger.domain.decision import Measures
+from ledger.domain.regulation import Measure, Severity
 from ledger.errors import AlreadyExists, InvalidInput, RuleViolation
-from ledger.regulation import Measure, Severity
 
 
 @pytest.fixture

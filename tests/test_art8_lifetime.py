@@ -18,8 +18,8 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
+from ledger.domain.regulation import IN_FORCE_FROM, AdminLevel, Responsibility, UnitKind
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.regulation import IN_FORCE_FROM, AdminLevel, Responsibility, UnitKind
 
 
 def test_the_measures_took_effect_on_the_day_of_issue() -> None:

@@ -17,8 +17,8 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
+from ledger.domain.regulation import Responsibility
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.regulation import Responsibility
 
 
 def test_a_decision_is_refused_before_the_person_is_heard(app: LedgerApplication) -> None:

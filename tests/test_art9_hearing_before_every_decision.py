@@ -16,8 +16,8 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
+from ledger.domain.regulation import AppealOutcome, Measure
 from ledger.errors import RuleViolation
-from ledger.regulation import AppealOutcome, Measure
 
 RECEIVED = D(2025, 3, 3)
 

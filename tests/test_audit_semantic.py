@@ -19,12 +19,12 @@ from scenarios import (
 
 from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase
+from ledger.audit.verify import Check, verify_store
 from ledger.domain.authority import Jurisdiction
-from ledger.regulation import AdminLevel, AuthorityKind, KeyRole, Measure, UnitKind
-from ledger.signing import Signer
-from ledger.verify import Check, verify_store
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, Measure, UnitKind
+from ledger.signing.signatures import Signer
 
 
 def log_size(app: LedgerApplication) -> int:

@@ -15,11 +15,11 @@ import pytest
 from scenarios import FACTS
 
 from ledger.application import Batch, LedgerApplication
-from ledger.checkpoints import LedgerTables
+from ledger.audit.verify import verify_store
+from ledger.domain.regulation import Consequence, PartyType, Responsibility
 from ledger.errors import AlreadyExists, InvalidInput, LedgerError, NotAuthorised, NotFound
-from ledger.regulation import Consequence, PartyType, Responsibility
-from ledger.signing import Signer
-from ledger.verify import verify_store
+from ledger.signing.signatures import Signer
+from ledger.transparency.checkpoints import LedgerTables
 
 D = dt.date
 PERSON = PartyType.PERSON

@@ -12,11 +12,11 @@ from test_verify_support import bulk_cases, found, record_case
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, export_bundle, verify_bundle
-from ledger.checkpoints import make_checkpoint
+from ledger.audit.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, export_bundle, verify_bundle
+from ledger.audit.verify import Check, VerificationResult
 from ledger.errors import AlreadyExists, InvalidInput
-from ledger.signing import Signer
-from ledger.verify import Check, VerificationResult
+from ledger.signing.signatures import Signer
+from ledger.transparency.checkpoints import make_checkpoint
 
 CASE = "湘纪追〔2024〕7号"
 

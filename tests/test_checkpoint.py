@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.checkpoint import (
+from ledger.errors import ProofError
+from ledger.transparency.checkpoint import (
     MAX_SIGNATURES,
     MAX_TIMESTAMP,
     SIG_COSIGNATURE_V1,
@@ -36,8 +37,7 @@ from ledger.checkpoint import (
     verify_note,
     vkey,
 )
-from ledger.errors import ProofError
-from ledger.merkle import MerkleTree, leaf_hash
+from ledger.transparency.merkle import MerkleTree, leaf_hash
 
 DASH = "\u2014"
 

@@ -13,8 +13,18 @@ from test_verify_support import bulk_cases, record_case, sqlite
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.checkpoint import Checkpoint, open_note, parse_vkey, verify_cosignature, verify_note
-from ledger.checkpoints import (
+from ledger.audit.proofs import export_cadre_proof, export_case_proof, verify_proof
+from ledger.audit.verify import Check, VerifyOptions, verify_store
+from ledger.errors import AlreadyExists, NotAuthorised, NotFound, ProofError
+from ledger.signing.signatures import Signer
+from ledger.transparency.checkpoint import (
+    Checkpoint,
+    open_note,
+    parse_vkey,
+    verify_cosignature,
+    verify_note,
+)
+from ledger.transparency.checkpoints import (
     LedgerTables,
     cosign_checkpoint,
     cosigner_vkey,
@@ -22,11 +32,7 @@ from ledger.checkpoints import (
     note_vkey,
     origin_for,
 )
-from ledger.errors import AlreadyExists, NotAuthorised, NotFound, ProofError
-from ledger.merkle import root_from_leaves
-from ledger.proofs import export_cadre_proof, export_case_proof, verify_proof
-from ledger.signing import Signer
-from ledger.verify import Check, VerifyOptions, verify_store
+from ledger.transparency.merkle import root_from_leaves
 
 PASSPHRASE = "correct horse"
 AUDITOR = "audit.hunan.example/w1"
@@ -41,9 +47,12 @@ def test_a_checkpoint_is_a_c2sp_signed_note_of_the_whole_log(
     assert cp.tree_size == 15 == len(list(LedgerTables(app).iter_leaves()))
     origin = origin_for(root_signer.fingerprint)
     body, signatures = open_note(cp.note)
-    assert body == f"{origin}\n{cp.tree_size}\n{base64.b64encode(cp.root).decode()}\n".encode()
+    head = f"{origin}\n{cp.tree_size}\n{base64.b64encode(cp.root).decode()}\n".encode()
+    assert body.startswith(head)
+    extension = body[len(head) :].decode()
+    assert extension.startswith("lifeledger/person-index/v1 ") and extension.count("\n") == 1
     assert [s.name for s in signatures] == [origin]
-    assert cp.note.decode().splitlines()[4].startswith(f"— {origin} ")
+    assert cp.note.decode().splitlines()[5].startswith(f"— {origin} ")
     verified = verify_note(
         cp.note, {origin: parse_vkey(note_vkey(origin, root_signer.public_raw)).public_key()}
     )
@@ -227,14 +236,17 @@ def test_an_edited_proof_fails_and_says_where(app: LedgerApplication, root_signe
     assert not foreign
 
 
-def test_a_proof_of_an_unknown_cadre_or_without_checkpoint_is_refused(
+def test_a_proof_without_checkpoint_is_refused_and_an_unknown_number_proves_absent(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
     with pytest.raises(NotFound, match="no checkpoint yet"):
         export_cadre_proof(app, "P001")
-    make_checkpoint(app, root_signer)
-    with pytest.raises(NotFound, match="P999"):
-        export_cadre_proof(app, "P999")
+    cp, _ = make_checkpoint(app, root_signer)
+    doc = export_cadre_proof(app, "P999")
+    assert doc["completeness"]["count"] == 0
+    report = verify_proof(json.dumps(doc).encode(), root_signer.fingerprint)
+    assert report, report.result.failures
+    assert report.completeness == f"no accountability on record as of checkpoint {cp.tree_size}"
 
 
 def test_proof_commands_export_and_verify(
@@ -259,8 +271,8 @@ def test_proof_commands_export_and_verify(
 
 
 def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
-    from ledger.checkpoints import CompactRange, subtree_hashes
-    from ledger.merkle import MerkleTree
+    from ledger.transparency.checkpoints import CompactRange, subtree_hashes
+    from ledger.transparency.merkle import MerkleTree
 
     leaves = [bytes([i % 251]) * 32 for i in range(1_100)]
     tree = MerkleTree(leaves)
@@ -284,7 +296,7 @@ def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
 def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    from ledger.checkpoints import NODES_TABLE, StoredTree
+    from ledger.transparency.checkpoints import NODES_TABLE, StoredTree
 
     bulk_cases(app, 1_200)
     cp, _ = make_checkpoint(app, root_signer)
@@ -307,7 +319,7 @@ def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree
 
 
 def _drop_nodes(app: LedgerApplication, table: str) -> None:
-    from ledger.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
+    from ledger.storage.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
 
     recorder = app.recorder
     if isinstance(recorder, PostgresLedgerRecorder):
@@ -335,8 +347,8 @@ def test_a_tampered_subtree_cache_yields_no_proof(
 def test_a_cadres_proof_is_the_same_found_through_the_views_or_the_log(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    from ledger.case import TeamMember
-    from ledger.regulation import Consequence, TeamRole
+    from ledger.domain.case import TeamMember
+    from ledger.domain.regulation import Consequence, TeamRole
     from projections.api import Projections
 
     record_case(app, "湘纪追〔2024〕1号", "P001")

@@ -13,18 +13,18 @@ from typing import Any
 import click
 import psycopg
 import pytest
-from cli_support import CliLedger, build_template, copy_of
+from cli_support import CliLedger, build_template, copy_of, subcommands
 from psycopg import sql
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables
+from ledger.audit.verify import verify_store
+from ledger.domain.regulation import Consequence, Responsibility
 from ledger.errors import InvalidInput
 from ledger.importer import COMMANDS, Fields, execute, import_lines, parse_ground, parse_line
-from ledger.regulation import Consequence, Responsibility
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables
 
 CASE = {"case_no": "I1"}
 WHOLE_CASE: list[tuple[str, dict[str, object]]] = [
@@ -55,8 +55,8 @@ WHOLE_CASE: list[tuple[str, dict[str, object]]] = [
 def test_every_importable_command_is_a_cli_command_with_the_same_name() -> None:
     for name in COMMANDS:
         group, _, sub = name.partition(" ")
-        command = cli.commands[group]
-        assert isinstance(command, click.Group) and sub in command.commands, name
+        command = subcommands(cli)[group]
+        assert isinstance(command, click.Group) and sub in subcommands(command), name
 
 
 def test_a_whole_case_runs_through_the_command_table(app: LedgerApplication) -> None:

@@ -23,14 +23,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from scenarios import FACTS, open_case
 
-from ledger import ids
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables
+from ledger.audit.verify import verify_store
+from ledger.domain import ids
+from ledger.domain.regulation import AuthorityKind, Consequence, KeyRole, PartyType, Responsibility
 from ledger.errors import ConcurrentWriteError, LedgerError
-from ledger.regulation import AuthorityKind, Consequence, KeyRole, PartyType, Responsibility
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables
 
 WORKERS = 4
 ROUNDS = 25

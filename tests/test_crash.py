@@ -26,13 +26,13 @@ from ledger_factory import LedgerFactory
 from scenarios import open_case
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import LedgerTables, make_checkpoint
+from ledger.audit.verify import verify_store
+from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import NotFound
 from ledger.migrate import migrate
-from ledger.regulation import AuthorityKind, KeyRole
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables, make_checkpoint
 from projections import schema
 from projections.api import Projections
 
@@ -175,7 +175,7 @@ def view_rows(p: Projections) -> dict[str, list[str]]:
 PROJECTION_CRASH = """
 import os, signal, sys
 from ledger.application import LedgerApplication
-from ledger.store import StoreConfig
+from ledger.storage.store import StoreConfig
 from projections.api import Projections
 
 app = LedgerApplication(StoreConfig.parse(sys.argv[1]), None)
@@ -223,7 +223,7 @@ MIGRATE_CRASH = """
 import sys, time
 from pathlib import Path
 from ledger.migrate import migrate
-from ledger.store import StoreConfig
+from ledger.storage.store import StoreConfig
 
 marker = Path(sys.argv[3])
 

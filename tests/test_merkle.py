@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import ProofError
-from ledger.merkle import (
+from ledger.transparency.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     leaf_hash,

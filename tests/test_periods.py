@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.errors import InvalidInput
-from ledger.periods import (
+from ledger.domain.periods import (
     Period,
     PeriodStatus,
     _calendar,
@@ -24,6 +23,7 @@ from ledger.periods import (
     is_working_day,
     period_end,
 )
+from ledger.errors import InvalidInput
 
 D = dt.date
 LIBRARY = holidays.country_holidays("CN")

@@ -10,9 +10,8 @@ import pytest
 from ledger_factory import decide, person_measures
 
 from ledger.application import LedgerApplication
-from ledger.case import TeamMember
-from ledger.errors import NotFound
-from ledger.regulation import (
+from ledger.domain.case import TeamMember
+from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     Consequence,
@@ -22,6 +21,7 @@ from ledger.regulation import (
     TeamRole,
     UnitKind,
 )
+from ledger.errors import NotFound
 from projections import Projections
 
 D = dt.date

@@ -13,11 +13,11 @@ import pytest
 from ledger_factory import DISCIPLINE, decide, document, person_measures, unit_measures
 
 from ledger.application import LedgerApplication
-from ledger.decision import DecisionDocument
+from ledger.domain.decision import DecisionDocument
+from ledger.domain.periods import period_end
+from ledger.domain.regulation import AppealOutcome, Consequence, Measure, PartyType, Responsibility
 from ledger.errors import InvalidInput, NotFound
-from ledger.periods import period_end
-from ledger.regulation import AppealOutcome, Consequence, Measure, PartyType, Responsibility
-from ledger.signing import Signer
+from ledger.signing.signatures import Signer
 from projections import Projections
 
 D = dt.date

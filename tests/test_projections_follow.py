@@ -19,8 +19,8 @@ import pytest
 from ledger_factory import LedgerFactory, Population
 
 from ledger.application import LedgerApplication
-from ledger.signing import Signer
-from ledger.store import StoreConfig
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
 from projections import Projections, schema
 from projections.batch import Memory
 
@@ -149,7 +149,7 @@ def test_a_projection_process_killed_with_sigkill_resumes(sqlite_url: str) -> No
     """A real crash: the child process SIGKILLs itself inside its third page's transaction."""
     root = Signer.generate()
     app = LedgerApplication(StoreConfig.parse(sqlite_url), root)
-    from ledger.regulation import AuthorityKind, KeyRole
+    from ledger.domain.regulation import AuthorityKind, KeyRole
 
     app.initialise(root, "管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
     recorder = Signer.generate()
@@ -166,7 +166,7 @@ def test_a_projection_process_killed_with_sigkill_resumes(sqlite_url: str) -> No
         f"""
         import os, signal
         from ledger.application import LedgerApplication
-        from ledger.store import StoreConfig
+        from ledger.storage.store import StoreConfig
         from projections import Projections
         p = Projections(LedgerApplication(StoreConfig.parse({sqlite_url!r})), page_size=200)
         pages = []

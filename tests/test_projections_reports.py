@@ -9,9 +9,8 @@ import pytest
 from ledger_factory import DISCIPLINE, decide, person_measures, unit_measures
 
 from ledger.application import LedgerApplication
-from ledger.errors import NotFound
-from ledger.periods import period_end
-from ledger.regulation import (
+from ledger.domain.periods import period_end
+from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     Consequence,
@@ -21,7 +20,8 @@ from ledger.regulation import (
     Severity,
     UnitKind,
 )
-from ledger.signing import Signer
+from ledger.errors import NotFound
+from ledger.signing.signatures import Signer
 from projections import Projections
 
 D = dt.date
@@ -304,8 +304,8 @@ def test_deadlines_of_many_cases_come_sorted_by_due_date(app: LedgerApplication)
 def test_the_annual_report_does_not_count_an_overruled_objector_as_held_accountable(
     app: LedgerApplication,
 ) -> None:
-    from ledger.case import TeamMember
-    from ledger.regulation import TeamRole
+    from ledger.domain.case import TeamMember
+    from ledger.domain.regulation import TeamRole
 
     app.open_case("T1", D(2024, 3, 1), [1], "违规决策引发群体性事件。", D(2024, 4, 1))
     app.record_objection("T1", "P003", D(2024, 4, 2), "会上明确反对，未被采纳")

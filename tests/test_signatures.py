@@ -19,10 +19,17 @@ from uuid import UUID
 import pytest
 from scenarios import CASE, PERSON, UNIT_CODE, decided_case, open_case
 
-from ledger import ids
 from ledger.application import LedgerApplication
+from ledger.domain import ids
 from ledger.errors import KeyFileError, TamperedEventError
-from ledger.signing import HEADER_SIZE, KEY_ID_SIZE, MAGIC, Envelope, Signer, check_signature
+from ledger.signing.signatures import (
+    HEADER_SIZE,
+    KEY_ID_SIZE,
+    MAGIC,
+    Envelope,
+    Signer,
+    check_signature,
+)
 
 OTHER_CASE = "长纪案〔2024〕2号"
 PASSPHRASE = "正确的口令 correct horse"

@@ -25,11 +25,11 @@ from scenarios import open_case
 
 from cli.main import cli
 from ledger.application import LedgerApplication
+from ledger.audit.verify import verify_store
+from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.errors import StoreError
-from ledger.regulation import AdminLevel, UnitKind
-from ledger.signing import Signer
-from ledger.store import StoreConfig
-from ledger.verify import verify_store
+from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
 
 CLOSED_PORT = "postgresql://postgres@127.0.0.1:1/test"
 

@@ -28,12 +28,12 @@ from test_verify_support import (
 
 from cli.main import cli
 from ledger.application import LedgerApplication
-from ledger.checkpoint import Checkpoint, sign_note
-from ledger.checkpoints import LedgerTables, make_checkpoint, origin_for
-from ledger.ids import REGISTRY_ID, case_id
-from ledger.regulation import AuthorityKind, KeyRole
-from ledger.signing import HEADER_SIZE, Signer
-from ledger.verify import Check, VerificationResult, VerifyOptions, verify_store
+from ledger.audit.verify import Check, VerificationResult, VerifyOptions, verify_store
+from ledger.domain.ids import REGISTRY_ID, case_id
+from ledger.domain.regulation import AuthorityKind, KeyRole
+from ledger.signing.signatures import HEADER_SIZE, Signer
+from ledger.transparency.checkpoint import Checkpoint, sign_note
+from ledger.transparency.checkpoints import LedgerTables, make_checkpoint, origin_for
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 

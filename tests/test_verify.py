@@ -8,10 +8,10 @@ import pytest
 from test_verify_support import bulk_cases, record_case
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import make_checkpoint
+from ledger.audit.verify import Check, StoreSource, Verifier, VerifyOptions, verify_store
 from ledger.errors import VerificationError
-from ledger.signing import Signer
-from ledger.verify import Check, StoreSource, Verifier, VerifyOptions, verify_store
+from ledger.signing.signatures import Signer
+from ledger.transparency.checkpoints import make_checkpoint
 
 
 def test_an_untouched_ledger_of_10k_events_verifies_clean(
@@ -97,7 +97,7 @@ def test_worker_processes_find_the_same_as_threads(app: LedgerApplication) -> No
 
 
 def test_auto_parallelism_starts_processes_only_for_large_logs() -> None:
-    from ledger.verify import _parallel_mode
+    from ledger.audit.verify import _parallel_mode
 
     auto = VerifyOptions(parallel="auto")
     assert VerifyOptions().parallel == "threads"  # a library caller never spawns unasked
@@ -118,8 +118,8 @@ def test_batches_of_any_size_find_the_same_deletion_swap_and_forgery(
     batch is not clean, so batch boundaries never change what is found."""
     from test_verify_support import found, insert_forged, position_of, row_at, sqlite
 
-    from ledger.ids import case_id
-    from ledger.signing import HEADER_SIZE
+    from ledger.domain.ids import case_id
+    from ledger.signing.signatures import HEADER_SIZE
 
     record_case(app, "C-1")
     bulk_cases(app, 200)
@@ -144,10 +144,12 @@ def test_batches_of_any_size_find_the_same_deletion_swap_and_forgery(
     )
     # The deleted event's leaf is left over, so every later event's leaf is numbered one
     # higher than its position (re-hashed at that index, it still matches), and the forged
-    # event, appended last, takes the deleted one's place in the count.
+    # event, appended last, takes the deleted one's place in the count. The forged event names
+    # P001, so the person index (written by the recorder) no longer matches the log either.
     assert found(result) == {
         ("leaf", deleted), ("version", deleted), ("leaf", p), ("leaf", p + 1),
         ("version", p), ("version", p + 1), ("key", size - 1), ("checkpoint", None),
+        ("index", None),
     }  # fmt: skip
     assert result.events == result.tree_size == result.signatures + 1
 
@@ -170,7 +172,7 @@ def test_a_malformed_aggregate_id_in_the_file_is_a_store_failure_not_a_traceback
 def test_verification_memory_is_the_compact_range_not_the_tree(app: LedgerApplication) -> None:
     """RFC 9162 roots at every checkpoint size come from O(log n) subtree roots; what stays per
     record is its last version (by integer id), nothing per event."""
-    from ledger.verify import Audit, _Run
+    from ledger.audit.verify import Audit, _Run
 
     bulk_cases(app, 300)
     source = StoreSource(app)

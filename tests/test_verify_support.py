@@ -18,13 +18,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.application import LedgerApplication
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase
-from ledger.decision import DecisionDocument, Measures
-from ledger.entries import event_leaf_hash
-from ledger.regulation import Consequence, Measure, PartyType, Responsibility, Severity
-from ledger.signing import Signer
-from ledger.verify import Check, VerificationResult
+from ledger.audit.verify import Check, VerificationResult
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.regulation import Consequence, Measure, PartyType, Responsibility, Severity
+from ledger.signing.signatures import Signer
+from ledger.storage.entries import event_leaf_hash
 
 DECIDED = dt.date(2024, 3, 4)
 

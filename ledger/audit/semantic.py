@@ -3,13 +3,14 @@
 A valid signature on an act the Measures forbid is still a finding (DESIGN, "Trust model"). The
 audit reads the log in order, rebuilds each case, cadre, unit and the key registry as it stood
 before each event, and asks the one predicate the write path asks before it records that kind of
-event (:func:`ledger.case.check_event`, :func:`ledger.case.check_opening`,
-:func:`ledger.cadre.check_event`), with the same :class:`~ledger.domain.authority.Context`: the
-signer's authority as the registry held it at that position, and where each party was managed
-then (Art. 6). No rule is written here. An event the write path would have refused is named
-with its position, its record, the rule and the article.
+event (:func:`ledger.domain.case.check_event`, :func:`ledger.domain.case.check_opening`,
+:func:`ledger.domain.cadre.check_event`), with the same
+:class:`~ledger.domain.authority.Context`: the signer's authority as the registry held it at
+that position, and where each party was managed then (Art. 6). No rule is written here. An
+event the write path would have refused is named with its position, its record, the rule and
+the article.
 
-Events whose signature fails are left to the signature checks of :mod:`ledger.verify`.
+Events whose signature fails are left to the signature checks of :mod:`ledger.audit.verify`.
 """
 
 from __future__ import annotations
@@ -23,17 +24,17 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger import cadre as cadre_rules
-from ledger import case as case_rules
-from ledger import ids
-from ledger.cadre import Cadre
-from ledger.case import AccountabilityCase
+from ledger.audit.verify import Check, Failure, VerificationResult
+from ledger.domain import cadre as cadre_rules
+from ledger.domain import case as case_rules
+from ledger.domain import ids
 from ledger.domain.authority import NO_CONTEXT, Context, Jurisdiction
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.keys import KeyRegistry
+from ledger.domain.unit import Unit
 from ledger.errors import LedgerError, NotAuthorised, RuleViolation
-from ledger.keys import KeyRegistry
-from ledger.signing import Envelope
-from ledger.unit import Unit
-from ledger.verify import Check, Failure, VerificationResult
+from ledger.signing.signatures import Envelope
 
 PAGE = 1_000
 #: what an event object carries besides the fields of the command that made it
@@ -195,7 +196,7 @@ def audit_measures(app: Any) -> list[Finding]:
 
 
 def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
-    """A :class:`~ledger.verify.VerificationResult` with the semantic findings added."""
+    """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added."""
     broken = {f.aggregate_id for f in result.failures if f.aggregate_id}
     try:
         found = audit_measures(app)

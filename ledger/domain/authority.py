@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ledger.domain.divisions import hunan
+from ledger.domain.regulation import AdminLevel, AuthorityKind
 from ledger.errors import NotAuthorised
-from ledger.regulation import AdminLevel, AuthorityKind
 
 RANK = {AdminLevel.PROVINCE: 0, AdminLevel.CITY: 1, AdminLevel.COUNTY: 2, AdminLevel.TOWNSHIP: 3}
 

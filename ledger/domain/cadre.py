@@ -20,9 +20,9 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from ledger.domain.authority import Jurisdiction
+from ledger.domain.ids import cadre_id
+from ledger.domain.regulation import AdminLevel
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.ids import cadre_id
-from ledger.regulation import AdminLevel
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ note, signed by an admin key of the key registry; the note's key name is the ori
 ``lifeledger/<first 16 hex digits of the root key fingerprint>``. Auditors add cosignatures
 (C2SP tlog-cosignature, cosignature/v1) with keys of their own, so that an operator who shows two
 histories is caught. Both are kept in plain tables beside the events (``checkpoints``,
-``cosignatures``; see :mod:`ledger.recorders`) and are only ever inserted.
+``cosignatures``; see :mod:`ledger.storage.recorders`) and are only ever inserted.
 
 Making a checkpoint streams the stored leaf hashes through a compact range (O(log n) hashes in
 memory) and refuses to sign when they no longer reproduce an earlier checkpoint (RFC 9162
@@ -29,7 +29,16 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
-from ledger.checkpoint import (
+from ledger.errors import AlreadyExists, InvalidInput, NotFound, ProofError, StoreError
+from ledger.signing.signatures import Signer
+from ledger.storage.recorders import (
+    CHECKPOINTS_TABLE,
+    COSIGNATURES_TABLE,
+    LEAVES_TABLE,
+    PostgresLedgerRecorder,
+    SQLiteLedgerRecorder,
+)
+from ledger.transparency.checkpoint import (
     SIG_COSIGNATURE_V1,
     Checkpoint,
     NoteSignature,
@@ -41,16 +50,8 @@ from ledger.checkpoint import (
     verify_cosignature,
     vkey,
 )
-from ledger.errors import AlreadyExists, InvalidInput, NotFound, ProofError, StoreError
-from ledger.merkle import EMPTY_ROOT, MerkleTree, node_hash
-from ledger.recorders import (
-    CHECKPOINTS_TABLE,
-    COSIGNATURES_TABLE,
-    LEAVES_TABLE,
-    PostgresLedgerRecorder,
-    SQLiteLedgerRecorder,
-)
-from ledger.signing import Signer
+from ledger.transparency.merkle import EMPTY_ROOT, MerkleTree, node_hash
+from ledger.transparency.person_index import PersonTables, extension_line
 
 __all__ = [
     "NODE_MIN_HEIGHT",
@@ -756,7 +757,10 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
     tables.put_nodes(nodes)
     if stored and stored[-1].tree_size == size:
         return stored[-1], False
-    body = Checkpoint(origin, size, root).body()
+    # The person index (Art. 8): the root of the map of every person's chain at this size,
+    # rehashing only the persons named since the previous map.
+    index_root = PersonTables(app).advance(size)
+    body = Checkpoint(origin, size, root, (extension_line(index_root),)).body()
     note = sign_note(body, origin, signer.private_key)
     checkpoint = StoredCheckpoint(size, root, note, utc_now())
     try:

@@ -2,7 +2,8 @@
 and refuses to return one whose signature fails.
 
 The payload the base mapper produces (after any compression and encryption) is wrapped in a
-signed envelope (see :mod:`ledger.signing`). On read, the envelope is checked over the exact
+signed envelope (see :mod:`ledger.signing.signatures`). On read, the envelope is checked over
+the exact
 stored bytes before anything is decoded: a tampered row raises, it is never returned.
 """
 
@@ -17,8 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from ledger.domain.topics import stored_name
 from ledger.errors import LedgerError, TamperedEventError
-from ledger.signing import Envelope, Signer, check_signature
+from ledger.signing.signatures import Envelope, Signer, check_signature
 
 KeyLookup = Callable[[bytes], Ed25519PublicKey | None]
 
@@ -31,6 +33,7 @@ class SigningMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         stored = super().to_stored_event(domain_event)
+        stored = replace(stored, topic=stored_name(stored.topic))
         if self.signer is None:
             raise LedgerError("no signer key is loaded; every event must be signed")
         assert isinstance(stored.originator_id, UUID)

@@ -18,17 +18,16 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.decision import DecisionDocument, Measures
 from ledger.domain.authority import (
     NO_CONTEXT,
     Context,
     check_management_authority,
     check_sanction_by_discipline_organ,
 )
-from ledger.errors import AlreadyExists, InvalidInput, NotFound, RuleViolation
-from ledger.ids import case_id
-from ledger.periods import period_end
-from ledger.regulation import (
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.ids import case_id
+from ledger.domain.periods import period_end
+from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
     APPEAL_DECISION_WITHIN_DAYS,
     APPEAL_WITHIN_DAYS,
@@ -41,6 +40,7 @@ from ledger.regulation import (
     Responsibility,
     TeamRole,
 )
+from ledger.errors import AlreadyExists, InvalidInput, NotFound, RuleViolation
 
 OPEN = "open"
 CLOSED = "closed"

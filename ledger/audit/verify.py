@@ -11,7 +11,8 @@ One pass over the notification log, in order, holding no events. For every event
    be signed by the key it replaces);
 4. the Ed25519 signature is checked;
 5. versions must run 1, 2, 3... per aggregate (a gap or repeat is a deleted or moved row);
-6. the RFC 9162 leaf (:mod:`ledger.entries`) is re-hashed from the stored bytes and compared with
+6. the RFC 9162 leaf (:mod:`ledger.storage.entries`) is re-hashed from the stored bytes and
+   compared with
    the stored leaf table, which must hold exactly one leaf per event, in log order.
 
 The work that does not depend on the order of the log — parsing each envelope, the SHA-256 of
@@ -72,30 +73,11 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from ledger.checkpoint import (
-    SIG_COSIGNATURE_V1,
-    Checkpoint,
-    open_note,
-    parse_vkey,
-    verify_cosignature,
-    verify_note,
-)
-from ledger.checkpoints import (
-    CompactRange,
-    EventRow,
-    LeafRow,
-    LedgerTables,
-    StoredCheckpoint,
-    StoredCosignature,
-    origin_for,
-    subtree_hashes,
-)
-from ledger.entries import LEAF_DOMAIN, event_leaf_hash
+from ledger.domain import topics
+from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import LedgerError, ProofError, TamperedEventError, VerificationError
-from ledger.ids import REGISTRY_ID
-from ledger.merkle import EMPTY_ROOT, verify_consistency
-from ledger.regulation import AuthorityKind, KeyRole
-from ledger.signing import (
+from ledger.signing.signatures import (
     EVENT_DOMAIN,
     HEADER_SIZE,
     KEY_ID_SIZE,
@@ -105,7 +87,40 @@ from ledger.signing import (
     key_id_of,
     signed_message,
 )
-from ledger.transcodings import DateAsISO
+from ledger.storage.entries import LEAF_DOMAIN, event_leaf_hash
+from ledger.storage.transcodings import DateAsISO
+from ledger.transparency.checkpoint import (
+    SIG_COSIGNATURE_V1,
+    Checkpoint,
+    open_note,
+    parse_vkey,
+    verify_cosignature,
+    verify_note,
+)
+from ledger.transparency.checkpoints import (
+    CompactRange,
+    EventRow,
+    LeafRow,
+    LedgerTables,
+    StoredCheckpoint,
+    StoredCosignature,
+    origin_for,
+    subtree_hashes,
+)
+from ledger.transparency.merkle import EMPTY_ROOT, verify_consistency
+from ledger.transparency.person_index import (
+    CADRE,
+    CASE,
+    PERSON_NODES_TABLE,
+    IndexAudit,
+    PersonTables,
+    audit_stored_rows,
+    map_root_of,
+)
+from ledger.transparency.person_map import Node
+
+#: Topics of the events that can name a person (the person index, Art. 8).
+INDEXED_TOPICS = (CADRE, CASE)
 
 __all__ = [
     "Check",
@@ -125,13 +140,13 @@ __all__ = [
     "verify_store",
 ]
 
-REGISTRY_TOPIC = "ledger.keys:KeyRegistry"
+REGISTRY_TOPIC = topics.REGISTRY
 #: Aggregate classes by topic prefix, and the kind of record each is.
 KINDS = {
     REGISTRY_TOPIC: "registry",
-    "ledger.case:AccountabilityCase": "case",
-    "ledger.cadre:Cadre": "cadre",
-    "ledger.unit:Unit": "unit",
+    topics.CASE: "case",
+    topics.CADRE: "cadre",
+    topics.UNIT: "unit",
 }
 #: Art. 6: who may record accountability (and the cadres and units it concerns).
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
@@ -158,6 +173,7 @@ class Check(StrEnum):
     ROLLBACK = "rollback"  # the log is shorter than a signed checkpoint
     CONSISTENCY = "consistency"  # two checkpoints that are not one history
     COSIGNATURE = "cosignature"  # a cosignature that does not verify, a witness missing
+    INDEX = "index"  # the person index (chains, map, checkpoint root) disagrees with the log
     STORE = "store"  # the source could not be read to the end
     MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
 
@@ -531,9 +547,11 @@ def check_rows(
 ) -> BatchResult:
     """Steps 1, 4 and 6 of the module docstring for events at positions ``start, start+1, ...``:
     parse each envelope, verify its signature with the key of its key id among ``keys`` (key id
-    → raw public key), hash its leaf (:func:`ledger.entries.leaf_entry`, from the parts already
+    → raw public key), hash its leaf (:func:`ledger.storage.entries.leaf_entry`, from the parts
+    already
     parsed), and the leaves into Merkle subtrees ending at each of ``cuts``
-    (:func:`ledger.checkpoints.subtree_hashes`). Pure: runs in a worker thread or process.
+    (:func:`ledger.transparency.checkpoints.subtree_hashes`). Pure: runs in a worker thread or
+    process.
 
     Whether a key may sign at a position is for the caller to judge, in order.
     """
@@ -617,7 +635,7 @@ class Audit:
     """The checks that depend on the order of the log (steps 2, 3, 5 of the module docstring),
     given each event's envelope, signature and leaf from :func:`check_rows`.
 
-    Shared by the whole-log :class:`Verifier` and the proof verifier of :mod:`ledger.proofs`.
+    Shared by the whole-log :class:`Verifier` and the proof verifier of :mod:`ledger.audit.proofs`.
     """
 
     def __init__(self, options: VerifyOptions) -> None:
@@ -1264,6 +1282,10 @@ class _Run:
         self._leaf: LeafRow | None = None
         self._next_leaf_index = 0
         self._last_leaf_nid = 0
+        #: The person index recomputed from the log, and its map root at each checkpoint size.
+        self.index = IndexAudit()
+        self.index_roots: dict[int, bytes] = {}
+        self.index_nodes: dict[str, Node] | None = None
 
     # the stream -------------------------------------------------------------------------
     def scan(self, progress: Callable[[int], None] | None) -> None:
@@ -1343,6 +1365,8 @@ class _Run:
             redone = self._one_by_one(start, rows, ids, codes, leaves, keys)
             if redone != leaves:
                 nodes = subtree_hashes(start, redone, cuts)
+            leaves = redone
+        self._feed_index(start, rows, ids, leaves)
         compact, wanted = self.range, self._wanted
         for height, digest in nodes:
             compact.push(height, digest)
@@ -1352,6 +1376,76 @@ class _Run:
             self.count = page_end
         if progress is not None:
             progress(len(rows))
+
+    def _feed_index(
+        self, start: int, rows: Sequence[EventRow], ids: list[int], leaves: bytes
+    ) -> None:
+        """Refold the person chains over these events (log order), taking the map root at
+        every checkpoint size on the way."""
+        index, wanted = self.index, self._wanted
+        for i, row in enumerate(rows):
+            position = start + i
+            if position in wanted:
+                self._index_snapshot(position)
+            topic = row[3]
+            if topic.startswith(INDEXED_TOPICS):
+                try:
+                    oid = UUID(int=ids[i])
+                except (ValueError, TypeError, IndexError):
+                    continue  # an unreadable row: reported by the event checks
+                index.feed(position, oid, topic, row[4], leaves[32 * i : 32 * i + 32])
+
+    def _index_snapshot(self, size: int) -> None:
+        if size not in self.index_roots:
+            self.index_roots[size] = self.index.root()
+            if self._sizes and size == self._sizes[-1]:
+                self.index_nodes = dict(self.index.map.table)
+
+    def _check_index(self, cp: Checkpoint) -> None:
+        """The person-index root a good checkpoint signed must be the one the log gives."""
+        try:
+            signed = map_root_of(cp)
+        except ProofError as e:
+            self.audit.fail(Check.INDEX, str(e), tree_size=cp.size)
+            return
+        expected = self.index_roots.get(cp.size)
+        if signed is None:
+            self.audit.fail(
+                Check.INDEX,
+                f"checkpoint {cp.size} carries no person-index root: nothing proves a "
+                "person's history complete at it",
+                tree_size=cp.size,
+            )
+        elif expected is not None and signed != expected:
+            self.audit.fail(
+                Check.INDEX,
+                f"checkpoint {cp.size} signed person-index root {_b64(signed)}, but the "
+                f"log's events give {_b64(expected)}: the index was built from rows that "
+                "differ from the log",
+                tree_size=cp.size,
+            )
+
+    def _check_index_tables(self) -> None:
+        """The stored chain rows and map nodes against the recomputed ones (a store only)."""
+        tables = getattr(self.source, "person_tables", None)
+        if tables is None:
+            return
+        for problem in audit_stored_rows(self.index, tables.all_rows()):
+            self.audit.fail(Check.INDEX, problem)
+        if self.index_nodes is None or not self._sizes:
+            return
+        latest = self._sizes[-1]
+        stored = tables.latest_nodes(latest)
+        mine = self.index_nodes
+        wrong = sorted(p for p in set(stored) | set(mine) if stored.get(p) != mine.get(p))
+        if wrong:
+            self.audit.fail(
+                Check.INDEX,
+                f"person index table {PERSON_NODES_TABLE}: {len(wrong)} map nodes as of "
+                f"checkpoint {latest} differ from the map of the log's chains (first at "
+                f"path {wrong[0] or 'root'!r})",
+                tree_size=latest,
+            )
 
     def _leaves_match(self, start: int, rows: Sequence[EventRow], leaves: bytes) -> bool:
         """The common case, a batch at a time: the next stored leaves are numbered ``start``
@@ -1483,6 +1577,8 @@ class _Run:
         proofs: Sequence[ConsistencyProof],
     ) -> None:
         audit, n = self.audit, self.range.size
+        if n in self._wanted:
+            self._index_snapshot(n)
         candidates = list(stored) + [_trusted(note) for note in self.options.trusted_checkpoints]
         good: dict[int, Checkpoint] = {}
         signed: dict[int, Checkpoint] = {}
@@ -1518,6 +1614,8 @@ class _Run:
                 )
                 continue
             good[cp.size] = cp
+            self._check_index(cp)
+        self._check_index_tables()
         # RFC 9162 §2.1.4: the good checkpoints' roots were all recomputed from one stream of
         # leaves, so each extends the one before it (a proof between them would always hold).
         for p in proofs:
@@ -1665,6 +1763,10 @@ class StoreSource:
 
     _checkpoints: list[StoredCheckpoint] = field(init=False)
     _cosignatures: list[StoredCosignature] = field(init=False)
+
+    @property
+    def person_tables(self) -> PersonTables:
+        return PersonTables(self.app)
 
     def __post_init__(self) -> None:
         self.tables = LedgerTables(self.app)

@@ -11,8 +11,8 @@ import hashlib
 import struct
 from uuid import UUID
 
-from ledger.merkle import leaf_hash
-from ledger.signing import Envelope
+from ledger.signing.signatures import Envelope
+from ledger.transparency.merkle import leaf_hash
 
 LEAF_DOMAIN = b"lifeledger/leaf/v1\n"
 

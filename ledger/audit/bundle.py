@@ -12,8 +12,9 @@ Format ``lifeledger-bundle`` version 1, JSON lines (UTF-8, one object a line, ``
     {"kind":"end","events":E,"leaves":L,"checkpoints":C,"cosignatures":K}
 
 The key registry travels as its own signed events. :func:`verify_bundle` runs the same
-:class:`ledger.verify.Verifier` as ``lifeledger verify`` over the file, so an edited bundle fails
-exactly as an edited database does; the pinned root fingerprint is what makes it trustworthy.
+:class:`ledger.audit.verify.Verifier` as ``lifeledger verify`` over the file, so an edited
+bundle fails exactly as an edited database does; the pinned root fingerprint is what makes
+it trustworthy.
 """
 
 from __future__ import annotations
@@ -30,17 +31,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.application import LedgerApplication
-from ledger.checkpoints import (
-    EventRow,
-    LeafRow,
-    StoredCheckpoint,
-    StoredCosignature,
-    origin_for,
-    utc_now,
-)
-from ledger.errors import AlreadyExists, InvalidInput, StoreError
-from ledger.merkle import MerkleTree
-from ledger.verify import (
+from ledger.audit.verify import (
     Check,
     ConsistencyProof,
     EventRecord,
@@ -50,6 +41,17 @@ from ledger.verify import (
     Verifier,
     VerifyOptions,
 )
+from ledger.domain.limits import loads_bounded
+from ledger.errors import AlreadyExists, InvalidInput, StoreError
+from ledger.transparency.checkpoints import (
+    EventRow,
+    LeafRow,
+    StoredCheckpoint,
+    StoredCosignature,
+    origin_for,
+    utc_now,
+)
+from ledger.transparency.merkle import MerkleTree
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -245,6 +247,14 @@ _FAST_KINDS = {
 }
 
 
+def _loads(line: bytes) -> Any:
+    """One bundle line's JSON; too deep a nesting is malformed (``ValueError``)."""
+    try:
+        return loads_bounded(line, "the line")
+    except InvalidInput as e:
+        raise ValueError(str(e)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class _BundleEvent:
     id: int
@@ -289,7 +299,7 @@ class BundleSource:
             if line.startswith(prefix):
                 return kind, None
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
         except ValueError:
             return None, None
         if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
@@ -398,7 +408,7 @@ class BundleSource:
         ordinal = 0
         for obj, line in self._lines("event"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 ev: EventRow = (
                     int(data["notification_id"]),
                     UUID(str(data["originator_id"])),
@@ -436,7 +446,7 @@ class BundleSource:
         page: list[LeafRow] = []
         for obj, line in self._lines("leaf"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 page.append(
                     (int(data["index"]), int(data["notification_id"]), _unb64(data["hash"]))
                 )
@@ -468,7 +478,7 @@ class BundleSource:
         out: dict[UUID, EventRecord] = {}
         for obj, line in self._lines("event"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 if int(data["version"]) != 1:
                     continue
                 oid = UUID(str(data["originator_id"]))

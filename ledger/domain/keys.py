@@ -13,9 +13,9 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from ledger.domain.authority import Jurisdiction
+from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole
 from ledger.errors import AlreadyExists, NotAuthorised, NotFound, RuleViolation
-from ledger.ids import REGISTRY_ID
-from ledger.regulation import AdminLevel, AuthorityKind, KeyRole
 
 ACTIVE = "active"
 ROTATED = "rotated"

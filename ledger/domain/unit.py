@@ -7,8 +7,8 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from ledger.domain.authority import Jurisdiction
-from ledger.ids import unit_id
-from ledger.regulation import AdminLevel, UnitKind
+from ledger.domain.ids import unit_id
+from ledger.domain.regulation import AdminLevel, UnitKind
 
 
 class Unit(Aggregate):

@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.errors import InvalidInput, RuleViolation
-from ledger.regulation import (
+from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     UNIT_MEASURE_BY_SEVERITY,
     Measure,
     PartyType,
     Severity,
 )
+from ledger.errors import InvalidInput, RuleViolation
 
 #: Art. 10: what the document must state, with the words users see. (Its number, 文号, is
 #: required too, but it is not one of the items Art. 10 lists.)
