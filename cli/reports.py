@@ -6,10 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 import click
 
-from cli.common import DATE, LedgerGroup, emit, json_option, open_projections, settings, table
+from cli.common import (
+    DATE,
+    LedgerGroup,
+    emit,
+    json_option,
+    on_option,
+    open_projections,
+    record,
+    settings,
+    table,
+)
 from ledger.application import today
 from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import IN_FORCE_FROM, PartyType
@@ -86,6 +97,12 @@ def report() -> None:
 @click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
 @click.option("--authority", help="Only cases opened by this authority (default: all).")
 @click.option(
+    "--region",
+    metavar="CODE",
+    help="Art. 14 本地区: only the cases of units and cadres of this GB/T 2260 region and the "
+    "divisions within it (e.g. 430000 湖南省, 430100 长沙市), with a line per division within.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "xlsx", "docx", "pdf"]),
@@ -101,17 +118,45 @@ def report() -> None:
 )
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @json_option
-def report_annual(year: int, authority: str | None, fmt: str, out: str | None, force: bool) -> None:
+def report_annual(
+    year: int, authority: str | None, region: str | None, fmt: str, out: str | None, force: bool
+) -> None:
     """The year's accountability in figures, as the petition work agency reports it to the
-    same-level Party committee and government (Art. 14)."""
+    same-level Party committee and government (Art. 14). Record the report and its 通报 with
+    `report record` and `report circulate`."""
+    if fmt != "text" and region is not None:
+        raise click.UsageError("--region goes with the text or --json report")
     if fmt != "text":
         _write_annual(year, authority, fmt, out or f"lifeledger-annual-{year}.{fmt}", force)
         return
     if out is not None:
         raise click.UsageError("--out goes with --format xlsx, docx or pdf")
     p = open_projections(settings().open(signed=False))
-    r = p.annual_report(year, authority)
+    r = p.annual_report(year, authority, region)
     emit(asdict(r), lambda: annual_text(r))
+
+
+@report.command("record")
+@click.option("--region", required=True, metavar="CODE", help="The GB/T 2260 region reported on.")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
+@click.option("--to", required=True, help="The same-level Party committee and government.")
+@on_option("When the written report was made.")
+@json_option
+def report_record(**fields: Any) -> None:
+    """Record the written annual report on a region (书面报告, Art. 14); signed by the
+    petition work agency's key (信访工作机构)."""
+    record("report record", fields)
+
+
+@report.command("circulate")
+@click.option("--region", required=True, metavar="CODE", help="The GB/T 2260 region reported on.")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
+@click.option("--scope", required=True, help="To whom the report was circulated (通报范围).")
+@on_option("When it was circulated.")
+@json_option
+def report_circulate(**fields: Any) -> None:
+    """Record the 通报 of a recorded annual report (Art. 14 按规定权限视情况予以通报)."""
+    record("report circulate", fields)
 
 
 def _write_annual(year: int, authority: str | None, fmt: str, out: str, force: bool) -> None:
@@ -139,6 +184,8 @@ def _party(party_type: str, code: str) -> str:
 
 def annual_text(r: AnnualReport) -> str:
     scope = f" — cases opened by {r.authority}" if r.authority else ""
+    if r.region:
+        scope += f" — 本地区 {r.region_name} {r.region} and the divisions within it"
     out = [
         f"信访工作责任追究情况 {r.year}年度 (Art. 14){scope}",
         f"Cases opened: {r.cases_opened} (lifetime accountability, Art. 8: {r.lifetime_cases}); "
@@ -153,6 +200,8 @@ def annual_text(r: AnnualReport) -> str:
         f"Referred to judicial organs (Art. 7): {r.referrals}",
         *_counts("Periods missed (Art. 11, 12)", r.overdue_steps),
     ]
+    if r.region:
+        out += _counts("Cases by division within the region (GB/T 2260)", r.sub_regions)
     if r.overdue:
         out.append(table(
             ["case", "party", "step", "due", "done"],

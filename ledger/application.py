@@ -50,6 +50,7 @@ from ledger.domain.regulation import (
     Responsibility,
     UnitKind,
 )
+from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import (
     AlreadyExists,
@@ -267,6 +268,44 @@ class LedgerApplication(Application[UUID]):
         if party_type == PartyType.UNIT.value:
             return self.unit(code).jurisdiction
         return self.cadre(code).management_on(on, self._unit_jurisdiction)
+
+    def region_of(self, party_type: str, code: str, on: dt.date) -> str | None:
+        """Art. 14 本地区: the region a party belongs to on ``on``: a unit's own; a person's by
+        the unit of the post held then (else the region that manages them)."""
+        try:
+            if party_type == PartyType.UNIT.value:
+                return self.unit(code).region
+            cadre = self.cadre(code)
+            post = cadre.post_on(on) or cadre.posts[-1]
+            unit = self._unit_jurisdiction(post.unit_code)
+            if unit is not None:
+                return unit.region
+            managed = cadre.management_on(on, self._unit_jurisdiction)
+            return managed.region if managed else None
+        except NotFound:
+            return None
+
+    # Art. 14: the regional annual report ----------------------------------------------
+    def report_region(
+        self, region: str, year: int, reported_to: str, on: dt.date
+    ) -> None:
+        """Record the petition work agency's written annual report on its region (Art. 14)."""
+        rec = self.signer_record()
+        self._check_past(on)
+        report = RegionalReport.make(region, year, rec.authority, reported_to, on,
+                                     self.context(rec))  # fmt: skip
+        self._create(report, f"the {year} report on region {region} is already recorded")
+
+    def circulate_report(self, region: str, year: int, on: dt.date, scope: str) -> None:
+        """Record the 通报 of a regional annual report (Art. 14)."""
+        ctx = self.context(self.signer_record())
+        self._check_past(on)
+        self._update(
+            RegionalReport,
+            ids.report_id(region, year),
+            lambda r: r.circulate(on, scope, ctx),
+            f"no {year} report on region {region} is recorded",
+        )
 
     def _unit_jurisdiction(self, code: str) -> Jurisdiction | None:
         try:

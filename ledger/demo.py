@@ -166,6 +166,11 @@ class _Builder:
         app.signer = s["discipline.pem"]
         self.appeal_case()
         self.recent_case()
+        # Art. 14: the city's petition work agency reports 2023 on its region, and circulates it.
+        app.signer = s["petition.pem"]
+        app.report_region("430100", 2023, "中共长沙市委、长沙市人民政府", D(2024, 1, 22))
+        app.circulate_report("430100", 2023, D(2024, 2, 5), "全市各区县（市）信访工作机构")
+        app.signer = s["discipline.pem"]
         make_checkpoint(app, root)
 
         registry = app.registry()

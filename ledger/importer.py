@@ -753,6 +753,30 @@ def _case_reopen(app: LedgerApplication, f: Fields) -> Outcome:
     )
 
 
+@_command("report record")
+def _report_record(app: LedgerApplication, f: Fields) -> Outcome:
+    region, year, to, on = f.text("region"), f.year(), f.text("to"), f.date("on")
+    f.done()
+    app.report_region(region, year, to, on)
+    return Outcome(
+        "report record",
+        f"Annual report {year} on region {region} made in writing to {to} on {on} (Art. 14)",
+        {"region": region, "year": year, "to": to, "on": on},
+    )
+
+
+@_command("report circulate")
+def _report_circulate(app: LedgerApplication, f: Fields) -> Outcome:
+    region, year, scope, on = f.text("region"), f.year(), f.text("scope"), f.date("on")
+    f.done()
+    app.circulate_report(region, year, on, scope)
+    return Outcome(
+        "report circulate",
+        f"Annual report {year} on region {region} circulated (通报) on {on} to {scope} (Art. 14)",
+        {"region": region, "year": year, "scope": scope, "on": on},
+    )
+
+
 @_command("case close")
 def _case_close(app: LedgerApplication, f: Fields) -> Outcome:
     case_no, on, summary = f.text("case_no"), f.date("on"), f.text("summary")

@@ -121,6 +121,7 @@ class Batch:
         self.keys: dict[str, Row] | None = None
         self.touched_keys: set[str] = set()
         self.units: list[tuple[Any, ...]] = []
+        self.reports: list[tuple[Any, ...]] = []
 
     # what the page needs from earlier pages ------------------------------------------------
     def want_case(self, oid: str) -> bool:
@@ -299,6 +300,7 @@ class Batch:
                 [values(self.all_keys()[k], KEYS.column_names) for k in keys],
             ),
             (schema.insert_statement(store, UNITS), self.units),
+            (schema.insert_statement(store, schema.REPORTS), self.reports),
         ]
 
 

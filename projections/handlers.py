@@ -20,6 +20,7 @@ from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.regulation import AppealOutcome
+from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import LedgerError, TamperedEventError
 from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
@@ -232,6 +233,11 @@ def unit_registered(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payloa
     batch.units.append((d["code"], d["name"], d["kind"], d["level"], pos))
 
 
+def report_made(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
+    """Art. 14: a regional annual report was made (its figures come from the views)."""
+    batch.reports.append((pos, d["region"], d["year"], d["agency"], d["on"]["_data_"]))
+
+
 def cadre_registered(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     """Transfers and retirements are replayed from the cadre's events when asked."""
     batch.cadres.append((d["personnel_no"], oid, d["name"], pos))
@@ -319,6 +325,7 @@ HANDLERS: dict[str, Handler] = {
         (AccountabilityCase, "Opened", opened),
         (Unit, "Registered", unit_registered),
         (Cadre, "Registered", cadre_registered),
+        (RegionalReport, "Reported", report_made),
         (KeyRegistry, "Created", registry_created),
         (KeyRegistry, "KeyRegistered", key_registered),
         (KeyRegistry, "KeyRotated", key_rotated),

@@ -357,6 +357,11 @@ class AnnualReport:
     referrals: int
     overdue_steps: tuple[Count, ...]
     overdue: tuple[OverdueStep, ...]
+    #: Art. 14 本地区: the region (GB/T 2260) whose units' and cadres' cases are counted, and
+    #: the cases per division directly within it
+    region: str | None = None
+    region_name: str | None = None
+    sub_regions: tuple[Count, ...] = ()
 
 
 @dataclass(frozen=True)

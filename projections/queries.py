@@ -11,11 +11,14 @@ events (:mod:`projections.replay`), read by aggregate id — never a scan of the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 from ledger.domain import ids
+from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
@@ -539,9 +542,17 @@ class Reader:
         return [str(r[0]) for r in self.cur.fetchall()]
 
     def annual_report(
-        self, year: int, authority: str | None, position: int, today: dt.date
+        self,
+        year: int,
+        authority: str | None,
+        position: int,
+        today: dt.date,
+        region: str | None = None,
+        region_of: Callable[[str, str, dt.date], str | None] | None = None,
     ) -> AnnualReport:
-        """Replay only the cases with a date in the year (index on year), then count."""
+        """Replay only the cases with a date in the year (index on year), then count; with
+        ``region``, only the cases naming a unit or cadre of that region or one within it
+        (Art. 14 本地区), each party's region as ``region_of`` finds it on its finding date."""
         check_census(self.trust, self.position)
         statement = (
             "SELECT c.opened_at FROM {proj_case_years} y "
@@ -553,7 +564,30 @@ class Reader:
             params += (authority,)
         self.cur.execute(self.store.sql(statement), params)
         docs = list(self.docs(int(r[0]) for r in self.cur.fetchall()).values())
-        return annual_figures(docs, year, authority, position, today)
+        if region is None or region_of is None:
+            return annual_figures(docs, year, authority, position, today)
+        divisions, end = hunan(), dt.date(year, 12, 31)
+        divisions.check(region)
+        kept, per_child = [], Counter[str]()
+        for doc in docs:
+            codes = {
+                code
+                for p in doc["parties"].values()
+                if (code := region_of(p["party_type"], p["code"], date(p["assigned_on"])))
+                and divisions.contains(region, code, end)
+            }
+            if codes:
+                kept.append(doc)
+                per_child.update({divisions.child(region, c, end) for c in codes})
+        report = annual_figures(kept, year, authority, position, today)
+        return replace(
+            report,
+            region=divisions.in_force(region, end),
+            region_name=divisions.name(region, end),
+            sub_regions=tuple(
+                Count(c, divisions.name(c, end), n) for c, n in sorted(per_child.items())
+            ),
+        )
 
     # keys -----------------------------------------------------------------------------------
     def keys(self) -> list[KeyInfo]:

@@ -17,9 +17,9 @@ from scenarios import (
     received_case,
 )
 
-from ledger import ids
 from ledger.application import LedgerApplication
 from ledger.audit.verify import Check, verify_store
+from ledger.domain import ids
 from ledger.domain.authority import Jurisdiction
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase

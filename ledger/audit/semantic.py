@@ -28,10 +28,12 @@ from ledger.audit.verify import Check, Failure, VerificationResult
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case as case_rules
 from ledger.domain import ids
+from ledger.domain import report as report_rules
 from ledger.domain.authority import NO_CONTEXT, Context, Jurisdiction
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
+from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import LedgerError, NotAuthorised, RuleViolation
 from ledger.signing.signatures import Envelope
@@ -138,6 +140,10 @@ class SemanticAudit:
                 raise _signer_authority("deciding_authority", fields, ctx)
         elif isinstance(before, Cadre) and name in ("Moved", "Retired"):
             cadre_rules.check_event(before, name, fields)
+        elif name == "Reported" and before is None:
+            report_rules.check_event(None, name, fields, ctx)
+        elif isinstance(before, RegionalReport):
+            report_rules.check_event(before, name, fields, ctx)
 
     def found(
         self, position: int, before: Aggregate | None, event: Any, name: str, e: LedgerError

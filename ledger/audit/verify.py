@@ -147,9 +147,12 @@ KINDS = {
     topics.CASE: "case",
     topics.CADRE: "cadre",
     topics.UNIT: "unit",
+    topics.REPORT: "report",
 }
 #: Art. 6: who may record accountability (and the cadres and units it concerns).
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
+#: Art. 14: the petition work agency reports and circulates the regional annual report.
+MAY_REPORT = frozenset({AuthorityKind.PETITION.value})
 ADMIN = KeyRole.ADMIN.value
 STORE_PAGE = 2_000
 #: Below this many events, starting worker processes costs more than it saves.
@@ -845,6 +848,14 @@ class Audit:
                 f"unknown event type {topic}: not an event of this ledger",
                 position, nid, oid, version, topic, envelope.key_id,
             )  # fmt: skip
+        elif kind == "report":
+            if key.authority_kind not in MAY_REPORT:
+                self._fail_event(
+                    Check.AUTHORISATION,
+                    f"signed by key {key.describe()} of a {key.authority_kind} authority, which "
+                    "may not record report events (Art. 14: the 信访工作机构 reports)",
+                    position, nid, oid, version, topic, envelope.key_id,
+                )  # fmt: skip
         elif key.authority_kind not in MAY_RECORD:
             self._fail_event(
                 Check.AUTHORISATION,

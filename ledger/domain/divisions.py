@@ -77,6 +77,14 @@ class Divisions:
         outer, inner = self.in_force(region, day), self.in_force(other, day)
         return inner.startswith(prefix(outer))
 
+    def child(self, region: str, code: str, day: dt.date) -> str:
+        """The division directly below ``region`` that holds ``code`` (a city of the province,
+        a county of a city; a county is its own), codes as in force on ``day``."""
+        outer, inner = self.in_force(region, day), self.in_force(code, day)
+        if outer.endswith("0000"):
+            return inner[:4] + "00"
+        return inner
+
     def within(self, region: str, day: dt.date) -> list[str]:
         """``region`` and every division within it in the list in force on ``day``."""
         outer = prefix(self.in_force(region, day))

@@ -18,6 +18,7 @@ from ledger.domain import cadre, case, keys, unit
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
+from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 
 #: Module path of each aggregate module -> the module name its records are stored under.
@@ -48,6 +49,8 @@ CASE: Final = stored_topic(AccountabilityCase)
 CADRE: Final = stored_topic(Cadre)
 UNIT: Final = stored_topic(Unit)
 REGISTRY: Final = stored_topic(KeyRegistry)
+#: Art. 14 regional annual reports (new records: stored under their module path)
+REPORT: Final = stored_topic(RegionalReport)
 
 
 def case_event(name: str) -> str:
