@@ -152,12 +152,13 @@ def demo(keys_dir: Path | None) -> None:
     """Build a sample ledger in --db (which must be new or empty) to try lifeledger on.
 
     It holds four realistic cases: a county government's team decision with an overruled
-    objector (Art. 5) and a unit decision (Art. 7), an individual case with an appeal
-    (Art. 12), a case from before 2016-06-23 (outside Art. 8), and a recent case whose
-    deadlines are still running. Its keys are written to <db>.keys/, encrypted with
-    LIFELEDGER_PASSPHRASE or, if unset, the demo passphrase "lifeledger-demo". Beside the
-    ledger it prints a decision document (.docx, Art. 10) and the 2023 workbook (.xlsx,
-    Art. 14), both bound to the ledger by their verification codes.
+    objector and an objection first stated at the hearing (Art. 5) and a unit decision (Art. 7),
+    an individual case with an appeal (Art. 12), closed and reopened for new facts, a case from
+    before 2016-06-23 (outside Art. 8), and a recent case whose deadlines are still running; and
+    Changsha's 2023 regional annual report with its 通报 (Art. 14). Its keys are written to
+    <db>.keys/, encrypted with LIFELEDGER_PASSPHRASE or, if unset, the demo passphrase
+    "lifeledger-demo". Beside the ledger it prints a decision document (.docx, Art. 10) and the
+    2023 workbook (.xlsx, Art. 14), both bound to the ledger by their verification codes.
     """
     s = settings()
     app = s.open(signed=False, must_exist=False)
@@ -179,6 +180,8 @@ def demo(keys_dir: Path | None) -> None:
     info(f"  lifeledger{db} case show {result.cases[0]}")
     info(f"  lifeledger{db} cadre history P1002")
     info(f"  lifeledger{db} deadlines")
+    info(f"  lifeledger{db} report annual --year 2023 --region 430100")
+    info(f"  lifeledger{db} case timeline CS-2023-015")
     info(f"  lifeledger{db} document verify {documents[0]}")
     emit(
         {**_demo_json(app.store.describe(), result), "documents": [str(p) for p in documents]},

@@ -308,7 +308,8 @@ def test_import_warns_of_late_records_but_applies_them(ledger: CliLedger, tmp_pa
     assert result.exit_code == 0
     assert result.stderr == (
         "Warning: line 5 (case announce): announced on 2019-08-01, after the 30-day period of "
-        "Art. 11 ended on 2019-07-03: recorded and flagged overdue\n"
+        "Art. 11 ended on 2019-07-03 (a rest day extends it: 民法典 art. 203 practice, not the "
+        "Measures): recorded and flagged overdue\n"
     )
 
 

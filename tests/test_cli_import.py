@@ -47,6 +47,7 @@ WHOLE_CASE: list[tuple[str, dict[str, object]]] = [
     ("case appeal", {**CASE, "person": "P001", "on": "2023-05-19", "text": "t"}),
     ("case appeal-decide", {**CASE, "person": "P001", "on": "2023-06-09", "outcome": "revoked",
                             "reason": "r"}),
+    ("case notify-appeal", {**CASE, "person": "P001", "on": "2023-06-09", "to": "本人及所在单位"}),
     ("case refer", {**CASE, "person": "P002", "on": "2023-06-10", "organ": "检察院",
                     "reason": "涉嫌犯罪"}),
     ("case close", {**CASE, "on": "2023-07-01", "summary": "结案"}),
