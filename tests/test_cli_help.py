@@ -3,6 +3,7 @@ failures, and the README's quick start run from a fresh directory."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import pkgutil
@@ -207,7 +208,7 @@ def test_the_lazy_command_table_matches_every_top_level_command_and_its_help() -
     import cli
 
     modules = {f"cli.{m.name}" for m in pkgutil.iter_modules(cli.__path__)}
-    with_commands = {m for m in modules if hasattr(__import__(m, fromlist=["commands"]), "commands")}
+    with_commands = {m for m in modules if hasattr(importlib.import_module(m), "commands")}
     assert with_commands == {m for m, _, _ in COMMANDS.values()}
 
 
