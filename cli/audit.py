@@ -19,6 +19,7 @@ from cli.common import emit, info, progress, settings, table, to_json
 from cli.files import output_path
 from ledger.audit.bundle import export_bundle, verify_bundle
 from ledger.audit.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
+from ledger.audit.semantic import with_measures
 from ledger.audit.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
 from ledger.errors import InvalidInput
 from ledger.transparency.checkpoints import (
@@ -113,7 +114,8 @@ def verify_command(
     parallel: str,
 ) -> None:
     """Verify the whole ledger: every signature, each key valid and authorised at its position
-    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162)."""
+    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162), and
+    every event replayed through the Measures' rules (an act they forbid is named)."""
     app = settings().open(signed=False)
     options = VerifyOptions(
         root_fingerprint=root_fingerprint,
@@ -124,7 +126,7 @@ def verify_command(
     )
     source = StoreSource(app)
     with _progress(source.event_count(), "Verifying") as update:
-        result = Verifier(options).run(source, update)
+        result = with_measures(app, Verifier(options).run(source, update))
     if root_fingerprint is None and result.root_fingerprint and not settings().json:
         info(
             "Note: no --root-fingerprint given; the root key was not compared with a pinned "

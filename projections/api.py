@@ -270,14 +270,19 @@ class Projections:
         which decisions stand in the way."""
         return self._query(lambda r: r.unit_rating(unit_code, year))
 
-    def annual_report(self, year: int, authority: str | None = None) -> AnnualReport:
-        """Art. 14: the year's figures, for one opening authority or all."""
+    def annual_report(
+        self, year: int, authority: str | None = None, region: str | None = None
+    ) -> AnnualReport:
+        """Art. 14: the year's figures, for one opening authority or all; with ``region``
+        (GB/T 2260), the cases of the units and cadres of that region and those within it."""
         self.catch_up()
         store = self.store
         day = today()
         with store.read() as cur:
             reader = Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur))
-            return reader.annual_report(year, authority, reader.position, day)
+            return reader.annual_report(
+                year, authority, reader.position, day, region, self.app.region_of
+            )
 
     def cases_in_year(self, year: int, authority: str | None = None) -> list[str]:
         """Art. 14: the cases the year's report counts (an index: printed reports verify the

@@ -11,11 +11,14 @@ events (:mod:`projections.replay`), read by aggregate id — never a scan of the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 from ledger.domain import ids
+from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
@@ -50,7 +53,7 @@ from projections.models import (
 from projections.replay import CaseEvent, career, decode, fold
 from projections.schema import KEYS, UNITS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
-from projections.steps import DUTIES, Step, steps, steps_of, unpack
+from projections.steps import DUTIES, UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
 from projections.trusted import Checked, TrustedLog, check_census, refuse_row
 from projections.values import (
@@ -69,6 +72,7 @@ STEP_DAYS = {
     "announcement": ANNOUNCE_WITHIN_DAYS,
     "appeal_window": APPEAL_WITHIN_DAYS,
     "appeal_decision": APPEAL_DECISION_WITHIN_DAYS,
+    "appeal_notice": APPEAL_DECISION_WITHIN_DAYS,  # Art. 12: part of the 30-day duty
 }
 #: Art. 13: the rule a unit rating applies, and which date decides the year.
 RATING_RULE = (
@@ -247,7 +251,10 @@ class Reader:
             raise InvalidInput(f"unknown case status {status!r}: use open or closed")
         next_due: dict[int, str] = {}
         for _, row, pending in self.running(today):
-            due = min(s.due for s in pending)
+            timed = [s.due for s in pending if s.kind not in UNTIMED]
+            if not timed:
+                continue
+            due = min(timed)
             case = row["opened_at"]
             next_due[case] = min(due, next_due.get(case, due))
         where = " WHERE status = ?" if status else ""
@@ -300,7 +307,7 @@ class Reader:
             for p in parties
             for d in p["decisions"]
             for s in steps_of(d)
-            if s.running_on(text)
+            if s.running_on(text) and s.kind not in UNTIMED
         )
         return CaseState(
             case_no=doc["case_no"],
@@ -405,6 +412,11 @@ class Reader:
                     referral=party.referral if party else None,
                     post_at_incident=post_on(posts, incident),
                     post_now=current,
+                    file_entries_outstanding=tuple(
+                        d["number"]
+                        for d in (p["decisions"] if p else ())
+                        if d["status"] != "revoked" and d["announcement"] and not d["file_entry"]
+                    ),
                 )
             )
         history.sort(key=lambda e: (e.incident_date, e.opened_on, e.case_no))
@@ -450,28 +462,26 @@ class Reader:
         for case_no, row, pending in running:
             for step in pending:
                 kind = step.kind
+                where = (case_no, row["party_type"], row["code"], row["number"], kind,
+                         labels.STEP_LABELS[kind], labels.STEP_ARTICLES[kind], date(step.start))
+                if kind in UNTIMED:  # owed, with no period: outstanding until recorded
+                    label = labels.PERIOD_STATUS_LABELS["outstanding"]
+                    found.append(Deadline(*where, None, "outstanding", label, None, False))
+                    continue
                 period = Period(date(step.start), STEP_DAYS[kind], labels.STEP_ARTICLES[kind])
                 status = period.status(as_of, soon_days=soon_days)
                 if kind == "appeal_window" and status is PeriodStatus.OVERDUE:
                     continue  # an unused appeal window lapses; nobody is late
                 found.append(
                     Deadline(
-                        case_no=case_no,
-                        party_type=row["party_type"],
-                        party_code=row["code"],
-                        decision_number=row["number"],
-                        kind=kind,
-                        kind_label=labels.STEP_LABELS[kind],
-                        article=period.article,
-                        start=period.start,
-                        due=period.due,
-                        status=status.value,
-                        status_label=labels.PERIOD_STATUS_LABELS[status.value],
-                        days_left=(period.due - as_of).days,
-                        provisional=period.provisional,
+                        *where, period.due, status.value,
+                        labels.PERIOD_STATUS_LABELS[status.value], (period.due - as_of).days,
+                        period.provisional,
                     )
-                )
-        found.sort(key=lambda d: (d.due, d.case_no, d.party_type, d.party_code, d.kind))
+                )  # fmt: skip
+        found.sort(
+            key=lambda d: (d.due or dt.date.max, d.case_no, d.party_type, d.party_code, d.kind)
+        )
         return found
 
     # Art. 13 --------------------------------------------------------------------------------
@@ -517,11 +527,12 @@ class Reader:
         )
 
     # Art. 14 --------------------------------------------------------------------------------
-    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
-        """The numbers of the cases with a business date in the year (the annual report's
-        selection, by the year index)."""
+    def _year_cases(self, year: int, authority: str | None) -> list[tuple[int, str]]:
+        """(opening position, case number) of the cases with a business date in the year
+        (index on year), after the census check that no case row is missing or added."""
+        check_census(self.trust, self.position)
         statement = (
-            "SELECT c.case_no FROM {proj_case_years} y "
+            "SELECT c.opened_at, c.case_no FROM {proj_case_years} y "
             "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
         )
         params: tuple[Any, ...] = (year,)
@@ -529,24 +540,49 @@ class Reader:
             statement += " AND c.opening_authority = ?"
             params += (authority,)
         self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
-        return [str(r[0]) for r in self.cur.fetchall()]
+        return [(int(r[0]), str(r[1])) for r in self.cur.fetchall()]
+
+    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
+        """The numbers of the cases the year's report counts (Art. 14)."""
+        return [no for _, no in self._year_cases(year, authority)]
 
     def annual_report(
-        self, year: int, authority: str | None, position: int, today: dt.date
+        self,
+        year: int,
+        authority: str | None,
+        position: int,
+        today: dt.date,
+        region: str | None = None,
+        region_of: Callable[[str, str, dt.date], str | None] | None = None,
     ) -> AnnualReport:
-        """Replay only the cases with a date in the year (index on year), then count."""
-        check_census(self.trust, self.position)
-        statement = (
-            "SELECT c.opened_at FROM {proj_case_years} y "
-            "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
+        """Replay only the cases with a date in the year (index on year), then count; with
+        ``region``, only the cases naming a unit or cadre of that region or one within it
+        (Art. 14 本地区), each party's region as ``region_of`` finds it on its finding date."""
+        docs = list(self.docs(case for case, _ in self._year_cases(year, authority)).values())
+        if region is None or region_of is None:
+            return annual_figures(docs, year, authority, position, today)
+        divisions, end = hunan(), dt.date(year, 12, 31)
+        divisions.check(region)
+        kept, per_child = [], Counter[str]()
+        for doc in docs:
+            codes = {
+                code
+                for p in doc["parties"].values()
+                if (code := region_of(p["party_type"], p["code"], date(p["assigned_on"])))
+                and divisions.contains(region, code, end)
+            }
+            if codes:
+                kept.append(doc)
+                per_child.update({divisions.child(region, c, end) for c in codes})
+        report = annual_figures(kept, year, authority, position, today)
+        return replace(
+            report,
+            region=divisions.in_force(region, end),
+            region_name=divisions.name(region, end),
+            sub_regions=tuple(
+                Count(c, divisions.name(c, end), n) for c, n in sorted(per_child.items())
+            ),
         )
-        params: tuple[Any, ...] = (year,)
-        if authority is not None:
-            statement += " AND c.opening_authority = ?"
-            params += (authority,)
-        self.cur.execute(self.store.sql(statement), params)
-        docs = list(self.docs(int(r[0]) for r in self.cur.fetchall()).values())
-        return annual_figures(docs, year, authority, position, today)
 
     # keys -----------------------------------------------------------------------------------
     def keys(self) -> list[KeyInfo]:

@@ -324,12 +324,17 @@ def refuse_row(table: str, key: str, what: str) -> ReadRefused:
 #: The tables that hold one row per record the log opened, and the column holding the log
 #: position of its first event.
 CENSUS = (("proj_cases", "opened_at"), ("proj_units", "registered_at"),
-          ("proj_cadres", "registered_at"))  # fmt: skip
+          ("proj_cadres", "registered_at"), ("proj_reports", "reported_at"))  # fmt: skip
 
 
 #: The index SQLite makes for the events table's primary key (aggregate id, version).
 SQLITE_KEY_INDEX = "sqlite_autoindex_stored_events_1"
-_CENSUS_TABLE = {"AccountabilityCase": "proj_cases", "Unit": "proj_units", "Cadre": "proj_cadres"}
+_CENSUS_TABLE = {
+    "AccountabilityCase": "proj_cases",
+    "Unit": "proj_units",
+    "Cadre": "proj_cadres",
+    "RegionalReport": "proj_reports",
+}
 
 
 def check_census(trust: TrustedLog, position: int) -> None:

@@ -147,9 +147,13 @@ KINDS = {
     topics.CASE: "case",
     topics.CADRE: "cadre",
     topics.UNIT: "unit",
+    topics.IMPORTED_LINE: "import",  # an import line's idempotency record (ledger.domain.imports)
+    topics.REPORT: "report",
 }
 #: Art. 6: who may record accountability (and the cadres and units it concerns).
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
+#: Art. 14: the petition work agency reports and circulates the regional annual report.
+MAY_REPORT = frozenset({AuthorityKind.PETITION.value})
 ADMIN = KeyRole.ADMIN.value
 STORE_PAGE = 2_000
 #: Below this many events, starting worker processes costs more than it saves.
@@ -175,6 +179,7 @@ class Check(StrEnum):
     COSIGNATURE = "cosignature"  # a cosignature that does not verify, a witness missing
     INDEX = "index"  # the person index (chains, map, checkpoint root) disagrees with the log
     STORE = "store"  # the source could not be read to the end
+    MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
 
 
 @dataclass(frozen=True)
@@ -833,6 +838,14 @@ class Audit:
                 f"unknown event type {topic}: not an event of this ledger",
                 position, nid, oid, version, topic, envelope.key_id,
             )  # fmt: skip
+        elif kind == "report":
+            if key.authority_kind not in MAY_REPORT:
+                self._fail_event(
+                    Check.AUTHORISATION,
+                    f"signed by key {key.describe()} of a {key.authority_kind} authority, which "
+                    "may not record report events (Art. 14: the 信访工作机构 reports)",
+                    position, nid, oid, version, topic, envelope.key_id,
+                )  # fmt: skip
         elif key.authority_kind not in MAY_RECORD:
             self._fail_event(
                 Check.AUTHORISATION,
@@ -1834,4 +1847,6 @@ def verify_store(
             str(app.store.describe()), 0, 0, 0, None, None, 0, EMPTY_ROOT, 0, None,
             0, (), (fail,), 1, 0.0,
         )  # fmt: skip
-    return Verifier(options).run(source, progress)
+    from ledger.audit.semantic import with_measures
+
+    return with_measures(app, Verifier(options).run(source, progress))
