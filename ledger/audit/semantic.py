@@ -153,8 +153,8 @@ class SemanticAudit:
         rule = e.rule if isinstance(e, RuleViolation) else type(e).__name__
         message = e.message if isinstance(e, RuleViolation) else str(e)
         self.findings.append(
-            Finding(position, record, name, event.originator_version, article, rule, message,
-                    str(event.originator_id))
+            Finding(position, record, type(event).__qualname__, event.originator_version,
+                    article, rule, message, str(event.originator_id))
         )  # fmt: skip
 
 
