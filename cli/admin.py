@@ -9,6 +9,10 @@ read models from the event log.
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -277,13 +281,16 @@ def import_(
     Every line is applied whole or not at all, by the same rules as the command. A refused
     line is reported with its line number and error, and the import goes on with the next
     line (or stops, with --stop-on-error). The exit status is 1 if any line was refused or
-    not attempted. Do not re-import a whole file after a partial import: the lines already
-    applied would be recorded twice. Import the --rejects file, or resume with --from-line.
+    not attempted.
+
+    Running a file again is safe: each line has an idempotency key (its "id" field, else
+    the digest of the line) recorded, signed, in the same transaction as the line's events,
+    so lines already applied are skipped and counted, and exactly the rest is applied.
 
     Lines are written in transactions of about --batch-events events; the signer's key is
     checked when each transaction starts and again before it commits. An import that is
-    killed leaves the lines of the transactions it committed, a prefix of the file: resume
-    after the last line recorded. Ctrl-C lets the lines already applied commit, then stops.
+    killed leaves the lines of the transactions it committed. Ctrl-C or SIGTERM lets the
+    lines already applied commit, then stops and prints the summary and where to resume.
 
     \b
     Commands: unit add; cadre add, move, retire; case open, assign, objection,
@@ -301,7 +308,7 @@ def import_(
     app = s.open()
     numbered = [(n, text) for n, text in enumerate(lines, start=1) if n >= from_line]
     refused_lines: list[str] = []
-    with progress(numbered, len(numbered), "Importing") as bar:
+    with progress(numbered, len(numbered), "Importing") as bar, _terminate_as_interrupt():
         report = import_lines(
             app,
             bar,
@@ -324,6 +331,24 @@ def import_(
         raise click.exceptions.Exit(1)
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service stopped, a job cancelled) stops an import as Ctrl-C does: the
+    lines applied so far commit, and the summary says where to resume."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _ranges(numbers: list[int]) -> str:
     """``1–3, 7, 9–12``: line numbers, compact however many there are."""
     spans: list[list[int]] = []
@@ -337,15 +362,15 @@ def _ranges(numbers: list[int]) -> str:
 
 def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> str:
     lines = [
-        f"Imported: {report.applied} line(s) applied, {len(report.refused)} refused, "
-        f"{report.blank} blank."
+        f"Imported: {report.applied} line(s) applied, {report.already_applied} already "
+        f"applied, {len(report.refused)} refused, {report.blank} blank."
     ]
     if report.refused:
         lines.append("Refused lines: " + _ranges([r.line for r in report.refused]))
     if report.interrupted_at is not None:
         lines.append(
             f"Interrupted at line {report.interrupted_at}: it may or may not have been recorded; "
-            "check with `lifeledger case timeline` before resuming"
+            "run the same file again: lines already applied are skipped"
         )
     elif report.interrupted:
         lines.append("Interrupted.")
@@ -354,7 +379,8 @@ def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> 
     if report.not_attempted_from is not None:
         lines.append(
             f"Not attempted: lines {report.not_attempted_from}–{report.last_line}; "
-            f"resume with --from-line {report.not_attempted_from}"
+            f"resume from line {report.not_attempted_from}: run the same file again (lines "
+            "already applied are skipped)"
         )
     if rejects is not None:
         lines.append(f"Refused lines written to {rejects}")

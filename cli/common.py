@@ -100,6 +100,8 @@ class LedgerGroup(click.Group):
 def _passwords(ctx: click.Context) -> tuple[str, ...]:
     """The passwords of the database URLs in this context's options (``--db``, ``--from``,
     ``--to``), masked wherever they appear, not only inside a URL."""
+    from ledger.storage.store import StoreConfig
+
     found: list[str] = []
     for value in ctx.params.values():
         if isinstance(value, str) and "://" in value:

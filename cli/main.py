@@ -56,8 +56,10 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
     "deadlines": (
         "cli.reports",
         "deadlines",
-        "Legal periods still running or missed: announcement within 30 days (Art. 11), "
-        "appeal within 15 days of receipt and its decision within 30 days (Art. 12).",
+        "Legal periods still running or missed, and duties outstanding: announcement within "
+        "30 days (Art. 11), appeal within 15 days of receipt, its decision and the written notice "
+        "of it within 30 days (Art. 12); a person's personnel-file entry from the announcement "
+        "until it is recorded (Art. 11, no period set).",
     ),
     "report": (
         "cli.reports",
@@ -75,7 +77,8 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "verify_command",
         "Verify the whole ledger: every signature, each key valid and authorised at its "
         "position (Art. 6), versions contiguous, the Merkle tree against every checkpoint "
-        "(RFC 9162).",
+        "(RFC 9162), and every event replayed through the Measures' rules (an act they forbid "
+        "is named).",
     ),
     "checkpoint": (
         "cli.audit",

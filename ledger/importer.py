@@ -24,18 +24,20 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from ledger.application import BATCH_EVENTS, Batch, LedgerApplication
+from ledger.application import BATCH_EVENTS, MAX_RETRIES, Batch, LedgerApplication
 from ledger.domain import limits
 from ledger.domain.authority import Jurisdiction
 from ledger.domain.case import TeamMember, party_key, required_told
 from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.imports import ImportedLine, imported_line_id
 from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
@@ -58,6 +60,7 @@ from ledger.errors import (
     InputTooLarge,
     InvalidInput,
     LedgerError,
+    NotFound,
     StoreError,
 )
 
@@ -804,6 +807,8 @@ class ImportReport:
     """Every non-blank line ends up applied, refused, or not attempted — never dropped."""
 
     applied: int = 0
+    #: Lines whose record was already in the log (an earlier run applied them): skipped.
+    already_applied: int = 0
     blank: int = 0
     refused: list[Refusal] = field(default_factory=list)
     warnings: list[Refusal] = field(default_factory=list)
@@ -833,6 +838,7 @@ class ImportReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "applied": self.applied,
+            "already_applied": self.already_applied,
             "refused": [
                 {"line": r.line, "command": r.command, "error": r.error} for r in self.refused
             ],
@@ -898,7 +904,7 @@ def import_lines(
         raise InvalidInput("a transaction holds at least one event")
     report = ImportReport(last_line=total_lines)
     try:
-        _apply(app, iter(lines), report, stop_on_error, on_refused, batch_events)
+        _apply(app, iter(lines), report, stop_on_error, on_refused, batch_events, LineKeys())
     except KeyboardInterrupt:
         report.interrupted = True
         if report.not_attempted_from is None:
@@ -918,9 +924,57 @@ class _Line:
     command: str = ""
     outcome: Outcome | None = None
     error: LedgerError | None = None
+    #: Its idempotency key, and whether the log already held its record (skipped).
+    key: str = ""
+    already: bool = False
 
     def stops(self, stop_on_error: bool) -> bool:
         return self.error is not None and (stop_on_error or isinstance(self.error, StoreError))
+
+
+class LineKeys:
+    """Each line's idempotency key: its ``id`` field, else the SHA-256 of the canonical line
+    (sorted keys, no spaces) with the number of identical lines before it in the file, so
+    that two identical lines stay two lines. Computed once per line number."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, str] = {}
+        self._seen: dict[str, int] = {}
+
+    def key(self, number: int, command: str, fields: dict[str, Any]) -> str:
+        known = self._keys.get(number)
+        if known is not None:
+            fields.pop("id", None)
+            return known
+        explicit = fields.pop("id", None)
+        if explicit is not None:
+            if not isinstance(explicit, str | int) or isinstance(explicit, bool):
+                raise InvalidInput(f"{command}: 'id' must be a text or a number, got {explicit!r}")
+            key = f"id:{explicit}"
+            limits.check_text_length("id", key)
+        else:
+            canonical = json.dumps(
+                {"command": command, **fields},
+                sort_keys=True,
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
+            digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+            seen = self._seen.get(digest, 0)
+            self._seen[digest] = seen + 1
+            key = f"line:{digest[:32]}:{seen}"
+        self._keys[number] = key
+        return key
+
+
+def _applied(app: LedgerApplication, key: str) -> bool:
+    """Whether the log holds the signed record of the line with this key (read through the
+    signing mapper, so a forged record is an error, not a skip)."""
+    try:
+        app._get(ImportedLine, imported_line_id(key), "no such import line", copy=False)
+    except NotFound:
+        return False
+    return True
 
 
 def _run(
@@ -928,19 +982,48 @@ def _run(
     number: int,
     text: str,
     scope: Callable[[], AbstractContextManager[None]],
+    keys: LineKeys,
 ) -> _Line:
-    """Parse and apply one line inside ``scope`` (a batch's ``atomic``, or nothing when the
-    line is its own transaction)."""
+    """Parse and apply one line inside ``scope`` (a batch's ``atomic``): skipped if its
+    record is in the log, else its command and its record, all or nothing."""
     line = _Line(number, text)
     if not text.strip():
         return line
     try:
         line.command, fields = parse_line(text)
+        line.key = keys.key(number, line.command, fields)
         with scope():
+            if _applied(app, line.key):
+                line.already = True
+                return line
             line.outcome = execute(app, line.command, fields)
+            app._create(ImportedLine(key=line.key, command=line.command), "line applied twice")
     except LedgerError as e:
         line.error = e
     return line
+
+
+def _run_alone(app: LedgerApplication, number: int, text: str, keys: LineKeys) -> _Line:
+    """One line in a transaction of its own (after a conflict), re-checked against the store
+    as it now is, up to :data:`~ledger.application.MAX_RETRIES` times."""
+    for _ in range(MAX_RETRIES):
+        try:
+            with app.batch(BATCH_EVENTS) as batch:
+                line = _run(app, number, text, batch.atomic, keys)
+                batch.commit()
+            return line
+        except ConcurrentWriteError:
+            continue
+        except StoreError as e:
+            line = _Line(number, text, error=e)
+            return line
+    return _Line(
+        number,
+        text,
+        error=ConcurrentWriteError(
+            f"line {number}: other writers kept changing the same records; nothing was written"
+        ),
+    )
 
 
 def _apply(
@@ -950,6 +1033,7 @@ def _apply(
     stop_on_error: bool,
     on_refused: Callable[[int, str], None] | None,
     batch_events: int,
+    keys: LineKeys,
 ) -> None:
     """Groups of lines, one transaction each, until the lines end, one stops the import, or
     Ctrl-C. A group is reported once its transaction committed."""
@@ -961,7 +1045,9 @@ def _apply(
             with batch:
                 while True:
                     group = []
-                    exhausted, interrupted = _fill(app, batch, lines, group, report, stop_on_error)
+                    exhausted, interrupted = _fill(
+                        app, batch, lines, group, report, stop_on_error, keys
+                    )
                     expected, before = batch.pending_events, batch.recorded
                     try:
                         batch.commit()
@@ -973,7 +1059,7 @@ def _apply(
                     if exhausted or interrupted or report.not_attempted_from is not None:
                         break
         except ConcurrentWriteError:  # another writer got there first: redo, line by line
-            _redo(app, group, report, stop_on_error, on_refused)
+            _redo(app, group, report, stop_on_error, on_refused, keys)
         except StoreError as e:  # the transaction could not be written: none of its lines was
             report.error = str(e)
             report.not_attempted_from = group[0].number if group else report.done_through + 1
@@ -993,6 +1079,7 @@ def _fill(
     group: list[_Line],
     report: ImportReport,
     stop_on_error: bool,
+    keys: LineKeys,
 ) -> tuple[bool, bool]:
     """Apply lines to the batch until it is full or a refusal stops the import; returns
     (the lines are exhausted, Ctrl-C came). A line interrupted by Ctrl-C is undone
@@ -1000,7 +1087,7 @@ def _fill(
     try:
         for number, text in lines:
             report.last_line = max(report.last_line, number)
-            line = _run(app, number, text, batch.atomic)
+            line = _run(app, number, text, batch.atomic, keys)
             group.append(line)
             if line.stops(stop_on_error) or batch.full:
                 return False, False
@@ -1035,6 +1122,8 @@ def _report_line(
             on_refused(line.number, line.text)
         if line.stops(stop_on_error):
             report.not_attempted_from = line.number + 1
+    elif line.already:
+        report.already_applied += 1
     elif line.outcome is not None:
         report.applied += 1
         report.warnings.extend(Refusal(line.number, line.command, w) for w in line.outcome.warnings)
@@ -1048,12 +1137,13 @@ def _redo(
     report: ImportReport,
     stop_on_error: bool,
     on_refused: Callable[[int, str], None] | None,
+    keys: LineKeys,
 ) -> None:
-    """After a conflict, the group's lines one at a time, each its own transaction and
-    checked against the store as it now is (the normal write path, with its retries)."""
+    """After a conflict, the group's lines one at a time, each in its own transaction with
+    its record and checked against the store as it now is."""
     for done in group:
         try:
-            line = _run(app, done.number, done.text, nullcontext)
+            line = _run_alone(app, done.number, done.text, keys)
         except KeyboardInterrupt:
             report.interrupted_at = done.number
             report.not_attempted_from = done.number + 1

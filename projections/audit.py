@@ -76,6 +76,7 @@ class ReadModelAudit:
     divergence_count: int
     seconds: float
     problems: tuple[str, ...] = field(default=())
+    up_to: int | None = None  # the position recomputed to: the claimed one, or the log's end
 
     def __bool__(self) -> bool:
         return self.divergence_count == 0 and not self.problems
@@ -89,7 +90,7 @@ class ReadModelAudit:
         lines = [
             f"Read models: {status}",
             f"  recomputed        {self.tables} tables, {self.rows} rows from the log up to "
-            f"position {self.position}, in {self.seconds:.2f} s",
+            f"position {self.up_to}, in {self.seconds:.2f} s",
         ]
         if not self:
             lines.append("Divergent rows (run `lifeledger projections rebuild` to repair):")
@@ -104,6 +105,7 @@ class ReadModelAudit:
         return {
             "ok": bool(self),
             "position": self.position,
+            "recomputed_to": self.up_to,
             "tables": self.tables,
             "rows": self.rows,
             "problems": list(self.problems),
@@ -238,6 +240,7 @@ def audit_read_models(
         count,
         time.perf_counter() - started,
         tuple(problems),
+        up_to,
     )
 
 

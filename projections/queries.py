@@ -527,11 +527,12 @@ class Reader:
         )
 
     # Art. 14 --------------------------------------------------------------------------------
-    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
-        """The numbers of the cases with a business date in the year (the annual report's
-        selection, by the year index)."""
+    def _year_cases(self, year: int, authority: str | None) -> list[tuple[int, str]]:
+        """(opening position, case number) of the cases with a business date in the year
+        (index on year), after the census check that no case row is missing or added."""
+        check_census(self.trust, self.position)
         statement = (
-            "SELECT c.case_no FROM {proj_case_years} y "
+            "SELECT c.opened_at, c.case_no FROM {proj_case_years} y "
             "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
         )
         params: tuple[Any, ...] = (year,)
@@ -539,7 +540,11 @@ class Reader:
             statement += " AND c.opening_authority = ?"
             params += (authority,)
         self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
-        return [str(r[0]) for r in self.cur.fetchall()]
+        return [(int(r[0]), str(r[1])) for r in self.cur.fetchall()]
+
+    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
+        """The numbers of the cases the year's report counts (Art. 14)."""
+        return [no for _, no in self._year_cases(year, authority)]
 
     def annual_report(
         self,
@@ -553,17 +558,7 @@ class Reader:
         """Replay only the cases with a date in the year (index on year), then count; with
         ``region``, only the cases naming a unit or cadre of that region or one within it
         (Art. 14 本地区), each party's region as ``region_of`` finds it on its finding date."""
-        check_census(self.trust, self.position)
-        statement = (
-            "SELECT c.opened_at FROM {proj_case_years} y "
-            "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
-        )
-        params: tuple[Any, ...] = (year,)
-        if authority is not None:
-            statement += " AND c.opening_authority = ?"
-            params += (authority,)
-        self.cur.execute(self.store.sql(statement), params)
-        docs = list(self.docs(int(r[0]) for r in self.cur.fetchall()).values())
+        docs = list(self.docs(case for case, _ in self._year_cases(year, authority)).values())
         if region is None or region_of is None:
             return annual_figures(docs, year, authority, position, today)
         divisions, end = hunan(), dt.date(year, 12, 31)

@@ -73,10 +73,22 @@ class CliLedger:
         return result.stderr
 
     def event_count(self) -> int:
+        """Every stored event, the import lines' idempotency records included."""
         import sqlite3
 
         with sqlite3.connect(self.db) as conn:
             return int(conn.execute("SELECT count(*) FROM stored_events").fetchone()[0])
+
+    def command_event_count(self) -> int:
+        """The commands' events: all but the import lines' idempotency records."""
+        import sqlite3
+
+        with sqlite3.connect(self.db) as conn:
+            return int(
+                conn.execute(
+                    "SELECT count(*) FROM stored_events WHERE topic NOT LIKE 'ledger.imports:%'"
+                ).fetchone()[0]
+            )
 
 
 def build_template(directory: Path) -> CliLedger:

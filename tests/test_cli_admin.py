@@ -232,10 +232,11 @@ HISTORY: list[dict[str, object]] = [
 def test_import_applies_every_line_and_summarises(ledger: CliLedger, tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     path.write_text(_lines(*HISTORY[:3], "", *HISTORY[3:]), encoding="utf-8")
-    before = ledger.event_count()
+    before, commands = ledger.event_count(), ledger.command_event_count()
     result = ledger.ok("import", str(path))
-    assert result.stdout == "Imported: 5 line(s) applied, 0 refused, 1 blank.\n"
-    assert ledger.event_count() == before + 5
+    assert result.stdout == "Imported: 5 line(s) applied, 0 already applied, 0 refused, 1 blank.\n"
+    assert ledger.command_event_count() == commands + 5
+    assert ledger.event_count() == before + 5 + 5  # and each line's idempotency record
     state = ledger.json("case", "show", "H1", key=None)
     assert state["parties"][0]["decision"]["announcement"]["on"] == "2019-06-05"
 
@@ -276,16 +277,17 @@ def test_import_stops_at_the_first_refusal_when_asked_and_resumes(
     result = ledger.run("import", "--stop-on-error", str(path))
     assert result.exit_code == 1
     assert result.stdout == (
-        "Imported: 1 line(s) applied, 1 refused, 0 blank.\n"
+        "Imported: 1 line(s) applied, 0 already applied, 1 refused, 0 blank.\n"
         "Refused lines: 2\n"
-        "Not attempted: lines 3–6; resume with --from-line 3\n"
+        "Not attempted: lines 3–6; resume from line 3: run the same file again (lines already "
+        "applied are skipped)\n"
     )
     assert result.stderr == (
         "Refused: line 2 (case hear): 个人 P001 is not a party to case H1; assign "
         "responsibility first\n"
     )
     resumed = ledger.ok("import", "--from-line", "3", str(path))
-    assert resumed.stdout == "Imported: 4 line(s) applied, 0 refused, 0 blank.\n"
+    assert resumed.stdout == "Imported: 4 line(s) applied, 0 already applied, 0 refused, 0 blank.\n"
 
 
 def test_import_writes_refused_lines_to_a_rejects_file(ledger: CliLedger, tmp_path: Path) -> None:
@@ -314,7 +316,7 @@ def test_import_warns_of_late_records_but_applies_them(ledger: CliLedger, tmp_pa
 def test_import_reads_stdin(ledger: CliLedger) -> None:
     result = ledger.run("import", "-", input=_lines(HISTORY[0]))
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Imported: 1 line(s) applied, 0 refused, 0 blank.\n"
+    assert result.stdout == "Imported: 1 line(s) applied, 0 already applied, 0 refused, 0 blank.\n"
 
 
 def test_import_refuses_unknown_commands_and_key_management(

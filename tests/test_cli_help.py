@@ -3,8 +3,10 @@ failures, and the README's quick start run from a fresh directory."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import shutil
 import subprocess
 import sys
@@ -203,6 +205,11 @@ def test_the_lazy_command_table_matches_every_top_level_command_and_its_help() -
         assert listed == (command.short_help or _first_paragraph(command.help or "")), name
     every = {c.name for m in {m for m, _, _ in COMMANDS.values()} for c in _module_commands(m)}
     assert every == set(COMMANDS)
+    import cli
+
+    modules = {f"cli.{m.name}" for m in pkgutil.iter_modules(cli.__path__)}
+    with_commands = {m for m in modules if hasattr(importlib.import_module(m), "commands")}
+    assert with_commands == {m for m, _, _ in COMMANDS.values()}
 
 
 def _module_commands(module: str) -> list[click.Command]:

@@ -444,3 +444,54 @@ def test_a_document_never_overwrites_the_ledger_and_replaces_a_file_only_with_fo
             f"Error: {disguised} is the ledger's database; no command overwrites it, not even "
             "with --force\n"
         )
+
+
+def test_document_commands_print_one_json_document_for_scripts(ledger: str, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "d.docx"
+    made = run(ledger, "--json", "document", "decision", CASE, "--party", "P001", "--out", str(out))
+    assert made.exit_code == 0, made.output
+    data = json.loads(made.stdout)
+    assert sorted(data) == [
+        "code", "document", "events", "events_after_checkpoint", "file", "kind", "positions",
+        "tree_size",
+    ]  # fmt: skip
+    assert data["kind"] == "D" and data["file"] == str(out)
+    checked = json.loads(run(ledger, "--json", "document", "check", data["code"]).stdout)
+    assert checked == {
+        "ok": True, "code": data["code"], "kind": "D", "document": data["document"],
+        "source": "the ledger", "tree_size": data["tree_size"], "positions": data["positions"],
+        "events": len(data["positions"]), "problems": [], "newer": None,
+    }  # fmt: skip
+    verified = json.loads(run(ledger, "document", "verify", str(out), "--json").stdout)
+    assert verified["ok"] is True and verified["file"] == str(out)
+
+
+def test_a_code_altered_with_a_recomputed_check_fails_with_the_event_named(
+    ledger: str, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from projections.documents.code import VerificationCode
+
+    doc, _, _ = written(ledger, tmp_path, "decision", "decision.docx")
+    code = VerificationCode.parse(code_of(doc))
+    forged = str(dataclasses.replace(code, kind="A"))
+    result = run(ledger, "document", "check", forged)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "The code does NOT match the ledger:\n"
+        f"  - the document cannot be rendered again: the event at log position {code.subject} "
+        "is not an appeal decision\n"
+    )
+    digest = str(dataclasses.replace(code, digest=bytes(16)))
+    result = run(ledger, "document", "check", digest)
+    assert result.exit_code == 1
+    positions_text = ", ".join(map(str, code.positions))
+    assert result.stdout == (
+        "The code does NOT match the ledger:\n"
+        f"  - the stored bytes of the events at log positions {positions_text} are not those the "
+        f"document was rendered from (digest {'00' * 16} in the code, {code.digest.hex()} in the "
+        "ledger)\n"
+    )

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+import psycopg.sql
 import pytest
 from cli_support import invoke
 from click.testing import Result
@@ -25,6 +26,7 @@ from scenarios import (
     open_case,
     person_measures,
 )
+from test_store_errors import admin, as_role, role
 
 from ledger.application import LedgerApplication
 from ledger.domain import ids
@@ -35,6 +37,7 @@ from projections.api import Projections
 D = dt.date
 CASE_1 = "湘纪追〔2024〕1号"
 CASE_2 = "湘纪追〔2024〕2号"
+__all__ = ["role"]
 REBUILD = (
     "Run `lifeledger verify` to see every divergent row, then `lifeledger projections rebuild`."
 )
@@ -346,3 +349,25 @@ def _values(row: Sequence[Any]) -> str:
 
 def _described(app: LedgerApplication) -> str:
     return app.store.describe()
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_a_read_only_auditor_role_audits_the_read_models_without_writing(
+    ledger: Any, role: str
+) -> None:
+    schema = psycopg.sql.Identifier(ledger.store.schema)
+    r = psycopg.sql.Identifier(role)
+    admin(psycopg.sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, r))
+    admin(psycopg.sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, r))
+    admin(psycopg.sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(r))
+    with tables(ledger) as t:
+        opened_at = t.event_of(CASE_1, ".Opened")[0]
+        t.run("DELETE FROM {proj_cases} WHERE opened_at = ?", (opened_at,))
+    result = invoke(["--db", as_role(ledger.store.url, role), "verify"])
+    assert result.exit_code == 1, result.output
+    assert "Read models: FAILED: 1 divergence(s)\n" in result.stdout
+    assert f"  proj_cases (opened_at={opened_at}): missing; expected (" in result.stdout
+    with tables(ledger) as t:  # the audit wrote nothing to the ledger's schema
+        assert t.rows("SELECT COUNT(*) FROM {proj_cases} WHERE opened_at = ?", (opened_at,)) == [
+            (0,)
+        ]

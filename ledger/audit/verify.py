@@ -83,9 +83,9 @@ from ledger.signing.signatures import (
     KEY_ID_SIZE,
     MAGIC,
     Envelope,
+    check_signature,
     fingerprint,
     key_id_of,
-    signed_message,
 )
 from ledger.storage.entries import LEAF_DOMAIN, event_leaf_hash
 from ledger.storage.transcodings import DateAsISO
@@ -147,6 +147,7 @@ KINDS = {
     topics.CASE: "case",
     topics.CADRE: "cadre",
     topics.UNIT: "unit",
+    topics.IMPORTED_LINE: "import",  # an import line's idempotency record (ledger.domain.imports)
     topics.REPORT: "report",
 }
 #: Art. 6: who may record accountability (and the cadres and units it concerns).
@@ -451,17 +452,6 @@ def _b64(raw: bytes) -> str:
 
 def _as_uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _verifies(
-    public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
-) -> bool:
-    digest = hashlib.sha256(envelope.payload).digest()
-    try:
-        public.verify(envelope.signature, signed_message(oid, version, topic, digest))
-    except InvalidSignature:
-        return False
-    return True
 
 
 # --- the key registry, replayed -----------------------------------------------------------------
@@ -869,7 +859,7 @@ class Audit:
             code = KEY_UNKNOWN
         if code == OK:
             return
-        if code == BAD_SIGNATURE or not _verifies(key.public, envelope, oid, version, topic):
+        if code == BAD_SIGNATURE or not check_signature(key.public, envelope, oid, version, topic):
             self._fail_event(
                 Check.SIGNATURE,
                 f"the signature by {key.describe()} does not cover the stored bytes: the event "
@@ -880,7 +870,7 @@ class Audit:
     def _check_now(self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int,
                    topic: str) -> bool:  # fmt: skip
         self.signatures += 1
-        return _verifies(public, envelope, oid, version, topic)
+        return check_signature(public, envelope, oid, version, topic)
 
     def _registry_event(
         self, position: int, nid: int | None, oid: UUID, version: int, topic: str,

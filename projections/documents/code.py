@@ -39,6 +39,8 @@ KINDS = {
     "R": ("年度信访工作责任追究情况书面报告", "Art. 14"),
     "X": ("年度信访工作责任追究情况汇总表", "Art. 14"),
 }
+#: Kinds about one case event (the subject is its log position); the others are reports.
+CASE_KINDS = frozenset("DFA")
 _PART = re.compile(r"^[A-Z2-7]{26}$")
 _SUBJECT = re.compile(r"^(\d+|\d{4}\.\d{8}(\.[A-Z2-7]+)?)$")
 _EVENTS = re.compile(r"^(\d+(\.\d+)*|N\d+)$")
@@ -139,6 +141,7 @@ class VerificationCode:
             or not (_PART.match(root) and _PART.match(tree) and _PART.match(digest))
             or not size.isdigit()
             or not _SUBJECT.match(subject)
+            or subject.isdigit() != (kind in CASE_KINDS)
             or not _EVENTS.match(events)
         ):
             raise InvalidInput("the verification code is malformed")

@@ -218,8 +218,10 @@ def render_case_document(
     events = list(ev.events)
     if anchor is not None:
         at = ev.at(anchor)
-        if at is None or at.name not in ("DecisionIssued", "AppealDecided"):
-            raise NotFound(f"the event at log position {anchor} is not a decision")
+        wanted = "AppealDecided" if kind == "A" else "DecisionIssued"
+        if at is None or at.name != wanted:
+            what = "an appeal decision" if kind == "A" else "a decision"
+            raise NotFound(f"the event at log position {anchor} is not {what}")
         party = (str(at.payload["party_type"]), str(at.payload["party_code"]))
     assert party is not None
     ptype, code = _party_type(events, party, number_of(events, case_no))
