@@ -33,7 +33,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from ledger.domain import ids, limits
+from ledger.domain import identifiers, ids, limits
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase, TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
@@ -68,6 +68,7 @@ from ledger.signing.signatures import (
     key_id_of,
     public_key_from_raw,
 )
+from ledger.storage.lookalikes import Lookalikes
 from ledger.storage.store import StoreConfig
 from ledger.storage.transcodings import DateAsISO
 
@@ -100,6 +101,7 @@ class LedgerApplication(Application[UUID]):
         self.store = store
         self._keyring: dict[bytes, Ed25519PublicKey] = {}
         self._batch: Batch | None = None
+        self._lookalikes = Lookalikes(self)
         store.prepare()
         try:
             super().__init__(env=store.env())
@@ -279,9 +281,10 @@ class LedgerApplication(Application[UUID]):
     def add_unit(self, code: str, name: str, kind: UnitKind, level: AdminLevel) -> UUID:
         self._authorise("register units")
         _require(code=code, name=name)
-        _check_id(unit_code=code)
+        code = self._new_id("unit", "unit code", code)
         unit = Unit(code=code, name=name, kind=kind.value, level=level.value)
         self._create(unit, f"unit {code} is already registered")
+        self._lookalikes.add("unit", code)
         return unit.id
 
     def add_cadre(
@@ -289,13 +292,14 @@ class LedgerApplication(Application[UUID]):
     ) -> UUID:
         self._authorise("register cadres")
         _require(personnel_no=personnel_no, name=name, post=post)
-        _check_id(personnel_number=personnel_no)
+        personnel_no = self._new_id("cadre", "personnel number", personnel_no)
         self._check_past(since)
         self.unit(unit_code)
         cadre = Cadre(
             personnel_no=personnel_no, name=name, unit_code=unit_code, post=post, since=since
         )
         self._create(cadre, f"cadre {personnel_no} is already registered")
+        self._lookalikes.add("cadre", personnel_no)
         return cadre.id
 
     def move_cadre(self, personnel_no: str, unit_code: str, post: str, on: dt.date) -> None:
@@ -348,7 +352,7 @@ class LedgerApplication(Application[UUID]):
         other_regulation: str = "",
     ) -> UUID:
         rec = self._authorise("open accountability cases")
-        _check_id(case_number=case_no)
+        case_no = self._new_id("case", "case number", case_no)
         self._check_past(incident_date, opened_on)
         case = AccountabilityCase.open(
             case_no=case_no,
@@ -361,6 +365,7 @@ class LedgerApplication(Application[UUID]):
             other_regulation=other_regulation,
         )
         self._create(case, f"case {case_no} is already open")
+        self._lookalikes.add("case", case_no)
         return case.id
 
     def assign(
@@ -467,6 +472,14 @@ class LedgerApplication(Application[UUID]):
         self._update_case(case_no, lambda c: c.close(on, summary))
 
     # helpers ----------------------------------------------------------------------------
+    def _new_id(self, kind: str, label: str, value: str) -> str:
+        """A new identifier, normalised, within its length, and not a lookalike of a
+        recorded one (Art. 8: one lifetime record per person; ledger.domain.identifiers)."""
+        normal = identifiers.normalise(label, value)
+        _check_id(**{label.replace(" ", "_"): normal})
+        identifiers.check_new(label, normal, self._lookalikes.recorded(kind, normal))
+        return normal
+
     def _check_party_exists(self, party_type: PartyType, code: str) -> None:
         if party_type is PartyType.UNIT:
             self.unit(code)

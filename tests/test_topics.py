@@ -43,10 +43,10 @@ def test_every_event_class_is_stored_under_the_name_the_first_ledgers_used(
 
 
 def test_the_named_topic_constants_match_the_aggregate_classes() -> None:
-    assert topics.CASE == PINNED[AccountabilityCase]
-    assert topics.CADRE == PINNED[Cadre]
-    assert topics.UNIT == PINNED[Unit]
-    assert topics.REGISTRY == PINNED[KeyRegistry]
+    assert PINNED[AccountabilityCase] == topics.CASE
+    assert PINNED[Cadre] == topics.CADRE
+    assert PINNED[Unit] == topics.UNIT
+    assert PINNED[KeyRegistry] == topics.REGISTRY
     assert topics.case_event("DecisionIssued") == "ledger.case:AccountabilityCase.DecisionIssued"
 
 
