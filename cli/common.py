@@ -355,8 +355,15 @@ def party_options(*, unit: bool = True) -> Callable[[F], F]:
     return decorate
 
 
+def _written_form(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An identifier as recorded: NFKC, no outer whitespace (ledger.domain.identifiers)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def case_argument(f: F) -> F:
-    return click.argument("case_no", metavar="CASE_NO", shell_complete=complete_case)(f)
+    return click.argument(
+        "case_no", metavar="CASE_NO", shell_complete=complete_case, callback=_written_form
+    )(f)
 
 
 def on_option(help: str, *, also: str = "") -> Callable[[F], F]:

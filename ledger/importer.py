@@ -33,7 +33,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from ledger.application import BATCH_EVENTS, MAX_RETRIES, Batch, LedgerApplication
-from ledger.domain import limits
+from ledger.domain import identifiers, limits
 from ledger.domain.authority import Jurisdiction
 from ledger.domain.case import TeamMember, party_key, required_told
 from ledger.domain.decision import DecisionDocument, Measures
@@ -142,14 +142,14 @@ class Fields:
             raise InvalidInput(f"{self.command}: {name!r} must be text, got {value!r}")
         if required and not value.strip():
             raise self._missing(name)
-        return value.strip()
+        return _identifier(name, value) if value.strip() else ""
 
     def texts(self, name: str) -> list[str]:
         values = self._many(name)
         for v in values:
             if not isinstance(v, str) or not v.strip():
                 raise InvalidInput(f"{self.command}: {name!r} must list non-empty texts")
-        return [v.strip() for v in values]
+        return [_identifier(name, v) for v in values]
 
     def date(self, name: str, *, aliases: tuple[str, ...] = ()) -> dt.date:
         value = self._take(name, aliases)
@@ -243,6 +243,21 @@ class Fields:
         if isinstance(value, list | tuple):
             return list(value)
         return [value]
+
+
+#: Fields that name a case, a cadre or a unit, with their labels: one written form each.
+IDENTIFIER_FIELDS = {
+    "case_no": "case number", "personnel_no": "personnel number", "person": "personnel number",
+    "head": "personnel number", "in_charge": "personnel number", "member": "personnel number",
+    "absent": "personnel number", "code": "unit code", "unit": "unit code",
+}  # fmt: skip
+
+
+def _identifier(name: str, value: str) -> str:
+    """An identifier field in its one written form (NFKC; ledger.domain.identifiers); any
+    other text with its outer whitespace removed."""
+    label = IDENTIFIER_FIELDS.get(name)
+    return identifiers.normalise(label, value) if label else value.strip()
 
 
 def _as_date(command: str, name: str, value: Any) -> dt.date:
