@@ -33,10 +33,11 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from ledger.domain import ids, limits
+from ledger.domain import identifiers, ids, limits
 from ledger.domain.authority import Context, Jurisdiction
 from ledger.domain.cadre import Cadre
-from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.divisions import hunan
 from ledger.domain.keys import KeyRecord, KeyRegistry
@@ -72,6 +73,7 @@ from ledger.signing.signatures import (
     public_key_from_raw,
 )
 from ledger.storage.key_check import SignerCheck
+from ledger.storage.lookalikes import Lookalikes
 from ledger.storage.store import StoreConfig
 from ledger.storage.transcodings import DateAsISO
 
@@ -104,6 +106,7 @@ class LedgerApplication(Application[UUID]):
         self.store = store
         self._keyring: dict[bytes, Ed25519PublicKey] = {}
         self._batch: Batch | None = None
+        self._lookalikes = Lookalikes(self)
         store.prepare()
         try:
             super().__init__(env=store.env())
@@ -359,13 +362,14 @@ class LedgerApplication(Application[UUID]):
     ) -> UUID:
         self._authorise("register units")
         _require(code=code, name=name)
-        _check_id(unit_code=code)
+        code = self._new_id("unit", "unit code", code)
         if region is not None:
             hunan().check(region)
             unit = Unit(code=code, name=name, kind=kind.value, level=level.value, region=region)
         else:  # a unit without a region records no region field (as before regions existed)
             unit = Unit(code=code, name=name, kind=kind.value, level=level.value)
         self._create(unit, f"unit {code} is already registered")
+        self._lookalikes.add("unit", code)
         return unit.id
 
     def add_cadre(
@@ -381,7 +385,7 @@ class LedgerApplication(Application[UUID]):
         that manages them (Art. 6 干部管理权限), else they are managed as their unit."""
         self._authorise("register cadres")
         _require(personnel_no=personnel_no, name=name, post=post)
-        _check_id(personnel_number=personnel_no)
+        personnel_no = self._new_id("cadre", "personnel number", personnel_no)
         self._check_past(since)
         self.unit(unit_code)
         extra: dict[str, str] = {}
@@ -393,6 +397,7 @@ class LedgerApplication(Application[UUID]):
             **extra,
         )  # fmt: skip
         self._create(cadre, f"cadre {personnel_no} is already registered")
+        self._lookalikes.add("cadre", personnel_no)
         return cadre.id
 
     def move_cadre(
@@ -456,7 +461,7 @@ class LedgerApplication(Application[UUID]):
         other_regulation: str = "",
     ) -> UUID:
         rec = self._authorise("open accountability cases")
-        _check_id(case_number=case_no)
+        case_no = self._new_id("case", "case number", case_no)
         self._check_past(incident_date, opened_on)
         case = AccountabilityCase.open(
             case_no=case_no,
@@ -470,6 +475,7 @@ class LedgerApplication(Application[UUID]):
             ctx=self.context(rec),
         )
         self._create(case, f"case {case_no} is already open")
+        self._lookalikes.add("case", case_no)
         return case.id
 
     def assign(
@@ -622,6 +628,14 @@ class LedgerApplication(Application[UUID]):
         return self.context(rec)
 
     # helpers ----------------------------------------------------------------------------
+    def _new_id(self, kind: str, label: str, value: str) -> str:
+        """A new identifier, normalised, within its length, and not a lookalike of a
+        recorded one (Art. 8: one lifetime record per person; ledger.domain.identifiers)."""
+        normal = identifiers.normalise(label, value)
+        _check_id(**{label.replace(" ", "_"): normal})
+        identifiers.check_new(label, normal, self._lookalikes.recorded(kind, normal))
+        return normal
+
     def _check_party_exists(self, party_type: PartyType, code: str) -> None:
         if party_type is PartyType.UNIT:
             self.unit(code)

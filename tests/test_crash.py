@@ -9,7 +9,6 @@ what a clean rebuild gives. A killed migration leaves the target empty.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import random
@@ -25,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PG_URL, drop_schema, require_postgres
+from conftest import PG_URL, drop_schema, new_ledger, require_postgres
 from ledger_factory import LedgerFactory
 from scenarios import open_case
 
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
-from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
+from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import NotFound
 from ledger.migrate import migrate
 from ledger.signing.signatures import Envelope, Signer
@@ -123,6 +122,19 @@ def _official(
     return key
 
 
+def _history(
+    app: LedgerApplication, root_signer: Signer, tmp_path: Path
+) -> tuple[Path, list[str], Path, dict[str, str]]:
+    """An official's key file, the lines of a history of LINES lines written to a file, and
+    the environment to import it with."""
+    key = _official(app, root_signer, tmp_path)
+    lines = [f(i) for i in range(LINES // 3) for f in (case_line, assign_line, hear_line)]
+    batch = tmp_path / "history.jsonl"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = {"LIFELEDGER_PASSPHRASE": PASSPHRASE, "LIFELEDGER_DB": app.store.url}
+    return key, lines, batch, env
+
+
 def _commands(app: LedgerApplication, skip: int) -> list[str]:
     """The names of the commands' events after position ``skip`` (records left out)."""
     return [
@@ -135,12 +147,8 @@ def _commands(app: LedgerApplication, skip: int) -> list[str]:
 def test_an_import_killed_midway_leaves_whole_lines_a_clean_ledger_and_resumes(
     app: LedgerApplication, root_signer: Signer, tmp_path: Path
 ) -> None:
-    key = _official(app, root_signer, tmp_path)
-    lines = [f(i) for i in range(LINES // 3) for f in (case_line, assign_line, hear_line)]
-    batch = tmp_path / "history.jsonl"
-    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    key, lines, batch, env = _history(app, root_signer, tmp_path)
     before = event_count(app)
-    env = {"LIFELEDGER_PASSPHRASE": PASSPHRASE, "LIFELEDGER_DB": app.store.url}
     run = "from cli.main import main; main()"
     # Transactions of 10 lines (two events each): the kill lands between or inside them.
     proc = python(run, "--key", str(key), "import", "--batch-events", "20", str(batch), env=env)
@@ -176,12 +184,8 @@ def test_an_import_killed_midway_leaves_whole_lines_a_clean_ledger_and_resumes(
 def test_an_import_stopped_with_sigterm_prints_its_summary_and_where_to_resume(
     app: LedgerApplication, root_signer: Signer, tmp_path: Path
 ) -> None:
-    key = _official(app, root_signer, tmp_path)
-    lines = [f(i) for i in range(LINES // 3) for f in (case_line, assign_line, hear_line)]
-    batch = tmp_path / "history.jsonl"
-    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    key, lines, batch, env = _history(app, root_signer, tmp_path)
     before = event_count(app)
-    env = {"LIFELEDGER_PASSPHRASE": PASSPHRASE, "LIFELEDGER_DB": app.store.url}
     proc = python("from cli.main import main; main()", "--key", str(key), "import",
                   "--batch-events", "20", str(batch), env=env)  # fmt: skip
     deadline = time.monotonic() + TIMEOUT
@@ -194,6 +198,7 @@ def test_an_import_stopped_with_sigterm_prints_its_summary_and_where_to_resume(
     assert "Traceback" not in err
     done = (event_count(app) - before) // 2
     assert done < len(lines)
+    assert err == "", err
     assert out == (
         f"Imported: {done} line(s) applied, 0 already applied, 0 refused, 0 blank.\n"
         "Interrupted.\n"
@@ -245,7 +250,7 @@ def test_an_import_killed_at_random_points_and_rerun_gives_the_ledger_of_one_cle
     ledgers = []
     for name in ("clean", "killed"):
         url = store_url if name == "killed" else str(tmp_path / "clean.db")
-        app = _ledger(url, root_signer, discipline_signer)
+        app = new_ledger(url, root_signer, discipline_signer)
         key = _official(app, root_signer, tmp_path / name, official)
         before = event_count(app)
         env = {"LIFELEDGER_PASSPHRASE": PASSPHRASE, "LIFELEDGER_DB": url}
@@ -294,19 +299,6 @@ def _kill_at(proc: subprocess.Popen[str], ready: Any) -> bool:
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=TIMEOUT)
     return True
-
-
-def _ledger(url: str, root_signer: Signer, discipline_signer: Signer) -> LedgerApplication:
-    """A ledger with the same keys, unit and cadre as the ``app`` fixture's, made the same
-    way on any store."""
-    app = LedgerApplication(StoreConfig.parse(url), root_signer)
-    app.initialise(root_signer, "省委组织部管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
-    app.add_key(discipline_signer.public_raw, "纪检干部甲", "长沙市纪委监委",
-                AuthorityKind.DISCIPLINE, KeyRole.RECORDER)  # fmt: skip
-    app.signer = discipline_signer
-    app.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
-    app.add_cadre("P001", "王局长", "CS-XF", "局长", dt.date(2015, 1, 5))
-    return app
 
 
 def _events_after(app: LedgerApplication, skip: int) -> list[Any]:

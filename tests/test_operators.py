@@ -4,7 +4,6 @@ target verifying OK, read-only copies verified and exported, completion that nev
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -19,13 +18,13 @@ import psycopg
 import pytest
 from cli_support import invoke
 from click.shell_completion import ShellComplete
+from conftest import new_ledger
 from psycopg import sql
 from scenarios import decided_case, open_case
 
 from cli.main import cli
 from cli.redact import redact
 from ledger.application import LedgerApplication
-from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import make_checkpoint
@@ -149,13 +148,8 @@ def _as_unprivileged(args: list[str]) -> subprocess.CompletedProcess[str]:
 def test_verify_and_bundle_export_work_on_a_read_only_copy_in_a_read_only_folder(
     sqlite_url: str, root_signer: Signer, discipline_signer: Signer
 ) -> None:
-    app = LedgerApplication(StoreConfig.parse(sqlite_url), root_signer)
-    app.initialise(root_signer, "管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
-    app.add_key(discipline_signer.public_raw, "纪检干部甲", "长沙市纪委监委",
-                AuthorityKind.DISCIPLINE, KeyRole.RECORDER)  # fmt: skip
-    app.signer = discipline_signer
-    app.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
-    decided_case_cadres(app)
+    app = new_ledger(sqlite_url, root_signer, discipline_signer)
+    decided_case(app)
     make_checkpoint(app, root_signer)
     app.close()
     base = Path(tempfile.mkdtemp(prefix="lifeledger-ro-"))
@@ -185,8 +179,3 @@ def test_verify_and_bundle_export_work_on_a_read_only_copy_in_a_read_only_folder
     finally:
         folder.chmod(stat.S_IRWXU)
         shutil.rmtree(base)
-
-
-def decided_case_cadres(app: LedgerApplication) -> None:
-    app.add_cadre("P001", "王局长", "CS-XF", "局长", dt.date(2015, 1, 5))
-    decided_case(app)

@@ -3,20 +3,18 @@ write, alter or drop anything; a writer can only append; an auditor verifies."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 from cli_support import invoke
-from conftest import PG_URL, drop_schema, require_postgres
+from conftest import PG_URL, drop_schema, new_ledger, require_postgres
 from psycopg import sql
 from scenarios import open_case
 
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
-from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
 
@@ -44,16 +42,9 @@ def roles(root_signer: Signer, discipline_signer: Signer) -> Iterator[tuple[str,
     prefix = f"t{uuid.uuid4().hex[:8]}"
     superuser = StoreConfig.parse(PG_URL).user
     url = _url(superuser, schema)
-    app = LedgerApplication(StoreConfig.parse(url), root_signer)
     logins = [f"{prefix}_{k}_login" for k in ("writer", "reader", "auditor")]
     try:
-        app.initialise(root_signer, "管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
-        app.add_key(discipline_signer.public_raw, "纪检干部甲", "长沙市纪委监委",
-                    AuthorityKind.DISCIPLINE, KeyRole.RECORDER)  # fmt: skip
-        app.signer = discipline_signer
-        app.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
-        app.add_cadre("P001", "王局长", "CS-XF", "局长", dt.date(2015, 1, 5))
-        app.close()
+        new_ledger(url, root_signer, discipline_signer).close()
         assert invoke(["--db", url, "projections", "rebuild"]).exit_code == 0
         result = invoke(["--db", url, "db-roles", "--prefix", prefix])
         assert result.exit_code == 0, result.output
