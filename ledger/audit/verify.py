@@ -1427,7 +1427,9 @@ class _Run:
     def _check_index_tables(self) -> None:
         """The stored chain rows and map nodes against the recomputed ones (a store only)."""
         tables = getattr(self.source, "person_tables", None)
-        if tables is None:
+        if tables is None or self.audit.failure_count:
+            # Derived tables are compared with a log that verified clean: where the log itself
+            # was altered, that is what is reported, not every index row it now disagrees with.
             return
         for problem in audit_stored_rows(self.index, tables.all_rows()):
             self.audit.fail(Check.INDEX, problem)
