@@ -9,6 +9,10 @@ read models from the event log.
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +31,16 @@ from cli.common import (
     settings,
     table,
 )
+from cli.files import output_path
 from ledger.application import BATCH_EVENTS
+from ledger.application import today as app_today
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
 from ledger.domain.regulation import AuthorityKind
-from ledger.errors import InvalidInput, KeyFileError
+from ledger.errors import AlreadyExists, InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
+from ledger.transparency.checkpoints import LedgerTables
 
 
 @click.command()
@@ -101,6 +108,39 @@ def _default_keys_dir(store: StoreConfig) -> Path:
     return Path(f"lifeledger-demo-{store.schema}.keys")
 
 
+#: What the demo prints beside the ledger: a decision (Art. 10) and the annual workbook (Art. 14).
+DEMO_DECISION = ("CS-2023-015", "P2001")
+DEMO_REPORT_YEAR = 2023
+
+
+def _demo_documents(store: StoreConfig, keys_dir: Path) -> tuple[Path, Path]:
+    """The demo's documents: beside the SQLite file, or beside the keys' folder."""
+    if store.kind == "sqlite":
+        assert store.path is not None
+        stem = store.path.with_suffix("") if store.path.suffix == ".db" else store.path
+    else:
+        stem = keys_dir.parent / f"lifeledger-demo-{store.schema}"
+    case, party = DEMO_DECISION
+    return (
+        stem.with_name(f"{stem.name}-decision-{case}-{party}.docx"),
+        stem.with_name(f"{stem.name}-annual-{DEMO_REPORT_YEAR}.xlsx"),
+    )
+
+
+def _print_demo_documents(app: Any, decision: Path, workbook: Path) -> None:
+    from cli.documents import write
+    from projections.documents.content import render_case_document
+    from projections.documents.evidence import LedgerEvidence
+    from projections.documents.report import render_report
+
+    source = LedgerEvidence(app)
+    case, party = DEMO_DECISION
+    document = render_case_document(source, "D", case_no=case, party=(None, party))
+    write(document, decision, "docx", False)
+    annual, _ = render_report(source, "X", DEMO_REPORT_YEAR, None, app_today())
+    write(annual, workbook, "xlsx", False)
+
+
 @click.command()
 @click.option(
     "--keys-dir",
@@ -112,26 +152,45 @@ def demo(keys_dir: Path | None) -> None:
     """Build a sample ledger in --db (which must be new or empty) to try lifeledger on.
 
     It holds four realistic cases: a county government's team decision with an overruled
-    objector (Art. 5) and a unit decision (Art. 7), an individual case with an appeal
-    (Art. 12), a case from before 2016-06-23 (outside Art. 8), and a recent case whose
-    deadlines are still running. Its keys are written to <db>.keys/, encrypted with
-    LIFELEDGER_PASSPHRASE or, if unset, the demo passphrase "lifeledger-demo".
+    objector and an objection first stated at the hearing (Art. 5) and a unit decision (Art. 7),
+    an individual case with an appeal (Art. 12), closed and reopened for new facts, a case from
+    before 2016-06-23 (outside Art. 8), and a recent case whose deadlines are still running; and
+    Changsha's 2023 regional annual report with its 通报 (Art. 14). Its keys are written to
+    <db>.keys/, encrypted with LIFELEDGER_PASSPHRASE or, if unset, the demo passphrase
+    "lifeledger-demo". Beside the ledger it prints a decision document (.docx, Art. 10) and the
+    2023 workbook (.xlsx, Art. 14), both bound to the ledger by their verification codes.
     """
     s = settings()
     app = s.open(signed=False, must_exist=False)
     directory = keys_dir or _default_keys_dir(app.store)
+    documents = _demo_documents(app.store, directory)
+    for path in documents:
+        if path.exists():
+            raise AlreadyExists(f"{path} already exists; remove it (from an earlier demo) or "
+                               "give another --db")  # fmt: skip
     secret = os.environ.get("LIFELEDGER_PASSPHRASE")
     if secret is None:
         secret = DEFAULT_PASSPHRASE
         info(f'Demo keys are encrypted with the demo passphrase "{DEFAULT_PASSPHRASE}".')
     result = build_demo(app, directory, secret)
+    _print_demo_documents(app, *documents)
     info("Try:")
     info(f"  export LIFELEDGER_KEY={result.recorder_key} LIFELEDGER_PASSPHRASE={secret}")
     db = "" if s.db == "lifeledger.db" else f" --db {s.db}"
     info(f"  lifeledger{db} case show {result.cases[0]}")
     info(f"  lifeledger{db} cadre history P1002")
     info(f"  lifeledger{db} deadlines")
-    emit(_demo_json(app.store.describe(), result), lambda: _demo_text(app.store.describe(), result))
+    info(f"  lifeledger{db} report annual --year 2023 --region 430100")
+    info(f"  lifeledger{db} case timeline CS-2023-015")
+    info(f"  lifeledger{db} document verify {documents[0]}")
+    emit(
+        {**_demo_json(app.store.describe(), result), "documents": [str(p) for p in documents]},
+        lambda: (
+            _demo_text(app.store.describe(), result)
+            + f"\nPrinted: {documents[0]} (责任追究决定书, Art. 10)\n"
+            f"         {documents[1]} (年度汇总表, Art. 14)"
+        ),
+    )
 
 
 def _demo_json(db: str, r: DemoLedger) -> dict[str, Any]:
@@ -222,13 +281,16 @@ def import_(
     Every line is applied whole or not at all, by the same rules as the command. A refused
     line is reported with its line number and error, and the import goes on with the next
     line (or stops, with --stop-on-error). The exit status is 1 if any line was refused or
-    not attempted. Do not re-import a whole file after a partial import: the lines already
-    applied would be recorded twice. Import the --rejects file, or resume with --from-line.
+    not attempted.
+
+    Running a file again is safe: each line has an idempotency key (its "id" field, else
+    the digest of the line) recorded, signed, in the same transaction as the line's events,
+    so lines already applied are skipped and counted, and exactly the rest is applied.
 
     Lines are written in transactions of about --batch-events events; the signer's key is
     checked when each transaction starts and again before it commits. An import that is
-    killed leaves the lines of the transactions it committed, a prefix of the file: resume
-    after the last line recorded. Ctrl-C lets the lines already applied commit, then stops.
+    killed leaves the lines of the transactions it committed. Ctrl-C or SIGTERM lets the
+    lines already applied commit, then stops and prints the summary and where to resume.
 
     \b
     Commands: unit add; cadre add, move, retire; case open, assign, objection,
@@ -236,8 +298,8 @@ def import_(
     refer, close. Keys are not imported.
     """
     s = settings()
-    if rejects is not None and rejects.exists():
-        raise KeyFileError(f"rejects file {rejects} already exists; refusing to overwrite it")
+    if rejects is not None:
+        output_path(rejects, force=False)
     with click.open_file(file, encoding="utf-8") as handle:
         try:
             lines = handle.read().splitlines()
@@ -246,7 +308,7 @@ def import_(
     app = s.open()
     numbered = [(n, text) for n, text in enumerate(lines, start=1) if n >= from_line]
     refused_lines: list[str] = []
-    with progress(numbered, len(numbered), "Importing") as bar:
+    with progress(numbered, len(numbered), "Importing") as bar, _terminate_as_interrupt():
         report = import_lines(
             app,
             bar,
@@ -269,6 +331,24 @@ def import_(
         raise click.exceptions.Exit(1)
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service stopped, a job cancelled) stops an import as Ctrl-C does: the
+    lines applied so far commit, and the summary says where to resume."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _ranges(numbers: list[int]) -> str:
     """``1–3, 7, 9–12``: line numbers, compact however many there are."""
     spans: list[list[int]] = []
@@ -282,15 +362,15 @@ def _ranges(numbers: list[int]) -> str:
 
 def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> str:
     lines = [
-        f"Imported: {report.applied} line(s) applied, {len(report.refused)} refused, "
-        f"{report.blank} blank."
+        f"Imported: {report.applied} line(s) applied, {report.already_applied} already "
+        f"applied, {len(report.refused)} refused, {report.blank} blank."
     ]
     if report.refused:
         lines.append("Refused lines: " + _ranges([r.line for r in report.refused]))
     if report.interrupted_at is not None:
         lines.append(
             f"Interrupted at line {report.interrupted_at}: it may or may not have been recorded; "
-            "check with `lifeledger case timeline` before resuming"
+            "run the same file again: lines already applied are skipped"
         )
     elif report.interrupted:
         lines.append("Interrupted.")
@@ -299,7 +379,8 @@ def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> 
     if report.not_attempted_from is not None:
         lines.append(
             f"Not attempted: lines {report.not_attempted_from}–{report.last_line}; "
-            f"resume with --from-line {report.not_attempted_from}"
+            f"resume from line {report.not_attempted_from}: run the same file again (lines "
+            "already applied are skipped)"
         )
     if rejects is not None:
         lines.append(f"Refused lines written to {rejects}")
@@ -325,9 +406,12 @@ def rebuild() -> None:
     p = Projections(app)
     click.get_current_context().call_on_close(p.close)
     with progress_callback("Rebuilding read models") as on_progress:
-        count = p.rebuild(on_progress)
+        p.rebuild(on_progress)
+    # Events, not log positions: PostgreSQL numbers notifications from a sequence with gaps.
+    position = p.position()
+    count = LedgerTables(app).leaf_count(position)
     emit(
-        {"rebuilt": True, "events": count, "position": p.position()},
+        {"rebuilt": True, "events": count, "position": position},
         f"Read models rebuilt from {count} event(s) of the log.",
     )
 

@@ -16,8 +16,10 @@ from typing import Any
 import click
 
 from cli.common import emit, info, progress, settings, table, to_json
+from cli.files import output_path
 from ledger.audit.bundle import export_bundle, verify_bundle
 from ledger.audit.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
+from ledger.audit.semantic import with_measures
 from ledger.audit.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
 from ledger.errors import InvalidInput
 from ledger.transparency.checkpoints import (
@@ -28,6 +30,12 @@ from ledger.transparency.checkpoints import (
     make_checkpoint,
     note_vkey,
     origin_for,
+)
+
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite the file if it exists (never the ledger's database or a key file).",
 )
 
 
@@ -106,7 +114,8 @@ def verify_command(
     parallel: str,
 ) -> None:
     """Verify the whole ledger: every signature, each key valid and authorised at its position
-    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162)."""
+    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162), and
+    every event replayed through the Measures' rules (an act they forbid is named)."""
     app = settings().open(signed=False)
     options = VerifyOptions(
         root_fingerprint=root_fingerprint,
@@ -117,13 +126,23 @@ def verify_command(
     )
     source = StoreSource(app)
     with _progress(source.event_count(), "Verifying") as update:
-        result = Verifier(options).run(source, update)
+        result = with_measures(app, Verifier(options).run(source, update))
     if root_fingerprint is None and result.root_fingerprint and not settings().json:
         info(
             "Note: no --root-fingerprint given; the root key was not compared with a pinned "
             "fingerprint."
         )
-    _finish(result)
+    # The read models, recomputed from the events that passed, row by row.
+    from projections.audit import audit_read_models  # the read side, only when verifying
+
+    failing = {f.notification_id for f in result.failures if f.notification_id is not None}
+    views = audit_read_models(app, failing)
+    emit(
+        {**result.to_dict(), "ok": result.ok and bool(views), "read_models": views.to_dict()},
+        lambda: f"{result.summary()}\n{views.summary()}",
+    )
+    if not result or not views:
+        raise click.exceptions.Exit(1)
 
 
 # --- checkpoints -------------------------------------------------------------------------------
@@ -260,10 +279,11 @@ def bundle_group() -> None:
 
 @bundle_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@force_option
 def bundle_export(file: str, force: bool) -> None:
     """Write every event (exact stored bytes), the key registry, leaves, checkpoints,
     cosignatures and consistency proofs to FILE (JSON lines, format version 1)."""
+    output_path(file, force=force)
     app = settings().open(signed=False)
     source_count = LedgerTables(app).leaf_count()
     with _progress(source_count, "Exporting") as update:
@@ -326,9 +346,11 @@ size_option = click.option(
 @proof_group.command("cadre")
 @click.argument("personnel_no")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof file.")
+@force_option
 @size_option
-def proof_cadre(personnel_no: str, out: str, size: int | None) -> None:
+def proof_cadre(personnel_no: str, out: str, force: bool, size: int | None) -> None:
     """A cadre's whole accountability history (Art. 8, 11) with inclusion proofs."""
+    output_path(out, force=force)
     app = settings().open(signed=False)
     doc = export_cadre_proof(app, personnel_no, size)
     _write_proof(doc, out, f"cadre {personnel_no}'s history")
@@ -337,9 +359,11 @@ def proof_cadre(personnel_no: str, out: str, size: int | None) -> None:
 @proof_group.command("case")
 @click.argument("case_no")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof file.")
+@force_option
 @size_option
-def proof_case(case_no: str, out: str, size: int | None) -> None:
+def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
     """One case's events with inclusion proofs."""
+    output_path(out, force=force)
     app = settings().open(signed=False)
     doc = export_case_proof(app, case_no, size)
     _write_proof(doc, out, f"case {case_no}")

@@ -14,24 +14,23 @@ import sqlite3
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
-from eventsourcing.persistence import PersistenceError
 
-from ledger.application import LedgerApplication
-from ledger.domain.regulation import GROUNDS
+from cli.redact import redact
 from ledger.errors import KeyFileError, LedgerError, StoreError
-from ledger.importer import Outcome, execute
-from ledger.signing.signatures import Signer
-from ledger.storage.store import StoreConfig
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
+    from ledger.application import LedgerApplication
+    from ledger.importer import Outcome
+    from ledger.signing.signatures import Signer
+    from ledger.storage.store import StoreConfig
     from projections.api import Projections
 
 DEFAULT_DB = "lifeledger.db"
@@ -48,6 +47,10 @@ class LedgerGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
+            known = self.listed_help(ctx, name)
+            if known is not None:  # listed without importing the command's module
+                rows.append((name, known))
+                continue
             command = self.get_command(ctx, name)
             if command is None or command.hidden:
                 continue
@@ -56,12 +59,28 @@ class LedgerGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def listed_help(self, ctx: click.Context, name: str) -> str | None:
+        """A command's one-line help when known without loading it (see ``cli.main``)."""
+        return None
+
     def invoke(self, ctx: click.Context) -> Any:
+
+        try:
+            return self._invoke(ctx)
+        except click.ClickException as e:  # passwords never appear in messages
+            masked = redact(e.message, _passwords(ctx))
+            if masked == e.message:
+                raise
+            e.args = (masked,)
+            vars(e)["message"] = masked
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as e:
             raise click.ClickException(str(e)) from e
-        except (PersistenceError, sqlite3.Error) as e:
+        except sqlite3.Error as e:
             raise click.ClickException(f"the store failed: {_first_line(e)}") from e
         except (UnicodeEncodeError, UnicodeDecodeError) as e:  # e.g. a lone surrogate
             raise click.ClickException(f"text that is not valid Unicode: {e.reason}") from e
@@ -71,9 +90,31 @@ class LedgerGroup(click.Group):
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing more was written") from None
         except Exception as e:
+            if _is_persistence_error(e):
+                raise click.ClickException(f"the store failed: {_first_line(e)}") from e
             if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
                 raise click.ClickException(f"PostgreSQL failed: {_first_line(e)}") from e
             raise
+
+
+def _is_persistence_error(e: Exception) -> bool:
+    """The store library's own failure. Checked without importing the library: when it was
+    never loaded (``--help``, completion), nothing it raised can be on the way up."""
+    persistence = sys.modules.get("eventsourcing.persistence")
+    return persistence is not None and isinstance(e, persistence.PersistenceError)
+
+
+def _passwords(ctx: click.Context) -> tuple[str, ...]:
+    """The passwords of the database URLs in this context's options (``--db``, ``--from``,
+    ``--to``), masked wherever they appear, not only inside a URL."""
+    from ledger.storage.store import StoreConfig
+
+    found: list[str] = []
+    for value in ctx.params.values():
+        if isinstance(value, str) and "://" in value:
+            with suppress(LedgerError, ValueError):
+                found.append(StoreConfig.parse(value).password)
+    return tuple(p for p in found if p)
 
 
 def _first_paragraph(text: str) -> str:
@@ -96,10 +137,14 @@ class Settings:
 
     @property
     def store(self) -> StoreConfig:
+        from ledger.storage.store import StoreConfig
+
         return StoreConfig.parse(self.db)
 
     def open(self, *, signed: bool = True, must_exist: bool = True) -> LedgerApplication:
         """Open the ledger; with ``signed``, load the signer key (passphrase asked if needed)."""
+        from ledger.application import LedgerApplication
+
         store = self.store
         if store.kind == "sqlite":
             store.check_sqlite_file(must_exist=must_exist)
@@ -111,6 +156,8 @@ class Settings:
         return app
 
     def signer(self) -> Signer:
+        from ledger.signing.signatures import Signer
+
         if not self.key:
             raise KeyFileError(
                 "no signer key given: use --key PATH or set LIFELEDGER_KEY "
@@ -208,6 +255,8 @@ class GroundType(_TextParam):
     def shell_complete(
         self, ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
+        from ledger.domain.regulation import GROUNDS
+
         return [
             CompletionItem(str(n), help=f"{g.label}{g.text}")
             for n, g in GROUNDS.items()
@@ -236,9 +285,16 @@ def _complete_from(query: Callable[[Projections], Iterable[str]]) -> Any:
         root = ctx.find_root()
         db = root.params.get("db") or os.environ.get("LIFELEDGER_DB") or DEFAULT_DB
         try:
-            store = StoreConfig.parse(str(db))
+            from ledger.application import LedgerApplication
+            from ledger.storage.store import StoreConfig
+
+            # Completion only reads: SQLite opened read-only, PostgreSQL sessions read-only
+            # (this process is the shell's completion call, so the setting ends with it).
+            store = replace(StoreConfig.parse(str(db)), read_only=True)
             if store.kind == "sqlite":
                 store.check_sqlite_file(must_exist=True)
+            else:
+                os.environ["PGOPTIONS"] = "-c default_transaction_read_only=on"
             from projections.api import Projections
 
             app = LedgerApplication(store)
@@ -299,8 +355,15 @@ def party_options(*, unit: bool = True) -> Callable[[F], F]:
     return decorate
 
 
+def _written_form(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An identifier as recorded: NFKC, no outer whitespace (ledger.domain.identifiers)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def case_argument(f: F) -> F:
-    return click.argument("case_no", metavar="CASE_NO", shell_complete=complete_case)(f)
+    return click.argument(
+        "case_no", metavar="CASE_NO", shell_complete=complete_case, callback=_written_form
+    )(f)
 
 
 def on_option(help: str, *, also: str = "") -> Callable[[F], F]:
@@ -317,6 +380,8 @@ def record(command: str, fields: Mapping[str, Any]) -> Outcome:
         bool(fields.get("person")) == bool(fields.get("unit"))
     ):
         raise click.UsageError("name the party: --person PERSONNEL_NO or --unit UNIT_CODE")
+    from ledger.importer import execute
+
     app = settings().open()
     outcome = execute(app, command, fields)
     for warning in outcome.warnings:

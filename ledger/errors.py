@@ -32,6 +32,16 @@ class InvalidInput(LedgerError):
     """A command whose input is malformed: a bad date, an empty field, an unknown value."""
 
 
+class InputTooLarge(InvalidInput):
+    """A text, event or input line over its documented limit (``ledger.domain.limits``)."""
+
+    def __init__(self, message: str, *, field: str, limit: int, size: int) -> None:
+        self.field = field
+        self.limit = limit
+        self.size = size
+        super().__init__(message)
+
+
 class NotFound(LedgerError):
     """An id that names no case, cadre, unit or key in this ledger."""
 
@@ -70,3 +80,7 @@ class TamperedEventError(VerificationError):
 
 class ProofError(VerificationError):
     """A Merkle inclusion or consistency proof, or a checkpoint, does not verify."""
+
+
+class MissingDependency(LedgerError):
+    """An output needs something installed that is not (a CJK font for PDF)."""

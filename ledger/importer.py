@@ -23,16 +23,22 @@ checked against the registry at the start of each transaction and again before i
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from ledger.application import BATCH_EVENTS, Batch, LedgerApplication
-from ledger.domain.case import TeamMember, party_key
+from ledger.application import BATCH_EVENTS, MAX_RETRIES, Batch, LedgerApplication
+from ledger.domain import identifiers, limits
+from ledger.domain.authority import Jurisdiction
+from ledger.domain.case import TeamMember, party_key, required_told
 from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.imports import ImportedLine, imported_line_id
+from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     CHINESE_NUMERALS,
@@ -49,7 +55,14 @@ from ledger.domain.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.errors import ConcurrentWriteError, InvalidInput, LedgerError, StoreError
+from ledger.errors import (
+    ConcurrentWriteError,
+    InputTooLarge,
+    InvalidInput,
+    LedgerError,
+    NotFound,
+    StoreError,
+)
 
 E = TypeVar("E", bound=Enum)
 
@@ -109,6 +122,12 @@ class Fields:
         return found[0][1] if found else None
 
     def _missing(self, name: str) -> InvalidInput:
+        """A required field is absent; when an unread field is spelt like it (``snice`` for
+        ``since``), that misspelling is the error to report."""
+        unread = [k for k in self._raw if k not in self._used and _present(self._raw[k])]
+        close = difflib.get_close_matches(name, unread, n=1, cutoff=0.6)
+        if close:
+            return self._unknown(close, [name])
         return InvalidInput(
             f"{self.command}: {name!r} is required (option --{name.replace('_', '-')})"
         )
@@ -123,14 +142,14 @@ class Fields:
             raise InvalidInput(f"{self.command}: {name!r} must be text, got {value!r}")
         if required and not value.strip():
             raise self._missing(name)
-        return value.strip()
+        return _identifier(name, value) if value.strip() else ""
 
     def texts(self, name: str) -> list[str]:
         values = self._many(name)
         for v in values:
             if not isinstance(v, str) or not v.strip():
                 raise InvalidInput(f"{self.command}: {name!r} must list non-empty texts")
-        return [v.strip() for v in values]
+        return [_identifier(name, v) for v in values]
 
     def date(self, name: str, *, aliases: tuple[str, ...] = ()) -> dt.date:
         value = self._take(name, aliases)
@@ -204,10 +223,18 @@ class Fields:
         """Refuse fields the command does not take (a typo would otherwise be lost)."""
         unknown = sorted(k for k, v in self._raw.items() if k not in self._used and _present(v))
         if unknown:
-            raise InvalidInput(
-                f"{self.command}: unknown field(s) {', '.join(unknown)}; see "
-                f"`lifeledger {self.command} --help`"
-            )
+            raise self._unknown(unknown, sorted(self._used))
+
+    def _unknown(self, unknown: list[str], known: list[str]) -> InvalidInput:
+        """Name every unknown field, each with the closest field the command takes."""
+        named = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        return InvalidInput(
+            f"{self.command}: unknown field(s) {', '.join(named)}; see "
+            f"`lifeledger {self.command} --help`"
+        )
 
     def _many(self, name: str) -> list[Any]:
         value = self._take(name)
@@ -216,6 +243,21 @@ class Fields:
         if isinstance(value, list | tuple):
             return list(value)
         return [value]
+
+
+#: Fields that name a case, a cadre or a unit, with their labels: one written form each.
+IDENTIFIER_FIELDS = {
+    "case_no": "case number", "personnel_no": "personnel number", "person": "personnel number",
+    "head": "personnel number", "in_charge": "personnel number", "member": "personnel number",
+    "absent": "personnel number", "code": "unit code", "unit": "unit code",
+}  # fmt: skip
+
+
+def _identifier(name: str, value: str) -> str:
+    """An identifier field in its one written form (NFKC; ledger.domain.identifiers); any
+    other text with its outer whitespace removed."""
+    label = IDENTIFIER_FIELDS.get(name)
+    return identifiers.normalise(label, value) if label else value.strip()
 
 
 def _as_date(command: str, name: str, value: Any) -> dt.date:
@@ -303,24 +345,44 @@ def _who(party_type: PartyType, code: str) -> str:
 def _unit_add(app: LedgerApplication, f: Fields) -> Outcome:
     code, name = f.text("code"), f.text("name")
     kind, level = f.enum("kind", UnitKind), f.enum("level", AdminLevel)
+    region = f.text("region", required=False) or None
     f.done()
-    app.add_unit(code, name, kind, level)
+    app.add_unit(code, name, kind, level, region)
+    where = f", region {region} (GB/T 2260)" if region else ""
     return Outcome(
         "unit add",
-        f"Unit {code} registered: {name} ({kind.label}, {level.label})",
-        {"code": code, "name": name, "kind": kind.value, "level": level.value},
+        f"Unit {code} registered: {name} ({kind.label}, {level.label}{where})",
+        {"code": code, "name": name, "kind": kind.value, "level": level.value, "region": region},
     )
+
+
+def _managed(f: Fields) -> Jurisdiction | None:
+    """Art. 6: the level and region of the party committee that manages a cadre, if stated."""
+    level = f.optional_enum("managed_level", AdminLevel)
+    region = f.text("managed_region", required=False)
+    if (level is None) != (not region):
+        raise InvalidInput(
+            f"{f.command}: give both managed_level and managed_region (Art. 6), or neither"
+        )
+    return Jurisdiction(level, region) if level is not None else None
+
+
+def _managed_text(managed: Jurisdiction | None) -> str:
+    if managed is None:
+        return ""
+    return f"; {managed.level.managed_label} by the party committee of {managed.region} (Art. 6)"
 
 
 @_command("cadre add")
 def _cadre_add(app: LedgerApplication, f: Fields) -> Outcome:
     no, name, unit, post = f.text("personnel_no"), f.text("name"), f.text("unit"), f.text("post")
     since = f.date("since")
+    managed = _managed(f)
     f.done()
-    app.add_cadre(no, name, unit, post, since)
+    app.add_cadre(no, name, unit, post, since, managed)
     return Outcome(
         "cadre add",
-        f"Cadre {no} registered: {name}, {post} of {unit} since {since}",
+        f"Cadre {no} registered: {name}, {post} of {unit} since {since}{_managed_text(managed)}",
         {"personnel_no": no, "name": name, "unit": unit, "post": post, "since": since},
     )
 
@@ -328,11 +390,13 @@ def _cadre_add(app: LedgerApplication, f: Fields) -> Outcome:
 @_command("cadre move")
 def _cadre_move(app: LedgerApplication, f: Fields) -> Outcome:
     no, unit, post, on = f.text("personnel_no"), f.text("unit"), f.text("post"), f.date("on")
+    managed = _managed(f)
     f.done()
-    app.move_cadre(no, unit, post, on)
+    app.move_cadre(no, unit, post, on, managed)
     return Outcome(
         "cadre move",
-        f"Cadre {no} moved on {on} to {post} of {unit}; earlier posts stay accountable (Art. 8)",
+        f"Cadre {no} moved on {on} to {post} of {unit}; earlier posts stay accountable (Art. 8)"
+        + _managed_text(managed),
         {"personnel_no": no, "unit": unit, "post": post, "on": on},
     )
 
@@ -409,15 +473,33 @@ def _case_assign(app: LedgerApplication, f: Fields) -> Outcome:
 def _case_objection(app: LedgerApplication, f: Fields) -> Outcome:
     case_no = f.text("case_no")
     _, person = f.party(allow_unit=False)
-    on, text = f.date("on"), f.text("text")
+    on, text, at_hearing = f.date("on"), f.text("text"), f.flag("at_hearing")
     f.done()
-    app.record_objection(case_no, person, on, text)
+    app.record_objection(case_no, person, on, text, at_hearing)
+    where = ", stated at the hearing (Art. 9)," if at_hearing else ""
     return Outcome(
         "case objection",
-        f"Case {case_no}: objection of {person} of {on} recorded; if overruled they bear no "
-        "leadership responsibility (Art. 5)",
-        {"case_no": case_no, "person": person, "on": on},
+        f"Case {case_no}: objection of {person} of {on}{where} recorded; if overruled they bear "
+        "no leadership responsibility (Art. 5)",
+        {"case_no": case_no, "person": person, "on": on, "at_hearing": at_hearing},
     )
+
+
+@_command("case correct-finding")
+def _case_correct_finding(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party(allow_unit=False)
+    responsibility = f.enum("responsibility", Responsibility)
+    on, reason = f.date("on"), f.text("reason")
+    f.done()
+    app.correct_finding(case_no, party_type, code, responsibility, on, reason)
+    return Outcome(
+        "case correct-finding",
+        f"Case {case_no}: finding for {_who(party_type, code)} corrected on {on} to "
+        f"{responsibility.label} ({responsibility.value}): {reason} (Art. 5)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on,
+         "responsibility": responsibility.value, "reason": reason},
+    )  # fmt: skip
 
 
 @_command("case assign-team")
@@ -472,15 +554,16 @@ def _measures(f: Fields, party_type: PartyType) -> Measures | None:
     measures = f.enums("measure", Measure)
     severity = f.optional_enum("severity", Severity)
     sanction = f.text("sanction", required=False)
+    other = f.text("other_measure", required=False)
     if not measures and severity is not None and party_type is PartyType.UNIT:
         measures = [UNIT_MEASURE_BY_SEVERITY[severity]]  # Art. 7 para. 1
-    if not measures and severity is None and not sanction:
+    if not measures and severity is None and not sanction and not other:
         return None
-    return Measures(tuple(measures), severity, sanction)
+    return Measures(tuple(measures), severity, sanction, other)
 
 
 def _measure_labels(measures: Measures) -> str:
-    text = "、".join(m.label for m in measures.measures)
+    text = "、".join(measures.labels())
     if measures.sanction:
         text += f" ({measures.sanction})"
     if measures.severity is not None:
@@ -510,7 +593,7 @@ def _case_decide(app: LedgerApplication, f: Fields) -> Outcome:
     return Outcome(
         "case decide",
         f"Case {case_no}: 《责任追究决定书》 {document.number} for {_who(party_type, code)}: "
-        f"{_measure_labels(measures)}; announce by {due} (Art. 11)",
+        f"{_measure_labels(measures)}; announce by {due} (Art. 11; {REST_DAY_NOTE})",
         {
             "case_no": case_no,
             "party": _party(party_type, code),
@@ -524,21 +607,27 @@ def _case_decide(app: LedgerApplication, f: Fields) -> Outcome:
     )
 
 
+def _late(what: str, on: dt.date, article: str, due: dt.date) -> tuple[str, ...]:
+    """The warning for a step recorded after its 30-day period (it is recorded, flagged)."""
+    if on <= due:
+        return ()
+    return (
+        f"{what} on {on}, after the 30-day period of {article} ended on {due} "
+        f"({REST_DAY_NOTE}): recorded and flagged overdue",
+    )
+
+
 @_command("case announce")
 def _case_announce(app: LedgerApplication, f: Fields) -> Outcome:
     case_no = f.text("case_no")
     party_type, code = f.party()
     on, to = f.date("on"), f.text("to")
+    told = f.texts("told") or list(required_told(party_type))
     f.done()
-    app.announce(case_no, party_type, code, on, to)
+    app.announce(case_no, party_type, code, on, to, told)
     decision = app.case(case_no).party(party_type, code)["decision"]
     due: dt.date = decision["announce_due"]
-    warnings: tuple[str, ...] = ()
-    if on > due:
-        warnings = (
-            f"announced on {on}, after the 30-day period of Art. 11 ended on {due}: "
-            "recorded and flagged overdue",
-        )
+    warnings = _late("announced", on, "Art. 11", due)
     return Outcome(
         "case announce",
         f"Case {case_no}: decision for {_who(party_type, code)} announced on {on} to {to} "
@@ -547,6 +636,7 @@ def _case_announce(app: LedgerApplication, f: Fields) -> Outcome:
             "case_no": case_no,
             "party": _party(party_type, code),
             "on": on,
+            "told": sorted(told),
             "due": due,
             "overdue": on > due,
         },
@@ -580,7 +670,7 @@ def _case_receive(app: LedgerApplication, f: Fields) -> Outcome:
     return Outcome(
         "case receive",
         f"Case {case_no}: {_who(party_type, code)} received the decision on {on}; a written "
-        f"appeal may be lodged until {due} (Art. 12)",
+        f"appeal may be lodged until {due} (Art. 12; {REST_DAY_NOTE})",
         {"case_no": case_no, "party": _party(party_type, code), "on": on, "appeal_due": due},
     )
 
@@ -596,7 +686,8 @@ def _case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
     return Outcome(
         "case appeal",
         f"Case {case_no}: written appeal (书面申诉) of {_who(party_type, code)} filed on {on}; "
-        f"to be decided by {due}; the measures stay in force meanwhile (Art. 12)",
+        f"to be decided by {due} ({REST_DAY_NOTE}); the measures stay in force meanwhile "
+        "(Art. 12)",
         {"case_no": case_no, "party": _party(party_type, code), "on": on, "decision_due": due},
     )
 
@@ -613,12 +704,7 @@ def _case_appeal_decide(app: LedgerApplication, f: Fields) -> Outcome:
     app.decide_appeal(case_no, party_type, code, on, outcome, reason, measures)
     appeal = app.case(case_no).party(party_type, code)["appeal"]
     due: dt.date = appeal["decision_due"]
-    warnings: tuple[str, ...] = ()
-    if on > due:
-        warnings = (
-            f"appeal decided on {on}, after the 30-day period of Art. 12 ended on {due}: "
-            "recorded and flagged overdue",
-        )
+    warnings = _late("appeal decided", on, "Art. 12", due)
     summary = f"Case {case_no}: appeal of {_who(party_type, code)} decided on {on}: {outcome.label}"
     if measures is not None:
         summary += f", now {_measure_labels(measures)}"
@@ -653,6 +739,62 @@ def _case_refer(app: LedgerApplication, f: Fields) -> Outcome:
     )
 
 
+@_command("case notify-appeal")
+def _case_notify_appeal(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, to = f.date("on"), f.text("to")
+    told = f.texts("told") or list(required_told(party_type))
+    f.done()
+    app.notify_appeal_decision(case_no, party_type, code, on, to, told)
+    due: dt.date = app.case(case_no).party(party_type, code)["appeal"]["decision_due"]
+    warnings = _late("told", on, "Art. 12", due)
+    return Outcome(
+        "case notify-appeal",
+        f"Case {case_no}: appeal decision for {_who(party_type, code)} told in writing on {on} "
+        f"to {to} (Art. 12)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "told": sorted(told),
+         "due": due, "overdue": on > due},
+        warnings,
+    )  # fmt: skip
+
+
+@_command("case reopen")
+def _case_reopen(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no, on, reason = f.text("case_no"), f.date("on"), f.text("reason")
+    f.done()
+    app.reopen_case(case_no, on, reason)
+    return Outcome(
+        "case reopen",
+        f"Case {case_no} reopened on {on}: {reason}",
+        {"case_no": case_no, "on": on, "reason": reason},
+    )
+
+
+@_command("report record")
+def _report_record(app: LedgerApplication, f: Fields) -> Outcome:
+    region, year, to, on = f.text("region"), f.year(), f.text("to"), f.date("on")
+    f.done()
+    app.report_region(region, year, to, on)
+    return Outcome(
+        "report record",
+        f"Annual report {year} on region {region} made in writing to {to} on {on} (Art. 14)",
+        {"region": region, "year": year, "to": to, "on": on},
+    )
+
+
+@_command("report circulate")
+def _report_circulate(app: LedgerApplication, f: Fields) -> Outcome:
+    region, year, scope, on = f.text("region"), f.year(), f.text("scope"), f.date("on")
+    f.done()
+    app.circulate_report(region, year, on, scope)
+    return Outcome(
+        "report circulate",
+        f"Annual report {year} on region {region} circulated (通报) on {on} to {scope} (Art. 14)",
+        {"region": region, "year": year, "scope": scope, "on": on},
+    )
+
+
 @_command("case close")
 def _case_close(app: LedgerApplication, f: Fields) -> Outcome:
     case_no, on, summary = f.text("case_no"), f.date("on"), f.text("summary")
@@ -660,7 +802,7 @@ def _case_close(app: LedgerApplication, f: Fields) -> Outcome:
     app.close_case(case_no, on, summary)
     return Outcome(
         "case close",
-        f"Case {case_no} closed on {on} (已结案); it takes no further events",
+        f"Case {case_no} closed on {on} (已结案); it takes no further events unless reopened",
         {"case_no": case_no, "on": on},
     )
 
@@ -680,6 +822,8 @@ class ImportReport:
     """Every non-blank line ends up applied, refused, or not attempted — never dropped."""
 
     applied: int = 0
+    #: Lines whose record was already in the log (an earlier run applied them): skipped.
+    already_applied: int = 0
     blank: int = 0
     refused: list[Refusal] = field(default_factory=list)
     warnings: list[Refusal] = field(default_factory=list)
@@ -709,6 +853,7 @@ class ImportReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "applied": self.applied,
+            "already_applied": self.already_applied,
             "refused": [
                 {"line": r.line, "command": r.command, "error": r.error} for r in self.refused
             ],
@@ -730,7 +875,18 @@ class ImportReport:
 
 
 def parse_line(text: str) -> tuple[str, dict[str, Any]]:
-    """One JSON object with a ``command`` and the command's fields."""
+    """One JSON object with a ``command`` and the command's fields, within the limits of
+    :mod:`ledger.domain.limits` (line size, nesting) checked before it is parsed."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.MAX_IMPORT_LINE_BYTES:
+        raise InputTooLarge(
+            f"the line is {size:,} bytes long; at most {limits.MAX_IMPORT_LINE_BYTES:,} are "
+            "allowed",
+            field="line",
+            limit=limits.MAX_IMPORT_LINE_BYTES,
+            size=size,
+        )
+    limits.check_json_depth(text, "the line")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -763,7 +919,7 @@ def import_lines(
         raise InvalidInput("a transaction holds at least one event")
     report = ImportReport(last_line=total_lines)
     try:
-        _apply(app, iter(lines), report, stop_on_error, on_refused, batch_events)
+        _apply(app, iter(lines), report, stop_on_error, on_refused, batch_events, LineKeys())
     except KeyboardInterrupt:
         report.interrupted = True
         if report.not_attempted_from is None:
@@ -783,9 +939,57 @@ class _Line:
     command: str = ""
     outcome: Outcome | None = None
     error: LedgerError | None = None
+    #: Its idempotency key, and whether the log already held its record (skipped).
+    key: str = ""
+    already: bool = False
 
     def stops(self, stop_on_error: bool) -> bool:
         return self.error is not None and (stop_on_error or isinstance(self.error, StoreError))
+
+
+class LineKeys:
+    """Each line's idempotency key: its ``id`` field, else the SHA-256 of the canonical line
+    (sorted keys, no spaces) with the number of identical lines before it in the file, so
+    that two identical lines stay two lines. Computed once per line number."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, str] = {}
+        self._seen: dict[str, int] = {}
+
+    def key(self, number: int, command: str, fields: dict[str, Any]) -> str:
+        known = self._keys.get(number)
+        if known is not None:
+            fields.pop("id", None)
+            return known
+        explicit = fields.pop("id", None)
+        if explicit is not None:
+            if not isinstance(explicit, str | int) or isinstance(explicit, bool):
+                raise InvalidInput(f"{command}: 'id' must be a text or a number, got {explicit!r}")
+            key = f"id:{explicit}"
+            limits.check_text_length("id", key)
+        else:
+            canonical = json.dumps(
+                {"command": command, **fields},
+                sort_keys=True,
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
+            digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+            seen = self._seen.get(digest, 0)
+            self._seen[digest] = seen + 1
+            key = f"line:{digest[:32]}:{seen}"
+        self._keys[number] = key
+        return key
+
+
+def _applied(app: LedgerApplication, key: str) -> bool:
+    """Whether the log holds the signed record of the line with this key (read through the
+    signing mapper, so a forged record is an error, not a skip)."""
+    try:
+        app._get(ImportedLine, imported_line_id(key), "no such import line", copy=False)
+    except NotFound:
+        return False
+    return True
 
 
 def _run(
@@ -793,19 +997,48 @@ def _run(
     number: int,
     text: str,
     scope: Callable[[], AbstractContextManager[None]],
+    keys: LineKeys,
 ) -> _Line:
-    """Parse and apply one line inside ``scope`` (a batch's ``atomic``, or nothing when the
-    line is its own transaction)."""
+    """Parse and apply one line inside ``scope`` (a batch's ``atomic``): skipped if its
+    record is in the log, else its command and its record, all or nothing."""
     line = _Line(number, text)
     if not text.strip():
         return line
     try:
         line.command, fields = parse_line(text)
+        line.key = keys.key(number, line.command, fields)
         with scope():
+            if _applied(app, line.key):
+                line.already = True
+                return line
             line.outcome = execute(app, line.command, fields)
+            app._create(ImportedLine(key=line.key, command=line.command), "line applied twice")
     except LedgerError as e:
         line.error = e
     return line
+
+
+def _run_alone(app: LedgerApplication, number: int, text: str, keys: LineKeys) -> _Line:
+    """One line in a transaction of its own (after a conflict), re-checked against the store
+    as it now is, up to :data:`~ledger.application.MAX_RETRIES` times."""
+    for _ in range(MAX_RETRIES):
+        try:
+            with app.batch(BATCH_EVENTS) as batch:
+                line = _run(app, number, text, batch.atomic, keys)
+                batch.commit()
+            return line
+        except ConcurrentWriteError:
+            continue
+        except StoreError as e:
+            line = _Line(number, text, error=e)
+            return line
+    return _Line(
+        number,
+        text,
+        error=ConcurrentWriteError(
+            f"line {number}: other writers kept changing the same records; nothing was written"
+        ),
+    )
 
 
 def _apply(
@@ -815,6 +1048,7 @@ def _apply(
     stop_on_error: bool,
     on_refused: Callable[[int, str], None] | None,
     batch_events: int,
+    keys: LineKeys,
 ) -> None:
     """Groups of lines, one transaction each, until the lines end, one stops the import, or
     Ctrl-C. A group is reported once its transaction committed."""
@@ -826,7 +1060,9 @@ def _apply(
             with batch:
                 while True:
                     group = []
-                    exhausted, interrupted = _fill(app, batch, lines, group, report, stop_on_error)
+                    exhausted, interrupted = _fill(
+                        app, batch, lines, group, report, stop_on_error, keys
+                    )
                     expected, before = batch.pending_events, batch.recorded
                     try:
                         batch.commit()
@@ -838,7 +1074,7 @@ def _apply(
                     if exhausted or interrupted or report.not_attempted_from is not None:
                         break
         except ConcurrentWriteError:  # another writer got there first: redo, line by line
-            _redo(app, group, report, stop_on_error, on_refused)
+            _redo(app, group, report, stop_on_error, on_refused, keys)
         except StoreError as e:  # the transaction could not be written: none of its lines was
             report.error = str(e)
             report.not_attempted_from = group[0].number if group else report.done_through + 1
@@ -858,6 +1094,7 @@ def _fill(
     group: list[_Line],
     report: ImportReport,
     stop_on_error: bool,
+    keys: LineKeys,
 ) -> tuple[bool, bool]:
     """Apply lines to the batch until it is full or a refusal stops the import; returns
     (the lines are exhausted, Ctrl-C came). A line interrupted by Ctrl-C is undone
@@ -865,7 +1102,7 @@ def _fill(
     try:
         for number, text in lines:
             report.last_line = max(report.last_line, number)
-            line = _run(app, number, text, batch.atomic)
+            line = _run(app, number, text, batch.atomic, keys)
             group.append(line)
             if line.stops(stop_on_error) or batch.full:
                 return False, False
@@ -900,6 +1137,8 @@ def _report_line(
             on_refused(line.number, line.text)
         if line.stops(stop_on_error):
             report.not_attempted_from = line.number + 1
+    elif line.already:
+        report.already_applied += 1
     elif line.outcome is not None:
         report.applied += 1
         report.warnings.extend(Refusal(line.number, line.command, w) for w in line.outcome.warnings)
@@ -913,12 +1152,13 @@ def _redo(
     report: ImportReport,
     stop_on_error: bool,
     on_refused: Callable[[int, str], None] | None,
+    keys: LineKeys,
 ) -> None:
-    """After a conflict, the group's lines one at a time, each its own transaction and
-    checked against the store as it now is (the normal write path, with its retries)."""
+    """After a conflict, the group's lines one at a time, each in its own transaction with
+    its record and checked against the store as it now is."""
     for done in group:
         try:
-            line = _run(app, done.number, done.text, nullcontext)
+            line = _run_alone(app, done.number, done.text, keys)
         except KeyboardInterrupt:
             report.interrupted_at = done.number
             report.not_attempted_from = done.number + 1

@@ -21,6 +21,7 @@ import base64
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Notification, PersistenceError, StoredEvent
@@ -145,21 +146,19 @@ def _migrate(
     source_tree = tables.load_tree(bound)
     total = len(source_tree)
     started = time.perf_counter()
-    copied = _copy(src, dst, bound, total, checkpoints, cosignatures, page_size, progress)
+    _copy(src, dst, bound, total, checkpoints, cosignatures, page_size, progress)
     copy_seconds = time.perf_counter() - started
-    if copied != total:
-        raise VerificationError(
-            f"the source's log holds {copied} event(s) but its Merkle leaf table {total}: "
-            f"run `lifeledger --db {src.store.url} verify`; the copy in "
-            f"{dst.store.describe()} must not be used",
-            events=copied,
-            leaves=total,
-        )
     started = time.perf_counter()
     on_verify = None if progress is None else _counter(progress, "verify", total)
-    result = verify_store(dst, progress=on_verify)
+    try:
+        result = verify_store(dst, progress=on_verify)
+        _check_copy(result, source_tree.root(), total, dst)
+    except BaseException:
+        # A copy that does not verify, or whose verification did not finish, must not stay
+        # behind looking like a ledger: its tables are removed (it was empty before).
+        _discard(dst)
+        raise
     verify_seconds = time.perf_counter() - started
-    _check_copy(result, source_tree.root(), total, dst)
     grew = tables.leaf_count() - total
     return MigrationReport(
         source=src.store.describe(),
@@ -281,6 +280,7 @@ def _copy(
                     copied += len(page)
                     if on_copy is not None:
                         on_copy(len(page))
+                _check_count(copied, total, src)
                 c.executemany(
                     f"INSERT INTO {CHECKPOINTS_TABLE} (tree_size, root, note, created_at) "
                     "VALUES (?, ?, ?, ?)",
@@ -303,6 +303,7 @@ def _copy(
                     copied += len(page)
                     if on_copy is not None:
                         on_copy(len(page))
+                _check_count(copied, total, src)
                 if kept:
                     curs.executemany(
                         SQL(
@@ -338,6 +339,48 @@ def _copy(
     return copied
 
 
+def _check_count(copied: int, total: int, src: LedgerApplication) -> None:
+    """Inside the copy's transaction: a source whose log and leaf table disagree is not
+    copied at all (raising rolls the copy back)."""
+    if copied != total:
+        raise VerificationError(
+            f"the source's log holds {copied} event(s) but its Merkle leaf table {total}: "
+            f"verify the source ({src.store.describe()}) with `lifeledger verify`; nothing was "
+            "kept in the target",
+            events=copied,
+            leaves=total,
+        )
+
+
+def _discard(dst: LedgerApplication) -> None:
+    """Remove a committed copy that failed verification: the SQLite file, or the ledger's
+    tables in the PostgreSQL schema (a schema of its own: foreign tables are refused)."""
+    store = dst.store
+    dst.close()
+    if store.kind == "sqlite":
+        assert store.path is not None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(store.path) + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(
+        host=store.host, port=store.port, dbname=store.dbname, user=store.user,
+        password=store.password or None, connect_timeout=5, autocommit=True,
+    ) as conn:  # fmt: skip
+        tables = [
+            str(name)
+            for (name,) in conn.execute(
+                "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s",
+                (store.schema,),
+            )
+        ]
+        for name in tables:
+            conn.execute(
+                SQL("DROP TABLE IF EXISTS {} CASCADE").format(Identifier(store.schema, name))
+            )
+
+
 def _counter(progress: Progress, phase: str, total: int) -> Callable[[int], None]:
     done = 0
     progress(phase, 0, total)
@@ -359,14 +402,14 @@ def _check_copy(
         first = result.failures[0].describe() if result.failures else "verification failed"
         raise VerificationError(
             f"the copy in {where} does not verify ({result.failure_count} failure(s); first: "
-            f"{first}); do not use it. Verify the source with `lifeledger verify`",
+            f"{first}); the copy was removed. Verify the source with `lifeledger verify`",
             failures=result.failure_count,
         )
     if result.tree_size != total or result.root != source_root:
         raise VerificationError(
             f"the copy in {where} has Merkle tree size {result.tree_size}, root "
             f"{base64.b64encode(result.root).decode()}, but the source has size {total}, root "
-            f"{base64.b64encode(source_root).decode()}; do not use the copy. Verify the "
+            f"{base64.b64encode(source_root).decode()}; the copy was removed. Verify the "
             "source with `lifeledger verify`",
             tree_size=result.tree_size,
         )

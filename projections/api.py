@@ -44,6 +44,7 @@ from projections.models import (
 )
 from projections.queries import Reader
 from projections.sql import Cursor, ViewStore
+from projections.trusted import log_top
 
 #: Notifications per page (one read, one write transaction).
 PAGE_SIZE = 5000
@@ -232,7 +233,7 @@ class Projections:
         self.catch_up()
         store = self.store
         with store.read() as cur:
-            return ask(Reader(store, cur, _position(store, cur), self._unwrap))
+            return ask(Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur)))
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""
@@ -269,14 +270,24 @@ class Projections:
         which decisions stand in the way."""
         return self._query(lambda r: r.unit_rating(unit_code, year))
 
-    def annual_report(self, year: int, authority: str | None = None) -> AnnualReport:
-        """Art. 14: the year's figures, for one opening authority or all."""
+    def annual_report(
+        self, year: int, authority: str | None = None, region: str | None = None
+    ) -> AnnualReport:
+        """Art. 14: the year's figures, for one opening authority or all; with ``region``
+        (GB/T 2260), the cases of the units and cadres of that region and those within it."""
         self.catch_up()
         store = self.store
         day = today()
         with store.read() as cur:
-            reader = Reader(store, cur, _position(store, cur), self._unwrap)
-            return reader.annual_report(year, authority, reader.position, day)
+            reader = Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur))
+            return reader.annual_report(
+                year, authority, reader.position, day, region, self.app.region_of
+            )
+
+    def cases_in_year(self, year: int, authority: str | None = None) -> list[str]:
+        """Art. 14: the cases the year's report counts (an index: printed reports verify the
+        cases' own events before counting them)."""
+        return self._query(lambda r: r.cases_in_year(year, authority))
 
     def keys(self) -> list[KeyInfo]:
         """Every signer key, with the log positions that registered and ended it."""

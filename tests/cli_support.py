@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -72,10 +73,22 @@ class CliLedger:
         return result.stderr
 
     def event_count(self) -> int:
+        """Every stored event, the import lines' idempotency records included."""
         import sqlite3
 
         with sqlite3.connect(self.db) as conn:
             return int(conn.execute("SELECT count(*) FROM stored_events").fetchone()[0])
+
+    def command_event_count(self) -> int:
+        """The commands' events: all but the import lines' idempotency records."""
+        import sqlite3
+
+        with sqlite3.connect(self.db) as conn:
+            return int(
+                conn.execute(
+                    "SELECT count(*) FROM stored_events WHERE topic NOT LIKE 'ledger.imports:%'"
+                ).fetchone()[0]
+            )
 
 
 def build_template(directory: Path) -> CliLedger:
@@ -174,3 +187,10 @@ def received(ledger: CliLedger, case_no: str = "C1", person: str = "P001") -> st
     decided(ledger, case_no, person)
     ledger.ok("case", "receive", case_no, "--person", person, "--on", "2023-05-10")
     return case_no
+
+
+def subcommands(group: click.Group) -> dict[str, click.Command]:
+    """A group's commands by name, loading lazily listed ones (``cli.main.LazyGroup``)."""
+    ctx = click.Context(group)
+    found = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}

@@ -90,13 +90,12 @@ def petition_signer() -> Signer:
     return Signer.generate()
 
 
-@pytest.fixture
-def app(
-    store_url: str, root_signer: Signer, discipline_signer: Signer, petition_signer: Signer
-) -> Iterator[LedgerApplication]:
-    """An initialised ledger: root key (organisation dept), a discipline-organ recorder key
-    (the signer), a petition-agency key, one unit and three cadres."""
-    ledger = LedgerApplication(StoreConfig.parse(store_url), root_signer)
+def new_ledger(
+    url: str, root_signer: Signer, discipline_signer: Signer, petition_signer: Signer | None = None
+) -> LedgerApplication:
+    """The ``app`` fixture's ledger at ``url``: root key (organisation dept), a discipline-organ
+    recorder key (the signer), a petition-agency key if given, one unit and three cadres."""
+    ledger = LedgerApplication(StoreConfig.parse(url), root_signer)
     ledger.initialise(root_signer, "省委组织部管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
     ledger.add_key(
         discipline_signer.public_raw,
@@ -105,13 +104,14 @@ def app(
         AuthorityKind.DISCIPLINE,
         KeyRole.RECORDER,
     )
-    ledger.add_key(
-        petition_signer.public_raw,
-        "信访干部乙",
-        "长沙市信访局",
-        AuthorityKind.PETITION,
-        KeyRole.RECORDER,
-    )
+    if petition_signer is not None:
+        ledger.add_key(
+            petition_signer.public_raw,
+            "信访干部乙",
+            "长沙市信访局",
+            AuthorityKind.PETITION,
+            KeyRole.RECORDER,
+        )
     ledger.signer = discipline_signer
     ledger.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
     for no, name, post in (
@@ -120,6 +120,16 @@ def app(
         ("P003", "张委员", "党组成员"),
     ):
         ledger.add_cadre(no, name, "CS-XF", post, dt.date(2015, 1, 5))
+    return ledger
+
+
+@pytest.fixture
+def app(
+    store_url: str, root_signer: Signer, discipline_signer: Signer, petition_signer: Signer
+) -> Iterator[LedgerApplication]:
+    """An initialised ledger: root key (organisation dept), a discipline-organ recorder key
+    (the signer), a petition-agency key, one unit and three cadres."""
+    ledger = new_ledger(store_url, root_signer, discipline_signer, petition_signer)
     try:
         yield ledger
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_verify_support import bulk_cases, record_case, sqlite
+from verify_support import bulk_cases, record_case, sqlite
 
 from cli.main import cli
 from ledger.application import LedgerApplication

@@ -104,6 +104,13 @@ def test_demo_import_and_reads_on_postgresql(tmp_path: Path) -> None:
         made = invoke(["--db", url, "--json", "demo", "--keys-dir", str(tmp_path / "keys")])
         assert made.exit_code == 0, made.output
         data = json.loads(made.stdout)
+        schema = url.rsplit("=", 1)[1]
+        assert data["documents"] == [
+            str(tmp_path / f"lifeledger-demo-{schema}-decision-CS-2023-015-P2001.docx"),
+            str(tmp_path / f"lifeledger-demo-{schema}-annual-2023.xlsx"),
+        ]
+        verified = invoke(["--db", url, "document", "verify", data["documents"][0]])
+        assert verified.exit_code == 0, verified.output
         key = ["--db", url, "--key", data["recorder_key"]]
         lines = tmp_path / "in.jsonl"
         lines.write_text(_lines({**OPEN_LINE, "case_no": "PG-1"}))
@@ -138,9 +145,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, o
 def test_demo_json_lists_what_it_made(demo_db: tuple[Path, dict[str, object]]) -> None:
     db, data = demo_db
     assert sorted(data) == [
-        "as_of", "cadres", "cases", "db", "keys", "keys_dir", "recorder_key", "root_fingerprint",
-        "units",
+        "as_of", "cadres", "cases", "db", "documents", "keys", "keys_dir", "recorder_key",
+        "root_fingerprint", "units",
     ]  # fmt: skip
+    assert data["documents"] == [
+        str(db.with_name("demo-decision-CS-2023-015-P2001.docx")),
+        str(db.with_name("demo-annual-2023.xlsx")),
+    ]
     assert data["cases"][:3] == ["CS-2021-007", "CS-2016-003", "CS-2023-015"]  # type: ignore[index]
     assert data["units"] == ["CS-XG-GOV", "CS-XF", "CS-YY-HOSP", "CS-HT-TOWN"]
     assert data["keys_dir"] == f"{db}.keys"
@@ -221,10 +232,11 @@ HISTORY: list[dict[str, object]] = [
 def test_import_applies_every_line_and_summarises(ledger: CliLedger, tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
     path.write_text(_lines(*HISTORY[:3], "", *HISTORY[3:]), encoding="utf-8")
-    before = ledger.event_count()
+    before, commands = ledger.event_count(), ledger.command_event_count()
     result = ledger.ok("import", str(path))
-    assert result.stdout == "Imported: 5 line(s) applied, 0 refused, 1 blank.\n"
-    assert ledger.event_count() == before + 5
+    assert result.stdout == "Imported: 5 line(s) applied, 0 already applied, 0 refused, 1 blank.\n"
+    assert ledger.command_event_count() == commands + 5
+    assert ledger.event_count() == before + 5 + 5  # and each line's idempotency record
     state = ledger.json("case", "show", "H1", key=None)
     assert state["parties"][0]["decision"]["announcement"]["on"] == "2019-06-05"
 
@@ -250,7 +262,8 @@ def test_import_reports_refused_lines_by_number_and_goes_on(
         {"line": 3, "command": "", "error": "not valid JSON: Expecting property name enclosed in "
                                             "double quotes at column 2"},
         {"line": 4, "command": "case open",
-         "error": "case open: unknown field(s) fatcs; see `lifeledger case open --help`"},
+         "error": "case open: unknown field(s) fatcs (did you mean facts?); see "
+                  "`lifeledger case open --help`"},
     ]  # fmt: skip
     assert "Refused: line 2 (case open): ground 17" in result.stderr
 
@@ -264,16 +277,17 @@ def test_import_stops_at_the_first_refusal_when_asked_and_resumes(
     result = ledger.run("import", "--stop-on-error", str(path))
     assert result.exit_code == 1
     assert result.stdout == (
-        "Imported: 1 line(s) applied, 1 refused, 0 blank.\n"
+        "Imported: 1 line(s) applied, 0 already applied, 1 refused, 0 blank.\n"
         "Refused lines: 2\n"
-        "Not attempted: lines 3–6; resume with --from-line 3\n"
+        "Not attempted: lines 3–6; resume from line 3: run the same file again (lines already "
+        "applied are skipped)\n"
     )
     assert result.stderr == (
         "Refused: line 2 (case hear): 个人 P001 is not a party to case H1; assign "
         "responsibility first\n"
     )
     resumed = ledger.ok("import", "--from-line", "3", str(path))
-    assert resumed.stdout == "Imported: 4 line(s) applied, 0 refused, 0 blank.\n"
+    assert resumed.stdout == "Imported: 4 line(s) applied, 0 already applied, 0 refused, 0 blank.\n"
 
 
 def test_import_writes_refused_lines_to_a_rejects_file(ledger: CliLedger, tmp_path: Path) -> None:
@@ -294,14 +308,15 @@ def test_import_warns_of_late_records_but_applies_them(ledger: CliLedger, tmp_pa
     assert result.exit_code == 0
     assert result.stderr == (
         "Warning: line 5 (case announce): announced on 2019-08-01, after the 30-day period of "
-        "Art. 11 ended on 2019-07-03: recorded and flagged overdue\n"
+        "Art. 11 ended on 2019-07-03 (a rest day extends it: 民法典 art. 203 practice, not the "
+        "Measures): recorded and flagged overdue\n"
     )
 
 
 def test_import_reads_stdin(ledger: CliLedger) -> None:
     result = ledger.run("import", "-", input=_lines(HISTORY[0]))
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Imported: 1 line(s) applied, 0 refused, 0 blank.\n"
+    assert result.stdout == "Imported: 1 line(s) applied, 0 already applied, 0 refused, 0 blank.\n"
 
 
 def test_import_refuses_unknown_commands_and_key_management(

@@ -13,12 +13,14 @@ from typing import Any
 import click
 import psycopg
 import pytest
-from cli_support import CliLedger, build_template, copy_of
+from cli_support import CliLedger, build_template, copy_of, subcommands
 from psycopg import sql
 
 from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
+from ledger.domain import topics
+from ledger.domain.imports import ImportedLine
 from ledger.domain.regulation import Consequence, Responsibility
 from ledger.errors import InvalidInput
 from ledger.importer import COMMANDS, Fields, execute, import_lines, parse_ground, parse_line
@@ -45,6 +47,7 @@ WHOLE_CASE: list[tuple[str, dict[str, object]]] = [
     ("case appeal", {**CASE, "person": "P001", "on": "2023-05-19", "text": "t"}),
     ("case appeal-decide", {**CASE, "person": "P001", "on": "2023-06-09", "outcome": "revoked",
                             "reason": "r"}),
+    ("case notify-appeal", {**CASE, "person": "P001", "on": "2023-06-09", "to": "本人及所在单位"}),
     ("case refer", {**CASE, "person": "P002", "on": "2023-06-10", "organ": "检察院",
                     "reason": "涉嫌犯罪"}),
     ("case close", {**CASE, "on": "2023-07-01", "summary": "结案"}),
@@ -54,8 +57,8 @@ WHOLE_CASE: list[tuple[str, dict[str, object]]] = [
 def test_every_importable_command_is_a_cli_command_with_the_same_name() -> None:
     for name in COMMANDS:
         group, _, sub = name.partition(" ")
-        command = cli.commands[group]
-        assert isinstance(command, click.Group) and sub in command.commands, name
+        command = subcommands(cli)[group]
+        assert isinstance(command, click.Group) and sub in subcommands(command), name
 
 
 def test_a_whole_case_runs_through_the_command_table(app: LedgerApplication) -> None:
@@ -154,14 +157,27 @@ def _numbered(*lines: str) -> list[tuple[int, str]]:
 
 
 def _events(app: LedgerApplication) -> int:
-    return LedgerTables(app).leaf_count()
+    """The commands' events in the log: every leaf but the import lines' idempotency records
+    (one per applied line, counted by `_records`)."""
+    return LedgerTables(app).leaf_count() - _records(app)
+
+
+def _records(app: LedgerApplication) -> int:
+    count, start = 0, 0
+    while page := app.recorder.select_notifications(
+        start, 1000, inclusive_of_start=False, topics=[topics.event_topic(ImportedLine, "Applied")]
+    ):
+        count += len(page)
+        start = page[-1].id
+    return count
 
 
 def _topics_after(app: LedgerApplication, skip: int) -> list[str]:
+    """The commands' event names after the first ``skip`` (idempotency records left out)."""
     out: list[Any] = []
     start = 0
     while page := app.recorder.select_notifications(start, 1000, inclusive_of_start=False):
-        out += page
+        out += [n for n in page if not n.topic.startswith("ledger.imports:")]
         start = page[-1].id
     return [n.topic.rsplit(".", 1)[-1] for n in out[skip:]]
 
@@ -200,8 +216,10 @@ def test_a_case_opened_twice_in_one_file_is_refused_the_second_time(
     assert [(r.line, r.error) for r in report.refused] == [(3, "case K1 is already open")]
     assert _events(app) == before + 3
     assert app.case("K1").facts == "推诿扯皮"
-    again = import_lines(app, _numbered(_open("K1")))
-    assert [(r.line, r.error) for r in again.refused] == [(1, "case K1 is already open")]
+    again = import_lines(app, _numbered(_open("K1")))  # the very line: already applied
+    assert (again.applied, again.already_applied, again.refused) == (0, 1, [])
+    other = import_lines(app, _numbered(_open("K1", "又一份事实")))
+    assert [(r.line, r.error) for r in other.refused] == [(1, "case K1 is already open")]
     assert _events(app) == before + 3
 
 
@@ -225,7 +243,9 @@ def test_lines_are_committed_in_transactions_of_the_given_size_in_file_order(
 ) -> None:
     before = _events(app)
     lines = [f(f"K{i}") for i in range(4) for f in (_open, _assign, _hear)]
-    report = import_lines(app, _numbered(*lines), batch_events=5)
+    # Each line makes two events (its command's and its idempotency record): 10 events are
+    # five lines, so 12 lines take three transactions.
+    report = import_lines(app, _numbered(*lines), batch_events=10)
     assert report.ok
     assert (report.applied, report.transactions) == (12, 3)
     assert _events(app) == before + 12
@@ -255,7 +275,8 @@ def test_an_interrupt_commits_the_lines_already_applied_and_reports_the_next(
         yield from _numbered(_open("K1"), _assign("K1"), _open("K2"), _assign("K2"), _open("K3"))
         raise KeyboardInterrupt
 
-    report = import_lines(app, lines(), total_lines=9, batch_events=2)
+    # two lines to a transaction (each line: its command's event and its idempotency record)
+    report = import_lines(app, lines(), total_lines=9, batch_events=4)
     assert (report.applied, report.transactions, report.interrupted) == (5, 3, True)
     assert report.interrupted_at is None
     assert report.to_dict()["not_attempted"] == {"from_line": 6, "to_line": 9}
@@ -357,10 +378,11 @@ def test_the_import_command_takes_the_transaction_size(
     ledger = copy_of(cli_template, tmp_path)
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join([_open("K1"), _assign("K1"), _hear("K1")]) + "\n", encoding="utf-8")
-    before = ledger.event_count()
-    data = ledger.json("import", "--batch-events", "2", str(path))
+    before, commands = ledger.event_count(), ledger.command_event_count()
+    data = ledger.json("import", "--batch-events", "4", str(path))  # two lines a transaction
     assert (data["applied"], data["transactions"], data["error"], data["ok"]) == (3, 2, None, True)
-    assert ledger.event_count() == before + 3
+    assert ledger.command_event_count() == commands + 3
+    assert ledger.event_count() == before + 6  # and the three lines' idempotency records
     assert "--batch-events" in ledger.ok("import", "--help").stdout
 
 
@@ -394,7 +416,7 @@ def test_a_transaction_the_store_cannot_write_stops_the_import_at_its_first_line
                 _rename_table(app, "merkle_leaves", "merkle_leaves_away")
             yield number, text
 
-    report = import_lines(app, failing(), batch_events=2)
+    report = import_lines(app, failing(), batch_events=4)  # two lines to a transaction
     _rename_table(app, "merkle_leaves_away", "merkle_leaves")
     assert (report.applied, report.refused, report.not_attempted_from) == (2, [], 3)
     assert report.error is not None and report.error.startswith("cannot write to ")

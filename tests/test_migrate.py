@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import invoke
 from click.testing import CliRunner
 from conftest import PG_URL, drop_schema, require_postgres
 from scenarios import CASE, decided_case, open_case
@@ -19,7 +20,7 @@ from scenarios import CASE, decided_case, open_case
 from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
-from ledger.domain.regulation import AuthorityKind, KeyRole
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
 from ledger.errors import AlreadyExists, StoreError, VerificationError
 from ledger.migrate import migrate
 from ledger.signing.signatures import Signer
@@ -264,3 +265,47 @@ def test_the_cli_requires_both_ends(app: LedgerApplication) -> None:
     result = run_cli("migrate", "--from", app.store.url)
     assert result.exit_code == 2
     assert "--to" in result.stderr
+
+
+def test_a_migration_whose_copy_fails_verification_leaves_no_ledger_behind(
+    sqlite_url: str, root_signer: Signer, target_url: str
+) -> None:
+    app = LedgerApplication(StoreConfig.parse(sqlite_url), root_signer)
+    app.initialise(root_signer, "管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
+    app.close()
+    with sqlite3.connect(sqlite_url) as conn:  # an insider edits the stored bytes
+        (state,) = conn.execute(
+            "SELECT state FROM stored_events WHERE originator_version = 1"
+        ).fetchone()
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE originator_version = 1",
+            (state.replace("管理员".encode(), "管理猿".encode()),),
+        )
+    result = invoke(["migrate", "--from", sqlite_url, "--to", target_url])
+    assert result.exit_code == 1
+    assert "does not verify" in result.stderr and "the copy was removed" in result.stderr
+    after = invoke(["--db", target_url, "verify"])
+    assert after.exit_code == 1
+    assert "holds no ledger" in after.stderr or "no ledger at" in after.stderr, after.stderr
+
+
+def test_a_source_whose_leaves_and_events_disagree_is_not_copied_at_all(
+    sqlite_url: str, root_signer: Signer, target_url: str
+) -> None:
+    app = LedgerApplication(StoreConfig.parse(sqlite_url), root_signer)
+    app.initialise(root_signer, "管理员", "湖南省委组织部", AuthorityKind.ORGANISATION)
+    app.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
+    app.close()
+    with sqlite3.connect(sqlite_url) as conn:  # an insider removes the last leaf
+        conn.execute("DELETE FROM merkle_leaves WHERE leaf_index = "
+                     "(SELECT max(leaf_index) FROM merkle_leaves)")  # fmt: skip
+        events = conn.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+    result = invoke(["migrate", "--from", app.store.url, "--to", target_url])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: the source's log holds {events} event(s) but its Merkle leaf table "
+        f"{events - 1}: verify the source (SQLite file {app.store.url}) with `lifeledger "
+        "verify`; nothing was kept in the target\n"
+    )
+    after = invoke(["--db", target_url, "verify"])
+    assert after.exit_code == 1

@@ -17,7 +17,7 @@ from uuid import UUID
 import psycopg
 from click.testing import CliRunner, Result
 from psycopg import sql
-from test_verify_support import record_case
+from verify_support import record_case
 
 from cli.main import cli
 from ledger.application import LedgerApplication

@@ -9,6 +9,7 @@ from eventsourcing.utils import resolve_topic
 from ledger.domain import topics
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
+from ledger.domain.imports import ImportedLine
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.unit import Unit
 
@@ -17,6 +18,7 @@ PINNED = {
     Cadre: "ledger.cadre:Cadre",
     Unit: "ledger.unit:Unit",
     KeyRegistry: "ledger.keys:KeyRegistry",
+    ImportedLine: "ledger.imports:ImportedLine",
 }
 
 

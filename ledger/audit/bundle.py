@@ -41,6 +41,7 @@ from ledger.audit.verify import (
     Verifier,
     VerifyOptions,
 )
+from ledger.domain.limits import loads_bounded
 from ledger.errors import AlreadyExists, InvalidInput, StoreError
 from ledger.transparency.checkpoints import (
     EventRow,
@@ -246,6 +247,14 @@ _FAST_KINDS = {
 }
 
 
+def _loads(line: bytes) -> Any:
+    """One bundle line's JSON; too deep a nesting is malformed (``ValueError``)."""
+    try:
+        return loads_bounded(line, "the line")
+    except InvalidInput as e:
+        raise ValueError(str(e)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class _BundleEvent:
     id: int
@@ -290,7 +299,7 @@ class BundleSource:
             if line.startswith(prefix):
                 return kind, None
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
         except ValueError:
             return None, None
         if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
@@ -399,7 +408,7 @@ class BundleSource:
         ordinal = 0
         for obj, line in self._lines("event"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 ev: EventRow = (
                     int(data["notification_id"]),
                     UUID(str(data["originator_id"])),
@@ -437,7 +446,7 @@ class BundleSource:
         page: list[LeafRow] = []
         for obj, line in self._lines("leaf"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 page.append(
                     (int(data["index"]), int(data["notification_id"]), _unb64(data["hash"]))
                 )
@@ -469,7 +478,7 @@ class BundleSource:
         out: dict[UUID, EventRecord] = {}
         for obj, line in self._lines("event"):
             try:
-                data = obj if obj is not None else json.loads(line)
+                data = obj if obj is not None else _loads(line)
                 if int(data["version"]) != 1:
                     continue
                 oid = UUID(str(data["originator_id"]))

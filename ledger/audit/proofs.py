@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from collections.abc import Collection, Mapping
 from contextlib import suppress
@@ -40,6 +39,7 @@ from ledger.audit.verify import (
     with_labels,
 )
 from ledger.domain import ids
+from ledger.domain.limits import loads_bounded
 from ledger.errors import InvalidInput, NotFound, ProofError
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
@@ -61,6 +61,7 @@ __all__ = [
     "ProofReport",
     "export_cadre_proof",
     "export_case_proof",
+    "export_records_proof",
     "verify_proof",
 ]
 
@@ -210,6 +211,17 @@ def export_case_proof(
     return _build(app, {"kind": "case", "case_no": case_no}, {ids.case_id(case_no)}, tree_size)
 
 
+def export_records_proof(
+    app: LedgerApplication,
+    subject: dict[str, Any],
+    aggregates: Collection[UUID],
+    tree_size: int | None = None,
+) -> dict[str, Any]:
+    """The events of any records (cases, cadres, units), provable on their own: what a
+    printed document renders from (Art. 10, 11, 12, 14)."""
+    return _build(app, subject, set(aggregates), tree_size)
+
+
 @dataclass(frozen=True)
 class ProofReport:
     """A verified proof document: its subject, the records it covers, and the verification."""
@@ -261,7 +273,7 @@ def verify_proof(
         raise InvalidInput("a proof is verified against a pinned --root-fingerprint")
     started = time.perf_counter()
     try:
-        doc = json.loads(document)
+        doc = loads_bounded(document, description)
     except ValueError as e:
         raise InvalidInput(f"{description} is not JSON: {e}") from e
     if not isinstance(doc, dict) or doc.get("format") != PROOF_FORMAT:

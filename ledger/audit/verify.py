@@ -83,9 +83,9 @@ from ledger.signing.signatures import (
     KEY_ID_SIZE,
     MAGIC,
     Envelope,
+    check_signature,
     fingerprint,
     key_id_of,
-    signed_message,
 )
 from ledger.storage.entries import LEAF_DOMAIN, event_leaf_hash
 from ledger.storage.transcodings import DateAsISO
@@ -147,9 +147,13 @@ KINDS = {
     topics.CASE: "case",
     topics.CADRE: "cadre",
     topics.UNIT: "unit",
+    topics.IMPORTED_LINE: "import",  # an import line's idempotency record (ledger.domain.imports)
+    topics.REPORT: "report",
 }
 #: Art. 6: who may record accountability (and the cadres and units it concerns).
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
+#: Art. 14: the petition work agency reports and circulates the regional annual report.
+MAY_REPORT = frozenset({AuthorityKind.PETITION.value})
 ADMIN = KeyRole.ADMIN.value
 STORE_PAGE = 2_000
 #: Below this many events, starting worker processes costs more than it saves.
@@ -175,6 +179,7 @@ class Check(StrEnum):
     COSIGNATURE = "cosignature"  # a cosignature that does not verify, a witness missing
     INDEX = "index"  # the person index (chains, map, checkpoint root) disagrees with the log
     STORE = "store"  # the source could not be read to the end
+    MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
 
 
 @dataclass(frozen=True)
@@ -447,17 +452,6 @@ def _b64(raw: bytes) -> str:
 
 def _as_uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _verifies(
-    public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
-) -> bool:
-    digest = hashlib.sha256(envelope.payload).digest()
-    try:
-        public.verify(envelope.signature, signed_message(oid, version, topic, digest))
-    except InvalidSignature:
-        return False
-    return True
 
 
 # --- the key registry, replayed -----------------------------------------------------------------
@@ -844,6 +838,14 @@ class Audit:
                 f"unknown event type {topic}: not an event of this ledger",
                 position, nid, oid, version, topic, envelope.key_id,
             )  # fmt: skip
+        elif kind == "report":
+            if key.authority_kind not in MAY_REPORT:
+                self._fail_event(
+                    Check.AUTHORISATION,
+                    f"signed by key {key.describe()} of a {key.authority_kind} authority, which "
+                    "may not record report events (Art. 14: the 信访工作机构 reports)",
+                    position, nid, oid, version, topic, envelope.key_id,
+                )  # fmt: skip
         elif key.authority_kind not in MAY_RECORD:
             self._fail_event(
                 Check.AUTHORISATION,
@@ -857,7 +859,7 @@ class Audit:
             code = KEY_UNKNOWN
         if code == OK:
             return
-        if code == BAD_SIGNATURE or not _verifies(key.public, envelope, oid, version, topic):
+        if code == BAD_SIGNATURE or not check_signature(key.public, envelope, oid, version, topic):
             self._fail_event(
                 Check.SIGNATURE,
                 f"the signature by {key.describe()} does not cover the stored bytes: the event "
@@ -868,7 +870,7 @@ class Audit:
     def _check_now(self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int,
                    topic: str) -> bool:  # fmt: skip
         self.signatures += 1
-        return _verifies(public, envelope, oid, version, topic)
+        return check_signature(public, envelope, oid, version, topic)
 
     def _registry_event(
         self, position: int, nid: int | None, oid: UUID, version: int, topic: str,
@@ -1847,4 +1849,6 @@ def verify_store(
             str(app.store.describe()), 0, 0, 0, None, None, 0, EMPTY_ROOT, 0, None,
             0, (), (fail,), 1, 0.0,
         )  # fmt: skip
-    return Verifier(options).run(source, progress)
+    from ledger.audit.semantic import with_measures
+
+    return with_measures(app, Verifier(options).run(source, progress))

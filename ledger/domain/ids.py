@@ -3,6 +3,7 @@ number or a unit code always names the same aggregate, in every store and every 
 
 from __future__ import annotations
 
+import unicodedata
 from uuid import UUID, uuid5
 
 from ledger.errors import InvalidInput
@@ -11,7 +12,9 @@ NAMESPACE = UUID("6b1f3f0e-3c55-5a0c-9d0e-4c6966656c67")
 
 
 def _id(kind: str, key: str) -> UUID:
-    name = f"{kind}/{key}"
+    # One written form per identifier (NFKC, ledger.domain.identifiers): a fullwidth
+    # ``ＩＭ-1`` names the same record as ``IM-1``.
+    name = f"{kind}/{unicodedata.normalize('NFKC', key).strip()}"
     try:
         name.encode()
     except UnicodeEncodeError:  # a lone surrogate: not text that UTF-8 can hold
@@ -33,3 +36,8 @@ def unit_id(code: str) -> UUID:
 
 #: The one signer-key registry of a ledger.
 REGISTRY_ID = uuid5(NAMESPACE, "signer-keys")
+
+
+def report_id(region: str, year: int) -> UUID:
+    """Art. 14: one regional annual report per region (GB/T 2260 code) and year."""
+    return _id("report", f"{region}/{year}")

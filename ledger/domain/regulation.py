@@ -53,7 +53,18 @@ class Ground:
     def label(self) -> str:
         return f"（{CHINESE_NUMERALS[self.number - 1]}）"
 
+    @property
+    def wording(self) -> str:
+        """The item as the text has it, with the consequence it names (Art. 4)."""
+        return self.text + _RESULT_CLAUSES.get(self.number, "")
 
+
+#: The consequence clause each item ends with, word for word ("…的" dropped).
+_RESULT_CLAUSES = {
+    **{n: "，造成不良影响或者严重后果" for n in (2, 3, 4, 9, 10, 11, 12, 13)},
+    5: "，造成严重后果",
+    15: "，造成不良影响",
+}
 _A = Consequence.ADVERSE_IMPACT
 GROUNDS: dict[int, Ground] = {
     g.number: g
@@ -118,7 +129,7 @@ _UNIT_KIND_LABELS = {
     UnitKind.PROCURATORIAL: "检察机关",
     UnitKind.PEOPLES_ORGANISATION: "人民团体",
     UnitKind.PUBLIC_INSTITUTION: "事业单位",
-    UnitKind.STATE_OWNED_ENTERPRISE: "国有或国有控股企业",
+    UnitKind.STATE_OWNED_ENTERPRISE: "国有或者国有控股企业",
 }
 
 
@@ -133,6 +144,13 @@ class AdminLevel(StrEnum):
     @property
     def label(self) -> str:
         return {"province": "省级", "city": "市州级", "county": "县市区级", "township": "乡镇级"}[
+            self.value
+        ]
+
+    @property
+    def managed_label(self) -> str:
+        """Art. 6 干部管理权限: the level at which a cadre is managed."""
+        return {"province": "省管", "city": "市管", "county": "县管", "township": "乡管"}[
             self.value
         ]
 
@@ -217,6 +235,8 @@ class Measure(StrEnum):
     ORDERED_RESIGNATION = "ordered_resignation"
     DISMISSAL = "dismissal"
     DEMOTION = "demotion"
+    #: Art. 7 "…降职等组织处理": the list is open; another measure is named in words
+    OTHER_ORGANISATIONAL = "other_organisational"
     # persons: where discipline was violated
     DISCIPLINARY_SANCTION = "disciplinary_sanction"
 
@@ -239,6 +259,7 @@ _MEASURE_LABELS = {
     Measure.ORDERED_RESIGNATION: "责令辞职",
     Measure.DISMISSAL: "免职",
     Measure.DEMOTION: "降职",
+    Measure.OTHER_ORGANISATIONAL: "其他组织处理",
     Measure.DISCIPLINARY_SANCTION: "纪律处分",
 }
 
@@ -298,6 +319,7 @@ class KeyRole(StrEnum):
 
 
 def ground_label(number: int) -> str:
-    """``（十一）在处理信访事项过程中…`` — what a user sees for a cited ground."""
+    """``（十一）在处理信访事项过程中…，造成不良影响或者严重后果`` — what a user sees for a cited
+    ground: its full wording, consequence included."""
     ground = GROUNDS[number]
-    return f"{ground.label}{ground.text}"
+    return f"{ground.label}{ground.wording}"

@@ -14,10 +14,12 @@ from typing import Final
 
 from eventsourcing.utils import get_topic, register_topic
 
-from ledger.domain import cadre, case, keys, unit
+from ledger.domain import cadre, case, imports, keys, unit
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
+from ledger.domain.imports import ImportedLine
 from ledger.domain.keys import KeyRegistry
+from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 
 #: Module path of each aggregate module -> the module name its records are stored under.
@@ -26,6 +28,7 @@ _STORED_MODULE: Final[dict[ModuleType, str]] = {
     cadre: "ledger.cadre",
     unit: "ledger.unit",
     keys: "ledger.keys",
+    imports: "ledger.imports",
 }
 _BY_PATH: Final[dict[str, str]] = {m.__name__: name for m, name in _STORED_MODULE.items()}
 
@@ -48,6 +51,9 @@ CASE: Final = stored_topic(AccountabilityCase)
 CADRE: Final = stored_topic(Cadre)
 UNIT: Final = stored_topic(Unit)
 REGISTRY: Final = stored_topic(KeyRegistry)
+IMPORTED_LINE: Final = stored_topic(ImportedLine)
+#: Art. 14 regional annual reports (new records: stored under their module path)
+REPORT: Final = stored_topic(RegionalReport)
 
 
 def case_event(name: str) -> str:

@@ -8,7 +8,7 @@ holds an exclusive table lock while it inserts, so the leaf order is the commit 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
+from ledger.domain.ids import REGISTRY_ID
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
@@ -30,6 +31,13 @@ from ledger.transparency.person_index import (
 LEAVES_TABLE = "merkle_leaves"
 CHECKPOINTS_TABLE = "checkpoints"
 COSIGNATURES_TABLE = "cosignatures"
+
+#: (version, topic, stored state) of the key registry's events after a version.
+RegistryRows = Sequence[tuple[int, str, bytes]]
+#: Called inside the appending transaction, once the write lock is held, with the events to
+#: append and a reader of the registry events committed after a version; raises to refuse
+#: (:class:`ledger.storage.key_check.SignerCheck`).
+SignerCheckHook = Callable[[Sequence[StoredEvent], Callable[[int], RegistryRows]], None]
 
 
 def _uuid(value: UUID | str) -> UUID:
@@ -62,6 +70,8 @@ def _index_input(
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     """The SQLite application recorder plus the Merkle leaves and checkpoints tables."""
+
+    signer_check: SignerCheckHook | None = None
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -104,7 +114,10 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         assert ids is not None
-        # The event inserts above took the write lock, so the leaf count read here is final.
+        # The event inserts above took the write lock, so the leaf count read here is final,
+        # and so is the key registry the signer check reads.
+        if self.signer_check is not None:
+            self.signer_check(stored_events, lambda version: self._registry_after(c, version))
         c.execute(f"SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM {LEAVES_TABLE}")
         start = int(c.fetchone()[0])
         leaves = leaf_rows(start, stored_events, ids)
@@ -118,6 +131,14 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         if index:
             c.executemany(f"INSERT INTO {PERSON_EVENTS_TABLE} VALUES (?, ?, ?, ?)", index)
         return ids
+
+    def _registry_after(self, c: SQLiteCursor, version: int) -> RegistryRows:
+        c.execute(
+            f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version",
+            (REGISTRY_ID.hex, version),
+        )
+        return [(int(v), str(t), bytes(s)) for v, t, s in c.fetchall()]
 
     @staticmethod
     def _heads(c: SQLiteCursor, persons: Iterable[str]) -> dict[str, tuple[int, bytes]]:
@@ -150,6 +171,8 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):
     """The PostgreSQL application recorder plus the Merkle leaves and checkpoints tables."""
+
+    signer_check: SignerCheckHook | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -209,6 +232,10 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self._select_next_leaf = SQL(
             "SELECT COALESCE(MAX(leaf_index) + 1, 0) AS next FROM {0}.{1}"
         ).format(schema, Identifier(LEAVES_TABLE))
+        self._select_registry_after = SQL(
+            "SELECT originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s "
+            "AND originator_version > %s ORDER BY originator_version"
+        ).format(schema, Identifier(self.events_table_name))
         self._insert_leaf = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s)").format(
             schema, Identifier(LEAVES_TABLE)
         )
@@ -288,6 +315,24 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         if index:
             curs.executemany(self._insert_person_event, index)
         return ids
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        if self.signer_check is not None:
+            # The EXCLUSIVE table lock first (the insert below takes it again, at no cost):
+            # no other append can commit between this check and this transaction's commit.
+            # A refusal raised here leaves the transaction with nothing inserted.
+            self._lock_table(curs)
+            self.signer_check(stored_events, lambda version: self._registry_after(curs, version))
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+
+    def _registry_after(self, curs: Cursor[DictRow], version: int) -> RegistryRows:
+        curs.execute(self._select_registry_after, (REGISTRY_ID, version))
+        return [
+            (int(r["originator_version"]), str(r["topic"]), bytes(r["state"]))
+            for r in curs.fetchall()
+        ]
 
     def _heads(self, curs: Cursor[DictRow], persons: Iterable[str]) -> dict[str, tuple[int, bytes]]:
         found: dict[str, tuple[int, bytes]] = {}

@@ -6,10 +6,11 @@ ledger's recorder subclass that keeps the Merkle leaves beside the events.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from ledger.errors import StoreError
 
@@ -32,6 +33,8 @@ class StoreConfig:
     user: str = ""
     password: str = ""
     schema: str = DEFAULT_SCHEMA
+    #: Open for reading only: SQLite ``mode=ro``; PostgreSQL read-only transactions.
+    read_only: bool = False
 
     @classmethod
     def parse(cls, url: str) -> StoreConfig:
@@ -70,7 +73,7 @@ class StoreConfig:
             assert self.path is not None
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.path),
+                "SQLITE_DBNAME": self.sqlite_name(),
                 "SQLITE_LOCK_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:SQLiteLedgerRecorder",
             }
@@ -140,6 +143,21 @@ class StoreConfig:
             return f"SQLite file {self.path}"
         return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} schema {self.schema}"
 
+    def sqlite_name(self) -> str:
+        """The SQLite file as the library opens it. A file this process may not write, or in
+        a folder it may not write (a read-only copy kept for an audit), is opened read-only
+        and immutable: SQLite then creates no ``-wal``/``-shm`` files beside it, and any
+        write is refused instead of half-attempted."""
+        assert self.path is not None
+        path = self.path
+        if path.exists() and not (
+            os.access(path, os.W_OK) and os.access(path.parent.resolve(), os.W_OK)
+        ):
+            return f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+        if self.read_only:
+            return f"file:{quote(str(path.resolve()))}?mode=ro"
+        return str(path)
+
     def check_sqlite_file(self, *, must_exist: bool) -> None:
         """Refuse a missing, unreadable or foreign file before the library touches it."""
         assert self.path is not None
@@ -159,7 +177,10 @@ class StoreConfig:
                 return
             raise StoreError(f"{self.path} is not a lifeledger database (not an SQLite file)")
         try:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            name = self.sqlite_name()
+            if not name.startswith("file:"):
+                name = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+            conn = sqlite3.connect(name, uri=True)
             try:
                 names = {
                     r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")

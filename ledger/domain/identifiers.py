@@ -1,0 +1,48 @@
+"""Case numbers, personnel numbers and unit codes as one person or case each, for life.
+
+Art. 8 holds a cadre accountable for life across every post: a lifetime record must not be
+split by a lookalike. An identifier is therefore normalised (Unicode NFKC: a fullwidth
+``ＩＭ-1`` is ``IM-1``), and refused when it holds whitespace inside it or an invisible format
+character (bidirectional controls such as U+202E, zero-width characters), which would make two
+ids look the same. A new identifier that differs from a recorded one only by letter case is
+refused, naming the recorded one.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ledger.errors import AlreadyExists, InvalidInput
+
+__all__ = ["check_new", "fold", "normalise"]
+
+
+def normalise(label: str, value: str) -> str:
+    """The identifier in its one written form (NFKC, outer whitespace removed), or
+    :class:`InvalidInput` naming what in it cannot be part of an identifier."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    for ch in text:
+        if ch.isspace():
+            raise InvalidInput(
+                f"the {label} {value!r} contains whitespace; an identifier is one word"
+            )
+        if unicodedata.category(ch) in ("Cf", "Cc"):
+            raise InvalidInput(
+                f"the {label} {value!r} contains the invisible character U+{ord(ch):04X} "
+                f"({unicodedata.name(ch, 'a control character')}); identifiers may not hold one"
+            )
+    return text
+
+
+def fold(identifier: str) -> str:
+    """The identifier with case folded: two ids with the same fold are lookalikes."""
+    return unicodedata.normalize("NFKC", identifier.casefold())
+
+
+def check_new(label: str, identifier: str, recorded: str | None) -> None:
+    """Refuse a new identifier whose fold equals that of ``recorded``, a different one."""
+    if recorded is not None and recorded != identifier:
+        raise AlreadyExists(
+            f"the {label} {identifier} differs from the recorded {label} {recorded} only by "
+            f"letter case or width; use {recorded}, or choose a distinct {label}"
+        )
