@@ -737,7 +737,7 @@ class Province:
                 facts=facts,
                 basis="《湖南省信访工作责任追究办法》第四条"
                 + "".join(GROUNDS[g].label for g in grounds),
-                measures=self._measures_for(party_type),
+                measures=self._measures_for(party_type, organ != "organisation"),
                 approving_authority=authority,
                 effective_date=day,
                 appeal_authority=authority,
@@ -782,18 +782,32 @@ class Province:
             day += dt.timedelta(days=rng.randrange(35, 50) if late else rng.randrange(5, 28))
             yield day
             outcome = rng.choices(*zip(*freq.appeal_outcomes, strict=True))[0]
-            measures = self._measures_for(party_type) if outcome is AppealOutcome.MODIFIED else None
+            measures = (
+                self._measures_for(party_type, organ != "organisation")
+                if outcome is AppealOutcome.MODIFIED
+                else None
+            )
+            if measures is not None:  # Art. 9: heard again before the measures may grow
+                case.hear(party_type, code, day, "申诉复查中再次听取说明和申辩")
+                self.record(case, sign())
             case.decide_appeal(
                 party_type, code, day, outcome, "经复查，作出如下决定", authority, measures
             )
             self.record(case, sign())
-        day += dt.timedelta(days=rng.randrange(1, 30))
+            # Art. 12: the appeal decision is told in writing.
+            case.notify_appeal_decision(party_type, code, day, "申诉人及其所在单位")
+            self.record(case, sign())
+        # Closing never cuts off an appeal (Art. 12): after every appeal period has run.
+        last_due = max(p["appeal_due"] for p in case.parties.values() if p["appeal_due"])
+        day = max(day, last_due) + dt.timedelta(days=rng.randrange(1, 30))
         yield day
         case.close(day, "责任追究工作已完成，材料归档")
         self.stats.cases_closed += 1
         self.record(case, sign())
 
-    def _measures_for(self, party_type: PartyType) -> Measures:
+    def _measures_for(self, party_type: PartyType, discipline: bool = True) -> Measures:
+        """Art. 7 measures; Art. 6: only a discipline organ gives 纪律处分 (an organisation
+        department's case gives 诫勉谈话 instead)."""
         rng = self.rng
         if party_type is PartyType.UNIT:
             severity = rng.choices(*zip(*self.freq.unit_severity, strict=True))[0]
@@ -803,6 +817,10 @@ class Province:
             extra = rng.choices(self._measures, self._measure_w)[0]
             if extra not in chosen:
                 chosen.append(extra)
+        if not discipline and Measure.DISCIPLINARY_SANCTION in chosen:
+            chosen.remove(Measure.DISCIPLINARY_SANCTION)
+            if Measure.ADMONITION_TALK not in chosen:
+                chosen.append(Measure.ADMONITION_TALK)
         sanction = rng.choice(SANCTIONS) if Measure.DISCIPLINARY_SANCTION in chosen else ""
         return Measures(tuple(chosen), None, sanction)
 

@@ -125,15 +125,17 @@ def open_ledger(path: Path, signer: str | None = None) -> LedgerApplication:
 
 
 def fresh_ledger(path: Path, parallel_signing: bool = False) -> LedgerApplication:
-    """A new ledger: the root key and the organisation department's recording key, which
-    then signs (Art. 6: organisation departments carry out accountability)."""
+    """A new ledger: the root key and the provincial discipline organ's recording key, which
+    then signs (Art. 6: it carries out accountability, and only a discipline organ records
+    纪律处分)."""
     s = bench_signers(SEED)
     cls = ParallelSigningLedger if parallel_signing else LedgerApplication
     app = cls(StoreConfig.parse(str(path)), s["root"])
-    root, org = KEYS[0], KEYS[1]
+    root, recorder = KEYS[0], KEYS[2]
     app.initialise(s["root"], root.holder, root.authority, root.kind)
-    app.add_key(s["organisation"].public_raw, org.holder, org.authority, org.kind, org.role)
-    app.signer = s["organisation"]
+    app.add_key(s["province"].public_raw, recorder.holder, recorder.authority, recorder.kind,
+                recorder.role)  # fmt: skip
+    app.signer = s["province"]
     return app
 
 
@@ -287,7 +289,7 @@ def figure_append(plan: Plan, work: Path, commands: Sequence[Command]) -> Figure
     cache = product_cache_size()
     variants: dict[str, tuple[Path, Callable[[Path], LedgerCommands | DomainCommands], str | None]]
     variants = {
-        "ledger": (base_signed, lambda p: LedgerCommands(open_ledger(p, "organisation")), None),
+        "ledger": (base_signed, lambda p: LedgerCommands(open_ledger(p, "province")), None),
         "plain": (base_plain, lambda p: DomainCommands(PlainApplication(p), 1), cache),
         "plain_uncached": (base_plain, lambda p: DomainCommands(PlainApplication(p), 1), None),
     }
@@ -308,7 +310,7 @@ def figure_append(plan: Plan, work: Path, commands: Sequence[Command]) -> Figure
     med = {k: median(v) for k, v in runs.items()}
     path = work / "append-profile.db"
     copy_store(base_signed, path)
-    rec = LedgerCommands(open_ledger(path, "organisation"))
+    rec = LedgerCommands(open_ledger(path, "province"))
 
     def record_all() -> None:
         for c in todo:

@@ -33,9 +33,10 @@ from cli.common import (
 )
 from cli.files import output_path
 from ledger.application import BATCH_EVENTS
+from ledger.application import today as app_today
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
 from ledger.domain.regulation import AuthorityKind
-from ledger.errors import InvalidInput, KeyFileError
+from ledger.errors import AlreadyExists, InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
@@ -107,6 +108,39 @@ def _default_keys_dir(store: StoreConfig) -> Path:
     return Path(f"lifeledger-demo-{store.schema}.keys")
 
 
+#: What the demo prints beside the ledger: a decision (Art. 10) and the annual workbook (Art. 14).
+DEMO_DECISION = ("CS-2023-015", "P2001")
+DEMO_REPORT_YEAR = 2023
+
+
+def _demo_documents(store: StoreConfig, keys_dir: Path) -> tuple[Path, Path]:
+    """The demo's documents: beside the SQLite file, or beside the keys' folder."""
+    if store.kind == "sqlite":
+        assert store.path is not None
+        stem = store.path.with_suffix("") if store.path.suffix == ".db" else store.path
+    else:
+        stem = keys_dir.parent / f"lifeledger-demo-{store.schema}"
+    case, party = DEMO_DECISION
+    return (
+        stem.with_name(f"{stem.name}-decision-{case}-{party}.docx"),
+        stem.with_name(f"{stem.name}-annual-{DEMO_REPORT_YEAR}.xlsx"),
+    )
+
+
+def _print_demo_documents(app: Any, decision: Path, workbook: Path) -> None:
+    from cli.documents import write
+    from projections.documents.content import render_case_document
+    from projections.documents.evidence import LedgerEvidence
+    from projections.documents.report import render_report
+
+    source = LedgerEvidence(app)
+    case, party = DEMO_DECISION
+    document = render_case_document(source, "D", case_no=case, party=(None, party))
+    write(document, decision, "docx", False)
+    annual, _ = render_report(source, "X", DEMO_REPORT_YEAR, None, app_today())
+    write(annual, workbook, "xlsx", False)
+
+
 @click.command()
 @click.option(
     "--keys-dir",
@@ -118,26 +152,45 @@ def demo(keys_dir: Path | None) -> None:
     """Build a sample ledger in --db (which must be new or empty) to try lifeledger on.
 
     It holds four realistic cases: a county government's team decision with an overruled
-    objector (Art. 5) and a unit decision (Art. 7), an individual case with an appeal
-    (Art. 12), a case from before 2016-06-23 (outside Art. 8), and a recent case whose
-    deadlines are still running. Its keys are written to <db>.keys/, encrypted with
-    LIFELEDGER_PASSPHRASE or, if unset, the demo passphrase "lifeledger-demo".
+    objector and an objection first stated at the hearing (Art. 5) and a unit decision (Art. 7),
+    an individual case with an appeal (Art. 12), closed and reopened for new facts, a case from
+    before 2016-06-23 (outside Art. 8), and a recent case whose deadlines are still running; and
+    Changsha's 2023 regional annual report with its 通报 (Art. 14). Its keys are written to
+    <db>.keys/, encrypted with LIFELEDGER_PASSPHRASE or, if unset, the demo passphrase
+    "lifeledger-demo". Beside the ledger it prints a decision document (.docx, Art. 10) and the
+    2023 workbook (.xlsx, Art. 14), both bound to the ledger by their verification codes.
     """
     s = settings()
     app = s.open(signed=False, must_exist=False)
     directory = keys_dir or _default_keys_dir(app.store)
+    documents = _demo_documents(app.store, directory)
+    for path in documents:
+        if path.exists():
+            raise AlreadyExists(f"{path} already exists; remove it (from an earlier demo) or "
+                               "give another --db")  # fmt: skip
     secret = os.environ.get("LIFELEDGER_PASSPHRASE")
     if secret is None:
         secret = DEFAULT_PASSPHRASE
         info(f'Demo keys are encrypted with the demo passphrase "{DEFAULT_PASSPHRASE}".')
     result = build_demo(app, directory, secret)
+    _print_demo_documents(app, *documents)
     info("Try:")
     info(f"  export LIFELEDGER_KEY={result.recorder_key} LIFELEDGER_PASSPHRASE={secret}")
     db = "" if s.db == "lifeledger.db" else f" --db {s.db}"
     info(f"  lifeledger{db} case show {result.cases[0]}")
     info(f"  lifeledger{db} cadre history P1002")
     info(f"  lifeledger{db} deadlines")
-    emit(_demo_json(app.store.describe(), result), lambda: _demo_text(app.store.describe(), result))
+    info(f"  lifeledger{db} report annual --year 2023 --region 430100")
+    info(f"  lifeledger{db} case timeline CS-2023-015")
+    info(f"  lifeledger{db} document verify {documents[0]}")
+    emit(
+        {**_demo_json(app.store.describe(), result), "documents": [str(p) for p in documents]},
+        lambda: (
+            _demo_text(app.store.describe(), result)
+            + f"\nPrinted: {documents[0]} (责任追究决定书, Art. 10)\n"
+            f"         {documents[1]} (年度汇总表, Art. 14)"
+        ),
+    )
 
 
 def _demo_json(db: str, r: DemoLedger) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from cli.common import emit, info, progress, settings, table, to_json
 from cli.files import output_path
 from ledger.audit.bundle import export_bundle, verify_bundle
 from ledger.audit.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
+from ledger.audit.semantic import with_measures
 from ledger.audit.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
 from ledger.errors import InvalidInput
 from ledger.transparency.checkpoints import (
@@ -113,7 +114,8 @@ def verify_command(
     parallel: str,
 ) -> None:
     """Verify the whole ledger: every signature, each key valid and authorised at its position
-    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162)."""
+    (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162), and
+    every event replayed through the Measures' rules (an act they forbid is named)."""
     app = settings().open(signed=False)
     options = VerifyOptions(
         root_fingerprint=root_fingerprint,
@@ -124,13 +126,23 @@ def verify_command(
     )
     source = StoreSource(app)
     with _progress(source.event_count(), "Verifying") as update:
-        result = Verifier(options).run(source, update)
+        result = with_measures(app, Verifier(options).run(source, update))
     if root_fingerprint is None and result.root_fingerprint and not settings().json:
         info(
             "Note: no --root-fingerprint given; the root key was not compared with a pinned "
             "fingerprint."
         )
-    _finish(result)
+    # The read models, recomputed from the events that passed, row by row.
+    from projections.audit import audit_read_models  # the read side, only when verifying
+
+    failing = {f.notification_id for f in result.failures if f.notification_id is not None}
+    views = audit_read_models(app, failing)
+    emit(
+        {**result.to_dict(), "ok": result.ok and bool(views), "read_models": views.to_dict()},
+        lambda: f"{result.summary()}\n{views.summary()}",
+    )
+    if not result or not views:
+        raise click.exceptions.Exit(1)
 
 
 # --- checkpoints -------------------------------------------------------------------------------
@@ -372,6 +384,8 @@ def proof_verify(file: str, root_fingerprint: str, witnesses: tuple[str, ...]) -
 
     def text() -> str:
         lines = [report.result.summary()]
+        if report.completeness:
+            lines.append(f"Cadre {report.subject.get('personnel_no')}: {report.completeness}.")
         if report.records:
             lines.append("Records proven: " + ", ".join(report.records))
         if report.events_after_checkpoint:

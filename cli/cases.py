@@ -56,6 +56,11 @@ def measure_options(f: Any) -> Any:
         "(e.g. 党内警告).",
     )(f)
     f = click.option(
+        "--other-measure",
+        help="Another organisational measure named in words (Art. 7 …降职等组织处理), with "
+        "--measure other_organisational (e.g. 停职检查).",
+    )(f)
+    f = click.option(
         "--severity",
         metavar="SEVERITY",
         type=choice_of(Severity),
@@ -134,13 +139,40 @@ def case_assign(**fields: Any) -> None:
 @party_options(unit=False)
 @on_option("When the objection was made (e.g. the date of the meeting).")
 @long_text_option("text", "What the member objected to, and where it is minuted.")
+@click.option(
+    "--at-hearing",
+    is_flag=True,
+    help="The objection was stated at the Art. 9 hearing (说明和申辩).",
+)
 @json_option
 def case_objection(**fields: Any) -> None:
     """Record a team member's explicit, overruled objection to the wrong decision.
 
-    Art. 5: such a member bears no leadership responsibility. Record it before the finding.
+    Art. 5: such a member bears no leadership responsibility, whenever the objection comes to
+    light (at the hearing, or after a finding: then correct the finding with
+    `case correct-finding`). A decision imposing leadership responsibility on them is refused.
     """
     record("case objection", fields)
+
+
+@case.command("correct-finding")
+@case_argument
+@party_options(unit=False)
+@click.option(
+    "--responsibility",
+    metavar="KIND",
+    type=choice_of(Responsibility),
+    required=True,
+    help=f"The corrected finding: {describe_choices(Responsibility)}.",
+)
+@on_option("Date of the correction.")
+@click.option("--reason", required=True, help="Why the finding is corrected (Art. 5).")
+@json_option
+def case_correct_finding(**fields: Any) -> None:
+    """Correct a person's responsibility finding by a signed event naming the reason (Art. 5).
+
+    Refused while a decision on the finding is in force (that changes only on appeal)."""
+    record("case correct-finding", fields)
 
 
 @case.command("assign-team")
@@ -216,7 +248,10 @@ def case_hear(**fields: Any) -> None:
     help="When the decision takes effect (Art. 10).",
 )
 @click.option(
-    "--appeal-authority", required=True, help="The authority that accepts appeals (Art. 10, 12)."
+    "--appeal-authority",
+    required=True,
+    help="The authority that accepts appeals (受理机关, Art. 10): the deciding authority itself "
+    "(Art. 12 向作出责任追究决定的机关提出).",
 )
 @click.option(
     "--appeal-period-days",
@@ -242,10 +277,18 @@ def case_decide(**fields: Any) -> None:
 @click.option(
     "--to", required=True, help="To whom: the unit, or the person and their unit (Art. 11)."
 )
+@click.option(
+    "--told",
+    type=click.Choice(["person", "unit"]),
+    multiple=True,
+    help="Who was told (repeat): for a person both `person` and `unit` (the default), for a "
+    "unit `unit` (Art. 11).",
+)
 @json_option
 def case_announce(**fields: Any) -> None:
     """Record the announcement of a decision; due within 30 days (Art. 11). A late one is
-    recorded and flagged overdue."""  # fmt: skip
+    recorded and flagged overdue. The due date moves off rest days (民法典 art. 203 practice,
+    a convention the Measures do not state)."""  # fmt: skip
     record("case announce", fields)
 
 
@@ -305,6 +348,36 @@ def case_appeal_decide(**fields: Any) -> None:
     record("case appeal-decide", fields)
 
 
+@case.command("notify-appeal")
+@case_argument
+@party_options()
+@on_option("When the appeal decision was told in writing.")
+@click.option("--to", required=True, help="To whom: the appellant unit, or the appellant and "
+              "their unit (Art. 12).")  # fmt: skip
+@click.option(
+    "--told",
+    type=click.Choice(["person", "unit"]),
+    multiple=True,
+    help="Who was told (repeat): for a person both `person` and `unit` (the default).",
+)
+@json_option
+def case_notify_appeal(**fields: Any) -> None:
+    """Record the written notice of the appeal decision (书面形式告知, Art. 12), part of the
+    30-day duty; listed by `deadlines` until recorded."""
+    record("case notify-appeal", fields)
+
+
+@case.command("reopen")
+@case_argument
+@on_option("Date of reopening.")
+@click.option("--reason", required=True, help="Why: new facts, a late referral to the judicial "
+              "organs…")  # fmt: skip
+@json_option
+def case_reopen(**fields: Any) -> None:
+    """Reopen a closed case by a signed event stating the reason; shown in the timeline."""
+    record("case reopen", fields)
+
+
 @case.command("refer")
 @case_argument
 @party_options()
@@ -323,7 +396,9 @@ def case_refer(**fields: Any) -> None:
 @long_text_option("summary", "The closing summary (结案意见).")
 @json_option
 def case_close(**fields: Any) -> None:
-    """Close the case: every decision announced (Art. 11), every appeal decided (Art. 12)."""
+    """Close the case. Refused while a decision is unannounced or not in the personnel file
+    (Art. 11), its receipt unrecorded, its appeal period running, an appeal undecided or its
+    decision not told in writing (Art. 12): closing never cuts off an appeal."""
     record("case close", fields)
 
 

@@ -22,17 +22,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
-from eventsourcing.persistence import PersistenceError
 
 from cli.redact import redact
-from ledger.application import LedgerApplication
-from ledger.domain.regulation import GROUNDS
 from ledger.errors import KeyFileError, LedgerError, StoreError
-from ledger.importer import Outcome, execute
-from ledger.signing.signatures import Signer
-from ledger.storage.store import StoreConfig
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
+    from ledger.application import LedgerApplication
+    from ledger.importer import Outcome
+    from ledger.signing.signatures import Signer
+    from ledger.storage.store import StoreConfig
     from projections.api import Projections
 
 DEFAULT_DB = "lifeledger.db"
@@ -49,6 +47,10 @@ class LedgerGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
+            known = self.listed_help(ctx, name)
+            if known is not None:  # listed without importing the command's module
+                rows.append((name, known))
+                continue
             command = self.get_command(ctx, name)
             if command is None or command.hidden:
                 continue
@@ -57,7 +59,12 @@ class LedgerGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def listed_help(self, ctx: click.Context, name: str) -> str | None:
+        """A command's one-line help when known without loading it (see ``cli.main``)."""
+        return None
+
     def invoke(self, ctx: click.Context) -> Any:
+
         try:
             return self._invoke(ctx)
         except click.ClickException as e:  # passwords never appear in messages
@@ -69,6 +76,8 @@ class LedgerGroup(click.Group):
             raise
 
     def _invoke(self, ctx: click.Context) -> Any:
+        from eventsourcing.persistence import PersistenceError
+
         try:
             return super().invoke(ctx)
         except LedgerError as e:
@@ -91,6 +100,8 @@ class LedgerGroup(click.Group):
 def _passwords(ctx: click.Context) -> tuple[str, ...]:
     """The passwords of the database URLs in this context's options (``--db``, ``--from``,
     ``--to``), masked wherever they appear, not only inside a URL."""
+    from ledger.storage.store import StoreConfig
+
     found: list[str] = []
     for value in ctx.params.values():
         if isinstance(value, str) and "://" in value:
@@ -119,10 +130,14 @@ class Settings:
 
     @property
     def store(self) -> StoreConfig:
+        from ledger.storage.store import StoreConfig
+
         return StoreConfig.parse(self.db)
 
     def open(self, *, signed: bool = True, must_exist: bool = True) -> LedgerApplication:
         """Open the ledger; with ``signed``, load the signer key (passphrase asked if needed)."""
+        from ledger.application import LedgerApplication
+
         store = self.store
         if store.kind == "sqlite":
             store.check_sqlite_file(must_exist=must_exist)
@@ -134,6 +149,8 @@ class Settings:
         return app
 
     def signer(self) -> Signer:
+        from ledger.signing.signatures import Signer
+
         if not self.key:
             raise KeyFileError(
                 "no signer key given: use --key PATH or set LIFELEDGER_KEY "
@@ -231,6 +248,8 @@ class GroundType(_TextParam):
     def shell_complete(
         self, ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
+        from ledger.domain.regulation import GROUNDS
+
         return [
             CompletionItem(str(n), help=f"{g.label}{g.text}")
             for n, g in GROUNDS.items()
@@ -259,6 +278,9 @@ def _complete_from(query: Callable[[Projections], Iterable[str]]) -> Any:
         root = ctx.find_root()
         db = root.params.get("db") or os.environ.get("LIFELEDGER_DB") or DEFAULT_DB
         try:
+            from ledger.application import LedgerApplication
+            from ledger.storage.store import StoreConfig
+
             # Completion only reads: SQLite opened read-only, PostgreSQL sessions read-only
             # (this process is the shell's completion call, so the setting ends with it).
             store = replace(StoreConfig.parse(str(db)), read_only=True)
@@ -351,6 +373,8 @@ def record(command: str, fields: Mapping[str, Any]) -> Outcome:
         bool(fields.get("person")) == bool(fields.get("unit"))
     ):
         raise click.UsageError("name the party: --person PERSONNEL_NO or --unit UNIT_CODE")
+    from ledger.importer import execute
+
     app = settings().open()
     outcome = execute(app, command, fields)
     for warning in outcome.warnings:

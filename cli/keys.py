@@ -26,8 +26,9 @@ from cli.common import (
     table,
 )
 from ledger.application import LedgerApplication
+from ledger.domain.authority import Jurisdiction
 from ledger.domain.keys import KeyRecord
-from ledger.domain.regulation import AuthorityKind, KeyRole
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole
 from ledger.errors import KeyFileError, NotFound
 from ledger.signing.signatures import Signer
 
@@ -83,15 +84,38 @@ def _signer_id(app: LedgerApplication) -> str:
     help="recorder: records actions; admin: also manages keys.",
 )
 @click.option(
+    "--level",
+    metavar="LEVEL",
+    type=choice_of(AdminLevel),
+    help=f"Art. 6: the authority's level ({describe_choices(AdminLevel)}); with --region.",
+)
+@click.option(
+    "--region",
+    metavar="CODE",
+    help="Art. 6: the GB/T 2260 code of the authority's region (e.g. 430100 长沙市). With "
+    "--level, cases it records must concern cadres and units its level and region cover.",
+)
+@click.option(
     "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True, help=KEY_OUT_HELP
 )
 @json_option
-def key_add(holder: str, authority: str, authority_kind: str, role: str, key_out: Path) -> None:
+def key_add(
+    holder: str,
+    authority: str,
+    authority_kind: str,
+    role: str,
+    level: str | None,
+    region: str | None,
+    key_out: Path,
+) -> None:
     """Make a key pair for a new signer and register its public key (signed by an admin --key).
 
     The private key is saved to --key-out, encrypted with LIFELEDGER_NEW_PASSPHRASE or a
     passphrase asked twice; hand it to its holder.
     """
+    if (level is None) != (region is None):
+        raise click.UsageError("give --level and --region together (Art. 6), or neither")
+    jurisdiction = Jurisdiction(AdminLevel(level), region) if level and region else None
     _check_free(key_out)
     app = settings().open()
     app.registry().check_admin(_signer_id(app))
@@ -100,8 +124,9 @@ def key_add(holder: str, authority: str, authority_kind: str, role: str, key_out
     new.save(key_out, secret)
     try:
         key_id = app.add_key(
-            new.public_raw, holder, authority, AuthorityKind(authority_kind), KeyRole(role)
-        )
+            new.public_raw, holder, authority, AuthorityKind(authority_kind), KeyRole(role),
+            jurisdiction,
+        )  # fmt: skip
     except BaseException:
         key_out.unlink(missing_ok=True)
         raise

@@ -1,10 +1,129 @@
-"""Entry point: global options and the command groups."""
+"""Entry point: global options and the command groups, loaded only when used.
+
+``lifeledger --help`` and shell completion of command names import none of the ledger: each
+command's module is imported when that command runs (click's lazy-group pattern, as pip and llm
+use). ``COMMANDS`` names each top-level command's module and attribute and its one-line help;
+a test checks it against the commands themselves.
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import Final
 
 import click
 
 from cli.common import DEFAULT_DB, LedgerGroup, Settings
+
+#: name -> (module, attribute, one-line help as in the command's own docstring).
+COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
+    "init": ("cli.admin", "init", "Create a new, empty ledger in --db and its root key."),
+    "demo": (
+        "cli.admin",
+        "demo",
+        "Build a sample ledger in --db (which must be new or empty) to try lifeledger on.",
+    ),
+    "import": (
+        "cli.admin",
+        "import_",
+        "Record historical actions from a JSON Lines FILE ('-' for stdin), signed by --key.",
+    ),
+    "projections": (
+        "cli.admin",
+        "projections",
+        "The read models (case states, cadre histories, deadlines, ratings, reports).",
+    ),
+    "key": (
+        "cli.keys",
+        "key",
+        "Signer keys: every event is signed by the key of the official who recorded it.",
+    ),
+    "unit": (
+        "cli.registry",
+        "unit",
+        "Units (单位) of the nine kinds of Art. 2, and their annual rating (Art. 13).",
+    ),
+    "cadre": (
+        "cli.registry",
+        "cadre",
+        "Cadres (干部): one record for life, whatever posts they hold (Art. 8).",
+    ),
+    "case": (
+        "cli.cases",
+        "case",
+        "Accountability cases (信访工作责任追究案件): open, assign, hear, decide, appeal, close.",
+    ),
+    "deadlines": (
+        "cli.reports",
+        "deadlines",
+        "Legal periods still running or missed, and duties outstanding: announcement within "
+        "30 days (Art. 11), appeal within 15 days of receipt, its decision and the written notice "
+        "of it within 30 days (Art. 12); a person's personnel-file entry from the announcement "
+        "until it is recorded (Art. 11, no period set).",
+    ),
+    "report": (
+        "cli.reports",
+        "report",
+        "Reports for the Party committee and government (Art. 14).",
+    ),
+    "document": (
+        "cli.documents",
+        "document_group",
+        "Documents to file and print (Art. 10, 11, 12), each bound to the ledger by a "
+        "verification code (核验码) and its QR code; checked with `document verify`/`check`.",
+    ),
+    "verify": (
+        "cli.audit",
+        "verify_command",
+        "Verify the whole ledger: every signature, each key valid and authorised at its "
+        "position (Art. 6), versions contiguous, the Merkle tree against every checkpoint "
+        "(RFC 9162), and every event replayed through the Measures' rules (an act they forbid "
+        "is named).",
+    ),
+    "checkpoint": (
+        "cli.audit",
+        "checkpoint_group",
+        "Signed checkpoints of the Merkle log (C2SP tlog-checkpoint); alone: make one.",
+    ),
+    "bundle": ("cli.audit", "bundle_group", "Self-contained audit bundles, verified offline."),
+    "proof": (
+        "cli.audit",
+        "proof_group",
+        "Proofs of one person's or one case's events, checkable on their own (RFC 9162).",
+    ),
+    "migrate": (
+        "cli.migrate",
+        "migrate_command",
+        "Copy a ledger between stores byte for byte, then verify the copy.",
+    ),
+    "db-roles": (
+        "cli.roles",
+        "db_roles",
+        "SQL for a PostgreSQL ledger's roles: writers only append, readers only read.",
+    ),
+}
+
+
+class LazyGroup(LedgerGroup):
+    """The top-level group: commands listed from ``COMMANDS``, imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        command = getattr(importlib.import_module(entry[0]), entry[1])
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{entry[0]}.{entry[1]} is not a click command")
+        return command
+
+    def listed_help(self, ctx: click.Context, name: str) -> str | None:
+        entry = COMMANDS.get(name)
+        return entry[2] if entry and name not in self.commands else None
 
 EPILOG = """\b
 Environment:
@@ -21,7 +140,7 @@ Shell completion (bash; zsh and fish likewise):
 
 
 @click.group(
-    cls=LedgerGroup,
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
@@ -56,14 +175,3 @@ def cli(ctx: click.Context, db: str, key: str | None, as_json: bool) -> None:
 
 def main() -> None:
     cli(prog_name="lifeledger")
-
-
-def _register() -> None:
-    from cli import admin, audit, cases, keys, migrate, registry, reports, roles
-
-    for module in (admin, keys, registry, cases, reports, audit, migrate, roles):
-        for command in module.commands:
-            cli.add_command(command)
-
-
-_register()

@@ -41,6 +41,12 @@ def unit() -> None:
     required=True,
     help=f"Administrative level: {describe_choices(AdminLevel)}.",
 )
+@click.option(
+    "--region",
+    metavar="CODE",
+    help="GB/T 2260 division code of the unit's region in Hunan (e.g. 430182 宁乡市); Art. 6: "
+    "a case against the unit needs an authority whose level and region cover it.",
+)
 @json_option
 def unit_add(**fields: Any) -> None:
     """Register a unit under its CODE (organisation department or discipline organ key)."""
@@ -58,6 +64,22 @@ def unit_rating(code: str, year: int) -> None:
     show_unit_rating(code, year)
 
 
+def managed_options(f: Any) -> Any:
+    """Art. 6 干部管理权限: where the cadre is managed, if not as their unit."""
+    f = click.option(
+        "--managed-region",
+        metavar="CODE",
+        help="GB/T 2260 code of the region whose party committee manages the cadre.",
+    )(f)
+    return click.option(
+        "--managed-level",
+        metavar="LEVEL",
+        type=choice_of(AdminLevel),
+        help="Art. 6 干部管理权限: the level at which the cadre is managed (province 省管, city "
+        "市管, county 县管, township 乡管); with --managed-region. Default: as the unit.",
+    )(f)
+
+
 @click.group(cls=LedgerGroup)
 def cadre() -> None:
     """Cadres (干部): one record for life, whatever posts they hold (Art. 8)."""
@@ -71,6 +93,7 @@ def cadre() -> None:
 @click.option(
     "--since", type=DATE, required=True, metavar="DATE", help="When the post was taken up."
 )
+@managed_options
 @json_option
 def cadre_add(**fields: Any) -> None:
     """Register a cadre under their PERSONNEL_NO, with their current post."""
@@ -82,6 +105,7 @@ def cadre_add(**fields: Any) -> None:
 @click.option("--unit", required=True, metavar="UNIT_CODE", help="The unit of the new post.")
 @click.option("--post", required=True, help="The new post.")
 @on_option("When the new post was taken up.")
+@managed_options
 @json_option
 def cadre_move(**fields: Any) -> None:
     """Record a transfer or appointment; earlier posts stay accountable (Art. 8)."""

@@ -6,11 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 import click
 
-from cli.common import DATE, LedgerGroup, emit, json_option, open_projections, settings, table
+from cli.common import (
+    DATE,
+    LedgerGroup,
+    emit,
+    json_option,
+    on_option,
+    open_projections,
+    record,
+    settings,
+    table,
+)
 from ledger.application import today
+from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import IN_FORCE_FROM, PartyType
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
@@ -39,11 +51,14 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
 )
 @json_option
 def deadlines(as_of: dt.date | None) -> None:
-    """Legal periods still running or missed: announcement within 30 days (Art. 11), appeal
-    within 15 days of receipt and its decision within 30 days (Art. 12).
+    """Legal periods still running or missed, and duties outstanding: announcement within 30
+    days (Art. 11), appeal within 15 days of receipt, its decision and the written notice of it
+    within 30 days (Art. 12); a person's personnel-file entry from the announcement until it is
+    recorded (Art. 11, no period set).
 
-    Periods skip the starting day and end on a working day (weekends and public holidays
-    moved). A period marked * ends in a year the holiday calendar does not cover yet.
+    Periods skip the starting day (Art. 11, 12). A last day on a rest day moves to the next
+    working day: an imported convention (民法典 art. 203 practice), not the Measures' text. A
+    period marked * ends in a year the holiday calendar does not cover yet.
     """  # fmt: skip
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
@@ -59,12 +74,14 @@ def deadlines_text(day: dt.date, items: Sequence[Deadline]) -> str:
         return f"No legal period is running or missed on {day}."
     rows = [
         (d.case_no, _party(d.party_type, d.party_code), d.decision_number, d.kind_label, d.article,
-         d.start, f"{d.due}{'*' if d.provisional else ''}", d.days_left, d.status_label)
+         d.start, f"{d.due}{'*' if d.provisional else ''}" if d.due else "—",
+         "—" if d.days_left is None else d.days_left, d.status_label)
         for d in items
     ]  # fmt: skip
     text = f"Deadlines on {day}:\n" + table(
         ["case", "party", "decision", "step", "art.", "from", "due", "days left", "status"], rows
     )
+    text += f"\nDue dates: {REST_DAY_NOTE}."
     if any(d.provisional for d in items):
         text += "\n* judged by weekends only: the holiday calendar does not cover that year yet"
     return text
@@ -79,13 +96,79 @@ def report() -> None:
 @report.command("annual")
 @click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
 @click.option("--authority", help="Only cases opened by this authority (default: all).")
+@click.option(
+    "--region",
+    metavar="CODE",
+    help="Art. 14 本地区: only the cases of units and cadres of this GB/T 2260 region and the "
+    "divisions within it (e.g. 430000 湖南省, 430100 长沙市), with a line per division within.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "xlsx", "docx", "pdf"]),
+    default="text",
+    show_default=True,
+    help="xlsx: workbook with tables and charts; docx/pdf: the 书面报告 (GB/T 9704), each "
+    "rendered from verified events at the latest checkpoint and carrying a verification code.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The file for --format xlsx/docx/pdf (default: lifeledger-annual-YEAR.FORMAT).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
 @json_option
-def report_annual(year: int, authority: str | None) -> None:
+def report_annual(
+    year: int, authority: str | None, region: str | None, fmt: str, out: str | None, force: bool
+) -> None:
     """The year's accountability in figures, as the petition work agency reports it to the
-    same-level Party committee and government (Art. 14)."""
+    same-level Party committee and government (Art. 14). Record the report and its 通报 with
+    `report record` and `report circulate`."""
+    if fmt != "text" and region is not None:
+        raise click.UsageError("--region goes with the text or --json report")
+    if fmt != "text":
+        _write_annual(year, authority, fmt, out or f"lifeledger-annual-{year}.{fmt}", force)
+        return
+    if out is not None:
+        raise click.UsageError("--out goes with --format xlsx, docx or pdf")
     p = open_projections(settings().open(signed=False))
-    r = p.annual_report(year, authority)
+    r = p.annual_report(year, authority, region)
     emit(asdict(r), lambda: annual_text(r))
+
+
+@report.command("record")
+@click.option("--region", required=True, metavar="CODE", help="The GB/T 2260 region reported on.")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
+@click.option("--to", required=True, help="The same-level Party committee and government.")
+@on_option("When the written report was made.")
+@json_option
+def report_record(**fields: Any) -> None:
+    """Record the written annual report on a region (书面报告, Art. 14); signed by the
+    petition work agency's key (信访工作机构)."""
+    record("report record", fields)
+
+
+@report.command("circulate")
+@click.option("--region", required=True, metavar="CODE", help="The GB/T 2260 region reported on.")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
+@click.option("--scope", required=True, help="To whom the report was circulated (通报范围).")
+@on_option("When it was circulated.")
+@json_option
+def report_circulate(**fields: Any) -> None:
+    """Record the 通报 of a recorded annual report (Art. 14 按规定权限视情况予以通报)."""
+    record("report circulate", fields)
+
+
+def _write_annual(year: int, authority: str | None, fmt: str, out: str, force: bool) -> None:
+    from cli.documents import document_path, report_written, write
+    from projections.documents.evidence import LedgerEvidence
+    from projections.documents.report import render_report
+
+    path, _ = document_path(out, force, (fmt,))
+    source = LedgerEvidence(settings().open(signed=False))
+    document, _ = render_report(source, "X" if fmt == "xlsx" else "R", year, authority, today())
+    write(document, path, fmt, force)
+    report_written(document, path)
 
 
 def _counts(title: str, counts: tuple[Count, ...]) -> list[str]:
@@ -101,6 +184,8 @@ def _party(party_type: str, code: str) -> str:
 
 def annual_text(r: AnnualReport) -> str:
     scope = f" — cases opened by {r.authority}" if r.authority else ""
+    if r.region:
+        scope += f" — 本地区 {r.region_name} {r.region} and the divisions within it"
     out = [
         f"信访工作责任追究情况 {r.year}年度 (Art. 14){scope}",
         f"Cases opened: {r.cases_opened} (lifetime accountability, Art. 8: {r.lifetime_cases}); "
@@ -115,6 +200,8 @@ def annual_text(r: AnnualReport) -> str:
         f"Referred to judicial organs (Art. 7): {r.referrals}",
         *_counts("Periods missed (Art. 11, 12)", r.overdue_steps),
     ]
+    if r.region:
+        out += _counts("Cases by division within the region (GB/T 2260)", r.sub_regions)
     if r.overdue:
         out.append(table(
             ["case", "party", "step", "due", "done"],
@@ -149,14 +236,21 @@ def history_text(h: CadreHistory) -> str:
         ),
     ]  # fmt: skip
     label = f" in {h.year}" if h.year is not None else ""
+    as_of = f" as of checkpoint {h.complete_as_of}" if h.complete_as_of is not None else ""
     if not h.entries:
-        out += ["", f"No accountability on record{label}."]
+        out += ["", f"No accountability on record{label}{as_of}."]
     else:
         out += ["", f"Accountability{label} (Art. 8, 11):", table(
             ["case", "incident", "post at incident", "responsibility", "decisions",
              "measures in force", "case status"],
             [_history_row(e) for e in h.entries],
         )]  # fmt: skip
+        owed = [f"{e.case_no} {n}" for e in h.entries for n in e.file_entries_outstanding]
+        if owed:
+            out.append(
+                "Personnel-file entry outstanding (Art. 11 归入个人人事档案, owed by the "
+                "organisation department that manages the cadre): " + ", ".join(owed)
+            )
         old = [e.case_no for e in h.entries if not e.lifetime]
         if old:
             out.append(
@@ -170,7 +264,19 @@ def history_text(h: CadreHistory) -> str:
             else "no decision in force made that year (Art. 13)"
         )
         out.append(f"{h.year}: {verdict}")
+    out.append(completeness_line(h))
     return "\n".join(out)
+
+
+def completeness_line(h: CadreHistory) -> str:
+    """What the person index proved (Art. 8: the record is whole, not only authentic)."""
+    later = (
+        f"{h.checked_after} later event(s) naming {h.personnel_no} checked directly "
+        f"(of {h.appended_after} appended since)"
+    )
+    if h.complete_as_of is None:
+        return f"Completeness: no checkpoint yet; {later}."
+    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}."
 
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:

@@ -34,9 +34,11 @@ from eventsourcing.persistence import (
 )
 
 from ledger.domain import identifiers, ids, limits
+from ledger.domain.authority import Context, Jurisdiction
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase, TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.divisions import hunan
 from ledger.domain.keys import KeyRecord, KeyRegistry
 from ledger.domain.regulation import (
     AdminLevel,
@@ -48,6 +50,7 @@ from ledger.domain.regulation import (
     Responsibility,
     UnitKind,
 )
+from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import (
     AlreadyExists,
@@ -68,6 +71,7 @@ from ledger.signing.signatures import (
     key_id_of,
     public_key_from_raw,
 )
+from ledger.storage.key_check import SignerCheck
 from ledger.storage.lookalikes import Lookalikes
 from ledger.storage.store import StoreConfig
 from ledger.storage.transcodings import DateAsISO
@@ -110,6 +114,10 @@ class LedgerApplication(Application[UUID]):
         except Exception as e:  # psycopg, sqlite3, OSError: the store cannot be opened
             raise StoreError(f"cannot open {store.describe()}: {_first_line(e)}") from e
         self.signer = signer
+        # The signer's key is checked again inside the appending transaction (Art. 6).
+        self.signer_check = SignerCheck(self.signing_mapper)
+        if hasattr(self.recorder, "signer_check"):
+            self.recorder.signer_check = self.signer_check.check
 
     # infrastructure ---------------------------------------------------------------------
     def construct_mapper(self) -> Mapper[UUID]:
@@ -154,7 +162,15 @@ class LedgerApplication(Application[UUID]):
             raise StoreError(f"cannot read the key registry: {_first_line(e)}") from e
         for stored in stored_events:
             envelope = Envelope.parse(stored.state)
-            event = self.signing_mapper.decode_payload(stored, envelope.payload)
+            try:
+                event = self.signing_mapper.decode_payload(stored, envelope.payload)
+            except (PersistenceError, ValueError) as e:  # altered bytes that no longer decode
+                raise TamperedEventError(
+                    f"key registry event v{stored.originator_version} ({stored.topic}) fails "
+                    "its signature",
+                    originator_id=str(ids.REGISTRY_ID),
+                    version=stored.originator_version,
+                ) from e
             if stored.originator_version == 1:
                 root = bytes.fromhex(event.public_key)  # type: ignore[attr-defined]
                 if key_id_of(root) != envelope.key_id:
@@ -223,7 +239,10 @@ class LedgerApplication(Application[UUID]):
             raise LedgerError("no signer key is loaded; give --key (or LIFELEDGER_KEY)")
         if self._batch is not None:
             return self._batch.signer_record(self.signer)
-        return self.registry().check_active(self.signer.key_id.hex())
+        registry = self.registry()
+        record = registry.check_active(self.signer.key_id.hex())
+        self.signer_check.checked = deepcopy(registry)
+        return record
 
     def batch(self, max_events: int = BATCH_EVENTS) -> Batch:
         """A unit of work for bulk writes: ``with app.batch() as batch:`` (see :class:`Batch`)."""
@@ -242,6 +261,60 @@ class LedgerApplication(Application[UUID]):
             )
         return rec
 
+    def context(self, rec: KeyRecord) -> Context:
+        """What the rules need beyond a case (Art. 6): the signer and where parties are managed."""
+        return Context(rec.authority, rec.authority_kind, rec.jurisdiction, self.management)
+
+    def management(self, party_type: str, code: str, on: dt.date) -> Jurisdiction | None:
+        """Art. 6: the level and region at which a party is managed on ``on``."""
+        if party_type == PartyType.UNIT.value:
+            return self.unit(code).jurisdiction
+        return self.cadre(code).management_on(on, self._unit_jurisdiction)
+
+    def region_of(self, party_type: str, code: str, on: dt.date) -> str | None:
+        """Art. 14 本地区: the region a party belongs to on ``on``: a unit's own; a person's by
+        the unit of the post held then (else the region that manages them)."""
+        try:
+            if party_type == PartyType.UNIT.value:
+                return self.unit(code).region
+            cadre = self.cadre(code)
+            post = cadre.post_on(on) or cadre.posts[-1]
+            unit = self._unit_jurisdiction(post.unit_code)
+            if unit is not None:
+                return unit.region
+            managed = cadre.management_on(on, self._unit_jurisdiction)
+            return managed.region if managed else None
+        except NotFound:
+            return None
+
+    # Art. 14: the regional annual report ----------------------------------------------
+    def report_region(
+        self, region: str, year: int, reported_to: str, on: dt.date
+    ) -> None:
+        """Record the petition work agency's written annual report on its region (Art. 14)."""
+        rec = self.signer_record()
+        self._check_past(on)
+        report = RegionalReport.make(region, year, rec.authority, reported_to, on,
+                                     self.context(rec))  # fmt: skip
+        self._create(report, f"the {year} report on region {region} is already recorded")
+
+    def circulate_report(self, region: str, year: int, on: dt.date, scope: str) -> None:
+        """Record the 通报 of a regional annual report (Art. 14)."""
+        ctx = self.context(self.signer_record())
+        self._check_past(on)
+        self._update(
+            RegionalReport,
+            ids.report_id(region, year),
+            lambda r: r.circulate(on, scope, ctx),
+            f"no {year} report on region {region} is recorded",
+        )
+
+    def _unit_jurisdiction(self, code: str) -> Jurisdiction | None:
+        try:
+            return self.unit(code).jurisdiction
+        except NotFound:
+            return None
+
     def add_key(
         self,
         public_raw: bytes,
@@ -249,8 +322,12 @@ class LedgerApplication(Application[UUID]):
         authority: str,
         authority_kind: AuthorityKind,
         role: KeyRole,
+        jurisdiction: Jurisdiction | None = None,
     ) -> str:
+        """Register a signer key; an authority's level and region (Art. 6) go with it."""
         _require(holder=holder, authority=authority)
+        if jurisdiction is not None:
+            hunan().check(jurisdiction.region)
         key_id = key_id_of(public_raw).hex()
         public_key_from_raw(public_raw)
         signer = self.signer_record().key_id
@@ -258,9 +335,10 @@ class LedgerApplication(Application[UUID]):
             KeyRegistry,
             ids.REGISTRY_ID,
             lambda r: r.register(
-                signer, key_id, public_raw.hex(), holder, authority, authority_kind, role
+                signer, key_id, public_raw.hex(), holder, authority, authority_kind, role,
+                jurisdiction,
             ),
-        )
+        )  # fmt: skip
         return key_id
 
     def rotate_key(self, old_key_id: str, new_public_raw: bytes) -> str:
@@ -278,39 +356,69 @@ class LedgerApplication(Application[UUID]):
         self._update(KeyRegistry, ids.REGISTRY_ID, lambda r: r.revoke(signer, key_id, reason))
 
     # units and cadres -------------------------------------------------------------------
-    def add_unit(self, code: str, name: str, kind: UnitKind, level: AdminLevel) -> UUID:
+    def add_unit(
+        self, code: str, name: str, kind: UnitKind, level: AdminLevel, region: str | None = None
+    ) -> UUID:
         self._authorise("register units")
         _require(code=code, name=name)
         code = self._new_id("unit", "unit code", code)
-        unit = Unit(code=code, name=name, kind=kind.value, level=level.value)
+        if region is not None:
+            hunan().check(region)
+            unit = Unit(code=code, name=name, kind=kind.value, level=level.value, region=region)
+        else:  # a unit without a region records no region field (as before regions existed)
+            unit = Unit(code=code, name=name, kind=kind.value, level=level.value)
         self._create(unit, f"unit {code} is already registered")
         self._lookalikes.add("unit", code)
         return unit.id
 
     def add_cadre(
-        self, personnel_no: str, name: str, unit_code: str, post: str, since: dt.date
+        self,
+        personnel_no: str,
+        name: str,
+        unit_code: str,
+        post: str,
+        since: dt.date,
+        managed: Jurisdiction | None = None,
     ) -> UUID:
+        """Register a cadre; ``managed`` states the level and region of the party committee
+        that manages them (Art. 6 干部管理权限), else they are managed as their unit."""
         self._authorise("register cadres")
         _require(personnel_no=personnel_no, name=name, post=post)
         personnel_no = self._new_id("cadre", "personnel number", personnel_no)
         self._check_past(since)
         self.unit(unit_code)
+        extra: dict[str, str] = {}
+        if managed is not None:
+            hunan().check(managed.region)
+            extra = {"managed_level": managed.level.value, "managed_region": managed.region}
         cadre = Cadre(
-            personnel_no=personnel_no, name=name, unit_code=unit_code, post=post, since=since
-        )
+            personnel_no=personnel_no, name=name, unit_code=unit_code, post=post, since=since,
+            **extra,
+        )  # fmt: skip
         self._create(cadre, f"cadre {personnel_no} is already registered")
         self._lookalikes.add("cadre", personnel_no)
         return cadre.id
 
-    def move_cadre(self, personnel_no: str, unit_code: str, post: str, on: dt.date) -> None:
+    def move_cadre(
+        self,
+        personnel_no: str,
+        unit_code: str,
+        post: str,
+        on: dt.date,
+        managed: Jurisdiction | None = None,
+    ) -> None:
         self._authorise("record appointments")
         _require(post=post)
         self._check_past(on)
         self.unit(unit_code)
+        if managed is not None:
+            hunan().check(managed.region)
+        level = managed.level.value if managed else None
+        region = managed.region if managed else None
         self._update(
             Cadre,
             ids.cadre_id(personnel_no),
-            lambda c: c.move(unit_code, post, on),
+            lambda c: c.move(unit_code, post, on, level, region),
             f"no cadre with personnel number {personnel_no}",
         )
 
@@ -363,6 +471,7 @@ class LedgerApplication(Application[UUID]):
             opened_on=opened_on,
             consequence=consequence,
             other_regulation=other_regulation,
+            ctx=self.context(rec),
         )
         self._create(case, f"case {case_no} is already open")
         self._lookalikes.add("case", case_no)
@@ -377,68 +486,92 @@ class LedgerApplication(Application[UUID]):
         on: dt.date,
         individual_decision: bool = False,
     ) -> None:
-        self._authorise("assign responsibility")
-        self._check_past(on)
+        ctx = self._case_context("assign responsibility", on)
         self._check_party_exists(party_type, code)
         self._update_case(
-            case_no, lambda c: c.assign(party_type, code, responsibility, on, individual_decision)
+            case_no,
+            lambda c: c.assign(party_type, code, responsibility, on, individual_decision, ctx),
         )
 
-    def record_objection(self, case_no: str, personnel_no: str, on: dt.date, text: str) -> None:
-        self._authorise("record objections")
-        self._check_past(on)
+    def record_objection(
+        self, case_no: str, personnel_no: str, on: dt.date, text: str, at_hearing: bool = False
+    ) -> None:
+        """Art. 5: an overruled objection, recorded whenever it comes to light."""
+        ctx = self._case_context("record objections", on)
         self.cadre(personnel_no)
-        self._update_case(case_no, lambda c: c.record_objection(personnel_no, on, text))
+        self._update_case(
+            case_no, lambda c: c.record_objection(personnel_no, on, text, at_hearing, ctx)
+        )
+
+    def correct_finding(
+        self,
+        case_no: str,
+        party_type: PartyType,
+        code: str,
+        responsibility: Responsibility,
+        on: dt.date,
+        reason: str,
+    ) -> None:
+        """Art. 5: correct a responsibility finding by a signed event naming the reason."""
+        ctx = self._case_context("correct findings", on)
+        self._update_case(
+            case_no, lambda c: c.correct_finding(party_type, code, responsibility, on, reason, ctx)
+        )
 
     def assign_team(
         self, case_no: str, unit_code: str, members: Sequence[TeamMember], on: dt.date
     ) -> None:
-        self._authorise("assign responsibility")
-        self._check_past(on)
+        ctx = self._case_context("assign responsibility", on)
         self.unit(unit_code)
         for m in members:
             self.cadre(m.personnel_no)
-        self._update_case(case_no, lambda c: c.assign_team(unit_code, members, on))
+        self._update_case(case_no, lambda c: c.assign_team(unit_code, members, on, ctx))
 
     def hear(
         self, case_no: str, party_type: PartyType, code: str, on: dt.date, statement: str
     ) -> None:
-        self._authorise("hear statements and defences")
-        self._check_past(on)
-        self._update_case(case_no, lambda c: c.hear(party_type, code, on, statement))
+        ctx = self._case_context("hear statements and defences", on)
+        self._update_case(case_no, lambda c: c.hear(party_type, code, on, statement, ctx))
 
     def decide(
         self, case_no: str, party_type: PartyType, code: str, document: DecisionDocument
     ) -> None:
-        rec = self._authorise("issue decisions")
-        self._check_past(document.decided_on)
-        self._update_case(case_no, lambda c: c.decide(party_type, code, document, rec.authority))
+        ctx = self._case_context("issue decisions", document.decided_on)
+        self._update_case(
+            case_no, lambda c: c.decide(party_type, code, document, ctx.authority, ctx)
+        )
 
     def announce(
-        self, case_no: str, party_type: PartyType, code: str, on: dt.date, to: str
+        self,
+        case_no: str,
+        party_type: PartyType,
+        code: str,
+        on: dt.date,
+        to: str,
+        told: Sequence[str] | None = None,
     ) -> None:
-        self._authorise("announce decisions")
-        self._check_past(on)
-        self._update_case(case_no, lambda c: c.announce(party_type, code, on, to))
+        """Art. 11: ``told`` names who was told (``person``, ``unit``); by default both for a
+        person and the unit for a unit, as Art. 11 requires."""
+        ctx = self._case_context("announce decisions", on)
+        self._update_case(case_no, lambda c: c.announce(party_type, code, on, to, told, ctx))
 
     def enter_in_file(
         self, case_no: str, personnel_no: str, on: dt.date, file_ref: str, custodian: str
     ) -> None:
-        self._authorise("enter decisions in personnel files")
-        self._check_past(on)
-        self._update_case(case_no, lambda c: c.enter_in_file(personnel_no, on, file_ref, custodian))
+        ctx = self._case_context("enter decisions in personnel files", on)
+        self._update_case(
+            case_no, lambda c: c.enter_in_file(personnel_no, on, file_ref, custodian, ctx)
+        )
 
     def receive(self, case_no: str, party_type: PartyType, code: str, on: dt.date) -> None:
-        self._authorise("record receipt of decisions")
-        self._check_past(on)
-        self._update_case(case_no, lambda c: c.receive(party_type, code, on))
+        ctx = self._case_context("record receipt of decisions", on)
+        self._update_case(case_no, lambda c: c.receive(party_type, code, on, ctx))
 
     def appeal(
         self, case_no: str, party_type: PartyType, code: str, on: dt.date, text: str
     ) -> None:
-        self._authorise("record appeals")
-        self._check_past(on)
-        self._update_case(case_no, lambda c: c.appeal(party_type, code, on, text))
+        ctx = self._case_context("record appeals", on)
+        self._update_case(case_no, lambda c: c.appeal(party_type, code, on, text, ctx))
 
     def decide_appeal(
         self,
@@ -450,26 +583,48 @@ class LedgerApplication(Application[UUID]):
         reason: str,
         measures: Measures | None = None,
     ) -> None:
-        rec = self._authorise("decide appeals")
-        self._check_past(on)
+        ctx = self._case_context("decide appeals", on)
         self._update_case(
             case_no,
             lambda c: c.decide_appeal(
-                party_type, code, on, outcome, reason, rec.authority, measures
+                party_type, code, on, outcome, reason, ctx.authority, measures, ctx
             ),
+        )
+
+    def notify_appeal_decision(
+        self,
+        case_no: str,
+        party_type: PartyType,
+        code: str,
+        on: dt.date,
+        to: str,
+        told: Sequence[str] | None = None,
+    ) -> None:
+        """Art. 12: the written notice of the appeal decision (书面形式告知)."""
+        ctx = self._case_context("notify appeal decisions", on)
+        self._update_case(
+            case_no, lambda c: c.notify_appeal_decision(party_type, code, on, to, told, ctx)
         )
 
     def refer(
         self, case_no: str, party_type: PartyType, code: str, on: dt.date, organ: str, reason: str
     ) -> None:
-        self._authorise("refer cases to judicial organs")
-        self._check_past(on)
-        self._update_case(case_no, lambda c: c.refer(party_type, code, on, organ, reason))
+        ctx = self._case_context("refer cases to judicial organs", on)
+        self._update_case(case_no, lambda c: c.refer(party_type, code, on, organ, reason, ctx))
 
     def close_case(self, case_no: str, on: dt.date, summary: str) -> None:
-        self._authorise("close cases")
-        self._check_past(on)
-        self._update_case(case_no, lambda c: c.close(on, summary))
+        ctx = self._case_context("close cases", on)
+        self._update_case(case_no, lambda c: c.close(on, summary, ctx))
+
+    def reopen_case(self, case_no: str, on: dt.date, reason: str) -> None:
+        """Reopen a closed case by a signed event stating the reason."""
+        ctx = self._case_context("reopen cases", on)
+        self._update_case(case_no, lambda c: c.reopen(on, reason, ctx))
+
+    def _case_context(self, action: str, *days: dt.date) -> Context:
+        rec = self._authorise(action)
+        self._check_past(*days)
+        return self.context(rec)
 
     # helpers ----------------------------------------------------------------------------
     def _new_id(self, kind: str, label: str, value: str) -> str:
@@ -702,6 +857,7 @@ class Batch:
             return cached[2]
         record = registry.check_active(signer.key_id.hex())
         self._signer_record = (signer.key_id, registry.version, record)
+        self.app.signer_check.checked = deepcopy(registry)
         return record
 
     # writes -----------------------------------------------------------------------------

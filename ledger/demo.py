@@ -9,7 +9,12 @@ units and numbers are invented (某县, 某镇). The cases show what the Measure
 * an individual case with a written appeal decided by modification (Art. 12);
 * a case whose incident precedes 2016-06-23: recorded, outside Art. 8 lifetime accountability;
 * a recent township case (dated relative to today) whose Art. 11 and Art. 12 periods are still
-  running, so that ``deadlines`` has something to show.
+  running, so that ``deadlines`` has something to show;
+* an objection first stated at the Art. 9 hearing (Art. 5): recorded, the finding corrected by
+  a signed event naming the reason, no decision for that member;
+* a closed case reopened by a signed event stating why (new facts come to light);
+* units, cadres and keys with GB/T 2260 regions and levels (Art. 6 干部管理权限), so that
+  ``report annual --region`` gives a regional report (Art. 14).
 
 Keys: the root key (organisation department, key administrator), a discipline-organ recorder
 key (rotated half-way, so timelines show a rotated signer), an organisation-department
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.application import LedgerApplication, today
+from ledger.domain.authority import Jurisdiction
 from ledger.domain.case import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
@@ -61,6 +67,8 @@ D = dt.date
 PERSON, UNIT = PartyType.PERSON, PartyType.UNIT
 DISCIPLINE = "长沙市纪委监委"
 ORGANISATION = "长沙市委组织部"
+#: Art. 6: both Changsha authorities act at city level for 长沙市 (GB/T 2260 430100).
+CHANGSHA = Jurisdiction(AdminLevel.CITY, "430100")
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,7 @@ class _Builder:
             ("petition.pem", "黄丽", "长沙市信访局", AuthorityKind.PETITION),
         )
         for name, holder, authority, kind in keys:
-            app.add_key(s[name].public_raw, holder, authority, kind, KeyRole.RECORDER)
+            app.add_key(s[name].public_raw, holder, authority, kind, KeyRole.RECORDER, CHANGSHA)
 
         app.signer = s["organisation.pem"]
         self.registry()
@@ -158,6 +166,11 @@ class _Builder:
         app.signer = s["discipline.pem"]
         self.appeal_case()
         self.recent_case()
+        # Art. 14: the city's petition work agency reports 2023 on its region, and circulates it.
+        app.signer = s["petition.pem"]
+        app.report_region("430100", 2023, "中共长沙市委、长沙市人民政府", D(2024, 1, 22))
+        app.circulate_report("430100", 2023, D(2024, 2, 5), "全市各区县（市）信访工作机构")
+        app.signer = s["discipline.pem"]
         make_checkpoint(app, root)
 
         registry = app.registry()
@@ -189,14 +202,19 @@ class _Builder:
     # units and cadres (recorded by the organisation department) -----------------------
     def registry(self) -> None:
         app = self.app
+        # Regions (GB/T 2260): 宁乡 (430124 宁乡县, 430182 宁乡市 from the 201711 list), 芙蓉区,
+        # the city itself.
         units = (
-            ("CS-XG-GOV", "长沙市某县人民政府", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY),
-            ("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY),
-            ("CS-YY-HOSP", "长沙市某医院", UnitKind.PUBLIC_INSTITUTION, AdminLevel.CITY),
-            ("CS-HT-TOWN", "长沙市某县某镇人民政府", UnitKind.ADMINISTRATIVE, AdminLevel.TOWNSHIP),
-        )
-        for code, name, kind, level in units:
-            app.add_unit(code, name, kind, level)
+            ("CS-XG-GOV", "长沙市某县人民政府", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY,
+             "430124"),
+            ("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY, "430102"),
+            ("CS-YY-HOSP", "长沙市某医院", UnitKind.PUBLIC_INSTITUTION, AdminLevel.CITY,
+             "430100"),
+            ("CS-HT-TOWN", "长沙市某县某镇人民政府", UnitKind.ADMINISTRATIVE, AdminLevel.TOWNSHIP,
+             "430182"),
+        )  # fmt: skip
+        for code, name, kind, level, region in units:
+            app.add_unit(code, name, kind, level, region)
             self.units.append(code)
         cadres = (
             ("P1001", "赵建国", "CS-XG-GOV", "县长", D(2016, 12, 28)),
@@ -209,7 +227,9 @@ class _Builder:
             ("P4001", "陈刚", "CS-HT-TOWN", "镇长", D(2021, 11, 8)),
         )
         for no, name, unit, post, since in cadres:
-            app.add_cadre(no, name, unit, post, since)
+            # Art. 6: the county's leaders are managed by the city (市管); others as their unit.
+            managed = CHANGSHA if unit == "CS-XG-GOV" else None
+            app.add_cadre(no, name, unit, post, since, managed)
             self.cadres.append(no)
         # Art. 8: the leader in charge has moved on; the 2020 case still reaches him.
         app.move_cadre("P1002", "CS-XF", "局长", D(2021, 3, 1))
@@ -261,6 +281,18 @@ class _Builder:
         app.hear(no, UNIT, "CS-XG-GOV", heard, "县政府领导班子书面说明决策经过，承认程序违规")
         for p in ("P1001", "P1002", "P1003"):
             app.hear(no, PERSON, p, heard, "本人到场陈述并提交书面申辩材料")
+        # Art. 5: P1003's objection first comes to light at the hearing; the minutes confirm it.
+        app.record_objection(
+            no,
+            "P1003",
+            heard,
+            "申辩时提出曾在常务会议上明确反对，会议记录第3页可证",
+            at_hearing=True,
+        )
+        app.correct_finding(
+            no, PERSON, "P1003", Responsibility.NONE, D(2021, 6, 20),
+            "经核查会议记录，孙海燕曾明确提出反对意见但未被采纳，依第五条不承担领导责任",
+        )  # fmt: skip
         decided, facts = D(2021, 7, 1), "违反政策作出征收决定，引发群体性上访，情节较重"
         decisions = (
             (UNIT, "CS-XG-GOV", "长纪责〔2021〕12号",
@@ -269,7 +301,6 @@ class _Builder:
             (PERSON, "P1002", "长纪责〔2021〕14号",
              Measures((Measure.ADMONITION_TALK, Measure.DISCIPLINARY_SANCTION), None,
                       "党内警告")),
-            (PERSON, "P1003", "长纪责〔2021〕15号", Measures((Measure.ADMONITION_TALK,))),
         )  # fmt: skip
         for party_type, code, number, measures in decisions:
             app.decide(no, party_type, code, self.document(number, decided, facts, measures,
@@ -336,7 +367,14 @@ class _Builder:
             "申诉人事后积极协调，欠薪已全部兑付；纪律处分不当，变更为调离岗位",
             Measures((Measure.TRANSFER,)),
         )  # fmt: skip
+        app.notify_appeal_decision(no, PERSON, "P2001", D(2023, 6, 12), "本人及长沙市某区信访局")
         app.close_case(no, D(2023, 6, 20), "申诉已处理，决定已执行，结案")
+        # New facts: a second petitioner's complaint shows the same delay. Reopened, signed,
+        # with its reason; the timeline shows it.
+        app.reopen_case(no, D(2023, 9, 4), "新的信访件反映同一推诿问题，需补充调查")
+        app.refer(no, PERSON, "P2001", D(2023, 9, 20), "长沙市某区人民检察院",
+                  "补充调查发现涉嫌玩忽职守，移送司法机关")  # fmt: skip
+        app.close_case(no, D(2023, 9, 25), "补充调查完毕，已移送司法机关，再次结案")
 
     def recent_case(self) -> None:
         """Dated relative to today, so its Art. 11 and Art. 12 periods are still running."""

@@ -80,3 +80,7 @@ class TamperedEventError(VerificationError):
 
 class ProofError(VerificationError):
     """A Merkle inclusion or consistency proof, or a checkpoint, does not verify."""
+
+
+class MissingDependency(LedgerError):
+    """An output needs something installed that is not (a CJK font for PDF)."""

@@ -34,9 +34,11 @@ from typing import Any, TypeVar
 
 from ledger.application import BATCH_EVENTS, MAX_RETRIES, Batch, LedgerApplication
 from ledger.domain import identifiers, limits
-from ledger.domain.case import TeamMember, party_key
+from ledger.domain.authority import Jurisdiction
+from ledger.domain.case import TeamMember, party_key, required_told
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.imports import ImportedLine, imported_line_id
+from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     CHINESE_NUMERALS,
@@ -343,24 +345,44 @@ def _who(party_type: PartyType, code: str) -> str:
 def _unit_add(app: LedgerApplication, f: Fields) -> Outcome:
     code, name = f.text("code"), f.text("name")
     kind, level = f.enum("kind", UnitKind), f.enum("level", AdminLevel)
+    region = f.text("region", required=False) or None
     f.done()
-    app.add_unit(code, name, kind, level)
+    app.add_unit(code, name, kind, level, region)
+    where = f", region {region} (GB/T 2260)" if region else ""
     return Outcome(
         "unit add",
-        f"Unit {code} registered: {name} ({kind.label}, {level.label})",
-        {"code": code, "name": name, "kind": kind.value, "level": level.value},
+        f"Unit {code} registered: {name} ({kind.label}, {level.label}{where})",
+        {"code": code, "name": name, "kind": kind.value, "level": level.value, "region": region},
     )
+
+
+def _managed(f: Fields) -> Jurisdiction | None:
+    """Art. 6: the level and region of the party committee that manages a cadre, if stated."""
+    level = f.optional_enum("managed_level", AdminLevel)
+    region = f.text("managed_region", required=False)
+    if (level is None) != (not region):
+        raise InvalidInput(
+            f"{f.command}: give both managed_level and managed_region (Art. 6), or neither"
+        )
+    return Jurisdiction(level, region) if level is not None else None
+
+
+def _managed_text(managed: Jurisdiction | None) -> str:
+    if managed is None:
+        return ""
+    return f"; {managed.level.managed_label} by the party committee of {managed.region} (Art. 6)"
 
 
 @_command("cadre add")
 def _cadre_add(app: LedgerApplication, f: Fields) -> Outcome:
     no, name, unit, post = f.text("personnel_no"), f.text("name"), f.text("unit"), f.text("post")
     since = f.date("since")
+    managed = _managed(f)
     f.done()
-    app.add_cadre(no, name, unit, post, since)
+    app.add_cadre(no, name, unit, post, since, managed)
     return Outcome(
         "cadre add",
-        f"Cadre {no} registered: {name}, {post} of {unit} since {since}",
+        f"Cadre {no} registered: {name}, {post} of {unit} since {since}{_managed_text(managed)}",
         {"personnel_no": no, "name": name, "unit": unit, "post": post, "since": since},
     )
 
@@ -368,11 +390,13 @@ def _cadre_add(app: LedgerApplication, f: Fields) -> Outcome:
 @_command("cadre move")
 def _cadre_move(app: LedgerApplication, f: Fields) -> Outcome:
     no, unit, post, on = f.text("personnel_no"), f.text("unit"), f.text("post"), f.date("on")
+    managed = _managed(f)
     f.done()
-    app.move_cadre(no, unit, post, on)
+    app.move_cadre(no, unit, post, on, managed)
     return Outcome(
         "cadre move",
-        f"Cadre {no} moved on {on} to {post} of {unit}; earlier posts stay accountable (Art. 8)",
+        f"Cadre {no} moved on {on} to {post} of {unit}; earlier posts stay accountable (Art. 8)"
+        + _managed_text(managed),
         {"personnel_no": no, "unit": unit, "post": post, "on": on},
     )
 
@@ -449,15 +473,33 @@ def _case_assign(app: LedgerApplication, f: Fields) -> Outcome:
 def _case_objection(app: LedgerApplication, f: Fields) -> Outcome:
     case_no = f.text("case_no")
     _, person = f.party(allow_unit=False)
-    on, text = f.date("on"), f.text("text")
+    on, text, at_hearing = f.date("on"), f.text("text"), f.flag("at_hearing")
     f.done()
-    app.record_objection(case_no, person, on, text)
+    app.record_objection(case_no, person, on, text, at_hearing)
+    where = ", stated at the hearing (Art. 9)," if at_hearing else ""
     return Outcome(
         "case objection",
-        f"Case {case_no}: objection of {person} of {on} recorded; if overruled they bear no "
-        "leadership responsibility (Art. 5)",
-        {"case_no": case_no, "person": person, "on": on},
+        f"Case {case_no}: objection of {person} of {on}{where} recorded; if overruled they bear "
+        "no leadership responsibility (Art. 5)",
+        {"case_no": case_no, "person": person, "on": on, "at_hearing": at_hearing},
     )
+
+
+@_command("case correct-finding")
+def _case_correct_finding(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party(allow_unit=False)
+    responsibility = f.enum("responsibility", Responsibility)
+    on, reason = f.date("on"), f.text("reason")
+    f.done()
+    app.correct_finding(case_no, party_type, code, responsibility, on, reason)
+    return Outcome(
+        "case correct-finding",
+        f"Case {case_no}: finding for {_who(party_type, code)} corrected on {on} to "
+        f"{responsibility.label} ({responsibility.value}): {reason} (Art. 5)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on,
+         "responsibility": responsibility.value, "reason": reason},
+    )  # fmt: skip
 
 
 @_command("case assign-team")
@@ -512,15 +554,16 @@ def _measures(f: Fields, party_type: PartyType) -> Measures | None:
     measures = f.enums("measure", Measure)
     severity = f.optional_enum("severity", Severity)
     sanction = f.text("sanction", required=False)
+    other = f.text("other_measure", required=False)
     if not measures and severity is not None and party_type is PartyType.UNIT:
         measures = [UNIT_MEASURE_BY_SEVERITY[severity]]  # Art. 7 para. 1
-    if not measures and severity is None and not sanction:
+    if not measures and severity is None and not sanction and not other:
         return None
-    return Measures(tuple(measures), severity, sanction)
+    return Measures(tuple(measures), severity, sanction, other)
 
 
 def _measure_labels(measures: Measures) -> str:
-    text = "、".join(m.label for m in measures.measures)
+    text = "、".join(measures.labels())
     if measures.sanction:
         text += f" ({measures.sanction})"
     if measures.severity is not None:
@@ -550,7 +593,7 @@ def _case_decide(app: LedgerApplication, f: Fields) -> Outcome:
     return Outcome(
         "case decide",
         f"Case {case_no}: 《责任追究决定书》 {document.number} for {_who(party_type, code)}: "
-        f"{_measure_labels(measures)}; announce by {due} (Art. 11)",
+        f"{_measure_labels(measures)}; announce by {due} (Art. 11; {REST_DAY_NOTE})",
         {
             "case_no": case_no,
             "party": _party(party_type, code),
@@ -564,21 +607,27 @@ def _case_decide(app: LedgerApplication, f: Fields) -> Outcome:
     )
 
 
+def _late(what: str, on: dt.date, article: str, due: dt.date) -> tuple[str, ...]:
+    """The warning for a step recorded after its 30-day period (it is recorded, flagged)."""
+    if on <= due:
+        return ()
+    return (
+        f"{what} on {on}, after the 30-day period of {article} ended on {due} "
+        f"({REST_DAY_NOTE}): recorded and flagged overdue",
+    )
+
+
 @_command("case announce")
 def _case_announce(app: LedgerApplication, f: Fields) -> Outcome:
     case_no = f.text("case_no")
     party_type, code = f.party()
     on, to = f.date("on"), f.text("to")
+    told = f.texts("told") or list(required_told(party_type))
     f.done()
-    app.announce(case_no, party_type, code, on, to)
+    app.announce(case_no, party_type, code, on, to, told)
     decision = app.case(case_no).party(party_type, code)["decision"]
     due: dt.date = decision["announce_due"]
-    warnings: tuple[str, ...] = ()
-    if on > due:
-        warnings = (
-            f"announced on {on}, after the 30-day period of Art. 11 ended on {due}: "
-            "recorded and flagged overdue",
-        )
+    warnings = _late("announced", on, "Art. 11", due)
     return Outcome(
         "case announce",
         f"Case {case_no}: decision for {_who(party_type, code)} announced on {on} to {to} "
@@ -587,6 +636,7 @@ def _case_announce(app: LedgerApplication, f: Fields) -> Outcome:
             "case_no": case_no,
             "party": _party(party_type, code),
             "on": on,
+            "told": sorted(told),
             "due": due,
             "overdue": on > due,
         },
@@ -620,7 +670,7 @@ def _case_receive(app: LedgerApplication, f: Fields) -> Outcome:
     return Outcome(
         "case receive",
         f"Case {case_no}: {_who(party_type, code)} received the decision on {on}; a written "
-        f"appeal may be lodged until {due} (Art. 12)",
+        f"appeal may be lodged until {due} (Art. 12; {REST_DAY_NOTE})",
         {"case_no": case_no, "party": _party(party_type, code), "on": on, "appeal_due": due},
     )
 
@@ -636,7 +686,8 @@ def _case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
     return Outcome(
         "case appeal",
         f"Case {case_no}: written appeal (书面申诉) of {_who(party_type, code)} filed on {on}; "
-        f"to be decided by {due}; the measures stay in force meanwhile (Art. 12)",
+        f"to be decided by {due} ({REST_DAY_NOTE}); the measures stay in force meanwhile "
+        "(Art. 12)",
         {"case_no": case_no, "party": _party(party_type, code), "on": on, "decision_due": due},
     )
 
@@ -653,12 +704,7 @@ def _case_appeal_decide(app: LedgerApplication, f: Fields) -> Outcome:
     app.decide_appeal(case_no, party_type, code, on, outcome, reason, measures)
     appeal = app.case(case_no).party(party_type, code)["appeal"]
     due: dt.date = appeal["decision_due"]
-    warnings: tuple[str, ...] = ()
-    if on > due:
-        warnings = (
-            f"appeal decided on {on}, after the 30-day period of Art. 12 ended on {due}: "
-            "recorded and flagged overdue",
-        )
+    warnings = _late("appeal decided", on, "Art. 12", due)
     summary = f"Case {case_no}: appeal of {_who(party_type, code)} decided on {on}: {outcome.label}"
     if measures is not None:
         summary += f", now {_measure_labels(measures)}"
@@ -693,6 +739,62 @@ def _case_refer(app: LedgerApplication, f: Fields) -> Outcome:
     )
 
 
+@_command("case notify-appeal")
+def _case_notify_appeal(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, to = f.date("on"), f.text("to")
+    told = f.texts("told") or list(required_told(party_type))
+    f.done()
+    app.notify_appeal_decision(case_no, party_type, code, on, to, told)
+    due: dt.date = app.case(case_no).party(party_type, code)["appeal"]["decision_due"]
+    warnings = _late("told", on, "Art. 12", due)
+    return Outcome(
+        "case notify-appeal",
+        f"Case {case_no}: appeal decision for {_who(party_type, code)} told in writing on {on} "
+        f"to {to} (Art. 12)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "told": sorted(told),
+         "due": due, "overdue": on > due},
+        warnings,
+    )  # fmt: skip
+
+
+@_command("case reopen")
+def _case_reopen(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no, on, reason = f.text("case_no"), f.date("on"), f.text("reason")
+    f.done()
+    app.reopen_case(case_no, on, reason)
+    return Outcome(
+        "case reopen",
+        f"Case {case_no} reopened on {on}: {reason}",
+        {"case_no": case_no, "on": on, "reason": reason},
+    )
+
+
+@_command("report record")
+def _report_record(app: LedgerApplication, f: Fields) -> Outcome:
+    region, year, to, on = f.text("region"), f.year(), f.text("to"), f.date("on")
+    f.done()
+    app.report_region(region, year, to, on)
+    return Outcome(
+        "report record",
+        f"Annual report {year} on region {region} made in writing to {to} on {on} (Art. 14)",
+        {"region": region, "year": year, "to": to, "on": on},
+    )
+
+
+@_command("report circulate")
+def _report_circulate(app: LedgerApplication, f: Fields) -> Outcome:
+    region, year, scope, on = f.text("region"), f.year(), f.text("scope"), f.date("on")
+    f.done()
+    app.circulate_report(region, year, on, scope)
+    return Outcome(
+        "report circulate",
+        f"Annual report {year} on region {region} circulated (通报) on {on} to {scope} (Art. 14)",
+        {"region": region, "year": year, "scope": scope, "on": on},
+    )
+
+
 @_command("case close")
 def _case_close(app: LedgerApplication, f: Fields) -> Outcome:
     case_no, on, summary = f.text("case_no"), f.date("on"), f.text("summary")
@@ -700,7 +802,7 @@ def _case_close(app: LedgerApplication, f: Fields) -> Outcome:
     app.close_case(case_no, on, summary)
     return Outcome(
         "case close",
-        f"Case {case_no} closed on {on} (已结案); it takes no further events",
+        f"Case {case_no} closed on {on} (已结案); it takes no further events unless reopened",
         {"case_no": case_no, "on": on},
     )
 

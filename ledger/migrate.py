@@ -38,6 +38,7 @@ from ledger.storage.recorders import (
 )
 from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature
+from ledger.transparency.person_index import PERSON_NODES_TABLE, PersonTables
 
 __all__ = ["PAGE_SIZE", "MigrationReport", "Progress", "migrate"]
 
@@ -266,6 +267,9 @@ def _copy(
     on_copy = None if progress is None else _counter(progress, "copy", total)
     kept = [c for c in checkpoints if c.tree_size <= total]
     cosigned = [c for c in cosignatures if c.tree_size <= total]
+    # The person index's map nodes of the checkpoints copied (derived data: the copy's
+    # verification recomputes them from the copied log).
+    nodes = PersonTables(src).all_nodes(max((c.tree_size for c in kept), default=0))
     recorder = dst.recorder
     copied = 0
     try:
@@ -287,6 +291,7 @@ def _copy(
                     "VALUES (?, ?, ?, ?)",
                     [(k.tree_size, k.vkey, k.line, k.created_at) for k in cosigned],
                 )
+                c.executemany(f"INSERT INTO {PERSON_NODES_TABLE} VALUES (?, ?, ?, ?, ?)", nodes)
         elif isinstance(recorder, PostgresLedgerRecorder):
             schema = recorder.datastore.schema
             with recorder.datastore.transaction(commit=True) as curs:
@@ -314,6 +319,13 @@ def _copy(
                             "VALUES (%s, %s, %s, %s)"
                         ).format(Identifier(schema, COSIGNATURES_TABLE)),
                         [(k.tree_size, k.vkey, k.line, k.created_at) for k in cosigned],
+                    )
+                if nodes:
+                    curs.executemany(
+                        SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s)").format(
+                            Identifier(schema, PERSON_NODES_TABLE)
+                        ),
+                        nodes,
                     )
         else:  # pragma: no cover - the application always installs one of the two
             raise StoreError(f"{dst.store.describe()} has no lifeledger recorder")

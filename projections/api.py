@@ -27,6 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInput, StoreError
+from ledger.transparency.person_index import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
 from projections.codec import unwrapper
@@ -43,6 +44,7 @@ from projections.models import (
 )
 from projections.queries import Reader
 from projections.sql import Cursor, ViewStore
+from projections.trusted import log_top
 
 #: Notifications per page (one read, one write transaction).
 PAGE_SIZE = 5000
@@ -231,7 +233,7 @@ class Projections:
         self.catch_up()
         store = self.store
         with store.read() as cur:
-            return ask(Reader(store, cur, _position(store, cur), self._unwrap))
+            return ask(Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur)))
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""
@@ -249,8 +251,13 @@ class Projections:
         return self._query(lambda r: r.timeline(case_no, as_of))
 
     def cadre_history(self, personnel_no: str, year: int | None = None) -> CadreHistory:
-        """Art. 8, 11, 13: the person's whole record; ``year`` for the annual review."""
-        return self._query(lambda r: r.cadre_history(personnel_no, year))
+        """Art. 8, 11, 13: the person's whole record; ``year`` for the annual review.
+
+        The cases come from the person index, checked against the latest signed checkpoint
+        and, after it, from the log itself (:func:`person_record`), never from a view table.
+        """
+        record = person_record(self.app, personnel_no)
+        return self._query(lambda r: r.cadre_history(personnel_no, year, record))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""
@@ -263,14 +270,24 @@ class Projections:
         which decisions stand in the way."""
         return self._query(lambda r: r.unit_rating(unit_code, year))
 
-    def annual_report(self, year: int, authority: str | None = None) -> AnnualReport:
-        """Art. 14: the year's figures, for one opening authority or all."""
+    def annual_report(
+        self, year: int, authority: str | None = None, region: str | None = None
+    ) -> AnnualReport:
+        """Art. 14: the year's figures, for one opening authority or all; with ``region``
+        (GB/T 2260), the cases of the units and cadres of that region and those within it."""
         self.catch_up()
         store = self.store
         day = today()
         with store.read() as cur:
-            reader = Reader(store, cur, _position(store, cur), self._unwrap)
-            return reader.annual_report(year, authority, reader.position, day)
+            reader = Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur))
+            return reader.annual_report(
+                year, authority, reader.position, day, region, self.app.region_of
+            )
+
+    def cases_in_year(self, year: int, authority: str | None = None) -> list[str]:
+        """Art. 14: the cases the year's report counts (an index: printed reports verify the
+        cases' own events before counting them)."""
+        return self._query(lambda r: r.cases_in_year(year, authority))
 
     def keys(self) -> list[KeyInfo]:
         """Every signer key, with the log positions that registered and ended it."""

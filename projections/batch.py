@@ -31,7 +31,7 @@ from projections.schema import (
     UNITS,
 )
 from projections.sql import Cursor, ViewStore, rows_as_dicts, values
-from projections.steps import Dates, pack, settled_from
+from projections.steps import Dates, pack, settled_from, unpack
 
 Row = dict[str, Any]
 PARTIES_COLUMN = CASES.column_names.index("parties")
@@ -45,6 +45,7 @@ Decision = list[Any]
 POSITION, NUMBER = 0, 1
 DECIDED_ON, ANNOUNCE_DUE, ANNOUNCED_ON, REVOKED_ON, RECEIVED_ON = 2, 3, 4, 5, 6
 APPEAL_DUE, APPEAL_ON, DECISION_DUE, APPEAL_DECIDED_ON = 7, 8, 9, 10
+APPEAL_NOTIFIED_ON, FILE_FROM, FILED_ON = 11, 12, 13
 DATES = slice(2, 2 + len(Dates._fields))
 
 #: Cases remembered between pages. A case's events span a few months of the log; what a
@@ -112,7 +113,7 @@ class Batch:
         self.named: list[tuple[str, str, int]] = []
         self.years: set[tuple[str, int]] = set()
         self.parties: dict[int, int] = {}
-        self.closed: list[tuple[str, int]] = []
+        self.closed: list[tuple[str, str | None, int]] = []  # closings and reopenings, in order
         #: every decision row changed, by its key (opened_at, party type, code, position)
         self.dirty: dict[tuple[int, str, str, int], Decision] = {}
         self.new_decisions: set[tuple[int, str, str, int]] = set()
@@ -120,6 +121,7 @@ class Batch:
         self.keys: dict[str, Row] | None = None
         self.touched_keys: set[str] = set()
         self.units: list[tuple[Any, ...]] = []
+        self.reports: list[tuple[Any, ...]] = []
 
     # what the page needs from earlier pages ------------------------------------------------
     def want_case(self, oid: str) -> bool:
@@ -155,11 +157,7 @@ class Batch:
                     continue
                 latest = memo.decisions.get((ptype, code))
                 if latest is None or latest[POSITION] < at:
-                    memo.decisions[(ptype, code)] = [
-                        int(at),
-                        number,
-                        *[day or None for day in dates.split(",")],
-                    ]
+                    memo.decisions[(ptype, code)] = [int(at), number, *unpack(dates)]
         for oid, at in cases.items():
             if oid not in found:
                 raise self.never_opened(oid, at)
@@ -182,11 +180,19 @@ class Batch:
 
     def close(self, case: CaseMemo, on: str) -> None:
         case.closed = True
+        self._status(case, "closed", on)
+
+    def reopen(self, case: CaseMemo) -> None:
+        """A reopened case is open again (its closing stays in its events and timeline)."""
+        case.closed = False
+        self._status(case, "open", None)
+
+    def _status(self, case: CaseMemo, status: str, on: str | None) -> None:
         new = self.cases.get(case.key)
         if new is not None:
-            new[STATUS_COLUMN], new[CLOSED_COLUMN] = "closed", on
+            new[STATUS_COLUMN], new[CLOSED_COLUMN] = status, on
         else:
-            self.closed.append((on, case.key))
+            self.closed.append((status, on, case.key))
 
     def year(self, case: CaseMemo, day: str) -> None:
         """Index the case under the year of a business date (once per case while memory
@@ -248,7 +254,7 @@ class Batch:
         new_decisions, changed = [], []
         new_keys = self.new_decisions
         for key, row in self.dirty.items():
-            dates = Dates._make(row[DATES])
+            dates = Dates(*row[DATES])
             packed, until = pack(dates), settled_from(dates)
             if key in new_keys:
                 new_decisions.append((*key, row[NUMBER], packed, until))
@@ -267,7 +273,7 @@ class Batch:
             ),
             (
                 store.sql(
-                    "UPDATE {proj_cases} SET status = 'closed', closed_on = ? WHERE opened_at = ?"
+                    "UPDATE {proj_cases} SET status = ?, closed_on = ? WHERE opened_at = ?"
                 ),
                 self.closed,
             ),
@@ -294,6 +300,7 @@ class Batch:
                 [values(self.all_keys()[k], KEYS.column_names) for k in keys],
             ),
             (schema.insert_statement(store, UNITS), self.units),
+            (schema.insert_statement(store, schema.REPORTS), self.reports),
         ]
 
 

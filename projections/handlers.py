@@ -20,15 +20,19 @@ from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.regulation import AppealOutcome
+from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
-from ledger.errors import TamperedEventError
+from ledger.errors import LedgerError, TamperedEventError
 from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
 from projections.batch import (
     ANNOUNCED_ON,
     APPEAL_DECIDED_ON,
     APPEAL_DUE,
+    APPEAL_NOTIFIED_ON,
     APPEAL_ON,
     DECISION_DUE,
+    FILE_FROM,
+    FILED_ON,
     RECEIVED_ON,
     REVOKED_ON,
     Batch,
@@ -87,19 +91,28 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
     if missing:
         batch.fetch(missing, OPENED)
     for position, oid, topic, state in page:
-        if not state.startswith(MAGIC) or len(state) < HEADER_SIZE:
-            raise _not_an_envelope(position, topic)
-        payload = state[HEADER_SIZE:]
-        case_handler = case_handlers.get(topic)
-        if case_handler is not None:
-            case = case_memos.get(oid)
-            if case is None:  # its opening comes later in the page: out of order
-                raise batch.never_opened(oid, position)
-            case_handler(batch, position, case, loads(unwrap(payload) if unwrap else payload))
-        else:
-            handler = handlers.get(topic)
-            if handler is not None:
-                handler(batch, position, oid, state, loads(unwrap(payload) if unwrap else payload))
+        # An event that cannot be read (a malformed or damaged row) is left out of the index
+        # instead of stopping every read: the reads that need its record check its events
+        # and refuse it by position, the census names a record it leaves unindexed, and
+        # ``verify`` names the row (projections.trusted).
+        try:
+            if not state.startswith(MAGIC) or len(state) < HEADER_SIZE:
+                raise _not_an_envelope(position, topic)
+            payload = state[HEADER_SIZE:]
+            case_handler = case_handlers.get(topic)
+            if case_handler is not None:
+                case = case_memos.get(oid)
+                if case is None:  # its opening comes later in the page, or was unreadable
+                    raise batch.never_opened(oid, position)
+                case_handler(batch, position, case, loads(unwrap(payload) if unwrap else payload))
+            else:
+                handler = handlers.get(topic)
+                if handler is not None:
+                    handler(
+                        batch, position, oid, state, loads(unwrap(payload) if unwrap else payload)
+                    )
+        except (LedgerError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            continue
 
 
 # cases --------------------------------------------------------------------------------------
@@ -149,7 +162,7 @@ def decision_issued(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
     document = d["document"]
     decided_on, due = document["decided_on"]["_data_"], d["announce_due"]["_data_"]
     row: Decision = [pos, document["number"], decided_on, due, None, None, None, None, None]
-    row += [None, None]
+    row += [None, None, None, None, None]
     batch.new_decision(case, d["party_type"], d["party_code"], row)
     batch.year(case, decided_on)
     batch.year(case, due)  # Art. 14: a duty is reported in the year it falls due
@@ -160,7 +173,25 @@ def _decision(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> Decision:
 
 
 def announced(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    _decision(batch, pos, case, d)[ANNOUNCED_ON] = d["on"]["_data_"]
+    decision = _decision(batch, pos, case, d)
+    decision[ANNOUNCED_ON] = d["on"]["_data_"]
+    if d["party_type"] == "person":  # Art. 11: the personnel-file entry is owed from now on
+        decision[FILE_FROM] = d["on"]["_data_"]
+
+
+def file_entered(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    decision = batch.decision(case, "person", d["personnel_no"], pos)
+    decision[FILED_ON] = d["on"]["_data_"]
+
+
+def appeal_notified(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    _decision(batch, pos, case, d)[APPEAL_NOTIFIED_ON] = d["on"]["_data_"]
+
+
+def reopened(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+    on = d["on"]["_data_"]
+    batch.reopen(case)
+    batch.year(case, on)
 
 
 def received(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
@@ -200,6 +231,11 @@ def closed(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
 # units and cadres ---------------------------------------------------------------------------
 def unit_registered(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     batch.units.append((d["code"], d["name"], d["kind"], d["level"], pos))
+
+
+def report_made(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
+    """Art. 14: a regional annual report was made (its figures come from the views)."""
+    batch.reports.append((pos, d["region"], d["year"], d["agency"], d["on"]["_data_"]))
 
 
 def cadre_registered(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
@@ -276,6 +312,9 @@ CASE_HANDLERS: dict[str, CaseHandler] = {
         ("AppealDecided", appeal_decided),
         ("ReferredToJudicialOrgan", referred),
         ("Closed", closed),
+        ("PersonnelFileEntered", file_entered),
+        ("AppealDecisionNotified", appeal_notified),
+        ("Reopened", reopened),
     )
 }
 #: Every other event a view uses. A cadre's transfers and retirement are not among them:
@@ -286,6 +325,7 @@ HANDLERS: dict[str, Handler] = {
         (AccountabilityCase, "Opened", opened),
         (Unit, "Registered", unit_registered),
         (Cadre, "Registered", cadre_registered),
+        (RegionalReport, "Reported", report_made),
         (KeyRegistry, "Created", registry_created),
         (KeyRegistry, "KeyRegistered", key_registered),
         (KeyRegistry, "KeyRotated", key_rotated),

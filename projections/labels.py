@@ -29,9 +29,14 @@ EVENT_LABELS = {
     "AppealDecided": "作出申诉处理决定",
     "ReferredToJudicialOrgan": "移送司法机关",
     "Closed": "结案",
+    "FindingCorrected": "更正责任认定",
+    "AppealDecisionNotified": "书面告知申诉处理决定",
+    "Reopened": "重新办理（恢复立案）",
 }
 
 CASE_STATUS_LABELS = {"open": "办理中", "closed": "已结案"}
+#: Art. 11/12: who was told of a decision or an appeal decision.
+TOLD_LABELS = {"person": "本人", "unit": "所在单位"}
 #: Art. 12: an appeal does not suspend a decision; only its outcome changes it.
 DECISION_STATUS_LABELS = {"in_force": "生效", "modified": "已变更", "revoked": "已撤销"}
 KEY_STATUS_LABELS = {
@@ -44,11 +49,15 @@ STEP_LABELS = {
     "announcement": "宣布决定（30日内）",
     "appeal_window": "申诉期（收到决定书之日起15日内）",
     "appeal_decision": "申诉处理决定（收到申诉后30日内）",
+    "appeal_notice": "书面告知申诉处理决定（收到申诉后30日内）",
+    "file_entry": "归入个人人事档案（由管理该干部的组织部门）",
 }
 STEP_ARTICLES = {
     "announcement": "Art. 11",
     "appeal_window": "Art. 12",
     "appeal_decision": "Art. 12",
+    "appeal_notice": "Art. 12",
+    "file_entry": "Art. 11",
 }
 PERIOD_STATUS_LABELS = {
     "open": "未到期",
@@ -56,6 +65,7 @@ PERIOD_STATUS_LABELS = {
     "overdue": "已逾期",
     "done_in_time": "按期完成",
     "done_late": "逾期完成",
+    "outstanding": "待办（无期限）",
 }
 
 

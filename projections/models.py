@@ -234,6 +234,9 @@ class HistoryEntry:
     referral: Referral | None
     post_at_incident: Post | None
     post_now: Post | None
+    #: Art. 11: decisions announced and in force whose personnel-file entry is not yet
+    #: recorded (owed by the organisation department that manages the cadre)
+    file_entries_outstanding: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,12 @@ class CadreHistory:
     year: int | None
     entries: tuple[HistoryEntry, ...]
     accountable_in_year: bool | None
+    #: Completeness (person index): the checkpoint the entries were proven complete against
+    #: (None: no checkpoint yet), and the events after it that name the person, each checked
+    #: directly, of all the events appended since.
+    complete_as_of: int | None = None
+    checked_after: int = 0
+    appended_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -267,10 +276,11 @@ class Deadline:
     kind_label: str
     article: str
     start: dt.date
-    due: dt.date
+    #: None for a duty the Measures set no period for (the personnel-file entry, Art. 11)
+    due: dt.date | None
     status: str
     status_label: str
-    days_left: int
+    days_left: int | None
     provisional: bool
 
 
@@ -347,6 +357,11 @@ class AnnualReport:
     referrals: int
     overdue_steps: tuple[Count, ...]
     overdue: tuple[OverdueStep, ...]
+    #: Art. 14 本地区: the region (GB/T 2260) whose units' and cadres' cases are counted, and
+    #: the cases per division directly within it
+    region: str | None = None
+    region_name: str | None = None
+    sub_regions: tuple[Count, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,14 @@ events (:mod:`projections.replay`), read by aggregate id — never a scan of the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
+from ledger.domain import ids
+from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
@@ -27,6 +31,7 @@ from ledger.domain.regulation import (
     ground_label,
 )
 from ledger.errors import InvalidInput, NotFound
+from ledger.transparency.person_index import PersonRecord
 from projections import labels, log
 from projections.codec import Unwrap
 from projections.models import (
@@ -46,10 +51,11 @@ from projections.models import (
     UnitRating,
 )
 from projections.replay import CaseEvent, career, decode, fold
-from projections.schema import CADRES, KEYS, UNITS, Table
+from projections.schema import KEYS, UNITS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
-from projections.steps import DUTIES, Step, steps, steps_of, unpack
+from projections.steps import DUTIES, UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
+from projections.trusted import Checked, TrustedLog, check_census, refuse_row
 from projections.values import (
     date,
     day,
@@ -66,6 +72,7 @@ STEP_DAYS = {
     "announcement": ANNOUNCE_WITHIN_DAYS,
     "appeal_window": APPEAL_WITHIN_DAYS,
     "appeal_decision": APPEAL_DECISION_WITHIN_DAYS,
+    "appeal_notice": APPEAL_DECISION_WITHIN_DAYS,  # Art. 12: part of the 30-day duty
 }
 #: Art. 13: the rule a unit rating applies, and which date decides the year.
 RATING_RULE = (
@@ -93,11 +100,21 @@ def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
 class Reader:
     """The queries, on one read cursor of the views and the application's event reader."""
 
-    def __init__(self, store: ViewStore, cur: Cursor, position: int, unwrap: Unwrap | None) -> None:
+    def __init__(
+        self,
+        store: ViewStore,
+        cur: Cursor,
+        position: int,
+        unwrap: Unwrap | None,
+        top: int | None = None,
+    ) -> None:
         self.store = store
         self.cur = cur
         self.position = position
         self.unwrap = unwrap
+        #: The log's last position in this snapshot; the records' events are read up to it.
+        self.top = position if top is None else top
+        self.trust = TrustedLog(store, cur, self.top, unwrap)
 
     def rows(self, table: Table, where: str, params: Sequence[Any], order: str = "") -> list[Row]:
         tail = f" ORDER BY {order}" if order else ""
@@ -118,21 +135,72 @@ class Reader:
 
     # replaying cases ------------------------------------------------------------------------
     def case_events(self, cases: Iterable[int]) -> dict[int, list[CaseEvent]]:
-        """The events of the given cases (keyed by opening position), up to the position the
-        views have applied."""
-        found: dict[int, list[CaseEvent]] = {}
+        """The checked events of the cases the index names (keyed by opening position), up to
+        the position the views have applied; each case must be what its index row says."""
+        indexed: dict[UUID, tuple[int, str]] = {}
         for chunk in _chunks(cases):
             self.cur.execute(
                 self.store.sql(
-                    "SELECT opened_at, case_id FROM {proj_cases} "
+                    "SELECT opened_at, case_id, case_no FROM {proj_cases} "
                     f"WHERE opened_at IN ({_marks(chunk)})"
                 ),
                 tuple(chunk),
             )
-            ids = {UUID(case_id): int(case) for case, case_id in self.cur.fetchall()}
-            rows = log.case_events(self.store, self.cur, sorted(ids, key=str), self.position)
-            found.update((ids[oid], decode(rows[oid], self.unwrap)) for oid in ids)
+            for case, case_id, case_no in self.cur.fetchall():
+                indexed[UUID(case_id)] = (int(case), str(case_no))
+        checked = self.checked(indexed, self.position)
+        found: dict[int, list[CaseEvent]] = {}
+        for oid, (case, case_no) in indexed.items():
+            events = self.case_checked(checked, oid, f"case {case_no}")
+            first = events[0] if events else None
+            if (
+                first is None
+                or first.event != "Opened"
+                or first.position != case
+                or first.payload.get("case_no") != case_no
+                or ids.case_id(case_no) != oid
+            ):
+                raise refuse_row("proj_cases", f"opened_at={case}", f"case {case_no}")
+            found[case] = events
         return dict(sorted(found.items()))
+
+    def checked(self, records: Iterable[UUID], up_to: int | None = None) -> Checked:
+        """Read and check records' events (and the key registry): refuse on a bad registry."""
+        checked = self.trust.check(records, up_to)
+        if checked.registry_failure is not None:
+            raise self.trust.refuse(checked.registry_failure, "the key registry")
+        return checked
+
+    def case_checked(self, checked: Checked, oid: UUID, what: str) -> list[CaseEvent]:
+        failure = checked.failures.get(oid)
+        if failure is not None:
+            raise self.trust.refuse(failure, what)
+        return checked.events.get(oid, [])
+
+    def case_by_id(self, case_no: str) -> tuple[list[CaseEvent], Checked]:
+        """A case's checked events, found by the aggregate id its number names (no index)."""
+        oid = ids.case_id(case_no)
+        checked = self.checked([oid])
+        events = self.case_checked(checked, oid, f"case {case_no}")
+        if not events:
+            raise NotFound(f"no case {case_no}")
+        return events, checked
+
+    def registered_names(self, party_type: str, codes: Iterable[str]) -> dict[str, str]:
+        """Unit or cadre names from their own checked registration events."""
+        by_id = {
+            (ids.unit_id(c) if party_type == "unit" else ids.cadre_id(c)): c for c in set(codes)
+        }
+        if not by_id:
+            return {}
+        checked = self.checked(by_id)
+        label = "unit" if party_type == "unit" else "cadre"
+        found: dict[str, str] = {}
+        for oid, code in by_id.items():
+            events = self.case_checked(checked, oid, f"{label} {code}")
+            if events and events[0].event == "Registered":
+                found[code] = str(events[0].payload["name"])
+        return found
 
     def docs(self, cases: Iterable[int]) -> dict[int, Doc]:
         return {case: fold(events) for case, events in self.case_events(cases).items()}
@@ -183,7 +251,10 @@ class Reader:
             raise InvalidInput(f"unknown case status {status!r}: use open or closed")
         next_due: dict[int, str] = {}
         for _, row, pending in self.running(today):
-            due = min(s.due for s in pending)
+            timed = [s.due for s in pending if s.kind not in UNTIMED]
+            if not timed:
+                continue
+            due = min(timed)
             case = row["opened_at"]
             next_due[case] = min(due, next_due.get(case, due))
         where = " WHERE status = ?" if status else ""
@@ -211,11 +282,13 @@ class Reader:
         ]
 
     def case_state(self, case_no: str, today: dt.date) -> CaseState:
-        doc = self.docs([self.case_by_number(case_no)]).popitem()[1]
+        doc = fold(self.case_by_id(case_no)[0])
         parties = list(doc["parties"].values())
-        units = self.names(UNITS, "code", (p["code"] for p in parties if p["party_type"] == "unit"))
-        people = self.names(
-            CADRES, "personnel_no", (p["code"] for p in parties if p["party_type"] == "person")
+        units = self.registered_names(
+            "unit", (p["code"] for p in parties if p["party_type"] == "unit")
+        )
+        people = self.registered_names(
+            "person", (p["code"] for p in parties if p["party_type"] == "person")
         )
         objections = doc["objections"]
         built = tuple(
@@ -234,7 +307,7 @@ class Reader:
             for p in parties
             for d in p["decisions"]
             for s in steps_of(d)
-            if s.running_on(text)
+            if s.running_on(text) and s.kind not in UNTIMED
         )
         return CaseState(
             case_no=doc["case_no"],
@@ -261,18 +334,29 @@ class Reader:
         )
 
     def timeline(self, case_no: str, as_of: dt.date | None) -> list[TimelineEntry]:
-        events = self.case_events([self.case_by_number(case_no)]).popitem()[1]
-        return entries(events, self.key_rows(), as_of)
+        events, checked = self.case_by_id(case_no)
+        return entries(events, checked.keys, as_of)
 
     # cadres ---------------------------------------------------------------------------------
-    def cadre_history(self, personnel_no: str, year: int | None) -> CadreHistory:
-        found = self.rows(CADRES, "personnel_no = ?", (personnel_no,))
-        if not found:
-            raise NotFound(f"no cadre with personnel number {personnel_no}")
-        cadre = found[0]
-        cadre_id = UUID(cadre["cadre_id"])
-        events = log.case_events(self.store, self.cur, [cadre_id], self.position)[cadre_id]
-        post_rows, retired = career(decode(events, self.unwrap))
+    def cadre_history(
+        self, personnel_no: str, year: int | None, record: PersonRecord
+    ) -> CadreHistory:
+        """The person's record from the events the person index proved complete: the cadre's
+        own events and the cases those events belong to (Art. 8)."""
+        own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
+        if not own:
+            if record.complete_as_of is not None:
+                why = (
+                    f"no event names this number as of checkpoint {record.complete_as_of} "
+                    f"(proven absent from the person index), nor any of the {record.later} "
+                    "events after it"
+                )
+            else:
+                why = f"none of the {record.later} events of the log names this number"
+            raise NotFound(f"no cadre with personnel number {personnel_no}: {why}")
+        cadre_events = decode(own, self.unwrap)
+        name = str(cadre_events[0].payload.get("name", ""))
+        post_rows, retired = career(cadre_events)
         retired_on = day(retired)
         units = self.names(UNITS, "code", (p["unit_code"] for p in post_rows))
         posts = tuple(
@@ -288,9 +372,12 @@ class Reader:
         )
         current = posts[-1] if posts and retired_on is None else None
         key = f"person:{personnel_no}"
+        cadre = {"name": name}
+        cases = log.case_events(self.store, self.cur, record.case_ids, 2**62)
+        docs = [fold(decode(rows, self.unwrap)) for rows in cases.values()]
         history = []
         accountable = False
-        for doc in self.docs(self.named_in("person", personnel_no)).values():
+        for doc in docs:
             p = doc["parties"].get(key)
             objection = doc["objections"].get(personnel_no)
             if year is not None:
@@ -325,6 +412,11 @@ class Reader:
                     referral=party.referral if party else None,
                     post_at_incident=post_on(posts, incident),
                     post_now=current,
+                    file_entries_outstanding=tuple(
+                        d["number"]
+                        for d in (p["decisions"] if p else ())
+                        if d["status"] != "revoked" and d["announcement"] and not d["file_entry"]
+                    ),
                 )
             )
         history.sort(key=lambda e: (e.incident_date, e.opened_on, e.case_no))
@@ -337,48 +429,77 @@ class Reader:
             year=year,
             entries=tuple(history),
             accountable_in_year=accountable if year is not None else None,
+            complete_as_of=record.complete_as_of,
+            checked_after=record.checked_later,
+            appended_after=record.later,
         )
 
     # deadlines ------------------------------------------------------------------------------
     def deadlines(self, as_of: dt.date, soon_days: int) -> list[Deadline]:
         """The legal periods running on ``as_of``: started on or before it, not settled."""
+        check_census(self.trust, self.position)
+        indexed = self.running(as_of)
+        docs = self.docs({row["opened_at"] for _, row, _ in indexed})
+        for _, row, _ in indexed:  # each index row must name a decision the case holds
+            doc = docs[row["opened_at"]]
+            party = doc["parties"].get(f"{row['party_type']}:{row['code']}")
+            if party is None or not any(d["number"] == row["number"] for d in party["decisions"]):
+                raise refuse_row(
+                    "proj_decisions",
+                    f"opened_at={row['opened_at']}, {row['party_type']} {row['code']}",
+                    f"case {doc['case_no']}",
+                )
+        text = as_of.isoformat()
+        running = [
+            (doc["case_no"], {"party_type": p["party_type"], "code": p["code"],
+                              "number": d["number"]}, pending)
+            for doc in docs.values()
+            for p in doc["parties"].values()
+            for d in p["decisions"]
+            if (pending := [s for s in steps_of(d) if s.running_on(text)])
+        ]  # fmt: skip
         found = []
-        for case_no, row, pending in self.running(as_of):
+        for case_no, row, pending in running:
             for step in pending:
                 kind = step.kind
+                where = (case_no, row["party_type"], row["code"], row["number"], kind,
+                         labels.STEP_LABELS[kind], labels.STEP_ARTICLES[kind], date(step.start))
+                if kind in UNTIMED:  # owed, with no period: outstanding until recorded
+                    label = labels.PERIOD_STATUS_LABELS["outstanding"]
+                    found.append(Deadline(*where, None, "outstanding", label, None, False))
+                    continue
                 period = Period(date(step.start), STEP_DAYS[kind], labels.STEP_ARTICLES[kind])
                 status = period.status(as_of, soon_days=soon_days)
                 if kind == "appeal_window" and status is PeriodStatus.OVERDUE:
                     continue  # an unused appeal window lapses; nobody is late
                 found.append(
                     Deadline(
-                        case_no=case_no,
-                        party_type=row["party_type"],
-                        party_code=row["code"],
-                        decision_number=row["number"],
-                        kind=kind,
-                        kind_label=labels.STEP_LABELS[kind],
-                        article=period.article,
-                        start=period.start,
-                        due=period.due,
-                        status=status.value,
-                        status_label=labels.PERIOD_STATUS_LABELS[status.value],
-                        days_left=(period.due - as_of).days,
-                        provisional=period.provisional,
+                        *where, period.due, status.value,
+                        labels.PERIOD_STATUS_LABELS[status.value], (period.due - as_of).days,
+                        period.provisional,
                     )
-                )
-        found.sort(key=lambda d: (d.due, d.case_no, d.party_type, d.party_code, d.kind))
+                )  # fmt: skip
+        found.sort(
+            key=lambda d: (d.due or dt.date.max, d.case_no, d.party_type, d.party_code, d.kind)
+        )
         return found
 
     # Art. 13 --------------------------------------------------------------------------------
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
-        unit = self.rows(UNITS, "code = ?", (unit_code,))
-        if not unit:
+        names = self.registered_names("unit", [unit_code])
+        if unit_code not in names:
             raise NotFound(f"no unit with code {unit_code}")
+        check_census(self.trust, self.position)
         counted: list[RatingReason] = []
         not_counted: list[RatingReason] = []
-        for doc in self.docs(self.named_in("unit", unit_code)).values():
+        for case, doc in self.docs(self.named_in("unit", unit_code)).items():
             party = doc["parties"].get(f"unit:{unit_code}")
+            if party is None:
+                raise refuse_row(
+                    "proj_case_parties",
+                    f"code={unit_code}, party_type=unit, opened_at={case}",
+                    f"case {doc['case_no']}",
+                )
             for d in party["decisions"] if party else ():
                 if not _in_year(d["decided_on"], year):
                     continue
@@ -397,7 +518,7 @@ class Reader:
 
         return UnitRating(
             unit_code=unit_code,
-            unit_name=unit[0]["name"],
+            unit_name=names[unit_code],
             year=year,
             may_be_rated_advanced=not counted,
             reasons=tuple(sorted(counted, key=order)),
@@ -406,78 +527,67 @@ class Reader:
         )
 
     # Art. 14 --------------------------------------------------------------------------------
-    def annual_report(
-        self, year: int, authority: str | None, position: int, today: dt.date
-    ) -> AnnualReport:
-        """Replay only the cases with a date in the year (index on year), then count."""
+    def _year_cases(self, year: int, authority: str | None) -> list[tuple[int, str]]:
+        """(opening position, case number) of the cases with a business date in the year
+        (index on year), after the census check that no case row is missing or added."""
+        check_census(self.trust, self.position)
         statement = (
-            "SELECT c.opened_at FROM {proj_case_years} y "
+            "SELECT c.opened_at, c.case_no FROM {proj_case_years} y "
             "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
         )
         params: tuple[Any, ...] = (year,)
         if authority is not None:
             statement += " AND c.opening_authority = ?"
             params += (authority,)
-        self.cur.execute(self.store.sql(statement), params)
-        docs = list(self.docs(int(r[0]) for r in self.cur.fetchall()).values())
-        opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
-        cited = _tally(str(g) for doc in opened for g in doc["grounds"])
-        parties = [
-            p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
-        ]
-        # Art. 5: a member with an overruled objection is named but not held accountable.
-        kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
-        responsibilities = _tally(p["responsibility"] for p in parties)
-        decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
-        issued = [d for d in decisions if _in_year(d["decided_on"], year)]
-        imposed = _tally(m for d in issued for m in in_force(d))
-        appeals = [d["appeal"] for d in decisions if d["appeal"]]
-        outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
-        overdue = _overdue(docs, year, today)
-        return AnnualReport(
-            year=year,
-            authority=authority,
-            position=position,
-            cases_opened=len(opened),
-            cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
-            lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
-            grounds=tuple(
-                Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
-            ),
-            parties_by_kind=tuple(
-                Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
-            ),
-            responsibility_kinds=tuple(
-                Count(r.value, r.label, responsibilities[r.value])
-                for r in Responsibility
-                if r.value in responsibilities
-            ),
-            decisions_issued=len(issued),
-            decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
-            measures_by_kind=tuple(
-                Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
-            ),
-            appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
-            appeal_outcomes=tuple(
-                Count(o.value, o.label, outcomes[o.value])
-                for o in AppealOutcome
-                if o.value in outcomes
-            ),
-            referrals=sum(
-                1
-                for doc in docs
+        self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
+        return [(int(r[0]), str(r[1])) for r in self.cur.fetchall()]
+
+    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
+        """The numbers of the cases the year's report counts (Art. 14)."""
+        return [no for _, no in self._year_cases(year, authority)]
+
+    def annual_report(
+        self,
+        year: int,
+        authority: str | None,
+        position: int,
+        today: dt.date,
+        region: str | None = None,
+        region_of: Callable[[str, str, dt.date], str | None] | None = None,
+    ) -> AnnualReport:
+        """Replay only the cases with a date in the year (index on year), then count; with
+        ``region``, only the cases naming a unit or cadre of that region or one within it
+        (Art. 14 本地区), each party's region as ``region_of`` finds it on its finding date."""
+        docs = list(self.docs(case for case, _ in self._year_cases(year, authority)).values())
+        if region is None or region_of is None:
+            return annual_figures(docs, year, authority, position, today)
+        divisions, end = hunan(), dt.date(year, 12, 31)
+        divisions.check(region)
+        kept, per_child = [], Counter[str]()
+        for doc in docs:
+            codes = {
+                code
                 for p in doc["parties"].values()
-                if p["referral"] and _in_year(p["referral"]["on"], year)
+                if (code := region_of(p["party_type"], p["code"], date(p["assigned_on"])))
+                and divisions.contains(region, code, end)
+            }
+            if codes:
+                kept.append(doc)
+                per_child.update({divisions.child(region, c, end) for c in codes})
+        report = annual_figures(kept, year, authority, position, today)
+        return replace(
+            report,
+            region=divisions.in_force(region, end),
+            region_name=divisions.name(region, end),
+            sub_regions=tuple(
+                Count(c, divisions.name(c, end), n) for c, n in sorted(per_child.items())
             ),
-            overdue_steps=tuple(
-                Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
-                for k in DUTIES
-            ),
-            overdue=tuple(overdue),
         )
 
     # keys -----------------------------------------------------------------------------------
     def keys(self) -> list[KeyInfo]:
+        """Every key as the registry's own checked events describe it (not ``proj_keys``)."""
+        rows = sorted(self.checked([]).keys.values(), key=lambda k: k["registered_at"])
         return [
             KeyInfo(
                 key_id=k["key_id"],
@@ -494,7 +604,7 @@ class Reader:
                 replaced_by=k["replaced_by"],
                 reason=k["reason"],
             )
-            for k in self.key_rows().values()
+            for k in rows
         ]
 
 
@@ -514,6 +624,69 @@ def _party_days(p: Row | None, objection: Row | None) -> list[str]:
         if d["appeal"]:
             days += [d["appeal"]["filed_on"], d["appeal"]["decided_on"]]
     return [d for d in days if d]
+
+
+def annual_figures(
+    docs: list[Doc], year: int, authority: str | None, position: int, today: dt.date
+) -> AnnualReport:
+    """Art. 14: the year's figures from the folded cases (each figure by its own date in the
+    year); the read side and the printed report (:mod:`projections.documents`) both count
+    with this one function."""
+    opened = [doc for doc in docs if _in_year(doc["opened_on"], year)]
+    cited = _tally(str(g) for doc in opened for g in doc["grounds"])
+    parties = [
+        p for doc in docs for p in doc["parties"].values() if _in_year(p["assigned_on"], year)
+    ]
+    # Art. 5: a member with an overruled objection is named but not held accountable.
+    kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
+    responsibilities = _tally(p["responsibility"] for p in parties)
+    decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
+    issued = [d for d in decisions if _in_year(d["decided_on"], year)]
+    imposed = _tally(m for d in issued for m in in_force(d))
+    appeals = [d["appeal"] for d in decisions if d["appeal"]]
+    outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
+    overdue = _overdue(docs, year, today)
+    return AnnualReport(
+        year=year,
+        authority=authority,
+        position=position,
+        cases_opened=len(opened),
+        cases_closed=sum(1 for doc in docs if _in_year(doc["closed_on"], year)),
+        lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
+        grounds=tuple(
+            Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
+        ),
+        parties_by_kind=tuple(
+            Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
+        ),
+        responsibility_kinds=tuple(
+            Count(r.value, r.label, responsibilities[r.value])
+            for r in Responsibility
+            if r.value in responsibilities
+        ),
+        decisions_issued=len(issued),
+        decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
+        measures_by_kind=tuple(
+            Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
+        ),
+        appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
+        appeal_outcomes=tuple(
+            Count(o.value, o.label, outcomes[o.value])
+            for o in AppealOutcome
+            if o.value in outcomes
+        ),
+        referrals=sum(
+            1
+            for doc in docs
+            for p in doc["parties"].values()
+            if p["referral"] and _in_year(p["referral"]["on"], year)
+        ),
+        overdue_steps=tuple(
+            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
+            for k in DUTIES
+        ),
+        overdue=tuple(overdue),
+    )
 
 
 def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:
@@ -549,4 +722,4 @@ def _tally(items: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-__all__ = ["Reader", "post_on"]
+__all__ = ["Reader", "annual_figures", "post_on"]

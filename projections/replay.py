@@ -113,6 +113,7 @@ def _new_party(
         "hearings": [],
         "decisions": [],
         "referral": None,
+        "corrections": [],
     }
 
 
@@ -155,7 +156,19 @@ def assigned(doc: Doc, pos: int, d: Payload) -> None:
 
 
 def objection_recorded(doc: Doc, pos: int, d: Payload) -> None:
-    doc["objections"][d["personnel_no"]] = {"on": _day(d["on"]), "text": d["text"]}
+    doc["objections"][d["personnel_no"]] = {
+        "on": _day(d["on"]),
+        "text": d["text"],
+        "at_hearing": bool(d.get("at_hearing")),
+    }
+
+
+def finding_corrected(doc: Doc, pos: int, d: Payload) -> None:
+    party = _party(doc, d)
+    party.setdefault("corrections", []).append(
+        {"on": _day(d["on"]), "from": party["responsibility"], "reason": d["reason"]}
+    )
+    party["responsibility"] = d["responsibility"]
 
 
 def team_assigned(doc: Doc, pos: int, d: Payload) -> None:
@@ -181,6 +194,7 @@ def decision_issued(doc: Doc, pos: int, d: Payload) -> None:
         {
             "seq": len(party["decisions"]) + 1,
             "position": pos,
+            "person": d["party_type"] == "person",
             "number": document["number"],
             "decided_on": _day(document["decided_on"]),
             "facts": document["facts"],
@@ -188,6 +202,7 @@ def decision_issued(doc: Doc, pos: int, d: Payload) -> None:
             "measures": list(document["measures"]),
             "severity": document.get("severity"),
             "sanction": document.get("sanction") or "",
+            "other": document.get("other") or "",
             "approving_authority": document["approving_authority"],
             "effective_date": effective and _day(effective),
             "appeal_period_days": document["appeal_period_days"],
@@ -208,6 +223,7 @@ def announced(doc: Doc, pos: int, d: Payload) -> None:
     _party(doc, d)["decisions"][-1]["announcement"] = {
         "on": _day(d["on"]),
         "to": d["to"],
+        "told": d.get("told"),
         "overdue": bool(d["overdue"]),
     }
 
@@ -239,6 +255,7 @@ def appeal_filed(doc: Doc, pos: int, d: Payload) -> None:
         "severity": None,
         "sanction": None,
         "overdue": None,
+        "notice": None,
     }
 
 
@@ -258,7 +275,17 @@ def appeal_decided(doc: Doc, pos: int, d: Payload) -> None:
             measures=list(measures["measures"]),
             severity=measures.get("severity"),
             sanction=measures.get("sanction") or "",
+            other=measures.get("other") or "",
         )
+
+
+def appeal_notified(doc: Doc, pos: int, d: Payload) -> None:
+    _party(doc, d)["decisions"][-1]["appeal"]["notice"] = {
+        "on": _day(d["on"]),
+        "to": d["to"],
+        "told": list(d["told"]),
+        "overdue": bool(d["overdue"]),
+    }
 
 
 def referred(doc: Doc, pos: int, d: Payload) -> None:
@@ -267,6 +294,13 @@ def referred(doc: Doc, pos: int, d: Payload) -> None:
 
 def closed(doc: Doc, pos: int, d: Payload) -> None:
     doc.update(status="closed", closed_on=_day(d["on"]), close_summary=d["summary"])
+
+
+def reopened(doc: Doc, pos: int, d: Payload) -> None:
+    doc.setdefault("reopenings", []).append(
+        {"on": _day(d["on"]), "reason": d["reason"], "closed_on": doc["closed_on"]}
+    )
+    doc.update(status="open", closed_on=None, close_summary=None)
 
 
 FOLDS: dict[str, Fold] = {
@@ -283,4 +317,7 @@ FOLDS: dict[str, Fold] = {
     "AppealDecided": appeal_decided,
     "ReferredToJudicialOrgan": referred,
     "Closed": closed,
+    "FindingCorrected": finding_corrected,
+    "AppealDecisionNotified": appeal_notified,
+    "Reopened": reopened,
 }

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from projections.sql import Cursor, ViewStore
 
-SCHEMA_VERSION = "12"
+SCHEMA_VERSION = "13"
 TRACKING_NAME = "views"
 
 
@@ -101,6 +101,13 @@ DECISIONS = Table(
     True,
 )
 
+#: Art. 14: each regional annual report recorded, keyed by the log position of its report.
+REPORTS = Table(
+    "proj_reports",
+    _cols("reported_at INTEGER, region TEXT, year INTEGER, agency TEXT, reported_on TEXT"),
+    ("reported_at",),
+)
+
 TABLES = (
     META,
     TRACKING,
@@ -111,6 +118,7 @@ TABLES = (
     CASE_PARTIES,
     CASE_YEARS,
     DECISIONS,
+    REPORTS,
 )
 VIEW_TABLES = tuple(t for t in TABLES if t is not META)
 #: Tables earlier schema versions had; dropped with the views.

@@ -4,7 +4,12 @@
   decision is revoked unannounced;
 * appeal window — 15 days from receipt of the document (Art. 12); done when an appeal is
   filed, otherwise it simply lapses (nobody is late);
-* appeal decision — 30 days from the appeal (Art. 12); done when decided.
+* appeal decision — 30 days from the appeal (Art. 12); done when decided;
+* appeal notice — the written notice of the appeal decision (书面形式告知), part of the same
+  30-day duty (Art. 12); open from the appeal until recorded;
+* personnel file — for a person, the entry of the materials in the personnel file (Art. 11
+  归入个人人事档案), owed from the announcement until recorded; the Measures set no period, so
+  it is listed as outstanding, never as overdue.
 
 ``settled_on`` is the first day on which nobody waits on the period any more. The same rules
 serve the deadline index the projection writes and the case state replayed from events.
@@ -18,8 +23,12 @@ from typing import Any, NamedTuple
 ANNOUNCEMENT = "announcement"
 APPEAL_WINDOW = "appeal_window"
 APPEAL_DECISION = "appeal_decision"
+APPEAL_NOTICE = "appeal_notice"
+FILE_ENTRY = "file_entry"
 #: the periods that are someone's duty (an unused appeal window is no one's fault)
 DUTIES = (ANNOUNCEMENT, APPEAL_DECISION)
+#: duties the Measures set no period for: listed while outstanding, never overdue
+UNTIMED = (FILE_ENTRY,)
 #: a settling day later than any real one: the period is still open
 UNSETTLED = "9999-12-31"
 
@@ -36,6 +45,11 @@ class Dates(NamedTuple):
     appeal_on: str | None = None
     decision_due: str | None = None
     appeal_decided_on: str | None = None
+    #: later fields (older packed rows lack them: ``unpack`` leaves them None)
+    appeal_notified_on: str | None = None
+    #: a person's decision: the day the file-entry duty began (its announcement)
+    file_from: str | None = None
+    filed_on: str | None = None
 
 
 class Step(NamedTuple):
@@ -73,6 +87,13 @@ def steps(d: Dates) -> list[Step]:
                 d.appeal_decided_on,
             )
         )
+        if d.appeal_decided_on is not None:
+            found.append(
+                Step(APPEAL_NOTICE, d.appeal_on, d.decision_due, d.appeal_notified_on, None,
+                     d.appeal_notified_on)
+            )  # fmt: skip
+    if d.file_from is not None and d.revoked_on is None:
+        found.append(Step(FILE_ENTRY, d.file_from, UNSETTLED, d.filed_on, None, d.filed_on))
     return found
 
 
@@ -88,7 +109,13 @@ def settled_from(d: Dates) -> str:
     if d.appeal_on is not None and d.decision_due is not None:
         if d.appeal_decided_on is None:
             return UNSETTLED
-        until = max(until, d.appeal_decided_on)
+        if d.appeal_notified_on is None:
+            return UNSETTLED
+        until = max(until, d.appeal_decided_on, d.appeal_notified_on)
+    if d.file_from is not None and d.revoked_on is None:
+        if d.filed_on is None:
+            return UNSETTLED
+        until = max(until, d.filed_on)
     return until
 
 
@@ -98,13 +125,19 @@ def pack(d: Dates) -> str:
 
 
 def unpack(text: str) -> Dates:
-    return Dates._make([day or None for day in text.split(",")])
+    """A packed row; one written before later fields existed leaves them None."""
+    days = [day or None for day in text.split(",")]
+    days += [None] * (len(Dates._fields) - len(days))
+    return Dates._make(days)
 
 
 def dates_of(decision: dict[str, Any]) -> Dates:
     """The dates of a decision of a replayed case."""
     appeal = decision["appeal"] or {}
     announcement = decision["announcement"]
+    notice = appeal.get("notice") or {}
+    file_entry = decision["file_entry"] or {}
+    file_from = announcement["on"] if announcement and decision.get("person") else None
     return Dates(
         decided_on=decision["decided_on"],
         announce_due=decision["announce_due"],
@@ -115,6 +148,9 @@ def dates_of(decision: dict[str, Any]) -> Dates:
         appeal_on=appeal.get("filed_on"),
         decision_due=appeal.get("decision_due"),
         appeal_decided_on=appeal.get("decided_on"),
+        appeal_notified_on=notice.get("on"),
+        file_from=file_from,
+        filed_on=file_entry.get("on"),
     )
 
 

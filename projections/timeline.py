@@ -37,6 +37,13 @@ def _late(d: Payload, article: str) -> str:
     return f" — LATE, due {_d(d['due'])} ({article})" if d.get("overdue") else ""
 
 
+def _told(d: Payload) -> str:
+    told = d.get("told")
+    if not told:
+        return ""
+    return " (told: " + "、".join(labels.TOLD_LABELS.get(t, t) for t in told) + ")"
+
+
 def _opened(d: Payload) -> str:
     cited = "、".join(GROUNDS[g].label for g in d["grounds"])
     lifetime = "" if d["lifetime"] else "; incident before 2016-06-23, outside Art. 8"
@@ -81,12 +88,17 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "ResponsibilityAssigned": _assigned,
     "ObjectionRecorded": lambda d: (
         f"个人 {d['personnel_no']} explicitly objected and was overruled (明确提出反对意见)"
+        + (", stated at the hearing (Art. 9)" if d.get("at_hearing") else "")
+    ),
+    "FindingCorrected": lambda d: (
+        f"finding for {_who(d)} corrected to {labels.responsibility_label(d['responsibility'])} "
+        f"({d['responsibility']}): {d['reason']}"
     ),
     "TeamResponsibilityAssigned": _team,
     "DefenceHeard": lambda d: f"statement and defence (说明和申辩) of {_who(d)} heard",
     "DecisionIssued": _decided,
     "DecisionAnnounced": lambda d: (
-        f"decision for {_who(d)} announced to {d['to']}{_late(d, 'Art. 11')}"
+        f"decision for {_who(d)} announced to {d['to']}{_told(d)}{_late(d, 'Art. 11')}"
     ),
     "PersonnelFileEntered": lambda d: (
         f"entered in the personnel file of 个人 {d['personnel_no']} "
@@ -103,7 +115,11 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "ReferredToJudicialOrgan": lambda d: (
         f"{_who(d)} referred to {d['organ']} (移送司法机关): {d['reason']}"
     ),
+    "AppealDecisionNotified": lambda d: (
+        f"appeal decision told in writing to {d['to']}{_told(d)}{_late(d, 'Art. 12')}"
+    ),
     "Closed": lambda d: f"case closed (结案): {d['summary']}",
+    "Reopened": lambda d: f"case reopened (重新办理): {d['reason']}",
 }
 
 

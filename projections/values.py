@@ -31,8 +31,16 @@ def date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def measures(codes: Sequence[str] | None) -> tuple[MeasureRef, ...]:
-    return tuple(MeasureRef(c, labels.measure_label(c)) for c in codes or ())
+def measures(codes: Sequence[str] | None, other: str = "") -> tuple[MeasureRef, ...]:
+    """Art. 7 measures with their labels; another organisational measure shows its own name."""
+    return tuple(
+        MeasureRef(c, f"{labels.measure_label(c)}：{other}" if other and c == OTHER else
+                   labels.measure_label(c))
+        for c in codes or ()
+    )  # fmt: skip
+
+
+OTHER = "other_organisational"
 
 
 def grounds(numbers: Sequence[int]) -> tuple[GroundRef, ...]:
@@ -48,6 +56,12 @@ def in_force(decision: Row) -> list[str]:
     if status == "modified":
         return list(decision["appeal"]["measures"])
     return list(decision["measures"])
+
+
+def _other_in_force(decision: Row) -> str:
+    if decision["status"] == "modified":
+        return str(decision["appeal"].get("other") or "")
+    return str(decision.get("other") or "")
 
 
 def decision_value(r: Row) -> Decision:
@@ -70,7 +84,7 @@ def decision_value(r: Row) -> Decision:
             outcome_label=labels.outcome_label(a["outcome"]),
             decided_on=day(a["decided_on"]),
             reason=a["reason"],
-            new_measures=measures(a["measures"]),
+            new_measures=measures(a["measures"], a.get("other") or ""),
             overdue=a["overdue"],
         )
     status = r["status"]
@@ -81,7 +95,7 @@ def decision_value(r: Row) -> Decision:
         decided_on=date(r["decided_on"]),
         facts=r["facts"],
         basis=r["basis"],
-        measures=measures(r["measures"]),
+        measures=measures(r["measures"], r.get("other") or ""),
         severity=r["severity"],
         severity_label=labels.severity_label(r["severity"]),
         sanction=r["sanction"],
@@ -92,7 +106,7 @@ def decision_value(r: Row) -> Decision:
         deciding_authority=r["deciding_authority"],
         status=status,
         status_label=labels.DECISION_STATUS_LABELS[status],
-        measures_in_force=measures(in_force(r)),
+        measures_in_force=measures(in_force(r), _other_in_force(r)),
         announce_due=date(r["announce_due"]),
         announcement=announcement,
         file_entry=file_entry,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -186,3 +187,10 @@ def received(ledger: CliLedger, case_no: str = "C1", person: str = "P001") -> st
     decided(ledger, case_no, person)
     ledger.ok("case", "receive", case_no, "--person", person, "--on", "2023-05-10")
     return case_no
+
+
+def subcommands(group: click.Group) -> dict[str, click.Command]:
+    """A group's commands by name, loading lazily listed ones (``cli.main.LazyGroup``)."""
+    ctx = click.Context(group)
+    found = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}

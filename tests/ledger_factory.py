@@ -20,7 +20,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.application import LedgerApplication
 from ledger.domain.cadre import Cadre
-from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.case import AccountabilityCase, TeamMember, outstanding
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
     GROUNDS,
@@ -42,7 +42,9 @@ PERSON = PartyType.PERSON
 UNIT = PartyType.UNIT
 #: Every generated business date lies before this day (future dates are refused by design).
 LAST_DAY = D(2025, 10, 31)
-PERSON_MEASURES = [m for m in Measure if m.party_type is PERSON]
+PERSON_MEASURES = [
+    m for m in Measure if m.party_type is PERSON and m is not Measure.OTHER_ORGANISATIONAL
+]
 UNIT_MEASURE = {
     Severity.MINOR: Measure.WRITTEN_SELF_CRITICISM,
     Severity.SERIOUS: Measure.CIRCULATED_CRITICISM,
@@ -271,8 +273,9 @@ class LedgerFactory:
             party_type, code = parties[0]
             case.refer(party_type, code, self._day(day, 5, 30), "某区人民检察院", "涉嫌玩忽职守罪")
             yield [case]
-        if rng.random() < 0.85:
-            case.close(self._day(last, 1, 20), "已依规处理完毕")
+        closing = self._day(last, 1, 20)
+        if rng.random() < 0.85 and not outstanding(case, closing):  # Art. 11/12 all done
+            case.close(closing, "已依规处理完毕")
             yield [case]
 
     def _decide(
@@ -303,7 +306,7 @@ class LedgerFactory:
             received = self._day(decided_on, 0, 5)
             case.receive(party_type, code, received)
             yield [case]
-            last = max(last, received)
+            last = max(last, case.party(party_type, code)["appeal_due"])
             if rng.random() < 0.25:
                 due: dt.date = case.party(party_type, code)["appeal_due"]
                 appealed = min(self._day(received, 1, 15), due)
@@ -319,12 +322,22 @@ class LedgerFactory:
                 )
                 decided = self._day(appealed, 5, 40 if rng.random() < 0.2 else 28)
                 measures = self._measures(party_type) if outcome is AppealOutcome.MODIFIED else None
+                if measures is not None:  # Art. 9: heard again before the measures may grow
+                    case.hear(party_type, code, appealed, "申诉复查中再次听取说明和申辩。")
+                    yield [case]
                 case.decide_appeal(
                     party_type, code, decided, outcome, "经复查", self.authority, measures
                 )
                 yield [case]
                 last = max(last, decided)
+                if rng.random() < 0.9:  # Art. 12: the appeal decision told in writing
+                    told = self._day(decided, 0, 5)
+                    case.notify_appeal_decision(party_type, code, told, "申诉人及其所在单位")
+                    yield [case]
+                    last = max(last, told)
                 if outcome is AppealOutcome.REVOKED and rng.random() < 0.3:
+                    case.hear(party_type, code, decided, "重新决定前再次听取说明和申辩。")
+                    yield [case]
                     redecided = self._decide(case, party_type, code, decided)
                     yield [case]
                     announced = self._day(redecided, 1, 20)
@@ -382,4 +395,5 @@ def decide(
     """Name a party's responsibility (Art. 5), hear it (Art. 9) and decide (Art. 10)."""
     app.assign(case_no, party_type, code, responsibility, assigned)
     app.hear(case_no, party_type, code, assigned, "当事人作了说明和申辩。")
-    app.decide(case_no, party_type, code, document(number, decided, measures))
+    authority = app.signer_record().authority  # Art. 12: the 受理机关 is the deciding authority
+    app.decide(case_no, party_type, code, document(number, decided, measures, authority))

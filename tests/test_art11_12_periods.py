@@ -251,6 +251,7 @@ def test_a_revoked_decision_is_marked_and_a_new_one_may_follow(app: LedgerApplic
     appealed(app)
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 25), AppealOutcome.REVOKED, "证据不足。")
     assert app.case(CASE).party(PERSON, "P001")["decision"]["revoked"] is True
+    app.hear(CASE, PERSON, "P001", D(2025, 3, 28), "重新作出决定前再次听取说明和申辩。")  # Art. 9
     app.decide(CASE, PERSON, "P001", document(D(2025, 4, 1), person_measures(Measure.TRANSFER)))
     party = app.case(CASE).party(PERSON, "P001")
     assert (party["decision"]["revoked"], party["decision"]["measures"]) == (False, ["transfer"])
@@ -320,6 +321,7 @@ def test_closing_with_an_unannounced_decision_is_refused(app: LedgerApplication)
 
 def test_closing_with_an_undecided_appeal_is_refused(app: LedgerApplication) -> None:
     appealed(app)
+    app.enter_in_file(CASE, "P001", D(2025, 3, 19), *FILE)
     with refused(app, RuleViolation, "Art. 12"):
         app.close_case(CASE, D(2025, 3, 20), "结案。")
 
@@ -328,7 +330,9 @@ def test_a_case_closes_once_every_decision_is_announced_and_every_appeal_decided
     app: LedgerApplication,
 ) -> None:
     appealed(app)
+    app.enter_in_file(CASE, "P001", D(2025, 3, 19), *FILE)
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 25), AppealOutcome.UPHELD, "维持。")
+    app.notify_appeal_decision(CASE, PERSON, "P001", D(2025, 3, 26), TO)
     app.close_case(CASE, D(2025, 3, 26), "决定已宣布，申诉已处理，结案。")
     case = app.case(CASE)
     assert (case.status, case.closed_on) == ("closed", D(2025, 3, 26))
@@ -341,6 +345,7 @@ def test_a_decision_revoked_before_it_was_announced_does_not_hold_up_closing(
     app.receive(CASE, PERSON, "P001", RECEIVED)  # served, but never announced
     app.appeal(CASE, PERSON, "P001", D(2025, 3, 5), "不服。")
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 12), AppealOutcome.REVOKED, "撤销。")
+    app.notify_appeal_decision(CASE, PERSON, "P001", D(2025, 3, 13), TO)
     app.close_case(CASE, D(2025, 3, 13), "原决定已撤销，结案。")
     assert app.case(CASE).status == "closed"
 
@@ -363,14 +368,20 @@ AFTER_CLOSING: dict[str, Callable[[LedgerApplication], None]] = {
     ),
     "refer": lambda a: a.refer(CASE, PERSON, "P001", D(2025, 3, 5), "检察院", "涉嫌犯罪"),
     "close": lambda a: a.close_case(CASE, D(2025, 3, 5), "再次结案。"),
+    "correct_finding": lambda a: a.correct_finding(
+        CASE, PERSON, "P001", Responsibility.IMPORTANT_LEADERSHIP, D(2025, 3, 5), "更正。"
+    ),
+    "notify_appeal_decision": lambda a: a.notify_appeal_decision(
+        CASE, PERSON, "P001", D(2025, 3, 5), TO
+    ),
 }
 
 
 @pytest.mark.parametrize("step", list(AFTER_CLOSING))
 def test_every_step_on_a_closed_case_is_refused(app: LedgerApplication, step: str) -> None:
-    decided_case(app, decided_on=RECEIVED)
-    app.announce(CASE, PERSON, "P001", RECEIVED, TO)
-    app.close_case(CASE, D(2025, 3, 4), "决定已宣布，结案。")
+    received_case(app, RECEIVED)
+    app.enter_in_file(CASE, "P001", RECEIVED, *FILE)
+    app.close_case(CASE, APPEAL_DUE + ONE_DAY, "决定已宣布、归档，申诉期满，结案。")
     with refused(app, RuleViolation, None) as info:
         AFTER_CLOSING[step](app)
     assert "(closed case)" in str(info.value)

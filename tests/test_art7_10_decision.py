@@ -48,7 +48,6 @@ def heard(app: LedgerApplication) -> LedgerApplication:
         ({"effective_date": None}, "生效时间"),
         ({"appeal_period_days": 0}, "申诉期限"),
         ({"appeal_authority": "  "}, "受理机关"),
-        ({"number": ""}, "文号"),
     ],
 )
 def test_a_decision_document_missing_a_required_statement_is_refused(
@@ -57,6 +56,15 @@ def test_a_decision_document_missing_a_required_statement_is_refused(
     with refused(heard, RuleViolation, "Art. 10") as info:
         heard.decide(CASE, PERSON, "P001", document(**change))
     assert f"does not state {label}" in str(info.value)
+
+
+def test_a_decision_without_its_number_is_refused_without_citing_art_10(
+    heard: LedgerApplication,
+) -> None:
+    """文号 is required to identify the document, but it is not one of Art. 10's items."""
+    with refused(heard, InvalidInput, None) as info:
+        heard.decide(CASE, PERSON, "P001", document(number=""))
+    assert str(info.value) == "the document number (文号) of the 《责任追究决定书》 is required"
 
 
 def test_a_decision_document_naming_no_measure_is_refused(heard: LedgerApplication) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_verify_support import bulk_cases, found, record_case
+from verify_support import bulk_cases, found, record_case
 
 from cli.main import cli
 from ledger.application import LedgerApplication

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_verify_support import bulk_cases, record_case, sqlite
+from verify_support import bulk_cases, record_case, sqlite
 
 from cli.main import cli
 from ledger.application import LedgerApplication
@@ -47,9 +47,12 @@ def test_a_checkpoint_is_a_c2sp_signed_note_of_the_whole_log(
     assert cp.tree_size == 15 == len(list(LedgerTables(app).iter_leaves()))
     origin = origin_for(root_signer.fingerprint)
     body, signatures = open_note(cp.note)
-    assert body == f"{origin}\n{cp.tree_size}\n{base64.b64encode(cp.root).decode()}\n".encode()
+    head = f"{origin}\n{cp.tree_size}\n{base64.b64encode(cp.root).decode()}\n".encode()
+    assert body.startswith(head)
+    extension = body[len(head) :].decode()
+    assert extension.startswith("lifeledger/person-index/v1 ") and extension.count("\n") == 1
     assert [s.name for s in signatures] == [origin]
-    assert cp.note.decode().splitlines()[4].startswith(f"— {origin} ")
+    assert cp.note.decode().splitlines()[5].startswith(f"— {origin} ")
     verified = verify_note(
         cp.note, {origin: parse_vkey(note_vkey(origin, root_signer.public_raw)).public_key()}
     )
@@ -233,14 +236,17 @@ def test_an_edited_proof_fails_and_says_where(app: LedgerApplication, root_signe
     assert not foreign
 
 
-def test_a_proof_of_an_unknown_cadre_or_without_checkpoint_is_refused(
+def test_a_proof_without_checkpoint_is_refused_and_an_unknown_number_proves_absent(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
     with pytest.raises(NotFound, match="no checkpoint yet"):
         export_cadre_proof(app, "P001")
-    make_checkpoint(app, root_signer)
-    with pytest.raises(NotFound, match="P999"):
-        export_cadre_proof(app, "P999")
+    cp, _ = make_checkpoint(app, root_signer)
+    doc = export_cadre_proof(app, "P999")
+    assert doc["completeness"]["count"] == 0
+    report = verify_proof(json.dumps(doc).encode(), root_signer.fingerprint)
+    assert report, report.result.failures
+    assert report.completeness == f"no accountability on record as of checkpoint {cp.tree_size}"
 
 
 def test_proof_commands_export_and_verify(

@@ -104,6 +104,13 @@ def test_demo_import_and_reads_on_postgresql(tmp_path: Path) -> None:
         made = invoke(["--db", url, "--json", "demo", "--keys-dir", str(tmp_path / "keys")])
         assert made.exit_code == 0, made.output
         data = json.loads(made.stdout)
+        schema = url.rsplit("=", 1)[1]
+        assert data["documents"] == [
+            str(tmp_path / f"lifeledger-demo-{schema}-decision-CS-2023-015-P2001.docx"),
+            str(tmp_path / f"lifeledger-demo-{schema}-annual-2023.xlsx"),
+        ]
+        verified = invoke(["--db", url, "document", "verify", data["documents"][0]])
+        assert verified.exit_code == 0, verified.output
         key = ["--db", url, "--key", data["recorder_key"]]
         lines = tmp_path / "in.jsonl"
         lines.write_text(_lines({**OPEN_LINE, "case_no": "PG-1"}))
@@ -138,9 +145,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, o
 def test_demo_json_lists_what_it_made(demo_db: tuple[Path, dict[str, object]]) -> None:
     db, data = demo_db
     assert sorted(data) == [
-        "as_of", "cadres", "cases", "db", "keys", "keys_dir", "recorder_key", "root_fingerprint",
-        "units",
+        "as_of", "cadres", "cases", "db", "documents", "keys", "keys_dir", "recorder_key",
+        "root_fingerprint", "units",
     ]  # fmt: skip
+    assert data["documents"] == [
+        str(db.with_name("demo-decision-CS-2023-015-P2001.docx")),
+        str(db.with_name("demo-annual-2023.xlsx")),
+    ]
     assert data["cases"][:3] == ["CS-2021-007", "CS-2016-003", "CS-2023-015"]  # type: ignore[index]
     assert data["units"] == ["CS-XG-GOV", "CS-XF", "CS-YY-HOSP", "CS-HT-TOWN"]
     assert data["keys_dir"] == f"{db}.keys"
@@ -297,7 +308,8 @@ def test_import_warns_of_late_records_but_applies_them(ledger: CliLedger, tmp_pa
     assert result.exit_code == 0
     assert result.stderr == (
         "Warning: line 5 (case announce): announced on 2019-08-01, after the 30-day period of "
-        "Art. 11 ended on 2019-07-03: recorded and flagged overdue\n"
+        "Art. 11 ended on 2019-07-03 (a rest day extends it: 民法典 art. 203 practice, not the "
+        "Measures): recorded and flagged overdue\n"
     )
 
 

@@ -224,15 +224,37 @@ def test_an_absent_member_bears_no_leadership_responsibility(ledger: CliLedger) 
     )
 
 
-def test_an_objection_after_a_leadership_finding_is_refused(ledger: CliLedger) -> None:
+def test_an_objection_stated_at_the_hearing_is_recorded_and_blocks_a_leadership_decision(
+    ledger: CliLedger,
+) -> None:
+    """Art. 5: an objection is recorded whenever it comes to light, even after a leadership
+    finding; a decision on that finding is refused until the finding is corrected."""
     opened(ledger)
     ledger.ok("case", "assign", "C1", "--person", "P002", "--responsibility",
               "important_leadership", "--on", "2023-04-10")  # fmt: skip
-    err = ledger.refused("case", "objection", "C1", "--person", "P002", "--on", "2023-01-05",
-                         "--text", "反对")  # fmt: skip
+    ledger.ok("case", "hear", "C1", "--person", "P002", "--on", "2023-04-20",
+              "--statement", "称曾在会上明确反对")  # fmt: skip
+    result = ledger.ok("case", "objection", "C1", "--person", "P002", "--on", "2023-04-20",
+                       "--text", "会上明确反对，会议记录在案", "--at-hearing")  # fmt: skip
+    assert result.stdout == (
+        "Case C1: objection of P002 of 2023-04-20, stated at the hearing (Art. 9), recorded; if "
+        "overruled they bear no leadership responsibility (Art. 5)\n"
+    )
+    before = ledger.event_count()
+    err = ledger.refused("case", "decide", "C1", "--person", "P002", *DECISION,
+                         "--measure", "admonition_talk")  # fmt: skip
     assert err == (
-        "Error: cadre P002 was already found to bear leadership responsibility; record the "
-        "objection before the finding (Art. 5: objection before the finding)\n"
+        "Error: cadre P002 explicitly objected to the wrong decision on 2023-04-20 and was "
+        "overruled; they bear no leadership responsibility (不承担领导责任) (Art. 5: overruled "
+        "objection bears no leadership responsibility) Correct the finding first "
+        "(`case correct-finding`).\n"
+    )
+    assert ledger.event_count() == before
+    result = ledger.ok("case", "correct-finding", "C1", "--person", "P002", "--responsibility",
+                       "none", "--on", "2023-04-21", "--reason", "会议记录证实其反对")  # fmt: skip
+    assert result.stdout == (
+        "Case C1: finding for 个人 P002 corrected on 2023-04-21 to 不承担领导责任 (none): "
+        "会议记录证实其反对 (Art. 5)\n"
     )
 
 
@@ -279,7 +301,8 @@ def test_a_decision_text_names_the_measures_and_the_announcement_deadline(
                        "--measure", "admonition_talk")  # fmt: skip
     assert result.stdout == (
         "Case C1: 《责任追究决定书》 长纪责〔2023〕15号 for 个人 P001: 诫勉谈话; "
-        "announce by 2023-06-07 (Art. 11)\n"
+        "announce by 2023-06-07 (Art. 11; a rest day extends it: 民法典 art. 203 practice, not the "
+        "Measures)\n"
     )
 
 
@@ -335,7 +358,8 @@ def test_a_late_announcement_is_recorded_with_a_warning(ledger: CliLedger) -> No
     assert result.exit_code == 0
     assert result.stderr == (
         "Warning: announced on 2023-06-20, after the 30-day period of Art. 11 ended on "
-        "2023-06-07: recorded and flagged overdue\n"
+        "2023-06-07 (a rest day extends it: 民法典 art. 203 practice, not the Measures): recorded "
+        "and flagged overdue\n"
     )
     assert '"overdue": true' in result.stdout
 
@@ -413,22 +437,53 @@ def test_a_referral_to_the_judicial_organs(ledger: CliLedger) -> None:
 
 
 # close ----------------------------------------------------------------------------------------
-def test_a_case_closes_only_after_its_decisions_are_announced(ledger: CliLedger) -> None:
+def test_closing_waits_for_every_art_11_and_art_12_step_and_a_reopening_states_why(
+    ledger: CliLedger,
+) -> None:
+    """Closing never cuts off Art. 12; a closed case reopens only by a signed, reasoned event."""
     decided(ledger)
-    err = ledger.refused("case", "close", "C1", "--on", "2023-07-01", "--summary", "结案")
-    assert err == (
+
+    def close(on: str) -> str:
+        before = ledger.event_count()
+        err = ledger.refused("case", "close", "C1", "--on", on, "--summary", "结案")
+        assert ledger.event_count() == before
+        return err
+
+    assert close("2023-07-01") == (
         "Error: the decision for person:P001 has not been announced "
         "(Art. 11: announce before closing)\n"
     )
     ledger.ok("case", "announce", "C1", "--person", "P001", "--on", "2023-05-12", "--to", "本人")
-    result = ledger.ok("case", "close", "C1", "--on", "2023-07-01", "--summary", "结案")
-    assert result.stdout == "Case C1 closed on 2023-07-01 (已结案); it takes no further events\n"
-    err = ledger.refused("case", "hear", "C1", "--person", "P001", "--on", "2023-07-02",
+    assert close("2023-07-01") == (
+        "Error: the decision for person:P001 is not yet entered in the personnel file (人事档案) "
+        "(Art. 11: file entry before closing)\n"
+    )
+    ledger.ok("case", "file", "C1", "--person", "P001", "--on", "2023-05-15", "--file-ref", "R",
+              "--custodian", "长沙市委组织部干部档案室")  # fmt: skip
+    assert close("2023-07-01") == (
+        "Error: receipt of the decision by person:P001 is not recorded; its 15-day appeal period "
+        "has not started (Art. 12: receipt before closing)\n"
+    )
+    ledger.ok("case", "receive", "C1", "--person", "P001", "--on", "2023-06-25")
+    assert close("2023-07-10") == (
+        "Error: person:P001 may appeal until 2023-07-10; close after that day "
+        "(Art. 12: appeal period running)\n"
+    )
+    result = ledger.ok("case", "close", "C1", "--on", "2023-07-11", "--summary", "结案")
+    assert result.stdout == (
+        "Case C1 closed on 2023-07-11 (已结案); it takes no further events unless reopened\n"
+    )
+    err = ledger.refused("case", "hear", "C1", "--person", "P001", "--on", "2023-07-12",
                          "--statement", "s")  # fmt: skip
     assert err == (
         "Error: case C1 is closed (已结案); it takes no further events (closed case) "
-        "Record a correction by opening a new case that refers to it.\n"
+        "Reopen it with `case reopen --reason …` if there are new facts.\n"
     )
+    result = ledger.ok("case", "reopen", "C1", "--on", "2023-07-20", "--reason",
+                       "新的信访件反映同一问题")  # fmt: skip
+    assert result.stdout == "Case C1 reopened on 2023-07-20: 新的信访件反映同一问题\n"
+    timeline = ledger.ok("case", "timeline", "C1").stdout
+    assert "case reopened (重新办理): 新的信访件反映同一问题" in timeline
 
 
 # show and timeline ----------------------------------------------------------------------------

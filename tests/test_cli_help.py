@@ -3,8 +3,10 @@ failures, and the README's quick start run from a fresh directory."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import shutil
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import click
 import pytest
-from cli_support import OPEN, CliLedger, invoke, ledger, template
+from cli_support import OPEN, CliLedger, invoke, ledger, subcommands, template
 
 from cli.main import cli
 
@@ -32,7 +34,7 @@ CONTRACT = {
 
 
 def _walk(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
-    for name, command in group.commands.items():
+    for name, command in subcommands(group).items():
         path = f"{prefix}{name}"
         yield path, command
         if isinstance(command, click.Group):
@@ -166,6 +168,9 @@ def test_the_quick_start_runs_in_a_fresh_directory(tmp_path: Path) -> None:
     assert (tmp_path / "lifeledger.db").exists()
     assert (tmp_path / "lifeledger.db.keys" / "discipline.pem").exists()
     assert run("verify").stdout.startswith("Verification of SQLite file lifeledger.db: OK")
+    printed = "lifeledger-decision-CS-2023-015-P2001.docx"
+    assert run("document", "verify", printed).stdout.startswith(f"{printed} matches the ledger")
+    assert run("document", "verify", "lifeledger-annual-2023.xlsx").returncode == 0
     case = json.loads(run("--json", "case", "show", "CS-2023-015").stdout)
     assert case["status"] == "closed"
     history = run("cadre", "history", "P1002").stdout
@@ -188,3 +193,49 @@ def test_the_quick_start_runs_in_a_fresh_directory(tmp_path: Path) -> None:
         "--facts",
         "f",
     )
+
+
+def test_the_lazy_command_table_matches_every_top_level_command_and_its_help() -> None:
+    from cli.common import _first_paragraph
+    from cli.main import COMMANDS
+
+    for name, (module, attribute, listed) in COMMANDS.items():
+        command = getattr(__import__(module, fromlist=[attribute]), attribute)
+        assert command.name == name
+        assert listed == (command.short_help or _first_paragraph(command.help or "")), name
+    every = {c.name for m in {m for m, _, _ in COMMANDS.values()} for c in _module_commands(m)}
+    assert every == set(COMMANDS)
+    import cli
+
+    modules = {f"cli.{m.name}" for m in pkgutil.iter_modules(cli.__path__)}
+    with_commands = {m for m in modules if hasattr(importlib.import_module(m), "commands")}
+    assert with_commands == {m for m, _, _ in COMMANDS.values()}
+
+
+def _module_commands(module: str) -> list[click.Command]:
+    return list(__import__(module, fromlist=["commands"]).commands)
+
+
+def test_help_and_completion_of_command_names_load_none_of_the_ledger() -> None:
+    probe = (
+        "import sys; from click.testing import CliRunner; from cli.main import cli; "
+        "r = CliRunner().invoke(cli, ['--help']); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('ledger', 'projections', 'eventsourcing', 'psycopg', 'holidays', 'cryptography') "
+        "and m != 'ledger.errors' and m != 'ledger'))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    env = {**os.environ, "_LIFELEDGER_COMPLETE": "bash_complete", "COMP_WORDS": "lifeledger ca",
+           "COMP_CWORD": "1"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "lifeledger"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.split() == ["plain,cadre", "plain,case"]
+
+
+def test_python_dash_m_lifeledger_is_the_same_command_line() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lifeledger", "--help"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("Usage: lifeledger [OPTIONS] COMMAND [ARGS]...")

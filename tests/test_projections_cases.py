@@ -100,6 +100,7 @@ def test_a_revoked_decision_is_shown_as_revoked_never_hidden(app: LedgerApplicat
     app.receive(CASE, UNIT, "CS-XF", D(2024, 4, 16))
     app.appeal(CASE, UNIT, "CS-XF", D(2024, 4, 22), "集体决策程序合规。")
     app.decide_appeal(CASE, UNIT, "CS-XF", D(2024, 5, 6), AppealOutcome.REVOKED, "经复查撤销。")
+    app.notify_appeal_decision(CASE, UNIT, "CS-XF", D(2024, 5, 7), "长沙市某区信访局")  # Art. 12
     state = Projections(app).case_state(CASE)
     unit = next(p for p in state.parties if p.code == "CS-XF")
     assert len(unit.decisions) == 1
@@ -134,6 +135,7 @@ def test_a_modified_decision_shows_the_new_measures(app: LedgerApplication) -> N
 def test_a_new_decision_after_revocation_keeps_the_revoked_one(app: LedgerApplication) -> None:
     case_under_appeal(app)
     app.decide_appeal(CASE, PERSON, "P001", D(2024, 5, 10), AppealOutcome.REVOKED, "程序瑕疵。")
+    app.hear(CASE, PERSON, "P001", D(2024, 5, 15), "重新决定前再次申辩。")  # Art. 9
     app.decide(CASE, PERSON, "P001", _document("长纪决〔2024〕9号", D(2024, 5, 20)))
     party = next(p for p in Projections(app).case_state(CASE).parties if p.code == "P001")
     assert [(d.number, d.status) for d in party.decisions] == [

@@ -83,6 +83,8 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
     app.refer("C1", PERSON, "P001", D(2024, 3, 20), "某区人民检察院", "涉嫌玩忽职守罪")
     for party_type, code in ((UNIT, "CS-XF"), (PERSON, "P001")):
         app.announce("C1", party_type, code, D(2024, 3, 18), "本人及所在单位")
+        app.receive("C1", party_type, code, D(2024, 3, 18))  # Art. 12: closing waits for
+    app.enter_in_file("C1", "P001", D(2024, 3, 25), "档〔2024〕1号", "区委组织部")  # Art. 11
     app.close_case("C1", D(2024, 4, 30), "已依规处理。")
     # C2: CS-GT's decision revoked on appeal; P002 announced late
     app.open_case(
@@ -257,6 +259,13 @@ def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplicat
     assert d.due == due and d.days_left == -2 and d.status_label == "已逾期"
     announced = due + dt.timedelta(days=4)
     app.announce("C9", PERSON, "P001", announced, "王局长及其所在单位")
+    # Art. 11: the personnel-file entry is owed from the announcement until it is recorded
+    assert on(announced) == [("file_entry", "outstanding")]
+    (owed,) = p.deadlines(announced)
+    assert (owed.due, owed.days_left, owed.article, owed.status_label) == (
+        None, None, "Art. 11", "待办（无期限）"
+    )  # fmt: skip
+    app.enter_in_file("C9", "P001", announced, "档〔2024〕9号", "区委组织部干部档案室")
     assert on(announced) == []  # done that day
     assert on(announced - dt.timedelta(days=1)) == [("announcement", "overdue")]  # was, then
     received = D(2024, 6, 3)

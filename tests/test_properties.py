@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 import pytest
+from cli_support import subcommands
 from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -235,7 +236,7 @@ JSON_VALUE = st.recursive(
 def _params(path: str) -> list[click.Parameter]:
     command: Any = cli
     for part in path.split():
-        command = command.commands[part]
+        command = subcommands(command)[part]
     return list(command.params)
 
 
@@ -298,7 +299,7 @@ SKIPPED = {"demo", "init", "migrate", "import"}
 
 
 def _leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in sorted(group.commands.items()):
+    for name, command in sorted(subcommands(group).items()):
         if not prefix and name in SKIPPED:
             continue
         if isinstance(command, click.Group):

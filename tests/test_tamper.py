@@ -14,7 +14,7 @@ from uuid import UUID
 
 import pytest
 from click.testing import CliRunner
-from test_verify_support import (
+from verify_support import (
     bulk_cases,
     db_path,
     found,

@@ -6,11 +6,14 @@ to, the person's cadre record, the whole key registry (to judge each signer at i
 each with its exact stored bytes and an inclusion proof (RFC 9162 §2.1.3) against one signed
 checkpoint (C2SP tlog-checkpoint) and the checkpoint's cosignatures.
 
-Format ``lifeledger-proof`` version 1, one JSON document. What it proves: each included event
-is authentic, signed by a key valid and authorised at its position, and sits at that position
-of the log the checkpoint commits to. What it cannot prove alone: that no later event of these
-records was left out (versions are checked contiguous from 1, so nothing is missing *between*
-included events); the whole-log ``lifeledger verify`` or a bundle proves completeness.
+Format ``lifeledger-proof`` version 2, one JSON document (version 1 documents still verify).
+What it proves: each included event is authentic, signed by a key valid and authorised at its
+position, and sits at that position of the log the checkpoint commits to. A cadre proof (version
+2) also carries ``completeness``: the person's path in the person index whose root the signed
+checkpoint carries (:mod:`ledger.transparency.person_map`), with the committed count and chain
+value. The verifier refolds the chain over the included events that name the person: an omitted,
+added or reordered event, or an altered path, fails. A person no event names gets an absence
+path: "no accountability on record as of checkpoint N".
 """
 
 from __future__ import annotations
@@ -18,13 +21,11 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
-
-from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication
 from ledger.audit.verify import (
@@ -37,11 +38,12 @@ from ledger.audit.verify import (
     record_label,
     with_labels,
 )
-from ledger.domain import ids, topics
+from ledger.domain import ids
 from ledger.domain.limits import loads_bounded
-from ledger.errors import InvalidInput, LedgerError, ProofError
+from ledger.errors import InvalidInput, NotFound, ProofError
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.checkpoint import Checkpoint
 from ledger.transparency.checkpoints import (
     LedgerTables,
     StoredCheckpoint,
@@ -50,6 +52,8 @@ from ledger.transparency.checkpoints import (
     utc_now,
 )
 from ledger.transparency.merkle import verify_inclusion
+from ledger.transparency.person_index import CADRE, map_root_of, person_record, persons_named
+from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
 
 __all__ = [
     "PROOF_FORMAT",
@@ -57,21 +61,15 @@ __all__ = [
     "ProofReport",
     "export_cadre_proof",
     "export_case_proof",
+    "export_records_proof",
     "verify_proof",
 ]
 
 PROOF_FORMAT = "lifeledger-proof"
-PROOF_VERSION = 1
+PROOF_VERSION = 2
+#: Versions this module reads: 1 (no completeness section) and 2.
+READABLE_VERSIONS = (1, 2)
 PAGE = 2_000
-#: The case events that name a person as a party or objector.
-PARTY_TOPICS = [
-    topics.case_event("ResponsibilityAssigned"),
-    topics.case_event("TeamResponsibilityAssigned"),
-    topics.case_event("ObjectionRecorded"),
-    topics.case_event("PersonnelFileEntered"),
-]
-
-
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
@@ -81,75 +79,6 @@ def _payload(state: bytes) -> dict[str, Any] | None:
         return decode_payload(Envelope.parse(state).payload)
     except Exception:  # a damaged row is simply not selected; verify reports it
         return None
-
-
-def _names_person(topic: str, payload: dict[str, Any], personnel_no: str) -> bool:
-    if topic.endswith(".TeamResponsibilityAssigned"):
-        members = payload.get("members") or []
-        return any(isinstance(m, dict) and m.get("personnel_no") == personnel_no for m in members)
-    if topic.endswith(".ResponsibilityAssigned"):
-        return payload.get("party_type") == "person" and payload.get("party_code") == personnel_no
-    return payload.get("personnel_no") == personnel_no
-
-
-def _notifications(
-    app: LedgerApplication, bound: int, topics: list[str] | None = None
-) -> Iterator[EventRecord]:
-    start = 0
-    while start < bound:
-        page = app.recorder.select_notifications(
-            start, PAGE, stop=bound, topics=topics or (), inclusive_of_start=False
-        )
-        if not page:
-            return
-        yield from page
-        start = page[-1].id
-
-
-def cases_of_person(app: LedgerApplication, personnel_no: str, bound: int) -> set[UUID]:
-    """Aggregate ids of every case that names this person as a party or objector.
-
-    From the projections' index of who is named in which case when the views have been built
-    (they are caught up to the log first: an index look-up, whatever the size of the ledger);
-    otherwise by reading the log's party events, as the views would — filtered in the database
-    to those whose stored JSON holds the personnel number where payloads are stored plain.
-    """
-    found = _cases_from_views(app, personnel_no)
-    if found is not None:
-        return found
-    mapper = app.mapper
-    if getattr(mapper, "cipher", None) is None and getattr(mapper, "compressor", None) is None:
-        needle = mapper.transcoder.encode(personnel_no)  # the string as every payload holds it
-        rows: Iterable[tuple[UUID | str, str, bytes]] = LedgerTables(app).events_with(
-            PARTY_TOPICS, needle, bound
-        )
-    else:
-        rows = (
-            (n.originator_id, n.topic, n.state) for n in _notifications(app, bound, PARTY_TOPICS)
-        )
-    found = set()
-    for oid, topic, state in rows:
-        payload = _payload(state)
-        if payload is not None and _names_person(topic, payload, personnel_no):
-            found.add(oid if isinstance(oid, UUID) else UUID(str(oid)))
-    return found
-
-
-def _cases_from_views(app: LedgerApplication, personnel_no: str) -> set[UUID] | None:
-    """The person's cases as the projections know them, or None where they were never built
-    (a first build reads the whole log: the scan is cheaper) or cannot be used."""
-    from projections.api import Projections  # the read side depends on the ledger, not back
-
-    views = Projections(app)
-    try:
-        if views.position() == 0:
-            return None
-        history = views.cadre_history(personnel_no)
-    except (LedgerError, PersistenceError):  # NotFound too: the scan will say what there is
-        return None
-    finally:
-        views.close()
-    return {ids.case_id(entry.case_no) for entry in history.entries}
 
 
 def _build(
@@ -246,12 +175,32 @@ def _build(
 def export_cadre_proof(
     app: LedgerApplication, personnel_no: str, tree_size: int | None = None
 ) -> dict[str, Any]:
-    """A person's whole accountability history (Art. 8, lifetime), provable on its own."""
-    cadre = app.cadre(personnel_no)
-    bound = int(app.recorder.max_notification_id() or 0)
-    cases = cases_of_person(app, personnel_no, bound)
-    subject = {"kind": "cadre", "personnel_no": personnel_no, "name": cadre.name}
-    return _build(app, subject, cases | {ids.cadre_id(personnel_no)}, tree_size)
+    """A person's whole accountability history (Art. 8, lifetime), provable on its own and
+    provably complete: the cases are those of the events the person index lists, checked
+    against the checkpoint (:func:`person_record`), and the document carries the person's
+    path in the index (an absence path for a person no event names)."""
+    record = person_record(app, personnel_no, tree_size)
+    if record.complete_as_of is None or record.map_proof is None:
+        raise NotFound("this ledger has no checkpoint yet; run `lifeledger checkpoint`")
+    size = record.complete_as_of
+    covered = [e for e in record.events if e.position < size]
+    registered = [e for e in covered if e.topic == CADRE + "Registered"]
+    name = registered[0].payload.get("name") if registered else None
+    subject = {"kind": "cadre", "personnel_no": personnel_no, "name": name}
+    # Cases named after the checkpoint too: their later events are counted as not covered.
+    cases = {e.originator_id for e in record.events if not e.topic.startswith(CADRE)}
+    own = {ids.cadre_id(personnel_no)} if registered else set()
+    doc = _build(app, subject, cases | own, size)
+    committed = record.committed
+    assert committed is not None
+    doc["completeness"] = {
+        "version": 1,
+        "personnel_no": personnel_no,
+        "count": committed.count,
+        "chain": committed.chain.hex(),
+        "map_proof": record.map_proof.to_dict(),
+    }
+    return doc
 
 
 def export_case_proof(
@@ -262,6 +211,17 @@ def export_case_proof(
     return _build(app, {"kind": "case", "case_no": case_no}, {ids.case_id(case_no)}, tree_size)
 
 
+def export_records_proof(
+    app: LedgerApplication,
+    subject: dict[str, Any],
+    aggregates: Collection[UUID],
+    tree_size: int | None = None,
+) -> dict[str, Any]:
+    """The events of any records (cases, cadres, units), provable on their own: what a
+    printed document renders from (Art. 10, 11, 12, 14)."""
+    return _build(app, subject, set(aggregates), tree_size)
+
+
 @dataclass(frozen=True)
 class ProofReport:
     """A verified proof document: its subject, the records it covers, and the verification."""
@@ -270,6 +230,8 @@ class ProofReport:
     records: tuple[str, ...]
     events_after_checkpoint: int
     result: VerificationResult
+    #: What the completeness check proved (cadre proofs of version 2), None otherwise.
+    completeness: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.result)
@@ -279,6 +241,7 @@ class ProofReport:
             "subject": self.subject,
             "records": list(self.records),
             "events_after_checkpoint": self.events_after_checkpoint,
+            "completeness": self.completeness,
             **self.result.to_dict(),
         }
 
@@ -315,10 +278,10 @@ def verify_proof(
         raise InvalidInput(f"{description} is not JSON: {e}") from e
     if not isinstance(doc, dict) or doc.get("format") != PROOF_FORMAT:
         raise InvalidInput(f"{description} is not a lifeledger proof document")
-    if doc.get("version") != PROOF_VERSION:
+    if doc.get("version") not in READABLE_VERSIONS:
         raise InvalidInput(
             f"{description} is proof format version {doc.get('version')}; this lifeledger "
-            f"reads version {PROOF_VERSION}"
+            f"reads versions {', '.join(map(str, READABLE_VERSIONS))}"
         )
     options = VerifyOptions(
         root_fingerprint=root_fingerprint, witnesses=tuple(witnesses), workers=1
@@ -339,6 +302,7 @@ def verify_proof(
     with suppress(ProofError):  # a malformed note is reported by check_note below
         stored = StoredCheckpoint(size, stored.parsed().root, note)
     events: list[_Event] = []
+    leaves: list[tuple[int, _Event, bytes]] = []
     last = -1
     for item in raw_events:
         try:
@@ -378,7 +342,12 @@ def verify_proof(
                 tree_size=size,
             )
         events.append(ev)
+        leaves.append((position, ev, leaf))
     cp = audit.check_note(stored, size)
+    subject: dict[str, Any] = doc["subject"] if isinstance(doc.get("subject"), dict) else {}
+    completeness = None
+    if doc["version"] >= 2 and subject.get("kind") == "cadre":
+        completeness = _check_completeness(audit, doc.get("completeness"), subject, cp, leaves)
     good = [size] if cp is not None else []
     try:
         body = stored.body()
@@ -412,9 +381,88 @@ def verify_proof(
         witnessed=tuple(witnessed),
         checkpoints_kept=1,
     )
-    subject: dict[str, Any] = doc["subject"] if isinstance(doc.get("subject"), dict) else {}
     later = doc.get("events_after_checkpoint", 0)
-    return ProofReport(subject, records, later if isinstance(later, int) else 0, result)
+    return ProofReport(
+        subject, records, later if isinstance(later, int) else 0, result, completeness
+    )
+
+
+def _check_completeness(
+    audit: Audit,
+    section: Any,
+    subject: dict[str, Any],
+    cp: Checkpoint | None,
+    leaves: list[tuple[int, _Event, bytes]],
+) -> str | None:
+    """Refold the person's chain over the included events that name them and check it, with
+    the map path, against the person-index root the signed checkpoint carries. Returns what
+    was proven ("complete as of checkpoint N ..."), or None after recording the failure."""
+    try:
+        personnel_no = str(section["personnel_no"])
+        count = int(section["count"])
+        chain = bytes.fromhex(section["chain"])
+        path = MapProof.from_dict(section["map_proof"])
+    except (KeyError, TypeError, ValueError, ProofError) as e:
+        audit.fail(Check.INDEX, f"the completeness section is missing or malformed: {e}")
+        return None
+    if personnel_no != subject.get("personnel_no"):
+        audit.fail(Check.INDEX, f"the completeness section is about {personnel_no}, not the "
+                   f"subject {subject.get('personnel_no')}")  # fmt: skip
+        return None
+    if cp is None:
+        return None  # the checkpoint itself failed: recorded by check_note
+    size = cp.size
+    try:
+        root = map_root_of(cp)
+    except ProofError as e:
+        audit.fail(Check.INDEX, str(e), tree_size=size)
+        return None
+    if root is None:
+        audit.fail(Check.INDEX, f"checkpoint {size} carries no person index", tree_size=size)
+        return None
+    key = key_of(personnel_no)
+    claimed = value_hash(personnel_no, count, chain) if count else None
+    try:
+        if path.root_for(key, claimed) != root:
+            raise ProofError("it leads to another root")
+    except ProofError as e:
+        audit.fail(
+            Check.INDEX,
+            f"the person-index path of {personnel_no} does not lead to the root signed in "
+            f"checkpoint {size} ({e}): the map path or the committed count was altered",
+            tree_size=size,
+        )
+        return None
+    cadre = ids.cadre_id(personnel_no)
+    state = ChainState(personnel_no)
+    cases = 0
+    for position, ev, leaf in leaves:
+        named = persons_named(
+            ev.topic, ev.originator_id, ev.state, lambda o: personnel_no if o == cadre else None
+        )
+        if personnel_no in named:
+            state = state.then(position, leaf)
+            cases += not ev.topic.startswith(CADRE)
+    if (state.count, state.chain) != (count, chain):
+        if state.count < count:
+            what = f"{count - state.count} event(s) naming {personnel_no} were omitted"
+        elif state.count > count:
+            what = f"{state.count - count} event(s) naming {personnel_no} were added"
+        else:
+            what = "an event naming the person was replaced, moved or reordered"
+        audit.fail(
+            Check.INDEX,
+            f"the document holds {state.count} events naming {personnel_no}, the person "
+            f"index signed in checkpoint {size} commits {count}: {what}",
+            tree_size=size,
+        )
+        return None
+    if cases == 0:
+        return f"no accountability on record as of checkpoint {size}"
+    return (
+        f"complete as of checkpoint {size}: {state.count} events name {personnel_no} "
+        f"({cases} in cases)"
+    )
 
 
 def _label(ev: _Event) -> str | None:

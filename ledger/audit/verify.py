@@ -83,9 +83,9 @@ from ledger.signing.signatures import (
     KEY_ID_SIZE,
     MAGIC,
     Envelope,
+    check_signature,
     fingerprint,
     key_id_of,
-    signed_message,
 )
 from ledger.storage.entries import LEAF_DOMAIN, event_leaf_hash
 from ledger.storage.transcodings import DateAsISO
@@ -108,6 +108,19 @@ from ledger.transparency.checkpoints import (
     subtree_hashes,
 )
 from ledger.transparency.merkle import EMPTY_ROOT, verify_consistency
+from ledger.transparency.person_index import (
+    CADRE,
+    CASE,
+    PERSON_NODES_TABLE,
+    IndexAudit,
+    PersonTables,
+    audit_stored_rows,
+    map_root_of,
+)
+from ledger.transparency.person_map import Node
+
+#: Topics of the events that can name a person (the person index, Art. 8).
+INDEXED_TOPICS = (CADRE, CASE)
 
 __all__ = [
     "Check",
@@ -135,9 +148,12 @@ KINDS = {
     topics.CADRE: "cadre",
     topics.UNIT: "unit",
     topics.IMPORTED_LINE: "import",  # an import line's idempotency record (ledger.domain.imports)
+    topics.REPORT: "report",
 }
 #: Art. 6: who may record accountability (and the cadres and units it concerns).
 MAY_RECORD = frozenset(k.value for k in AuthorityKind if k.may_hold_accountable)
+#: Art. 14: the petition work agency reports and circulates the regional annual report.
+MAY_REPORT = frozenset({AuthorityKind.PETITION.value})
 ADMIN = KeyRole.ADMIN.value
 STORE_PAGE = 2_000
 #: Below this many events, starting worker processes costs more than it saves.
@@ -161,7 +177,9 @@ class Check(StrEnum):
     ROLLBACK = "rollback"  # the log is shorter than a signed checkpoint
     CONSISTENCY = "consistency"  # two checkpoints that are not one history
     COSIGNATURE = "cosignature"  # a cosignature that does not verify, a witness missing
+    INDEX = "index"  # the person index (chains, map, checkpoint root) disagrees with the log
     STORE = "store"  # the source could not be read to the end
+    MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
 
 
 @dataclass(frozen=True)
@@ -434,17 +452,6 @@ def _b64(raw: bytes) -> str:
 
 def _as_uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _verifies(
-    public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
-) -> bool:
-    digest = hashlib.sha256(envelope.payload).digest()
-    try:
-        public.verify(envelope.signature, signed_message(oid, version, topic, digest))
-    except InvalidSignature:
-        return False
-    return True
 
 
 # --- the key registry, replayed -----------------------------------------------------------------
@@ -831,6 +838,14 @@ class Audit:
                 f"unknown event type {topic}: not an event of this ledger",
                 position, nid, oid, version, topic, envelope.key_id,
             )  # fmt: skip
+        elif kind == "report":
+            if key.authority_kind not in MAY_REPORT:
+                self._fail_event(
+                    Check.AUTHORISATION,
+                    f"signed by key {key.describe()} of a {key.authority_kind} authority, which "
+                    "may not record report events (Art. 14: the 信访工作机构 reports)",
+                    position, nid, oid, version, topic, envelope.key_id,
+                )  # fmt: skip
         elif key.authority_kind not in MAY_RECORD:
             self._fail_event(
                 Check.AUTHORISATION,
@@ -844,7 +859,7 @@ class Audit:
             code = KEY_UNKNOWN
         if code == OK:
             return
-        if code == BAD_SIGNATURE or not _verifies(key.public, envelope, oid, version, topic):
+        if code == BAD_SIGNATURE or not check_signature(key.public, envelope, oid, version, topic):
             self._fail_event(
                 Check.SIGNATURE,
                 f"the signature by {key.describe()} does not cover the stored bytes: the event "
@@ -855,7 +870,7 @@ class Audit:
     def _check_now(self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int,
                    topic: str) -> bool:  # fmt: skip
         self.signatures += 1
-        return _verifies(public, envelope, oid, version, topic)
+        return check_signature(public, envelope, oid, version, topic)
 
     def _registry_event(
         self, position: int, nid: int | None, oid: UUID, version: int, topic: str,
@@ -1268,6 +1283,10 @@ class _Run:
         self._leaf: LeafRow | None = None
         self._next_leaf_index = 0
         self._last_leaf_nid = 0
+        #: The person index recomputed from the log, and its map root at each checkpoint size.
+        self.index = IndexAudit()
+        self.index_roots: dict[int, bytes] = {}
+        self.index_nodes: dict[str, Node] | None = None
 
     # the stream -------------------------------------------------------------------------
     def scan(self, progress: Callable[[int], None] | None) -> None:
@@ -1347,6 +1366,8 @@ class _Run:
             redone = self._one_by_one(start, rows, ids, codes, leaves, keys)
             if redone != leaves:
                 nodes = subtree_hashes(start, redone, cuts)
+            leaves = redone
+        self._feed_index(start, rows, ids, leaves)
         compact, wanted = self.range, self._wanted
         for height, digest in nodes:
             compact.push(height, digest)
@@ -1356,6 +1377,76 @@ class _Run:
             self.count = page_end
         if progress is not None:
             progress(len(rows))
+
+    def _feed_index(
+        self, start: int, rows: Sequence[EventRow], ids: list[int], leaves: bytes
+    ) -> None:
+        """Refold the person chains over these events (log order), taking the map root at
+        every checkpoint size on the way."""
+        index, wanted = self.index, self._wanted
+        for i, row in enumerate(rows):
+            position = start + i
+            if position in wanted:
+                self._index_snapshot(position)
+            topic = row[3]
+            if topic.startswith(INDEXED_TOPICS):
+                try:
+                    oid = UUID(int=ids[i])
+                except (ValueError, TypeError, IndexError):
+                    continue  # an unreadable row: reported by the event checks
+                index.feed(position, oid, topic, row[4], leaves[32 * i : 32 * i + 32])
+
+    def _index_snapshot(self, size: int) -> None:
+        if size not in self.index_roots:
+            self.index_roots[size] = self.index.root()
+            if self._sizes and size == self._sizes[-1]:
+                self.index_nodes = dict(self.index.map.table)
+
+    def _check_index(self, cp: Checkpoint) -> None:
+        """The person-index root a good checkpoint signed must be the one the log gives."""
+        try:
+            signed = map_root_of(cp)
+        except ProofError as e:
+            self.audit.fail(Check.INDEX, str(e), tree_size=cp.size)
+            return
+        expected = self.index_roots.get(cp.size)
+        if signed is None:
+            self.audit.fail(
+                Check.INDEX,
+                f"checkpoint {cp.size} carries no person-index root: nothing proves a "
+                "person's history complete at it",
+                tree_size=cp.size,
+            )
+        elif expected is not None and signed != expected:
+            self.audit.fail(
+                Check.INDEX,
+                f"checkpoint {cp.size} signed person-index root {_b64(signed)}, but the "
+                f"log's events give {_b64(expected)}: the index was built from rows that "
+                "differ from the log",
+                tree_size=cp.size,
+            )
+
+    def _check_index_tables(self) -> None:
+        """The stored chain rows and map nodes against the recomputed ones (a store only)."""
+        tables = getattr(self.source, "person_tables", None)
+        if tables is None:
+            return
+        for problem in audit_stored_rows(self.index, tables.all_rows()):
+            self.audit.fail(Check.INDEX, problem)
+        if self.index_nodes is None or not self._sizes:
+            return
+        latest = self._sizes[-1]
+        stored = tables.latest_nodes(latest)
+        mine = self.index_nodes
+        wrong = sorted(p for p in set(stored) | set(mine) if stored.get(p) != mine.get(p))
+        if wrong:
+            self.audit.fail(
+                Check.INDEX,
+                f"person index table {PERSON_NODES_TABLE}: {len(wrong)} map nodes as of "
+                f"checkpoint {latest} differ from the map of the log's chains (first at "
+                f"path {wrong[0] or 'root'!r})",
+                tree_size=latest,
+            )
 
     def _leaves_match(self, start: int, rows: Sequence[EventRow], leaves: bytes) -> bool:
         """The common case, a batch at a time: the next stored leaves are numbered ``start``
@@ -1487,6 +1578,8 @@ class _Run:
         proofs: Sequence[ConsistencyProof],
     ) -> None:
         audit, n = self.audit, self.range.size
+        if n in self._wanted:
+            self._index_snapshot(n)
         candidates = list(stored) + [_trusted(note) for note in self.options.trusted_checkpoints]
         good: dict[int, Checkpoint] = {}
         signed: dict[int, Checkpoint] = {}
@@ -1522,6 +1615,8 @@ class _Run:
                 )
                 continue
             good[cp.size] = cp
+            self._check_index(cp)
+        self._check_index_tables()
         # RFC 9162 §2.1.4: the good checkpoints' roots were all recomputed from one stream of
         # leaves, so each extends the one before it (a proof between them would always hold).
         for p in proofs:
@@ -1670,6 +1765,10 @@ class StoreSource:
     _checkpoints: list[StoredCheckpoint] = field(init=False)
     _cosignatures: list[StoredCosignature] = field(init=False)
 
+    @property
+    def person_tables(self) -> PersonTables:
+        return PersonTables(self.app)
+
     def __post_init__(self) -> None:
         self.tables = LedgerTables(self.app)
         # Checkpoints first, then the bound: every checkpoint read is within the events read.
@@ -1748,4 +1847,6 @@ def verify_store(
             str(app.store.describe()), 0, 0, 0, None, None, 0, EMPTY_ROOT, 0, None,
             0, (), (fail,), 1, 0.0,
         )  # fmt: skip
-    return Verifier(options).run(source, progress)
+    from ledger.audit.semantic import with_measures
+
+    return with_measures(app, Verifier(options).run(source, progress))

@@ -2,18 +2,26 @@
 
 Art. 8: accountability is for life, so a person stays the same aggregate through every
 appointment, transfer and retirement; the posts held over time are kept so that each
-case shows the post at the incident date and now.
+case shows the post at the incident date and now. Art. 6: each post may state the level and
+region at which the cadre is managed (干部管理权限); where it does not, the cadre is managed at
+the level and in the region of the post's unit.
+
+As for cases, each rule is a predicate over the state before an event and the event's fields
+(:data:`RULES`), called by the commands and replayed by the semantic audit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.domain.authority import Jurisdiction
 from ledger.domain.ids import cadre_id
+from ledger.domain.regulation import AdminLevel
 from ledger.errors import InvalidInput, RuleViolation
 
 
@@ -25,6 +33,12 @@ class Post:
     title: str
     start: dt.date
     end: dt.date | None = None
+    #: Art. 6: the management stated for this post, if any
+    managed: Jurisdiction | None = None
+
+
+def _managed(level: str | None, region: str | None) -> Jurisdiction | None:
+    return Jurisdiction(AdminLevel(level), region) if level and region else None
 
 
 class Cadre(Aggregate):
@@ -36,11 +50,20 @@ class Cadre(Aggregate):
 
     @event("Registered")
     def __init__(
-        self, personnel_no: str, name: str, unit_code: str, post: str, since: dt.date
+        self,
+        personnel_no: str,
+        name: str,
+        unit_code: str,
+        post: str,
+        since: dt.date,
+        managed_level: str | None = None,
+        managed_region: str | None = None,
     ) -> None:
         self.personnel_no = personnel_no
         self.name = name
-        self.posts: list[Post] = [Post(unit_code, post, since)]
+        self.posts: list[Post] = [
+            Post(unit_code, post, since, None, _managed(managed_level, managed_region))
+        ]
         self.retired_on: dt.date | None = None
 
     @property
@@ -54,37 +77,60 @@ class Cadre(Aggregate):
                 return post
         return None
 
-    def move(self, unit_code: str, post: str, on: dt.date) -> None:
+    def management_on(
+        self, day: dt.date, unit_jurisdiction: Callable[[str], Jurisdiction | None]
+    ) -> Jurisdiction | None:
+        """Art. 6: where the cadre is managed on ``day``: as stated for the post held then
+        (the last post after retirement, the first before any), else as the post's unit."""
+        post = self.post_on(day) or (self.posts[-1] if day >= self.posts[0].start
+                                     else self.posts[0])  # fmt: skip
+        return post.managed or unit_jurisdiction(post.unit_code)
+
+    def move(
+        self, unit_code: str, post: str, on: dt.date,
+        managed_level: str | None = None, managed_region: str | None = None,
+    ) -> None:  # fmt: skip
         """Appointment to a new post; the person stays accountable for the old one (Art. 8)."""
-        if self.retired_on is not None:
-            raise RuleViolation(
-                "", "retired", f"cadre {self.personnel_no} retired on {self.retired_on}"
-            )
-        if on <= self.posts[-1].start:
-            raise InvalidInput(
-                f"the move on {on} must come after the current post began on {self.posts[-1].start}"
-            )
-        self._moved(unit_code=unit_code, post=post, on=on)
+        fields = dict(unit_code=unit_code, post=post, on=on, managed_level=managed_level,
+                      managed_region=managed_region)  # fmt: skip
+        check_event(self, "Moved", fields)
+        self._moved(unit_code, post, on, managed_level, managed_region)
 
     def retire(self, on: dt.date) -> None:
-        if self.retired_on is not None:
-            raise RuleViolation(
-                "", "retired", f"cadre {self.personnel_no} already retired on {self.retired_on}"
-            )
-        if on < self.posts[-1].start:
-            raise InvalidInput(
-                f"retirement on {on} precedes the current post ({self.posts[-1].start})"
-            )
+        check_event(self, "Retired", {"on": on})
         self._retired(on=on)
 
     @event("Moved")
-    def _moved(self, unit_code: str, post: str, on: dt.date) -> None:
+    def _moved(
+        self,
+        unit_code: str,
+        post: str,
+        on: dt.date,
+        managed_level: str | None = None,
+        managed_region: str | None = None,
+    ) -> None:
         last = self.posts[-1]
-        self.posts[-1] = Post(last.unit_code, last.title, last.start, on)
-        self.posts.append(Post(unit_code, post, on))
+        self.posts[-1] = Post(last.unit_code, last.title, last.start, on, last.managed)
+        self.posts.append(Post(unit_code, post, on, None, _managed(managed_level, managed_region)))
 
     @event("Retired")
     def _retired(self, on: dt.date) -> None:
         last = self.posts[-1]
-        self.posts[-1] = Post(last.unit_code, last.title, last.start, on)
+        self.posts[-1] = Post(last.unit_code, last.title, last.start, on, last.managed)
         self.retired_on = on
+
+
+def check_event(cadre: Cadre, name: str, f: Mapping[str, Any]) -> None:
+    """The rules of a cadre's ``Moved`` and ``Retired`` events, over the state before them."""
+    if cadre.retired_on is not None:
+        what = "retired" if name == "Moved" else "already retired"
+        raise RuleViolation(
+            "", "retired", f"cadre {cadre.personnel_no} {what} on {cadre.retired_on}"
+        )
+    start = cadre.posts[-1].start
+    if name == "Moved" and f["on"] <= start:
+        raise InvalidInput(
+            f"the move on {f['on']} must come after the current post began on {start}"
+        )
+    if name == "Retired" and f["on"] < start:
+        raise InvalidInput(f"retirement on {f['on']} precedes the current post ({start})")

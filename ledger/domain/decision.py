@@ -15,9 +15,9 @@ from ledger.domain.regulation import (
 )
 from ledger.errors import InvalidInput, RuleViolation
 
-#: Art. 10: what the document must state, with the words users see.
+#: Art. 10: what the document must state, with the words users see. (Its number, 文号, is
+#: required too, but it is not one of the items Art. 10 lists.)
 ART10_FIELDS = {
-    "number": "文号",
     "facts": "事实",
     "basis": "依据",
     "measures": "方式",
@@ -35,6 +35,8 @@ class Measures:
     measures: tuple[Measure, ...]
     severity: Severity | None = None
     sanction: str = ""
+    #: Art. 7 "…等组织处理": another organisational measure, named in words
+    other: str = ""
 
     def check(self, party_type: PartyType) -> None:
         """Art. 7: unit measures follow the circumstances; person measures are personal."""
@@ -74,13 +76,30 @@ class Measures:
                 "sanction named",
                 "纪律处分 must name the disciplinary sanction imposed (e.g. 党内警告)",
             )
+        if (Measure.OTHER_ORGANISATIONAL in self.measures) != bool(self.other.strip()):
+            raise RuleViolation(
+                "Art. 7",
+                "other organisational measure named in words",
+                "another organisational measure (…降职等组织处理) is recorded as "
+                "other_organisational together with its name in words (e.g. 停职检查)",
+            )
+
+    def labels(self) -> list[str]:
+        """What users see: each measure in the Measures' words; another one by its name."""
+        return [
+            f"{m.label}：{self.other}" if m is Measure.OTHER_ORGANISATIONAL else m.label
+            for m in self.measures
+        ]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "measures": [m.value for m in self.measures],
             "severity": self.severity.value if self.severity else None,
             "sanction": self.sanction,
         }
+        if self.other:
+            data["other"] = self.other
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measures:
@@ -88,6 +107,7 @@ class Measures:
             tuple(Measure(m) for m in data["measures"]),
             Severity(data["severity"]) if data.get("severity") else None,
             data.get("sanction", ""),
+            data.get("other", ""),
         )
 
 
@@ -107,6 +127,8 @@ class DecisionDocument:
 
     def check(self, party_type: PartyType) -> None:
         """Art. 10: a document missing any required field is refused; Art. 12: 15 days."""
+        if not self.number.strip():
+            raise InvalidInput("the document number (文号) of the 《责任追究决定书》 is required")
         missing = [
             label
             for name, label in ART10_FIELDS.items()

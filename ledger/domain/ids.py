@@ -36,3 +36,8 @@ def unit_id(code: str) -> UUID:
 
 #: The one signer-key registry of a ledger.
 REGISTRY_ID = uuid5(NAMESPACE, "signer-keys")
+
+
+def report_id(region: str, year: int) -> UUID:
+    """Art. 14: one regional annual report per region (GB/T 2260 code) and year."""
+    return _id("report", f"{region}/{year}")

@@ -12,8 +12,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.domain.authority import Jurisdiction
 from ledger.domain.ids import REGISTRY_ID
-from ledger.domain.regulation import AuthorityKind, KeyRole
+from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole
 from ledger.errors import AlreadyExists, NotAuthorised, NotFound, RuleViolation
 
 ACTIVE = "active"
@@ -33,6 +34,8 @@ class KeyRecord:
     role: KeyRole
     status: str
     replaced_by: str | None = None
+    #: Art. 6: the authority's level and region (GB/T 2260), when recorded
+    jurisdiction: Jurisdiction | None = None
 
     @property
     def is_active(self) -> bool:
@@ -61,6 +64,8 @@ class KeyRegistry(Aggregate):
         authority: str,
         authority_kind: str,
         role: str,
+        level: str | None = None,
+        region: str | None = None,
     ) -> None:
         self.keys[key_id] = {
             "public_key": public_key,
@@ -70,6 +75,8 @@ class KeyRegistry(Aggregate):
             "role": role,
             "status": ACTIVE,
             "replaced_by": None,
+            "level": level,
+            "region": region,
         }
 
     def record(self, key_id: str) -> KeyRecord:
@@ -86,6 +93,11 @@ class KeyRegistry(Aggregate):
             role=KeyRole(k["role"]),
             status=k["status"],
             replaced_by=k["replaced_by"],
+            jurisdiction=(
+                Jurisdiction(AdminLevel(k["level"]), k["region"])
+                if k.get("level") and k.get("region")
+                else None
+            ),
         )
 
     def records(self) -> list[KeyRecord]:
@@ -131,11 +143,20 @@ class KeyRegistry(Aggregate):
         authority: str,
         authority_kind: AuthorityKind,
         role: KeyRole,
+        jurisdiction: Jurisdiction | None = None,
     ) -> None:
         self.check_admin(signer_key_id)
         if key_id in self.keys:
             raise AlreadyExists(f"signer key {key_id} is already registered")
-        self._registered(key_id, public_key, holder, authority, authority_kind.value, role.value)
+        if jurisdiction is None:
+            self._registered(
+                key_id, public_key, holder, authority, authority_kind.value, role.value
+            )
+        else:
+            self._registered(
+                key_id, public_key, holder, authority, authority_kind.value, role.value,
+                jurisdiction.level.value, jurisdiction.region,
+            )  # fmt: skip
 
     def rotate(self, signer_key_id: str, old_key_id: str, key_id: str, public_key: str) -> None:
         """Replace a key: the holder itself, or an admin, signs the rotation."""
@@ -173,15 +194,18 @@ class KeyRegistry(Aggregate):
         authority: str,
         authority_kind: str,
         role: str,
+        level: str | None = None,
+        region: str | None = None,
     ) -> None:
-        self._add(key_id, public_key, holder, authority, authority_kind, role)
+        self._add(key_id, public_key, holder, authority, authority_kind, role, level, region)
 
     @event("KeyRotated")
     def _rotated(self, old_key_id: str, key_id: str, public_key: str) -> None:
         old = self.keys[old_key_id]
         self._add(
-            key_id, public_key, old["holder"], old["authority"], old["authority_kind"], old["role"]
-        )
+            key_id, public_key, old["holder"], old["authority"], old["authority_kind"], old["role"],
+            old.get("level"), old.get("region"),
+        )  # fmt: skip
         old["status"] = ROTATED
         old["replaced_by"] = key_id
 

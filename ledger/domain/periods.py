@@ -7,7 +7,10 @@ the appeal within 30 days of receiving it.
 Counting (DESIGN.md "Day periods"): the day of the triggering event is not counted, so a period
 of ``n`` days triggered on ``start`` nominally ends on ``start + n``. If that last day is a rest
 day (a Saturday or Sunday, or a Chinese public holiday or its arranged day off), the period ends
-on the next working day instead. A make-up working day (调休上班, a weekend day the State Council
+on the next working day instead. That rest-day extension is NOT in the Measures: it is a
+convention imported from the practice of 民法典 art. 203 (期间的最后一日是法定休假日的，以法定
+休假日结束的次日为期间的最后一日), and every message that states a due date says so
+(:data:`REST_DAY_NOTE`). A make-up working day (调休上班, a weekend day the State Council
 made a working day) is a working day: a period ending on it is not extended.
 
 The calendar is the maintained ``holidays`` package (``country_holidays("CN")``), never a
@@ -41,6 +44,8 @@ __all__ = [
     "period_end",
 ]
 
+#: Said wherever a due date is shown: the rest-day rule is an imported convention.
+REST_DAY_NOTE = "a rest day extends it: 民法典 art. 203 practice, not the Measures"
 _ONE_DAY = dt.timedelta(days=1)
 _SATURDAY = 5
 

@@ -118,7 +118,7 @@ _UNIT_KIND_LABELS = {
     UnitKind.PROCURATORIAL: "检察机关",
     UnitKind.PEOPLES_ORGANISATION: "人民团体",
     UnitKind.PUBLIC_INSTITUTION: "事业单位",
-    UnitKind.STATE_OWNED_ENTERPRISE: "国有或国有控股企业",
+    UnitKind.STATE_OWNED_ENTERPRISE: "国有或者国有控股企业",
 }
 
 
@@ -133,6 +133,13 @@ class AdminLevel(StrEnum):
     @property
     def label(self) -> str:
         return {"province": "省级", "city": "市州级", "county": "县市区级", "township": "乡镇级"}[
+            self.value
+        ]
+
+    @property
+    def managed_label(self) -> str:
+        """Art. 6 干部管理权限: the level at which a cadre is managed."""
+        return {"province": "省管", "city": "市管", "county": "县管", "township": "乡管"}[
             self.value
         ]
 
@@ -217,6 +224,8 @@ class Measure(StrEnum):
     ORDERED_RESIGNATION = "ordered_resignation"
     DISMISSAL = "dismissal"
     DEMOTION = "demotion"
+    #: Art. 7 "…降职等组织处理": the list is open; another measure is named in words
+    OTHER_ORGANISATIONAL = "other_organisational"
     # persons: where discipline was violated
     DISCIPLINARY_SANCTION = "disciplinary_sanction"
 
@@ -239,6 +248,7 @@ _MEASURE_LABELS = {
     Measure.ORDERED_RESIGNATION: "责令辞职",
     Measure.DISMISSAL: "免职",
     Measure.DEMOTION: "降职",
+    Measure.OTHER_ORGANISATIONAL: "其他组织处理",
     Measure.DISCIPLINARY_SANCTION: "纪律处分",
 }
 

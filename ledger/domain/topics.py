@@ -19,6 +19,7 @@ from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.imports import ImportedLine
 from ledger.domain.keys import KeyRegistry
+from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 
 #: Module path of each aggregate module -> the module name its records are stored under.
@@ -51,6 +52,8 @@ CADRE: Final = stored_topic(Cadre)
 UNIT: Final = stored_topic(Unit)
 REGISTRY: Final = stored_topic(KeyRegistry)
 IMPORTED_LINE: Final = stored_topic(ImportedLine)
+#: Art. 14 regional annual reports (new records: stored under their module path)
+REPORT: Final = stored_topic(RegionalReport)
 
 
 def case_event(name: str) -> str:

@@ -8,7 +8,7 @@ holds an exclusive table lock while it inserts, so the leaf order is the commit 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -19,11 +19,25 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
+from ledger.domain.ids import REGISTRY_ID
 from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.person_index import (
+    PERSON_EVENTS_TABLE,
+    PERSON_NODES_TABLE,
+    chain_rows,
+    registered_person,
+)
 
 LEAVES_TABLE = "merkle_leaves"
 CHECKPOINTS_TABLE = "checkpoints"
 COSIGNATURES_TABLE = "cosignatures"
+
+#: (version, topic, stored state) of the key registry's events after a version.
+RegistryRows = Sequence[tuple[int, str, bytes]]
+#: Called inside the appending transaction, once the write lock is held, with the events to
+#: append and a reader of the registry events committed after a version; raises to refuse
+#: (:class:`ledger.storage.key_check.SignerCheck`).
+SignerCheckHook = Callable[[Sequence[StoredEvent], Callable[[int], RegistryRows]], None]
 
 
 def _uuid(value: UUID | str) -> UUID:
@@ -45,8 +59,19 @@ def leaf_rows(
     ]
 
 
+def _index_input(
+    leaves: Sequence[tuple[int, int, bytes]], stored_events: Sequence[StoredEvent]
+) -> list[tuple[int, UUID, str, bytes, bytes]]:
+    return [
+        (index, _uuid(s.originator_id), s.topic, s.state, leaf)
+        for (index, _, leaf), s in zip(leaves, stored_events, strict=True)
+    ]
+
+
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     """The SQLite application recorder plus the Merkle leaves and checkpoints tables."""
+
+    signer_check: SignerCheckHook | None = None
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -66,6 +91,21 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             "line BLOB NOT NULL, "
             "created_at TEXT NOT NULL, "
             "PRIMARY KEY (tree_size, vkey))",
+            f"CREATE TABLE IF NOT EXISTS {PERSON_EVENTS_TABLE} ("
+            "personnel_no TEXT NOT NULL, "
+            "seq INTEGER NOT NULL, "
+            "leaf_index INTEGER NOT NULL, "
+            "chain BLOB NOT NULL, "
+            "PRIMARY KEY (personnel_no, seq)) WITHOUT ROWID",
+            f"CREATE INDEX IF NOT EXISTS {PERSON_EVENTS_TABLE}_leaf "
+            f"ON {PERSON_EVENTS_TABLE} (leaf_index)",
+            f"CREATE TABLE IF NOT EXISTS {PERSON_NODES_TABLE} ("
+            "path TEXT NOT NULL, "
+            "version INTEGER NOT NULL, "
+            "hash BLOB NOT NULL, "
+            "leaf_key BLOB, "
+            "leaf_value BLOB, "
+            "PRIMARY KEY (path, version)) WITHOUT ROWID",
         ]
         return statements
 
@@ -74,17 +114,65 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         assert ids is not None
-        # The event inserts above took the write lock, so the leaf count read here is final.
+        # The event inserts above took the write lock, so the leaf count read here is final,
+        # and so is the key registry the signer check reads.
+        if self.signer_check is not None:
+            self.signer_check(stored_events, lambda version: self._registry_after(c, version))
         c.execute(f"SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM {LEAVES_TABLE}")
         start = int(c.fetchone()[0])
-        c.executemany(
-            f"INSERT INTO {LEAVES_TABLE} VALUES (?, ?, ?)", leaf_rows(start, stored_events, ids)
+        leaves = leaf_rows(start, stored_events, ids)
+        c.executemany(f"INSERT INTO {LEAVES_TABLE} VALUES (?, ?, ?)", leaves)
+        # The person index (Art. 8), in the same transaction: one row per person named.
+        index = chain_rows(
+            _index_input(leaves, stored_events),
+            lambda nos: self._heads(c, nos),
+            lambda oids: self._cadres(c, oids),
         )
+        if index:
+            c.executemany(f"INSERT INTO {PERSON_EVENTS_TABLE} VALUES (?, ?, ?, ?)", index)
         return ids
+
+    def _registry_after(self, c: SQLiteCursor, version: int) -> RegistryRows:
+        c.execute(
+            f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version",
+            (REGISTRY_ID.hex, version),
+        )
+        return [(int(v), str(t), bytes(s)) for v, t, s in c.fetchall()]
+
+    @staticmethod
+    def _heads(c: SQLiteCursor, persons: Iterable[str]) -> dict[str, tuple[int, bytes]]:
+        found: dict[str, tuple[int, bytes]] = {}
+        for no in persons:
+            c.execute(
+                f"SELECT seq, chain FROM {PERSON_EVENTS_TABLE} WHERE personnel_no = ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (no,),
+            )
+            row = c.fetchone()
+            if row is not None:
+                found[no] = (int(row[0]), bytes(row[1]))
+        return found
+
+    def _cadres(self, c: SQLiteCursor, oids: Iterable[UUID]) -> dict[UUID, str]:
+        found: dict[UUID, str] = {}
+        for oid in oids:
+            c.execute(
+                f"SELECT state FROM {self.events_table_name} WHERE originator_id = ? "
+                "AND originator_version = 1",
+                (oid.hex,),
+            )
+            row = c.fetchone()
+            no = registered_person(bytes(row[0])) if row is not None else None
+            if no:
+                found[oid] = no
+        return found
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):
     """The PostgreSQL application recorder plus the Merkle leaves and checkpoints tables."""
+
+    signer_check: SignerCheckHook | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,10 +199,43 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 "created_at text NOT NULL, "
                 "PRIMARY KEY (tree_size, vkey))"
             ).format(schema, Identifier(COSIGNATURES_TABLE)),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                "personnel_no text NOT NULL, "
+                "seq bigint NOT NULL, "
+                "leaf_index bigint NOT NULL, "
+                "chain bytea NOT NULL, "
+                "PRIMARY KEY (personnel_no, seq))"
+            ).format(schema, Identifier(PERSON_EVENTS_TABLE)),
+            SQL("CREATE INDEX IF NOT EXISTS {0} ON {1}.{2} (leaf_index)").format(
+                Identifier(PERSON_EVENTS_TABLE + "_leaf"), schema, Identifier(PERSON_EVENTS_TABLE)
+            ),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                "path text NOT NULL, "
+                "version bigint NOT NULL, "
+                "hash bytea NOT NULL, "
+                "leaf_key bytea, "
+                "leaf_value bytea, "
+                "PRIMARY KEY (path, version))"
+            ).format(schema, Identifier(PERSON_NODES_TABLE)),
         ]
+        self._insert_person_event = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s, %s)").format(
+            schema, Identifier(PERSON_EVENTS_TABLE)
+        )
+        self._select_head = SQL(
+            "SELECT seq, chain FROM {0}.{1} WHERE personnel_no = %s ORDER BY seq DESC LIMIT 1"
+        ).format(schema, Identifier(PERSON_EVENTS_TABLE))
+        self._select_registered = SQL(
+            "SELECT state FROM {0}.{1} WHERE originator_id = %s AND originator_version = 1"
+        ).format(schema, Identifier(self.events_table_name))
         self._select_next_leaf = SQL(
             "SELECT COALESCE(MAX(leaf_index) + 1, 0) AS next FROM {0}.{1}"
         ).format(schema, Identifier(LEAVES_TABLE))
+        self._select_registry_after = SQL(
+            "SELECT originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s "
+            "AND originator_version > %s ORDER BY originator_version"
+        ).format(schema, Identifier(self.events_table_name))
         self._insert_leaf = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s)").format(
             schema, Identifier(LEAVES_TABLE)
         )
@@ -143,7 +264,14 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
     def _installed(self) -> bool:
         """Whether every table and the row type of the ledger exist (read from the catalog,
         which needs no privilege on them)."""
-        names = [self.events_table_name, LEAVES_TABLE, CHECKPOINTS_TABLE, COSIGNATURES_TABLE]
+        names = [
+            self.events_table_name,
+            LEAVES_TABLE,
+            CHECKPOINTS_TABLE,
+            COSIGNATURES_TABLE,
+            PERSON_EVENTS_TABLE,
+            PERSON_NODES_TABLE,
+        ]
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace"
@@ -174,5 +302,51 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         row = curs.fetchone()
         assert row is not None
         start = int(row["next"])
-        curs.executemany(self._insert_leaf, leaf_rows(start, stored_events, ids))
+        leaves = leaf_rows(start, stored_events, ids)
+        curs.executemany(self._insert_leaf, leaves)
+        # The person index (Art. 8), in the same transaction: one row per person named.
+        index = chain_rows(
+            _index_input(leaves, stored_events),
+            lambda nos: self._heads(curs, nos),
+            lambda oids: self._cadres(curs, oids),
+        )
+        if index:
+            curs.executemany(self._insert_person_event, index)
         return ids
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        if self.signer_check is not None:
+            # The EXCLUSIVE table lock first (the insert below takes it again, at no cost):
+            # no other append can commit between this check and this transaction's commit.
+            # A refusal raised here leaves the transaction with nothing inserted.
+            self._lock_table(curs)
+            self.signer_check(stored_events, lambda version: self._registry_after(curs, version))
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+
+    def _registry_after(self, curs: Cursor[DictRow], version: int) -> RegistryRows:
+        curs.execute(self._select_registry_after, (REGISTRY_ID, version))
+        return [
+            (int(r["originator_version"]), str(r["topic"]), bytes(r["state"]))
+            for r in curs.fetchall()
+        ]
+
+    def _heads(self, curs: Cursor[DictRow], persons: Iterable[str]) -> dict[str, tuple[int, bytes]]:
+        found: dict[str, tuple[int, bytes]] = {}
+        for no in persons:
+            curs.execute(self._select_head, (no,))
+            row = curs.fetchone()
+            if row is not None:
+                found[no] = (int(row["seq"]), bytes(row["chain"]))
+        return found
+
+    def _cadres(self, curs: Cursor[DictRow], oids: Iterable[UUID]) -> dict[UUID, str]:
+        found: dict[UUID, str] = {}
+        for oid in oids:
+            curs.execute(self._select_registered, (oid,))
+            row = curs.fetchone()
+            no = registered_person(bytes(row["state"])) if row is not None else None
+            if no:
+                found[oid] = no
+        return found

@@ -51,6 +51,7 @@ from ledger.transparency.checkpoint import (
     vkey,
 )
 from ledger.transparency.merkle import EMPTY_ROOT, MerkleTree, node_hash
+from ledger.transparency.person_index import PersonTables, extension_line
 
 __all__ = [
     "NODE_MIN_HEIGHT",
@@ -756,7 +757,10 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
     tables.put_nodes(nodes)
     if stored and stored[-1].tree_size == size:
         return stored[-1], False
-    body = Checkpoint(origin, size, root).body()
+    # The person index (Art. 8): the root of the map of every person's chain at this size,
+    # rehashing only the persons named since the previous map.
+    index_root = PersonTables(app).advance(size)
+    body = Checkpoint(origin, size, root, (extension_line(index_root),)).body()
     note = sign_note(body, origin, signer.private_key)
     checkpoint = StoredCheckpoint(size, root, note, utc_now())
     try:

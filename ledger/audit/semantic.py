@@ -1,0 +1,230 @@
+"""The semantic audit: replay every record through the Measures' own rules.
+
+A valid signature on an act the Measures forbid is still a finding (DESIGN, "Trust model"). The
+audit reads the log in order, rebuilds each case, cadre, unit and the key registry as it stood
+before each event, and asks the one predicate the write path asks before it records that kind of
+event (:func:`ledger.domain.case.check_event`, :func:`ledger.domain.case.check_opening`,
+:func:`ledger.domain.cadre.check_event`), with the same
+:class:`~ledger.domain.authority.Context`: the signer's authority as the registry held it at
+that position, and where each party was managed then (Art. 6). No rule is written here. An
+event the write path would have refused is named with its position, its record, the rule and
+the article.
+
+Events whose signature fails are left to the signature checks of :mod:`ledger.audit.verify`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.audit.verify import Check, Failure, VerificationResult
+from ledger.domain import cadre as cadre_rules
+from ledger.domain import case as case_rules
+from ledger.domain import ids
+from ledger.domain import report as report_rules
+from ledger.domain.authority import NO_CONTEXT, Context, Jurisdiction
+from ledger.domain.cadre import Cadre
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.keys import KeyRegistry
+from ledger.domain.report import RegionalReport
+from ledger.domain.unit import Unit
+from ledger.errors import LedgerError, NotAuthorised, RuleViolation
+from ledger.signing.signatures import Envelope
+
+PAGE = 1_000
+#: what an event object carries besides the fields of the command that made it
+_BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An event the Measures would have refused: where it is, and which rule of which article."""
+
+    position: int
+    record: str
+    event: str
+    version: int
+    article: str
+    rule: str
+    message: str
+    aggregate_id: str = ""
+
+    @property
+    def what(self) -> str:
+        cited = f"{self.article}: {self.rule}" if self.article else self.rule
+        return f"the Measures would have refused it ({cited}): {self.message}"
+
+    def describe(self) -> str:
+        return f"position {self.position}, {self.record}, {self.event} v{self.version}: {self.what}"
+
+
+class SemanticAudit:
+    """Replays aggregates in log order through the write path's rules."""
+
+    def __init__(self) -> None:
+        self.aggregates: dict[UUID, Aggregate] = {}
+        self.registry: KeyRegistry | None = None
+        self.findings: list[Finding] = []
+        #: records whose log is broken (an event unreadable, unsigned or out of order): their
+        #: later events are not judged, the signature and version checks name the break
+        self.broken: set[UUID] = set()
+        self.versions: dict[UUID, int] = {}
+
+    def unreadable(self, originator_id: UUID) -> None:
+        self.broken.add(originator_id)
+
+    def management(self, party_type: str, code: str, on: Any) -> Jurisdiction | None:
+        """Art. 6, from the records as they stood at this position."""
+        if party_type == "unit":
+            unit = self.aggregates.get(ids.unit_id(code))
+            return unit.jurisdiction if isinstance(unit, Unit) else None
+        cadre = self.aggregates.get(ids.cadre_id(code))
+        if not isinstance(cadre, Cadre):
+            return None
+        return cadre.management_on(on, lambda c: self.management("unit", c, on))
+
+    def context(self, key_id: bytes) -> Context:
+        if self.registry is None or key_id.hex() not in self.registry.keys:
+            return NO_CONTEXT
+        rec = self.registry.record(key_id.hex())
+        return Context(rec.authority, rec.authority_kind, rec.jurisdiction, self.management)
+
+    def event(self, position: int, event: Any, key_id: bytes) -> None:
+        """Judge one event against the state before it, then apply it."""
+        oid = event.originator_id
+        if event.originator_version != self.versions.get(oid, 0) + 1:
+            self.broken.add(oid)
+        self.versions[oid] = event.originator_version
+        if oid in self.broken:
+            return
+        name = type(event).__name__
+        fields = {k: v for k, v in vars(event).items() if k not in _BOOKKEEPING}
+        before: Aggregate | None = (
+            self.registry if oid == ids.REGISTRY_ID else self.aggregates.get(oid)
+        )
+        try:
+            self.judge(before, name, fields, self.context(key_id))
+        except LedgerError as e:
+            self.found(position, before, event, name, e)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:  # malformed fields
+            self.found(position, before, event, name, RuleViolation("", "malformed", repr(e)))
+        try:
+            after = event.mutate(before)
+        except Exception:  # an event that cannot even apply: judge the record no further
+            self.broken.add(oid)
+            return
+        if isinstance(after, KeyRegistry):
+            self.registry = after
+        elif after is not None:
+            self.aggregates[event.originator_id] = after
+
+    @staticmethod
+    def judge(before: Aggregate | None, name: str, fields: dict[str, Any], ctx: Context) -> None:
+        """The rules the write path applies before recording this event."""
+        if name == "Opened":
+            case_rules.check_opening(fields)
+            if ctx.authority and fields["opening_authority"] != ctx.authority:
+                raise _signer_authority("opening_authority", fields, ctx)
+        elif isinstance(before, AccountabilityCase):
+            case_rules.check_event(before, name, fields, ctx)
+            if name == "DecisionIssued" and ctx.authority and (
+                fields["deciding_authority"] != ctx.authority
+            ):
+                raise _signer_authority("deciding_authority", fields, ctx)
+        elif isinstance(before, Cadre) and name in ("Moved", "Retired"):
+            cadre_rules.check_event(before, name, fields)
+        elif name == "Reported" and before is None:
+            report_rules.check_event(None, name, fields, ctx)
+        elif isinstance(before, RegionalReport):
+            report_rules.check_event(before, name, fields, ctx)
+
+    def found(
+        self, position: int, before: Aggregate | None, event: Any, name: str, e: LedgerError
+    ) -> None:
+        record = _record(before, event)
+        article = e.article if isinstance(e, RuleViolation) else ""
+        rule = e.rule if isinstance(e, RuleViolation) else type(e).__name__
+        message = e.message if isinstance(e, RuleViolation) else str(e)
+        self.findings.append(
+            Finding(position, record, name, event.originator_version, article, rule, message,
+                    str(event.originator_id))
+        )  # fmt: skip
+
+
+def _signer_authority(field: str, fields: dict[str, Any], ctx: Context) -> NotAuthorised:
+    return NotAuthorised(
+        "Art. 6",
+        "recorded by its own authority",
+        f"the event names {fields[field]} as {field.replace('_', ' ')}, but it is signed by a "
+        f"key of {ctx.authority}",
+    )
+
+
+def _record(before: Aggregate | None, event: Any) -> str:
+    if isinstance(before, AccountabilityCase):
+        return f"case {before.case_no}"
+    if isinstance(before, Cadre):
+        return f"cadre {before.personnel_no}"
+    case_no = getattr(event, "case_no", None)
+    return f"case {case_no}" if case_no else f"aggregate {event.originator_id}"
+
+
+def _stored_events(app: Any) -> Iterator[Any]:
+    start = 0
+    while True:
+        page = app.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
+        if not page:
+            return
+        yield from page
+        start = page[-1].id
+
+
+def audit_measures(app: Any) -> list[Finding]:
+    """Every event in ``app``'s log that the Measures would have refused, in log order."""
+    audit = SemanticAudit()
+    for position, stored in enumerate(_stored_events(app)):
+        try:
+            envelope = Envelope.parse(stored.state)
+            event = app.mapper.to_domain_event(stored)
+        except Exception:  # unsigned, altered or undecodable: the signature audit names it
+            with suppress(ValueError, TypeError):
+                audit.unreadable(UUID(str(stored.originator_id)))
+            continue
+        audit.event(position, event, envelope.key_id)
+    return audit.findings
+
+
+def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
+    """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added."""
+    broken = {f.aggregate_id for f in result.failures if f.aggregate_id}
+    try:
+        found = audit_measures(app)
+    except Exception as e:  # the log cannot be read to the end: say so, never raise
+        if any(f.check is Check.STORE for f in result.failures):
+            return result
+        failure = Failure(Check.STORE, f"the semantic audit could not read the log: {e}")
+        return dataclasses.replace(
+            result,
+            failures=(*result.failures, failure),
+            failure_count=result.failure_count + 1,
+        )
+    findings = [f for f in found if f.aggregate_id not in broken]
+    if not findings:
+        return result
+    failures = tuple(
+        Failure(Check.MEASURES, f.what, position=f.position, aggregate_id=f.aggregate_id,
+                record=f.record, topic=f.event, version=f.version)
+        for f in findings
+    )  # fmt: skip
+    return dataclasses.replace(
+        result,
+        failures=result.failures + failures,
+        failure_count=result.failure_count + len(failures),
+    )

@@ -1,0 +1,418 @@
+"""Reads that show only what signed, checked events say (DESIGN, "Trust model").
+
+The view tables are indexes and caches: an insider with write access to the store can delete
+or edit their rows, and no key is needed for that. So a read never shows a view column. It
+uses the views to find which records a question concerns, then reads those records' own
+events from the log and checks each one exactly as ``verify`` does (:class:`ledger.verify.
+Audit`: the Ed25519 signature over the exact stored bytes, the signer key registered and not
+yet rotated or revoked at that log position, Art. 6 authorisation, versions 1, 2, 3… per
+record), with the key registry replayed from its self-signed root in the same pass. What the
+user sees is folded from those events alone.
+
+How each read knows its index is complete and correct:
+
+* ``case show``, ``case timeline``: no index. A case's aggregate id is derived from its number
+  (:func:`ledger.ids.case_id`), so all its events are read by that id; unit and cadre names
+  come from their own registration events, key holders and statuses from the registry.
+* ``key list``: the registry's own events, replayed; ``proj_keys`` is not read.
+* ``deadlines``, ``unit rating``, ``report annual``: the index picks the candidate cases; each
+  candidate is replayed from its checked events and must agree with the index row that named
+  it (:func:`check_row`). Before that, :func:`check_census` compares the views with the log:
+  the tracking position may not be ahead of the log, and the views must hold exactly one row
+  for every record the log opened up to that position (cases, units, cadres), so a deleted or
+  added row, or a tracking position moved forward over new records, is refused with the
+  record's log position named. What a census cannot see — a row of a secondary index
+  (``proj_case_parties``, ``proj_case_years``, ``proj_decisions``) deleted or edited so that
+  a case is no longer found — is named by ``verify``'s read-model audit.
+
+A record whose events fail is refused with :class:`ReadRefused`, naming the log position and
+asking for ``lifeledger verify``; reads that do not touch it keep working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger.audit.verify import (
+    KEY_UNKNOWN,
+    OK,
+    Audit,
+    Check,
+    Failure,
+    VerifyOptions,
+    check_rows,
+    registry_keys,
+)
+from ledger.domain.ids import REGISTRY_ID
+from ledger.errors import VerificationError
+from ledger.signing.signatures import HEADER_SIZE, Envelope
+from projections import log
+from projections.codec import Unwrap, loads
+from projections.handlers import HANDLERS
+from projections.replay import CaseEvent, decode
+from projections.sql import Cursor, ViewStore
+
+Row = dict[str, Any]
+#: (position, version, topic, stored state) of one event, in version order per record.
+Stored = tuple[int, int, str, bytes]
+
+VERIFY_HINT = "Run `lifeledger verify` for the full audit."
+#: The Merkle leaf table, by its name in the view store's statements.
+LEAVES = "merkle_leaves"
+REBUILD_HINT = (
+    "Run `lifeledger verify` to see every divergent row, then `lifeledger projections rebuild`."
+)
+
+
+class ReadRefused(VerificationError):
+    """A read that would have shown something no checked event supports."""
+
+
+def aggregate_events(
+    store: ViewStore, cur: Cursor, ids: Sequence[UUID], up_to: int
+) -> dict[UUID, list[Stored]]:
+    """Every event of each record up to a log position, with its version, in version order."""
+    position = "rowid" if store.kind == "sqlite" else "notification_id"
+    found: dict[UUID, list[Stored]] = {a: [] for a in ids}
+    for chunk in _chunks(list(ids)):
+        keys: list[Any] = [a.hex if store.kind == "sqlite" else a for a in chunk]
+        cur.execute(
+            store.sql(
+                f"SELECT originator_id, {position}, originator_version, topic, state "
+                f"FROM {{{log.EVENTS}}} WHERE originator_id IN ({', '.join('?' for _ in keys)}) "
+                f"AND {position} <= ? ORDER BY originator_id, originator_version"
+            ),
+            (*keys, up_to),
+        )
+        for oid, p, version, topic, state in cur.fetchall():
+            found[oid if isinstance(oid, UUID) else UUID(oid)].append(
+                (int(p), int(version), str(topic), bytes(state))
+            )
+    return found
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Checked:
+    """Records whose events were checked in one pass (with the key registry), by aggregate id.
+
+    ``events[id]`` holds a record's events when every one of them passed; ``failures[id]`` the
+    first failure of a record that did not. ``keys`` are the registry's key rows as of the last
+    position read (the shape ``proj_keys`` has), built from checked registry events only.
+    """
+
+    def __init__(self) -> None:
+        self.events: dict[UUID, list[CaseEvent]] = {}
+        self.failures: dict[UUID, Failure] = {}
+        self.keys: dict[str, Row] = {}
+        self.registry_failure: Failure | None = None
+
+
+class TrustedLog:
+    """Reads records from the log through the views' connection and checks every event."""
+
+    def __init__(self, store: ViewStore, cur: Cursor, top: int, unwrap: Unwrap | None) -> None:
+        self.store = store
+        self.cur = cur
+        self.top = top
+        self.unwrap = unwrap
+        store.names.setdefault(LEAVES, store.qualify(LEAVES))
+        #: Signatures this read has checked and found good (a read checks each event once).
+        self.seen: set[bytes] = set()
+
+    def check(self, ids: Iterable[UUID], up_to: int | None = None) -> Checked:
+        """Read and check the records ``ids`` (and the key registry) up to a log position."""
+        end = self.top if up_to is None else up_to
+        wanted = [i for i in dict.fromkeys(ids) if i != REGISTRY_ID]
+        rows = aggregate_events(self.store, self.cur, [REGISTRY_ID, *wanted], end)
+        registry = rows.pop(REGISTRY_ID)
+        hints = registry_keys(state for _, _, _, state in registry)
+        stream = sorted(
+            [(p, REGISTRY_ID, v, t, s) for p, v, t, s in registry]
+            + [(p, oid, v, t, s) for oid, events in rows.items() for p, v, t, s in events],
+            key=lambda r: r[0],
+        )
+        audit = _ReadAudit(self.seen)
+        audit.hint_keys(hints)
+        # The signatures of the records' events first (no order needed) ...
+        records = [r for r in stream if r[1] != REGISTRY_ID]
+        code_of = self._signatures(records, hints)
+        # ... then, in log order, the key registry as it stood and every record's checks.
+        checked = Checked()
+        key_rows = _KeyRows(self.unwrap)
+        failed_at: dict[int, Failure] = {}
+        for position, oid, version, topic, state in stream:
+            before = len(audit.failures)
+            row = (position, oid, version, topic, state)
+            if oid == REGISTRY_ID:  # checked at once, so later events see its key changes
+                audit.apply(position, [row], [oid.int], _UNCHECKED, {})
+                if len(audit.failures) == before:
+                    key_rows.apply(position, oid, topic, state)
+            else:
+                audit.apply(position, [row], [oid.int], code_of[position], hints)
+            if len(audit.failures) != before:
+                failed_at[position] = audit.failures[before]
+        for failure in audit.failures:
+            if failure.aggregate_id == str(REGISTRY_ID) and checked.registry_failure is None:
+                checked.registry_failure = failure
+        checked.keys = key_rows.rows
+        for oid, events in rows.items():
+            bad = next((failed_at[p] for p, *_ in events if p in failed_at), None)
+            if bad is not None:
+                checked.failures[oid] = bad
+                continue
+            try:
+                checked.events[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
+            except Exception as e:
+                checked.failures[oid] = Failure(
+                    Check.FORMAT,
+                    f"the payload cannot be read ({type(e).__name__})",
+                    position=events[0][0],
+                    aggregate_id=str(oid),
+                )
+        return checked
+
+    def _signatures(
+        self, records: Sequence[tuple[int, UUID, int, str, bytes]], keys: dict[bytes, bytes]
+    ) -> dict[int, bytes]:
+        """Each record event's signature status (:func:`ledger.audit.verify.check_rows`), by
+        position: those this read already checked are not checked again, and many are
+        checked by two threads (the library releases the GIL while it verifies)."""
+        found: dict[int, bytes] = {}
+        todo = []
+        for r in records:
+            seen = _seen_key(keys, r)
+            if seen is not None and seen in self.seen:
+                found[r[0]] = _OK
+            else:
+                todo.append(r)
+        chunks = [todo[i : i + PARALLEL_FROM] for i in range(0, len(todo), PARALLEL_FROM)]
+        if len(chunks) > 1:
+            with ThreadPoolExecutor(THREADS) as pool:
+                results = list(pool.map(lambda c: check_rows(0, c, keys)[1], chunks))
+        else:
+            results = [check_rows(0, c, keys)[1] for c in chunks]
+        for chunk, codes in zip(chunks, results, strict=True):
+            for i, r in enumerate(chunk):
+                found[r[0]] = codes[i : i + 1]
+                seen = _seen_key(keys, r)
+                if codes[i] == OK and seen is not None:
+                    self.seen.add(seen)
+        return found
+
+    def leaf_position(self, notification_id: int) -> int | None:
+        """The Merkle leaf index (the position ``verify`` names) of a notification."""
+        self.cur.execute(
+            self.store.sql(f"SELECT leaf_index FROM {{{LEAVES}}} WHERE notification_id = ?"),
+            (notification_id,),
+        )
+        row = self.cur.fetchone()
+        return None if row is None else int(row[0])
+
+    def refuse(self, failure: Failure, what: str) -> ReadRefused:
+        """The clean error for a record whose events failed."""
+        nid = failure.position
+        leaf = self.leaf_position(nid) if nid is not None else None
+        where = (
+            (f"log position {leaf}" if leaf is not None else f"notification {nid}")
+            if nid is not None
+            else "the log"
+        )
+        event = f", {failure.topic} v{failure.version}" if failure.topic else ""
+        return ReadRefused(
+            f"{what} cannot be shown: the event at {where}{event} fails verification: "
+            f"{failure.message}. Nothing is shown from it. {VERIFY_HINT}",
+            position=leaf,
+            notification_id=nid,
+            aggregate_id=failure.aggregate_id,
+        )
+
+
+#: Records' events checked by two threads from this many on.
+PARALLEL_FROM = 512
+THREADS = 2
+_OK = bytes([OK])
+_UNCHECKED = bytes([KEY_UNKNOWN])
+
+
+def _seen_key(keys: dict[bytes, bytes], row: tuple[int, UUID, int, str, bytes]) -> bytes | None:
+    """What a good signature of this row by the key it names is remembered by: the public key,
+    the row's identity and the digest of its whole stored state."""
+    _, oid, version, topic, state = row
+    raw = keys.get(state[4:12])
+    if raw is None:
+        return None
+    return hashlib.sha256(
+        b"".join((raw, oid.bytes, version.to_bytes(8, "big"), topic.encode(), state))
+    ).digest()
+
+
+class _ReadAudit(Audit):
+    """``verify``'s order-dependent checks, remembering the signatures this read checked."""
+
+    def __init__(self, seen: set[bytes]) -> None:
+        super().__init__(VerifyOptions())
+        self.seen = seen
+
+    def _check_now(
+        self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
+    ) -> bool:
+        remembered = hashlib.sha256(
+            b"".join((public.public_bytes_raw(), oid.bytes, version.to_bytes(8, "big"),
+                      topic.encode(), envelope.pack()))
+        ).digest()  # fmt: skip
+        if remembered in self.seen:
+            self.signatures += 1
+            return True
+        good = super()._check_now(public, envelope, oid, version, topic)
+        if good:
+            self.seen.add(remembered)
+        return good
+
+
+class _KeyRows:
+    """The registry's key rows, built by the views' own key handlers from checked events."""
+
+    def __init__(self, unwrap: Unwrap | None) -> None:
+        self.rows: dict[str, Row] = {}
+        self.unwrap = unwrap
+
+    def all_keys(self) -> dict[str, Row]:
+        return self.rows
+
+    def key(self, key_id: str, position: int) -> Row:
+        return self.rows[key_id]
+
+    def put_key(self, row: Row) -> None:
+        self.rows[row["key_id"]] = row
+
+    def apply(self, position: int, oid: UUID, topic: str, state: bytes) -> None:
+        handler = HANDLERS.get(topic)
+        if handler is not None:
+            payload = state[HEADER_SIZE:]
+            payload = self.unwrap(payload) if self.unwrap else payload
+            handler(self, position, oid.hex, state, loads(payload))  # type: ignore[arg-type]
+
+
+def log_top(store: ViewStore, cur: Cursor) -> int:
+    """The last log position in this read's snapshot."""
+    position = "rowid" if store.kind == "sqlite" else "notification_id"
+    cur.execute(store.sql(f"SELECT MAX({position}) FROM {{{log.EVENTS}}}"))
+    row = cur.fetchone()
+    return 0 if row is None or row[0] is None else int(row[0])
+
+
+def refuse_row(table: str, key: str, what: str) -> ReadRefused:
+    """An index row that its record's checked events contradict."""
+    return ReadRefused(
+        f"the read model row {table} ({key}) does not match the checked events of {what}: "
+        f"the read models were altered. Nothing is shown from them. {REBUILD_HINT}",
+        table=table,
+        key=key,
+    )
+
+
+#: The tables that hold one row per record the log opened, and the column holding the log
+#: position of its first event.
+CENSUS = (("proj_cases", "opened_at"), ("proj_units", "registered_at"),
+          ("proj_cadres", "registered_at"), ("proj_reports", "reported_at"))  # fmt: skip
+
+
+#: The index SQLite makes for the events table's primary key (aggregate id, version).
+SQLITE_KEY_INDEX = "sqlite_autoindex_stored_events_1"
+_CENSUS_TABLE = {
+    "AccountabilityCase": "proj_cases",
+    "Unit": "proj_units",
+    "Cadre": "proj_cadres",
+    "RegionalReport": "proj_reports",
+}
+
+
+def check_census(trust: TrustedLog, position: int) -> None:
+    """Refuse views that claim more of the log than there is, or that lack or add a record.
+
+    Every record of the log starts with a version-1 event (the key registry's creation, a
+    case's opening, a unit's or cadre's registration); the views hold one row per case, unit
+    and cadre, keyed by that event's position. Counting both sides up to the tracking
+    position costs one pass over the events table's primary-key index.
+    """
+    store, cur = trust.store, trust.cur
+    if position > trust.top:
+        raise ReadRefused(
+            f"the read models claim to have applied the log up to position {position}, but "
+            f"the log ends at {trust.top}: their tracking position was moved. Nothing is shown "
+            f"from them. {REBUILD_HINT}",
+            table="proj_tracking",
+            key="views",
+        )
+    column = "rowid" if store.kind == "sqlite" else "notification_id"
+    # SQLite: the primary key's own index holds the version and the rowid, so the count reads
+    # it alone (a quarter of the time of the table, whose rows carry the stored states).
+    index = f" INDEXED BY {SQLITE_KEY_INDEX}" if store.kind == "sqlite" else ""
+    cur.execute(
+        store.sql(
+            f"SELECT COUNT(*) FROM {{{log.EVENTS}}}{index} WHERE originator_version = 1 "
+            f"AND {column} <= ?"
+        ),
+        (position,),
+    )
+    in_log = int(cur.fetchone()[0])
+    cur.execute(
+        store.sql("SELECT " + " + ".join(f"(SELECT COUNT(*) FROM {{{t}}})" for t, _ in CENSUS))
+    )
+    in_views = int(cur.fetchone()[0]) + (1 if in_log else 0)  # + the key registry
+    if in_log == in_views:
+        return
+    _refuse_census(trust, position, column)
+
+
+def _refuse_census(trust: TrustedLog, position: int, column: str) -> None:
+    """Name the first record the views lack, or the first row the log does not support."""
+    store, cur = trust.store, trust.cur
+    cur.execute(
+        store.sql(
+            f"SELECT {column}, topic FROM {{{log.EVENTS}}} WHERE originator_version = 1 "
+            f"AND {column} <= ? ORDER BY {column}"
+        ),
+        (position,),
+    )
+    opened = {int(p): str(t) for p, t in cur.fetchall()}
+    rows: dict[int, str] = {}
+    for table, column_at in CENSUS:
+        cur.execute(store.sql(f"SELECT {column_at} FROM {{{table}}}"))
+        rows.update((int(r[0]), table) for r in cur.fetchall())
+    registry = min(opened, default=None)
+    for at, topic in opened.items():
+        if at != registry and at not in rows:
+            table = _CENSUS_TABLE.get(topic.rsplit(":", 1)[-1].split(".")[0], "proj_cases")
+            leaf = trust.leaf_position(at)
+            raise ReadRefused(
+                f"the read models are incomplete: {table} has no row for the record whose "
+                f"first event ({topic.rsplit(':', 1)[-1]}) is at log position "
+                f"{leaf if leaf is not None else at}. Nothing is shown from them. "
+                f"{REBUILD_HINT}",
+                table=table,
+                position=leaf,
+            )
+    for at, table in sorted(rows.items()):
+        if at not in opened:
+            raise ReadRefused(
+                f"the read models hold a row the log does not support: {table} row at "
+                f"position {at} names no record's first event. Nothing is shown from them. "
+                f"{REBUILD_HINT}",
+                table=table,
+                key=str(at),
+            )
+    raise ReadRefused(
+        f"the read models do not match the log: {len(rows)} case, unit and cadre rows for "
+        f"{len(opened) - 1} records. {REBUILD_HINT}"
+    )
