@@ -76,13 +76,11 @@ class LedgerGroup(click.Group):
             raise
 
     def _invoke(self, ctx: click.Context) -> Any:
-        from eventsourcing.persistence import PersistenceError
-
         try:
             return super().invoke(ctx)
         except LedgerError as e:
             raise click.ClickException(str(e)) from e
-        except (PersistenceError, sqlite3.Error) as e:
+        except sqlite3.Error as e:
             raise click.ClickException(f"the store failed: {_first_line(e)}") from e
         except (UnicodeEncodeError, UnicodeDecodeError) as e:  # e.g. a lone surrogate
             raise click.ClickException(f"text that is not valid Unicode: {e.reason}") from e
@@ -92,9 +90,18 @@ class LedgerGroup(click.Group):
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; nothing more was written") from None
         except Exception as e:
+            if _is_persistence_error(e):
+                raise click.ClickException(f"the store failed: {_first_line(e)}") from e
             if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
                 raise click.ClickException(f"PostgreSQL failed: {_first_line(e)}") from e
             raise
+
+
+def _is_persistence_error(e: Exception) -> bool:
+    """The store library's own failure. Checked without importing the library: when it was
+    never loaded (``--help``, completion), nothing it raised can be on the way up."""
+    persistence = sys.modules.get("eventsourcing.persistence")
+    return persistence is not None and isinstance(e, persistence.PersistenceError)
 
 
 def _passwords(ctx: click.Context) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import importlib
 from typing import Final
 
 import click
+from click.shell_completion import CompletionItem
 
 from cli.common import DEFAULT_DB, LedgerGroup, Settings
 
@@ -120,6 +121,16 @@ class LazyGroup(LedgerGroup):
         if not isinstance(command, click.Command):
             raise TypeError(f"{entry[0]}.{entry[1]} is not a click command")
         return command
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names complete from the table, without importing any command's module."""
+        names = [
+            CompletionItem(name, help=entry[2])
+            for name, entry in COMMANDS.items()
+            if name.startswith(incomplete) and name not in self.commands
+        ]
+        # Options as any command completes them; Group's own would import the matching modules.
+        return names + click.Command.shell_complete(self, ctx, incomplete)
 
     def listed_help(self, ctx: click.Context, name: str) -> str | None:
         entry = COMMANDS.get(name)

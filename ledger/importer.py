@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from ledger.application import BATCH_EVENTS, MAX_RETRIES, Batch, LedgerApplication
 from ledger.domain import identifiers, limits
 from ledger.domain.authority import Jurisdiction
-from ledger.domain.case import TeamMember, party_key, required_told
+from ledger.domain.case_rules import TeamMember, party_key, required_told
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.imports import ImportedLine, imported_line_id
 from ledger.domain.periods import REST_DAY_NOTE

@@ -1,7 +1,10 @@
 """Read models rebuilt only from the event log: case state, a cadre's lifetime history,
 deadlines, unit annual rating, annual report (see :mod:`projections.api`)."""
 
-from projections.api import Projections
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from projections.models import (
     Announcement,
     AnnualReport,
@@ -26,6 +29,19 @@ from projections.models import (
     TimelineEntry,
     UnitRating,
 )
+
+if TYPE_CHECKING:
+    from projections.api import Projections
+
+
+def __getattr__(name: str) -> Any:
+    """``Projections`` loads the store machinery; import it only when asked (instant CLI start)."""
+    if name == "Projections":
+        from projections.api import Projections
+
+        return Projections
+    raise AttributeError(f"module 'projections' has no attribute {name!r}")
+
 
 __all__ = [
     "Announcement",

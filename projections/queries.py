@@ -384,7 +384,7 @@ class Reader:
                 if not any(_in_year(d, year) for d in _party_days(p, objection)):
                     continue
                 accountable = accountable or any(
-                    _in_year(d["decided_on"], year) and d["status"] != "revoked"
+                    _in_year(in_force_from(d), year) and d["status"] != "revoked"
                     for d in (p["decisions"] if p else ())
                 )
             incident = date(doc["incident_date"])
@@ -501,7 +501,7 @@ class Reader:
                     f"case {doc['case_no']}",
                 )
             for d in party["decisions"] if party else ():
-                if not _in_year(d["decided_on"], year):
+                if not _in_year(in_force_from(d), year):
                     continue
                 reason = RatingReason(
                     doc["case_no"],
@@ -687,6 +687,12 @@ def annual_figures(
         ),
         overdue=tuple(overdue),
     )
+
+
+def in_force_from(decision: Doc) -> str:
+    """Art. 10 生效时间: the measures apply from the document's stated time, so Art. 13's year
+    is the year they took effect (the decision date for documents that state none)."""
+    return str(decision.get("effective_date") or decision["decided_on"])
 
 
 def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:

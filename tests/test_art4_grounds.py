@@ -35,6 +35,14 @@ def test_an_item_is_shown_with_its_chinese_number_and_words() -> None:
     assert ground_label(16) == "（十六）依照有关规定应当追究责任的其他情形"
 
 
+def test_art_4_each_ground_is_shown_in_its_full_wording_with_its_consequence() -> None:
+    assert ground_label(5) == (
+        "（五）对疑难复杂的信访问题，未按照有关规定落实领导专办责任，久拖不决，造成严重后果"
+    )
+    assert ground_label(15) == "（十五）因信访问题处理不当，引发负面舆情，造成不良影响"
+    assert ground_label(2).endswith("导致信访事项发生，造成不良影响或者严重后果")
+
+
 @pytest.mark.parametrize("number", sorted(GROUNDS))
 def test_each_item_is_accepted_with_the_harm_it_names_and_refused_with_less(number: int) -> None:
     needed = HARM_NAMED_BY_THE_TEXT[number]

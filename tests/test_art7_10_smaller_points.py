@@ -5,7 +5,19 @@ extension of periods is labelled as a convention imported from 民法典 art. 20
 
 from __future__ import annotations
 
-from scenarios import CASE, PERSON, bring_to_hearing, document, open_case, person_measures, refused
+from scenarios import (
+    CASE,
+    PERSON,
+    UNIT,
+    UNIT_CODE,
+    D,
+    bring_to_hearing,
+    document,
+    open_case,
+    person_measures,
+    refused,
+    unit_measures,
+)
 
 from ledger.application import LedgerApplication
 from ledger.domain.decision import Measures
@@ -39,3 +51,16 @@ def test_art_2_the_unit_kind_reads_as_the_text_has_it() -> None:
 
 def test_the_rest_day_extension_is_labelled_an_imported_convention() -> None:
     assert REST_DAY_NOTE == "a rest day extends it: 民法典 art. 203 practice, not the Measures"
+
+
+def test_art_10_measures_take_effect_at_the_documents_stated_time_for_art_13(
+    app: LedgerApplication,
+) -> None:
+    """Decided on 2024-12-20, in force from 2025-01-02: the unit is held accountable in 2025."""
+    open_case(app)
+    bring_to_hearing(app, CASE, UNIT, UNIT_CODE)
+    app.decide(CASE, UNIT, UNIT_CODE, document(
+        D(2024, 12, 20), unit_measures(), effective_date=D(2025, 1, 2)))  # fmt: skip
+    p = Projections(app)
+    assert p.unit_rating(UNIT_CODE, 2024).may_be_rated_advanced is True
+    assert p.unit_rating(UNIT_CODE, 2025).may_be_rated_advanced is False

@@ -216,22 +216,41 @@ def _module_commands(module: str) -> list[click.Command]:
     return list(__import__(module, fromlist=["commands"]).commands)
 
 
-def test_help_and_completion_of_command_names_load_none_of_the_ledger() -> None:
+HEAVY = ("eventsourcing", "psycopg", "holidays", "cryptography", "docx", "openpyxl", "fpdf")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["case", "--help"], ["cadre", "--help"]])
+def test_help_loads_neither_the_store_nor_the_crypto_libraries(argv: list[str]) -> None:
     probe = (
         "import sys; from click.testing import CliRunner; from cli.main import cli; "
-        "r = CliRunner().invoke(cli, ['--help']); assert r.exit_code == 0, r.output; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('ledger', 'projections', 'eventsourcing', 'psycopg', 'holidays', 'cryptography') "
-        "and m != 'ledger.errors' and m != 'ledger'))"
+        f"r = CliRunner().invoke(cli, {argv!r}); assert r.exit_code == 0, r.output; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-    env = {**os.environ, "_LIFELEDGER_COMPLETE": "bash_complete", "COMP_WORDS": "lifeledger ca",
-           "COMP_CWORD": "1"}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "lifeledger"], env=env, capture_output=True, text=True, check=False
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("lifeledger ca", ["plain,cadre", "plain,case"]),
+    ("lifeledger case app", ["plain,appeal", "plain,appeal-decide"]),
+])  # fmt: skip
+def test_completing_command_names_lists_them_without_loading_the_ledger(
+    words: str, expected: list[str]
+) -> None:
+    env = {**os.environ, "_LIFELEDGER_COMPLETE": "bash_complete", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - 1)}  # fmt: skip
+    probe = (
+        "import sys, runpy; sys.argv = ['lifeledger']\n"
+        "try:\n    runpy.run_module('lifeledger', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        f"print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
     )
-    assert done.stdout.split() == ["plain,cadre", "plain,case"]
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False
+    )
+    lines = done.stdout.split()
+    assert lines[: len(expected)] == expected
+    assert done.stdout.strip().endswith("LOADED []")
 
 
 def test_python_dash_m_lifeledger_is_the_same_command_line() -> None:

@@ -26,8 +26,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.audit.verify import Check, Failure, VerificationResult
 from ledger.domain import cadre as cadre_rules
-from ledger.domain import case as case_rules
-from ledger.domain import ids
+from ledger.domain import case_rules, ids
 from ledger.domain import report as report_rules
 from ledger.domain.authority import NO_CONTEXT, Context, Jurisdiction
 from ledger.domain.cadre import Cadre
@@ -153,8 +152,8 @@ class SemanticAudit:
         rule = e.rule if isinstance(e, RuleViolation) else type(e).__name__
         message = e.message if isinstance(e, RuleViolation) else str(e)
         self.findings.append(
-            Finding(position, record, name, event.originator_version, article, rule, message,
-                    str(event.originator_id))
+            Finding(position, record, type(event).__qualname__, event.originator_version,
+                    article, rule, message, str(event.originator_id))
         )  # fmt: skip
 
 
@@ -190,9 +189,9 @@ def audit_measures(app: Any) -> list[Finding]:
     """Every event in ``app``'s log that the Measures would have refused, in log order."""
     audit = SemanticAudit()
     for position, stored in enumerate(_stored_events(app)):
-        try:
+        try:  # signatures are the signature audit's: decode without checking them twice
             envelope = Envelope.parse(stored.state)
-            event = app.mapper.to_domain_event(stored)
+            event = app.signing_mapper.decode_payload(stored, envelope.payload)
         except Exception:  # unsigned, altered or undecodable: the signature audit names it
             with suppress(ValueError, TypeError):
                 audit.unreadable(UUID(str(stored.originator_id)))

@@ -53,7 +53,18 @@ class Ground:
     def label(self) -> str:
         return f"（{CHINESE_NUMERALS[self.number - 1]}）"
 
+    @property
+    def wording(self) -> str:
+        """The item as the text has it, with the consequence it names (Art. 4)."""
+        return self.text + _RESULT_CLAUSES.get(self.number, "")
 
+
+#: The consequence clause each item ends with, word for word ("…的" dropped).
+_RESULT_CLAUSES = {
+    **{n: "，造成不良影响或者严重后果" for n in (2, 3, 4, 9, 10, 11, 12, 13)},
+    5: "，造成严重后果",
+    15: "，造成不良影响",
+}
 _A = Consequence.ADVERSE_IMPACT
 GROUNDS: dict[int, Ground] = {
     g.number: g
@@ -308,6 +319,7 @@ class KeyRole(StrEnum):
 
 
 def ground_label(number: int) -> str:
-    """``（十一）在处理信访事项过程中…`` — what a user sees for a cited ground."""
+    """``（十一）在处理信访事项过程中…，造成不良影响或者严重后果`` — what a user sees for a cited
+    ground: its full wording, consequence included."""
     ground = GROUNDS[number]
-    return f"{ground.label}{ground.text}"
+    return f"{ground.label}{ground.wording}"

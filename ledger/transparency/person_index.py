@@ -82,6 +82,8 @@ CASE_TOPICS = frozenset(
         "AppealFiled",
         "AppealDecided",
         "ReferredToJudicialOrgan",
+        "FindingCorrected",
+        "AppealDecisionNotified",
     )
 )
 
