@@ -28,7 +28,7 @@ from ledger.errors import KeyFileError, LedgerError, StoreError
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
     from ledger.application import LedgerApplication
-    from ledger.importer import Outcome
+    from ledger.commands import Outcome
     from ledger.signing.signatures import Signer
     from ledger.storage.store import StoreConfig
     from projections.api import Projections
@@ -380,7 +380,7 @@ def record(command: str, fields: Mapping[str, Any]) -> Outcome:
         bool(fields.get("person")) == bool(fields.get("unit"))
     ):
         raise click.UsageError("name the party: --person PERSONNEL_NO or --unit UNIT_CODE")
-    from ledger.importer import execute
+    from ledger.commands import execute
 
     app = settings().open()
     outcome = execute(app, command, fields)

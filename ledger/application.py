@@ -36,7 +36,8 @@ from eventsourcing.persistence import (
 from ledger.domain import identifiers, ids, limits
 from ledger.domain.authority import Context, Jurisdiction
 from ledger.domain.cadre import Cadre
-from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.divisions import hunan
 from ledger.domain.keys import KeyRecord, KeyRegistry

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ledger.application import LedgerApplication, today
 from ledger.domain.authority import Jurisdiction
-from ledger.domain.case import TeamMember
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
     AdminLevel,

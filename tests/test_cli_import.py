@@ -19,11 +19,12 @@ from psycopg import sql
 from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
+from ledger.commands import COMMANDS, Fields, execute, parse_ground
 from ledger.domain import topics
 from ledger.domain.imports import ImportedLine
 from ledger.domain.regulation import Consequence, Responsibility
 from ledger.errors import InvalidInput
-from ledger.importer import COMMANDS, Fields, execute, import_lines, parse_ground, parse_line
+from ledger.importer import import_lines, parse_line
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import LedgerTables

@@ -9,9 +9,9 @@ import datetime as dt
 from scenarios import refused
 
 from ledger.application import LedgerApplication
+from ledger.commands import execute
 from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.errors import AlreadyExists, InvalidInput
-from ledger.importer import execute
 from ledger.storage.store import StoreConfig
 
 SINCE = dt.date(2016, 1, 4)

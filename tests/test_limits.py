@@ -13,10 +13,10 @@ from cli_support import CliLedger, ledger, opened, template
 from scenarios import CASE, FACTS, bring_to_hearing, document, open_case, refused
 
 from ledger.application import LedgerApplication
+from ledger.commands import execute
 from ledger.domain.limits import LONG_TEXT, MAX_EVENT_BYTES, SHORT_TEXT, check_json_depth
 from ledger.domain.regulation import Consequence, PartyType
 from ledger.errors import InputTooLarge, InvalidInput
-from ledger.importer import execute
 
 __all__ = ["ledger", "template"]
 

@@ -29,6 +29,7 @@ from scenarios import decided_case
 from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
+from ledger.commands import COMMANDS, execute
 from ledger.domain.case import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.limits import LONG_TEXT
@@ -46,7 +47,7 @@ from ledger.domain.regulation import (
     UnitKind,
 )
 from ledger.errors import LedgerError
-from ledger.importer import COMMANDS, execute, import_lines
+from ledger.importer import import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import LedgerTables

@@ -26,8 +26,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.audit.verify import Check, Failure, VerificationResult
 from ledger.domain import cadre as cadre_rules
-from ledger.domain import case as case_rules
-from ledger.domain import ids
+from ledger.domain import case_rules, ids
 from ledger.domain import report as report_rules
 from ledger.domain.authority import NO_CONTEXT, Context, Jurisdiction
 from ledger.domain.cadre import Cadre

@@ -12,8 +12,7 @@ handlers never validate: they only apply what was already decided, so replay alw
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
@@ -21,8 +20,17 @@ from eventsourcing.domain import Aggregate, event
 from ledger.domain.authority import (
     NO_CONTEXT,
     Context,
-    check_management_authority,
-    check_sanction_by_discipline_organ,
+)
+from ledger.domain.case_rules import (
+    CLOSED,
+    OPEN,
+    TeamMember,
+    check_event,
+    check_opening,
+    closed_case_error,
+    decided_party,
+    party_key,
+    required_told,
 )
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.ids import case_id
@@ -31,78 +39,14 @@ from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
     APPEAL_DECISION_WITHIN_DAYS,
     APPEAL_WITHIN_DAYS,
-    GROUNDS,
     IN_FORCE_FROM,
-    OTHER_REGULATION_GROUND,
     AppealOutcome,
     Consequence,
     PartyType,
     Responsibility,
     TeamRole,
 )
-from ledger.errors import AlreadyExists, InvalidInput, NotFound, RuleViolation
-
-OPEN = "open"
-CLOSED = "closed"
-#: Art. 11/12: who is told of a decision or of an appeal decision. For a unit, the unit; for a
-#: person, "被追究责任者本人及其所在单位" / "申诉人及其所在单位": both.
-TOLD_PERSON = "person"
-TOLD_UNIT = "unit"
-
-
-def required_told(party_type: PartyType) -> tuple[str, ...]:
-    return (TOLD_UNIT,) if party_type is PartyType.UNIT else (TOLD_PERSON, TOLD_UNIT)
-
-
-def party_key(party_type: PartyType, code: str) -> str:
-    return f"{party_type.value}:{code}"
-
-
-@dataclass(frozen=True)
-class TeamMember:
-    """A member of the leadership team named in a collective-responsibility finding (Art. 5)."""
-
-    personnel_no: str
-    role: TeamRole
-    participated: bool = True
-
-
-def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Consequence) -> None:
-    """Art. 4: grounds are items (一)…(十六); (十六) names its regulation; some need harm."""
-    if not grounds:
-        raise RuleViolation("Art. 4", "ground required", "a case must cite at least one ground")
-    for number in grounds:
-        if number not in GROUNDS:
-            raise RuleViolation(
-                "Art. 4",
-                "unknown ground",
-                f"ground {number} is not one of Art. 4 items (一)…(十六) (1–16)",
-            )
-    if len(set(grounds)) != len(grounds):
-        raise InvalidInput("a ground is cited twice")
-    if OTHER_REGULATION_GROUND in grounds and not other_regulation.strip():
-        raise RuleViolation(
-            "Art. 4",
-            "(十六) names its regulation",
-            "ground (十六) 依照有关规定应当追究责任的其他情形 must name the other regulation "
-            "relied on",
-        )
-    order = [Consequence.NONE, Consequence.ADVERSE_IMPACT, Consequence.SERIOUS]
-    for number in grounds:
-        ground = GROUNDS[number]
-        if order.index(consequence) < order.index(ground.requires):
-            serious = ground.requires is Consequence.SERIOUS
-            needed = "严重后果" if serious else "不良影响或者严重后果"
-            raise RuleViolation(
-                "Art. 4",
-                "consequence required",
-                f"ground {ground.label} applies only where the situation caused {needed}; "
-                f"the case records {consequence.label}",
-            )
-
-
-Fields = Mapping[str, Any]
-Rule = Callable[["AccountabilityCase", Fields, Context], None]
+from ledger.errors import InvalidInput, NotFound
 
 
 class AccountabilityCase(Aggregate):
@@ -184,7 +128,7 @@ class AccountabilityCase(Aggregate):
 
     def _check_open(self) -> None:
         if self.status == CLOSED:
-            raise _closed_case(self)
+            raise closed_case_error(self)
 
     def _record(self, name: str, trigger: Callable[..., None], ctx: Context, **fields: Any) -> None:
         """Check the event against the rules (the same ones the audit replays), then record."""
@@ -313,7 +257,7 @@ class AccountabilityCase(Aggregate):
         if not to.strip():
             raise InvalidInput("say to whom the decision was announced (Art. 11)")
         self._check_open()
-        p = _decided(self, party_type.value, code)
+        p = decided_party(self, party_type.value, code)
         due = p["decision"]["announce_due"]
         self._record(
             "DecisionAnnounced", self._announced, ctx,
@@ -372,7 +316,7 @@ class AccountabilityCase(Aggregate):
         """Art. 12: the deciding authority decides within 30 days; the measures stay in force
         meanwhile. A late decision is recorded, flagged overdue."""
         self._check_open()
-        p = _decided(self, party_type.value, code)
+        p = decided_party(self, party_type.value, code)
         if p["appeal"] is None:
             check_event(self, "AppealDecided", {"party_type": party_type.value,
                                                 "party_code": code}, ctx)  # fmt: skip
@@ -401,7 +345,7 @@ class AccountabilityCase(Aggregate):
         if not to.strip():
             raise InvalidInput("say to whom the appeal decision was told in writing (Art. 12)")
         self._check_open()
-        p = _decided(self, party_type.value, code)
+        p = decided_party(self, party_type.value, code)
         appeal = p["appeal"] or {}
         due = appeal.get("decision_due") or on
         self._record(
@@ -424,7 +368,7 @@ class AccountabilityCase(Aggregate):
         )  # fmt: skip
 
     def close(self, on: dt.date, summary: str, ctx: Context = NO_CONTEXT) -> None:
-        """Closing never cuts off Art. 11 or Art. 12 (see :func:`_rule_closed`)."""
+        """Closing never cuts off Art. 11 or Art. 12 (see :func:`rule_closed`)."""
         check_event(self, "Closed", {"on": on, "summary": summary}, ctx)
         if not summary.strip():
             raise InvalidInput("closing states a summary (结案意见)")
@@ -612,475 +556,3 @@ class AccountabilityCase(Aggregate):
         self.reopened_on = on
 
 
-# the rules: one predicate per event, over the state before it ------------------------------
-def check_opening(f: Fields) -> None:
-    """The rules of an ``Opened`` event (no state before it)."""
-    if f["opened_on"] < f["incident_date"]:
-        raise InvalidInput(
-            f"the case cannot be opened ({f['opened_on']}) before the incident "
-            f"({f['incident_date']})"
-        )
-    check_grounds(f["grounds"], f["other_regulation"], Consequence(f["consequence"]))
-
-
-def check_event(case: AccountabilityCase, name: str, f: Fields, ctx: Context) -> None:
-    """Every rule of the Measures for recording event ``name`` with fields ``f`` on ``case``
-    as it stands; raises the typed error of the first rule broken."""
-    if name != "Reopened" and case.status == CLOSED:
-        raise _closed_case(case)
-    RULES[name](case, f, ctx)
-
-
-def _closed_case(case: AccountabilityCase) -> RuleViolation:
-    return RuleViolation(
-        "",
-        "closed case",
-        f"case {case.case_no} is closed (已结案); it takes no further events",
-        "Reopen it with `case reopen --reason …` if there are new facts.",
-    )
-
-
-def _when(case: AccountabilityCase, on: dt.date, after: dt.date, what: str,
-          after_what: str) -> None:
-    if on < after:
-        raise InvalidInput(f"{what} on {on} cannot precede {after_what} on {after}")
-
-
-def _existing(case: AccountabilityCase, party_type: str, code: str) -> dict[str, Any]:
-    return case.party(PartyType(party_type), code)
-
-
-def _decided(
-    case: AccountabilityCase, party_type: str, code: str, in_force: bool = False
-) -> dict[str, Any]:
-    p = _existing(case, party_type, code)
-    label = PartyType(party_type).label
-    if p["decision"] is None:
-        raise RuleViolation(
-            "Art. 10",
-            "decision first",
-            f"no 《责任追究决定书》 has been issued to {label} {code} in case {case.case_no}",
-        )
-    if in_force and p["decision"]["revoked"]:
-        raise RuleViolation(
-            "Art. 12",
-            "revoked decision",
-            f"the decision for {label} {code} in case {case.case_no} was revoked on appeal; it "
-            "is neither announced nor entered in a personnel file",
-        )
-    return p
-
-
-def _check_told(party_type: str, told: Sequence[str] | None, article: str, what: str) -> None:
-    """Art. 11/12: a unit is told; a person is told together with their unit."""
-    if told is None:  # recorded before the recipients were recorded
-        return
-    missing = [t for t in required_told(PartyType(party_type)) if t not in told]
-    if missing:
-        whom = "本人及其所在单位" if party_type == PartyType.PERSON.value else "被追究责任的单位"
-        raise RuleViolation(
-            article,
-            f"{what} names who was told",
-            f"{what} is made to {whom}; the record does not say the "
-            + " and the ".join(missing)
-            + " was told",
-        )
-
-
-def _objector_leadership(case: AccountabilityCase, code: str, responsibility: str) -> None:
-    """Art. 5 para. 3: an overruled objector bears no leadership responsibility."""
-    if Responsibility(responsibility).is_leadership and code in case.objections:
-        raise RuleViolation(
-            "Art. 5",
-            "overruled objection bears no leadership responsibility",
-            f"cadre {code} explicitly objected to the wrong decision on "
-            f"{case.objections[code]} and was overruled; they bear no leadership "
-            "responsibility (不承担领导责任)",
-        )
-
-
-def _individual_or_collective(case: AccountabilityCase, team: bool) -> None:
-    """Art. 5 para. 3: a wrong decision one member took or approved alone is that member's
-    individual responsibility; it is not also derived collectively over the same matter."""
-    alone = [p["code"] for p in case.parties.values() if p["individual_decision"]]
-    derived = [p["code"] for p in case.parties.values() if p["team_role"] is not None]
-    if team and alone:
-        raise RuleViolation(
-            "Art. 5",
-            "individual decision excludes collective derivation",
-            f"cadre {alone[0]} decided or approved alone (个人决定或者批准) in case "
-            f"{case.case_no}; that member bears the responsibility individually, not the team",
-        )
-    if not team and derived:
-        raise RuleViolation(
-            "Art. 5",
-            "individual decision excludes collective derivation",
-            f"case {case.case_no} already derives collective responsibility of a team "
-            f"({', '.join(derived)}); a decision taken alone is not also derived collectively",
-        )
-
-
-def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 5 (kinds of responsibility), Art. 6 (management authority)."""
-    ptype, code = PartyType(f["party_type"]), f["party_code"]
-    responsibility = Responsibility(f["responsibility"])
-    _when(case, f["on"], case.opened_on, "the finding", "the opening of the case")
-    if ptype is PartyType.UNIT and responsibility is not Responsibility.COLLECTIVE:
-        raise RuleViolation(
-            "Art. 5",
-            "units bear collective responsibility",
-            f"a unit bears collective responsibility (集体责任), not {responsibility.label}",
-        )
-    if ptype is PartyType.UNIT and f["individual_decision"]:
-        raise RuleViolation(
-            "Art. 5",
-            "individual decisions are taken by persons",
-            "a decision taken or approved by one team member alone (个人决定或者批准) is "
-            "that member's responsibility, not a unit's",
-        )
-    if ptype is PartyType.PERSON and responsibility in (
-        Responsibility.COLLECTIVE,
-        Responsibility.NONE,
-    ):
-        raise RuleViolation(
-            "Art. 5",
-            "persons bear direct or leadership responsibility",
-            "a person bears 直接责任, 主要领导责任 or 重要领导责任, "
-            f"not {responsibility.label}",
-        )
-    if ptype is PartyType.PERSON:
-        _objector_leadership(case, code, responsibility.value)
-    if f["individual_decision"]:
-        _individual_or_collective(case, team=False)
-    if party_key(ptype, code) in case.parties:
-        raise AlreadyExists(
-            f"{ptype.label} {code} already has a responsibility finding in case {case.case_no}"
-        )
-    check_management_authority(ctx, ptype.value, code, f["on"])
-
-
-def _rule_objection(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 5: an objection may be recorded at any time while the case is open."""
-    if f["personnel_no"] in case.objections:
-        raise AlreadyExists(f"an objection by {f['personnel_no']} is already recorded")
-
-
-def _rule_corrected(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 5: a person's finding is corrected (e.g. to none, for an overruled objector)
-    while no decision on it is in force; a decision in force changes only on appeal."""
-    ptype, code = PartyType(f["party_type"]), f["party_code"]
-    p = _existing(case, ptype.value, code)
-    _when(case, f["on"], p["assigned_on"], "the correction", "the finding")
-    responsibility = Responsibility(f["responsibility"])
-    if ptype is PartyType.UNIT:
-        raise RuleViolation(
-            "Art. 5",
-            "units bear collective responsibility",
-            "a unit's finding is collective responsibility (集体责任); it is not corrected",
-        )
-    if responsibility is Responsibility.COLLECTIVE:
-        raise RuleViolation(
-            "Art. 5",
-            "persons bear direct or leadership responsibility",
-            "a person bears 直接责任, 主要领导责任, 重要领导责任 or none, not 集体责任",
-        )
-    _objector_leadership(case, code, responsibility.value)
-    if p["decision"] is not None and not p["decision"]["revoked"]:
-        raise RuleViolation(
-            "Art. 12",
-            "a decision in force changes on appeal",
-            f"a decision for cadre {code} in case {case.case_no} is in force; its finding "
-            "changes only through the appeal (申诉) to the deciding authority",
-        )
-    if responsibility.value == p["responsibility"]:
-        raise InvalidInput(f"cadre {code} already bears {responsibility.label}")
-
-
-def _rule_team(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 5 para. 2–3 and Art. 6, for the unit and each member."""
-    _when(case, f["on"], case.opened_on, "the finding", "the opening of the case")
-    if party_key(PartyType.UNIT, f["unit_code"]) in case.parties:
-        raise AlreadyExists(f"unit {f['unit_code']} already has a finding in case {case.case_no}")
-    for m in f["members"]:
-        if party_key(PartyType.PERSON, m["personnel_no"]) in case.parties:
-            raise AlreadyExists(
-                f"cadre {m['personnel_no']} already has a finding in case {case.case_no}"
-            )
-        _objector_leadership(case, m["personnel_no"], m["responsibility"])
-    _individual_or_collective(case, team=True)
-    check_management_authority(ctx, PartyType.UNIT.value, f["unit_code"], f["on"])
-    for m in f["members"]:
-        check_management_authority(ctx, PartyType.PERSON.value, m["personnel_no"], f["on"])
-
-
-def _rule_heard(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    p = _existing(case, f["party_type"], f["party_code"])
-    _when(case, f["on"], p["assigned_on"], "the hearing", "the finding")
-
-
-def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 5, 9, 10, 7, 12 and 6 for a decision."""
-    ptype, code = PartyType(f["party_type"]), f["party_code"]
-    p = _existing(case, ptype.value, code)
-    doc = DecisionDocument.from_dict(f["document"])
-    if p["responsibility"] == Responsibility.NONE.value:
-        raise RuleViolation(
-            "Art. 5",
-            "no responsibility, no decision",
-            f"cadre {code} bears no leadership responsibility in case {case.case_no} "
-            "(overruled objection or no part in the decision)",
-        )
-    if ptype is PartyType.PERSON:
-        try:
-            _objector_leadership(case, code, p["responsibility"])
-        except RuleViolation as e:
-            raise RuleViolation(e.article, e.rule, e.message, "Correct the finding first "
-                                "(`case correct-finding`).") from None  # fmt: skip
-    if not p["hearings"]:
-        raise RuleViolation(
-            "Art. 9",
-            "hearing before decision",
-            f"no statement and defence (说明和申辩) of {ptype.label} {code} is on record in "
-            f"case {case.case_no}",
-            "Record it with `case hear` first.",
-        )
-    if p["decision"] is not None and not p["decision"].get("revoked"):
-        raise AlreadyExists(
-            f"a decision was already issued to {ptype.label} {code} in case {case.case_no}; a "
-            "change goes through appeal (Art. 12)"
-        )
-    if p.get("hearing_needed"):
-        raise RuleViolation(
-            "Art. 9",
-            "hearing before every decision",
-            f"the earlier decision for {ptype.label} {code} was revoked on appeal; a new "
-            "decision needs a new statement and defence (说明和申辩) heard after the revocation",
-            "Record it with `case hear` first.",
-        )
-    doc.check(ptype)
-    last_heard = max(h["on"] for h in p["hearings"])
-    _when(case, doc.decided_on, last_heard, "the decision", "the hearing")
-    if doc.appeal_authority.strip() != f["deciding_authority"].strip():
-        raise RuleViolation(
-            "Art. 12",
-            "受理机关 is the deciding authority",
-            f"the document names {doc.appeal_authority} as 受理机关, but appeals go to the "
-            f"authority that decides ({f['deciding_authority']}): 向作出责任追究决定的机关提出",
-        )
-    check_sanction_by_discipline_organ(ctx, f["document"]["measures"])
-    check_management_authority(ctx, ptype.value, code, doc.decided_on)
-
-
-def _rule_announced(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 11: the decision in force is announced once, to the unit, or the person and unit."""
-    p = _decided(case, f["party_type"], f["party_code"], in_force=True)
-    _when(case, f["on"], p["decision"]["decided_on"], "the announcement", "the decision")
-    if p["announced_on"] is not None:
-        raise AlreadyExists(f"the decision was already announced on {p['announced_on']}")
-    _check_told(f["party_type"], f.get("told"), "Art. 11", "the announcement")
-
-
-def _rule_filed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 11: for persons, the materials go into the personnel file (人事档案)."""
-    no = f["personnel_no"]
-    if party_key(PartyType.PERSON, no) not in case.parties and (
-        party_key(PartyType.UNIT, no) in case.parties
-    ):
-        raise RuleViolation(
-            "Art. 11",
-            "personnel files are for persons",
-            f"{no} is a unit; only persons have a personnel file (人事档案)",
-        )
-    p = _decided(case, PartyType.PERSON.value, no, in_force=True)
-    _when(case, f["on"], p["decision"]["decided_on"], "the file entry", "the decision")
-
-
-def _rule_received(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    p = _decided(case, f["party_type"], f["party_code"])
-    _when(case, f["on"], p["decision"]["decided_on"], "receipt", "the decision")
-    if p["received_on"] is not None:
-        raise AlreadyExists(f"receipt was already recorded on {p['received_on']}")
-
-
-def _rule_appealed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 12: a written appeal within 15 days of receipt."""
-    p = _decided(case, f["party_type"], f["party_code"])
-    if p["received_on"] is None:
-        raise RuleViolation(
-            "Art. 12",
-            "receipt first",
-            "the appeal period runs from receipt of the decision; record the receipt date "
-            "first (`case receive`)",
-        )
-    if p["appeal"] is not None:
-        raise AlreadyExists(f"an appeal was already filed on {p['appeal']['on']}")
-    _when(case, f["on"], p["received_on"], "the appeal", "receipt of the decision")
-    due = p["appeal_due"]
-    if f["on"] > due:
-        raise RuleViolation(
-            "Art. 12",
-            "appeal within 15 days",
-            f"the appeal of {f['on']} is outside the 15-day period that began with receipt on "
-            f"{p['received_on']} and ended on {due}",
-        )
-
-
-#: Art. 7 lists a person's organisational measures as 诫勉谈话、调离岗位、引咎辞职、责令辞职、免职、
-#: 降职; reading that order as rising gravity is this ledger's convention, not the text's.
-GRAVITY = [
-    "admonition_talk", "transfer", "resignation_for_fault", "ordered_resignation", "dismissal",
-    "demotion",
-]  # fmt: skip
-
-
-def _adds_measures(decision: Mapping[str, Any], measures: Mapping[str, Any]) -> bool:
-    """Whether an appeal outcome adds to the measures (Art. 9 then asks for a new hearing): a
-    graver circumstance for a unit; for a person a 纪律处分 or another named measure not there
-    before, or an organisational measure graver than any before (see :data:`GRAVITY`)."""
-    order = ["minor", "serious", "grave"]
-    if decision.get("severity") and measures.get("severity"):
-        return order.index(measures["severity"]) > order.index(decision["severity"])
-    old, new = set(decision["measures"]), set(measures["measures"])
-    if {"disciplinary_sanction", "other_organisational"} & (new - old):
-        return True
-    rank = [GRAVITY.index(m) for m in old if m in GRAVITY] or [-1]
-    return any(GRAVITY.index(m) > max(rank) for m in new if m in GRAVITY)
-
-
-def _rule_appeal_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 12 (the deciding authority decides), Art. 9 (heard again before more measures),
-    Art. 6 (management authority, 纪律处分)."""
-    ptype, code = PartyType(f["party_type"]), f["party_code"]
-    p = _decided(case, ptype.value, code)
-    if p["appeal"] is None:
-        raise RuleViolation(
-            "Art. 12",
-            "appeal first",
-            f"no appeal by {ptype.label} {code} is on record in case {case.case_no}",
-        )
-    if p["appeal"]["outcome"] is not None:
-        raise AlreadyExists(f"the appeal was already decided on {p['appeal']['decided_on']}")
-    authority = f.get("authority")
-    if authority is not None and authority != p["decision"]["deciding_authority"]:
-        raise RuleViolation(
-            "Art. 12",
-            "appeal decided by the deciding authority",
-            "the appeal goes to the authority that decided "
-            f"({p['decision']['deciding_authority']}), not {authority}",
-        )
-    _when(case, f["on"], p["appeal"]["on"], "the appeal decision", "the appeal")
-    measures = f.get("measures")
-    if measures is not None:
-        if _adds_measures(p["decision"], measures) and not p["appeal"].get("heard"):
-            raise RuleViolation(
-                "Art. 9",
-                "hearing before every decision",
-                f"the appeal outcome adds to the measures on {ptype.label} {code}; hear the "
-                "party's statement and defence (说明和申辩) after the appeal first",
-                "Record it with `case hear` first.",
-            )
-        check_sanction_by_discipline_organ(ctx, measures["measures"])
-    check_management_authority(ctx, ptype.value, code, f["on"])
-
-
-def _rule_appeal_notified(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Art. 12: the appeal decision, once made, is told in writing, once."""
-    ptype, code = PartyType(f["party_type"]), f["party_code"]
-    p = _decided(case, ptype.value, code)
-    appeal = p["appeal"]
-    if appeal is None or appeal["outcome"] is None:
-        raise RuleViolation(
-            "Art. 12",
-            "appeal decision first",
-            f"no appeal decision for {ptype.label} {code} in case {case.case_no} is on record",
-        )
-    if appeal.get("notified_on") is not None:
-        raise AlreadyExists(f"the appeal decision was already told on {appeal['notified_on']}")
-    _when(case, f["on"], appeal["decided_on"], "the written notice", "the appeal decision")
-    _check_told(ptype.value, f["told"], "Art. 12", "the written notice")
-
-
-def _rule_referred(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    p = _existing(case, f["party_type"], f["party_code"])
-    _when(case, f["on"], p["assigned_on"], "the referral", "the finding")
-
-
-def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolation]:
-    """What keeps a case from closing on ``on``: every Art. 11 and Art. 12 step still owed or
-    still open to the party (a closed case must not cut off an appeal)."""
-    found = []
-    for key, p in case.parties.items():
-        decision = p["decision"]
-        if decision is None:
-            continue
-        appeal = p["appeal"]
-        if not decision["revoked"]:
-            if p["announced_on"] is None:
-                found.append(RuleViolation(
-                    "Art. 11", "announce before closing",
-                    f"the decision for {key} has not been announced",
-                ))  # fmt: skip
-            if p["party_type"] == PartyType.PERSON.value and p["filed_on"] is None:
-                found.append(RuleViolation(
-                    "Art. 11", "file entry before closing",
-                    f"the decision for {key} is not yet entered in the personnel file (人事档案)",
-                ))  # fmt: skip
-            if p["received_on"] is None:
-                found.append(RuleViolation(
-                    "Art. 12", "receipt before closing",
-                    f"receipt of the decision by {key} is not recorded; its 15-day appeal "
-                    "period has not started",
-                ))  # fmt: skip
-            elif appeal is None and on <= p["appeal_due"]:
-                found.append(RuleViolation(
-                    "Art. 12", "appeal period running",
-                    f"{key} may appeal until {p['appeal_due']}; close after that day",
-                ))  # fmt: skip
-        if appeal is not None and appeal["outcome"] is None:
-            found.append(RuleViolation(
-                "Art. 12", "decide appeals before closing",
-                f"the appeal of {key} filed on {appeal['on']} awaits its decision",
-            ))  # fmt: skip
-        elif appeal is not None and "notified_on" in appeal and appeal["notified_on"] is None:
-            found.append(RuleViolation(
-                "Art. 12", "notify the appeal decision before closing",
-                f"the appeal decision for {key} has not been told in writing",
-            ))  # fmt: skip
-    return found
-
-
-def _rule_closed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    """Closing never cuts off Art. 11 or Art. 12: refused while a decision is unannounced or
-    not in the personnel file, its receipt unrecorded, its appeal period running, an appeal
-    undecided or its decision not told in writing."""
-    _when(case, f["on"], case.opened_on, "closing", "the opening of the case")
-    found = outstanding(case, f["on"])
-    if found:
-        raise found[0]
-
-
-def _rule_reopened(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    if case.status != CLOSED:
-        raise RuleViolation(
-            "", "reopen a closed case", f"case {case.case_no} is open; only a closed case reopens"
-        )
-    _when(case, f["on"], case.closed_on, "reopening", "the closing")
-
-
-RULES: dict[str, Rule] = {
-    "ResponsibilityAssigned": _rule_assigned,
-    "ObjectionRecorded": _rule_objection,
-    "FindingCorrected": _rule_corrected,
-    "TeamResponsibilityAssigned": _rule_team,
-    "DefenceHeard": _rule_heard,
-    "DecisionIssued": _rule_decided,
-    "DecisionAnnounced": _rule_announced,
-    "PersonnelFileEntered": _rule_filed,
-    "DecisionReceived": _rule_received,
-    "AppealFiled": _rule_appealed,
-    "AppealDecided": _rule_appeal_decided,
-    "AppealDecisionNotified": _rule_appeal_notified,
-    "ReferredToJudicialOrgan": _rule_referred,
-    "Closed": _rule_closed,
-    "Reopened": _rule_reopened,
-}

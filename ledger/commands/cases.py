@@ -1,0 +1,345 @@
+"""Handlers of the commands of an accountability case, one per step of the Measures (Art.
+4-12), each calling the application and returning data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ledger.application import LedgerApplication
+from ledger.commands.fields import Fields, Outcome, _late, _measure_labels, _measures, _party, _who
+from ledger.domain.case_rules import TeamMember, party_key, required_told
+from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.periods import REST_DAY_NOTE
+from ledger.domain.regulation import (
+    APPEAL_WITHIN_DAYS,
+    GROUNDS,
+    IN_FORCE_FROM,
+    AppealOutcome,
+    Consequence,
+    PartyType,
+    Responsibility,
+    TeamRole,
+)
+
+
+def case_open(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    incident, opened = f.date("incident_date"), f.date("opened_on")
+    grounds = f.grounds()
+    consequence = f.enum("consequence", Consequence, Consequence.NONE)
+    facts = f.text("facts")
+    other = f.text("other_regulation", required=False)
+    f.done()
+    app.open_case(case_no, incident, grounds, facts, opened, consequence, other)
+    lifetime = incident >= IN_FORCE_FROM
+    warnings: tuple[str, ...] = ()
+    if not lifetime:
+        warnings = (
+            f"the incident of {incident} precedes {IN_FORCE_FROM}: recorded, but outside "
+            "Art. 8 lifetime accountability (终身责任追究)",
+        )
+    labels = "、".join(GROUNDS[g].label for g in sorted(grounds))
+    return Outcome(
+        "case open",
+        f"Case {case_no} opened on {opened}: grounds {labels} (Art. 4), incident {incident}",
+        {
+            "case_no": case_no,
+            "incident_date": incident,
+            "opened_on": opened,
+            "grounds": sorted(grounds),
+            "consequence": consequence.value,
+            "lifetime": lifetime,
+        },
+        warnings,
+    )
+
+
+def case_assign(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    default = Responsibility.COLLECTIVE if party_type is PartyType.UNIT else None
+    responsibility = f.enum("responsibility", Responsibility, default)
+    on = f.date("on")
+    individual = f.flag("individual_decision")
+    f.done()
+    app.assign(case_no, party_type, code, responsibility, on, individual)
+    return Outcome(
+        "case assign",
+        f"Case {case_no}: {_who(party_type, code)} bears {responsibility.label} (Art. 5)",
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "responsibility": responsibility.value,
+            "on": on,
+            "individual_decision": individual,
+        },
+    )
+
+
+def case_objection(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    _, person = f.party(allow_unit=False)
+    on, text, at_hearing = f.date("on"), f.text("text"), f.flag("at_hearing")
+    f.done()
+    app.record_objection(case_no, person, on, text, at_hearing)
+    where = ", stated at the hearing (Art. 9)," if at_hearing else ""
+    return Outcome(
+        "case objection",
+        f"Case {case_no}: objection of {person} of {on}{where} recorded; if overruled they bear "
+        "no leadership responsibility (Art. 5)",
+        {"case_no": case_no, "person": person, "on": on, "at_hearing": at_hearing},
+    )
+
+
+def case_correct_finding(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party(allow_unit=False)
+    responsibility = f.enum("responsibility", Responsibility)
+    on, reason = f.date("on"), f.text("reason")
+    f.done()
+    app.correct_finding(case_no, party_type, code, responsibility, on, reason)
+    return Outcome(
+        "case correct-finding",
+        f"Case {case_no}: finding for {_who(party_type, code)} corrected on {on} to "
+        f"{responsibility.label} ({responsibility.value}): {reason} (Art. 5)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on,
+         "responsibility": responsibility.value, "reason": reason},
+    )  # fmt: skip
+
+
+def case_assign_team(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    unit = f.text("unit")
+    members = [TeamMember(p, TeamRole.PRINCIPAL_HEAD) for p in f.texts("head")]
+    members += [TeamMember(p, TeamRole.LEADER_IN_CHARGE) for p in f.texts("in_charge")]
+    members += [TeamMember(p, TeamRole.MEMBER) for p in f.texts("member")]
+    members += [TeamMember(p, TeamRole.MEMBER, participated=False) for p in f.texts("absent")]
+    on = f.date("on")
+    f.done()
+    app.assign_team(case_no, unit, members, on)
+    case = app.case(case_no)
+    derived = []
+    for m in members:
+        p = case.parties[party_key(PartyType.PERSON, m.personnel_no)]
+        derived.append(
+            {
+                "personnel_no": m.personnel_no,
+                "team_role": m.role.value,
+                "participated": m.participated,
+                "responsibility": p["responsibility"],
+            }
+        )
+    lines = ", ".join(
+        f"{d['personnel_no']} {Responsibility(d['responsibility']).label}" for d in derived
+    )
+    return Outcome(
+        "case assign-team",
+        f"Case {case_no}: unit {unit} bears 集体责任; {lines} (Art. 5)",
+        {"case_no": case_no, "unit": unit, "on": on, "members": derived},
+    )
+
+
+def case_hear(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, statement = f.date("on"), f.text("statement")
+    f.done()
+    app.hear(case_no, party_type, code, on, statement)
+    return Outcome(
+        "case hear",
+        f"Case {case_no}: statement and defence (说明和申辩) of {_who(party_type, code)} heard "
+        f"on {on} (Art. 9)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on},
+    )
+
+
+def case_decide(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    measures = _measures(f, party_type) or Measures(())
+    document = DecisionDocument(
+        number=f.text("number", required=False),
+        decided_on=f.date("on", aliases=("date",)),
+        facts=f.text("facts", required=False),
+        basis=f.text("basis", required=False),
+        measures=measures,
+        approving_authority=f.text("approving_authority", required=False),
+        effective_date=f.optional_date("effective_date"),
+        appeal_authority=f.text("appeal_authority", required=False),
+        appeal_period_days=f.integer("appeal_period_days", APPEAL_WITHIN_DAYS),
+    )
+    f.done()
+    app.decide(case_no, party_type, code, document)
+    due = app.case(case_no).party(party_type, code)["decision"]["announce_due"]
+    return Outcome(
+        "case decide",
+        f"Case {case_no}: 《责任追究决定书》 {document.number} for {_who(party_type, code)}: "
+        f"{_measure_labels(measures)}; announce by {due} (Art. 11; {REST_DAY_NOTE})",
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "number": document.number,
+            "on": document.decided_on,
+            "measures": [m.value for m in measures.measures],
+            "severity": measures.severity.value if measures.severity else None,
+            "sanction": measures.sanction,
+            "announce_due": due,
+        },
+    )
+
+
+def case_announce(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, to = f.date("on"), f.text("to")
+    told = f.texts("told") or list(required_told(party_type))
+    f.done()
+    app.announce(case_no, party_type, code, on, to, told)
+    decision = app.case(case_no).party(party_type, code)["decision"]
+    due: dt.date = decision["announce_due"]
+    warnings = _late("announced", on, "Art. 11", due)
+    return Outcome(
+        "case announce",
+        f"Case {case_no}: decision for {_who(party_type, code)} announced on {on} to {to} "
+        "(Art. 11)",
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "on": on,
+            "told": sorted(told),
+            "due": due,
+            "overdue": on > due,
+        },
+        warnings,
+    )
+
+
+def case_file(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    _, person = f.party(allow_unit=False)
+    on, ref, custodian = f.date("on"), f.text("file_ref"), f.text("custodian")
+    f.done()
+    app.enter_in_file(case_no, person, on, ref, custodian)
+    return Outcome(
+        "case file",
+        f"Case {case_no}: materials entered in the personnel file (人事档案) of {person} on {on}, "
+        f"ref {ref}, kept by {custodian} (Art. 11)",
+        {"case_no": case_no, "person": person, "on": on, "file_ref": ref, "custodian": custodian},
+    )
+
+
+def case_receive(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on = f.date("on")
+    f.done()
+    app.receive(case_no, party_type, code, on)
+    due = app.case(case_no).party(party_type, code)["appeal_due"]
+    return Outcome(
+        "case receive",
+        f"Case {case_no}: {_who(party_type, code)} received the decision on {on}; a written "
+        f"appeal may be lodged until {due} (Art. 12; {REST_DAY_NOTE})",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "appeal_due": due},
+    )
+
+
+def case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, text = f.date("on"), f.text("text")
+    f.done()
+    app.appeal(case_no, party_type, code, on, text)
+    due = app.case(case_no).party(party_type, code)["appeal"]["decision_due"]
+    return Outcome(
+        "case appeal",
+        f"Case {case_no}: written appeal (书面申诉) of {_who(party_type, code)} filed on {on}; "
+        f"to be decided by {due} ({REST_DAY_NOTE}); the measures stay in force meanwhile "
+        "(Art. 12)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "decision_due": due},
+    )
+
+
+def case_appeal_decide(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on = f.date("on")
+    outcome = f.enum("outcome", AppealOutcome)
+    reason = f.text("reason")
+    measures = _measures(f, party_type)
+    f.done()
+    app.decide_appeal(case_no, party_type, code, on, outcome, reason, measures)
+    appeal = app.case(case_no).party(party_type, code)["appeal"]
+    due: dt.date = appeal["decision_due"]
+    warnings = _late("appeal decided", on, "Art. 12", due)
+    summary = f"Case {case_no}: appeal of {_who(party_type, code)} decided on {on}: {outcome.label}"
+    if measures is not None:
+        summary += f", now {_measure_labels(measures)}"
+    return Outcome(
+        "case appeal-decide",
+        summary + " (Art. 12)",
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "on": on,
+            "outcome": outcome.value,
+            "measures": [m.value for m in measures.measures] if measures else None,
+            "due": due,
+            "overdue": on > due,
+        },
+        warnings,
+    )
+
+
+def case_refer(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, organ, reason = f.date("on"), f.text("organ"), f.text("reason")
+    f.done()
+    app.refer(case_no, party_type, code, on, organ, reason)
+    return Outcome(
+        "case refer",
+        f"Case {case_no}: {_who(party_type, code)} referred to {organ} on {on} "
+        "(移送司法机关, Art. 7)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "organ": organ},
+    )
+
+
+def case_notify_appeal(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no = f.text("case_no")
+    party_type, code = f.party()
+    on, to = f.date("on"), f.text("to")
+    told = f.texts("told") or list(required_told(party_type))
+    f.done()
+    app.notify_appeal_decision(case_no, party_type, code, on, to, told)
+    due: dt.date = app.case(case_no).party(party_type, code)["appeal"]["decision_due"]
+    warnings = _late("told", on, "Art. 12", due)
+    return Outcome(
+        "case notify-appeal",
+        f"Case {case_no}: appeal decision for {_who(party_type, code)} told in writing on {on} "
+        f"to {to} (Art. 12)",
+        {"case_no": case_no, "party": _party(party_type, code), "on": on, "told": sorted(told),
+         "due": due, "overdue": on > due},
+        warnings,
+    )  # fmt: skip
+
+
+def case_reopen(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no, on, reason = f.text("case_no"), f.date("on"), f.text("reason")
+    f.done()
+    app.reopen_case(case_no, on, reason)
+    return Outcome(
+        "case reopen",
+        f"Case {case_no} reopened on {on}: {reason}",
+        {"case_no": case_no, "on": on, "reason": reason},
+    )
+
+
+def case_close(app: LedgerApplication, f: Fields) -> Outcome:
+    case_no, on, summary = f.text("case_no"), f.date("on"), f.text("summary")
+    f.done()
+    app.close_case(case_no, on, summary)
+    return Outcome(
+        "case close",
+        f"Case {case_no} closed on {on} (已结案); it takes no further events unless reopened",
+        {"case_no": case_no, "on": on},
+    )

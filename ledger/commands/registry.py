@@ -1,0 +1,105 @@
+"""Handlers of the commands that register units and cadres (Art. 2, 8) and record the Art. 14
+regional report."""
+
+from __future__ import annotations
+
+from ledger.application import LedgerApplication
+from ledger.commands.fields import Fields, Outcome
+from ledger.domain.authority import Jurisdiction
+from ledger.domain.regulation import (
+    AdminLevel,
+    UnitKind,
+)
+from ledger.errors import (
+    InvalidInput,
+)
+
+
+def unit_add(app: LedgerApplication, f: Fields) -> Outcome:
+    code, name = f.text("code"), f.text("name")
+    kind, level = f.enum("kind", UnitKind), f.enum("level", AdminLevel)
+    region = f.text("region", required=False) or None
+    f.done()
+    app.add_unit(code, name, kind, level, region)
+    where = f", region {region} (GB/T 2260)" if region else ""
+    return Outcome(
+        "unit add",
+        f"Unit {code} registered: {name} ({kind.label}, {level.label}{where})",
+        {"code": code, "name": name, "kind": kind.value, "level": level.value, "region": region},
+    )
+
+
+def _managed(f: Fields) -> Jurisdiction | None:
+    """Art. 6: the level and region of the party committee that manages a cadre, if stated."""
+    level = f.optional_enum("managed_level", AdminLevel)
+    region = f.text("managed_region", required=False)
+    if (level is None) != (not region):
+        raise InvalidInput(
+            f"{f.command}: give both managed_level and managed_region (Art. 6), or neither"
+        )
+    return Jurisdiction(level, region) if level is not None else None
+
+
+def _managed_text(managed: Jurisdiction | None) -> str:
+    if managed is None:
+        return ""
+    return f"; {managed.level.managed_label} by the party committee of {managed.region} (Art. 6)"
+
+
+def cadre_add(app: LedgerApplication, f: Fields) -> Outcome:
+    no, name, unit, post = f.text("personnel_no"), f.text("name"), f.text("unit"), f.text("post")
+    since = f.date("since")
+    managed = _managed(f)
+    f.done()
+    app.add_cadre(no, name, unit, post, since, managed)
+    return Outcome(
+        "cadre add",
+        f"Cadre {no} registered: {name}, {post} of {unit} since {since}{_managed_text(managed)}",
+        {"personnel_no": no, "name": name, "unit": unit, "post": post, "since": since},
+    )
+
+
+def cadre_move(app: LedgerApplication, f: Fields) -> Outcome:
+    no, unit, post, on = f.text("personnel_no"), f.text("unit"), f.text("post"), f.date("on")
+    managed = _managed(f)
+    f.done()
+    app.move_cadre(no, unit, post, on, managed)
+    return Outcome(
+        "cadre move",
+        f"Cadre {no} moved on {on} to {post} of {unit}; earlier posts stay accountable (Art. 8)"
+        + _managed_text(managed),
+        {"personnel_no": no, "unit": unit, "post": post, "on": on},
+    )
+
+
+def cadre_retire(app: LedgerApplication, f: Fields) -> Outcome:
+    no, on = f.text("personnel_no"), f.date("on")
+    f.done()
+    app.retire_cadre(no, on)
+    return Outcome(
+        "cadre retire",
+        f"Cadre {no} retired on {on}; accountability continues after retirement (Art. 8)",
+        {"personnel_no": no, "on": on},
+    )
+
+
+def report_record(app: LedgerApplication, f: Fields) -> Outcome:
+    region, year, to, on = f.text("region"), f.year(), f.text("to"), f.date("on")
+    f.done()
+    app.report_region(region, year, to, on)
+    return Outcome(
+        "report record",
+        f"Annual report {year} on region {region} made in writing to {to} on {on} (Art. 14)",
+        {"region": region, "year": year, "to": to, "on": on},
+    )
+
+
+def report_circulate(app: LedgerApplication, f: Fields) -> Outcome:
+    region, year, scope, on = f.text("region"), f.year(), f.text("scope"), f.date("on")
+    f.done()
+    app.circulate_report(region, year, on, scope)
+    return Outcome(
+        "report circulate",
+        f"Annual report {year} on region {region} circulated (通报) on {on} to {scope} (Art. 14)",
+        {"region": region, "year": year, "scope": scope, "on": on},
+    )
