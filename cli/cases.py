@@ -453,7 +453,7 @@ def case_timeline(case_no: str, as_of: dt.date | None) -> None:
 @json_option
 def case_list(fmt: str | None, **filters: Any) -> None:
     """Every case that passes the filters, each as its checked, signed events say."""
-    from ledger.importer import parse_ground
+    from ledger.commands.fields import parse_ground
     from projections.finding import CaseFilter
 
     ground = filters.pop("ground")

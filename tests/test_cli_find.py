@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from scenarios import UNIT, bring_to_hearing, open_case
 from test_trusted_reads import (
     CASE_1,
     CASE_2,
@@ -24,8 +25,10 @@ from test_trusted_reads import (
 )
 
 from ledger.domain import ids
+from ledger.domain.regulation import AdminLevel, UnitKind
 
 __all__ = ["ledger"]
+CASE_3 = "湘纪追〔2024〕3号"
 ANNOUNCE = "宣布决定（30日内）"
 NOTICE = "书面告知申诉处理决定（收到申诉后30日内）"
 HEAD = (
@@ -76,6 +79,15 @@ def test_case_list_filters_by_party_status_year_ground_authority_and_region(ledg
     assert refused(ledger, "case", "list", "--region", "110000").startswith(
         "Error: 110000 is not a GB/T 2260 division code of Hunan (43xxxx, county level or above)"
     )
+
+
+def test_case_list_by_region_takes_the_divisions_within_it(ledger: Any) -> None:
+    ledger.add_unit("FR-XF", "芙蓉区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY, "430102")
+    open_case(ledger, CASE_3)
+    bring_to_hearing(ledger, CASE_3, UNIT, "FR-XF")
+    for region in ("430102", "430100", "430000"):
+        assert [c["case_no"] for c in _json(ledger, "case", "list", "--region", region)] == [CASE_3]
+    assert shown(ledger, "case", "list", "--region", "430200") == "No case matches.\n"
 
 
 def test_case_list_in_every_format(ledger: Any) -> None:
