@@ -74,7 +74,7 @@ from eventsourcing.persistence import (
 )
 
 from ledger.domain import topics
-from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.ids import REGISTRY_ID, as_uuid
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import LedgerError, ProofError, TamperedEventError, VerificationError
 from ledger.signing.signatures import (
@@ -92,6 +92,7 @@ from ledger.storage.transcodings import DateAsISO
 from ledger.transparency.checkpoint import (
     SIG_COSIGNATURE_V1,
     Checkpoint,
+    b64encode,
     open_note,
     parse_vkey,
     verify_cosignature,
@@ -446,12 +447,6 @@ def short_topic(topic: str) -> str:
     return topic.split(":", 1)[-1]
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
-
-def _as_uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 # --- the key registry, replayed -----------------------------------------------------------------
@@ -532,7 +527,7 @@ def _id_bytes(value: Any) -> bytes:
             raw = b""
         if len(raw) == 16:
             return raw
-    return _as_uuid(value).bytes
+    return as_uuid(value).bytes
 
 
 def check_rows(
@@ -733,7 +728,7 @@ class Audit:
     def redo_row(position: int, row: EventRow) -> bytes:
         """A row the worker could not read, read again here so that what went wrong is raised
         where it is in the log; returns its leaf hash if it reads after all."""
-        oid = _as_uuid(row[1])
+        oid = as_uuid(row[1])
         return event_leaf_hash(position, oid, row[2], row[3], row[4])
 
     def apply(
@@ -791,7 +786,7 @@ class Audit:
     ) -> None:
         """Steps 1-5 for one event, naming every failure."""
         _, stored_id, version, topic, state = row
-        oid = UUID(int=raw_id) if code != ROW_ERROR else _as_uuid(stored_id)
+        oid = UUID(int=raw_id) if code != ROW_ERROR else as_uuid(stored_id)
         # 5. Versions contiguous per aggregate: a gap is a deleted or moved row, a repeat an
         #    inserted or copied one.
         last = self.versions.get(oid.int, 0)
@@ -1059,8 +1054,8 @@ class Audit:
         if cp.size != stored.tree_size or cp.root != stored.root:
             self.fail(
                 Check.CHECKPOINT,
-                f"the stored size/root ({stored.tree_size}, {_b64(stored.root)}) differ from "
-                f"the signed note ({cp.size}, {_b64(cp.root)}): the row was edited",
+                f"the stored size/root ({stored.tree_size}, {b64encode(stored.root)}) differ from "
+                f"the signed note ({cp.size}, {b64encode(cp.root)}): the row was edited",
                 **where,
             )
         origin = self.origin
@@ -1430,8 +1425,8 @@ class _Run:
         elif expected is not None and signed != expected:
             self.audit.fail(
                 Check.INDEX,
-                f"checkpoint {cp.size} signed person-index root {_b64(signed)}, but the "
-                f"log's events give {_b64(expected)}: the index was built from rows that "
+                f"checkpoint {cp.size} signed person-index root {b64encode(signed)}, but the "
+                f"log's events give {b64encode(expected)}: the index was built from rows that "
                 "differ from the log",
                 tree_size=cp.size,
             )
@@ -1547,7 +1542,7 @@ class _Run:
             raw_id = ids[i]
             if code == ROW_ERROR:
                 out[32 * i : 32 * i + 32] = Audit.redo_row(position, row)  # raises as it did
-                oid = _as_uuid(row[1])
+                oid = as_uuid(row[1])
             else:
                 oid = UUID(int=raw_id)
             if self._leaves is not None:
@@ -1665,8 +1660,8 @@ class _Run:
             if root != cp.root:
                 audit.fail(
                     Check.CHECKPOINT,
-                    f"the log's first {cp.size} events hash to root {_b64(root)}, but the "
-                    f"checkpoint signed {_b64(cp.root)}: events in that range were altered, "
+                    f"the log's first {cp.size} events hash to root {b64encode(root)}, but the "
+                    f"checkpoint signed {b64encode(cp.root)}: events in that range were altered, "
                     "removed, inserted or reordered",
                     tree_size=cp.size,
                 )
