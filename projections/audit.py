@@ -20,6 +20,7 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from ledger.application import LedgerApplication
 from ledger.errors import StoreError
@@ -115,13 +116,33 @@ class ReadModelAudit:
         }
 
 
-class _MemoryViews(SQLiteViewStore):
-    """Views in an in-memory database, with the ledger file attached as ``ledger``."""
+def _read_only_uri(store: StoreConfig) -> str:
+    """The ledger file as the audit opens it: read-only (and immutable where this process may
+    not write the file or its folder, as ``StoreConfig.sqlite_name`` decides)."""
+    assert store.path is not None
+    name = store.sqlite_name()
+    if name.startswith("file:"):
+        return name if "mode=ro" in name else f"{name}&mode=ro"
+    return f"file:{quote(str(store.path.resolve()))}?mode=ro"
+
+
+class _StoredViews(SQLiteViewStore):
+    """The stored views, opened read-only."""
 
     def _connect(self) -> sqlite3.Connection:
-        assert self.store.path is not None
-        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        conn.execute("ATTACH DATABASE ? AS ledger", (str(self.store.path),))
+        return sqlite3.connect(
+            _read_only_uri(self.store), uri=True, isolation_level=None, check_same_thread=False
+        )
+
+
+class _MemoryViews(SQLiteViewStore):
+    """Views in an in-memory database, with the ledger file attached read-only as ``ledger``."""
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            "file::memory:", uri=True, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("ATTACH DATABASE ? AS ledger", (_read_only_uri(self.store),))
         return conn
 
     def stored(self, table: str) -> str:
@@ -176,7 +197,11 @@ def audit_read_models(
     ``leave_out``) and compare them with the stored ones."""
     started = time.perf_counter()
     names = [t.name for t in schema.TABLES]
-    stored_store = ViewStore.open(app.store, names)
+    stored_store = (
+        _StoredViews(app.store, names)
+        if app.store.kind == "sqlite"
+        else ViewStore.open(app.store, names)
+    )
     try:
         with stored_store.read() as cur:
             cur.execute(
@@ -187,8 +212,10 @@ def audit_read_models(
             cur.execute(stored_store.sql("SELECT value FROM {proj_meta} WHERE name = ?"),
                         ("schema",))  # fmt: skip
             meta = cur.fetchone()
-    except StoreError:
-        return ReadModelAudit(None, 0, 0, (), 0, time.perf_counter() - started)
+    except StoreError as e:
+        if "no such table" in str(e) or "does not exist" in str(e):  # no views built yet
+            return ReadModelAudit(None, 0, 0, (), 0, time.perf_counter() - started)
+        raise
     finally:
         stored_store.close()
     if row is None:
