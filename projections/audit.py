@@ -18,16 +18,15 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import quote
 
 from ledger.application import LedgerApplication
 from ledger.errors import StoreError
 from ledger.storage.store import StoreConfig
 from projections import log, schema
 from projections.api import Projections
-from projections.sql import PostgresViewStore, SQLiteViewStore, ViewStore
+from projections.sql import LOCK_TIMEOUT, PostgresViewStore, SQLiteViewStore, ViewStore
 
 #: Divergent rows listed at most (all are counted).
 MAX_LISTED = 1000
@@ -116,22 +115,23 @@ class ReadModelAudit:
         }
 
 
-def _read_only_uri(store: StoreConfig) -> str:
-    """The ledger file as the audit opens it: read-only (and immutable where this process may
-    not write the file or its folder, as ``StoreConfig.sqlite_name`` decides)."""
-    assert store.path is not None
-    name = store.sqlite_name()
-    if name.startswith("file:"):
-        return name if "mode=ro" in name else f"{name}&mode=ro"
-    return f"file:{quote(str(store.path.resolve()))}?mode=ro"
+def _read_only(store: StoreConfig) -> str:
+    """The ledger file as a read-only SQLite URI: ``mode=ro``, and immutable when this process
+    may not write the file or its folder (a read-only copy kept for an audit), so that SQLite
+    creates no ``-wal``/``-shm`` files beside it (:meth:`StoreConfig.sqlite_name`)."""
+    return replace(store, read_only=True).sqlite_name()
 
 
 class _StoredViews(SQLiteViewStore):
-    """The stored views, opened read-only."""
+    """The stored views, read through a read-only connection to the ledger file."""
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(
-            _read_only_uri(self.store), uri=True, isolation_level=None, check_same_thread=False
+            _read_only(self.store),
+            uri=True,
+            isolation_level=None,
+            timeout=LOCK_TIMEOUT,
+            check_same_thread=False,
         )
 
 
@@ -142,7 +142,7 @@ class _MemoryViews(SQLiteViewStore):
         conn = sqlite3.connect(
             "file::memory:", uri=True, isolation_level=None, check_same_thread=False
         )
-        conn.execute("ATTACH DATABASE ? AS ledger", (_read_only_uri(self.store),))
+        conn.execute("ATTACH DATABASE ? AS ledger", (_read_only(self.store),))
         return conn
 
     def stored(self, table: str) -> str:
@@ -212,10 +212,8 @@ def audit_read_models(
             cur.execute(stored_store.sql("SELECT value FROM {proj_meta} WHERE name = ?"),
                         ("schema",))  # fmt: skip
             meta = cur.fetchone()
-    except StoreError as e:
-        if "no such table" in str(e) or "does not exist" in str(e):  # no views built yet
-            return ReadModelAudit(None, 0, 0, (), 0, time.perf_counter() - started)
-        raise
+    except StoreError:
+        return ReadModelAudit(None, 0, 0, (), 0, time.perf_counter() - started)
     finally:
         stored_store.close()
     if row is None:

@@ -125,7 +125,8 @@ class SQLiteViewStore(ViewStore):
     def _connect(self) -> sqlite3.Connection:
         assert self.store.path is not None
         return sqlite3.connect(
-            str(self.store.path),
+            self.store.sqlite_name(),  # read-only and immutable for a read-only copy
+            uri=True,
             isolation_level=None,
             timeout=LOCK_TIMEOUT,
             check_same_thread=False,
