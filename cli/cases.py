@@ -8,6 +8,7 @@ dates (``--on``) are the Asia/Shanghai dates the act happened, given explicitly.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -30,6 +31,7 @@ from cli.common import (
     settings,
     table,
 )
+from cli.output import Column, format_option, show_list
 from cli.texts import long_text_option
 from ledger.domain.regulation import (
     IN_FORCE_FROM,
@@ -422,6 +424,69 @@ def case_show(case_no: str) -> None:
 def case_timeline(case_no: str, as_of: dt.date | None) -> None:
     """The case's events in order: date, event, who signed it, key status, what changed."""
     show_timeline(case_no, as_of)
+
+
+@case.command("list")
+@click.option(
+    "--status", type=click.Choice(["open", "closed"]), help="open (办理中) or closed (已结案)."
+)
+@click.option("--authority", help="Only the cases this authority opened (Art. 6).")
+@click.option(
+    "--region",
+    metavar="CODE",
+    help="Only the cases naming a unit or cadre of this GB/T 2260 region or a division within "
+    "it (e.g. 430100 长沙市), as `report annual --region` counts them (Art. 14).",
+)
+@click.option(
+    "--year",
+    type=click.IntRange(1949, 9999),
+    help="Only the cases with a business date in this year (as `report annual` counts them).",
+)
+@click.option(
+    "--ground", type=GROUND, help="Only the cases citing this Art. 4 ground (1–16 or 十一)."
+)
+@click.option(
+    "--overdue", is_flag=True, help="Only the cases with a legal period missed (Art. 11, 12)."
+)
+@click.option("--party", metavar="CODE", help="Only the cases naming this cadre or unit.")
+@format_option
+@json_option
+def case_list(fmt: str | None, **filters: Any) -> None:
+    """Every case that passes the filters, each as its checked, signed events say."""
+    from ledger.commands.fields import parse_ground
+    from projections.finding import CaseFilter
+
+    ground = filters.pop("ground")
+    party = filters.pop("party")
+    chosen = CaseFilter(
+        ground=None if ground is None else parse_ground(ground),
+        party=None if party is None else unicodedata.normalize("NFKC", party).strip(),
+        **filters,
+    )
+    p = open_projections(settings().open(signed=False))
+    items = p.case_list(chosen)
+    show_list(
+        fmt,
+        "cases",
+        [asdict(c) for c in items],
+        CASE_COLUMNS,
+        title=f"{len(items)} case{'' if len(items) == 1 else 's'}:",
+        empty="No case matches.",
+        next_command=f"lifeledger case show {items[0].case_no}" if items else None,
+        attention=lambda r: "overdue" if r["overdue"] else None,
+    )
+
+
+CASE_COLUMNS = (
+    Column("case_no", "case"),
+    Column("opened_on", "opened"),
+    Column("opening_authority", "authority"),
+    Column("status_label", "status"),
+    Column("grounds", "Art. 4", lambda g: ",".join(map(str, g))),
+    Column("parties", "parties", lambda p: ",".join(p)),
+    Column("next_due", "next due"),
+    Column("overdue_labels", "overdue", lambda o: "、".join(o)),
+)
 
 
 # reading ------------------------------------------------------------------------------------

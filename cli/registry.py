@@ -3,6 +3,8 @@ posts a cadre holds over a lifetime (Art. 8)."""
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import asdict
 from typing import Any
 
 import click
@@ -14,8 +16,11 @@ from cli.common import (
     describe_choices,
     json_option,
     on_option,
+    open_projections,
     record,
+    settings,
 )
+from cli.output import Column, format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
 
 
@@ -62,6 +67,54 @@ def unit_rating(code: str, year: int) -> None:
     from cli.reports import show_unit_rating
 
     show_unit_rating(code, year)
+
+
+@unit.command("list")
+@format_option
+@json_option
+def unit_list(fmt: str | None) -> None:
+    """Every registered unit: code, name, Art. 2 kind, level and region."""
+    p = open_projections(settings().open(signed=False))
+    items = p.units()
+    show_list(
+        fmt,
+        "units",
+        [asdict(u) for u in items],
+        (Column("code", "code"), Column("name", "name"), Column("kind_label", "kind (Art. 2)"),
+         Column("level_label", "level"), Column("region", "region"),
+         Column("region_name", "region name")),
+        title=f"{len(items)} unit{'' if len(items) == 1 else 's'}:",
+        empty="No unit is registered.",
+        next_command=f"lifeledger unit history {items[0].code}" if items else None,
+    )  # fmt: skip
+
+
+@unit.command("history")
+@click.argument("code", metavar="UNIT_CODE")
+@format_option
+@json_option
+def unit_history(code: str, fmt: str | None) -> None:
+    """Every decision against the unit (集体责任) or a cadre posted in it at the incident."""
+    code = unicodedata.normalize("NFKC", code).strip()
+    p = open_projections(settings().open(signed=False))
+    items = p.unit_history(code)
+    first = items[0] if items else None
+    show_list(
+        fmt,
+        "decisions",
+        [asdict(d) for d in items],
+        (Column("decided_on", "decided"), Column("case_no", "case"),
+         Column("party_code", "party"), Column("post", "post"),
+         Column("decision_number", "decision"),
+         Column("measures_in_force", "measures in force",
+                lambda m: "、".join(x["label"] for x in m)),
+         Column("status_label", "status")),
+        title=f"Decisions of unit {code}:",
+        empty=f"No decision names unit {code} or a cadre posted in it.",
+        next_command=f"lifeledger case show {first.case_no}" if first else None,
+        attention=lambda r: "revoked" if r["status"] == "revoked" else None,
+        extra={"unit_code": code},
+    )  # fmt: skip
 
 
 def managed_options(f: Any) -> Any:
@@ -119,6 +172,30 @@ def cadre_move(**fields: Any) -> None:
 def cadre_retire(**fields: Any) -> None:
     """Record a retirement; accountability continues after it (Art. 8)."""
     record("cadre retire", fields)
+
+
+@cadre.command("search")
+@click.argument("text")
+@format_option
+@json_option
+def cadre_search(text: str, fmt: str | None) -> None:
+    """Cadres by name (何伟, or its pinyin: hewei, he wei, hw), personnel-number prefix, or
+    current unit (code or part of its name)."""
+    p = open_projections(settings().open(signed=False))
+    items = p.cadre_search(text)
+    show_list(
+        fmt,
+        "cadres",
+        [asdict(c) for c in items],
+        (Column("personnel_no", "personnel no"), Column("name", "name"),
+         Column("pinyin", "pinyin"), Column("post", "post"), Column("unit_code", "unit"),
+         Column("unit_name", "unit name"), Column("retired_on", "retired"),
+         Column("matched", "matched")),
+        title=f"Cadres matching {text}:",
+        empty=f"No cadre's name, personnel number or unit matches {text}.",
+        next_command=f"lifeledger cadre history {items[0].personnel_no}" if items else None,
+        extra={"query": text},
+    )  # fmt: skip
 
 
 @cadre.command("history")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from eventsourcing.persistence import PersistenceError
 
@@ -34,17 +34,24 @@ from projections.codec import unwrapper
 from projections.handlers import TOPICS, apply_page
 from projections.models import (
     AnnualReport,
+    CadreFound,
     CadreHistory,
+    CaseListEntry,
     CaseState,
     CaseSummary,
     Deadline,
     KeyInfo,
     TimelineEntry,
+    UnitDecision,
+    UnitEntry,
     UnitRating,
 )
 from projections.queries import Reader
 from projections.sql import Cursor, ViewStore
 from projections.trusted import log_top
+
+if TYPE_CHECKING:
+    from projections.finding import CaseFilter
 
 #: Notifications per page (one read, one write transaction).
 PAGE_SIZE = 5000
@@ -288,6 +295,33 @@ class Projections:
         """Art. 14: the cases the year's report counts (an index: printed reports verify the
         cases' own events before counting them)."""
         return self._query(lambda r: r.cases_in_year(year, authority))
+
+    def case_list(self, filters: CaseFilter | None = None) -> list[CaseListEntry]:
+        """The cases that pass the filters, each from its checked events (finding)."""
+        from projections.finding import CaseFilter, case_list
+
+        day = today()
+        chosen = filters or CaseFilter()
+        return self._query(lambda r: case_list(r, chosen, day, self.app.region_of))
+
+    def units(self) -> list[UnitEntry]:
+        """Every registered unit, from its checked registration event (Art. 2)."""
+        from projections.finding import units
+
+        day = today()
+        return self._query(lambda r: units(r, day))
+
+    def cadre_search(self, text: str) -> list[CadreFound]:
+        """Cadres by name (Chinese or pinyin), personnel-number prefix or unit (Art. 8)."""
+        from projections.finding import cadre_search
+
+        return self._query(lambda r: cadre_search(r, text))
+
+    def unit_history(self, unit_code: str) -> list[UnitDecision]:
+        """Every decision against the unit or a cadre posted in it at the incident."""
+        from projections.finding import unit_history
+
+        return self._query(lambda r: unit_history(r, unit_code))
 
     def keys(self) -> list[KeyInfo]:
         """Every signer key, with the log positions that registered and ended it."""

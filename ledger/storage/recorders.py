@@ -303,13 +303,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         assert row is not None
         start = int(row["next"])
         leaves = leaf_rows(start, stored_events, ids)
-        curs.executemany(self._insert_leaf, leaves)
-        # The person index (Art. 8), in the same transaction: one row per person named.
+        # The person index (Art. 8), in the same transaction: one row per person named. Its
+        # reads come before the inserts: in the pipeline a read after an executemany() would
+        # be handed the insert's status instead of its rows.
         index = chain_rows(
             _index_input(leaves, stored_events),
             lambda nos: self._heads(curs, nos),
             lambda oids: self._cadres(curs, oids),
         )
+        curs.executemany(self._insert_leaf, leaves)
         if index:
             curs.executemany(self._insert_person_event, index)
         return ids

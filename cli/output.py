@@ -1,0 +1,129 @@
+"""Lists in the format asked for (``--format``, in the sqlite-utils manner), with the next
+command to run; items that need attention (overdue, revoked, failed) in colour on a terminal.
+
+``table`` is for people: a title, a table, a note, then the command that goes deeper. The
+other formats are for programs and carry the rows alone (``json`` also the note and the next
+command, as fields). ``--json`` is ``--format json``. Colour follows click (only on a
+terminal) and https://no-color.org: a non-empty ``NO_COLOR`` turns it off.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from cli.common import _cell, _default, settings, table, to_json
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
+F = TypeVar("F", bound=Callable[..., Any])
+#: The colour of a row that needs attention, by its kind.
+COLOURS = {"overdue": "red", "failed": "red", "revoked": "yellow"}
+
+
+def format_option(f: F) -> F:
+    """``--format table|json|jsonl|csv|tsv|markdown`` (``--json`` is ``--format json``)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Output format: table (default), json, jsonl (one object a line), csv, tsv or "
+        "markdown. --json is --format json.",
+    )(f)
+
+
+def chosen(fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    return "json" if settings().json else "table"
+
+
+def colour() -> bool | None:
+    """False under NO_COLOR; otherwise click decides (a terminal only)."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: the record's key (the header in csv, tsv and jsonl) and the table header."""
+
+    key: str
+    header: str
+    text: Callable[[Any], Any] | None = None
+
+    def cell(self, record: Mapping[str, Any], blank: str = "—") -> str:
+        """The value as text; ``blank`` for none (a dash in tables, empty in csv and tsv)."""
+        value = record[self.key]
+        value = self.text(value) if self.text and value is not None else value
+        return blank if value is None or value == "" else _cell(value)
+
+
+def show_list(
+    fmt: str | None,
+    name: str,
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    *,
+    title: str,
+    empty: str,
+    next_command: str | None,
+    attention: Callable[[Mapping[str, Any]], str | None] = lambda r: None,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Print a list: ``records`` are the JSON objects of its items, ``name`` their key in
+    the JSON document, ``attention`` names a row's colour kind (``COLOURS``) or None."""
+    how = chosen(fmt)
+    if how == "json":
+        doc = {**(extra or {}), name: list(records), "next": next_command}
+        click.echo(to_json(doc))
+    elif how == "jsonl":
+        for r in records:
+            click.echo(json.dumps(r, ensure_ascii=False, default=_default))
+    elif how in ("csv", "tsv"):
+        out = io.StringIO()
+        writer = csv.writer(out, dialect="excel-tab" if how == "tsv" else "excel",
+                            lineterminator="\n")  # fmt: skip
+        writer.writerow([c.key for c in columns])
+        writer.writerows([c.cell(r, "") for c in columns] for r in records)
+        click.echo(out.getvalue(), nl=False)
+    elif how == "markdown":
+        lines = ["| " + " | ".join(c.key for c in columns) + " |",
+                 "| " + " | ".join("---" for _ in columns) + " |"]  # fmt: skip
+        lines += [
+            "| " + " | ".join(c.cell(r).replace("|", "\\|") for c in columns) + " |"
+            for r in records
+        ]
+        click.echo("\n".join(lines))
+    else:
+        _table(records, columns, title, empty, next_command, attention)
+
+
+def _table(
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    title: str,
+    empty: str,
+    next_command: str | None,
+    attention: Callable[[Mapping[str, Any]], str | None],
+) -> None:
+    if not records:
+        click.echo(empty)
+        return
+    lines = table([c.header for c in columns], [[c.cell(r) for c in columns] for r in records])
+    head, rule, *body = lines.split("\n")
+    click.echo(title)
+    click.echo(head)
+    click.echo(rule)
+    for record, line in zip(records, body, strict=True):
+        kind = attention(record)
+        styled = click.style(line, fg=COLOURS[kind]) if kind else line
+        click.echo(styled, color=colour())
+    if next_command:
+        click.echo(f"Next: {next_command}")
