@@ -273,40 +273,39 @@ def describe_choices(enum: type[Enum]) -> str:
 
 
 # completion from the ledger ---------------------------------------------------------------
-def _complete_from(query: Callable[[Projections], Iterable[str]]) -> Any:
-    """Complete ids (case numbers, personnel numbers, unit codes) from the ledger in --db;
-    silently nothing when it cannot be read (completion must never fail loudly)."""
+def _complete_from(kind: str) -> Any:
+    """Complete ids (case numbers, personnel numbers, unit codes) from the ledger in --db,
+    read from the log with the store opened read-only (completion never writes, and needs
+    no read model); silently nothing when it cannot be read (it must never fail loudly)."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
         root = ctx.find_root()
         db = root.params.get("db") or os.environ.get("LIFELEDGER_DB") or DEFAULT_DB
         try:
             from ledger.application import LedgerApplication
+            from ledger.storage.lookalikes import Lookalikes
             from ledger.storage.store import StoreConfig
 
-            # Completion only reads: SQLite opened read-only, PostgreSQL sessions read-only
-            # (this process is the shell's completion call, so the setting ends with it).
+            # SQLite opened read-only, PostgreSQL sessions read-only (this process is the
+            # shell's completion call, so the setting ends with it).
             store = replace(StoreConfig.parse(str(db)), read_only=True)
             if store.kind == "sqlite":
                 store.check_sqlite_file(must_exist=True)
             else:
                 os.environ["PGOPTIONS"] = "-c default_transaction_read_only=on"
-            from projections.api import Projections
-
             app = LedgerApplication(store)
-            p = Projections(app)
             try:
-                return [v for v in query(p) if v.startswith(incomplete)]
+                found = Lookalikes(app).all(kind)
             finally:
-                p.close()
                 app.close()
+            return sorted(v for v in found if v.startswith(incomplete))
         except Exception:
             return []
 
     return complete
 
 
-complete_case = _complete_from(lambda p: [c.case_no for c in p.cases()])
+complete_case = _complete_from("case")
 
 
 # shared options ---------------------------------------------------------------------------
