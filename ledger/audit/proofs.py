@@ -29,15 +29,15 @@ from uuid import UUID
 
 from ledger.application import LedgerApplication
 from ledger.audit.verify import (
-    Audit,
     Check,
     EventRecord,
     VerificationResult,
     VerifyOptions,
     decode_payload,
     record_label,
-    with_labels,
 )
+from ledger.audit.verify.audit import Audit
+from ledger.audit.verify.sources import with_labels
 from ledger.domain import ids
 from ledger.domain.limits import loads_bounded
 from ledger.errors import InvalidInput, NotFound, ProofError
