@@ -17,6 +17,7 @@ from ledger.domain.authority import (
 )
 from ledger.domain.decision import DecisionDocument
 from ledger.domain.regulation import (
+    APPEAL_WITHIN_DAYS,
     GROUNDS,
     OTHER_REGULATION_GROUND,
     Consequence,
@@ -409,8 +410,9 @@ def _rule_appealed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if f["on"] > due:
         raise RuleViolation(
             "Art. 12",
-            "appeal within 15 days",
-            f"the appeal of {f['on']} is outside the 15-day period that began with receipt on "
+            f"appeal within {APPEAL_WITHIN_DAYS} days",
+            f"the appeal of {f['on']} is outside the {APPEAL_WITHIN_DAYS}-day period that began "
+            "with receipt on "
             f"{p['received_on']} and ended on {due}",
         )
 
@@ -518,7 +520,8 @@ def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolation]:
             if p["received_on"] is None:
                 found.append(RuleViolation(
                     "Art. 12", "receipt before closing",
-                    f"receipt of the decision by {key} is not recorded; its 15-day appeal "
+                    f"receipt of the decision by {key} is not recorded; its "
+                    f"{APPEAL_WITHIN_DAYS}-day appeal "
                     "period has not started",
                 ))  # fmt: skip
             elif appeal is None and on <= p["appeal_due"]:

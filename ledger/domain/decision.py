@@ -150,7 +150,7 @@ class DecisionDocument:
         if self.appeal_period_days != APPEAL_WITHIN_DAYS:
             raise RuleViolation(
                 "Art. 12",
-                "appeal period is 15 days",
+                f"appeal period is {APPEAL_WITHIN_DAYS} days",
                 f"the document states an appeal period of {self.appeal_period_days} days; "
                 f"the Measures allow {APPEAL_WITHIN_DAYS} days from receipt",
             )
