@@ -49,7 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ledger.application import LedgerApplication
-from ledger.audit.verify import StoreSource, Verifier, VerifyOptions, _parallel_mode
+from ledger.audit.verify import StoreSource, Verifier, VerifyOptions
+from ledger.audit.verify.workers import _parallel_mode
 from ledger.signing.signatures import Envelope, Signer, signed_message
 from ledger.storage.entries import event_leaf_hash
 from ledger.storage.store import StoreConfig

@@ -41,6 +41,7 @@ from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import LedgerTables
 from ledger.unit_of_work import BATCH_EVENTS
+from projections.labels import KEY_STATUS_LABELS
 
 
 @click.command()
@@ -223,7 +224,7 @@ def _demo_text(db: str, r: DemoLedger) -> str:
         ["key id", "file", "holder", "authority", "role", "status"],
         [
             (k.key_id, k.file.name, k.holder, f"{k.authority} ({k.authority_kind.label})",
-             k.role.label, k.status)
+             k.role.label, KEY_STATUS_LABELS[k.status])
             for k in r.keys
         ],
     )  # fmt: skip

@@ -24,7 +24,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from cli.redact import redact
-from ledger.errors import KeyFileError, LedgerError, StoreError
+from ledger.errors import KeyFileError, LedgerError, StoreError, first_line
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
     from ledger.application import LedgerApplication
@@ -81,7 +81,7 @@ class LedgerGroup(click.Group):
         except LedgerError as e:
             raise click.ClickException(str(e)) from e
         except sqlite3.Error as e:
-            raise click.ClickException(f"the store failed: {_first_line(e)}") from e
+            raise click.ClickException(f"the store failed: {first_line(e)}") from e
         except (UnicodeEncodeError, UnicodeDecodeError) as e:  # e.g. a lone surrogate
             raise click.ClickException(f"text that is not valid Unicode: {e.reason}") from e
         except OSError as e:
@@ -91,9 +91,9 @@ class LedgerGroup(click.Group):
             raise click.ClickException("interrupted; nothing more was written") from None
         except Exception as e:
             if _is_persistence_error(e):
-                raise click.ClickException(f"the store failed: {_first_line(e)}") from e
+                raise click.ClickException(f"the store failed: {first_line(e)}") from e
             if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
-                raise click.ClickException(f"PostgreSQL failed: {_first_line(e)}") from e
+                raise click.ClickException(f"PostgreSQL failed: {first_line(e)}") from e
             raise
 
 
@@ -120,10 +120,6 @@ def _passwords(ctx: click.Context) -> tuple[str, ...]:
 def _first_paragraph(text: str) -> str:
     return " ".join(text.strip().split("\n\n")[0].split())
 
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
-    return text.splitlines()[0]
 
 
 @dataclass

@@ -289,7 +289,7 @@ def key_list() -> None:
         lambda: f"Root fingerprint: {root}\n" + table(
             ["key id", "holder", "authority", "kind", "role", "status", "from", "until",
              "replaced by / reason"],
-            [(k.key_id, k.holder, k.authority, k.authority_kind_label, k.role,
+            [(k.key_id, k.holder, k.authority, k.authority_kind_label, k.role_label,
               k.status_label, k.registered_at, k.ended_at, k.replaced_by or k.reason)
              for k in keys],
         ),

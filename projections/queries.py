@@ -593,6 +593,17 @@ class Reader:
     def keys(self) -> list[KeyInfo]:
         """Every key as the registry's own checked events describe it (not ``proj_keys``)."""
         rows = sorted(self.checked([]).keys.values(), key=lambda k: k["registered_at"])
+        leaf = self.trust.leaf_position
+
+        def at(notification: int) -> int:
+            """The log position (Merkle leaf index, as ``verify`` and proofs count)."""
+            found = leaf(notification)
+            if found is None:
+                raise refuse_row(
+                    "merkle_leaves", f"notification_id={notification}", "the key registry"
+                )
+            return found
+
         return [
             KeyInfo(
                 key_id=k["key_id"],
@@ -604,8 +615,8 @@ class Reader:
                 role_label=labels.role_label(k["role"]),
                 status=k["status"],
                 status_label=labels.KEY_STATUS_LABELS[k["status"]],
-                registered_at=k["registered_at"],
-                ended_at=k["ended_at"],
+                registered_at=at(k["registered_at"]),
+                ended_at=None if k["ended_at"] is None else at(k["ended_at"]),
                 replaced_by=k["replaced_by"],
                 reason=k["reason"],
             )

@@ -39,16 +39,10 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.audit.verify import (
-    KEY_UNKNOWN,
-    OK,
-    Audit,
-    Check,
-    Failure,
-    VerifyOptions,
-    check_rows,
-    registry_keys,
-)
+from ledger.audit.verify import Check, Failure, VerifyOptions, check_rows
+from ledger.audit.verify.audit import Audit
+from ledger.audit.verify.sources import registry_keys
+from ledger.audit.verify.workers import KEY_UNKNOWN, OK
 from ledger.domain.ids import REGISTRY_ID
 from ledger.errors import VerificationError
 from ledger.signing.signatures import HEADER_SIZE, Envelope

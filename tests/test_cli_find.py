@@ -19,6 +19,7 @@ from test_trusted_reads import (
     REBUILD,
     ledger,
     refused,
+    run,
     shown,
     signature_refusal,
     tables,
@@ -235,3 +236,21 @@ def test_an_edited_event_is_refused_by_every_list_that_would_show_it(ledger: Any
     expected = signature_refusal(ledger, CASE_1, leaf, "AppealDecided")
     assert refused(ledger, "case", "list") == expected
     assert refused(ledger, "unit", "history", "CS-XF") == expected
+
+
+# one way of counting positions, one set of labels -----------------------------------------------
+def test_key_list_and_verify_count_log_positions_alike_and_label_statuses_alike(
+    ledger: Any,
+) -> None:
+    listed = json.loads(shown(ledger, "key", "list", "--json"))["keys"]
+    verified = json.loads(run(ledger, "--json", "verify").stdout)["keys"]
+    assert [(k["key_id"], k["registered_at"], k["ended_at"], k["status"]) for k in listed] == [
+        (k["key_id"], k["registered_at"], k["ended_at"], k["status"]) for k in verified
+    ]
+    assert listed[0]["registered_at"] == 0  # the root key: the log's first leaf
+    rows = [line.split() for line in shown(ledger, "key", "list").splitlines()[3:]]
+    assert [(r[4], r[5]) for r in rows] == [
+        ("密钥管理", "有效"),
+        ("记录", "有效"),
+        ("记录", "已吊销"),
+    ]

@@ -163,12 +163,15 @@ def test_an_edited_key_row_does_not_make_a_revoked_key_active(
     before = shown(ledger, "key", "list")
     with tables(ledger) as t:
         # the registry: created, the recorder's key, the petition agency's key, its revocation
+        # ... at their log positions (Merkle leaf indexes, as `verify` counts them)
         ((registered,), (revoked,)) = t.rows(
-            "SELECT {position} FROM {events} WHERE originator_id = ? ORDER BY originator_version",
+            "SELECT l.leaf_index FROM {events} e JOIN {merkle_leaves} l "
+            "ON l.notification_id = e.{position} WHERE e.originator_id = ? "
+            "ORDER BY e.originator_version",
             (_registry_id(t),),
         )[2:4]
     assert _key_line(before, key_id).split() == [
-        key_id, "信访干部乙", "长沙市信访局", "信访工作机构", "recorder", "已吊销",
+        key_id, "信访干部乙", "长沙市信访局", "信访工作机构", "记录", "已吊销",
         str(registered), str(revoked), "密钥遗失",
     ]  # fmt: skip
     with tables(ledger) as t:

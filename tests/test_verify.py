@@ -97,7 +97,7 @@ def test_worker_processes_find_the_same_as_threads(app: LedgerApplication) -> No
 
 
 def test_auto_parallelism_starts_processes_only_for_large_logs() -> None:
-    from ledger.audit.verify import _parallel_mode
+    from ledger.audit.verify.workers import _parallel_mode
 
     auto = VerifyOptions(parallel="auto")
     assert VerifyOptions().parallel == "threads"  # a library caller never spawns unasked
@@ -170,7 +170,8 @@ def test_a_malformed_aggregate_id_in_the_file_is_a_store_failure_not_a_traceback
 def test_verification_memory_is_the_compact_range_not_the_tree(app: LedgerApplication) -> None:
     """RFC 9162 roots at every checkpoint size come from O(log n) subtree roots; what stays per
     record is its last version (by integer id), nothing per event."""
-    from ledger.audit.verify import Audit, _Run
+    from ledger.audit.verify.audit import Audit
+    from ledger.audit.verify.run import _Run
 
     bulk_cases(app, 300)
     source = StoreSource(app)

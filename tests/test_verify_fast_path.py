@@ -13,7 +13,8 @@ import uuid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.audit.verify import BAD_SIGNATURE, KEY_UNKNOWN, NOT_ENVELOPE, OK, check_rows
+from ledger.audit.verify import check_rows
+from ledger.audit.verify.workers import BAD_SIGNATURE, KEY_UNKNOWN, NOT_ENVELOPE, OK
 from ledger.signing.signatures import Envelope, Signer, check_signature, public_key_from_raw
 from ledger.storage.entries import event_leaf_hash
 

@@ -27,7 +27,14 @@ from eventsourcing.persistence import PersistenceError
 from psycopg.sql import SQL, Identifier
 
 from ledger.domain import ids, topics
-from ledger.errors import LedgerError, NotFound, ProofError, StoreError, TamperedEventError
+from ledger.errors import (
+    LedgerError,
+    NotFound,
+    ProofError,
+    StoreError,
+    TamperedEventError,
+    first_line,
+)
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, verify_note
@@ -223,7 +230,7 @@ class PersonTables:
             with recorder.datastore.transaction(commit=True) as curs:
                 curs.executemany(SQL(sql.replace("?", "%s")).format(**names), list(rows))
         except PersistenceError as e:
-            first = (str(e).strip() or type(e).__name__).splitlines()[0]
+            first = first_line(e)
             raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
 
     def checkpoint(self, tree_size: int | None) -> list[StoredCheckpoint]:

@@ -1,0 +1,605 @@
+"""The in-order audit of one log: each event's key at its position, versions, leaves and
+checkpoints, every failure named."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger.audit.verify.keys import _REGISTRY, ADMIN, KINDS, MAY_RECORD, MAY_REPORT, _Key
+from ledger.audit.verify.options import VerifyOptions, _normalise_fingerprint
+from ledger.audit.verify.result import Check, Failure, KeyInfo
+from ledger.audit.verify.sources import decode_payload, short_topic
+from ledger.audit.verify.workers import (
+    _KEY_AT,
+    BAD_SIGNATURE,
+    KEY_UNKNOWN,
+    OK,
+    ROW_ERROR,
+    check_rows,
+)
+from ledger.domain.ids import REGISTRY_ID, as_uuid
+from ledger.errors import ProofError, TamperedEventError
+from ledger.signing.signatures import (
+    Envelope,
+    check_signature,
+    fingerprint,
+    key_id_of,
+)
+from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.checkpoint import (
+    SIG_COSIGNATURE_V1,
+    Checkpoint,
+    b64encode,
+    open_note,
+    parse_vkey,
+    verify_cosignature,
+    verify_note,
+)
+from ledger.transparency.checkpoints import (
+    EventRow,
+    StoredCheckpoint,
+    StoredCosignature,
+    origin_for,
+)
+
+CLOCK_SKEW = 300
+
+
+class Audit:
+    """The checks that depend on the order of the log (steps 2, 3, 5 of the module docstring),
+    given each event's envelope, signature and leaf from :func:`check_rows`.
+
+    Shared by the whole-log :class:`Verifier` and the proof verifier of :mod:`ledger.audit.proofs`.
+    """
+
+    def __init__(self, options: VerifyOptions) -> None:
+        self.options = options
+        self.pinned = _normalise_fingerprint(options.root_fingerprint)
+        self.failures: list[Failure] = []
+        self.failure_count = 0
+        #: The first position at which the log itself fails (any check but the index's and
+        #: the Measures'): what the person index computed from the log then follows from.
+        self.broken_from: int | None = None
+        self.keys: dict[bytes, _Key] = {}
+        self.root: _Key | None = None
+        #: The last version of each aggregate, by its id as an integer: the one thing kept per
+        #: record (about 100 bytes each).
+        self.versions: dict[int, int] = {}
+        self.signatures = 0
+        self._kinds: dict[str, str | None] = {}
+        #: Topics of case, cadre and unit events; keys that may sign them at this position.
+        self._record_topics: set[str] = set()
+        self._recorders: dict[bytes, bytes] = {}
+        self._changes = 0
+        #: Public keys for the workers (id → raw key): those the registry names, read ahead
+        #: unjudged (``hints``), then those registered so far. Whether a key was valid at a
+        #: position is judged here, in order.
+        self._hints: dict[bytes, bytes] = {}
+        self.key_snapshot: dict[bytes, bytes] = {}
+
+    # failures ---------------------------------------------------------------------------
+    def fail(self, check: Check, message: str, **where: Any) -> None:
+        self.failure_count += 1
+        position = where.get("position")
+        if position is not None and check not in (Check.INDEX, Check.MEASURES):
+            self.broken_from = (
+                position if self.broken_from is None else min(self.broken_from, position)
+            )
+        if len(self.failures) < self.options.max_failures:
+            self.failures.append(Failure(check, message, **where))
+
+    def _fail_event(
+        self,
+        check: Check,
+        message: str,
+        position: int,
+        nid: int | None,
+        oid: UUID,
+        version: int,
+        topic: str,
+        key_id: bytes | None = None,
+    ) -> None:
+        self.fail(
+            check,
+            message,
+            position=position,
+            notification_id=nid,
+            aggregate_id=str(oid),
+            version=version,
+            topic=short_topic(topic),
+            record="key registry" if oid == REGISTRY_ID else None,
+            key_id=key_id.hex() if key_id is not None else None,
+        )
+
+    # the per-event checks ---------------------------------------------------------------
+    def kind_of(self, topic: str) -> str | None:
+        try:
+            return self._kinds[topic]
+        except KeyError:
+            kind = self._kinds[topic] = KINDS.get(topic.rsplit(".", 1)[0])
+            if kind in ("case", "cadre", "unit"):
+                self._record_topics.add(topic)
+            return kind
+
+    def hint_keys(self, hints: Mapping[bytes, bytes]) -> None:
+        """Keys the registry will name, so that workers check signatures from the start."""
+        self._hints = dict(hints)
+        self._keys_changed()
+
+    def _keys_changed(self) -> None:
+        self._changes += 1
+        self._recorders = {
+            key_id: key.public_raw
+            for key_id, key in self.keys.items()
+            if key.ended_at is None and key.authority_kind in MAY_RECORD
+        }
+        self.key_snapshot = {
+            **self._hints,
+            **{key_id: key.public_raw for key_id, key in self.keys.items()},
+        }
+
+    def event(
+        self, position: int, nid: int, oid: UUID, version: int, topic: str, state: bytes
+    ) -> bytes:
+        """Every check of one event at once; returns its leaf hash at ``position``."""
+        row: EventRow = (nid, oid, version, topic, state)
+        keys = self.key_snapshot
+        ids, codes, leaves, _ = check_rows(position, [row], keys)
+        if codes[0] == ROW_ERROR:
+            leaves = self.redo_row(position, row)
+        self.apply(position, [row], ids, codes, keys)
+        return leaves[:32]
+
+    @staticmethod
+    def redo_row(position: int, row: EventRow) -> bytes:
+        """A row the worker could not read, read again here so that what went wrong is raised
+        where it is in the log; returns its leaf hash if it reads after all."""
+        oid = as_uuid(row[1])
+        return event_leaf_hash(position, oid, row[2], row[3], row[4])
+
+    def apply(
+        self,
+        start: int,
+        rows: Sequence[EventRow],
+        ids: list[int],
+        codes: bytes,
+        keys: Mapping[bytes, bytes],
+    ) -> None:
+        """Steps 2, 3 and 5 for a batch checked by :func:`check_rows` with ``keys``, in log order.
+
+        The common case — the next version of its record, a good signature by a key that may
+        record at this position (and is the key the worker checked it with), a case, cadre or
+        unit event — costs a few dictionary look-ups; anything else takes :meth:`_event`, which
+        names what is wrong.
+        """
+        versions, topics = self.versions, self._record_topics
+        last_of = versions.get
+        key_at = _KEY_AT
+        signers = self._signers(keys)
+        good = 0
+        for i, row in enumerate(rows):
+            oid = ids[i]
+            version = row[2]
+            if (
+                codes[i] == OK
+                and version == last_of(oid, 0) + 1
+                and row[3] in topics
+                and row[4][key_at] in signers
+                and oid != _REGISTRY
+            ):
+                versions[oid] = version
+                good += 1
+                continue
+            changes = self._changes
+            self._event(start + i, row[0], oid, row, codes[i], keys)
+            if self._changes != changes:  # a key was registered, rotated or revoked here
+                signers = self._signers(keys)
+        self.signatures += good
+
+    def _signers(self, keys: Mapping[bytes, bytes]) -> set[bytes]:
+        """Ids of the keys that may record at this position and that a worker holding ``keys``
+        checked signatures with."""
+        return {key_id for key_id, raw in self._recorders.items() if keys.get(key_id) == raw}
+
+    def _event(
+        self,
+        position: int,
+        nid: int,
+        raw_id: int,
+        row: EventRow,
+        code: int,
+        keys: Mapping[bytes, bytes],
+    ) -> None:
+        """Steps 1-5 for one event, naming every failure."""
+        _, stored_id, version, topic, state = row
+        oid = UUID(int=raw_id) if code != ROW_ERROR else as_uuid(stored_id)
+        # 5. Versions contiguous per aggregate: a gap is a deleted or moved row, a repeat an
+        #    inserted or copied one.
+        last = self.versions.get(oid.int, 0)
+        if version != last + 1:
+            if version <= last:
+                what = (
+                    f"version {version} comes after version {last} of the same record: "
+                    "a duplicated, inserted or reordered event"
+                )
+            elif version == last + 2:
+                what = f"version {last + 1} is missing before it: an event was deleted or moved"
+            else:
+                what = (
+                    f"versions {last + 1}..{version - 1} are missing before it: events were "
+                    "deleted or moved"
+                )
+            self._fail_event(Check.VERSION, what, position, nid, oid, version, topic)
+        if version > last:
+            self.versions[oid.int] = version
+        # 1. The envelope, over the exact stored bytes.
+        try:
+            envelope = Envelope.parse(state)
+        except TamperedEventError as e:
+            self._fail_event(Check.FORMAT, str(e), position, nid, oid, version, topic)
+            return
+        kind = self.kind_of(topic)
+        if kind == "registry" or oid == REGISTRY_ID:
+            self._registry_event(position, nid, oid, version, topic, envelope)
+            self._keys_changed()
+            return
+        # 2. The key as the registry stood at this position.
+        key = self.keys.get(envelope.key_id)
+        if key is None:
+            self._fail_event(
+                Check.KEY,
+                f"signed by key {envelope.key_id.hex()}, which the key registry had not "
+                "registered at this position: a forged or foreign event",
+                position, nid, oid, version, topic, envelope.key_id,
+            )  # fmt: skip
+            return
+        if key.ended_at is not None:
+            self._fail_event(
+                Check.KEY,
+                f"signed by key {key.describe()} after it was {key.status} at position "
+                f"{key.ended_at}",
+                position, nid, oid, version, topic, envelope.key_id,
+            )  # fmt: skip
+        # 3. Art. 6: only discipline organs and organisation departments record.
+        if kind is None:
+            self._fail_event(
+                Check.FORMAT,
+                f"unknown event type {topic}: not an event of this ledger",
+                position, nid, oid, version, topic, envelope.key_id,
+            )  # fmt: skip
+        elif kind == "report":
+            if key.authority_kind not in MAY_REPORT:
+                self._fail_event(
+                    Check.AUTHORISATION,
+                    f"signed by key {key.describe()} of a {key.authority_kind} authority, which "
+                    "may not record report events (Art. 14: the 信访工作机构 reports)",
+                    position, nid, oid, version, topic, envelope.key_id,
+                )  # fmt: skip
+        elif key.authority_kind not in MAY_RECORD:
+            self._fail_event(
+                Check.AUTHORISATION,
+                f"signed by key {key.describe()} of a {key.authority_kind} authority, which may "
+                f"not record {kind} events (Art. 6: only 纪检监察机关 and 组织人事部门)",
+                position, nid, oid, version, topic, envelope.key_id,
+            )  # fmt: skip
+        # 4. The signature: as the worker found it with this very key, else checked here.
+        self.signatures += 1
+        if keys.get(key.key_id) != key.public_raw:
+            code = KEY_UNKNOWN
+        if code == OK:
+            return
+        if code == BAD_SIGNATURE or not check_signature(key.public, envelope, oid, version, topic):
+            self._fail_event(
+                Check.SIGNATURE,
+                f"the signature by {key.describe()} does not cover the stored bytes: the event "
+                "was altered, or moved from another row",
+                position, nid or None, oid, version, topic, key.key_id,
+            )  # fmt: skip
+
+    def _check_now(self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int,
+                   topic: str) -> bool:  # fmt: skip
+        self.signatures += 1
+        return check_signature(public, envelope, oid, version, topic)
+
+    def _registry_event(
+        self, position: int, nid: int | None, oid: UUID, version: int, topic: str,
+        envelope: Envelope,
+    ) -> None:  # fmt: skip
+        """Registry events are checked at once, so later events see the keys they change."""
+
+        def fail(check: Check, message: str) -> None:
+            self._fail_event(check, message, position, nid, oid, version, topic, envelope.key_id)
+
+        if oid != REGISTRY_ID or self.kind_of(topic) != "registry":
+            fail(Check.FORMAT, "a key-registry event outside the ledger's key registry")
+            return
+        try:
+            payload = decode_payload(envelope.payload)
+        except Exception as e:  # any decoding failure of tampered bytes
+            fail(Check.FORMAT, f"the registry event cannot be decoded: {e}")
+            return
+        name = topic.rsplit(".", 1)[1]
+        if name == "Created":
+            self._created(position, oid, version, topic, envelope, payload, fail)
+            return
+        signer = self.keys.get(envelope.key_id)
+        if signer is None:
+            fail(Check.KEY, f"signed by key {envelope.key_id.hex()}, which is not registered")
+            return
+        if not self._check_now(signer.public, envelope, oid, version, topic):
+            fail(
+                Check.SIGNATURE,
+                f"the signature by {signer.describe()} does not cover the stored bytes: the "
+                "event was altered or moved; its key change is ignored",
+            )
+            return
+        if signer.ended_at is not None:
+            fail(
+                Check.KEY,
+                f"signed by key {signer.describe()} after it was {signer.status} at position "
+                f"{signer.ended_at}; its key change is ignored",
+            )
+            return
+        try:
+            if name == "KeyRegistered":
+                self._registered(position, signer, payload, fail)
+            elif name == "KeyRotated":
+                self._rotated(position, signer, payload, fail)
+            elif name == "KeyRevoked":
+                self._revoked(position, signer, payload, fail)
+            else:
+                fail(Check.FORMAT, f"unknown key-registry event {name}")
+        except (KeyError, ValueError, TypeError) as e:
+            fail(Check.FORMAT, f"malformed key-registry event ({type(e).__name__}: {e})")
+
+    def _created(
+        self, position: int, oid: UUID, version: int, topic: str, envelope: Envelope,
+        payload: dict[str, Any], fail: Callable[[Check, str], None],
+    ) -> None:  # fmt: skip
+        if self.root is not None:
+            fail(Check.KEY, "the key registry is created a second time; ignored")
+            return
+        try:
+            raw = bytes.fromhex(payload["public_key"])
+            public = Ed25519PublicKey.from_public_bytes(raw)
+        except (KeyError, ValueError, TypeError) as e:
+            fail(Check.FORMAT, f"the root key in the registry's first event is malformed: {e}")
+            return
+        if key_id_of(raw) != envelope.key_id or payload.get("key_id") != key_id_of(raw).hex():
+            fail(Check.KEY, "the registry's first event is not signed by the root key it names")
+            return
+        if not self._check_now(public, envelope, oid, version, topic):
+            fail(Check.SIGNATURE, "the root key's signature on the registry's first event fails")
+            return
+        root_fp = fingerprint(raw)
+        if self.pinned is not None and root_fp != self.pinned:
+            fail(
+                Check.KEY,
+                f"the root key's fingerprint is {root_fp}, not the pinned {self.pinned}: this "
+                "is not the ledger you trust (everything below is relative to that other root)",
+            )
+        self.root = self.keys[envelope.key_id] = _Key(
+            envelope.key_id, public, raw, str(payload.get("holder", "")),
+            str(payload.get("authority", "")), str(payload.get("authority_kind", "")), ADMIN,
+            position,
+        )  # fmt: skip
+
+    def _new_key(self, payload: dict[str, Any], fail: Callable[[Check, str], None]) -> _Key | None:
+        raw = bytes.fromhex(payload["public_key"])
+        public = Ed25519PublicKey.from_public_bytes(raw)
+        key_id = key_id_of(raw)
+        if payload["key_id"] != key_id.hex():
+            fail(Check.KEY, "the registered key id does not match the registered key; ignored")
+            return None
+        if key_id in self.keys:
+            fail(Check.KEY, f"key {key_id.hex()} is registered a second time; ignored")
+            return None
+        return _Key(key_id, public, raw, "", "", "", "", 0)
+
+    def _registered(self, position: int, signer: _Key, payload: dict[str, Any],
+                    fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+        if signer.role != ADMIN:
+            fail(
+                Check.AUTHORISATION,
+                f"key {signer.describe()} is not an admin key and may not register keys; the "
+                "registration is ignored",
+            )
+            return
+        key = self._new_key(payload, fail)
+        if key is None:
+            return
+        key.holder = str(payload["holder"])
+        key.authority = str(payload["authority"])
+        key.authority_kind = str(payload["authority_kind"])
+        key.role = str(payload["role"])
+        key.registered_at = position
+        self.keys[key.key_id] = key
+
+    def _rotated(self, position: int, signer: _Key, payload: dict[str, Any],
+                 fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+        old = self.keys.get(bytes.fromhex(payload["old_key_id"]))
+        if old is None or old.ended_at is not None:
+            fail(Check.KEY, f"rotation of key {payload['old_key_id']}, which is not active")
+            return
+        if signer is not old and signer.role != ADMIN:
+            fail(
+                Check.AUTHORISATION,
+                f"key {signer.describe()} may not rotate another holder's key (only the key "
+                "itself or an admin key); ignored",
+            )
+            return
+        key = self._new_key(payload, fail)
+        if key is None:
+            return
+        key.holder, key.authority = old.holder, old.authority
+        key.authority_kind, key.role = old.authority_kind, old.role
+        key.registered_at = position
+        self.keys[key.key_id] = key
+        old.ended_at, old.status = position, "rotated"
+
+    def _revoked(self, position: int, signer: _Key, payload: dict[str, Any],
+                 fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+        if signer.role != ADMIN:
+            fail(Check.AUTHORISATION, f"key {signer.describe()} may not revoke keys; ignored")
+            return
+        target = self.keys.get(bytes.fromhex(payload["key_id"]))
+        if target is None:
+            fail(Check.KEY, f"revocation of key {payload['key_id']}, which is not registered")
+            return
+        if target is signer:
+            fail(Check.AUTHORISATION, "a key may not revoke itself; ignored")
+            return
+        if target.ended_at is None:
+            target.ended_at = position
+        target.status = "revoked"
+
+    # checkpoints ------------------------------------------------------------------------
+    @property
+    def root_fingerprint(self) -> str | None:
+        return fingerprint(self.root.public_raw) if self.root else None
+
+    @property
+    def origin(self) -> str | None:
+        fp = self.root_fingerprint
+        return origin_for(fp) if fp else None
+
+    def admin_keys_for(self, size: int) -> list[Ed25519PublicKey]:
+        """Admin keys valid for a checkpoint of ``size``: registered within it, not ended."""
+        return [k.public for k in self.keys.values() if k.role == ADMIN and k.valid_for_size(size)]
+
+    def check_note(self, stored: StoredCheckpoint, log_size: int) -> Checkpoint | None:
+        """The checkpoint a stored note states, if well formed and signed by an admin key that
+        was valid at its size (C2SP signed-note); failures are recorded."""
+        where: dict[str, Any] = {"tree_size": stored.tree_size}
+        try:
+            body = open_note(stored.note)[0]
+            cp = Checkpoint.parse(body)
+        except ProofError as e:
+            self.fail(Check.CHECKPOINT, f"malformed checkpoint note: {e}", **where)
+            return None
+        if cp.size != stored.tree_size or cp.root != stored.root:
+            self.fail(
+                Check.CHECKPOINT,
+                f"the stored size/root ({stored.tree_size}, {b64encode(stored.root)}) differ from "
+                f"the signed note ({cp.size}, {b64encode(cp.root)}): the row was edited",
+                **where,
+            )
+        origin = self.origin
+        if origin is None:
+            self.fail(Check.CHECKPOINT, "no root key is known to check the signature", **where)
+            return None
+        if cp.origin != origin:
+            self.fail(
+                Check.CHECKPOINT,
+                f"the checkpoint's origin {cp.origin!r} is not this ledger's {origin!r}",
+                tree_size=cp.size,
+            )
+            return None
+        if cp.size <= log_size:
+            keys = self.admin_keys_for(cp.size)
+        else:  # rolled back: the log no longer says which keys were valid; any admin key
+            keys = [k.public for k in self.keys.values() if k.role == ADMIN]
+        try:
+            verify_note(stored.note, {origin: keys})
+        except ProofError as e:
+            self.fail(
+                Check.CHECKPOINT,
+                f"the checkpoint is not signed by an admin key valid at size {cp.size}: {e}",
+                tree_size=cp.size,
+            )
+            return None
+        return cp
+
+    def check_cosignatures(
+        self,
+        cosignatures: Sequence[StoredCosignature],
+        bodies: Mapping[int, bytes],
+        good_sizes: Collection[int],
+    ) -> tuple[int, list[str]]:
+        """Verify every cosignature (C2SP tlog-cosignature); return the count of valid ones and
+        the names of required witnesses that cosigned a good checkpoint."""
+        valid = 0
+        cosigned: dict[tuple[str, bytes], set[int]] = {}
+        not_after = int(time.time()) + CLOCK_SKEW
+        for cs in cosignatures:
+            where = {"tree_size": cs.tree_size}
+            body = bodies.get(cs.tree_size)
+            if body is None:
+                self.fail(
+                    Check.COSIGNATURE,
+                    f"cosignature by {cs.name} of a checkpoint that is not kept",
+                    **where,
+                )
+                continue
+            try:
+                key = parse_vkey(cs.vkey)
+                if key.signature_type != SIG_COSIGNATURE_V1:
+                    raise ProofError("the cosigner key is not a cosignature/v1 key")
+                signature = cs.signature()
+                if signature.name != key.name:
+                    raise ProofError("the cosignature line names another key")
+                verify_cosignature(body, signature, key.public_key(), not_after=not_after)
+            except ProofError as e:
+                self.fail(Check.COSIGNATURE, f"cosignature by {cs.name} fails: {e}", **where)
+                continue
+            valid += 1
+            cosigned.setdefault((key.name, key.public_key_raw), set()).add(cs.tree_size)
+        witnessed: list[str] = []
+        for text in self.options.witnesses:
+            try:
+                w = parse_vkey(text)
+            except ProofError as e:
+                self.fail(Check.COSIGNATURE, f"witness key {text!r} is malformed: {e}")
+                continue
+            sizes = cosigned.get((w.name, w.public_key_raw), set()) & set(good_sizes)
+            if sizes:
+                witnessed.append(f"{w.name}@{max(sizes)}")
+            else:
+                self.fail(
+                    Check.COSIGNATURE,
+                    f"witness {w.name} has cosigned no checkpoint that matches this log",
+                )
+        return valid, witnessed
+
+    def key_infos(self) -> tuple[KeyInfo, ...]:
+        return tuple(k.info() for k in sorted(self.keys.values(), key=lambda k: k.registered_at))
+
+
+def _event_where(position: int, nid: int, oid: UUID, version: int, topic: str) -> dict[str, Any]:
+    return {
+        "position": position,
+        "notification_id": nid,
+        "aggregate_id": str(oid),
+        "version": version,
+        "topic": short_topic(topic),
+    }
+
+
+def _parses(sc: StoredCheckpoint) -> bool:
+    try:
+        sc.body()
+    except ProofError:
+        return False
+    return True
+
+
+def _trusted(note: bytes) -> StoredCheckpoint:
+    """A checkpoint an auditor kept; its stated size and root become the 'row'."""
+    try:
+        cp = Checkpoint.parse(open_note(note)[0])
+        return StoredCheckpoint(cp.size, cp.root, note, "trusted")
+    except ProofError:
+        return StoredCheckpoint(-1, b"", note, "trusted")
+
+
+def _where_of(failure: Failure) -> dict[str, Any]:
+    return {
+        k: getattr(failure, k)
+        for k in failure.__dataclass_fields__
+        if k not in ("check", "message")
+    }

@@ -1,0 +1,205 @@
+"""What verification found: the checks, each failure with where it is, and the result that
+never raises."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ledger.errors import VerificationError
+
+
+class Check(StrEnum):
+    """What a failure is about."""
+
+    FORMAT = "format"  # not a signed envelope, undecodable, a malformed bundle line
+    SIGNATURE = "signature"  # the Ed25519 signature does not cover these stored bytes
+    KEY = "key"  # unregistered, rotated or revoked signer key; root key not the pinned one
+    AUTHORISATION = "authorisation"  # a valid key not allowed to record this (Art. 6)
+    VERSION = "version"  # versions of an aggregate not 1, 2, 3...: deleted, moved, inserted
+    LEAF = "leaf"  # the stored Merkle leaf table disagrees with the events
+    CHECKPOINT = "checkpoint"  # a signed checkpoint that does not hold
+    ROLLBACK = "rollback"  # the log is shorter than a signed checkpoint
+    CONSISTENCY = "consistency"  # two checkpoints that are not one history
+    COSIGNATURE = "cosignature"  # a cosignature that does not verify, a witness missing
+    INDEX = "index"  # the person index (chains, map, checkpoint root) disagrees with the log
+    STORE = "store"  # the source could not be read to the end
+    MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One thing found wrong, with where it is."""
+
+    check: Check
+    message: str
+    position: int | None = None
+    notification_id: int | None = None
+    aggregate_id: str | None = None
+    version: int | None = None
+    topic: str | None = None
+    record: str | None = None  # "case 湘纪〔2024〕1号", "cadre P001", "unit CS-XF", "key registry"
+    case_no: str | None = None
+    key_id: str | None = None
+    tree_size: int | None = None
+
+    def describe(self) -> str:
+        """One line naming where and what."""
+        where: list[str] = []
+        if self.position is not None:
+            where.append(f"position {self.position}")
+        if self.record:
+            where.append(self.record)
+        elif self.aggregate_id:
+            where.append(f"aggregate {self.aggregate_id}")
+        if self.topic:
+            where.append(f"{self.topic} v{self.version}" if self.version else self.topic)
+        if self.tree_size is not None and self.position is None:
+            where.append(f"checkpoint {self.tree_size}")
+        head = ", ".join(where)
+        return (
+            f"[{self.check.value}] {head}: {self.message}"
+            if head
+            else (f"[{self.check.value}] {self.message}")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data["check"] = self.check.value
+        return {k: v for k, v in data.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A signer key as the log registered it, with the positions of its life."""
+
+    key_id: str
+    fingerprint: str
+    holder: str
+    authority: str
+    authority_kind: str
+    role: str
+    registered_at: int
+    ended_at: int | None
+    status: str
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """An RFC 9162 §2.1.4 proof that the tree of ``new_size`` extends that of ``old_size``."""
+
+    old_size: int
+    new_size: int
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """What a verification found: truthy when nothing is wrong (python-tuf style)."""
+
+    source: str
+    events: int
+    aggregates: int
+    signatures: int
+    root_fingerprint: str | None
+    origin: str | None
+    tree_size: int
+    root: bytes
+    checkpoints: int
+    latest_checkpoint: int | None
+    cosignatures: int
+    keys: tuple[KeyInfo, ...]
+    failures: tuple[Failure, ...]
+    failure_count: int
+    seconds: float
+    witnessed: tuple[str, ...] = ()
+    checkpoints_kept: int = 0
+
+    def __bool__(self) -> bool:
+        return self.failure_count == 0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure_count == 0
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+    def counts(self) -> dict[str, int]:
+        """Listed failures by kind of check."""
+        out: dict[str, int] = {}
+        for f in self.failures:
+            out[f.check.value] = out.get(f.check.value, 0) + 1
+        return out
+
+    def raise_for_failures(self) -> None:
+        """The raising variant: VerificationError naming the first failure and the count."""
+        if self.ok:
+            return
+        first = self.failures[0] if self.failures else None
+        text = first.describe() if first else "verification failed"
+        more = self.failure_count - 1
+        where = {k: v for k, v in (first.to_dict() if first else {}).items() if k != "message"}
+        raise VerificationError(
+            f"{text}" + (f" (and {more} more failures)" if more else ""), **where
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "source": self.source,
+            "events": self.events,
+            "aggregates": self.aggregates,
+            "signatures_verified": self.signatures,
+            "root_fingerprint": self.root_fingerprint,
+            "origin": self.origin,
+            "tree_size": self.tree_size,
+            "root": base64.b64encode(self.root).decode(),
+            "checkpoints_kept": self.checkpoints_kept,
+            "checkpoints_verified": self.checkpoints,
+            "latest_checkpoint": self.latest_checkpoint,
+            "cosignatures_verified": self.cosignatures,
+            "witnessed": list(self.witnessed),
+            "keys": [k.__dict__ for k in self.keys],
+            "failure_count": self.failure_count,
+            "failures_by_check": self.counts(),
+            "failures": [f.to_dict() for f in self.failures],
+            "seconds": round(self.seconds, 3),
+            "events_per_second": round(self.events_per_second),
+        }
+
+    def _checkpoint_line(self) -> str:
+        if not self.checkpoints_kept:
+            return "none kept (run `lifeledger checkpoint`)"
+        text = f"{self.checkpoints_kept} kept, {self.checkpoints} verified"
+        if self.latest_checkpoint is not None:
+            text += f", latest verified at size {self.latest_checkpoint}"
+            if self.latest_checkpoint < self.tree_size:
+                text += f" ({self.tree_size - self.latest_checkpoint} events since)"
+        return text
+
+    def summary(self) -> str:
+        """The human report: a summary, then every listed failure."""
+        status = "OK" if self.ok else f"FAILED: {self.failure_count} failure(s)"
+        lines = [
+            f"Verification of {self.source}: {status}",
+            f"  events            {self.events} in {self.aggregates} records, "
+            f"{self.signatures} signatures verified",
+            f"  keys              {len(self.keys)} registered; root {self.root_fingerprint or '?'}",
+            f"  Merkle tree       size {self.tree_size}, root "
+            f"{base64.b64encode(self.root).decode()}",
+            f"  checkpoints       {self._checkpoint_line()}",
+            f"  cosignatures      {self.cosignatures} verified"
+            + (f" (witnesses: {', '.join(self.witnessed)})" if self.witnessed else ""),
+            f"  time              {self.seconds:.2f} s ({self.events_per_second:,.0f} events/s)",
+        ]
+        if self.failures:
+            lines.append("Failures:")
+            lines += [f"  {f.describe()}" for f in self.failures]
+            hidden = self.failure_count - len(self.failures)
+            if hidden:
+                lines.append(f"  ... and {hidden} more not listed")
+        return "\n".join(lines)
