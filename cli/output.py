@@ -12,19 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
 
-from cli.common import _cell, _default, settings, table, to_json
+from cli.common import _cell, _default, colour, settings, table, to_json
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 F = TypeVar("F", bound=Callable[..., Any])
-#: The colour of a row that needs attention, by its kind.
-COLOURS = {"overdue": "red", "failed": "red", "revoked": "yellow"}
 
 
 def format_option(f: F) -> F:
@@ -43,11 +40,6 @@ def chosen(fmt: str | None) -> str:
     if fmt is not None:
         return fmt
     return "json" if settings().json else "table"
-
-
-def colour() -> bool | None:
-    """False under NO_COLOR; otherwise click decides (a terminal only)."""
-    return False if os.environ.get("NO_COLOR") else None
 
 
 @dataclass(frozen=True)
@@ -76,9 +68,11 @@ def show_list(
     next_command: str | None,
     attention: Callable[[Mapping[str, Any]], str | None] = lambda r: None,
     extra: Mapping[str, Any] | None = None,
+    drop: Sequence[str] = (),
 ) -> None:
     """Print a list: ``records`` are the JSON objects of its items, ``name`` their key in
-    the JSON document, ``attention`` names a row's colour kind (``COLOURS``) or None."""
+    the JSON document, ``attention`` names a row's colour kind (``COLOURS``) or None, ``drop``
+    the table columns left out first on a narrow terminal."""
     how = chosen(fmt)
     if how == "json":
         doc = {**(extra or {}), name: list(records), "next": next_command}
@@ -102,7 +96,7 @@ def show_list(
         ]
         click.echo("\n".join(lines))
     else:
-        _table(records, columns, title, empty, next_command, attention)
+        _table(records, columns, title, empty, next_command, attention, drop)
 
 
 def _table(
@@ -112,18 +106,18 @@ def _table(
     empty: str,
     next_command: str | None,
     attention: Callable[[Mapping[str, Any]], str | None],
+    drop: Sequence[str],
 ) -> None:
     if not records:
         click.echo(empty)
         return
-    lines = table([c.header for c in columns], [[c.cell(r) for c in columns] for r in records])
-    head, rule, *body = lines.split("\n")
     click.echo(title)
-    click.echo(head)
-    click.echo(rule)
-    for record, line in zip(records, body, strict=True):
-        kind = attention(record)
-        styled = click.style(line, fg=COLOURS[kind]) if kind else line
-        click.echo(styled, color=colour())
+    text = table(
+        [c.header for c in columns],
+        [[c.cell(r) for c in columns] for r in records],
+        [attention(r) for r in records],
+        drop=drop,
+    )
+    click.echo(text, color=colour())
     if next_command:
         click.echo(f"Next: {next_command}")
