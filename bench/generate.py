@@ -44,7 +44,8 @@ from eventsourcing.persistence import JSONTranscoder
 
 from ledger.application import LedgerApplication
 from ledger.domain.cadre import Cadre
-from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.regulation import (

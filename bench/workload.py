@@ -33,7 +33,8 @@ from generate import ORGANS
 from ledger.application import LedgerApplication
 from ledger.domain import ids
 from ledger.domain.cadre import Cadre
-from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,

@@ -32,7 +32,6 @@ from cli.common import (
     table,
 )
 from cli.files import output_path
-from ledger.application import BATCH_EVENTS
 from ledger.application import today as app_today
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
 from ledger.domain.regulation import AuthorityKind
@@ -41,6 +40,7 @@ from ledger.importer import ImportReport, import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import LedgerTables
+from ledger.unit_of_work import BATCH_EVENTS
 from projections.labels import KEY_STATUS_LABELS
 
 

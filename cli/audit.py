@@ -17,6 +17,7 @@ import click
 
 from cli.common import emit, info, progress, settings, table, to_json
 from cli.files import output_path
+from cli.rollback import checkpoint_files_in, rollback_note
 from ledger.audit.bundle import export_bundle, verify_bundle
 from ledger.audit.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
 from ledger.audit.semantic import with_measures
@@ -103,12 +104,19 @@ parallel_option = click.option(
     type=click.Path(dir_okay=False, exists=True),
     help="A signed checkpoint you kept earlier; the log must still contain it (repeatable).",
 )
+@click.option(
+    "--checkpoint-dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="A folder of signed (cosigned) checkpoints kept outside the ledger; each counts as "
+    "--checkpoint.",
+)
 @witness_option
 @workers_option
 @parallel_option
 def verify_command(
     root_fingerprint: str | None,
     checkpoint_files: tuple[str, ...],
+    checkpoint_dir: str | None,
     witnesses: tuple[str, ...],
     workers: int,
     parallel: str,
@@ -119,7 +127,7 @@ def verify_command(
     app = settings().open(signed=False)
     options = VerifyOptions(
         root_fingerprint=root_fingerprint,
-        trusted_checkpoints=_read_notes(checkpoint_files),
+        trusted_checkpoints=_read_notes(checkpoint_files + checkpoint_files_in(checkpoint_dir)),
         witnesses=witnesses,
         workers=max(1, workers),
         parallel=parallel,
@@ -137,10 +145,17 @@ def verify_command(
 
     failing = {f.notification_id for f in result.failures if f.notification_id is not None}
     views = audit_read_models(app, failing)
-    emit(
-        {**result.to_dict(), "ok": result.ok and bool(views), "read_models": views.to_dict()},
-        lambda: f"{result.summary()}\n{views.summary()}",
+    stored = LedgerTables(app).checkpoints()
+    rollback = rollback_note(
+        len(options.trusted_checkpoints), max((c.tree_size for c in stored), default=None)
     )
+    if not rollback["excluded"]:
+        info(rollback["note"])
+    emit(
+        {**result.to_dict(), "ok": result.ok and bool(views), "read_models": views.to_dict(),
+         "rollback": rollback},
+        lambda: f"{result.summary()}\n{views.summary()}",
+    )  # fmt: skip
     if not result or not views:
         raise click.exceptions.Exit(1)
 

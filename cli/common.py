@@ -24,7 +24,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from cli.redact import redact
-from ledger.errors import KeyFileError, LedgerError, StoreError
+from ledger.errors import KeyFileError, LedgerError, StoreError, first_line
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
     from ledger.application import LedgerApplication
@@ -84,7 +84,7 @@ class LedgerGroup(click.Group):
                 raise JsonError(str(e), e) from e
             raise click.ClickException(str(e)) from e
         except sqlite3.Error as e:
-            raise click.ClickException(f"the store failed: {_first_line(e)}") from e
+            raise click.ClickException(f"the store failed: {first_line(e)}") from e
         except (UnicodeEncodeError, UnicodeDecodeError) as e:  # e.g. a lone surrogate
             raise click.ClickException(f"text that is not valid Unicode: {e.reason}") from e
         except OSError as e:
@@ -94,9 +94,9 @@ class LedgerGroup(click.Group):
             raise click.ClickException("interrupted; nothing more was written") from None
         except Exception as e:
             if _is_persistence_error(e):
-                raise click.ClickException(f"the store failed: {_first_line(e)}") from e
+                raise click.ClickException(f"the store failed: {first_line(e)}") from e
             if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
-                raise click.ClickException(f"PostgreSQL failed: {_first_line(e)}") from e
+                raise click.ClickException(f"PostgreSQL failed: {first_line(e)}") from e
             raise
 
 
@@ -146,10 +146,6 @@ def _passwords(ctx: click.Context) -> tuple[str, ...]:
 def _first_paragraph(text: str) -> str:
     return " ".join(text.strip().split("\n\n")[0].split())
 
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
-    return text.splitlines()[0]
 
 
 @dataclass
@@ -303,40 +299,39 @@ def describe_choices(enum: type[Enum]) -> str:
 
 
 # completion from the ledger ---------------------------------------------------------------
-def _complete_from(query: Callable[[Projections], Iterable[str]]) -> Any:
-    """Complete ids (case numbers, personnel numbers, unit codes) from the ledger in --db;
-    silently nothing when it cannot be read (completion must never fail loudly)."""
+def _complete_from(kind: str) -> Any:
+    """Complete ids (case numbers, personnel numbers, unit codes) from the ledger in --db,
+    read from the log with the store opened read-only (completion never writes, and needs
+    no read model); silently nothing when it cannot be read (it must never fail loudly)."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
         root = ctx.find_root()
         db = root.params.get("db") or os.environ.get("LIFELEDGER_DB") or DEFAULT_DB
         try:
             from ledger.application import LedgerApplication
+            from ledger.storage.lookalikes import Lookalikes
             from ledger.storage.store import StoreConfig
 
-            # Completion only reads: SQLite opened read-only, PostgreSQL sessions read-only
-            # (this process is the shell's completion call, so the setting ends with it).
+            # SQLite opened read-only, PostgreSQL sessions read-only (this process is the
+            # shell's completion call, so the setting ends with it).
             store = replace(StoreConfig.parse(str(db)), read_only=True)
             if store.kind == "sqlite":
                 store.check_sqlite_file(must_exist=True)
             else:
                 os.environ["PGOPTIONS"] = "-c default_transaction_read_only=on"
-            from projections.api import Projections
-
             app = LedgerApplication(store)
-            p = Projections(app)
             try:
-                return [v for v in query(p) if v.startswith(incomplete)]
+                found = Lookalikes(app).all(kind)
             finally:
-                p.close()
                 app.close()
+            return sorted(v for v in found if v.startswith(incomplete))
         except Exception:
             return []
 
     return complete
 
 
-complete_case = _complete_from(lambda p: [c.case_no for c in p.cases()])
+complete_case = _complete_from("case")
 
 
 # shared options ---------------------------------------------------------------------------

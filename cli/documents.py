@@ -127,16 +127,22 @@ def case_document(kind: str, help_text: str) -> click.Command:
         help="Render at the checkpoint of this size (default: the latest).",
     )
     @click.option("--force", is_flag=True, help="Replace an existing file.")
+    @click.option(
+        "--root-fingerprint",
+        "root_fingerprint",
+        metavar="FP",
+        help="Render only if the events chain to this pinned root key.",
+    )
     @json_option
     def command(
         case_no: str, party: str | None, person: str | None, unit: str | None, out: str,
-        size: int | None, force: bool,
+        size: int | None, force: bool, root_fingerprint: str | None,
     ) -> None:  # fmt: skip
         given = [(t, c) for t, c in ((None, party), ("person", person), ("unit", unit)) if c]
         if len(given) != 1:
             raise click.UsageError("name the party: --party CODE (or --person / --unit)")
         path, fmt = document_path(out, force)
-        source = LedgerEvidence(settings().open(signed=False))
+        source = LedgerEvidence(settings().open(signed=False), root_fingerprint)
         document = render_case_document(
             source, kind, case_no=case_no, party=given[0], tree_size=size
         )

@@ -12,6 +12,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cli.common import (
     LedgerGroup,
@@ -25,12 +27,12 @@ from cli.common import (
     settings,
     table,
 )
+from cli.files import output_path
 from ledger.application import LedgerApplication
-from ledger.domain.authority import Jurisdiction
 from ledger.domain.keys import KeyRecord
-from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole
+from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import KeyFileError, NotFound
-from ledger.signing.signatures import Signer
+from ledger.signing.signatures import Signer, fingerprint, public_key_from_raw
 
 KEY_OUT_HELP = "Where to save the new private key (encrypted PKCS#8; must not exist yet)."
 
@@ -64,8 +66,59 @@ def _signer_id(app: LedgerApplication) -> str:
     return app.signer.key_id.hex()
 
 
+@key.command("generate")
+@click.option(
+    "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True, help=KEY_OUT_HELP
+)
+@click.option(
+    "--public-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the public key for the key administrator (default: KEY_OUT.pub).",
+)
+@json_option
+def key_generate(key_out: Path, public_out: Path | None) -> None:
+    """Make your own key pair, on your own machine; give only the public key to the key
+    administrator, who registers it with `key add --public-key FILE`.
+
+    The private key never leaves this machine: it is saved to --key-out, encrypted with
+    LIFELEDGER_NEW_PASSPHRASE or a passphrase asked twice. No ledger is needed.
+    """
+    public_out = public_out or key_out.with_name(key_out.name + ".pub")
+    _check_free(key_out)
+    output_path(public_out, force=False)
+    secret = new_passphrase(f"Passphrase for the new key {key_out}")
+    new = Signer.generate()
+    new.save(key_out, secret)
+    public = public_key_from_raw(new.public_raw).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    public_out.write_bytes(public)
+    emit(
+        {"key_id": new.key_id.hex(), "fingerprint": new.fingerprint, "key_file": str(key_out),
+         "public_key_file": str(public_out)},
+        f"Key {new.key_id.hex()} made; private key saved to {key_out}, public key to "
+        f"{public_out}.\nGive {public_out} (never {key_out}) to the key administrator, and "
+        f"check with them that the fingerprint is {new.fingerprint}.",
+    )  # fmt: skip
+
+
+def _read_public_key(path: Path) -> bytes:
+    """The raw Ed25519 public key from a PEM file made by `key generate`."""
+    try:
+        loaded = serialization.load_pem_public_key(path.read_bytes())
+    except OSError as e:
+        raise KeyFileError(f"public key file {path} cannot be read: {e.strerror}") from e
+    except ValueError:
+        raise KeyFileError(
+            f"{path} is not a PEM public key; make one with `lifeledger key generate`"
+        ) from None
+    if not isinstance(loaded, Ed25519PublicKey):
+        raise KeyFileError(f"{path} is not an Ed25519 public key")
+    return loaded.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
 @key.command("add")
-@click.option("--holder", required=True, help="Who will hold the key (name and post).")
+@click.option("--holder", required=True, help="Who holds the key (name and post).")
 @click.option("--authority", required=True, help="The authority they act for, e.g. 长沙市纪委监委.")
 @click.option(
     "--authority-kind",
@@ -84,49 +137,69 @@ def _signer_id(app: LedgerApplication) -> str:
     help="recorder: records actions; admin: also manages keys.",
 )
 @click.option(
-    "--level",
-    metavar="LEVEL",
-    type=choice_of(AdminLevel),
-    help=f"Art. 6: the authority's level ({describe_choices(AdminLevel)}); with --region.",
+    "--public-key",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The holder's public key file, made by them with `key generate`.",
 )
 @click.option(
-    "--region",
-    metavar="CODE",
-    help="Art. 6: the GB/T 2260 code of the authority's region (e.g. 430100 长沙市). With "
-    "--level, cases it records must concern cadres and units its level and region cover.",
+    "--generate-for-holder",
+    is_flag=True,
+    help="Make the holder's key pair here instead (you then hold a copy of their private "
+    "key: avoid); with --key-out.",
 )
-@click.option(
-    "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True, help=KEY_OUT_HELP
-)
+@click.option("--key-out", type=click.Path(dir_okay=False, path_type=Path), help=KEY_OUT_HELP)
 @json_option
 def key_add(
     holder: str,
     authority: str,
     authority_kind: str,
     role: str,
-    level: str | None,
-    region: str | None,
-    key_out: Path,
+    public_key: Path | None,
+    generate_for_holder: bool,
+    key_out: Path | None,
 ) -> None:
-    """Make a key pair for a new signer and register its public key (signed by an admin --key).
+    """Register a signer's public key (signed by an admin --key).
 
-    The private key is saved to --key-out, encrypted with LIFELEDGER_NEW_PASSPHRASE or a
-    passphrase asked twice; hand it to its holder.
+    The holder makes their key pair on their own machine (`key generate`) and gives you the
+    public key file: --public-key FILE. Making the pair here for someone else
+    (--generate-for-holder --key-out FILE) means you held their private key; it is possible,
+    with a warning.
     """
-    if (level is None) != (region is None):
-        raise click.UsageError("give --level and --region together (Art. 6), or neither")
-    jurisdiction = Jurisdiction(AdminLevel(level), region) if level and region else None
-    _check_free(key_out)
+    if (public_key is None) == (not generate_for_holder):
+        raise click.UsageError(
+            "give the holder's --public-key FILE (made with `key generate`), or "
+            "--generate-for-holder --key-out FILE"
+        )
+    if generate_for_holder and key_out is None:
+        raise click.UsageError("--generate-for-holder needs --key-out FILE")
+    if key_out is not None and not generate_for_holder:
+        raise click.UsageError("--key-out makes a key for someone else: add --generate-for-holder")
     app = settings().open()
     app.registry().check_admin(_signer_id(app))
+    if public_key is not None:
+        raw = _read_public_key(public_key)
+        key_id = app.add_key(raw, holder, authority, AuthorityKind(authority_kind), KeyRole(role))
+        rec = app.registry().record(key_id)
+        emit(
+            {"key_id": key_id, "fingerprint": fingerprint(raw), "key_file": None,
+             **_record_json(rec)},
+            f"Key {key_id} registered for {holder} ({authority}, {rec.authority_kind.label}, "
+            f"{rec.role.value}); fingerprint {fingerprint(raw)}.",
+        )  # fmt: skip
+        return
+    assert key_out is not None
+    _check_free(key_out)
+    info(
+        "Warning: this makes the holder's private key on your machine, so you have held a "
+        "copy of it; the holder should make their own with `lifeledger key generate`"
+    )
     secret = new_passphrase(f"Passphrase for the new key {key_out}")
     new = Signer.generate()
     new.save(key_out, secret)
     try:
         key_id = app.add_key(
-            new.public_raw, holder, authority, AuthorityKind(authority_kind), KeyRole(role),
-            jurisdiction,
-        )  # fmt: skip
+            new.public_raw, holder, authority, AuthorityKind(authority_kind), KeyRole(role)
+        )
     except BaseException:
         key_out.unlink(missing_ok=True)
         raise

@@ -13,27 +13,21 @@ and many commands' events are saved in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-import random
-import re
-import threading
-import time
 from collections.abc import Callable, Sequence
-from copy import deepcopy
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
-from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
-    IntegrityError,
     JSONTranscoder,
     Mapper,
     PersistenceError,
 )
 
-from ledger.domain import identifiers, ids, limits
+from ledger.domain import identifiers, ids
 from ledger.domain.authority import Context, Jurisdiction
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
@@ -55,13 +49,13 @@ from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import (
     AlreadyExists,
-    ConcurrentWriteError,
     InvalidInput,
     LedgerError,
     NotAuthorised,
     NotFound,
     StoreError,
     TamperedEventError,
+    first_line,
 )
 from ledger.signing.mapper import SigningMapper
 from ledger.signing.signatures import (
@@ -76,19 +70,11 @@ from ledger.storage.key_check import SignerCheck
 from ledger.storage.lookalikes import Lookalikes
 from ledger.storage.store import StoreConfig
 from ledger.storage.transcodings import DateAsISO
+from ledger.unit_of_work import BATCH_EVENTS, Batch, Immediate, UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-MAX_RETRIES = 8
-RETRY_BACKOFF = 0.005  # seconds; doubled on each retry, randomised (full jitter)
-#: Events per transaction of a :class:`Batch` (``lifeledger import``).
-BATCH_EVENTS = 1000
-#: Aggregates a :class:`Batch` keeps in memory between transactions.
-BATCH_MEMORY = 4096  # as many as the repository cache holds (store.py)
 #: Case numbers, personnel numbers and unit codes are keys of indexes in every store.
 MAX_ID_LENGTH = 64
-#: What no recorded text may hold: C0 controls but tab, LF and CR; DEL; C1 controls; lone
-#: surrogates (not Unicode characters; UTF-8 cannot store them). NUL also breaks PostgreSQL text.
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -105,7 +91,7 @@ class LedgerApplication(Application[UUID]):
     def __init__(self, store: StoreConfig, signer: Signer | None = None) -> None:
         self.store = store
         self._keyring: dict[bytes, Ed25519PublicKey] = {}
-        self._batch: Batch | None = None
+        self._work: UnitOfWork = Immediate(self)
         self._lookalikes = Lookalikes(self)
         store.prepare()
         try:
@@ -113,7 +99,7 @@ class LedgerApplication(Application[UUID]):
         except LedgerError:
             raise
         except Exception as e:  # psycopg, sqlite3, OSError: the store cannot be opened
-            raise StoreError(f"cannot open {store.describe()}: {_first_line(e)}") from e
+            raise StoreError(f"cannot open {store.describe()}: {first_line(e)}") from e
         self.signer = signer
         # The signer's key is checked again inside the appending transaction (Art. 6).
         self.signer_check = SignerCheck(self.signing_mapper)
@@ -160,7 +146,7 @@ class LedgerApplication(Application[UUID]):
         try:
             stored_events = self.recorder.select_events(ids.REGISTRY_ID)
         except PersistenceError as e:
-            raise StoreError(f"cannot read the key registry: {_first_line(e)}") from e
+            raise StoreError(f"cannot read the key registry: {first_line(e)}") from e
         for stored in stored_events:
             envelope = Envelope.parse(stored.state)
             try:
@@ -199,7 +185,7 @@ class LedgerApplication(Application[UUID]):
         try:
             return bool(self.recorder.select_events(ids.REGISTRY_ID, limit=1))
         except PersistenceError as e:
-            raise StoreError(f"cannot read {self.store.describe()}: {_first_line(e)}") from e
+            raise StoreError(f"cannot read {self.store.describe()}: {first_line(e)}") from e
 
     def registry(self) -> KeyRegistry:
         try:
@@ -238,12 +224,7 @@ class LedgerApplication(Application[UUID]):
     def signer_record(self) -> KeyRecord:
         if self.signer is None:
             raise LedgerError("no signer key is loaded; give --key (or LIFELEDGER_KEY)")
-        if self._batch is not None:
-            return self._batch.signer_record(self.signer)
-        registry = self.registry()
-        record = registry.check_active(self.signer.key_id.hex())
-        self.signer_check.checked = deepcopy(registry)
-        return record
+        return self._work.signer_record(self.signer)
 
     def batch(self, max_events: int = BATCH_EVENTS) -> Batch:
         """A unit of work for bulk writes: ``with app.batch() as batch:`` (see :class:`Batch`)."""
@@ -653,12 +634,9 @@ class LedgerApplication(Application[UUID]):
                 )
 
     def _get(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool = True) -> A:
-        """Load an aggregate. Readers (``copy=False``) share the cached object and must not
-        change it; commands get their own copy, so a refused save leaves the cache intact.
-        Inside a batch, the batch's own (current, unsaved) aggregate is served."""
-        if self._batch is not None:
-            return self._batch.get(cls, aggregate_id, not_found)
-        return self._read(cls, aggregate_id, not_found, copy=copy)
+        """Load an aggregate through the unit of work. Readers (``copy=False``) share the
+        cached object and must not change it; commands get their own copy."""
+        return self._work.get(cls, aggregate_id, not_found, copy=copy)
 
     def _read(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool) -> A:
         """Load an aggregate from the store (through the repository's cache)."""
@@ -667,22 +645,13 @@ class LedgerApplication(Application[UUID]):
         except AggregateNotFoundError:
             raise NotFound(not_found) from None
         except PersistenceError as e:
-            raise StoreError(f"cannot read {self.store.describe()}: {_first_line(e)}") from e
+            raise StoreError(f"cannot read {self.store.describe()}: {first_line(e)}") from e
         if not isinstance(aggregate, cls):
             raise NotFound(not_found)
         return aggregate
 
     def _create(self, aggregate: Aggregate, exists: str) -> None:
-        _check_text(aggregate)
-        if self._batch is not None:
-            self._batch.create(aggregate, exists)
-            return
-        try:
-            self.save(aggregate)
-        except IntegrityError:
-            raise AlreadyExists(exists) from None
-        except PersistenceError as e:
-            raise StoreError(f"cannot write to {self.store.describe()}: {_first_line(e)}") from e
+        self._work.create(aggregate, exists)
 
     def _update(
         self,
@@ -691,362 +660,11 @@ class LedgerApplication(Application[UUID]):
         command: Callable[[A], None],
         not_found: str = "",
     ) -> A:
-        """Load, command, save; on a version conflict reload and re-check against the new
-        state, so a concurrent write is neither lost nor duplicated. Inside a batch the
-        command changes the batch's aggregate and the batch saves it later."""
-        if self._batch is not None:
-            return self._batch.update(cls, aggregate_id, command, not_found)
-        for attempt in range(MAX_RETRIES):
-            aggregate = self._get(cls, aggregate_id, not_found)
-            command(aggregate)
-            _check_text(aggregate)
-            try:
-                self.save(aggregate)
-            except IntegrityError:
-                # Wait a random while, so that writers who collided do not collide again.
-                time.sleep(random.uniform(0, RETRY_BACKOFF * 2**attempt))
-                continue
-            except PersistenceError as e:
-                raise StoreError(
-                    f"cannot write to {self.store.describe()}: {_first_line(e)}"
-                ) from e
-            return aggregate
-        raise ConcurrentWriteError(
-            f"{not_found or aggregate_id}: other writers kept changing the same record; "
-            "nothing was written, try again"
-        )
+        """Load, command, save: how and when is the unit of work's business."""
+        return self._work.update(cls, aggregate_id, command, not_found)
 
     def _update_case(self, case_no: str, command: Callable[[AccountabilityCase], None]) -> None:
         self._update(AccountabilityCase, ids.case_id(case_no), command, f"no case {case_no}")
-
-
-class Batch:
-    """A unit of work for bulk writes (``lifeledger import``): many commands per transaction.
-
-    ``with app.batch(max_events=1000) as batch:`` routes the application's commands through
-    the batch until the block ends. Every command keeps its checks, in the same order, but:
-
-    * aggregates are loaded once and then served from memory, as the batch's commands left
-      them (readers get the batch's object: they must not change it);
-    * a new aggregate is refused with :class:`AlreadyExists` at once if its id is in the
-      store or already in the batch (the store's unique key would otherwise only fail the
-      whole transaction at commit);
-    * the new events are kept, in the order the commands made them, and :meth:`commit`
-      saves them with one ``app.save(...)``: one transaction, one fsync, one run of Merkle
-      leaves. Commit whenever :attr:`full`; the block commits what is pending when it ends
-      normally and discards it on an error.
-
-    ``with batch.atomic():`` makes a group of commands all or nothing (an import line): if it
-    raises, the events it made are dropped and every aggregate it changed is rebuilt from the
-    store and the batch's earlier events, so a refused line leaves nothing behind even if a
-    check fails after an event was triggered (``_check_text``). Each command is atomic too.
-
-    The aggregates stay in memory from one transaction to the next, up to ``memory`` of them;
-    past that, after a commit, the half loaded first go to the repository's cache (from which
-    they are reloaded if needed again). A Ctrl-C during a commit lets the transaction finish
-    (it runs on a helper thread) and is raised after it; :attr:`recorded` counts the events
-    saved so far, so the caller knows the outcome.
-
-    The signer (Art. 6): a batch is signed by one key, the application's signer when the batch
-    starts. Its registry entry (registered, not rotated or revoked, and its authority) is read
-    when the batch first needs it and reused while the registry stays at that version; a key
-    command run inside the batch changes the version, so it takes effect for the next command.
-    Each transaction first checks that no other writer changed the registry in the store since
-    the signer was checked; if one did (a revocation must take effect), the transaction is
-    refused as a conflict. Keys are not importable, so within an import the signer's status is
-    checked when the batch starts and again before every transaction commits.
-
-    A conflict (another writer saved one of the batch's aggregates, created one of its ids, or
-    changed the registry) raises :class:`ConcurrentWriteError`; a store failure raises
-    :class:`StoreError`. Either way the failed transaction saved nothing, and the batch is
-    emptied (an import then redoes those lines one at a time through the normal path).
-    """
-
-    def __init__(
-        self, app: LedgerApplication, max_events: int = BATCH_EVENTS, memory: int = BATCH_MEMORY
-    ) -> None:
-        if max_events < 1:
-            raise InvalidInput("a batch holds at least one event")
-        self.app = app
-        self.max_events = max_events
-        self.memory = memory
-        #: Events saved by this batch's transactions so far.
-        self.recorded = 0
-        self._signer: Signer | None = None
-        self._aggregates: dict[UUID, Aggregate] = {}
-        self._owned: set[UUID] = set()  # the batch's own copies; the rest are shared, read-only
-        self._forgotten: set[UUID] = set()  # rolled back: rebuild from the store and the batch
-        self._events: list[DomainEventProtocol[UUID]] = []  # made, not yet committed
-        self._frames: list[dict[UUID, int]] = []  # open atomic() blocks: id → version before
-        self._registry_base: int | None = None  # the registry's stored version when checked
-        self._signer_record: tuple[bytes, int, KeyRecord] | None = None
-
-    # the block --------------------------------------------------------------------------
-    def __enter__(self) -> Batch:
-        if self.app._batch is not None:
-            raise LedgerError("a batch is already open on this application")
-        self._signer = self.app.signer
-        self.app._batch = self
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
-        try:
-            if exc_type is None:
-                self.commit()
-                self._publish(list(self._aggregates))
-        finally:
-            self.app._batch = None
-            self._reset()
-
-    @property
-    def pending_events(self) -> int:
-        """Events made and not yet committed."""
-        return len(self._events)
-
-    @property
-    def full(self) -> bool:
-        """The pending events fill a transaction: commit before the next group of commands."""
-        return len(self._events) >= self.max_events
-
-    # reads ------------------------------------------------------------------------------
-    def get(self, cls: type[A], aggregate_id: UUID, not_found: str) -> A:
-        """The batch's current aggregate: loaded once (shared with the repository's cache
-        until the batch first changes it), then as the batch's commands left it."""
-        aggregate = self._aggregates.get(aggregate_id)
-        if aggregate is None:
-            aggregate = self._load(aggregate_id, not_found)
-            self._aggregates[aggregate_id] = aggregate
-        if not isinstance(aggregate, cls):
-            raise NotFound(not_found)
-        return aggregate
-
-    def _load(self, aggregate_id: UUID, not_found: str) -> Aggregate:
-        stored: Aggregate | None
-        try:
-            stored = self.app._read(Aggregate, aggregate_id, not_found, copy=False)
-        except NotFound:
-            if aggregate_id not in self._forgotten:
-                raise
-            stored = None
-        if aggregate_id == ids.REGISTRY_ID and self._registry_base is None and stored is not None:
-            self._registry_base = stored.version
-        if aggregate_id not in self._forgotten:
-            assert stored is not None
-            return stored
-        # Rolled back earlier: the stored state plus the batch's events for it.
-        self._forgotten.discard(aggregate_id)
-        since = stored.version if stored is not None else 0
-        events = [
-            e
-            for e in self._events
-            if e.originator_id == aggregate_id and e.originator_version > since
-        ]
-        if not events:
-            if stored is None:
-                raise NotFound(not_found)
-            return stored
-        rebuilt = project_aggregate(deepcopy(stored), events)
-        assert isinstance(rebuilt, Aggregate)
-        self._owned.add(aggregate_id)
-        return rebuilt
-
-    def signer_record(self, signer: Signer) -> KeyRecord:
-        """The signer's registry entry, read once per batch and registry version."""
-        registry = self.app.registry()
-        cached = self._signer_record
-        if cached is not None and cached[0] == signer.key_id and cached[1] == registry.version:
-            return cached[2]
-        record = registry.check_active(signer.key_id.hex())
-        self._signer_record = (signer.key_id, registry.version, record)
-        self.app.signer_check.checked = deepcopy(registry)
-        return record
-
-    # writes -----------------------------------------------------------------------------
-    def atomic(self) -> _Atomic:
-        """All or nothing: on an error inside, undo every event and change made inside."""
-        return _Atomic(self)
-
-    def create(self, aggregate: Aggregate, exists: str) -> None:
-        self._check_signer()
-        if self._exists(aggregate.id):
-            raise AlreadyExists(exists)
-        with self.atomic():
-            self._frames[-1].setdefault(aggregate.id, 0)
-            self._aggregates[aggregate.id] = aggregate
-            self._owned.add(aggregate.id)
-            self._events.extend(aggregate.collect_events())
-
-    def update(
-        self, cls: type[A], aggregate_id: UUID, command: Callable[[A], None], not_found: str
-    ) -> A:
-        self._check_signer()
-        with self.atomic():
-            aggregate = self.get(cls, aggregate_id, not_found)
-            if aggregate_id not in self._owned:  # first change: the batch's own copy
-                aggregate = deepcopy(aggregate)
-                self._aggregates[aggregate_id] = aggregate
-                self._owned.add(aggregate_id)
-            self._frames[-1].setdefault(aggregate_id, aggregate.version)
-            command(aggregate)
-            _check_text(aggregate)
-            self._events.extend(aggregate.collect_events())
-        return aggregate
-
-    def _check_signer(self) -> None:
-        if self.app.signer is not self._signer:
-            raise LedgerError("the signer changed inside a batch; end it and start a new one")
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        if aggregate_id in self._aggregates:
-            return True
-        if aggregate_id in self._forgotten and any(
-            e.originator_id == aggregate_id for e in self._events
-        ):
-            return True
-        try:
-            return bool(self.app.recorder.select_events(aggregate_id, limit=1))
-        except PersistenceError as e:
-            raise StoreError(f"cannot read {self.app.store.describe()}: {_first_line(e)}") from e
-
-    def _begin(self) -> int:
-        self._frames.append({})
-        return len(self._events)
-
-    def _end(self, mark: int, failed: bool) -> None:
-        frame = self._frames.pop()
-        if failed:
-            self._rollback(mark, frame)
-        elif self._frames:
-            outer = self._frames[-1]
-            for aggregate_id, version in frame.items():
-                outer.setdefault(aggregate_id, version)
-
-    def _rollback(self, mark: int, frame: dict[UUID, int]) -> None:
-        del self._events[mark:]
-        for aggregate_id, version in frame.items():
-            aggregate = self._aggregates.get(aggregate_id)
-            if aggregate is None or aggregate.version != version or aggregate.pending_events:
-                self._aggregates.pop(aggregate_id, None)
-                self._owned.discard(aggregate_id)
-                self._forgotten.add(aggregate_id)
-
-    # transactions -----------------------------------------------------------------------
-    def commit(self) -> int:
-        """Save the pending events in one transaction; returns how many were saved."""
-        if self.app._batch is not self:
-            raise LedgerError("commit inside `with app.batch() as batch:`")
-        if self._frames:
-            raise LedgerError("a batch cannot commit inside atomic()")
-        events = self._events
-        if not events:
-            return 0
-        try:
-            if self.app.signer is not self._signer:
-                raise LedgerError("the signer changed inside a batch; nothing was written")
-            interrupted = _run_to_completion(lambda: self._save(events))
-        except IntegrityError:
-            self._reset()
-            raise ConcurrentWriteError(
-                "another writer changed records this batch changes, or the key registry; "
-                "nothing of the transaction was written"
-            ) from None
-        except PersistenceError as e:
-            self._reset()
-            raise StoreError(
-                f"cannot write to {self.app.store.describe()}: {_first_line(e)}"
-            ) from e
-        except BaseException:
-            self._reset()
-            raise
-        self.recorded += len(events)
-        self._events = []
-        self._forgotten.clear()  # saved: the store now holds what a rebuild would replay
-        registry = self._aggregates.get(ids.REGISTRY_ID)
-        if registry is not None and any(e.originator_id == ids.REGISTRY_ID for e in events):
-            self._registry_base = registry.version
-        self._trim()
-        if interrupted:
-            raise KeyboardInterrupt
-        return len(events)
-
-    def _save(self, events: list[DomainEventProtocol[UUID]]) -> None:
-        """The transaction. The signer was checked against the registry at its stored
-        version ``_registry_base``: refuse to sign if another writer changed it since."""
-        base = self._registry_base
-        if base is not None and self.app.recorder.select_events(ids.REGISTRY_ID, gt=base, limit=1):
-            raise IntegrityError("the key registry changed during the batch")
-        self.app.save(*events)
-
-    def _trim(self) -> None:
-        """Keep memory bounded: past ``memory`` aggregates (all saved now), hand the ones
-        loaded first to the repository's cache until half are left."""
-        excess = len(self._aggregates) - self.memory // 2
-        if len(self._aggregates) > self.memory:
-            self._publish(list(self._aggregates)[:excess])
-
-    def _publish(self, aggregate_ids: list[UUID]) -> None:
-        """Saved aggregates are what the store holds: put the batch's copies in the
-        repository's cache (later reads need not replay and re-verify the batch's events),
-        and forget them here."""
-        cache = self.app.repository.cache
-        for aggregate_id in aggregate_ids:
-            aggregate = self._aggregates.pop(aggregate_id)
-            if aggregate_id in self._owned:
-                self._owned.discard(aggregate_id)
-                if cache is not None:
-                    cache.put(aggregate_id, aggregate)
-
-    def _reset(self) -> None:
-        """Forget everything unsaved (the aggregates in memory may hold it)."""
-        self._events = []
-        self._aggregates.clear()
-        self._owned.clear()
-        self._forgotten.clear()
-        self._registry_base = None
-        self._signer_record = None
-
-
-def _run_to_completion(work: Callable[[], object]) -> bool:
-    """Run ``work`` on a helper thread and wait for it even through Ctrl-C, so that a
-    transaction is never abandoned half-way; returns whether Ctrl-C came meanwhile."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as e:  # handed to the caller below
-            failure.append(e)
-
-    thread = threading.Thread(target=run, name="lifeledger-batch-commit")
-    thread.start()
-    interrupted = False
-    while True:
-        try:
-            thread.join()
-            break
-        except KeyboardInterrupt:
-            interrupted = True
-    if failure:
-        if interrupted:  # the Ctrl-C matters more than why the transaction failed
-            raise KeyboardInterrupt from failure[0]
-        raise failure[0]
-    return interrupted
-
-
-class _Atomic:
-    """``with batch.atomic():`` (a class, not a generator: it wraps every command)."""
-
-    __slots__ = ("batch", "mark")
-
-    def __init__(self, batch: Batch) -> None:
-        self.batch = batch
-        self.mark = 0
-
-    def __enter__(self) -> None:
-        self.mark = self.batch._begin()
-
-    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
-        self.batch._end(self.mark, failed=exc_type is not None)
 
 
 class _SignerScope:
@@ -1080,36 +698,6 @@ def _check_id(**fields: str) -> None:
             )
 
 
-def _check_text(aggregate: Aggregate) -> None:
-    """Refuse, before anything is written, text that no store or reader can hold faithfully."""
-    for event in aggregate.pending_events:
-        fields = vars(event)
-        for name, value in fields.items():
-            _check_value(name, value)
-        limits.check_event_size(type(event).__qualname__, fields)
 
 
-def _check_value(name: str, value: Any) -> None:
-    if isinstance(value, str):
-        limits.check_text_length(name, value)
-        found = FORBIDDEN_CHARACTERS.search(value)
-        if found:
-            raise InvalidInput(
-                f"the {name.replace('_', ' ')} contains the character U+{ord(found.group()):04X}"
-                ", a control character or lone surrogate that no record may hold"
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_value(str(key), key)
-            _check_value(str(key), item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_value(name, item)
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
-    return text.splitlines()[0]
-
-
-__all__ = ["BATCH_EVENTS", "Batch", "LedgerApplication", "today"]
+__all__ = ["LedgerApplication", "today"]

@@ -84,3 +84,9 @@ class ProofError(VerificationError):
 
 class MissingDependency(LedgerError):
     """An output needs something installed that is not (a CJK font for PDF)."""
+
+
+def first_line(e: BaseException) -> str:
+    """An exception's first line of text, for one-line reports (a driver's message can run on)."""
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0]

@@ -12,7 +12,7 @@ at all; a refused line is reported with its line number and error and the next l
 silently: blank lines are counted, unknown fields are refused, every line is either applied,
 refused, or reported as not attempted.
 
-Lines are written in transactions of about :data:`~ledger.application.BATCH_EVENTS` events
+Lines are written in transactions of about :data:`~ledger.unit_of_work.BATCH_EVENTS` events
 (:meth:`LedgerApplication.batch`): the lines of one transaction run against the aggregates in
 memory, each line atomic within it, and are reported only once their transaction committed.
 So a killed import leaves the lines of the transactions it committed, a prefix of whole lines,
@@ -29,7 +29,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.application import BATCH_EVENTS, MAX_RETRIES, Batch, LedgerApplication
+from ledger.application import LedgerApplication
 from ledger.commands import Outcome, execute
 from ledger.domain import limits
 from ledger.domain.imports import ImportedLine, imported_line_id
@@ -41,6 +41,7 @@ from ledger.errors import (
     NotFound,
     StoreError,
 )
+from ledger.unit_of_work import BATCH_EVENTS, MAX_RETRIES, Batch
 
 __all__ = ["ImportReport", "Refusal", "import_lines", "parse_line"]
 

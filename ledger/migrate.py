@@ -29,7 +29,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
 from ledger.audit.verify import VerificationResult, verify_store
-from ledger.errors import AlreadyExists, LedgerError, StoreError, VerificationError
+from ledger.errors import AlreadyExists, LedgerError, StoreError, VerificationError, first_line
 from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
@@ -196,7 +196,7 @@ def _max_notification_id(app: LedgerApplication) -> int:
     try:
         return int(app.recorder.max_notification_id() or 0)
     except PersistenceError as e:
-        raise StoreError(f"cannot read {app.store.describe()}: {_first_line(e)}") from e
+        raise StoreError(f"cannot read {app.store.describe()}: {first_line(e)}") from e
 
 
 def _refuse_non_empty(dst: LedgerApplication) -> None:
@@ -229,7 +229,7 @@ def _pages(src: LedgerApplication, bound: int, page_size: int) -> Iterator[Seque
                 start, page_size, stop=bound, inclusive_of_start=False
             )
         except PersistenceError as e:
-            raise StoreError(f"cannot read {src.store.describe()}: {_first_line(e)}") from e
+            raise StoreError(f"cannot read {src.store.describe()}: {first_line(e)}") from e
         if not page:
             return
         yield page
@@ -332,7 +332,7 @@ def _copy(
     except LedgerError:
         raise
     except PersistenceError as e:
-        reason = _first_line(e)
+        reason = first_line(e)
         raise StoreError(
             f"copying into {dst.store.describe()} failed, nothing was kept there: {reason}"
         ) from e
@@ -362,12 +362,8 @@ def _discard(dst: LedgerApplication) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(store.path) + suffix).unlink(missing_ok=True)
         return
-    import psycopg
 
-    with psycopg.connect(
-        host=store.host, port=store.port, dbname=store.dbname, user=store.user,
-        password=store.password or None, connect_timeout=5, autocommit=True,
-    ) as conn:  # fmt: skip
+    with store.connect() as conn:
         tables = [
             str(name)
             for (name,) in conn.execute(
@@ -414,7 +410,3 @@ def _check_copy(
             tree_size=result.tree_size,
         )
 
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
-    return text.splitlines()[0]

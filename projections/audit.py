@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ledger.application import LedgerApplication
@@ -26,7 +26,7 @@ from ledger.errors import StoreError
 from ledger.storage.store import StoreConfig
 from projections import log, schema
 from projections.api import Projections
-from projections.sql import PostgresViewStore, SQLiteViewStore, ViewStore
+from projections.sql import LOCK_TIMEOUT, PostgresViewStore, SQLiteViewStore, ViewStore
 
 #: Divergent rows listed at most (all are counted).
 MAX_LISTED = 1000
@@ -115,13 +115,34 @@ class ReadModelAudit:
         }
 
 
-class _MemoryViews(SQLiteViewStore):
-    """Views in an in-memory database, with the ledger file attached as ``ledger``."""
+def _read_only(store: StoreConfig) -> str:
+    """The ledger file as a read-only SQLite URI: ``mode=ro``, and immutable when this process
+    may not write the file or its folder (a read-only copy kept for an audit), so that SQLite
+    creates no ``-wal``/``-shm`` files beside it (:meth:`StoreConfig.sqlite_name`)."""
+    return replace(store, read_only=True).sqlite_name()
+
+
+class _StoredViews(SQLiteViewStore):
+    """The stored views, read through a read-only connection to the ledger file."""
 
     def _connect(self) -> sqlite3.Connection:
-        assert self.store.path is not None
-        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        conn.execute("ATTACH DATABASE ? AS ledger", (str(self.store.path),))
+        return sqlite3.connect(
+            _read_only(self.store),
+            uri=True,
+            isolation_level=None,
+            timeout=LOCK_TIMEOUT,
+            check_same_thread=False,
+        )
+
+
+class _MemoryViews(SQLiteViewStore):
+    """Views in an in-memory database, with the ledger file attached read-only as ``ledger``."""
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            "file::memory:", uri=True, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("ATTACH DATABASE ? AS ledger", (_read_only(self.store),))
         return conn
 
     def stored(self, table: str) -> str:
@@ -176,7 +197,11 @@ def audit_read_models(
     ``leave_out``) and compare them with the stored ones."""
     started = time.perf_counter()
     names = [t.name for t in schema.TABLES]
-    stored_store = ViewStore.open(app.store, names)
+    stored_store = (
+        _StoredViews(app.store, names)
+        if app.store.kind == "sqlite"
+        else ViewStore.open(app.store, names)
+    )
     try:
         with stored_store.read() as cur:
             cur.execute(

@@ -32,7 +32,7 @@ from ledger.domain.regulation import (
 )
 from ledger.errors import InvalidInput, NotFound
 from ledger.transparency.person_index import PersonRecord
-from projections import labels, log
+from projections import labels
 from projections.codec import Unwrap
 from projections.models import (
     AnnualReport,
@@ -51,7 +51,7 @@ from projections.models import (
     UnitRating,
 )
 from projections.replay import CaseEvent, career, decode, fold
-from projections.schema import KEYS, UNITS, Table
+from projections.schema import KEYS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
 from projections.steps import DUTIES, UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
@@ -358,7 +358,7 @@ class Reader:
         name = str(cadre_events[0].payload.get("name", ""))
         post_rows, retired = career(cadre_events)
         retired_on = day(retired)
-        units = self.names(UNITS, "code", (p["unit_code"] for p in post_rows))
+        units = self.registered_names("unit", (p["unit_code"] for p in post_rows))
         posts = tuple(
             Post(
                 unit_code=p["unit_code"],
@@ -373,8 +373,13 @@ class Reader:
         current = posts[-1] if posts and retired_on is None else None
         key = f"person:{personnel_no}"
         cadre = {"name": name}
-        cases = log.case_events(self.store, self.cur, record.case_ids, 2**62)
-        docs = [fold(decode(rows, self.unwrap)) for rows in cases.values()]
+        # Every event of those cases, checked like every other read (signature, key at its
+        # position): the person index proved which cases, this proves what they say.
+        checked = self.checked(record.case_ids)
+        docs = [
+            fold(self.case_checked(checked, oid, f"a case naming {personnel_no} ({oid})"))
+            for oid in record.case_ids
+        ]
         history = []
         accountable = False
         for doc in docs:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from ledger.errors import StoreError
+from ledger.errors import StoreError, first_line
 from ledger.storage.store import StoreConfig
 
 #: SQLite waits this long (seconds) for another writer before giving up.
@@ -91,7 +91,7 @@ class ViewStore:
         raise NotImplementedError  # pragma: no cover
 
     def error(self, e: Exception) -> StoreError:
-        first = (str(e).strip() or type(e).__name__).splitlines()[0]
+        first = first_line(e)
         return StoreError(f"projection tables in {self.store.describe()}: {first}")
 
     @staticmethod
@@ -125,7 +125,8 @@ class SQLiteViewStore(ViewStore):
     def _connect(self) -> sqlite3.Connection:
         assert self.store.path is not None
         return sqlite3.connect(
-            str(self.store.path),
+            self.store.sqlite_name(),  # read-only and immutable for a read-only copy
+            uri=True,
             isolation_level=None,
             timeout=LOCK_TIMEOUT,
             check_same_thread=False,
@@ -199,15 +200,7 @@ class PostgresViewStore(ViewStore):
 
         self._psycopg = psycopg
         try:
-            self.conn = psycopg.connect(
-                host=store.host,
-                port=store.port,
-                dbname=store.dbname,
-                user=store.user,
-                password=store.password or None,
-                connect_timeout=5,
-                autocommit=True,
-            )
+            self.conn = store.connect()
             self.conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}s'")
         except psycopg.Error as e:
             raise self.error(e) from e

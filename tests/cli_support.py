@@ -117,7 +117,8 @@ def build_template(directory: Path) -> CliLedger:
     ):
         ledger.ok(
             "key", "add", "--holder", holder, "--authority", authority,
-            "--authority-kind", kind, "--key-out", str(path), key=ledger.root,
+            "--authority-kind", kind, "--generate-for-holder", "--key-out", str(path),
+            key=ledger.root,
             env={"LIFELEDGER_NEW_PASSPHRASE": PASS},
         )  # fmt: skip
     for code, name, level in (

@@ -20,7 +20,8 @@ from eventsourcing.domain import Aggregate
 
 from ledger.application import LedgerApplication
 from ledger.domain.cadre import Cadre
-from ledger.domain.case import AccountabilityCase, TeamMember, outstanding
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.case_rules import TeamMember, outstanding
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
     GROUNDS,

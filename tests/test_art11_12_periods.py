@@ -32,7 +32,7 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
-from ledger.domain.case import TeamMember
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import Measures
 from ledger.domain.periods import period_end
 from ledger.domain.regulation import AppealOutcome, Measure, Responsibility, Severity, TeamRole

@@ -8,7 +8,7 @@ import pytest
 from scenarios import CASE, OPENED, D, open_case, refused
 
 from ledger.application import LedgerApplication
-from ledger.domain.case import check_grounds
+from ledger.domain.case_rules import check_grounds
 from ledger.domain.regulation import GROUNDS, Consequence, ground_label
 from ledger.errors import InvalidInput, RuleViolation
 

@@ -22,7 +22,7 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
-from ledger.domain.case import TeamMember
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.regulation import Responsibility, TeamRole
 from ledger.errors import InvalidInput, RuleViolation
 

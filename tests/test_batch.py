@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from scenarios import FACTS
 
-from ledger.application import Batch, LedgerApplication
+from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
 from ledger.domain.regulation import Consequence, PartyType, Responsibility
 from ledger.errors import AlreadyExists, InvalidInput, LedgerError, NotAuthorised, NotFound
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoints import LedgerTables
+from ledger.unit_of_work import Batch
 
 D = dt.date
 PERSON = PartyType.PERSON

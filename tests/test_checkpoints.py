@@ -347,7 +347,7 @@ def test_a_tampered_subtree_cache_yields_no_proof(
 def test_a_cadres_proof_is_the_same_found_through_the_views_or_the_log(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    from ledger.domain.case import TeamMember
+    from ledger.domain.case_rules import TeamMember
     from ledger.domain.regulation import Consequence, TeamRole
     from projections.api import Projections
 

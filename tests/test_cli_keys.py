@@ -13,7 +13,8 @@ __all__ = ["ledger", "template"]
 def _add(ledger: CliLedger, out: Path, *extra: str, key: Path | None = None) -> dict[str, object]:
     data: dict[str, object] = ledger.json(
         "key", "add", "--holder", "纪检干部丙", "--authority", "长沙市纪委监委",
-        "--authority-kind", "discipline", "--key-out", str(out), *extra, key=key or ledger.root,
+        "--authority-kind", "discipline", "--generate-for-holder", "--key-out", str(out),
+        *extra, key=key or ledger.root,
     )  # fmt: skip
     return data
 
@@ -37,7 +38,7 @@ def test_a_recorder_key_may_not_register_keys(ledger: CliLedger, tmp_path: Path)
     out = tmp_path / "new.pem"
     err = ledger.refused(
         "key", "add", "--holder", "x", "--authority", "y", "--authority-kind", "discipline",
-        "--key-out", str(out),
+        "--generate-for-holder", "--key-out", str(out),
     )  # fmt: skip
     assert err.startswith("Error: signer key ")
     assert err.endswith(
@@ -52,7 +53,7 @@ def test_key_add_refuses_to_overwrite_a_file(ledger: CliLedger, tmp_path: Path) 
     out.write_text("x")
     err = ledger.refused(
         "key", "add", "--holder", "x", "--authority", "y", "--authority-kind", "discipline",
-        "--key-out", str(out), key=ledger.root,
+        "--generate-for-holder", "--key-out", str(out), key=ledger.root,
     )  # fmt: skip
     assert err == f"Error: key file {out} already exists; refusing to overwrite it\n"
 
@@ -142,7 +143,58 @@ def test_a_new_key_needs_its_own_passphrase_when_not_on_a_terminal(
 ) -> None:
     err = ledger.refused(
         "key", "add", "--holder", "x", "--authority", "y", "--authority-kind", "discipline",
-        "--key-out", str(tmp_path / "k.pem"), key=ledger.root,
+        "--generate-for-holder", "--key-out", str(tmp_path / "k.pem"), key=ledger.root,
         env={"LIFELEDGER_NEW_PASSPHRASE": None},
     )  # fmt: skip
-    assert err == "Error: no passphrase: set LIFELEDGER_NEW_PASSPHRASE or run on a terminal\n"
+    assert err == (
+        "Warning: this makes the holder's private key on your machine, so you have held a copy "
+        "of it; the holder should make their own with `lifeledger key generate`\n"
+        "Error: no passphrase: set LIFELEDGER_NEW_PASSPHRASE or run on a terminal\n"
+    )
+
+
+# the holder makes their own key ------------------------------------------------------------------
+def test_the_holder_makes_the_key_and_the_admin_registers_only_the_public_key(
+    ledger: CliLedger, tmp_path: Path
+) -> None:
+    private = tmp_path / "holder" / "own.pem"
+    made = ledger.json("key", "generate", "--key-out", str(private), key=None)
+    public = Path(made["public_key_file"])
+    assert public == private.with_name("own.pem.pub")
+    assert b"PRIVATE" not in public.read_bytes()
+    before = ledger.event_count()
+    added = ledger.json("key", "add", "--holder", "纪检干部丁", "--authority", "长沙市纪委监委",
+                        "--authority-kind", "discipline", "--public-key", str(public),
+                        key=ledger.root)  # fmt: skip
+    assert (added["key_id"], added["fingerprint"]) == (made["key_id"], made["fingerprint"])
+    assert added["key_file"] is None
+    assert ledger.event_count() == before + 1
+    ledger.ok("unit", "add", "CS-NEW", "--name", "新单位", "--kind", "administrative",
+              "--level", "county", key=private,
+              env={"LIFELEDGER_PASSPHRASE": NEW_PASS})  # fmt: skip
+
+
+def test_key_add_without_a_public_key_or_the_explicit_option_is_bad_usage(
+    ledger: CliLedger, tmp_path: Path
+) -> None:
+    before = ledger.event_count()
+    for extra in ((), ("--key-out", str(tmp_path / "k.pem"))):
+        result = ledger.run("key", "add", "--holder", "x", "--authority", "y",
+                            "--authority-kind", "discipline", *extra, key=ledger.root)  # fmt: skip
+        assert result.exit_code == 2, result.output
+    assert (
+        "Error: give the holder's --public-key FILE"
+        in ledger.run(
+            "key",
+            "add",
+            "--holder",
+            "x",
+            "--authority",
+            "y",
+            "--authority-kind",
+            "discipline",
+            key=ledger.root,
+        ).stderr
+    )
+    assert not (tmp_path / "k.pem").exists()
+    assert ledger.event_count() == before

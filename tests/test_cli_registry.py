@@ -64,9 +64,15 @@ def test_cadre_history_follows_the_person_after_a_move(ledger: CliLedger) -> Non
     ledger.ok("cadre", "move", "P001", "--unit", "CS-GOV", "--post", "副县长", "--on", "2024-01-02")
     data = ledger.json("cadre", "history", "P001", key=None)
     assert sorted(data) == [
-        "accountable_in_year", "current_post", "entries", "name", "personnel_no", "posts",
-        "retired_on", "year",
+        "accountable_in_year", "appended_after", "checked_after", "complete_as_of",
+        "current_post", "entries", "name", "personnel_no", "posts", "retired_on", "year",
     ]  # fmt: skip
+    # No checkpoint yet: the whole log was read, and the events naming P001 (registered,
+    # found responsible, heard, decided, moved) were each checked directly.
+    log_size = ledger.json("verify", key=None)["tree_size"]
+    assert (data["complete_as_of"], data["checked_after"], data["appended_after"]) == (
+        None, 5, log_size,
+    )  # fmt: skip
     (entry,) = data["entries"]
     assert entry["case_no"] == "C1"
     assert entry["post_at_incident"]["unit_code"] == "CS-XF"

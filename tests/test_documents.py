@@ -495,3 +495,21 @@ def test_a_code_altered_with_a_recomputed_check_fails_with_the_event_named(
         f"document was rendered from (digest {'00' * 16} in the code, {code.digest.hex()} in the "
         "ledger)\n"
     )
+
+
+def test_printing_with_a_pinned_root_key_refuses_another_ledgers_root(
+    ledger: str, tmp_path: Path, root_signer: Signer
+) -> None:
+    pinned = Signer.generate().fingerprint
+    out = tmp_path / "d.docx"
+    result = run(ledger, "document", "decision", CASE, "--party", "P001", "--out", str(out),
+                 "--root-fingerprint", pinned)  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: the ledger's records did not verify: the root key's fingerprint is "
+        f"{root_signer.fingerprint}, not the pinned {pinned}"
+    )
+    assert not out.exists()
+    ok = run(ledger, "document", "decision", CASE, "--party", "P001", "--out", str(out),
+             "--root-fingerprint", root_signer.fingerprint)  # fmt: skip
+    assert ok.exit_code == 0, ok.output

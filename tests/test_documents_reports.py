@@ -227,3 +227,23 @@ def test_the_written_report_as_pdf_carries_its_tables_and_a_qr_code(
     for part in ["关于2024年度信访工作责任追究情况的报告", "表4责任追究方式（第七条）",
                  "责令作出书面检查", "诫勉谈话", "表6逾期情况（第十一条、第十二条）"]:  # fmt: skip
         assert part in flat, part
+
+
+def test_a_units_decision_names_the_unit_and_the_measure_its_circumstances_call_for(
+    ledger: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "unit.docx"
+    result = run(ledger, "document", "decision", CASE, "--unit", "CS-XF", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"Wrote 责任追究决定书 长纪决〔2024〕7号 (单位 CS-XF 长沙市某区信访局, case {CASE}) "
+        f"to {out}.\n"
+    )
+    texts = [p.text for p in open_docx(str(out)).paragraphs if p.text]
+    assert texts[3] == "长沙市某区信访局："
+    assert "长沙市某区信访局情节较轻，责令作出书面检查。" in texts
+    assert (
+        "本案认定的情形为《湖南省信访工作责任追究办法》第四条第（十二）项。长沙市某区信访局承担集体责任。"
+        in texts
+    )
+    assert run(ledger, "document", "verify", str(out)).exit_code == 0

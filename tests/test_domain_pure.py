@@ -10,7 +10,8 @@ import datetime as dt
 
 import pytest
 
-from ledger.domain.case import AccountabilityCase, TeamMember
+from ledger.domain.case import AccountabilityCase
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
     AppealOutcome,

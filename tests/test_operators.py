@@ -145,12 +145,20 @@ def _as_unprivileged(args: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.parametrize("views", [False, True], ids=["log only", "read models built"])
 def test_verify_and_bundle_export_work_on_a_read_only_copy_in_a_read_only_folder(
-    sqlite_url: str, root_signer: Signer, discipline_signer: Signer
+    sqlite_url: str, root_signer: Signer, discipline_signer: Signer, views: bool
 ) -> None:
+    """The read-model audit reads the copy through a read-only connection and recomputes
+    in memory: nothing is written beside the file, and a clean copy verifies."""
     app = new_ledger(sqlite_url, root_signer, discipline_signer)
     decided_case(app)
     make_checkpoint(app, root_signer)
+    if views:
+        from projections.api import Projections
+
+        with Projections(app) as built:
+            built.catch_up()
     app.close()
     base = Path(tempfile.mkdtemp(prefix="lifeledger-ro-"))
     try:
@@ -168,7 +176,15 @@ def test_verify_and_bundle_export_work_on_a_read_only_copy_in_a_read_only_folder
         before = hashlib.sha256((folder / "ledger.db").read_bytes()).hexdigest()
         result = _as_unprivileged(["--db", str(folder / "ledger.db"), "--json", "verify"])
         assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["ok"] is True
+        data = json.loads(result.stdout)
+        assert data["ok"] is True
+        audited = data["read_models"]
+        if views:
+            assert (audited["ok"], audited["position"], audited["tables"]) == (
+                True, data["events"], 8,
+            )  # fmt: skip
+        else:
+            assert (audited["position"], audited["tables"]) == (None, 0)
         bundle = out / "ledger.bundle"
         result = _as_unprivileged(["--db", str(folder / "ledger.db"), "bundle", "export",
                                    str(bundle)])  # fmt: skip

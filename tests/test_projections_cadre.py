@@ -10,7 +10,7 @@ import pytest
 from ledger_factory import decide, person_measures
 
 from ledger.application import LedgerApplication
-from ledger.domain.case import TeamMember
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,

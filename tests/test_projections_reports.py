@@ -304,7 +304,7 @@ def test_deadlines_of_many_cases_come_sorted_by_due_date(app: LedgerApplication)
 def test_the_annual_report_does_not_count_an_overruled_objector_as_held_accountable(
     app: LedgerApplication,
 ) -> None:
-    from ledger.domain.case import TeamMember
+    from ledger.domain.case_rules import TeamMember
     from ledger.domain.regulation import TeamRole
 
     app.open_case("T1", D(2024, 3, 1), [1], "违规决策引发群体性事件。", D(2024, 4, 1))

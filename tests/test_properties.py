@@ -30,7 +30,7 @@ from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
 from ledger.commands import COMMANDS, execute
-from ledger.domain.case import TeamMember
+from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.limits import LONG_TEXT
 from ledger.domain.regulation import (

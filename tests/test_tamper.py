@@ -2,7 +2,9 @@
 
 Each test edits the file with ``sqlite3`` as someone with access to it would (bypassing the
 application), then checks that verification names the position, the record and what is wrong,
-and nothing else.
+and nothing else. The person index (Art. 8) is written with each event, so it keeps the log as
+it was recorded: where an edit of the log changes a person's chain, verify says so once, as
+following from the log's failures, never as an edit of the index.
 """
 
 from __future__ import annotations
@@ -59,6 +61,16 @@ def checkpoint_size(app: LedgerApplication) -> int:
     return LedgerTables(app).checkpoint().tree_size
 
 
+def index_follows(persons: str, count: int, broken: int, nodes: int = 0) -> list[str]:
+    """The one index failure of a tampered log: it follows from the log's own failures."""
+    where = f", and {nodes} map nodes as of checkpoint 323" if nodes else ""
+    return [
+        f"the person index differs from the log for {count} person(s) ({persons}){where}: this "
+        f"follows from the log's own failures from position {broken} on (the index was written "
+        "with the events as first recorded), not from an edit of the index"
+    ]
+
+
 def test_the_untampered_fixture_ledger_verifies(
     ledger: LedgerApplication, root_signer: Signer
 ) -> None:
@@ -84,7 +96,10 @@ def test_a_byte_changed_in_one_event_is_reported_at_its_position(
         damaged[offset] ^= 0x01
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (bytes(damaged), rowid))
     result = verify(ledger, root_signer)
-    assert found(result) == {(c, position) for c in expected} | {("checkpoint", None)}, region
+    assert found(result) == {(c, position) for c in expected} | {
+        ("checkpoint", None), ("index", None),
+    }, region  # fmt: skip
+    assert of_check(result, Check.INDEX) == index_follows("P001", 1, position, nodes=5)
     for failure in result.failures:
         if failure.position is not None:
             assert failure.case_no == CASE_1
@@ -105,8 +120,13 @@ def test_an_event_deleted_from_the_middle_is_reported(
         conn.execute("DELETE FROM merkle_leaves WHERE notification_id = ?", (rowid,))
     result = verify(ledger, root_signer)
     # The next event of the case (its decision) now sits where the hearing was, and the log is
-    # one event shorter than the checkpoint.
-    assert found(result) == {("leaf", position), ("version", position), ("rollback", None)}
+    # one event shorter than the checkpoint: every later event of a person moved one place.
+    assert found(result) == {
+        ("leaf", position), ("version", position), ("rollback", None), ("index", None),
+    }  # fmt: skip
+    assert of_check(result, Check.INDEX) == index_follows(
+        "BP000074, BP000075, BP000076, BP000077, P001 and 1 more", 6, position
+    )
     gap = next(f for f in result.failures if f.check is Check.VERSION)
     assert gap.case_no == CASE_1 and gap.topic == "AccountabilityCase.DecisionIssued"
     assert f"version {version} is missing" in gap.message
@@ -123,7 +143,12 @@ def test_an_event_deleted_but_its_leaf_kept_is_reported_as_deleted(
         rowid = row_at(conn, position)[0]
         conn.execute("DELETE FROM stored_events WHERE rowid = ?", (rowid,))
     result = verify(ledger, root_signer)
-    assert found(result) == {("leaf", position), ("version", position), ("rollback", None)}
+    assert found(result) == {
+        ("leaf", position), ("version", position), ("rollback", None), ("index", None),
+    }  # fmt: skip
+    assert of_check(result, Check.INDEX) == index_follows(
+        "BP000074, BP000075, BP000076, BP000077, P002", 5, position
+    )
     assert of_check(result, Check.LEAF) == [
         f"Merkle leaf {position} records notification {rowid}, which is no longer in the log: "
         "an event was deleted"
@@ -139,8 +164,11 @@ def test_the_last_events_truncated_after_a_checkpoint_are_a_rollback(
         conn.execute("DELETE FROM stored_events WHERE rowid > ?", (size - 3,))
         conn.execute("DELETE FROM merkle_leaves WHERE leaf_index >= ?", (size - 3,))
     result = verify(ledger, root_signer)
-    assert found(result) == {("rollback", None)}
-    (rollback,) = result.failures
+    assert found(result) == {("rollback", None), ("index", None)}
+    assert of_check(result, Check.INDEX) == index_follows(
+        "BP000075, BP000076, BP000077", 3, size - 3
+    )
+    rollback = next(f for f in result.failures if f.check is Check.ROLLBACK)
     assert rollback.tree_size == size
     assert rollback.message == (
         f"checkpoint {size} was signed, but the log holds only {size - 3} events: 3 were "
@@ -157,9 +185,18 @@ def test_a_rollback_that_also_removed_the_checkpoints_is_caught_by_a_kept_checkp
         conn.execute("DELETE FROM stored_events WHERE rowid > ?", (size - 1,))
         conn.execute("DELETE FROM merkle_leaves WHERE leaf_index >= ?", (size - 1,))
         conn.execute("DELETE FROM checkpoints")
-    assert verify(ledger, root_signer)  # nothing left in the file shows it...
+    # Only the person index, written with the lost event, still shows it...
+    alone = verify(ledger, root_signer)
+    assert of_check(alone, Check.INDEX) == [
+        f"person index table person_events: BP000077 has 1 stored row(s) at positions from "
+        f"{size - 1} on, beyond the end of the log ({size - 1} events): events indexed when "
+        "they were appended are gone from its end (truncated or rolled back)"
+    ]
+    assert found(alone) == {("index", None)}
+    # ...and an insider could rewrite the index too: the kept checkpoint proves the rollback.
     result = verify(ledger, root_signer, trusted_checkpoints=(kept,))
-    assert found(result) == {("rollback", None)}  # ...but the kept checkpoint does
+    assert found(result) == {("rollback", None), ("index", None)}
+    assert of_check(result, Check.INDEX) == index_follows("BP000077", 1, size - 1)
 
 
 def test_two_swapped_events_are_reported_at_both_positions(
@@ -195,7 +232,9 @@ def test_two_swapped_events_of_one_case_break_its_version_order(
     result = verify(ledger, root_signer)
     assert found(result) == {
         ("leaf", p), ("leaf", p + 1), ("version", p), ("version", p + 1), ("checkpoint", None),
+        ("index", None),
     }  # fmt: skip
+    assert of_check(result, Check.INDEX) == index_follows("P001", 1, p, nodes=5)
 
 
 def test_a_forged_event_signed_by_an_unregistered_key_is_reported(
@@ -212,11 +251,33 @@ def test_a_forged_event_signed_by_an_unregistered_key_is_reported(
             conn, forger, case_id(CASE_1), last + 1, topic, state[HEADER_SIZE:]
         )
     result = verify(ledger, root_signer)
-    assert found(result) == {("key", position)}
-    (failure,) = result.failures
+    # The forged hearing names P001, whose indexed history it is not part of.
+    assert found(result) == {("key", position), ("index", None)}
+    assert of_check(result, Check.INDEX) == index_follows("P001", 1, position)
+    failure = next(f for f in result.failures if f.check is Check.KEY)
     assert failure.case_no == CASE_1 and failure.version == last + 1
     assert failure.key_id == forger.key_id.hex()
     assert "had not registered at this position" in failure.message
+
+
+def test_an_index_row_edited_before_the_first_failure_of_the_log_is_reported_as_an_edit(
+    ledger: LedgerApplication, root_signer: Signer
+) -> None:
+    """Only what lies at or after the first failure of the log can follow from it."""
+    forger = Signer.generate()
+    with sqlite(ledger) as conn:
+        _, _, _, topic, state = row_at(conn, position_of(conn, ".DefenceHeard"))
+        position = insert_forged(conn, forger, case_id(CASE_1), 9, topic, state[HEADER_SIZE:])
+        conn.execute(
+            "UPDATE person_events SET chain = ? WHERE personnel_no = 'P002'", (b"\1" * 32,)
+        )
+    result = verify(ledger, root_signer)
+    assert found(result) == {("key", position), ("index", None)}
+    assert of_check(result, Check.INDEX) == [
+        "person index table person_events: the rows of P002 differ from the log's (positions "
+        "or chain values were edited)",
+        *index_follows("P001", 1, position),
+    ]
 
 
 def test_an_event_signed_after_its_key_was_revoked_is_reported(
@@ -294,8 +355,9 @@ def test_a_case_event_signed_by_a_petition_agency_key_breaks_art_6(
             conn, petition_signer, case_id(CASE_2), 9, topic, state[HEADER_SIZE:]
         )
     result = verify(ledger, root_signer)
-    assert found(result) == {("authorisation", position)}
-    assert "Art. 6" in result.failures[0].message
+    assert found(result) == {("authorisation", position), ("index", None)}
+    assert of_check(result, Check.INDEX) == index_follows("P001", 1, position)
+    assert "Art. 6" in of_check(result, Check.AUTHORISATION)[0]
 
 
 def test_a_key_registered_by_a_recorder_key_is_ignored(
@@ -324,7 +386,8 @@ def test_a_key_registered_by_a_recorder_key_is_ignored(
             conn, intruder, case_id(CASE_1), 9, case_topic, case_state[HEADER_SIZE:]
         )
     result = verify(ledger, root_signer)
-    assert found(result) == {("authorisation", forged_at), ("key", later)}
+    assert found(result) == {("authorisation", forged_at), ("key", later), ("index", None)}
+    assert of_check(result, Check.INDEX) == index_follows("P001", 1, forged_at)
     assert "not an admin key" in of_check(result, Check.AUTHORISATION)[0]
     assert intruder.key_id.hex() not in {k.key_id for k in result.keys}
 
@@ -403,7 +466,7 @@ def test_the_cli_names_every_failure_and_exits_non_zero(
     args = ["--db", db, "verify", "--root-fingerprint", root_signer.fingerprint]
     text = runner.invoke(cli, args)
     assert text.exit_code == 1, text.output
-    assert "FAILED: 3 failure(s)" in text.stdout
+    assert "FAILED: 4 failure(s)" in text.stdout
     assert (
         f"[signature] position {position}, case {CASE_1}, AccountabilityCase.DecisionIssued v4: "
         in text.stdout
@@ -411,8 +474,13 @@ def test_the_cli_names_every_failure_and_exits_non_zero(
     as_json = runner.invoke(cli, ["--json", *args])
     assert as_json.exit_code == 1
     data = json.loads(as_json.stdout)
-    assert data["ok"] is False and data["failure_count"] == 3
+    assert data["ok"] is False and data["failure_count"] == 4
     assert {(f["check"], f.get("position")) for f in data["failures"]} == {
-        ("signature", position), ("leaf", position), ("checkpoint", None),
+        ("signature", position), ("leaf", position), ("checkpoint", None), ("index", None),
     }  # fmt: skip
+    assert (
+        "[index] the person index differs from the log for 1 person(s) (P001), and 5 map nodes "
+        f"as of checkpoint 323: this follows from the log's own failures from position {position}"
+        " on" in text.stdout
+    )
     assert Path(db).exists()

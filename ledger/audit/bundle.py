@@ -43,6 +43,7 @@ from ledger.audit.verify import (
 )
 from ledger.domain.limits import loads_bounded
 from ledger.errors import AlreadyExists, InvalidInput, StoreError
+from ledger.transparency.checkpoint import b64encode
 from ledger.transparency.checkpoints import (
     EventRow,
     LeafRow,
@@ -70,9 +71,6 @@ PAGE = 2_000
 def _line(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 def _unb64(text: Any) -> bytes:
@@ -140,7 +138,7 @@ def export_bundle(
                         {
                             "kind": "checkpoint",
                             "tree_size": cp.tree_size,
-                            "root": _b64(cp.root),
+                            "root": b64encode(cp.root),
                             "note": cp.note.decode("utf-8", errors="replace"),
                             "created_at": cp.created_at,
                         }
@@ -166,7 +164,7 @@ def export_bundle(
                             "kind": "leaf",
                             "index": leaf.leaf_index,
                             "notification_id": leaf.notification_id,
-                            "hash": _b64(leaf.leaf_hash),
+                            "hash": b64encode(leaf.leaf_hash),
                         }
                     )
                 )
@@ -182,7 +180,7 @@ def export_bundle(
                             "kind": "consistency",
                             "old_size": a,
                             "new_size": b,
-                            "proof": [_b64(p) for p in proof],
+                            "proof": [b64encode(p) for p in proof],
                         }
                     )
                 )
@@ -199,7 +197,7 @@ def export_bundle(
                                 "originator_id": str(oid if isinstance(oid, UUID) else UUID(oid)),
                                 "version": version,
                                 "topic": topic,
-                                "state": _b64(state),
+                                "state": b64encode(state),
                             }
                         )
                     )

@@ -43,7 +43,7 @@ from ledger.domain.limits import loads_bounded
 from ledger.errors import InvalidInput, NotFound, ProofError
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
-from ledger.transparency.checkpoint import Checkpoint
+from ledger.transparency.checkpoint import Checkpoint, b64encode
 from ledger.transparency.checkpoints import (
     LedgerTables,
     StoredCheckpoint,
@@ -70,8 +70,6 @@ PROOF_VERSION = 2
 #: Versions this module reads: 1 (no completeness section) and 2.
 READABLE_VERSIONS = (1, 2)
 PAGE = 2_000
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 def _payload(state: bytes) -> dict[str, Any] | None:
@@ -150,8 +148,8 @@ def _build(
                 "originator_id": str(oid),
                 "version": version,
                 "topic": topic,
-                "state": _b64(state),
-                "inclusion_proof": [_b64(p) for p in proof],
+                "state": b64encode(state),
+                "inclusion_proof": [b64encode(p) for p in proof],
             }
         )
     tree.save()

@@ -74,7 +74,7 @@ from eventsourcing.persistence import (
 )
 
 from ledger.domain import topics
-from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.ids import REGISTRY_ID, as_uuid
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import LedgerError, ProofError, TamperedEventError, VerificationError
 from ledger.signing.signatures import (
@@ -92,6 +92,7 @@ from ledger.storage.transcodings import DateAsISO
 from ledger.transparency.checkpoint import (
     SIG_COSIGNATURE_V1,
     Checkpoint,
+    b64encode,
     open_note,
     parse_vkey,
     verify_cosignature,
@@ -446,12 +447,6 @@ def short_topic(topic: str) -> str:
     return topic.split(":", 1)[-1]
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
-
-
-def _as_uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 # --- the key registry, replayed -----------------------------------------------------------------
@@ -532,7 +527,7 @@ def _id_bytes(value: Any) -> bytes:
             raw = b""
         if len(raw) == 16:
             return raw
-    return _as_uuid(value).bytes
+    return as_uuid(value).bytes
 
 
 def check_rows(
@@ -636,6 +631,9 @@ class Audit:
         self.pinned = _normalise_fingerprint(options.root_fingerprint)
         self.failures: list[Failure] = []
         self.failure_count = 0
+        #: The first position at which the log itself fails (any check but the index's and
+        #: the Measures'): what the person index computed from the log then follows from.
+        self.broken_from: int | None = None
         self.keys: dict[bytes, _Key] = {}
         self.root: _Key | None = None
         #: The last version of each aggregate, by its id as an integer: the one thing kept per
@@ -656,6 +654,11 @@ class Audit:
     # failures ---------------------------------------------------------------------------
     def fail(self, check: Check, message: str, **where: Any) -> None:
         self.failure_count += 1
+        position = where.get("position")
+        if position is not None and check not in (Check.INDEX, Check.MEASURES):
+            self.broken_from = (
+                position if self.broken_from is None else min(self.broken_from, position)
+            )
         if len(self.failures) < self.options.max_failures:
             self.failures.append(Failure(check, message, **where))
 
@@ -725,7 +728,7 @@ class Audit:
     def redo_row(position: int, row: EventRow) -> bytes:
         """A row the worker could not read, read again here so that what went wrong is raised
         where it is in the log; returns its leaf hash if it reads after all."""
-        oid = _as_uuid(row[1])
+        oid = as_uuid(row[1])
         return event_leaf_hash(position, oid, row[2], row[3], row[4])
 
     def apply(
@@ -783,7 +786,7 @@ class Audit:
     ) -> None:
         """Steps 1-5 for one event, naming every failure."""
         _, stored_id, version, topic, state = row
-        oid = UUID(int=raw_id) if code != ROW_ERROR else _as_uuid(stored_id)
+        oid = UUID(int=raw_id) if code != ROW_ERROR else as_uuid(stored_id)
         # 5. Versions contiguous per aggregate: a gap is a deleted or moved row, a repeat an
         #    inserted or copied one.
         last = self.versions.get(oid.int, 0)
@@ -1051,8 +1054,8 @@ class Audit:
         if cp.size != stored.tree_size or cp.root != stored.root:
             self.fail(
                 Check.CHECKPOINT,
-                f"the stored size/root ({stored.tree_size}, {_b64(stored.root)}) differ from "
-                f"the signed note ({cp.size}, {_b64(cp.root)}): the row was edited",
+                f"the stored size/root ({stored.tree_size}, {b64encode(stored.root)}) differ from "
+                f"the signed note ({cp.size}, {b64encode(cp.root)}): the row was edited",
                 **where,
             )
         origin = self.origin
@@ -1287,6 +1290,8 @@ class _Run:
         self.index = IndexAudit()
         self.index_roots: dict[int, bytes] = {}
         self.index_nodes: dict[str, Node] | None = None
+        #: A signed checkpoint is larger than the log: events are gone from its end.
+        self.rolled_back = False
 
     # the stream -------------------------------------------------------------------------
     def scan(self, progress: Callable[[int], None] | None) -> None:
@@ -1420,33 +1425,79 @@ class _Run:
         elif expected is not None and signed != expected:
             self.audit.fail(
                 Check.INDEX,
-                f"checkpoint {cp.size} signed person-index root {_b64(signed)}, but the "
-                f"log's events give {_b64(expected)}: the index was built from rows that "
+                f"checkpoint {cp.size} signed person-index root {b64encode(signed)}, but the "
+                f"log's events give {b64encode(expected)}: the index was built from rows that "
                 "differ from the log",
                 tree_size=cp.size,
             )
 
     def _check_index_tables(self) -> None:
-        """The stored chain rows and map nodes against the recomputed ones (a store only)."""
+        """The stored chain rows and map nodes against the recomputed ones (a store only).
+
+        The index is written with each event, so where the log itself fails (an event altered,
+        deleted, moved or inserted, the log cut short of a checkpoint) the index still holds
+        the log as it was recorded, and differs from the chains refolded from the log as it is
+        now. Those differences follow from the log's failures, already listed: they are named
+        once, in one failure that says so. A person whose rows differ although every position
+        they touch lies before the first failure of the log, and map nodes that differ while
+        every chain agrees, are edits of the index itself, each listed in full.
+        """
         tables = getattr(self.source, "person_tables", None)
-        if tables is None:
+        if tables is None or self.audit.failure_count:
+            # Derived tables are compared with a log that verified clean: where the log itself
+            # was altered, that is what is reported, not every index row it now disagrees with.
             return
-        for problem in audit_stored_rows(self.index, tables.all_rows()):
-            self.audit.fail(Check.INDEX, problem)
-        if self.index_nodes is None or not self._sizes:
-            return
-        latest = self._sizes[-1]
-        stored = tables.latest_nodes(latest)
-        mine = self.index_nodes
-        wrong = sorted(p for p in set(stored) | set(mine) if stored.get(p) != mine.get(p))
-        if wrong:
+        n = self.range.size
+        broken = self.audit.broken_from
+        if self.rolled_back:
+            broken = n if broken is None else min(broken, n)
+        problems = audit_stored_rows(self.index, self._indexed_rows(tables, n), n)
+        follows = [p for p in problems if broken is not None and p.reach >= broken]
+        for problem in problems:
+            if broken is None or problem.reach < broken:
+                self.audit.fail(Check.INDEX, problem.message)
+        nodes = ""
+        if self.index_nodes is not None and self._sizes:
+            latest = self._sizes[-1]
+            stored = tables.latest_nodes(latest)
+            mine = self.index_nodes
+            wrong = sorted(p for p in set(stored) | set(mine) if stored.get(p) != mine.get(p))
+            if wrong and follows and broken is not None and broken < latest:
+                nodes = f", and {len(wrong)} map nodes as of checkpoint {latest}"
+            elif wrong:
+                self.audit.fail(
+                    Check.INDEX,
+                    f"person index table {PERSON_NODES_TABLE}: {len(wrong)} map nodes as of "
+                    f"checkpoint {latest} differ from the map of the log's chains (first at "
+                    f"path {wrong[0] or 'root'!r})",
+                    tree_size=latest,
+                )
+        if follows:
+            names = ", ".join(p.personnel_no for p in follows[:5])
+            if len(follows) > 5:
+                names += f" and {len(follows) - 5} more"
             self.audit.fail(
                 Check.INDEX,
-                f"person index table {PERSON_NODES_TABLE}: {len(wrong)} map nodes as of "
-                f"checkpoint {latest} differ from the map of the log's chains (first at "
-                f"path {wrong[0] or 'root'!r})",
-                tree_size=latest,
+                f"the person index differs from the log for {len(follows)} person(s) ({names})"
+                f"{nodes}: this follows from the log's own failures from position {broken} on "
+                "(the index was written with the events as first recorded), not from an edit "
+                "of the index",
             )
+
+    @staticmethod
+    def _indexed_rows(tables: PersonTables, log_size: int) -> Iterator[tuple[str, int, int, bytes]]:
+        """The stored index rows, without those of events appended since this verification
+        read the log (their positions now hold an event); rows pointing past the end of the
+        log at nothing are kept."""
+        later: list[tuple[str, int, int, bytes]] = []
+        for row in tables.all_rows():
+            if row[2] < log_size:
+                yield row
+            else:
+                later.append(row)
+        if later:
+            present = tables.events_at([row[2] for row in later])
+            yield from (row for row in later if row[2] not in present)
 
     def _leaves_match(self, start: int, rows: Sequence[EventRow], leaves: bytes) -> bool:
         """The common case, a batch at a time: the next stored leaves are numbered ``start``
@@ -1491,7 +1542,7 @@ class _Run:
             raw_id = ids[i]
             if code == ROW_ERROR:
                 out[32 * i : 32 * i + 32] = Audit.redo_row(position, row)  # raises as it did
-                oid = _as_uuid(row[1])
+                oid = as_uuid(row[1])
             else:
                 oid = UUID(int=raw_id)
             if self._leaves is not None:
@@ -1597,6 +1648,7 @@ class _Run:
                 )
             signed.setdefault(cp.size, cp)
             if cp.size > n:
+                self.rolled_back = True
                 audit.fail(
                     Check.ROLLBACK,
                     f"checkpoint {cp.size} was signed, but the log holds only {n} events: "
@@ -1608,8 +1660,8 @@ class _Run:
             if root != cp.root:
                 audit.fail(
                     Check.CHECKPOINT,
-                    f"the log's first {cp.size} events hash to root {_b64(root)}, but the "
-                    f"checkpoint signed {_b64(cp.root)}: events in that range were altered, "
+                    f"the log's first {cp.size} events hash to root {b64encode(root)}, but the "
+                    f"checkpoint signed {b64encode(cp.root)}: events in that range were altered, "
                     "removed, inserted or reordered",
                     tree_size=cp.size,
                 )

@@ -41,3 +41,8 @@ REGISTRY_ID = uuid5(NAMESPACE, "signer-keys")
 def report_id(region: str, year: int) -> UUID:
     """Art. 14: one regional annual report per region (GB/T 2260 code) and year."""
     return _id("report", f"{region}/{year}")
+
+
+def as_uuid(value: UUID | str) -> UUID:
+    """An aggregate id as the stores hand it back: a UUID (PostgreSQL) or its hex text (SQLite)."""
+    return value if isinstance(value, UUID) else UUID(str(value))

@@ -42,6 +42,10 @@ class Lookalikes:
         """The recorded identifier of ``kind`` with the same fold, if any."""
         return self._index(kind).get(identifiers.fold(identifier))
 
+    def all(self, kind: str) -> list[str]:
+        """Every recorded identifier of ``kind`` (shell completion offers them)."""
+        return list(self._index(kind).values())
+
     def add(self, kind: str, identifier: str) -> None:
         self._index(kind).setdefault(identifiers.fold(identifier), identifier)
 

@@ -19,7 +19,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
-from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.ids import REGISTRY_ID, as_uuid
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
@@ -40,9 +40,6 @@ RegistryRows = Sequence[tuple[int, str, bytes]]
 SignerCheckHook = Callable[[Sequence[StoredEvent], Callable[[int], RegistryRows]], None]
 
 
-def _uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
-
 
 def leaf_rows(
     start: int, stored_events: Sequence[StoredEvent], notification_ids: Sequence[int]
@@ -52,7 +49,7 @@ def leaf_rows(
             start + i,
             nid,
             event_leaf_hash(
-                start + i, _uuid(s.originator_id), s.originator_version, s.topic, s.state
+                start + i, as_uuid(s.originator_id), s.originator_version, s.topic, s.state
             ),
         )
         for i, (s, nid) in enumerate(zip(stored_events, notification_ids, strict=True))
@@ -63,7 +60,7 @@ def _index_input(
     leaves: Sequence[tuple[int, int, bytes]], stored_events: Sequence[StoredEvent]
 ) -> list[tuple[int, UUID, str, bytes, bytes]]:
     return [
-        (index, _uuid(s.originator_id), s.topic, s.state, leaf)
+        (index, as_uuid(s.originator_id), s.topic, s.state, leaf)
         for (index, _, leaf), s in zip(leaves, stored_events, strict=True)
     ]
 
@@ -303,13 +300,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         assert row is not None
         start = int(row["next"])
         leaves = leaf_rows(start, stored_events, ids)
-        curs.executemany(self._insert_leaf, leaves)
-        # The person index (Art. 8), in the same transaction: one row per person named.
+        # The person index (Art. 8), in the same transaction: one row per person named. Its
+        # reads come before the inserts: in the pipeline a read after an executemany() would
+        # be handed the insert's status instead of its rows.
         index = chain_rows(
             _index_input(leaves, stored_events),
             lambda nos: self._heads(curs, nos),
             lambda oids: self._cadres(curs, oids),
         )
+        curs.executemany(self._insert_leaf, leaves)
         if index:
             curs.executemany(self._insert_person_event, index)
         return ids

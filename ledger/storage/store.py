@@ -10,9 +10,13 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
-from ledger.errors import StoreError
+from ledger.errors import StoreError, first_line
+
+if TYPE_CHECKING:  # psycopg loads only for a PostgreSQL store
+    import psycopg
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_SCHEMA = "lifeledger"
@@ -90,6 +94,16 @@ class StoreConfig:
             "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:PostgresLedgerRecorder",
         }
 
+    def connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """A PostgreSQL connection of our own (autocommit), beside the library's pool: for
+        schema set-up, clean-up and the read models."""
+        import psycopg
+
+        return psycopg.connect(
+            host=self.host, port=self.port, dbname=self.dbname, user=self.user,
+            password=self.password or None, connect_timeout=5, autocommit=True,
+        )  # fmt: skip
+
     def prepare(self) -> None:
         """PostgreSQL: create the ledger's own schema if it is missing."""
         if self.kind != "postgres":
@@ -98,15 +112,7 @@ class StoreConfig:
         from psycopg import sql
 
         try:
-            with psycopg.connect(
-                host=self.host,
-                port=self.port,
-                dbname=self.dbname,
-                user=self.user,
-                password=self.password or None,
-                connect_timeout=5,
-                autocommit=True,
-            ) as conn:
+            with self.connect() as conn:
                 # Look before creating: CREATE needs a privilege that workstation and auditor
                 # roles lack, and a read-only replica refuses it.
                 tables = {
@@ -129,7 +135,7 @@ class StoreConfig:
         except psycopg.errors.UniqueViolation:
             pass  # another process created it at the same moment
         except psycopg.Error as e:
-            first = (str(e).strip() or type(e).__name__).splitlines()[0]
+            first = first_line(e)
             raise StoreError(f"cannot connect to {self.describe()}: {first}") from e
         else:
             if tables and PG_EVENTS_TABLE not in tables:

@@ -92,7 +92,7 @@ def _b64decode(text: str, what: str, **where: object) -> bytes:
     return raw
 
 
-def _b64encode(raw: bytes) -> str:
+def b64encode(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
@@ -155,7 +155,7 @@ class Checkpoint:
 
     def body(self) -> bytes:
         """Return the note text: origin, decimal size, base64 root, extensions, each + "\\n"."""
-        lines = [self.origin, str(self.size), _b64encode(self.root), *self.extensions]
+        lines = [self.origin, str(self.size), b64encode(self.root), *self.extensions]
         return "".join(line + "\n" for line in lines).encode("utf-8")
 
     @classmethod
@@ -237,7 +237,7 @@ def vkey(name: str, public_key_raw: bytes, *, signature_type: int = SIG_ED25519)
     if signature_type not in (SIG_ED25519, SIG_COSIGNATURE_V1):
         raise ValueError(f"unsupported signature type 0x{signature_type:02x}")
     key_id = _key_id(name, signature_type, public_key_raw)
-    return f"{name}+{key_id.hex()}+{_b64encode(bytes([signature_type]) + public_key_raw)}"
+    return f"{name}+{key_id.hex()}+{b64encode(bytes([signature_type]) + public_key_raw)}"
 
 
 def parse_vkey(text: str) -> VerifierKey:
@@ -281,7 +281,7 @@ class NoteSignature:
 
     def line(self) -> bytes:
         """Return ``— <name> base64(key ID || signature)`` and a newline (signed-note, "Format")."""
-        payload = _b64encode(self.key_id + self.signature)
+        payload = b64encode(self.key_id + self.signature)
         return f"{_SIGNATURE_PREFIX}{self.name} {payload}\n".encode()
 
 

@@ -29,7 +29,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
-from ledger.errors import AlreadyExists, InvalidInput, NotFound, ProofError, StoreError
+from ledger.errors import AlreadyExists, InvalidInput, NotFound, ProofError, StoreError, first_line
 from ledger.signing.signatures import Signer
 from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
@@ -267,7 +267,7 @@ class LedgerTables:
         except IntegrityError:
             raise
         except PersistenceError as e:
-            first = (str(e).strip() or type(e).__name__).splitlines()[0]
+            first = first_line(e)
             raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
 
     def _select(self, sql: str, params: Sequence[Any], **tables: str) -> list[tuple[Any, ...]]:
@@ -290,7 +290,7 @@ class LedgerTables:
                 curs.execute(query, list(params))
                 return [tuple(r.values()) for r in curs.fetchall()]
         except PersistenceError as e:
-            first = (str(e).strip() or type(e).__name__).splitlines()[0]
+            first = first_line(e)
             raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
 
     @property

@@ -27,7 +27,14 @@ from eventsourcing.persistence import PersistenceError
 from psycopg.sql import SQL, Identifier
 
 from ledger.domain import ids, topics
-from ledger.errors import LedgerError, NotFound, ProofError, StoreError, TamperedEventError
+from ledger.errors import (
+    LedgerError,
+    NotFound,
+    ProofError,
+    StoreError,
+    TamperedEventError,
+    first_line,
+)
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, verify_note
@@ -223,7 +230,7 @@ class PersonTables:
             with recorder.datastore.transaction(commit=True) as curs:
                 curs.executemany(SQL(sql.replace("?", "%s")).format(**names), list(rows))
         except PersistenceError as e:
-            first = (str(e).strip() or type(e).__name__).splitlines()[0]
+            first = first_line(e)
             raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
 
     def checkpoint(self, tree_size: int | None) -> list[StoredCheckpoint]:
@@ -599,6 +606,8 @@ class IndexAudit:
         #: the same digest (verify compares without keeping every row in memory).
         self.digests: dict[str, bytes] = {}
         self.cadres: dict[UUID, str] = {}
+        #: Per person, the position of the last event naming them.
+        self.last: dict[str, int] = {}
         self.map = MemoryNodes()
         self._changed: set[str] = set()
         self.size = 0
@@ -615,6 +624,7 @@ class IndexAudit:
             self.digests[no] = row_digest(
                 self.digests.get(no, EMPTY), chain.count, position, chain.chain
             )
+            self.last[no] = position
             self._changed.add(no)
         self.size = position + 1
 
@@ -630,30 +640,63 @@ def row_digest(digest: bytes, seq: int, leaf_index: int, chain: bytes) -> bytes:
     return hashlib.sha256(digest + struct.pack(">QQ", seq, leaf_index) + chain).digest()
 
 
-def audit_stored_rows(audit: IndexAudit, rows: Iterable[tuple[str, int, int, bytes]]) -> list[str]:
+@dataclass(frozen=True)
+class RowProblem:
+    """A person whose stored index rows differ from the chain the log gives.
+
+    ``reach`` is the last log position either side touches (a stored row's or an event's):
+    a divergence of a person whose rows all lie before the first position where the log
+    itself fails cannot follow from those failures.
+    """
+
+    personnel_no: str
+    message: str
+    reach: int
+
+
+def audit_stored_rows(
+    audit: IndexAudit, rows: Iterable[tuple[str, int, int, bytes]], log_size: int | None = None
+) -> list[RowProblem]:
     """Compare the stored index rows (by person and seq) with the recomputed chains; one
-    message per person whose rows differ, naming the person and what differs."""
-    problems: list[str] = []
-    seen: dict[str, tuple[int, bytes]] = {}
+    problem per person whose rows differ, naming the person and what differs.
+
+    With ``log_size``, a person whose stored rows point at positions the log no longer
+    reaches is said to be so: events indexed when they were appended are gone from its end.
+    """
+    problems: list[RowProblem] = []
+    seen: dict[str, tuple[int, bytes, int]] = {}
+    beyond: dict[str, int] = {}
     for no, seq, index, chain in rows:
-        count, digest = seen.get(no, (0, EMPTY))
-        seen[no] = (count + 1, row_digest(digest, seq, index, chain))
+        count, digest, reach = seen.get(no, (0, EMPTY, -1))
+        seen[no] = (count + 1, row_digest(digest, seq, index, chain), max(reach, index))
+        if log_size is not None and index >= log_size:
+            beyond[no] = beyond.get(no, 0) + 1
+    table = f"person index table {PERSON_EVENTS_TABLE}"
     for no in sorted(set(seen) | set(audit.chains)):
-        count, digest = seen.get(no, (0, EMPTY))
+        count, digest, stored_reach = seen.get(no, (0, EMPTY, -1))
+        reach = max(stored_reach, audit.last.get(no, -1))
         expected = audit.chains.get(no)
-        if expected is None:
-            problems.append(
-                f"person index table {PERSON_EVENTS_TABLE}: {no} has {count} stored rows, but "
-                "no event in the log names this person"
+        if no in beyond:
+            message = (
+                f"{table}: {no} has {beyond[no]} stored row(s) at positions from "
+                f"{log_size} on, beyond the end of the log ({log_size} events): events indexed "
+                "when they were appended are gone from its end (truncated or rolled back)"
+            )
+        elif expected is None:
+            message = (
+                f"{table}: {no} has {count} stored rows, but no event in the log names this person"
             )
         elif count != expected.count:
-            problems.append(
-                f"person index table {PERSON_EVENTS_TABLE}: {no} has {count} stored rows, "
-                f"the log has {expected.count} events naming this person"
+            message = (
+                f"{table}: {no} has {count} stored rows, the log has {expected.count} events "
+                "naming this person"
             )
         elif digest != audit.digests[no]:
-            problems.append(
-                f"person index table {PERSON_EVENTS_TABLE}: the rows of {no} differ from the "
-                "log's (positions or chain values were edited)"
+            message = (
+                f"{table}: the rows of {no} differ from the log's (positions or chain values "
+                "were edited)"
             )
+        else:
+            continue
+        problems.append(RowProblem(no, message, reach))
     return problems

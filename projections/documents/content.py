@@ -340,11 +340,7 @@ def _decision_part(
         _heading(2, "责任追究的依据", level),
         Block("body", record["basis"]),
         _heading(3, "责任追究方式", level),
-        Block(
-            "body",
-            f"给予{facts.described}"
-            f"{measures_text(record['measures'], record['sanction'], record['severity'])}。",
-        ),
+        Block("body", _measures_sentence(record, facts)),
         _heading(4, "批准机关", level),
         Block("body", f"本决定经{record['approving_authority']}批准。"),
         _heading(5, "生效时间", level),
@@ -356,6 +352,15 @@ def _decision_part(
             f"{record['appeal_authority']}提出书面申诉。申诉期间，不停止本决定的执行。",
         ),
     ]
+
+
+def _measures_sentence(record: dict[str, Any], facts: _Party) -> str:
+    """Art. 7: ``给予…诫勉谈话。`` for a person; for a unit, the circumstances and the measure
+    they call for (``…情节较轻，责令作出书面检查。``)."""
+    measures = measures_text(record["measures"], record["sanction"], record["severity"])
+    if facts.party_type == "unit":
+        return f"{facts.described}{measures}。"
+    return f"给予{facts.described}{measures}。"
 
 
 def _decision_blocks(
