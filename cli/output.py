@@ -49,10 +49,12 @@ class Column:
     key: str
     header: str
     text: Callable[[Any], Any] | None = None
+    #: The cell made from the whole record, where one field is not enough.
+    whole: Callable[[Mapping[str, Any]], Any] | None = None
 
     def cell(self, record: Mapping[str, Any], blank: str = "—") -> str:
         """The value as text; ``blank`` for none (a dash in tables, empty in csv and tsv)."""
-        value = record[self.key]
+        value = self.whole(record) if self.whole else record[self.key]
         value = self.text(value) if self.text and value is not None else value
         return blank if value is None or value == "" else _cell(value)
 
@@ -69,10 +71,11 @@ def show_list(
     attention: Callable[[Mapping[str, Any]], str | None] = lambda r: None,
     extra: Mapping[str, Any] | None = None,
     drop: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> None:
     """Print a list: ``records`` are the JSON objects of its items, ``name`` their key in
     the JSON document, ``attention`` names a row's colour kind (``COLOURS``) or None, ``drop``
-    the table columns left out first on a narrow terminal."""
+    the table columns left out first on a narrow terminal; ``notes`` follow the table."""
     how = chosen(fmt)
     if how == "json":
         doc = {**(extra or {}), name: list(records), "next": next_command}
@@ -96,7 +99,7 @@ def show_list(
         ]
         click.echo("\n".join(lines))
     else:
-        _table(records, columns, title, empty, next_command, attention, drop)
+        _table(records, columns, title, empty, next_command, attention, drop, notes)
 
 
 def _table(
@@ -107,6 +110,7 @@ def _table(
     next_command: str | None,
     attention: Callable[[Mapping[str, Any]], str | None],
     drop: Sequence[str],
+    notes: Sequence[str],
 ) -> None:
     if not records:
         click.echo(empty)
@@ -119,5 +123,7 @@ def _table(
         drop=drop,
     )
     click.echo(text, color=colour())
+    for note in notes:
+        click.echo(note)
     if next_command:
         click.echo(f"Next: {next_command}")

@@ -111,3 +111,22 @@ def test_a_refusal_under_json_is_one_json_object_on_stderr_with_article_and_rule
         "error": "no case C9", "kind": "NotFound", "article": None, "rule": None,
     }  # fmt: skip
     assert ledger.refused("case", "show", "C9", key=None) == "Error: no case C9\n"
+
+
+# deadlines in every format ------------------------------------------------------------------------
+def test_deadlines_go_out_as_csv_and_their_overdue_rows_in_colour(ledger: CliLedger) -> None:
+    decided(ledger)
+    csv = ledger.ok("deadlines", "--as-of", "2023-07-01", "--format", "csv", key=None).stdout
+    assert csv == (
+        "case_no,party_code,decision_number,kind_label,article,start,due,days_left,status_label\n"
+        "C1,个人 P001,长纪责〔2023〕15号,宣布决定（30日内）,Art. 11,2023-05-08,2023-06-07,-24,"
+        "已逾期\n"
+    )
+    db = ["--db", str(ledger.db)]
+    lines = invoke([*db, "deadlines", "--as-of", "2023-07-01"], color=True).stdout.splitlines()
+    assert lines[0] == "Deadlines on 2023-07-01:"
+    assert lines[3].startswith(f"{RED}C1 ") and lines[3].endswith(RESET)
+    assert lines[-1] == "Next: lifeledger case show C1"
+    doc = json.loads(ledger.ok("deadlines", "--as-of", "2023-07-01", "--json", key=None).stdout)
+    assert (doc["as_of"], doc["next"]) == ("2023-07-01", "lifeledger case show C1")
+    assert [d["status"] for d in doc["deadlines"]] == ["overdue"]
