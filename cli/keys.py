@@ -31,7 +31,7 @@ from cli.output import Column, format_option, show_list
 from ledger.application import LedgerApplication
 from ledger.domain.keys import KeyRecord
 from ledger.domain.regulation import AuthorityKind, KeyRole
-from ledger.errors import KeyFileError, NotFound
+from ledger.errors import KeyFileError, NotFoundError
 from ledger.signing.signatures import Signer, fingerprint, public_key_from_raw
 
 KEY_OUT_HELP = "Where to save the new private key (encrypted PKCS#8; must not exist yet)."
@@ -57,8 +57,10 @@ def resolve_key_id(app: LedgerApplication, given: str) -> str:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise NotFound(f"key id {given} is ambiguous: {', '.join(matches)}")
-    raise NotFound(f"no signer key {given} is registered in this ledger; see `lifeledger key list`")
+        raise NotFoundError(f"key id {given} is ambiguous: {', '.join(matches)}")
+    raise NotFoundError(
+        f"no signer key {given} is registered in this ledger; see `lifeledger key list`"
+    )
 
 
 def _signer_id(app: LedgerApplication) -> str:

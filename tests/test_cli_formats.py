@@ -102,13 +102,13 @@ def test_a_refusal_under_json_is_one_json_object_on_stderr_with_article_and_rule
         "error": "信访干部乙 (长沙市信访局, 信访工作机构) may not open accountability cases; "
         "accountability is carried out by 纪检监察机关 and 组织人事部门 (Art. 6: only "
         "discipline organs and organisation departments)",
-        "kind": "NotAuthorised",
+        "kind": "NotAuthorisedError",
         "article": "Art. 6",
         "rule": "only discipline organs and organisation departments",
     }
     assert ledger.event_count() == before
     assert json.loads(ledger.refused("case", "show", "C9", "--json", key=None)) == {
-        "error": "no case C9", "kind": "NotFound", "article": None, "rule": None,
+        "error": "no case C9", "kind": "NotFoundError", "article": None, "rule": None,
     }  # fmt: skip
     assert ledger.refused("case", "show", "C9", key=None) == "Error: no case C9\n"
 

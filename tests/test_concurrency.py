@@ -169,7 +169,7 @@ def test_concurrent_writers_lose_and_duplicate_nothing(
 
     # The same finding at the same moment: recorded once, the others re-checked and refused.
     contest = Counter(o["contest"] for o in outs)
-    assert contest == {"recorded": 1, "AlreadyExists": WORKERS - 1}, contest
+    assert contest == {"recorded": 1, "AlreadyExistsError": WORKERS - 1}, contest
     parties = app.case(CONTEST).parties
     assert list(parties) == ["person:P002"]
 

@@ -22,7 +22,7 @@ import time
 from eventsourcing.persistence import IntegrityError
 
 from ledger.application import LedgerApplication
-from ledger.errors import AlreadyExists, InvalidInput, ProofError
+from ledger.errors import AlreadyExistsError, InvalidInputError, ProofError
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoint import (
     SIG_COSIGNATURE_V1,
@@ -88,7 +88,7 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
         tables, app.recorder.max_notification_id(), {cp.tree_size for cp in stored}
     )
     if size == 0:
-        raise InvalidInput("the log is empty; there is nothing to checkpoint")
+        raise InvalidInputError("the log is empty; there is nothing to checkpoint")
     for cp in stored:
         if cp.tree_size > size:
             raise ProofError(
@@ -128,7 +128,7 @@ def cosign_checkpoint(
     """Add an auditor's cosignature/v1 to a stored checkpoint (default: the latest).
 
     The caller is expected to have verified the ledger first (the CLI does); this only signs
-    the checkpoint text and stores the line. AlreadyExists if this key cosigned it already.
+    the checkpoint text and stores the line. AlreadyExistsError if this key cosigned it already.
     """
     tables = LedgerTables(app)
     cp = tables.checkpoint(tree_size)
@@ -139,14 +139,14 @@ def cosign_checkpoint(
             body, name, signer.private_key, int(time.time()) if timestamp is None else timestamp
         )
     except ValueError as e:
-        raise InvalidInput(f"cannot cosign as {name!r}: {e}") from e
+        raise InvalidInputError(f"cannot cosign as {name!r}: {e}") from e
     # Sanity: what is stored must verify with the key stored beside it.
     verify_cosignature(body, parse_signature_line(line), parse_vkey(key_vkey).public_key())
     cosignature = StoredCosignature(cp.tree_size, key_vkey, line, utc_now())
     try:
         tables.insert_cosignature(cosignature)
     except IntegrityError:
-        raise AlreadyExists(
+        raise AlreadyExistsError(
             f"{name} has already cosigned checkpoint {cp.tree_size} with this key"
         ) from None
     return cosignature

@@ -29,7 +29,7 @@ from psycopg.sql import SQL, Identifier
 from ledger.domain import ids, topics
 from ledger.errors import (
     LedgerError,
-    NotFound,
+    NotFoundError,
     ProofError,
     StoreError,
     TamperedEventError,
@@ -510,7 +510,7 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
     checked: list[IndexedEvent] = []
     stored = tables.checkpoint(tree_size)
     if tree_size is not None and not stored:
-        raise NotFound(f"no checkpoint of size {tree_size}")
+        raise NotFoundError(f"no checkpoint of size {tree_size}")
     if stored:
         cp_row = stored[0]
         size = cp_row.tree_size

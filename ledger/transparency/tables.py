@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
-from ledger.errors import NotFound, ProofError, StoreError, first_line
+from ledger.errors import NotFoundError, ProofError, StoreError, first_line
 from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
@@ -373,17 +373,19 @@ class LedgerTables:
         return [StoredCheckpoint(int(s), bytes(r), bytes(n), str(c)) for s, r, n, c in rows]
 
     def checkpoint(self, tree_size: int | None = None) -> StoredCheckpoint:
-        """The checkpoint of this size, or the latest; NotFound if there is none."""
+        """The checkpoint of this size, or the latest; NotFoundError if there is none."""
         stored = self.checkpoints()
         if tree_size is None:
             if not stored:
-                raise NotFound("this ledger has no checkpoint yet; run `lifeledger checkpoint`")
+                raise NotFoundError(
+                    "this ledger has no checkpoint yet; run `lifeledger checkpoint`"
+                )
             return stored[-1]
         for cp in stored:
             if cp.tree_size == tree_size:
                 return cp
         sizes = ", ".join(str(c.tree_size) for c in stored) or "none"
-        raise NotFound(f"no checkpoint of size {tree_size} (stored sizes: {sizes})")
+        raise NotFoundError(f"no checkpoint of size {tree_size} (stored sizes: {sizes})")
 
     def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
         self._run(
