@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,16 +32,14 @@ from cli.common import (
     table,
 )
 from cli.files import output_path
-from ledger.application import today as app_today
-from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
+from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import AuthorityKind
-from ledger.errors import AlreadyExistsError, InvalidInputError, KeyFileError
-from ledger.importer import ImportReport, import_lines
-from ledger.signing.signatures import Signer
-from ledger.storage.store import StoreConfig
-from ledger.transparency.tables import LedgerTables
-from ledger.unit_of_work import BATCH_EVENTS
 from projections.labels import KEY_STATUS_LABELS
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    from ledger.demo import DemoLedger
+    from ledger.importer import ImportReport
+    from ledger.storage.store import StoreConfig
 
 
 @click.command()
@@ -72,6 +70,9 @@ def init(holder: str, authority: str, authority_kind: str, key_out: Path) -> Non
     ledger back to it. The passphrase comes from LIFELEDGER_PASSPHRASE or a hidden prompt
     (asked twice).
     """
+    from ledger.errors import InvalidInputError, KeyFileError
+    from ledger.signing.signatures import Signer
+
     if key_out.exists():
         raise KeyFileError(f"key file {key_out} already exists; refusing to overwrite it")
     app = settings().open(signed=False, must_exist=False)
@@ -130,6 +131,7 @@ def _demo_documents(store: StoreConfig, keys_dir: Path) -> tuple[Path, Path]:
 
 def _print_demo_documents(app: Any, decision: Path, workbook: Path) -> None:
     from cli.documents import write
+    from ledger.application import today as app_today
     from projections.documents.content import render_case_document
     from projections.documents.evidence import LedgerEvidence
     from projections.documents.report import render_report
@@ -161,6 +163,9 @@ def demo(keys_dir: Path | None) -> None:
     "lifeledger-demo". Beside the ledger it prints a decision document (.docx, Art. 10) and the
     2023 workbook (.xlsx, Art. 14), both bound to the ledger by their verification codes.
     """
+    from ledger.demo import DEFAULT_PASSPHRASE, build_demo
+    from ledger.errors import AlreadyExistsError
+
     s = settings()
     app = s.open(signed=False, must_exist=False)
     directory = keys_dir or _default_keys_dir(app.store)
@@ -298,6 +303,9 @@ def import_(
     assign-team, hear, decide, announce, file, receive, appeal, appeal-decide,
     refer, close. Keys are not imported.
     """
+    from ledger.errors import InvalidInputError
+    from ledger.importer import import_lines
+
     s = settings()
     if rejects is not None:
         output_path(rejects, force=False)
@@ -403,6 +411,8 @@ def rebuild() -> None:
     Reads are always caught up first, so this is only needed after an upgrade or to check
     that the read models follow from the log alone.
     """
+    from ledger.transparency.tables import LedgerTables
+
     app = settings().open(signed=False)
     from projections.api import Projections
 

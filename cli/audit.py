@@ -11,26 +11,18 @@ import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.common import emit, info, progress, settings, table, to_json
 from cli.files import output_path
 from cli.rollback import checkpoint_files_in, rollback_note
-from ledger.audit.bundle import export_bundle, verify_bundle
-from ledger.audit.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
-from ledger.audit.semantic import with_measures
-from ledger.audit.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
-from ledger.errors import InvalidInputError
-from ledger.transparency.checkpoints import (
-    cosign_checkpoint,
-    cosigner_vkey,
-    make_checkpoint,
-    note_vkey,
-    origin_for,
-)
-from ledger.transparency.tables import LedgerTables, StoredCheckpoint
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    from ledger.audit.proofs import ProofReport
+    from ledger.audit.verify import VerificationResult
+    from ledger.transparency.tables import StoredCheckpoint
 
 force_option = click.option(
     "--force",
@@ -47,6 +39,8 @@ def _progress(length: int | None, label: str) -> Iterator[Callable[[int], None] 
 
 
 def _read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
+    from ledger.errors import InvalidInputError
+
     notes: list[bytes] = []
     for p in paths:
         try:
@@ -123,6 +117,10 @@ def verify_command(
     """Verify the whole ledger: every signature, each key valid and authorised at its position
     (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162), and
     every event replayed through the Measures' rules (an act they forbid is named)."""
+    from ledger.audit.semantic import with_measures
+    from ledger.audit.verify import StoreSource, Verifier, VerifyOptions
+    from ledger.transparency.tables import LedgerTables
+
     app = settings().open(signed=False)
     options = VerifyOptions(
         root_fingerprint=root_fingerprint,
@@ -182,6 +180,8 @@ def checkpoint_group(ctx: click.Context) -> None:
 @checkpoint_group.command("make")
 def checkpoint_make() -> None:
     """Sign and store a checkpoint of the current log with an admin key (--key)."""
+    from ledger.transparency.checkpoints import make_checkpoint, note_vkey, origin_for
+
     app = settings().open(signed=True)
     assert app.signer is not None
     cp, new = make_checkpoint(app, app.signer)
@@ -207,6 +207,8 @@ def checkpoint_make() -> None:
 @checkpoint_group.command("list")
 def checkpoint_list() -> None:
     """List the stored checkpoints and their cosignatures."""
+    from ledger.transparency.tables import LedgerTables
+
     app = settings().open(signed=False)
     tables = LedgerTables(app)
     checkpoints = tables.checkpoints()
@@ -242,6 +244,8 @@ def checkpoint_list() -> None:
 @click.argument("size", type=int, required=False)
 def checkpoint_show(size: int | None) -> None:
     """Print a checkpoint's signed note with its cosignatures (default: the latest), to keep."""
+    from ledger.transparency.tables import LedgerTables
+
     app = settings().open(signed=False)
     tables = LedgerTables(app)
     cp = tables.checkpoint(size)
@@ -257,6 +261,10 @@ def checkpoint_show(size: int | None) -> None:
 def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None) -> None:
     """Verify the whole ledger, then cosign a checkpoint (default: the latest) with your own
     auditor key (--key; C2SP cosignature/v1). Refused if verification fails."""
+    from ledger.audit.verify import StoreSource, Verifier, VerifyOptions
+    from ledger.errors import InvalidInputError
+    from ledger.transparency.checkpoints import cosign_checkpoint, cosigner_vkey
+
     s = settings()
     app = s.open(signed=False)
     auditor = s.signer()
@@ -299,6 +307,9 @@ def bundle_group() -> None:
 def bundle_export(file: str, force: bool) -> None:
     """Write every event (exact stored bytes), the key registry, leaves, checkpoints,
     cosignatures and consistency proofs to FILE (JSON lines, format version 1)."""
+    from ledger.audit.bundle import export_bundle
+    from ledger.transparency.tables import LedgerTables
+
     output_path(file, force=force)
     app = settings().open(signed=False)
     source_count = LedgerTables(app).leaf_count()
@@ -324,6 +335,8 @@ def bundle_verify(
     file: str, root_fingerprint: str, witnesses: tuple[str, ...], workers: int, parallel: str
 ) -> None:
     """Verify a bundle with no database and no network (the same checks as `verify`)."""
+    from ledger.audit.bundle import verify_bundle
+
     with _progress(None, "Verifying") as update:
         result = verify_bundle(
             Path(file), root_fingerprint, witnesses=witnesses, workers=max(1, workers),
@@ -366,6 +379,8 @@ size_option = click.option(
 @size_option
 def proof_cadre(personnel_no: str, out: str, force: bool, size: int | None) -> None:
     """A cadre's whole accountability history (Art. 8, 11) with inclusion proofs."""
+    from ledger.audit.proofs import export_cadre_proof
+
     output_path(out, force=force)
     app = settings().open(signed=False)
     doc = export_cadre_proof(app, personnel_no, size)
@@ -379,6 +394,8 @@ def proof_cadre(personnel_no: str, out: str, force: bool, size: int | None) -> N
 @size_option
 def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
     """One case's events with inclusion proofs."""
+    from ledger.audit.proofs import export_case_proof
+
     output_path(out, force=force)
     app = settings().open(signed=False)
     doc = export_case_proof(app, case_no, size)
@@ -393,6 +410,8 @@ def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
 def proof_verify(file: str, root_fingerprint: str, witnesses: tuple[str, ...]) -> None:
     """Verify a proof file offline: signatures, keys at their positions, inclusion in the
     signed checkpoint."""
+    from ledger.audit.proofs import verify_proof
+
     report: ProofReport = verify_proof(
         Path(file).read_bytes(), root_fingerprint, witnesses=witnesses,
         description=f"proof {file}",

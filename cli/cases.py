@@ -11,7 +11,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -33,16 +33,12 @@ from cli.common import (
 )
 from cli.output import Column, format_option, show_list
 from cli.texts import long_text_option
-from ledger.domain.regulation import (
-    IN_FORCE_FROM,
-    AppealOutcome,
-    Consequence,
-    Measure,
-    Responsibility,
-    Severity,
-)
+from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 from projections.models import CaseState, Decision, MeasureRef, Party, TimelineEntry
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    pass
 
 
 @click.group(cls=LedgerGroup)
@@ -52,6 +48,8 @@ def case() -> None:
 
 def measure_options(f: Any) -> Any:
     """Art. 7 measures: persons one or more, combined; units follow the circumstances."""
+    from ledger.domain.regulation import Measure, Severity
+
     f = click.option(
         "--sanction",
         help="The disciplinary sanction imposed, with --measure disciplinary_sanction "
@@ -503,6 +501,8 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
 
 def case_text(c: CaseState) -> str:
     """The case as an official reads it: the facts, then each party's path through it."""
+    from ledger.domain.regulation import IN_FORCE_FROM
+
     status = c.status_label + (f" {c.closed_on}" if c.closed_on else "")
     art8 = (
         "lifetime accountability (终身责任追究, Art. 8)"

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.common import LedgerGroup, emit, info, json_option, settings
 from cli.files import output_path
-from projections.documents.checking import CodeReport, DocumentReport, check_code, verify_file
-from projections.documents.code import VerificationCode
-from projections.documents.content import Document, render_case_document
-from projections.documents.evidence import BundleEvidence, EvidenceSource, LedgerEvidence
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    from projections.documents.checking import CodeReport, DocumentReport
+    from projections.documents.code import VerificationCode
+    from projections.documents.content import Document
+    from projections.documents.evidence import EvidenceSource
 
 FORMATS = ("docx", "pdf")
 
@@ -29,6 +31,8 @@ def document_group() -> None:
 
 
 def _source(bundle: str | None, root_fingerprint: str | None) -> EvidenceSource:
+    from projections.documents.evidence import BundleEvidence, LedgerEvidence
+
     if bundle is not None:
         if not root_fingerprint:
             raise click.UsageError("--bundle needs --root-fingerprint: the root key you pinned")
@@ -138,6 +142,9 @@ def case_document(kind: str, help_text: str) -> click.Command:
         case_no: str, party: str | None, person: str | None, unit: str | None, out: str,
         size: int | None, force: bool, root_fingerprint: str | None,
     ) -> None:  # fmt: skip
+        from projections.documents.content import render_case_document
+        from projections.documents.evidence import LedgerEvidence
+
         given = [(t, c) for t, c in ((None, party), ("person", person), ("unit", unit)) if c]
         if len(given) != 1:
             raise click.UsageError("name the party: --party CODE (or --person / --unit)")
@@ -213,6 +220,8 @@ def _problems_text(head: str, problems: tuple[str, ...]) -> str:
 def document_verify(file: str, bundle: str | None, root_fingerprint: str | None) -> None:
     """Check a .docx or .xlsx document: its code against the ledger (or a bundle), then every
     paragraph against the document rendered again from the signed events."""
+    from projections.documents.checking import verify_file
+
     source = _source(bundle, root_fingerprint)
     report: DocumentReport = verify_file(source, Path(file))
     code = report.code.code
@@ -238,6 +247,9 @@ def document_verify(file: str, bundle: str | None, root_fingerprint: str | None)
 @json_option
 def document_check(code: tuple[str, ...], bundle: str | None, root_fingerprint: str | None) -> None:
     """Check a verification code typed or scanned from paper (spaces and case do not matter)."""
+    from projections.documents.checking import check_code
+    from projections.documents.code import VerificationCode
+
     parsed = VerificationCode.parse(" ".join(code))
     source = _source(bundle, root_fingerprint)
     report, _ = check_code(source, parsed)

@@ -10,9 +10,12 @@ journal files, and a PEM key file. Paths are compared after resolving links.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli.common import settings
-from ledger.errors import AlreadyExistsError
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    pass
 
 __all__ = ["check_output", "output_path"]
 
@@ -34,6 +37,8 @@ def check_output(
 ) -> None:
     """Refuse to write ``path`` over the ledger or a key file (even with ``force``), or over
     any existing file without ``force``."""
+    from ledger.errors import AlreadyExistsError
+
     target = path.resolve()
     head = _head(target) if target.is_file() else b""
     if ledger_db is not None:

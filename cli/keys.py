@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cli.common import (
     LedgerGroup,
@@ -28,11 +27,14 @@ from cli.common import (
 )
 from cli.files import output_path
 from cli.output import Column, format_option, show_list
-from ledger.application import LedgerApplication
-from ledger.domain.keys import KeyRecord
 from ledger.domain.regulation import AuthorityKind, KeyRole
-from ledger.errors import KeyFileError, NotFoundError
-from ledger.signing.signatures import Signer, fingerprint, public_key_from_raw
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    from ledger.application import LedgerApplication
+    from ledger.domain.keys import KeyRecord
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    pass
 
 KEY_OUT_HELP = "Where to save the new private key (encrypted PKCS#8; must not exist yet)."
 
@@ -43,12 +45,16 @@ def key() -> None:
 
 
 def _check_free(path: Path) -> None:
+    from ledger.errors import KeyFileError
+
     if path.exists():
         raise KeyFileError(f"key file {path} already exists; refusing to overwrite it")
 
 
 def resolve_key_id(app: LedgerApplication, given: str) -> str:
     """A key id, or an unambiguous prefix of one (at least 4 hex digits)."""
+    from ledger.errors import NotFoundError
+
     ids = list(app.registry().keys)
     text = given.strip().lower()
     if text in ids:
@@ -85,6 +91,10 @@ def key_generate(key_out: Path, public_out: Path | None) -> None:
     The private key never leaves this machine: it is saved to --key-out, encrypted with
     LIFELEDGER_NEW_PASSPHRASE or a passphrase asked twice. No ledger is needed.
     """
+    from cryptography.hazmat.primitives import serialization
+
+    from ledger.signing.signatures import Signer, public_key_from_raw
+
     public_out = public_out or key_out.with_name(key_out.name + ".pub")
     _check_free(key_out)
     output_path(public_out, force=False)
@@ -106,6 +116,11 @@ def key_generate(key_out: Path, public_out: Path | None) -> None:
 
 def _read_public_key(path: Path) -> bytes:
     """The raw Ed25519 public key from a PEM file made by `key generate`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from ledger.errors import KeyFileError
+
     try:
         loaded = serialization.load_pem_public_key(path.read_bytes())
     except OSError as e:
@@ -167,6 +182,8 @@ def key_add(
     (--generate-for-holder --key-out FILE) means you held their private key; it is possible,
     with a warning.
     """
+    from ledger.signing.signatures import Signer, fingerprint
+
     if (public_key is None) == (not generate_for_holder):
         raise click.UsageError(
             "give the holder's --public-key FILE (made with `key generate`), or "
@@ -231,6 +248,8 @@ def key_rotate(old: str | None, key_out: Path) -> None:
     The old key may sign nothing more; what it signed before stays valid. The new private
     key is saved to --key-out (passphrase: LIFELEDGER_NEW_PASSPHRASE or asked twice).
     """
+    from ledger.signing.signatures import Signer
+
     _check_free(key_out)
     app = settings().open()
     signer = _signer_id(app)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.common import emit, info, json_option, progress_callback, settings
-from ledger.migrate import Progress, migrate
-from ledger.storage.store import StoreConfig
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    from ledger.migrate import Progress
 
 LABELS = {"copy": "Copying events  ", "verify": "Verifying copy  "}
 
@@ -63,6 +65,9 @@ def migrate_command(source: str, target: str) -> None:
           --to 'postgresql://ledger@db.example:5432/ledger?schema=hunan'
       lifeledger migrate --from 'postgresql://ledger@db/ledger' --to copy.db
     """
+    from ledger.migrate import migrate
+    from ledger.storage.store import StoreConfig
+
     src, dst = StoreConfig.parse(source), StoreConfig.parse(target)
     settings()  # resolves --json
     with _phases() as on_progress:

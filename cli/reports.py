@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,9 +21,6 @@ from cli.common import (
     table,
 )
 from cli.output import Column, format_option, show_list
-from ledger.application import today
-from ledger.domain.periods import REST_DAY_NOTE
-from ledger.domain.regulation import IN_FORCE_FROM, PartyType
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
@@ -34,6 +31,9 @@ from projections.models import (
     Post,
     UnitRating,
 )
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    pass
 
 
 def _measures(refs: tuple[MeasureRef, ...]) -> str:
@@ -60,6 +60,9 @@ def deadlines(as_of: dt.date | None, fmt: str | None) -> None:
     working day: an imported convention (民法典 art. 203 practice), not the Measures' text. A
     period marked * ends in a year the holiday calendar does not cover yet.
     """  # fmt: skip
+    from ledger.application import today
+    from ledger.domain.periods import REST_DAY_NOTE
+
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
     items = p.deadlines(day)
@@ -167,6 +170,7 @@ def report_circulate(**fields: Any) -> None:
 
 def _write_annual(year: int, authority: str | None, fmt: str, out: str, force: bool) -> None:
     from cli.documents import document_path, report_written, write
+    from ledger.application import today
     from projections.documents.evidence import LedgerEvidence
     from projections.documents.report import render_report
 
@@ -185,6 +189,8 @@ def _counts(title: str, counts: tuple[Count, ...]) -> list[str]:
 
 
 def _party(party_type: str, code: str) -> str:
+    from ledger.domain.regulation import PartyType
+
     return f"{PartyType(party_type).label} {code}"
 
 
@@ -231,6 +237,8 @@ def _post(post: Post | None) -> str:
 
 
 def history_text(h: CadreHistory) -> str:
+    from ledger.domain.regulation import IN_FORCE_FROM
+
     now = f"retired {h.retired_on}" if h.retired_on else f"now {_post(h.current_post)}"
     out = [
         f"Cadre {h.personnel_no} {h.name} — {now}",

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from cli.common import settings
-from ledger.errors import InvalidInputError
-from ledger.storage.roles import roles_sql
+
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    pass
 
 
 @click.command("db-roles")
@@ -27,6 +30,9 @@ def db_roles(prefix: str) -> None:
     or a trigger. Then create one login per workstation or auditor, e.g.
     `CREATE ROLE ws_changsha_01 LOGIN IN ROLE ledger_writer;`.
     """
+    from ledger.errors import InvalidInputError
+    from ledger.storage.roles import roles_sql
+
     store = settings().store
     if store.kind != "postgres":
         raise InvalidInputError("database roles are for a PostgreSQL ledger: give --db postgresql://…")

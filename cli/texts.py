@@ -12,12 +12,13 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from ledger.domain.limits import MAX_EVENT_BYTES, limit_of
-from ledger.errors import InputTooLargeError, InvalidInputError
+if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    pass
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +27,9 @@ __all__ = ["long_text_option", "read_text_file"]
 
 def read_text_file(path: str, name: str) -> str:
     """A UTF-8 text file (``-``: stdin), refused unread past what one event may hold."""
+    from ledger.domain.limits import MAX_EVENT_BYTES, limit_of
+    from ledger.errors import InputTooLargeError, InvalidInputError
+
     label = name.replace("_", " ")
     if path == "-":
         data = sys.stdin.buffer.read(MAX_EVENT_BYTES + 1)
@@ -53,6 +57,8 @@ def read_text_file(path: str, name: str) -> str:
 
 def long_text_option(name: str, help: str, *, required: bool = True) -> Callable[[F], F]:
     """``--NAME TEXT`` or ``--NAME-file PATH``: exactly one, when the text is required."""
+    from ledger.domain.limits import limit_of
+
     option = "--" + name.replace("_", "-")
     file_param = f"{name}_file"
 

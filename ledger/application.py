@@ -35,6 +35,7 @@ from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.divisions import hunan
 from ledger.domain.keys import KeyRecord, KeyRegistry
+from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
@@ -70,7 +71,7 @@ from ledger.storage.key_check import SignerCheck
 from ledger.storage.lookalikes import Lookalikes
 from ledger.storage.store import StoreConfig
 from ledger.storage.transcodings import DateAsISO
-from ledger.unit_of_work import BATCH_EVENTS, Batch, Immediate, UnitOfWork
+from ledger.unit_of_work import Batch, Immediate, UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Case numbers, personnel numbers and unit codes are keys of indexes in every store.

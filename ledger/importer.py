@@ -33,6 +33,7 @@ from ledger.application import LedgerApplication
 from ledger.commands import Outcome, execute
 from ledger.domain import limits
 from ledger.domain.imports import ImportedLine, imported_line_id
+from ledger.domain.limits import BATCH_EVENTS
 from ledger.errors import (
     ConcurrentWriteError,
     InputTooLargeError,
@@ -41,7 +42,7 @@ from ledger.errors import (
     NotFoundError,
     StoreError,
 )
-from ledger.unit_of_work import BATCH_EVENTS, MAX_RETRIES, Batch
+from ledger.unit_of_work import MAX_RETRIES, Batch
 
 __all__ = ["ImportReport", "Refusal", "import_lines", "parse_line"]
 

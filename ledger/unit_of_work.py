@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
 
 from ledger.domain import ids, limits
 from ledger.domain.keys import KeyRecord
+from ledger.domain.limits import BATCH_EVENTS, BATCH_MEMORY
 from ledger.errors import (
     AlreadyExistsError,
     ConcurrentWriteError,
@@ -40,12 +41,8 @@ if TYPE_CHECKING:  # the application hands itself to its units of work
     from ledger.application import LedgerApplication
 
 
-#: Events per transaction of a :class:`Batch` (``lifeledger import``).
-BATCH_EVENTS = 1000
 
 
-#: Aggregates a :class:`Batch` keeps in memory between transactions.
-BATCH_MEMORY = 4096  # as many as the repository cache holds (store.py)
 
 
 A = TypeVar("A", bound=Aggregate)

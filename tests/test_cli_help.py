@@ -17,7 +17,7 @@ import click
 import pytest
 from cli_support import OPEN, CliLedger, invoke, ledger, subcommands, template
 
-from cli.main import cli
+from cli.main import COMMANDS, cli
 
 __all__ = ["ledger", "template"]
 
@@ -219,7 +219,9 @@ def _module_commands(module: str) -> list[click.Command]:
 HEAVY = ("eventsourcing", "psycopg", "holidays", "cryptography", "docx", "openpyxl", "fpdf")
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["case", "--help"], ["cadre", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"]] + [[name, "--help"] for name in sorted(COMMANDS)], ids=" ".join
+)
 def test_help_loads_neither_the_store_nor_the_crypto_libraries(argv: list[str]) -> None:
     probe = (
         "import sys; from click.testing import CliRunner; from cli.main import cli; "
