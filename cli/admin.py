@@ -39,7 +39,7 @@ from ledger.errors import AlreadyExists, InvalidInput, KeyFileError
 from ledger.importer import ImportReport, import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 from ledger.unit_of_work import BATCH_EVENTS
 from projections.labels import KEY_STATUS_LABELS
 

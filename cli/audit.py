@@ -24,14 +24,13 @@ from ledger.audit.semantic import with_measures
 from ledger.audit.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
 from ledger.errors import InvalidInput
 from ledger.transparency.checkpoints import (
-    LedgerTables,
-    StoredCheckpoint,
     cosign_checkpoint,
     cosigner_vkey,
     make_checkpoint,
     note_vkey,
     origin_for,
 )
+from ledger.transparency.tables import LedgerTables, StoredCheckpoint
 
 force_option = click.option(
     "--force",

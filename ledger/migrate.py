@@ -37,8 +37,8 @@ from ledger.storage.recorders import (
     SQLiteLedgerRecorder,
 )
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature
 from ledger.transparency.person_index import PERSON_NODES_TABLE, PersonTables
+from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredCosignature
 
 __all__ = ["PAGE_SIZE", "MigrationReport", "Progress", "migrate"]
 

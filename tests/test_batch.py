@@ -19,7 +19,7 @@ from ledger.audit.verify import verify_store
 from ledger.domain.regulation import Consequence, PartyType, Responsibility
 from ledger.errors import AlreadyExists, InvalidInput, LedgerError, NotAuthorised, NotFound
 from ledger.signing.signatures import Signer
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 from ledger.unit_of_work import Batch
 
 D = dt.date

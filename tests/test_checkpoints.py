@@ -25,7 +25,6 @@ from ledger.transparency.checkpoint import (
     verify_note,
 )
 from ledger.transparency.checkpoints import (
-    LedgerTables,
     cosign_checkpoint,
     cosigner_vkey,
     make_checkpoint,
@@ -33,6 +32,7 @@ from ledger.transparency.checkpoints import (
     origin_for,
 )
 from ledger.transparency.merkle import root_from_leaves
+from ledger.transparency.tables import LedgerTables
 
 PASSPHRASE = "correct horse"
 AUDITOR = "audit.hunan.example/w1"
@@ -271,8 +271,8 @@ def test_proof_commands_export_and_verify(
 
 
 def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
-    from ledger.transparency.checkpoints import CompactRange, subtree_hashes
     from ledger.transparency.merkle import MerkleTree
+    from ledger.transparency.ranges import CompactRange, subtree_hashes
 
     leaves = [bytes([i % 251]) * 32 for i in range(1_100)]
     tree = MerkleTree(leaves)
@@ -296,7 +296,7 @@ def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
 def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    from ledger.transparency.checkpoints import NODES_TABLE, StoredTree
+    from ledger.transparency.tables import NODES_TABLE, StoredTree
 
     bulk_cases(app, 1_200)
     cp, _ = make_checkpoint(app, root_signer)

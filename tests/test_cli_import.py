@@ -27,7 +27,7 @@ from ledger.errors import InvalidInput
 from ledger.importer import import_lines, parse_line
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 
 CASE = {"case_no": "I1"}
 WHOLE_CASE: list[tuple[str, dict[str, object]]] = [

@@ -30,7 +30,7 @@ from ledger.domain.regulation import AuthorityKind, Consequence, KeyRole, PartyT
 from ledger.errors import ConcurrentWriteError, LedgerError
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 
 WORKERS = 4
 ROUNDS = 25

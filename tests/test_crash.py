@@ -35,7 +35,8 @@ from ledger.errors import NotFound
 from ledger.migrate import migrate
 from ledger.signing.signatures import Envelope, Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables, make_checkpoint
+from ledger.transparency.checkpoints import make_checkpoint
+from ledger.transparency.tables import LedgerTables
 from projections import schema
 from projections.api import Projections
 

@@ -25,7 +25,8 @@ from ledger.errors import AlreadyExists, StoreError, VerificationError
 from ledger.migrate import migrate
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables, cosign_checkpoint, make_checkpoint
+from ledger.transparency.checkpoints import cosign_checkpoint, make_checkpoint
+from ledger.transparency.tables import LedgerTables
 from projections.api import Projections
 
 

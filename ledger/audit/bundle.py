@@ -44,15 +44,15 @@ from ledger.audit.verify import (
 from ledger.domain.limits import loads_bounded
 from ledger.errors import AlreadyExists, InvalidInput, StoreError
 from ledger.transparency.checkpoint import b64encode
-from ledger.transparency.checkpoints import (
+from ledger.transparency.checkpoints import origin_for
+from ledger.transparency.merkle import MerkleTree
+from ledger.transparency.tables import (
     EventRow,
     LeafRow,
     StoredCheckpoint,
     StoredCosignature,
-    origin_for,
     utc_now,
 )
-from ledger.transparency.merkle import MerkleTree
 
 __all__ = [
     "BUNDLE_FORMAT",

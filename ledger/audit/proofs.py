@@ -44,16 +44,16 @@ from ledger.errors import InvalidInput, NotFound, ProofError
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, b64encode
-from ledger.transparency.checkpoints import (
+from ledger.transparency.merkle import verify_inclusion
+from ledger.transparency.person_index import CADRE, map_root_of, person_record, persons_named
+from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
+from ledger.transparency.tables import (
     LedgerTables,
     StoredCheckpoint,
     StoredCosignature,
     StoredTree,
     utc_now,
 )
-from ledger.transparency.merkle import verify_inclusion
-from ledger.transparency.person_index import CADRE, map_root_of, person_record, persons_named
-from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
 
 __all__ = [
     "PROOF_FORMAT",

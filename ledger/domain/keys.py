@@ -161,6 +161,13 @@ class KeyRegistry(Aggregate):
     def rotate(self, signer_key_id: str, old_key_id: str, key_id: str, public_key: str) -> None:
         """Replace a key: the holder itself, or an admin, signs the rotation."""
         self.check_active(old_key_id)
+        if old_key_id == self.root and signer_key_id != old_key_id:
+            raise NotAuthorised(
+                "key management",
+                "root replaced by itself only",
+                f"signer key {signer_key_id} may not rotate the root key {old_key_id}; only the "
+                "root key itself may replace it",
+            )
         if signer_key_id != old_key_id:
             self.check_admin(signer_key_id)
         if key_id in self.keys:
@@ -180,6 +187,13 @@ class KeyRegistry(Aggregate):
                 "no self-revocation",
                 "a key cannot revoke itself; another admin key must sign the revocation",
             )
+        if key_id == self.root:
+            raise NotAuthorised(
+                "key management",
+                "root not revocable",
+                f"the root key {key_id} cannot be revoked by an admin key; the root key "
+                "replaces itself with `key rotate`",
+            )
         if not reason.strip():
             raise RuleViolation("", "reason required", "a revocation must state its reason")
         self._revoked(key_id, reason)
@@ -198,6 +212,14 @@ class KeyRegistry(Aggregate):
         region: str | None = None,
     ) -> None:
         self._add(key_id, public_key, holder, authority, authority_kind, role, level, region)
+
+    @property
+    def root(self) -> str:
+        """The root key now: the one created with the registry, or what replaced it."""
+        key_id = next(iter(self.keys))
+        while self.keys[key_id]["replaced_by"] is not None:
+            key_id = self.keys[key_id]["replaced_by"]
+        return key_id
 
     @event("KeyRotated")
     def _rotated(self, old_key_id: str, key_id: str, public_key: str) -> None:

@@ -115,7 +115,7 @@ class LedgerEvidence(EvidenceSource):
         self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
 
     def checkpoint_sizes(self) -> list[int]:
-        from ledger.transparency.checkpoints import LedgerTables
+        from ledger.transparency.tables import LedgerTables
 
         return [c.tree_size for c in LedgerTables(self.app).checkpoints()]
 
@@ -149,7 +149,7 @@ class LedgerEvidence(EvidenceSource):
         )
 
     def aggregate_at(self, position: int, tree_size: int) -> UUID | None:
-        from ledger.transparency.checkpoints import LedgerTables
+        from ledger.transparency.tables import LedgerTables
 
         if not 0 <= position < tree_size:
             return None
