@@ -25,6 +25,14 @@ from ledger.storage.store import StoreConfig
 PG_URL = os.environ.get("LIFELEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(autouse=True)
+def _output_to_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands print as to a file or a pipe: tables take whole lines unless a test sets a
+    width. pytest-xdist workers inherit ``COLUMNS=80``, which would fit every table to 80
+    columns (leaving columns out) in the parallel run alone."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 @cache
 def postgres_problem() -> str | None:
     """None when the PostgreSQL server answers, else why not."""

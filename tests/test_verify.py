@@ -151,6 +151,8 @@ def test_batches_of_any_size_find_the_same_deletion_swap_and_forgery(
         ("version", p), ("version", p + 1), ("key", size - 1), ("checkpoint", None),
         ("index", None),
     }  # fmt: skip
+    (index,) = [f.message for f in result.failures if f.check is Check.INDEX]
+    assert f"this follows from the log's own failures from position {deleted} on" in index
     assert result.events == result.tree_size == result.signatures + 1
 
 
