@@ -58,7 +58,7 @@ from ledger.domain.regulation import (  # noqa: E402
 from ledger.errors import ConcurrentWriteError  # noqa: E402
 from ledger.signing.signatures import Signer  # noqa: E402
 from ledger.storage.store import StoreConfig  # noqa: E402
-from ledger.transparency.checkpoints import LedgerTables  # noqa: E402
+from ledger.transparency.tables import LedgerTables  # noqa: E402
 
 PG_URL = os.environ.get("LIFELEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 HOT_CASE = "长纪案〔2024〕热1号"

@@ -732,7 +732,7 @@ def exported_proofs(plan: Plan, work: Path, dbs: dict[int, Path]) -> dict[str, A
 
 
 def figure_proofs(plan: Plan, work: Path, dbs: dict[int, Path]) -> Figures:
-    from ledger.transparency.checkpoints import LedgerTables
+    from ledger.transparency.tables import LedgerTables
 
     size = plan.sizes[-1]
     log(f"figure 6: inclusion and consistency proofs ({size} events)")

@@ -54,8 +54,9 @@ from ledger.audit.verify.workers import _parallel_mode
 from ledger.signing.signatures import Envelope, Signer, signed_message
 from ledger.storage.entries import event_leaf_hash
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables, StoredTree, make_checkpoint
+from ledger.transparency.checkpoints import make_checkpoint
 from ledger.transparency.merkle import verify_inclusion
+from ledger.transparency.tables import LedgerTables, StoredTree
 
 Triple = tuple[Ed25519PublicKey, bytes, bytes]
 

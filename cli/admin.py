@@ -35,11 +35,11 @@ from cli.files import output_path
 from ledger.application import today as app_today
 from ledger.demo import DEFAULT_PASSPHRASE, DemoLedger, build_demo
 from ledger.domain.regulation import AuthorityKind
-from ledger.errors import AlreadyExists, InvalidInput, KeyFileError
+from ledger.errors import AlreadyExistsError, InvalidInputError, KeyFileError
 from ledger.importer import ImportReport, import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 from ledger.unit_of_work import BATCH_EVENTS
 from projections.labels import KEY_STATUS_LABELS
 
@@ -76,7 +76,7 @@ def init(holder: str, authority: str, authority_kind: str, key_out: Path) -> Non
         raise KeyFileError(f"key file {key_out} already exists; refusing to overwrite it")
     app = settings().open(signed=False, must_exist=False)
     if app.is_initialised():
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{app.store.describe()} already holds a ledger; give another --db to make a new one"
         )
     secret = passphrase(f"Passphrase for the new root key {key_out}", confirm=True)
@@ -167,7 +167,7 @@ def demo(keys_dir: Path | None) -> None:
     documents = _demo_documents(app.store, directory)
     for path in documents:
         if path.exists():
-            raise AlreadyExists(f"{path} already exists; remove it (from an earlier demo) or "
+            raise AlreadyExistsError(f"{path} already exists; remove it (from an earlier demo) or "
                                "give another --db")  # fmt: skip
     secret = os.environ.get("LIFELEDGER_PASSPHRASE")
     if secret is None:
@@ -305,7 +305,9 @@ def import_(
         try:
             lines = handle.read().splitlines()
         except UnicodeDecodeError as e:
-            raise InvalidInput(f"{file} is not UTF-8 text: {e.reason} at byte {e.start}") from e
+            raise InvalidInputError(
+                f"{file} is not UTF-8 text: {e.reason} at byte {e.start}"
+            ) from e
     app = s.open()
     numbered = [(n, text) for n, text in enumerate(lines, start=1) if n >= from_line]
     refused_lines: list[str] = []

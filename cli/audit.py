@@ -22,16 +22,15 @@ from ledger.audit.bundle import export_bundle, verify_bundle
 from ledger.audit.proofs import ProofReport, export_cadre_proof, export_case_proof, verify_proof
 from ledger.audit.semantic import with_measures
 from ledger.audit.verify import StoreSource, VerificationResult, Verifier, VerifyOptions
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 from ledger.transparency.checkpoints import (
-    LedgerTables,
-    StoredCheckpoint,
     cosign_checkpoint,
     cosigner_vkey,
     make_checkpoint,
     note_vkey,
     origin_for,
 )
+from ledger.transparency.tables import LedgerTables, StoredCheckpoint
 
 force_option = click.option(
     "--force",
@@ -54,7 +53,7 @@ def _read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
             # A kept note may have gained trailing blank lines; its text ends with one newline.
             notes.append(Path(p).read_bytes().rstrip(b"\r\n") + b"\n")
         except OSError as e:
-            raise InvalidInput(f"cannot read checkpoint file {p}: {e.strerror}") from e
+            raise InvalidInputError(f"cannot read checkpoint file {p}: {e.strerror}") from e
     return tuple(notes)
 
 
@@ -266,10 +265,12 @@ def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None)
         result = Verifier(VerifyOptions(root_fingerprint=root_fingerprint)).run(source, update)
     if not result:
         info(result.summary())
-        raise InvalidInput("the ledger does not verify; refusing to cosign")
+        raise InvalidInputError("the ledger does not verify; refusing to cosign")
     target = size if size is not None else result.latest_checkpoint
     if target is None:
-        raise InvalidInput("there is no verified checkpoint to cosign; run `lifeledger checkpoint`")
+        raise InvalidInputError(
+            "there is no verified checkpoint to cosign; run `lifeledger checkpoint`"
+        )
     cosignature = cosign_checkpoint(app, auditor, name, target)
     data = {
         "tree_size": cosignature.tree_size,

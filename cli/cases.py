@@ -474,6 +474,7 @@ def case_list(fmt: str | None, **filters: Any) -> None:
         empty="No case matches.",
         next_command=f"lifeledger case show {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["overdue"] else None,
+        drop=("authority", "Art. 4"),
     )
 
 
@@ -605,6 +606,11 @@ def _key_status(e: TimelineEntry) -> str:
     return f"{then}, now {KEY_STATUS_LABELS.get(e.key_status_now, e.key_status_now)}"
 
 
+def _attention(e: TimelineEntry) -> str | None:
+    """A line signed by a key revoked since is shown in the revoked colour."""
+    return "revoked" if e.key_status_now == "revoked" else None
+
+
 def _utc(moment: dt.datetime) -> str:
     """When the event was recorded (UTC), distinct from the business date it records."""
     if moment.tzinfo is not None:
@@ -624,7 +630,12 @@ def timeline_text(case_no: str, as_of: dt.date | None, entries: Sequence[Timelin
     return (
         head
         + "\n"
-        + table(["date", "event", "signed by", "key status", "recorded", "what changed"], rows)
+        + table(
+            ["date", "event", "signed by", "key status", "recorded", "what changed"],
+            rows,
+            (_attention(e) for e in entries),
+            drop=("recorded",),
+        )
     )
 
 

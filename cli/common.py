@@ -13,7 +13,7 @@ import os
 import sqlite3
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -79,6 +79,9 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
+            obj = ctx.find_object(Settings)
+            if obj is not None and obj.json:
+                raise JsonError(str(e), e) from e
             raise click.ClickException(str(e)) from e
         except sqlite3.Error as e:
             raise click.ClickException(f"the store failed: {first_line(e)}") from e
@@ -95,6 +98,29 @@ class LedgerGroup(click.Group):
             if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
                 raise click.ClickException(f"PostgreSQL failed: {first_line(e)}") from e
             raise
+
+
+class JsonError(click.ClickException):
+    """A refused command under ``--json``: one JSON object on stderr (exit 1) with the
+    message, the error's kind and, for a rule of the Measures, its article and rule; for a
+    failed verification, where (log position, table, row)."""
+
+    def __init__(self, message: str, error: LedgerError) -> None:
+        super().__init__(message)
+        self.error = error
+
+    def show(self, file: Any = None) -> None:
+        e = self.error
+        doc: dict[str, Any] = {"error": self.message, "kind": type(e).__name__}
+        doc["article"] = getattr(e, "article", None) or None
+        doc["rule"] = getattr(e, "rule", None)
+        hint = getattr(e, "hint", "")
+        if hint:
+            doc["hint"] = hint
+        where = getattr(e, "where", None)
+        if where:
+            doc["where"] = where
+        click.echo(json.dumps(doc, ensure_ascii=False, default=_default), err=True)
 
 
 def _is_persistence_error(e: Exception) -> bool:
@@ -406,11 +432,12 @@ def to_json(data: Any) -> str:
 
 
 def emit(data: Any, text: str | Callable[[], str]) -> None:
-    """One JSON document on stdout with --json; human text otherwise."""
+    """One JSON document on stdout with --json; human text otherwise (its colours only on a
+    terminal, and not under NO_COLOR)."""
     if settings().json:
         click.echo(to_json(data))
     else:
-        click.echo(text() if callable(text) else text)
+        click.echo(text() if callable(text) else text, color=colour())
 
 
 def info(message: str) -> None:
@@ -418,13 +445,107 @@ def info(message: str) -> None:
     click.echo(message, err=True)
 
 
-def table(headers: list[str], rows: Iterable[Iterable[Any]]) -> str:
-    """A plain text table that lines up CJK text (two columns per wide character)."""
+#: The colour of a row that needs attention, by its kind.
+COLOURS = {"overdue": "red", "failed": "red", "revoked": "yellow"}
+#: A column is narrowed to this many display columns at the least before columns are dropped.
+MIN_COLUMN = 12
+
+
+def colour() -> bool | None:
+    """False under NO_COLOR (https://no-color.org); otherwise click decides: a terminal only."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def paint(text: str, kind: str | None) -> str:
+    """``text`` in the colour of its kind (``COLOURS``); unchanged for None."""
+    return click.style(text, fg=COLOURS[kind]) if kind else text
+
+
+def terminal_width() -> int | None:
+    """The width tables must fit: ``COLUMNS`` when set, else the terminal's; None when the
+    output is not a terminal (a file or a pipe takes whole lines)."""
+    given = os.environ.get("COLUMNS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    if sys.stdout.isatty():
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    return None
+
+
+def table(
+    headers: list[str],
+    rows: Iterable[Iterable[Any]],
+    kinds: Iterable[str | None] = (),
+    width: int | None = -1,
+    drop: Sequence[str] = (),
+) -> str:
+    """A plain text table that lines up CJK text (two columns per wide character) and fits
+    ``width`` (default: :func:`terminal_width`): long columns wrap, widest first; if that is
+    not enough, columns are left out — those named in ``drop`` first, then from the right —
+    with a note naming them. ``kinds`` colours rows (:func:`paint`)."""
     body = [[_cell(c) for c in row] for row in rows]
-    widths = [max([_width(h)] + [_width(r[i]) for r in body]) for i, h in enumerate(headers)]
-    lines = [_pad_row(headers, widths), "  ".join("-" * w for w in widths)]
-    lines += [_pad_row(r, widths) for r in body]
+    marks = list(kinds) + [None] * len(body)
+    natural = [max([_width(h)] + [_width(r[i]) for r in body]) for i, h in enumerate(headers)]
+    limit = terminal_width() if width == -1 else width
+    keep = list(range(len(headers)))
+    optional = [headers.index(h) for h in drop]
+    order = [*optional, *keep[::-1]]
+
+    def total() -> int:
+        return sum(natural[i] for i in keep) + 2 * (len(keep) - 1)
+
+    while limit is not None and total() > limit and any(i in keep for i in optional):
+        keep.remove(next(i for i in optional if i in keep))  # before anything wraps
+    while True:
+        widths = [natural[i] for i in keep]
+        if limit is None or _fit(widths, [headers[i] for i in keep], limit) or len(keep) == 1:
+            break
+        keep.remove(next(i for i in order if i in keep))
+    dropped = [h for i, h in enumerate(headers) if i not in keep]
+    lines = [_pad_row([headers[i] for i in keep], widths), "  ".join("-" * w for w in widths)]
+    for row, kind in zip(body, marks, strict=False):
+        parts = [_wrap(row[i], w) for i, w in zip(keep, widths, strict=True)]
+        for k in range(max(len(p) for p in parts)):
+            line = _pad_row([p[k] if k < len(p) else "" for p in parts], widths)
+            lines.append(paint(line, kind))
+    if dropped:
+        lines.append(
+f"(not shown: {', '.join(dropped)}; see --format csv)"
+        )
     return "\n".join(lines)
+
+
+def _fit(widths: list[int], headers: list[str], limit: int) -> bool:
+    """Narrow the widest columns in place (not below ``MIN_COLUMN`` or their header) until
+    the row fits ``limit``; False if it cannot."""
+    floor = [min(w, max(MIN_COLUMN, _width(h))) for w, h in zip(widths, headers, strict=True)]
+    excess = sum(widths) + 2 * (len(widths) - 1) - limit
+    while excess > 0:
+        i = max(range(len(widths)), key=lambda j: (widths[j] - floor[j], widths[j]))
+        if widths[i] <= floor[i]:
+            return False
+        widths[i] -= 1
+        excess -= 1
+    return True
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` display columns, broken at a space or after a
+    comma or 、 where one falls in the line, else between characters."""
+    lines: list[str] = []
+    while _width(text) > width:
+        cut, used = 0, 0
+        for i, ch in enumerate(text):
+            used += _width(ch)
+            if used > width:
+                break
+            cut = i + 1
+        space = max(text.rfind(c, 0, cut + 1) + (c != " ") for c in " ,、")
+        if 0 < space <= cut:
+            cut = space
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*lines, text] if text or not lines else lines
 
 
 def _cell(value: Any) -> str:

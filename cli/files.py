@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli.common import settings
-from ledger.errors import AlreadyExists
+from ledger.errors import AlreadyExistsError
 
 __all__ = ["check_output", "output_path"]
 
@@ -39,19 +39,19 @@ def check_output(
     if ledger_db is not None:
         db = ledger_db.resolve()
         if target == db or target in {Path(str(db) + s) for s in _SIDECARS}:
-            raise AlreadyExists(
+            raise AlreadyExistsError(
                 f"{path} is the ledger's database; no command overwrites it, not even with --force"
             )
     if head.startswith(_SQLITE_MAGIC):
-        raise AlreadyExists(
+        raise AlreadyExistsError(
             f"{path} is a SQLite database; no command overwrites it, not even with --force"
         )
     if (key is not None and target == key.resolve()) or any(m in head for m in _KEY_MARKERS):
-        raise AlreadyExists(
+        raise AlreadyExistsError(
             f"{path} is a key file; no command overwrites a key file, not even with --force"
         )
     if target.exists() and not force:
-        raise AlreadyExists(f"{path} already exists; give --force to overwrite it")
+        raise AlreadyExistsError(f"{path} already exists; give --force to overwrite it")
 
 
 def output_path(path: str | Path, *, force: bool) -> Path:

@@ -25,13 +25,13 @@ from cli.common import (
     new_passphrase,
     open_projections,
     settings,
-    table,
 )
 from cli.files import output_path
+from cli.output import Column, format_option, show_list
 from ledger.application import LedgerApplication
 from ledger.domain.keys import KeyRecord
 from ledger.domain.regulation import AuthorityKind, KeyRole
-from ledger.errors import KeyFileError, NotFound
+from ledger.errors import KeyFileError, NotFoundError
 from ledger.signing.signatures import Signer, fingerprint, public_key_from_raw
 
 KEY_OUT_HELP = "Where to save the new private key (encrypted PKCS#8; must not exist yet)."
@@ -57,8 +57,10 @@ def resolve_key_id(app: LedgerApplication, given: str) -> str:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise NotFound(f"key id {given} is ambiguous: {', '.join(matches)}")
-    raise NotFound(f"no signer key {given} is registered in this ledger; see `lifeledger key list`")
+        raise NotFoundError(f"key id {given} is ambiguous: {', '.join(matches)}")
+    raise NotFoundError(
+        f"no signer key {given} is registered in this ledger; see `lifeledger key list`"
+    )
 
 
 def _signer_id(app: LedgerApplication) -> str:
@@ -277,22 +279,29 @@ def key_revoke(key_id: str, reason: str) -> None:
 
 
 @key.command("list")
+@format_option
 @json_option
-def key_list() -> None:
+def key_list(fmt: str | None) -> None:
     """Every signer key ever registered: holder, authority, role, status, and the log
     positions where it was registered and where it stopped signing."""
     app = settings().open(signed=False)
     root = app.root_fingerprint()
     keys = open_projections(app).keys()
-    emit(
-        {"root_fingerprint": root, "keys": [asdict(k) for k in keys]},
-        lambda: f"Root fingerprint: {root}\n" + table(
-            ["key id", "holder", "authority", "kind", "role", "status", "from", "until",
-             "replaced by / reason"],
-            [(k.key_id, k.holder, k.authority, k.authority_kind_label, k.role_label,
-              k.status_label, k.registered_at, k.ended_at, k.replaced_by or k.reason)
-             for k in keys],
-        ),
+    show_list(
+        fmt,
+        "keys",
+        [asdict(k) for k in keys],
+        (Column("key_id", "key id"), Column("holder", "holder"),
+         Column("authority", "authority"), Column("authority_kind_label", "kind"),
+         Column("role_label", "role"), Column("status_label", "status"),
+         Column("registered_at", "from"), Column("ended_at", "until"),
+         Column("reason", "replaced by / reason", whole=lambda k: k["replaced_by"] or k["reason"])),
+        title=f"Root fingerprint: {root}",
+        empty=f"Root fingerprint: {root}\nNo key is registered.",
+        next_command="lifeledger verify",
+        attention=lambda k: "revoked" if k["status"] == "revoked" else None,
+        extra={"root_fingerprint": root},
+        drop=("kind", "authority"),
     )  # fmt: skip
 
 

@@ -12,19 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
 
-from cli.common import _cell, _default, settings, table, to_json
+from cli.common import _cell, _default, colour, settings, table, to_json
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 F = TypeVar("F", bound=Callable[..., Any])
-#: The colour of a row that needs attention, by its kind.
-COLOURS = {"overdue": "red", "failed": "red", "revoked": "yellow"}
 
 
 def format_option(f: F) -> F:
@@ -45,11 +42,6 @@ def chosen(fmt: str | None) -> str:
     return "json" if settings().json else "table"
 
 
-def colour() -> bool | None:
-    """False under NO_COLOR; otherwise click decides (a terminal only)."""
-    return False if os.environ.get("NO_COLOR") else None
-
-
 @dataclass(frozen=True)
 class Column:
     """A column: the record's key (the header in csv, tsv and jsonl) and the table header."""
@@ -57,10 +49,12 @@ class Column:
     key: str
     header: str
     text: Callable[[Any], Any] | None = None
+    #: The cell made from the whole record, where one field is not enough.
+    whole: Callable[[Mapping[str, Any]], Any] | None = None
 
     def cell(self, record: Mapping[str, Any], blank: str = "—") -> str:
         """The value as text; ``blank`` for none (a dash in tables, empty in csv and tsv)."""
-        value = record[self.key]
+        value = self.whole(record) if self.whole else record[self.key]
         value = self.text(value) if self.text and value is not None else value
         return blank if value is None or value == "" else _cell(value)
 
@@ -76,9 +70,12 @@ def show_list(
     next_command: str | None,
     attention: Callable[[Mapping[str, Any]], str | None] = lambda r: None,
     extra: Mapping[str, Any] | None = None,
+    drop: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> None:
     """Print a list: ``records`` are the JSON objects of its items, ``name`` their key in
-    the JSON document, ``attention`` names a row's colour kind (``COLOURS``) or None."""
+    the JSON document, ``attention`` names a row's colour kind (``COLOURS``) or None, ``drop``
+    the table columns left out first on a narrow terminal; ``notes`` follow the table."""
     how = chosen(fmt)
     if how == "json":
         doc = {**(extra or {}), name: list(records), "next": next_command}
@@ -102,7 +99,7 @@ def show_list(
         ]
         click.echo("\n".join(lines))
     else:
-        _table(records, columns, title, empty, next_command, attention)
+        _table(records, columns, title, empty, next_command, attention, drop, notes)
 
 
 def _table(
@@ -112,18 +109,21 @@ def _table(
     empty: str,
     next_command: str | None,
     attention: Callable[[Mapping[str, Any]], str | None],
+    drop: Sequence[str],
+    notes: Sequence[str],
 ) -> None:
     if not records:
         click.echo(empty)
         return
-    lines = table([c.header for c in columns], [[c.cell(r) for c in columns] for r in records])
-    head, rule, *body = lines.split("\n")
     click.echo(title)
-    click.echo(head)
-    click.echo(rule)
-    for record, line in zip(records, body, strict=True):
-        kind = attention(record)
-        styled = click.style(line, fg=COLOURS[kind]) if kind else line
-        click.echo(styled, color=colour())
+    text = table(
+        [c.header for c in columns],
+        [[c.cell(r) for c in columns] for r in records],
+        [attention(r) for r in records],
+        drop=drop,
+    )
+    click.echo(text, color=colour())
+    for note in notes:
+        click.echo(note)
     if next_command:
         click.echo(f"Next: {next_command}")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -21,6 +20,7 @@ from cli.common import (
     settings,
     table,
 )
+from cli.output import Column, format_option, show_list
 from ledger.application import today
 from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import IN_FORCE_FROM, PartyType
@@ -29,7 +29,6 @@ from projections.models import (
     AnnualReport,
     CadreHistory,
     Count,
-    Deadline,
     HistoryEntry,
     MeasureRef,
     Post,
@@ -49,8 +48,9 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
     metavar="DATE",
     help="The day to judge the periods on (default: today in Asia/Shanghai).",
 )
+@format_option
 @json_option
-def deadlines(as_of: dt.date | None) -> None:
+def deadlines(as_of: dt.date | None, fmt: str | None) -> None:
     """Legal periods still running or missed, and duties outstanding: announcement within 30
     days (Art. 11), appeal within 15 days of receipt, its decision and the written notice of it
     within 30 days (Art. 12); a person's personnel-file entry from the announcement until it is
@@ -63,28 +63,34 @@ def deadlines(as_of: dt.date | None) -> None:
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
     items = p.deadlines(day)
-    emit(
-        {"as_of": day, "deadlines": [asdict(d) for d in items]},
-        lambda: deadlines_text(day, items),
-    )
-
-
-def deadlines_text(day: dt.date, items: Sequence[Deadline]) -> str:
-    if not items:
-        return f"No legal period is running or missed on {day}."
-    rows = [
-        (d.case_no, _party(d.party_type, d.party_code), d.decision_number, d.kind_label, d.article,
-         d.start, f"{d.due}{'*' if d.provisional else ''}" if d.due else "—",
-         "—" if d.days_left is None else d.days_left, d.status_label)
-        for d in items
-    ]  # fmt: skip
-    text = f"Deadlines on {day}:\n" + table(
-        ["case", "party", "decision", "step", "art.", "from", "due", "days left", "status"], rows
-    )
-    text += f"\nDue dates: {REST_DAY_NOTE}."
+    notes = [f"Due dates: {REST_DAY_NOTE}."]
     if any(d.provisional for d in items):
-        text += "\n* judged by weekends only: the holiday calendar does not cover that year yet"
-    return text
+        notes.append("* judged by weekends only: the holiday calendar does not cover that year yet")
+    show_list(
+        fmt,
+        "deadlines",
+        [asdict(d) for d in items],
+        DEADLINE_COLUMNS,
+        title=f"Deadlines on {day}:",
+        empty=f"No legal period is running or missed on {day}.",
+        next_command=f"lifeledger case show {items[0].case_no}" if items else None,
+        attention=lambda r: "overdue" if r["status"] == "overdue" else None,
+        extra={"as_of": day},
+        notes=notes,
+    )
+
+
+DEADLINE_COLUMNS = (
+    Column("case_no", "case"),
+    Column("party_code", "party", whole=lambda r: _party(r["party_type"], r["party_code"])),
+    Column("decision_number", "decision"),
+    Column("kind_label", "step"),
+    Column("article", "art."),
+    Column("start", "from"),
+    Column("due", "due", whole=lambda r: r["due"] and f"{r['due']}{'*' * r['provisional']}"),
+    Column("days_left", "days left"),
+    Column("status_label", "status"),
+)
 
 
 # annual report --------------------------------------------------------------------------------

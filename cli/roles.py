@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from cli.common import settings
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 from ledger.storage.roles import roles_sql
 
 
@@ -29,7 +29,7 @@ def db_roles(prefix: str) -> None:
     """
     store = settings().store
     if store.kind != "postgres":
-        raise InvalidInput("database roles are for a PostgreSQL ledger: give --db postgresql://…")
+        raise InvalidInputError("database roles are for a PostgreSQL ledger: give --db postgresql://…")
     click.echo(roles_sql(store.schema, prefix), nl=False)
 
 

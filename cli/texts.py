@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from ledger.domain.limits import MAX_EVENT_BYTES, limit_of
-from ledger.errors import InputTooLarge, InvalidInput
+from ledger.errors import InputTooLargeError, InvalidInputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +36,7 @@ def read_text_file(path: str, name: str) -> str:
             data = f.read(MAX_EVENT_BYTES + 1)
     if len(data) > MAX_EVENT_BYTES:
         shown = f"{size:,} bytes" if size is not None else f"more than {MAX_EVENT_BYTES:,} bytes"
-        raise InputTooLarge(
+        raise InputTooLargeError(
             f"the {label} file {path} holds {shown}; the {label} may hold at most "
             f"{limit_of(name):,} characters",
             field=name,
@@ -46,7 +46,7 @@ def read_text_file(path: str, name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"the {label} file {path} is not UTF-8 text (byte {e.start + 1})"
         ) from None
 

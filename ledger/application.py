@@ -48,11 +48,11 @@ from ledger.domain.regulation import (
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import (
-    AlreadyExists,
-    InvalidInput,
+    AlreadyExistsError,
+    InvalidInputError,
     LedgerError,
-    NotAuthorised,
-    NotFound,
+    NotAuthorisedError,
+    NotFoundError,
     StoreError,
     TamperedEventError,
     first_line,
@@ -190,7 +190,7 @@ class LedgerApplication(Application[UUID]):
     def registry(self) -> KeyRegistry:
         try:
             return self._get(KeyRegistry, ids.REGISTRY_ID, "", copy=False)
-        except NotFound:
+        except NotFoundError:
             raise StoreError(
                 f"{self.store.describe()} holds no ledger; run `lifeledger init` first"
             ) from None
@@ -205,7 +205,7 @@ class LedgerApplication(Application[UUID]):
     ) -> str:
         """Create the key registry from the root key; returns the fingerprint to pin."""
         if self.is_initialised():
-            raise AlreadyExists(f"{self.store.describe()} already holds a ledger")
+            raise AlreadyExistsError(f"{self.store.describe()} already holds a ledger")
         _require(holder=holder, authority=authority)
         registry = KeyRegistry(
             key_id=root.key_id.hex(),
@@ -235,7 +235,7 @@ class LedgerApplication(Application[UUID]):
         organisation/personnel departments; other keys may not record it."""
         rec = self.signer_record()
         if not rec.authority_kind.may_hold_accountable:
-            raise NotAuthorised(
+            raise NotAuthorisedError(
                 "Art. 6",
                 "only discipline organs and organisation departments",
                 f"{rec.holder} ({rec.authority}, {rec.authority_kind.label}) may not {action}; "
@@ -266,7 +266,7 @@ class LedgerApplication(Application[UUID]):
                 return unit.region
             managed = cadre.management_on(on, self._unit_jurisdiction)
             return managed.region if managed else None
-        except NotFound:
+        except NotFoundError:
             return None
 
     # Art. 14: the regional annual report ----------------------------------------------
@@ -294,7 +294,7 @@ class LedgerApplication(Application[UUID]):
     def _unit_jurisdiction(self, code: str) -> Jurisdiction | None:
         try:
             return self.unit(code).jurisdiction
-        except NotFound:
+        except NotFoundError:
             return None
 
     def add_key(
@@ -628,7 +628,7 @@ class LedgerApplication(Application[UUID]):
         now = today()
         for day in days:
             if day > now:
-                raise InvalidInput(
+                raise InvalidInputError(
                     f"{day} is in the future (today is {now} in Asia/Shanghai); "
                     "record actions once they have happened"
                 )
@@ -643,11 +643,11 @@ class LedgerApplication(Application[UUID]):
         try:
             aggregate: object = self.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
-            raise NotFound(not_found) from None
+            raise NotFoundError(not_found) from None
         except PersistenceError as e:
             raise StoreError(f"cannot read {self.store.describe()}: {first_line(e)}") from e
         if not isinstance(aggregate, cls):
-            raise NotFound(not_found)
+            raise NotFoundError(not_found)
         return aggregate
 
     def _create(self, aggregate: Aggregate, exists: str) -> None:
@@ -686,13 +686,13 @@ class _SignerScope:
 def _require(**fields: str) -> None:
     for name, value in fields.items():
         if not value or not value.strip():
-            raise InvalidInput(f"{name.replace('_', ' ')} is required")
+            raise InvalidInputError(f"{name.replace('_', ' ')} is required")
 
 
 def _check_id(**fields: str) -> None:
     for name, value in fields.items():
         if len(value) > MAX_ID_LENGTH:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"the {name.replace('_', ' ')} is {len(value)} characters long; at most "
                 f"{MAX_ID_LENGTH} are allowed"
             )

@@ -45,7 +45,7 @@ from ledger.domain.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.errors import AlreadyExists, KeyFileError
+from ledger.errors import AlreadyExistsError, KeyFileError
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoints import make_checkpoint
 
@@ -105,7 +105,7 @@ def build_demo(
 
     Refuses before writing anything if the ledger is not empty or a key file exists."""
     if app.is_initialised():
-        raise AlreadyExists(
+        raise AlreadyExistsError(
             f"{app.store.describe()} already holds a ledger; the demo needs an empty one "
             "(give another --db)"
         )

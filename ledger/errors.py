@@ -1,6 +1,6 @@
 """One error hierarchy for the whole ledger.
 
-Every refused command raises a :class:`RuleViolation` that names the rule and the article
+Every refused command raises a :class:`RuleViolationError` that names the rule and the article
 of the Measures it comes from; the CLI prints ``str(error)`` after ``Error:`` and writes
 nothing. Failures of verification carry the position and event they concern.
 """
@@ -14,7 +14,7 @@ class LedgerError(Exception):
     """Base class of every error the ledger raises on purpose."""
 
 
-class RuleViolation(LedgerError):
+class RuleViolationError(LedgerError):
     """A command refused by a rule of the Measures (湖南省信访工作责任追究办法)."""
 
     def __init__(self, article: str, rule: str, message: str, hint: str = "") -> None:
@@ -28,11 +28,11 @@ class RuleViolation(LedgerError):
         super().__init__(text)
 
 
-class InvalidInput(LedgerError):
+class InvalidInputError(LedgerError):
     """A command whose input is malformed: a bad date, an empty field, an unknown value."""
 
 
-class InputTooLarge(InvalidInput):
+class InputTooLargeError(InvalidInputError):
     """A text, event or input line over its documented limit (``ledger.domain.limits``)."""
 
     def __init__(self, message: str, *, field: str, limit: int, size: int) -> None:
@@ -42,11 +42,11 @@ class InputTooLarge(InvalidInput):
         super().__init__(message)
 
 
-class NotFound(LedgerError):
+class NotFoundError(LedgerError):
     """An id that names no case, cadre, unit or key in this ledger."""
 
 
-class AlreadyExists(LedgerError):
+class AlreadyExistsError(LedgerError):
     """A natural key (case number, personnel number, unit code) that is already recorded."""
 
 
@@ -62,8 +62,20 @@ class KeyFileError(LedgerError):
     """A signer key file that is missing, unreadable, or whose passphrase is wrong."""
 
 
-class NotAuthorised(RuleViolation):
-    """The signer's key may not record this action (Art. 6, or key management)."""
+class NotAuthorisedError(RuleViolationError):
+    """The signer's key may not record this action (Art. 6)."""
+
+
+class KeyManagementError(LedgerError):
+    """A refusal by the key registry's own rules (who may register, rotate or revoke keys, and
+    which keys may sign): the ledger's rules, not the Measures', so no article is cited."""
+
+    def __init__(self, rule: str, message: str, hint: str = "") -> None:
+        self.rule = rule
+        self.message = message
+        self.hint = hint
+        text = f"{message} (key management: {rule})"
+        super().__init__(f"{text} {hint}" if hint else text)
 
 
 class VerificationError(LedgerError):
@@ -82,7 +94,7 @@ class ProofError(VerificationError):
     """A Merkle inclusion or consistency proof, or a checkpoint, does not verify."""
 
 
-class MissingDependency(LedgerError):
+class MissingDependencyError(LedgerError):
     """An output needs something installed that is not (a CJK font for PDF)."""
 
 

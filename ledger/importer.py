@@ -35,10 +35,10 @@ from ledger.domain import limits
 from ledger.domain.imports import ImportedLine, imported_line_id
 from ledger.errors import (
     ConcurrentWriteError,
-    InputTooLarge,
-    InvalidInput,
+    InputTooLargeError,
+    InvalidInputError,
     LedgerError,
-    NotFound,
+    NotFoundError,
     StoreError,
 )
 from ledger.unit_of_work import BATCH_EVENTS, MAX_RETRIES, Batch
@@ -118,7 +118,7 @@ def parse_line(text: str) -> tuple[str, dict[str, Any]]:
     :mod:`ledger.domain.limits` (line size, nesting) checked before it is parsed."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > limits.MAX_IMPORT_LINE_BYTES:
-        raise InputTooLarge(
+        raise InputTooLargeError(
             f"the line is {size:,} bytes long; at most {limits.MAX_IMPORT_LINE_BYTES:,} are "
             "allowed",
             field="line",
@@ -129,12 +129,12 @@ def parse_line(text: str) -> tuple[str, dict[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise InvalidInput(f"not valid JSON: {e.msg} at column {e.colno}") from None
+        raise InvalidInputError(f"not valid JSON: {e.msg} at column {e.colno}") from None
     if not isinstance(data, dict):
-        raise InvalidInput('a line must be one JSON object {"command": ..., ...}')
+        raise InvalidInputError('a line must be one JSON object {"command": ..., ...}')
     command = data.pop("command", None)
     if not isinstance(command, str) or not command.strip():
-        raise InvalidInput('the line names no "command" (e.g. "case open")')
+        raise InvalidInputError('the line names no "command" (e.g. "case open")')
     return " ".join(command.split()), data
 
 
@@ -155,7 +155,7 @@ def import_lines(
     redone line by line, each in its own transaction. An interrupt (Ctrl-C) stops the import
     after the lines already applied are committed, and is reported, not raised."""
     if batch_events < 1:
-        raise InvalidInput("a transaction holds at least one event")
+        raise InvalidInputError("a transaction holds at least one event")
     report = ImportReport(last_line=total_lines)
     try:
         _apply(app, iter(lines), report, stop_on_error, on_refused, batch_events, LineKeys())
@@ -203,7 +203,9 @@ class LineKeys:
         explicit = fields.pop("id", None)
         if explicit is not None:
             if not isinstance(explicit, str | int) or isinstance(explicit, bool):
-                raise InvalidInput(f"{command}: 'id' must be a text or a number, got {explicit!r}")
+                raise InvalidInputError(
+                    f"{command}: 'id' must be a text or a number, got {explicit!r}"
+                )
             key = f"id:{explicit}"
             limits.check_text_length("id", key)
         else:
@@ -226,7 +228,7 @@ def _applied(app: LedgerApplication, key: str) -> bool:
     signing mapper, so a forged record is an error, not a skip)."""
     try:
         app._get(ImportedLine, imported_line_id(key), "no such import line", copy=False)
-    except NotFound:
+    except NotFoundError:
         return False
     return True
 

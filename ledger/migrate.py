@@ -29,7 +29,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
 from ledger.audit.verify import VerificationResult, verify_store
-from ledger.errors import AlreadyExists, LedgerError, StoreError, VerificationError, first_line
+from ledger.errors import AlreadyExistsError, LedgerError, StoreError, VerificationError, first_line
 from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
@@ -37,8 +37,8 @@ from ledger.storage.recorders import (
     SQLiteLedgerRecorder,
 )
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables, StoredCheckpoint, StoredCosignature
 from ledger.transparency.person_index import PERSON_NODES_TABLE, PersonTables
+from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredCosignature
 
 __all__ = ["PAGE_SIZE", "MigrationReport", "Progress", "migrate"]
 
@@ -115,7 +115,7 @@ def migrate(
     """Copy the ledger at ``source`` into the empty store ``target`` and verify the copy.
 
     Raises StoreError (a store cannot be opened, is foreign, holds no ledger, fails while
-    copying), AlreadyExists (the target is not empty) or VerificationError (the committed
+    copying), AlreadyExistsError (the target is not empty) or VerificationError (the committed
     copy does not verify or its root differs from the source's: do not use it).
     """
     if _same_store(source, target):
@@ -210,7 +210,7 @@ def _refuse_non_empty(dst: LedgerApplication) -> None:
     }
     found = [f"{what}" for what, n in held.items() if n]
     if found:
-        raise AlreadyExists(
+        raise AlreadyExistsError(
             f"{dst.store.describe()} is not empty (it holds {', '.join(found)}); migrate "
             "only into an empty store: a new SQLite file, or a new PostgreSQL schema "
             "(?schema=name)"

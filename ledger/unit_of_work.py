@@ -24,11 +24,11 @@ from eventsourcing.persistence import (
 from ledger.domain import ids, limits
 from ledger.domain.keys import KeyRecord
 from ledger.errors import (
-    AlreadyExists,
+    AlreadyExistsError,
     ConcurrentWriteError,
-    InvalidInput,
+    InvalidInputError,
     LedgerError,
-    NotFound,
+    NotFoundError,
     StoreError,
     first_line,
 )
@@ -38,7 +38,6 @@ from ledger.signing.signatures import (
 
 if TYPE_CHECKING:  # the application hands itself to its units of work
     from ledger.application import LedgerApplication
-
 
 
 #: Events per transaction of a :class:`Batch` (``lifeledger import``).
@@ -67,7 +66,7 @@ class UnitOfWork(Protocol):
         ...
 
     def create(self, aggregate: Aggregate, exists: str) -> None:
-        """Record a new aggregate, refused with ``AlreadyExists(exists)`` if its id is taken."""
+        """Record a new aggregate; ``AlreadyExistsError(exists)`` if its id is taken."""
         ...
 
     def update(
@@ -95,11 +94,9 @@ class Immediate:
         try:
             self.app.save(aggregate)
         except IntegrityError:
-            raise AlreadyExists(exists) from None
+            raise AlreadyExistsError(exists) from None
         except PersistenceError as e:
-            raise StoreError(
-                f"cannot write to {self.app.store.describe()}: {first_line(e)}"
-            ) from e
+            raise StoreError(f"cannot write to {self.app.store.describe()}: {first_line(e)}") from e
 
     def update(
         self, cls: type[A], aggregate_id: UUID, command: Callable[[A], None], not_found: str
@@ -141,7 +138,7 @@ class Batch:
 
     * aggregates are loaded once and then served from memory, as the batch's commands left
       them (readers get the batch's object: they must not change it);
-    * a new aggregate is refused with :class:`AlreadyExists` at once if its id is in the
+    * a new aggregate is refused with :class:`AlreadyExistsError` at once if its id is in the
       store or already in the batch (the store's unique key would otherwise only fail the
       whole transaction at commit);
     * the new events are kept, in the order the commands made them, and :meth:`commit`
@@ -179,7 +176,7 @@ class Batch:
         self, app: LedgerApplication, max_events: int = BATCH_EVENTS, memory: int = BATCH_MEMORY
     ) -> None:
         if max_events < 1:
-            raise InvalidInput("a batch holds at least one event")
+            raise InvalidInputError("a batch holds at least one event")
         self.app = app
         self.max_events = max_events
         self.memory = memory
@@ -230,14 +227,14 @@ class Batch:
             aggregate = self._load(aggregate_id, not_found)
             self._aggregates[aggregate_id] = aggregate
         if not isinstance(aggregate, cls):
-            raise NotFound(not_found)
+            raise NotFoundError(not_found)
         return aggregate
 
     def _load(self, aggregate_id: UUID, not_found: str) -> Aggregate:
         stored: Aggregate | None
         try:
             stored = self.app._read(Aggregate, aggregate_id, not_found, copy=False)
-        except NotFound:
+        except NotFoundError:
             if aggregate_id not in self._forgotten:
                 raise
             stored = None
@@ -256,7 +253,7 @@ class Batch:
         ]
         if not events:
             if stored is None:
-                raise NotFound(not_found)
+                raise NotFoundError(not_found)
             return stored
         rebuilt = project_aggregate(deepcopy(stored), events)
         assert isinstance(rebuilt, Aggregate)
@@ -283,7 +280,7 @@ class Batch:
         _check_text(aggregate)
         self._check_signer()
         if self._exists(aggregate.id):
-            raise AlreadyExists(exists)
+            raise AlreadyExistsError(exists)
         with self.atomic():
             self._frames[-1].setdefault(aggregate.id, 0)
             self._aggregates[aggregate.id] = aggregate
@@ -371,9 +368,7 @@ class Batch:
             ) from None
         except PersistenceError as e:
             self._reset()
-            raise StoreError(
-                f"cannot write to {self.app.store.describe()}: {first_line(e)}"
-            ) from e
+            raise StoreError(f"cannot write to {self.app.store.describe()}: {first_line(e)}") from e
         except BaseException:
             self._reset()
             raise
@@ -482,7 +477,7 @@ def _check_value(name: str, value: Any) -> None:
         limits.check_text_length(name, value)
         found = FORBIDDEN_CHARACTERS.search(value)
         if found:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"the {name.replace('_', ' ')} contains the character U+{ord(found.group()):04X}"
                 ", a control character or lone surrogate that no record may hold"
             )

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
-from ledger.errors import InvalidInput, StoreError
+from ledger.errors import InvalidInputError, StoreError
 from ledger.transparency.person_index import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
@@ -68,7 +68,7 @@ class Projections:
 
     def __init__(self, app: LedgerApplication, *, page_size: int = PAGE_SIZE) -> None:
         if page_size < 1:
-            raise InvalidInput("the page size must be positive")
+            raise InvalidInputError("the page size must be positive")
         self.app = app
         self.page_size = page_size
         self._store: ViewStore | None = None
@@ -248,7 +248,7 @@ class Projections:
         return self._query(lambda r: r.cases(status, day))
 
     def case_state(self, case_no: str) -> CaseState:
-        """One case now; NotFound if the log never opened it."""
+        """One case now; NotFoundError if the log never opened it."""
         day = today()
         return self._query(lambda r: r.case_state(case_no, day))
 
@@ -269,7 +269,7 @@ class Projections:
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""
         if soon_days < 0:
-            raise InvalidInput("soon_days must not be negative")
+            raise InvalidInputError("soon_days must not be negative")
         return self._query(lambda r: r.deadlines(as_of, soon_days))
 
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:

@@ -22,7 +22,7 @@ from ledger.domain import ids
 from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.errors import InvalidInput, NotFound
+from ledger.errors import InvalidInputError, NotFoundError
 from projections import labels
 from projections.models import CadreFound, CaseListEntry, UnitDecision, UnitEntry
 from projections.queries import STEP_DAYS, Reader, _party_days, in_force_from
@@ -98,7 +98,7 @@ def case_list(
 ) -> list[CaseListEntry]:
     """The cases that pass every filter, from checked events (Art. 4, 6, 11, 12, 14)."""
     if f.status is not None and f.status not in labels.CASE_STATUS_LABELS:
-        raise InvalidInput(f"unknown case status {f.status!r}: use open or closed")
+        raise InvalidInputError(f"unknown case status {f.status!r}: use open or closed")
     divisions = hunan()
     if f.region is not None:
         divisions.check(f.region)
@@ -216,7 +216,9 @@ def cadre_search(reader: Reader, text: str) -> list[CadreFound]:
     name) matches ``text`` (Art. 8: one record for life)."""
     q = _fold(text)
     if not q:
-        raise InvalidInput("give a name, pinyin, personnel-number prefix or unit to search for")
+        raise InvalidInputError(
+            "give a name, pinyin, personnel-number prefix or unit to search for"
+        )
     unit_names = _unit_names(reader)
     found = []
     for no, events in _registered(
@@ -254,7 +256,7 @@ def unit_history(reader: Reader, code: str) -> list[UnitDecision]:
     on the incident date (Art. 5, 8, 10), in the order decided."""
     names = reader.registered_names("unit", [code])
     if code not in names:
-        raise NotFound(f"no unit with code {code}")
+        raise NotFoundError(f"no unit with code {code}")
     docs = all_cases(reader)
     people = {
         p["code"] for doc in docs for p in doc["parties"].values() if p["party_type"] == "person"

@@ -30,7 +30,7 @@ from ledger.domain.regulation import (
     Responsibility,
     ground_label,
 )
-from ledger.errors import InvalidInput, NotFound
+from ledger.errors import InvalidInputError, NotFoundError
 from ledger.transparency.person_index import PersonRecord
 from projections import labels
 from projections.codec import Unwrap
@@ -183,7 +183,7 @@ class Reader:
         checked = self.checked([oid])
         events = self.case_checked(checked, oid, f"case {case_no}")
         if not events:
-            raise NotFound(f"no case {case_no}")
+            raise NotFoundError(f"no case {case_no}")
         return events, checked
 
     def registered_names(self, party_type: str, codes: Iterable[str]) -> dict[str, str]:
@@ -211,7 +211,7 @@ class Reader:
         )
         row = self.cur.fetchone()
         if row is None:
-            raise NotFound(f"no case {case_no}")
+            raise NotFoundError(f"no case {case_no}")
         return int(row[0])
 
     def named_in(self, party_type: str, code: str) -> list[int]:
@@ -248,7 +248,7 @@ class Reader:
     # cases ----------------------------------------------------------------------------------
     def cases(self, status: str | None, today: dt.date) -> list[CaseSummary]:
         if status is not None and status not in labels.CASE_STATUS_LABELS:
-            raise InvalidInput(f"unknown case status {status!r}: use open or closed")
+            raise InvalidInputError(f"unknown case status {status!r}: use open or closed")
         next_due: dict[int, str] = {}
         for _, row, pending in self.running(today):
             timed = [s.due for s in pending if s.kind not in UNTIMED]
@@ -353,7 +353,7 @@ class Reader:
                 )
             else:
                 why = f"none of the {record.later} events of the log names this number"
-            raise NotFound(f"no cadre with personnel number {personnel_no}: {why}")
+            raise NotFoundError(f"no cadre with personnel number {personnel_no}: {why}")
         cadre_events = decode(own, self.unwrap)
         name = str(cadre_events[0].payload.get("name", ""))
         post_rows, retired = career(cadre_events)
@@ -493,7 +493,7 @@ class Reader:
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
         names = self.registered_names("unit", [unit_code])
         if unit_code not in names:
-            raise NotFound(f"no unit with code {unit_code}")
+            raise NotFoundError(f"no unit with code {unit_code}")
         check_census(self.trust, self.position)
         counted: list[RatingReason] = []
         not_counted: list[RatingReason] = []

@@ -25,7 +25,7 @@ How each read knows its index is complete and correct:
   (``proj_case_parties``, ``proj_case_years``, ``proj_decisions``) deleted or edited so that
   a case is no longer found — is named by ``verify``'s read-model audit.
 
-A record whose events fail is refused with :class:`ReadRefused`, naming the log position and
+A record whose events fail is refused with :class:`ReadRefusedError`, naming the log position and
 asking for ``lifeledger verify``; reads that do not touch it keep working.
 """
 
@@ -64,7 +64,7 @@ REBUILD_HINT = (
 )
 
 
-class ReadRefused(VerificationError):
+class ReadRefusedError(VerificationError):
     """A read that would have shown something no checked event supports."""
 
 
@@ -212,7 +212,7 @@ class TrustedLog:
         row = self.cur.fetchone()
         return None if row is None else int(row[0])
 
-    def refuse(self, failure: Failure, what: str) -> ReadRefused:
+    def refuse(self, failure: Failure, what: str) -> ReadRefusedError:
         """The clean error for a record whose events failed."""
         nid = failure.position
         leaf = self.leaf_position(nid) if nid is not None else None
@@ -222,7 +222,7 @@ class TrustedLog:
             else "the log"
         )
         event = f", {failure.topic} v{failure.version}" if failure.topic else ""
-        return ReadRefused(
+        return ReadRefusedError(
             f"{what} cannot be shown: the event at {where}{event} fails verification: "
             f"{failure.message}. Nothing is shown from it. {VERIFY_HINT}",
             position=leaf,
@@ -305,9 +305,9 @@ def log_top(store: ViewStore, cur: Cursor) -> int:
     return 0 if row is None or row[0] is None else int(row[0])
 
 
-def refuse_row(table: str, key: str, what: str) -> ReadRefused:
+def refuse_row(table: str, key: str, what: str) -> ReadRefusedError:
     """An index row that its record's checked events contradict."""
-    return ReadRefused(
+    return ReadRefusedError(
         f"the read model row {table} ({key}) does not match the checked events of {what}: "
         f"the read models were altered. Nothing is shown from them. {REBUILD_HINT}",
         table=table,
@@ -341,7 +341,7 @@ def check_census(trust: TrustedLog, position: int) -> None:
     """
     store, cur = trust.store, trust.cur
     if position > trust.top:
-        raise ReadRefused(
+        raise ReadRefusedError(
             f"the read models claim to have applied the log up to position {position}, but "
             f"the log ends at {trust.top}: their tracking position was moved. Nothing is shown "
             f"from them. {REBUILD_HINT}",
@@ -389,7 +389,7 @@ def _refuse_census(trust: TrustedLog, position: int, column: str) -> None:
         if at != registry and at not in rows:
             table = _CENSUS_TABLE.get(topic.rsplit(":", 1)[-1].split(".")[0], "proj_cases")
             leaf = trust.leaf_position(at)
-            raise ReadRefused(
+            raise ReadRefusedError(
                 f"the read models are incomplete: {table} has no row for the record whose "
                 f"first event ({topic.rsplit(':', 1)[-1]}) is at log position "
                 f"{leaf if leaf is not None else at}. Nothing is shown from them. "
@@ -399,14 +399,14 @@ def _refuse_census(trust: TrustedLog, position: int, column: str) -> None:
             )
     for at, table in sorted(rows.items()):
         if at not in opened:
-            raise ReadRefused(
+            raise ReadRefusedError(
                 f"the read models hold a row the log does not support: {table} row at "
                 f"position {at} names no record's first event. Nothing is shown from them. "
                 f"{REBUILD_HINT}",
                 table=table,
                 key=str(at),
             )
-    raise ReadRefused(
+    raise ReadRefusedError(
         f"the read models do not match the log: {len(rows)} case, unit and cadre rows for "
         f"{len(opened) - 1} records. {REBUILD_HINT}"
     )

@@ -24,7 +24,10 @@ NEW_PASS = "another passphrase"
 
 
 def invoke(
-    args: Sequence[str], env: Mapping[str, str | None] | None = None, input: str | None = None
+    args: Sequence[str],
+    env: Mapping[str, str | None] | None = None,
+    input: str | None = None,
+    color: bool = False,
 ) -> Result:
     """Run ``lifeledger ARGS`` in-process; passphrases from the environment, never a prompt."""
     base: dict[str, str | None] = {
@@ -32,11 +35,14 @@ def invoke(
         "LIFELEDGER_NEW_PASSPHRASE": NEW_PASS,
         "LIFELEDGER_DB": None,
         "LIFELEDGER_KEY": None,
+        "COLUMNS": None,  # tables take whole lines unless a test sets a width
+        "NO_COLOR": None,
     }
     base.update(env or {})
     return CliRunner().invoke(
-        cli, list(args), env=base, input=input, catch_exceptions=False, prog_name="lifeledger"
-    )
+        cli, list(args), env=base, input=input, catch_exceptions=False, prog_name="lifeledger",
+        color=color,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import Measures
 from ledger.domain.periods import period_end
 from ledger.domain.regulation import AppealOutcome, Measure, Responsibility, Severity, TeamRole
-from ledger.errors import AlreadyExists, InvalidInput, NotFound, RuleViolation
+from ledger.errors import AlreadyExistsError, InvalidInputError, NotFoundError, RuleViolationError
 from ledger.signing.signatures import Signer
 
 TO = "王局长本人及长沙市某区信访局"
@@ -96,7 +96,7 @@ def test_a_unit_is_announced_to(app: LedgerApplication) -> None:
 def test_an_announcement_before_a_decision_is_refused(app: LedgerApplication) -> None:
     open_case(app)
     bring_to_hearing(app)
-    with refused(app, RuleViolation, "Art. 10"):
+    with refused(app, RuleViolationError, "Art. 10"):
         app.announce(CASE, PERSON, "P001", DECIDED, TO)
 
 
@@ -104,10 +104,10 @@ def test_an_announcement_dated_before_the_decision_or_twice_is_refused(
     app: LedgerApplication,
 ) -> None:
     decided_case(app)
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         app.announce(CASE, PERSON, "P001", D(2024, 4, 14), TO)
     app.announce(CASE, PERSON, "P001", DECIDED, TO)
-    with refused(app, AlreadyExists, None):
+    with refused(app, AlreadyExistsError, None):
         app.announce(CASE, PERSON, "P001", D(2024, 4, 16), TO)
 
 
@@ -123,7 +123,7 @@ def test_a_persons_decision_goes_into_the_personnel_file(app: LedgerApplication)
 
 def test_a_personnel_file_entry_for_a_unit_is_refused(app: LedgerApplication) -> None:
     decided_case(app, party_type=UNIT, code=UNIT_CODE)
-    with refused(app, RuleViolation, "Art. 11") as info:
+    with refused(app, RuleViolationError, "Art. 11") as info:
         app.enter_in_file(CASE, UNIT_CODE, D(2024, 4, 25), *FILE)
     assert "人事档案" in str(info.value)
 
@@ -131,9 +131,9 @@ def test_a_personnel_file_entry_for_a_unit_is_refused(app: LedgerApplication) ->
 def test_a_personnel_file_entry_before_a_decision_is_refused(app: LedgerApplication) -> None:
     open_case(app)
     bring_to_hearing(app)
-    with refused(app, RuleViolation, "Art. 10"):
+    with refused(app, RuleViolationError, "Art. 10"):
         app.enter_in_file(CASE, "P001", D(2024, 4, 25), *FILE)
-    with refused(app, NotFound, None):
+    with refused(app, NotFoundError, None):
         app.enter_in_file(CASE, "P002", D(2024, 4, 25), *FILE)
 
 
@@ -142,7 +142,7 @@ def test_a_personnel_file_entry_before_a_decision_is_refused(app: LedgerApplicat
 
 def test_an_appeal_needs_the_receipt_date_first(app: LedgerApplication) -> None:
     decided_case(app)
-    with refused(app, RuleViolation, "Art. 12"):
+    with refused(app, RuleViolationError, "Art. 12"):
         app.appeal(CASE, PERSON, "P001", D(2024, 4, 20), "不服。")
 
 
@@ -162,7 +162,7 @@ def test_an_appeal_on_the_fifteenth_day_after_receipt_is_accepted(
 
 def test_an_appeal_on_the_sixteenth_day_is_refused(app: LedgerApplication) -> None:
     received_case(app, RECEIVED)
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.appeal(CASE, PERSON, "P001", D(2025, 3, 19), "不服。")
     assert "2025-03-18" in str(info.value)
 
@@ -179,7 +179,7 @@ def test_an_appeal_window_ending_on_a_rest_day_runs_to_the_next_working_day(
     app: LedgerApplication, received: dt.date, last_day: dt.date
 ) -> None:
     received_case(app, received)
-    with refused(app, RuleViolation, "Art. 12"):
+    with refused(app, RuleViolationError, "Art. 12"):
         app.appeal(CASE, PERSON, "P001", last_day + ONE_DAY, "不服。")
     app.appeal(CASE, PERSON, "P001", last_day, "不服，申请复查。")
     assert app.case(CASE).party(PERSON, "P001")["appeal"]["on"] == last_day
@@ -187,9 +187,9 @@ def test_an_appeal_window_ending_on_a_rest_day_runs_to_the_next_working_day(
 
 def test_a_second_appeal_or_a_second_receipt_is_refused(app: LedgerApplication) -> None:
     appealed(app)
-    with refused(app, AlreadyExists, None):
+    with refused(app, AlreadyExistsError, None):
         app.appeal(CASE, PERSON, "P001", APPEALED, "再次申诉。")
-    with refused(app, AlreadyExists, None):
+    with refused(app, AlreadyExistsError, None):
         app.receive(CASE, PERSON, "P001", RECEIVED)
 
 
@@ -207,7 +207,7 @@ def test_an_appeal_does_not_suspend_the_measures(app: LedgerApplication) -> None
 
 def test_an_appeal_decision_before_any_appeal_is_refused(app: LedgerApplication) -> None:
     received_case(app, RECEIVED)
-    with refused(app, RuleViolation, "Art. 12"):
+    with refused(app, RuleViolationError, "Art. 12"):
         app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 20), AppealOutcome.UPHELD, "维持。")
 
 
@@ -216,7 +216,7 @@ def test_an_appeal_decided_by_another_authority_is_refused(
 ) -> None:
     appealed(app)
     app.signer = root_signer  # 湖南省委组织部 did not decide the case
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 20), AppealOutcome.UPHELD, "维持。")
     assert "长沙市纪委监委" in str(info.value)
 
@@ -240,10 +240,10 @@ def test_an_appeal_decision_before_the_appeal_date_or_twice_is_refused(
     app: LedgerApplication,
 ) -> None:
     appealed(app)
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 17), AppealOutcome.UPHELD, "维持。")
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 20), AppealOutcome.UPHELD, "维持。")
-    with refused(app, AlreadyExists, None):
+    with refused(app, AlreadyExistsError, None):
         app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 21), AppealOutcome.REVOKED, "撤销。")
 
 
@@ -263,9 +263,9 @@ def test_a_revoked_decision_is_neither_announced_nor_filed(app: LedgerApplicatio
     app.receive(CASE, PERSON, "P001", RECEIVED)
     app.appeal(CASE, PERSON, "P001", D(2025, 3, 5), "不服。")
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 12), AppealOutcome.REVOKED, "撤销。")
-    with refused(app, RuleViolation, "Art. 12"):
+    with refused(app, RuleViolationError, "Art. 12"):
         app.announce(CASE, PERSON, "P001", D(2025, 3, 13), TO)
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.enter_in_file(CASE, "P001", D(2025, 3, 13), *FILE)
     assert "revoked" in str(info.value)
 
@@ -285,14 +285,14 @@ def test_a_modified_decision_carries_the_new_measures(app: LedgerApplication) ->
 def test_a_modification_must_name_fitting_measures(app: LedgerApplication) -> None:
     appealed(app)
     on = D(2025, 3, 25)
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         app.decide_appeal(CASE, PERSON, "P001", on, AppealOutcome.MODIFIED, "变更。")
-    with refused(app, RuleViolation, "Art. 7"):
+    with refused(app, RuleViolationError, "Art. 7"):
         app.decide_appeal(
             CASE, PERSON, "P001", on, AppealOutcome.MODIFIED, "变更。",
             Measures((Measure.CIRCULATED_CRITICISM,), Severity.SERIOUS),
         )  # fmt: skip
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         app.decide_appeal(
             CASE, PERSON, "P001", on, AppealOutcome.UPHELD, "维持。", person_measures()
         )
@@ -315,14 +315,14 @@ def test_a_units_modified_measure_follows_its_new_circumstances(app: LedgerAppli
 
 def test_closing_with_an_unannounced_decision_is_refused(app: LedgerApplication) -> None:
     decided_case(app)
-    with refused(app, RuleViolation, "Art. 11"):
+    with refused(app, RuleViolationError, "Art. 11"):
         app.close_case(CASE, D(2024, 6, 1), "结案。")
 
 
 def test_closing_with_an_undecided_appeal_is_refused(app: LedgerApplication) -> None:
     appealed(app)
     app.enter_in_file(CASE, "P001", D(2025, 3, 19), *FILE)
-    with refused(app, RuleViolation, "Art. 12"):
+    with refused(app, RuleViolationError, "Art. 12"):
         app.close_case(CASE, D(2025, 3, 20), "结案。")
 
 
@@ -382,7 +382,7 @@ def test_every_step_on_a_closed_case_is_refused(app: LedgerApplication, step: st
     received_case(app, RECEIVED)
     app.enter_in_file(CASE, "P001", RECEIVED, *FILE)
     app.close_case(CASE, APPEAL_DUE + ONE_DAY, "决定已宣布、归档，申诉期满，结案。")
-    with refused(app, RuleViolation, None) as info:
+    with refused(app, RuleViolationError, None) as info:
         AFTER_CLOSING[step](app)
     assert "(closed case)" in str(info.value)
     assert app.case(CASE).status == "closed"

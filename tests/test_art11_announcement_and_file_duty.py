@@ -8,7 +8,7 @@ from __future__ import annotations
 from scenarios import CASE, PERSON, UNIT, UNIT_CODE, D, decided_case, last_event, refused
 
 from ledger.application import LedgerApplication
-from ledger.errors import RuleViolation
+from ledger.errors import RuleViolationError
 from projections.api import Projections
 
 DECIDED = D(2024, 4, 15)
@@ -19,7 +19,7 @@ def test_art_11_a_persons_announcement_must_reach_the_person_and_the_unit(
     app: LedgerApplication,
 ) -> None:
     decided_case(app)
-    with refused(app, RuleViolation, "Art. 11") as info:
+    with refused(app, RuleViolationError, "Art. 11") as info:
         app.announce(CASE, PERSON, "P001", ANNOUNCED, "王局长本人", ["person"])
     assert str(info.value) == (
         "the announcement is made to 本人及其所在单位; the record does not say the unit was told "

@@ -26,7 +26,7 @@ from scenarios import (
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import AppealOutcome, Responsibility
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInputError, RuleViolationError
 
 TO = "王局长本人及长沙市某区信访局"
 FILE = ("档案〔2025〕3号", "长沙市委组织部干部档案室")
@@ -45,7 +45,7 @@ def test_art_12_closing_while_the_appeal_period_runs_is_refused_and_the_appeal_s
     app: LedgerApplication,
 ) -> None:
     filed_and_received(app)
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.close_case(CASE, D(2025, 3, 4), "结案。")
     assert str(info.value) == (
         "person:P001 may appeal until 2025-03-18; close after that day "
@@ -59,7 +59,7 @@ def test_art_12_closing_before_the_receipt_is_recorded_is_refused(app: LedgerApp
     decided_case(app, decided_on=RECEIVED)
     app.announce(CASE, PERSON, "P001", RECEIVED, TO)
     app.enter_in_file(CASE, "P001", RECEIVED, *FILE)
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.close_case(CASE, D(2025, 6, 1), "结案。")
     assert str(info.value) == (
         "receipt of the decision by person:P001 is not recorded; its 15-day appeal period has "
@@ -73,7 +73,7 @@ def test_art_12_closing_before_the_appeal_decision_is_told_in_writing_is_refused
     filed_and_received(app)
     app.appeal(CASE, PERSON, "P001", APPEAL_DUE, "不服。")
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 4, 1), AppealOutcome.UPHELD, "维持。")
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.close_case(CASE, D(2025, 4, 2), "结案。")
     assert str(info.value) == (
         "the appeal decision for person:P001 has not been told in writing "
@@ -88,16 +88,16 @@ def test_art_12_a_closed_case_reopens_only_by_a_signed_event_stating_why(
     app: LedgerApplication,
 ) -> None:
     filed_and_received(app)
-    with refused(app, RuleViolation, None) as info:
+    with refused(app, RuleViolationError, None) as info:
         app.reopen_case(CASE, D(2025, 3, 20), "新情况。")
     assert str(info.value) == (
         f"case {CASE} is open; only a closed case reopens (reopen a closed case)"
     )
     app.close_case(CASE, D(2025, 3, 19), "申诉期满，结案。")
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         app.reopen_case(CASE, D(2025, 3, 20), "  ")
     assert str(info.value) == "reopening a case states its reason (new facts, a late referral…)"
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         app.reopen_case(CASE, D(2025, 3, 18), "新情况。")
     assert str(info.value) == "reopening on 2025-03-18 cannot precede the closing on 2025-03-19"
     app.reopen_case(CASE, D(2025, 3, 20), "发现新的事实，需移送司法机关")
@@ -112,14 +112,14 @@ def test_art_12_the_written_notice_is_its_own_event_and_late_notice_is_flagged(
 ) -> None:
     filed_and_received(app)
     app.appeal(CASE, PERSON, "P001", APPEAL_DUE, "不服。")
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.notify_appeal_decision(CASE, PERSON, "P001", D(2025, 4, 1), TO)
     assert str(info.value) == (
         f"no appeal decision for 个人 P001 in case {CASE} is on record "
         "(Art. 12: appeal decision first)"
     )
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 4, 10), AppealOutcome.UPHELD, "维持。")
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.notify_appeal_decision(CASE, PERSON, "P001", D(2025, 4, 11), "王局长", ["person"])
     assert str(info.value) == (
         "the written notice is made to 本人及其所在单位; the record does not say the unit was "
@@ -137,7 +137,7 @@ def test_art_12_the_receiving_authority_is_the_deciding_authority(app: LedgerApp
     decided = document(appeal_authority="长沙市人民政府")
     open_case(app)
     bring_to_hearing(app, CASE, PERSON, "P001", Responsibility.DIRECT)
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.decide(CASE, PERSON, "P001", decided)
     assert str(info.value) == (
         "the document names 长沙市人民政府 as 受理机关, but appeals go to the authority that "

@@ -9,7 +9,7 @@ from scenarios import PERSON, UNIT, D, bring_to_decision, open_case, refused
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import AdminLevel, Responsibility, UnitKind
-from ledger.errors import AlreadyExists, InvalidInput, NotAuthorised
+from ledger.errors import AlreadyExistsError, InvalidInputError, NotAuthorisedError
 from ledger.signing.signatures import Signer
 from projections.api import Projections
 
@@ -54,21 +54,21 @@ def test_art_14_the_regional_report_counts_the_cases_of_its_units_and_cadres(
 def test_art_14_the_report_and_its_circulation_are_the_petition_agencys_signed_events(
     app: LedgerApplication, petition_signer: Signer
 ) -> None:
-    with refused(app, NotAuthorised, "Art. 14") as info:
+    with refused(app, NotAuthorisedError, "Art. 14") as info:
         app.report_region("430100", 2024, "中共长沙市委、长沙市人民政府", D(2025, 1, 20))
     assert str(info.value) == (
         "长沙市纪委监委 (纪检监察机关) does not report or circulate the annual accountability "
         "report; the 信访工作机构 does (Art. 14: reported by the petition work agency)"
     )
     app.signer = petition_signer
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         app.report_region("430100", 2024, "中共长沙市委、长沙市人民政府", D(2024, 12, 31))
     assert str(info.value) == "the report on 2024 is made after that year ends, not on 2024-12-31"
     app.report_region("430100", 2024, "中共长沙市委、长沙市人民政府", D(2025, 1, 20))
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         app.circulate_report("430100", 2024, D(2025, 1, 19), "全市信访工作机构")
     assert str(info.value) == "the 通报 on 2025-01-19 cannot precede the report on 2025-01-20"
     app.circulate_report("430100", 2024, D(2025, 2, 3), "全市信访工作机构")
-    with refused(app, AlreadyExists, None) as info:
+    with refused(app, AlreadyExistsError, None) as info:
         app.circulate_report("430100", 2024, D(2025, 2, 4), "全市信访工作机构")
     assert str(info.value) == "the report was already circulated on 2025-02-03"

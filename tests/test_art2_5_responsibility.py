@@ -24,7 +24,7 @@ from scenarios import (
 from ledger.application import LedgerApplication
 from ledger.domain.case_rules import TeamMember
 from ledger.domain.regulation import AdminLevel, Responsibility, TeamRole, UnitKind
-from ledger.errors import AlreadyExists, RuleViolation
+from ledger.errors import AlreadyExistsError, RuleViolationError
 
 HEAD = TeamMember("P001", TeamRole.PRINCIPAL_HEAD)
 IN_CHARGE = TeamMember("P002", TeamRole.LEADER_IN_CHARGE)
@@ -69,7 +69,7 @@ def test_a_unit_of_every_kind_can_be_held_collectively_accountable(
 
 def test_a_unit_bears_collective_responsibility_only(app: LedgerApplication) -> None:
     open_case(app)
-    with refused(app, RuleViolation, "Art. 5"):
+    with refused(app, RuleViolationError, "Art. 5"):
         app.assign(CASE, UNIT, UNIT_CODE, Responsibility.DIRECT, ASSIGNED)
     app.assign(CASE, UNIT, UNIT_CODE, Responsibility.COLLECTIVE, ASSIGNED)
     assert app.case(CASE).party(UNIT, UNIT_CODE)["responsibility"] == "collective"
@@ -80,7 +80,7 @@ def test_a_person_bears_direct_or_leadership_responsibility(
     app: LedgerApplication, responsibility: Responsibility
 ) -> None:
     open_case(app)
-    with refused(app, RuleViolation, "Art. 5"):
+    with refused(app, RuleViolationError, "Art. 5"):
         app.assign(CASE, PERSON, "P001", responsibility, ASSIGNED)
 
 
@@ -99,7 +99,7 @@ def test_direct_primary_and_important_responsibility_are_recorded_per_person(
 def test_a_second_finding_for_the_same_party_is_refused(app: LedgerApplication) -> None:
     open_case(app)
     app.assign(CASE, PERSON, "P001", Responsibility.DIRECT, ASSIGNED)
-    with refused(app, AlreadyExists, None):
+    with refused(app, AlreadyExistsError, None):
         app.assign(CASE, PERSON, "P001", Responsibility.PRIMARY_LEADERSHIP, ASSIGNED)
 
 
@@ -151,7 +151,7 @@ def test_no_decision_is_issued_to_a_member_who_bears_no_responsibility(
     app.record_objection(CASE, "P003", OBJECTION_ON, "明确反对，未被采纳。")
     app.assign_team(CASE, UNIT_CODE, [HEAD, IN_CHARGE, MEMBER], ASSIGNED)
     app.hear(CASE, PERSON, "P003", HEARD, "张委员说明了当时的反对意见。")
-    with refused(app, RuleViolation, "Art. 5"):
+    with refused(app, RuleViolationError, "Art. 5"):
         app.decide(CASE, PERSON, "P003", document())
 
 
@@ -173,7 +173,7 @@ def test_a_member_already_found_responsible_cannot_be_named_again_in_a_team(
 ) -> None:
     open_case(app)
     app.assign(CASE, PERSON, "P003", Responsibility.DIRECT, ASSIGNED)
-    with refused(app, AlreadyExists, None):
+    with refused(app, AlreadyExistsError, None):
         app.assign_team(CASE, UNIT_CODE, [HEAD, IN_CHARGE, MEMBER], ASSIGNED)
 
 
@@ -186,7 +186,7 @@ def test_leadership_responsibility_for_an_overruled_objector_is_refused(
     open_case(app)
     app.record_objection(CASE, "P002", OBJECTION_ON, "明确反对，未被采纳。")
     for responsibility in (Responsibility.PRIMARY_LEADERSHIP, Responsibility.IMPORTANT_LEADERSHIP):
-        with refused(app, RuleViolation, "Art. 5") as info:
+        with refused(app, RuleViolationError, "Art. 5") as info:
             app.assign(CASE, PERSON, "P002", responsibility, ASSIGNED)
         assert "不承担领导责任" in str(info.value)
 
@@ -196,7 +196,7 @@ def test_an_overruled_objector_is_not_made_the_sole_decision_maker(
 ) -> None:
     open_case(app)
     app.record_objection(CASE, "P002", OBJECTION_ON, "明确反对，未被采纳。")
-    with refused(app, RuleViolation, "Art. 5"):
+    with refused(app, RuleViolationError, "Art. 5"):
         app.assign(
             CASE, PERSON, "P002", Responsibility.PRIMARY_LEADERSHIP, ASSIGNED,
             individual_decision=True,
@@ -237,6 +237,6 @@ def test_a_unit_cannot_be_recorded_as_an_individual_decision_maker(
     app: LedgerApplication,
 ) -> None:
     open_case(app)
-    with refused(app, RuleViolation, "Art. 5"):
+    with refused(app, RuleViolationError, "Art. 5"):
         app.assign(CASE, UNIT, UNIT_CODE, Responsibility.COLLECTIVE, ASSIGNED,
                    individual_decision=True)  # fmt: skip

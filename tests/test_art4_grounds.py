@@ -10,7 +10,7 @@ from scenarios import CASE, OPENED, D, open_case, refused
 from ledger.application import LedgerApplication
 from ledger.domain.case_rules import check_grounds
 from ledger.domain.regulation import GROUNDS, Consequence, ground_label
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInputError, RuleViolationError
 
 NONE = Consequence.NONE
 ADVERSE = Consequence.ADVERSE_IMPACT
@@ -50,29 +50,29 @@ def test_each_item_is_accepted_with_the_harm_it_names_and_refused_with_less(numb
     check_grounds([number], other, needed)
     check_grounds([number], other, SERIOUS)
     for less in HARM_ORDER[: HARM_ORDER.index(needed)]:
-        with pytest.raises(RuleViolation, match=r"\(Art\. 4: consequence required\)"):
+        with pytest.raises(RuleViolationError, match=r"\(Art\. 4: consequence required\)"):
             check_grounds([number], other, less)
 
 
 @pytest.mark.parametrize("number", [0, 17, -1])
 def test_an_unknown_ground_is_refused(app: LedgerApplication, number: int) -> None:
-    with refused(app, RuleViolation, "Art. 4") as info:
+    with refused(app, RuleViolationError, "Art. 4") as info:
         open_case(app, grounds=(12, number))
     assert "unknown ground" in str(info.value)
 
 
 def test_a_case_without_any_ground_is_refused(app: LedgerApplication) -> None:
-    with refused(app, RuleViolation, "Art. 4"):
+    with refused(app, RuleViolationError, "Art. 4"):
         open_case(app, grounds=())
 
 
 def test_a_ground_cited_twice_is_refused(app: LedgerApplication) -> None:
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         open_case(app, grounds=(12, 12))
 
 
 def test_item_sixteen_without_the_other_regulation_is_refused(app: LedgerApplication) -> None:
-    with refused(app, RuleViolation, "Art. 4") as info:
+    with refused(app, RuleViolationError, "Art. 4") as info:
         open_case(app, grounds=(16,), other_regulation="  ")
     assert "(十六)" in str(info.value)
 
@@ -88,18 +88,18 @@ def test_item_sixteen_with_the_other_regulation_is_recorded(app: LedgerApplicati
 def test_a_ground_that_needs_adverse_impact_is_refused_without_it(
     app: LedgerApplication, number: int
 ) -> None:
-    with refused(app, RuleViolation, "Art. 4") as info:
+    with refused(app, RuleViolationError, "Art. 4") as info:
         open_case(app, grounds=(number,), consequence=NONE)
     assert "不良影响" in str(info.value)
 
 
 def test_one_ground_that_needs_harm_refuses_the_whole_citation(app: LedgerApplication) -> None:
-    with refused(app, RuleViolation, "Art. 4"):
+    with refused(app, RuleViolationError, "Art. 4"):
         open_case(app, grounds=(1, 6, 11), consequence=NONE)
 
 
 def test_item_five_is_refused_with_adverse_impact_only(app: LedgerApplication) -> None:
-    with refused(app, RuleViolation, "Art. 4") as info:
+    with refused(app, RuleViolationError, "Art. 4") as info:
         open_case(app, grounds=(5,), consequence=ADVERSE)
     assert "严重后果" in str(info.value)
 
@@ -117,5 +117,5 @@ def test_grounds_that_need_no_harm_are_accepted_without_it(app: LedgerApplicatio
 
 
 def test_a_case_opened_before_the_incident_is_refused(app: LedgerApplication) -> None:
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         open_case(app, incident=D(2024, 4, 2), opened_on=OPENED)  # opened 04-01

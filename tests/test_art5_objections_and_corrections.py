@@ -24,7 +24,7 @@ from scenarios import (
 from ledger.application import LedgerApplication
 from ledger.domain.case_rules import TeamMember
 from ledger.domain.regulation import Responsibility, TeamRole
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInputError, RuleViolationError
 
 HEAD = TeamMember("P001", TeamRole.PRINCIPAL_HEAD)
 IN_CHARGE = TeamMember("P002", TeamRole.LEADER_IN_CHARGE)
@@ -49,7 +49,7 @@ def test_art_5_a_decision_imposing_leadership_responsibility_on_an_objector_is_r
     app.assign_team(CASE, UNIT_CODE, [HEAD, IN_CHARGE, MEMBER], ASSIGNED)
     app.hear(CASE, PERSON, "P003", HEARD, "称曾在会上明确反对。")
     app.record_objection(CASE, "P003", HEARD, "会议记录载明其反对意见", at_hearing=True)
-    with refused(app, RuleViolation, "Art. 5") as info:
+    with refused(app, RuleViolationError, "Art. 5") as info:
         app.decide(CASE, PERSON, "P003", document())
     assert str(info.value) == (
         f"cadre P003 explicitly objected to the wrong decision on {HEARD} and was overruled; "
@@ -64,10 +64,10 @@ def test_art_5_a_finding_is_corrected_by_a_signed_event_naming_its_reason(
     open_case(app)
     app.assign_team(CASE, UNIT_CODE, [HEAD, IN_CHARGE, MEMBER], ASSIGNED)
     app.record_objection(CASE, "P003", HEARD, "会议记录载明其反对意见", at_hearing=True)
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         app.correct_finding(CASE, PERSON, "P003", Responsibility.NONE, HEARD, " ")
     assert str(info.value) == "a corrected finding states its reason"
-    with refused(app, RuleViolation, "Art. 5") as info:
+    with refused(app, RuleViolationError, "Art. 5") as info:
         app.correct_finding(
             CASE, PERSON, "P003", Responsibility.PRIMARY_LEADERSHIP, HEARD, "改为主要领导责任"
         )
@@ -85,7 +85,7 @@ def test_art_5_a_finding_under_a_decision_in_force_changes_only_on_appeal(
     app.assign(CASE, PERSON, "P001", Responsibility.DIRECT, ASSIGNED)
     app.hear(CASE, PERSON, "P001", HEARD, "陈述。")
     app.decide(CASE, PERSON, "P001", document())
-    with refused(app, RuleViolation, "Art. 12") as info:
+    with refused(app, RuleViolationError, "Art. 12") as info:
         app.correct_finding(CASE, PERSON, "P001", Responsibility.IMPORTANT_LEADERSHIP,
                             D(2024, 4, 20), "更正。")  # fmt: skip
     assert str(info.value) == (
@@ -101,7 +101,7 @@ def test_art_5_a_decision_taken_alone_refuses_a_collective_derivation_of_the_sam
     open_case(app)
     app.assign(CASE, PERSON, "P001", Responsibility.PRIMARY_LEADERSHIP, ASSIGNED,
                individual_decision=True)  # fmt: skip
-    with refused(app, RuleViolation, "Art. 5") as info:
+    with refused(app, RuleViolationError, "Art. 5") as info:
         app.assign_team(CASE, UNIT_CODE, [IN_CHARGE, MEMBER], ASSIGNED)
     assert str(info.value) == (
         f"cadre P001 decided or approved alone (个人决定或者批准) in case {CASE}; that member "
@@ -115,7 +115,7 @@ def test_art_5_a_collective_derivation_refuses_a_later_individual_decision_findi
 ) -> None:
     open_case(app)
     app.assign_team(CASE, UNIT_CODE, [HEAD, IN_CHARGE], ASSIGNED)
-    with refused(app, RuleViolation, "Art. 5") as info:
+    with refused(app, RuleViolationError, "Art. 5") as info:
         app.assign(CASE, PERSON, "P003", Responsibility.PRIMARY_LEADERSHIP, ASSIGNED,
                    individual_decision=True)  # fmt: skip
     assert str(info.value) == (

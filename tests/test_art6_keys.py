@@ -24,7 +24,7 @@ from scenarios import (
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import AppealOutcome, AuthorityKind, KeyRole, Responsibility
-from ledger.errors import NotAuthorised, RuleViolation
+from ledger.errors import KeyManagementError, NotAuthorisedError
 from ledger.signing.signatures import Signer
 
 KEY_MANAGEMENT = "key management"
@@ -47,7 +47,7 @@ def test_a_petition_agency_key_cannot_open_a_case(
     app: LedgerApplication, petition_signer: Signer
 ) -> None:
     app.signer = petition_signer
-    with refused(app, NotAuthorised, "Art. 6") as info:
+    with refused(app, NotAuthorisedError, "Art. 6") as info:
         open_case(app)
     assert "信访工作机构" in str(info.value)
 
@@ -58,7 +58,7 @@ def test_a_petition_agency_key_cannot_decide_a_case(
     open_case(app)
     bring_to_hearing(app)
     app.signer = petition_signer
-    with refused(app, NotAuthorised, "Art. 6"):
+    with refused(app, NotAuthorisedError, "Art. 6"):
         app.decide(CASE, PERSON, "P001", document())
 
 
@@ -68,11 +68,11 @@ def test_a_petition_agency_key_cannot_hear_assign_or_close(
     open_case(app)
     app.assign(CASE, PERSON, "P001", Responsibility.DIRECT, D(2024, 4, 2))
     app.signer = petition_signer
-    with refused(app, NotAuthorised, "Art. 6"):
+    with refused(app, NotAuthorisedError, "Art. 6"):
         app.assign(CASE, PERSON, "P002", Responsibility.DIRECT, D(2024, 4, 2))
-    with refused(app, NotAuthorised, "Art. 6"):
+    with refused(app, NotAuthorisedError, "Art. 6"):
         app.hear(CASE, PERSON, "P001", HEARD, "作了说明。")
-    with refused(app, NotAuthorised, "Art. 6"):
+    with refused(app, NotAuthorisedError, "Art. 6"):
         app.close_case(CASE, D(2024, 6, 1), "结案。")
 
 
@@ -92,7 +92,7 @@ def test_an_organisation_department_key_may_carry_out_accountability(
 
 
 def test_a_recorder_key_cannot_register_keys(app: LedgerApplication) -> None:
-    with refused(app, NotAuthorised, KEY_MANAGEMENT) as info:
+    with refused(app, KeyManagementError, KEY_MANAGEMENT) as info:
         app.add_key(
             Signer.generate().public_raw, "某人", "长沙市纪委监委", AuthorityKind.DISCIPLINE,
             KeyRole.RECORDER,
@@ -103,15 +103,15 @@ def test_a_recorder_key_cannot_register_keys(app: LedgerApplication) -> None:
 def test_a_recorder_key_cannot_revoke_or_rotate_another_key(
     app: LedgerApplication, petition_signer: Signer
 ) -> None:
-    with refused(app, NotAuthorised, KEY_MANAGEMENT):
+    with refused(app, KeyManagementError, KEY_MANAGEMENT):
         app.revoke_key(petition_signer.key_id.hex(), "离岗")
-    with refused(app, NotAuthorised, KEY_MANAGEMENT):
+    with refused(app, KeyManagementError, KEY_MANAGEMENT):
         app.rotate_key(petition_signer.key_id.hex(), Signer.generate().public_raw)
 
 
 def test_an_unregistered_key_is_refused(app: LedgerApplication) -> None:
     app.signer = Signer.generate()
-    with refused(app, NotAuthorised, KEY_MANAGEMENT) as info:
+    with refused(app, KeyManagementError, KEY_MANAGEMENT) as info:
         open_case(app)
     assert "not registered" in str(info.value)
 
@@ -122,7 +122,7 @@ def test_a_rotated_key_can_no_longer_sign_and_its_earlier_events_still_read(
     open_case(app)
     successor = Signer.generate()
     app.rotate_key(discipline_signer.key_id.hex(), successor.public_raw)  # the holder rotates
-    with refused(app, NotAuthorised, KEY_MANAGEMENT) as info:
+    with refused(app, KeyManagementError, KEY_MANAGEMENT) as info:
         bring_to_hearing(app)
     assert "rotated" in str(info.value)
     record = app.registry().record(discipline_signer.key_id.hex())
@@ -157,10 +157,10 @@ def test_a_revoked_keys_later_attempts_are_refused_and_its_events_still_read(
     app.signer = root_signer
     app.revoke_key(discipline_signer.key_id.hex(), "持有人调离纪委监委")
     app.signer = discipline_signer
-    with refused(app, NotAuthorised, KEY_MANAGEMENT) as info:
+    with refused(app, KeyManagementError, KEY_MANAGEMENT) as info:
         app.announce(CASE, PERSON, "P001", DECIDED, "王局长本人")
     assert "revoked" in str(info.value)
-    with refused(app, NotAuthorised, KEY_MANAGEMENT):
+    with refused(app, KeyManagementError, KEY_MANAGEMENT):
         app.add_cadre("P009", "新干部", UNIT_CODE, "科员", D(2020, 1, 1))
     assert reader.registry().record(discipline_signer.key_id.hex()).status == "revoked"
     assert reader.case(CASE).party(PERSON, "P001")["decision"]["decided_on"] == DECIDED
@@ -170,13 +170,13 @@ def test_a_key_cannot_revoke_itself_nor_be_revoked_twice_nor_without_reason(
     app: LedgerApplication, root_signer: Signer, petition_signer: Signer
 ) -> None:
     app.signer = root_signer
-    with refused(app, RuleViolation, None) as info:
+    with refused(app, KeyManagementError, KEY_MANAGEMENT) as info:
         app.revoke_key(root_signer.key_id.hex(), "测试")
-    assert "(no self-revocation)" in str(info.value)
-    with refused(app, RuleViolation, None) as info:
+    assert "(key management: no self-revocation)" in str(info.value)
+    with refused(app, KeyManagementError, KEY_MANAGEMENT) as info:
         app.revoke_key(petition_signer.key_id.hex(), " ")
-    assert "(reason required)" in str(info.value)
+    assert "(key management: reason required)" in str(info.value)
     app.revoke_key(petition_signer.key_id.hex(), "机构调整")
-    with refused(app, RuleViolation, None) as info:
+    with refused(app, KeyManagementError, KEY_MANAGEMENT) as info:
         app.revoke_key(petition_signer.key_id.hex(), "再次撤销")
-    assert "(key already revoked)" in str(info.value)
+    assert "(key management: key already revoked)" in str(info.value)

@@ -28,7 +28,7 @@ from ledger.domain.regulation import (
     Responsibility,
     UnitKind,
 )
-from ledger.errors import InvalidInput, NotAuthorised
+from ledger.errors import InvalidInputError, NotAuthorisedError
 from ledger.signing.signatures import Signer
 
 CITY = Jurisdiction(AdminLevel.CITY, "430100")  # 长沙市
@@ -62,7 +62,7 @@ def test_art_6_a_county_authority_may_not_hold_a_city_managed_cadre_accountable(
     app.add_cadre("P010", "副市长甲", "CS-GOV", "副市长", D(2020, 1, 6))
     app.signer = signer_for(app, root_signer, "宁乡市纪委监委", NINGXIANG)
     open_case(app)
-    with refused(app, NotAuthorised, "Art. 6") as info:
+    with refused(app, NotAuthorisedError, "Art. 6") as info:
         app.assign(CASE, PERSON, "P010", Responsibility.DIRECT, ASSIGNED)
     assert str(info.value) == (
         "宁乡市纪委监委 (县市区级 宁乡市 430182) does not cover cadre P010, 市管 in 市州级 长沙市 "
@@ -95,7 +95,7 @@ def test_art_6_a_cadre_managed_as_stated_overrides_the_unit(
     app.signer = signer_for(app, root_signer, "宁乡市某镇纪委", Jurisdiction(AdminLevel.TOWNSHIP,
                                                                         "430182"))  # fmt: skip
     open_case(app)
-    with refused(app, NotAuthorised, "Art. 6") as info:
+    with refused(app, NotAuthorisedError, "Art. 6") as info:
         app.assign(CASE, PERSON, "P020", Responsibility.DIRECT, ASSIGNED)
     assert "does not cover cadre P020, 县管 in 县市区级 宁乡市 430182" in str(info.value)
 
@@ -111,7 +111,7 @@ def test_art_6_only_a_discipline_organ_records_a_disciplinary_sanction(
         measures=person_measures(Measure.DISCIPLINARY_SANCTION, sanction="党内警告"),
         appeal_authority="湖南省委组织部",
     )
-    with refused(app, NotAuthorised, "Art. 6") as info:
+    with refused(app, NotAuthorisedError, "Art. 6") as info:
         app.decide(CASE, PERSON, "P001", sanction)
     assert str(info.value) == (
         "湖南省委组织部 (组织人事部门) may not impose 纪律处分; only a 纪检监察机关 records a "
@@ -120,7 +120,7 @@ def test_art_6_only_a_discipline_organ_records_a_disciplinary_sanction(
 
 
 def test_art_6_a_region_that_is_no_hunan_division_is_refused(app: LedgerApplication) -> None:
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         app.add_unit("X", "外省单位", UnitKind.ADMINISTRATIVE, AdminLevel.CITY, "110100")
     assert str(info.value) == (
         "110100 is not a GB/T 2260 division code of Hunan (43xxxx, county level or above) in "

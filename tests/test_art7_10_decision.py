@@ -24,7 +24,7 @@ from scenarios import (
 from ledger.application import LedgerApplication
 from ledger.domain.decision import Measures
 from ledger.domain.regulation import Measure, Severity
-from ledger.errors import AlreadyExists, InvalidInput, RuleViolation
+from ledger.errors import AlreadyExistsError, InvalidInputError, RuleViolationError
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def heard(app: LedgerApplication) -> LedgerApplication:
 def test_a_decision_document_missing_a_required_statement_is_refused(
     heard: LedgerApplication, change: dict[str, Any], label: str
 ) -> None:
-    with refused(heard, RuleViolation, "Art. 10") as info:
+    with refused(heard, RuleViolationError, "Art. 10") as info:
         heard.decide(CASE, PERSON, "P001", document(**change))
     assert f"does not state {label}" in str(info.value)
 
@@ -62,13 +62,13 @@ def test_a_decision_without_its_number_is_refused_without_citing_art_10(
     heard: LedgerApplication,
 ) -> None:
     """文号 is required to identify the document, but it is not one of Art. 10's items."""
-    with refused(heard, InvalidInput, None) as info:
+    with refused(heard, InvalidInputError, None) as info:
         heard.decide(CASE, PERSON, "P001", document(number=""))
     assert str(info.value) == "the document number (文号) of the 《责任追究决定书》 is required"
 
 
 def test_a_decision_document_naming_no_measure_is_refused(heard: LedgerApplication) -> None:
-    with refused(heard, RuleViolation, "Art. 10") as info:
+    with refused(heard, RuleViolationError, "Art. 10") as info:
         heard.decide(CASE, PERSON, "P001", document(measures=Measures(())))
     assert "方式" in str(info.value)
 
@@ -88,13 +88,13 @@ def test_a_complete_document_is_recorded_with_every_statement(heard: LedgerAppli
 def test_an_appeal_period_other_than_fifteen_days_is_refused(
     heard: LedgerApplication, days: int
 ) -> None:
-    with refused(heard, RuleViolation, "Art. 12") as info:
+    with refused(heard, RuleViolationError, "Art. 12") as info:
         heard.decide(CASE, PERSON, "P001", document(appeal_period_days=days))
     assert f"{days} days" in str(info.value)
 
 
 def test_an_effective_date_before_the_decision_is_refused(heard: LedgerApplication) -> None:
-    with refused(heard, InvalidInput, None):
+    with refused(heard, InvalidInputError, None):
         heard.decide(CASE, PERSON, "P001", document(effective_date=D(2024, 4, 14)))
 
 
@@ -115,7 +115,7 @@ def test_a_units_circumstances_decide_its_measure(
     others = [m for m in (Measure.WRITTEN_SELF_CRITICISM, Measure.CIRCULATED_CRITICISM,
                           Measure.TEAM_ADJUSTMENT) if m is not measure]  # fmt: skip
     for wrong in others:
-        with refused(heard, RuleViolation, "Art. 7") as info:
+        with refused(heard, RuleViolationError, "Art. 7") as info:
             heard.decide(CASE, UNIT, UNIT_CODE, document(measures=Measures((wrong,), severity)))
         assert severity.label in str(info.value)
     heard.decide(CASE, UNIT, UNIT_CODE, document(measures=Measures((measure,), severity)))
@@ -124,7 +124,7 @@ def test_a_units_circumstances_decide_its_measure(
 
 
 def test_a_units_decision_must_state_the_circumstances(heard: LedgerApplication) -> None:
-    with refused(heard, RuleViolation, "Art. 7"):
+    with refused(heard, RuleViolationError, "Art. 7"):
         heard.decide(
             CASE, UNIT, UNIT_CODE, document(measures=Measures((Measure.CIRCULATED_CRITICISM,)))
         )
@@ -133,12 +133,12 @@ def test_a_units_decision_must_state_the_circumstances(heard: LedgerApplication)
 def test_a_unit_gets_one_measure_not_a_combination(heard: LedgerApplication) -> None:
     combined = Measures((Measure.CIRCULATED_CRITICISM, Measure.WRITTEN_SELF_CRITICISM),
                         Severity.SERIOUS)  # fmt: skip
-    with refused(heard, RuleViolation, "Art. 7"):
+    with refused(heard, RuleViolationError, "Art. 7"):
         heard.decide(CASE, UNIT, UNIT_CODE, document(measures=combined))
 
 
 def test_a_persons_measure_on_a_unit_is_refused(heard: LedgerApplication) -> None:
-    with refused(heard, RuleViolation, "Art. 7") as info:
+    with refused(heard, RuleViolationError, "Art. 7") as info:
         heard.decide(
             CASE, UNIT, UNIT_CODE,
             document(measures=Measures((Measure.DISMISSAL,), Severity.GRAVE)),
@@ -154,7 +154,7 @@ def test_a_persons_measure_on_a_unit_is_refused(heard: LedgerApplication) -> Non
     [Measure.WRITTEN_SELF_CRITICISM, Measure.CIRCULATED_CRITICISM, Measure.TEAM_ADJUSTMENT],
 )
 def test_a_units_measure_on_a_person_is_refused(heard: LedgerApplication, measure: Measure) -> None:
-    with refused(heard, RuleViolation, "Art. 7") as info:
+    with refused(heard, RuleViolationError, "Art. 7") as info:
         heard.decide(CASE, PERSON, "P001", document(measures=person_measures(measure)))
     assert measure.label in str(info.value)
 
@@ -183,7 +183,7 @@ def test_measures_may_be_combined_for_a_person(heard: LedgerApplication) -> None
 
 
 def test_a_disciplinary_sanction_must_name_the_sanction(heard: LedgerApplication) -> None:
-    with refused(heard, RuleViolation, "Art. 7") as info:
+    with refused(heard, RuleViolationError, "Art. 7") as info:
         heard.decide(
             CASE, PERSON, "P001",
             document(measures=person_measures(Measure.DISCIPLINARY_SANCTION, sanction=" ")),
@@ -193,13 +193,13 @@ def test_a_disciplinary_sanction_must_name_the_sanction(heard: LedgerApplication
 
 def test_a_measure_named_twice_is_refused(heard: LedgerApplication) -> None:
     twice = person_measures(Measure.TRANSFER, Measure.TRANSFER)
-    with refused(heard, InvalidInput, None):
+    with refused(heard, InvalidInputError, None):
         heard.decide(CASE, PERSON, "P001", document(measures=twice))
 
 
 def test_a_second_decision_for_the_same_party_is_refused(heard: LedgerApplication) -> None:
     heard.decide(CASE, PERSON, "P001", document())
-    with refused(heard, AlreadyExists, None) as info:
+    with refused(heard, AlreadyExistsError, None) as info:
         heard.decide(CASE, PERSON, "P001", document(decided_on=D(2024, 4, 16)))
     assert "Art. 12" in str(info.value)
 
@@ -218,5 +218,5 @@ def test_a_suspected_crime_is_referred_to_the_judicial_organs(heard: LedgerAppli
 
 
 def test_a_referral_names_the_organ_and_the_offence(heard: LedgerApplication) -> None:
-    with refused(heard, InvalidInput, None):
+    with refused(heard, InvalidInputError, None):
         heard.refer(CASE, PERSON, "P001", D(2024, 4, 20), "长沙市人民检察院", "")

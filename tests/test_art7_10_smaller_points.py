@@ -23,14 +23,14 @@ from ledger.application import LedgerApplication
 from ledger.domain.decision import Measures
 from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import Measure, UnitKind
-from ledger.errors import RuleViolation
+from ledger.errors import RuleViolationError
 from projections.api import Projections
 
 
 def test_art_7_another_organisational_measure_is_named_in_words(app: LedgerApplication) -> None:
     open_case(app)
     bring_to_hearing(app)
-    with refused(app, RuleViolation, "Art. 7") as info:
+    with refused(app, RuleViolationError, "Art. 7") as info:
         app.decide(CASE, PERSON, "P001", document(measures=person_measures(
             Measure.OTHER_ORGANISATIONAL)))  # fmt: skip
     assert str(info.value) == (

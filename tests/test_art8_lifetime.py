@@ -19,7 +19,7 @@ from scenarios import (
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import IN_FORCE_FROM, AdminLevel, Responsibility, UnitKind
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInputError, RuleViolationError
 
 
 def test_the_measures_took_effect_on_the_day_of_issue() -> None:
@@ -93,13 +93,13 @@ def test_a_moved_cadre_can_also_be_announced_and_filed_later(app: LedgerApplicat
 
 def test_a_retired_cadre_takes_no_new_post(app: LedgerApplication) -> None:
     app.retire_cadre("P003", D(2020, 7, 1))
-    with refused(app, RuleViolation, None) as info:
+    with refused(app, RuleViolationError, None) as info:
         app.move_cadre("P003", UNIT_CODE, "顾问", D(2021, 1, 1))
     assert "(retired)" in str(info.value)
 
 
 def test_a_future_incident_is_refused(app: LedgerApplication) -> None:
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         open_case(app, incident=D(2999, 1, 1), opened_on=D(2999, 1, 2))
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         app.decide(CASE, PERSON, "P001", document(decided_on=D(2999, 1, 3)))

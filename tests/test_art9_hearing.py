@@ -18,13 +18,13 @@ from scenarios import (
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import Responsibility
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInputError, RuleViolationError
 
 
 def test_a_decision_is_refused_before_the_person_is_heard(app: LedgerApplication) -> None:
     open_case(app)
     app.assign(CASE, PERSON, "P001", Responsibility.DIRECT, ASSIGNED)
-    with refused(app, RuleViolation, "Art. 9") as info:
+    with refused(app, RuleViolationError, "Art. 9") as info:
         app.decide(CASE, PERSON, "P001", document())
     assert "说明和申辩" in str(info.value)
     assert app.case(CASE).party(PERSON, "P001")["decision"] is None
@@ -33,7 +33,7 @@ def test_a_decision_is_refused_before_the_person_is_heard(app: LedgerApplication
 def test_a_decision_is_refused_before_the_unit_is_heard(app: LedgerApplication) -> None:
     open_case(app)
     app.assign(CASE, UNIT, UNIT_CODE, Responsibility.COLLECTIVE, ASSIGNED)
-    with refused(app, RuleViolation, "Art. 9"):
+    with refused(app, RuleViolationError, "Art. 9"):
         app.decide(CASE, UNIT, UNIT_CODE, document(measures=unit_measures()))
 
 
@@ -44,7 +44,7 @@ def test_hearing_another_party_does_not_open_the_way_to_a_decision(
     app.assign(CASE, PERSON, "P001", Responsibility.DIRECT, ASSIGNED)
     app.assign(CASE, PERSON, "P002", Responsibility.PRIMARY_LEADERSHIP, ASSIGNED)
     app.hear(CASE, PERSON, "P002", HEARD, "李副局长作了说明。")
-    with refused(app, RuleViolation, "Art. 9"):
+    with refused(app, RuleViolationError, "Art. 9"):
         app.decide(CASE, PERSON, "P001", document())
 
 
@@ -62,12 +62,12 @@ def test_a_decision_dated_before_the_hearing_is_refused(app: LedgerApplication) 
     open_case(app)
     app.assign(CASE, PERSON, "P001", Responsibility.DIRECT, ASSIGNED)
     app.hear(CASE, PERSON, "P001", HEARD, "王局长作了说明。")
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         app.decide(CASE, PERSON, "P001", document(decided_on=ASSIGNED))
 
 
 def test_a_hearing_needs_a_summary_of_what_was_said(app: LedgerApplication) -> None:
     open_case(app)
     app.assign(CASE, PERSON, "P001", Responsibility.DIRECT, ASSIGNED)
-    with refused(app, InvalidInput, None):
+    with refused(app, InvalidInputError, None):
         app.hear(CASE, PERSON, "P001", HEARD, "  ")

@@ -17,7 +17,7 @@ from scenarios import (
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import AppealOutcome, Measure
-from ledger.errors import RuleViolation
+from ledger.errors import RuleViolationError
 
 RECEIVED = D(2025, 3, 3)
 
@@ -33,7 +33,7 @@ def test_art_9_a_new_decision_after_a_revocation_needs_a_new_hearing(
     appealed(app)
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 20), AppealOutcome.REVOKED, "程序违法。")
     new = document(D(2025, 4, 1), person_measures(Measure.TRANSFER))
-    with refused(app, RuleViolation, "Art. 9") as info:
+    with refused(app, RuleViolationError, "Art. 9") as info:
         app.decide(CASE, PERSON, "P001", new)
     assert str(info.value) == (
         "the earlier decision for 个人 P001 was revoked on appeal; a new decision needs a new "
@@ -51,7 +51,7 @@ def test_art_9_an_appeal_outcome_adding_measures_needs_a_hearing_after_the_appea
     appealed(app)
     graver = person_measures(Measure.ADMONITION_TALK, Measure.DISCIPLINARY_SANCTION,
                              sanction="党内警告")
-    with refused(app, RuleViolation, "Art. 9") as info:
+    with refused(app, RuleViolationError, "Art. 9") as info:
         app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 20), AppealOutcome.MODIFIED, "加重。",
                           graver)  # fmt: skip
     assert str(info.value) == (

@@ -75,7 +75,7 @@ def test_a_retirement_dated_before_the_post_began_is_named(app: LedgerApplicatio
         (
             position,
             "cadre P001",
-            "the Measures would have refused it (InvalidInput): retirement on 2010-01-01 "
+            "the Measures would have refused it (InvalidInputError): retirement on 2010-01-01 "
             "precedes the current post (2015-01-05)",
         )
     ]

@@ -17,9 +17,15 @@ from scenarios import FACTS
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
 from ledger.domain.regulation import Consequence, PartyType, Responsibility
-from ledger.errors import AlreadyExists, InvalidInput, LedgerError, NotAuthorised, NotFound
+from ledger.errors import (
+    AlreadyExistsError,
+    InvalidInputError,
+    KeyManagementError,
+    LedgerError,
+    NotFoundError,
+)
 from ledger.signing.signatures import Signer
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 from ledger.unit_of_work import Batch
 
 D = dt.date
@@ -62,7 +68,7 @@ def test_nothing_is_written_before_the_commit_and_an_error_discards_the_batch(
         assert event_count(app) == before
         raise RuntimeError("the caller gives up")
     assert event_count(app) == before
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         app.case("K1")
 
 
@@ -92,10 +98,10 @@ def test_a_case_number_already_in_the_store_or_in_the_batch_is_refused_at_once(
     open_case(app, "K0")
     before = event_count(app)
     with app.batch() as batch:
-        with pytest.raises(AlreadyExists, match="case K0 is already open"):
+        with pytest.raises(AlreadyExistsError, match="case K0 is already open"):
             open_case(app, "K0")
         open_case(app, "K1")
-        with pytest.raises(AlreadyExists, match="case K1 is already open"):
+        with pytest.raises(AlreadyExistsError, match="case K1 is already open"):
             open_case(app, "K1", facts="另一份事实")
         assert batch.pending_events == 1
     assert event_count(app) == before + 1
@@ -106,7 +112,7 @@ def test_atomic_undoes_every_command_made_inside_it(app: LedgerApplication) -> N
     before = event_count(app)
     with app.batch() as batch:
         open_case(app, "K1")
-        with pytest.raises(NotFound), batch.atomic():
+        with pytest.raises(NotFoundError), batch.atomic():
             assign(app, "K1")
             hear(app, "K1")
             hear(app, "K-missing")
@@ -131,12 +137,12 @@ def test_a_command_refused_after_its_event_was_made_leaves_the_aggregates_as_the
         open_case(app, "K1")
         assign(app, "K1")
         for case_no in ("K0", "K1"):
-            with pytest.raises(InvalidInput, match="U\\+0001"):
+            with pytest.raises(InvalidInputError, match="U\\+0001"):
                 hear(app, case_no, "称已\x01协调")
             assert app.case(case_no).parties["person:P001"]["hearings"] == []
             assert app.case(case_no).version == 2
             hear(app, case_no)
-        with pytest.raises(InvalidInput, match="U\\+0007"):
+        with pytest.raises(InvalidInputError, match="U\\+0007"):
             open_case(app, "K2", facts="事实\x07")
         open_case(app, "K2")  # the refused opening left no trace: not "already open"
     assert event_count(app) == before + 5
@@ -155,7 +161,7 @@ def test_a_key_rotated_inside_a_batch_stops_it_signing_the_next_command(
     with app.batch():
         open_case(app, "K1")
         app.rotate_key(root_signer.key_id.hex(), Signer.generate().public_raw)
-        with pytest.raises(NotAuthorised, match="was rotated and may not sign"):
+        with pytest.raises(KeyManagementError, match="was rotated and may not sign"):
             open_case(app, "K2")
     assert topics_after(app, before) == ["Opened", "KeyRotated"]
     assert verify_store(app)

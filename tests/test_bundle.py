@@ -14,7 +14,7 @@ from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.audit.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, export_bundle, verify_bundle
 from ledger.audit.verify import Check, VerificationResult
-from ledger.errors import AlreadyExists, InvalidInput
+from ledger.errors import AlreadyExistsError, InvalidInputError
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoints import make_checkpoint
 
@@ -71,7 +71,7 @@ def test_a_bundle_exported_from_either_store_verifies_offline(
 
 
 def test_exporting_over_an_existing_file_is_refused(bundle: Path, app: LedgerApplication) -> None:
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(AlreadyExistsError):
         export_bundle(app, bundle)
 
 
@@ -148,7 +148,7 @@ def test_a_truncated_bundle_and_a_foreign_root_are_reported(
 def test_a_file_that_is_not_a_bundle_is_refused(tmp_path: Path, root_signer: Signer) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello\n")
-    with pytest.raises(InvalidInput, match="not a lifeledger bundle"):
+    with pytest.raises(InvalidInputError, match="not a lifeledger bundle"):
         verify_bundle(path, root_signer.fingerprint)
 
 

@@ -15,7 +15,12 @@ from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.audit.proofs import export_cadre_proof, export_case_proof, verify_proof
 from ledger.audit.verify import Check, VerifyOptions, verify_store
-from ledger.errors import AlreadyExists, NotAuthorised, NotFound, ProofError
+from ledger.errors import (
+    AlreadyExistsError,
+    KeyManagementError,
+    NotFoundError,
+    ProofError,
+)
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoint import (
     Checkpoint,
@@ -25,7 +30,6 @@ from ledger.transparency.checkpoint import (
     verify_note,
 )
 from ledger.transparency.checkpoints import (
-    LedgerTables,
     cosign_checkpoint,
     cosigner_vkey,
     make_checkpoint,
@@ -33,6 +37,7 @@ from ledger.transparency.checkpoints import (
     origin_for,
 )
 from ledger.transparency.merkle import root_from_leaves
+from ledger.transparency.tables import LedgerTables
 
 PASSPHRASE = "correct horse"
 AUDITOR = "audit.hunan.example/w1"
@@ -79,7 +84,7 @@ def test_no_new_checkpoint_is_signed_without_new_events(
 def test_only_an_admin_key_signs_checkpoints(
     app: LedgerApplication, discipline_signer: Signer
 ) -> None:
-    with pytest.raises(NotAuthorised, match="only an admin key"):
+    with pytest.raises(KeyManagementError, match="only an admin key"):
         make_checkpoint(app, discipline_signer)
     assert LedgerTables(app).checkpoints() == []
 
@@ -109,7 +114,7 @@ def test_an_auditor_cosigns_and_verify_requires_named_witnesses(
         cp.body(), cosignature.signature(), parse_vkey(cosignature.vkey).public_key()
     )
     assert when == 1_700_000_000
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(AlreadyExistsError):
         cosign_checkpoint(app, auditor, AUDITOR)
     witness = (cosignature.vkey,)
     result = verify_store(app, VerifyOptions(witnesses=witness))
@@ -239,7 +244,7 @@ def test_an_edited_proof_fails_and_says_where(app: LedgerApplication, root_signe
 def test_a_proof_without_checkpoint_is_refused_and_an_unknown_number_proves_absent(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    with pytest.raises(NotFound, match="no checkpoint yet"):
+    with pytest.raises(NotFoundError, match="no checkpoint yet"):
         export_cadre_proof(app, "P001")
     cp, _ = make_checkpoint(app, root_signer)
     doc = export_cadre_proof(app, "P999")
@@ -271,8 +276,8 @@ def test_proof_commands_export_and_verify(
 
 
 def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
-    from ledger.transparency.checkpoints import CompactRange, subtree_hashes
     from ledger.transparency.merkle import MerkleTree
+    from ledger.transparency.ranges import CompactRange, subtree_hashes
 
     leaves = [bytes([i % 251]) * 32 for i in range(1_100)]
     tree = MerkleTree(leaves)
@@ -296,7 +301,7 @@ def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
 def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    from ledger.transparency.checkpoints import NODES_TABLE, StoredTree
+    from ledger.transparency.tables import NODES_TABLE, StoredTree
 
     bulk_cases(app, 1_200)
     cp, _ = make_checkpoint(app, root_signer)

@@ -172,7 +172,9 @@ def test_demo_keys_open_with_the_documented_passphrase(
                     env={"LIFELEDGER_PASSPHRASE": "lifeledger-demo"})  # fmt: skip
     # the case is closed: the key opened and signed, and the rule refused the event
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: case CS-2023-015 is closed (已结案)")
+    error = json.loads(result.stderr)  # under --json, the refusal is a JSON object
+    assert error["error"].startswith("case CS-2023-015 is closed (已结案)")
+    assert error["rule"] == "closed case"
 
 
 def test_demo_refuses_a_ledger_that_is_not_empty(ledger: CliLedger) -> None:

@@ -248,9 +248,16 @@ def test_key_list_and_verify_count_log_positions_alike_and_label_statuses_alike(
         (k["key_id"], k["registered_at"], k["ended_at"], k["status"]) for k in verified
     ]
     assert listed[0]["registered_at"] == 0  # the root key: the log's first leaf
-    rows = [line.split() for line in shown(ledger, "key", "list").splitlines()[3:]]
+    rows = [line.split() for line in shown(ledger, "key", "list").splitlines()[3:-1]]
     assert [(r[4], r[5]) for r in rows] == [
         ("密钥管理", "有效"),
         ("记录", "有效"),
         ("记录", "已吊销"),
     ]
+    assert shown(ledger, "key", "list").splitlines()[-1] == "Next: lifeledger verify"
+    csv = shown(ledger, "key", "list", "--format", "csv").splitlines()
+    assert csv[0] == (
+        "key_id,holder,authority,authority_kind_label,role_label,status_label,registered_at,"
+        "ended_at,reason"
+    )
+    assert csv[3].endswith(",记录,已吊销,{},{},密钥遗失".format(*rows[2][6:8]))

@@ -23,11 +23,11 @@ from ledger.commands import COMMANDS, Fields, execute, parse_ground
 from ledger.domain import topics
 from ledger.domain.imports import ImportedLine
 from ledger.domain.regulation import Consequence, Responsibility
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 from ledger.importer import import_lines, parse_line
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 
 CASE = {"case_no": "I1"}
 WHOLE_CASE: list[tuple[str, dict[str, object]]] = [
@@ -73,7 +73,7 @@ def test_a_whole_case_runs_through_the_command_table(app: LedgerApplication) -> 
 
 
 def test_fields_refuse_what_the_command_does_not_take(app: LedgerApplication) -> None:
-    with pytest.raises(InvalidInput, match=r"unknown field\(s\) colour"):
+    with pytest.raises(InvalidInputError, match=r"unknown field\(s\) colour"):
         execute(app, "cadre retire", {"personnel_no": "P001", "on": "2023-01-01",
                                       "colour": "red"})  # fmt: skip
 
@@ -81,15 +81,15 @@ def test_fields_refuse_what_the_command_does_not_take(app: LedgerApplication) ->
 def test_fields_accept_dashed_names_and_refuse_the_same_field_twice() -> None:
     f = Fields("case open", {"incident-date": "2023-01-02"})
     assert f.date("incident_date") == dt.date(2023, 1, 2)
-    with pytest.raises(InvalidInput, match="given twice"):
+    with pytest.raises(InvalidInputError, match="given twice"):
         Fields("case open", {"incident-date": "x", "incident_date": "y"})
 
 
 def test_fields_name_the_bad_value() -> None:
-    with pytest.raises(InvalidInput) as e:
+    with pytest.raises(InvalidInputError) as e:
         Fields("case hear", {"on": "2023-02-30"}).date("on")
     assert str(e.value) == "case hear: 'on' is not a date: '2023-02-30'; use YYYY-MM-DD"
-    with pytest.raises(InvalidInput) as e:
+    with pytest.raises(InvalidInputError) as e:
         Fields("case assign", {"responsibility": "some"}).enum("responsibility", Responsibility)
     assert str(e.value).startswith("case assign: 'responsibility' must be one of collective,")
 
@@ -103,7 +103,7 @@ def test_grounds_are_given_by_number_or_numeral(given: object, number: int) -> N
 
 
 def test_a_ground_that_is_neither_is_refused() -> None:
-    with pytest.raises(InvalidInput, match=r"is not a ground of Art\. 4"):
+    with pytest.raises(InvalidInputError, match=r"is not a ground of Art\. 4"):
         parse_ground("eleven")
 
 

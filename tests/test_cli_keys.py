@@ -106,7 +106,7 @@ def test_a_key_cannot_revoke_itself(ledger: CliLedger) -> None:
     err = ledger.refused("key", "revoke", root, "--reason", "x", key=ledger.root)
     assert err == (
         "Error: a key cannot revoke itself; another admin key must sign the revocation "
-        "(no self-revocation)\n"
+        "(key management: no self-revocation)\n"
     )
 
 

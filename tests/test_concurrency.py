@@ -30,7 +30,7 @@ from ledger.domain.regulation import AuthorityKind, Consequence, KeyRole, PartyT
 from ledger.errors import ConcurrentWriteError, LedgerError
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 
 WORKERS = 4
 ROUNDS = 25
@@ -169,7 +169,7 @@ def test_concurrent_writers_lose_and_duplicate_nothing(
 
     # The same finding at the same moment: recorded once, the others re-checked and refused.
     contest = Counter(o["contest"] for o in outs)
-    assert contest == {"recorded": 1, "AlreadyExists": WORKERS - 1}, contest
+    assert contest == {"recorded": 1, "AlreadyExistsError": WORKERS - 1}, contest
     parties = app.case(CONTEST).parties
     assert list(parties) == ["person:P002"]
 

@@ -31,11 +31,12 @@ from scenarios import open_case
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
 from ledger.domain.regulation import AuthorityKind, KeyRole
-from ledger.errors import NotFound
+from ledger.errors import NotFoundError
 from ledger.migrate import migrate
 from ledger.signing.signatures import Envelope, Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables, make_checkpoint
+from ledger.transparency.checkpoints import make_checkpoint
+from ledger.transparency.tables import LedgerTables
 from projections import schema
 from projections.api import Projections
 
@@ -415,7 +416,7 @@ def test_a_migration_killed_midway_leaves_an_empty_target_that_takes_a_new_migra
         assert target.recorder.max_notification_id() is None
         assert LedgerTables(target).leaf_count() == 0
         assert LedgerTables(target).checkpoints() == []
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFoundError):
             target.case("K-0000")
     finally:
         target.close()

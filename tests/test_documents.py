@@ -24,7 +24,8 @@ from ledger.domain import ids
 from ledger.domain.regulation import AdminLevel, AppealOutcome, AuthorityKind, Measure, UnitKind
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables, make_checkpoint
+from ledger.transparency.checkpoints import make_checkpoint
+from ledger.transparency.tables import LedgerTables
 
 D = dt.date
 

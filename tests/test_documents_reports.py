@@ -154,12 +154,12 @@ def pdftoppm() -> str:
 
 
 def needs_cjk_font() -> None:
-    from ledger.errors import MissingDependency
+    from ledger.errors import MissingDependencyError
     from projections.documents.pdf import find_cjk_fonts
 
     try:
         find_cjk_fonts()
-    except MissingDependency as e:
+    except MissingDependencyError as e:
         if CI:
             pytest.fail(f"CI=true requires a CJK font: {e}")
         pytest.skip(f"no CJK font installed ({CJK_PACKAGE}): {e}")

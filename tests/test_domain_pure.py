@@ -21,7 +21,7 @@ from ledger.domain.regulation import (
     Responsibility,
     TeamRole,
 )
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInputError, RuleViolationError
 
 CASE = "湘纪追〔2024〕9号"
 PERSON = PartyType.PERSON
@@ -60,7 +60,7 @@ def test_art_8_an_incident_after_2016_06_23_is_accountable_for_life() -> None:
 
 
 def test_art_4_an_unknown_ground_is_refused_before_any_event_exists() -> None:
-    with pytest.raises(RuleViolation) as e:
+    with pytest.raises(RuleViolationError) as e:
         AccountabilityCase.open(CASE, dt.date(2023, 11, 2), [17], "事实", AUTHORITY,
                                 dt.date(2024, 1, 8))  # fmt: skip
     assert e.value.article == "Art. 4"
@@ -70,7 +70,7 @@ def test_art_9_no_decision_before_the_party_is_heard() -> None:
     case = opened()
     case.assign(PERSON, "P001", Responsibility.DIRECT, dt.date(2024, 1, 15))
     pending = len(case.collect_events())
-    with pytest.raises(RuleViolation) as e:
+    with pytest.raises(RuleViolationError) as e:
         case.decide(PERSON, "P001", document(), AUTHORITY)
     assert e.value.article == "Art. 9"
     assert case.collect_events() == []  # nothing more was recorded
@@ -89,7 +89,7 @@ def test_art_12_a_case_cannot_close_while_the_appeal_period_runs() -> None:
     case.announce(PERSON, "P001", dt.date(2024, 3, 11), "本人及所在单位", told=["person", "unit"])
     case.enter_in_file("P001", dt.date(2024, 3, 12), "档-1", "市委组织部")
     case.receive(PERSON, "P001", dt.date(2024, 3, 11))
-    with pytest.raises(RuleViolation) as e:
+    with pytest.raises(RuleViolationError) as e:
         case.close(dt.date(2024, 3, 15), "责任追究完毕")
     assert e.value.article == "Art. 12"
 
@@ -122,5 +122,5 @@ def test_art_5_a_team_decision_makes_the_head_and_the_leader_in_charge_primarily
 def test_bad_input_is_refused_as_input_not_as_a_rule() -> None:
     case = opened()
     case.assign(PERSON, "P001", Responsibility.DIRECT, dt.date(2024, 1, 15))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         case.hear(PERSON, "P001", dt.date(2024, 2, 1), "   ")

@@ -11,7 +11,7 @@ from scenarios import refused
 from ledger.application import LedgerApplication
 from ledger.commands import execute
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.errors import AlreadyExists, InvalidInput
+from ledger.errors import AlreadyExistsError, InvalidInputError
 from ledger.storage.store import StoreConfig
 
 SINCE = dt.date(2016, 1, 4)
@@ -28,7 +28,7 @@ def test_a_fullwidth_personnel_number_is_the_same_person(app: LedgerApplication)
     app.add_cadre("ＩＭ-１", "王某", "CS-XF", "科员", SINCE)
     assert app.cadre("IM-1").personnel_no == "IM-1"
     assert app.cadre("ＩＭ-1").personnel_no == "IM-1"
-    with refused(app, AlreadyExists, None) as info:
+    with refused(app, AlreadyExistsError, None) as info:
         app.add_cadre("IM-1", "王某", "CS-XF", "科员", SINCE)
     assert str(info.value) == "cadre IM-1 is already registered"
 
@@ -37,7 +37,7 @@ def test_a_personnel_number_differing_only_by_case_is_refused_naming_the_recorde
     app: LedgerApplication,
 ) -> None:
     app.add_cadre("IM-1", "王某", "CS-XF", "科员", SINCE)
-    with refused(app, AlreadyExists, None) as info:
+    with refused(app, AlreadyExistsError, None) as info:
         app.add_cadre("im-1", "王某", "CS-XF", "科员", SINCE)
     assert str(info.value) == (
         "the personnel number im-1 differs from the recorded personnel number IM-1 only by "
@@ -45,7 +45,7 @@ def test_a_personnel_number_differing_only_by_case_is_refused_naming_the_recorde
     )
     fresh = LedgerApplication(StoreConfig.parse(app.store.url), app.signer)  # reads the log
     try:
-        with refused(fresh, AlreadyExists, None) as info:
+        with refused(fresh, AlreadyExistsError, None) as info:
             fresh.add_cadre("Im-1", "王某", "CS-XF", "科员", SINCE)
         assert "the recorded personnel number IM-1" in str(info.value)
     finally:
@@ -55,13 +55,13 @@ def test_a_personnel_number_differing_only_by_case_is_refused_naming_the_recorde
 def test_a_unit_code_and_a_case_number_differing_only_by_case_are_refused(
     app: LedgerApplication,
 ) -> None:
-    with refused(app, AlreadyExists, None) as info:
+    with refused(app, AlreadyExistsError, None) as info:
         app.add_unit("cs-xf", "另一个单位", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
     assert str(info.value).startswith(
         "the unit code cs-xf differs from the recorded unit code CS-XF"
     )
     _open(app, "CS-2024-1")
-    with refused(app, AlreadyExists, None) as info:
+    with refused(app, AlreadyExistsError, None) as info:
         _open(app, "ｃｓ-2024-1")
     assert str(info.value) == (
         "the case number cs-2024-1 differs from the recorded case number CS-2024-1 only by "
@@ -70,7 +70,7 @@ def test_a_unit_code_and_a_case_number_differing_only_by_case_are_refused(
 
 
 def test_a_bidi_control_in_an_identifier_is_refused(app: LedgerApplication) -> None:
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         app.add_cadre("IM-\u202e1", "王某", "CS-XF", "科员", SINCE)
     assert str(info.value) == (
         "the personnel number 'IM-\\u202e1' contains the invisible character U+202E "
@@ -79,7 +79,7 @@ def test_a_bidi_control_in_an_identifier_is_refused(app: LedgerApplication) -> N
 
 
 def test_whitespace_inside_an_identifier_is_refused(app: LedgerApplication) -> None:
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         app.add_cadre("IM 1", "王某", "CS-XF", "科员", SINCE)
     assert str(info.value) == (
         "the personnel number 'IM 1' contains whitespace; an identifier is one word"

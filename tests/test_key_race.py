@@ -21,7 +21,7 @@ from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
 from ledger.domain import ids
 from ledger.domain.regulation import AuthorityKind, Consequence, KeyRole
-from ledger.errors import NotAuthorised
+from ledger.errors import KeyManagementError
 from ledger.signing.signatures import Envelope, Signer
 from ledger.storage.store import StoreConfig
 
@@ -53,7 +53,7 @@ def _writer(url: str, wid: int, jobs: Any, results: Any) -> None:
                         case_no, dt.date(2024, 3, 1), [12], "推诿扯皮", dt.date(2024, 4, 1),
                         consequence=Consequence.ADVERSE_IMPACT,
                     )  # fmt: skip
-                except NotAuthorised as e:
+                except KeyManagementError as e:
                     refusal = str(e)
                     break
                 acknowledged.append(case_no)

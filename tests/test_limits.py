@@ -16,7 +16,7 @@ from ledger.application import LedgerApplication
 from ledger.commands import execute
 from ledger.domain.limits import LONG_TEXT, MAX_EVENT_BYTES, SHORT_TEXT, check_json_depth
 from ledger.domain.regulation import Consequence, PartyType
-from ledger.errors import InputTooLarge, InvalidInput
+from ledger.errors import InputTooLargeError, InvalidInputError
 
 __all__ = ["ledger", "template"]
 
@@ -33,7 +33,7 @@ def test_facts_at_the_limit_are_recorded_and_read_back_exactly(app: LedgerApplic
 def test_facts_over_the_limit_are_refused_naming_field_limit_and_size(
     app: LedgerApplication,
 ) -> None:
-    with refused(app, InputTooLarge, None) as info:
+    with refused(app, InputTooLargeError, None) as info:
         app.open_case(
             CASE, dt.date(2024, 3, 1), (12,), "事" * (LONG_TEXT + 1), dt.date(2024, 4, 1), IMPACT
         )
@@ -41,14 +41,14 @@ def test_facts_over_the_limit_are_refused_naming_field_limit_and_size(
         "the facts field is 20,001 characters long; at most 20,000 are allowed"
     )
     error = info.value
-    assert isinstance(error, InputTooLarge)
+    assert isinstance(error, InputTooLargeError)
     assert (error.field, error.limit, error.size) == ("facts", LONG_TEXT, LONG_TEXT + 1)
 
 
 def test_a_short_text_over_its_limit_is_refused(app: LedgerApplication) -> None:
     open_case(app)
     bring_to_hearing(app)
-    with refused(app, InputTooLarge, None) as info:
+    with refused(app, InputTooLargeError, None) as info:
         app.decide(CASE, PartyType.PERSON, "P001", document(number="号" * (SHORT_TEXT + 1)))
     assert str(info.value) == "the number field is 501 characters long; at most 500 are allowed"
 
@@ -60,7 +60,7 @@ def test_an_event_over_the_event_limit_is_refused_naming_the_event(
     bring_to_hearing(app)
     big = EXT_B * LONG_TEXT  # within the field limit, 80,000 bytes
     doc = dataclasses.replace(document(), facts=big, basis=big)
-    with refused(app, InputTooLarge, None) as info:
+    with refused(app, InputTooLargeError, None) as info:
         app.decide(CASE, PartyType.PERSON, "P001", doc)
     assert str(info.value).startswith("the AccountabilityCase.DecisionIssued event holds 16")
     assert str(info.value).endswith(
@@ -69,7 +69,7 @@ def test_an_event_over_the_event_limit_is_refused_naming_the_event(
 
 
 def test_a_misspelt_required_field_is_named_with_the_field_meant(app: LedgerApplication) -> None:
-    with refused(app, InvalidInput, None) as info:
+    with refused(app, InvalidInputError, None) as info:
         execute(app, "cadre add", {"personnel_no": "P009", "name": "某", "unit": "CS-XF",
                                    "post": "科员", "snice": "2020-01-01"})  # fmt: skip
     assert str(info.value) == (
@@ -79,7 +79,7 @@ def test_a_misspelt_required_field_is_named_with_the_field_meant(app: LedgerAppl
 
 def test_json_nested_deeper_than_the_limit_is_refused_unread() -> None:
     check_json_depth('{"a": [[[["]]]]]]]]"]]]]}', "x")  # brackets inside strings do not count
-    with pytest.raises(InvalidInput) as info:
+    with pytest.raises(InvalidInputError) as info:
         check_json_depth("[" * 100_000 + "]" * 100_000, "the line")
     assert str(info.value) == "the line nests JSON deeper than 16 levels; refused unread"
 

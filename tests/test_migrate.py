@@ -21,11 +21,12 @@ from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
 from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
-from ledger.errors import AlreadyExists, StoreError, VerificationError
+from ledger.errors import AlreadyExistsError, StoreError, VerificationError
 from ledger.migrate import migrate
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables, cosign_checkpoint, make_checkpoint
+from ledger.transparency.checkpoints import cosign_checkpoint, make_checkpoint
+from ledger.transparency.tables import LedgerTables
 from projections.api import Projections
 
 
@@ -123,7 +124,7 @@ def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(
     migrate(app.store, StoreConfig.parse(target_url))
     copy = open_store(target_url)
     before = rows(copy)
-    with pytest.raises(AlreadyExists, match="is not empty"):
+    with pytest.raises(AlreadyExistsError, match="is not empty"):
         migrate(app.store, StoreConfig.parse(target_url))
     assert rows(copy) == before
     copy.close()

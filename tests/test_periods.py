@@ -23,7 +23,7 @@ from ledger.domain.periods import (
     is_working_day,
     period_end,
 )
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 
 D = dt.date
 LIBRARY = holidays.country_holidays("CN")
@@ -54,7 +54,7 @@ def test_working_days_agree_with_the_library_for_every_day_since_the_measures() 
 
 
 def test_a_datetime_is_refused_as_a_day() -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         is_working_day(dt.datetime(2025, 2, 8, 12, 0))
 
 
@@ -153,11 +153,11 @@ def test_a_period_crossing_into_2026_ends_on_the_make_up_sunday_january_4() -> N
 
 @pytest.mark.parametrize("days", [0, -1, -30])
 def test_a_zero_or_negative_day_count_is_refused(days: int) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         period_end(D(2025, 3, 7), days)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         Period(D(2025, 3, 7), days, "Art. 12")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         is_late(D(2025, 3, 7), days, D(2025, 3, 8))
 
 
@@ -174,7 +174,7 @@ def test_an_act_done_on_the_triggering_day_is_in_time() -> None:
 
 
 def test_an_act_done_before_the_triggering_day_is_refused() -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         is_late(D(2025, 3, 7), 30, D(2025, 3, 6))
 
 
@@ -237,9 +237,9 @@ def test_status_values_are_strings() -> None:
 
 
 def test_a_negative_soon_window_or_a_completion_before_the_start_is_refused() -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         APPEAL.status(D(2025, 3, 10), soon_days=-1)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         APPEAL.status(D(2025, 3, 10), done=D(2025, 3, 6))
 
 

@@ -27,7 +27,7 @@ from ledger.domain.ids import case_id
 from ledger.signing.signatures import Signer
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, sign_note
-from ledger.transparency.checkpoints import LedgerTables, StoredCheckpoint, make_checkpoint, utc_now
+from ledger.transparency.checkpoints import make_checkpoint
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
     PERSON_NODES_TABLE,
@@ -36,6 +36,7 @@ from ledger.transparency.person_index import (
     extension_line,
     persons_named,
 )
+from ledger.transparency.tables import LedgerTables, StoredCheckpoint, utc_now
 
 
 def tamper(app: LedgerApplication, statement: str, params: Sequence[Any] = ()) -> int:

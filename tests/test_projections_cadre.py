@@ -21,7 +21,7 @@ from ledger.domain.regulation import (
     TeamRole,
     UnitKind,
 )
-from ledger.errors import NotFound
+from ledger.errors import NotFoundError
 from projections import Projections
 
 D = dt.date
@@ -184,7 +184,7 @@ def test_an_overruled_objector_is_listed_without_leadership_responsibility(
 
 
 def test_an_unknown_cadre_is_not_found(app: LedgerApplication) -> None:
-    with pytest.raises(NotFound, match="P999"):
+    with pytest.raises(NotFoundError, match="P999"):
         Projections(app).cadre_history("P999")
 
 

@@ -16,7 +16,7 @@ from ledger.application import LedgerApplication
 from ledger.domain.decision import DecisionDocument
 from ledger.domain.periods import period_end
 from ledger.domain.regulation import AppealOutcome, Consequence, Measure, PartyType, Responsibility
-from ledger.errors import InvalidInput, NotFound
+from ledger.errors import InvalidInputError, NotFoundError
 from ledger.signing.signatures import Signer
 from projections import Projections
 
@@ -161,15 +161,15 @@ def test_cases_are_listed_with_status_and_next_due_date(app: LedgerApplication) 
     assert listed[1].next_due is None
     assert [c.case_no for c in p.cases("open")] == [CASE, "长纪案〔2024〕2号"]
     assert p.cases("closed") == []
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInputError):
         p.cases("pending")
 
 
 def test_an_unknown_case_is_not_found(app: LedgerApplication) -> None:
     p = Projections(app)
-    with pytest.raises(NotFound, match="no case"):
+    with pytest.raises(NotFoundError, match="no case"):
         p.case_state("长纪案〔1999〕1号")
-    with pytest.raises(NotFound, match="no case"):
+    with pytest.raises(NotFoundError, match="no case"):
         p.timeline("长纪案〔1999〕1号")
 
 

@@ -20,7 +20,7 @@ from ledger.domain.regulation import (
     Severity,
     UnitKind,
 )
-from ledger.errors import NotFound
+from ledger.errors import NotFoundError
 from ledger.signing.signatures import Signer
 from projections import Projections
 
@@ -169,7 +169,7 @@ def test_a_decision_revoked_on_appeal_does_not_bar_the_rating_but_is_listed(
     assert rating.may_be_rated_advanced is True
     assert rating.reasons == ()
     assert [(r.case_no, r.status) for r in rating.not_counted] == [("C2", "revoked")]
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         Projections(app).unit_rating("XX-00", 2024)
 
 

@@ -50,7 +50,7 @@ from ledger.errors import LedgerError
 from ledger.importer import import_lines
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
-from ledger.transparency.checkpoints import LedgerTables
+from ledger.transparency.tables import LedgerTables
 from projections.api import Projections
 
 PASSPHRASE = "correct horse battery staple"

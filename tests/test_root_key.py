@@ -7,7 +7,7 @@ from scenarios import refused
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import AuthorityKind, KeyRole
-from ledger.errors import NotAuthorised
+from ledger.errors import KeyManagementError
 from ledger.signing.signatures import Signer
 
 
@@ -23,7 +23,7 @@ def _second_admin(app: LedgerApplication, root_signer: Signer) -> Signer:
 def test_no_admin_key_may_revoke_the_root(app: LedgerApplication, root_signer: Signer) -> None:
     _second_admin(app, root_signer)
     root = root_signer.key_id.hex()
-    with refused(app, NotAuthorised, "key management") as info:
+    with refused(app, KeyManagementError, "key management") as info:
         app.revoke_key(root, "被盗用")
     assert str(info.value) == (
         f"the root key {root} cannot be revoked by an admin key; the root key replaces itself "
@@ -36,7 +36,7 @@ def test_no_admin_key_may_rotate_the_root_but_the_root_may(
 ) -> None:
     admin = _second_admin(app, root_signer)
     root = root_signer.key_id.hex()
-    with refused(app, NotAuthorised, "key management") as info:
+    with refused(app, KeyManagementError, "key management") as info:
         app.rotate_key(root, Signer.generate().public_raw)
     assert str(info.value) == (
         f"signer key {admin.key_id.hex()} may not rotate the root key {root}; only the root key "
@@ -47,5 +47,5 @@ def test_no_admin_key_may_rotate_the_root_but_the_root_may(
     new_id = app.rotate_key(root, new_root.public_raw)
     assert app.registry().root == new_id
     app.signer = admin
-    with refused(app, NotAuthorised, "key management"):
+    with refused(app, KeyManagementError, "key management"):
         app.revoke_key(new_id, "被盗用")

@@ -35,7 +35,8 @@ from ledger.domain.ids import REGISTRY_ID, case_id
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.signing.signatures import HEADER_SIZE, Signer
 from ledger.transparency.checkpoint import Checkpoint, sign_note
-from ledger.transparency.checkpoints import LedgerTables, make_checkpoint, origin_for
+from ledger.transparency.checkpoints import make_checkpoint, origin_for
+from ledger.transparency.tables import LedgerTables
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 

@@ -42,17 +42,17 @@ from ledger.audit.verify import (
     VerifyOptions,
 )
 from ledger.domain.limits import loads_bounded
-from ledger.errors import AlreadyExists, InvalidInput, StoreError
+from ledger.errors import AlreadyExistsError, InvalidInputError, StoreError
 from ledger.transparency.checkpoint import b64encode
-from ledger.transparency.checkpoints import (
+from ledger.transparency.checkpoints import origin_for
+from ledger.transparency.merkle import MerkleTree
+from ledger.transparency.tables import (
     EventRow,
     LeafRow,
     StoredCheckpoint,
     StoredCosignature,
-    origin_for,
     utc_now,
 )
-from ledger.transparency.merkle import MerkleTree
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -107,9 +107,9 @@ def export_bundle(
     The file is written beside ``path`` and renamed into place when complete.
     """
     if not path.name:
-        raise InvalidInput(f"{str(path)!r} names no file; give the bundle a file name")
+        raise InvalidInputError(f"{str(path)!r} names no file; give the bundle a file name")
     if path.exists() and not overwrite:
-        raise AlreadyExists(f"{path} already exists; choose another file name")
+        raise AlreadyExistsError(f"{path} already exists; choose another file name")
     source = StoreSource(app)  # checkpoints are read before the event bound is fixed
     root_fp = app.root_fingerprint()
     origin = origin_for(root_fp)
@@ -249,7 +249,7 @@ def _loads(line: bytes) -> Any:
     """One bundle line's JSON; too deep a nesting is malformed (``ValueError``)."""
     try:
         return loads_bounded(line, "the line")
-    except InvalidInput as e:
+    except InvalidInputError as e:
         raise ValueError(str(e)) from None
 
 
@@ -281,7 +281,7 @@ class BundleSource:
         try:
             self._scan()
         except OSError as e:
-            raise InvalidInput(f"cannot read bundle {path}: {e.strerror or e}") from e
+            raise InvalidInputError(f"cannot read bundle {path}: {e.strerror or e}") from e
 
     @property
     def description(self) -> str:
@@ -313,11 +313,11 @@ class BundleSource:
                 here, offset = offset, offset + len(line)
                 if line_no == 1:
                     if kind != "header" or obj is None:
-                        raise InvalidInput(f"{self.path} is not a lifeledger bundle")
+                        raise InvalidInputError(f"{self.path} is not a lifeledger bundle")
                     if obj.get("format") != BUNDLE_FORMAT:
-                        raise InvalidInput(f"{self.path} is not a lifeledger bundle")
+                        raise InvalidInputError(f"{self.path} is not a lifeledger bundle")
                     if obj.get("version") != BUNDLE_VERSION:
-                        raise InvalidInput(
+                        raise InvalidInputError(
                             f"{self.path} is bundle format version {obj.get('version')}; this "
                             f"lifeledger reads version {BUNDLE_VERSION}"
                         )
@@ -499,10 +499,10 @@ def verify_bundle(
     parallel: str = "threads",
     progress: Callable[[int], None] | None = None,
 ) -> VerificationResult:
-    """Verify a bundle offline against a pinned root fingerprint (InvalidInput if the file is
+    """Verify a bundle offline against a pinned root fingerprint (InvalidInputError if the file is
     not a bundle at all; everything else is reported in the result)."""
     if not root_fingerprint or not root_fingerprint.strip():
-        raise InvalidInput("a bundle is verified against a pinned --root-fingerprint")
+        raise InvalidInputError("a bundle is verified against a pinned --root-fingerprint")
     source = BundleSource(path)
     claimed = source.header.get("root_fingerprint")
     pinned = root_fingerprint.strip().lower().replace(":", "")

@@ -40,20 +40,20 @@ from ledger.audit.verify.audit import Audit
 from ledger.audit.verify.sources import with_labels
 from ledger.domain import ids
 from ledger.domain.limits import loads_bounded
-from ledger.errors import InvalidInput, NotFound, ProofError
+from ledger.errors import InvalidInputError, NotFoundError, ProofError
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, b64encode
-from ledger.transparency.checkpoints import (
+from ledger.transparency.merkle import verify_inclusion
+from ledger.transparency.person_index import CADRE, map_root_of, person_record, persons_named
+from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
+from ledger.transparency.tables import (
     LedgerTables,
     StoredCheckpoint,
     StoredCosignature,
     StoredTree,
     utc_now,
 )
-from ledger.transparency.merkle import verify_inclusion
-from ledger.transparency.person_index import CADRE, map_root_of, person_record, persons_named
-from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
 
 __all__ = [
     "PROOF_FORMAT",
@@ -179,7 +179,7 @@ def export_cadre_proof(
     path in the index (an absence path for a person no event names)."""
     record = person_record(app, personnel_no, tree_size)
     if record.complete_as_of is None or record.map_proof is None:
-        raise NotFound("this ledger has no checkpoint yet; run `lifeledger checkpoint`")
+        raise NotFoundError("this ledger has no checkpoint yet; run `lifeledger checkpoint`")
     size = record.complete_as_of
     covered = [e for e in record.events if e.position < size]
     registered = [e for e in covered if e.topic == CADRE + "Registered"]
@@ -262,22 +262,22 @@ def verify_proof(
 ) -> ProofReport:
     """Verify a proof document offline against a pinned root fingerprint.
 
-    InvalidInput when it is not a proof document at all; every other problem is a failure in
+    InvalidInputError when it is not a proof document at all; every other problem is a failure in
     the report. Events are checked in position order exactly as ``verify`` checks the log
     (signature, key valid and authorised at that position, versions contiguous from 1), and
     each leaf, re-hashed from the stored bytes, must be included in the signed checkpoint.
     """
     if not root_fingerprint or not root_fingerprint.strip():
-        raise InvalidInput("a proof is verified against a pinned --root-fingerprint")
+        raise InvalidInputError("a proof is verified against a pinned --root-fingerprint")
     started = time.perf_counter()
     try:
         doc = loads_bounded(document, description)
     except ValueError as e:
-        raise InvalidInput(f"{description} is not JSON: {e}") from e
+        raise InvalidInputError(f"{description} is not JSON: {e}") from e
     if not isinstance(doc, dict) or doc.get("format") != PROOF_FORMAT:
-        raise InvalidInput(f"{description} is not a lifeledger proof document")
+        raise InvalidInputError(f"{description} is not a lifeledger proof document")
     if doc.get("version") not in READABLE_VERSIONS:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{description} is proof format version {doc.get('version')}; this lifeledger "
             f"reads versions {', '.join(map(str, READABLE_VERSIONS))}"
         )
@@ -295,7 +295,7 @@ def verify_proof(
         ]
         raw_events = list(doc["events"])
     except (KeyError, TypeError, ValueError) as e:
-        raise InvalidInput(f"{description} is malformed: {e}") from e
+        raise InvalidInputError(f"{description} is malformed: {e}") from e
     stored = StoredCheckpoint(size, b"", note)
     with suppress(ProofError):  # a malformed note is reported by check_note below
         stored = StoredCheckpoint(size, stored.parsed().root, note)

@@ -34,7 +34,7 @@ from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
-from ledger.errors import LedgerError, NotAuthorised, RuleViolation
+from ledger.errors import KeyManagementError, LedgerError, NotAuthorisedError, RuleViolationError
 from ledger.signing.signatures import Envelope
 
 PAGE = 1_000
@@ -113,7 +113,7 @@ class SemanticAudit:
         except LedgerError as e:
             self.found(position, before, event, name, e)
         except (KeyError, TypeError, ValueError, AttributeError) as e:  # malformed fields
-            self.found(position, before, event, name, RuleViolation("", "malformed", repr(e)))
+            self.found(position, before, event, name, RuleViolationError("", "malformed", repr(e)))
         try:
             after = event.mutate(before)
         except Exception:  # an event that cannot even apply: judge the record no further
@@ -148,17 +148,19 @@ class SemanticAudit:
         self, position: int, before: Aggregate | None, event: Any, name: str, e: LedgerError
     ) -> None:
         record = _record(before, event)
-        article = e.article if isinstance(e, RuleViolation) else ""
-        rule = e.rule if isinstance(e, RuleViolation) else type(e).__name__
-        message = e.message if isinstance(e, RuleViolation) else str(e)
+        article = e.article if isinstance(e, RuleViolationError) else ""
+        if isinstance(e, RuleViolationError | KeyManagementError):
+            rule, message = e.rule, e.message
+        else:
+            rule, message = type(e).__name__, str(e)
         self.findings.append(
             Finding(position, record, type(event).__qualname__, event.originator_version,
                     article, rule, message, str(event.originator_id))
         )  # fmt: skip
 
 
-def _signer_authority(field: str, fields: dict[str, Any], ctx: Context) -> NotAuthorised:
-    return NotAuthorised(
+def _signer_authority(field: str, fields: dict[str, Any], ctx: Context) -> NotAuthorisedError:
+    return NotAuthorisedError(
         "Art. 6",
         "recorded by its own authority",
         f"the event names {fields[field]} as {field.replace('_', ' ')}, but it is signed by a "

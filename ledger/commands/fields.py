@@ -22,7 +22,7 @@ from ledger.domain.regulation import (
     Severity,
 )
 from ledger.errors import (
-    InvalidInput,
+    InvalidInputError,
 )
 
 E = TypeVar("E", bound=Enum)
@@ -53,7 +53,7 @@ class Fields:
         for key, value in raw.items():
             name = str(key).replace("-", "_")
             if name in self._raw:
-                raise InvalidInput(f"{command}: field {name!r} is given twice")
+                raise InvalidInputError(f"{command}: field {name!r} is given twice")
             self._raw[name] = value
         self._used: set[str] = set()
 
@@ -65,19 +65,19 @@ class Fields:
             if _present(self._raw.get(key)):
                 found.append((key, self._raw[key]))
         if len(found) > 1:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"{self.command}: give {name!r} once (also given as {found[1][0]!r})"
             )
         return found[0][1] if found else None
 
-    def _missing(self, name: str) -> InvalidInput:
+    def _missing(self, name: str) -> InvalidInputError:
         """A required field is absent; when an unread field is spelt like it (``snice`` for
         ``since``), that misspelling is the error to report."""
         unread = [k for k in self._raw if k not in self._used and _present(self._raw[k])]
         close = difflib.get_close_matches(name, unread, n=1, cutoff=0.6)
         if close:
             return self._unknown(close, [name])
-        return InvalidInput(
+        return InvalidInputError(
             f"{self.command}: {name!r} is required (option --{name.replace('_', '-')})"
         )
 
@@ -88,7 +88,7 @@ class Fields:
                 raise self._missing(name)
             return ""
         if not isinstance(value, str):
-            raise InvalidInput(f"{self.command}: {name!r} must be text, got {value!r}")
+            raise InvalidInputError(f"{self.command}: {name!r} must be text, got {value!r}")
         if required and not value.strip():
             raise self._missing(name)
         return _identifier(name, value) if value.strip() else ""
@@ -97,7 +97,7 @@ class Fields:
         values = self._many(name)
         for v in values:
             if not isinstance(v, str) or not v.strip():
-                raise InvalidInput(f"{self.command}: {name!r} must list non-empty texts")
+                raise InvalidInputError(f"{self.command}: {name!r} must list non-empty texts")
         return [_identifier(name, v) for v in values]
 
     def date(self, name: str, *, aliases: tuple[str, ...] = ()) -> dt.date:
@@ -123,7 +123,7 @@ class Fields:
             raise self._missing(name)
         year = _as_int(self.command, name, value)
         if not 1949 <= year <= 9999:
-            raise InvalidInput(f"{self.command}: year {year} is out of range")
+            raise InvalidInputError(f"{self.command}: year {year} is out of range")
         return year
 
     def flag(self, name: str) -> bool:
@@ -131,7 +131,9 @@ class Fields:
         if value is None:
             return False
         if not isinstance(value, bool):
-            raise InvalidInput(f"{self.command}: {name!r} must be true or false, got {value!r}")
+            raise InvalidInputError(
+                f"{self.command}: {name!r} must be true or false, got {value!r}"
+            )
         return value
 
     def enum(self, name: str, kind: type[E], default: E | None = None) -> E:
@@ -157,14 +159,14 @@ class Fields:
         person = self.text("person", required=False)
         unit = self.text("unit", required=False) if allow_unit else ""
         if person and unit:
-            raise InvalidInput(f"{self.command}: name one party, --person or --unit, not both")
+            raise InvalidInputError(f"{self.command}: name one party, --person or --unit, not both")
         if person:
             return PartyType.PERSON, person
         if unit:
             return PartyType.UNIT, unit
         if not allow_unit:
-            raise InvalidInput(f"{self.command}: name the person with --person PERSONNEL_NO")
-        raise InvalidInput(
+            raise InvalidInputError(f"{self.command}: name the person with --person PERSONNEL_NO")
+        raise InvalidInputError(
             f"{self.command}: name the party with --person PERSONNEL_NO or --unit UNIT_CODE"
         )
 
@@ -174,13 +176,13 @@ class Fields:
         if unknown:
             raise self._unknown(unknown, sorted(self._used))
 
-    def _unknown(self, unknown: list[str], known: list[str]) -> InvalidInput:
+    def _unknown(self, unknown: list[str], known: list[str]) -> InvalidInputError:
         """Name every unknown field, each with the closest field the command takes."""
         named = []
         for name in unknown:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             named.append(f"{name} (did you mean {close[0]}?)" if close else name)
-        return InvalidInput(
+        return InvalidInputError(
             f"{self.command}: unknown field(s) {', '.join(named)}; see "
             f"`lifeledger {self.command} --help`"
         )
@@ -219,17 +221,17 @@ def _as_date(command: str, name: str, value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise InvalidInput(f"{command}: {name!r} is not a date: {value!r}; use YYYY-MM-DD")
+    raise InvalidInputError(f"{command}: {name!r} is not a date: {value!r}; use YYYY-MM-DD")
 
 
 def _as_int(command: str, name: str, value: Any) -> int:
     if isinstance(value, bool):
-        raise InvalidInput(f"{command}: {name!r} must be a number, got {value!r}")
+        raise InvalidInputError(f"{command}: {name!r} must be a number, got {value!r}")
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
-    raise InvalidInput(f"{command}: {name!r} must be a number, got {value!r}")
+    raise InvalidInputError(f"{command}: {name!r} must be a number, got {value!r}")
 
 
 def _as_enum(command: str, name: str, kind: type[E], value: Any) -> E:
@@ -238,7 +240,7 @@ def _as_enum(command: str, name: str, kind: type[E], value: Any) -> E:
         if member.value == text or getattr(member, "label", None) == str(value).strip():
             return member
     choices = ", ".join(str(m.value) for m in kind)
-    raise InvalidInput(f"{command}: {name!r} must be one of {choices}; got {value!r}")
+    raise InvalidInputError(f"{command}: {name!r} must be one of {choices}; got {value!r}")
 
 
 def parse_ground(value: Any) -> int:
@@ -246,7 +248,7 @@ def parse_ground(value: Any) -> int:
 
     A number outside 1–16 is passed on, so the case refuses it under Art. 4."""
     if isinstance(value, bool):
-        raise InvalidInput(f"{value!r} is not a ground of Art. 4")
+        raise InvalidInputError(f"{value!r} is not a ground of Art. 4")
     if isinstance(value, int):
         return value
     text = str(value).strip().strip("()（）")
@@ -254,7 +256,7 @@ def parse_ground(value: Any) -> int:
         return int(text)
     if text in CHINESE_NUMERALS:
         return CHINESE_NUMERALS.index(text) + 1
-    raise InvalidInput(
+    raise InvalidInputError(
         f"{value!r} is not a ground of Art. 4; give its item number 1–16 or numeral (一)…(十六)"
     )
 

@@ -11,7 +11,7 @@ from ledger.domain.regulation import (
     UnitKind,
 )
 from ledger.errors import (
-    InvalidInput,
+    InvalidInputError,
 )
 
 
@@ -34,7 +34,7 @@ def _managed(f: Fields) -> Jurisdiction | None:
     level = f.optional_enum("managed_level", AdminLevel)
     region = f.text("managed_region", required=False)
     if (level is None) != (not region):
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{f.command}: give both managed_level and managed_region (Art. 6), or neither"
         )
     return Jurisdiction(level, region) if level is not None else None

@@ -34,7 +34,7 @@ from ledger.commands.registry import (
     unit_add,
 )
 from ledger.errors import (
-    InvalidInput,
+    InvalidInputError,
 )
 
 
@@ -42,7 +42,9 @@ def execute(app: LedgerApplication, command: str, fields: Mapping[str, Any]) -> 
     """Run one command by name; a refusal raises a :class:`LedgerError` and writes nothing."""
     handler = COMMANDS.get(command)
     if handler is None:
-        raise InvalidInput(f"unknown command {command!r}; one of: {', '.join(sorted(COMMANDS))}")
+        raise InvalidInputError(
+            f"unknown command {command!r}; one of: {', '.join(sorted(COMMANDS))}"
+        )
     return handler(app, Fields(command, fields))
 
 

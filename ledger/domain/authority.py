@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ledger.domain.divisions import hunan
 from ledger.domain.regulation import AdminLevel, AuthorityKind
-from ledger.errors import NotAuthorised
+from ledger.errors import NotAuthorisedError
 
 RANK = {AdminLevel.PROVINCE: 0, AdminLevel.CITY: 1, AdminLevel.COUNTY: 2, AdminLevel.TOWNSHIP: 3}
 
@@ -71,7 +71,7 @@ def check_management_authority(ctx: Context, party_type: str, code: str, on: dt.
         return
     who = "cadre" if party_type == "person" else "unit"
     how = managed.level.managed_label if party_type == "person" else managed.level.label
-    raise NotAuthorised(
+    raise NotAuthorisedError(
         "Art. 6",
         "干部管理权限",
         f"{ctx.authority} ({ctx.jurisdiction.describe(on)}) does not cover {who} {code}, "
@@ -85,7 +85,7 @@ def check_sanction_by_discipline_organ(ctx: Context, measures: list[str]) -> Non
     if ctx.kind is None or ctx.kind is AuthorityKind.DISCIPLINE:
         return
     if "disciplinary_sanction" in measures:
-        raise NotAuthorised(
+        raise NotAuthorisedError(
             "Art. 6",
             "纪律处分 only by a discipline organ",
             f"{ctx.authority} ({ctx.kind.label}) may not impose 纪律处分; only a 纪检监察机关 "

@@ -22,7 +22,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.domain.authority import Jurisdiction
 from ledger.domain.ids import cadre_id
 from ledger.domain.regulation import AdminLevel
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInputError, RuleViolationError
 
 
 @dataclass(frozen=True)
@@ -124,13 +124,13 @@ def check_event(cadre: Cadre, name: str, f: Mapping[str, Any]) -> None:
     """The rules of a cadre's ``Moved`` and ``Retired`` events, over the state before them."""
     if cadre.retired_on is not None:
         what = "retired" if name == "Moved" else "already retired"
-        raise RuleViolation(
+        raise RuleViolationError(
             "", "retired", f"cadre {cadre.personnel_no} {what} on {cadre.retired_on}"
         )
     start = cadre.posts[-1].start
     if name == "Moved" and f["on"] <= start:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"the move on {f['on']} must come after the current post began on {start}"
         )
     if name == "Retired" and f["on"] < start:
-        raise InvalidInput(f"retirement on {f['on']} precedes the current post ({start})")
+        raise InvalidInputError(f"retirement on {f['on']} precedes the current post ({start})")

@@ -46,7 +46,7 @@ from ledger.domain.regulation import (
     Responsibility,
     TeamRole,
 )
-from ledger.errors import InvalidInput, NotFound
+from ledger.errors import InvalidInputError, NotFoundError
 
 
 class AccountabilityCase(Aggregate):
@@ -70,9 +70,9 @@ class AccountabilityCase(Aggregate):
         ctx: Context = NO_CONTEXT,
     ) -> AccountabilityCase:
         if not case_no.strip():
-            raise InvalidInput("a case number is required")
+            raise InvalidInputError("a case number is required")
         if not facts.strip():
-            raise InvalidInput("the facts of the case are required")
+            raise InvalidInputError("the facts of the case are required")
         fields: dict[str, Any] = dict(
             case_no=case_no,
             incident_date=incident_date,
@@ -86,7 +86,7 @@ class AccountabilityCase(Aggregate):
             lifetime=incident_date >= IN_FORCE_FROM,
         )
         if len(set(grounds)) != len(grounds):
-            raise InvalidInput("a ground is cited twice")
+            raise InvalidInputError("a ground is cited twice")
         check_opening(fields)
         return cls(**fields)
 
@@ -121,7 +121,7 @@ class AccountabilityCase(Aggregate):
         try:
             return self.parties[party_key(party_type, code)]
         except KeyError:
-            raise NotFound(
+            raise NotFoundError(
                 f"{party_type.label} {code} is not a party to case {self.case_no}; "
                 "assign responsibility first"
             ) from None
@@ -159,7 +159,7 @@ class AccountabilityCase(Aggregate):
         """Art. 5: a member who explicitly objected and was overruled bears no leadership
         responsibility, whenever the objection comes to light (often at the Art. 9 hearing)."""
         if not text.strip():
-            raise InvalidInput("the objection's content is required")
+            raise InvalidInputError("the objection's content is required")
         self._record(
             "ObjectionRecorded", self._objection_recorded, ctx,
             personnel_no=personnel_no, on=on, text=text, at_hearing=at_hearing,
@@ -176,7 +176,7 @@ class AccountabilityCase(Aggregate):
     ) -> None:
         """Art. 5: a finding is corrected by a new signed event that names its reason."""
         if not reason.strip():
-            raise InvalidInput("a corrected finding states its reason")
+            raise InvalidInputError("a corrected finding states its reason")
         self._record(
             "FindingCorrected", self._finding_corrected, ctx,
             party_type=party_type.value, party_code=code, responsibility=responsibility.value,
@@ -189,10 +189,10 @@ class AccountabilityCase(Aggregate):
     ) -> None:  # fmt: skip
         """Art. 5 para. 2–3: collective responsibility of a team, derived member by member."""
         if not members:
-            raise InvalidInput("a team finding names the members of the leadership team")
+            raise InvalidInputError("a team finding names the members of the leadership team")
         seen = [m.personnel_no for m in members]
         if len(set(seen)) != len(seen):
-            raise InvalidInput("a team member is named twice")
+            raise InvalidInputError("a team member is named twice")
         derived = [
             {
                 "personnel_no": m.personnel_no,
@@ -224,7 +224,7 @@ class AccountabilityCase(Aggregate):
     ) -> None:  # fmt: skip
         """Art. 9: the party's statement and defence (说明和申辩) is heard before a decision."""
         if not statement.strip():
-            raise InvalidInput("the statement and defence heard must be summarised")
+            raise InvalidInputError("the statement and defence heard must be summarised")
         self._record(
             "DefenceHeard", self._defence_heard, ctx,
             party_type=party_type.value, party_code=code, on=on, statement=statement,
@@ -255,7 +255,7 @@ class AccountabilityCase(Aggregate):
         """Art. 11: announce within 30 days to the unit, or to the person and their unit; a
         late announcement is recorded, flagged."""
         if not to.strip():
-            raise InvalidInput("say to whom the decision was announced (Art. 11)")
+            raise InvalidInputError("say to whom the decision was announced (Art. 11)")
         self._check_open()
         p = decided_party(self, party_type.value, code)
         due = p["decision"]["announce_due"]
@@ -271,7 +271,9 @@ class AccountabilityCase(Aggregate):
     ) -> None:  # fmt: skip
         """Art. 11: for persons, the materials go into the personnel file (人事档案)."""
         if not file_ref.strip() or not custodian.strip():
-            raise InvalidInput("the file entry needs its reference and the custodian of the file")
+            raise InvalidInputError(
+                "the file entry needs its reference and the custodian of the file"
+            )
         self._record(
             "PersonnelFileEntered", self._filed, ctx,
             personnel_no=personnel_no, on=on, file_ref=file_ref, custodian=custodian,
@@ -295,7 +297,7 @@ class AccountabilityCase(Aggregate):
         check_event(self, "AppealFiled", {"party_type": party_type.value, "party_code": code,
                                           "on": on, "text": text}, ctx)  # fmt: skip
         if not text.strip():
-            raise InvalidInput("a written appeal (书面申诉) states its grounds")
+            raise InvalidInputError("a written appeal (书面申诉) states its grounds")
         self._record(
             "AppealFiled", self._appeal_filed, ctx,
             party_type=party_type.value, party_code=code, on=on, text=text,
@@ -321,13 +323,13 @@ class AccountabilityCase(Aggregate):
             check_event(self, "AppealDecided", {"party_type": party_type.value,
                                                 "party_code": code}, ctx)  # fmt: skip
         if not reason.strip():
-            raise InvalidInput("the appeal decision states its reasons")
+            raise InvalidInputError("the appeal decision states its reasons")
         if outcome is AppealOutcome.MODIFIED:
             if measures is None:
-                raise InvalidInput("a modified decision names the measures that now apply")
+                raise InvalidInputError("a modified decision names the measures that now apply")
             measures.check(party_type)
         elif measures is not None:
-            raise InvalidInput(f"an appeal {outcome.value} takes no new measures")
+            raise InvalidInputError(f"an appeal {outcome.value} takes no new measures")
         due = p["appeal"]["decision_due"]
         self._record(
             "AppealDecided", self._appeal_decided, ctx,
@@ -343,7 +345,7 @@ class AccountabilityCase(Aggregate):
         """Art. 12: the appeal decision is told in writing (书面形式告知) to the appellant unit,
         or to the appellant and their unit, within the 30 days of the appeal decision duty."""
         if not to.strip():
-            raise InvalidInput("say to whom the appeal decision was told in writing (Art. 12)")
+            raise InvalidInputError("say to whom the appeal decision was told in writing (Art. 12)")
         self._check_open()
         p = decided_party(self, party_type.value, code)
         appeal = p["appeal"] or {}
@@ -361,7 +363,7 @@ class AccountabilityCase(Aggregate):
     ) -> None:  # fmt: skip
         """Art. 7: a suspected crime is referred to the judicial organs (移送司法机关)."""
         if not organ.strip() or not reason.strip():
-            raise InvalidInput("a referral names the judicial organ and the suspected offence")
+            raise InvalidInputError("a referral names the judicial organ and the suspected offence")
         self._record(
             "ReferredToJudicialOrgan", self._referred, ctx,
             party_type=party_type.value, party_code=code, on=on, organ=organ, reason=reason,
@@ -371,14 +373,16 @@ class AccountabilityCase(Aggregate):
         """Closing never cuts off Art. 11 or Art. 12 (see :func:`rule_closed`)."""
         check_event(self, "Closed", {"on": on, "summary": summary}, ctx)
         if not summary.strip():
-            raise InvalidInput("closing states a summary (结案意见)")
+            raise InvalidInputError("closing states a summary (结案意见)")
         self._record("Closed", self._closed, ctx, on=on, summary=summary)
 
     def reopen(self, on: dt.date, reason: str, ctx: Context = NO_CONTEXT) -> None:
         """A closed case is reopened only by a signed event stating why (new facts, a late
         referral to the judicial organs); the reopening shows in the timeline."""
         if not reason.strip():
-            raise InvalidInput("reopening a case states its reason (new facts, a late referral…)")
+            raise InvalidInputError(
+                "reopening a case states its reason (new facts, a late referral…)"
+            )
         self._record("Reopened", self._reopened, ctx, on=on, reason=reason)
 
     # events -------------------------------------------------------------------------------
@@ -554,5 +558,3 @@ class AccountabilityCase(Aggregate):
     def _reopened(self, on: dt.date, reason: str) -> None:
         self.status = OPEN
         self.reopened_on = on
-
-

@@ -17,6 +17,7 @@ from ledger.domain.authority import (
 )
 from ledger.domain.decision import DecisionDocument
 from ledger.domain.regulation import (
+    APPEAL_WITHIN_DAYS,
     GROUNDS,
     OTHER_REGULATION_GROUND,
     Consequence,
@@ -24,11 +25,10 @@ from ledger.domain.regulation import (
     Responsibility,
     TeamRole,
 )
-from ledger.errors import AlreadyExists, InvalidInput, RuleViolation
+from ledger.errors import AlreadyExistsError, InvalidInputError, RuleViolationError
 
 if TYPE_CHECKING:  # the aggregate runs these rules; they only read its state
     from ledger.domain.case import AccountabilityCase
-
 
 
 OPEN = "open"
@@ -65,18 +65,20 @@ class TeamMember:
 def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Consequence) -> None:
     """Art. 4: grounds are items (一)…(十六); (十六) names its regulation; some need harm."""
     if not grounds:
-        raise RuleViolation("Art. 4", "ground required", "a case must cite at least one ground")
+        raise RuleViolationError(
+            "Art. 4", "ground required", "a case must cite at least one ground"
+        )
     for number in grounds:
         if number not in GROUNDS:
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 4",
                 "unknown ground",
                 f"ground {number} is not one of Art. 4 items (一)…(十六) (1–16)",
             )
     if len(set(grounds)) != len(grounds):
-        raise InvalidInput("a ground is cited twice")
+        raise InvalidInputError("a ground is cited twice")
     if OTHER_REGULATION_GROUND in grounds and not other_regulation.strip():
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 4",
             "(十六) names its regulation",
             "ground (十六) 依照有关规定应当追究责任的其他情形 must name the other regulation "
@@ -88,7 +90,7 @@ def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Co
         if order.index(consequence) < order.index(ground.requires):
             serious = ground.requires is Consequence.SERIOUS
             needed = "严重后果" if serious else "不良影响或者严重后果"
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 4",
                 "consequence required",
                 f"ground {ground.label} applies only where the situation caused {needed}; "
@@ -106,7 +108,7 @@ Rule = Callable[["AccountabilityCase", Fields, Context], None]
 def check_opening(f: Fields) -> None:
     """The rules of an ``Opened`` event (no state before it)."""
     if f["opened_on"] < f["incident_date"]:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"the case cannot be opened ({f['opened_on']}) before the incident "
             f"({f['incident_date']})"
         )
@@ -121,8 +123,8 @@ def check_event(case: AccountabilityCase, name: str, f: Fields, ctx: Context) ->
     RULES[name](case, f, ctx)
 
 
-def closed_case_error(case: AccountabilityCase) -> RuleViolation:
-    return RuleViolation(
+def closed_case_error(case: AccountabilityCase) -> RuleViolationError:
+    return RuleViolationError(
         "",
         "closed case",
         f"case {case.case_no} is closed (已结案); it takes no further events",
@@ -130,10 +132,11 @@ def closed_case_error(case: AccountabilityCase) -> RuleViolation:
     )
 
 
-def _when(case: AccountabilityCase, on: dt.date, after: dt.date, what: str,
-          after_what: str) -> None:
+def _when(
+    case: AccountabilityCase, on: dt.date, after: dt.date, what: str, after_what: str
+) -> None:
     if on < after:
-        raise InvalidInput(f"{what} on {on} cannot precede {after_what} on {after}")
+        raise InvalidInputError(f"{what} on {on} cannot precede {after_what} on {after}")
 
 
 def _existing(case: AccountabilityCase, party_type: str, code: str) -> dict[str, Any]:
@@ -146,13 +149,13 @@ def decided_party(
     p = _existing(case, party_type, code)
     label = PartyType(party_type).label
     if p["decision"] is None:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 10",
             "decision first",
             f"no 《责任追究决定书》 has been issued to {label} {code} in case {case.case_no}",
         )
     if in_force and p["decision"]["revoked"]:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 12",
             "revoked decision",
             f"the decision for {label} {code} in case {case.case_no} was revoked on appeal; it "
@@ -168,7 +171,7 @@ def _check_told(party_type: str, told: Sequence[str] | None, article: str, what:
     missing = [t for t in required_told(PartyType(party_type)) if t not in told]
     if missing:
         whom = "本人及其所在单位" if party_type == PartyType.PERSON.value else "被追究责任的单位"
-        raise RuleViolation(
+        raise RuleViolationError(
             article,
             f"{what} names who was told",
             f"{what} is made to {whom}; the record does not say the "
@@ -180,7 +183,7 @@ def _check_told(party_type: str, told: Sequence[str] | None, article: str, what:
 def _objector_leadership(case: AccountabilityCase, code: str, responsibility: str) -> None:
     """Art. 5 para. 3: an overruled objector bears no leadership responsibility."""
     if Responsibility(responsibility).is_leadership and code in case.objections:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "overruled objection bears no leadership responsibility",
             f"cadre {code} explicitly objected to the wrong decision on "
@@ -195,14 +198,14 @@ def _individual_or_collective(case: AccountabilityCase, team: bool) -> None:
     alone = [p["code"] for p in case.parties.values() if p["individual_decision"]]
     derived = [p["code"] for p in case.parties.values() if p["team_role"] is not None]
     if team and alone:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "individual decision excludes collective derivation",
             f"cadre {alone[0]} decided or approved alone (个人决定或者批准) in case "
             f"{case.case_no}; that member bears the responsibility individually, not the team",
         )
     if not team and derived:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "individual decision excludes collective derivation",
             f"case {case.case_no} already derives collective responsibility of a team "
@@ -216,13 +219,13 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     responsibility = Responsibility(f["responsibility"])
     _when(case, f["on"], case.opened_on, "the finding", "the opening of the case")
     if ptype is PartyType.UNIT and responsibility is not Responsibility.COLLECTIVE:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "units bear collective responsibility",
             f"a unit bears collective responsibility (集体责任), not {responsibility.label}",
         )
     if ptype is PartyType.UNIT and f["individual_decision"]:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "individual decisions are taken by persons",
             "a decision taken or approved by one team member alone (个人决定或者批准) is "
@@ -232,18 +235,17 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
         Responsibility.COLLECTIVE,
         Responsibility.NONE,
     ):
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "persons bear direct or leadership responsibility",
-            "a person bears 直接责任, 主要领导责任 or 重要领导责任, "
-            f"not {responsibility.label}",
+            f"a person bears 直接责任, 主要领导责任 or 重要领导责任, not {responsibility.label}",
         )
     if ptype is PartyType.PERSON:
         _objector_leadership(case, code, responsibility.value)
     if f["individual_decision"]:
         _individual_or_collective(case, team=False)
     if party_key(ptype, code) in case.parties:
-        raise AlreadyExists(
+        raise AlreadyExistsError(
             f"{ptype.label} {code} already has a responsibility finding in case {case.case_no}"
         )
     check_management_authority(ctx, ptype.value, code, f["on"])
@@ -252,7 +254,7 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
 def _rule_objection(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     """Art. 5: an objection may be recorded at any time while the case is open."""
     if f["personnel_no"] in case.objections:
-        raise AlreadyExists(f"an objection by {f['personnel_no']} is already recorded")
+        raise AlreadyExistsError(f"an objection by {f['personnel_no']} is already recorded")
 
 
 def _rule_corrected(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
@@ -263,37 +265,39 @@ def _rule_corrected(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     _when(case, f["on"], p["assigned_on"], "the correction", "the finding")
     responsibility = Responsibility(f["responsibility"])
     if ptype is PartyType.UNIT:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "units bear collective responsibility",
             "a unit's finding is collective responsibility (集体责任); it is not corrected",
         )
     if responsibility is Responsibility.COLLECTIVE:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "persons bear direct or leadership responsibility",
             "a person bears 直接责任, 主要领导责任, 重要领导责任 or none, not 集体责任",
         )
     _objector_leadership(case, code, responsibility.value)
     if p["decision"] is not None and not p["decision"]["revoked"]:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 12",
             "a decision in force changes on appeal",
             f"a decision for cadre {code} in case {case.case_no} is in force; its finding "
             "changes only through the appeal (申诉) to the deciding authority",
         )
     if responsibility.value == p["responsibility"]:
-        raise InvalidInput(f"cadre {code} already bears {responsibility.label}")
+        raise InvalidInputError(f"cadre {code} already bears {responsibility.label}")
 
 
 def _rule_team(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     """Art. 5 para. 2–3 and Art. 6, for the unit and each member."""
     _when(case, f["on"], case.opened_on, "the finding", "the opening of the case")
     if party_key(PartyType.UNIT, f["unit_code"]) in case.parties:
-        raise AlreadyExists(f"unit {f['unit_code']} already has a finding in case {case.case_no}")
+        raise AlreadyExistsError(
+            f"unit {f['unit_code']} already has a finding in case {case.case_no}"
+        )
     for m in f["members"]:
         if party_key(PartyType.PERSON, m["personnel_no"]) in case.parties:
-            raise AlreadyExists(
+            raise AlreadyExistsError(
                 f"cadre {m['personnel_no']} already has a finding in case {case.case_no}"
             )
         _objector_leadership(case, m["personnel_no"], m["responsibility"])
@@ -314,7 +318,7 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     p = _existing(case, ptype.value, code)
     doc = DecisionDocument.from_dict(f["document"])
     if p["responsibility"] == Responsibility.NONE.value:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 5",
             "no responsibility, no decision",
             f"cadre {code} bears no leadership responsibility in case {case.case_no} "
@@ -323,11 +327,11 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if ptype is PartyType.PERSON:
         try:
             _objector_leadership(case, code, p["responsibility"])
-        except RuleViolation as e:
-            raise RuleViolation(e.article, e.rule, e.message, "Correct the finding first "
+        except RuleViolationError as e:
+            raise RuleViolationError(e.article, e.rule, e.message, "Correct the finding first "
                                 "(`case correct-finding`).") from None  # fmt: skip
     if not p["hearings"]:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 9",
             "hearing before decision",
             f"no statement and defence (说明和申辩) of {ptype.label} {code} is on record in "
@@ -335,12 +339,12 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
             "Record it with `case hear` first.",
         )
     if p["decision"] is not None and not p["decision"].get("revoked"):
-        raise AlreadyExists(
+        raise AlreadyExistsError(
             f"a decision was already issued to {ptype.label} {code} in case {case.case_no}; a "
             "change goes through appeal (Art. 12)"
         )
     if p.get("hearing_needed"):
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 9",
             "hearing before every decision",
             f"the earlier decision for {ptype.label} {code} was revoked on appeal; a new "
@@ -351,7 +355,7 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     last_heard = max(h["on"] for h in p["hearings"])
     _when(case, doc.decided_on, last_heard, "the decision", "the hearing")
     if doc.appeal_authority.strip() != f["deciding_authority"].strip():
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 12",
             "受理机关 is the deciding authority",
             f"the document names {doc.appeal_authority} as 受理机关, but appeals go to the "
@@ -366,7 +370,7 @@ def _rule_announced(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     p = decided_party(case, f["party_type"], f["party_code"], in_force=True)
     _when(case, f["on"], p["decision"]["decided_on"], "the announcement", "the decision")
     if p["announced_on"] is not None:
-        raise AlreadyExists(f"the decision was already announced on {p['announced_on']}")
+        raise AlreadyExistsError(f"the decision was already announced on {p['announced_on']}")
     _check_told(f["party_type"], f.get("told"), "Art. 11", "the announcement")
 
 
@@ -376,7 +380,7 @@ def _rule_filed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if party_key(PartyType.PERSON, no) not in case.parties and (
         party_key(PartyType.UNIT, no) in case.parties
     ):
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 11",
             "personnel files are for persons",
             f"{no} is a unit; only persons have a personnel file (人事档案)",
@@ -389,28 +393,29 @@ def _rule_received(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     p = decided_party(case, f["party_type"], f["party_code"])
     _when(case, f["on"], p["decision"]["decided_on"], "receipt", "the decision")
     if p["received_on"] is not None:
-        raise AlreadyExists(f"receipt was already recorded on {p['received_on']}")
+        raise AlreadyExistsError(f"receipt was already recorded on {p['received_on']}")
 
 
 def _rule_appealed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     """Art. 12: a written appeal within 15 days of receipt."""
     p = decided_party(case, f["party_type"], f["party_code"])
     if p["received_on"] is None:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 12",
             "receipt first",
             "the appeal period runs from receipt of the decision; record the receipt date "
             "first (`case receive`)",
         )
     if p["appeal"] is not None:
-        raise AlreadyExists(f"an appeal was already filed on {p['appeal']['on']}")
+        raise AlreadyExistsError(f"an appeal was already filed on {p['appeal']['on']}")
     _when(case, f["on"], p["received_on"], "the appeal", "receipt of the decision")
     due = p["appeal_due"]
     if f["on"] > due:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 12",
-            "appeal within 15 days",
-            f"the appeal of {f['on']} is outside the 15-day period that began with receipt on "
+            f"appeal within {APPEAL_WITHIN_DAYS} days",
+            f"the appeal of {f['on']} is outside the {APPEAL_WITHIN_DAYS}-day period that began "
+            "with receipt on "
             f"{p['received_on']} and ended on {due}",
         )
 
@@ -443,16 +448,16 @@ def _rule_appeal_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> N
     ptype, code = PartyType(f["party_type"]), f["party_code"]
     p = decided_party(case, ptype.value, code)
     if p["appeal"] is None:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 12",
             "appeal first",
             f"no appeal by {ptype.label} {code} is on record in case {case.case_no}",
         )
     if p["appeal"]["outcome"] is not None:
-        raise AlreadyExists(f"the appeal was already decided on {p['appeal']['decided_on']}")
+        raise AlreadyExistsError(f"the appeal was already decided on {p['appeal']['decided_on']}")
     authority = f.get("authority")
     if authority is not None and authority != p["decision"]["deciding_authority"]:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 12",
             "appeal decided by the deciding authority",
             "the appeal goes to the authority that decided "
@@ -462,7 +467,7 @@ def _rule_appeal_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> N
     measures = f.get("measures")
     if measures is not None:
         if _adds_measures(p["decision"], measures) and not p["appeal"].get("heard"):
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 9",
                 "hearing before every decision",
                 f"the appeal outcome adds to the measures on {ptype.label} {code}; hear the "
@@ -479,13 +484,13 @@ def _rule_appeal_notified(case: AccountabilityCase, f: Fields, ctx: Context) -> 
     p = decided_party(case, ptype.value, code)
     appeal = p["appeal"]
     if appeal is None or appeal["outcome"] is None:
-        raise RuleViolation(
+        raise RuleViolationError(
             "Art. 12",
             "appeal decision first",
             f"no appeal decision for {ptype.label} {code} in case {case.case_no} is on record",
         )
     if appeal.get("notified_on") is not None:
-        raise AlreadyExists(f"the appeal decision was already told on {appeal['notified_on']}")
+        raise AlreadyExistsError(f"the appeal decision was already told on {appeal['notified_on']}")
     _when(case, f["on"], appeal["decided_on"], "the written notice", "the appeal decision")
     _check_told(ptype.value, f["told"], "Art. 12", "the written notice")
 
@@ -495,7 +500,7 @@ def _rule_referred(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     _when(case, f["on"], p["assigned_on"], "the referral", "the finding")
 
 
-def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolation]:
+def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolationError]:
     """What keeps a case from closing on ``on``: every Art. 11 and Art. 12 step still owed or
     still open to the party (a closed case must not cut off an appeal)."""
     found = []
@@ -506,33 +511,34 @@ def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolation]:
         appeal = p["appeal"]
         if not decision["revoked"]:
             if p["announced_on"] is None:
-                found.append(RuleViolation(
+                found.append(RuleViolationError(
                     "Art. 11", "announce before closing",
                     f"the decision for {key} has not been announced",
                 ))  # fmt: skip
             if p["party_type"] == PartyType.PERSON.value and p["filed_on"] is None:
-                found.append(RuleViolation(
+                found.append(RuleViolationError(
                     "Art. 11", "file entry before closing",
                     f"the decision for {key} is not yet entered in the personnel file (人事档案)",
                 ))  # fmt: skip
             if p["received_on"] is None:
-                found.append(RuleViolation(
+                found.append(RuleViolationError(
                     "Art. 12", "receipt before closing",
-                    f"receipt of the decision by {key} is not recorded; its 15-day appeal "
+                    f"receipt of the decision by {key} is not recorded; its "
+                    f"{APPEAL_WITHIN_DAYS}-day appeal "
                     "period has not started",
                 ))  # fmt: skip
             elif appeal is None and on <= p["appeal_due"]:
-                found.append(RuleViolation(
+                found.append(RuleViolationError(
                     "Art. 12", "appeal period running",
                     f"{key} may appeal until {p['appeal_due']}; close after that day",
                 ))  # fmt: skip
         if appeal is not None and appeal["outcome"] is None:
-            found.append(RuleViolation(
+            found.append(RuleViolationError(
                 "Art. 12", "decide appeals before closing",
                 f"the appeal of {key} filed on {appeal['on']} awaits its decision",
             ))  # fmt: skip
         elif appeal is not None and "notified_on" in appeal and appeal["notified_on"] is None:
-            found.append(RuleViolation(
+            found.append(RuleViolationError(
                 "Art. 12", "notify the appeal decision before closing",
                 f"the appeal decision for {key} has not been told in writing",
             ))  # fmt: skip
@@ -551,7 +557,7 @@ def rule_closed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
 
 def _rule_reopened(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if case.status != CLOSED:
-        raise RuleViolation(
+        raise RuleViolationError(
             "", "reopen a closed case", f"case {case.case_no} is open; only a closed case reopens"
         )
     _when(case, f["on"], case.closed_on, "reopening", "the closing")

@@ -13,7 +13,7 @@ from ledger.domain.regulation import (
     PartyType,
     Severity,
 )
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import InvalidInputError, RuleViolationError
 
 #: Art. 10: what the document must state, with the words users see. (Its number, 文号, is
 #: required too, but it is not one of the items Art. 10 lists.)
@@ -41,14 +41,14 @@ class Measures:
     def check(self, party_type: PartyType) -> None:
         """Art. 7: unit measures follow the circumstances; person measures are personal."""
         if not self.measures:
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 10", "measures required", "the decision names no measure (方式)"
             )
         if len(set(self.measures)) != len(self.measures):
-            raise InvalidInput("a measure is named twice")
+            raise InvalidInputError("a measure is named twice")
         wrong = [m for m in self.measures if m.party_type is not party_type]
         if wrong:
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 7",
                 "measure not for this party",
                 f"{wrong[0].label} ({wrong[0].value}) is a measure for a "
@@ -56,7 +56,7 @@ class Measures:
             )
         if party_type is PartyType.UNIT:
             if self.severity is None:
-                raise RuleViolation(
+                raise RuleViolationError(
                     "Art. 7",
                     "circumstances required",
                     "a unit's decision must state the circumstances "
@@ -64,20 +64,20 @@ class Measures:
                 )
             expected = UNIT_MEASURE_BY_SEVERITY[self.severity]
             if self.measures != (expected,):
-                raise RuleViolation(
+                raise RuleViolationError(
                     "Art. 7",
                     "unit measure follows the circumstances",
                     f"for a unit, {self.severity.label} calls for {expected.label} "
                     f"({expected.value}) alone",
                 )
         elif Measure.DISCIPLINARY_SANCTION in self.measures and not self.sanction.strip():
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 7",
                 "sanction named",
                 "纪律处分 must name the disciplinary sanction imposed (e.g. 党内警告)",
             )
         if (Measure.OTHER_ORGANISATIONAL in self.measures) != bool(self.other.strip()):
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 7",
                 "other organisational measure named in words",
                 "another organisational measure (…降职等组织处理) is recorded as "
@@ -128,7 +128,9 @@ class DecisionDocument:
     def check(self, party_type: PartyType) -> None:
         """Art. 10: a document missing any required field is refused; Art. 12: 15 days."""
         if not self.number.strip():
-            raise InvalidInput("the document number (文号) of the 《责任追究决定书》 is required")
+            raise InvalidInputError(
+                "the document number (文号) of the 《责任追究决定书》 is required"
+            )
         missing = [
             label
             for name, label in ART10_FIELDS.items()
@@ -140,7 +142,7 @@ class DecisionDocument:
         if not self.appeal_period_days:  # not stated at all: Art. 10, not a wrong period
             missing.append(ART10_FIELDS["appeal_period_days"])
         if missing:
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 10",
                 "decision document incomplete",
                 "the 《责任追究决定书》 does not state " + "、".join(missing),
@@ -148,14 +150,14 @@ class DecisionDocument:
                 "appeal period and the authority that accepts appeals.",
             )
         if self.appeal_period_days != APPEAL_WITHIN_DAYS:
-            raise RuleViolation(
+            raise RuleViolationError(
                 "Art. 12",
-                "appeal period is 15 days",
+                f"appeal period is {APPEAL_WITHIN_DAYS} days",
                 f"the document states an appeal period of {self.appeal_period_days} days; "
                 f"the Measures allow {APPEAL_WITHIN_DAYS} days from receipt",
             )
         if self.effective_date is not None and self.effective_date < self.decided_on:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"the effective date {self.effective_date} precedes the decision date "
                 f"{self.decided_on}"
             )

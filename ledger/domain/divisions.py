@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 
 PROVINCE = "430000"
 
@@ -66,7 +66,7 @@ class Divisions:
     def check(self, code: str) -> None:
         """A region must be a Hunan division code of some revision held."""
         if not any(code in rev.names for rev in self.revisions):
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"{code} is not a GB/T 2260 division code of Hunan (43xxxx, county level or "
                 f"above) in the revisions held ({', '.join(r.label for r in self.revisions)})"
             )

@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import unicodedata
 
-from ledger.errors import AlreadyExists, InvalidInput
+from ledger.errors import AlreadyExistsError, InvalidInputError
 
 __all__ = ["check_new", "fold", "normalise"]
 
 
 def normalise(label: str, value: str) -> str:
     """The identifier in its one written form (NFKC, outer whitespace removed), or
-    :class:`InvalidInput` naming what in it cannot be part of an identifier."""
+    :class:`InvalidInputError` naming what in it cannot be part of an identifier."""
     text = unicodedata.normalize("NFKC", value).strip()
     for ch in text:
         if ch.isspace():
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"the {label} {value!r} contains whitespace; an identifier is one word"
             )
         if unicodedata.category(ch) in ("Cf", "Cc"):
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"the {label} {value!r} contains the invisible character U+{ord(ch):04X} "
                 f"({unicodedata.name(ch, 'a control character')}); identifiers may not hold one"
             )
@@ -42,7 +42,7 @@ def fold(identifier: str) -> str:
 def check_new(label: str, identifier: str, recorded: str | None) -> None:
     """Refuse a new identifier whose fold equals that of ``recorded``, a different one."""
     if recorded is not None and recorded != identifier:
-        raise AlreadyExists(
+        raise AlreadyExistsError(
             f"the {label} {identifier} differs from the recorded {label} {recorded} only by "
             f"letter case or width; use {recorded}, or choose a distinct {label}"
         )

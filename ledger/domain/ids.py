@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from uuid import UUID, uuid5
 
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 
 NAMESPACE = UUID("6b1f3f0e-3c55-5a0c-9d0e-4c6966656c67")
 
@@ -18,7 +18,9 @@ def _id(kind: str, key: str) -> UUID:
     try:
         name.encode()
     except UnicodeEncodeError:  # a lone surrogate: not text that UTF-8 can hold
-        raise InvalidInput(f"the {kind} identifier {key!r} is not valid Unicode text") from None
+        raise InvalidInputError(
+            f"the {kind} identifier {key!r} is not valid Unicode text"
+        ) from None
     return uuid5(NAMESPACE, name)
 
 

@@ -15,7 +15,11 @@ from eventsourcing.domain import Aggregate, event
 from ledger.domain.authority import Jurisdiction
 from ledger.domain.ids import REGISTRY_ID
 from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole
-from ledger.errors import AlreadyExists, NotAuthorised, NotFound, RuleViolation
+from ledger.errors import (
+    AlreadyExistsError,
+    KeyManagementError,
+    NotFoundError,
+)
 
 ACTIVE = "active"
 ROTATED = "rotated"
@@ -83,7 +87,7 @@ class KeyRegistry(Aggregate):
         try:
             k = self.keys[key_id]
         except KeyError:
-            raise NotFound(f"no signer key {key_id} is registered in this ledger") from None
+            raise NotFoundError(f"no signer key {key_id} is registered in this ledger") from None
         return KeyRecord(
             key_id=key_id,
             public_key=k["public_key"],
@@ -106,16 +110,14 @@ class KeyRegistry(Aggregate):
     def check_active(self, key_id: str) -> KeyRecord:
         """The signer of any new event must hold a registered key that is still valid."""
         if key_id not in self.keys:
-            raise NotAuthorised(
-                "key management",
+            raise KeyManagementError(
                 "unregistered key",
                 f"signer key {key_id} is not registered in this ledger",
                 "Ask a key administrator to run `lifeledger key add`.",
             )
         rec = self.record(key_id)
         if not rec.is_active:
-            raise NotAuthorised(
-                "key management",
+            raise KeyManagementError(
                 f"{rec.status} key",
                 f"signer key {key_id} ({rec.holder}) was {rec.status} and may not sign",
                 "Use the key that replaced it or ask for a new one.",
@@ -125,8 +127,7 @@ class KeyRegistry(Aggregate):
     def check_admin(self, key_id: str) -> KeyRecord:
         rec = self.check_active(key_id)
         if rec.role is not KeyRole.ADMIN:
-            raise NotAuthorised(
-                "key management",
+            raise KeyManagementError(
                 "admin role required",
                 f"signer key {key_id} ({rec.holder}) has role {rec.role.value}; only an admin "
                 "key registers, rotates or revokes keys",
@@ -147,7 +148,7 @@ class KeyRegistry(Aggregate):
     ) -> None:
         self.check_admin(signer_key_id)
         if key_id in self.keys:
-            raise AlreadyExists(f"signer key {key_id} is already registered")
+            raise AlreadyExistsError(f"signer key {key_id} is already registered")
         if jurisdiction is None:
             self._registered(
                 key_id, public_key, holder, authority, authority_kind.value, role.value
@@ -162,8 +163,7 @@ class KeyRegistry(Aggregate):
         """Replace a key: the holder itself, or an admin, signs the rotation."""
         self.check_active(old_key_id)
         if old_key_id == self.root and signer_key_id != old_key_id:
-            raise NotAuthorised(
-                "key management",
+            raise KeyManagementError(
                 "root replaced by itself only",
                 f"signer key {signer_key_id} may not rotate the root key {old_key_id}; only the "
                 "root key itself may replace it",
@@ -171,31 +171,29 @@ class KeyRegistry(Aggregate):
         if signer_key_id != old_key_id:
             self.check_admin(signer_key_id)
         if key_id in self.keys:
-            raise AlreadyExists(f"signer key {key_id} is already registered")
+            raise AlreadyExistsError(f"signer key {key_id} is already registered")
         self._rotated(old_key_id, key_id, public_key)
 
     def revoke(self, signer_key_id: str, key_id: str, reason: str) -> None:
         self.check_admin(signer_key_id)
         rec = self.record(key_id)
         if rec.status == REVOKED:
-            raise RuleViolation(
-                "", "key already revoked", f"signer key {key_id} was already revoked"
+            raise KeyManagementError(
+                "key already revoked", f"signer key {key_id} was already revoked"
             )
         if key_id == signer_key_id:
-            raise RuleViolation(
-                "",
+            raise KeyManagementError(
                 "no self-revocation",
                 "a key cannot revoke itself; another admin key must sign the revocation",
             )
         if key_id == self.root:
-            raise NotAuthorised(
-                "key management",
+            raise KeyManagementError(
                 "root not revocable",
                 f"the root key {key_id} cannot be revoked by an admin key; the root key "
                 "replaces itself with `key rotate`",
             )
         if not reason.strip():
-            raise RuleViolation("", "reason required", "a revocation must state its reason")
+            raise KeyManagementError("reason required", "a revocation must state its reason")
         self._revoked(key_id, reason)
 
     # events -------------------------------------------------------------------------------

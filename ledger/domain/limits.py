@@ -5,7 +5,7 @@ exportable by every store and every auditor's machine. The limits are generous f
 documents they hold: the facts of a 《责任追究决定书》 (Art. 10) run to a few thousand
 characters; :data:`LONG_TEXT` allows twenty thousand. Lengths are counted in characters (a
 Chinese character is one), sizes of events and lines in UTF-8 bytes. Over a limit is an
-:class:`~ledger.errors.InputTooLarge` that names the field, the limit and the size, raised
+:class:`~ledger.errors.InputTooLargeError` that names the field, the limit and the size, raised
 before anything is written.
 
 JSON read from outside (import lines, proof documents, bundle lines) is refused when nested
@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ledger.errors import InputTooLarge, InvalidInput
+from ledger.errors import InputTooLargeError, InvalidInputError
 
 __all__ = [
     "FIELD_LIMITS",
@@ -88,7 +88,7 @@ def check_text_length(name: str, value: str) -> None:
     """Refuse a text longer than its field's limit, naming field, limit and size."""
     limit = limit_of(name)
     if len(value) > limit:
-        raise InputTooLarge(
+        raise InputTooLargeError(
             f"the {_label(name)} field is {len(value):,} characters long; "
             f"at most {limit:,} are allowed",
             field=name,
@@ -111,7 +111,7 @@ def check_event_size(event_name: str, fields: Mapping[str, Any]) -> None:
     """Refuse an event whose texts together exceed :data:`MAX_EVENT_BYTES`."""
     size = _utf8_size(fields)
     if size > MAX_EVENT_BYTES:
-        raise InputTooLarge(
+        raise InputTooLargeError(
             f"the {event_name} event holds {size:,} bytes of text; at most "
             f"{MAX_EVENT_BYTES:,} are allowed in one event",
             field=event_name,
@@ -134,7 +134,7 @@ def check_json_depth(document: str | bytes, what: str, limit: int = MAX_JSON_DEP
             if depth > deepest:
                 deepest = depth
                 if deepest > limit:
-                    raise InvalidInput(
+                    raise InvalidInputError(
                         f"{what} nests JSON deeper than {limit} levels; refused unread"
                     )
         else:
@@ -142,10 +142,10 @@ def check_json_depth(document: str | bytes, what: str, limit: int = MAX_JSON_DEP
 
 
 def loads_bounded(document: str | bytes, what: str, limit: int = MAX_JSON_DEPTH) -> Any:
-    """``json.loads`` for JSON from outside: :class:`InvalidInput` when nested too deep,
+    """``json.loads`` for JSON from outside: :class:`InvalidInputError` when nested too deep,
     ``ValueError`` (as ``json.loads``) when malformed."""
     check_json_depth(document, what, limit)
     try:
         return json.loads(document)
     except RecursionError:  # a parser deeper than ours would not get here; be sure anyway
-        raise InvalidInput(f"{what} nests JSON too deeply; refused unread") from None
+        raise InvalidInputError(f"{what} nests JSON too deeply; refused unread") from None

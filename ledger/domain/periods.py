@@ -32,7 +32,7 @@ from enum import StrEnum
 
 from holidays import HolidayBase, country_holidays
 
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 
 __all__ = [
     "Period",
@@ -81,13 +81,13 @@ def _calendar(year: int) -> HolidayBase:
 
 def _require_date(value: object, name: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidInput(f"{name} must be a calendar date, got {value!r}")
+        raise InvalidInputError(f"{name} must be a calendar date, got {value!r}")
     return value
 
 
 def _require_days(days: int) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
-        raise InvalidInput(f"a period must be a positive number of days, got {days!r}")
+        raise InvalidInputError(f"a period must be a positive number of days, got {days!r}")
     return days
 
 
@@ -121,7 +121,7 @@ def is_late(start: dt.date, days: int, done: dt.date) -> bool:
     _require_date(done, "done")
     due = period_end(start, days)
     if done < start:
-        raise InvalidInput(f"done ({done}) is before the triggering day ({start})")
+        raise InvalidInputError(f"done ({done}) is before the triggering day ({start})")
     return done > due
 
 
@@ -167,11 +167,13 @@ class Period:
         """
         _require_date(on, "on")
         if isinstance(soon_days, bool) or not isinstance(soon_days, int) or soon_days < 0:
-            raise InvalidInput(f"soon_days must be a non-negative number, got {soon_days!r}")
+            raise InvalidInputError(f"soon_days must be a non-negative number, got {soon_days!r}")
         if done is not None:
             _require_date(done, "done")
             if done < self.start:
-                raise InvalidInput(f"done ({done}) is before the triggering day ({self.start})")
+                raise InvalidInputError(
+                    f"done ({done}) is before the triggering day ({self.start})"
+                )
         due = self.due
         if done is not None and done <= on:
             return PeriodStatus.DONE_LATE if done > due else PeriodStatus.DONE_IN_TIME

@@ -19,7 +19,7 @@ from ledger.domain.authority import NO_CONTEXT, Context
 from ledger.domain.divisions import hunan
 from ledger.domain.ids import report_id
 from ledger.domain.regulation import AuthorityKind
-from ledger.errors import AlreadyExists, InvalidInput, NotAuthorised
+from ledger.errors import AlreadyExistsError, InvalidInputError, NotAuthorisedError
 
 
 class RegionalReport(Aggregate):
@@ -36,7 +36,7 @@ class RegionalReport(Aggregate):
     ) -> RegionalReport:  # fmt: skip
         """The written report to the same-level Party committee and government."""
         if not reported_to.strip():
-            raise InvalidInput("say to whom the report went (同级党委、政府, Art. 14)")
+            raise InvalidInputError("say to whom the report went (同级党委、政府, Art. 14)")
         fields: dict[str, Any] = {
             "region": region, "year": year, "agency": agency, "reported_to": reported_to,
             "on": on,
@@ -55,7 +55,7 @@ class RegionalReport(Aggregate):
     def circulate(self, on: dt.date, scope: str, ctx: Context = NO_CONTEXT) -> None:
         """The 通报 of the report, 按规定权限视情况."""
         if not scope.strip():
-            raise InvalidInput("say to whom the report was circulated (通报范围, Art. 14)")
+            raise InvalidInputError("say to whom the report was circulated (通报范围, Art. 14)")
         check_event(self, "Circulated", {"on": on, "scope": scope}, ctx)
         self._circulated(on=on, scope=scope)
 
@@ -69,7 +69,7 @@ def check_event(
 ) -> None:
     """Art. 14: the petition work agency reports on a region after the year, then circulates."""
     if ctx.kind is not None and ctx.kind is not AuthorityKind.PETITION:
-        raise NotAuthorised(
+        raise NotAuthorisedError(
             "Art. 14",
             "reported by the petition work agency",
             f"{ctx.authority} ({ctx.kind.label}) does not report or circulate the annual "
@@ -78,13 +78,13 @@ def check_event(
     if name == "Reported":
         hunan().check(f["region"])
         if f["on"].year <= f["year"]:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"the report on {f['year']} is made after that year ends, not on {f['on']}"
             )
     elif name == "Circulated" and report is not None:
         if report.circulated_on is not None:
-            raise AlreadyExists(f"the report was already circulated on {report.circulated_on}")
+            raise AlreadyExistsError(f"the report was already circulated on {report.circulated_on}")
         if f["on"] < report.reported_on:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"the 通报 on {f['on']} cannot precede the report on {report.reported_on}"
             )

@@ -8,7 +8,7 @@ the first insert took it; PostgreSQL: after the EXCLUSIVE table lock), with the 
 committed since the version the command checked. Those few events are verified with the keys
 the registry itself names, applied to a copy of the registry, and the registry's own predicate
 (:meth:`ledger.keys.KeyRegistry.check_active`) judges every signer of the append: a refused
-append raises the usual :class:`ledger.errors.NotAuthorised` and the transaction rolls back.
+append raises the usual :class:`ledger.errors.NotAuthorisedError` and the transaction rolls back.
 """
 
 from __future__ import annotations

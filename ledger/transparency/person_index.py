@@ -29,7 +29,7 @@ from psycopg.sql import SQL, Identifier
 from ledger.domain import ids, topics
 from ledger.errors import (
     LedgerError,
-    NotFound,
+    NotFoundError,
     ProofError,
     StoreError,
     TamperedEventError,
@@ -53,7 +53,7 @@ from ledger.transparency.person_map import (
 )
 
 if TYPE_CHECKING:
-    from ledger.transparency.checkpoints import StoredCheckpoint
+    from ledger.transparency.tables import StoredCheckpoint
 
 __all__ = [
     "EXTENSION_PREFIX",
@@ -201,7 +201,7 @@ def extension_line(root: bytes) -> str:
 
 # the tables ----------------------------------------------------------------------------------
 def _tables() -> Any:
-    from ledger.transparency.checkpoints import LedgerTables  # it imports this module
+    from ledger.transparency.tables import LedgerTables
 
     return LedgerTables
 
@@ -236,7 +236,7 @@ class PersonTables:
     def checkpoint(self, tree_size: int | None) -> list[StoredCheckpoint]:
         """The stored checkpoint of this size, or the latest: one row by primary key."""
         from ledger.storage.recorders import CHECKPOINTS_TABLE
-        from ledger.transparency.checkpoints import StoredCheckpoint
+        from ledger.transparency.tables import StoredCheckpoint
 
         where, params = ("WHERE tree_size = ? ", (tree_size,)) if tree_size else ("", ())
         rows = self.select(
@@ -510,7 +510,7 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
     checked: list[IndexedEvent] = []
     stored = tables.checkpoint(tree_size)
     if tree_size is not None and not stored:
-        raise NotFound(f"no checkpoint of size {tree_size}")
+        raise NotFoundError(f"no checkpoint of size {tree_size}")
     if stored:
         cp_row = stored[0]
         size = cp_row.tree_size

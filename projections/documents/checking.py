@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.errors import InvalidInput, LedgerError
+from ledger.errors import InvalidInputError, LedgerError
 from projections.documents.code import VerificationCode
 from projections.documents.content import Document, render_case_document
 from projections.documents.evidence import EvidenceSource
@@ -176,13 +176,13 @@ def printed_code(texts: list[str], stored: str | None, path: Path) -> Verificati
         if text.startswith(CODE_PREFIX):
             try:
                 return VerificationCode.parse(text[len(CODE_PREFIX) :])
-            except InvalidInput as e:
-                raise InvalidInput(
+            except InvalidInputError as e:
+                raise InvalidInputError(
                     f"the verification code printed in {path} does not read: {e}"
                 ) from e
     if stored:
         return VerificationCode.parse(stored)
-    raise InvalidInput(f"{path} carries no lifeledger verification code ({CODE_PREFIX}…)")
+    raise InvalidInputError(f"{path} carries no lifeledger verification code ({CODE_PREFIX}…)")
 
 
 def verify_file(source: EvidenceSource, path: Path) -> DocumentReport:
@@ -199,7 +199,7 @@ def verify_file(source: EvidenceSource, path: Path) -> DocumentReport:
         texts = texts + [c for t in tables for row in t for c in row]
         what = "paragraph"
     else:
-        raise InvalidInput(f"{path}: document verify reads .docx and .xlsx files")
+        raise InvalidInputError(f"{path}: document verify reads .docx and .xlsx files")
     code = printed_code(texts, stored, path)
     report, again = check_code(source, code)
     if again is None:

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 
 __all__ = ["KINDS", "VerificationCode", "events_digest"]
 
@@ -125,14 +125,14 @@ class VerificationCode:
         code = "".join(text.split()).upper()
         parts = code.split("-")
         if len(parts) != 9 or parts[0] != VERSION:
-            raise InvalidInput(
+            raise InvalidInputError(
                 "not a lifeledger verification code: it has the form "
                 "LL1-<kind>-<root>-<size>-<checkpoint>-<subject>-<events>-<digest>-<check>"
             )
         _, kind, root, size, tree, subject, events, digest, check = parts
         body = "-".join(parts[:-1])
         if check != _check(body):
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"the verification code is mistyped: its check characters are {check}, the "
                 f"code before them gives {_check(body)}; compare it with the paper again"
             )
@@ -144,7 +144,7 @@ class VerificationCode:
             or subject.isdigit() != (kind in CASE_KINDS)
             or not _EVENTS.match(events)
         ):
-            raise InvalidInput("the verification code is malformed")
+            raise InvalidInputError("the verification code is malformed")
         positions = () if events.startswith("N") else tuple(int(p) for p in events.split("."))
         count = int(events[1:]) if events.startswith("N") else len(positions)
         return cls(

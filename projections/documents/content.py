@@ -28,7 +28,7 @@ from ledger.domain.regulation import (
     Severity,
     TeamRole,
 )
-from ledger.errors import InvalidInput, NotFound
+from ledger.errors import InvalidInputError, NotFoundError
 from projections.documents.code import VerificationCode
 from projections.documents.evidence import Evidence, EvidenceSource, VerifiedEvent
 from projections.replay import CaseEvent, career, fold
@@ -159,7 +159,7 @@ def _party_facts(
         ev = source.evidence([ids.cadre_id(code)], tree_size)
         cadre = [e for e in ev.events if e.position <= bound]
         if not cadre:
-            raise NotFound(f"no cadre {code} is on record at checkpoint {tree_size}")
+            raise NotFoundError(f"no cadre {code} is on record at checkpoint {tree_size}")
         posts, _ = career([CaseEvent(e.position, e.name, "", e.payload) for e in cadre])
         held = [p for p in posts if p["start"] <= on and (p["until"] is None or on < p["until"])]
         post = (held or posts)[-1]
@@ -172,7 +172,7 @@ def _party_facts(
         if e.name == "Registered"
     ]  # fmt: skip
     if not unit_ev:
-        raise NotFound(f"no unit {unit_code} is on record at checkpoint {tree_size}")
+        raise NotFoundError(f"no unit {unit_code} is on record at checkpoint {tree_size}")
     unit_name = str(unit_ev[0].payload["name"])
     return _Party(
         party_type, code, name or unit_name, unit_code, unit_name, title, (*cadre, unit_ev[0])
@@ -182,7 +182,7 @@ def _party_facts(
 def _case_events(source: EvidenceSource, case_id: UUID, tree_size: int | None) -> Evidence:
     ev = source.evidence([case_id], tree_size)
     if not ev.events:
-        raise NotFound(f"no such case at checkpoint {ev.tree_size} of {source.description}")
+        raise NotFoundError(f"no such case at checkpoint {ev.tree_size} of {source.description}")
     return ev
 
 
@@ -203,17 +203,17 @@ def render_case_document(
     for the party's latest decision (or latest appeal decision), or for the event at log
     position ``anchor`` (how ``document verify`` renders a printed one again)."""
     if kind not in FOLLOW_UPS:
-        raise InvalidInput(f"unknown case document kind {kind}")
+        raise InvalidInputError(f"unknown case document kind {kind}")
     if anchor is not None:
         if tree_size is None:
-            raise InvalidInput("a document is rendered again at its own checkpoint")
+            raise InvalidInputError("a document is rendered again at its own checkpoint")
         case_id = source.aggregate_at(anchor, tree_size)
         if case_id is None:
-            raise NotFound(f"no event at log position {anchor} of checkpoint {tree_size}")
+            raise NotFoundError(f"no event at log position {anchor} of checkpoint {tree_size}")
     elif case_no is not None and party is not None:
         case_id = ids.case_id(case_no)
     else:
-        raise InvalidInput("a case document needs a case and a party")
+        raise InvalidInputError("a case document needs a case and a party")
     ev = _case_events(source, case_id, tree_size)
     events = list(ev.events)
     if anchor is not None:
@@ -221,7 +221,7 @@ def render_case_document(
         wanted = "AppealDecided" if kind == "A" else "DecisionIssued"
         if at is None or at.name != wanted:
             what = "an appeal decision" if kind == "A" else "a decision"
-            raise NotFound(f"the event at log position {anchor} is not {what}")
+            raise NotFoundError(f"the event at log position {anchor} is not {what}")
         party = (str(at.payload["party_type"]), str(at.payload["party_code"]))
     assert party is not None
     ptype, code = _party_type(events, party, number_of(events, case_no))
@@ -230,12 +230,14 @@ def render_case_document(
     number = number_of(events, case_no)
     who = f"{PartyType(ptype).label} {code}"
     if not decisions:
-        raise NotFound(f"no decision about {who} in case {number} at checkpoint {ev.tree_size}")
+        raise NotFoundError(
+            f"no decision about {who} in case {number} at checkpoint {ev.tree_size}"
+        )
     if kind == "A":
         appeals = [e for e in mine if e.name == "AppealDecided"]
         if anchor is None:
             if not appeals:
-                raise NotFound(
+                raise NotFoundError(
                     f"no appeal decision about {who} in case {number} at checkpoint "
                     f"{ev.tree_size} (Art. 12)"
                 )
@@ -289,9 +291,9 @@ def _party_type(
         if e.name == "DecisionIssued" and e.payload.get("party_code") == code
     })  # fmt: skip
     if not kinds:
-        raise NotFound(f"no decision about {code} in case {case_no}")
+        raise NotFoundError(f"no decision about {code} in case {case_no}")
     if len(kinds) > 1:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{code} names both a person and a unit in case {case_no}: use --person or --unit"
         )
     return kinds[0], code

@@ -22,7 +22,7 @@ from ledger.audit.bundle import BundleSource, verify_bundle
 from ledger.audit.proofs import export_records_proof, verify_proof
 from ledger.audit.verify import VerificationResult
 from ledger.domain import ids
-from ledger.errors import InvalidInput, NotFound, VerificationError
+from ledger.errors import InvalidInputError, NotFoundError, VerificationError
 from ledger.signing.signatures import Envelope
 from projections.codec import Unwrap, loads, unwrapper
 
@@ -115,7 +115,7 @@ class LedgerEvidence(EvidenceSource):
         self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
 
     def checkpoint_sizes(self) -> list[int]:
-        from ledger.transparency.checkpoints import LedgerTables
+        from ledger.transparency.tables import LedgerTables
 
         return [c.tree_size for c in LedgerTables(self.app).checkpoints()]
 
@@ -149,7 +149,7 @@ class LedgerEvidence(EvidenceSource):
         )
 
     def aggregate_at(self, position: int, tree_size: int) -> UUID | None:
-        from ledger.transparency.checkpoints import LedgerTables
+        from ledger.transparency.tables import LedgerTables
 
         if not 0 <= position < tree_size:
             return None
@@ -204,11 +204,13 @@ class BundleEvidence(EvidenceSource):
 
     def evidence(self, aggregates: Collection[UUID], tree_size: int | None) -> Evidence:
         if not self._roots:
-            raise NotFound(f"{self.description} holds no checkpoint")
+            raise NotFoundError(f"{self.description} holds no checkpoint")
         size = max(self._roots) if tree_size is None else tree_size
         if size not in self._roots:
             sizes = ", ".join(map(str, sorted(self._roots)))
-            raise NotFound(f"{self.description} has no checkpoint of size {size} (sizes: {sizes})")
+            raise NotFoundError(
+                f"{self.description} has no checkpoint of size {size} (sizes: {sizes})"
+            )
         wanted = set(aggregates)
         events = tuple(self._scan(lambda _p, oid: oid in wanted, size))
         later = sum(1 for _ in self._scan(lambda _p, oid: oid in wanted, 1 << 62)) - len(events)
@@ -235,5 +237,5 @@ class BundleEvidence(EvidenceSource):
 def case_records(case_no: str) -> UUID:
     """The case's record id (the same for every copy of the ledger)."""
     if not case_no.strip():
-        raise InvalidInput("a case number is required")
+        raise InvalidInputError("a case number is required")
     return ids.case_id(case_no)

@@ -18,7 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
-from ledger.errors import MissingDependency
+from ledger.errors import MissingDependencyError
 from projections.documents.content import Block, Document
 from projections.documents.word import FONTS, qr_png
 
@@ -68,17 +68,17 @@ def _search(name: str) -> Path | None:
 
 
 def find_cjk_fonts() -> CjkFonts:
-    """The fonts the PDF embeds; MissingDependency naming the package when there are none."""
+    """The fonts the PDF embeds; MissingDependencyError naming the package when there are none."""
     chosen = os.environ.get("LIFELEDGER_CJK_FONT")
     if chosen:
         path = Path(chosen)
         if not path.is_file():
-            raise MissingDependency(f"LIFELEDGER_CJK_FONT names {chosen}, which is not a file")
+            raise MissingDependencyError(f"LIFELEDGER_CJK_FONT names {chosen}, which is not a file")
         face = _face(path)
         return CjkFonts(face, face, face)
     serif = _search("NotoSerifCJK-Regular.ttc")
     if serif is None:
-        raise MissingDependency(
+        raise MissingDependencyError(
             "PDF output needs a CJK font and none is installed: install Debian's "
             f"{CJK_PACKAGE} (apt-get install {CJK_PACKAGE}), or set LIFELEDGER_CJK_FONT to a "
             "Chinese .ttf/.otf/.ttc file; or write .docx instead"

@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 from projections.documents.content import Block, Document
 
 __all__ = ["FONTS", "qr_png", "read_docx", "write_docx"]
@@ -196,7 +196,7 @@ def read_docx(path: Path) -> tuple[list[str], list[list[list[str]]], str | None]
     try:
         doc = open_docx(str(path))
     except Exception as e:  # python-docx raises several kinds for a file that is not a docx
-        raise InvalidInput(f"{path} is not a Word (.docx) document: {e}") from e
+        raise InvalidInputError(f"{path} is not a Word (.docx) document: {e}") from e
     texts = [p.text for p in doc.paragraphs if p.text.strip()]
     tables = [[[cell.text for cell in row.cells] for row in t.rows] for t in doc.tables]
     return texts, tables, doc.core_properties.identifier or None

@@ -12,7 +12,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Font
 
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInputError
 from projections.documents.content import Document
 from projections.documents.report import GROUNDS_TABLE, MEASURES_TABLE
 from projections.documents.word import BODY_FONT, HEADING_FONT, TITLE_FONT, qr_png
@@ -93,7 +93,7 @@ def read_xlsx(path: Path) -> tuple[list[str], str | None]:
     try:
         wb = load_workbook(path, read_only=False)
     except Exception as e:  # openpyxl raises several kinds for a file that is not a workbook
-        raise InvalidInput(f"{path} is not an Excel (.xlsx) workbook: {e}") from e
+        raise InvalidInputError(f"{path} is not an Excel (.xlsx) workbook: {e}") from e
     texts = [
         str(cell.value)
         for ws in wb.worksheets

@@ -50,7 +50,7 @@ from ledger.audit.verify.sources import (
     record_label,
 )
 from ledger.audit.verify.workers import check_rows
-from ledger.transparency.checkpoints import EventRow
+from ledger.transparency.tables import EventRow
 
 __all__ = [
     "Check",

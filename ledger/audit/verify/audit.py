@@ -40,12 +40,8 @@ from ledger.transparency.checkpoint import (
     verify_cosignature,
     verify_note,
 )
-from ledger.transparency.checkpoints import (
-    EventRow,
-    StoredCheckpoint,
-    StoredCosignature,
-    origin_for,
-)
+from ledger.transparency.checkpoints import origin_for
+from ledger.transparency.tables import EventRow, StoredCheckpoint, StoredCosignature
 
 CLOCK_SKEW = 300
 

@@ -25,17 +25,17 @@ from ledger.signing.signatures import (
     key_id_of,
 )
 from ledger.storage.transcodings import DateAsISO
-from ledger.transparency.checkpoints import (
+from ledger.transparency.person_index import (
+    CADRE,
+    CASE,
+    PersonTables,
+)
+from ledger.transparency.tables import (
     EventRow,
     LeafRow,
     LedgerTables,
     StoredCheckpoint,
     StoredCosignature,
-)
-from ledger.transparency.person_index import (
-    CADRE,
-    CASE,
-    PersonTables,
 )
 
 #: Topics of the events that can name a person (the person index, Art. 8).

@@ -30,11 +30,8 @@ from ledger.signing.signatures import (
     MAGIC,
 )
 from ledger.storage.entries import LEAF_DOMAIN
-from ledger.transparency.checkpoints import (
-    EventRow,
-    LeafRow,
-    subtree_hashes,
-)
+from ledger.transparency.ranges import subtree_hashes
+from ledger.transparency.tables import EventRow, LeafRow
 
 #: What :func:`check_rows` says of each event, one byte each.
 OK = 0  # the signature by the key of that id verifies
