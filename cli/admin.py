@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -319,10 +319,10 @@ def import_(
     app = s.open()
     numbered = [(n, text) for n, text in enumerate(lines, start=1) if n >= from_line]
     refused_lines: list[str] = []
-    with progress(numbered, len(numbered), "Importing") as bar, _terminate_as_interrupt():
+    with progress(numbered, len(numbered), "Importing") as bar, _terminate_as_interrupt() as term:
         report = import_lines(
             app,
-            bar,
+            _until(term, bar),
             stop_on_error=stop_on_error,
             total_lines=len(lines),
             on_refused=lambda _n, text: refused_lines.append(text),
@@ -343,21 +343,29 @@ def import_(
 
 
 @contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a service stopped, a job cancelled) stops an import as Ctrl-C does: the
-    lines applied so far commit, and the summary says where to resume."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
+def _terminate_as_interrupt() -> Iterator[threading.Event]:
+    """SIGTERM (a service stopped, a job cancelled) stops an import as Ctrl-C does, but only
+    between lines (see :func:`_until`), never inside a read or a transaction: the lines
+    applied so far commit, and the summary says where to resume."""
+    term = threading.Event()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield term
         return
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: term.set())
     try:
-        yield
+        yield term
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _until(term: threading.Event, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """The lines, interrupted (as by Ctrl-C) before the next one once SIGTERM came."""
+    for line in lines:
+        if term.is_set():
+            raise KeyboardInterrupt
+        yield line
+    if term.is_set():
+        raise KeyboardInterrupt
 
 
 def _ranges(numbers: list[int]) -> str:
