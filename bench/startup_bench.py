@@ -46,7 +46,7 @@ def busiest_cadre(ledger: Path) -> tuple[str, int]:
         )
         for (state,) in rows:
             payload = json.loads(Envelope.parse(bytes(state)).payload)
-            for key in ("code", "personnel_no"):
+            for key in ("party_code", "code", "personnel_no"):
                 value = payload.get(key)
                 if isinstance(value, str) and value.startswith("P"):
                     counts[value] += 1
