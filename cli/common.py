@@ -120,7 +120,7 @@ class JsonError(click.ClickException):
         where = getattr(e, "where", None)
         if where:
             doc["where"] = where
-        click.echo(json.dumps(doc, ensure_ascii=False, default=_default), err=True)
+        click.echo(json.dumps(doc, ensure_ascii=False, default=json_default), err=True)
 
 
 def _is_persistence_error(e: Exception) -> bool:
@@ -411,7 +411,8 @@ def record(command: str, fields: Mapping[str, Any]) -> Outcome:
     return outcome
 
 
-def _default(o: Any) -> Any:
+def json_default(o: Any) -> Any:
+    """How every JSON output writes dates, enums, bytes, paths, sets and dataclasses."""
     if isinstance(o, dt.date | dt.datetime):
         return o.isoformat()
     if isinstance(o, Enum):
@@ -428,7 +429,7 @@ def _default(o: Any) -> Any:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+    return json.dumps(data, ensure_ascii=False, indent=2, default=json_default)
 
 
 def emit(data: Any, text: str | Callable[[], str]) -> None:
@@ -483,7 +484,7 @@ def table(
     ``width`` (default: :func:`terminal_width`): long columns wrap, widest first; if that is
     not enough, columns are left out — those named in ``drop`` first, then from the right —
     with a note naming them. ``kinds`` colours rows (:func:`paint`)."""
-    body = [[_cell(c) for c in row] for row in rows]
+    body = [[cell_text(c) for c in row] for row in rows]
     marks = list(kinds) + [None] * len(body)
     natural = [max([_width(h)] + [_width(r[i]) for r in body]) for i, h in enumerate(headers)]
     limit = terminal_width() if width == -1 else width
@@ -548,7 +549,8 @@ def _wrap(text: str, width: int) -> list[str]:
     return [*lines, text] if text or not lines else lines
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """One value as every table and text format shows it (labels for enums, — for none)."""
     if value is None:
         return "—"
     if isinstance(value, bool):

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.common import _cell, _default, colour, settings, table, to_json
+from cli.common import cell_text, colour, json_default, settings, table, to_json
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,7 +56,7 @@ class Column:
         """The value as text; ``blank`` for none (a dash in tables, empty in csv and tsv)."""
         value = self.whole(record) if self.whole else record[self.key]
         value = self.text(value) if self.text and value is not None else value
-        return blank if value is None or value == "" else _cell(value)
+        return blank if value is None or value == "" else cell_text(value)
 
 
 def show_list(
@@ -82,7 +82,7 @@ def show_list(
         click.echo(to_json(doc))
     elif how == "jsonl":
         for r in records:
-            click.echo(json.dumps(r, ensure_ascii=False, default=_default))
+            click.echo(json.dumps(r, ensure_ascii=False, default=json_default))
     elif how in ("csv", "tsv"):
         out = io.StringIO()
         writer = csv.writer(out, dialect="excel-tab" if how == "tsv" else "excel",

@@ -25,7 +25,7 @@ from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.errors import InvalidInputError, NotFoundError
 from projections import labels
 from projections.models import CadreFound, CaseListEntry, UnitDecision, UnitEntry
-from projections.queries import STEP_DAYS, Reader, _party_days, in_force_from
+from projections.queries import STEP_DAYS, Reader, in_force_from, party_days
 from projections.replay import CaseEvent, career
 from projections.steps import UNTIMED, steps_of
 from projections.trusted import check_census, refuse_row
@@ -88,7 +88,7 @@ def case_years(doc: Doc) -> set[int]:
     due days of their duties): the years whose Art. 14 report counts the case."""
     days = [doc["opened_on"], doc["closed_on"]]
     for p in doc["parties"].values():
-        days += _party_days(p, doc["objections"].get(p["code"]))
+        days += party_days(p, doc["objections"].get(p["code"]))
         days += [s.due for d in p["decisions"] for s in steps_of(d) if s.due]
     return {int(d[:4]) for d in days if d}
 

@@ -386,7 +386,7 @@ class Reader:
             p = doc["parties"].get(key)
             objection = doc["objections"].get(personnel_no)
             if year is not None:
-                if not any(_in_year(d, year) for d in _party_days(p, objection)):
+                if not any(_in_year(d, year) for d in party_days(p, objection)):
                     continue
                 accountable = accountable or any(
                     _in_year(in_force_from(d), year) and d["status"] != "revoked"
@@ -624,7 +624,7 @@ class Reader:
         ]
 
 
-def _party_days(p: Row | None, objection: Row | None) -> list[str]:
+def party_days(p: Row | None, objection: Row | None) -> list[str]:
     """Every business date of one person's part in a case (for the per-year view)."""
     days = [objection["on"]] if objection else []
     if p is None:
