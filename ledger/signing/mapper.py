@@ -33,14 +33,14 @@ class SigningMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         stored = super().to_stored_event(domain_event)
-        stored = replace(stored, topic=stored_name(stored.topic))
         if self.signer is None:
             raise LedgerError("no signer key is loaded; every event must be signed")
         assert isinstance(stored.originator_id, UUID)
+        topic = stored_name(stored.topic)  # the name it is stored and signed under, for life
         sealed = self.signer.seal(
-            stored.originator_id, stored.originator_version, stored.topic, stored.state
+            stored.originator_id, stored.originator_version, topic, stored.state
         )
-        return replace(stored, state=sealed)
+        return replace(stored, topic=topic, state=sealed)
 
     def open_envelope(self, stored: StoredEvent) -> Envelope:
         """Check the signature over the stored bytes; return the envelope if it holds."""
