@@ -18,7 +18,11 @@ from cli.common import DEFAULT_DB, LedgerGroup, Settings
 
 #: name -> (module, attribute, one-line help as in the command's own docstring).
 COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
-    "init": ("cli.admin", "init", "Create a new, empty ledger in --db and its root key."),
+    "init": (
+        "cli.admin",
+        "init",
+        "Create a new, empty ledger in --db, its root key and its recovery key.",
+    ),
     "demo": (
         "cli.admin",
         "demo",
@@ -135,6 +139,7 @@ class LazyGroup(LedgerGroup):
     def listed_help(self, ctx: click.Context, name: str) -> str | None:
         entry = COMMANDS.get(name)
         return entry[2] if entry and name not in self.commands else None
+
 
 EPILOG = """\b
 Environment:
