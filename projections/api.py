@@ -78,6 +78,7 @@ class Projections:
         self.reading = reading
         #: The stored views, read as they are (current when opened), from a read-only store.
         self._as_stored = False
+        self._in_scratch = False
         self._store: ViewStore | None = None
         self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
         self._memory = Memory()
@@ -136,6 +137,7 @@ class Projections:
         where they can be read: the ledger is only read."""
         from projections.scratch import copy_stored, scratch_views
 
+        self._memory.forget()
         views = scratch_views(self.app.store, self._events_table())
         try:
             if not copy_stored(views):
@@ -143,7 +145,7 @@ class Projections:
         except BaseException:
             views.close()
             raise
-        self._as_stored = False
+        self._as_stored, self._in_scratch = False, True
         return views
 
     def _prepare(self, store: ViewStore) -> None:
@@ -205,7 +207,14 @@ class Projections:
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._catch_up(on_progress)
+            try:
+                return self._catch_up(on_progress)
+            except StoreError as e:  # a role that may read the views but not write them
+                if not (self.reading and not self._in_scratch and _refused_write(e)):
+                    raise
+                self.close()
+                self._store = self._scratch()
+                return self._catch_up(on_progress)
         finally:
             if paused:
                 gc.enable()

@@ -21,10 +21,12 @@ from pathlib import Path
 import psycopg
 import pytest
 from cli_support import invoke
+from click.shell_completion import ShellComplete
 from conftest import PG_URL, drop_schema, new_ledger, require_postgres
 from psycopg import sql
 from scenarios import CASE, PERSON, decided_case, person_measures
 
+from cli.main import cli
 from ledger.domain.regulation import AdminLevel, AppealOutcome, Measure, UnitKind
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
@@ -57,6 +59,9 @@ READS: list[tuple[str, ...]] = [
     ("bundle", "export", "OUT/ledger.bundle"),
     ("document", "decision", CASE, "--party", "P001", "--out", "OUT/decision.docx"),
     ("document", "file-entry", CASE, "--party", "P001", "--out", "OUT/file.docx"),
+    ("document", "verify", "OUT/decision.docx"),
+    ("document", "check", "CODE"),  # the decision's verification code, printed above
+    ("report", "annual", "--year", "2024", "--format", "xlsx", "--out", "OUT/report.xlsx"),
 ]
 
 
@@ -87,8 +92,9 @@ def _outputs(db: str, out: Path, run: Run) -> dict[tuple[str, ...], tuple[int, o
     names its source and the time it was made, so its size is left out; so are verify's
     timings. The ledger's own name (its path, the role) is written DB."""
     found: dict[tuple[str, ...], tuple[int, object]] = {}
+    code_of_decision = ""
     for args in READS:
-        argv = [a.replace("OUT", str(out)) for a in args]
+        argv = [a.replace("OUT", str(out)).replace("CODE", code_of_decision) for a in args]
         code, stdout = run(["--db", db, "--json", *argv])
         stdout = stdout.replace(str(out), "OUT").replace(StoreConfig.parse(db).describe(), "DB")
         data = json.loads(stdout) if code == 0 else stdout
@@ -98,6 +104,8 @@ def _outputs(db: str, out: Path, run: Run) -> dict[tuple[str, ...], tuple[int, o
             for timed in (data, data["read_models"]):
                 timed.pop("seconds")
                 timed.pop("events_per_second", None)
+        if args[:2] == ("document", "decision") and isinstance(data, dict):
+            code_of_decision = data["code"]
         found[args] = (code, data)
     return found
 
@@ -175,14 +183,18 @@ def test_every_read_command_on_a_read_only_sqlite_copy_prints_the_same_and_write
 def test_read_commands_as_root_leave_a_read_only_copy_untouched(
     read_only_copy: tuple[str, Path, Path], tmp_path: Path
 ) -> None:
-    """Root is not stopped by the file's mode: the commands themselves open a file whose
-    mode allows no write read-only (SQLite ``mode=ro&immutable=1``)."""
+    """Root is not stopped by the file's mode: the commands themselves (and shell completion)
+    open a file whose mode allows no write read-only (SQLite ``mode=ro&immutable=1``)."""
     original, copy, out = read_only_copy
     before = _fingerprint(copy)
     mine = tmp_path / "out"
     mine.mkdir()
     expected = _outputs(original, mine, _in_process)
     as_root = _outputs(str(copy), out, _in_process)
+    completer = ShellComplete(cli, {}, "lifeledger", "_LIFELEDGER_COMPLETE")
+    for command in ("show", "timeline"):  # case numbers complete from the ledger's log
+        found = completer.get_completions(["--db", str(copy), "case", command], "")
+        assert [c.value for c in found] == [CASE]
     assert _fingerprint(copy) == before
     assert _differing(as_root, expected) == []
 
