@@ -627,9 +627,10 @@ def _attention(e: TimelineEntry) -> str | None:
 
 def _recorded(e: TimelineEntry) -> str:
     """The recorded date (Asia/Shanghai), with how many days after the business date when
-    that is late (ledger.domain.recorded_time)."""
-    late = e.days_recorded_late
-    return f"{e.recorded_on}" + (f" ({late} days later)" if late is not None else "")
+    that is late (ledger.domain.recorded_time); never before an event earlier in the log."""
+    notes = [f"{e.days_recorded_late} days later"] if e.days_recorded_late is not None else []
+    notes += ["signed time earlier: clock set back"] if e.clock_behind else []
+    return f"{e.recorded_on}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 def timeline_text(

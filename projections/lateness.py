@@ -12,8 +12,13 @@ From one checked event alone (issue 13, "honest time"; definitions in
 * **recorded late** — recorded more than ``RECORDED_LATE_AFTER_DAYS`` days after its business
   date, whatever the step. Days: recorded date − business date.
 
-The status names the first of these that holds. Everything here is read from the event's own
-signed payload (its dates and its ``timestamp``); nothing from a view table.
+The status names the first of these that holds. Everything here is read from the events' own
+signed payloads (their dates and ``timestamp``); nothing from a view table.
+
+Within a case the log order is the authority: an event cannot have been recorded before an
+event that precedes it in the log. So the recorded date counted is that of the latest signed
+time up to and including the event (:func:`timings`): a clock set back cannot make a step look
+recorded in time (``verify`` names the event; :attr:`Timing.clock_behind` marks it here).
 """
 
 from __future__ import annotations
@@ -87,6 +92,8 @@ class Timing:
     days_done_late: int | None
     days_overdue_on_record: int | None
     days_recorded_late: int | None
+    #: The event's signed time is earlier than that of an event before it in the case.
+    clock_behind: bool = False
 
     @property
     def status(self) -> str | None:
@@ -99,28 +106,36 @@ class Timing:
         return None
 
 
-def timing(e: CaseEvent) -> Timing:
-    d = e.payload
-    on = business_date(e.event, d)
-    at = recorded_at(d)
-    day = recorded_on(at)
-    step = TIMED_STEPS.get(e.event) or UNTIMED_STEPS.get(e.event)
-    due = _day(d["due"]) if e.event in TIMED_STEPS and d.get("due") else None
-    return Timing(
-        on, at, day, step, due, days_after(due, on), days_after(due, day),
-        days_recorded_late(on, day),
-    )  # fmt: skip
+def timings(events: Sequence[CaseEvent]) -> list[Timing]:
+    """Each event's timing, in log order, counting the latest recorded time so far."""
+    found = []
+    latest: dt.datetime | None = None
+    for e in events:
+        d = e.payload
+        on = business_date(e.event, d)
+        at = recorded_at(d)
+        behind = latest is not None and at < latest
+        latest = at if latest is None or at > latest else latest
+        day = recorded_on(latest)
+        step = TIMED_STEPS.get(e.event) or UNTIMED_STEPS.get(e.event)
+        due = _day(d["due"]) if e.event in TIMED_STEPS and d.get("due") else None
+        found.append(
+            Timing(
+                on, at, day, step, due, days_after(due, on), days_after(due, day),
+                days_recorded_late(on, day), behind,
+            )
+        )  # fmt: skip
+    return found
 
 
 def late_steps(case_no: str, events: Sequence[CaseEvent]) -> list[LateStep]:
     """The case's steps done late, overdue until recorded, or recorded late, in log order."""
     decisions: dict[tuple[str | None, str | None], str] = {}
     found = []
-    for e in events:
+    for e, t in zip(events, timings(events), strict=True):
         party = party_of(e.event, e.payload)
         if e.event == "DecisionIssued":
             decisions[party] = str(e.payload["document"]["number"])
-        t = timing(e)
         if t.status is None:
             continue
         found.append(
@@ -141,6 +156,7 @@ def late_steps(case_no: str, events: Sequence[CaseEvent]) -> list[LateStep]:
                 days_recorded_late=t.days_recorded_late,
                 status=t.status,
                 status_label=LATENESS_LABELS[t.status],
+                clock_behind=t.clock_behind,
             )
         )
     return found

@@ -214,6 +214,9 @@ class TimelineEntry:
     #: For a step with a legal due date (Art. 11, 12) recorded after it: days from the due
     #: date to the recorded date, the time the ledger showed it overdue (else None).
     days_overdue_on_record: int | None
+    #: Its signed time is earlier than an event before it in the case (a clock set back):
+    #: ``recorded_on`` counts the latest time before it (projections.lateness).
+    clock_behind: bool = False
 
 
 @dataclass(frozen=True)
@@ -312,6 +315,8 @@ class LateStep:
     days_recorded_late: int | None
     status: str
     status_label: str
+    #: Its signed time is earlier than an event before it in the case (see TimelineEntry).
+    clock_behind: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledger.domain.recorded_time import end_of_day
 from ledger.domain.regulation import GROUNDS, AppealOutcome, Consequence
 from projections import labels
-from projections.lateness import Timing, party_of, timing
+from projections.lateness import Timing, party_of, timings
 from projections.models import TimelineEntry
 from projections.replay import CaseEvent
 
@@ -149,12 +148,10 @@ def entries(
     event), so the timeline stops at the first event recorded after that day: a later event
     whose clock was set back does not count as on record earlier (``verify`` warns of it).
     ``business_as_of``: only the events whose business date is on or before that day."""
-    until = None if as_of is None else end_of_day(as_of)
     found = []
-    for e in events:
+    for e, t in zip(events, timings(events), strict=True):
         d = e.payload
-        t = timing(e)
-        if until is not None and t.recorded_at >= until:
+        if as_of is not None and t.recorded_on > as_of:  # the latest time so far: a prefix
             break
         if business_as_of is not None and t.business_date > business_as_of:
             continue
@@ -178,6 +175,7 @@ def entries(
                 recorded_on=t.recorded_on,
                 days_recorded_late=t.days_recorded_late,
                 days_overdue_on_record=t.days_overdue_on_record,
+                clock_behind=t.clock_behind,
             )
         )
     return found
