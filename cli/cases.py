@@ -416,12 +416,23 @@ def case_show(case_no: str) -> None:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="Show only what was on record at the end of this day (default: now).",
+    help="What was on record at the end of this day (Asia/Shanghai), by the time each event "
+    "was recorded: the log up to the first event recorded later (default: now).",
+)
+@click.option(
+    "--business-as-of",
+    type=DATE,
+    metavar="DATE",
+    help="Only the events whose business date (the date of the act) is on or before this day, "
+    "whenever they were recorded.",
 )
 @json_option
-def case_timeline(case_no: str, as_of: dt.date | None) -> None:
-    """The case's events in order: date, event, who signed it, key status, what changed."""
-    show_timeline(case_no, as_of)
+def case_timeline(case_no: str, as_of: dt.date | None, business_as_of: dt.date | None) -> None:
+    """The case's events in log order: business date, recorded date, event, who signed it,
+    key status, what changed. A step recorded more than 7 days after its business date shows
+    how many days later; one recorded after its legal due date (Art. 11, 12) shows how long
+    it stood overdue, even if its business date is in time."""
+    show_timeline(case_no, as_of, business_as_of)
 
 
 @case.command("list")
@@ -590,13 +601,16 @@ def _decision_lines(d: Decision) -> list[str]:
     return out
 
 
-def show_timeline(case_no: str, as_of: dt.date | None) -> None:
+def show_timeline(
+    case_no: str, as_of: dt.date | None, business_as_of: dt.date | None = None
+) -> None:
     p = open_projections(settings().open(signed=False))
-    entries = p.timeline(case_no, as_of)
+    entries = p.timeline(case_no, as_of, business_as_of)
     emit(
-        {"case_no": case_no, "as_of": as_of, "events": [asdict(e) for e in entries]},
-        lambda: timeline_text(case_no, as_of, entries),
-    )
+        {"case_no": case_no, "as_of": as_of, "business_as_of": business_as_of,
+         "events": [asdict(e) for e in entries]},
+        lambda: timeline_text(case_no, as_of, business_as_of, entries),
+    )  # fmt: skip
 
 
 def _key_status(e: TimelineEntry) -> str:
@@ -611,30 +625,38 @@ def _attention(e: TimelineEntry) -> str | None:
     return "revoked" if e.key_status_now == "revoked" else None
 
 
-def _utc(moment: dt.datetime) -> str:
-    """When the event was recorded (UTC), distinct from the business date it records."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%MZ")
+def _recorded(e: TimelineEntry) -> str:
+    """The recorded date (Asia/Shanghai), with how many days after the business date when
+    that is late (ledger.domain.recorded_time); never before an event earlier in the log."""
+    notes = [f"{e.days_recorded_late} days later"] if e.days_recorded_late is not None else []
+    notes += ["signed time earlier: clock set back"] if e.clock_behind else []
+    return f"{e.recorded_on}" + (f" ({', '.join(notes)})" if notes else "")
 
 
-def timeline_text(case_no: str, as_of: dt.date | None, entries: Sequence[TimelineEntry]) -> str:
-    head = f"Case {case_no}: what was on record at the end of {as_of}" if as_of else (
-        f"Case {case_no}: timeline"
-    )  # fmt: skip
+def timeline_text(
+    case_no: str,
+    as_of: dt.date | None,
+    business_as_of: dt.date | None,
+    entries: Sequence[TimelineEntry],
+) -> str:
+    views = []
+    if as_of:
+        views.append(f"what was on record at the end of {as_of}")
+    if business_as_of:
+        views.append(f"events dated on or before {business_as_of}")
+    head = f"Case {case_no}: " + (", ".join(views) if views else "timeline")
     rows = [
-        (e.business_date, e.event_label, f"{e.key_holder} ({e.key_id})", _key_status(e),
-         _utc(e.recorded_at), e.summary)
+        (e.business_date, _recorded(e), e.event_label, f"{e.key_holder} ({e.key_id})",
+         _key_status(e), e.summary)
         for e in entries
     ]  # fmt: skip
     return (
         head
         + "\n"
         + table(
-            ["date", "event", "signed by", "key status", "recorded", "what changed"],
+            ["date", "recorded", "event", "signed by", "key status", "what changed"],
             rows,
             (_attention(e) for e in entries),
-            drop=("recorded",),
         )
     )
 
