@@ -246,6 +246,11 @@ def new_passphrase(prompt: str) -> str:
     return _prompt_secret(prompt, True, "LIFELEDGER_NEW_PASSPHRASE")
 
 
+def passphrase_prompt(prompt: str) -> str:
+    """A new secret typed twice on the terminal."""
+    return _prompt_secret(prompt, True, "")
+
+
 def _prompt_secret(prompt: str, confirm: bool, variable: str) -> str:
     if not sys.stdin.isatty():
         raise KeyFileError(

@@ -19,7 +19,11 @@ from ledger.i18n import N_, _
 
 #: name -> (module, attribute, one-line help as in the command's own docstring).
 COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
-    "init": ("cli.admin", "init", N_("Create a new, empty ledger in --db and its root key.")),
+    "init": (
+        "cli.admin",
+        "init",
+        N_("Create a new, empty ledger in --db, its root key and its recovery key."),
+    ),
     "demo": (
         "cli.admin",
         "demo",
