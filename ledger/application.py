@@ -271,9 +271,7 @@ class LedgerApplication(Application[UUID]):
             return None
 
     # Art. 14: the regional annual report ----------------------------------------------
-    def report_region(
-        self, region: str, year: int, reported_to: str, on: dt.date
-    ) -> None:
+    def report_region(self, region: str, year: int, reported_to: str, on: dt.date) -> None:
         """Record the petition work agency's written annual report on its region (Art. 14)."""
         rec = self.signer_record()
         self._check_past(on)
@@ -427,9 +425,7 @@ class LedgerApplication(Application[UUID]):
         )
 
     def case(self, case_no: str) -> AccountabilityCase:
-        return self._get(
-            AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False
-        )
+        return self._get(AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False)
 
     # the case lifecycle -----------------------------------------------------------------
     def open_case(
@@ -697,8 +693,6 @@ def _check_id(**fields: str) -> None:
                 f"the {name.replace('_', ' ')} is {len(value)} characters long; at most "
                 f"{MAX_ID_LENGTH} are allowed"
             )
-
-
 
 
 __all__ = ["LedgerApplication", "today"]
