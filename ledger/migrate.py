@@ -409,4 +409,3 @@ def _check_copy(
             "source with `lifeledger verify`",
             tree_size=result.tree_size,
         )
-

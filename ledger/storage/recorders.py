@@ -40,7 +40,6 @@ RegistryRows = Sequence[tuple[int, str, bytes]]
 SignerCheckHook = Callable[[Sequence[StoredEvent], Callable[[int], RegistryRows]], None]
 
 
-
 def leaf_rows(
     start: int, stored_events: Sequence[StoredEvent], notification_ids: Sequence[int]
 ) -> list[tuple[int, int, bytes]]:
