@@ -131,13 +131,13 @@ def _is_persistence_error(e: Exception) -> bool:
 
 
 def _passwords(ctx: click.Context) -> tuple[str, ...]:
-    """The passwords of the database URLs in this context's options (``--db``, ``--from``,
-    ``--to``), masked wherever they appear, not only inside a URL."""
-    from ledger.storage.store import StoreConfig
+    """The passwords of the database connection strings in this context's options (``--db``,
+    ``--from``, ``--to``), masked wherever they appear, not only inside a URL."""
+    from ledger.storage.store import StoreConfig, is_postgres
 
     found: list[str] = []
     for value in ctx.params.values():
-        if isinstance(value, str) and "://" in value:
+        if isinstance(value, str) and is_postgres(value):
             with suppress(LedgerError, ValueError):
                 found.append(StoreConfig.parse(value).password)
     return tuple(p for p in found if p)
@@ -145,7 +145,6 @@ def _passwords(ctx: click.Context) -> tuple[str, ...]:
 
 def _first_paragraph(text: str) -> str:
     return " ".join(text.strip().split("\n\n")[0].split())
-
 
 
 @dataclass
@@ -510,9 +509,7 @@ def table(
             line = _pad_row([p[k] if k < len(p) else "" for p in parts], widths)
             lines.append(paint(line, kind))
     if dropped:
-        lines.append(
-f"(not shown: {', '.join(dropped)}; see --format csv)"
-        )
+        lines.append(f"(not shown: {', '.join(dropped)}; see --format csv)")
     return "\n".join(lines)
 
 
