@@ -263,7 +263,8 @@ class Projections:
         The cases come from the person index, checked against the latest signed checkpoint
         and, after it, from the log itself (:func:`person_record`), never from a view table.
         """
-        record = person_record(self.app, personnel_no)
+        # The signatures are checked once, with the cases' events (Reader.cadre_history).
+        record = person_record(self.app, personnel_no, check_signatures=False)
         return self._query(lambda r: r.cadre_history(personnel_no, year, record))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:

@@ -106,6 +106,8 @@ class Checked:
 
     def __init__(self) -> None:
         self.events: dict[UUID, list[CaseEvent]] = {}
+        #: The exact stored state of each checked event, by record and version.
+        self.states: dict[UUID, dict[int, bytes]] = {}
         self.failures: dict[UUID, Failure] = {}
         self.keys: dict[str, Row] = {}
         self.registry_failure: Failure | None = None
@@ -166,6 +168,7 @@ class TrustedLog:
                 continue
             try:
                 checked.events[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
+                checked.states[oid] = {v: s for _, v, _, s in events}
             except Exception as e:
                 checked.failures[oid] = Failure(
                     Check.FORMAT,

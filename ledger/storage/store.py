@@ -91,7 +91,7 @@ class StoreConfig:
             "POSTGRES_SCHEMA": self.schema,
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:PostgresLedgerRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.storage.postgres_recorder:PostgresLedgerRecorder",
         }
 
     def connect(self) -> psycopg.Connection[tuple[Any, ...]]:

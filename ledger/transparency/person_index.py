@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
-from psycopg.sql import SQL, Identifier
 
 from ledger.domain import ids, topics
 from ledger.errors import (
@@ -225,6 +224,8 @@ class PersonTables:
                 with recorder.datastore.transaction(commit=True) as c:
                     c.executemany(sql.format(**tables), [list(r) for r in rows])
                 return
+            from psycopg.sql import SQL, Identifier
+
             schema = self.tables._schema
             names = {k: Identifier(schema, v) for k, v in tables.items()}
             with recorder.datastore.transaction(commit=True) as curs:
@@ -443,6 +444,9 @@ class PersonRecord:
     ``complete_as_of`` is the tree size of the signed checkpoint the index entries were checked
     against (None: the ledger has none yet); ``checked_later`` how many events after it name
     the person (read from the log itself and checked one by one), of ``later`` appended since.
+    ``signatures_checked`` is False when the caller asked to check the events' signatures
+    itself (:func:`person_record` with ``check_signatures=False``): nothing may be shown from
+    such a record before that check.
     """
 
     personnel_no: str
@@ -452,6 +456,7 @@ class PersonRecord:
     later: int
     map_proof: MapProof | None
     committed: ChainState | None
+    signatures_checked: bool = True
 
     @property
     def case_ids(self) -> list[UUID]:
@@ -485,7 +490,9 @@ def _names(personnel_no: str, cadre: UUID) -> Callable[[int, UUID, str, bytes], 
     return check
 
 
-def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> PersonRecord:
+def person_record(
+    app: Any, personnel_no: str, tree_size: int | None = None, *, check_signatures: bool = True
+) -> PersonRecord:
     """A person's events, proven complete against a signed checkpoint (default: the latest).
 
     1. The checkpoint note's signature is checked with the registry's admin keys, and its
@@ -499,7 +506,12 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
        those naming the person are checked the same way.
 
     Any failure is a TamperedEventError naming the position and saying to run verify.
+
+    With ``check_signatures=False`` step 3 and 4 leave the signatures to the caller, who reads
+    the same events again to check them with their keys as of each position (``cadre
+    history`` does, in one pass with the cases: each event is then verified once, not twice).
     """
+    checked_event = _checked if check_signatures else _found
     tables = PersonTables(app)
     cadre = ids.cadre_id(personnel_no)
     names = _names(personnel_no, cadre)
@@ -542,7 +554,7 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
                     position=index,
                 )
             nid, oid, version, topic, st = row
-            event = _checked(mapper, index, nid, oid, version, topic, st)
+            event = checked_event(mapper, index, nid, oid, version, topic, st)
             if not names(index, oid, topic, st):
                 raise _damaged(
                     f"the event at position {index} does not name {personnel_no}, but the "
@@ -568,11 +580,25 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
     count_later = 0
     for index, nid, oid, version, topic, st in later:
         if names(index, oid, topic, st):
-            checked.append(_checked(mapper, index, nid, oid, version, topic, st))
+            checked.append(checked_event(mapper, index, nid, oid, version, topic, st))
             count_later += 1
     return PersonRecord(
-        personnel_no, size, tuple(checked), count_later, len(later), proof, committed
+        personnel_no,
+        size,
+        tuple(checked),
+        count_later,
+        len(later),
+        proof,
+        committed,
+        check_signatures,
     )
+
+
+def _found(
+    mapper: Any, position: int, nid: int, oid: UUID, version: int, topic: str, state: bytes
+) -> IndexedEvent:
+    """An event the caller checks itself (``check_signatures=False``)."""
+    return IndexedEvent(position, nid, oid, version, topic, state)
 
 
 def _checked(
