@@ -124,6 +124,11 @@ class Projections:
         cur.execute(
             store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"), (schema.TRACKING_NAME, 0)
         )
+        for table in schema.COUNTED:
+            cur.execute(
+                store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"),
+                (schema.counter_name(table), 0),
+            )
 
     def close(self) -> None:
         """Close the views' own connection (the application stays open)."""

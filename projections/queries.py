@@ -61,6 +61,7 @@ from projections.trusted import (
     ReadRefusedError,
     TrustedLog,
     check_census,
+    check_index_rows,
     refuse_row,
 )
 from projections.values import (
@@ -242,6 +243,7 @@ class Reader:
 
     def named_in(self, party_type: str, code: str) -> list[int]:
         """The cases that name a party (index on the party code: never a scan)."""
+        check_index_rows(self.trust, "proj_case_parties", f"a case naming {party_type} {code}")
         self.cur.execute(
             self.store.sql(
                 "SELECT opened_at FROM {proj_case_parties} WHERE code = ? AND party_type = ?"
@@ -254,6 +256,7 @@ class Reader:
     def running(self, on: dt.date) -> list[tuple[str, Row, list[Step]]]:
         """(case number, decision row, periods running) of every decision with a legal period
         running on ``on`` (index on the day they settle)."""
+        check_index_rows(self.trust, "proj_decisions", "a decision with a period running")
         text = on.isoformat()
         self.cur.execute(
             self.store.sql(
@@ -472,6 +475,8 @@ class Reader:
             complete_as_of=record.complete_as_of,
             checked_after=record.checked_later,
             appended_after=record.later,
+            unindexed_checkpoints=record.unindexed_checkpoints,
+            indexed_since=record.indexed_since,
         )
 
     # deadlines ------------------------------------------------------------------------------
@@ -571,6 +576,7 @@ class Reader:
         """(opening position, case number) of the cases with a business date in the year
         (index on year), after the census check that no case row is missing or added."""
         check_census(self.trust, self.position)
+        check_index_rows(self.trust, "proj_case_years", f"a case with a date in {year}")
         statement = (
             "SELECT c.opened_at, c.case_no FROM {proj_case_years} y "
             "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
