@@ -416,9 +416,23 @@ def completeness_line(h: CadreHistory) -> str:
         f"{h.checked_after} later event(s) naming {h.personnel_no} checked directly "
         f"(of {h.appended_after} appended since)"
     )
+    if h.complete_as_of is None and h.unindexed_checkpoints:
+        return (
+            f"Completeness: not provable. The ledger's {h.unindexed_checkpoints} checkpoint(s) "
+            "were signed before it had the person index; every event was read from the log "
+            "itself. `lifeledger checkpoint` builds the index and commits it in the next "
+            f"checkpoint; {later}."
+        )
     if h.complete_as_of is None:
         return f"Completeness: no checkpoint yet; {later}."
-    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}."
+    before = (
+        f" Completeness is not provable as of the {h.unindexed_checkpoints} earlier "
+        f"checkpoint(s), signed before the ledger had the person index (the first to carry "
+        f"it is checkpoint {h.indexed_since})."
+        if h.unindexed_checkpoints
+        else ""
+    )
+    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}.{before}"
 
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
