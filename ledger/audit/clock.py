@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ledger.domain.recorded_time import CLOCK_TOLERANCE, span
+from ledger.i18n import _
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,27 @@ class ClockRegression:
     version: int
 
     def describe(self) -> str:
+        values = {
+            "at": _utc(self.recorded_at), "behind": span(self.behind), "count": self.count,
+            "first": self.first, "last": self.last, "earlier": self.latest_position,
+            "earlier_at": _utc(self.latest_at), "tolerance": span(CLOCK_TOLERANCE),
+        }  # fmt: skip
         if self.count == 1:
-            where = f"recorded at {_utc(self.recorded_at)} by its signed time, {span(self.behind)}"
-        else:
-            where = (
-                f"the {self.count} events at positions {self.first}..{self.last} were recorded "
-                f"(by their signed times, from {_utc(self.recorded_at)}) up to {span(self.behind)}"
+            text = _(
+                "recorded at {at} by its signed time, {behind} before the event at position "
+                "{earlier} ({earlier_at}) that precedes it in the log: the recording clock ran "
+                "backwards (tolerance {tolerance}). Views by recorded time (case timeline "
+                "--as-of, deadlines --late) rely on that clock here"
             )
-        return (
-            f"{where} before the event at position {self.latest_position} "
-            f"({_utc(self.latest_at)}) that precedes {'it' if self.count == 1 else 'them'} in "
-            f"the log: the recording clock ran backwards (tolerance {span(CLOCK_TOLERANCE)}). "
-            "Views by recorded time (case timeline --as-of, deadlines --late) rely on that "
-            "clock here"
-        )
+        else:
+            text = _(
+                "the {count} events at positions {first}..{last} were recorded (by their signed "
+                "times, from {at}) up to {behind} before the event at position {earlier} "
+                "({earlier_at}) that precedes them in the log: the recording clock ran backwards "
+                "(tolerance {tolerance}). Views by recorded time (case timeline --as-of, "
+                "deadlines --late) rely on that clock here"
+            )
+        return text.format(**values)
 
 
 def _utc(moment: dt.datetime) -> str:
