@@ -9,6 +9,7 @@ read models from the event log.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -218,6 +219,7 @@ def demo(keys_dir: Path | None) -> None:
     """
     from ledger.demo import DEFAULT_PASSPHRASE, build_demo
     from ledger.errors import AlreadyExistsError
+    from ledger.storage.store import redact_password
 
     s = settings()
     app = s.open(signed=False, must_exist=False)
@@ -234,14 +236,15 @@ def demo(keys_dir: Path | None) -> None:
     result = build_demo(app, directory, secret)
     _print_demo_documents(app, *documents)
     info("Try:")
-    info(f"  export LIFELEDGER_KEY={result.recorder_key} LIFELEDGER_PASSPHRASE={secret}")
-    db = "" if s.db == "lifeledger.db" else f" --db {s.db}"
+    key, passphrase = shlex.quote(str(result.recorder_key)), shlex.quote(secret)
+    info(f"  export LIFELEDGER_KEY={key} LIFELEDGER_PASSPHRASE={passphrase}")
+    db = "" if s.db == "lifeledger.db" else f" --db {shlex.quote(redact_password(s.db))}"
     info(f"  lifeledger{db} case show {result.cases[0]}")
     info(f"  lifeledger{db} cadre history P1002")
     info(f"  lifeledger{db} deadlines")
     info(f"  lifeledger{db} report annual --year 2023 --region 430100")
     info(f"  lifeledger{db} case timeline CS-2023-015")
-    info(f"  lifeledger{db} document verify {documents[0]}")
+    info(f"  lifeledger{db} document verify {shlex.quote(str(documents[0]))}")
     emit(
         {**_demo_json(app.store.describe(), result), "documents": [str(p) for p in documents]},
         lambda: (

@@ -31,7 +31,7 @@ from cli.common import (
     settings,
     table,
 )
-from cli.output import Column, format_option, show_list
+from cli.output import Column, format_option, report_format_option, show_list, show_report
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
 from ledger.i18n import _
@@ -431,13 +431,16 @@ def case_show(case_no: str) -> None:
         "whenever they were recorded."
     ),
 )
+@report_format_option("events")
 @json_option
-def case_timeline(case_no: str, as_of: dt.date | None, business_as_of: dt.date | None) -> None:
+def case_timeline(
+    case_no: str, as_of: dt.date | None, business_as_of: dt.date | None, fmt: str | None
+) -> None:
     """The case's events in log order: business date, recorded date, event, who signed it,
     key status, what changed. A step recorded more than 7 days after its business date shows
     how many days later; one recorded after its legal due date (Art. 11, 12) shows how long
     it stood overdue, even if its business date is in time."""
-    show_timeline(case_no, as_of, business_as_of)
+    show_timeline(case_no, as_of, business_as_of, fmt)
 
 
 @case.command("list")
@@ -606,16 +609,41 @@ def _decision_lines(d: Decision) -> list[str]:
     return out
 
 
+#: The timeline's rows as csv, tsv and markdown carry them (``--format``).
+TIMELINE_COLUMNS = (
+    Column("position", "position"),
+    Column("business_date", "date"),
+    Column("event_label", "event"),
+    Column("party_code", "party"),
+    Column("key_holder", "signed by"),
+    Column("key_id", "key"),
+    Column("key_status_then", "key status", lambda v: KEY_STATUS_LABELS.get(v, v)),
+    Column("key_status_now", "key status now", lambda v: KEY_STATUS_LABELS.get(v, v)),
+    Column("recorded_at", "recorded", lambda t: t.isoformat()),
+    Column("recorded_on", "recorded on"),
+    Column("days_recorded_late", "days recorded late"),
+    Column("days_overdue_on_record", "days overdue on record"),
+    Column("clock_behind", "clock behind"),
+    Column("summary", "what changed"),
+)
+
+
 def show_timeline(
-    case_no: str, as_of: dt.date | None, business_as_of: dt.date | None = None
+    case_no: str,
+    as_of: dt.date | None,
+    business_as_of: dt.date | None = None,
+    fmt: str | None = None,
 ) -> None:
     p = open_projections(settings().open(signed=False))
     entries = p.timeline(case_no, as_of, business_as_of)
-    emit(
-        {"case_no": case_no, "as_of": as_of, "business_as_of": business_as_of,
-         "events": [asdict(e) for e in entries]},
+    events = [asdict(e) for e in entries]
+    show_report(
+        fmt,
+        {"case_no": case_no, "as_of": as_of, "business_as_of": business_as_of, "events": events},
         lambda: timeline_text(case_no, as_of, business_as_of, entries),
-    )  # fmt: skip
+        events,
+        TIMELINE_COLUMNS,
+    )
 
 
 def _key_status(e: TimelineEntry) -> str:

@@ -303,9 +303,7 @@ class LedgerApplication(Application[UUID]):
             return None
 
     # Art. 14: the regional annual report ----------------------------------------------
-    def report_region(
-        self, region: str, year: int, reported_to: str, on: dt.date
-    ) -> None:
+    def report_region(self, region: str, year: int, reported_to: str, on: dt.date) -> None:
         """Record the petition work agency's written annual report on its region (Art. 14)."""
         rec = self._record_signer()
         self._check_past(on)
@@ -459,9 +457,7 @@ class LedgerApplication(Application[UUID]):
         )
 
     def case(self, case_no: str) -> AccountabilityCase:
-        return self._get(
-            AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False
-        )
+        return self._get(AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False)
 
     # the case lifecycle -----------------------------------------------------------------
     def open_case(

@@ -125,6 +125,11 @@ class Projections:
         cur.execute(
             store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"), (schema.TRACKING_NAME, 0)
         )
+        for table in schema.COUNTED:
+            cur.execute(
+                store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"),
+                (schema.counter_name(table), 0),
+            )
 
     def close(self) -> None:
         """Close the views' own connection (the application stays open)."""
@@ -270,7 +275,8 @@ class Projections:
         The cases come from the person index, checked against the latest signed checkpoint
         and, after it, from the log itself (:func:`person_record`), never from a view table.
         """
-        record = person_record(self.app, personnel_no)
+        # The signatures are checked once, with the cases' events (Reader.cadre_history).
+        record = person_record(self.app, personnel_no, check_signatures=False)
         return self._query(lambda r: r.cadre_history(personnel_no, year, record))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:

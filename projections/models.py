@@ -272,6 +272,10 @@ class CadreHistory:
     complete_as_of: int | None = None
     checked_after: int = 0
     appended_after: int = 0
+    #: Checkpoints signed before the ledger had the person index (completeness cannot be
+    #: proven as of them), and the first checkpoint that carries it, when there were such.
+    unindexed_checkpoints: int = 0
+    indexed_since: int | None = None
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ class SemanticAudit:
             if ctx.authority and fields["opening_authority"] != ctx.authority:
                 raise _signer_authority("opening_authority", fields, ctx)
         elif isinstance(before, AccountabilityCase):
-            case_rules.check_event(before, name, fields, ctx)
+            case_rules.check_event(before.state, name, fields, ctx)
             if (
                 name == "DecisionIssued"
                 and ctx.authority
