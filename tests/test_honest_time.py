@@ -17,7 +17,9 @@ the test (:mod:`clock_support`), then read through the CLI with no key:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from typing import Any
 
@@ -391,3 +393,30 @@ def test_deadlines_help_defines_late() -> None:
         "recorded (recorded after the due date), or recorded late (more than 7 days after their "
         "business date), with the days." in flat
     )
+
+
+def test_both_dates_and_the_days_late_are_columns_in_csv(
+    store_url: str, clock: Clock, root_signer: Signer, discipline_signer: Signer
+) -> None:
+    app = backfilled(store_url, clock, root_signer, discipline_signer)
+    set_back(app, clock)
+    rows = list(csv.DictReader(io.StringIO(
+        shown(store_url, "case", "timeline", CASE, "--format", "csv")
+    )))  # fmt: skip
+    assert [
+        (r["business_date"], r["recorded_at"], r["recorded_on"], r["days_recorded_late"],
+         r["days_overdue_on_record"], r["clock_behind"])
+        for r in rows[-2:]
+    ] == [
+        ("2024-05-10", "2026-11-20T02:00:00+00:00", "2026-11-20", "924", "919", "no"),
+        ("2024-05-20", "2024-05-21T02:00:00+00:00", "2026-11-20", "914", "", "yes"),
+    ]  # fmt: skip
+    late = shown(store_url, "deadlines", "--late", "--format", "tsv").splitlines()
+    assert late[0].split("\t") == [
+        "case_no", "party_code", "event_label", "article", "business_date", "due", "recorded_on",
+        "days_done_late", "days_overdue_on_record", "days_recorded_late", "status_label",
+    ]  # fmt: skip
+    assert late[2].split("\t") == [
+        CASE, "个人 P001", "宣布责任追究决定", "Art. 11", "2024-05-10", "2024-05-15",
+        "2026-11-20", "", "919", "924", "逾期后补录 overdue until recorded",
+    ]  # fmt: skip
