@@ -28,6 +28,7 @@ from click.testing import Result
 from clock_support import Clock, clock
 from conftest import new_ledger
 from scenarios import CASE, PERSON, document, open_case
+from verify_support import row_at, sqlite
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import Responsibility
@@ -420,3 +421,25 @@ def test_both_dates_and_the_days_late_are_columns_in_csv(
         CASE, "个人 P001", "宣布责任追究决定", "Art. 11", "2024-05-10", "2024-05-15",
         "2026-11-20", "", "919", "924", "逾期后补录 overdue until recorded",
     ]  # fmt: skip
+
+
+def test_an_altered_recorded_time_is_a_signature_failure_and_makes_no_later_event_look_early(
+    sqlite_url: str, clock: Clock, root_signer: Signer, discipline_signer: Signer
+) -> None:
+    """An insider moves the announcement's stored time to 2030 in the SQLite file (no key):
+    its signature fails there, and the events after it are not reported as recorded before
+    it: a time the signature does not cover is never the yardstick."""
+    app = backfilled(sqlite_url, clock, root_signer, discipline_signer)
+    app.receive(CASE2, PERSON, "P002", D(2024, 6, 3))  # 2026-11-20 10:01, after position 15
+    with sqlite(app) as conn:
+        rowid, _, _, _, state = row_at(conn, 15)
+        altered = state.replace(b"2026-11-20T02:00:00", b"2030-11-20T02:00:00")
+        assert altered != state
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (altered, rowid))
+    result = run(sqlite_url, "--json", "verify")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [(f["check"], f.get("position")) for f in report["failures"]] == [
+        ("leaf", 15), ("signature", 15), ("index", None),  # the index follows from the edit
+    ]  # fmt: skip
+    assert (report["warning_count"], report["warnings"]) == (0, [])
