@@ -133,6 +133,12 @@ def test_verify_warns_of_an_event_recorded_before_an_earlier_one_and_still_passe
         "seconds_behind": 913 * 86_400,
     }
     assert warning["message"] == warnings[0].split(": ", 1)[1]
+    rows = list(csv.reader(io.StringIO(shown(store_url, "verify", "--format", "csv"))))
+    assert rows == [
+        ["check", "position", "record", "topic", "version", "tree_size", "message"],
+        ["clock", "16", f"case {CASE}", "AccountabilityCase.PersonnelFileEntered", "6", "",
+         warning["message"]],
+    ]  # fmt: skip
 
 
 def test_verify_names_a_run_of_events_behind_once_with_its_positions_and_largest_gap(
