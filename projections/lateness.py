@@ -1,6 +1,6 @@
 """When each step of a case happened, when it was recorded, and whether either was late.
 
-From one checked event alone (issue 13, "honest time"; definitions in
+From a case's checked events, in log order (issue 13, "honest time"; definitions in
 :mod:`ledger.domain.recorded_time`):
 
 * **done late** — the business date is after the legal due date the event carries: the
