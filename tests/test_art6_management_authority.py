@@ -124,5 +124,5 @@ def test_art_6_a_region_that_is_no_hunan_division_is_refused(app: LedgerApplicat
         app.add_unit("X", "外省单位", UnitKind.ADMINISTRATIVE, AdminLevel.CITY, "110100")
     assert str(info.value) == (
         "110100 is not a GB/T 2260 division code of Hunan (43xxxx, county level or above) in "
-        "the revisions held (201607, 201711, 201904)"
+        "the revisions held (201607, 201711, 201904, 201912, 202102)"
     )
