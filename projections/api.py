@@ -264,7 +264,8 @@ class Projections:
         and, after it, from the log itself (:func:`person_record`), never from a view table.
         """
         record = person_record(self.app, personnel_no)
-        return self._query(lambda r: r.cadre_history(personnel_no, year, record))
+        day = today()
+        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""

@@ -22,6 +22,7 @@ def _width(line: str) -> int:
 def test_a_timeline_fits_80_columns_by_wrapping_and_leaving_out_the_recording_time(
     ledger: CliLedger,
 ) -> None:
+    """The ground in its full wording with its results (Art. 4), wrapped."""
     decided(ledger)
     wide = ledger.ok("case", "timeline", "C1", key=None).stdout
     assert max(_width(line) for line in wide.splitlines()) > 80
@@ -35,7 +36,15 @@ def test_a_timeline_fits_80_columns_by_wrapping_and_leaving_out_the_recording_ti
         "2023-04-03  立案              纪检干部甲          有效        case C1 opened by\n"
         f"                              ({key})              长沙市纪委监委 on\n"
         "                                                              Art. 4 grounds\n"
-        "                                                              （十一）, 不良影响\n"
+        "                                                              （十一）在处理信访\n"
+        "                                                              事项过程中，工作作\n"
+        "                                                              风简单粗暴、\n"
+        "                                                              敷衍塞责、\n"
+        "                                                              推诿扯皮，导致矛盾\n"
+        "                                                              激化，造成不良影响\n"
+        "                                                              或者严重后果（导致\n"
+        "                                                              矛盾激化、\n"
+        "                                                              造成不良影响）\n"
         "2023-04-10  认定责任          纪检干部甲          有效        个人 P001 bears\n"
         f"                              ({key})              直接责任 (direct)\n"
         "2023-04-20  听取说明和申辩    纪检干部甲          有效        statement and\n"
@@ -96,7 +105,7 @@ def test_a_refusal_under_json_is_one_json_object_on_stderr_with_article_and_rule
 ) -> None:
     before = ledger.event_count()
     err = ledger.refused("--json", "case", "open", "C9", "--incident-date", "2023-03-15",
-                         "--opened-on", "2023-04-01", "--ground", "11", "--consequence",
+                         "--opened-on", "2023-04-01", "--ground", "11", "--result",
                          "adverse_impact", "--facts", "x", key=ledger.petition)  # fmt: skip
     assert json.loads(err) == {
         "error": "信访干部乙 (长沙市信访局, 信访工作机构) may not open accountability cases; "

@@ -12,7 +12,7 @@ handlers never validate: they only apply what was already decided, so replay alw
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
@@ -26,11 +26,13 @@ from ledger.domain.case_rules import (
     OPEN,
     TeamMember,
     check_event,
+    check_grounds,
     check_opening,
     closed_case_error,
     decided_party,
     party_key,
     required_told,
+    results_by_ground,
 )
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.ids import case_id
@@ -41,9 +43,9 @@ from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     IN_FORCE_FROM,
     AppealOutcome,
-    Consequence,
     PartyType,
     Responsibility,
+    ResultElement,
     TeamRole,
 )
 from ledger.errors import InvalidInputError, NotFoundError
@@ -65,28 +67,31 @@ class AccountabilityCase(Aggregate):
         facts: str,
         opening_authority: str,
         opened_on: dt.date,
-        consequence: Consequence = Consequence.NONE,
+        results: Mapping[int, Sequence[ResultElement]] | Sequence[ResultElement] = (),
         other_regulation: str = "",
         ctx: Context = NO_CONTEXT,
     ) -> AccountabilityCase:
+        """Art. 4: the grounds cited, each with the results its item names (e.g. (十一)
+        导致矛盾激化 and 造成不良影响); see :func:`results_by_ground`."""
         if not case_no.strip():
             raise InvalidInputError("a case number is required")
         if not facts.strip():
             raise InvalidInputError("the facts of the case are required")
+        if len(set(grounds)) != len(grounds):
+            raise InvalidInputError("a ground is cited twice")
+        check_grounds(grounds, other_regulation)
         fields: dict[str, Any] = dict(
             case_no=case_no,
             incident_date=incident_date,
             grounds=sorted(grounds),
             other_regulation=other_regulation.strip(),
             facts=facts,
-            consequence=consequence.value,
+            results=results_by_ground(sorted(grounds), results),
             opening_authority=opening_authority,
             opened_on=opened_on,
             # Art. 8: lifetime accountability for situations after the Measures took effect.
             lifetime=incident_date >= IN_FORCE_FROM,
         )
-        if len(set(grounds)) != len(grounds):
-            raise InvalidInputError("a ground is cited twice")
         check_opening(fields)
         return cls(**fields)
 
@@ -98,17 +103,20 @@ class AccountabilityCase(Aggregate):
         grounds: list[int],
         other_regulation: str,
         facts: str,
-        consequence: str,
         opening_authority: str,
         opened_on: dt.date,
         lifetime: bool,
+        results: dict[str, list[str]] | None = None,
     ) -> None:
+        # A case opened before results were kept per ground stored one ``consequence``; the
+        # event still carries it (audited and shown from the stored record), ``results`` is
+        # then None.
         self.case_no = case_no
         self.incident_date = incident_date
         self.grounds = list(grounds)
         self.other_regulation = other_regulation
         self.facts = facts
-        self.consequence = Consequence(consequence)
+        self.results = results
         self.opening_authority = opening_authority
         self.opened_on = opened_on
         self.lifetime = lifetime
