@@ -16,13 +16,14 @@ Events whose signature fails are left to the signature checks of :mod:`ledger.au
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Mapper, StoredEvent
 
 from ledger.audit.verify import Check, Failure, VerificationResult
 from ledger.domain import cadre as cadre_rules
@@ -177,36 +178,72 @@ def _record(before: Aggregate | None, event: Any) -> str:
     return f"case {case_no}" if case_no else f"aggregate {event.originator_id}"
 
 
-def _stored_events(app: Any) -> Iterator[Any]:
+#: One stored event as the audit reads it: (originator id, version, stored topic, stored state).
+Row = tuple[Any, int, str, bytes]
+#: Decodes an envelope's payload into the domain event (the application's mapper, or
+#: :func:`offline_decoder` for a bundle read without a store).
+Decode = Callable[[StoredEvent, bytes], Any]
+
+
+def _stored_events(app: Any) -> Iterator[Row]:
     start = 0
     while True:
         page = app.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
         if not page:
             return
-        yield from page
+        for n in page:
+            yield n.originator_id, n.originator_version, n.topic, n.state
         start = page[-1].id
 
 
-def audit_measures(app: Any) -> list[Finding]:
-    """Every event in ``app``'s log that the Measures would have refused, in log order."""
+def audit_rows(rows: Iterable[Row], decode: Decode) -> list[Finding]:
+    """Every event of ``rows`` (the log in order) that the Measures would have refused."""
     audit = SemanticAudit()
-    for position, stored in enumerate(_stored_events(app)):
+    for position, (originator_id, version, topic, state) in enumerate(rows):
+        stored = StoredEvent(originator_id, version, topic, state)
         try:  # signatures are the signature audit's: decode without checking them twice
-            envelope = Envelope.parse(stored.state)
-            event = app.signing_mapper.decode_payload(stored, envelope.payload)
+            envelope = Envelope.parse(state)
+            event = decode(stored, envelope.payload)
         except Exception:  # unsigned, altered or undecodable: the signature audit names it
             with suppress(ValueError, TypeError):
-                audit.unreadable(UUID(str(stored.originator_id)))
+                audit.unreadable(UUID(str(originator_id)))
             continue
         audit.event(position, event, envelope.key_id)
     return audit.findings
 
 
+def audit_measures(app: Any) -> list[Finding]:
+    """Every event in ``app``'s log that the Measures would have refused, in log order."""
+    return audit_rows(_stored_events(app), app.signing_mapper.decode_payload)
+
+
+def offline_decoder() -> Decode:
+    """A decoder needing no store: the library's JSON transcoder with the ledger's
+    transcodings, and the stored topics registered (a bundle's events are read with it)."""
+    import ledger.domain.topics  # noqa: F401  (registers the stored topic names)
+    from ledger.audit.verify.sources import transcoder
+
+    mapper: Mapper[UUID] = Mapper(transcoder=transcoder())
+
+    def decode(stored: StoredEvent, payload: bytes) -> Any:
+        return mapper.to_domain_event(dataclasses.replace(stored, state=payload))
+
+    return decode
+
+
 def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
     """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added."""
+    return with_findings(result, lambda: audit_measures(app))
+
+
+def with_findings(
+    result: VerificationResult, audit: Callable[[], list[Finding]]
+) -> VerificationResult:
+    """``result`` with the findings of ``audit`` added as Measures failures (records whose
+    signatures or versions already failed are left to those failures)."""
     broken = {f.aggregate_id for f in result.failures if f.aggregate_id}
     try:
-        found = audit_measures(app)
+        found = audit()
     except Exception as e:  # the log cannot be read to the end: say so, never raise
         if any(f.check is Check.STORE for f in result.failures):
             return result
