@@ -180,8 +180,8 @@ def test_item_sixteen_without_the_other_regulation_is_refused(app: LedgerApplica
 def test_item_sixteen_with_the_other_regulation_is_recorded(app: LedgerApplication) -> None:
     open_case(app, grounds=(16,), results=(), other_regulation=OTHER)
     case = app.case(CASE)
-    assert case.grounds == [16]
-    assert case.other_regulation == OTHER
+    assert case.grounds == (16,)
+    assert case.state.other_regulation == OTHER
 
 
 @pytest.mark.parametrize("number", [2, 4, 9, 12, 15])
@@ -212,7 +212,7 @@ def test_item_five_is_accepted_with_serious_consequences(app: LedgerApplication)
 def test_grounds_that_need_no_result_are_accepted_without_one(app: LedgerApplication) -> None:
     open_case(app, grounds=(14, 6), results=())
     case = app.case(CASE)
-    assert case.grounds == [6, 14]
+    assert case.grounds == (6, 14)
     assert case.results == {"6": [], "14": []}
 
 

@@ -72,7 +72,6 @@ def _line(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-
 def _unb64(text: Any) -> bytes:
     if not isinstance(text, str):
         raise ValueError("not a base64 string")
@@ -522,6 +521,7 @@ def verify_bundle(
 
     result = Verifier(options).run(source, progress)
     # The semantic audit, as `verify` runs it: every event replayed through the Measures' rules
+    # (and the recorded times that run backwards)
     rows = ((oid, version, topic, state) for page in source.pages()
             for _, oid, version, topic, state in page)  # fmt: skip
-    return with_findings(result, lambda: audit_rows(rows, offline_decoder()))
+    return with_findings(result, lambda broken: audit_rows(rows, offline_decoder(), broken))

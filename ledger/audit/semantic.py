@@ -16,7 +16,8 @@ Events whose signature fails are left to the signature checks of :mod:`ledger.au
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from ledger.audit.clock import ClockAudit, ClockRegression
 from ledger.audit.verify import Check, Failure, VerificationResult
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case_rules, ids
@@ -133,9 +135,11 @@ class SemanticAudit:
             if ctx.authority and fields["opening_authority"] != ctx.authority:
                 raise _signer_authority("opening_authority", fields, ctx)
         elif isinstance(before, AccountabilityCase):
-            case_rules.check_event(before, name, fields, ctx)
-            if name == "DecisionIssued" and ctx.authority and (
-                fields["deciding_authority"] != ctx.authority
+            case_rules.check_event(before.state, name, fields, ctx)
+            if (
+                name == "DecisionIssued"
+                and ctx.authority
+                and (fields["deciding_authority"] != ctx.authority)
             ):
                 raise _signer_authority("deciding_authority", fields, ctx)
         elif isinstance(before, Cadre) and name in ("Moved", "Retired"):
@@ -174,8 +178,15 @@ def _record(before: Aggregate | None, event: Any) -> str:
         return f"case {before.case_no}"
     if isinstance(before, Cadre):
         return f"cadre {before.personnel_no}"
+    if event.originator_id == ids.REGISTRY_ID:
+        return "key registry"
     case_no = getattr(event, "case_no", None)
-    return f"case {case_no}" if case_no else f"aggregate {event.originator_id}"
+    if case_no:
+        return f"case {case_no}"
+    if isinstance(before, Unit) or isinstance(getattr(event, "code", None), str):
+        return f"unit {getattr(before, 'code', None) or event.code}"
+    personnel_no = getattr(event, "personnel_no", None)
+    return f"cadre {personnel_no}" if personnel_no else f"aggregate {event.originator_id}"
 
 
 #: One stored event as the audit reads it: (originator id, version, stored topic, stored state).
@@ -183,6 +194,8 @@ Row = tuple[Any, int, str, bytes]
 #: Decodes an envelope's payload into the domain event (the application's mapper, or
 #: :func:`offline_decoder` for a bundle read without a store).
 Decode = Callable[[StoredEvent, bytes], Any]
+#: What one pass over a log finds: the Measures' findings and the times that run backwards.
+Audited = tuple[list[Finding], list[ClockRegression]]
 
 
 def _stored_events(app: Any) -> Iterator[Row]:
@@ -196,9 +209,23 @@ def _stored_events(app: Any) -> Iterator[Row]:
         start = page[-1].id
 
 
-def audit_rows(rows: Iterable[Row], decode: Decode) -> list[Finding]:
-    """Every event of ``rows`` (the log in order) that the Measures would have refused."""
+def audit_measures(app: Any) -> list[Finding]:
+    """Every event in ``app``'s log that the Measures would have refused, in log order."""
+    return audit_log(app)[0]
+
+
+def audit_log(app: Any, broken: Collection[str] = ()) -> Audited:
+    """:func:`audit_rows` over ``app``'s log, decoded with the application's mapper."""
+    return audit_rows(_stored_events(app), app.signing_mapper.decode_payload, broken)
+
+
+def audit_rows(rows: Iterable[Row], decode: Decode, broken: Collection[str] = ()) -> Audited:
+    """One pass over a log's ``rows``, in order: the events the Measures would have refused,
+    and the recorded times that run backwards (:mod:`ledger.audit.clock`). Events of ``broken``
+    records (aggregate ids whose signatures or versions failed) give no time: their signed
+    time cannot be trusted, and an altered one must not make later events look early."""
     audit = SemanticAudit()
+    clock = ClockAudit()
     for position, (originator_id, version, topic, state) in enumerate(rows):
         stored = StoredEvent(originator_id, version, topic, state)
         try:  # signatures are the signature audit's: decode without checking them twice
@@ -208,13 +235,16 @@ def audit_rows(rows: Iterable[Row], decode: Decode) -> list[Finding]:
             with suppress(ValueError, TypeError):
                 audit.unreadable(UUID(str(originator_id)))
             continue
+        before = audit.registry if event.originator_id == ids.REGISTRY_ID else (
+            audit.aggregates.get(event.originator_id)
+        )  # fmt: skip
         audit.event(position, event, envelope.key_id)
-    return audit.findings
-
-
-def audit_measures(app: Any) -> list[Finding]:
-    """Every event in ``app``'s log that the Measures would have refused, in log order."""
-    return audit_rows(_stored_events(app), app.signing_mapper.decode_payload)
+        oid = str(event.originator_id)
+        stamp = getattr(event, "timestamp", None)
+        if oid not in broken and isinstance(stamp, dt.datetime):
+            clock.feed(position, stamp, _record(before, event), oid,
+                       type(event).__qualname__, event.originator_version)  # fmt: skip
+    return audit.findings, clock.done()
 
 
 def offline_decoder() -> Decode:
@@ -232,18 +262,20 @@ def offline_decoder() -> Decode:
 
 
 def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
-    """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added."""
-    return with_findings(result, lambda: audit_measures(app))
+    """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added,
+    and the recorded times that run backwards as warnings."""
+    return with_findings(result, lambda broken: audit_log(app, broken))
 
 
 def with_findings(
-    result: VerificationResult, audit: Callable[[], list[Finding]]
+    result: VerificationResult, audit: Callable[[Collection[str]], Audited]
 ) -> VerificationResult:
-    """``result`` with the findings of ``audit`` added as Measures failures (records whose
-    signatures or versions already failed are left to those failures)."""
+    """``result`` with what ``audit`` finds added: the Measures' findings as failures (records
+    whose signatures or versions already failed are left to those failures), the times that
+    run backwards as warnings. `verify` and `bundle verify` both finish with it."""
     broken = {f.aggregate_id for f in result.failures if f.aggregate_id}
     try:
-        found = audit()
+        found, regressions = audit(broken)
     except Exception as e:  # the log cannot be read to the end: say so, never raise
         if any(f.check is Check.STORE for f in result.failures):
             return result
@@ -253,9 +285,13 @@ def with_findings(
             failures=(*result.failures, failure),
             failure_count=result.failure_count + 1,
         )
+    warnings = tuple(
+        Failure(Check.CLOCK, r.describe(), position=r.first, aggregate_id=r.aggregate_id,
+                record=r.record, topic=r.topic, version=r.version, last_position=r.last,
+                behind_position=r.latest_position, seconds_behind=int(r.behind.total_seconds()))
+        for r in regressions
+    )  # fmt: skip
     findings = [f for f in found if f.aggregate_id not in broken]
-    if not findings:
-        return result
     failures = tuple(
         Failure(Check.MEASURES, f.what, position=f.position, aggregate_id=f.aggregate_id,
                 record=f.record, topic=f.event, version=f.version)
@@ -265,4 +301,5 @@ def with_findings(
         result,
         failures=result.failures + failures,
         failure_count=result.failure_count + len(failures),
+        warnings=result.warnings + warnings,
     )
