@@ -20,6 +20,7 @@ from cli.common import (
     table,
 )
 from cli.output import FORMATS, Column, format_option, show_list, show_report
+from ledger.i18n import _
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
@@ -312,7 +313,9 @@ def annual_text(r: AnnualReport) -> str:
         *_counts("Parties held accountable", r.parties_by_kind),
         *_counts("Responsibility (Art. 5)", r.responsibility_kinds),
         f"Decisions issued: {r.decisions_issued} (revoked on appeal: {r.decisions_revoked})",
-        *_counts("Measures (Art. 7), by the year they took effect (生效时间)", r.measures_by_kind),
+        *_counts(
+            _("Measures (Art. 7), by the year they took effect (生效时间)"), r.measures_by_kind
+        ),
         f"Appeals filed (Art. 12): {r.appeals_filed}",
         *_counts("Appeal outcomes", r.appeal_outcomes),
         f"Referred to judicial organs (Art. 7): {r.referrals}",
@@ -438,7 +441,9 @@ def completeness_line(h: CadreHistory) -> str:
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
     role = f" ({e.team_role_label})" if e.team_role_label else ""
     decisions = "; ".join(
-        f"{d.number} {d.decided_on}, in force from {d.in_force_from} [{d.status_label}]"
+        _("{number} {decided}, in force from {since} [{status}]").format(
+            number=d.number, decided=d.decided_on, since=d.in_force_from, status=d.status_label
+        )
         for d in e.decisions
     )
     return (

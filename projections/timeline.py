@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledger.domain.regulation import AppealOutcome, Consequence
+from ledger.i18n import _
 from projections import labels
 from projections.lateness import Timing, party_of, timings
 from projections.models import TimelineEntry
@@ -57,9 +58,9 @@ def _opened(d: Payload) -> str:
     if d.get("results") is None:
         cited += f"；{Consequence(d.get('consequence', 'none')).label}"
     lifetime = "" if d["lifetime"] else "; incident before 2016-06-23, outside Art. 8"
-    return (
-        f"case {d['case_no']} opened by {d['opening_authority']} on Art. 4 grounds {cited}"
-        f"{lifetime}"
+    opened = _("case {case_no} opened by {authority} on Art. 4 grounds {cited}")
+    return opened.format(case_no=d["case_no"], authority=d["opening_authority"], cited=cited) + (
+        lifetime
     )
 
 

@@ -21,6 +21,7 @@ from ledger.domain.regulation import (
     TeamRole,
     ground_label,
 )
+from ledger.i18n import _
 
 
 def _decision(app: LedgerApplication, case_no: str, party_type: PartyType, code: str) -> Decision:
@@ -57,7 +58,12 @@ def case_open(app: LedgerApplication, f: Fields) -> Outcome:
     return Outcome(
         "case open",
         "\n".join(
-            [f"Case {case_no} opened on {opened}, incident {incident}; grounds (Art. 4):", *cited]
+            [
+                _(
+                    "Case {case_no} opened on {opened}, incident {incident}; grounds (Art. 4):"
+                ).format(case_no=case_no, opened=opened, incident=incident),
+                *cited,
+            ]
         ),
         {
             "case_no": case_no,

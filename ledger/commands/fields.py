@@ -25,6 +25,7 @@ from ledger.domain.regulation import (
 from ledger.errors import (
     InvalidInputError,
 )
+from ledger.i18n import _
 
 E = TypeVar("E", bound=Enum)
 
@@ -173,7 +174,9 @@ class Fields:
                 plain.append(parsed)
         if plain and by_ground:
             raise InvalidInputError(
-                f"{self.command}: give every result as GROUND:ELEMENT or none of them"
+                _("{command}: give every result as GROUND:ELEMENT or none of them").format(
+                    command=self.command
+                )
             )
         return by_ground or plain
 

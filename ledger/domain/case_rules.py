@@ -33,6 +33,7 @@ from ledger.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from ledger.i18n import _
 
 #: Art. 11/12: who is told of a decision or of an appeal decision. For a unit, the unit; for a
 #: person, "被追究责任者本人及其所在单位" / "申诉人及其所在单位": both.
@@ -95,7 +96,9 @@ def results_by_ground(
         stray = [g for g in results if g not in grounds]
         if stray:
             raise InvalidInputError(
-                f"results are given for ground {stray[0]}, which the case does not cite"
+                _("results are given for ground {ground}, which the case does not cite").format(
+                    ground=stray[0]
+                )
             )
     else:
         by_ground = {
@@ -107,8 +110,10 @@ def results_by_ground(
             cited = "、".join(GROUNDS[g].label for g in grounds)
             raise RuleViolationError(
                 "Art. 4",
-                "result named by a cited ground",
-                f"no cited ground {cited} names the result {unused[0].label} ({unused[0].value})",
+                _("result named by a cited ground"),
+                _("no cited ground {cited} names the result {label} ({code})").format(
+                    cited=cited, label=unused[0].label, code=unused[0].value
+                ),
             )
     order = list(ResultElement)
     return {str(g): [r.value for r in sorted(rs, key=order.index)] for g, rs in by_ground.items()}
@@ -118,33 +123,41 @@ def check_results(grounds: Sequence[int], results: Results) -> None:
     """Art. 4: each cited ground records the results its item names ("导致矛盾激化，造成不良影响
     或者严重后果": both; "A或者B": one of them), and none that it does not name."""
     if not isinstance(results, Mapping) or set(results) != {str(g) for g in grounds}:
-        raise InvalidInputError("the results are recorded for each cited ground, and only those")
+        raise InvalidInputError(_("the results are recorded for each cited ground, and only those"))
     for number in grounds:
         ground, recorded = GROUNDS[number], results[str(number)]
         known = {r.value for r in ResultElement}
         unknown = [r for r in recorded if r not in known]
         if unknown:
-            raise InvalidInputError(f"{unknown[0]} is not an Art. 4 result element")
+            raise InvalidInputError(
+                _("{value} is not an Art. 4 result element").format(value=unknown[0])
+            )
         elements = {ResultElement(r) for r in recorded}
         foreign = sorted(elements - ground.names, key=list(ResultElement).index)
         if foreign:
             raise RuleViolationError(
                 "Art. 4",
-                f"item {ground.label} result element",
-                f"ground {ground.label} does not name the result {foreign[0].label} "
-                f"({foreign[0].value}): {ground.label}{ground.wording}",
+                _("item {item} result element").format(item=ground.label),
+                _("ground {item} does not name the result {label} ({code}): {wording}").format(
+                    item=ground.label,
+                    label=foreign[0].label,
+                    code=foreign[0].value,
+                    wording=ground.label + ground.wording,
+                ),
             )
         for choice in ground.results:
             if not elements & choice:
                 ordered = sorted(choice, key=list(ResultElement).index)
                 needed = "或者".join(r.label for r in ordered)
-                codes = " or ".join(f"{number}:{r.value}" for r in ordered)
+                codes = _(" or ").join(f"{number}:{r.value}" for r in ordered)
                 raise RuleViolationError(
                     "Art. 4",
-                    f"item {ground.label} result element required",
-                    f"ground {ground.label}{ground.wording} applies only where the situation "
-                    f"{needed}; no such result is recorded for it",
-                    f"Record it with --result {codes}.",
+                    _("item {item} result element required").format(item=ground.label),
+                    _(
+                        "ground {wording} applies only where the situation {needed}; no such "
+                        "result is recorded for it"
+                    ).format(wording=ground.label + ground.wording, needed=needed),
+                    _("Record it with --result {codes}.").format(codes=codes),
                 )
 
 
