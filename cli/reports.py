@@ -321,7 +321,9 @@ def annual_text(r: AnnualReport) -> str:
         *_counts("Parties held accountable", r.parties_by_kind),
         *_counts("Responsibility (Art. 5)", r.responsibility_kinds),
         f"Decisions issued: {r.decisions_issued} (revoked on appeal: {r.decisions_revoked})",
-        *_counts("Measures (Art. 7)", r.measures_by_kind),
+        *_counts(
+            _("Measures (Art. 7), by the year they took effect (生效时间)"), r.measures_by_kind
+        ),
         f"Appeals filed (Art. 12): {r.appeals_filed}",
         *_counts("Appeal outcomes", r.appeal_outcomes),
         f"Referred to judicial organs (Art. 7): {r.referrals}",
@@ -446,7 +448,12 @@ def completeness_line(h: CadreHistory) -> str:
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
     role = f" ({e.team_role_label})" if e.team_role_label else ""
-    decisions = "; ".join(f"{d.number} {d.decided_on} [{d.status_label}]" for d in e.decisions)
+    decisions = "; ".join(
+        _("{number} {decided}, in force from {since} [{status}]").format(
+            number=d.number, decided=d.decided_on, since=d.in_force_from, status=d.status_label
+        )
+        for d in e.decisions
+    )
     return (
         e.case_no,
         e.incident_date,

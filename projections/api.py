@@ -277,7 +277,8 @@ class Projections:
         """
         # The signatures are checked once, with the cases' events (Reader.cadre_history).
         record = person_record(self.app, personnel_no, check_signatures=False)
-        return self._query(lambda r: r.cadre_history(personnel_no, year, record))
+        day = today()
+        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""

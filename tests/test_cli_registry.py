@@ -116,7 +116,7 @@ def test_a_unit_held_accountable_may_not_be_rated_advanced_that_year(ledger: Cli
         "2023-04-03",
         "--ground",
         "13",
-        "--consequence",
+        "--result",
         "adverse_impact",
         "--facts",
         "未到现场处置",
