@@ -23,8 +23,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import InterfaceError, OperationalError
 
 from ledger.audit.verify import Check, Failure, VerificationResult
+from ledger.audit.verify.run import stopped_answering
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case_rules, ids
 from ledger.domain import report as report_rules
@@ -34,7 +36,13 @@ from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
-from ledger.errors import KeyManagementError, LedgerError, NotAuthorisedError, RuleViolationError
+from ledger.errors import (
+    KeyManagementError,
+    LedgerError,
+    NotAuthorisedError,
+    RuleViolationError,
+    StoreUnavailableError,
+)
 from ledger.signing.signatures import Envelope
 
 PAGE = 1_000
@@ -133,8 +141,10 @@ class SemanticAudit:
                 raise _signer_authority("opening_authority", fields, ctx)
         elif isinstance(before, AccountabilityCase):
             case_rules.check_event(before, name, fields, ctx)
-            if name == "DecisionIssued" and ctx.authority and (
-                fields["deciding_authority"] != ctx.authority
+            if (
+                name == "DecisionIssued"
+                and ctx.authority
+                and (fields["deciding_authority"] != ctx.authority)
             ):
                 raise _signer_authority("deciding_authority", fields, ctx)
         elif isinstance(before, Cadre) and name in ("Moved", "Retired"):
@@ -207,7 +217,9 @@ def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
     broken = {f.aggregate_id for f in result.failures if f.aggregate_id}
     try:
         found = audit_measures(app)
-    except Exception as e:  # the log cannot be read to the end: say so, never raise
+    except (StoreUnavailableError, InterfaceError, OperationalError) as e:
+        raise stopped_answering(app.store.describe(), result.events, e) from e
+    except Exception as e:  # the log cannot be read to the end: say so
         if any(f.check is Check.STORE for f in result.failures):
             return result
         failure = Failure(Check.STORE, f"the semantic audit could not read the log: {e}")
