@@ -93,6 +93,9 @@ class StoreConfig:
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_SCHEMA": self.schema,
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            # A pooled connection is checked before use, so one that a server restart or an
+            # administrator ended is replaced instead of failing the next statement.
+            "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": "30",
             "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:PostgresLedgerRecorder",
         }

@@ -45,10 +45,11 @@ from ledger.transparency.ranges import BLOCK, NODE_MIN_HEIGHT, CompactRange, sub
 
 LEAF_PAGE = 50_000
 
-#: A read of PostgreSQL rides out a restart of the server, or a dropped connection, as the
-#: library's own reads do (10 attempts, 0.2 s apart): reading again is always safe. Writes
-#: are not repeated here (one may have committed before the connection was lost).
-reads_again = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+#: A read of PostgreSQL rides out a restart of the server, or a dropped connection: reading
+#: again is always safe. Each attempt waits up to the connect timeout (5 s) for the pool to
+#: reach the server, so a server that stays down fails the read after about 15 s. Writes are
+#: not repeated here (one may have committed before the connection was lost).
+reads_again = retry((InterfaceError, OperationalError), max_attempts=3, wait=0.5)
 
 
 NODES_TABLE = "merkle_nodes"
