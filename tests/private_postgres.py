@@ -11,6 +11,7 @@ where it fails: CI must exercise the restarts.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -106,10 +107,8 @@ class PrivateCluster:
         return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # already stopped
             self._ctl("stop", "-m", "immediate")
-        except RuntimeError:
-            pass  # already stopped
         shutil.rmtree(self.home, ignore_errors=True)
 
 
