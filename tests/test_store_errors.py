@@ -67,14 +67,13 @@ def admin(statement: sql.Composable | str) -> None:
 # --- PostgreSQL that cannot be reached or refuses --------------------------------------------
 
 
-def test_an_unreachable_postgres_server_is_a_clear_store_error_quickly() -> None:
-    started = time.monotonic()
+def test_an_unreachable_postgres_server_is_a_clear_store_error() -> None:
     with pytest.raises(StoreError) as raised:
         LedgerApplication(StoreConfig.parse(CLOSED_PORT))
-    assert time.monotonic() - started < 10
-    message = str(raised.value)
-    assert message.startswith("cannot connect to PostgreSQL postgres@127.0.0.1:1/test")
-    assert "refused" in message and "\n" not in message
+    assert str(raised.value) == (
+        "cannot connect to PostgreSQL postgres@127.0.0.1:1/test schema lifeledger: connection "
+        'failed: connection to server at "127.0.0.1", port 1 failed: Connection refused'
+    )
 
 
 @pytest.mark.parametrize(
