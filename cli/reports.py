@@ -45,11 +45,19 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="The day to judge the periods on (default: today in Asia/Shanghai).",
+    help="The day to judge the periods on (default: today in Asia/Shanghai); with --late, "
+    "the steps as on record at the end of that day.",
+)
+@click.option(
+    "--late",
+    is_flag=True,
+    help="Instead: the steps done late (business date after the due date), overdue until "
+    "recorded (recorded after the due date), or recorded late (more than 7 days after their "
+    "business date), with the days.",
 )
 @format_option
 @json_option
-def deadlines(as_of: dt.date | None, fmt: str | None) -> None:
+def deadlines(as_of: dt.date | None, late: bool, fmt: str | None) -> None:
     """Legal periods still running or missed, and duties outstanding: announcement within 30
     days (Art. 11), appeal within 15 days of receipt, its decision and the written notice of it
     within 30 days (Art. 12); a person's personnel-file entry from the announcement until it is
@@ -58,9 +66,16 @@ def deadlines(as_of: dt.date | None, fmt: str | None) -> None:
     Periods skip the starting day (Art. 11, 12). A last day on a rest day moves to the next
     working day: an imported convention (民法典 art. 203 practice), not the Measures' text. A
     period marked * ends in a year the holiday calendar does not cover yet.
+
+    With --late, the steps already recorded that were late: a step recorded after its due date
+    stays listed as overdue until recorded, whatever business date it gives.
     """  # fmt: skip
     from ledger.application import today
     from ledger.domain.periods import REST_DAY_NOTE
+
+    if late:
+        _late_steps(as_of, fmt)
+        return
 
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
@@ -93,6 +108,53 @@ DEADLINE_COLUMNS = (
     Column("days_left", "days left"),
     Column("status_label", "status"),
 )
+
+
+LATE_COLUMNS = (
+    Column("case_no", "case"),
+    Column(
+        "party_code",
+        "party",
+        whole=lambda r: r["party_code"] and _party(r["party_type"], r["party_code"]),
+    ),
+    Column("event_label", "step"),
+    Column("article", "art."),
+    Column("business_date", "date"),
+    Column("due", "due"),
+    Column("recorded_on", "recorded"),
+    Column("days_done_late", "done late (days)"),
+    Column("days_overdue_on_record", "overdue until recorded (days)"),
+    Column("days_recorded_late", "recorded late (days)"),
+    Column("status_label", "status"),
+)
+LATE_NOTE = (
+    "done late: the business date is after the legal due date (Art. 11, 12); overdue until "
+    "recorded: recorded after the due date, so the ledger showed it overdue until then; "
+    "recorded late: recorded more than {days} days after its business date. Recorded dates "
+    "are Asia/Shanghai days of the signed recorded time."
+)
+
+
+def _late_steps(as_of: dt.date | None, fmt: str | None) -> None:
+    """``deadlines --late``: every late step, from the cases' checked events."""
+    from ledger.domain.recorded_time import RECORDED_LATE_AFTER_DAYS
+
+    p = open_projections(settings().open(signed=False))
+    items = p.late_steps(as_of)
+    when = f" (on record at the end of {as_of})" if as_of else ""
+    show_list(
+        fmt,
+        "late",
+        [asdict(s) for s in items],
+        LATE_COLUMNS,
+        title=f"Steps done or recorded late{when}:",
+        empty=f"No step was done or recorded late{when}.",
+        next_command=f"lifeledger case timeline {items[0].case_no}" if items else None,
+        attention=lambda r: "overdue" if r["status"] != "recorded_late" else None,
+        extra={"as_of": as_of},
+        drop=("art.", "due"),
+        notes=[LATE_NOTE.format(days=RECORDED_LATE_AFTER_DAYS)],
+    )
 
 
 # annual report --------------------------------------------------------------------------------
@@ -354,9 +416,23 @@ def completeness_line(h: CadreHistory) -> str:
         f"{h.checked_after} later event(s) naming {h.personnel_no} checked directly "
         f"(of {h.appended_after} appended since)"
     )
+    if h.complete_as_of is None and h.unindexed_checkpoints:
+        return (
+            f"Completeness: not provable. The ledger's {h.unindexed_checkpoints} checkpoint(s) "
+            "were signed before it had the person index; every event was read from the log "
+            "itself. `lifeledger checkpoint` builds the index and commits it in the next "
+            f"checkpoint; {later}."
+        )
     if h.complete_as_of is None:
         return f"Completeness: no checkpoint yet; {later}."
-    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}."
+    before = (
+        f" Completeness is not provable as of the {h.unindexed_checkpoints} earlier "
+        f"checkpoint(s), signed before the ledger had the person index (the first to carry "
+        f"it is checkpoint {h.indexed_since})."
+        if h.unindexed_checkpoints
+        else ""
+    )
+    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}.{before}"
 
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:

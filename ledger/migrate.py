@@ -30,12 +30,8 @@ from psycopg.sql import SQL, Identifier
 from ledger.application import LedgerApplication
 from ledger.audit.verify import VerificationResult, verify_store
 from ledger.errors import AlreadyExistsError, LedgerError, StoreError, VerificationError, first_line
-from ledger.storage.recorders import (
-    CHECKPOINTS_TABLE,
-    COSIGNATURES_TABLE,
-    PostgresLedgerRecorder,
-    SQLiteLedgerRecorder,
-)
+from ledger.storage.postgres_recorder import PostgresLedgerRecorder
+from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, SQLiteLedgerRecorder
 from ledger.storage.store import StoreConfig
 from ledger.transparency.person_index import PERSON_NODES_TABLE, PersonTables
 from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredCosignature

@@ -324,7 +324,8 @@ def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree
 
 
 def _drop_nodes(app: LedgerApplication, table: str) -> None:
-    from ledger.storage.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
+    from ledger.storage.postgres_recorder import PostgresLedgerRecorder
+    from ledger.storage.recorders import SQLiteLedgerRecorder
 
     recorder = app.recorder
     if isinstance(recorder, PostgresLedgerRecorder):

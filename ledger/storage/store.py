@@ -209,7 +209,7 @@ class StoreConfig:
             "POSTGRES_SCHEMA": self.schema,
             "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
             "POSTGRES_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:PostgresLedgerRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.storage.postgres_recorder:PostgresLedgerRecorder",
         }
 
     def connect(self) -> psycopg.Connection[tuple[Any, ...]]:
