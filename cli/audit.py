@@ -19,6 +19,7 @@ from cli.common import emit, info, progress, settings, table, to_json
 from cli.files import output_path
 from cli.output import Column, chosen, report_format_option, show_report
 from cli.rollback import checkpoint_files_in, rollback_note
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.audit.proofs import ProofReport
@@ -62,7 +63,7 @@ FAILURE_COLUMNS = (
     Column("tree_size", "checkpoint"),
     Column("message", "what is wrong"),
 )
-failures_format_option = report_format_option("failures")
+failures_format_option = report_format_option(_("failures"))
 
 
 def _failure_rows(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -239,7 +240,7 @@ CHECKPOINT_COLUMNS = (
 
 
 @checkpoint_group.command("list")
-@report_format_option("checkpoints")
+@report_format_option(_("checkpoints"))
 def checkpoint_list(fmt: str | None) -> None:
     """List the stored checkpoints and their cosignatures."""
     from ledger.transparency.tables import LedgerTables

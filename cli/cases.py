@@ -34,6 +34,7 @@ from cli.common import (
 from cli.output import Column, format_option, report_format_option, show_list, show_report
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
+from ledger.i18n import _
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 from projections.models import CaseState, Decision, MeasureRef, Party, TimelineEntry
 
@@ -426,7 +427,7 @@ def case_show(case_no: str) -> None:
     help="Only the events whose business date (the date of the act) is on or before this day, "
     "whenever they were recorded.",
 )
-@report_format_option("events")
+@report_format_option(_("events"))
 @json_option
 def case_timeline(
     case_no: str, as_of: dt.date | None, business_as_of: dt.date | None, fmt: str | None
