@@ -96,3 +96,15 @@ def test_every_command_of_the_readme_walkthrough_runs_as_written(tmp_path: Path)
             assert matches(step.shown, printed), (
                 f"README step:\n{step.commands}\nshows:\n{step.shown}\nprinted:\n{printed}"
             )
+
+
+def test_the_chinese_readme_shows_the_same_commands_and_output_in_the_same_order() -> None:
+    """README.zh-CN.md is the README in Simplified Chinese: its prose is translated, every
+    command and every output block is the README's own, in the same order (so the walkthrough
+    test above covers both)."""
+    english = (ROOT / "README.md").read_text(encoding="utf-8")
+    chinese = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    blocks = [m.group(0) for m in FENCE.finditer(english)]
+    assert [m.group(0) for m in FENCE.finditer(chinese)] == blocks
+    for heading in ("## 上手演练", "## 审计人员的工作流程", "## 故障排除"):
+        assert f"\n{heading}\n" in chinese
