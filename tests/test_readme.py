@@ -58,7 +58,10 @@ def test_the_readme_names_its_steps_and_shows_their_output() -> None:
     found = steps((ROOT / "README.md").read_text(encoding="utf-8"))
     assert len(found) >= 10
     assert sum(s.shown is not None for s in found) >= 10
-    assert found[0].commands == "lifeledger demo\n"
+    assert [s.commands for s in found[:2]] == [
+        "mkdir walkthrough && cd walkthrough\n",
+        "lifeledger demo\n",
+    ]
 
 
 def test_the_ellipsis_stands_for_any_text_and_nothing_else() -> None:
