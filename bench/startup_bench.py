@@ -161,9 +161,11 @@ def main() -> None:
     if args.ledger:
         args.ledger = checkpointed(args.ledger, Path(tmp.name))
         number, named = busiest_cadre(args.ledger)
-        events = sqlite3.connect(f"file:{args.ledger}?mode=ro", uri=True).execute(
-            "SELECT count(*) FROM stored_events"
-        ).fetchone()[0]
+        events = (
+            sqlite3.connect(f"file:{args.ledger}?mode=ro", uri=True)
+            .execute("SELECT count(*) FROM stored_events")
+            .fetchone()[0]
+        )
         history = _cli("--db", str(args.ledger), "cadre", "history", number)
         cases["cadre history"] = (history, env)
         cadre = {"personnel_no": number, "case_events_naming": named, "ledger_events": events}
@@ -197,8 +199,11 @@ def main() -> None:
     result = {
         "what": "cold process wall time, median of interleaved runs, minus bare python",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average": os.getloadavg(),
+        },
         "runs": args.runs,
         "baseline": args.baseline,
         "bytecode_cache": True,

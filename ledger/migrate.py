@@ -114,7 +114,7 @@ def migrate(
     copying), AlreadyExistsError (the target is not empty) or VerificationError (the committed
     copy does not verify or its root differs from the source's: do not use it).
     """
-    if _same_store(source, target):
+    if source.same_place(target):
         raise StoreError(f"the source and the target are the same store ({source.describe()})")
     src = _open(source, must_exist=True)
     try:
@@ -171,15 +171,6 @@ def _migrate(
 
 
 # --- opening and checking the two stores -------------------------------------------------
-
-
-def _same_store(a: StoreConfig, b: StoreConfig) -> bool:
-    if a.kind != b.kind:
-        return False
-    if a.kind == "sqlite":
-        assert a.path is not None and b.path is not None
-        return a.path.resolve() == b.path.resolve()
-    return (a.host, a.port, a.dbname, a.schema) == (b.host, b.port, b.dbname, b.schema)
 
 
 def _open(store: StoreConfig, *, must_exist: bool) -> LedgerApplication:
@@ -405,4 +396,3 @@ def _check_copy(
             "source with `lifeledger verify`",
             tree_size=result.tree_size,
         )
-

@@ -41,10 +41,6 @@ if TYPE_CHECKING:  # the application hands itself to its units of work
     from ledger.application import LedgerApplication
 
 
-
-
-
-
 A = TypeVar("A", bound=Aggregate)
 #: Attempts of one command against concurrent writers before it is refused.
 MAX_RETRIES = 8

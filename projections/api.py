@@ -41,6 +41,7 @@ from projections.models import (
     CaseSummary,
     Deadline,
     KeyInfo,
+    LateStep,
     TimelineEntry,
     UnitDecision,
     UnitEntry,
@@ -263,10 +264,16 @@ class Projections:
         day = today()
         return self._query(lambda r: r.case_state(case_no, day))
 
-    def timeline(self, case_no: str, as_of: dt.date | None = None) -> list[TimelineEntry]:
-        """The case's events in log order; ``as_of`` keeps those whose business date is on
-        or before that day (what was on record about then)."""
-        return self._query(lambda r: r.timeline(case_no, as_of))
+    def timeline(
+        self,
+        case_no: str,
+        as_of: dt.date | None = None,
+        business_as_of: dt.date | None = None,
+    ) -> list[TimelineEntry]:
+        """The case's events in log order. ``as_of``: what was on record at the end of that
+        day (Asia/Shanghai), by recorded time; ``business_as_of``: the events whose business
+        date is on or before that day (:func:`projections.timeline.entries`)."""
+        return self._query(lambda r: r.timeline(case_no, as_of, business_as_of))
 
     def cadre_history(self, personnel_no: str, year: int | None = None) -> CadreHistory:
         """Art. 8, 11, 13: the person's whole record; ``year`` for the annual review.
@@ -283,6 +290,12 @@ class Projections:
         if soon_days < 0:
             raise InvalidInputError("soon_days must not be negative")
         return self._query(lambda r: r.deadlines(as_of, soon_days))
+
+    def late_steps(self, as_of: dt.date | None = None) -> list[LateStep]:
+        """Steps done late, overdue until recorded, or recorded late (Art. 11, 12; issue 13:
+        recording a step late never hides that it was overdue); ``as_of``: as on record at
+        the end of that day."""
+        return self._query(lambda r: r.late_steps(as_of))
 
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
         """Art. 13: may the unit be that year's advanced unit for petition work, and if not,

@@ -290,9 +290,7 @@ class Batch:
                 [(n, case) for case, n in self.parties.items()],
             ),
             (
-                store.sql(
-                    "UPDATE {proj_cases} SET status = ?, closed_on = ? WHERE opened_at = ?"
-                ),
+                store.sql("UPDATE {proj_cases} SET status = ?, closed_on = ? WHERE opened_at = ?"),
                 self.closed,
             ),
             (schema.insert_statement(store, DECISIONS), new_decisions),

@@ -20,6 +20,7 @@ from uuid import UUID
 from ledger.domain import ids
 from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
+from ledger.domain.recorded_time import end_of_day
 from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
     APPEAL_DECISION_WITHIN_DAYS,
@@ -34,6 +35,7 @@ from ledger.errors import InvalidInputError, NotFoundError
 from ledger.transparency.person_index import PersonRecord
 from projections import labels
 from projections.codec import Unwrap
+from projections.lateness import late_steps, recorded_at
 from projections.models import (
     AnnualReport,
     CadreHistory,
@@ -43,6 +45,7 @@ from projections.models import (
     Deadline,
     HistoryEntry,
     KeyInfo,
+    LateStep,
     Objection,
     OverdueStep,
     Post,
@@ -362,9 +365,11 @@ class Reader:
             position=doc["log"][-1],
         )
 
-    def timeline(self, case_no: str, as_of: dt.date | None) -> list[TimelineEntry]:
+    def timeline(
+        self, case_no: str, as_of: dt.date | None, business_as_of: dt.date | None = None
+    ) -> list[TimelineEntry]:
         events, checked = self.case_by_id(case_no)
-        return entries(events, checked.keys, as_of)
+        return entries(events, checked.keys, as_of, business_as_of)
 
     # cadres ---------------------------------------------------------------------------------
     def cadre_history(
@@ -507,8 +512,16 @@ class Reader:
         for case_no, row, pending in running:
             for step in pending:
                 kind = step.kind
-                where = (case_no, row["party_type"], row["code"], row["number"], kind,
-                         labels.STEP_LABELS[kind], labels.STEP_ARTICLES[kind], date(step.start))
+                where = (
+                    case_no,
+                    row["party_type"],
+                    row["code"],
+                    row["number"],
+                    kind,
+                    labels.STEP_LABELS[kind],
+                    labels.STEP_ARTICLES[kind],
+                    date(step.start),
+                )
                 if kind in UNTIMED:  # owed, with no period: outstanding until recorded
                     label = labels.PERIOD_STATUS_LABELS["outstanding"]
                     found.append(Deadline(*where, None, "outstanding", label, None, False))
@@ -527,6 +540,24 @@ class Reader:
         found.sort(
             key=lambda d: (d.due or dt.date.max, d.case_no, d.party_type, d.party_code, d.kind)
         )
+        return found
+
+    def late_steps(self, as_of: dt.date | None) -> list[LateStep]:
+        """Every step done late, overdue until recorded, or recorded late (issue 13), from
+        every case's checked events: the census proves no case row is missing, and each case
+        is replayed from its own events. ``as_of``: as on record at the end of that day."""
+        check_census(self.trust, self.position)
+        self.cur.execute(self.store.sql("SELECT opened_at FROM {proj_cases}"))
+        cases = [int(r[0]) for r in self.cur.fetchall()]
+        until = None if as_of is None else end_of_day(as_of)
+        found: list[LateStep] = []
+        for events in self.case_events(cases).values():
+            if until is not None:  # what was on record then: a prefix of the log
+                cut = next((i for i, e in enumerate(events) if recorded_at(e.payload) >= until),
+                           len(events))  # fmt: skip
+                events = events[:cut]
+            if events:
+                found += late_steps(str(events[0].payload["case_no"]), events)
         return found
 
     # Art. 13 --------------------------------------------------------------------------------
@@ -713,9 +744,7 @@ def annual_figures(
         grounds=tuple(
             Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
         ),
-        parties_by_kind=tuple(
-            Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
-        ),
+        parties_by_kind=tuple(Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType),
         responsibility_kinds=tuple(
             Count(r.value, r.label, responsibilities[r.value])
             for r in Responsibility
@@ -728,9 +757,7 @@ def annual_figures(
         ),
         appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
         appeal_outcomes=tuple(
-            Count(o.value, o.label, outcomes[o.value])
-            for o in AppealOutcome
-            if o.value in outcomes
+            Count(o.value, o.label, outcomes[o.value]) for o in AppealOutcome if o.value in outcomes
         ),
         referrals=sum(
             1
@@ -739,8 +766,7 @@ def annual_figures(
             if p["referral"] and _in_year(p["referral"]["on"], year)
         ),
         overdue_steps=tuple(
-            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
-            for k in DUTIES
+            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k)) for k in DUTIES
         ),
         overdue=tuple(overdue),
     )

@@ -72,7 +72,6 @@ def _line(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-
 def _unb64(text: Any) -> bytes:
     if not isinstance(text, str):
         raise ValueError("not a base64 string")

@@ -150,6 +150,7 @@ def loads_bounded(document: str | bytes, what: str, limit: int = MAX_JSON_DEPTH)
     except RecursionError:  # a parser deeper than ours would not get here; be sure anyway
         raise InvalidInputError(f"{what} nests JSON too deeply; refused unread") from None
 
+
 #: Events per transaction of a batched write (``lifeledger import``; ledger.unit_of_work.Batch).
 BATCH_EVENTS = 1000
 #: Aggregates a batched write keeps in memory between transactions.
