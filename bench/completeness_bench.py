@@ -218,8 +218,11 @@ def baseline_reads(
     verifies: dict[str, dict[str, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "code"
-        archive = subprocess.run(["git", "-C", str(root), "archive", rev, "ledger",
-                                  "projections"], check=True, capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", rev, "ledger", "projections"],
+            check=True,
+            capture_output=True,
+        ).stdout
         with tarfile.open(fileobj=BytesIO(archive)) as tar:
             tar.extractall(base, filter="data")  # fmt: skip
         trees = {"this tree": root, rev: base}

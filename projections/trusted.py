@@ -250,6 +250,8 @@ def _pool() -> ThreadPoolExecutor:
     if not _POOL:
         _POOL.append(ThreadPoolExecutor(THREADS, thread_name_prefix="lifeledger-verify"))
     return _POOL[0]
+
+
 _OK = bytes([OK])
 _UNCHECKED = bytes([KEY_UNKNOWN])
 

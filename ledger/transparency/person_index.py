@@ -409,9 +409,7 @@ class PersonTables:
         found = [StoredCheckpoint(int(s), bytes(r), bytes(n), str(c)) for s, r, n, c in rows]
         return (found[0], found[-1]) if found else None
 
-    def first_indexed(
-        self, first: StoredCheckpoint | None = None
-    ) -> tuple[int | None, int]:
+    def first_indexed(self, first: StoredCheckpoint | None = None) -> tuple[int | None, int]:
         """(tree size of the first checkpoint that carries a person-index root, or None; how
         many checkpoints come before it). Checkpoints signed before the person index existed
         carry none; from the first that does, every later one must (``verify`` checks)."""
@@ -716,9 +714,7 @@ _GOOD_NOTES: set[bytes] = set()
 
 def _verify_note(app: Any, note: bytes, origin: str) -> None:
     keys = _admin_keys(app)
-    digest = hashlib.sha256(
-        b"".join([note, *sorted(k.public_bytes_raw() for k in keys)])
-    ).digest()
+    digest = hashlib.sha256(b"".join([note, *sorted(k.public_bytes_raw() for k in keys)])).digest()
     if digest in _GOOD_NOTES:
         return
     verify_note(note, {origin: keys})  # raises ProofError when no admin key signed it
