@@ -344,8 +344,8 @@ def import_(
 
     \b
       {"command": "case open", "case_no": "CS-2019-004", "incident_date": "2019-03-02",
-       "opened_on": "2019-05-10", "ground": [11], "consequence": "adverse_impact",
-       "facts": "..."}
+       "opened_on": "2019-05-10", "ground": [11],
+       "result": ["conflict_intensified", "adverse_impact"], "facts": "..."}
       {"command": "case hear", "case_no": "CS-2019-004", "person": "P001",
        "on": "2019-05-20", "statement": "..."}
 
@@ -403,6 +403,8 @@ def import_(
     if rejects is not None:
         data["rejects"] = str(rejects) if refused_lines else None
     emit(data, lambda: _import_text(report, from_line, rejects if refused_lines else None))
+    if report.error is not None and not s.json:  # the store failed: lines from the summary's
+        raise click.ClickException(report.error)  # "resume from" on were not recorded
     if not report.ok:
         raise click.exceptions.Exit(1)
 
@@ -458,8 +460,6 @@ def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> 
         )
     elif report.interrupted:
         lines.append("Interrupted.")
-    if report.error is not None:
-        lines.append(f"Stopped: {report.error}")
     if report.not_attempted_from is not None:
         lines.append(
             f"Not attempted: lines {report.not_attempted_from}–{report.last_line}; "

@@ -135,7 +135,9 @@ def show_json_error(e: click.ClickException) -> None:
     if isinstance(e, click.UsageError):
         doc["kind"] = "UsageError"
         if e.ctx is not None:
-            doc["hint"] = f"Try '{e.ctx.command_path} {e.ctx.help_option_names[0]}' for help."
+            doc["hint"] = _("Try '{command} {option}' for help.").format(
+                command=e.ctx.command_path, option=e.ctx.help_option_names[0]
+            )
             doc["usage"] = e.ctx.get_usage()
     click.echo(json.dumps(doc, ensure_ascii=False, default=json_default), err=True)
 
