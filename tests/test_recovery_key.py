@@ -15,6 +15,7 @@ from ledger.domain.keys import KeyRegistry
 from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
 from ledger.errors import KeyManagementError
 from ledger.signing.signatures import Signer
+from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import make_checkpoint
 
 
@@ -199,6 +200,31 @@ def test_a_forged_root_replacement_signed_by_an_admin_fails_verify_naming_positi
         )
     ]
     assert not verify_store(app).ok
+
+
+def test_the_write_path_ignores_a_forged_root_replacement_as_verify_does(
+    app: LedgerApplication, store_url: str, root_signer: Signer
+) -> None:
+    """Read back from the store, a key change that breaks the rules is ignored (the registry
+    judges it by the same rules, with the key that signed it): the forger's key signs
+    nothing, the real root still administers the keys."""
+    admin = _admin(app, root_signer)
+    position, forged_id = _forged_root_rotation(app, admin)
+    elsewhere = LedgerApplication(StoreConfig.parse(store_url), root_signer)
+    try:
+        registry = elsewhere.registry()
+        assert registry.root == root_signer.key_id.hex()
+        assert forged_id not in registry.keys
+        assert list(registry.ignored.values()) == [
+            f"signer key {admin.key_id.hex()} may not rotate the root key "
+            f"{root_signer.key_id.hex()}; only the root key itself or the recovery key may "
+            "replace it (key management: root replaced by the root or the recovery key only)"
+        ]
+        elsewhere.add_key(Signer.generate().public_raw, "纪检干部丙", "长沙市纪委监委",
+                          AuthorityKind.DISCIPLINE, KeyRole.RECORDER)  # fmt: skip
+    finally:
+        elsewhere.close()
+    assert [(f[0], f[1]) for f in _registry_failures(app)] == [(Check.AUTHORISATION, position)]
 
 
 def test_the_root_still_rotates_itself(app: LedgerApplication, root_signer: Signer) -> None:

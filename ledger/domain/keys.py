@@ -31,6 +31,7 @@ from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole
 from ledger.errors import (
     AlreadyExistsError,
     KeyManagementError,
+    LedgerError,
     NotFoundError,
 )
 from ledger.i18n import N_, _
@@ -184,17 +185,60 @@ def check_may_record(signer: Standing) -> None:
 
 
 class KeyRegistry(Aggregate):
-    """Every signer key of the ledger, keyed by hex key id."""
+    """Every signer key of the ledger, keyed by hex key id.
+
+    A key change read back from the store carries the id of the key that signed it
+    (``signed_by``, set by :class:`ledger.signing.mapper.SigningMapper`) and is judged by the
+    same rules as the command that made it: one that breaks them (an insider's forged event,
+    signed with a valid key) is ignored, keeping its version, exactly as ``verify`` ignores it.
+    """
+
+    class Event(Aggregate.Event):
+        def mutate(self, aggregate: Any) -> Any:
+            signer = getattr(self, "signed_by", None)
+            if signer is None or not isinstance(aggregate, KeyRegistry):
+                return super().mutate(aggregate)
+            setattr(aggregate, "_ignoring", aggregate.breaks_rules(self, signer))  # noqa: B010
+            try:
+                return super().mutate(aggregate)
+            finally:
+                setattr(aggregate, "_ignoring", None)  # noqa: B010
 
     @staticmethod
     def create_id(**_: Any) -> Any:
         return REGISTRY_ID
+
+    def breaks_rules(self, stored: Any, signer: str) -> str | None:
+        """The rule a stored key change signed by ``signer`` breaks, or None."""
+        try:
+            name = type(stored).__name__
+            if name == "KeyRegistered":
+                self.check_admin(signer)
+                check_may_register(self.standing(signer), stored.role, self.root, self.recovery)
+                if stored.key_id in self.keys:
+                    return _("signer key {key_id} is already registered").format(
+                        key_id=stored.key_id
+                    )
+            elif name == "KeyRotated":
+                self.check_rotation(signer, stored.old_key_id)
+                if stored.key_id in self.keys:
+                    return _("signer key {key_id} is already registered").format(
+                        key_id=stored.key_id
+                    )
+            elif name == "KeyRevoked":
+                self.check_admin(signer)
+                check_may_revoke(self.standing(signer), self.standing(stored.key_id), self.root)
+        except LedgerError as e:
+            return str(e)
+        return None
 
     @event("Created")
     def __init__(
         self, key_id: str, public_key: str, holder: str, authority: str, authority_kind: str
     ) -> None:
         self.keys: dict[str, dict[str, Any]] = {}
+        #: Stored key changes that break the rules, by version: ignored (see the class).
+        self.ignored: dict[int, str] = {}
         self._add(key_id, public_key, holder, authority, authority_kind, KeyRole.ADMIN.value)
 
     def _add(
@@ -334,6 +378,14 @@ class KeyRegistry(Aggregate):
         self._revoked(key_id, reason)
 
     # events -------------------------------------------------------------------------------
+    def _skip(self) -> bool:
+        """A stored key change that breaks the rules is recorded as ignored, not applied."""
+        why: str | None = getattr(self, "_ignoring", None)
+        if why is None:
+            return False
+        self.ignored[self.version + 1] = why
+        return True
+
     @event("KeyRegistered")
     def _registered(
         self,
@@ -346,6 +398,8 @@ class KeyRegistry(Aggregate):
         level: str | None = None,
         region: str | None = None,
     ) -> None:
+        if self._skip():
+            return
         self._add(key_id, public_key, holder, authority, authority_kind, role, level, region)
 
     @property
@@ -358,6 +412,8 @@ class KeyRegistry(Aggregate):
 
     @event("KeyRotated")
     def _rotated(self, old_key_id: str, key_id: str, public_key: str) -> None:
+        if self._skip():
+            return
         old = self.keys[old_key_id]
         self._add(
             key_id, public_key, old["holder"], old["authority"], old["authority_kind"], old["role"],
@@ -368,4 +424,6 @@ class KeyRegistry(Aggregate):
 
     @event("KeyRevoked")
     def _revoked(self, key_id: str, reason: str) -> None:
+        if self._skip():
+            return
         self.keys[key_id]["status"] = REVOKED

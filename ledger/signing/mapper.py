@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from ledger.domain.ids import REGISTRY_ID
 from ledger.domain.topics import stored_name
 from ledger.errors import LedgerError, TamperedEventError
 from ledger.signing.signatures import Envelope, Signer, check_signature
@@ -76,4 +77,12 @@ class SigningMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         envelope = self.open_envelope(stored_event)
-        return self.decode_payload(stored_event, envelope.payload)
+        return signed(self.decode_payload(stored_event, envelope.payload), envelope)
+
+
+def signed(event: DomainEventProtocol[UUID], envelope: Envelope) -> DomainEventProtocol[UUID]:
+    """A key-registry event read back knows which key signed it, so that the registry judges
+    it by the rules of the command that made it (:class:`ledger.domain.keys.KeyRegistry`)."""
+    if event.originator_id == REGISTRY_ID:
+        object.__setattr__(event, "signed_by", envelope.key_id.hex())
+    return event

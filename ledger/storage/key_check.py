@@ -23,7 +23,7 @@ from eventsourcing.persistence import StoredEvent
 from ledger.domain.ids import REGISTRY_ID
 from ledger.domain.keys import KeyRegistry
 from ledger.errors import TamperedEventError
-from ledger.signing.mapper import SigningMapper
+from ledger.signing.mapper import SigningMapper, signed
 from ledger.signing.signatures import Envelope, check_signature, public_key_from_raw
 
 #: (version, topic, stored state) of the registry's events after a version, read in the
@@ -68,7 +68,7 @@ class SignerCheck:
                     originator_id=str(REGISTRY_ID),
                     version=version,
                 )
-            event = self.mapper.decode_payload(stored, envelope.payload)
+            event = signed(self.mapper.decode_payload(stored, envelope.payload), envelope)
             registry = project_aggregate(registry, [event])
         assert registry is not None
         for key_id in sorted({Envelope.parse(s.state).key_id.hex() for s in stored_events}):
