@@ -55,7 +55,6 @@ from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     AuthorityKind,
-    Consequence,
     KeyRole,
     Measure,
     PartyType,
@@ -643,15 +642,15 @@ class Province:
             g = rng.choices(self._ground_ids, self._ground_w)[0]
             if g not in grounds:
                 grounds.append(g)
-        order = [Consequence.NONE, Consequence.ADVERSE_IMPACT, Consequence.SERIOUS]
-        least = max(order.index(GROUNDS[g].requires) for g in grounds)
-        consequence = order[min(2, least + (rng.random() < 0.2))]
+        # Art. 4: for each ground, one result of every choice its item names
+        results = {g: [rng.choice(sorted(c)) for c in GROUNDS[g].results] for g in grounds}
         incident = opened - dt.timedelta(days=rng.randrange(3, 400))
         other = "《信访工作条例》第四十五条" if OTHER_REGULATION_GROUND in grounds else ""
         facts = (
             f"{incident.year}年{incident.month}月{incident.day}日，{unit.name}"
             + "；".join(GROUNDS[g].text for g in grounds)
-            + f"。造成{consequence.label}。"
+            + "。"
+            + "、".join(r.label for rs in results.values() for r in dict.fromkeys(rs))
         )
         case = AccountabilityCase.open(
             case_no=case_no,
@@ -660,7 +659,7 @@ class Province:
             facts=facts,
             opening_authority=authority,
             opened_on=opened,
-            consequence=consequence,
+            results=results,
             other_regulation=other,
         )
         self.stats.cases += 1
