@@ -467,8 +467,16 @@ class Reader:
         for case_no, row, pending in running:
             for step in pending:
                 kind = step.kind
-                where = (case_no, row["party_type"], row["code"], row["number"], kind,
-                         labels.STEP_LABELS[kind], labels.STEP_ARTICLES[kind], date(step.start))
+                where = (
+                    case_no,
+                    row["party_type"],
+                    row["code"],
+                    row["number"],
+                    kind,
+                    labels.STEP_LABELS[kind],
+                    labels.STEP_ARTICLES[kind],
+                    date(step.start),
+                )
                 if kind in UNTIMED:  # owed, with no period: outstanding until recorded
                     label = labels.PERIOD_STATUS_LABELS["outstanding"]
                     found.append(Deadline(*where, None, "outstanding", label, None, False))
@@ -672,9 +680,7 @@ def annual_figures(
         grounds=tuple(
             Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
         ),
-        parties_by_kind=tuple(
-            Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
-        ),
+        parties_by_kind=tuple(Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType),
         responsibility_kinds=tuple(
             Count(r.value, r.label, responsibilities[r.value])
             for r in Responsibility
@@ -687,9 +693,7 @@ def annual_figures(
         ),
         appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
         appeal_outcomes=tuple(
-            Count(o.value, o.label, outcomes[o.value])
-            for o in AppealOutcome
-            if o.value in outcomes
+            Count(o.value, o.label, outcomes[o.value]) for o in AppealOutcome if o.value in outcomes
         ),
         referrals=sum(
             1
@@ -698,8 +702,7 @@ def annual_figures(
             if p["referral"] and _in_year(p["referral"]["on"], year)
         ),
         overdue_steps=tuple(
-            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
-            for k in DUTIES
+            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k)) for k in DUTIES
         ),
         overdue=tuple(overdue),
     )
