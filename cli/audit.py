@@ -17,6 +17,7 @@ import click
 
 from cli.common import emit, info, progress, settings, table, to_json
 from cli.files import output_path
+from cli.output import Column, chosen, report_format_option, show_report
 from cli.rollback import checkpoint_files_in, rollback_note
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -51,9 +52,28 @@ def _read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(notes)
 
 
-def _finish(result: VerificationResult, data: dict[str, Any] | None = None) -> None:
-    """Print the report (text or JSON) and exit 1 on any failure."""
-    emit(data if data is not None else result.to_dict(), result.summary)
+#: A verification's failures as rows (``--format csv``...): where, then what.
+FAILURE_COLUMNS = (
+    Column("check", "check"),
+    Column("position", "position"),
+    Column("record", "record"),
+    Column("topic", "event"),
+    Column("version", "version"),
+    Column("tree_size", "checkpoint"),
+    Column("message", "what is wrong"),
+)
+failures_format_option = report_format_option("failures")
+
+
+def _failure_rows(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every failure with every column's key (a failure leaves out the fields it lacks)."""
+    return [{c.key: None for c in FAILURE_COLUMNS} | f for f in failures]
+
+
+def _finish(result: VerificationResult, fmt: str | None) -> None:
+    """Print the report (text, JSON, or its failures as rows); exit 1 on any failure."""
+    data = result.to_dict()
+    show_report(fmt, data, result.summary, _failure_rows(data["failures"]), FAILURE_COLUMNS)
     if not result:
         raise click.exceptions.Exit(1)
 
@@ -106,6 +126,7 @@ parallel_option = click.option(
 @witness_option
 @workers_option
 @parallel_option
+@failures_format_option
 def verify_command(
     root_fingerprint: str | None,
     checkpoint_files: tuple[str, ...],
@@ -113,6 +134,7 @@ def verify_command(
     witnesses: tuple[str, ...],
     workers: int,
     parallel: str,
+    fmt: str | None,
 ) -> None:
     """Verify the whole ledger: every signature, each key valid and authorised at its position
     (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162), and
@@ -132,7 +154,7 @@ def verify_command(
     source = StoreSource(app)
     with _progress(source.event_count(), "Verifying") as update:
         result = with_measures(app, Verifier(options).run(source, update))
-    if root_fingerprint is None and result.root_fingerprint and not settings().json:
+    if root_fingerprint is None and result.root_fingerprint and chosen(fmt) == "table":
         info(
             "Note: no --root-fingerprint given; the root key was not compared with a pinned "
             "fingerprint."
@@ -146,12 +168,16 @@ def verify_command(
     rollback = rollback_note(
         len(options.trusted_checkpoints), max((c.tree_size for c in stored), default=None)
     )
-    if not rollback["excluded"]:
+    if not rollback["excluded"] and chosen(fmt) == "table":
         info(rollback["note"])
-    emit(
-        {**result.to_dict(), "ok": result.ok and bool(views), "read_models": views.to_dict(),
+    data = result.to_dict()
+    show_report(
+        fmt,
+        {**data, "ok": result.ok and bool(views), "read_models": views.to_dict(),
          "rollback": rollback},
         lambda: f"{result.summary()}\n{views.summary()}",
+        _failure_rows(data["failures"]),
+        FAILURE_COLUMNS,
     )  # fmt: skip
     if not result or not views:
         raise click.exceptions.Exit(1)
@@ -204,8 +230,17 @@ def checkpoint_make() -> None:
     emit(data, text)
 
 
+CHECKPOINT_COLUMNS = (
+    Column("tree_size", "size"),
+    Column("root", "root"),
+    Column("created_at", "created (UTC)"),
+    Column("cosigned_by", "cosigned by", lambda names: ", ".join(names)),
+)
+
+
 @checkpoint_group.command("list")
-def checkpoint_list() -> None:
+@report_format_option("checkpoints")
+def checkpoint_list(fmt: str | None) -> None:
     """List the stored checkpoints and their cosignatures."""
     from ledger.transparency.tables import LedgerTables
 
@@ -219,8 +254,13 @@ def checkpoint_list() -> None:
     data = [
         {**_checkpoint_data(cp), "cosigned_by": by_size.get(cp.tree_size, [])} for cp in checkpoints
     ]
-    emit(
-        data,
+    latest = data[-1]["tree_size"] if data else None
+    show_report(
+        fmt,
+        {
+            "checkpoints": data,
+            "next": f"lifeledger checkpoint show {latest}" if latest is not None else None,
+        },
         lambda: (
             table(
                 ["size", "root", "created (UTC)", "cosigned by"],
@@ -237,6 +277,8 @@ def checkpoint_list() -> None:
             if data
             else "No checkpoints yet; run `lifeledger checkpoint`."
         ),
+        data,
+        CHECKPOINT_COLUMNS,
     )
 
 
@@ -331,8 +373,14 @@ def bundle_export(file: str, force: bool) -> None:
 @witness_option
 @workers_option
 @parallel_option
+@failures_format_option
 def bundle_verify(
-    file: str, root_fingerprint: str, witnesses: tuple[str, ...], workers: int, parallel: str
+    file: str,
+    root_fingerprint: str,
+    witnesses: tuple[str, ...],
+    workers: int,
+    parallel: str,
+    fmt: str | None,
 ) -> None:
     """Verify a bundle with no database and no network (the same checks as `verify`)."""
     from ledger.audit.bundle import verify_bundle
@@ -342,7 +390,7 @@ def bundle_verify(
             Path(file), root_fingerprint, witnesses=witnesses, workers=max(1, workers),
             parallel=parallel, progress=update,
         )  # fmt: skip
-    _finish(result)
+    _finish(result, fmt)
 
 
 # --- proofs -------------------------------------------------------------------------------------
@@ -407,7 +455,10 @@ def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
 @click.option("--root-fingerprint", "root_fingerprint", required=True, metavar="FP",
               help="SHA-256 fingerprint (hex) of the ledger's root key, as pinned.")  # fmt: skip
 @witness_option
-def proof_verify(file: str, root_fingerprint: str, witnesses: tuple[str, ...]) -> None:
+@failures_format_option
+def proof_verify(
+    file: str, root_fingerprint: str, witnesses: tuple[str, ...], fmt: str | None
+) -> None:
     """Verify a proof file offline: signatures, keys at their positions, inclusion in the
     signed checkpoint."""
     from ledger.audit.proofs import verify_proof
@@ -430,7 +481,8 @@ def proof_verify(file: str, root_fingerprint: str, witnesses: tuple[str, ...]) -
             )
         return "\n".join(lines)
 
-    emit(report.to_dict(), text)
+    rows = _failure_rows([f.to_dict() for f in report.result.failures])
+    show_report(fmt, report.to_dict(), text, rows, FAILURE_COLUMNS)
     if not report:
         raise click.exceptions.Exit(1)
 

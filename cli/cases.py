@@ -31,7 +31,7 @@ from cli.common import (
     settings,
     table,
 )
-from cli.output import Column, format_option, show_list
+from cli.output import Column, format_option, report_format_option, show_list, show_report
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
@@ -416,12 +416,26 @@ def case_show(case_no: str) -> None:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="Show only what was on record at the end of this day (default: now).",
+    help="What was on record at the end of this day (Asia/Shanghai), by the time each event "
+    "was recorded: the log up to the first event recorded later (default: now).",
 )
+@click.option(
+    "--business-as-of",
+    type=DATE,
+    metavar="DATE",
+    help="Only the events whose business date (the date of the act) is on or before this day, "
+    "whenever they were recorded.",
+)
+@report_format_option("events")
 @json_option
-def case_timeline(case_no: str, as_of: dt.date | None) -> None:
-    """The case's events in order: date, event, who signed it, key status, what changed."""
-    show_timeline(case_no, as_of)
+def case_timeline(
+    case_no: str, as_of: dt.date | None, business_as_of: dt.date | None, fmt: str | None
+) -> None:
+    """The case's events in log order: business date, recorded date, event, who signed it,
+    key status, what changed. A step recorded more than 7 days after its business date shows
+    how many days later; one recorded after its legal due date (Art. 11, 12) shows how long
+    it stood overdue, even if its business date is in time."""
+    show_timeline(case_no, as_of, business_as_of, fmt)
 
 
 @case.command("list")
@@ -590,12 +604,40 @@ def _decision_lines(d: Decision) -> list[str]:
     return out
 
 
-def show_timeline(case_no: str, as_of: dt.date | None) -> None:
+#: The timeline's rows as csv, tsv and markdown carry them (``--format``).
+TIMELINE_COLUMNS = (
+    Column("position", "position"),
+    Column("business_date", "date"),
+    Column("event_label", "event"),
+    Column("party_code", "party"),
+    Column("key_holder", "signed by"),
+    Column("key_id", "key"),
+    Column("key_status_then", "key status", lambda v: KEY_STATUS_LABELS.get(v, v)),
+    Column("key_status_now", "key status now", lambda v: KEY_STATUS_LABELS.get(v, v)),
+    Column("recorded_at", "recorded", lambda t: t.isoformat()),
+    Column("recorded_on", "recorded on"),
+    Column("days_recorded_late", "days recorded late"),
+    Column("days_overdue_on_record", "days overdue on record"),
+    Column("clock_behind", "clock behind"),
+    Column("summary", "what changed"),
+)
+
+
+def show_timeline(
+    case_no: str,
+    as_of: dt.date | None,
+    business_as_of: dt.date | None = None,
+    fmt: str | None = None,
+) -> None:
     p = open_projections(settings().open(signed=False))
-    entries = p.timeline(case_no, as_of)
-    emit(
-        {"case_no": case_no, "as_of": as_of, "events": [asdict(e) for e in entries]},
-        lambda: timeline_text(case_no, as_of, entries),
+    entries = p.timeline(case_no, as_of, business_as_of)
+    events = [asdict(e) for e in entries]
+    show_report(
+        fmt,
+        {"case_no": case_no, "as_of": as_of, "business_as_of": business_as_of, "events": events},
+        lambda: timeline_text(case_no, as_of, business_as_of, entries),
+        events,
+        TIMELINE_COLUMNS,
     )
 
 
@@ -611,30 +653,38 @@ def _attention(e: TimelineEntry) -> str | None:
     return "revoked" if e.key_status_now == "revoked" else None
 
 
-def _utc(moment: dt.datetime) -> str:
-    """When the event was recorded (UTC), distinct from the business date it records."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%MZ")
+def _recorded(e: TimelineEntry) -> str:
+    """The recorded date (Asia/Shanghai), with how many days after the business date when
+    that is late (ledger.domain.recorded_time); never before an event earlier in the log."""
+    notes = [f"{e.days_recorded_late} days later"] if e.days_recorded_late is not None else []
+    notes += ["signed time earlier: clock set back"] if e.clock_behind else []
+    return f"{e.recorded_on}" + (f" ({', '.join(notes)})" if notes else "")
 
 
-def timeline_text(case_no: str, as_of: dt.date | None, entries: Sequence[TimelineEntry]) -> str:
-    head = f"Case {case_no}: what was on record at the end of {as_of}" if as_of else (
-        f"Case {case_no}: timeline"
-    )  # fmt: skip
+def timeline_text(
+    case_no: str,
+    as_of: dt.date | None,
+    business_as_of: dt.date | None,
+    entries: Sequence[TimelineEntry],
+) -> str:
+    views = []
+    if as_of:
+        views.append(f"what was on record at the end of {as_of}")
+    if business_as_of:
+        views.append(f"events dated on or before {business_as_of}")
+    head = f"Case {case_no}: " + (", ".join(views) if views else "timeline")
     rows = [
-        (e.business_date, e.event_label, f"{e.key_holder} ({e.key_id})", _key_status(e),
-         _utc(e.recorded_at), e.summary)
+        (e.business_date, _recorded(e), e.event_label, f"{e.key_holder} ({e.key_id})",
+         _key_status(e), e.summary)
         for e in entries
     ]  # fmt: skip
     return (
         head
         + "\n"
         + table(
-            ["date", "event", "signed by", "key status", "recorded", "what changed"],
+            ["date", "recorded", "event", "signed by", "key status", "what changed"],
             rows,
             (_attention(e) for e in entries),
-            drop=("recorded",),
         )
     )
 

@@ -8,6 +8,7 @@ The CLI only parses, calls ``ledger``/``projections`` and prints. Expected failu
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import os
 import sqlite3
@@ -24,7 +25,8 @@ import click
 from click.shell_completion import CompletionItem
 
 from cli.redact import redact
-from ledger.errors import KeyFileError, LedgerError, StoreError, first_line
+from ledger.errors import InvalidInputError, KeyFileError, LedgerError, StoreError, first_line
+from ledger.i18n import _, language
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
     from ledger.application import LedgerApplication
@@ -56,7 +58,7 @@ class LedgerGroup(click.Group):
                 continue
             rows.append((name, command.short_help or _first_paragraph(command.help or "")))
         if rows:
-            with formatter.section("Commands"):
+            with formatter.section(_("Commands")):
                 formatter.write_dl(rows)
 
     def listed_help(self, ctx: click.Context, name: str) -> str | None:
@@ -79,25 +81,63 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            obj = ctx.find_object(Settings)
-            if obj is not None and obj.json:
-                raise JsonError(str(e), e) from e
-            raise click.ClickException(str(e)) from e
+            raise _refusal(ctx, str(e), e) from e
         except sqlite3.Error as e:
-            raise click.ClickException(f"the store failed: {first_line(e)}") from e
+            message = _("the store failed: {first_line}").format(first_line=first_line(e))
+            raise _refusal(ctx, message, StoreError) from e
         except (UnicodeEncodeError, UnicodeDecodeError) as e:  # e.g. a lone surrogate
-            raise click.ClickException(f"text that is not valid Unicode: {e.reason}") from e
+            message = _("text that is not valid Unicode: {reason}").format(reason=e.reason)
+            raise _refusal(ctx, message, InvalidInputError) from e
+        except BrokenPipeError:  # `lifeledger ... | head`: the reader has what it wanted
+            _silence_stdout()
+            raise click.exceptions.Exit(1) from None
         except OSError as e:
             where = f" ({e.filename})" if e.filename else ""
-            raise click.ClickException(f"{e.strerror or e}{where}") from e
+            raise _refusal(ctx, f"{e.strerror or e}{where}", InvalidInputError) from e
         except KeyboardInterrupt:
-            raise click.ClickException("interrupted; nothing more was written") from None
+            raise click.ClickException(_("interrupted; nothing more was written")) from None
         except Exception as e:
             if _is_persistence_error(e):
-                raise click.ClickException(f"the store failed: {first_line(e)}") from e
+                message = _("the store failed: {first_line}").format(first_line=first_line(e))
+                raise _refusal(ctx, message, StoreError) from e
             if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
-                raise click.ClickException(f"PostgreSQL failed: {first_line(e)}") from e
+                message = _("PostgreSQL failed: {first_line}").format(first_line=first_line(e))
+                raise _refusal(ctx, message, StoreError) from e
             raise
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush at exit cannot fail
+    on a closed pipe (the Python documentation's advice for SIGPIPE)."""
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _refusal(
+    ctx: click.Context, message: str, error: LedgerError | type[LedgerError]
+) -> click.ClickException:
+    """The refusal as printed: ``Error: ...``, or under ``--json`` a JSON object."""
+    obj = ctx.find_object(Settings)
+    if obj is None or not obj.json:
+        return click.ClickException(message)
+    return JsonError(message, error if isinstance(error, LedgerError) else error(message))
+
+
+def show_json_error(e: click.ClickException) -> None:
+    """Any refusal under ``--json``, bad usage included: one JSON object on stderr with the
+    same keys (``error``, ``kind``, ``article``, ``rule``; ``hint`` and ``usage`` where known)."""
+    if isinstance(e, JsonError):
+        e.show()
+        return
+    doc: dict[str, Any] = {"error": e.format_message(), "kind": "Error", "article": None,
+                           "rule": None}  # fmt: skip
+    if isinstance(e, click.UsageError):
+        doc["kind"] = "UsageError"
+        if e.ctx is not None:
+            doc["hint"] = f"Try '{e.ctx.command_path} {e.ctx.help_option_names[0]}' for help."
+            doc["usage"] = e.ctx.get_usage()
+    click.echo(json.dumps(doc, ensure_ascii=False, default=json_default), err=True)
 
 
 class JsonError(click.ClickException):
@@ -131,21 +171,38 @@ def _is_persistence_error(e: Exception) -> bool:
 
 
 def _passwords(ctx: click.Context) -> tuple[str, ...]:
-    """The passwords of the database URLs in this context's options (``--db``, ``--from``,
-    ``--to``), masked wherever they appear, not only inside a URL."""
-    from ledger.storage.store import StoreConfig
+    """The passwords of the database connection strings in this context's options (``--db``,
+    ``--from``, ``--to``), masked wherever they appear, not only inside a URL."""
+    from ledger.storage.store import StoreConfig, is_postgres
 
     found: list[str] = []
     for value in ctx.params.values():
-        if isinstance(value, str) and "://" in value:
+        if isinstance(value, str) and is_postgres(value):
             with suppress(LedgerError, ValueError):
                 found.append(StoreConfig.parse(value).password)
     return tuple(p for p in found if p)
 
 
+def translate_help(command: click.Command) -> click.Command:
+    """``command``'s docstring help (and its subcommands') in the user's language, done once
+    when the command is first loaded; texts given as ``help=_(...)`` are translated already."""
+    if language() == "en" or getattr(command, "translated", False):
+        return command
+    if command.help:
+        command.help = _(inspect.cleandoc(command.help))
+    if command.short_help:
+        command.short_help = _(command.short_help)
+    if command.epilog:
+        command.epilog = _(command.epilog)
+    vars(command)["translated"] = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            translate_help(sub)
+    return command
+
+
 def _first_paragraph(text: str) -> str:
     return " ".join(text.strip().split("\n\n")[0].split())
-
 
 
 @dataclass
@@ -174,7 +231,11 @@ class Settings:
         app = LedgerApplication(store, signer)
         self._apps.append(app)
         if must_exist and not app.is_initialised():
-            raise StoreError(f"{store.describe()} holds no ledger; run `lifeledger init` first")
+            raise StoreError(
+                _("{describe} holds no ledger; run `lifeledger init` first").format(
+                    describe=store.describe()
+                )
+            )
         return app
 
     def signer(self) -> Signer:
@@ -182,10 +243,14 @@ class Settings:
 
         if not self.key:
             raise KeyFileError(
-                "no signer key given: use --key PATH or set LIFELEDGER_KEY "
-                "(every event is signed by the official who records it)"
+                _(
+                    "no signer key given: use --key PATH or set LIFELEDGER_KEY "
+                    "(every event is signed by the official who records it)"
+                )
             )
-        return Signer.load(Path(self.key), passphrase(f"Passphrase for {self.key}"))
+        return Signer.load(
+            Path(self.key), passphrase(_("Passphrase for {key}").format(key=self.key))
+        )
 
     def close(self) -> None:
         for app in self._apps:
@@ -206,17 +271,24 @@ def new_passphrase(prompt: str) -> str:
     value = os.environ.get("LIFELEDGER_NEW_PASSPHRASE")
     if value is not None:
         if not value:
-            raise KeyFileError("LIFELEDGER_NEW_PASSPHRASE is empty; a key needs a passphrase")
+            raise KeyFileError(_("LIFELEDGER_NEW_PASSPHRASE is empty; a key needs a passphrase"))
         return value
     return _prompt_secret(prompt, True, "LIFELEDGER_NEW_PASSPHRASE")
 
 
+def passphrase_prompt(prompt: str) -> str:
+    """A new secret typed twice on the terminal."""
+    return _prompt_secret(prompt, True, "")
+
+
 def _prompt_secret(prompt: str, confirm: bool, variable: str) -> str:
     if not sys.stdin.isatty():
-        raise KeyFileError(f"no passphrase: set {variable} or run on a terminal")
+        raise KeyFileError(
+            _("no passphrase: set {variable} or run on a terminal").format(variable=variable)
+        )
     value = str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
     if not value:
-        raise KeyFileError("an empty passphrase does not protect a key")
+        raise KeyFileError(_("an empty passphrase does not protect a key"))
     return value
 
 
@@ -259,7 +331,11 @@ class DateType(_DateParam):
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-03-15", param, ctx)
+            self.fail(
+                _("{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-03-15").format(value=value),
+                param,
+                ctx,
+            )
 
 
 DATE = DateType()
@@ -340,18 +416,32 @@ def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         settings().json = True
 
 
-def json_option(f: F) -> F:
-    """``--json`` after the command as well as before it (``lifeledger --json ...``)."""
-    option = click.option(
-        "--json",
-        "as_json",
+def _json_parameter() -> click.Option:
+    return click.Option(
+        ["--json", "as_json"],
         is_flag=True,
         expose_value=False,
         is_eager=True,
         callback=_set_json,
-        help="Print one JSON document on stdout.",
+        help=_("Print one JSON document on stdout (errors: one JSON object on stderr)."),
     )
-    return option(f)
+
+
+def json_option(f: F) -> F:
+    """``--json`` after the command as well as before it (``lifeledger --json ...``)."""
+    f.__dict__.setdefault("__click_params__", []).append(_json_parameter())
+    return f
+
+
+def with_json(command: click.Command) -> click.Command:
+    """``command`` and every command under it accept ``--json`` after their name (the README
+    promises it before or after the command, everywhere)."""
+    if not any(p.name == "as_json" for p in command.params):
+        command.params.append(_json_parameter())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_json(sub)
+    return command
 
 
 def party_options(*, unit: bool = True) -> Callable[[F], F]:
@@ -363,14 +453,14 @@ def party_options(*, unit: bool = True) -> Callable[[F], F]:
             f = click.option(
                 "--unit",
                 metavar="UNIT_CODE",
-                help="The party is this unit (集体责任). Give --person or --unit.",
+                help=_("The party is this unit (集体责任). Give --person or --unit."),
             )(f)
         return click.option(
             "--person",
             required=not unit,
             metavar="PERSONNEL_NO",
-            help="The party is this cadre (personnel number)."
-            + (" Give --person or --unit." if unit else ""),
+            help=_("The party is this cadre (personnel number).")
+            + (_(" Give --person or --unit.") if unit else ""),
         )(f)
 
     return decorate
@@ -400,13 +490,13 @@ def record(command: str, fields: Mapping[str, Any]) -> Outcome:
     if getattr(ctx.command.callback, "party_either", False) and (
         bool(fields.get("person")) == bool(fields.get("unit"))
     ):
-        raise click.UsageError("name the party: --person PERSONNEL_NO or --unit UNIT_CODE")
+        raise click.UsageError(_("name the party: --person PERSONNEL_NO or --unit UNIT_CODE"))
     from ledger.commands import execute
 
     app = settings().open()
     outcome = execute(app, command, fields)
     for warning in outcome.warnings:
-        info(f"Warning: {warning}")
+        info(_("Warning: {warning}").format(warning=warning))
     emit({"command": command, **outcome.data, "warnings": list(outcome.warnings)}, outcome.summary)
     return outcome
 
@@ -510,9 +600,7 @@ def table(
             line = _pad_row([p[k] if k < len(p) else "" for p in parts], widths)
             lines.append(paint(line, kind))
     if dropped:
-        lines.append(
-f"(not shown: {', '.join(dropped)}; see --format csv)"
-        )
+        lines.append(f"(not shown: {', '.join(dropped)}; see --format csv)")
     return "\n".join(lines)
 
 

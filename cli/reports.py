@@ -12,7 +12,6 @@ import click
 from cli.common import (
     DATE,
     LedgerGroup,
-    emit,
     json_option,
     on_option,
     open_projections,
@@ -20,7 +19,7 @@ from cli.common import (
     settings,
     table,
 )
-from cli.output import Column, format_option, show_list
+from cli.output import FORMATS, Column, format_option, show_list, show_report
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
@@ -46,11 +45,19 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="The day to judge the periods on (default: today in Asia/Shanghai).",
+    help="The day to judge the periods on (default: today in Asia/Shanghai); with --late, "
+    "the steps as on record at the end of that day.",
+)
+@click.option(
+    "--late",
+    is_flag=True,
+    help="Instead: the steps done late (business date after the due date), overdue until "
+    "recorded (recorded after the due date), or recorded late (more than 7 days after their "
+    "business date), with the days.",
 )
 @format_option
 @json_option
-def deadlines(as_of: dt.date | None, fmt: str | None) -> None:
+def deadlines(as_of: dt.date | None, late: bool, fmt: str | None) -> None:
     """Legal periods still running or missed, and duties outstanding: announcement within 30
     days (Art. 11), appeal within 15 days of receipt, its decision and the written notice of it
     within 30 days (Art. 12); a person's personnel-file entry from the announcement until it is
@@ -59,9 +66,16 @@ def deadlines(as_of: dt.date | None, fmt: str | None) -> None:
     Periods skip the starting day (Art. 11, 12). A last day on a rest day moves to the next
     working day: an imported convention (民法典 art. 203 practice), not the Measures' text. A
     period marked * ends in a year the holiday calendar does not cover yet.
+
+    With --late, the steps already recorded that were late: a step recorded after its due date
+    stays listed as overdue until recorded, whatever business date it gives.
     """  # fmt: skip
     from ledger.application import today
     from ledger.domain.periods import REST_DAY_NOTE
+
+    if late:
+        _late_steps(as_of, fmt)
+        return
 
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
@@ -96,7 +110,58 @@ DEADLINE_COLUMNS = (
 )
 
 
+LATE_COLUMNS = (
+    Column("case_no", "case"),
+    Column(
+        "party_code",
+        "party",
+        whole=lambda r: r["party_code"] and _party(r["party_type"], r["party_code"]),
+    ),
+    Column("event_label", "step"),
+    Column("article", "art."),
+    Column("business_date", "date"),
+    Column("due", "due"),
+    Column("recorded_on", "recorded"),
+    Column("days_done_late", "done late (days)"),
+    Column("days_overdue_on_record", "overdue until recorded (days)"),
+    Column("days_recorded_late", "recorded late (days)"),
+    Column("status_label", "status"),
+)
+LATE_NOTE = (
+    "done late: the business date is after the legal due date (Art. 11, 12); overdue until "
+    "recorded: recorded after the due date, so the ledger showed it overdue until then; "
+    "recorded late: recorded more than {days} days after its business date. Recorded dates "
+    "are Asia/Shanghai days of the signed recorded time."
+)
+
+
+def _late_steps(as_of: dt.date | None, fmt: str | None) -> None:
+    """``deadlines --late``: every late step, from the cases' checked events."""
+    from ledger.domain.recorded_time import RECORDED_LATE_AFTER_DAYS
+
+    p = open_projections(settings().open(signed=False))
+    items = p.late_steps(as_of)
+    when = f" (on record at the end of {as_of})" if as_of else ""
+    show_list(
+        fmt,
+        "late",
+        [asdict(s) for s in items],
+        LATE_COLUMNS,
+        title=f"Steps done or recorded late{when}:",
+        empty=f"No step was done or recorded late{when}.",
+        next_command=f"lifeledger case timeline {items[0].case_no}" if items else None,
+        attention=lambda r: "overdue" if r["status"] != "recorded_late" else None,
+        extra={"as_of": as_of},
+        drop=("art.", "due"),
+        notes=[LATE_NOTE.format(days=RECORDED_LATE_AFTER_DAYS)],
+    )
+
+
 # annual report --------------------------------------------------------------------------------
+#: The annual report's files, written to --out.
+DOCUMENT_FORMATS = ("xlsx", "docx", "pdf")
+
+
 @click.group(cls=LedgerGroup)
 def report() -> None:
     """Reports for the Party committee and government (Art. 14)."""
@@ -114,11 +179,12 @@ def report() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "xlsx", "docx", "pdf"]),
-    default="text",
-    show_default=True,
-    help="xlsx: workbook with tables and charts; docx/pdf: the 书面报告 (GB/T 9704), each "
-    "rendered from verified events at the latest checkpoint and carrying a verification code.",
+    type=click.Choice([*FORMATS, *DOCUMENT_FORMATS, "text"]),
+    default=None,
+    help="table (default; text is the same), json (the whole report), or its figures as "
+    "jsonl, csv, tsv or markdown (one row each: section, item, count); xlsx: workbook with "
+    "tables and charts; docx/pdf: the 书面报告 (GB/T 9704). xlsx, docx and pdf are rendered "
+    "from verified events at the latest checkpoint and carry a verification code.",
 )
 @click.option(
     "--out",
@@ -128,21 +194,61 @@ def report() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @json_option
 def report_annual(
-    year: int, authority: str | None, region: str | None, fmt: str, out: str | None, force: bool
+    year: int,
+    authority: str | None,
+    region: str | None,
+    fmt: str | None,
+    out: str | None,
+    force: bool,
 ) -> None:
     """The year's accountability in figures, as the petition work agency reports it to the
     same-level Party committee and government (Art. 14). Record the report and its 通报 with
     `report record` and `report circulate`."""
-    if fmt != "text" and region is not None:
-        raise click.UsageError("--region goes with the text or --json report")
-    if fmt != "text":
+    if fmt in DOCUMENT_FORMATS:
+        if region is not None:
+            raise click.UsageError("--region goes with the table, json, csv... report, not a file")
         _write_annual(year, authority, fmt, out or f"lifeledger-annual-{year}.{fmt}", force)
         return
     if out is not None:
         raise click.UsageError("--out goes with --format xlsx, docx or pdf")
     p = open_projections(settings().open(signed=False))
     r = p.annual_report(year, authority, region)
-    emit(asdict(r), lambda: annual_text(r))
+    show_report(
+        None if fmt == "text" else fmt, asdict(r), lambda: annual_text(r), annual_rows(r),
+        FIGURE_COLUMNS,
+    )  # fmt: skip
+
+
+FIGURE_COLUMNS = (Column("section", "section"), Column("item", "item"),
+                  Column("code", "code"), Column("count", "count"))  # fmt: skip
+
+
+def annual_rows(r: AnnualReport) -> list[dict[str, Any]]:
+    """The report's figures, one row each (``--format csv`` and the other row formats)."""
+
+    def one(section: str, item: str, count: int, code: str = "") -> dict[str, Any]:
+        return {"section": section, "item": item, "code": code, "count": count}
+
+    rows = [
+        one("cases", "opened", r.cases_opened),
+        one("cases", "lifetime accountability (Art. 8)", r.lifetime_cases),
+        one("cases", "closed", r.cases_closed),
+        one("decisions", "issued", r.decisions_issued),
+        one("decisions", "revoked on appeal", r.decisions_revoked),
+        one("appeals", "filed (Art. 12)", r.appeals_filed),
+        one("referrals", "to judicial organs (Art. 7)", r.referrals),
+    ]
+    sections = [
+        ("grounds (Art. 4)", r.grounds),
+        ("parties", r.parties_by_kind),
+        ("responsibility (Art. 5)", r.responsibility_kinds),
+        ("measures (Art. 7)", r.measures_by_kind),
+        ("appeal outcomes", r.appeal_outcomes),
+        ("periods missed (Art. 11, 12)", r.overdue_steps),
+        ("divisions (GB/T 2260)", r.sub_regions),
+    ]
+    rows += [one(title, c.label, c.count, c.code) for title, counts in sections for c in counts]
+    return rows
 
 
 @report.command("record")
@@ -224,10 +330,32 @@ def annual_text(r: AnnualReport) -> str:
 
 
 # cadre history and unit rating (commands in cli/registry.py) ---------------------------------
-def show_cadre_history(personnel_no: str, year: int | None) -> None:
+#: A cadre's history as rows, one per case they are a party to (``--format csv``...).
+HISTORY_COLUMNS = (
+    Column("case_no", "case"),
+    Column("incident_date", "incident"),
+    Column("post_at_incident", "post at incident",
+           whole=lambda r: _post_text(r["post_at_incident"])),
+    Column("responsibility_label", "responsibility"),
+    Column("team_role_label", "team role"),
+    Column("decisions", "decisions", whole=lambda r: "; ".join(
+        f"{d['number']} {d['decided_on']} [{d['status_label']}]" for d in r["decisions"])),
+    Column("measures_in_force", "measures in force",
+           whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"])),
+    Column("case_status", "case status", lambda v: CASE_STATUS_LABELS.get(v, v)),
+    Column("lifetime", "lifetime (Art. 8)"),
+)  # fmt: skip
+
+
+def _post_text(post: dict[str, Any] | None) -> str | None:
+    return f"{post['title']}, {post['unit_name']} ({post['unit_code']})" if post else None
+
+
+def show_cadre_history(personnel_no: str, year: int | None, fmt: str | None = None) -> None:
     p = open_projections(settings().open(signed=False))
     h = p.cadre_history(personnel_no, year)
-    emit(asdict(h), lambda: history_text(h))
+    doc = asdict(h)
+    show_report(fmt, doc, lambda: history_text(h), doc["entries"], HISTORY_COLUMNS)
 
 
 def _post(post: Post | None) -> str:
@@ -288,9 +416,23 @@ def completeness_line(h: CadreHistory) -> str:
         f"{h.checked_after} later event(s) naming {h.personnel_no} checked directly "
         f"(of {h.appended_after} appended since)"
     )
+    if h.complete_as_of is None and h.unindexed_checkpoints:
+        return (
+            f"Completeness: not provable. The ledger's {h.unindexed_checkpoints} checkpoint(s) "
+            "were signed before it had the person index; every event was read from the log "
+            "itself. `lifeledger checkpoint` builds the index and commits it in the next "
+            f"checkpoint; {later}."
+        )
     if h.complete_as_of is None:
         return f"Completeness: no checkpoint yet; {later}."
-    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}."
+    before = (
+        f" Completeness is not provable as of the {h.unindexed_checkpoints} earlier "
+        f"checkpoint(s), signed before the ledger had the person index (the first to carry "
+        f"it is checkpoint {h.indexed_since})."
+        if h.unindexed_checkpoints
+        else ""
+    )
+    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}.{before}"
 
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
@@ -307,10 +449,25 @@ def _history_row(e: HistoryEntry) -> tuple[object, ...]:
     )
 
 
-def show_unit_rating(code: str, year: int) -> None:
+#: A unit's rating as rows: the decisions that count against it, then those that do not.
+RATING_COLUMNS = (
+    Column("case_no", "case"),
+    Column("decision_number", "decision"),
+    Column("decided_on", "decided"),
+    Column("status_label", "status"),
+    Column("measures_in_force", "measures in force",
+           whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"])),
+    Column("counted", "counted (Art. 13)"),
+)  # fmt: skip
+
+
+def show_unit_rating(code: str, year: int, fmt: str | None = None) -> None:
     p = open_projections(settings().open(signed=False))
     r = p.unit_rating(code, year)
-    emit(asdict(r), lambda: rating_text(r))
+    doc = asdict(r)
+    rows = [{**x, "counted": True} for x in doc["reasons"]]
+    rows += [{**x, "counted": False} for x in doc["not_counted"]]
+    show_report(fmt, doc, lambda: rating_text(r), rows, RATING_COLUMNS)
 
 
 def rating_text(r: UnitRating) -> str:

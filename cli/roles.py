@@ -35,7 +35,9 @@ def db_roles(prefix: str) -> None:
 
     store = settings().store
     if store.kind != "postgres":
-        raise InvalidInputError("database roles are for a PostgreSQL ledger: give --db postgresql://…")
+        raise InvalidInputError(
+            "database roles are for a PostgreSQL ledger: give --db postgresql://…"
+        )
     click.echo(roles_sql(store.schema, prefix), nl=False)
 
 

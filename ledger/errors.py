@@ -2,12 +2,16 @@
 
 Every refused command raises a :class:`RuleViolationError` that names the rule and the article
 of the Measures it comes from; the CLI prints ``str(error)`` after ``Error:`` and writes
-nothing. Failures of verification carry the position and event they concern.
+nothing. Messages, rules and hints are given translated (``ledger.i18n._``); the article is
+given as "Art. N" and shown as the user reads it (第N条 in Chinese). Failures of verification
+carry the position and event they concern.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ledger.i18n import _, article_label
 
 
 class LedgerError(Exception):
@@ -22,10 +26,13 @@ class RuleViolationError(LedgerError):
         self.rule = rule
         self.message = message
         self.hint = hint
-        text = f"{message} ({article}: {rule})" if article else f"{message} ({rule})"
-        if hint:
-            text += f" {hint}"
-        super().__init__(text)
+        if article:
+            text = _("{message} ({article}: {rule})").format(
+                message=message, article=article_label(article), rule=rule
+            )
+        else:
+            text = _("{message} ({rule})").format(message=message, rule=rule)
+        super().__init__(_("{text} {hint}").format(text=text, hint=hint) if hint else text)
 
 
 class InvalidInputError(LedgerError):
@@ -74,8 +81,8 @@ class KeyManagementError(LedgerError):
         self.rule = rule
         self.message = message
         self.hint = hint
-        text = f"{message} (key management: {rule})"
-        super().__init__(f"{text} {hint}" if hint else text)
+        text = _("{message} (key management: {rule})").format(message=message, rule=rule)
+        super().__init__(_("{text} {hint}").format(text=text, hint=hint) if hint else text)
 
 
 class VerificationError(LedgerError):

@@ -22,6 +22,10 @@ from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKin
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
 
+# Messages in English unless a test asks for Chinese (tests/test_i18n.py): the assertions
+# quote them exactly, whatever the locale of the machine running the suite.
+os.environ["LIFELEDGER_LANG"] = "en"
+
 PG_URL = os.environ.get("LIFELEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -3,6 +3,19 @@
 It starts from one root key, created at ``init``, whose fingerprint auditors pin. A key's
 validity is judged by its position in the log (registered before, not yet rotated or
 revoked), never by a timestamp the signer could forge.
+
+The root and the recovery key (issue 13, point 8). ``init`` also makes a recovery key, kept
+offline, and the root registers it (a ``KeyRegistered`` event with role ``recovery``). The
+rules, checked by the functions below on the write path and by ``verify``'s replay alike:
+
+* The root is replaced (``KeyRotated`` of the root key) only by a rotation signed by the root
+  itself or by the active recovery key; the replacement is the root from then on. No key may
+  revoke the root.
+* The recovery key signs nothing but such a replacement of the root and its own rotation. It
+  is replaced only by itself (a stolen root must not be able to disable recovery), and no key
+  may revoke it.
+* A recovery key is registered only by the root, and only while none is active: a ledger
+  made before recovery keys existed gets one with ``key add-recovery``.
 """
 
 from __future__ import annotations
@@ -44,6 +57,112 @@ class KeyRecord:
     @property
     def is_active(self) -> bool:
         return self.status == ACTIVE
+
+
+ROOT_ONLY_RULE = "root replaced by the root or the recovery key only"
+RECOVERY_SELF_RULE = "recovery key replaced by itself only"
+ADMIN_RULE = "admin role required"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the key rules need of one key: who holds it, its role, whether it may sign."""
+
+    key_id: str
+    holder: str
+    role: str
+    status: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+
+def _admin(signer: Standing) -> None:
+    if signer.role != KeyRole.ADMIN.value:
+        raise KeyManagementError(
+            ADMIN_RULE,
+            f"signer key {signer.key_id} ({signer.holder}) has role {signer.role}; only an admin "
+            "key registers, rotates or revokes keys",
+        )
+
+
+def check_may_register(signer: Standing, role: str, root: str, recovery: Standing | None) -> None:
+    """An admin registers keys; the recovery key only the root, and one at a time."""
+    _admin(signer)
+    if role != KeyRole.RECOVERY.value:
+        return
+    if signer.key_id != root:
+        raise KeyManagementError(
+            "recovery key registered by the root only",
+            f"signer key {signer.key_id} is not the root key {root}; only the root registers "
+            "the recovery key",
+        )
+    if recovery is not None:
+        raise KeyManagementError(
+            "one recovery key at a time",
+            f"the recovery key {recovery.key_id} is active; it is replaced only by itself "
+            "(`key rotate` signed with the recovery key)",
+        )
+
+
+def check_may_rotate(signer: Standing, old: Standing, root: str) -> None:
+    """The root is replaced by itself or the recovery key; the recovery key by itself only;
+    any other key by its holder or an admin."""
+    if old.key_id == root:
+        if signer.key_id != root and signer.role != KeyRole.RECOVERY.value:
+            raise KeyManagementError(
+                ROOT_ONLY_RULE,
+                f"signer key {signer.key_id} may not rotate the root key {root}; only the root "
+                "key itself or the recovery key may replace it",
+            )
+        return
+    if old.role == KeyRole.RECOVERY.value:
+        if signer.key_id != old.key_id:
+            raise KeyManagementError(
+                RECOVERY_SELF_RULE,
+                f"signer key {signer.key_id} may not rotate the recovery key {old.key_id}; only "
+                "the recovery key itself may replace it",
+            )
+        return
+    if signer.key_id != old.key_id:
+        _admin(signer)
+
+
+def check_may_revoke(signer: Standing, target: Standing, root: str) -> None:
+    """An admin revokes another key, never the root nor the recovery key."""
+    _admin(signer)
+    if target.status == REVOKED:
+        raise KeyManagementError(
+            "key already revoked", f"signer key {target.key_id} was already revoked"
+        )
+    if target.key_id == signer.key_id:
+        raise KeyManagementError(
+            "no self-revocation",
+            "a key cannot revoke itself; another admin key must sign the revocation",
+        )
+    if target.key_id == root:
+        raise KeyManagementError(
+            "root not revocable",
+            f"the root key {target.key_id} cannot be revoked by an admin key; the root key "
+            "replaces itself with `key rotate`",
+        )
+    if target.role == KeyRole.RECOVERY.value:
+        raise KeyManagementError(
+            "recovery key not revocable",
+            f"the recovery key {target.key_id} cannot be revoked; only the recovery key itself "
+            "replaces it",
+        )
+
+
+def check_may_record(signer: Standing) -> None:
+    """The recovery key signs key changes of the root and itself, nothing else."""
+    if signer.role == KeyRole.RECOVERY.value:
+        raise KeyManagementError(
+            "recovery key signs root replacements only",
+            f"signer key {signer.key_id} is the recovery key; it may only replace the root "
+            "key or itself",
+        )
 
 
 class KeyRegistry(Aggregate):
@@ -126,13 +245,27 @@ class KeyRegistry(Aggregate):
 
     def check_admin(self, key_id: str) -> KeyRecord:
         rec = self.check_active(key_id)
-        if rec.role is not KeyRole.ADMIN:
-            raise KeyManagementError(
-                "admin role required",
-                f"signer key {key_id} ({rec.holder}) has role {rec.role.value}; only an admin "
-                "key registers, rotates or revokes keys",
-            )
+        _admin(self.standing(key_id))
         return rec
+
+    def standing(self, key_id: str) -> Standing:
+        """The key as the key rules see it (NotFoundError if it was never registered)."""
+        rec = self.record(key_id)
+        return Standing(key_id, rec.holder, rec.role.value, rec.status)
+
+    def check_rotation(self, signer_key_id: str, old_key_id: str) -> None:
+        """May ``signer_key_id`` replace ``old_key_id`` now (both active; the rules above)?"""
+        self.check_active(old_key_id)
+        self.check_active(signer_key_id)
+        check_may_rotate(self.standing(signer_key_id), self.standing(old_key_id), self.root)
+
+    @property
+    def recovery(self) -> Standing | None:
+        """The active recovery key, if the ledger has one."""
+        for key_id, k in self.keys.items():
+            if k["role"] == KeyRole.RECOVERY.value and k["status"] == ACTIVE:
+                return self.standing(key_id)
+        return None
 
     # commands -----------------------------------------------------------------------------
     def register(
@@ -147,6 +280,7 @@ class KeyRegistry(Aggregate):
         jurisdiction: Jurisdiction | None = None,
     ) -> None:
         self.check_admin(signer_key_id)
+        check_may_register(self.standing(signer_key_id), role.value, self.root, self.recovery)
         if key_id in self.keys:
             raise AlreadyExistsError(f"signer key {key_id} is already registered")
         if jurisdiction is None:
@@ -160,38 +294,15 @@ class KeyRegistry(Aggregate):
             )  # fmt: skip
 
     def rotate(self, signer_key_id: str, old_key_id: str, key_id: str, public_key: str) -> None:
-        """Replace a key: the holder itself, or an admin, signs the rotation."""
-        self.check_active(old_key_id)
-        if old_key_id == self.root and signer_key_id != old_key_id:
-            raise KeyManagementError(
-                "root replaced by itself only",
-                f"signer key {signer_key_id} may not rotate the root key {old_key_id}; only the "
-                "root key itself may replace it",
-            )
-        if signer_key_id != old_key_id:
-            self.check_admin(signer_key_id)
+        """Replace a key (see the module's rules for the root and the recovery key)."""
+        self.check_rotation(signer_key_id, old_key_id)
         if key_id in self.keys:
             raise AlreadyExistsError(f"signer key {key_id} is already registered")
         self._rotated(old_key_id, key_id, public_key)
 
     def revoke(self, signer_key_id: str, key_id: str, reason: str) -> None:
         self.check_admin(signer_key_id)
-        rec = self.record(key_id)
-        if rec.status == REVOKED:
-            raise KeyManagementError(
-                "key already revoked", f"signer key {key_id} was already revoked"
-            )
-        if key_id == signer_key_id:
-            raise KeyManagementError(
-                "no self-revocation",
-                "a key cannot revoke itself; another admin key must sign the revocation",
-            )
-        if key_id == self.root:
-            raise KeyManagementError(
-                "root not revocable",
-                f"the root key {key_id} cannot be revoked by an admin key; the root key "
-                "replaces itself with `key rotate`",
-            )
+        check_may_revoke(self.standing(signer_key_id), self.standing(key_id), self.root)
         if not reason.strip():
             raise KeyManagementError("reason required", "a revocation must state its reason")
         self._revoked(key_id, reason)

@@ -1,0 +1,1 @@
+"""Gettext catalogs (``<language>/LC_MESSAGES/lifeledger.po`` and its compiled ``.mo``)."""
