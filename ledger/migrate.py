@@ -33,7 +33,8 @@ from ledger.errors import AlreadyExistsError, LedgerError, StoreError, Verificat
 from ledger.storage.postgres_recorder import PostgresLedgerRecorder
 from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, SQLiteLedgerRecorder
 from ledger.storage.store import StoreConfig
-from ledger.transparency.person_index import PERSON_NODES_TABLE, PersonTables
+from ledger.transparency.person_index import PERSON_NODES_TABLE
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredCosignature
 
 __all__ = ["PAGE_SIZE", "MigrationReport", "Progress", "migrate"]

@@ -8,7 +8,7 @@ from ledger.domain.regulation import (
     Responsibility,
 )
 from ledger.errors import NotFoundError
-from ledger.transparency.person_index import PersonRecord
+from ledger.transparency.person_record import PersonRecord
 from projections import labels
 from projections.annual import in_force_from, in_year, party_days
 from projections.models import (

@@ -27,7 +27,7 @@ from ledger.domain.regulation import (
     Responsibility,
 )
 from ledger.errors import InvalidInputError, NotFoundError
-from ledger.transparency.person_index import PersonRecord
+from ledger.transparency.person_record import PersonRecord
 from projections import labels
 from projections.annual import annual_figures, in_force_from, in_year, party_days
 from projections.cadre_reads import CadreReads

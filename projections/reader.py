@@ -13,7 +13,7 @@ from uuid import UUID
 
 from ledger.domain import ids
 from ledger.errors import NotFoundError
-from ledger.transparency.person_index import PersonRecord
+from ledger.transparency.person_record import PersonRecord
 from projections.codec import Unwrap
 from projections.replay import CaseEvent, fold
 from projections.schema import KEYS, Table
