@@ -9,13 +9,9 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from cli.common import (
-    emit,
-    open_projections,
-    settings,
-    table,
-)
+from cli.common import emit, open_projections, settings
 from cli.output import Column, show_report
+from cli.terminal import table
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant

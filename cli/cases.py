@@ -14,19 +14,16 @@ from typing import Any
 
 import click
 
-from cli.common import (
+from cli.common import LedgerGroup, open_projections, record, settings
+from cli.options import (
     DATE,
     GROUND,
-    LedgerGroup,
     case_argument,
     choice_of,
     describe_choices,
     json_option,
     on_option,
-    open_projections,
     party_options,
-    record,
-    settings,
 )
 from cli.output import Column, format_option, report_format_option, show_list
 from cli.texts import long_text_option
