@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from cli.common import emit, open_projections, settings
 from cli.output import Column, show_report
 from cli.terminal import table
+from ledger.i18n import _
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -171,8 +172,9 @@ def _attention(e: TimelineEntry) -> str | None:
 def _recorded(e: TimelineEntry) -> str:
     """The recorded date (Asia/Shanghai), with how many days after the business date when
     that is late (ledger.domain.recorded_time); never before an event earlier in the log."""
-    notes = [f"{e.days_recorded_late} days later"] if e.days_recorded_late is not None else []
-    notes += ["signed time earlier: clock set back"] if e.clock_behind else []
+    late = e.days_recorded_late
+    notes = [_("{days} days later").format(days=late)] if late is not None else []
+    notes += [_("signed time earlier: clock set back")] if e.clock_behind else []
     return f"{e.recorded_on}" + (f" ({', '.join(notes)})" if notes else "")
 
 
@@ -184,10 +186,12 @@ def timeline_text(
 ) -> str:
     views = []
     if as_of:
-        views.append(f"what was on record at the end of {as_of}")
+        views.append(_("what was on record at the end of {day}").format(day=as_of))
     if business_as_of:
-        views.append(f"events dated on or before {business_as_of}")
-    head = f"Case {case_no}: " + (", ".join(views) if views else "timeline")
+        views.append(_("events dated on or before {day}").format(day=business_as_of))
+    head = _("Case {case_no}: {view}").format(
+        case_no=case_no, view=", ".join(views) if views else _("timeline")
+    )
     rows = [
         (e.business_date, _recorded(e), e.event_label, f"{e.key_holder} ({e.key_id})",
          _key_status(e), e.summary)
@@ -197,7 +201,14 @@ def timeline_text(
         head
         + "\n"
         + table(
-            ["date", "recorded", "event", "signed by", "key status", "what changed"],
+            [
+                _("date"),
+                _("recorded"),
+                _("event"),
+                _("signed by"),
+                _("key status"),
+                _("what changed"),
+            ],
             rows,
             (_attention(e) for e in entries),
         )

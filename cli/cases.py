@@ -28,6 +28,7 @@ from cli.options import (
 from cli.output import Column, format_option, report_format_option, show_list
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
+from ledger.i18n import _
 
 
 @click.group(cls=LedgerGroup)
@@ -407,15 +408,19 @@ def case_show(case_no: str) -> None:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="What was on record at the end of this day (Asia/Shanghai), by the time each event "
-    "was recorded: the log up to the first event recorded later (default: now).",
+    help=_(
+        "What was on record at the end of this day (Asia/Shanghai), by the time each event "
+        "was recorded: the log up to the first event recorded later (default: now)."
+    ),
 )
 @click.option(
     "--business-as-of",
     type=DATE,
     metavar="DATE",
-    help="Only the events whose business date (the date of the act) is on or before this day, "
-    "whenever they were recorded.",
+    help=_(
+        "Only the events whose business date (the date of the act) is on or before this day, "
+        "whenever they were recorded."
+    ),
 )
 @report_format_option("events")
 @json_option

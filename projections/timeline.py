@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledger.domain.regulation import GROUNDS, AppealOutcome, Consequence
+from ledger.i18n import _, article_label
 from projections import labels
 from projections.lateness import Timing, party_of, timings
 from projections.models import TimelineEntry
@@ -185,7 +186,9 @@ def _overdue_until_recorded(t: Timing) -> str:
     """A step done in time by its business date but recorded after its due date."""
     if t.days_done_late is not None or t.days_overdue_on_record is None or t.step is None:
         return ""
-    return (
-        f" — overdue {t.days_overdue_on_record} days until recorded on {t.recorded_on} "
-        f"(due {t.due}, {labels.STEP_ARTICLES[t.step]})"
+    return _(" — overdue {days} days until recorded on {recorded} (due {due}, {article})").format(
+        days=t.days_overdue_on_record,
+        recorded=t.recorded_on,
+        due=t.due,
+        article=article_label(labels.STEP_ARTICLES[t.step]),
     )

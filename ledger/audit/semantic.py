@@ -220,15 +220,17 @@ def audit_log(
             with suppress(ValueError, TypeError):
                 audit.unreadable(UUID(str(stored.originator_id)))
             continue
-        before = audit.registry if event.originator_id == ids.REGISTRY_ID else (
-            audit.aggregates.get(event.originator_id)
-        )  # fmt: skip
+        oid = event.originator_id
+        before = audit.registry if oid == ids.REGISTRY_ID else audit.aggregates.get(oid)
         audit.event(position, event, envelope.key_id)
-        oid = str(event.originator_id)
         stamp = getattr(event, "timestamp", None)
-        if oid not in broken and isinstance(stamp, dt.datetime):
-            clock.feed(position, stamp, _record(before, event), oid,
-                       type(event).__qualname__, event.originator_version)  # fmt: skip
+        if (
+            isinstance(stamp, dt.datetime)
+            and not (broken and str(oid) in broken)
+            and clock.feed(position, stamp)
+        ):
+            clock.name(_record(before, event), str(oid), type(event).__qualname__,
+                       event.originator_version)  # fmt: skip
     return audit.findings, clock.done()
 
 
