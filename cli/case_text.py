@@ -43,11 +43,14 @@ def case_text(c: CaseState) -> str:
         f"Case {c.case_no}  [{status}]",
         f"Incident {c.incident_date} · opened {c.opened_on} by {c.opening_authority} · {art8}",
         "Grounds (Art. 4):",
-        *(f"  {g.label}" for g in c.grounds),
-    ]
+        *(f"  {g.label}" + (f" — {g.results_label}" if g.results_label else "")
+          for g in c.grounds),
+    ]  # fmt: skip
     if c.other_regulation:
         out.append(f"  Other regulation relied on: {c.other_regulation}")
-    out += [f"Consequence: {c.consequence_label}", f"Facts: {c.facts}"]
+    if c.consequence_label is not None:  # a case recorded before results per ground
+        out.append(_("Consequence (one for the case): {label}").format(label=c.consequence_label))
+    out.append(f"Facts: {c.facts}")
     if c.objections:
         out.append("Overruled objections (Art. 5: no leadership responsibility):")
         out += [f"  {o.personnel_no} on {o.on}: {o.text}" for o in c.objections]
@@ -91,10 +94,23 @@ def _decision_lines(d: Decision) -> list[str]:
         measures = f"{d.severity_label}: {measures}"
     out = [
         f"  《责任追究决定书》 {d.number} of {d.decided_on} [{d.status_label}]: {measures}",
-        f"    approved by {d.approving_authority}; effective {d.effective_date}; "
-        f"appeal within {d.appeal_period_days} days to {d.appeal_authority}",
+        _(
+            "    approved by {approver}; in force from {since} (生效时间, Art. 10); appeal within "
+            "{days} days to {authority}"
+        ).format(
+            approver=d.approving_authority,
+            since=d.in_force_from,
+            days=d.appeal_period_days,
+            authority=d.appeal_authority,
+        ),
     ]
-    if d.measures_in_force != d.measures:
+    if d.status != "revoked" and not d.measures_in_force:
+        out.append(
+            _("    not yet in force: the measures apply from {since} (Art. 10)").format(
+                since=d.in_force_from
+            )
+        )
+    elif d.measures_in_force != d.measures:
         out.append(f"    in force now: {_measures(d.measures_in_force)}")
     a = d.announcement
     if a is None:

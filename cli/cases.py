@@ -27,7 +27,7 @@ from cli.options import (
 )
 from cli.output import Column, format_option, report_format_option, show_list
 from cli.texts import long_text_option
-from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
+from ledger.domain.regulation import AppealOutcome, Responsibility, ResultElement
 from ledger.i18n import _
 
 
@@ -86,12 +86,14 @@ def measure_options(f: Any) -> Any:
     help="Art. 4 item (一)…(十六), as 1–16 or 十一; repeat for several.",
 )
 @click.option(
-    "--consequence",
-    metavar="CONSEQUENCE",
-    type=choice_of(Consequence),
-    default=Consequence.NONE.value,
-    show_default=True,
-    help=f"What it caused; most grounds need one: {describe_choices(Consequence)}.",
+    "--result",
+    metavar="[GROUND:]RESULT",
+    multiple=True,
+    help=_(
+        "Art. 4: a result the cited ground names, for every cited ground that names it, or as "
+        "GROUND:RESULT for one ground; repeat for each (e.g. --ground 11 --result "
+        "conflict_intensified --result adverse_impact): {choices}."
+    ).format(choices=describe_choices(ResultElement)),
 )
 @long_text_option("facts", "The facts of the situation.")
 @click.option("--other-regulation", help="With ground 16 (十六): the other regulation relied on.")
@@ -422,7 +424,7 @@ def case_show(case_no: str) -> None:
         "whenever they were recorded."
     ),
 )
-@report_format_option("events")
+@report_format_option(_("events"))
 @json_option
 def case_timeline(
     case_no: str, as_of: dt.date | None, business_as_of: dt.date | None, fmt: str | None

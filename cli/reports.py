@@ -183,10 +183,12 @@ def report() -> None:
     "fmt",
     type=click.Choice([*FORMATS, *DOCUMENT_FORMATS, "text"]),
     default=None,
-    help="table (default; text is the same), json (the whole report), or its figures as "
-    "jsonl, csv, tsv or markdown (one row each: section, item, count); xlsx: workbook with "
-    "tables and charts; docx/pdf: the 书面报告 (GB/T 9704). xlsx, docx and pdf are rendered "
-    "from verified events at the latest checkpoint and carry a verification code.",
+    help=_(
+        "table (default; text is the same), json (the whole report), or its figures as "
+        "jsonl, csv, tsv or markdown (one row each: section, item, count); xlsx: workbook with "
+        "tables and charts; docx/pdf: the 书面报告 (GB/T 9704). xlsx, docx and pdf are rendered "
+        "from verified events at the latest checkpoint and carry a verification code."
+    ),
 )
 @click.option(
     "--out",
@@ -208,7 +210,9 @@ def report_annual(
     `report record` and `report circulate`."""
     if fmt in DOCUMENT_FORMATS:
         if region is not None:
-            raise click.UsageError("--region goes with the table, json, csv... report, not a file")
+            raise click.UsageError(
+                _("--region goes with the table, json, csv... report, not a file")
+            )
         _write_annual(year, authority, fmt, out or f"lifeledger-annual-{year}.{fmt}", force)
         return
     if out is not None:
@@ -314,7 +318,9 @@ def annual_text(r: AnnualReport) -> str:
         *_counts("Parties held accountable", r.parties_by_kind),
         *_counts("Responsibility (Art. 5)", r.responsibility_kinds),
         f"Decisions issued: {r.decisions_issued} (revoked on appeal: {r.decisions_revoked})",
-        *_counts("Measures (Art. 7)", r.measures_by_kind),
+        *_counts(
+            _("Measures (Art. 7), by the year they took effect (生效时间)"), r.measures_by_kind
+        ),
         f"Appeals filed (Art. 12): {r.appeals_filed}",
         *_counts("Appeal outcomes", r.appeal_outcomes),
         f"Referred to judicial organs (Art. 7): {r.referrals}",
@@ -439,7 +445,12 @@ def completeness_line(h: CadreHistory) -> str:
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
     role = f" ({e.team_role_label})" if e.team_role_label else ""
-    decisions = "; ".join(f"{d.number} {d.decided_on} [{d.status_label}]" for d in e.decisions)
+    decisions = "; ".join(
+        _("{number} {decided}, in force from {since} [{status}]").format(
+            number=d.number, decided=d.decided_on, since=d.in_force_from, status=d.status_label
+        )
+        for d in e.decisions
+    )
     return (
         e.case_no,
         e.incident_date,

@@ -1,6 +1,3 @@
-"""Art. 14: the year's figures from the folded cases, and the dates that place a case's
-steps in a year (each figure by its own date in the year)."""
-
 from __future__ import annotations
 
 import datetime as dt
@@ -25,6 +22,7 @@ from projections.values import (
     date,
     day,
     in_force,
+    in_force_from,
 )
 
 Row = dict[str, Any]
@@ -44,7 +42,8 @@ def party_days(p: Row | None, objection: Row | None) -> list[str]:
     if p["referral"]:
         days.append(p["referral"]["on"])
     for d in p["decisions"]:
-        days += [d["decided_on"], d["received_on"]]
+        # Art. 10 生效时间: the day the measures took effect belongs to the person's year too
+        days += [d["decided_on"], in_force_from(d), d["received_on"]]
         for part in ("announcement", "file_entry"):
             if d[part]:
                 days.append(d[part]["on"])
@@ -69,7 +68,9 @@ def annual_figures(
     responsibilities = _tally(p["responsibility"] for p in parties)
     decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
     issued = [d for d in decisions if in_year(d["decided_on"], year)]
-    imposed = _tally(m for d in issued for m in in_force(d))
+    # Art. 10 生效时间: measures count in the year they took effect, not the decision's year
+    took_effect = [d for d in decisions if in_year(in_force_from(d), year)]
+    imposed = _tally(m for d in took_effect for m in in_force(d))
     appeals = [d["appeal"] for d in decisions if d["appeal"]]
     outcomes = _tally(a["outcome"] for a in appeals if in_year(a["decided_on"], year))
     overdue = _overdue(docs, year, today)
@@ -109,12 +110,6 @@ def annual_figures(
         ),
         overdue=tuple(overdue),
     )
-
-
-def in_force_from(decision: Doc) -> str:
-    """Art. 10 生效时间: the measures apply from the document's stated time, so Art. 13's year
-    is the year they took effect (the decision date for documents that state none)."""
-    return str(decision.get("effective_date") or decision["decided_on"])
 
 
 def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:

@@ -1,7 +1,6 @@
-"""Art. 8: a cadre's record over their whole career, read from the events the person index
-proved complete (the cadre's own events and the cases they belong to)."""
-
 from __future__ import annotations
+
+import datetime as dt
 
 from ledger.domain import ids
 from ledger.domain.regulation import (
@@ -10,7 +9,7 @@ from ledger.domain.regulation import (
 from ledger.errors import NotFoundError
 from ledger.transparency.person_record import PersonRecord
 from projections import labels
-from projections.annual import in_force_from, in_year, party_days
+from projections.annual import in_year, party_days
 from projections.models import (
     CadreHistory,
     HistoryEntry,
@@ -22,6 +21,7 @@ from projections.values import (
     date,
     day,
     grounds,
+    in_force_from,
     party_value,
     post_on,
 )
@@ -32,7 +32,11 @@ class CadreReads(ReaderBase):
 
     # cadres ---------------------------------------------------------------------------------
     def cadre_history(
-        self, personnel_no: str, year: int | None, record: PersonRecord
+        self,
+        personnel_no: str,
+        year: int | None,
+        record: PersonRecord,
+        today: dt.date | None = None,
     ) -> CadreHistory:
         """The person's record from the events the person index proved complete: the cadre's
         own events and the cases those events belong to (Art. 8)."""
@@ -95,7 +99,8 @@ class CadreReads(ReaderBase):
                     for d in (p["decisions"] if p else ())
                 )
             incident = date(doc["incident_date"])
-            party = party_value(p, cadre["name"], objection and objection["on"]) if p else None
+            now = today.isoformat() if today else None
+            party = party_value(p, cadre["name"], objection and objection["on"], now) if p else None
             resp = p["responsibility"] if p else Responsibility.NONE.value
             history.append(
                 HistoryEntry(
@@ -104,7 +109,7 @@ class CadreReads(ReaderBase):
                     incident_date=incident,
                     opened_on=date(doc["opened_on"]),
                     lifetime=doc["lifetime"],
-                    grounds=grounds(doc["grounds"]),
+                    grounds=grounds(doc["grounds"], doc["results"]),
                     opening_authority=doc["opening_authority"],
                     responsibility=resp,
                     responsibility_label=labels.responsibility_label(resp),

@@ -26,7 +26,7 @@ from ledger.domain.regulation import (
 )
 from ledger.errors import InvalidInputError, NotFoundError
 from projections import labels
-from projections.annual import annual_figures, in_force_from, in_year
+from projections.annual import annual_figures, in_year
 from projections.cadre_reads import CadreReads
 from projections.lateness import late_steps, recorded_at
 from projections.models import (
@@ -55,6 +55,7 @@ from projections.values import (
     day,
     grounds,
     in_force,
+    in_force_from,
     measures,
     party_value,
     post_on,
@@ -71,8 +72,8 @@ STEP_DAYS = {
 #: Art. 13: the rule a unit rating applies, and which date decides the year.
 RATING_RULE = (
     "Art. 13: 受到信访工作责任追究的单位，当年不得评为年度信访工作先进单位. A unit counts as "
-    "held accountable in the year of the decision date (决定作出日期) of a decision against it "
-    "that was not revoked on appeal; a decision modified on appeal still counts."
+    "held accountable in the year its measures took effect (生效时间, Art. 10) under a decision "
+    "against it that was not revoked on appeal; a decision modified on appeal still counts."
 )
 
 
@@ -154,6 +155,7 @@ class Reader(CadreReads):
                 objections[p["code"]]["on"]
                 if p["party_type"] == "person" and p["code"] in objections
                 else None,
+                today.isoformat(),
             )
             for p in parties
         )
@@ -169,7 +171,7 @@ class Reader(CadreReads):
             case_no=doc["case_no"],
             incident_date=date(doc["incident_date"]),
             opened_on=date(doc["opened_on"]),
-            grounds=grounds(doc["grounds"]),
+            grounds=grounds(doc["grounds"], doc["results"]),
             other_regulation=doc["other_regulation"],
             facts=doc["facts"],
             consequence=doc["consequence"],
@@ -193,7 +195,14 @@ class Reader(CadreReads):
         self, case_no: str, as_of: dt.date | None, business_as_of: dt.date | None = None
     ) -> list[TimelineEntry]:
         events, checked = self.case_by_id(case_no)
-        return entries(events, checked.keys, as_of, business_as_of)
+        found = entries(events, checked.keys, as_of, business_as_of)
+        # Positions as everywhere else (verify, key list, proofs, documents): the Merkle leaf
+        # index, counted from 0, not the store's notification id.
+        shown = []
+        for e in found:
+            leaf = self.trust.leaf_position(e.position)
+            shown.append(e if leaf is None else replace(e, position=leaf))
+        return shown
 
     # deadlines ------------------------------------------------------------------------------
     def deadlines(self, as_of: dt.date, soon_days: int) -> list[Deadline]:

@@ -1,10 +1,3 @@
-"""The read side's access to one snapshot: the view tables and the cases' own events.
-
-:class:`ReaderBase` holds one read cursor of the views and the checked event reader
-(:class:`projections.trusted.TrustedLog`); the questions are asked through its subclasses
-(:mod:`projections.queries`, :mod:`projections.cadre_reads`).
-"""
-
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence

@@ -235,6 +235,7 @@ def case_doc(case: CaseState) -> Doc:
         "grounds": list(case.grounds),
         "other_regulation": case.other_regulation,
         "facts": case.facts,
+        "results": case.results,
         "consequence": case.consequence,
         "lifetime": case.lifetime,
         "opening_authority": case.opening_authority,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from ledger.transparency.person_index import CADRE, PERSON_EVENTS_TABLE, persons_named
 from ledger.transparency.person_map import (
     EMPTY,
     ChainState,
@@ -20,7 +21,6 @@ from ledger.transparency.person_map import (
 
 if TYPE_CHECKING:
     pass
-from ledger.transparency.person_index import CADRE, PERSON_EVENTS_TABLE, persons_named
 
 
 # recomputing from the log ---------------------------------------------------------------------

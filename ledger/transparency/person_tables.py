@@ -4,7 +4,8 @@ versioned nodes, and the reads and writes the recorder, checkpoints and ``verify
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -16,6 +17,14 @@ from ledger.errors import (
     first_line,
 )
 from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.person_index import (
+    CADRE,
+    PERSON_EVENTS_TABLE,
+    PERSON_NODES_TABLE,
+    carries_index,
+    persons_named,
+    registered_person,
+)
 from ledger.transparency.person_map import (
     EMPTY,
     Node,
@@ -28,14 +37,6 @@ from ledger.transparency.person_map import (
 
 if TYPE_CHECKING:
     from ledger.transparency.tables import StoredCheckpoint
-from ledger.transparency.person_index import (
-    CADRE,
-    PERSON_EVENTS_TABLE,
-    PERSON_NODES_TABLE,
-    carries_index,
-    persons_named,
-    registered_person,
-)
 
 
 # the tables ----------------------------------------------------------------------------------
@@ -52,10 +53,32 @@ class PersonTables:
         self.app = app
         self.tables = _tables()(app)
         self.sqlite = self.tables._schema is None
+        self._run: Callable[..., list[tuple[Any, ...]]] | None = None
 
     def select(self, sql: str, params: Sequence[Any], **tables: str) -> list[tuple[Any, ...]]:
-        rows = self.tables._select(sql, params, **tables)
+        if self._run is not None:  # inside :meth:`snapshot`
+            rows = self._run(sql, params, tables)
+        else:
+            rows = self.tables._select(sql, params, **tables)
         return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every :meth:`select` inside runs in one read transaction: one snapshot of the log,
+        the index and the checkpoints, and no transaction per statement."""
+        try:
+            with self.app.recorder.datastore.transaction(commit=False) as cur:
+                if self.sqlite:
+                    cur = cur.sqlite_cursor
+                    cur.row_factory = None
+                self._run = self._runner(cur)
+                try:
+                    yield
+                finally:
+                    self._run = None
+        except PersistenceError as e:
+            first = first_line(e)
+            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
 
     def write(self, sql: str, rows: Sequence[Sequence[Any]], **tables: str) -> None:
         recorder = self.app.recorder
@@ -203,20 +226,34 @@ class PersonTables:
         )
         return not rows
 
-    def first_indexed(self) -> tuple[int | None, int]:
+    def first_and_latest(self) -> tuple[StoredCheckpoint, StoredCheckpoint] | None:
+        """The first and the latest stored checkpoint, in one statement (None: there is none)."""
+        from ledger.storage.recorders import CHECKPOINTS_TABLE
+        from ledger.transparency.tables import StoredCheckpoint
+
+        rows = self.select(
+            "SELECT tree_size, root, note, created_at FROM {c} WHERE tree_size IN "
+            "((SELECT MIN(tree_size) FROM {c}), (SELECT MAX(tree_size) FROM {c})) "
+            "ORDER BY tree_size",
+            (),
+            c=CHECKPOINTS_TABLE,
+        )
+        found = [StoredCheckpoint(int(s), bytes(r), bytes(n), str(c)) for s, r, n, c in rows]
+        return (found[0], found[-1]) if found else None
+
+    def first_indexed(self, first: StoredCheckpoint | None = None) -> tuple[int | None, int]:
         """(tree size of the first checkpoint that carries a person-index root, or None; how
         many checkpoints come before it). Checkpoints signed before the person index existed
         carry none; from the first that does, every later one must (``verify`` checks)."""
         from ledger.storage.recorders import CHECKPOINTS_TABLE
 
-        first = self.select(
-            "SELECT tree_size FROM {c} ORDER BY tree_size LIMIT 1", (), c=CHECKPOINTS_TABLE
-        )
-        if not first:
-            return None, 0
-        stored = self.checkpoint(int(first[0][0]))
-        if stored and carries_index(stored[0]):
-            return stored[0].tree_size, 0  # the common case: one row read
+        if first is None:
+            ends = self.first_and_latest()
+            if ends is None:
+                return None, 0
+            first = ends[0]
+        if carries_index(first):
+            return first.tree_size, 0  # the common case: nothing more to read
         sizes = [
             int(r[0])
             for r in self.select(
@@ -287,6 +324,36 @@ class PersonTables:
                 p=PERSON_EVENTS_TABLE,
             )
         ]
+
+    def indexed_events(
+        self, personnel_no: str, size: int
+    ) -> tuple[list[tuple[int, int]], dict[int, tuple[int, UUID, int, str, bytes]]]:
+        """The person's index rows before leaf ``size`` as (seq, leaf index), and the event
+        each points at (by leaf index, when there is one), in one statement."""
+        nid = self.tables._nid
+        found = self.select(
+            f"SELECT p.seq, p.leaf_index, e.{nid}, e.originator_id, e.originator_version, "
+            "e.topic, e.state FROM {p} p LEFT JOIN {l} l ON l.leaf_index = p.leaf_index "
+            f"LEFT JOIN {{e}} e ON e.{nid} = l.notification_id "
+            "WHERE p.personnel_no = ? AND p.leaf_index < ? ORDER BY p.seq",
+            (personnel_no, size),
+            p=PERSON_EVENTS_TABLE,
+            l="merkle_leaves",
+            e=self.tables._events_table,
+        )
+        rows = [(int(seq), int(index)) for seq, index, *_ in found]
+        events = {
+            int(index): (
+                int(n),
+                oid if isinstance(oid, UUID) else UUID(str(oid)),
+                int(version),
+                str(topic),
+                bytes(state),
+            )
+            for _, index, n, oid, version, topic, state in found
+            if n is not None
+        }
+        return rows, events
 
     def events_at(self, positions: Collection[int]) -> dict[int, tuple[int, UUID, int, str, bytes]]:
         """Leaf index → (notification id, aggregate id, version, topic, state)."""
