@@ -694,7 +694,7 @@ class Province:
             parties = [(PartyType.UNIT, unit.code)] + [
                 (PartyType.PERSON, m.personnel_no)
                 for m in team
-                if case.parties[f"person:{m.personnel_no}"]["responsibility"]
+                if case.parties[f"person:{m.personnel_no}"].responsibility
                 != Responsibility.NONE.value
             ]
         else:
@@ -770,9 +770,10 @@ class Province:
         for party_type, code, _ in decided:
             if rng.random() >= freq.appeal:
                 continue
-            p = case.parties[f"{party_type.value}:{code}"]
-            day = max(day, p["received_on"] + dt.timedelta(days=rng.randrange(1, 10)))
-            if day > p["appeal_due"]:
+            p = case.parties[f"{party_type.value}:{code}"].decision
+            assert p is not None and p.received_on is not None and p.appeal_due is not None
+            day = max(day, p.received_on + dt.timedelta(days=rng.randrange(1, 10)))
+            if day > p.appeal_due:
                 continue
             yield day
             case.appeal(party_type, code, day, "认为事实认定不清，请求撤销处理决定")
@@ -798,7 +799,11 @@ class Province:
             case.notify_appeal_decision(party_type, code, day, "申诉人及其所在单位")
             self.record(case, sign())
         # Closing never cuts off an appeal (Art. 12): after every appeal period has run.
-        last_due = max(p["appeal_due"] for p in case.parties.values() if p["appeal_due"])
+        last_due = max(
+            d.appeal_due
+            for p in case.parties.values()
+            if (d := p.decision) is not None and d.appeal_due is not None
+        )
         day = max(day, last_due) + dt.timedelta(days=rng.randrange(1, 30))
         yield day
         case.close(day, "责任追究工作已完成，材料归档")

@@ -433,7 +433,7 @@ def case_show(case_no: str) -> None:
         "whenever they were recorded."
     ),
 )
-@report_format_option("events")
+@report_format_option(_("events"))
 @json_option
 def case_timeline(
     case_no: str, as_of: dt.date | None, business_as_of: dt.date | None, fmt: str | None

@@ -135,7 +135,9 @@ def show_json_error(e: click.ClickException) -> None:
     if isinstance(e, click.UsageError):
         doc["kind"] = "UsageError"
         if e.ctx is not None:
-            doc["hint"] = f"Try '{e.ctx.command_path} {e.ctx.help_option_names[0]}' for help."
+            doc["hint"] = _("Try '{command} {option}' for help.").format(
+                command=e.ctx.command_path, option=e.ctx.help_option_names[0]
+            )
             doc["usage"] = e.ctx.get_usage()
     click.echo(json.dumps(doc, ensure_ascii=False, default=json_default), err=True)
 
@@ -304,7 +306,7 @@ def open_projections(app: LedgerApplication) -> Projections:
     """Read models, caught up with the log before any query (they are never stale)."""
     from projections.api import Projections
 
-    p = Projections(app)
+    p = Projections(app, reading=True)
     click.get_current_context().call_on_close(p.close)
     p.catch_up()
     return p

@@ -22,6 +22,7 @@ from cli.common import (
 )
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
+from ledger.i18n import _
 
 
 @click.group(cls=LedgerGroup)
@@ -61,7 +62,7 @@ def unit_add(**fields: Any) -> None:
 @unit.command("rating")
 @click.argument("code", metavar="UNIT_CODE")
 @click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The rating year.")
-@report_format_option("decisions")
+@report_format_option(_("decisions"))
 @json_option
 def unit_rating(code: str, year: int, fmt: str | None) -> None:
     """Whether the unit may be rated an advanced unit for petition work in YEAR (Art. 13)."""
@@ -206,7 +207,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
     type=click.IntRange(1949, 9999),
     help="Only what concerns this year (e.g. for the annual review, Art. 13).",
 )
-@report_format_option("cases")
+@report_format_option(_("cases"))
 @json_option
 def cadre_history(personnel_no: str, year: int | None, fmt: str | None) -> None:
     """A cadre's whole accountability history across every unit and post (Art. 8, 11)."""

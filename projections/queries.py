@@ -371,7 +371,14 @@ class Reader:
         self, case_no: str, as_of: dt.date | None, business_as_of: dt.date | None = None
     ) -> list[TimelineEntry]:
         events, checked = self.case_by_id(case_no)
-        return entries(events, checked.keys, as_of, business_as_of)
+        found = entries(events, checked.keys, as_of, business_as_of)
+        # Positions as everywhere else (verify, key list, proofs, documents): the Merkle leaf
+        # index, counted from 0, not the store's notification id.
+        shown = []
+        for e in found:
+            leaf = self.trust.leaf_position(e.position)
+            shown.append(e if leaf is None else replace(e, position=leaf))
+        return shown
 
     # cadres ---------------------------------------------------------------------------------
     def cadre_history(

@@ -206,3 +206,25 @@ def test_checkpoint_list_comes_as_csv(ledger: CliLedger) -> None:
     rows = _csv(ledger.ok("checkpoint", "list", "--format", "csv", key=None).stdout)
     assert [(r["tree_size"], r["cosigned_by"]) for r in rows] == [(rows[0]["tree_size"], "")]
     assert int(rows[0]["tree_size"]) > 0
+
+
+def test_positions_and_key_labels_read_the_same_in_key_list_verify_and_the_timeline(
+    ledger: CliLedger,
+) -> None:
+    """One numbering (log positions from 0, the Merkle leaf index) and one set of words."""
+    decided(ledger)
+    listed = {k["key_id"]: k for k in ledger.json("key", "list", key=None)["keys"]}
+    verified = {k["key_id"]: k for k in ledger.json("verify", key=None)["keys"]}
+    assert listed.keys() == verified.keys()
+    for key_id, k in listed.items():
+        for field in ("registered_at", "ended_at", "status", "status_label", "role_label",
+                      "authority_kind_label"):  # fmt: skip
+            assert verified[key_id][field] == k[field], (key_id, field)
+    assert min(k["registered_at"] for k in listed.values()) == 0  # the root: the first event
+    timeline = [e["position"] for e in ledger.json("case", "timeline", "C1", key=None)["events"]]
+    ledger.ok("checkpoint", key=ledger.root)
+    proof = ledger.dir / "c1.proof"
+    ledger.ok("proof", "case", "C1", "--out", str(proof), key=None)
+    proven = json.loads(proof.read_text(encoding="utf-8"))["events"]
+    case_id = proven[-1]["originator_id"]
+    assert [e["position"] for e in proven if e["originator_id"] == case_id] == timeline

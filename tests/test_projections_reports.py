@@ -9,7 +9,6 @@ import pytest
 from ledger_factory import DISCIPLINE, decide, person_measures, unit_measures
 
 from ledger.application import LedgerApplication
-from ledger.domain.periods import period_end
 from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
@@ -124,7 +123,7 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
         "C2",
         PERSON,
         "P002",
-        period_end(D(2024, 6, 3), 30) + dt.timedelta(days=3),
+        D(2024, 7, 6),  # three days after the announcement was due (2024-07-03, see below)
         "李副局长及其所在单位",
     )
     # C4: opened by the organisation department
@@ -208,7 +207,10 @@ def test_the_annual_report_gives_the_years_figures(
     assert counts(r.overdue_steps) == {"announcement": 1, "appeal_decision": 0}
     (late,) = r.overdue
     assert (late.case_no, late.party_code, late.kind) == ("C2", "P002", "announcement")
-    assert late.due == period_end(D(2024, 6, 3), 30)
+    # Art. 11, 30 days from the decision of 2024-06-03: Wednesday 2024-07-03, a working day
+    # under the 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号)
+    # (the Dragon Boat rest days are 06-08..06-10; no holiday in July).
+    assert late.due == D(2024, 7, 3)
 
 
 def test_the_annual_report_for_one_authority_counts_its_cases_only(
@@ -245,7 +247,10 @@ def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplicat
         "决〔2024〕9号",
     )
     p = Projections(app)
-    due = period_end(decided, 30)
+    # Art. 11, 30 days from 2024-04-15: Wednesday 2024-05-15, a working day under the
+    # 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号)
+    # (Labour Day rest days 05-01..05-05).
+    due = D(2024, 5, 15)
 
     def on(day: dt.date) -> list[tuple[str, str]]:
         return [(d.kind, d.status) for d in p.deadlines(day)]
@@ -275,12 +280,17 @@ def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplicat
     assert on(announced - dt.timedelta(days=1)) == [("announcement", "overdue")]  # was, then
     received = D(2024, 6, 3)
     app.receive("C9", PERSON, "P001", received)
-    window = period_end(received, 15)
+    # Art. 12, 15 days from receipt on 2024-06-03: Tuesday 2024-06-18, a working day under
+    # the 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号)
+    # (the Dragon Boat rest days end on 06-10).
+    window = D(2024, 6, 18)
     assert on(received + dt.timedelta(days=1)) == [("appeal_window", "open")]
     assert on(window + dt.timedelta(days=1)) == []  # an unused window lapses: nobody is late
     appealed = received + dt.timedelta(days=5)
     app.appeal("C9", PERSON, "P001", appealed, "申诉。")
-    decision_due = period_end(appealed, 30)
+    # Art. 12, 30 days from the appeal of 2024-06-08: Monday 2024-07-08, a working day under
+    # the 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号).
+    decision_due = D(2024, 7, 8)
     assert on(appealed) == [("appeal_decision", "open")]
     assert on(decision_due + dt.timedelta(days=1)) == [("appeal_decision", "overdue")]
     assert [d.due for d in p.deadlines(appealed)] == [decision_due]

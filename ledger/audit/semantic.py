@@ -24,10 +24,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import InterfaceError, Mapper, OperationalError, StoredEvent
 
 from ledger.audit.clock import ClockAudit, ClockRegression
 from ledger.audit.verify import Check, Failure, VerificationResult
+from ledger.audit.verify.run import stopped_answering
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case_rules, ids
 from ledger.domain import report as report_rules
@@ -37,7 +38,13 @@ from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
-from ledger.errors import KeyManagementError, LedgerError, NotAuthorisedError, RuleViolationError
+from ledger.errors import (
+    KeyManagementError,
+    LedgerError,
+    NotAuthorisedError,
+    RuleViolationError,
+    StoreUnavailableError,
+)
 from ledger.signing.signatures import Envelope
 
 PAGE = 1_000
@@ -266,7 +273,14 @@ def offline_decoder() -> Decode:
 def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
     """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added,
     and the recorded times that run backwards as warnings."""
-    return with_findings(result, lambda broken: audit_log(app, broken))
+    try:
+        return with_findings(result, lambda broken: audit_log(app, broken))
+    except STORE_GONE as e:
+        raise stopped_answering(app.store.describe(), result.events, e) from e
+
+
+#: A store that stopped answering mid-audit: an error to report, not a finding about the log.
+STORE_GONE = (StoreUnavailableError, InterfaceError, OperationalError)
 
 
 def with_findings(
@@ -278,7 +292,9 @@ def with_findings(
     broken = {f.aggregate_id for f in result.failures if f.aggregate_id}
     try:
         found, regressions = audit(broken)
-    except Exception as e:  # the log cannot be read to the end: say so, never raise
+    except STORE_GONE:
+        raise  # the store stopped answering: the caller says so (with_measures)
+    except Exception as e:  # the log cannot be read to the end: say so
         if any(f.check is Check.STORE for f in result.failures):
             return result
         failure = Failure(Check.STORE, f"the semantic audit could not read the log: {e}")
