@@ -14,7 +14,13 @@ from ledger_factory import DISCIPLINE, decide, document, person_measures, unit_m
 
 from ledger.application import LedgerApplication
 from ledger.domain.decision import DecisionDocument
-from ledger.domain.regulation import AppealOutcome, Consequence, Measure, PartyType, Responsibility
+from ledger.domain.regulation import (
+    AppealOutcome,
+    Measure,
+    PartyType,
+    Responsibility,
+    ResultElement,
+)
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.signing.signatures import Signer
 from projections import Projections
@@ -33,7 +39,7 @@ def case_under_appeal(app: LedgerApplication) -> None:
     """P001 (direct) and unit CS-XF (collective) decided; P001 appeals; the unit's decision
     is not announced yet; P001's was announced late."""
     app.open_case(
-        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.ADVERSE_IMPACT
+        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -223,7 +229,7 @@ def test_the_timeline_shows_the_signer_key_status_then_and_now(
     app: LedgerApplication, discipline_signer: Signer
 ) -> None:
     app.open_case(
-        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.ADVERSE_IMPACT
+        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     successor = Signer.generate()
     app.rotate_key(discipline_signer.key_id.hex(), successor.public_raw)

@@ -12,10 +12,10 @@ from ledger.application import LedgerApplication
 from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
-    Consequence,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
     UnitKind,
 )
@@ -34,7 +34,12 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
     app.add_unit("CS-GT", "长沙市某区国土局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
     # C3: 2023, decided 2023, announced in 2024 within the 30 days
     app.open_case(
-        "C3", D(2023, 10, 9), [11], "推诿扯皮。", D(2023, 11, 1), Consequence.ADVERSE_IMPACT
+        "C3",
+        D(2023, 10, 9),
+        [11],
+        "推诿扯皮。",
+        D(2023, 11, 1),
+        [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT],
     )
     decide(
         app,
@@ -53,9 +58,9 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
         "C1",
         D(2024, 1, 8),
         [4, 12],
-        "主要领导不及时处理。",
+        "主要领导不及时处理，导致矛盾激化。",
         D(2024, 2, 1),
-        Consequence.ADVERSE_IMPACT,
+        [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT],
     )
     decide(
         app,
@@ -87,7 +92,7 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
     app.close_case("C1", D(2024, 4, 30), "已依规处理。")
     # C2: CS-GT's decision revoked on appeal; P002 announced late
     app.open_case(
-        "C2", D(2024, 4, 2), [12], "逾期未办结。", D(2024, 5, 6), Consequence.ADVERSE_IMPACT
+        "C2", D(2024, 4, 2), [12], "逾期未办结。", D(2024, 5, 6), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -155,7 +160,7 @@ def test_a_unit_held_accountable_that_year_may_not_be_rated_advanced(
         ("C1", "决〔2024〕1号", D(2024, 3, 15))
     ]
     assert [m.label for m in rating.reasons[0].measures_in_force] == ["通报批评"]
-    assert "Art. 13" in rating.rule and "决定作出日期" in rating.rule
+    assert "Art. 13" in rating.rule and "生效时间" in rating.rule
     assert p.unit_rating("CS-XF", 2023).may_be_rated_advanced is True
     assert p.unit_rating("CS-XF", 2025).may_be_rated_advanced is True
 
@@ -228,7 +233,7 @@ def test_the_annual_report_for_one_authority_counts_its_cases_only(
 def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplication) -> None:
     decided = D(2024, 4, 15)
     app.open_case(
-        "C9", D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.ADVERSE_IMPACT
+        "C9", D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -294,7 +299,9 @@ def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplicat
 
 def test_deadlines_of_many_cases_come_sorted_by_due_date(app: LedgerApplication) -> None:
     for no, decided in (("K1", D(2024, 5, 6)), ("K2", D(2024, 4, 8)), ("K3", D(2024, 4, 22))):
-        app.open_case(no, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.SERIOUS)
+        app.open_case(
+            no, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.SERIOUS]
+        )
         decide(
             app,
             no,
@@ -317,7 +324,8 @@ def test_the_annual_report_does_not_count_an_overruled_objector_as_held_accounta
     from ledger.domain.case_rules import TeamMember
     from ledger.domain.regulation import TeamRole
 
-    app.open_case("T1", D(2024, 3, 1), [1], "违规决策引发群体性事件。", D(2024, 4, 1))
+    app.open_case("T1", D(2024, 3, 1), [1], "违规决策引发群体性事件。", D(2024, 4, 1),
+                  [ResultElement.MASS_INCIDENT])  # fmt: skip
     app.record_objection("T1", "P003", D(2024, 4, 2), "会上明确反对，未被采纳")
     members = [
         TeamMember("P001", TeamRole.PRINCIPAL_HEAD),

@@ -38,11 +38,11 @@ from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     AuthorityKind,
-    Consequence,
     KeyRole,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
     TeamRole,
     UnitKind,
@@ -131,7 +131,15 @@ APP_COMMANDS: dict[str, st.SearchStrategy[tuple[Any, ...]]] = {
     "add_cadre": st.tuples(PERSON_NO, TEXT, UNIT_CODE, TEXT, DATE),
     "move_cadre": st.tuples(PERSON_NO, UNIT_CODE, TEXT, DATE),
     "retire_cadre": st.tuples(PERSON_NO, DATE),
-    "open_case": st.tuples(CASE_NO, DATE, GROUNDS, TEXT, DATE, st.sampled_from(Consequence), TEXT),
+    "open_case": st.tuples(
+        CASE_NO,
+        DATE,
+        GROUNDS,
+        TEXT,
+        DATE,
+        st.lists(st.sampled_from(ResultElement), max_size=3),
+        TEXT,
+    ),
     "assign": st.tuples(
         CASE_NO,
         PARTY,
@@ -407,7 +415,7 @@ def test_a_unicode_text_at_the_facts_limit_reads_back_exactly(ledger: LedgerAppl
     are kept to the last character."""
     text = ("推诿扯皮，\u202eمرحبا\u202c 🙂👨‍👩‍👧 שלום\n" * 4000)[:LONG_TEXT]
     ledger.open_case("长纪案〔2024〕长", dt.date(2024, 3, 1), [12], text, dt.date(2024, 4, 1),
-                     consequence=Consequence.ADVERSE_IMPACT)  # fmt: skip
+                     results=[ResultElement.ADVERSE_IMPACT])  # fmt: skip
     assert ledger.case("长纪案〔2024〕长").facts == text
     copy = LedgerApplication(StoreConfig.parse(ledger.store.url), None)
     try:
@@ -442,7 +450,7 @@ def run_whole_case(
     steps: list[Callable[[], Any]] = [
         lambda: app.open_case(
             case_no, dt.date(2024, 3, 1), [12], facts, dt.date(2024, 4, 1),
-            consequence=Consequence.ADVERSE_IMPACT,
+            results=[ResultElement.ADVERSE_IMPACT],
         ),
         lambda: app.assign(
             case_no, PartyType.PERSON, "P001", Responsibility.DIRECT, dt.date(2024, 4, 2)

@@ -288,13 +288,18 @@ class StoreConfig:
         write is refused instead of half-attempted."""
         assert self.path is not None
         path = self.path
-        if path.exists() and not (
-            os.access(path, os.W_OK) and os.access(path.parent.resolve(), os.W_OK)
-        ):
+        if path.exists() and not _may_write(path):
             return f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
         if self.read_only:
             return f"file:{quote(str(path.resolve()))}?mode=ro"
         return str(path)
+
+    def opened_read_only(self) -> bool:
+        """Whether this process opens the ledger for reading only: a SQLite file it may not
+        (or, by its mode, should not) write, or ``read_only``."""
+        if self.kind == "sqlite":
+            return self.sqlite_name().startswith("file:")
+        return self.read_only
 
     def check_sqlite_file(self, *, must_exist: bool) -> None:
         """Refuse a missing, unreadable or foreign file before the library touches it."""
@@ -335,3 +340,15 @@ class StoreConfig:
             raise StoreError(f"{self.path} is an SQLite database of another program, not a ledger")
         if must_exist and not names:
             raise StoreError(f"{self.path} holds no ledger; run `lifeledger init` first")
+
+
+def _may_write(path: Path) -> bool:
+    """This process may write the file and its folder, and their modes allow a write: root
+    is not bound by the mode, but a file or folder made read-only (``chmod a-w``) is
+    read-only by intent, and is opened so."""
+    folder = path.parent.resolve()
+    try:
+        mode_allows = path.stat().st_mode & 0o222 and folder.stat().st_mode & 0o222
+    except OSError:
+        return False
+    return bool(mode_allows) and os.access(path, os.W_OK) and os.access(folder, os.W_OK)
