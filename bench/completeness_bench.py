@@ -46,10 +46,10 @@ from ledger.audit.proofs import export_cadre_proof, verify_proof
 from ledger.domain import ids
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
-    Consequence,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
 )
 from ledger.storage.store import StoreConfig
@@ -116,7 +116,7 @@ def document(number: str) -> DecisionDocument:
 def whole_case(app: LedgerApplication, case_no: str, person: str) -> None:
     """Eight events, six naming the person (assign, hear, decide, announce, file, receive)."""
     app.open_case(case_no, dt.date(2023, 11, 2), [3], "推诿敷衍信访事项", dt.date(2024, 1, 8),
-                  Consequence.ADVERSE_IMPACT)  # fmt: skip
+                  [ResultElement.ADVERSE_IMPACT])  # fmt: skip
     app.assign(case_no, PartyType.PERSON, person, Responsibility.DIRECT, dt.date(2024, 1, 15))
     app.hear(case_no, PartyType.PERSON, person, dt.date(2024, 2, 1), "本人陈述")
     app.decide(case_no, PartyType.PERSON, person, document(f"{case_no}-决"))

@@ -37,6 +37,7 @@ from cli.common import (
 from cli.files import output_path
 from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import AuthorityKind
+from ledger.i18n import _
 from projections.labels import KEY_STATUS_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -67,8 +68,10 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 @click.option(
     "--recovery-key-out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to save the recovery private key, to be moved offline (default: KEY_OUT with "
-    "'.recovery' before its suffix; must not exist yet).",
+    help=_(
+        "Where to save the recovery private key, to be moved offline (default: KEY_OUT with "
+        "'.recovery' before its suffix; must not exist yet)."
+    ),
 )
 @json_option
 def init(
@@ -94,7 +97,7 @@ def init(
         if path.exists():
             raise KeyFileError(f"key file {path} already exists; refusing to overwrite it")
     if recovery_out.resolve() == key_out.resolve():
-        raise click.UsageError("--recovery-key-out must differ from --key-out")
+        raise click.UsageError(_("--recovery-key-out must differ from --key-out"))
     app = settings().open(signed=False, must_exist=False)
     if app.is_initialised():
         raise InvalidInputError(
@@ -116,8 +119,10 @@ def init(
         raise
     info(f"Keep {key_out} safe: it signs every key registration.")
     info(
-        f"Move {recovery_out} offline now (removable media in a safe) and delete it here: it "
-        "alone can replace a lost or stolen root key (`lifeledger key recover`)."
+        _(
+            "Move {path} offline now (removable media in a safe) and delete it here: it alone "
+            "can replace a lost or stolen root key (`lifeledger key recover`)."
+        ).format(path=recovery_out)
     )
     info(f"Next: export LIFELEDGER_KEY={key_out}, then `lifeledger key add ...` for recorders.")
     emit(
@@ -132,8 +137,10 @@ def init(
         f"Ledger created in {app.store.describe()}.\n"
         f"Root key {root.key_id.hex()} saved to {key_out}.\n"
         f"Root fingerprint (pin this for auditors):\n  {fingerprint}\n"
-        f"Recovery key {recovery.key_id.hex()} saved to {recovery_out}: keep it offline; it "
-        "only replaces a lost root key.",
+        + _(
+            "Recovery key {key_id} saved to {path}: keep it offline; it only replaces a lost "
+            "root key."
+        ).format(key_id=recovery.key_id.hex(), path=recovery_out),
     )
 
 
@@ -149,10 +156,12 @@ def recovery_passphrase(path: Path, root_secret: str) -> str:
     if value:
         return value
     if sys.stdin.isatty():
-        return passphrase_prompt(f"Passphrase for the recovery key {path}")
+        return passphrase_prompt(_("Passphrase for the recovery key {path}").format(path=path))
     info(
-        "Warning: LIFELEDGER_RECOVERY_PASSPHRASE is not set; the recovery key is protected by "
-        "the root key's passphrase"
+        _(
+            "Warning: LIFELEDGER_RECOVERY_PASSPHRASE is not set; the recovery key is protected "
+            "by the root key's passphrase"
+        )
     )
     return root_secret
 
@@ -335,8 +344,8 @@ def import_(
 
     \b
       {"command": "case open", "case_no": "CS-2019-004", "incident_date": "2019-03-02",
-       "opened_on": "2019-05-10", "ground": [11], "consequence": "adverse_impact",
-       "facts": "..."}
+       "opened_on": "2019-05-10", "ground": [11],
+       "result": ["conflict_intensified", "adverse_impact"], "facts": "..."}
       {"command": "case hear", "case_no": "CS-2019-004", "person": "P001",
        "on": "2019-05-20", "statement": "..."}
 
@@ -394,6 +403,8 @@ def import_(
     if rejects is not None:
         data["rejects"] = str(rejects) if refused_lines else None
     emit(data, lambda: _import_text(report, from_line, rejects if refused_lines else None))
+    if report.error is not None and not s.json:  # the store failed: lines from the summary's
+        raise click.ClickException(report.error)  # "resume from" on were not recorded
     if not report.ok:
         raise click.exceptions.Exit(1)
 
@@ -449,8 +460,6 @@ def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> 
         )
     elif report.interrupted:
         lines.append("Interrupted.")
-    if report.error is not None:
-        lines.append(f"Stopped: {report.error}")
     if report.not_attempted_from is not None:
         lines.append(
             f"Not attempted: lines {report.not_attempted_from}–{report.last_line}; "

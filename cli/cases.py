@@ -33,7 +33,7 @@ from cli.common import (
 )
 from cli.output import Column, format_option, report_format_option, show_list, show_report
 from cli.texts import long_text_option
-from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
+from ledger.domain.regulation import AppealOutcome, Responsibility, ResultElement
 from ledger.i18n import _
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 from projections.models import CaseState, Decision, MeasureRef, Party, TimelineEntry
@@ -97,12 +97,14 @@ def measure_options(f: Any) -> Any:
     help="Art. 4 item (一)…(十六), as 1–16 or 十一; repeat for several.",
 )
 @click.option(
-    "--consequence",
-    metavar="CONSEQUENCE",
-    type=choice_of(Consequence),
-    default=Consequence.NONE.value,
-    show_default=True,
-    help=f"What it caused; most grounds need one: {describe_choices(Consequence)}.",
+    "--result",
+    metavar="[GROUND:]RESULT",
+    multiple=True,
+    help=_(
+        "Art. 4: a result the cited ground names, for every cited ground that names it, or as "
+        "GROUND:RESULT for one ground; repeat for each (e.g. --ground 11 --result "
+        "conflict_intensified --result adverse_impact): {choices}."
+    ).format(choices=describe_choices(ResultElement)),
 )
 @long_text_option("facts", "The facts of the situation.")
 @click.option("--other-regulation", help="With ground 16 (十六): the other regulation relied on.")
@@ -417,15 +419,19 @@ def case_show(case_no: str) -> None:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="What was on record at the end of this day (Asia/Shanghai), by the time each event "
-    "was recorded: the log up to the first event recorded later (default: now).",
+    help=_(
+        "What was on record at the end of this day (Asia/Shanghai), by the time each event "
+        "was recorded: the log up to the first event recorded later (default: now)."
+    ),
 )
 @click.option(
     "--business-as-of",
     type=DATE,
     metavar="DATE",
-    help="Only the events whose business date (the date of the act) is on or before this day, "
-    "whenever they were recorded.",
+    help=_(
+        "Only the events whose business date (the date of the act) is on or before this day, "
+        "whenever they were recorded."
+    ),
 )
 @report_format_option(_("events"))
 @json_option
@@ -528,11 +534,14 @@ def case_text(c: CaseState) -> str:
         f"Case {c.case_no}  [{status}]",
         f"Incident {c.incident_date} · opened {c.opened_on} by {c.opening_authority} · {art8}",
         "Grounds (Art. 4):",
-        *(f"  {g.label}" for g in c.grounds),
-    ]
+        *(f"  {g.label}" + (f" — {g.results_label}" if g.results_label else "")
+          for g in c.grounds),
+    ]  # fmt: skip
     if c.other_regulation:
         out.append(f"  Other regulation relied on: {c.other_regulation}")
-    out += [f"Consequence: {c.consequence_label}", f"Facts: {c.facts}"]
+    if c.consequence_label is not None:  # a case recorded before results per ground
+        out.append(_("Consequence (one for the case): {label}").format(label=c.consequence_label))
+    out.append(f"Facts: {c.facts}")
     if c.objections:
         out.append("Overruled objections (Art. 5: no leadership responsibility):")
         out += [f"  {o.personnel_no} on {o.on}: {o.text}" for o in c.objections]
@@ -576,10 +585,23 @@ def _decision_lines(d: Decision) -> list[str]:
         measures = f"{d.severity_label}: {measures}"
     out = [
         f"  《责任追究决定书》 {d.number} of {d.decided_on} [{d.status_label}]: {measures}",
-        f"    approved by {d.approving_authority}; effective {d.effective_date}; "
-        f"appeal within {d.appeal_period_days} days to {d.appeal_authority}",
+        _(
+            "    approved by {approver}; in force from {since} (生效时间, Art. 10); appeal within "
+            "{days} days to {authority}"
+        ).format(
+            approver=d.approving_authority,
+            since=d.in_force_from,
+            days=d.appeal_period_days,
+            authority=d.appeal_authority,
+        ),
     ]
-    if d.measures_in_force != d.measures:
+    if d.status != "revoked" and not d.measures_in_force:
+        out.append(
+            _("    not yet in force: the measures apply from {since} (Art. 10)").format(
+                since=d.in_force_from
+            )
+        )
+    elif d.measures_in_force != d.measures:
         out.append(f"    in force now: {_measures(d.measures_in_force)}")
     a = d.announcement
     if a is None:
@@ -657,8 +679,9 @@ def _attention(e: TimelineEntry) -> str | None:
 def _recorded(e: TimelineEntry) -> str:
     """The recorded date (Asia/Shanghai), with how many days after the business date when
     that is late (ledger.domain.recorded_time); never before an event earlier in the log."""
-    notes = [f"{e.days_recorded_late} days later"] if e.days_recorded_late is not None else []
-    notes += ["signed time earlier: clock set back"] if e.clock_behind else []
+    late = e.days_recorded_late
+    notes = [_("{days} days later").format(days=late)] if late is not None else []
+    notes += [_("signed time earlier: clock set back")] if e.clock_behind else []
     return f"{e.recorded_on}" + (f" ({', '.join(notes)})" if notes else "")
 
 
@@ -670,10 +693,12 @@ def timeline_text(
 ) -> str:
     views = []
     if as_of:
-        views.append(f"what was on record at the end of {as_of}")
+        views.append(_("what was on record at the end of {day}").format(day=as_of))
     if business_as_of:
-        views.append(f"events dated on or before {business_as_of}")
-    head = f"Case {case_no}: " + (", ".join(views) if views else "timeline")
+        views.append(_("events dated on or before {day}").format(day=business_as_of))
+    head = _("Case {case_no}: {view}").format(
+        case_no=case_no, view=", ".join(views) if views else _("timeline")
+    )
     rows = [
         (e.business_date, _recorded(e), e.event_label, f"{e.key_holder} ({e.key_id})",
          _key_status(e), e.summary)
@@ -683,7 +708,14 @@ def timeline_text(
         head
         + "\n"
         + table(
-            ["date", "recorded", "event", "signed by", "key status", "what changed"],
+            [
+                _("date"),
+                _("recorded"),
+                _("event"),
+                _("signed by"),
+                _("key status"),
+                _("what changed"),
+            ],
             rows,
             (_attention(e) for e in entries),
         )

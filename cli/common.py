@@ -306,7 +306,7 @@ def open_projections(app: LedgerApplication) -> Projections:
     """Read models, caught up with the log before any query (they are never stale)."""
     from projections.api import Projections
 
-    p = Projections(app)
+    p = Projections(app, reading=True)
     click.get_current_context().call_on_close(p.close)
     p.catch_up()
     return p

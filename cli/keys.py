@@ -29,6 +29,7 @@ from cli.common import (
 from cli.files import output_path
 from cli.output import Column, format_option, show_list
 from ledger.domain.regulation import AuthorityKind, KeyRole
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.application import LedgerApplication
@@ -277,7 +278,9 @@ def _key_out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[
 
 
 @key.command("recover")
-@_key_out_option("Where to save the new root private key (encrypted PKCS#8; must not exist yet).")
+@_key_out_option(
+    _("Where to save the new root private key (encrypted PKCS#8; must not exist yet).")
+)
 @json_option
 def key_recover(key_out: Path) -> None:
     """Replace a lost or stolen root key, signed with the recovery key (--key RECOVERY_FILE).
@@ -293,21 +296,26 @@ def key_recover(key_out: Path) -> None:
     registry.check_rotation(_signer_id(app), old_root)
     new = _new_key(key_out, app.replace_root)
     info(
-        f"Sign with the new root key from now on: export LIFELEDGER_KEY={key_out}; put the "
-        "recovery key back offline"
+        _(
+            "Sign with the new root key from now on: export LIFELEDGER_KEY={path}; put the "
+            "recovery key back offline"
+        ).format(path=key_out)
     )
     emit(
         {"old_key_id": old_root, "key_id": new.key_id.hex(), "fingerprint": new.fingerprint,
          "key_file": str(key_out), "root_fingerprint": app.root_fingerprint()},
-        f"Root key {old_root} replaced by {new.key_id.hex()}, signed by the recovery key; new "
-        f"root private key saved to {key_out}. The old root key may sign nothing more. The "
-        f"ledger's fingerprint is unchanged: {app.root_fingerprint()}",
+        _(
+            "Root key {old} replaced by {new}, signed by the recovery key; new root private key "
+            "saved to {path}. The old root key may sign nothing more. The ledger's fingerprint "
+            "is unchanged: {fingerprint}"
+        ).format(old=old_root, new=new.key_id.hex(), path=key_out,
+                 fingerprint=app.root_fingerprint()),
     )  # fmt: skip
 
 
 @key.command("add-recovery")
 @_key_out_option(
-    "Where to save the recovery private key, to be moved offline (must not exist yet)."
+    _("Where to save the recovery private key, to be moved offline (must not exist yet).")
 )
 @json_option
 def key_add_recovery(key_out: Path) -> None:
@@ -324,10 +332,16 @@ def key_add_recovery(key_out: Path) -> None:
     check_may_register(registry.standing(_signer_id(app)), KeyRole.RECOVERY.value,
                        registry.root, registry.recovery)  # fmt: skip
     new = _new_key(key_out, app.add_recovery_key)
-    info(f"Move {key_out} offline now and delete it here: it alone can replace a lost root key")
+    info(
+        _(
+            "Move {path} offline now and delete it here: it alone can replace a lost root key"
+        ).format(path=key_out)
+    )
     emit(
         {"key_id": new.key_id.hex(), "fingerprint": new.fingerprint, "key_file": str(key_out)},
-        f"Recovery key {new.key_id.hex()} registered by the root; private key saved to {key_out}.",
+        _("Recovery key {key_id} registered by the root; private key saved to {path}.").format(
+            key_id=new.key_id.hex(), path=key_out
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from cli.common import (
     table,
 )
 from cli.output import FORMATS, Column, format_option, show_list, show_report
-from ledger.i18n import _
+from ledger.i18n import N_, _, article_label
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
@@ -46,15 +46,19 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="The day to judge the periods on (default: today in Asia/Shanghai); with --late, "
-    "the steps as on record at the end of that day.",
+    help=_(
+        "The day to judge the periods on (default: today in Asia/Shanghai); with --late, "
+        "the steps as on record at the end of that day."
+    ),
 )
 @click.option(
     "--late",
     is_flag=True,
-    help="Instead: the steps done late (business date after the due date), overdue until "
-    "recorded (recorded after the due date), or recorded late (more than 7 days after their "
-    "business date), with the days.",
+    help=_(
+        "Instead: the steps done late (business date after the due date), overdue until "
+        "recorded (recorded after the due date), or recorded late (more than 7 days after "
+        "their business date), with the days."
+    ),
 )
 @format_option
 @json_option
@@ -118,17 +122,17 @@ LATE_COLUMNS = (
         "party",
         whole=lambda r: r["party_code"] and _party(r["party_type"], r["party_code"]),
     ),
-    Column("event_label", "step"),
-    Column("article", "art."),
-    Column("business_date", "date"),
-    Column("due", "due"),
-    Column("recorded_on", "recorded"),
-    Column("days_done_late", "done late (days)"),
-    Column("days_overdue_on_record", "overdue until recorded (days)"),
-    Column("days_recorded_late", "recorded late (days)"),
-    Column("status_label", "status"),
+    Column("event_label", _("step")),
+    Column("article", _("art."), article_label),
+    Column("business_date", _("date")),
+    Column("due", _("due")),
+    Column("recorded_on", _("recorded")),
+    Column("days_done_late", _("done late (days)")),
+    Column("days_overdue_on_record", _("overdue until recorded (days)")),
+    Column("days_recorded_late", _("recorded late (days)")),
+    Column("status_label", _("status")),
 )
-LATE_NOTE = (
+LATE_NOTE = N_(
     "done late: the business date is after the legal due date (Art. 11, 12); overdue until "
     "recorded: recorded after the due date, so the ledger showed it overdue until then; "
     "recorded late: recorded more than {days} days after its business date. Recorded dates "
@@ -142,19 +146,23 @@ def _late_steps(as_of: dt.date | None, fmt: str | None) -> None:
 
     p = open_projections(settings().open(signed=False))
     items = p.late_steps(as_of)
-    when = f" (on record at the end of {as_of})" if as_of else ""
+    if as_of:
+        title = _("Steps done or recorded late (on record at the end of {day}):")
+        empty = _("No step was done or recorded late (on record at the end of {day}).")
+    else:
+        title, empty = _("Steps done or recorded late:"), _("No step was done or recorded late.")
     show_list(
         fmt,
         "late",
         [asdict(s) for s in items],
         LATE_COLUMNS,
-        title=f"Steps done or recorded late{when}:",
-        empty=f"No step was done or recorded late{when}.",
+        title=title.format(day=as_of),
+        empty=empty.format(day=as_of),
         next_command=f"lifeledger case timeline {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["status"] != "recorded_late" else None,
         extra={"as_of": as_of},
-        drop=("art.", "due"),
-        notes=[LATE_NOTE.format(days=RECORDED_LATE_AFTER_DAYS)],
+        drop=tuple(c.header for c in LATE_COLUMNS if c.key in ("article", "due")),
+        notes=[_(LATE_NOTE).format(days=RECORDED_LATE_AFTER_DAYS)],
     )
 
 
@@ -317,7 +325,9 @@ def annual_text(r: AnnualReport) -> str:
         *_counts("Parties held accountable", r.parties_by_kind),
         *_counts("Responsibility (Art. 5)", r.responsibility_kinds),
         f"Decisions issued: {r.decisions_issued} (revoked on appeal: {r.decisions_revoked})",
-        *_counts("Measures (Art. 7)", r.measures_by_kind),
+        *_counts(
+            _("Measures (Art. 7), by the year they took effect (生效时间)"), r.measures_by_kind
+        ),
         f"Appeals filed (Art. 12): {r.appeals_filed}",
         *_counts("Appeal outcomes", r.appeal_outcomes),
         f"Referred to judicial organs (Art. 7): {r.referrals}",
@@ -442,7 +452,12 @@ def completeness_line(h: CadreHistory) -> str:
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
     role = f" ({e.team_role_label})" if e.team_role_label else ""
-    decisions = "; ".join(f"{d.number} {d.decided_on} [{d.status_label}]" for d in e.decisions)
+    decisions = "; ".join(
+        _("{number} {decided}, in force from {since} [{status}]").format(
+            number=d.number, decided=d.decided_on, since=d.in_force_from, status=d.status_label
+        )
+        for d in e.decisions
+    )
     return (
         e.case_no,
         e.incident_date,

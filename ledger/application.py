@@ -13,7 +13,7 @@ and many commands' events are saved in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -40,10 +40,10 @@ from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     AuthorityKind,
-    Consequence,
     KeyRole,
     PartyType,
     Responsibility,
+    ResultElement,
     UnitKind,
 )
 from ledger.domain.report import RegionalReport
@@ -467,9 +467,10 @@ class LedgerApplication(Application[UUID]):
         grounds: Sequence[int],
         facts: str,
         opened_on: dt.date,
-        consequence: Consequence = Consequence.NONE,
+        results: Mapping[int, Sequence[ResultElement]] | Sequence[ResultElement] = (),
         other_regulation: str = "",
     ) -> UUID:
+        """Art. 4: open a case on its grounds, with the results each ground names."""
         rec = self._authorise("open accountability cases")
         case_no = self._new_id("case", "case number", case_no)
         self._check_past(incident_date, opened_on)
@@ -480,7 +481,7 @@ class LedgerApplication(Application[UUID]):
             facts=facts,
             opening_authority=rec.authority,
             opened_on=opened_on,
-            consequence=consequence,
+            results=results,
             other_regulation=other_regulation,
             ctx=self.context(rec),
         )

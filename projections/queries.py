@@ -72,6 +72,7 @@ from projections.values import (
     day,
     grounds,
     in_force,
+    in_force_from,
     measures,
     party_value,
     post_on,
@@ -88,8 +89,8 @@ STEP_DAYS = {
 #: Art. 13: the rule a unit rating applies, and which date decides the year.
 RATING_RULE = (
     "Art. 13: 受到信访工作责任追究的单位，当年不得评为年度信访工作先进单位. A unit counts as "
-    "held accountable in the year of the decision date (决定作出日期) of a decision against it "
-    "that was not revoked on appeal; a decision modified on appeal still counts."
+    "held accountable in the year its measures took effect (生效时间, Art. 10) under a decision "
+    "against it that was not revoked on appeal; a decision modified on appeal still counts."
 )
 CHUNK = 500
 
@@ -330,6 +331,7 @@ class Reader:
                 objections[p["code"]]["on"]
                 if p["party_type"] == "person" and p["code"] in objections
                 else None,
+                today.isoformat(),
             )
             for p in parties
         )
@@ -345,7 +347,7 @@ class Reader:
             case_no=doc["case_no"],
             incident_date=date(doc["incident_date"]),
             opened_on=date(doc["opened_on"]),
-            grounds=grounds(doc["grounds"]),
+            grounds=grounds(doc["grounds"], doc["results"]),
             other_regulation=doc["other_regulation"],
             facts=doc["facts"],
             consequence=doc["consequence"],
@@ -380,7 +382,11 @@ class Reader:
 
     # cadres ---------------------------------------------------------------------------------
     def cadre_history(
-        self, personnel_no: str, year: int | None, record: PersonRecord
+        self,
+        personnel_no: str,
+        year: int | None,
+        record: PersonRecord,
+        today: dt.date | None = None,
     ) -> CadreHistory:
         """The person's record from the events the person index proved complete: the cadre's
         own events and the cases those events belong to (Art. 8)."""
@@ -443,7 +449,8 @@ class Reader:
                     for d in (p["decisions"] if p else ())
                 )
             incident = date(doc["incident_date"])
-            party = party_value(p, cadre["name"], objection and objection["on"]) if p else None
+            now = today.isoformat() if today else None
+            party = party_value(p, cadre["name"], objection and objection["on"], now) if p else None
             resp = p["responsibility"] if p else Responsibility.NONE.value
             history.append(
                 HistoryEntry(
@@ -452,7 +459,7 @@ class Reader:
                     incident_date=incident,
                     opened_on=date(doc["opened_on"]),
                     lifetime=doc["lifetime"],
-                    grounds=grounds(doc["grounds"]),
+                    grounds=grounds(doc["grounds"], doc["results"]),
                     opening_authority=doc["opening_authority"],
                     responsibility=resp,
                     responsibility_label=labels.responsibility_label(resp),
@@ -712,7 +719,8 @@ def party_days(p: Row | None, objection: Row | None) -> list[str]:
     if p["referral"]:
         days.append(p["referral"]["on"])
     for d in p["decisions"]:
-        days += [d["decided_on"], d["received_on"]]
+        # Art. 10 生效时间: the day the measures took effect belongs to the person's year too
+        days += [d["decided_on"], in_force_from(d), d["received_on"]]
         for part in ("announcement", "file_entry"):
             if d[part]:
                 days.append(d[part]["on"])
@@ -737,7 +745,9 @@ def annual_figures(
     responsibilities = _tally(p["responsibility"] for p in parties)
     decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
     issued = [d for d in decisions if _in_year(d["decided_on"], year)]
-    imposed = _tally(m for d in issued for m in in_force(d))
+    # Art. 10 生效时间: measures count in the year they took effect, not the decision's year
+    took_effect = [d for d in decisions if _in_year(in_force_from(d), year)]
+    imposed = _tally(m for d in took_effect for m in in_force(d))
     appeals = [d["appeal"] for d in decisions if d["appeal"]]
     outcomes = _tally(a["outcome"] for a in appeals if _in_year(a["decided_on"], year))
     overdue = _overdue(docs, year, today)
@@ -777,12 +787,6 @@ def annual_figures(
         ),
         overdue=tuple(overdue),
     )
-
-
-def in_force_from(decision: Doc) -> str:
-    """Art. 10 生效时间: the measures apply from the document's stated time, so Art. 13's year
-    is the year they took effect (the decision date for documents that state none)."""
-    return str(decision.get("effective_date") or decision["decided_on"])
 
 
 def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:

@@ -13,11 +13,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledger.domain.regulation import GROUNDS, AppealOutcome, Consequence
+from ledger.domain.regulation import AppealOutcome, Consequence
+from ledger.i18n import _, article_label
 from projections import labels
 from projections.lateness import Timing, party_of, timings
 from projections.models import TimelineEntry
 from projections.replay import CaseEvent
+from projections.values import grounds
 
 Payload = dict[str, Any]
 Row = dict[str, Any]
@@ -47,11 +49,18 @@ def _told(d: Payload) -> str:
 
 
 def _opened(d: Payload) -> str:
-    cited = "、".join(GROUNDS[g].label for g in d["grounds"])
+    """The grounds in their full wording (Art. 4), each with its recorded results; a case of
+    an older ledger shows the one consequence it recorded."""
+    cited = "；".join(
+        g.label + (f"（{g.results_label}）" if g.results_label else "")
+        for g in grounds(d["grounds"], d.get("results"))
+    )
+    if d.get("results") is None:
+        cited += f"；{Consequence(d.get('consequence', 'none')).label}"
     lifetime = "" if d["lifetime"] else "; incident before 2016-06-23, outside Art. 8"
-    return (
-        f"case {d['case_no']} opened by {d['opening_authority']} on Art. 4 grounds {cited}, "
-        f"{Consequence(d['consequence']).label}{lifetime}"
+    opened = _("case {case_no} opened by {authority} on Art. 4 grounds {cited}")
+    return opened.format(case_no=d["case_no"], authority=d["opening_authority"], cited=cited) + (
+        lifetime
     )
 
 
@@ -185,7 +194,9 @@ def _overdue_until_recorded(t: Timing) -> str:
     """A step done in time by its business date but recorded after its due date."""
     if t.days_done_late is not None or t.days_overdue_on_record is None or t.step is None:
         return ""
-    return (
-        f" — overdue {t.days_overdue_on_record} days until recorded on {t.recorded_on} "
-        f"(due {t.due}, {labels.STEP_ARTICLES[t.step]})"
+    return _(" — overdue {days} days until recorded on {recorded} (due {due}, {article})").format(
+        days=t.days_overdue_on_record,
+        recorded=t.recorded_on,
+        due=t.due,
+        article=article_label(labels.STEP_ARTICLES[t.step]),
     )

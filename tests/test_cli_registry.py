@@ -65,8 +65,11 @@ def test_cadre_history_follows_the_person_after_a_move(ledger: CliLedger) -> Non
     data = ledger.json("cadre", "history", "P001", key=None)
     assert sorted(data) == [
         "accountable_in_year", "appended_after", "checked_after", "complete_as_of",
-        "current_post", "entries", "name", "personnel_no", "posts", "retired_on", "year",
+        "current_post", "entries", "indexed_since", "name", "personnel_no", "posts",
+        "retired_on", "unindexed_checkpoints", "year",
     ]  # fmt: skip
+    # A ledger made with the person index: no checkpoint signed before it.
+    assert (data["unindexed_checkpoints"], data["indexed_since"]) == (0, None)
     # No checkpoint yet: the whole log was read, and the events naming P001 (registered,
     # found responsible, heard, decided, moved) were each checked directly.
     log_size = ledger.json("verify", key=None)["tree_size"]
@@ -113,7 +116,7 @@ def test_a_unit_held_accountable_may_not_be_rated_advanced_that_year(ledger: Cli
         "2023-04-03",
         "--ground",
         "13",
-        "--consequence",
+        "--result",
         "adverse_impact",
         "--facts",
         "未到现场处置",

@@ -14,8 +14,13 @@ from ledger_factory import DISCIPLINE, decide, document, person_measures, unit_m
 
 from ledger.application import LedgerApplication
 from ledger.domain.decision import DecisionDocument
-from ledger.domain.periods import period_end
-from ledger.domain.regulation import AppealOutcome, Consequence, Measure, PartyType, Responsibility
+from ledger.domain.regulation import (
+    AppealOutcome,
+    Measure,
+    PartyType,
+    Responsibility,
+    ResultElement,
+)
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.signing.signatures import Signer
 from projections import Projections
@@ -24,14 +29,17 @@ D = dt.date
 PERSON, UNIT = PartyType.PERSON, PartyType.UNIT
 CASE = "长纪案〔2024〕1号"
 DECIDED = D(2024, 4, 15)
-ANNOUNCE_DUE = period_end(DECIDED, 30)
+# Art. 11, 30 days from 2024-04-15 (that day not counted): Wednesday 2024-05-15, a working
+# day under the 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号):
+# the Labour Day rest days are 05-01..05-05, with 05-11 worked.
+ANNOUNCE_DUE = D(2024, 5, 15)
 
 
 def case_under_appeal(app: LedgerApplication) -> None:
     """P001 (direct) and unit CS-XF (collective) decided; P001 appeals; the unit's decision
     is not announced yet; P001's was announced late."""
     app.open_case(
-        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.ADVERSE_IMPACT
+        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -110,7 +118,10 @@ def test_a_revoked_decision_is_shown_as_revoked_never_hidden(app: LedgerApplicat
     assert [m.code for m in revoked.measures] == ["written_self_criticism"]
     assert revoked.appeal is not None and revoked.appeal.outcome_label == "撤销"
     # the revoked decision's announcement is moot: the case now waits on P001's appeal only
-    assert state.next_due == period_end(D(2024, 4, 25), 30)
+    # Art. 12, 30 days from the appeal of 2024-04-25: Saturday 2024-05-25, a rest day (the
+    # 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号)
+    # makes no weekend of May a working day but 05-11), so the period ends on Monday 05-27.
+    assert state.next_due == D(2024, 5, 27)
     assert state.next_due_step == "appeal_decision"
 
 
@@ -218,7 +229,7 @@ def test_the_timeline_shows_the_signer_key_status_then_and_now(
     app: LedgerApplication, discipline_signer: Signer
 ) -> None:
     app.open_case(
-        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.ADVERSE_IMPACT
+        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     successor = Signer.generate()
     app.rotate_key(discipline_signer.key_id.hex(), successor.public_raw)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from verify_support import bulk_cases, record_case
 
@@ -23,18 +21,15 @@ def test_an_untouched_ledger_of_10k_events_verifies_clean(
     bulk_cases(app, 10_000 - start)
     make_checkpoint(app, root_signer)
     seen: list[int] = []
-    started = time.perf_counter()
     result = Verifier(VerifyOptions(root_fingerprint=root_signer.fingerprint)).run(
         StoreSource(app), seen.append
     )
-    elapsed = time.perf_counter() - started
     assert result, result.summary()
     assert result.events == 10_000 == sum(seen) == result.tree_size == result.signatures
     assert result.checkpoints == 1 and result.latest_checkpoint == 10_000
     assert result.root_fingerprint == root_signer.fingerprint
     assert result.failures == () and result.failure_count == 0
     assert [k.role for k in result.keys] == ["admin", "recorder", "recorder"]
-    assert elapsed < 20
 
 
 def test_verification_result_is_data_and_has_a_raising_variant(

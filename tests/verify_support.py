@@ -22,7 +22,7 @@ from ledger.audit.verify import Check, VerificationResult
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.decision import DecisionDocument, Measures
-from ledger.domain.regulation import Consequence, Measure, PartyType, Responsibility, Severity
+from ledger.domain.regulation import Measure, PartyType, Responsibility, ResultElement, Severity
 from ledger.signing.signatures import Signer
 from ledger.storage.entries import event_leaf_hash
 
@@ -45,7 +45,8 @@ def person_document(number: str, on: dt.date = DECIDED) -> DecisionDocument:
 def record_case(app: LedgerApplication, case_no: str, personnel_no: str = "P001") -> None:
     """A whole individual case through the application: every step signed by the recorder."""
     app.open_case(case_no, dt.date(2023, 11, 2), [11], "推诿敷衍信访事项，导致矛盾激化",
-                  dt.date(2024, 1, 8), Consequence.ADVERSE_IMPACT)  # fmt: skip
+                  dt.date(2024, 1, 8),
+                  [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT])  # fmt: skip
     app.assign(case_no, PartyType.PERSON, personnel_no, Responsibility.DIRECT, dt.date(2024, 1, 15))
     app.hear(case_no, PartyType.PERSON, personnel_no, dt.date(2024, 2, 1), "本人陈述：工作量大")
     app.decide(case_no, PartyType.PERSON, personnel_no, person_document(f"{case_no}-决"))
@@ -83,7 +84,7 @@ def bulk_cases(app: LedgerApplication, events: int, prefix: str = "B", per_save:
                 facts="对信访事项推诿",
                 opening_authority="长沙市纪委监委",
                 opened_on=dt.date(2023, 6, 1),
-                consequence=Consequence.ADVERSE_IMPACT,
+                results=[ResultElement.PETITION_ARISEN, ResultElement.ADVERSE_IMPACT],
             )
             case.assign(PartyType.UNIT, "CS-XF", Responsibility.COLLECTIVE, dt.date(2023, 6, 5))
             case.hear(PartyType.UNIT, "CS-XF", dt.date(2023, 6, 9), "单位说明")

@@ -33,6 +33,7 @@ from ledger.errors import (
     KeyManagementError,
     NotFoundError,
 )
+from ledger.i18n import N_, _
 
 ACTIVE = "active"
 ROTATED = "rotated"
@@ -59,9 +60,9 @@ class KeyRecord:
         return self.status == ACTIVE
 
 
-ROOT_ONLY_RULE = "root replaced by the root or the recovery key only"
-RECOVERY_SELF_RULE = "recovery key replaced by itself only"
-ADMIN_RULE = "admin role required"
+ROOT_ONLY_RULE = N_("root replaced by the root or the recovery key only")
+RECOVERY_SELF_RULE = N_("recovery key replaced by itself only")
+ADMIN_RULE = N_("admin role required")
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,11 @@ class Standing:
 def _admin(signer: Standing) -> None:
     if signer.role != KeyRole.ADMIN.value:
         raise KeyManagementError(
-            ADMIN_RULE,
-            f"signer key {signer.key_id} ({signer.holder}) has role {signer.role}; only an admin "
-            "key registers, rotates or revokes keys",
+            _(ADMIN_RULE),
+            _(
+                "signer key {key_id} ({holder}) has role {role}; only an admin key "
+                "registers, rotates or revokes keys"
+            ).format(key_id=signer.key_id, holder=signer.holder, role=signer.role),
         )
 
 
@@ -94,15 +97,19 @@ def check_may_register(signer: Standing, role: str, root: str, recovery: Standin
         return
     if signer.key_id != root:
         raise KeyManagementError(
-            "recovery key registered by the root only",
-            f"signer key {signer.key_id} is not the root key {root}; only the root registers "
-            "the recovery key",
+            _("recovery key registered by the root only"),
+            _(
+                "signer key {key_id} is not the root key {root}; only the root registers "
+                "the recovery key"
+            ).format(key_id=signer.key_id, root=root),
         )
     if recovery is not None:
         raise KeyManagementError(
-            "one recovery key at a time",
-            f"the recovery key {recovery.key_id} is active; it is replaced only by itself "
-            "(`key rotate` signed with the recovery key)",
+            _("one recovery key at a time"),
+            _(
+                "the recovery key {key_id} is active; it is replaced only by itself "
+                "(`key rotate` signed with the recovery key)"
+            ).format(key_id=recovery.key_id),
         )
 
 
@@ -112,17 +119,21 @@ def check_may_rotate(signer: Standing, old: Standing, root: str) -> None:
     if old.key_id == root:
         if signer.key_id != root and signer.role != KeyRole.RECOVERY.value:
             raise KeyManagementError(
-                ROOT_ONLY_RULE,
-                f"signer key {signer.key_id} may not rotate the root key {root}; only the root "
-                "key itself or the recovery key may replace it",
+                _(ROOT_ONLY_RULE),
+                _(
+                    "signer key {key_id} may not rotate the root key {root}; only the root "
+                    "key itself or the recovery key may replace it"
+                ).format(key_id=signer.key_id, root=root),
             )
         return
     if old.role == KeyRole.RECOVERY.value:
         if signer.key_id != old.key_id:
             raise KeyManagementError(
-                RECOVERY_SELF_RULE,
-                f"signer key {signer.key_id} may not rotate the recovery key {old.key_id}; only "
-                "the recovery key itself may replace it",
+                _(RECOVERY_SELF_RULE),
+                _(
+                    "signer key {key_id} may not rotate the recovery key {key_id2}; only the "
+                    "recovery key itself may replace it"
+                ).format(key_id=signer.key_id, key_id2=old.key_id),
             )
         return
     if signer.key_id != old.key_id:
@@ -134,24 +145,29 @@ def check_may_revoke(signer: Standing, target: Standing, root: str) -> None:
     _admin(signer)
     if target.status == REVOKED:
         raise KeyManagementError(
-            "key already revoked", f"signer key {target.key_id} was already revoked"
+            _("key already revoked"),
+            _("signer key {key_id} was already revoked").format(key_id=target.key_id),
         )
     if target.key_id == signer.key_id:
         raise KeyManagementError(
-            "no self-revocation",
-            "a key cannot revoke itself; another admin key must sign the revocation",
+            _("no self-revocation"),
+            _("a key cannot revoke itself; another admin key must sign the revocation"),
         )
     if target.key_id == root:
         raise KeyManagementError(
-            "root not revocable",
-            f"the root key {target.key_id} cannot be revoked by an admin key; the root key "
-            "replaces itself with `key rotate`",
+            _("root not revocable"),
+            _(
+                "the root key {key_id} cannot be revoked by an admin key; the root key "
+                "replaces itself with `key rotate`"
+            ).format(key_id=target.key_id),
         )
     if target.role == KeyRole.RECOVERY.value:
         raise KeyManagementError(
-            "recovery key not revocable",
-            f"the recovery key {target.key_id} cannot be revoked; only the recovery key itself "
-            "replaces it",
+            _("recovery key not revocable"),
+            _(
+                "the recovery key {key_id} cannot be revoked; only the recovery key "
+                "itself replaces it"
+            ).format(key_id=target.key_id),
         )
 
 
@@ -159,9 +175,11 @@ def check_may_record(signer: Standing) -> None:
     """The recovery key signs key changes of the root and itself, nothing else."""
     if signer.role == KeyRole.RECOVERY.value:
         raise KeyManagementError(
-            "recovery key signs root replacements only",
-            f"signer key {signer.key_id} is the recovery key; it may only replace the root "
-            "key or itself",
+            _("recovery key signs root replacements only"),
+            _(
+                "signer key {key_id} is the recovery key; it may only replace the root "
+                "key or itself"
+            ).format(key_id=signer.key_id),
         )
 
 
@@ -206,7 +224,9 @@ class KeyRegistry(Aggregate):
         try:
             k = self.keys[key_id]
         except KeyError:
-            raise NotFoundError(f"no signer key {key_id} is registered in this ledger") from None
+            raise NotFoundError(
+                _("no signer key {key_id} is registered in this ledger").format(key_id=key_id)
+            ) from None
         return KeyRecord(
             key_id=key_id,
             public_key=k["public_key"],
@@ -230,16 +250,18 @@ class KeyRegistry(Aggregate):
         """The signer of any new event must hold a registered key that is still valid."""
         if key_id not in self.keys:
             raise KeyManagementError(
-                "unregistered key",
-                f"signer key {key_id} is not registered in this ledger",
-                "Ask a key administrator to run `lifeledger key add`.",
+                _("unregistered key"),
+                _("signer key {key_id} is not registered in this ledger").format(key_id=key_id),
+                _("Ask a key administrator to run `lifeledger key add`."),
             )
         rec = self.record(key_id)
         if not rec.is_active:
             raise KeyManagementError(
-                f"{rec.status} key",
-                f"signer key {key_id} ({rec.holder}) was {rec.status} and may not sign",
-                "Use the key that replaced it or ask for a new one.",
+                _("{status} key").format(status=rec.status),
+                _("signer key {key_id} ({holder}) was {status} and may not sign").format(
+                    key_id=key_id, holder=rec.holder, status=rec.status
+                ),
+                _("Use the key that replaced it or ask for a new one."),
             )
         return rec
 
@@ -282,7 +304,9 @@ class KeyRegistry(Aggregate):
         self.check_admin(signer_key_id)
         check_may_register(self.standing(signer_key_id), role.value, self.root, self.recovery)
         if key_id in self.keys:
-            raise AlreadyExistsError(f"signer key {key_id} is already registered")
+            raise AlreadyExistsError(
+                _("signer key {key_id} is already registered").format(key_id=key_id)
+            )
         if jurisdiction is None:
             self._registered(
                 key_id, public_key, holder, authority, authority_kind.value, role.value
@@ -297,14 +321,16 @@ class KeyRegistry(Aggregate):
         """Replace a key (see the module's rules for the root and the recovery key)."""
         self.check_rotation(signer_key_id, old_key_id)
         if key_id in self.keys:
-            raise AlreadyExistsError(f"signer key {key_id} is already registered")
+            raise AlreadyExistsError(
+                _("signer key {key_id} is already registered").format(key_id=key_id)
+            )
         self._rotated(old_key_id, key_id, public_key)
 
     def revoke(self, signer_key_id: str, key_id: str, reason: str) -> None:
         self.check_admin(signer_key_id)
         check_may_revoke(self.standing(signer_key_id), self.standing(key_id), self.root)
         if not reason.strip():
-            raise KeyManagementError("reason required", "a revocation must state its reason")
+            raise KeyManagementError(_("reason required"), _("a revocation must state its reason"))
         self._revoked(key_id, reason)
 
     # events -------------------------------------------------------------------------------

@@ -10,13 +10,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+)
+from eventsourcing.utils import retry
 
 from ledger.application import LedgerApplication
 
 if TYPE_CHECKING:
     from ledger.storage.postgres_recorder import PostgresLedgerRecorder
-from ledger.errors import NotFoundError, ProofError, StoreError, first_line
+from ledger.errors import (
+    NotFoundError,
+    ProofError,
+    StoreError,
+    StoreUnavailableError,
+    first_line,
+)
 from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
@@ -34,6 +46,12 @@ from ledger.transparency.ranges import BLOCK, NODE_MIN_HEIGHT, CompactRange, sub
 
 LEAF_PAGE = 50_000
 
+#: A read of PostgreSQL rides out a restart of the server, or a dropped connection: reading
+#: again is always safe. Each attempt waits up to the connect timeout (5 s) for the pool to
+#: reach the server, so a server that stays down fails the read after about 15 s. Writes are
+#: not repeated here (one may have committed before the connection was lost).
+reads_again = retry((InterfaceError, OperationalError), max_attempts=3, wait=0.5)
+
 
 NODES_TABLE = "merkle_nodes"
 
@@ -45,6 +63,15 @@ EventRow = tuple[int, Any, int, str, bytes]
 
 #: A row of the leaf table: (leaf index, notification id, leaf hash).
 LeafRow = tuple[int, int, bytes]
+
+
+def store_error(app: LedgerApplication, e: PersistenceError) -> StoreError:
+    """The library's failure as ours: :class:`StoreUnavailableError` when the store stopped
+    answering (connection lost, server down, disk I/O), not when it refused a statement."""
+    message = f"cannot use {app.store.describe()}: {first_line(e)}"
+    if isinstance(e, InterfaceError | OperationalError):
+        return StoreUnavailableError(message)
+    return StoreError(message)
 
 
 def utc_now() -> str:
@@ -130,14 +157,17 @@ class LedgerTables:
             from psycopg.sql import SQL, Identifier
 
             query = SQL(sql.replace("?", "%s")).format(t=Identifier(self._schema, table))
-            with _postgres(recorder).datastore.transaction(commit=commit) as curs:
-                curs.execute(query, list(params))
-                return [tuple(r.values()) for r in curs.fetchall()] if not commit else []
+
+            def run() -> list[Any]:
+                with _postgres(recorder).datastore.transaction(commit=commit) as curs:
+                    curs.execute(query, list(params))
+                    return [tuple(r.values()) for r in curs.fetchall()] if not commit else []
+
+            return run() if commit else list(reads_again(run)())
         except IntegrityError:
             raise
         except PersistenceError as e:
-            first = first_line(e)
-            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+            raise store_error(self.app, e) from e
 
     def _select(self, sql: str, params: Sequence[Any], **tables: str) -> list[tuple[Any, ...]]:
         """Rows of a query as plain tuples (no row objects); ``{name}`` in ``sql`` names the
@@ -156,12 +186,16 @@ class LedgerTables:
 
             names = {k: Identifier(self._schema, v) for k, v in tables.items()}
             query = SQL(sql.replace("?", "%s")).format(**names)
-            with _postgres(recorder).datastore.transaction(commit=False) as curs:
-                curs.execute(query, list(params))
-                return [tuple(r.values()) for r in curs.fetchall()]
+
+            @reads_again
+            def read() -> list[tuple[Any, ...]]:
+                with _postgres(recorder).datastore.transaction(commit=False) as curs:
+                    curs.execute(query, list(params))
+                    return [tuple(r.values()) for r in curs.fetchall()]
+
+            return list(read())
         except PersistenceError as e:
-            first = first_line(e)
-            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+            raise store_error(self.app, e) from e
 
     @property
     def _events_table(self) -> str:

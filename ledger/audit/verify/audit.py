@@ -39,6 +39,7 @@ from ledger.domain.keys import (
     check_may_rotate,
 )
 from ledger.errors import KeyManagementError, ProofError, TamperedEventError
+from ledger.i18n import _
 from ledger.signing.signatures import (
     Envelope,
     check_signature,
@@ -439,7 +440,7 @@ class Audit:
         try:
             rule()
         except KeyManagementError as e:
-            fail(Check.AUTHORISATION, f"{e}; the key change is ignored")
+            fail(Check.AUTHORISATION, _("{refusal}; the key change is ignored").format(refusal=e))
             return False
         return True
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from ledger.errors import VerificationError
+from ledger.i18n import _
 
 
 class Check(StrEnum):
@@ -196,7 +197,7 @@ class VerificationResult:
         """The human report: a summary, then every listed failure."""
         status = "OK" if self.ok else f"FAILED: {self.failure_count} failure(s)"
         if self.warnings:
-            status += f", {len(self.warnings)} warning(s)"
+            status += _(", {count} warning(s)").format(count=len(self.warnings))
         lines = [
             f"Verification of {self.source}: {status}",
             f"  events            {self.events} in {self.aggregates} records, "
@@ -216,6 +217,6 @@ class VerificationResult:
             if hidden:
                 lines.append(f"  ... and {hidden} more not listed")
         if self.warnings:
-            lines.append("Warnings (the log holds; for the auditor to judge):")
+            lines.append(_("Warnings (the log holds; for the auditor to judge):"))
             lines += [f"  {w.describe()}" for w in self.warnings]
         return "\n".join(lines)
