@@ -9,17 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import (
-    DATE,
-    LedgerGroup,
-    json_option,
-    on_option,
-    open_projections,
-    record,
-    settings,
-    table,
-)
+from cli.common import LedgerGroup, open_projections, record, settings
+from cli.options import DATE, json_option, on_option
 from cli.output import FORMATS, Column, format_option, show_list, show_report
+from cli.terminal import table
 from ledger.i18n import N_, _, article_label
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
