@@ -54,13 +54,9 @@ from ledger.domain.regulation import (
 )
 from ledger.storage.store import StoreConfig
 from ledger.transparency import checkpoints as service
-from ledger.transparency.person_index import (
-    CADRE,
-    CASE,
-    IndexedEvent,
-    PersonRecord,
-    PersonTables,
-)
+from ledger.transparency.person_index import CADRE, CASE
+from ledger.transparency.person_record import IndexedEvent, PersonRecord
+from ledger.transparency.person_tables import PersonTables
 from projections import log as views_log
 from projections.api import Projections
 from projections.queries import Reader

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import emit, info, progress, settings, table, to_json
+from cli.common import emit, info, settings, to_json
 from cli.files import output_path
 from cli.output import Column, chosen, report_format_option, show_report
 from cli.rollback import checkpoint_files_in, rollback_note
+from cli.terminal import progress, table
 from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.common import cell_text, colour, json_default, settings, table, to_json
+from cli.common import json_default, settings, to_json
+from cli.terminal import cell_text, colour, table
 from ledger.i18n import _
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")

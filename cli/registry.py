@@ -9,17 +9,8 @@ from typing import Any
 
 import click
 
-from cli.common import (
-    DATE,
-    LedgerGroup,
-    choice_of,
-    describe_choices,
-    json_option,
-    on_option,
-    open_projections,
-    record,
-    settings,
-)
+from cli.common import LedgerGroup, open_projections, record, settings
+from cli.options import DATE, choice_of, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.i18n import _

@@ -27,7 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInputError, StoreError
-from ledger.transparency.person_index import person_record
+from ledger.transparency.person_record import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
 from projections.codec import unwrapper

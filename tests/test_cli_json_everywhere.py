@@ -188,11 +188,13 @@ def test_verify_lists_its_failures_as_csv_and_exits_1_on_a_tampered_ledger(
     clean = ledger.run("verify", "--format", "csv", key=None)
     assert clean.exit_code == 0, clean.output
     assert clean.stdout == "check,position,record,topic,version,tree_size,message\n"
-    with sqlite3.connect(ledger.db) as conn:
-        conn.execute(
-            "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '推诿扯皮', "
-            "'工作疏忽') AS BLOB) WHERE CAST(state AS TEXT) LIKE '%推诿扯皮%'"
-        )
+    with sqlite3.connect(ledger.db) as conn:  # the facts edited in the stored bytes
+        old, new = "推诿扯皮".encode(), "工作疏忽".encode()
+        rows = conn.execute("SELECT rowid, state FROM stored_events").fetchall()
+        edited = [(bytes(state).replace(old, new), rowid) for rowid, state in rows
+                  if old in bytes(state)]  # fmt: skip
+        assert edited
+        conn.executemany("UPDATE stored_events SET state = ? WHERE rowid = ?", edited)
     tampered = ledger.run("verify", "--format", "csv", key=None)
     assert tampered.exit_code == 1
     rows = _csv(tampered.stdout)

@@ -27,7 +27,7 @@ from ledger.errors import InvalidInputError, ProofError
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoint import Checkpoint, sign_note
 from ledger.transparency.checkpoints import make_checkpoint, origin_for
-from ledger.transparency.person_index import PersonTables
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredTree, utc_now
 
 PASSPHRASE = "correct horse"
