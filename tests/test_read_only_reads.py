@@ -130,10 +130,11 @@ def _in_process(args: list[str]) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def _unprivileged(args: list[str]) -> tuple[int, str]:
-    """As a user the file permissions bind (root is not bound by them)."""
+def _process(args: list[str], *, as_nobody: bool = False) -> tuple[int, str]:
+    """In a process of its own; ``as_nobody``: as a user the file permissions bind (root is
+    not bound by them)."""
     command = [sys.executable, "-c", "from cli.main import main; main()", *args]
-    if os.geteuid() == 0:
+    if as_nobody and os.geteuid() == 0:
         if shutil.which("setpriv") is None:
             pytest.skip("running as root without setpriv: cannot drop privileges")
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
@@ -141,6 +142,10 @@ def _unprivileged(args: list[str]) -> tuple[int, str]:
     done = subprocess.run(command, capture_output=True, text=True, env={**env, "HOME": "/tmp"},
                           cwd="/", timeout=300, check=False)  # fmt: skip
     return done.returncode, done.stdout
+
+
+def _unprivileged(args: list[str]) -> tuple[int, str]:
+    return _process(args, as_nobody=True)
 
 
 def _fingerprint(path: Path) -> tuple[str, int, list[str]]:
@@ -181,7 +186,7 @@ def test_every_read_command_on_a_read_only_sqlite_copy_prints_the_same_and_write
     before = _fingerprint(copy)
     mine = tmp_path / "out"
     mine.mkdir()
-    expected = _outputs(original, mine, _in_process)
+    expected = _outputs(original, mine, _process)
     assert all(code == 0 for code, _ in expected.values()), expected
     as_nobody = _outputs(str(copy), out, _unprivileged)
     assert _fingerprint(copy) == before
