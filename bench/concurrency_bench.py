@@ -200,14 +200,12 @@ def raw_commits(store: str, url: str, seconds: float) -> float:
         elapsed = time.perf_counter() - t0
         db.close()
         return n / elapsed
-    import psycopg
     from psycopg import sql
 
     cfg = StoreConfig.parse(url)
     cfg.prepare()
     table = sql.Identifier(cfg.schema, "t")
-    with psycopg.connect(host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user,
-                         password=cfg.password or None, autocommit=True) as conn:  # fmt: skip
+    with cfg.connect() as conn:
         conn.execute(
             sql.SQL("CREATE TABLE {} (id bigserial PRIMARY KEY, state bytea)").format(table)
         )
@@ -221,12 +219,10 @@ def raw_commits(store: str, url: str, seconds: float) -> float:
 
 
 def _drop_schema(url: str) -> None:
-    import psycopg
     from psycopg import sql
 
     cfg = StoreConfig.parse(url)
-    with psycopg.connect(host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user,
-                         password=cfg.password or None, autocommit=True) as conn:  # fmt: skip
+    with cfg.connect() as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(cfg.schema)))
 
 

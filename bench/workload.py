@@ -59,7 +59,6 @@ REGISTRATIONS = ("unit add", "cadre add")
 AUTHORITY = ORGANS[0]
 
 
-
 def _results(c: dict[str, Any]) -> dict[int, list[ResultElement]]:
     """The Art. 4 results of a ``case open`` command, per ground (``"11:adverse_impact"``)."""
     by_ground: dict[int, list[ResultElement]] = {g: [] for g in c["ground"]}
@@ -67,6 +66,7 @@ def _results(c: dict[str, Any]) -> dict[int, list[ResultElement]]:
         ground, _, element = item.partition(":")
         by_ground[int(ground)].append(ResultElement(element))
     return by_ground
+
 
 def _plain(value: Any) -> Any:
     """Library JSON (dates as ``{"_type_": "date_iso", ...}``) → import JSON (ISO strings)."""

@@ -20,21 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import (
-    LedgerGroup,
-    choice_of,
-    describe_choices,
-    emit,
-    info,
-    json_option,
-    passphrase,
-    passphrase_prompt,
-    progress,
-    progress_callback,
-    settings,
-    table,
-)
+from cli.common import LedgerGroup, emit, info, passphrase, passphrase_prompt, settings
 from cli.files import output_path
+from cli.options import choice_of, describe_choices, json_option
+from cli.terminal import progress, progress_callback, table
 from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import AuthorityKind
 from ledger.i18n import _

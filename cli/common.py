@@ -13,18 +13,17 @@ import json
 import os
 import sqlite3
 import sys
-import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from click.shell_completion import CompletionItem
 
 from cli.redact import redact
+from cli.terminal import colour
 from ledger.errors import InvalidInputError, KeyFileError, LedgerError, StoreError, first_line
 from ledger.i18n import _, language
 
@@ -135,7 +134,9 @@ def show_json_error(e: click.ClickException) -> None:
     if isinstance(e, click.UsageError):
         doc["kind"] = "UsageError"
         if e.ctx is not None:
-            doc["hint"] = f"Try '{e.ctx.command_path} {e.ctx.help_option_names[0]}' for help."
+            doc["hint"] = _("Try '{command} {option}' for help.").format(
+                command=e.ctx.command_path, option=e.ctx.help_option_names[0]
+            )
             doc["usage"] = e.ctx.get_usage()
     click.echo(json.dumps(doc, ensure_ascii=False, default=json_default), err=True)
 
@@ -310,179 +311,6 @@ def open_projections(app: LedgerApplication) -> Projections:
     return p
 
 
-# parameter types ------------------------------------------------------------------------
-if TYPE_CHECKING:  # click >= 8.2 types its ParamType by value; older click is not generic
-    _DateParam = click.ParamType[dt.date]
-    _TextParam = click.ParamType[str]
-else:
-    _DateParam = _TextParam = click.ParamType
-
-
-class DateType(_DateParam):
-    """An ISO calendar date (YYYY-MM-DD), as business dates are given (Asia/Shanghai)."""
-
-    name = "date"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(
-                _("{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-03-15").format(value=value),
-                param,
-                ctx,
-            )
-
-
-DATE = DateType()
-
-
-class GroundType(_TextParam):
-    """An Art. 4 ground: 1–16 or its numeral (十一). Checked by the case itself, so that an
-    unknown number is refused under Art. 4 rather than as bad usage."""
-
-    name = "ground"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        return str(value)
-
-    def shell_complete(
-        self, ctx: click.Context, param: click.Parameter, incomplete: str
-    ) -> list[CompletionItem]:
-        from ledger.domain.regulation import GROUNDS
-
-        return [
-            CompletionItem(str(n), help=f"{g.label}{g.text}")
-            for n, g in GROUNDS.items()
-            if str(n).startswith(incomplete)
-        ]
-
-
-GROUND = GroundType()
-
-
-def choice_of(enum: type[Enum]) -> click.Choice[str]:
-    return click.Choice([str(m.value) for m in enum], case_sensitive=False)
-
-
-def describe_choices(enum: type[Enum]) -> str:
-    """``a (甲), b (乙)`` — the values with their Chinese labels, for help texts."""
-    return ", ".join(f"{m.value} ({getattr(m, 'label', '')})" for m in enum)
-
-
-# completion from the ledger ---------------------------------------------------------------
-def _complete_from(kind: str) -> Any:
-    """Complete ids (case numbers, personnel numbers, unit codes) from the ledger in --db,
-    read from the log with the store opened read-only (completion never writes, and needs
-    no read model); silently nothing when it cannot be read (it must never fail loudly)."""
-
-    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-        root = ctx.find_root()
-        db = root.params.get("db") or os.environ.get("LIFELEDGER_DB") or DEFAULT_DB
-        try:
-            from ledger.application import LedgerApplication
-            from ledger.storage.lookalikes import Lookalikes
-            from ledger.storage.store import StoreConfig
-
-            # SQLite opened read-only, PostgreSQL sessions read-only (this process is the
-            # shell's completion call, so the setting ends with it).
-            store = replace(StoreConfig.parse(str(db)), read_only=True)
-            if store.kind == "sqlite":
-                store.check_sqlite_file(must_exist=True)
-            else:
-                os.environ["PGOPTIONS"] = "-c default_transaction_read_only=on"
-            app = LedgerApplication(store)
-            try:
-                found = Lookalikes(app).all(kind)
-            finally:
-                app.close()
-            return sorted(v for v in found if v.startswith(incomplete))
-        except Exception:
-            return []
-
-    return complete
-
-
-complete_case = _complete_from("case")
-
-
-# shared options ---------------------------------------------------------------------------
-def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if value:
-        settings().json = True
-
-
-def _json_parameter() -> click.Option:
-    return click.Option(
-        ["--json", "as_json"],
-        is_flag=True,
-        expose_value=False,
-        is_eager=True,
-        callback=_set_json,
-        help=_("Print one JSON document on stdout (errors: one JSON object on stderr)."),
-    )
-
-
-def json_option(f: F) -> F:
-    """``--json`` after the command as well as before it (``lifeledger --json ...``)."""
-    f.__dict__.setdefault("__click_params__", []).append(_json_parameter())
-    return f
-
-
-def with_json(command: click.Command) -> click.Command:
-    """``command`` and every command under it accept ``--json`` after their name (the README
-    promises it before or after the command, everywhere)."""
-    if not any(p.name == "as_json" for p in command.params):
-        command.params.append(_json_parameter())
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            with_json(sub)
-    return command
-
-
-def party_options(*, unit: bool = True) -> Callable[[F], F]:
-    """``--person P001`` or ``--unit CS-XF``: exactly one names the party (Art. 5)."""
-
-    def decorate(f: F) -> F:
-        f.__dict__["party_either"] = unit  # checked by record(): exactly one of the two
-        if unit:
-            f = click.option(
-                "--unit",
-                metavar="UNIT_CODE",
-                help=_("The party is this unit (集体责任). Give --person or --unit."),
-            )(f)
-        return click.option(
-            "--person",
-            required=not unit,
-            metavar="PERSONNEL_NO",
-            help=_("The party is this cadre (personnel number).")
-            + (_(" Give --person or --unit.") if unit else ""),
-        )(f)
-
-    return decorate
-
-
-def _written_form(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """An identifier as recorded: NFKC, no outer whitespace (ledger.domain.identifiers)."""
-    return unicodedata.normalize("NFKC", value).strip()
-
-
-def case_argument(f: F) -> F:
-    return click.argument(
-        "case_no", metavar="CASE_NO", shell_complete=complete_case, callback=_written_form
-    )(f)
-
-
-def on_option(help: str, *, also: str = "") -> Callable[[F], F]:
-    """``--on DATE``: the business date (Asia/Shanghai) the act happened, always explicit."""
-    names = ["--on", also] if also else ["--on"]
-    return click.option(*names, "on", type=DATE, required=True, metavar="DATE", help=help)
-
-
 # running commands -------------------------------------------------------------------------
 def record(command: str, fields: Mapping[str, Any]) -> Outcome:
     """Run a recording command through the same table ``import`` uses, and print it."""
@@ -537,164 +365,3 @@ def info(message: str) -> None:
 
 
 #: The colour of a row that needs attention, by its kind.
-COLOURS = {"overdue": "red", "failed": "red", "revoked": "yellow"}
-#: A column is narrowed to this many display columns at the least before columns are dropped.
-MIN_COLUMN = 12
-
-
-def colour() -> bool | None:
-    """False under NO_COLOR (https://no-color.org); otherwise click decides: a terminal only."""
-    return False if os.environ.get("NO_COLOR") else None
-
-
-def paint(text: str, kind: str | None) -> str:
-    """``text`` in the colour of its kind (``COLOURS``); unchanged for None."""
-    return click.style(text, fg=COLOURS[kind]) if kind else text
-
-
-def terminal_width() -> int | None:
-    """The width tables must fit: ``COLUMNS`` when set, else the terminal's; None when the
-    output is not a terminal (a file or a pipe takes whole lines)."""
-    given = os.environ.get("COLUMNS", "")
-    if given.isdigit() and int(given) > 0:
-        return int(given)
-    if sys.stdout.isatty():
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    return None
-
-
-def table(
-    headers: list[str],
-    rows: Iterable[Iterable[Any]],
-    kinds: Iterable[str | None] = (),
-    width: int | None = -1,
-    drop: Sequence[str] = (),
-) -> str:
-    """A plain text table that lines up CJK text (two columns per wide character) and fits
-    ``width`` (default: :func:`terminal_width`): long columns wrap, widest first; if that is
-    not enough, columns are left out — those named in ``drop`` first, then from the right —
-    with a note naming them. ``kinds`` colours rows (:func:`paint`)."""
-    body = [[cell_text(c) for c in row] for row in rows]
-    marks = list(kinds) + [None] * len(body)
-    natural = [max([_width(h)] + [_width(r[i]) for r in body]) for i, h in enumerate(headers)]
-    limit = terminal_width() if width == -1 else width
-    keep = list(range(len(headers)))
-    optional = [headers.index(h) for h in drop]
-    order = [*optional, *keep[::-1]]
-
-    def total() -> int:
-        return sum(natural[i] for i in keep) + 2 * (len(keep) - 1)
-
-    while limit is not None and total() > limit and any(i in keep for i in optional):
-        keep.remove(next(i for i in optional if i in keep))  # before anything wraps
-    while True:
-        widths = [natural[i] for i in keep]
-        if limit is None or _fit(widths, [headers[i] for i in keep], limit) or len(keep) == 1:
-            break
-        keep.remove(next(i for i in order if i in keep))
-    dropped = [h for i, h in enumerate(headers) if i not in keep]
-    lines = [_pad_row([headers[i] for i in keep], widths), "  ".join("-" * w for w in widths)]
-    for row, kind in zip(body, marks, strict=False):
-        parts = [_wrap(row[i], w) for i, w in zip(keep, widths, strict=True)]
-        for k in range(max(len(p) for p in parts)):
-            line = _pad_row([p[k] if k < len(p) else "" for p in parts], widths)
-            lines.append(paint(line, kind))
-    if dropped:
-        lines.append(f"(not shown: {', '.join(dropped)}; see --format csv)")
-    return "\n".join(lines)
-
-
-def _fit(widths: list[int], headers: list[str], limit: int) -> bool:
-    """Narrow the widest columns in place (not below ``MIN_COLUMN`` or their header) until
-    the row fits ``limit``; False if it cannot."""
-    floor = [min(w, max(MIN_COLUMN, _width(h))) for w, h in zip(widths, headers, strict=True)]
-    excess = sum(widths) + 2 * (len(widths) - 1) - limit
-    while excess > 0:
-        i = max(range(len(widths)), key=lambda j: (widths[j] - floor[j], widths[j]))
-        if widths[i] <= floor[i]:
-            return False
-        widths[i] -= 1
-        excess -= 1
-    return True
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` display columns, broken at a space or after a
-    comma or 、 where one falls in the line, else between characters."""
-    lines: list[str] = []
-    while _width(text) > width:
-        cut, used = 0, 0
-        for i, ch in enumerate(text):
-            used += _width(ch)
-            if used > width:
-                break
-            cut = i + 1
-        space = max(text.rfind(c, 0, cut + 1) + (c != " ") for c in " ,、")
-        if 0 < space <= cut:
-            cut = space
-        lines.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    return [*lines, text] if text or not lines else lines
-
-
-def cell_text(value: Any) -> str:
-    """One value as every table and text format shows it (labels for enums, — for none)."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return str(getattr(value, "label", value.value))
-    return " ".join(str(value).split())
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad_row(cells: list[str], widths: list[int]) -> str:
-    return "  ".join(
-        c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=False)
-    ).rstrip()
-
-
-def interactive() -> bool:
-    """Progress bars only on a terminal; piped output stays clean."""
-    return sys.stderr.isatty()
-
-
-@contextmanager
-def progress(items: Iterable[Any], length: int | None, label: str) -> Iterator[Iterable[Any]]:
-    """A progress bar on a terminal (stderr), none when piped."""
-    if interactive():
-        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
-            yield bar
-    else:
-        yield items
-
-
-@contextmanager
-def progress_callback(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A ``(done, total)`` callback that drives a progress bar on a terminal, else nothing."""
-    if not interactive():
-        yield lambda done, total: None
-        return
-    bar: Any = None
-    position = 0
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar, position
-        if bar is None:
-            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-            bar.__enter__()
-        bar.length = max(total, 1)
-        bar.update(done - position)
-        position = done
-
-    try:
-        yield update
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)

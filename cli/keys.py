@@ -15,18 +15,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.common import (
-    LedgerGroup,
-    choice_of,
-    describe_choices,
-    emit,
-    info,
-    json_option,
-    new_passphrase,
-    open_projections,
-    settings,
-)
+from cli.common import LedgerGroup, emit, info, new_passphrase, open_projections, settings
 from cli.files import output_path
+from cli.options import choice_of, describe_choices, json_option
 from cli.output import Column, format_option, show_list
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.i18n import _

@@ -9,17 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import (
-    DATE,
-    LedgerGroup,
-    json_option,
-    on_option,
-    open_projections,
-    record,
-    settings,
-    table,
-)
+from cli.common import LedgerGroup, open_projections, record, settings
+from cli.options import DATE, json_option, on_option
 from cli.output import FORMATS, Column, format_option, show_list, show_report
+from cli.terminal import table
 from ledger.i18n import N_, _, article_label
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
@@ -190,10 +183,12 @@ def report() -> None:
     "fmt",
     type=click.Choice([*FORMATS, *DOCUMENT_FORMATS, "text"]),
     default=None,
-    help="table (default; text is the same), json (the whole report), or its figures as "
-    "jsonl, csv, tsv or markdown (one row each: section, item, count); xlsx: workbook with "
-    "tables and charts; docx/pdf: the 书面报告 (GB/T 9704). xlsx, docx and pdf are rendered "
-    "from verified events at the latest checkpoint and carry a verification code.",
+    help=_(
+        "table (default; text is the same), json (the whole report), or its figures as "
+        "jsonl, csv, tsv or markdown (one row each: section, item, count); xlsx: workbook with "
+        "tables and charts; docx/pdf: the 书面报告 (GB/T 9704). xlsx, docx and pdf are rendered "
+        "from verified events at the latest checkpoint and carry a verification code."
+    ),
 )
 @click.option(
     "--out",
@@ -215,7 +210,9 @@ def report_annual(
     `report record` and `report circulate`."""
     if fmt in DOCUMENT_FORMATS:
         if region is not None:
-            raise click.UsageError("--region goes with the table, json, csv... report, not a file")
+            raise click.UsageError(
+                _("--region goes with the table, json, csv... report, not a file")
+            )
         _write_annual(year, authority, fmt, out or f"lifeledger-annual-{year}.{fmt}", force)
         return
     if out is not None:

@@ -27,7 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInputError, StoreError
-from ledger.transparency.person_index import person_record
+from ledger.transparency.person_record import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
 from projections.codec import unwrapper
@@ -308,10 +308,16 @@ class Projections:
 
     # queries --------------------------------------------------------------------------------
     def _query(self, ask: Callable[[Reader], T]) -> T:
-        self.catch_up()
+        """Answer in one read snapshot of the views and the log; catch up first only when the
+        log has moved past the views (a read with nothing new does no catch-up work)."""
         store = self.store
-        with store.read() as cur:
-            return ask(Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur)))
+        for attempt in range(2):
+            with store.read() as cur:
+                position, top = _position(store, cur), log_top(store, cur)
+                if top <= position or attempt:
+                    return ask(Reader(store, cur, position, self._unwrap, top))
+            self.catch_up()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""
@@ -367,14 +373,10 @@ class Projections:
     ) -> AnnualReport:
         """Art. 14: the year's figures, for one opening authority or all; with ``region``
         (GB/T 2260), the cases of the units and cadres of that region and those within it."""
-        self.catch_up()
-        store = self.store
         day = today()
-        with store.read() as cur:
-            reader = Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur))
-            return reader.annual_report(
-                year, authority, reader.position, day, region, self.app.region_of
-            )
+        return self._query(
+            lambda r: r.annual_report(year, authority, r.position, day, region, self.app.region_of)
+        )
 
     def cases_in_year(self, year: int, authority: str | None = None) -> list[str]:
         """Art. 14: the cases the year's report counts (an index: printed reports verify the

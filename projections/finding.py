@@ -24,8 +24,9 @@ from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.errors import InvalidInputError, NotFoundError
 from projections import labels
+from projections.annual import party_days
 from projections.models import CadreFound, CaseListEntry, UnitDecision, UnitEntry
-from projections.queries import STEP_DAYS, Reader, party_days
+from projections.queries import STEP_DAYS, Reader
 from projections.replay import CaseEvent, career
 from projections.steps import UNTIMED, steps_of
 from projections.trusted import check_census, refuse_row

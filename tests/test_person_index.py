@@ -28,14 +28,14 @@ from ledger.signing.signatures import Signer
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, sign_note
 from ledger.transparency.checkpoints import make_checkpoint
+from ledger.transparency.person_audit import IndexAudit
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
     PERSON_NODES_TABLE,
-    IndexAudit,
-    PersonTables,
     extension_line,
     persons_named,
 )
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.tables import LedgerTables, StoredCheckpoint, utc_now
 
 

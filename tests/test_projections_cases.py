@@ -13,6 +13,7 @@ import pytest
 from ledger_factory import DISCIPLINE, decide, document, person_measures, unit_measures
 
 from ledger.application import LedgerApplication
+from ledger.domain import ids
 from ledger.domain.decision import DecisionDocument
 from ledger.domain.regulation import (
     AppealOutcome,
@@ -23,7 +24,7 @@ from ledger.domain.regulation import (
 )
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.signing.signatures import Signer
-from projections import Projections
+from projections import Projections, replay
 
 D = dt.date
 PERSON, UNIT = PartyType.PERSON, PartyType.UNIT
@@ -246,3 +247,20 @@ def test_the_timeline_shows_the_signer_key_status_then_and_now(
     assert old.status == "rotated" and old.replaced_by == successor.key_id.hex()
     assert old.ended_at is not None and old.registered_at < old.ended_at
     assert keys[successor.key_id.hex()].registered_at == old.ended_at
+
+
+def test_the_read_side_folds_a_case_to_the_state_the_write_side_holds(
+    app: LedgerApplication,
+) -> None:
+    """One fold (ledger.domain.case_state): the stored events replayed by the read side give
+    the aggregate's own typed state, field for field (log positions apart)."""
+    case_under_appeal(app)
+    app.decide_appeal(CASE, PERSON, "P001", D(2024, 5, 10), AppealOutcome.UPHELD, "维持。")
+    stored = app.recorder.select_events(ids.case_id(CASE))
+    events = [replay.decode([(0, e.topic, e.state)], None)[0] for e in stored]
+    for e in events:
+        e.position = None  # the write side applies events before they have a log position
+    read = replay.state(events)
+    assert read == app.case(CASE).state
+    assert read is not None and read.parties["person:P001"].decision is not None
+    assert read.parties["person:P001"].decision.appeal.outcome == "upheld"

@@ -59,6 +59,7 @@ READS: list[tuple[str, ...]] = [
     ("bundle", "export", "OUT/ledger.bundle"),
     ("document", "decision", CASE, "--party", "P001", "--out", "OUT/decision.docx"),
     ("document", "file-entry", CASE, "--party", "P001", "--out", "OUT/file.docx"),
+    ("document", "appeal-notice", CASE, "--party", "P001", "--out", "OUT/notice.docx"),
     ("document", "verify", "OUT/decision.docx"),
     ("document", "check", "CODE"),  # the decision's verification code, printed above
     ("report", "annual", "--year", "2024", "--format", "xlsx", "--out", "OUT/report.xlsx"),
@@ -87,17 +88,24 @@ def _build(url: str, root: Signer, recorder: Signer) -> None:
         app.close()
 
 
-def _outputs(db: str, out: Path, run: Run) -> dict[tuple[str, ...], tuple[int, object]]:
-    """Each read command's exit code and JSON output. A file written outside the ledger
-    names its source and the time it was made, so its size is left out; so are verify's
-    timings. The ledger's own name (its path, the role) is written DB."""
+def _outputs(
+    db: str, out: Path, run: Run, *, as_json: bool = True, code: str = ""
+) -> dict[tuple[str, ...], tuple[int, object]]:
+    """Each read command's exit code and output (JSON, or the text a person reads). A file
+    written outside the ledger names its source and the time it was made, so its size is left
+    out; so are verify's timings (its text, which prints them, is not compared). The ledger's
+    own name (its path, the role) is written DB. ``code``: the decision's verification code,
+    as the JSON pass found it."""
     found: dict[tuple[str, ...], tuple[int, object]] = {}
-    code_of_decision = ""
+    code_of_decision = code
     for args in READS:
         argv = [a.replace("OUT", str(out)).replace("CODE", code_of_decision) for a in args]
-        code, stdout = run(["--db", db, "--json", *argv])
+        exit_code, stdout = run(["--db", db, *(["--json"] if as_json else []), *argv])
         stdout = stdout.replace(str(out), "OUT").replace(StoreConfig.parse(db).describe(), "DB")
-        data = json.loads(stdout) if code == 0 else stdout
+        if not as_json:
+            found[args] = (exit_code, None if args == ("verify",) else stdout)
+            continue
+        data = json.loads(stdout) if exit_code == 0 else stdout
         if isinstance(data, dict) and "OUT" in " ".join(args):
             data.pop("bytes", None)
         if args == ("verify",) and isinstance(data, dict):  # how long it took
@@ -106,7 +114,7 @@ def _outputs(db: str, out: Path, run: Run) -> dict[tuple[str, ...], tuple[int, o
                 timed.pop("events_per_second", None)
         if args[:2] == ("document", "decision") and isinstance(data, dict):
             code_of_decision = data["code"]
-        found[args] = (code, data)
+        found[args] = (exit_code, data)
     return found
 
 
@@ -184,13 +192,18 @@ def test_read_commands_as_root_leave_a_read_only_copy_untouched(
     read_only_copy: tuple[str, Path, Path], tmp_path: Path
 ) -> None:
     """Root is not stopped by the file's mode: the commands themselves (and shell completion)
-    open a file whose mode allows no write read-only (SQLite ``mode=ro&immutable=1``)."""
+    open a file whose mode allows no write read-only (SQLite ``mode=ro&immutable=1``). The text
+    a person reads is the same too."""
     original, copy, out = read_only_copy
     before = _fingerprint(copy)
     mine = tmp_path / "out"
     mine.mkdir()
     expected = _outputs(original, mine, _in_process)
     as_root = _outputs(str(copy), out, _in_process)
+    decision = next(args for args in READS if args[:2] == ("document", "decision"))
+    code = str(expected[decision][1]["code"])  # type: ignore[index]
+    texts = _outputs(original, mine, _in_process, as_json=False, code=code)
+    assert _differing(_outputs(str(copy), out, _in_process, as_json=False, code=code), texts) == []
     completer = ShellComplete(cli, {}, "lifeledger", "_LIFELEDGER_COMPLETE")
     for command in ("show", "timeline"):  # case numbers complete from the ledger's log
         found = completer.get_completions(["--db", str(copy), "case", command], "")

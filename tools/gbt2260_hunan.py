@@ -48,9 +48,7 @@ def current(divisions: dict) -> dict[str, str]:
     return found
 
 
-def changes(
-    history: dict, label: str, held: dict[str, str]
-) -> list[tuple[dt.date, str, str, str]]:
+def changes(history: dict, label: str, held: dict[str, str]) -> list[tuple[dt.date, str, str, str]]:
     """(in force from, old code, new code, new name) of each Hunan change after revision
     ``label`` whose list is ``held``."""
     found = []

@@ -168,8 +168,8 @@ class StoreConfig:
 
     @property
     def host(self) -> str:
-        """The server's host, or the socket folder (libpq's default when none is given)."""
-        return self.params().get("host", "") or "/var/run/postgresql"
+        """The server's host or socket folder; empty when libpq uses its default socket."""
+        return self.params().get("host", "")
 
     @property
     def port(self) -> int:
@@ -268,7 +268,8 @@ class StoreConfig:
     def describe(self) -> str:
         if self.kind == "sqlite":
             return f"SQLite file {self.path}"
-        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} schema {self.schema}"
+        host = self.host or "(local socket)"
+        return f"PostgreSQL {self.user}@{host}:{self.port}/{self.dbname} schema {self.schema}"
 
     def same_place(self, other: StoreConfig) -> bool:
         """Whether both name the same ledger (the same file, or database and schema)."""

@@ -87,6 +87,22 @@ class StoredLeaf:
     leaf_hash: bytes
 
 
+#: How a checkpoint and a cosignature are stored (``{t}`` names the table, ``?`` a parameter:
+#: :func:`in_dialect`); the service and ``migrate`` write them with these statements.
+INSERT_CHECKPOINT = "INSERT INTO {t} (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)"
+INSERT_COSIGNATURE = "INSERT INTO {t} (tree_size, vkey, line, created_at) VALUES (?, ?, ?, ?)"
+
+
+def in_dialect(sql: str, table: str, schema: str | None) -> Any:
+    """A statement written with ``{t}`` and ``?`` for SQLite (``schema`` None) or for PostgreSQL
+    (the table in ``schema``, ``%s`` parameters, as a ``psycopg.sql`` composition)."""
+    if schema is None:
+        return sql.replace("{t}", table)
+    from psycopg.sql import SQL, Identifier
+
+    return SQL(sql.replace("?", "%s")).format(t=Identifier(schema, table))
+
+
 @dataclass(frozen=True)
 class StoredCheckpoint:
     """A signed checkpoint note as kept; ``tree_size`` and ``root`` are the row's columns."""
@@ -95,6 +111,10 @@ class StoredCheckpoint:
     root: bytes
     note: bytes
     created_at: str = ""
+
+    def row(self) -> tuple[int, bytes, bytes, str]:
+        """The values of :data:`INSERT_CHECKPOINT`."""
+        return (self.tree_size, self.root, self.note, self.created_at)
 
     def body(self) -> bytes:
         """The checkpoint text of the note (unverified)."""
@@ -113,6 +133,10 @@ class StoredCosignature:
     vkey: str
     line: bytes
     created_at: str = ""
+
+    def row(self) -> tuple[int, str, bytes, str]:
+        """The values of :data:`INSERT_COSIGNATURE`."""
+        return (self.tree_size, self.vkey, self.line, self.created_at)
 
     @property
     def name(self) -> str:
@@ -152,11 +176,9 @@ class LedgerTables:
             if self._schema is None:
                 assert isinstance(recorder, SQLiteLedgerRecorder)
                 with recorder.datastore.transaction(commit=commit) as c:
-                    c.execute(sql.replace("{t}", table), list(params))
+                    c.execute(in_dialect(sql, table, None), list(params))
                     return [tuple(r) for r in c.fetchall()] if not commit else []
-            from psycopg.sql import SQL, Identifier
-
-            query = SQL(sql.replace("?", "%s")).format(t=Identifier(self._schema, table))
+            query = in_dialect(sql, table, self._schema)
 
             def run() -> list[Any]:
                 with _postgres(recorder).datastore.transaction(commit=commit) as curs:
@@ -434,12 +456,7 @@ class LedgerTables:
         raise NotFoundError(f"no checkpoint of size {tree_size} (stored sizes: {sizes})")
 
     def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
-        self._run(
-            CHECKPOINTS_TABLE,
-            "INSERT INTO {t} (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)",
-            (cp.tree_size, cp.root, cp.note, cp.created_at),
-            commit=True,
-        )
+        self._run(CHECKPOINTS_TABLE, INSERT_CHECKPOINT, cp.row(), commit=True)
 
     def cosignatures(self) -> list[StoredCosignature]:
         rows = self._run(
@@ -450,12 +467,7 @@ class LedgerTables:
         return [StoredCosignature(int(s), str(v), bytes(ln), str(c)) for s, v, ln, c in rows]
 
     def insert_cosignature(self, cs: StoredCosignature) -> None:
-        self._run(
-            COSIGNATURES_TABLE,
-            "INSERT INTO {t} (tree_size, vkey, line, created_at) VALUES (?, ?, ?, ?)",
-            (cs.tree_size, cs.vkey, cs.line, cs.created_at),
-            commit=True,
-        )
+        self._run(COSIGNATURES_TABLE, INSERT_COSIGNATURE, cs.row(), commit=True)
 
 
 def _bound(max_notification_id: int | None) -> int:

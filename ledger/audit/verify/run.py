@@ -41,14 +41,10 @@ from ledger.transparency.checkpoint import (
     b64encode,
 )
 from ledger.transparency.merkle import EMPTY_ROOT, verify_consistency
-from ledger.transparency.person_index import (
-    PERSON_NODES_TABLE,
-    IndexAudit,
-    PersonTables,
-    audit_stored_rows,
-    map_root_of,
-)
+from ledger.transparency.person_audit import IndexAudit, audit_stored_rows
+from ledger.transparency.person_index import PERSON_NODES_TABLE, map_root_of
 from ledger.transparency.person_map import Node
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.ranges import CompactRange, subtree_hashes
 from ledger.transparency.tables import EventRow, LeafRow, StoredCheckpoint, StoredCosignature
 

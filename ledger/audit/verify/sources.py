@@ -25,11 +25,8 @@ from ledger.signing.signatures import (
     key_id_of,
 )
 from ledger.storage.transcodings import DateAsISO
-from ledger.transparency.person_index import (
-    CADRE,
-    CASE,
-    PersonTables,
-)
+from ledger.transparency.person_index import CADRE, CASE
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.tables import (
     EventRow,
     LeafRow,
