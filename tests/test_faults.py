@@ -27,6 +27,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cli_support import OPEN as CASE_OPEN
 from cli_support import PASS, CliLedger, build_template, copy_of
 from conftest import new_ledger
 from ledger_factory import LedgerFactory
@@ -171,8 +172,7 @@ def test_a_full_disk_stops_an_import_with_an_error_and_the_next_run_completes_it
     assert_verifies(str(ledger.db))
 
 
-OPEN = ("--incident-date", "2023-03-14", "--opened-on", "2023-04-03", "--ground", "11",
-        "--consequence", "adverse_impact")  # fmt: skip
+OPEN = CASE_OPEN[:-2]  # without its --facts
 #: Facts at their limit (20,000 characters, 60,000 bytes): one event longer than the limit.
 LONG_FACTS = "推诿扯皮" * 5_000
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from ledger.errors import StoreError, first_line
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # psycopg loads only for a PostgreSQL store
     import psycopg
@@ -336,7 +337,9 @@ class StoreConfig:
                 raise StoreError(f"{self.path} is not a readable SQLite database: {e}") from e
             # The file is fine but could not be opened: a full disk, a file size limit, a
             # lock, permissions (the library cannot do better with it).
-            raise StoreError(f"cannot open {self.path}: {e}") from e
+            raise StoreError(
+                _("cannot open {path}: {reason}").format(path=self.path, reason=e)
+            ) from e
         if names and not names >= LEDGER_TABLES:
             raise StoreError(f"{self.path} is an SQLite database of another program, not a ledger")
         if must_exist and not names:
