@@ -238,4 +238,12 @@ def test_bundle_verify_reports_a_deep_line_without_a_traceback(
                         key=None)  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert "the line nests JSON deeper than 16 levels; refused unread" in result.output
+    assert result.stderr == ""
+    assert "  events            10 in 7 records, 10 signatures verified\n" in result.stdout
+    assert result.stdout.endswith(
+        "Failures:\n"
+        "  [format] position 0: malformed event line where position 0 was due (ValueError: the "
+        "line nests JSON deeper than 16 levels; refused unread); the event is skipped\n"
+        "  [format] the bundle holds 11 events, but its end line says 10: lines were removed or "
+        "added\n"
+    )
