@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from cli_support import CliLedger, decided, invoke, ledger, opened, template
 
+from ledger.application import LedgerApplication
+from ledger.signing.signatures import Signer
+
 __all__ = ["ledger", "template"]
 
 
@@ -190,3 +193,26 @@ def test_no_command_writes_over_the_ledger_a_key_file_or_an_existing_file(
     assert (_digest(ledger.db), ledger.event_count()) == (db_before, events_before)
     assert not (tmp_path / "fresh.db").exists()
     assert not (tmp_path / "fresh.pem").exists()
+
+
+def test_on_either_store_an_export_never_replaces_a_key_file_and_a_file_only_with_force(
+    app: LedgerApplication, store_url: str, root_signer: Signer, tmp_path: Path
+) -> None:
+    key = tmp_path / "root.pem"
+    root_signer.save(key, "passphrase")
+    kept = tmp_path / "kept.bundle"
+    kept.write_text("keep me")
+    size = app.recorder.max_notification_id()
+    key_bytes = key.read_bytes()
+    for target, extra, message in (
+        (key, ("--force",), f"{key} is a key file; no command overwrites a key file, not even "
+                            "with --force"),
+        (kept, (), f"{kept} already exists; give --force to overwrite it"),
+    ):  # fmt: skip
+        result = invoke(["--db", store_url, "bundle", "export", str(target), *extra])
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {message}\n")
+    assert (key.read_bytes(), kept.read_text()) == (key_bytes, "keep me")
+    assert app.recorder.max_notification_id() == size
+    forced = invoke(["--db", store_url, "bundle", "export", str(kept), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert kept.read_text() != "keep me"
