@@ -117,6 +117,10 @@ WRITERS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str | None, bool
                            (), ".xlsx", None, True, OTHER_EXISTS),
     "report annual docx": (("report", "annual", "--year", "2023", "--format", "docx", "--out"),
                            (), ".docx", None, True, OTHER_EXISTS),
+    "document appeal-notice": (("document", "appeal-notice", "C1", "--party", "P001", "--out"),
+                               (), ".docx", None, True, OTHER_EXISTS),
+    "report annual pdf": (("report", "annual", "--year", "2023", "--format", "pdf", "--out"),
+                          (), ".pdf", None, True, OTHER_EXISTS),
     "import --rejects": (("import", "IN", "--rejects"), (), ".jsonl", "recorder", False,
                          OTHER_EXISTS),
     "key generate": (("key", "generate", "--key-out"), (), ".pem", None, False, KEY_EXISTS),
@@ -216,3 +220,19 @@ def test_on_either_store_an_export_never_replaces_a_key_file_and_a_file_only_wit
     forced = invoke(["--db", store_url, "bundle", "export", str(kept), "--force"])
     assert forced.exit_code == 0, forced.output
     assert kept.read_text() != "keep me"
+
+
+def test_the_demo_never_writes_its_documents_over_the_ledger_or_an_earlier_file(
+    ledger: CliLedger, tmp_path: Path
+) -> None:
+    db = tmp_path / "demo.db"
+    decision = tmp_path / "demo-decision-CS-2023-015-P2001.docx"
+    decision.symlink_to(ledger.db)
+    before = _digest(ledger.db)
+    result = invoke(["--db", str(db), "demo"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {decision} already exists; remove it (from an earlier demo) or give another --db\n"
+    )
+    assert _digest(ledger.db) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [decision.name, "ledger.db"]
