@@ -220,13 +220,13 @@ def demo(keys_dir: Path | None) -> None:
     from ledger.storage.store import redact_password
 
     s = settings()
-    app = s.open(signed=False, must_exist=False)
-    directory = keys_dir or _default_keys_dir(app.store)
-    documents = _demo_documents(app.store, directory)
-    for path in documents:
+    directory = keys_dir or _default_keys_dir(s.store)
+    documents = _demo_documents(s.store, directory)
+    for path in documents:  # before the store is opened: a refused demo creates nothing
         if path.exists():
             raise AlreadyExistsError(f"{path} already exists; remove it (from an earlier demo) or "
                                "give another --db")  # fmt: skip
+    app = s.open(signed=False, must_exist=False)
     secret = os.environ.get("LIFELEDGER_PASSPHRASE")
     if secret is None:
         secret = DEFAULT_PASSPHRASE

@@ -158,7 +158,7 @@ def case_objection(**fields: Any) -> None:
     help=f"The corrected finding: {describe_choices(Responsibility)}.",
 )
 @on_option("Date of the correction.")
-@click.option("--reason", required=True, help="Why the finding is corrected (Art. 5).")
+@long_text_option("reason", "Why the finding is corrected (Art. 5).")
 @json_option
 def case_correct_finding(**fields: Any) -> None:
     """Correct a person's responsibility finding by a signed event naming the reason (Art. 5).
@@ -362,8 +362,7 @@ def case_notify_appeal(**fields: Any) -> None:
 @case.command("reopen")
 @case_argument
 @on_option("Date of reopening.")
-@click.option("--reason", required=True, help="Why: new facts, a late referral to the judicial "
-              "organs…")  # fmt: skip
+@long_text_option("reason", "Why: new facts, a late referral to the judicial organs…")
 @json_option
 def case_reopen(**fields: Any) -> None:
     """Reopen a closed case by a signed event stating the reason; shown in the timeline."""

@@ -19,6 +19,7 @@ from cli.common import LedgerGroup, emit, info, new_passphrase, open_projections
 from cli.files import output_path
 from cli.options import choice_of, describe_choices, json_option
 from cli.output import Column, format_option, show_list
+from cli.texts import long_text_option
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.i18n import _
 
@@ -354,7 +355,7 @@ def _new_key(key_out: Path, register: Callable[[bytes], object]) -> Signer:
 
 @key.command("revoke")
 @click.argument("key_id")
-@click.option("--reason", required=True, help="Why the key is revoked (lost, holder left, ...).")
+@long_text_option("reason", "Why the key is revoked (lost, holder left, ...).")
 @json_option
 def key_revoke(key_id: str, reason: str) -> None:
     """Revoke KEY_ID (signed by another admin --key): it may sign nothing more.

@@ -40,8 +40,10 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
     type=DATE,
     metavar="DATE",
     help=_(
-        "The day to judge the periods on (default: today in Asia/Shanghai); with --late, "
-        "the steps as on record at the end of that day."
+        "The day to judge the periods on (default: today in Asia/Shanghai), by the business "
+        "dates on record now: a step recorded after that day with an earlier date settles its "
+        "period here too, and only --late shows it overdue until recorded. With --late, the "
+        "steps as on record at the end of that day."
     ),
 )
 @click.option(

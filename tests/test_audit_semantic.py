@@ -7,23 +7,27 @@ directly and saving it (what an insider holding a key could do, bypassing the co
 
 from __future__ import annotations
 
+import pytest
 from scenarios import (
     CASE,
+    PERSON,
     D,
     bring_to_hearing,
     document,
     open_case,
     person_measures,
     received_case,
+    refused,
 )
 
 from ledger.application import LedgerApplication
 from ledger.audit.verify import Check, verify_store
-from ledger.domain import ids
+from ledger.domain import case_rules, ids
 from ledger.domain.authority import Jurisdiction
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, Measure, UnitKind
+from ledger.errors import RuleViolationError
 from ledger.signing.signatures import Signer
 
 
@@ -135,3 +139,25 @@ def test_a_finding_by_an_authority_that_does_not_cover_the_cadre_is_named(
             "宁乡市 430182) does not cover cadre P010, 市管 in 市州级 长沙市 430100 on 2024-04-02",
         )
     ]
+
+
+def test_the_audit_asks_the_very_rule_the_write_path_asks(
+    app: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One implementation of each rule: a rule changed in ``case_rules.RULES`` changes what
+    the write path refuses and what ``verify`` names, alike (no copy in the verifier)."""
+    open_case(app)
+    bring_to_hearing(app)  # assigned, then heard: a hearing on record
+    heard_at = log_size(app) - 1
+
+    def stricter(case: object, f: object, ctx: object) -> None:
+        raise RuleViolationError("Art. 9", "test rule", "no hearing is allowed today")
+
+    monkeypatch.setitem(case_rules.RULES, "DefenceHeard", stricter)
+    assert measures_failures(app) == [
+        (heard_at, f"case {CASE}", "the Measures would have refused it (Art. 9: test rule): "
+         "no hearing is allowed today"),
+    ]  # fmt: skip
+    with refused(app, RuleViolationError, "Art. 9") as info:
+        app.hear(CASE, PERSON, "P001", D(2023, 4, 21), "再次说明。")
+    assert str(info.value) == "no hearing is allowed today (Art. 9: test rule)"

@@ -225,6 +225,36 @@ def test_a_case_opened_twice_in_one_file_is_refused_the_second_time(
     assert _events(app) == before + 3
 
 
+def test_a_line_keyed_by_its_id_is_applied_once_however_its_text_is_written_again(
+    app: LedgerApplication,
+) -> None:
+    keyed = json.loads(_open("K1"))
+    first = import_lines(app, _numbered(json.dumps({"id": "K1-open", **keyed})))
+    assert (first.applied, first.already_applied) == (1, 0)
+    before, records = _events(app), _records(app)
+    rewritten = json.dumps({"id": "K1-open", **keyed, "facts": "推诿扯皮（复核后改写）"})
+    again = import_lines(app, _numbered(rewritten, _assign("K1")))
+    assert (again.applied, again.already_applied, again.refused) == (1, 1, [])
+    assert app.case("K1").facts == "推诿扯皮"
+    assert (_events(app), _records(app)) == (before + 1, records + 1)  # the assignment only
+
+
+def test_a_line_without_an_id_is_keyed_by_its_content_and_its_place_among_equal_lines(
+    app: LedgerApplication,
+) -> None:
+    reordered = json.dumps(dict(reversed(list(json.loads(_open("K1")).items()))))
+    first = import_lines(app, _numbered(_open("K1"), _assign("K1")))
+    assert (first.applied, first.already_applied) == (2, 0)
+    before = _events(app), _records(app)
+    again = import_lines(app, _numbered(reordered, _assign("K1"), _assign("K1")))
+    # the same fields in another order are the same line; a second equal line is a new one
+    assert (again.applied, again.already_applied) == (0, 2)
+    assert [(r.line, r.error) for r in again.refused] == [
+        (3, "个人 P001 already has a responsibility finding in case K1")
+    ]
+    assert (_events(app), _records(app)) == before
+
+
 def test_a_line_refused_after_its_event_was_made_leaves_its_case_untouched(
     app: LedgerApplication,
 ) -> None:

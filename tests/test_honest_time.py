@@ -31,7 +31,7 @@ from scenarios import CASE, PERSON, document, open_case
 from verify_support import row_at, sqlite
 
 from ledger.application import LedgerApplication
-from ledger.domain.regulation import Responsibility
+from ledger.domain.regulation import Responsibility, ground_label
 from ledger.signing.signatures import Signer
 
 __all__ = ["clock"]
@@ -199,11 +199,11 @@ TIMELINE_HEAD = [
     "date        recorded                     event             signed by                    "
     "  key status  what changed",
     "----------  ---------------------------  ----------------  -----------------------------"
-    "  ----------  " + "-" * 161,
+    "  ----------  " + "-" * 222,  # the opening's line: ground 12 in full (Art. 4)
 ]
 TIMELINE_ROWS = [
     "2024-04-01  2024-04-01                   立案              {signer}  有效        case "
-    f"{CASE} opened by 长沙市纪委监委 on Art. 4 grounds （十二）, 不良影响",
+    f"{CASE} opened by 长沙市纪委监委 on Art. 4 grounds {ground_label(12)}（造成不良影响）",
     "2024-04-02  2024-04-15 (13 days later)   认定责任          {signer}  有效        个人 P001 "
     "bears 直接责任 (direct)",
     "2024-04-10  2024-04-15                   听取说明和申辩    {signer}  有效        statement "
@@ -304,6 +304,34 @@ def test_a_backdated_announcement_recorded_years_later_stays_overdue_until_recor
         (CASE2, "DecisionAnnounced", "长纪决〔2024〕8号", "2024-06-03", "2024-05-15",
          "2024-06-03", 19, 19, None, "done_late", False),
     ]  # fmt: skip
+
+
+def test_deadlines_as_of_a_past_day_go_by_business_date_and_late_keeps_the_overdue_days(
+    store_url: str, clock: Clock, root_signer: Signer, discipline_signer: Signer
+) -> None:
+    """A step backdated into a past day settles its period in `deadlines --as-of` that day (a
+    business-date view, as its help says); `deadlines --late` still covers that day with the
+    days the step stood overdue until recorded."""
+    app = backfilled(store_url, clock, root_signer, discipline_signer, announce=False)
+    then = as_json(store_url, "deadlines", "--as-of", "2025-01-01")["deadlines"]
+    assert [(d["kind"], d["status"], d["days_left"]) for d in then if d["case_no"] == CASE] == [
+        ("announcement", "overdue", -231)
+    ]
+    announce_backdated(app, clock)
+    now = as_json(store_url, "deadlines", "--as-of", "2025-01-01")["deadlines"]
+    assert [(d["kind"], d["status"]) for d in now if d["case_no"] == CASE] == [
+        ("file_entry", "outstanding")
+    ]
+    late = as_json(store_url, "deadlines", "--late")["late"]
+    assert [(s["due"], s["recorded_on"], s["days_overdue_on_record"], s["status"])
+            for s in late if s["event"] == "DecisionAnnounced" and s["case_no"] == CASE] == [
+        ("2024-05-15", "2026-11-20", 919, "overdue_until_recorded")
+    ]  # fmt: skip
+    flat = " ".join(invoke(["deadlines", "--help"]).stdout.split())
+    assert (
+        "by the business dates on record now: a step recorded after that day with an earlier "
+        "date settles its period here too, and only --late shows it overdue until recorded."
+    ) in flat
 
 
 def test_late_steps_as_of_a_day_are_those_on_record_at_its_end(

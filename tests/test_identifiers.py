@@ -57,8 +57,9 @@ def test_a_unit_code_and_a_case_number_differing_only_by_case_are_refused(
 ) -> None:
     with refused(app, AlreadyExistsError, None) as info:
         app.add_unit("cs-xf", "另一个单位", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
-    assert str(info.value).startswith(
-        "the unit code cs-xf differs from the recorded unit code CS-XF"
+    assert str(info.value) == (
+        "the unit code cs-xf differs from the recorded unit code CS-XF only by letter case or "
+        "width; use CS-XF, or choose a distinct unit code"
     )
     _open(app, "CS-2024-1")
     with refused(app, AlreadyExistsError, None) as info:

@@ -6,15 +6,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
-from cli_support import CliLedger, ledger, opened, template
+from cli_support import CliLedger, decided, ledger, opened, subcommands, template
 from scenarios import CASE, FACTS, bring_to_hearing, document, open_case, refused
 
+from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.commands import execute
-from ledger.domain.limits import LONG_TEXT, MAX_EVENT_BYTES, SHORT_TEXT, check_json_depth
+from ledger.domain.limits import (
+    LONG_TEXT,
+    MAX_EVENT_BYTES,
+    SHORT_TEXT,
+    check_json_depth,
+    limit_of,
+)
 from ledger.domain.regulation import PartyType, ResultElement
 from ledger.errors import InputTooLargeError, InvalidInputError
 
@@ -87,6 +96,43 @@ def test_json_nested_deeper_than_the_limit_is_refused_unread() -> None:
 # through the command line -----------------------------------------------------------------
 OPEN_ARGS = ("--incident-date", "2023-03-14", "--opened-on", "2023-04-03", "--ground", "11",
              "--result", "conflict_intensified", "--result", "adverse_impact")  # fmt: skip
+
+
+def _options(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Option]]:
+    for name, command in subcommands(group).items():
+        if isinstance(command, click.Group):
+            yield from _options(command, f"{prefix}{name} ")
+        else:
+            for param in command.params:
+                if isinstance(param, click.Option):
+                    yield f"{prefix}{name}", param
+
+
+def test_every_long_text_option_also_reads_a_file_or_standard_input() -> None:
+    long_texts = [(c, o) for c, o in _options(cli) if o.name and limit_of(o.name) == LONG_TEXT]
+    assert {f"{c} {o.opts[0]}" for c, o in long_texts} >= {
+        "case open --facts", "case decide --facts", "case decide --basis", "case hear --statement",
+        "case correct-finding --reason", "case reopen --reason", "key revoke --reason",
+    }  # fmt: skip
+    without = [
+        f"{c} {o.opts[0]}"
+        for c, o in long_texts
+        if not any(p.name == f"{o.name}_file" for cmd, p in _options(cli) if cmd == c)
+    ]
+    assert without == []
+
+
+def test_a_reopening_reason_comes_from_standard_input(ledger: CliLedger) -> None:
+    decided(ledger)
+    ledger.ok("case", "announce", "C1", "--person", "P001", "--on", "2023-05-12", "--to", "本人")
+    ledger.ok("case", "file", "C1", "--person", "P001", "--on", "2023-05-15", "--file-ref", "R",
+              "--custodian", "长沙市委组织部干部档案室")  # fmt: skip
+    ledger.ok("case", "receive", "C1", "--person", "P001", "--on", "2023-06-25")
+    ledger.ok("case", "close", "C1", "--on", "2023-07-11", "--summary-file", "-", input="结案")
+    reason = "发现新的事实：\n另有一名责任人未被追究。"
+    result = ledger.ok("case", "reopen", "C1", "--on", "2023-07-20", "--reason-file", "-",
+                       input=reason)  # fmt: skip
+    assert result.stdout == f"Case C1 reopened on 2023-07-20: {reason}\n"
 
 
 def test_facts_come_from_a_file(ledger: CliLedger, tmp_path: Path) -> None:
@@ -192,4 +238,12 @@ def test_bundle_verify_reports_a_deep_line_without_a_traceback(
                         key=None)  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert "the line nests JSON deeper than 16 levels; refused unread" in result.output
+    assert result.stderr == ""
+    assert "  events            10 in 7 records, 10 signatures verified\n" in result.stdout
+    assert result.stdout.endswith(
+        "Failures:\n"
+        "  [format] position 0: malformed event line where position 0 was due (ValueError: the "
+        "line nests JSON deeper than 16 levels; refused unread); the event is skipped\n"
+        "  [format] the bundle holds 11 events, but its end line says 10: lines were removed or "
+        "added\n"
+    )

@@ -292,12 +292,25 @@ def test_a_migration_whose_copy_fails_verification_leaves_no_ledger_behind(
             "UPDATE stored_events SET state = ? WHERE originator_version = 1",
             (state.replace("管理员".encode(), "管理猿".encode()),),
         )
-    result = invoke(["migrate", "--from", sqlite_url, "--to", target_url])
-    assert result.exit_code == 1
-    assert "does not verify" in result.stderr and "the copy was removed" in result.stderr
-    after = invoke(["--db", target_url, "verify"])
+    secret = "s3cret-Pw"  # PostgreSQL here trusts; the password is only carried in the URL
+    target = target_url.replace("://postgres@", f"://postgres:{secret}@")
+    where = StoreConfig.parse(target_url).describe()
+    result = invoke(["migrate", "--from", sqlite_url, "--to", target])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: the copy in {where} does not verify (1 failure(s); first: [signature] "
+        "position 0, key registry, KeyRegistry.Created v1: the root key's signature on the "
+        "registry's first event fails); the copy was removed. Verify the source with "
+        "`lifeledger verify`\n"
+    )
+    after = invoke(["--db", target, "verify"])
     assert after.exit_code == 1
-    assert "holds no ledger" in after.stderr or "no ledger at" in after.stderr, after.stderr
+    assert after.stderr == (
+        f"Error: {where} holds no ledger; run `lifeledger init` first\n"
+        if where.startswith("PostgreSQL")
+        else f"Error: no ledger at {target}; create one with `lifeledger init` or give --db\n"
+    )
+    assert secret not in result.output + after.output
 
 
 def test_a_source_whose_leaves_and_events_disagree_is_not_copied_at_all(

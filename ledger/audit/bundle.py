@@ -416,7 +416,7 @@ class BundleSource:
                 position = int(data["position"])
             except (KeyError, TypeError, ValueError, binascii.Error) as e:
                 self.add_problem(
-                    f"malformed event line after position {ordinal - 1} "
+                    f"malformed event line where position {ordinal} was due "
                     f"({type(e).__name__}: {e}); the event is skipped",
                     position=ordinal,
                 )
