@@ -420,27 +420,30 @@ def history_text(h: CadreHistory) -> str:
 
 def completeness_line(h: CadreHistory) -> str:
     """What the person index proved (Art. 8: the record is whole, not only authentic)."""
-    later = (
-        f"{h.checked_after} later event(s) naming {h.personnel_no} checked directly "
-        f"(of {h.appended_after} appended since)"
-    )
+    later = _(
+        "{checked} later event(s) naming {personnel_no} checked directly (of {appended} "
+        "appended since)"
+    ).format(checked=h.checked_after, personnel_no=h.personnel_no, appended=h.appended_after)
     if h.complete_as_of is None and h.unindexed_checkpoints:
-        return (
-            f"Completeness: not provable. The ledger's {h.unindexed_checkpoints} checkpoint(s) "
-            "were signed before it had the person index; every event was read from the log "
-            "itself. `lifeledger checkpoint` builds the index and commits it in the next "
-            f"checkpoint; {later}."
-        )
+        return _(
+            "Completeness: not provable. The ledger's {count} checkpoint(s) were signed before "
+            "it had the person index; every event was read from the log itself. `lifeledger "
+            "checkpoint` builds the index and commits it in the next checkpoint; {later}."
+        ).format(count=h.unindexed_checkpoints, later=later)
     if h.complete_as_of is None:
-        return f"Completeness: no checkpoint yet; {later}."
+        return _("Completeness: no checkpoint yet; {later}.").format(later=later)
     before = (
-        f" Completeness is not provable as of the {h.unindexed_checkpoints} earlier "
-        f"checkpoint(s), signed before the ledger had the person index (the first to carry "
-        f"it is checkpoint {h.indexed_since})."
+        _(
+            " Completeness is not provable as of the {count} earlier checkpoint(s), signed "
+            "before the ledger had the person index (the first to carry it is checkpoint "
+            "{since})."
+        ).format(count=h.unindexed_checkpoints, since=h.indexed_since)
         if h.unindexed_checkpoints
         else ""
     )
-    return f"Complete as of checkpoint {h.complete_as_of} (person index); {later}.{before}"
+    return _("Complete as of checkpoint {size} (person index); {later}.{before}").format(
+        size=h.complete_as_of, later=later, before=before
+    )
 
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:

@@ -25,6 +25,7 @@ from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
 )
 from ledger.errors import InvalidInputError, NotFoundError
+from ledger.i18n import _
 from projections import labels
 from projections.annual import annual_figures, in_year
 from projections.cadre_reads import CadreReads
@@ -84,7 +85,7 @@ class Reader(CadreReads):
     def running(self, on: dt.date) -> list[tuple[str, Row, list[Step]]]:
         """(case number, decision row, periods running) of every decision with a legal period
         running on ``on`` (index on the day they settle)."""
-        check_index_rows(self.trust, "proj_decisions", "a decision with a period running")
+        check_index_rows(self.trust, "proj_decisions", _("a decision with a period running"))
         text = on.isoformat()
         self.cur.execute(
             self.store.sql(
@@ -107,7 +108,7 @@ class Reader(CadreReads):
         if status is not None and status not in labels.CASE_STATUS_LABELS:
             raise InvalidInputError(f"unknown case status {status!r}: use open or closed")
         next_due: dict[int, str] = {}
-        for _, row, pending in self.running(today):
+        for _case_no, row, pending in self.running(today):
             timed = [s.due for s in pending if s.kind not in UNTIMED]
             if not timed:
                 continue
@@ -209,8 +210,8 @@ class Reader(CadreReads):
         """The legal periods running on ``as_of``: started on or before it, not settled."""
         check_census(self.trust, self.position)
         indexed = self.running(as_of)
-        docs = self.docs({row["opened_at"] for _, row, _ in indexed})
-        for _, row, _ in indexed:  # each index row must name a decision the case holds
+        docs = self.docs({row["opened_at"] for _case_no, row, _steps in indexed})
+        for _case_no, row, _steps in indexed:  # each index row must name a decision the case holds
             doc = docs[row["opened_at"]]
             party = doc["parties"].get(f"{row['party_type']}:{row['code']}")
             if party is None or not any(d["number"] == row["number"] for d in party["decisions"]):
@@ -327,7 +328,9 @@ class Reader(CadreReads):
         """(opening position, case number) of the cases with a business date in the year
         (index on year), after the census check that no case row is missing or added."""
         check_census(self.trust, self.position)
-        check_index_rows(self.trust, "proj_case_years", f"a case with a date in {year}")
+        check_index_rows(
+            self.trust, "proj_case_years", _("a case with a date in {year}").format(year=year)
+        )
         statement = (
             "SELECT c.opened_at, c.case_no FROM {proj_case_years} y "
             "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
@@ -341,7 +344,7 @@ class Reader(CadreReads):
 
     def cases_in_year(self, year: int, authority: str | None) -> list[str]:
         """The numbers of the cases the year's report counts (Art. 14)."""
-        return [no for _, no in self._year_cases(year, authority)]
+        return [no for _at, no in self._year_cases(year, authority)]
 
     def annual_report(
         self,

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from ledger.domain import ids
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.transparency.person_record import PersonRecord
 from projections.codec import Unwrap
 from projections.replay import CaseEvent, fold
@@ -26,7 +27,7 @@ CHUNK = 500
 
 
 def _marks(keys: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in keys)
+    return ", ".join("?" for _key in keys)
 
 
 def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
@@ -174,7 +175,11 @@ class ReaderBase:
 
     def named_in(self, party_type: str, code: str) -> list[int]:
         """The cases that name a party (index on the party code: never a scan)."""
-        check_index_rows(self.trust, "proj_case_parties", f"a case naming {party_type} {code}")
+        check_index_rows(
+            self.trust,
+            "proj_case_parties",
+            _("a case naming {party_type} {code}").format(party_type=party_type, code=code),
+        )
         self.cur.execute(
             self.store.sql(
                 "SELECT opened_at FROM {proj_case_parties} WHERE code = ? AND party_type = ?"

@@ -48,6 +48,7 @@ from ledger.audit.verify.sources import registry_keys
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
 from ledger.domain.ids import REGISTRY_ID
 from ledger.errors import VerificationError
+from ledger.i18n import N_, _
 from ledger.signing.signatures import HEADER_SIZE, Envelope
 from projections import log
 from projections.codec import Unwrap, loads
@@ -62,7 +63,7 @@ Stored = tuple[int, int, str, bytes]
 VERIFY_HINT = "Run `lifeledger verify` for the full audit."
 #: The Merkle leaf table, by its name in the view store's statements.
 LEAVES = "merkle_leaves"
-REBUILD_HINT = (
+REBUILD_HINT = N_(
     "Run `lifeledger verify` to see every divergent row, then `lifeledger projections rebuild`."
 )
 
@@ -366,11 +367,13 @@ def check_index_rows(trust: TrustedLog, table: str, what: str) -> None:
     held, written = cur.fetchone()
     if written is not None and int(held) == int(written):
         return
-    wrote = "no count" if written is None else f"{int(written)} rows"
+    wrote = _("no count") if written is None else _("{n} rows").format(n=int(written))
     raise ReadRefusedError(
-        f"the read models are inconsistent: {table} holds {int(held)} rows, but applying the "
-        f"log wrote {wrote}: index rows were deleted or added, so {what} could be missing "
-        f"from this answer. Nothing is shown from them. {REBUILD_HINT}",
+        _(
+            "the read models are inconsistent: {table} holds {held} rows, but applying the log "
+            "wrote {wrote}: index rows were deleted or added, so {what} could be missing from "
+            "this answer. Nothing is shown from them. {hint}"
+        ).format(table=table, held=int(held), wrote=wrote, what=what, hint=_(REBUILD_HINT)),
         table=table,
     )
 
