@@ -56,7 +56,8 @@ from ledger.storage.entries import event_leaf_hash
 from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import make_checkpoint
 from ledger.transparency.merkle import verify_inclusion
-from ledger.transparency.tables import LedgerTables, StoredTree
+from ledger.transparency.stored_tree import StoredTree
+from ledger.transparency.tables import LedgerTables
 
 Triple = tuple[Ed25519PublicKey, bytes, bytes]
 

@@ -8,7 +8,7 @@ import pytest
 from scenarios import CASE, OPENED, D, open_case, refused
 
 from ledger.application import LedgerApplication
-from ledger.domain.case_rules import check_consequence, check_results
+from ledger.domain.ground_rules import check_consequence, check_results
 from ledger.domain.regulation import GROUNDS, Consequence, ResultElement, ground_label
 from ledger.errors import InvalidInputError, RuleViolationError
 

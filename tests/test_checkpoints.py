@@ -301,7 +301,8 @@ def test_a_compact_range_gives_every_root_of_the_tree_in_log_n_hashes() -> None:
 def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
-    from ledger.transparency.tables import NODES_TABLE, StoredTree
+    from ledger.transparency.stored_tree import StoredTree
+    from ledger.transparency.tables import NODES_TABLE
 
     bulk_cases(app, 1_200)
     cp, _ = make_checkpoint(app, root_signer)

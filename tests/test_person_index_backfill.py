@@ -28,7 +28,8 @@ from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoint import Checkpoint, sign_note
 from ledger.transparency.checkpoints import make_checkpoint, origin_for
 from ledger.transparency.person_tables import PersonTables
-from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredTree, utc_now
+from ledger.transparency.stored_tree import StoredTree
+from ledger.transparency.tables import LedgerTables, StoredCheckpoint, utc_now
 
 PASSPHRASE = "correct horse"
 

@@ -48,11 +48,11 @@ from ledger.transparency.merkle import verify_inclusion
 from ledger.transparency.person_index import CADRE, map_root_of, persons_named
 from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
 from ledger.transparency.person_record import person_record
+from ledger.transparency.stored_tree import StoredTree
 from ledger.transparency.tables import (
     LedgerTables,
     StoredCheckpoint,
     StoredCosignature,
-    StoredTree,
     utc_now,
 )
 

@@ -24,16 +24,15 @@ from ledger.domain.authority import (
 from ledger.domain.case_rules import (
     TeamMember,
     check_event,
-    check_grounds,
     check_opening,
     closed_case_error,
     decided_party,
     existing_party,
     required_told,
-    results_by_ground,
 )
 from ledger.domain.case_state import CLOSED, Party, apply
 from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.ground_rules import check_grounds, results_by_ground
 from ledger.domain.ids import case_id
 from ledger.domain.periods import period_end
 from ledger.domain.regulation import (

@@ -37,11 +37,11 @@ from ledger.transparency.checkpoint import (
 from ledger.transparency.merkle import EMPTY_ROOT
 from ledger.transparency.person_index import extension_line
 from ledger.transparency.person_tables import PersonTables
+from ledger.transparency.stored_tree import stream_roots
 from ledger.transparency.tables import (
     LedgerTables,
     StoredCheckpoint,
     StoredCosignature,
-    _stream_roots,
     utc_now,
 )
 
@@ -85,7 +85,7 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
     tables = LedgerTables(app)
     origin = origin_for(app.root_fingerprint())
     stored = tables.checkpoints()
-    size, root, roots, nodes = _stream_roots(
+    size, root, roots, nodes = stream_roots(
         tables, app.recorder.max_notification_id(), {cp.tree_size for cp in stored}
     )
     if size == 0:
