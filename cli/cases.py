@@ -34,6 +34,7 @@ from cli.common import (
 from cli.output import Column, format_option, show_list
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
+from ledger.i18n import _, ngettext
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 from projections.models import CaseState, Decision, MeasureRef, Party, TimelineEntry
 
@@ -52,27 +53,35 @@ def measure_options(f: Any) -> Any:
 
     f = click.option(
         "--sanction",
-        help="The disciplinary sanction imposed, with --measure disciplinary_sanction "
-        "(e.g. 党内警告).",
+        help=_(
+            "The disciplinary sanction imposed, with --measure disciplinary_sanction "
+            "(e.g. 党内警告)."
+        ),
     )(f)
     f = click.option(
         "--other-measure",
-        help="Another organisational measure named in words (Art. 7 …降职等组织处理), with "
-        "--measure other_organisational (e.g. 停职检查).",
+        help=_(
+            "Another organisational measure named in words (Art. 7 …降职等组织处理), with "
+            "--measure other_organisational (e.g. 停职检查)."
+        ),
     )(f)
     f = click.option(
         "--severity",
         metavar="SEVERITY",
         type=choice_of(Severity),
-        help=f"A unit's circumstances (Art. 7): {describe_choices(Severity)}. For a unit it "
-        "alone fixes the measure.",
+        help=_(
+            "A unit's circumstances (Art. 7): {describe_choices}. For a unit it "
+            "alone fixes the measure."
+        ).format(describe_choices=describe_choices(Severity)),
     )(f)
     return click.option(
         "--measure",
         metavar="MEASURE",
         type=choice_of(Measure),
         multiple=True,
-        help=f"Repeat to combine (Art. 7): {describe_choices(Measure)}.",
+        help=_("Repeat to combine (Art. 7): {describe_choices}.").format(
+            describe_choices=describe_choices(Measure)
+        ),
     )(f)
 
 
@@ -83,17 +92,17 @@ def measure_options(f: Any) -> Any:
     type=DATE,
     required=True,
     metavar="DATE",
-    help="When the situation occurred (decides Art. 8 lifetime accountability).",
+    help=_("When the situation occurred (decides Art. 8 lifetime accountability)."),
 )
 @click.option(
-    "--opened-on", type=DATE, required=True, metavar="DATE", help="When the case was opened."
+    "--opened-on", type=DATE, required=True, metavar="DATE", help=_("When the case was opened.")
 )
 @click.option(
     "--ground",
     type=GROUND,
     multiple=True,
     required=True,
-    help="Art. 4 item (一)…(十六), as 1–16 or 十一; repeat for several.",
+    help=_("Art. 4 item (一)…(十六), as 1–16 or 十一; repeat for several."),
 )
 @click.option(
     "--consequence",
@@ -101,10 +110,14 @@ def measure_options(f: Any) -> Any:
     type=choice_of(Consequence),
     default=Consequence.NONE.value,
     show_default=True,
-    help=f"What it caused; most grounds need one: {describe_choices(Consequence)}.",
+    help=_("What it caused; most grounds need one: {describe_choices}.").format(
+        describe_choices=describe_choices(Consequence)
+    ),
 )
-@long_text_option("facts", "The facts of the situation.")
-@click.option("--other-regulation", help="With ground 16 (十六): the other regulation relied on.")
+@long_text_option("facts", _("The facts of the situation."))
+@click.option(
+    "--other-regulation", help=_("With ground 16 (十六): the other regulation relied on.")
+)
 @json_option
 def case_open(**fields: Any) -> None:
     """Open case CASE_NO, citing Art. 4 grounds (signed by a discipline organ or
@@ -119,15 +132,17 @@ def case_open(**fields: Any) -> None:
     "--responsibility",
     metavar="RESPONSIBILITY",
     type=choice_of(Responsibility),
-    help="Art. 5: direct, primary_leadership or important_leadership for a person; "
-    "a unit bears collective (the default for --unit).",
+    help=_(
+        "Art. 5: direct, primary_leadership or important_leadership for a person; "
+        "a unit bears collective (the default for --unit)."
+    ),
 )
 @click.option(
     "--individual-decision",
     is_flag=True,
-    help="Art. 5: the wrong decision was made or approved by this member alone.",
+    help=_("Art. 5: the wrong decision was made or approved by this member alone."),
 )
-@on_option("Date of the finding.")
+@on_option(_("Date of the finding."))
 @json_option
 def case_assign(**fields: Any) -> None:
     """Find that a person or unit bears responsibility in the case (Art. 5)."""  # fmt: skip
@@ -137,12 +152,12 @@ def case_assign(**fields: Any) -> None:
 @case.command("objection")
 @case_argument
 @party_options(unit=False)
-@on_option("When the objection was made (e.g. the date of the meeting).")
-@long_text_option("text", "What the member objected to, and where it is minuted.")
+@on_option(_("When the objection was made (e.g. the date of the meeting)."))
+@long_text_option("text", _("What the member objected to, and where it is minuted."))
 @click.option(
     "--at-hearing",
     is_flag=True,
-    help="The objection was stated at the Art. 9 hearing (说明和申辩).",
+    help=_("The objection was stated at the Art. 9 hearing (说明和申辩)."),
 )
 @json_option
 def case_objection(**fields: Any) -> None:
@@ -163,10 +178,12 @@ def case_objection(**fields: Any) -> None:
     metavar="KIND",
     type=choice_of(Responsibility),
     required=True,
-    help=f"The corrected finding: {describe_choices(Responsibility)}.",
+    help=_("The corrected finding: {describe_choices}.").format(
+        describe_choices=describe_choices(Responsibility)
+    ),
 )
-@on_option("Date of the correction.")
-@click.option("--reason", required=True, help="Why the finding is corrected (Art. 5).")
+@on_option(_("Date of the correction."))
+@click.option("--reason", required=True, help=_("Why the finding is corrected (Art. 5)."))
 @json_option
 def case_correct_finding(**fields: Any) -> None:
     """Correct a person's responsibility finding by a signed event naming the reason (Art. 5).
@@ -181,34 +198,36 @@ def case_correct_finding(**fields: Any) -> None:
     "--unit",
     required=True,
     metavar="UNIT_CODE",
-    help="The unit whose leadership team bears collective responsibility.",
+    help=_("The unit whose leadership team bears collective responsibility."),
 )
 @click.option(
     "--head",
     multiple=True,
     metavar="PERSONNEL_NO",
-    help="Principal head (主要负责人): primary leadership responsibility.",
+    help=_("Principal head (主要负责人): primary leadership responsibility."),
 )
 @click.option(
     "--in-charge",
     multiple=True,
     metavar="PERSONNEL_NO",
-    help="Leader in charge (分管负责人): primary leadership responsibility.",
+    help=_("Leader in charge (分管负责人): primary leadership responsibility."),
 )
 @click.option(
     "--member",
     multiple=True,
     metavar="PERSONNEL_NO",
-    help="Other member who took part in the decision: important leadership "
-    "responsibility (none if their objection is on record).",
+    help=_(
+        "Other member who took part in the decision: important leadership "
+        "responsibility (none if their objection is on record)."
+    ),
 )
 @click.option(
     "--absent",
     multiple=True,
     metavar="PERSONNEL_NO",
-    help="Member who took no part in the decision: no leadership responsibility.",
+    help=_("Member who took no part in the decision: no leadership responsibility."),
 )
-@on_option("Date of the finding.")
+@on_option(_("Date of the finding."))
 @json_option
 def case_assign_team(**fields: Any) -> None:
     """Find a unit's collective responsibility; each member's share is derived (Art. 5).
@@ -222,8 +241,8 @@ def case_assign_team(**fields: Any) -> None:
 @case.command("hear")
 @case_argument
 @party_options()
-@on_option("When the statement and defence was heard.")
-@long_text_option("statement", "Summary of what the party said.")
+@on_option(_("When the statement and defence was heard."))
+@long_text_option("statement", _("Summary of what the party said."))
 @json_option
 def case_hear(**fields: Any) -> None:
     """Record the party's statement and defence (说明和申辩); required before a decision
@@ -234,31 +253,35 @@ def case_hear(**fields: Any) -> None:
 @case.command("decide")
 @case_argument
 @party_options()
-@click.option("--number", required=True, help="Document number (文号) of the 《责任追究决定书》.")
-@on_option("Date of the decision.", also="--date")
-@long_text_option("facts", "Facts stated in the decision (Art. 10).")
-@long_text_option("basis", "Legal basis stated (Art. 10).")
+@click.option(
+    "--number", required=True, help=_("Document number (文号) of the 《责任追究决定书》.")
+)
+@on_option(_("Date of the decision."), also="--date")
+@long_text_option("facts", _("Facts stated in the decision (Art. 10)."))
+@long_text_option("basis", _("Legal basis stated (Art. 10)."))
 @measure_options
-@click.option("--approving-authority", required=True, help="The approving authority (Art. 10).")
+@click.option("--approving-authority", required=True, help=_("The approving authority (Art. 10)."))
 @click.option(
     "--effective-date",
     type=DATE,
     required=True,
     metavar="DATE",
-    help="When the decision takes effect (Art. 10).",
+    help=_("When the decision takes effect (Art. 10)."),
 )
 @click.option(
     "--appeal-authority",
     required=True,
-    help="The authority that accepts appeals (受理机关, Art. 10): the deciding authority itself "
-    "(Art. 12 向作出责任追究决定的机关提出).",
+    help=_(
+        "The authority that accepts appeals (受理机关, Art. 10): the deciding authority itself "
+        "(Art. 12 向作出责任追究决定的机关提出)."
+    ),
 )
 @click.option(
     "--appeal-period-days",
     type=int,
     default=15,
     show_default=True,
-    help="Appeal period stated in the document (Art. 12: 15 days from receipt).",
+    help=_("Appeal period stated in the document (Art. 12: 15 days from receipt)."),
 )
 @json_option
 def case_decide(**fields: Any) -> None:
@@ -273,16 +296,18 @@ def case_decide(**fields: Any) -> None:
 @case.command("announce")
 @case_argument
 @party_options()
-@on_option("When the decision was announced.")
+@on_option(_("When the decision was announced."))
 @click.option(
-    "--to", required=True, help="To whom: the unit, or the person and their unit (Art. 11)."
+    "--to", required=True, help=_("To whom: the unit, or the person and their unit (Art. 11).")
 )
 @click.option(
     "--told",
     type=click.Choice(["person", "unit"]),
     multiple=True,
-    help="Who was told (repeat): for a person both `person` and `unit` (the default), for a "
-    "unit `unit` (Art. 11).",
+    help=_(
+        "Who was told (repeat): for a person both `person` and `unit` (the default), for a "
+        "unit `unit` (Art. 11)."
+    ),
 )
 @json_option
 def case_announce(**fields: Any) -> None:
@@ -295,9 +320,9 @@ def case_announce(**fields: Any) -> None:
 @case.command("file")
 @case_argument
 @party_options(unit=False)
-@on_option("When the materials were entered in the personnel file.")
-@click.option("--file-ref", required=True, help="Reference of the file entry.")
-@click.option("--custodian", required=True, help="Who keeps the personnel file (人事档案).")
+@on_option(_("When the materials were entered in the personnel file."))
+@click.option("--file-ref", required=True, help=_("Reference of the file entry."))
+@click.option("--custodian", required=True, help=_("Who keeps the personnel file (人事档案)."))
 @json_option
 def case_file(**fields: Any) -> None:
     """Record that the decision's materials went into the person's personnel file (Art. 11)."""
@@ -307,7 +332,7 @@ def case_file(**fields: Any) -> None:
 @case.command("receive")
 @case_argument
 @party_options()
-@on_option("When the party received the decision document.")
+@on_option(_("When the party received the decision document."))
 @json_option
 def case_receive(**fields: Any) -> None:
     """Record receipt of the decision; the 15-day appeal period runs from it (Art. 12)."""
@@ -317,8 +342,8 @@ def case_receive(**fields: Any) -> None:
 @case.command("appeal")
 @case_argument
 @party_options()
-@on_option("When the written appeal was lodged.")
-@long_text_option("text", "The grounds of the written appeal (书面申诉).")
+@on_option(_("When the written appeal was lodged."))
+@long_text_option("text", _("The grounds of the written appeal (书面申诉)."))
 @json_option
 def case_appeal(**fields: Any) -> None:
     """Record a written appeal, refused outside 15 days of receipt (Art. 12). The measures
@@ -329,7 +354,7 @@ def case_appeal(**fields: Any) -> None:
 @case.command("appeal-decide")
 @case_argument
 @party_options()
-@on_option("Date of the appeal decision.")
+@on_option(_("Date of the appeal decision."))
 @click.option(
     "--outcome",
     metavar="OUTCOME",
@@ -337,7 +362,7 @@ def case_appeal(**fields: Any) -> None:
     required=True,
     help=f"{describe_choices(AppealOutcome)}.",
 )
-@long_text_option("reason", "Reasons given in writing.")
+@long_text_option("reason", _("Reasons given in writing."))
 @measure_options
 @json_option
 def case_appeal_decide(**fields: Any) -> None:
@@ -351,14 +376,14 @@ def case_appeal_decide(**fields: Any) -> None:
 @case.command("notify-appeal")
 @case_argument
 @party_options()
-@on_option("When the appeal decision was told in writing.")
-@click.option("--to", required=True, help="To whom: the appellant unit, or the appellant and "
-              "their unit (Art. 12).")  # fmt: skip
+@on_option(_("When the appeal decision was told in writing."))
+@click.option("--to", required=True, help=_("To whom: the appellant unit, or the appellant and "
+              "their unit (Art. 12)."))  # fmt: skip
 @click.option(
     "--told",
     type=click.Choice(["person", "unit"]),
     multiple=True,
-    help="Who was told (repeat): for a person both `person` and `unit` (the default).",
+    help=_("Who was told (repeat): for a person both `person` and `unit` (the default)."),
 )
 @json_option
 def case_notify_appeal(**fields: Any) -> None:
@@ -369,9 +394,9 @@ def case_notify_appeal(**fields: Any) -> None:
 
 @case.command("reopen")
 @case_argument
-@on_option("Date of reopening.")
-@click.option("--reason", required=True, help="Why: new facts, a late referral to the judicial "
-              "organs…")  # fmt: skip
+@on_option(_("Date of reopening."))
+@click.option("--reason", required=True, help=_("Why: new facts, a late referral to the judicial "
+              "organs…"))  # fmt: skip
 @json_option
 def case_reopen(**fields: Any) -> None:
     """Reopen a closed case by a signed event stating the reason; shown in the timeline."""
@@ -381,9 +406,9 @@ def case_reopen(**fields: Any) -> None:
 @case.command("refer")
 @case_argument
 @party_options()
-@on_option("Date of the referral.")
-@click.option("--organ", required=True, help="The judicial organ (司法机关) referred to.")
-@long_text_option("reason", "The suspected offence.")
+@on_option(_("Date of the referral."))
+@click.option("--organ", required=True, help=_("The judicial organ (司法机关) referred to."))
+@long_text_option("reason", _("The suspected offence."))
 @json_option
 def case_refer(**fields: Any) -> None:
     """Record a referral to the judicial organs for a suspected crime (Art. 7)."""
@@ -392,8 +417,8 @@ def case_refer(**fields: Any) -> None:
 
 @case.command("close")
 @case_argument
-@on_option("Date of closing.")
-@long_text_option("summary", "The closing summary (结案意见).")
+@on_option(_("Date of closing."))
+@long_text_option("summary", _("The closing summary (结案意见)."))
 @json_option
 def case_close(**fields: Any) -> None:
     """Close the case. Refused while a decision is unannounced or not in the personnel file
@@ -416,7 +441,7 @@ def case_show(case_no: str) -> None:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help="Show only what was on record at the end of this day (default: now).",
+    help=_("Show only what was on record at the end of this day (default: now)."),
 )
 @json_option
 def case_timeline(case_no: str, as_of: dt.date | None) -> None:
@@ -426,27 +451,29 @@ def case_timeline(case_no: str, as_of: dt.date | None) -> None:
 
 @case.command("list")
 @click.option(
-    "--status", type=click.Choice(["open", "closed"]), help="open (办理中) or closed (已结案)."
+    "--status", type=click.Choice(["open", "closed"]), help=_("open (办理中) or closed (已结案).")
 )
-@click.option("--authority", help="Only the cases this authority opened (Art. 6).")
+@click.option("--authority", help=_("Only the cases this authority opened (Art. 6)."))
 @click.option(
     "--region",
     metavar="CODE",
-    help="Only the cases naming a unit or cadre of this GB/T 2260 region or a division within "
-    "it (e.g. 430100 长沙市), as `report annual --region` counts them (Art. 14).",
+    help=_(
+        "Only the cases naming a unit or cadre of this GB/T 2260 region or a division within "
+        "it (e.g. 430100 长沙市), as `report annual --region` counts them (Art. 14)."
+    ),
 )
 @click.option(
     "--year",
     type=click.IntRange(1949, 9999),
-    help="Only the cases with a business date in this year (as `report annual` counts them).",
+    help=_("Only the cases with a business date in this year (as `report annual` counts them)."),
 )
 @click.option(
-    "--ground", type=GROUND, help="Only the cases citing this Art. 4 ground (1–16 or 十一)."
+    "--ground", type=GROUND, help=_("Only the cases citing this Art. 4 ground (1–16 or 十一).")
 )
 @click.option(
-    "--overdue", is_flag=True, help="Only the cases with a legal period missed (Art. 11, 12)."
+    "--overdue", is_flag=True, help=_("Only the cases with a legal period missed (Art. 11, 12).")
 )
-@click.option("--party", metavar="CODE", help="Only the cases naming this cadre or unit.")
+@click.option("--party", metavar="CODE", help=_("Only the cases naming this cadre or unit."))
 @format_option
 @json_option
 def case_list(fmt: str | None, **filters: Any) -> None:
@@ -468,8 +495,8 @@ def case_list(fmt: str | None, **filters: Any) -> None:
         "cases",
         [asdict(c) for c in items],
         CASE_COLUMNS,
-        title=f"{len(items)} case{'' if len(items) == 1 else 's'}:",
-        empty="No case matches.",
+        title=ngettext("{n} case:", "{n} cases:", len(items)).format(n=len(items)),
+        empty=_("No case matches."),
         next_command=f"lifeledger case show {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["overdue"] else None,
         drop=("authority", "Art. 4"),
@@ -477,14 +504,14 @@ def case_list(fmt: str | None, **filters: Any) -> None:
 
 
 CASE_COLUMNS = (
-    Column("case_no", "case"),
-    Column("opened_on", "opened"),
-    Column("opening_authority", "authority"),
-    Column("status_label", "status"),
-    Column("grounds", "Art. 4", lambda g: ",".join(map(str, g))),
-    Column("parties", "parties", lambda p: ",".join(p)),
-    Column("next_due", "next due"),
-    Column("overdue_labels", "overdue", lambda o: "、".join(o)),
+    Column("case_no", _("case")),
+    Column("opened_on", _("opened")),
+    Column("opening_authority", _("authority")),
+    Column("status_label", _("status")),
+    Column("grounds", _("Art. 4"), lambda g: ",".join(map(str, g))),
+    Column("parties", _("parties"), lambda p: ",".join(p)),
+    Column("next_due", _("next due")),
+    Column("overdue_labels", _("overdue"), lambda o: "、".join(o)),
 )
 
 
@@ -505,53 +532,81 @@ def case_text(c: CaseState) -> str:
 
     status = c.status_label + (f" {c.closed_on}" if c.closed_on else "")
     art8 = (
-        "lifetime accountability (终身责任追究, Art. 8)"
+        _("lifetime accountability (终身责任追究, Art. 8)")
         if c.lifetime
-        else f"incident before {IN_FORCE_FROM}: outside Art. 8 lifetime accountability"
+        else _("incident before {IN_FORCE_FROM}: outside Art. 8 lifetime accountability").format(
+            IN_FORCE_FROM=IN_FORCE_FROM
+        )
     )
     out = [
-        f"Case {c.case_no}  [{status}]",
-        f"Incident {c.incident_date} · opened {c.opened_on} by {c.opening_authority} · {art8}",
-        "Grounds (Art. 4):",
+        _("Case {case_no}  [{status}]").format(case_no=c.case_no, status=status),
+        _("Incident {incident_date} · opened {opened_on} by {opening_authority} · {art8}").format(
+            incident_date=c.incident_date,
+            opened_on=c.opened_on,
+            opening_authority=c.opening_authority,
+            art8=art8,
+        ),
+        _("Grounds (Art. 4):"),
         *(f"  {g.label}" for g in c.grounds),
     ]
     if c.other_regulation:
-        out.append(f"  Other regulation relied on: {c.other_regulation}")
-    out += [f"Consequence: {c.consequence_label}", f"Facts: {c.facts}"]
+        out.append(
+            _("  Other regulation relied on: {other_regulation}").format(
+                other_regulation=c.other_regulation
+            )
+        )
+    out += [
+        _("Consequence: {consequence_label}").format(consequence_label=c.consequence_label),
+        _("Facts: {facts}").format(facts=c.facts),
+    ]
     if c.objections:
-        out.append("Overruled objections (Art. 5: no leadership responsibility):")
-        out += [f"  {o.personnel_no} on {o.on}: {o.text}" for o in c.objections]
+        out.append(_("Overruled objections (Art. 5: no leadership responsibility):"))
+        out += [
+            _("  {personnel_no} on {on}: {text}").format(
+                personnel_no=o.personnel_no, on=o.on, text=o.text
+            )
+            for o in c.objections
+        ]
     if c.parties:
-        out += ["", "Parties (Art. 5):", table(
-            ["party", "name", "responsibility", "team role", "measures in force"],
+        out += ["", _("Parties (Art. 5):"), table(
+            [_("party"), _("name"), _("responsibility"), _("team role"), _("measures in force")],
             [(f"{x.party_type_label} {x.code}", x.name, x.responsibility_label, x.team_role_label,
               _measures(x.measures_in_force)) for x in c.parties],
         )]  # fmt: skip
     for party in c.parties:
         out += ["", *_party_lines(party)]
     if c.close_summary:
-        out += ["", f"Closed {c.closed_on}: {c.close_summary}"]
+        out += [
+            "",
+            _("Closed {closed_on}: {close_summary}").format(
+                closed_on=c.closed_on, close_summary=c.close_summary
+            ),
+        ]
     if c.next_due is not None:
         step = STEP_LABELS.get(c.next_due_step or "", c.next_due_step or "")
-        out += ["", f"Next deadline: {c.next_due} {step}"]
+        out += ["", _("Next deadline: {next_due} {step}").format(next_due=c.next_due, step=step)]
     return "\n".join(out)
 
 
 def _party_lines(x: Party) -> list[str]:
     out = [f"{x.party_type_label} {x.code} {x.name} — {x.responsibility_label}"
            + (f" ({x.team_role_label})" if x.team_role_label else "")]  # fmt: skip
-    alone = " · decided alone (个人决定)" if x.individual_decision else ""
-    out.append(f"  finding {x.assigned_on}{alone}")
+    alone = _(" · decided alone (个人决定)") if x.individual_decision else ""
+    out.append(_("  finding {assigned_on}{alone}").format(assigned_on=x.assigned_on, alone=alone))
     heard = ", ".join(d.isoformat() for d in x.hearings) or (
-        "not needed (no responsibility)" if x.responsibility == "none"
-        else "not yet (Art. 9: required before a decision)"
+        _("not needed (no responsibility)") if x.responsibility == _("none")
+        else _("not yet (Art. 9: required before a decision)")
     )  # fmt: skip
-    out.append(f"  statement and defence heard: {heard}")
+    out.append(_("  statement and defence heard: {heard}").format(heard=heard))
     for d in x.decisions:
         out += _decision_lines(d)
     if x.referral:
         r = x.referral
-        out.append(f"  referred {r.on} to {r.organ} (移送司法机关): {r.reason}")
+        out.append(
+            _("  referred {on} to {organ} (移送司法机关): {reason}").format(
+                on=r.on, organ=r.organ, reason=r.reason
+            )
+        )
     return out
 
 
@@ -560,33 +615,77 @@ def _decision_lines(d: Decision) -> list[str]:
     if d.severity_label:
         measures = f"{d.severity_label}: {measures}"
     out = [
-        f"  《责任追究决定书》 {d.number} of {d.decided_on} [{d.status_label}]: {measures}",
-        f"    approved by {d.approving_authority}; effective {d.effective_date}; "
-        f"appeal within {d.appeal_period_days} days to {d.appeal_authority}",
+        _("  《责任追究决定书》 {number} of {decided_on} [{status_label}]: {measures}").format(
+            number=d.number, decided_on=d.decided_on, status_label=d.status_label, measures=measures
+        ),
+        _(
+            "    approved by {approving_authority}; effective {effective_date}; "
+            "appeal within {appeal_period_days} days to {appeal_authority}"
+        ).format(
+            approving_authority=d.approving_authority,
+            effective_date=d.effective_date,
+            appeal_period_days=d.appeal_period_days,
+            appeal_authority=d.appeal_authority,
+        ),
     ]
     if d.measures_in_force != d.measures:
-        out.append(f"    in force now: {_measures(d.measures_in_force)}")
+        out.append(
+            _("    in force now: {measures}").format(measures=_measures(d.measures_in_force))
+        )
     a = d.announcement
     if a is None:
-        out.append(f"    announcement due by {d.announce_due} (Art. 11): not yet")
+        out.append(
+            _("    announcement due by {announce_due} (Art. 11): not yet").format(
+                announce_due=d.announce_due
+            )
+        )
     else:
-        late = f" — LATE, due {a.due}" if a.overdue else ""
-        out.append(f"    announced {a.on} to {a.to}{late}")
+        late = _(" — LATE, due {due}").format(due=a.due) if a.overdue else ""
+        out.append(_("    announced {on} to {to}{late}").format(on=a.on, to=a.to, late=late))
     if d.file_entry:
         f = d.file_entry
-        out.append(f"    personnel file (人事档案): {f.on}, {f.file_ref}, kept by {f.custodian}")
+        out.append(
+            _("    personnel file (人事档案): {on}, {file_ref}, kept by {custodian}").format(
+                on=f.on, file_ref=f.file_ref, custodian=f.custodian
+            )
+        )
     if d.received_on:
-        out.append(f"    received {d.received_on}; appeal possible until {d.appeal_due} (Art. 12)")
+        out.append(
+            _("    received {received_on}; appeal possible until {appeal_due} (Art. 12)").format(
+                received_on=d.received_on, appeal_due=d.appeal_due
+            )
+        )
     if d.appeal:
         ap = d.appeal
-        out.append(f"    appeal filed {ap.filed_on}: {ap.text}")
+        out.append(
+            _("    appeal filed {filed_on}: {text}").format(filed_on=ap.filed_on, text=ap.text)
+        )
         if ap.outcome is None:
-            out.append(f"    appeal decision due by {ap.decision_due} (Art. 12): pending")
+            out.append(
+                _("    appeal decision due by {decision_due} (Art. 12): pending").format(
+                    decision_due=ap.decision_due
+                )
+            )
         else:
-            late = f" — LATE, due {ap.decision_due}" if ap.overdue else ""
-            new = f"; now {_measures(ap.new_measures)}" if ap.new_measures else ""
-            out.append(f"    appeal decided {ap.decided_on}: {ap.outcome_label}{new}{late}"
-                       f" — {ap.reason}")  # fmt: skip
+            late = (
+                _(" — LATE, due {decision_due}").format(decision_due=ap.decision_due)
+                if ap.overdue
+                else ""
+            )
+            new = (
+                _("; now {measures}").format(measures=_measures(ap.new_measures))
+                if ap.new_measures
+                else ""
+            )
+            out.append(
+                _("    appeal decided {decided_on}: {outcome_label}{new}{late} — {reason}").format(
+                    decided_on=ap.decided_on,
+                    outcome_label=ap.outcome_label,
+                    new=new,
+                    late=late,
+                    reason=ap.reason,
+                )
+            )
     return out
 
 
@@ -603,7 +702,9 @@ def _key_status(e: TimelineEntry) -> str:
     then = KEY_STATUS_LABELS.get(e.key_status_then, e.key_status_then)
     if e.key_status_now == e.key_status_then:
         return then
-    return f"{then}, now {KEY_STATUS_LABELS.get(e.key_status_now, e.key_status_now)}"
+    return _("{then}, now {get}").format(
+        then=then, get=KEY_STATUS_LABELS.get(e.key_status_now, e.key_status_now)
+    )
 
 
 def _attention(e: TimelineEntry) -> str | None:
@@ -619,9 +720,13 @@ def _utc(moment: dt.datetime) -> str:
 
 
 def timeline_text(case_no: str, as_of: dt.date | None, entries: Sequence[TimelineEntry]) -> str:
-    head = f"Case {case_no}: what was on record at the end of {as_of}" if as_of else (
-        f"Case {case_no}: timeline"
-    )  # fmt: skip
+    head = (
+        _("Case {case_no}: what was on record at the end of {as_of}").format(
+            case_no=case_no, as_of=as_of
+        )
+        if as_of
+        else (_("Case {case_no}: timeline").format(case_no=case_no))
+    )
     rows = [
         (e.business_date, e.event_label, f"{e.key_holder} ({e.key_id})", _key_status(e),
          _utc(e.recorded_at), e.summary)
@@ -631,7 +736,14 @@ def timeline_text(case_no: str, as_of: dt.date | None, entries: Sequence[Timelin
         head
         + "\n"
         + table(
-            ["date", "event", "signed by", "key status", "recorded", "what changed"],
+            [
+                _("date"),
+                _("event"),
+                _("signed by"),
+                _("key status"),
+                _("recorded"),
+                _("what changed"),
+            ],
             rows,
             (_attention(e) for e in entries),
             drop=("recorded",),

@@ -530,7 +530,7 @@ def table(
     natural = [max([_width(h)] + [_width(r[i]) for r in body]) for i, h in enumerate(headers)]
     limit = terminal_width() if width == -1 else width
     keep = list(range(len(headers)))
-    optional = [headers.index(h) for h in drop]
+    optional = [headers.index(_(h)) for h in drop]  # ``drop`` names them in English
     order = [*optional, *keep[::-1]]
 
     def total() -> int:
@@ -551,7 +551,7 @@ def table(
             line = _pad_row([p[k] if k < len(p) else "" for p in parts], widths)
             lines.append(paint(line, kind))
     if dropped:
-        lines.append(f"(not shown: {', '.join(dropped)}; see --format csv)")
+        lines.append(_("(not shown: {join}; see --format csv)").format(join=", ".join(dropped)))
     return "\n".join(lines)
 
 
@@ -593,7 +593,7 @@ def cell_text(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Enum):

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from cli.common import cell_text, colour, json_default, settings, table, to_json
+from ledger.i18n import _
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,8 +32,10 @@ def format_option(f: F) -> F:
         "fmt",
         type=click.Choice(FORMATS),
         default=None,
-        help="Output format: table (default), json, jsonl (one object a line), csv, tsv or "
-        "markdown. --json is --format json.",
+        help=_(
+            "Output format: table (default), json, jsonl (one object a line), csv, tsv or "
+            "markdown. --json is --format json."
+        ),
     )(f)
 
 
@@ -126,4 +129,4 @@ def _table(
     for note in notes:
         click.echo(note)
     if next_command:
-        click.echo(f"Next: {next_command}")
+        click.echo(_("Next: {next_command}").format(next_command=next_command))

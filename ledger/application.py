@@ -58,6 +58,7 @@ from ledger.errors import (
     TamperedEventError,
     first_line,
 )
+from ledger.i18n import _
 from ledger.signing.mapper import SigningMapper
 from ledger.signing.signatures import (
     Envelope,
@@ -100,7 +101,11 @@ class LedgerApplication(Application[UUID]):
         except LedgerError:
             raise
         except Exception as e:  # psycopg, sqlite3, OSError: the store cannot be opened
-            raise StoreError(f"cannot open {store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot open {describe}: {first_line}").format(
+                    describe=store.describe(), first_line=first_line(e)
+                )
+            ) from e
         self.signer = signer
         # The signer's key is checked again inside the appending transaction (Art. 6).
         self.signer_check = SignerCheck(self.signing_mapper)
@@ -147,30 +152,34 @@ class LedgerApplication(Application[UUID]):
         try:
             stored_events = self.recorder.select_events(ids.REGISTRY_ID)
         except PersistenceError as e:
-            raise StoreError(f"cannot read the key registry: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot read the key registry: {first_line}").format(first_line=first_line(e))
+            ) from e
         for stored in stored_events:
             envelope = Envelope.parse(stored.state)
             try:
                 event = self.signing_mapper.decode_payload(stored, envelope.payload)
             except (PersistenceError, ValueError) as e:  # altered bytes that no longer decode
                 raise TamperedEventError(
-                    f"key registry event v{stored.originator_version} ({stored.topic}) fails "
-                    "its signature",
+                    _(
+                        "key registry event v{originator_version} ({topic}) fails its signature"
+                    ).format(originator_version=stored.originator_version, topic=stored.topic),
                     originator_id=str(ids.REGISTRY_ID),
                     version=stored.originator_version,
                 ) from e
             if stored.originator_version == 1:
                 root = bytes.fromhex(event.public_key)  # type: ignore[attr-defined]
                 if key_id_of(root) != envelope.key_id:
-                    raise TamperedEventError("the registry's root event is not self-signed")
+                    raise TamperedEventError(_("the registry's root event is not self-signed"))
                 keyring[envelope.key_id] = public_key_from_raw(root)
             key = keyring.get(envelope.key_id)
             if key is None or not check_signature(
                 key, envelope, ids.REGISTRY_ID, stored.originator_version, stored.topic
             ):
                 raise TamperedEventError(
-                    f"key registry event v{stored.originator_version} ({stored.topic}) fails "
-                    "its signature",
+                    _(
+                        "key registry event v{originator_version} ({topic}) fails its signature"
+                    ).format(originator_version=stored.originator_version, topic=stored.topic),
                     originator_id=str(ids.REGISTRY_ID),
                     version=stored.originator_version,
                 )
@@ -178,7 +187,7 @@ class LedgerApplication(Application[UUID]):
             if new_key is not None and stored.originator_version > 1:
                 raw = bytes.fromhex(new_key)
                 if key_id_of(raw).hex() != event.key_id:  # type: ignore[attr-defined]
-                    raise TamperedEventError("a registered key id does not match its key")
+                    raise TamperedEventError(_("a registered key id does not match its key"))
                 keyring[key_id_of(raw)] = public_key_from_raw(raw)
         return keyring
 
@@ -186,14 +195,20 @@ class LedgerApplication(Application[UUID]):
         try:
             return bool(self.recorder.select_events(ids.REGISTRY_ID, limit=1))
         except PersistenceError as e:
-            raise StoreError(f"cannot read {self.store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot read {describe}: {first_line}").format(
+                    describe=self.store.describe(), first_line=first_line(e)
+                )
+            ) from e
 
     def registry(self) -> KeyRegistry:
         try:
             return self._get(KeyRegistry, ids.REGISTRY_ID, "", copy=False)
         except NotFoundError:
             raise StoreError(
-                f"{self.store.describe()} holds no ledger; run `lifeledger init` first"
+                _("{describe} holds no ledger; run `lifeledger init` first").format(
+                    describe=self.store.describe()
+                )
             ) from None
 
     def root_fingerprint(self) -> str:
@@ -206,7 +221,9 @@ class LedgerApplication(Application[UUID]):
     ) -> str:
         """Create the key registry from the root key; returns the fingerprint to pin."""
         if self.is_initialised():
-            raise AlreadyExistsError(f"{self.store.describe()} already holds a ledger")
+            raise AlreadyExistsError(
+                _("{describe} already holds a ledger").format(describe=self.store.describe())
+            )
         _require(holder=holder, authority=authority)
         registry = KeyRegistry(
             key_id=root.key_id.hex(),
@@ -224,7 +241,7 @@ class LedgerApplication(Application[UUID]):
 
     def signer_record(self) -> KeyRecord:
         if self.signer is None:
-            raise LedgerError("no signer key is loaded; give --key (or LIFELEDGER_KEY)")
+            raise LedgerError(_("no signer key is loaded; give --key (or LIFELEDGER_KEY)"))
         return self._work.signer_record(self.signer)
 
     def batch(self, max_events: int = BATCH_EVENTS) -> Batch:
@@ -238,9 +255,16 @@ class LedgerApplication(Application[UUID]):
         if not rec.authority_kind.may_hold_accountable:
             raise NotAuthorisedError(
                 "Art. 6",
-                "only discipline organs and organisation departments",
-                f"{rec.holder} ({rec.authority}, {rec.authority_kind.label}) may not {action}; "
-                "accountability is carried out by 纪检监察机关 and 组织人事部门",
+                _("only discipline organs and organisation departments"),
+                _(
+                    "{holder} ({authority}, {label}) may not {action}; accountability is "
+                    "carried out by 纪检监察机关 and 组织人事部门"
+                ).format(
+                    holder=rec.holder,
+                    authority=rec.authority,
+                    label=rec.authority_kind.label,
+                    action=action,
+                ),
             )
         return rec
 
@@ -271,14 +295,13 @@ class LedgerApplication(Application[UUID]):
             return None
 
     # Art. 14: the regional annual report ----------------------------------------------
-    def report_region(
-        self, region: str, year: int, reported_to: str, on: dt.date
-    ) -> None:
+    def report_region(self, region: str, year: int, reported_to: str, on: dt.date) -> None:
         """Record the petition work agency's written annual report on its region (Art. 14)."""
         rec = self.signer_record()
         self._check_past(on)
-        report = RegionalReport.make(region, year, rec.authority, reported_to, on,
-                                     self.context(rec))  # fmt: skip
+        report = RegionalReport.make(
+            region, year, rec.authority, reported_to, on, self.context(rec)
+        )
         self._create(report, f"the {year} report on region {region} is already recorded")
 
     def circulate_report(self, region: str, year: int, on: dt.date, scope: str) -> None:
@@ -318,10 +341,16 @@ class LedgerApplication(Application[UUID]):
             KeyRegistry,
             ids.REGISTRY_ID,
             lambda r: r.register(
-                signer, key_id, public_raw.hex(), holder, authority, authority_kind, role,
+                signer,
+                key_id,
+                public_raw.hex(),
+                holder,
+                authority,
+                authority_kind,
+                role,
                 jurisdiction,
             ),
-        )  # fmt: skip
+        )
         return key_id
 
     def rotate_key(self, old_key_id: str, new_public_raw: bytes) -> str:
@@ -375,9 +404,13 @@ class LedgerApplication(Application[UUID]):
             hunan().check(managed.region)
             extra = {"managed_level": managed.level.value, "managed_region": managed.region}
         cadre = Cadre(
-            personnel_no=personnel_no, name=name, unit_code=unit_code, post=post, since=since,
+            personnel_no=personnel_no,
+            name=name,
+            unit_code=unit_code,
+            post=post,
+            since=since,
             **extra,
-        )  # fmt: skip
+        )
         self._create(cadre, f"cadre {personnel_no} is already registered")
         self._lookalikes.add("cadre", personnel_no)
         return cadre.id
@@ -427,9 +460,7 @@ class LedgerApplication(Application[UUID]):
         )
 
     def case(self, case_no: str) -> AccountabilityCase:
-        return self._get(
-            AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False
-        )
+        return self._get(AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False)
 
     # the case lifecycle -----------------------------------------------------------------
     def open_case(
@@ -630,8 +661,10 @@ class LedgerApplication(Application[UUID]):
         for day in days:
             if day > now:
                 raise InvalidInputError(
-                    f"{day} is in the future (today is {now} in Asia/Shanghai); "
-                    "record actions once they have happened"
+                    _(
+                        "{day} is in the future (today is {now} in Asia/Shanghai); record "
+                        "actions once they have happened"
+                    ).format(day=day, now=now)
                 )
 
     def _get(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool = True) -> A:
@@ -646,7 +679,11 @@ class LedgerApplication(Application[UUID]):
         except AggregateNotFoundError:
             raise NotFoundError(not_found) from None
         except PersistenceError as e:
-            raise StoreError(f"cannot read {self.store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot read {describe}: {first_line}").format(
+                    describe=self.store.describe(), first_line=first_line(e)
+                )
+            ) from e
         if not isinstance(aggregate, cls):
             raise NotFoundError(not_found)
         return aggregate
@@ -687,18 +724,21 @@ class _SignerScope:
 def _require(**fields: str) -> None:
     for name, value in fields.items():
         if not value or not value.strip():
-            raise InvalidInputError(f"{name.replace('_', ' ')} is required")
+            raise InvalidInputError(
+                _("{replace} is required").format(replace=name.replace("_", " "))
+            )
 
 
 def _check_id(**fields: str) -> None:
     for name, value in fields.items():
         if len(value) > MAX_ID_LENGTH:
             raise InvalidInputError(
-                f"the {name.replace('_', ' ')} is {len(value)} characters long; at most "
-                f"{MAX_ID_LENGTH} are allowed"
+                _(
+                    "the {replace} is {len} characters long; at most {MAX_ID_LENGTH} are allowed"
+                ).format(
+                    replace=name.replace("_", " "), len=len(value), MAX_ID_LENGTH=MAX_ID_LENGTH
+                )
             )
-
-
 
 
 __all__ = ["LedgerApplication", "today"]

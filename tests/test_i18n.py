@@ -56,7 +56,7 @@ def _problems() -> Iterator[str]:
         if not message.id:
             continue
         msgid = catalog_tool._msgid(message)
-        found = catalog.get(message.id)
+        found = catalog.get(message.id, context=message.context)
         where = ", ".join(f"{f}:{n}" for f, n in message.locations[:2])
         if found is None:
             yield f"not in the catalog: {msgid!r} ({where})"
@@ -83,7 +83,7 @@ def test_the_shipped_mo_file_is_the_po_file_compiled() -> None:
 
 
 #: Packages whose every user-facing literal is marked (all of them when the work is done).
-MARKED = ("cli/main.py", "cli/common.py", "ledger/errors.py", "ledger/i18n.py")
+MARKED = ("cli/", "ledger/")
 
 
 def test_no_user_facing_literal_is_left_unmarked() -> None:

@@ -43,6 +43,7 @@ from ledger.audit.verify import (
 )
 from ledger.domain.limits import loads_bounded
 from ledger.errors import AlreadyExistsError, InvalidInputError, StoreError
+from ledger.i18n import _
 from ledger.transparency.checkpoint import b64encode
 from ledger.transparency.checkpoints import origin_for
 from ledger.transparency.merkle import MerkleTree
@@ -72,10 +73,9 @@ def _line(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-
 def _unb64(text: Any) -> bytes:
     if not isinstance(text, str):
-        raise ValueError("not a base64 string")
+        raise ValueError(_("not a base64 string"))
     return base64.b64decode(text, validate=True)
 
 
@@ -107,9 +107,13 @@ def export_bundle(
     The file is written beside ``path`` and renamed into place when complete.
     """
     if not path.name:
-        raise InvalidInputError(f"{str(path)!r} names no file; give the bundle a file name")
+        raise InvalidInputError(
+            _("{str!r} names no file; give the bundle a file name").format(str=str(path))
+        )
     if path.exists() and not overwrite:
-        raise AlreadyExistsError(f"{path} already exists; choose another file name")
+        raise AlreadyExistsError(
+            _("{path} already exists; choose another file name").format(path=path)
+        )
     source = StoreSource(app)  # checkpoints are read before the event bound is fixed
     root_fp = app.root_fingerprint()
     origin = origin_for(root_fp)
@@ -220,7 +224,9 @@ def export_bundle(
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+        raise StoreError(
+            _("cannot write {path}: {value}").format(path=path, value=e.strerror or e)
+        ) from e
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -281,7 +287,9 @@ class BundleSource:
         try:
             self._scan()
         except OSError as e:
-            raise InvalidInputError(f"cannot read bundle {path}: {e.strerror or e}") from e
+            raise InvalidInputError(
+                _("cannot read bundle {path}: {value}").format(path=path, value=e.strerror or e)
+            ) from e
 
     @property
     def description(self) -> str:
@@ -313,13 +321,23 @@ class BundleSource:
                 here, offset = offset, offset + len(line)
                 if line_no == 1:
                     if kind != "header" or obj is None:
-                        raise InvalidInputError(f"{self.path} is not a lifeledger bundle")
+                        raise InvalidInputError(
+                            _("{path} is not a lifeledger bundle").format(path=self.path)
+                        )
                     if obj.get("format") != BUNDLE_FORMAT:
-                        raise InvalidInputError(f"{self.path} is not a lifeledger bundle")
+                        raise InvalidInputError(
+                            _("{path} is not a lifeledger bundle").format(path=self.path)
+                        )
                     if obj.get("version") != BUNDLE_VERSION:
                         raise InvalidInputError(
-                            f"{self.path} is bundle format version {obj.get('version')}; this "
-                            f"lifeledger reads version {BUNDLE_VERSION}"
+                            _(
+                                "{path} is bundle format version {get}; this lifeledger reads "
+                                "version {BUNDLE_VERSION}"
+                            ).format(
+                                path=self.path,
+                                get=obj.get("version"),
+                                BUNDLE_VERSION=BUNDLE_VERSION,
+                            )
                         )
                     self.header = obj
                     continue
@@ -502,7 +520,7 @@ def verify_bundle(
     """Verify a bundle offline against a pinned root fingerprint (InvalidInputError if the file is
     not a bundle at all; everything else is reported in the result)."""
     if not root_fingerprint or not root_fingerprint.strip():
-        raise InvalidInputError("a bundle is verified against a pinned --root-fingerprint")
+        raise InvalidInputError(_("a bundle is verified against a pinned --root-fingerprint"))
     source = BundleSource(path)
     claimed = source.header.get("root_fingerprint")
     pinned = root_fingerprint.strip().lower().replace(":", "")

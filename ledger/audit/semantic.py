@@ -35,6 +35,7 @@ from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import KeyManagementError, LedgerError, NotAuthorisedError, RuleViolationError
+from ledger.i18n import _
 from ledger.signing.signatures import Envelope
 
 PAGE = 1_000
@@ -113,7 +114,9 @@ class SemanticAudit:
         except LedgerError as e:
             self.found(position, before, event, name, e)
         except (KeyError, TypeError, ValueError, AttributeError) as e:  # malformed fields
-            self.found(position, before, event, name, RuleViolationError("", "malformed", repr(e)))
+            self.found(
+                position, before, event, name, RuleViolationError("", _("malformed"), repr(e))
+            )
         try:
             after = event.mutate(before)
         except Exception:  # an event that cannot even apply: judge the record no further
@@ -133,8 +136,10 @@ class SemanticAudit:
                 raise _signer_authority("opening_authority", fields, ctx)
         elif isinstance(before, AccountabilityCase):
             case_rules.check_event(before, name, fields, ctx)
-            if name == "DecisionIssued" and ctx.authority and (
-                fields["deciding_authority"] != ctx.authority
+            if (
+                name == "DecisionIssued"
+                and ctx.authority
+                and (fields["deciding_authority"] != ctx.authority)
             ):
                 raise _signer_authority("deciding_authority", fields, ctx)
         elif isinstance(before, Cadre) and name in ("Moved", "Retired"):
@@ -154,17 +159,26 @@ class SemanticAudit:
         else:
             rule, message = type(e).__name__, str(e)
         self.findings.append(
-            Finding(position, record, type(event).__qualname__, event.originator_version,
-                    article, rule, message, str(event.originator_id))
-        )  # fmt: skip
+            Finding(
+                position,
+                record,
+                type(event).__qualname__,
+                event.originator_version,
+                article,
+                rule,
+                message,
+                str(event.originator_id),
+            )
+        )
 
 
 def _signer_authority(field: str, fields: dict[str, Any], ctx: Context) -> NotAuthorisedError:
     return NotAuthorisedError(
         "Art. 6",
-        "recorded by its own authority",
-        f"the event names {fields[field]} as {field.replace('_', ' ')}, but it is signed by a "
-        f"key of {ctx.authority}",
+        _("recorded by its own authority"),
+        _("the event names {value} as {replace}, but it is signed by a key of {authority}").format(
+            value=fields[field], replace=field.replace("_", " "), authority=ctx.authority
+        ),
     )
 
 
@@ -220,10 +234,17 @@ def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
     if not findings:
         return result
     failures = tuple(
-        Failure(Check.MEASURES, f.what, position=f.position, aggregate_id=f.aggregate_id,
-                record=f.record, topic=f.event, version=f.version)
+        Failure(
+            Check.MEASURES,
+            f.what,
+            position=f.position,
+            aggregate_id=f.aggregate_id,
+            record=f.record,
+            topic=f.event,
+            version=f.version,
+        )
         for f in findings
-    )  # fmt: skip
+    )
     return dataclasses.replace(
         result,
         failures=result.failures + failures,

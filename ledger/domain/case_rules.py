@@ -26,6 +26,7 @@ from ledger.domain.regulation import (
     TeamRole,
 )
 from ledger.errors import AlreadyExistsError, InvalidInputError, RuleViolationError
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:  # the aggregate runs these rules; they only read its state
     from ledger.domain.case import AccountabilityCase
@@ -66,23 +67,27 @@ def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Co
     """Art. 4: grounds are items (一)…(十六); (十六) names its regulation; some need harm."""
     if not grounds:
         raise RuleViolationError(
-            "Art. 4", "ground required", "a case must cite at least one ground"
+            "Art. 4", _("ground required"), _("a case must cite at least one ground")
         )
     for number in grounds:
         if number not in GROUNDS:
             raise RuleViolationError(
                 "Art. 4",
-                "unknown ground",
-                f"ground {number} is not one of Art. 4 items (一)…(十六) (1–16)",
+                _("unknown ground"),
+                _("ground {number} is not one of Art. 4 items (一)…(十六) (1–16)").format(
+                    number=number
+                ),
             )
     if len(set(grounds)) != len(grounds):
-        raise InvalidInputError("a ground is cited twice")
+        raise InvalidInputError(_("a ground is cited twice"))
     if OTHER_REGULATION_GROUND in grounds and not other_regulation.strip():
         raise RuleViolationError(
             "Art. 4",
-            "(十六) names its regulation",
-            "ground (十六) 依照有关规定应当追究责任的其他情形 must name the other regulation "
-            "relied on",
+            _("(十六) names its regulation"),
+            _(
+                "ground (十六) 依照有关规定应当追究责任的其他情形 must name the other regulation "
+                "relied on"
+            ),
         )
     order = [Consequence.NONE, Consequence.ADVERSE_IMPACT, Consequence.SERIOUS]
     for number in grounds:
@@ -92,9 +97,11 @@ def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Co
             needed = "严重后果" if serious else "不良影响或者严重后果"
             raise RuleViolationError(
                 "Art. 4",
-                "consequence required",
-                f"ground {ground.label} applies only where the situation caused {needed}; "
-                f"the case records {consequence.label}",
+                _("consequence required"),
+                _(
+                    "ground {label} applies only where the situation caused {needed}; the "
+                    "case records {label2}"
+                ).format(label=ground.label, needed=needed, label2=consequence.label),
             )
 
 
@@ -109,8 +116,9 @@ def check_opening(f: Fields) -> None:
     """The rules of an ``Opened`` event (no state before it)."""
     if f["opened_on"] < f["incident_date"]:
         raise InvalidInputError(
-            f"the case cannot be opened ({f['opened_on']}) before the incident "
-            f"({f['incident_date']})"
+            _(
+                "the case cannot be opened ({opened_on}) before the incident ({incident_date})"
+            ).format(opened_on=f["opened_on"], incident_date=f["incident_date"])
         )
     check_grounds(f["grounds"], f["other_regulation"], Consequence(f["consequence"]))
 
@@ -126,9 +134,11 @@ def check_event(case: AccountabilityCase, name: str, f: Fields, ctx: Context) ->
 def closed_case_error(case: AccountabilityCase) -> RuleViolationError:
     return RuleViolationError(
         "",
-        "closed case",
-        f"case {case.case_no} is closed (已结案); it takes no further events",
-        "Reopen it with `case reopen --reason …` if there are new facts.",
+        _("closed case"),
+        _("case {case_no} is closed (已结案); it takes no further events").format(
+            case_no=case.case_no
+        ),
+        _("Reopen it with `case reopen --reason …` if there are new facts."),
     )
 
 
@@ -136,7 +146,11 @@ def _when(
     case: AccountabilityCase, on: dt.date, after: dt.date, what: str, after_what: str
 ) -> None:
     if on < after:
-        raise InvalidInputError(f"{what} on {on} cannot precede {after_what} on {after}")
+        raise InvalidInputError(
+            _("{what} on {on} cannot precede {after_what} on {after}").format(
+                what=what, on=on, after_what=after_what, after=after
+            )
+        )
 
 
 def _existing(case: AccountabilityCase, party_type: str, code: str) -> dict[str, Any]:
@@ -151,15 +165,19 @@ def decided_party(
     if p["decision"] is None:
         raise RuleViolationError(
             "Art. 10",
-            "decision first",
-            f"no 《责任追究决定书》 has been issued to {label} {code} in case {case.case_no}",
+            _("decision first"),
+            _("no 《责任追究决定书》 has been issued to {label} {code} in case {case_no}").format(
+                label=label, code=code, case_no=case.case_no
+            ),
         )
     if in_force and p["decision"]["revoked"]:
         raise RuleViolationError(
             "Art. 12",
-            "revoked decision",
-            f"the decision for {label} {code} in case {case.case_no} was revoked on appeal; it "
-            "is neither announced nor entered in a personnel file",
+            _("revoked decision"),
+            _(
+                "the decision for {label} {code} in case {case_no} was revoked on "
+                "appeal; it is neither announced nor entered in a personnel file"
+            ).format(label=label, code=code, case_no=case.case_no),
         )
     return p
 
@@ -169,14 +187,15 @@ def _check_told(party_type: str, told: Sequence[str] | None, article: str, what:
     if told is None:  # recorded before the recipients were recorded
         return
     missing = [t for t in required_told(PartyType(party_type)) if t not in told]
+    N_("person"), N_("unit")  # the values of ``told``, shown translated
     if missing:
         whom = "本人及其所在单位" if party_type == PartyType.PERSON.value else "被追究责任的单位"
         raise RuleViolationError(
             article,
-            f"{what} names who was told",
-            f"{what} is made to {whom}; the record does not say the "
-            + " and the ".join(missing)
-            + " was told",
+            _("{what} names who was told").format(what=_(what)),
+            _("{what} is made to {whom}; the record does not say the {missing} was told").format(
+                what=_(what), whom=whom, missing=_(" and the ").join(_(m) for m in missing)
+            ),
         )
 
 
@@ -185,10 +204,11 @@ def _objector_leadership(case: AccountabilityCase, code: str, responsibility: st
     if Responsibility(responsibility).is_leadership and code in case.objections:
         raise RuleViolationError(
             "Art. 5",
-            "overruled objection bears no leadership responsibility",
-            f"cadre {code} explicitly objected to the wrong decision on "
-            f"{case.objections[code]} and was overruled; they bear no leadership "
-            "responsibility (不承担领导责任)",
+            _("overruled objection bears no leadership responsibility"),
+            _(
+                "cadre {code} explicitly objected to the wrong decision on {value} and "
+                "was overruled; they bear no leadership responsibility (不承担领导责任)"
+            ).format(code=code, value=case.objections[code]),
         )
 
 
@@ -200,16 +220,20 @@ def _individual_or_collective(case: AccountabilityCase, team: bool) -> None:
     if team and alone:
         raise RuleViolationError(
             "Art. 5",
-            "individual decision excludes collective derivation",
-            f"cadre {alone[0]} decided or approved alone (个人决定或者批准) in case "
-            f"{case.case_no}; that member bears the responsibility individually, not the team",
+            _("individual decision excludes collective derivation"),
+            _(
+                "cadre {value} decided or approved alone (个人决定或者批准) in case {case_no}; "
+                "that member bears the responsibility individually, not the team"
+            ).format(value=alone[0], case_no=case.case_no),
         )
     if not team and derived:
         raise RuleViolationError(
             "Art. 5",
-            "individual decision excludes collective derivation",
-            f"case {case.case_no} already derives collective responsibility of a team "
-            f"({', '.join(derived)}); a decision taken alone is not also derived collectively",
+            _("individual decision excludes collective derivation"),
+            _(
+                "case {case_no} already derives collective responsibility of a team "
+                "({join}); a decision taken alone is not also derived collectively"
+            ).format(case_no=case.case_no, join=", ".join(derived)),
         )
 
 
@@ -221,15 +245,19 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if ptype is PartyType.UNIT and responsibility is not Responsibility.COLLECTIVE:
         raise RuleViolationError(
             "Art. 5",
-            "units bear collective responsibility",
-            f"a unit bears collective responsibility (集体责任), not {responsibility.label}",
+            _("units bear collective responsibility"),
+            _("a unit bears collective responsibility (集体责任), not {label}").format(
+                label=responsibility.label
+            ),
         )
     if ptype is PartyType.UNIT and f["individual_decision"]:
         raise RuleViolationError(
             "Art. 5",
-            "individual decisions are taken by persons",
-            "a decision taken or approved by one team member alone (个人决定或者批准) is "
-            "that member's responsibility, not a unit's",
+            _("individual decisions are taken by persons"),
+            _(
+                "a decision taken or approved by one team member alone (个人决定或者批准) is "
+                "that member's responsibility, not a unit's"
+            ),
         )
     if ptype is PartyType.PERSON and responsibility in (
         Responsibility.COLLECTIVE,
@@ -237,8 +265,10 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     ):
         raise RuleViolationError(
             "Art. 5",
-            "persons bear direct or leadership responsibility",
-            f"a person bears 直接责任, 主要领导责任 or 重要领导责任, not {responsibility.label}",
+            _("persons bear direct or leadership responsibility"),
+            _("a person bears 直接责任, 主要领导责任 or 重要领导责任, not {label}").format(
+                label=responsibility.label
+            ),
         )
     if ptype is PartyType.PERSON:
         _objector_leadership(case, code, responsibility.value)
@@ -246,7 +276,9 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
         _individual_or_collective(case, team=False)
     if party_key(ptype, code) in case.parties:
         raise AlreadyExistsError(
-            f"{ptype.label} {code} already has a responsibility finding in case {case.case_no}"
+            _("{label} {code} already has a responsibility finding in case {case_no}").format(
+                label=ptype.label, code=code, case_no=case.case_no
+            )
         )
     check_management_authority(ctx, ptype.value, code, f["on"])
 
@@ -254,7 +286,11 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
 def _rule_objection(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     """Art. 5: an objection may be recorded at any time while the case is open."""
     if f["personnel_no"] in case.objections:
-        raise AlreadyExistsError(f"an objection by {f['personnel_no']} is already recorded")
+        raise AlreadyExistsError(
+            _("an objection by {personnel_no} is already recorded").format(
+                personnel_no=f["personnel_no"]
+            )
+        )
 
 
 def _rule_corrected(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
@@ -267,25 +303,29 @@ def _rule_corrected(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if ptype is PartyType.UNIT:
         raise RuleViolationError(
             "Art. 5",
-            "units bear collective responsibility",
-            "a unit's finding is collective responsibility (集体责任); it is not corrected",
+            _("units bear collective responsibility"),
+            _("a unit's finding is collective responsibility (集体责任); it is not corrected"),
         )
     if responsibility is Responsibility.COLLECTIVE:
         raise RuleViolationError(
             "Art. 5",
-            "persons bear direct or leadership responsibility",
-            "a person bears 直接责任, 主要领导责任, 重要领导责任 or none, not 集体责任",
+            _("persons bear direct or leadership responsibility"),
+            _("a person bears 直接责任, 主要领导责任, 重要领导责任 or none, not 集体责任"),
         )
     _objector_leadership(case, code, responsibility.value)
     if p["decision"] is not None and not p["decision"]["revoked"]:
         raise RuleViolationError(
             "Art. 12",
-            "a decision in force changes on appeal",
-            f"a decision for cadre {code} in case {case.case_no} is in force; its finding "
-            "changes only through the appeal (申诉) to the deciding authority",
+            _("a decision in force changes on appeal"),
+            _(
+                "a decision for cadre {code} in case {case_no} is in force; its finding "
+                "changes only through the appeal (申诉) to the deciding authority"
+            ).format(code=code, case_no=case.case_no),
         )
     if responsibility.value == p["responsibility"]:
-        raise InvalidInputError(f"cadre {code} already bears {responsibility.label}")
+        raise InvalidInputError(
+            _("cadre {code} already bears {label}").format(code=code, label=responsibility.label)
+        )
 
 
 def _rule_team(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
@@ -293,12 +333,16 @@ def _rule_team(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     _when(case, f["on"], case.opened_on, "the finding", "the opening of the case")
     if party_key(PartyType.UNIT, f["unit_code"]) in case.parties:
         raise AlreadyExistsError(
-            f"unit {f['unit_code']} already has a finding in case {case.case_no}"
+            _("unit {unit_code} already has a finding in case {case_no}").format(
+                unit_code=f["unit_code"], case_no=case.case_no
+            )
         )
     for m in f["members"]:
         if party_key(PartyType.PERSON, m["personnel_no"]) in case.parties:
             raise AlreadyExistsError(
-                f"cadre {m['personnel_no']} already has a finding in case {case.case_no}"
+                _("cadre {personnel_no} already has a finding in case {case_no}").format(
+                    personnel_no=m["personnel_no"], case_no=case.case_no
+                )
             )
         _objector_leadership(case, m["personnel_no"], m["responsibility"])
     _individual_or_collective(case, team=True)
@@ -320,36 +364,49 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if p["responsibility"] == Responsibility.NONE.value:
         raise RuleViolationError(
             "Art. 5",
-            "no responsibility, no decision",
-            f"cadre {code} bears no leadership responsibility in case {case.case_no} "
-            "(overruled objection or no part in the decision)",
+            _("no responsibility, no decision"),
+            _(
+                "cadre {code} bears no leadership responsibility in case {case_no} "
+                "(overruled objection or no part in the decision)"
+            ).format(code=code, case_no=case.case_no),
         )
     if ptype is PartyType.PERSON:
         try:
             _objector_leadership(case, code, p["responsibility"])
         except RuleViolationError as e:
-            raise RuleViolationError(e.article, e.rule, e.message, "Correct the finding first "
-                                "(`case correct-finding`).") from None  # fmt: skip
+            raise RuleViolationError(
+                e.article,
+                e.rule,
+                e.message,
+                _("Correct the finding first (`case correct-finding`)."),
+            ) from None
     if not p["hearings"]:
         raise RuleViolationError(
             "Art. 9",
-            "hearing before decision",
-            f"no statement and defence (说明和申辩) of {ptype.label} {code} is on record in "
-            f"case {case.case_no}",
-            "Record it with `case hear` first.",
+            _("hearing before decision"),
+            _(
+                "no statement and defence (说明和申辩) of {label} {code} is on record in case "
+                "{case_no}"
+            ).format(label=ptype.label, code=code, case_no=case.case_no),
+            _("Record it with `case hear` first."),
         )
     if p["decision"] is not None and not p["decision"].get("revoked"):
         raise AlreadyExistsError(
-            f"a decision was already issued to {ptype.label} {code} in case {case.case_no}; a "
-            "change goes through appeal (Art. 12)"
+            _(
+                "a decision was already issued to {label} {code} in case {case_no}; a "
+                "change goes through appeal (Art. 12)"
+            ).format(label=ptype.label, code=code, case_no=case.case_no)
         )
     if p.get("hearing_needed"):
         raise RuleViolationError(
             "Art. 9",
-            "hearing before every decision",
-            f"the earlier decision for {ptype.label} {code} was revoked on appeal; a new "
-            "decision needs a new statement and defence (说明和申辩) heard after the revocation",
-            "Record it with `case hear` first.",
+            _("hearing before every decision"),
+            _(
+                "the earlier decision for {label} {code} was revoked on appeal; a new "
+                "decision needs a new statement and defence (说明和申辩) heard after the "
+                "revocation"
+            ).format(label=ptype.label, code=code),
+            _("Record it with `case hear` first."),
         )
     doc.check(ptype)
     last_heard = max(h["on"] for h in p["hearings"])
@@ -357,9 +414,13 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if doc.appeal_authority.strip() != f["deciding_authority"].strip():
         raise RuleViolationError(
             "Art. 12",
-            "受理机关 is the deciding authority",
-            f"the document names {doc.appeal_authority} as 受理机关, but appeals go to the "
-            f"authority that decides ({f['deciding_authority']}): 向作出责任追究决定的机关提出",
+            _("受理机关 is the deciding authority"),
+            _(
+                "the document names {appeal_authority} as 受理机关, but appeals go to the "
+                "authority that decides ({deciding_authority}): 向作出责任追究决定的机关提出"
+            ).format(
+                appeal_authority=doc.appeal_authority, deciding_authority=f["deciding_authority"]
+            ),
         )
     check_sanction_by_discipline_organ(ctx, f["document"]["measures"])
     check_management_authority(ctx, ptype.value, code, doc.decided_on)
@@ -370,8 +431,12 @@ def _rule_announced(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     p = decided_party(case, f["party_type"], f["party_code"], in_force=True)
     _when(case, f["on"], p["decision"]["decided_on"], "the announcement", "the decision")
     if p["announced_on"] is not None:
-        raise AlreadyExistsError(f"the decision was already announced on {p['announced_on']}")
-    _check_told(f["party_type"], f.get("told"), "Art. 11", "the announcement")
+        raise AlreadyExistsError(
+            _("the decision was already announced on {announced_on}").format(
+                announced_on=p["announced_on"]
+            )
+        )
+    _check_told(f["party_type"], f.get("told"), "Art. 11", N_("the announcement"))
 
 
 def _rule_filed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
@@ -382,8 +447,8 @@ def _rule_filed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     ):
         raise RuleViolationError(
             "Art. 11",
-            "personnel files are for persons",
-            f"{no} is a unit; only persons have a personnel file (人事档案)",
+            _("personnel files are for persons"),
+            _("{no} is a unit; only persons have a personnel file (人事档案)").format(no=no),
         )
     p = decided_party(case, PartyType.PERSON.value, no, in_force=True)
     _when(case, f["on"], p["decision"]["decided_on"], "the file entry", "the decision")
@@ -393,7 +458,9 @@ def _rule_received(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     p = decided_party(case, f["party_type"], f["party_code"])
     _when(case, f["on"], p["decision"]["decided_on"], "receipt", "the decision")
     if p["received_on"] is not None:
-        raise AlreadyExistsError(f"receipt was already recorded on {p['received_on']}")
+        raise AlreadyExistsError(
+            _("receipt was already recorded on {received_on}").format(received_on=p["received_on"])
+        )
 
 
 def _rule_appealed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
@@ -402,30 +469,46 @@ def _rule_appealed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if p["received_on"] is None:
         raise RuleViolationError(
             "Art. 12",
-            "receipt first",
-            "the appeal period runs from receipt of the decision; record the receipt date "
-            "first (`case receive`)",
+            _("receipt first"),
+            _(
+                "the appeal period runs from receipt of the decision; record the receipt date "
+                "first (`case receive`)"
+            ),
         )
     if p["appeal"] is not None:
-        raise AlreadyExistsError(f"an appeal was already filed on {p['appeal']['on']}")
+        raise AlreadyExistsError(
+            _("an appeal was already filed on {on}").format(on=p["appeal"]["on"])
+        )
     _when(case, f["on"], p["received_on"], "the appeal", "receipt of the decision")
     due = p["appeal_due"]
     if f["on"] > due:
         raise RuleViolationError(
             "Art. 12",
-            f"appeal within {APPEAL_WITHIN_DAYS} days",
-            f"the appeal of {f['on']} is outside the {APPEAL_WITHIN_DAYS}-day period that began "
-            "with receipt on "
-            f"{p['received_on']} and ended on {due}",
+            _("appeal within {APPEAL_WITHIN_DAYS} days").format(
+                APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS
+            ),
+            _(
+                "the appeal of {on} is outside the {APPEAL_WITHIN_DAYS}-day period that "
+                "began with receipt on {received_on} and ended on {due}"
+            ).format(
+                on=f["on"],
+                APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS,
+                received_on=p["received_on"],
+                due=due,
+            ),
         )
 
 
 #: Art. 7 lists a person's organisational measures as 诫勉谈话、调离岗位、引咎辞职、责令辞职、免职、
 #: 降职; reading that order as rising gravity is this ledger's convention, not the text's.
 GRAVITY = [
-    "admonition_talk", "transfer", "resignation_for_fault", "ordered_resignation", "dismissal",
+    "admonition_talk",
+    "transfer",
+    "resignation_for_fault",
+    "ordered_resignation",
+    "dismissal",
     "demotion",
-]  # fmt: skip
+]
 
 
 def _adds_measures(decision: Mapping[str, Any], measures: Mapping[str, Any]) -> bool:
@@ -450,18 +533,26 @@ def _rule_appeal_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> N
     if p["appeal"] is None:
         raise RuleViolationError(
             "Art. 12",
-            "appeal first",
-            f"no appeal by {ptype.label} {code} is on record in case {case.case_no}",
+            _("appeal first"),
+            _("no appeal by {label} {code} is on record in case {case_no}").format(
+                label=ptype.label, code=code, case_no=case.case_no
+            ),
         )
     if p["appeal"]["outcome"] is not None:
-        raise AlreadyExistsError(f"the appeal was already decided on {p['appeal']['decided_on']}")
+        raise AlreadyExistsError(
+            _("the appeal was already decided on {decided_on}").format(
+                decided_on=p["appeal"]["decided_on"]
+            )
+        )
     authority = f.get("authority")
     if authority is not None and authority != p["decision"]["deciding_authority"]:
         raise RuleViolationError(
             "Art. 12",
-            "appeal decided by the deciding authority",
-            "the appeal goes to the authority that decided "
-            f"({p['decision']['deciding_authority']}), not {authority}",
+            _("appeal decided by the deciding authority"),
+            _(
+                "the appeal goes to the authority that decided ({deciding_authority}), "
+                "not {authority}"
+            ).format(deciding_authority=p["decision"]["deciding_authority"], authority=authority),
         )
     _when(case, f["on"], p["appeal"]["on"], "the appeal decision", "the appeal")
     measures = f.get("measures")
@@ -469,10 +560,12 @@ def _rule_appeal_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> N
         if _adds_measures(p["decision"], measures) and not p["appeal"].get("heard"):
             raise RuleViolationError(
                 "Art. 9",
-                "hearing before every decision",
-                f"the appeal outcome adds to the measures on {ptype.label} {code}; hear the "
-                "party's statement and defence (说明和申辩) after the appeal first",
-                "Record it with `case hear` first.",
+                _("hearing before every decision"),
+                _(
+                    "the appeal outcome adds to the measures on {label} {code}; hear the "
+                    "party's statement and defence (说明和申辩) after the appeal first"
+                ).format(label=ptype.label, code=code),
+                _("Record it with `case hear` first."),
             )
         check_sanction_by_discipline_organ(ctx, measures["measures"])
     check_management_authority(ctx, ptype.value, code, f["on"])
@@ -486,13 +579,19 @@ def _rule_appeal_notified(case: AccountabilityCase, f: Fields, ctx: Context) -> 
     if appeal is None or appeal["outcome"] is None:
         raise RuleViolationError(
             "Art. 12",
-            "appeal decision first",
-            f"no appeal decision for {ptype.label} {code} in case {case.case_no} is on record",
+            _("appeal decision first"),
+            _("no appeal decision for {label} {code} in case {case_no} is on record").format(
+                label=ptype.label, code=code, case_no=case.case_no
+            ),
         )
     if appeal.get("notified_on") is not None:
-        raise AlreadyExistsError(f"the appeal decision was already told on {appeal['notified_on']}")
+        raise AlreadyExistsError(
+            _("the appeal decision was already told on {notified_on}").format(
+                notified_on=appeal["notified_on"]
+            )
+        )
     _when(case, f["on"], appeal["decided_on"], "the written notice", "the appeal decision")
-    _check_told(ptype.value, f["told"], "Art. 12", "the written notice")
+    _check_told(ptype.value, f["told"], "Art. 12", N_("the written notice"))
 
 
 def _rule_referred(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
@@ -511,37 +610,63 @@ def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolationErro
         appeal = p["appeal"]
         if not decision["revoked"]:
             if p["announced_on"] is None:
-                found.append(RuleViolationError(
-                    "Art. 11", "announce before closing",
-                    f"the decision for {key} has not been announced",
-                ))  # fmt: skip
+                found.append(
+                    RuleViolationError(
+                        "Art. 11",
+                        _("announce before closing"),
+                        _("the decision for {key} has not been announced").format(key=key),
+                    )
+                )
             if p["party_type"] == PartyType.PERSON.value and p["filed_on"] is None:
-                found.append(RuleViolationError(
-                    "Art. 11", "file entry before closing",
-                    f"the decision for {key} is not yet entered in the personnel file (人事档案)",
-                ))  # fmt: skip
+                found.append(
+                    RuleViolationError(
+                        "Art. 11",
+                        _("file entry before closing"),
+                        _(
+                            "the decision for {key} is not yet entered in the personnel file "
+                            "(人事档案)"
+                        ).format(key=key),
+                    )
+                )
             if p["received_on"] is None:
-                found.append(RuleViolationError(
-                    "Art. 12", "receipt before closing",
-                    f"receipt of the decision by {key} is not recorded; its "
-                    f"{APPEAL_WITHIN_DAYS}-day appeal "
-                    "period has not started",
-                ))  # fmt: skip
+                found.append(
+                    RuleViolationError(
+                        "Art. 12",
+                        _("receipt before closing"),
+                        _(
+                            "receipt of the decision by {key} is not recorded; its "
+                            "{APPEAL_WITHIN_DAYS}-day appeal period has not started"
+                        ).format(key=key, APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS),
+                    )
+                )
             elif appeal is None and on <= p["appeal_due"]:
-                found.append(RuleViolationError(
-                    "Art. 12", "appeal period running",
-                    f"{key} may appeal until {p['appeal_due']}; close after that day",
-                ))  # fmt: skip
+                found.append(
+                    RuleViolationError(
+                        "Art. 12",
+                        _("appeal period running"),
+                        _("{key} may appeal until {appeal_due}; close after that day").format(
+                            key=key, appeal_due=p["appeal_due"]
+                        ),
+                    )
+                )
         if appeal is not None and appeal["outcome"] is None:
-            found.append(RuleViolationError(
-                "Art. 12", "decide appeals before closing",
-                f"the appeal of {key} filed on {appeal['on']} awaits its decision",
-            ))  # fmt: skip
+            found.append(
+                RuleViolationError(
+                    "Art. 12",
+                    _("decide appeals before closing"),
+                    _("the appeal of {key} filed on {on} awaits its decision").format(
+                        key=key, on=appeal["on"]
+                    ),
+                )
+            )
         elif appeal is not None and "notified_on" in appeal and appeal["notified_on"] is None:
-            found.append(RuleViolationError(
-                "Art. 12", "notify the appeal decision before closing",
-                f"the appeal decision for {key} has not been told in writing",
-            ))  # fmt: skip
+            found.append(
+                RuleViolationError(
+                    "Art. 12",
+                    _("notify the appeal decision before closing"),
+                    _("the appeal decision for {key} has not been told in writing").format(key=key),
+                )
+            )
     return found
 
 
@@ -558,7 +683,9 @@ def rule_closed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
 def _rule_reopened(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     if case.status != CLOSED:
         raise RuleViolationError(
-            "", "reopen a closed case", f"case {case.case_no} is open; only a closed case reopens"
+            "",
+            _("reopen a closed case"),
+            _("case {case_no} is open; only a closed case reopens").format(case_no=case.case_no),
         )
     _when(case, f["on"], case.closed_on, "reopening", "the closing")
 

@@ -20,6 +20,7 @@ from ledger.errors import (
     KeyManagementError,
     NotFoundError,
 )
+from ledger.i18n import _
 
 ACTIVE = "active"
 ROTATED = "rotated"
@@ -87,7 +88,9 @@ class KeyRegistry(Aggregate):
         try:
             k = self.keys[key_id]
         except KeyError:
-            raise NotFoundError(f"no signer key {key_id} is registered in this ledger") from None
+            raise NotFoundError(
+                _("no signer key {key_id} is registered in this ledger").format(key_id=key_id)
+            ) from None
         return KeyRecord(
             key_id=key_id,
             public_key=k["public_key"],
@@ -111,16 +114,18 @@ class KeyRegistry(Aggregate):
         """The signer of any new event must hold a registered key that is still valid."""
         if key_id not in self.keys:
             raise KeyManagementError(
-                "unregistered key",
-                f"signer key {key_id} is not registered in this ledger",
-                "Ask a key administrator to run `lifeledger key add`.",
+                _("unregistered key"),
+                _("signer key {key_id} is not registered in this ledger").format(key_id=key_id),
+                _("Ask a key administrator to run `lifeledger key add`."),
             )
         rec = self.record(key_id)
         if not rec.is_active:
             raise KeyManagementError(
-                f"{rec.status} key",
-                f"signer key {key_id} ({rec.holder}) was {rec.status} and may not sign",
-                "Use the key that replaced it or ask for a new one.",
+                _("{status} key").format(status=rec.status),
+                _("signer key {key_id} ({holder}) was {status} and may not sign").format(
+                    key_id=key_id, holder=rec.holder, status=rec.status
+                ),
+                _("Use the key that replaced it or ask for a new one."),
             )
         return rec
 
@@ -128,9 +133,11 @@ class KeyRegistry(Aggregate):
         rec = self.check_active(key_id)
         if rec.role is not KeyRole.ADMIN:
             raise KeyManagementError(
-                "admin role required",
-                f"signer key {key_id} ({rec.holder}) has role {rec.role.value}; only an admin "
-                "key registers, rotates or revokes keys",
+                _("admin role required"),
+                _(
+                    "signer key {key_id} ({holder}) has role {value}; only an admin key "
+                    "registers, rotates or revokes keys"
+                ).format(key_id=key_id, holder=rec.holder, value=rec.role.value),
             )
         return rec
 
@@ -148,30 +155,42 @@ class KeyRegistry(Aggregate):
     ) -> None:
         self.check_admin(signer_key_id)
         if key_id in self.keys:
-            raise AlreadyExistsError(f"signer key {key_id} is already registered")
+            raise AlreadyExistsError(
+                _("signer key {key_id} is already registered").format(key_id=key_id)
+            )
         if jurisdiction is None:
             self._registered(
                 key_id, public_key, holder, authority, authority_kind.value, role.value
             )
         else:
             self._registered(
-                key_id, public_key, holder, authority, authority_kind.value, role.value,
-                jurisdiction.level.value, jurisdiction.region,
-            )  # fmt: skip
+                key_id,
+                public_key,
+                holder,
+                authority,
+                authority_kind.value,
+                role.value,
+                jurisdiction.level.value,
+                jurisdiction.region,
+            )
 
     def rotate(self, signer_key_id: str, old_key_id: str, key_id: str, public_key: str) -> None:
         """Replace a key: the holder itself, or an admin, signs the rotation."""
         self.check_active(old_key_id)
         if old_key_id == self.root and signer_key_id != old_key_id:
             raise KeyManagementError(
-                "root replaced by itself only",
-                f"signer key {signer_key_id} may not rotate the root key {old_key_id}; only the "
-                "root key itself may replace it",
+                _("root replaced by itself only"),
+                _(
+                    "signer key {signer_key_id} may not rotate the root key {old_key_id}; "
+                    "only the root key itself may replace it"
+                ).format(signer_key_id=signer_key_id, old_key_id=old_key_id),
             )
         if signer_key_id != old_key_id:
             self.check_admin(signer_key_id)
         if key_id in self.keys:
-            raise AlreadyExistsError(f"signer key {key_id} is already registered")
+            raise AlreadyExistsError(
+                _("signer key {key_id} is already registered").format(key_id=key_id)
+            )
         self._rotated(old_key_id, key_id, public_key)
 
     def revoke(self, signer_key_id: str, key_id: str, reason: str) -> None:
@@ -179,21 +198,24 @@ class KeyRegistry(Aggregate):
         rec = self.record(key_id)
         if rec.status == REVOKED:
             raise KeyManagementError(
-                "key already revoked", f"signer key {key_id} was already revoked"
+                _("key already revoked"),
+                _("signer key {key_id} was already revoked").format(key_id=key_id),
             )
         if key_id == signer_key_id:
             raise KeyManagementError(
-                "no self-revocation",
-                "a key cannot revoke itself; another admin key must sign the revocation",
+                _("no self-revocation"),
+                _("a key cannot revoke itself; another admin key must sign the revocation"),
             )
         if key_id == self.root:
             raise KeyManagementError(
-                "root not revocable",
-                f"the root key {key_id} cannot be revoked by an admin key; the root key "
-                "replaces itself with `key rotate`",
+                _("root not revocable"),
+                _(
+                    "the root key {key_id} cannot be revoked by an admin key; the root key "
+                    "replaces itself with `key rotate`"
+                ).format(key_id=key_id),
             )
         if not reason.strip():
-            raise KeyManagementError("reason required", "a revocation must state its reason")
+            raise KeyManagementError(_("reason required"), _("a revocation must state its reason"))
         self._revoked(key_id, reason)
 
     # events -------------------------------------------------------------------------------
@@ -223,9 +245,15 @@ class KeyRegistry(Aggregate):
     def _rotated(self, old_key_id: str, key_id: str, public_key: str) -> None:
         old = self.keys[old_key_id]
         self._add(
-            key_id, public_key, old["holder"], old["authority"], old["authority_kind"], old["role"],
-            old.get("level"), old.get("region"),
-        )  # fmt: skip
+            key_id,
+            public_key,
+            old["holder"],
+            old["authority"],
+            old["authority_kind"],
+            old["role"],
+            old.get("level"),
+            old.get("region"),
+        )
         old["status"] = ROTATED
         old["replaced_by"] = key_id
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from ledger.errors import StoreError, first_line
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # psycopg loads only for a PostgreSQL store
     import psycopg
@@ -46,7 +47,9 @@ class StoreConfig:
             u = urlparse(url)
             schema = parse_qs(u.query).get("schema", [DEFAULT_SCHEMA])[0]
             if not schema.replace("_", "").isalnum():
-                raise StoreError(f"schema name {schema!r} must be letters, digits and _")
+                raise StoreError(
+                    _("schema name {schema!r} must be letters, digits and _").format(schema=schema)
+                )
             return cls(
                 url=url,
                 kind="postgres",
@@ -59,8 +62,10 @@ class StoreConfig:
             )
         if "://" in url:
             raise StoreError(
-                f"unsupported database URL {url!r}: give a file path (SQLite) or a "
-                "postgresql:// URL"
+                _(
+                    "unsupported database URL {url!r}: give a file path (SQLite) or a "
+                    "postgresql:// URL"
+                ).format(url=url)
             )
         return cls(url=url, kind="sqlite", path=Path(url))
 
@@ -100,9 +105,14 @@ class StoreConfig:
         import psycopg
 
         return psycopg.connect(
-            host=self.host, port=self.port, dbname=self.dbname, user=self.user,
-            password=self.password or None, connect_timeout=5, autocommit=True,
-        )  # fmt: skip
+            host=self.host,
+            port=self.port,
+            dbname=self.dbname,
+            user=self.user,
+            password=self.password or None,
+            connect_timeout=5,
+            autocommit=True,
+        )
 
     def prepare(self) -> None:
         """PostgreSQL: create the ledger's own schema if it is missing."""
@@ -136,12 +146,18 @@ class StoreConfig:
             pass  # another process created it at the same moment
         except psycopg.Error as e:
             first = first_line(e)
-            raise StoreError(f"cannot connect to {self.describe()}: {first}") from e
+            raise StoreError(
+                _("cannot connect to {describe}: {first}").format(
+                    describe=self.describe(), first=first
+                )
+            ) from e
         else:
             if tables and PG_EVENTS_TABLE not in tables:
                 raise StoreError(
-                    f"{self.describe()} holds tables of another program, not a ledger; give the "
-                    "ledger a schema of its own (?schema=name)"
+                    _(
+                        "{describe} holds tables of another program, not a ledger; give the "
+                        "ledger a schema of its own (?schema=name)"
+                    ).format(describe=self.describe())
                 )
 
     def describe(self) -> str:
@@ -170,18 +186,24 @@ class StoreConfig:
         if not self.path.exists():
             if must_exist:
                 raise StoreError(
-                    f"no ledger at {self.path}; create one with `lifeledger init` or give --db"
+                    _("no ledger at {path}; create one with `lifeledger init` or give --db").format(
+                        path=self.path
+                    )
                 )
             return
         try:
             with self.path.open("rb") as handle:
                 header = handle.read(len(SQLITE_HEADER))
         except OSError as e:
-            raise StoreError(f"cannot read {self.path}: {e.strerror}") from e
+            raise StoreError(
+                _("cannot read {path}: {strerror}").format(path=self.path, strerror=e.strerror)
+            ) from e
         if header != SQLITE_HEADER:
             if not header and not must_exist:
                 return
-            raise StoreError(f"{self.path} is not a lifeledger database (not an SQLite file)")
+            raise StoreError(
+                _("{path} is not a lifeledger database (not an SQLite file)").format(path=self.path)
+            )
         try:
             name = self.sqlite_name()
             if not name.startswith("file:"):
@@ -194,8 +216,16 @@ class StoreConfig:
             finally:
                 conn.close()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not a readable SQLite database: {e}") from e
+            raise StoreError(
+                _("{path} is not a readable SQLite database: {e}").format(path=self.path, e=e)
+            ) from e
         if names and not names >= LEDGER_TABLES:
-            raise StoreError(f"{self.path} is an SQLite database of another program, not a ledger")
+            raise StoreError(
+                _("{path} is an SQLite database of another program, not a ledger").format(
+                    path=self.path
+                )
+            )
         if must_exist and not names:
-            raise StoreError(f"{self.path} holds no ledger; run `lifeledger init` first")
+            raise StoreError(
+                _("{path} holds no ledger; run `lifeledger init` first").format(path=self.path)
+            )

@@ -35,6 +35,7 @@ from ledger.errors import (
     TamperedEventError,
     first_line,
 )
+from ledger.i18n import _
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, verify_note
@@ -188,9 +189,11 @@ def map_root_of(checkpoint: Checkpoint) -> bytes | None:
             try:
                 root = base64.b64decode(line[len(EXTENSION_PREFIX) :], validate=True)
             except ValueError as e:
-                raise ProofError(f"malformed person-index line in checkpoint: {e}") from e
+                raise ProofError(
+                    _("malformed person-index line in checkpoint: {e}").format(e=e)
+                ) from e
             if len(root) != 32:
-                raise ProofError("malformed person-index line in checkpoint: not 32 bytes")
+                raise ProofError(_("malformed person-index line in checkpoint: not 32 bytes"))
             return root
     return None
 
@@ -231,7 +234,11 @@ class PersonTables:
                 curs.executemany(SQL(sql.replace("?", "%s")).format(**names), list(rows))
         except PersistenceError as e:
             first = first_line(e)
-            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+            raise StoreError(
+                _("cannot use {describe}: {first}").format(
+                    describe=self.app.store.describe(), first=first
+                )
+            ) from e
 
     def checkpoint(self, tree_size: int | None) -> list[StoredCheckpoint]:
         """The stored checkpoint of this size, or the latest: one row by primary key."""
@@ -463,7 +470,9 @@ class PersonRecord:
 
 
 def _damaged(message: str, **where: Any) -> TamperedEventError:
-    return TamperedEventError(f"{message}; run `lifeledger verify`", **where)
+    return TamperedEventError(
+        _("{message}; run `lifeledger verify`").format(message=message), **where
+    )
 
 
 def _admin_keys(app: Any) -> list[Any]:
@@ -510,7 +519,7 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
     checked: list[IndexedEvent] = []
     stored = tables.checkpoint(tree_size)
     if tree_size is not None and not stored:
-        raise NotFoundError(f"no checkpoint of size {tree_size}")
+        raise NotFoundError(_("no checkpoint of size {tree_size}").format(tree_size=tree_size))
     if stored:
         cp_row = stored[0]
         size = cp_row.tree_size
@@ -523,7 +532,7 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
         if root is None:
             raise _damaged(f"checkpoint {size} carries no person index", tree_size=size)
         key = key_of(personnel_no)
-        proof, _ = prove(tables.reader(size), key)
+        proof, _unused = prove(tables.reader(size), key)
         rows = [(s, i) for s, i in tables.positions(personnel_no) if i < size]
         events = tables.events_at([i for _, i in rows])
         state = ChainState(personnel_no)
@@ -554,7 +563,7 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
         value = state.value if state.count else None
         try:
             if proof.root_for(key, value) != root:
-                raise ProofError("it leads to another root")
+                raise ProofError(_("it leads to another root"))
         except ProofError as e:
             last = rows[-1][1] if rows else None
             raise _damaged(

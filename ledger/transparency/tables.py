@@ -15,6 +15,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
 from ledger.errors import NotFoundError, ProofError, StoreError, first_line
+from ledger.i18n import _
 from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
@@ -105,7 +106,7 @@ class LedgerTables:
         elif isinstance(recorder, SQLiteLedgerRecorder):
             self._schema = None
         else:  # pragma: no cover - the application always installs one of the two
-            raise StoreError("the store has no lifeledger recorder")
+            raise StoreError(_("the store has no lifeledger recorder"))
 
     # plumbing ---------------------------------------------------------------------------
     def _run(
@@ -128,7 +129,11 @@ class LedgerTables:
             raise
         except PersistenceError as e:
             first = first_line(e)
-            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+            raise StoreError(
+                _("cannot use {describe}: {first}").format(
+                    describe=self.app.store.describe(), first=first
+                )
+            ) from e
 
     def _select(self, sql: str, params: Sequence[Any], **tables: str) -> list[tuple[Any, ...]]:
         """Rows of a query as plain tuples (no row objects); ``{name}`` in ``sql`` names the
@@ -151,7 +156,11 @@ class LedgerTables:
                 return [tuple(r.values()) for r in curs.fetchall()]
         except PersistenceError as e:
             first = first_line(e)
-            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+            raise StoreError(
+                _("cannot use {describe}: {first}").format(
+                    describe=self.app.store.describe(), first=first
+                )
+            ) from e
 
     @property
     def _events_table(self) -> str:
@@ -378,14 +387,18 @@ class LedgerTables:
         if tree_size is None:
             if not stored:
                 raise NotFoundError(
-                    "this ledger has no checkpoint yet; run `lifeledger checkpoint`"
+                    _("this ledger has no checkpoint yet; run `lifeledger checkpoint`")
                 )
             return stored[-1]
         for cp in stored:
             if cp.tree_size == tree_size:
                 return cp
         sizes = ", ".join(str(c.tree_size) for c in stored) or "none"
-        raise NotFoundError(f"no checkpoint of size {tree_size} (stored sizes: {sizes})")
+        raise NotFoundError(
+            _("no checkpoint of size {tree_size} (stored sizes: {sizes})").format(
+                tree_size=tree_size, sizes=sizes
+            )
+        )
 
     def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
         self._run(
@@ -420,8 +433,10 @@ def _check_contiguous(expected: int, batch: Sequence[LeafRow]) -> None:
     for index, row in enumerate(batch, start=expected):
         if row[0] != index:
             raise ProofError(
-                f"the Merkle leaf table has no leaf {index} (next is {row[0]}); run "
-                "`lifeledger verify`",
+                _(
+                    "the Merkle leaf table has no leaf {index} (next is {value}); run "
+                    "`lifeledger verify`"
+                ).format(index=index, value=row[0]),
                 leaf_index=index,
             )
 
@@ -460,8 +475,10 @@ class StoredTree:
             if digest is None:
                 start = index << height
                 raise ProofError(
-                    f"the Merkle leaf table lacks leaves {start}..{start + (1 << height) - 1}; "
-                    "run `lifeledger verify`",
+                    _(
+                        "the Merkle leaf table lacks leaves {start}..{value}; run `lifeledger "
+                        "verify`"
+                    ).format(start=start, value=start + (1 << height) - 1),
                     leaf_index=start,
                 )
             return digest
@@ -480,7 +497,7 @@ class StoredTree:
         start = block * BLOCK
         rows = self.tables.leaf_hashes(start, start + BLOCK)
         level = [h for _, h in rows]
-        for i, (index, _) in enumerate(rows):
+        for i, (index, _unused) in enumerate(rows):
             if index != start + i:  # a gap: keep only the leaves before it
                 level = level[:i]
                 break
@@ -547,7 +564,10 @@ class StoredTree:
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """PATH(index, D[size]) (RFC 9162 §2.1.3.1)."""
         if not 0 <= index < size:
-            raise ProofError(f"leaf {index} is not in a tree of size {size}", index=index)
+            raise ProofError(
+                _("leaf {index} is not in a tree of size {size}").format(index=index, size=size),
+                index=index,
+            )
         ranges = self._path_ranges(index, size)
         self.prefetch(part for lo, hi in ranges for part in self._parts(lo, hi))
         siblings = [self._range_hash(lo, hi) for lo, hi in ranges]

@@ -24,6 +24,7 @@ from ledger.audit.verify.workers import (
 )
 from ledger.domain.ids import REGISTRY_ID, as_uuid
 from ledger.errors import ProofError, TamperedEventError
+from ledger.i18n import _
 from ledger.signing.signatures import (
     Envelope,
     check_signature,
@@ -145,7 +146,7 @@ class Audit:
         """Every check of one event at once; returns its leaf hash at ``position``."""
         row: EventRow = (nid, oid, version, topic, state)
         keys = self.key_snapshot
-        ids, codes, leaves, _ = check_rows(position, [row], keys)
+        ids, codes, leaves, _unused = check_rows(position, [row], keys)
         if codes[0] == ROW_ERROR:
             leaves = self.redo_row(position, row)
         self.apply(position, [row], ids, codes, keys)
@@ -212,7 +213,7 @@ class Audit:
         keys: Mapping[bytes, bytes],
     ) -> None:
         """Steps 1-5 for one event, naming every failure."""
-        _, stored_id, version, topic, state = row
+        _unused, stored_id, version, topic, state = row
         oid = UUID(int=raw_id) if code != ROW_ERROR else as_uuid(stored_id)
         # 5. Versions contiguous per aggregate: a gap is a deleted or moved row, a repeat an
         #    inserted or copied one.
@@ -312,12 +313,12 @@ class Audit:
             self._fail_event(check, message, position, nid, oid, version, topic, envelope.key_id)
 
         if oid != REGISTRY_ID or self.kind_of(topic) != "registry":
-            fail(Check.FORMAT, "a key-registry event outside the ledger's key registry")
+            fail(Check.FORMAT, _("a key-registry event outside the ledger's key registry"))
             return
         try:
             payload = decode_payload(envelope.payload)
         except Exception as e:  # any decoding failure of tampered bytes
-            fail(Check.FORMAT, f"the registry event cannot be decoded: {e}")
+            fail(Check.FORMAT, _("the registry event cannot be decoded: {e}").format(e=e))
             return
         name = topic.rsplit(".", 1)[1]
         if name == "Created":
@@ -325,20 +326,29 @@ class Audit:
             return
         signer = self.keys.get(envelope.key_id)
         if signer is None:
-            fail(Check.KEY, f"signed by key {envelope.key_id.hex()}, which is not registered")
+            fail(
+                Check.KEY,
+                _("signed by key {hex}, which is not registered").format(hex=envelope.key_id.hex()),
+            )
             return
         if not self._check_now(signer.public, envelope, oid, version, topic):
             fail(
                 Check.SIGNATURE,
-                f"the signature by {signer.describe()} does not cover the stored bytes: the "
-                "event was altered or moved; its key change is ignored",
+                _(
+                    "the signature by {describe} does not cover the stored bytes: the event "
+                    "was altered or moved; its key change is ignored"
+                ).format(describe=signer.describe()),
             )
             return
         if signer.ended_at is not None:
             fail(
                 Check.KEY,
-                f"signed by key {signer.describe()} after it was {signer.status} at position "
-                f"{signer.ended_at}; its key change is ignored",
+                _(
+                    "signed by key {describe} after it was {status} at position {ended_at}; "
+                    "its key change is ignored"
+                ).format(
+                    describe=signer.describe(), status=signer.status, ended_at=signer.ended_at
+                ),
             )
             return
         try:
@@ -349,61 +359,91 @@ class Audit:
             elif name == "KeyRevoked":
                 self._revoked(position, signer, payload, fail)
             else:
-                fail(Check.FORMAT, f"unknown key-registry event {name}")
+                fail(Check.FORMAT, _("unknown key-registry event {name}").format(name=name))
         except (KeyError, ValueError, TypeError) as e:
-            fail(Check.FORMAT, f"malformed key-registry event ({type(e).__name__}: {e})")
+            fail(
+                Check.FORMAT,
+                _("malformed key-registry event ({name}: {e})").format(name=type(e).__name__, e=e),
+            )
 
     def _created(
-        self, position: int, oid: UUID, version: int, topic: str, envelope: Envelope,
-        payload: dict[str, Any], fail: Callable[[Check, str], None],
-    ) -> None:  # fmt: skip
+        self,
+        position: int,
+        oid: UUID,
+        version: int,
+        topic: str,
+        envelope: Envelope,
+        payload: dict[str, Any],
+        fail: Callable[[Check, str], None],
+    ) -> None:
         if self.root is not None:
-            fail(Check.KEY, "the key registry is created a second time; ignored")
+            fail(Check.KEY, _("the key registry is created a second time; ignored"))
             return
         try:
             raw = bytes.fromhex(payload["public_key"])
             public = Ed25519PublicKey.from_public_bytes(raw)
         except (KeyError, ValueError, TypeError) as e:
-            fail(Check.FORMAT, f"the root key in the registry's first event is malformed: {e}")
+            fail(
+                Check.FORMAT,
+                _("the root key in the registry's first event is malformed: {e}").format(e=e),
+            )
             return
         if key_id_of(raw) != envelope.key_id or payload.get("key_id") != key_id_of(raw).hex():
-            fail(Check.KEY, "the registry's first event is not signed by the root key it names")
+            fail(Check.KEY, _("the registry's first event is not signed by the root key it names"))
             return
         if not self._check_now(public, envelope, oid, version, topic):
-            fail(Check.SIGNATURE, "the root key's signature on the registry's first event fails")
+            fail(Check.SIGNATURE, _("the root key's signature on the registry's first event fails"))
             return
         root_fp = fingerprint(raw)
         if self.pinned is not None and root_fp != self.pinned:
             fail(
                 Check.KEY,
-                f"the root key's fingerprint is {root_fp}, not the pinned {self.pinned}: this "
-                "is not the ledger you trust (everything below is relative to that other root)",
+                _(
+                    "the root key's fingerprint is {root_fp}, not the pinned {pinned}: this "
+                    "is not the ledger you trust (everything below is relative to that other "
+                    "root)"
+                ).format(root_fp=root_fp, pinned=self.pinned),
             )
         self.root = self.keys[envelope.key_id] = _Key(
-            envelope.key_id, public, raw, str(payload.get("holder", "")),
-            str(payload.get("authority", "")), str(payload.get("authority_kind", "")), ADMIN,
+            envelope.key_id,
+            public,
+            raw,
+            str(payload.get("holder", "")),
+            str(payload.get("authority", "")),
+            str(payload.get("authority_kind", "")),
+            ADMIN,
             position,
-        )  # fmt: skip
+        )
 
     def _new_key(self, payload: dict[str, Any], fail: Callable[[Check, str], None]) -> _Key | None:
         raw = bytes.fromhex(payload["public_key"])
         public = Ed25519PublicKey.from_public_bytes(raw)
         key_id = key_id_of(raw)
         if payload["key_id"] != key_id.hex():
-            fail(Check.KEY, "the registered key id does not match the registered key; ignored")
+            fail(Check.KEY, _("the registered key id does not match the registered key; ignored"))
             return None
         if key_id in self.keys:
-            fail(Check.KEY, f"key {key_id.hex()} is registered a second time; ignored")
+            fail(
+                Check.KEY,
+                _("key {hex} is registered a second time; ignored").format(hex=key_id.hex()),
+            )
             return None
         return _Key(key_id, public, raw, "", "", "", "", 0)
 
-    def _registered(self, position: int, signer: _Key, payload: dict[str, Any],
-                    fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+    def _registered(
+        self,
+        position: int,
+        signer: _Key,
+        payload: dict[str, Any],
+        fail: Callable[[Check, str], None],
+    ) -> None:
         if signer.role != ADMIN:
             fail(
                 Check.AUTHORISATION,
-                f"key {signer.describe()} is not an admin key and may not register keys; the "
-                "registration is ignored",
+                _(
+                    "key {describe} is not an admin key and may not register keys; the "
+                    "registration is ignored"
+                ).format(describe=signer.describe()),
             )
             return
         key = self._new_key(payload, fail)
@@ -416,17 +456,29 @@ class Audit:
         key.registered_at = position
         self.keys[key.key_id] = key
 
-    def _rotated(self, position: int, signer: _Key, payload: dict[str, Any],
-                 fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+    def _rotated(
+        self,
+        position: int,
+        signer: _Key,
+        payload: dict[str, Any],
+        fail: Callable[[Check, str], None],
+    ) -> None:
         old = self.keys.get(bytes.fromhex(payload["old_key_id"]))
         if old is None or old.ended_at is not None:
-            fail(Check.KEY, f"rotation of key {payload['old_key_id']}, which is not active")
+            fail(
+                Check.KEY,
+                _("rotation of key {old_key_id}, which is not active").format(
+                    old_key_id=payload["old_key_id"]
+                ),
+            )
             return
         if signer is not old and signer.role != ADMIN:
             fail(
                 Check.AUTHORISATION,
-                f"key {signer.describe()} may not rotate another holder's key (only the key "
-                "itself or an admin key); ignored",
+                _(
+                    "key {describe} may not rotate another holder's key (only the key itself "
+                    "or an admin key); ignored"
+                ).format(describe=signer.describe()),
             )
             return
         key = self._new_key(payload, fail)
@@ -438,17 +490,30 @@ class Audit:
         self.keys[key.key_id] = key
         old.ended_at, old.status = position, "rotated"
 
-    def _revoked(self, position: int, signer: _Key, payload: dict[str, Any],
-                 fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+    def _revoked(
+        self,
+        position: int,
+        signer: _Key,
+        payload: dict[str, Any],
+        fail: Callable[[Check, str], None],
+    ) -> None:
         if signer.role != ADMIN:
-            fail(Check.AUTHORISATION, f"key {signer.describe()} may not revoke keys; ignored")
+            fail(
+                Check.AUTHORISATION,
+                _("key {describe} may not revoke keys; ignored").format(describe=signer.describe()),
+            )
             return
         target = self.keys.get(bytes.fromhex(payload["key_id"]))
         if target is None:
-            fail(Check.KEY, f"revocation of key {payload['key_id']}, which is not registered")
+            fail(
+                Check.KEY,
+                _("revocation of key {key_id}, which is not registered").format(
+                    key_id=payload["key_id"]
+                ),
+            )
             return
         if target is signer:
-            fail(Check.AUTHORISATION, "a key may not revoke itself; ignored")
+            fail(Check.AUTHORISATION, _("a key may not revoke itself; ignored"))
             return
         if target.ended_at is None:
             target.ended_at = position
@@ -476,23 +541,32 @@ class Audit:
             body = open_note(stored.note)[0]
             cp = Checkpoint.parse(body)
         except ProofError as e:
-            self.fail(Check.CHECKPOINT, f"malformed checkpoint note: {e}", **where)
+            self.fail(Check.CHECKPOINT, _("malformed checkpoint note: {e}").format(e=e), **where)
             return None
         if cp.size != stored.tree_size or cp.root != stored.root:
             self.fail(
                 Check.CHECKPOINT,
-                f"the stored size/root ({stored.tree_size}, {b64encode(stored.root)}) differ from "
-                f"the signed note ({cp.size}, {b64encode(cp.root)}): the row was edited",
+                _(
+                    "the stored size/root ({tree_size}, {b64encode}) differ from the signed "
+                    "note ({size}, {b64encode2}): the row was edited"
+                ).format(
+                    tree_size=stored.tree_size,
+                    b64encode=b64encode(stored.root),
+                    size=cp.size,
+                    b64encode2=b64encode(cp.root),
+                ),
                 **where,
             )
         origin = self.origin
         if origin is None:
-            self.fail(Check.CHECKPOINT, "no root key is known to check the signature", **where)
+            self.fail(Check.CHECKPOINT, _("no root key is known to check the signature"), **where)
             return None
         if cp.origin != origin:
             self.fail(
                 Check.CHECKPOINT,
-                f"the checkpoint's origin {cp.origin!r} is not this ledger's {origin!r}",
+                _("the checkpoint's origin {origin!r} is not this ledger's {origin2!r}").format(
+                    origin=cp.origin, origin2=origin
+                ),
                 tree_size=cp.size,
             )
             return None
@@ -505,7 +579,9 @@ class Audit:
         except ProofError as e:
             self.fail(
                 Check.CHECKPOINT,
-                f"the checkpoint is not signed by an admin key valid at size {cp.size}: {e}",
+                _("the checkpoint is not signed by an admin key valid at size {size}: {e}").format(
+                    size=cp.size, e=e
+                ),
                 tree_size=cp.size,
             )
             return None
@@ -528,20 +604,26 @@ class Audit:
             if body is None:
                 self.fail(
                     Check.COSIGNATURE,
-                    f"cosignature by {cs.name} of a checkpoint that is not kept",
+                    _("cosignature by {name} of a checkpoint that is not kept").format(
+                        name=cs.name
+                    ),
                     **where,
                 )
                 continue
             try:
                 key = parse_vkey(cs.vkey)
                 if key.signature_type != SIG_COSIGNATURE_V1:
-                    raise ProofError("the cosigner key is not a cosignature/v1 key")
+                    raise ProofError(_("the cosigner key is not a cosignature/v1 key"))
                 signature = cs.signature()
                 if signature.name != key.name:
-                    raise ProofError("the cosignature line names another key")
+                    raise ProofError(_("the cosignature line names another key"))
                 verify_cosignature(body, signature, key.public_key(), not_after=not_after)
             except ProofError as e:
-                self.fail(Check.COSIGNATURE, f"cosignature by {cs.name} fails: {e}", **where)
+                self.fail(
+                    Check.COSIGNATURE,
+                    _("cosignature by {name} fails: {e}").format(name=cs.name, e=e),
+                    **where,
+                )
                 continue
             valid += 1
             cosigned.setdefault((key.name, key.public_key_raw), set()).add(cs.tree_size)
@@ -550,7 +632,10 @@ class Audit:
             try:
                 w = parse_vkey(text)
             except ProofError as e:
-                self.fail(Check.COSIGNATURE, f"witness key {text!r} is malformed: {e}")
+                self.fail(
+                    Check.COSIGNATURE,
+                    _("witness key {text!r} is malformed: {e}").format(text=text, e=e),
+                )
                 continue
             sizes = cosigned.get((w.name, w.public_key_raw), set()) & set(good_sizes)
             if sizes:
@@ -558,7 +643,9 @@ class Audit:
             else:
                 self.fail(
                     Check.COSIGNATURE,
-                    f"witness {w.name} has cosigned no checkpoint that matches this log",
+                    _("witness {name} has cosigned no checkpoint that matches this log").format(
+                        name=w.name
+                    ),
                 )
         return valid, witnessed
 

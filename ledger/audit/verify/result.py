@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from ledger.errors import VerificationError
+from ledger.i18n import _
 
 
 class Check(StrEnum):
@@ -144,7 +145,8 @@ class VerificationResult:
         more = self.failure_count - 1
         where = {k: v for k, v in (first.to_dict() if first else {}).items() if k != "message"}
         raise VerificationError(
-            f"{text}" + (f" (and {more} more failures)" if more else ""), **where
+            f"{text}" + (_(" (and {more} more failures)").format(more=more) if more else ""),
+            **where,
         )
 
     def to_dict(self) -> dict[str, Any]:
