@@ -280,8 +280,9 @@ def appends(work: Path, events: int, rounds: int) -> dict[str, Any]:
                 app.close()
             finally:
                 recorders.chain_rows = original
-    with_, without = statistics.median(results["with_index"]), statistics.median(
-        results["without_index"]
+    with_, without = (
+        statistics.median(results["with_index"]),
+        statistics.median(results["without_index"]),
     )
     return {
         "events_per_round": events,

@@ -82,9 +82,11 @@ def main() -> None:
     cadre: dict[str, object] = {}
     if args.ledger:
         number, named = busiest_cadre(args.ledger)
-        events = sqlite3.connect(f"file:{args.ledger}?mode=ro", uri=True).execute(
-            "SELECT count(*) FROM stored_events"
-        ).fetchone()[0]
+        events = (
+            sqlite3.connect(f"file:{args.ledger}?mode=ro", uri=True)
+            .execute("SELECT count(*) FROM stored_events")
+            .fetchone()[0]
+        )
         history = _cli("--db", str(args.ledger), "cadre", "history", number)
         subprocess.run(history, env=env, capture_output=True, check=False)  # catch up once
         cases["cadre history"] = (history, env)
@@ -105,8 +107,11 @@ def main() -> None:
     result = {
         "what": "cold process wall time, median of interleaved runs, minus bare python",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average": os.getloadavg(),
+        },
         "runs": args.runs,
         "cadre": cadre,
         "figures": figures,

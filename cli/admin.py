@@ -9,7 +9,9 @@ read models from the event log.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +28,7 @@ from cli.common import (
     info,
     json_option,
     passphrase,
+    passphrase_prompt,
     progress,
     progress_callback,
     settings,
@@ -64,22 +67,41 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     required=True,
     help=_("Where to save the root private key (encrypted PKCS#8; must not exist yet)."),
 )
+@click.option(
+    "--recovery-key-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_(
+        "Where to save the recovery private key, to be moved offline (default: KEY_OUT with "
+        "'.recovery' before its suffix; must not exist yet)."
+    ),
+)
 @json_option
-def init(holder: str, authority: str, authority_kind: str, key_out: Path) -> None:
-    """Create a new, empty ledger in --db and its root key.
+def init(
+    holder: str, authority: str, authority_kind: str, key_out: Path, recovery_key_out: Path | None
+) -> None:
+    """Create a new, empty ledger in --db, its root key and its recovery key.
 
     The root key is the key administrator: it registers, rotates and revokes every other
     signer key. Its fingerprint is printed: auditors pin it, and `verify` checks the whole
     ledger back to it. The passphrase comes from LIFELEDGER_PASSPHRASE or a hidden prompt
     (asked twice).
+
+    The recovery key, registered by the root, signs nothing but a replacement of the root key
+    (`key recover`) when the root key is lost or stolen: move its file offline. Its
+    passphrase comes from LIFELEDGER_RECOVERY_PASSPHRASE or a hidden prompt; without either,
+    the root key's passphrase protects it too (with a warning).
     """
     from ledger.errors import InvalidInputError, KeyFileError
     from ledger.signing.signatures import Signer
 
-    if key_out.exists():
-        raise KeyFileError(
-            _("key file {key_out} already exists; refusing to overwrite it").format(key_out=key_out)
-        )
+    recovery_out = recovery_key_out or default_recovery_path(key_out)
+    for path in (key_out, recovery_out):
+        if path.exists():
+            raise KeyFileError(
+                _("key file {path} already exists; refusing to overwrite it").format(path=path)
+            )
+    if recovery_out.resolve() == key_out.resolve():
+        raise click.UsageError(_("--recovery-key-out must differ from --key-out"))
     app = settings().open(signed=False, must_exist=False)
     if app.is_initialised():
         raise InvalidInputError(
@@ -90,14 +112,27 @@ def init(holder: str, authority: str, authority_kind: str, key_out: Path) -> Non
     secret = passphrase(
         _("Passphrase for the new root key {key_out}").format(key_out=key_out), confirm=True
     )
-    root = Signer.generate()
+    recovery_secret = recovery_passphrase(recovery_out, secret)
+    root, recovery = Signer.generate(), Signer.generate()
     root.save(key_out, secret)
     try:
-        fingerprint = app.initialise(root, holder, authority, AuthorityKind(authority_kind))
+        recovery.save(recovery_out, recovery_secret)
+        fingerprint = app.initialise(
+            root, holder, authority, AuthorityKind(authority_kind), recovery.public_raw
+        )
     except BaseException:
-        key_out.unlink(missing_ok=True)  # no ledger holds it: do not leave a stray key behind
+        # no ledger holds them: do not leave stray keys behind
+        key_out.unlink(missing_ok=True)
+        recovery_out.unlink(missing_ok=True)
         raise
     info(_("Keep {key_out} safe: it signs every key registration.").format(key_out=key_out))
+    info(
+        _(
+            "Move {recovery_out} offline now (removable media in a safe) and delete "
+            "it here: it alone can replace a lost or stolen root key (`lifeledger "
+            "key recover`)."
+        ).format(recovery_out=recovery_out)
+    )
     info(
         _(
             "Next: export LIFELEDGER_KEY={key_out}, then `lifeledger key add ...` for recorders."
@@ -109,17 +144,45 @@ def init(holder: str, authority: str, authority_kind: str, key_out: Path) -> Non
             "root_fingerprint": fingerprint,
             "root_key_id": root.key_id.hex(),
             "key_file": str(key_out),
+            "recovery_key_id": recovery.key_id.hex(),
+            "recovery_key_file": str(recovery_out),
         },
         _(
             "Ledger created in {describe}.\nRoot key {hex} saved to {key_out}.\nRoot "
-            "fingerprint (pin this for auditors):\n  {fingerprint}"
+            "fingerprint (pin this for auditors):\n  {fingerprint}\nRecovery key "
+            "{hex2} saved to {recovery_out}: keep it offline; it only replaces a "
+            "lost root key."
         ).format(
             describe=app.store.describe(),
             hex=root.key_id.hex(),
             key_out=key_out,
             fingerprint=fingerprint,
+            hex2=recovery.key_id.hex(),
+            recovery_out=recovery_out,
         ),
     )
+
+
+def default_recovery_path(key_out: Path) -> Path:
+    """``root.pem`` → ``root.recovery.pem``."""
+    return key_out.with_name(f"{key_out.stem}.recovery{key_out.suffix}")
+
+
+def recovery_passphrase(path: Path, root_secret: str) -> str:
+    """LIFELEDGER_RECOVERY_PASSPHRASE, else a hidden prompt on a terminal, else (scripts)
+    the root key's passphrase, said out loud."""
+    value = os.environ.get("LIFELEDGER_RECOVERY_PASSPHRASE")
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return passphrase_prompt(_("Passphrase for the recovery key {path}").format(path=path))
+    info(
+        _(
+            "Warning: LIFELEDGER_RECOVERY_PASSPHRASE is not set; the recovery key is protected by "
+            "the root key's passphrase"
+        )
+    )
+    return root_secret
 
 
 def _default_keys_dir(store: StoreConfig) -> Path:
@@ -184,6 +247,7 @@ def demo(keys_dir: Path | None) -> None:
     """
     from ledger.demo import DEFAULT_PASSPHRASE, build_demo
     from ledger.errors import AlreadyExistsError
+    from ledger.storage.store import redact_password
 
     s = settings()
     app = s.open(signed=False, must_exist=False)
@@ -207,18 +271,23 @@ def demo(keys_dir: Path | None) -> None:
     result = build_demo(app, directory, secret)
     _print_demo_documents(app, *documents)
     info(_("Try:"))
+    key, passphrase = shlex.quote(str(result.recorder_key)), shlex.quote(secret)
     info(
-        _("  export LIFELEDGER_KEY={recorder_key} LIFELEDGER_PASSPHRASE={secret}").format(
-            recorder_key=result.recorder_key, secret=secret
+        _("  export LIFELEDGER_KEY={key} LIFELEDGER_PASSPHRASE={passphrase}").format(
+            key=key, passphrase=passphrase
         )
     )
-    db = "" if s.db == "lifeledger.db" else f" --db {s.db}"
+    db = "" if s.db == "lifeledger.db" else f" --db {shlex.quote(redact_password(s.db))}"
     info(_("  lifeledger{db} case show {value}").format(db=db, value=result.cases[0]))
     info(_("  lifeledger{db} cadre history P1002").format(db=db))
     info(_("  lifeledger{db} deadlines").format(db=db))
     info(_("  lifeledger{db} report annual --year 2023 --region 430100").format(db=db))
     info(_("  lifeledger{db} case timeline CS-2023-015").format(db=db))
-    info(_("  lifeledger{db} document verify {value}").format(db=db, value=documents[0]))
+    info(
+        _("  lifeledger{db} document verify {quote}").format(
+            db=db, quote=shlex.quote(str(documents[0]))
+        )
+    )
     emit(
         {**_demo_json(app.store.describe(), result), "documents": [str(p) for p in documents]},
         lambda: (

@@ -17,6 +17,7 @@ import click
 
 from cli.common import emit, info, progress, settings, table, to_json
 from cli.files import output_path
+from cli.output import Column, chosen, report_format_option, show_report
 from cli.rollback import checkpoint_files_in, rollback_note
 from ledger.i18n import _
 
@@ -54,9 +55,28 @@ def _read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(notes)
 
 
-def _finish(result: VerificationResult, data: dict[str, Any] | None = None) -> None:
-    """Print the report (text or JSON) and exit 1 on any failure."""
-    emit(data if data is not None else result.to_dict(), result.summary)
+#: A verification's failures as rows (``--format csv``...): where, then what.
+FAILURE_COLUMNS = (
+    Column("check", _("check")),
+    Column("position", _("position")),
+    Column("record", _("record")),
+    Column("topic", _("event")),
+    Column("version", _("version")),
+    Column("tree_size", _("checkpoint")),
+    Column("message", _("what is wrong")),
+)
+failures_format_option = report_format_option("failures")
+
+
+def _failure_rows(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every failure with every column's key (a failure leaves out the fields it lacks)."""
+    return [{c.key: None for c in FAILURE_COLUMNS} | f for f in failures]
+
+
+def _finish(result: VerificationResult, fmt: str | None) -> None:
+    """Print the report (text, JSON, or its failures as rows); exit 1 on any failure."""
+    data = result.to_dict()
+    show_report(fmt, data, result.summary, _failure_rows(data["failures"]), FAILURE_COLUMNS)
     if not result:
         raise click.exceptions.Exit(1)
 
@@ -113,6 +133,7 @@ parallel_option = click.option(
 @witness_option
 @workers_option
 @parallel_option
+@failures_format_option
 def verify_command(
     root_fingerprint: str | None,
     checkpoint_files: tuple[str, ...],
@@ -120,6 +141,7 @@ def verify_command(
     witnesses: tuple[str, ...],
     workers: int,
     parallel: str,
+    fmt: str | None,
 ) -> None:
     """Verify the whole ledger: every signature, each key valid and authorised at its position
     (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162), and
@@ -139,7 +161,7 @@ def verify_command(
     source = StoreSource(app)
     with _progress(source.event_count(), _("Verifying")) as update:
         result = with_measures(app, Verifier(options).run(source, update))
-    if root_fingerprint is None and result.root_fingerprint and not settings().json:
+    if root_fingerprint is None and result.root_fingerprint and chosen(fmt) == "table":
         info(
             _(
                 "Note: no --root-fingerprint given; the root key was not compared with a pinned "
@@ -155,12 +177,16 @@ def verify_command(
     rollback = rollback_note(
         len(options.trusted_checkpoints), max((c.tree_size for c in stored), default=None)
     )
-    if not rollback["excluded"]:
+    if not rollback["excluded"] and chosen(fmt) == "table":
         info(rollback["note"])
-    emit(
-        {**result.to_dict(), "ok": result.ok and bool(views), "read_models": views.to_dict(),
+    data = result.to_dict()
+    show_report(
+        fmt,
+        {**data, "ok": result.ok and bool(views), "read_models": views.to_dict(),
          "rollback": rollback},
         lambda: f"{result.summary()}\n{views.summary()}",
+        _failure_rows(data["failures"]),
+        FAILURE_COLUMNS,
     )  # fmt: skip
     if not result or not views:
         raise click.exceptions.Exit(1)
@@ -215,8 +241,17 @@ def checkpoint_make() -> None:
     emit(data, text)
 
 
+CHECKPOINT_COLUMNS = (
+    Column("tree_size", _("size")),
+    Column("root", _("root")),
+    Column("created_at", _("created (UTC)")),
+    Column("cosigned_by", _("cosigned by"), lambda names: ", ".join(names)),
+)
+
+
 @checkpoint_group.command("list")
-def checkpoint_list() -> None:
+@report_format_option("checkpoints")
+def checkpoint_list(fmt: str | None) -> None:
     """List the stored checkpoints and their cosignatures."""
     from ledger.transparency.tables import LedgerTables
 
@@ -230,8 +265,13 @@ def checkpoint_list() -> None:
     data = [
         {**_checkpoint_data(cp), "cosigned_by": by_size.get(cp.tree_size, [])} for cp in checkpoints
     ]
-    emit(
-        data,
+    latest = data[-1]["tree_size"] if data else None
+    show_report(
+        fmt,
+        {
+            "checkpoints": data,
+            "next": f"lifeledger checkpoint show {latest}" if latest is not None else None,
+        },
         lambda: (
             table(
                 [_("size"), _("root"), _("created (UTC)"), _("cosigned by")],
@@ -248,6 +288,8 @@ def checkpoint_list() -> None:
             if data
             else _("No checkpoints yet; run `lifeledger checkpoint`.")
         ),
+        data,
+        CHECKPOINT_COLUMNS,
     )
 
 
@@ -352,8 +394,14 @@ def bundle_export(file: str, force: bool) -> None:
 @witness_option
 @workers_option
 @parallel_option
+@failures_format_option
 def bundle_verify(
-    file: str, root_fingerprint: str, witnesses: tuple[str, ...], workers: int, parallel: str
+    file: str,
+    root_fingerprint: str,
+    witnesses: tuple[str, ...],
+    workers: int,
+    parallel: str,
+    fmt: str | None,
 ) -> None:
     """Verify a bundle with no database and no network (the same checks as `verify`)."""
     from ledger.audit.bundle import verify_bundle
@@ -363,7 +411,7 @@ def bundle_verify(
             Path(file), root_fingerprint, witnesses=witnesses, workers=max(1, workers),
             parallel=parallel, progress=update,
         )  # fmt: skip
-    _finish(result)
+    _finish(result, fmt)
 
 
 # --- proofs -------------------------------------------------------------------------------------
@@ -445,7 +493,10 @@ def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
     help=_("SHA-256 fingerprint (hex) of the ledger's root key, as pinned."),
 )
 @witness_option
-def proof_verify(file: str, root_fingerprint: str, witnesses: tuple[str, ...]) -> None:
+@failures_format_option
+def proof_verify(
+    file: str, root_fingerprint: str, witnesses: tuple[str, ...], fmt: str | None
+) -> None:
     """Verify a proof file offline: signatures, keys at their positions, inclusion in the
     signed checkpoint."""
     from ledger.audit.proofs import verify_proof
@@ -474,7 +525,8 @@ def proof_verify(file: str, root_fingerprint: str, witnesses: tuple[str, ...]) -
             )
         return "\n".join(lines)
 
-    emit(report.to_dict(), text)
+    rows = _failure_rows([f.to_dict() for f in report.result.failures])
+    show_report(fmt, report.to_dict(), text, rows, FAILURE_COLUMNS)
     if not report:
         raise click.exceptions.Exit(1)
 

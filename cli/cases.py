@@ -31,7 +31,7 @@ from cli.common import (
     settings,
     table,
 )
-from cli.output import Column, format_option, show_list
+from cli.output import Column, format_option, report_format_option, show_list, show_report
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome, Consequence, Responsibility
 from ledger.i18n import _, ngettext
@@ -441,12 +441,30 @@ def case_show(case_no: str) -> None:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help=_("Show only what was on record at the end of this day (default: now)."),
+    help=_(
+        "What was on record at the end of this day (Asia/Shanghai), by the time each event "
+        "was recorded: the log up to the first event recorded later (default: now)."
+    ),
 )
+@click.option(
+    "--business-as-of",
+    type=DATE,
+    metavar="DATE",
+    help=_(
+        "Only the events whose business date (the date of the act) is on or before this day, "
+        "whenever they were recorded."
+    ),
+)
+@report_format_option("events")
 @json_option
-def case_timeline(case_no: str, as_of: dt.date | None) -> None:
-    """The case's events in order: date, event, who signed it, key status, what changed."""
-    show_timeline(case_no, as_of)
+def case_timeline(
+    case_no: str, as_of: dt.date | None, business_as_of: dt.date | None, fmt: str | None
+) -> None:
+    """The case's events in log order: business date, recorded date, event, who signed it,
+    key status, what changed. A step recorded more than 7 days after its business date shows
+    how many days later; one recorded after its legal due date (Art. 11, 12) shows how long
+    it stood overdue, even if its business date is in time."""
+    show_timeline(case_no, as_of, business_as_of, fmt)
 
 
 @case.command("list")
@@ -689,12 +707,40 @@ def _decision_lines(d: Decision) -> list[str]:
     return out
 
 
-def show_timeline(case_no: str, as_of: dt.date | None) -> None:
+#: The timeline's rows as csv, tsv and markdown carry them (``--format``).
+TIMELINE_COLUMNS = (
+    Column("position", _("position")),
+    Column("business_date", _("date")),
+    Column("event_label", _("event")),
+    Column("party_code", _("party")),
+    Column("key_holder", _("signed by")),
+    Column("key_id", _("key")),
+    Column("key_status_then", _("key status"), lambda v: KEY_STATUS_LABELS.get(v, v)),
+    Column("key_status_now", _("key status now"), lambda v: KEY_STATUS_LABELS.get(v, v)),
+    Column("recorded_at", _("recorded"), lambda t: t.isoformat()),
+    Column("recorded_on", _("recorded on")),
+    Column("days_recorded_late", _("days recorded late")),
+    Column("days_overdue_on_record", _("days overdue on record")),
+    Column("clock_behind", _("clock behind")),
+    Column("summary", _("what changed")),
+)
+
+
+def show_timeline(
+    case_no: str,
+    as_of: dt.date | None,
+    business_as_of: dt.date | None = None,
+    fmt: str | None = None,
+) -> None:
     p = open_projections(settings().open(signed=False))
-    entries = p.timeline(case_no, as_of)
-    emit(
-        {"case_no": case_no, "as_of": as_of, "events": [asdict(e) for e in entries]},
-        lambda: timeline_text(case_no, as_of, entries),
+    entries = p.timeline(case_no, as_of, business_as_of)
+    events = [asdict(e) for e in entries]
+    show_report(
+        fmt,
+        {"case_no": case_no, "as_of": as_of, "business_as_of": business_as_of, "events": events},
+        lambda: timeline_text(case_no, as_of, business_as_of, entries),
+        events,
+        TIMELINE_COLUMNS,
     )
 
 
@@ -712,41 +758,59 @@ def _attention(e: TimelineEntry) -> str | None:
     return "revoked" if e.key_status_now == "revoked" else None
 
 
-def _utc(moment: dt.datetime) -> str:
-    """When the event was recorded (UTC), distinct from the business date it records."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%MZ")
+def _recorded(e: TimelineEntry) -> str:
+    """The recorded date (Asia/Shanghai), with how many days after the business date when
+    that is late (ledger.domain.recorded_time); never before an event earlier in the log."""
+    notes = (
+        [_("{days_recorded_late} days later").format(days_recorded_late=e.days_recorded_late)]
+        if e.days_recorded_late is not None
+        else []
+    )
+    notes += ["signed time earlier: clock set back"] if e.clock_behind else []
+    return f"{e.recorded_on}" + (f" ({', '.join(notes)})" if notes else "")
 
 
-def timeline_text(case_no: str, as_of: dt.date | None, entries: Sequence[TimelineEntry]) -> str:
-    head = (
-        _("Case {case_no}: what was on record at the end of {as_of}").format(
-            case_no=case_no, as_of=as_of
+def timeline_text(
+    case_no: str,
+    as_of: dt.date | None,
+    business_as_of: dt.date | None,
+    entries: Sequence[TimelineEntry],
+) -> str:
+    views = []
+    if as_of:
+        views.append(_("what was on record at the end of {as_of}").format(as_of=as_of))
+    if business_as_of:
+        views.append(
+            _("events dated on or before {business_as_of}").format(business_as_of=business_as_of)
         )
-        if as_of
-        else (_("Case {case_no}: timeline").format(case_no=case_no))
+    head = _("Case {case_no}: {views}").format(
+        case_no=case_no, views=_(", ").join(views) if views else _("timeline")
     )
     rows = [
-        (e.business_date, e.event_label, f"{e.key_holder} ({e.key_id})", _key_status(e),
-         _utc(e.recorded_at), e.summary)
+        (
+            e.business_date,
+            _recorded(e),
+            e.event_label,
+            f"{e.key_holder} ({e.key_id})",
+            _key_status(e),
+            e.summary,
+        )
         for e in entries
-    ]  # fmt: skip
+    ]
     return (
         head
         + "\n"
         + table(
             [
                 _("date"),
+                _("recorded"),
                 _("event"),
                 _("signed by"),
                 _("key status"),
-                _("recorded"),
                 _("what changed"),
             ],
             rows,
             (_attention(e) for e in entries),
-            drop=("recorded",),
         )
     )
 

@@ -25,7 +25,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from cli.redact import redact
-from ledger.errors import KeyFileError, LedgerError, StoreError, first_line
+from ledger.errors import InvalidInputError, KeyFileError, LedgerError, StoreError, first_line
 from ledger.i18n import _, language
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
@@ -81,33 +81,65 @@ class LedgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            obj = ctx.find_object(Settings)
-            if obj is not None and obj.json:
-                raise JsonError(str(e), e) from e
-            raise click.ClickException(str(e)) from e
+            raise _refusal(ctx, str(e), e) from e
         except sqlite3.Error as e:
-            raise click.ClickException(
-                _("the store failed: {first_line}").format(first_line=first_line(e))
-            ) from e
+            message = _("the store failed: {first_line}").format(first_line=first_line(e))
+            raise _refusal(ctx, message, StoreError) from e
         except (UnicodeEncodeError, UnicodeDecodeError) as e:  # e.g. a lone surrogate
-            raise click.ClickException(
-                _("text that is not valid Unicode: {reason}").format(reason=e.reason)
-            ) from e
+            message = _("text that is not valid Unicode: {reason}").format(reason=e.reason)
+            raise _refusal(ctx, message, InvalidInputError) from e
+        except BrokenPipeError:  # `lifeledger ... | head`: the reader has what it wanted
+            _silence_stdout()
+            raise click.exceptions.Exit(1) from None
         except OSError as e:
             where = f" ({e.filename})" if e.filename else ""
-            raise click.ClickException(f"{e.strerror or e}{where}") from e
+            raise _refusal(ctx, f"{e.strerror or e}{where}", InvalidInputError) from e
         except KeyboardInterrupt:
             raise click.ClickException(_("interrupted; nothing more was written")) from None
         except Exception as e:
             if _is_persistence_error(e):
-                raise click.ClickException(
-                    _("the store failed: {first_line}").format(first_line=first_line(e))
-                ) from e
+                message = _("the store failed: {first_line}").format(first_line=first_line(e))
+                raise _refusal(ctx, message, StoreError) from e
             if type(e).__module__.startswith("psycopg"):  # connection lost mid-command
-                raise click.ClickException(
-                    _("PostgreSQL failed: {first_line}").format(first_line=first_line(e))
-                ) from e
+                message = _("PostgreSQL failed: {first_line}").format(first_line=first_line(e))
+                raise _refusal(ctx, message, StoreError) from e
             raise
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush at exit cannot fail
+    on a closed pipe (the Python documentation's advice for SIGPIPE)."""
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _refusal(
+    ctx: click.Context, message: str, error: LedgerError | type[LedgerError]
+) -> click.ClickException:
+    """The refusal as printed: ``Error: ...``, or under ``--json`` a JSON object."""
+    obj = ctx.find_object(Settings)
+    if obj is None or not obj.json:
+        return click.ClickException(message)
+    return JsonError(message, error if isinstance(error, LedgerError) else error(message))
+
+
+def show_json_error(e: click.ClickException) -> None:
+    """Any refusal under ``--json``, bad usage included: one JSON object on stderr with the
+    same keys (``error``, ``kind``, ``article``, ``rule``; ``hint`` and ``usage`` where known)."""
+    if isinstance(e, JsonError):
+        e.show()
+        return
+    doc: dict[str, Any] = {"error": e.format_message(), "kind": "Error", "article": None,
+                           "rule": None}  # fmt: skip
+    if isinstance(e, click.UsageError):
+        doc["kind"] = "UsageError"
+        if e.ctx is not None:
+            doc["hint"] = _("Try '{command} {option}' for help.").format(
+                command=e.ctx.command_path, option=e.ctx.help_option_names[0]
+            )
+            doc["usage"] = e.ctx.get_usage()
+    click.echo(json.dumps(doc, ensure_ascii=False, default=json_default), err=True)
 
 
 class JsonError(click.ClickException):
@@ -141,13 +173,13 @@ def _is_persistence_error(e: Exception) -> bool:
 
 
 def _passwords(ctx: click.Context) -> tuple[str, ...]:
-    """The passwords of the database URLs in this context's options (``--db``, ``--from``,
-    ``--to``), masked wherever they appear, not only inside a URL."""
-    from ledger.storage.store import StoreConfig
+    """The passwords of the database connection strings in this context's options (``--db``,
+    ``--from``, ``--to``), masked wherever they appear, not only inside a URL."""
+    from ledger.storage.store import StoreConfig, is_postgres
 
     found: list[str] = []
     for value in ctx.params.values():
-        if isinstance(value, str) and "://" in value:
+        if isinstance(value, str) and is_postgres(value):
             with suppress(LedgerError, ValueError):
                 found.append(StoreConfig.parse(value).password)
     return tuple(p for p in found if p)
@@ -244,6 +276,11 @@ def new_passphrase(prompt: str) -> str:
             raise KeyFileError(_("LIFELEDGER_NEW_PASSPHRASE is empty; a key needs a passphrase"))
         return value
     return _prompt_secret(prompt, True, "LIFELEDGER_NEW_PASSPHRASE")
+
+
+def passphrase_prompt(prompt: str) -> str:
+    """A new secret typed twice on the terminal."""
+    return _prompt_secret(prompt, True, "")
 
 
 def _prompt_secret(prompt: str, confirm: bool, variable: str) -> str:
@@ -381,18 +418,32 @@ def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         settings().json = True
 
 
-def json_option(f: F) -> F:
-    """``--json`` after the command as well as before it (``lifeledger --json ...``)."""
-    option = click.option(
-        "--json",
-        "as_json",
+def _json_parameter() -> click.Option:
+    return click.Option(
+        ["--json", "as_json"],
         is_flag=True,
         expose_value=False,
         is_eager=True,
         callback=_set_json,
-        help=_("Print one JSON document on stdout."),
+        help=_("Print one JSON document on stdout (errors: one JSON object on stderr)."),
     )
-    return option(f)
+
+
+def json_option(f: F) -> F:
+    """``--json`` after the command as well as before it (``lifeledger --json ...``)."""
+    f.__dict__.setdefault("__click_params__", []).append(_json_parameter())
+    return f
+
+
+def with_json(command: click.Command) -> click.Command:
+    """``command`` and every command under it accept ``--json`` after their name (the README
+    promises it before or after the command, everywhere)."""
+    if not any(p.name == "as_json" for p in command.params):
+        command.params.append(_json_parameter())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_json(sub)
+    return command
 
 
 def party_options(*, unit: bool = True) -> Callable[[F], F]:

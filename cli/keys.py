@@ -8,6 +8,7 @@ own LIFELEDGER_PASSPHRASE.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,9 +34,8 @@ from ledger.i18n import _
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.application import LedgerApplication
     from ledger.domain.keys import KeyRecord
+    from ledger.signing.signatures import Signer
 
-if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
-    pass
 
 KEY_OUT_HELP = _("Where to save the new private key (encrypted PKCS#8; must not exist yet).")
 
@@ -177,7 +177,7 @@ def _read_public_key(path: Path) -> bytes:
 @click.option(
     "--role",
     metavar="ROLE",
-    type=choice_of(KeyRole),
+    type=click.Choice([KeyRole.RECORDER.value, KeyRole.ADMIN.value], case_sensitive=False),
     default=KeyRole.RECORDER.value,
     show_default=True,
     help=_("recorder: records actions; admin: also manages keys."),
@@ -299,7 +299,10 @@ def key_add(
     "--key-id",
     "old",
     metavar="KEY_ID",
-    help=_("The key to replace (default: the signer's own --key). An admin may rotate any key."),
+    help=_(
+        "The key to replace (default: the signer's own --key). An admin may rotate any key "
+        "but the root and the recovery key."
+    ),
 )
 @click.option(
     "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True, help=KEY_OUT_HELP
@@ -310,25 +313,16 @@ def key_rotate(old: str | None, key_out: Path) -> None:
 
     The old key may sign nothing more; what it signed before stays valid. The new private
     key is saved to --key-out (passphrase: LIFELEDGER_NEW_PASSPHRASE or asked twice).
+    The root key is rotated by itself (or, lost, by the recovery key: `key recover`); the
+    recovery key by itself only.
     """
-    from ledger.signing.signatures import Signer
-
     _check_free(key_out)
     app = settings().open()
     signer = _signer_id(app)
     old_id = resolve_key_id(app, old) if old else signer
-    registry = app.registry()
-    registry.check_active(old_id)
-    if old_id != signer:
-        registry.check_admin(signer)
-    secret = new_passphrase(_("Passphrase for the new key {key_out}").format(key_out=key_out))
-    new = Signer.generate()
-    new.save(key_out, secret)
-    try:
-        key_id = app.rotate_key(old_id, new.public_raw)
-    except BaseException:
-        key_out.unlink(missing_ok=True)
-        raise
+    app.registry().check_rotation(signer, old_id)
+    new = _new_key(key_out, lambda raw: app.rotate_key(old_id, raw))
+    key_id = new.key_id.hex()
     rec = app.registry().record(key_id)
     if old_id == signer:
         info(
@@ -349,6 +343,105 @@ def key_rotate(old: str | None, key_out: Path) -> None:
             "key saved to {key_out}. Earlier signatures by {old_id} stay valid."
         ).format(old_id=old_id, key_id=key_id, holder=rec.holder, key_out=key_out),
     )
+
+
+def _key_out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+        help=help_text,
+    )  # fmt: skip
+
+
+@key.command("recover")
+@_key_out_option("Where to save the new root private key (encrypted PKCS#8; must not exist yet).")
+@json_option
+def key_recover(key_out: Path) -> None:
+    """Replace a lost or stolen root key, signed with the recovery key (--key RECOVERY_FILE).
+
+    The new root key signs key changes and checkpoints from now on; the old root key may sign
+    nothing more (what it signed before stays valid), and the ledger's fingerprint, which
+    auditors pinned, is unchanged. Passphrase: LIFELEDGER_NEW_PASSPHRASE or asked twice.
+    """
+    _check_free(key_out)
+    app = settings().open()
+    registry = app.registry()
+    old_root = registry.root
+    registry.check_rotation(_signer_id(app), old_root)
+    new = _new_key(key_out, app.replace_root)
+    info(
+        _(
+            "Sign with the new root key from now on: export "
+            "LIFELEDGER_KEY={key_out}; put the recovery key back offline"
+        ).format(key_out=key_out)
+    )
+    emit(
+        {
+            "old_key_id": old_root,
+            "key_id": new.key_id.hex(),
+            "fingerprint": new.fingerprint,
+            "key_file": str(key_out),
+            "root_fingerprint": app.root_fingerprint(),
+        },
+        _(
+            "Root key {old_root} replaced by {hex}, signed by the recovery key; new "
+            "root private key saved to {key_out}. The old root key may sign nothing "
+            "more. The ledger's fingerprint is unchanged: {root_fingerprint}"
+        ).format(
+            old_root=old_root,
+            hex=new.key_id.hex(),
+            key_out=key_out,
+            root_fingerprint=app.root_fingerprint(),
+        ),
+    )
+
+
+@key.command("add-recovery")
+@_key_out_option(
+    "Where to save the recovery private key, to be moved offline (must not exist yet)."
+)
+@json_option
+def key_add_recovery(key_out: Path) -> None:
+    """Give a ledger made before recovery keys its recovery key (signed by the root --key).
+
+    Only the root registers it, and only while the ledger has none. Passphrase:
+    LIFELEDGER_NEW_PASSPHRASE or asked twice. Move the file offline afterwards.
+    """
+    from ledger.domain.keys import check_may_register
+
+    _check_free(key_out)
+    app = settings().open()
+    registry = app.registry()
+    check_may_register(
+        registry.standing(_signer_id(app)), KeyRole.RECOVERY.value, registry.root, registry.recovery
+    )
+    new = _new_key(key_out, app.add_recovery_key)
+    info(
+        _(
+            "Move {key_out} offline now and delete it here: it alone can replace a lost root key"
+        ).format(key_out=key_out)
+    )
+    emit(
+        {"key_id": new.key_id.hex(), "fingerprint": new.fingerprint, "key_file": str(key_out)},
+        _("Recovery key {hex} registered by the root; private key saved to {key_out}.").format(
+            hex=new.key_id.hex(), key_out=key_out
+        ),
+    )
+
+
+def _new_key(key_out: Path, register: Callable[[bytes], object]) -> Signer:
+    """A new key pair saved to ``key_out`` and registered; the file is removed if the ledger
+    refuses it."""
+    from ledger.signing.signatures import Signer
+
+    secret = new_passphrase(_("Passphrase for the new key {key_out}").format(key_out=key_out))
+    new = Signer.generate()
+    new.save(key_out, secret)
+    try:
+        register(new.public_raw)
+    except BaseException:
+        key_out.unlink(missing_ok=True)
+        raise
+    return new
 
 
 @key.command("revoke")

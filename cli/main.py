@@ -9,17 +9,30 @@ a test checks it against the commands themselves.
 from __future__ import annotations
 
 import importlib
-from typing import Final
+import sys
+from collections.abc import Sequence
+from typing import Any, Final
 
 import click
 from click.shell_completion import CompletionItem
 
-from cli.common import DEFAULT_DB, LedgerGroup, Settings, translate_help
+from cli.common import (
+    DEFAULT_DB,
+    LedgerGroup,
+    Settings,
+    show_json_error,
+    translate_help,
+    with_json,
+)
 from ledger.i18n import N_, _
 
 #: name -> (module, attribute, one-line help as in the command's own docstring).
 COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
-    "init": ("cli.admin", "init", N_("Create a new, empty ledger in --db and its root key.")),
+    "init": (
+        "cli.admin",
+        "init",
+        N_("Create a new, empty ledger in --db, its root key and its recovery key."),
+    ),
     "demo": (
         "cli.admin",
         "demo",
@@ -132,7 +145,7 @@ class LazyGroup(LedgerGroup):
             raise TypeError(
                 _("{value}.{value2} is not a click command").format(value=entry[0], value2=entry[1])
             )
-        return translate_help(command)
+        return with_json(translate_help(command))
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         """Command names complete from the table, without importing any command's module."""
@@ -147,6 +160,33 @@ class LazyGroup(LedgerGroup):
     def listed_help(self, ctx: click.Context, name: str) -> str | None:
         entry = COMMANDS.get(name)
         return _(entry[2]) if entry and name not in self.commands else None
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's ``main``, except that under ``--json`` (anywhere on the line) every refusal,
+        bad usage included, is one JSON object on stderr: click would print usage text for an
+        unknown option or a missing argument before any command could see ``--json``."""
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode:
+            return super().main(argv, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(argv, prog_name, complete_var, False, **extra)
+        except click.ClickException as e:
+            if "--json" in argv[: argv.index("--") if "--" in argv else len(argv)]:
+                show_json_error(e)
+            else:
+                e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo(_("Aborted!"), err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 EPILOG = N_("""\b
@@ -175,7 +215,11 @@ Shell completion (bash; zsh and fish likewise):
     default=DEFAULT_DB,
     show_default=True,
     metavar="PATH|URL",
-    help=_("Ledger store: a file path (SQLite) or postgresql://user@host:port/db[?schema=name]."),
+    help=_(
+        "Ledger store: a file path (SQLite), or PostgreSQL as a libpq URL "
+        "(postgresql://user@host:port/db?schema=name) or key=value string (host=... dbname=... "
+        "schema=name); PG* variables and ~/.pgpass apply."
+    ),
 )
 @click.option(
     "--key",
@@ -183,7 +227,15 @@ Shell completion (bash; zsh and fish likewise):
     type=click.Path(dir_okay=False),
     help=_("The signer's encrypted private key (PKCS#8); needed to record anything."),
 )
-@click.option("--json", "as_json", is_flag=True, help=_("Print one JSON document on stdout."))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=_(
+        "Print one JSON document on stdout (errors: one JSON object on stderr); also "
+        "accepted after the command."
+    ),
+)
 @click.version_option(package_name="lifeledger")
 @click.pass_context
 def cli(ctx: click.Context, db: str, key: str | None, as_json: bool) -> None:

@@ -39,6 +39,38 @@ def format_option(f: F) -> F:
     )(f)
 
 
+def report_format_option(rows: str) -> Callable[[F], F]:
+    """``--format`` on a report: ``table`` is the report as people read it, ``json`` the whole
+    report; ``jsonl``, ``csv``, ``tsv`` and ``markdown`` carry its ``rows`` (named here)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help=_(
+            "Output format: table (default: the report), json (the whole report), or "
+            "its {rows} as jsonl, csv, tsv or markdown. --json is --format json."
+        ).format(rows=rows),
+    )
+
+
+def show_report(
+    fmt: str | None,
+    doc: Any,
+    text: Callable[[], str],
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+) -> None:
+    """Print a report: its text, its whole JSON document, or its rows (``records``)."""
+    how = chosen(fmt)
+    if how == "json":
+        click.echo(to_json(doc))
+    elif how == "table":
+        click.echo(text(), color=colour())
+    else:
+        _rows(how, records, columns)
+
+
 def chosen(fmt: str | None) -> str:
     if fmt is not None:
         return fmt
@@ -83,17 +115,26 @@ def show_list(
     if how == "json":
         doc = {**(extra or {}), name: list(records), "next": next_command}
         click.echo(to_json(doc))
-    elif how == "jsonl":
+    elif how == "table":
+        _table(records, columns, title, empty, next_command, attention, drop, notes)
+    else:
+        _rows(how, records, columns)
+
+
+def _rows(how: str, records: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> None:
+    """Rows for programs: jsonl (the records whole), csv, tsv or markdown (the columns)."""
+    if how == "jsonl":
         for r in records:
             click.echo(json.dumps(r, ensure_ascii=False, default=json_default))
     elif how in ("csv", "tsv"):
         out = io.StringIO()
-        writer = csv.writer(out, dialect="excel-tab" if how == "tsv" else "excel",
-                            lineterminator="\n")  # fmt: skip
+        writer = csv.writer(
+            out, dialect="excel-tab" if how == "tsv" else "excel", lineterminator="\n"
+        )
         writer.writerow([c.key for c in columns])
         writer.writerows([c.cell(r, "") for c in columns] for r in records)
         click.echo(out.getvalue(), nl=False)
-    elif how == "markdown":
+    else:
         lines = ["| " + " | ".join(c.key for c in columns) + " |",
                  "| " + " | ".join("---" for _ in columns) + " |"]  # fmt: skip
         lines += [
@@ -101,8 +142,6 @@ def show_list(
             for r in records
         ]
         click.echo("\n".join(lines))
-    else:
-        _table(records, columns, title, empty, next_command, attention, drop, notes)
 
 
 def _table(

@@ -20,7 +20,7 @@ from cli.common import (
     record,
     settings,
 )
-from cli.output import Column, format_option, show_list
+from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.i18n import _, ngettext
 
@@ -66,12 +66,13 @@ def unit_add(**fields: Any) -> None:
 @unit.command("rating")
 @click.argument("code", metavar="UNIT_CODE")
 @click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The rating year."))
+@report_format_option("decisions")
 @json_option
-def unit_rating(code: str, year: int) -> None:
+def unit_rating(code: str, year: int, fmt: str | None) -> None:
     """Whether the unit may be rated an advanced unit for petition work in YEAR (Art. 13)."""
     from cli.reports import show_unit_rating
 
-    show_unit_rating(code, year)
+    show_unit_rating(code, year, fmt)
 
 
 @unit.command("list")
@@ -230,12 +231,13 @@ def cadre_search(text: str, fmt: str | None) -> None:
     type=click.IntRange(1949, 9999),
     help=_("Only what concerns this year (e.g. for the annual review, Art. 13)."),
 )
+@report_format_option("cases")
 @json_option
-def cadre_history(personnel_no: str, year: int | None) -> None:
+def cadre_history(personnel_no: str, year: int | None, fmt: str | None) -> None:
     """A cadre's whole accountability history across every unit and post (Art. 8, 11)."""
     from cli.reports import show_cadre_history
 
-    show_cadre_history(personnel_no, year)  # fmt: skip
+    show_cadre_history(personnel_no, year, fmt)
 
 
 commands: list[click.Command] = [unit, cadre]

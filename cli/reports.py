@@ -12,7 +12,6 @@ import click
 from cli.common import (
     DATE,
     LedgerGroup,
-    emit,
     json_option,
     on_option,
     open_projections,
@@ -20,7 +19,7 @@ from cli.common import (
     settings,
     table,
 )
-from cli.output import Column, format_option, show_list
+from cli.output import FORMATS, Column, format_option, show_list, show_report
 from ledger.i18n import _
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
@@ -47,11 +46,23 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
     "--as-of",
     type=DATE,
     metavar="DATE",
-    help=_("The day to judge the periods on (default: today in Asia/Shanghai)."),
+    help=_(
+        "The day to judge the periods on (default: today in Asia/Shanghai); with --late, "
+        "the steps as on record at the end of that day."
+    ),
+)
+@click.option(
+    "--late",
+    is_flag=True,
+    help=_(
+        "Instead: the steps done late (business date after the due date), overdue until "
+        "recorded (recorded after the due date), or recorded late (more than 7 days after their "
+        "business date), with the days."
+    ),
 )
 @format_option
 @json_option
-def deadlines(as_of: dt.date | None, fmt: str | None) -> None:
+def deadlines(as_of: dt.date | None, late: bool, fmt: str | None) -> None:
     """Legal periods still running or missed, and duties outstanding: announcement within 30
     days (Art. 11), appeal within 15 days of receipt, its decision and the written notice of it
     within 30 days (Art. 12); a person's personnel-file entry from the announcement until it is
@@ -60,9 +71,16 @@ def deadlines(as_of: dt.date | None, fmt: str | None) -> None:
     Periods skip the starting day (Art. 11, 12). A last day on a rest day moves to the next
     working day: an imported convention (民法典 art. 203 practice), not the Measures' text. A
     period marked * ends in a year the holiday calendar does not cover yet.
+
+    With --late, the steps already recorded that were late: a step recorded after its due date
+    stays listed as overdue until recorded, whatever business date it gives.
     """  # fmt: skip
     from ledger.application import today
     from ledger.domain.periods import REST_DAY_NOTE
+
+    if late:
+        _late_steps(as_of, fmt)
+        return
 
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
@@ -99,7 +117,58 @@ DEADLINE_COLUMNS = (
 )
 
 
+LATE_COLUMNS = (
+    Column("case_no", _("case")),
+    Column(
+        "party_code",
+        _("party"),
+        whole=lambda r: r["party_code"] and _party(r["party_type"], r["party_code"]),
+    ),
+    Column("event_label", _("step")),
+    Column("article", _("art.")),
+    Column("business_date", _("date")),
+    Column("due", _("due")),
+    Column("recorded_on", _("recorded")),
+    Column("days_done_late", _("done late (days)")),
+    Column("days_overdue_on_record", _("overdue until recorded (days)")),
+    Column("days_recorded_late", _("recorded late (days)")),
+    Column("status_label", _("status")),
+)
+LATE_NOTE = (
+    "done late: the business date is after the legal due date (Art. 11, 12); overdue until "
+    "recorded: recorded after the due date, so the ledger showed it overdue until then; "
+    "recorded late: recorded more than {days} days after its business date. Recorded dates "
+    "are Asia/Shanghai days of the signed recorded time."
+)
+
+
+def _late_steps(as_of: dt.date | None, fmt: str | None) -> None:
+    """``deadlines --late``: every late step, from the cases' checked events."""
+    from ledger.domain.recorded_time import RECORDED_LATE_AFTER_DAYS
+
+    p = open_projections(settings().open(signed=False))
+    items = p.late_steps(as_of)
+    when = _(" (on record at the end of {as_of})").format(as_of=as_of) if as_of else ""
+    show_list(
+        fmt,
+        "late",
+        [asdict(s) for s in items],
+        LATE_COLUMNS,
+        title=_("Steps done or recorded late{when}:").format(when=when),
+        empty=_("No step was done or recorded late{when}.").format(when=when),
+        next_command=f"lifeledger case timeline {items[0].case_no}" if items else None,
+        attention=lambda r: "overdue" if r["status"] != "recorded_late" else None,
+        extra={"as_of": as_of},
+        drop=("art.", "due"),
+        notes=[LATE_NOTE.format(days=RECORDED_LATE_AFTER_DAYS)],
+    )
+
+
 # annual report --------------------------------------------------------------------------------
+#: The annual report's files, written to --out.
+DOCUMENT_FORMATS = ("xlsx", "docx", "pdf")
+
+
 @click.group(cls=LedgerGroup)
 def report() -> None:
     """Reports for the Party committee and government (Art. 14)."""
@@ -119,12 +188,13 @@ def report() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "xlsx", "docx", "pdf"]),
-    default="text",
-    show_default=True,
+    type=click.Choice([*FORMATS, *DOCUMENT_FORMATS, "text"]),
+    default=None,
     help=_(
-        "xlsx: workbook with tables and charts; docx/pdf: the 书面报告 (GB/T 9704), each "
-        "rendered from verified events at the latest checkpoint and carrying a verification code."
+        "table (default; text is the same), json (the whole report), or its figures as "
+        "jsonl, csv, tsv or markdown (one row each: section, item, count); xlsx: workbook with "
+        "tables and charts; docx/pdf: the 书面报告 (GB/T 9704). xlsx, docx and pdf are rendered "
+        "from verified events at the latest checkpoint and carry a verification code."
     ),
 )
 @click.option(
@@ -135,21 +205,66 @@ def report() -> None:
 @click.option("--force", is_flag=True, help=_("Replace an existing file."))
 @json_option
 def report_annual(
-    year: int, authority: str | None, region: str | None, fmt: str, out: str | None, force: bool
+    year: int,
+    authority: str | None,
+    region: str | None,
+    fmt: str | None,
+    out: str | None,
+    force: bool,
 ) -> None:
     """The year's accountability in figures, as the petition work agency reports it to the
     same-level Party committee and government (Art. 14). Record the report and its 通报 with
     `report record` and `report circulate`."""
-    if fmt != "text" and region is not None:
-        raise click.UsageError(_("--region goes with the text or --json report"))
-    if fmt != "text":
+    if fmt in DOCUMENT_FORMATS:
+        if region is not None:
+            raise click.UsageError(
+                _("--region goes with the table, json, csv... report, not a file")
+            )
         _write_annual(year, authority, fmt, out or f"lifeledger-annual-{year}.{fmt}", force)
         return
     if out is not None:
         raise click.UsageError(_("--out goes with --format xlsx, docx or pdf"))
     p = open_projections(settings().open(signed=False))
     r = p.annual_report(year, authority, region)
-    emit(asdict(r), lambda: annual_text(r))
+    show_report(
+        None if fmt == "text" else fmt,
+        asdict(r),
+        lambda: annual_text(r),
+        annual_rows(r),
+        FIGURE_COLUMNS,
+    )
+
+
+FIGURE_COLUMNS = (Column("section", _("section")), Column("item", _("item")),
+                  Column("code", _("code")), Column("count", _("count")))  # fmt: skip
+
+
+def annual_rows(r: AnnualReport) -> list[dict[str, Any]]:
+    """The report's figures, one row each (``--format csv`` and the other row formats)."""
+
+    def one(section: str, item: str, count: int, code: str = "") -> dict[str, Any]:
+        return {"section": section, "item": item, "code": code, "count": count}
+
+    rows = [
+        one("cases", "opened", r.cases_opened),
+        one("cases", "lifetime accountability (Art. 8)", r.lifetime_cases),
+        one("cases", "closed", r.cases_closed),
+        one("decisions", "issued", r.decisions_issued),
+        one("decisions", "revoked on appeal", r.decisions_revoked),
+        one("appeals", "filed (Art. 12)", r.appeals_filed),
+        one("referrals", "to judicial organs (Art. 7)", r.referrals),
+    ]
+    sections = [
+        ("grounds (Art. 4)", r.grounds),
+        ("parties", r.parties_by_kind),
+        ("responsibility (Art. 5)", r.responsibility_kinds),
+        ("measures (Art. 7)", r.measures_by_kind),
+        ("appeal outcomes", r.appeal_outcomes),
+        ("periods missed (Art. 11, 12)", r.overdue_steps),
+        ("divisions (GB/T 2260)", r.sub_regions),
+    ]
+    rows += [one(title, c.label, c.count, c.code) for title, counts in sections for c in counts]
+    return rows
 
 
 @report.command("record")
@@ -247,10 +362,32 @@ def annual_text(r: AnnualReport) -> str:
 
 
 # cadre history and unit rating (commands in cli/registry.py) ---------------------------------
-def show_cadre_history(personnel_no: str, year: int | None) -> None:
+#: A cadre's history as rows, one per case they are a party to (``--format csv``...).
+HISTORY_COLUMNS = (
+    Column("case_no", _("case")),
+    Column("incident_date", _("incident")),
+    Column("post_at_incident", _("post at incident"),
+           whole=lambda r: _post_text(r["post_at_incident"])),
+    Column("responsibility_label", _("responsibility")),
+    Column("team_role_label", _("team role")),
+    Column("decisions", _("decisions"), whole=lambda r: "; ".join(
+        f"{d['number']} {d['decided_on']} [{d['status_label']}]" for d in r["decisions"])),
+    Column("measures_in_force", _("measures in force"),
+           whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"])),
+    Column("case_status", _("case status"), lambda v: CASE_STATUS_LABELS.get(v, v)),
+    Column("lifetime", _("lifetime (Art. 8)")),
+)  # fmt: skip
+
+
+def _post_text(post: dict[str, Any] | None) -> str | None:
+    return f"{post['title']}, {post['unit_name']} ({post['unit_code']})" if post else None
+
+
+def show_cadre_history(personnel_no: str, year: int | None, fmt: str | None = None) -> None:
     p = open_projections(settings().open(signed=False))
     h = p.cadre_history(personnel_no, year)
-    emit(asdict(h), lambda: history_text(h))
+    doc = asdict(h)
+    show_report(fmt, doc, lambda: history_text(h), doc["entries"], HISTORY_COLUMNS)
 
 
 def _post(post: Post | None) -> str:
@@ -351,10 +488,26 @@ def completeness_line(h: CadreHistory) -> str:
     ).format(
         checked_after=h.checked_after, personnel_no=h.personnel_no, appended_after=h.appended_after
     )
+    if h.complete_as_of is None and h.unindexed_checkpoints:
+        return _(
+            "Completeness: not provable. The ledger's {unindexed_checkpoints} "
+            "checkpoint(s) were signed before it had the person index; every event "
+            "was read from the log itself. `lifeledger checkpoint` builds the index "
+            "and commits it in the next checkpoint; {later}."
+        ).format(unindexed_checkpoints=h.unindexed_checkpoints, later=later)
     if h.complete_as_of is None:
         return _("Completeness: no checkpoint yet; {later}.").format(later=later)
-    return _("Complete as of checkpoint {complete_as_of} (person index); {later}.").format(
-        complete_as_of=h.complete_as_of, later=later
+    before = (
+        _(
+            " Completeness is not provable as of the {unindexed_checkpoints} earlier "
+            "checkpoint(s), signed before the ledger had the person index (the first "
+            "to carry it is checkpoint {indexed_since})."
+        ).format(unindexed_checkpoints=h.unindexed_checkpoints, indexed_since=h.indexed_since)
+        if h.unindexed_checkpoints
+        else ""
+    )
+    return _("Complete as of checkpoint {complete_as_of} (person index); {later}.{before}").format(
+        complete_as_of=h.complete_as_of, later=later, before=before
     )
 
 
@@ -372,10 +525,28 @@ def _history_row(e: HistoryEntry) -> tuple[object, ...]:
     )
 
 
-def show_unit_rating(code: str, year: int) -> None:
+#: A unit's rating as rows: the decisions that count against it, then those that do not.
+RATING_COLUMNS = (
+    Column("case_no", _("case")),
+    Column("decision_number", _("decision")),
+    Column("decided_on", _("decided")),
+    Column("status_label", _("status")),
+    Column(
+        "measures_in_force",
+        _("measures in force"),
+        whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"]),
+    ),
+    Column("counted", _("counted (Art. 13)")),
+)
+
+
+def show_unit_rating(code: str, year: int, fmt: str | None = None) -> None:
     p = open_projections(settings().open(signed=False))
     r = p.unit_rating(code, year)
-    emit(asdict(r), lambda: rating_text(r))
+    doc = asdict(r)
+    rows = [{**x, "counted": True} for x in doc["reasons"]]
+    rows += [{**x, "counted": False} for x in doc["not_counted"]]
+    show_report(fmt, doc, lambda: rating_text(r), rows, RATING_COLUMNS)
 
 
 def rating_text(r: UnitRating) -> str:

@@ -34,7 +34,7 @@ from ledger.domain.case import AccountabilityCase
 from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.divisions import hunan
-from ledger.domain.keys import KeyRecord, KeyRegistry
+from ledger.domain.keys import KeyRecord, KeyRegistry, Standing, check_may_record
 from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import (
     AdminLevel,
@@ -217,9 +217,16 @@ class LedgerApplication(Application[UUID]):
         return fingerprint(bytes.fromhex(first["public_key"]))
 
     def initialise(
-        self, root: Signer, holder: str, authority: str, authority_kind: AuthorityKind
+        self,
+        root: Signer,
+        holder: str,
+        authority: str,
+        authority_kind: AuthorityKind,
+        recovery_public_raw: bytes | None = None,
     ) -> str:
-        """Create the key registry from the root key; returns the fingerprint to pin."""
+        """Create the key registry from the root key, with the recovery key (kept offline,
+        registered by the root in the same transaction) if given; returns the fingerprint
+        to pin."""
         if self.is_initialised():
             raise AlreadyExistsError(
                 _("{describe} already holds a ledger").format(describe=self.store.describe())
@@ -232,9 +239,28 @@ class LedgerApplication(Application[UUID]):
             authority=authority,
             authority_kind=authority_kind.value,
         )
+        if recovery_public_raw is not None:
+            _register_recovery(registry, root.key_id.hex(), recovery_public_raw, holder,
+                               authority, authority_kind)  # fmt: skip
         with self._signed_by(root):
             self._create(registry, "the ledger is already initialised")
         return root.fingerprint
+
+    def add_recovery_key(self, public_raw: bytes) -> str:
+        """Register the recovery key of a ledger that has none, signed by the root."""
+        root = self.signer_record()
+
+        def register(r: KeyRegistry) -> None:
+            _register_recovery(r, root.key_id, public_raw, root.holder, root.authority,
+                               root.authority_kind)  # fmt: skip
+
+        self._update(KeyRegistry, ids.REGISTRY_ID, register)
+        return key_id_of(public_raw).hex()
+
+    def replace_root(self, new_public_raw: bytes) -> str:
+        """Replace the root key: signed by the root itself, or by the recovery key when the
+        root key is lost or stolen. The new key is the root from then on."""
+        return self.rotate_key(self.registry().root, new_public_raw)
 
     def _signed_by(self, signer: Signer) -> _SignerScope:
         return _SignerScope(self, signer)
@@ -244,6 +270,12 @@ class LedgerApplication(Application[UUID]):
             raise LedgerError(_("no signer key is loaded; give --key (or LIFELEDGER_KEY)"))
         return self._work.signer_record(self.signer)
 
+    def _record_signer(self) -> KeyRecord:
+        """The signer of a record (not a key change): never the recovery key."""
+        rec = self.signer_record()
+        check_may_record(Standing(rec.key_id, rec.holder, rec.role.value, rec.status))
+        return rec
+
     def batch(self, max_events: int = BATCH_EVENTS) -> Batch:
         """A unit of work for bulk writes: ``with app.batch() as batch:`` (see :class:`Batch`)."""
         return Batch(self, max_events)
@@ -251,7 +283,7 @@ class LedgerApplication(Application[UUID]):
     def _authorise(self, action: str) -> KeyRecord:
         """Art. 6: accountability is carried out by discipline-inspection/supervision organs and
         organisation/personnel departments; other keys may not record it."""
-        rec = self.signer_record()
+        rec = self._record_signer()
         if not rec.authority_kind.may_hold_accountable:
             raise NotAuthorisedError(
                 "Art. 6",
@@ -297,7 +329,7 @@ class LedgerApplication(Application[UUID]):
     # Art. 14: the regional annual report ----------------------------------------------
     def report_region(self, region: str, year: int, reported_to: str, on: dt.date) -> None:
         """Record the petition work agency's written annual report on its region (Art. 14)."""
-        rec = self.signer_record()
+        rec = self._record_signer()
         self._check_past(on)
         report = RegionalReport.make(
             region, year, rec.authority, reported_to, on, self.context(rec)
@@ -306,7 +338,7 @@ class LedgerApplication(Application[UUID]):
 
     def circulate_report(self, region: str, year: int, on: dt.date, scope: str) -> None:
         """Record the 通报 of a regional annual report (Art. 14)."""
-        ctx = self.context(self.signer_record())
+        ctx = self.context(self._record_signer())
         self._check_past(on)
         self._update(
             RegionalReport,
@@ -719,6 +751,22 @@ class _SignerScope:
 
     def __exit__(self, *exc: object) -> None:
         self.app.signer = self.previous
+
+
+def _register_recovery(
+    registry: KeyRegistry,
+    signer: str,
+    public_raw: bytes,
+    holder: str,
+    authority: str,
+    authority_kind: AuthorityKind,
+) -> None:
+    """The recovery key, registered by the root for the root's own holder and authority."""
+    public_key_from_raw(public_raw)
+    registry.register(
+        signer, key_id_of(public_raw).hex(), public_raw.hex(), f"{holder} (recovery key)",
+        authority, authority_kind, KeyRole.RECOVERY,
+    )  # fmt: skip
 
 
 def _require(**fields: str) -> None:

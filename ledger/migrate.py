@@ -31,12 +31,8 @@ from ledger.application import LedgerApplication
 from ledger.audit.verify import VerificationResult, verify_store
 from ledger.errors import AlreadyExistsError, LedgerError, StoreError, VerificationError, first_line
 from ledger.i18n import _
-from ledger.storage.recorders import (
-    CHECKPOINTS_TABLE,
-    COSIGNATURES_TABLE,
-    PostgresLedgerRecorder,
-    SQLiteLedgerRecorder,
-)
+from ledger.storage.postgres_recorder import PostgresLedgerRecorder
+from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, SQLiteLedgerRecorder
 from ledger.storage.store import StoreConfig
 from ledger.transparency.person_index import PERSON_NODES_TABLE, PersonTables
 from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredCosignature
@@ -119,7 +115,7 @@ def migrate(
     copying), AlreadyExistsError (the target is not empty) or VerificationError (the committed
     copy does not verify or its root differs from the source's: do not use it).
     """
-    if _same_store(source, target):
+    if source.same_place(target):
         raise StoreError(
             _("the source and the target are the same store ({describe})").format(
                 describe=source.describe()
@@ -184,15 +180,6 @@ def _migrate(
 
 
 # --- opening and checking the two stores -------------------------------------------------
-
-
-def _same_store(a: StoreConfig, b: StoreConfig) -> bool:
-    if a.kind != b.kind:
-        return False
-    if a.kind == "sqlite":
-        assert a.path is not None and b.path is not None
-        return a.path.resolve() == b.path.resolve()
-    return (a.host, a.port, a.dbname, a.schema) == (b.host, b.port, b.dbname, b.schema)
 
 
 def _open(store: StoreConfig, *, must_exist: bool) -> LedgerApplication:

@@ -41,6 +41,7 @@ from projections.models import (
     CaseSummary,
     Deadline,
     KeyInfo,
+    LateStep,
     TimelineEntry,
     UnitDecision,
     UnitEntry,
@@ -124,6 +125,11 @@ class Projections:
         cur.execute(
             store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"), (schema.TRACKING_NAME, 0)
         )
+        for table in schema.COUNTED:
+            cur.execute(
+                store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"),
+                (schema.counter_name(table), 0),
+            )
 
     def close(self) -> None:
         """Close the views' own connection (the application stays open)."""
@@ -252,10 +258,16 @@ class Projections:
         day = today()
         return self._query(lambda r: r.case_state(case_no, day))
 
-    def timeline(self, case_no: str, as_of: dt.date | None = None) -> list[TimelineEntry]:
-        """The case's events in log order; ``as_of`` keeps those whose business date is on
-        or before that day (what was on record about then)."""
-        return self._query(lambda r: r.timeline(case_no, as_of))
+    def timeline(
+        self,
+        case_no: str,
+        as_of: dt.date | None = None,
+        business_as_of: dt.date | None = None,
+    ) -> list[TimelineEntry]:
+        """The case's events in log order. ``as_of``: what was on record at the end of that
+        day (Asia/Shanghai), by recorded time; ``business_as_of``: the events whose business
+        date is on or before that day (:func:`projections.timeline.entries`)."""
+        return self._query(lambda r: r.timeline(case_no, as_of, business_as_of))
 
     def cadre_history(self, personnel_no: str, year: int | None = None) -> CadreHistory:
         """Art. 8, 11, 13: the person's whole record; ``year`` for the annual review.
@@ -263,7 +275,8 @@ class Projections:
         The cases come from the person index, checked against the latest signed checkpoint
         and, after it, from the log itself (:func:`person_record`), never from a view table.
         """
-        record = person_record(self.app, personnel_no)
+        # The signatures are checked once, with the cases' events (Reader.cadre_history).
+        record = person_record(self.app, personnel_no, check_signatures=False)
         return self._query(lambda r: r.cadre_history(personnel_no, year, record))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
@@ -271,6 +284,12 @@ class Projections:
         if soon_days < 0:
             raise InvalidInputError("soon_days must not be negative")
         return self._query(lambda r: r.deadlines(as_of, soon_days))
+
+    def late_steps(self, as_of: dt.date | None = None) -> list[LateStep]:
+        """Steps done late, overdue until recorded, or recorded late (Art. 11, 12; issue 13:
+        recording a step late never hides that it was overdue); ``as_of``: as on record at
+        the end of that day."""
+        return self._query(lambda r: r.late_steps(as_of))
 
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
         """Art. 13: may the unit be that year's advanced unit for petition work, and if not,

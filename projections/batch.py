@@ -245,8 +245,26 @@ class Batch:
     # writing --------------------------------------------------------------------------------
     def flush(self) -> None:
         """Write every row of the page in the page's transaction."""
+        store = self.store
+        counted = {
+            schema.insert_statement(store, CASE_PARTIES, ignore=True): CASE_PARTIES.name,
+            schema.insert_statement(store, CASE_YEARS, ignore=True): CASE_YEARS.name,
+            schema.insert_statement(store, DECISIONS): DECISIONS.name,
+        }
+        inserted: dict[str, int] = {}
         for statement, params in self.writes():
-            self.store.executemany(self.cur, statement, params)
+            changed = store.executemany(self.cur, statement, params)
+            table = counted.get(statement)
+            if table is not None:
+                inserted[table] = inserted.get(table, 0) + changed
+        # The secondary indexes' row counts move with their rows, in the same transaction.
+        counts = [(n, schema.counter_name(t)) for t, n in inserted.items() if n]
+        if counts:
+            store.executemany(
+                self.cur,
+                store.sql("UPDATE {proj_tracking} SET position = position + ? WHERE name = ?"),
+                counts,
+            )
 
     def writes(self) -> list[Statement]:
         """The statements that write the page's rows, with their parameters."""
@@ -272,9 +290,7 @@ class Batch:
                 [(n, case) for case, n in self.parties.items()],
             ),
             (
-                store.sql(
-                    "UPDATE {proj_cases} SET status = ?, closed_on = ? WHERE opened_at = ?"
-                ),
+                store.sql("UPDATE {proj_cases} SET status = ?, closed_on = ? WHERE opened_at = ?"),
                 self.closed,
             ),
             (schema.insert_statement(store, DECISIONS), new_decisions),

@@ -207,6 +207,16 @@ class TimelineEntry:
     key_status_then: str
     key_status_now: str
     summary: str
+    #: The recorded time's Asia/Shanghai calendar day (ledger.domain.recorded_time).
+    recorded_on: dt.date
+    #: Days from the business date to the recorded date, when recorded late (else None).
+    days_recorded_late: int | None
+    #: For a step with a legal due date (Art. 11, 12) recorded after it: days from the due
+    #: date to the recorded date, the time the ledger showed it overdue (else None).
+    days_overdue_on_record: int | None
+    #: Its signed time is earlier than an event before it in the case (a clock set back):
+    #: ``recorded_on`` counts the latest time before it (projections.lateness).
+    clock_behind: bool = False
 
 
 @dataclass(frozen=True)
@@ -262,6 +272,10 @@ class CadreHistory:
     complete_as_of: int | None = None
     checked_after: int = 0
     appended_after: int = 0
+    #: Checkpoints signed before the ledger had the person index (completeness cannot be
+    #: proven as of them), and the first checkpoint that carries it, when there were such.
+    unindexed_checkpoints: int = 0
+    indexed_since: int | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +296,31 @@ class Deadline:
     status_label: str
     days_left: int | None
     provisional: bool
+
+
+@dataclass(frozen=True)
+class LateStep:
+    """A step done late, overdue until it was recorded, or recorded late
+    (:mod:`projections.lateness`; Art. 11, 12 for the due dates)."""
+
+    case_no: str
+    party_type: str | None
+    party_code: str | None
+    decision_number: str | None
+    event: str
+    event_label: str
+    article: str | None
+    business_date: dt.date
+    due: dt.date | None
+    recorded_at: dt.datetime
+    recorded_on: dt.date
+    days_done_late: int | None
+    days_overdue_on_record: int | None
+    days_recorded_late: int | None
+    status: str
+    status_label: str
+    #: Its signed time is earlier than an event before it in the case (see TimelineEntry).
+    clock_behind: bool = False
 
 
 @dataclass(frozen=True)

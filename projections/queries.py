@@ -20,6 +20,7 @@ from uuid import UUID
 from ledger.domain import ids
 from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
+from ledger.domain.recorded_time import end_of_day
 from ledger.domain.regulation import (
     ANNOUNCE_WITHIN_DAYS,
     APPEAL_DECISION_WITHIN_DAYS,
@@ -34,6 +35,7 @@ from ledger.errors import InvalidInputError, NotFoundError
 from ledger.transparency.person_index import PersonRecord
 from projections import labels
 from projections.codec import Unwrap
+from projections.lateness import late_steps, recorded_at
 from projections.models import (
     AnnualReport,
     CadreHistory,
@@ -43,6 +45,7 @@ from projections.models import (
     Deadline,
     HistoryEntry,
     KeyInfo,
+    LateStep,
     Objection,
     OverdueStep,
     Post,
@@ -55,7 +58,15 @@ from projections.schema import KEYS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
 from projections.steps import DUTIES, UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
-from projections.trusted import Checked, TrustedLog, check_census, refuse_row
+from projections.trusted import (
+    VERIFY_HINT,
+    Checked,
+    ReadRefusedError,
+    TrustedLog,
+    check_census,
+    check_index_rows,
+    refuse_row,
+)
 from projections.values import (
     date,
     day,
@@ -193,7 +204,10 @@ class Reader:
         }
         if not by_id:
             return {}
-        checked = self.checked(by_id)
+        return self._names(self.checked(by_id), party_type, by_id)
+
+    def _names(self, checked: Checked, party_type: str, by_id: dict[UUID, str]) -> dict[str, str]:
+        """Names from the registration events of records checked in one pass."""
         label = "unit" if party_type == "unit" else "cadre"
         found: dict[str, str] = {}
         for oid, code in by_id.items():
@@ -201,6 +215,22 @@ class Reader:
             if events and events[0].event == "Registered":
                 found[code] = str(events[0].payload["name"])
         return found
+
+    def _same_events(self, checked: Checked, record: PersonRecord) -> None:
+        """Each event the person index gave must be one of those just checked, byte for byte
+        (it was read in another query): otherwise its signature was not the one checked."""
+        if record.signatures_checked:
+            return
+        for e in record.events:
+            if e.originator_id in checked.failures:
+                raise self.trust.refuse(checked.failures[e.originator_id], f"an event of {e.topic}")
+            if checked.states.get(e.originator_id, {}).get(e.version) != e.state:
+                raise ReadRefusedError(
+                    f"the event at log position {e.position} changed while it was read: it is "
+                    f"not the one whose signature was checked. Nothing is shown from it. "
+                    f"{VERIFY_HINT}",
+                    position=e.position,
+                )
 
     def docs(self, cases: Iterable[int]) -> dict[int, Doc]:
         return {case: fold(events) for case, events in self.case_events(cases).items()}
@@ -216,6 +246,7 @@ class Reader:
 
     def named_in(self, party_type: str, code: str) -> list[int]:
         """The cases that name a party (index on the party code: never a scan)."""
+        check_index_rows(self.trust, "proj_case_parties", f"a case naming {party_type} {code}")
         self.cur.execute(
             self.store.sql(
                 "SELECT opened_at FROM {proj_case_parties} WHERE code = ? AND party_type = ?"
@@ -228,6 +259,7 @@ class Reader:
     def running(self, on: dt.date) -> list[tuple[str, Row, list[Step]]]:
         """(case number, decision row, periods running) of every decision with a legal period
         running on ``on`` (index on the day they settle)."""
+        check_index_rows(self.trust, "proj_decisions", "a decision with a period running")
         text = on.isoformat()
         self.cur.execute(
             self.store.sql(
@@ -333,9 +365,11 @@ class Reader:
             position=doc["log"][-1],
         )
 
-    def timeline(self, case_no: str, as_of: dt.date | None) -> list[TimelineEntry]:
+    def timeline(
+        self, case_no: str, as_of: dt.date | None, business_as_of: dt.date | None = None
+    ) -> list[TimelineEntry]:
         events, checked = self.case_by_id(case_no)
-        return entries(events, checked.keys, as_of)
+        return entries(events, checked.keys, as_of, business_as_of)
 
     # cadres ---------------------------------------------------------------------------------
     def cadre_history(
@@ -354,11 +388,23 @@ class Reader:
             else:
                 why = f"none of the {record.later} events of the log names this number"
             raise NotFoundError(f"no cadre with personnel number {personnel_no}: {why}")
-        cadre_events = decode(own, self.unwrap)
+        # The units the cadre's events name, to read their names in the same pass: nothing is
+        # shown from these events before that pass checks them.
+        cadre_ids = list(dict.fromkeys(e.originator_id for e in record.cadre_events))
+        unit_ids = {ids.unit_id(p["unit_code"]): p["unit_code"]
+                    for p in career(decode(own, self.unwrap))[0]}  # fmt: skip
+        # Every event of the cadre, of those units and of the cases the index named, checked in
+        # one pass (signature over the stored bytes, key valid at its position, versions): the
+        # person index proved which events, this proves what they say.
+        checked = self.checked([*cadre_ids, *unit_ids, *record.case_ids])
+        self._same_events(checked, record)
+        cadre_events = [
+            e for oid in cadre_ids for e in self.case_checked(checked, oid, f"cadre {personnel_no}")
+        ]
         name = str(cadre_events[0].payload.get("name", ""))
         post_rows, retired = career(cadre_events)
         retired_on = day(retired)
-        units = self.registered_names("unit", (p["unit_code"] for p in post_rows))
+        units = self._names(checked, "unit", unit_ids)
         posts = tuple(
             Post(
                 unit_code=p["unit_code"],
@@ -373,9 +419,6 @@ class Reader:
         current = posts[-1] if posts and retired_on is None else None
         key = f"person:{personnel_no}"
         cadre = {"name": name}
-        # Every event of those cases, checked like every other read (signature, key at its
-        # position): the person index proved which cases, this proves what they say.
-        checked = self.checked(record.case_ids)
         docs = [
             fold(self.case_checked(checked, oid, f"a case naming {personnel_no} ({oid})"))
             for oid in record.case_ids
@@ -437,6 +480,8 @@ class Reader:
             complete_as_of=record.complete_as_of,
             checked_after=record.checked_later,
             appended_after=record.later,
+            unindexed_checkpoints=record.unindexed_checkpoints,
+            indexed_since=record.indexed_since,
         )
 
     # deadlines ------------------------------------------------------------------------------
@@ -467,8 +512,16 @@ class Reader:
         for case_no, row, pending in running:
             for step in pending:
                 kind = step.kind
-                where = (case_no, row["party_type"], row["code"], row["number"], kind,
-                         labels.STEP_LABELS[kind], labels.STEP_ARTICLES[kind], date(step.start))
+                where = (
+                    case_no,
+                    row["party_type"],
+                    row["code"],
+                    row["number"],
+                    kind,
+                    labels.STEP_LABELS[kind],
+                    labels.STEP_ARTICLES[kind],
+                    date(step.start),
+                )
                 if kind in UNTIMED:  # owed, with no period: outstanding until recorded
                     label = labels.PERIOD_STATUS_LABELS["outstanding"]
                     found.append(Deadline(*where, None, "outstanding", label, None, False))
@@ -487,6 +540,24 @@ class Reader:
         found.sort(
             key=lambda d: (d.due or dt.date.max, d.case_no, d.party_type, d.party_code, d.kind)
         )
+        return found
+
+    def late_steps(self, as_of: dt.date | None) -> list[LateStep]:
+        """Every step done late, overdue until recorded, or recorded late (issue 13), from
+        every case's checked events: the census proves no case row is missing, and each case
+        is replayed from its own events. ``as_of``: as on record at the end of that day."""
+        check_census(self.trust, self.position)
+        self.cur.execute(self.store.sql("SELECT opened_at FROM {proj_cases}"))
+        cases = [int(r[0]) for r in self.cur.fetchall()]
+        until = None if as_of is None else end_of_day(as_of)
+        found: list[LateStep] = []
+        for events in self.case_events(cases).values():
+            if until is not None:  # what was on record then: a prefix of the log
+                cut = next((i for i, e in enumerate(events) if recorded_at(e.payload) >= until),
+                           len(events))  # fmt: skip
+                events = events[:cut]
+            if events:
+                found += late_steps(str(events[0].payload["case_no"]), events)
         return found
 
     # Art. 13 --------------------------------------------------------------------------------
@@ -536,6 +607,7 @@ class Reader:
         """(opening position, case number) of the cases with a business date in the year
         (index on year), after the census check that no case row is missing or added."""
         check_census(self.trust, self.position)
+        check_index_rows(self.trust, "proj_case_years", f"a case with a date in {year}")
         statement = (
             "SELECT c.opened_at, c.case_no FROM {proj_case_years} y "
             "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
@@ -672,9 +744,7 @@ def annual_figures(
         grounds=tuple(
             Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
         ),
-        parties_by_kind=tuple(
-            Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType
-        ),
+        parties_by_kind=tuple(Count(t.value, t.label, kinds.get(t.value, 0)) for t in PartyType),
         responsibility_kinds=tuple(
             Count(r.value, r.label, responsibilities[r.value])
             for r in Responsibility
@@ -687,9 +757,7 @@ def annual_figures(
         ),
         appeals_filed=sum(1 for a in appeals if _in_year(a["filed_on"], year)),
         appeal_outcomes=tuple(
-            Count(o.value, o.label, outcomes[o.value])
-            for o in AppealOutcome
-            if o.value in outcomes
+            Count(o.value, o.label, outcomes[o.value]) for o in AppealOutcome if o.value in outcomes
         ),
         referrals=sum(
             1
@@ -698,8 +766,7 @@ def annual_figures(
             if p["referral"] and _in_year(p["referral"]["on"], year)
         ),
         overdue_steps=tuple(
-            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k))
-            for k in DUTIES
+            Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k)) for k in DUTIES
         ),
         overdue=tuple(overdue),
     )

@@ -64,9 +64,10 @@ class ViewStore:
     def column_type(self, neutral: str) -> str:
         return neutral
 
-    def executemany(self, cur: Cursor, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run a statement once per row (as one batch)."""
+    def executemany(self, cur: Cursor, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run a statement once per row (as one batch); returns the rows it changed."""
         cur.executemany(statement, rows)
+        return int(cur.rowcount)
 
     # transactions -------------------------------------------------------------------------
     @contextmanager
@@ -214,21 +215,25 @@ class PostgresViewStore(ViewStore):
     def column_type(self, neutral: str) -> str:
         return {"INTEGER": "BIGINT", "BLOB": "BYTEA"}.get(neutral, neutral)
 
-    def executemany(self, cur: Cursor, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+    def executemany(self, cur: Cursor, statement: str, rows: Sequence[Sequence[Any]]) -> int:
         """An INSERT of whole rows goes as multi-row statements (one round trip for up to
-        thousands of rows, instead of one per row); anything else row by row."""
+        thousands of rows, instead of one per row); anything else row by row. Returns the
+        rows changed."""
         found = _ROWS_INSERT.match(statement)
         if found is None or len(rows) < 2:
             cur.executemany(statement, rows)
-            return
+            return int(cur.rowcount)
         row = f"({found['marks']})"
         per = max(1, _MAX_PARAMS // found["marks"].count("%s"))
+        changed = 0
         for i in range(0, len(rows), per):
             chunk = rows[i : i + per]
             cur.execute(
                 f"{found['head']} VALUES {', '.join([row] * len(chunk))}{found['tail'] or ''}",
                 [value for r in chunk for value in r],
             )
+            changed += int(cur.rowcount)
+        return changed
 
     @contextmanager
     def write(self) -> Iterator[Cursor]:

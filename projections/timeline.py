@@ -1,9 +1,10 @@
 """A case's timeline, replayed from its own events.
 
 For each event of the case: when it happened (the business date the official gave), when it
-was recorded (the event's UTC timestamp), who signed it and whether that key was valid at
-that log position and is now, and what changed, in one line. Signatures are not checked
-here: that is the auditor's ``verify``.
+was recorded (the event's signed timestamp, and its Asia/Shanghai day), whether it was recorded
+late or overdue until recorded (:mod:`projections.lateness`), who signed it and whether that
+key was valid at that log position and is now, and what changed, in one line. The events come
+checked (:mod:`projections.trusted`): nothing here reads a view table.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from ledger.domain.regulation import GROUNDS, AppealOutcome, Consequence
 from projections import labels
+from projections.lateness import Timing, party_of, timings
 from projections.models import TimelineEntry
 from projections.replay import CaseEvent
 
@@ -123,25 +125,6 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
 }
 
 
-def business_date(event: str, d: Payload) -> dt.date:
-    """The day the act happened, as the official recorded it."""
-    if event == "Opened":
-        return dt.date.fromisoformat(_d(d["opened_on"]))
-    if event == "DecisionIssued":
-        return dt.date.fromisoformat(_d(d["document"]["decided_on"]))
-    return dt.date.fromisoformat(_d(d["on"]))
-
-
-def party_of(event: str, d: Payload) -> tuple[str | None, str | None]:
-    if "party_type" in d:
-        return d["party_type"], d["party_code"]
-    if "personnel_no" in d:
-        return "person", d["personnel_no"]
-    if event == "TeamResponsibilityAssigned":
-        return "unit", d["unit_code"]
-    return None, None
-
-
 def key_status_at(key: Row | None, position: int) -> str:
     """A key's status at a log position: active from its registration up to and including
     the event that rotated or revoked it (that event may be signed by the key itself)."""
@@ -153,15 +136,24 @@ def key_status_at(key: Row | None, position: int) -> str:
 
 
 def entries(
-    events: Sequence[CaseEvent], keys: dict[str, Row], as_of: dt.date | None
+    events: Sequence[CaseEvent],
+    keys: dict[str, Row],
+    as_of: dt.date | None = None,
+    business_as_of: dt.date | None = None,
 ) -> list[TimelineEntry]:
-    """The case's events as timeline entries; ``as_of`` keeps those whose business date is on
-    or before that day."""
+    """The case's events as timeline entries.
+
+    ``as_of``: what was on record at the end of that day (Asia/Shanghai), by recorded time.
+    What was on record on a day is a prefix of the log (nothing is ever inserted before an
+    event), so the timeline stops at the first event recorded after that day: a later event
+    whose clock was set back does not count as on record earlier (``verify`` warns of it).
+    ``business_as_of``: only the events whose business date is on or before that day."""
     found = []
-    for e in events:
+    for e, t in zip(events, timings(events), strict=True):
         d = e.payload
-        on = business_date(e.event, d)
-        if as_of is not None and on > as_of:
+        if as_of is not None and t.recorded_on > as_of:  # the latest time so far: a prefix
+            break
+        if business_as_of is not None and t.business_date > business_as_of:
             continue
         key = keys.get(e.key_id)
         party_type, party_code = party_of(e.event, d)
@@ -169,8 +161,8 @@ def entries(
         found.append(
             TimelineEntry(
                 position=e.position,
-                business_date=on,
-                recorded_at=dt.datetime.fromisoformat(_d(d["timestamp"])),
+                business_date=t.business_date,
+                recorded_at=t.recorded_at,
                 event=e.event,
                 event_label=labels.EVENT_LABELS.get(e.event, e.event),
                 party_type=party_type,
@@ -179,7 +171,21 @@ def entries(
                 key_holder=key["holder"] if key else "",
                 key_status_then=key_status_at(key, e.position),
                 key_status_now=str(key["status"]) if key else "unregistered",
-                summary=summary(d) if summary else e.event,
+                summary=(summary(d) if summary else e.event) + _overdue_until_recorded(t),
+                recorded_on=t.recorded_on,
+                days_recorded_late=t.days_recorded_late,
+                days_overdue_on_record=t.days_overdue_on_record,
+                clock_behind=t.clock_behind,
             )
         )
     return found
+
+
+def _overdue_until_recorded(t: Timing) -> str:
+    """A step done in time by its business date but recorded after its due date."""
+    if t.days_done_late is not None or t.days_overdue_on_record is None or t.step is None:
+        return ""
+    return (
+        f" — overdue {t.days_overdue_on_record} days until recorded on {t.recorded_on} "
+        f"(due {t.due}, {labels.STEP_ARTICLES[t.step]})"
+    )

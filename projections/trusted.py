@@ -21,9 +21,11 @@ How each read knows its index is complete and correct:
   the tracking position may not be ahead of the log, and the views must hold exactly one row
   for every record the log opened up to that position (cases, units, cadres), so a deleted or
   added row, or a tracking position moved forward over new records, is refused with the
-  record's log position named. What a census cannot see — a row of a secondary index
-  (``proj_case_parties``, ``proj_case_years``, ``proj_decisions``) deleted or edited so that
-  a case is no longer found — is named by ``verify``'s read-model audit.
+  record's log position named. A secondary index (``proj_case_parties``,
+  ``proj_case_years``, ``proj_decisions``) must hold as many rows as applying the log wrote
+  (:func:`check_index_rows`), so a deleted or added row is refused before the index is used
+  to find cases. What neither count can see — a row edited in place so that a case is no
+  longer found — is named by ``verify``'s read-model audit.
 
 A record whose events fail is refused with :class:`ReadRefusedError`, naming the log position and
 asking for ``lifeledger verify``; reads that do not touch it keep working.
@@ -106,6 +108,8 @@ class Checked:
 
     def __init__(self) -> None:
         self.events: dict[UUID, list[CaseEvent]] = {}
+        #: The exact stored state of each checked event, by record and version.
+        self.states: dict[UUID, dict[int, bytes]] = {}
         self.failures: dict[UUID, Failure] = {}
         self.keys: dict[str, Row] = {}
         self.registry_failure: Failure | None = None
@@ -166,6 +170,7 @@ class TrustedLog:
                 continue
             try:
                 checked.events[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
+                checked.states[oid] = {v: s for _, v, _, s in events}
             except Exception as e:
                 checked.failures[oid] = Failure(
                     Check.FORMAT,
@@ -312,6 +317,38 @@ def refuse_row(table: str, key: str, what: str) -> ReadRefusedError:
         f"the read models were altered. Nothing is shown from them. {REBUILD_HINT}",
         table=table,
         key=key,
+    )
+
+
+def check_index_rows(trust: TrustedLog, table: str, what: str) -> None:
+    """Refuse a secondary index that lacks rows (or holds extra ones) before a read trusts it
+    to find every case: ``what`` says what the read would have missed.
+
+    Such an index says only where to look (which cases name a unit, have a date in a year,
+    have a legal period running), so a deleted row hides a case from the answer and nothing
+    in the case itself shows it. Applying the log counts the rows it inserts, in the same
+    transaction (:data:`projections.schema.COUNTED`); the read counts the rows there are.
+    Rows edited in place keep the count: ``verify``'s read-model audit names those.
+    """
+    from projections import schema
+
+    store, cur = trust.store, trust.cur
+    cur.execute(
+        store.sql(
+            f"SELECT (SELECT COUNT(*) FROM {{{table}}}), "
+            "(SELECT position FROM {proj_tracking} WHERE name = ?)"
+        ),
+        (schema.counter_name(table),),
+    )
+    held, written = cur.fetchone()
+    if written is not None and int(held) == int(written):
+        return
+    wrote = "no count" if written is None else f"{int(written)} rows"
+    raise ReadRefusedError(
+        f"the read models are inconsistent: {table} holds {int(held)} rows, but applying the "
+        f"log wrote {wrote}: index rows were deleted or added, so {what} could be missing "
+        f"from this answer. Nothing is shown from them. {REBUILD_HINT}",
+        table=table,
     )
 
 

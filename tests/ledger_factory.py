@@ -293,7 +293,7 @@ class LedgerFactory:
         """Announce (sometimes late), file, receive, maybe appeal; returns the last date."""
         rng = self.rng
         p = case.party(party_type, code)
-        decided_on: dt.date = p["decision"]["decided_on"]
+        decided_on: dt.date = p.decision.decided_on
         announced = self._day(decided_on, 1, 45 if rng.random() < 0.15 else 25)
         case.announce(party_type, code, announced, "本人及所在单位")
         yield [case]
@@ -307,9 +307,9 @@ class LedgerFactory:
             received = self._day(decided_on, 0, 5)
             case.receive(party_type, code, received)
             yield [case]
-            last = max(last, case.party(party_type, code)["appeal_due"])
+            last = max(last, case.party(party_type, code).decision.appeal_due)
             if rng.random() < 0.25:
-                due: dt.date = case.party(party_type, code)["appeal_due"]
+                due: dt.date = case.party(party_type, code).decision.appeal_due
                 appealed = min(self._day(received, 1, 15), due)
                 case.appeal(party_type, code, appealed, "对认定事实有异议，提出书面申诉")
                 yield [case]

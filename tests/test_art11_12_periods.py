@@ -66,7 +66,7 @@ def test_an_announcement_on_the_thirtieth_day_is_in_time(app: LedgerApplication)
     app.announce(CASE, PERSON, "P001", ANNOUNCE_DUE, TO)
     event = last_event(app, "DecisionAnnounced")
     assert (event.on, event.due, event.overdue) == (ANNOUNCE_DUE, ANNOUNCE_DUE, False)
-    assert app.case(CASE).party(PERSON, "P001")["announced_on"] == ANNOUNCE_DUE
+    assert app.case(CASE).party(PERSON, "P001").decision.announcement.on == ANNOUNCE_DUE
 
 
 def test_a_late_announcement_is_recorded_and_flagged_overdue(app: LedgerApplication) -> None:
@@ -74,7 +74,7 @@ def test_a_late_announcement_is_recorded_and_flagged_overdue(app: LedgerApplicat
     app.announce(CASE, PERSON, "P001", D(2024, 5, 16), TO)
     event = last_event(app, "DecisionAnnounced")
     assert (event.due, event.overdue) == (ANNOUNCE_DUE, True)
-    assert app.case(CASE).party(PERSON, "P001")["announced_on"] == D(2024, 5, 16)
+    assert app.case(CASE).party(PERSON, "P001").decision.announcement.on == D(2024, 5, 16)
 
 
 def test_an_announcement_period_ending_on_a_holiday_runs_to_the_next_working_day(
@@ -117,7 +117,7 @@ def test_an_announcement_dated_before_the_decision_or_twice_is_refused(
 def test_a_persons_decision_goes_into_the_personnel_file(app: LedgerApplication) -> None:
     decided_case(app)
     app.enter_in_file(CASE, "P001", D(2024, 4, 25), *FILE)
-    assert app.case(CASE).party(PERSON, "P001")["filed_on"] == D(2024, 4, 25)
+    assert app.case(CASE).party(PERSON, "P001").decision.file_entry.on == D(2024, 4, 25)
     assert last_event(app, "PersonnelFileEntered").custodian == FILE[1]
 
 
@@ -148,7 +148,7 @@ def test_an_appeal_needs_the_receipt_date_first(app: LedgerApplication) -> None:
 
 def test_the_appeal_period_runs_fifteen_days_from_receipt(app: LedgerApplication) -> None:
     received_case(app, RECEIVED)
-    assert app.case(CASE).party(PERSON, "P001")["appeal_due"] == APPEAL_DUE
+    assert app.case(CASE).party(PERSON, "P001").decision.appeal_due == APPEAL_DUE
     assert last_event(app, "DecisionReceived").appeal_due == APPEAL_DUE
 
 
@@ -156,8 +156,8 @@ def test_an_appeal_on_the_fifteenth_day_after_receipt_is_accepted(
     app: LedgerApplication,
 ) -> None:
     appealed(app)
-    appeal = app.case(CASE).party(PERSON, "P001")["appeal"]
-    assert (appeal["on"], appeal["decision_due"]) == (APPEALED, APPEAL_DECISION_DUE)
+    appeal = app.case(CASE).party(PERSON, "P001").decision.appeal
+    assert (appeal.filed_on, appeal.decision_due) == (APPEALED, APPEAL_DECISION_DUE)
 
 
 def test_an_appeal_on_the_sixteenth_day_is_refused(app: LedgerApplication) -> None:
@@ -182,7 +182,7 @@ def test_an_appeal_window_ending_on_a_rest_day_runs_to_the_next_working_day(
     with refused(app, RuleViolationError, "Art. 12"):
         app.appeal(CASE, PERSON, "P001", last_day + ONE_DAY, "不服。")
     app.appeal(CASE, PERSON, "P001", last_day, "不服，申请复查。")
-    assert app.case(CASE).party(PERSON, "P001")["appeal"]["on"] == last_day
+    assert app.case(CASE).party(PERSON, "P001").decision.appeal.filed_on == last_day
 
 
 def test_a_second_appeal_or_a_second_receipt_is_refused(app: LedgerApplication) -> None:
@@ -198,8 +198,8 @@ def test_an_appeal_does_not_suspend_the_measures(app: LedgerApplication) -> None
     app.appeal(CASE, PERSON, "P001", D(2025, 3, 5), "不服。")
     app.enter_in_file(CASE, "P001", D(2025, 3, 6), *FILE)
     party = app.case(CASE).party(PERSON, "P001")
-    assert party["filed_on"] == D(2025, 3, 6)
-    assert party["decision"]["revoked"] is False
+    assert party.decision.file_entry.on == D(2025, 3, 6)
+    assert party.decision.revoked is False
 
 
 # --- Art. 12: the appeal decision -----------------------------------------------------------
@@ -233,7 +233,7 @@ def test_a_late_appeal_decision_is_recorded_and_flagged_overdue(app: LedgerAppli
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 4, 18), AppealOutcome.UPHELD, "事实清楚。")
     event = last_event(app, "AppealDecided")
     assert (event.due, event.overdue) == (APPEAL_DECISION_DUE, True)
-    assert app.case(CASE).party(PERSON, "P001")["appeal"]["decided_on"] == D(2025, 4, 18)
+    assert app.case(CASE).party(PERSON, "P001").decision.appeal.decided_on == D(2025, 4, 18)
 
 
 def test_an_appeal_decision_before_the_appeal_date_or_twice_is_refused(
@@ -250,12 +250,12 @@ def test_an_appeal_decision_before_the_appeal_date_or_twice_is_refused(
 def test_a_revoked_decision_is_marked_and_a_new_one_may_follow(app: LedgerApplication) -> None:
     appealed(app)
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 25), AppealOutcome.REVOKED, "证据不足。")
-    assert app.case(CASE).party(PERSON, "P001")["decision"]["revoked"] is True
+    assert app.case(CASE).party(PERSON, "P001").decision.revoked is True
     app.hear(CASE, PERSON, "P001", D(2025, 3, 28), "重新作出决定前再次听取说明和申辩。")  # Art. 9
     app.decide(CASE, PERSON, "P001", document(D(2025, 4, 1), person_measures(Measure.TRANSFER)))
     party = app.case(CASE).party(PERSON, "P001")
-    assert (party["decision"]["revoked"], party["decision"]["measures"]) == (False, ["transfer"])
-    assert party["appeal"] is None and party["announced_on"] is None
+    assert (party.decision.revoked, party.decision.measures_in_force) == (False, ("transfer",))
+    assert party.decision.appeal is None and party.decision.announcement is None
 
 
 def test_a_revoked_decision_is_neither_announced_nor_filed(app: LedgerApplication) -> None:
@@ -276,9 +276,9 @@ def test_a_modified_decision_carries_the_new_measures(app: LedgerApplication) ->
         CASE, PERSON, "P001", D(2025, 3, 25), AppealOutcome.MODIFIED, "处理偏重，予以变更。",
         person_measures(Measure.ADMONITION_TALK),
     )  # fmt: skip
-    decision = app.case(CASE).party(PERSON, "P001")["decision"]
-    assert decision["measures"] == ["admonition_talk"]
-    assert decision["revoked"] is False
+    decision = app.case(CASE).party(PERSON, "P001").decision
+    assert decision.measures_in_force == ("admonition_talk",)
+    assert decision.revoked is False
     assert last_event(app, "AppealDecided").measures["measures"] == ["admonition_talk"]
 
 
@@ -306,8 +306,11 @@ def test_a_units_modified_measure_follows_its_new_circumstances(app: LedgerAppli
         CASE, UNIT, UNIT_CODE, D(2025, 3, 25), AppealOutcome.MODIFIED, "改为情节较轻。",
         unit_measures(Severity.MINOR),
     )  # fmt: skip
-    decision = app.case(CASE).party(UNIT, UNIT_CODE)["decision"]
-    assert (decision["severity"], decision["measures"]) == ("minor", ["written_self_criticism"])
+    decision = app.case(CASE).party(UNIT, UNIT_CODE).decision
+    assert (decision.severity_in_force, decision.measures_in_force) == (
+        "minor",
+        ("written_self_criticism",),
+    )
 
 
 # --- closing --------------------------------------------------------------------------------

@@ -129,7 +129,10 @@ def test_art_12_the_written_notice_is_its_own_event_and_late_notice_is_flagged(
     app.notify_appeal_decision(CASE, PERSON, "P001", late, TO)
     notice = last_event(app, "AppealDecisionNotified")
     assert (notice.on, notice.due, notice.overdue, notice.told) == (
-        late, DECISION_DUE, True, ["person", "unit"]
+        late,
+        DECISION_DUE,
+        True,
+        ["person", "unit"],
     )
 
 

@@ -38,7 +38,7 @@ def add_absent_member(app: LedgerApplication) -> TeamMember:
 
 
 def responsibility_of(app: LedgerApplication, personnel_no: str) -> Responsibility:
-    return Responsibility(app.case(CASE).party(PERSON, personnel_no)["responsibility"])
+    return Responsibility(app.case(CASE).party(PERSON, personnel_no).responsibility)
 
 
 # --- Art. 2: units of nine kinds ------------------------------------------------------------
@@ -61,7 +61,7 @@ def test_a_unit_of_every_kind_can_be_held_collectively_accountable(
         app.assign(CASE, UNIT, code, Responsibility.COLLECTIVE, ASSIGNED)
         assert app.unit(code).kind is kind
     parties = app.case(CASE).parties
-    assert {p["code"] for p in parties.values()} == {f"U{n}" for n in range(9)}
+    assert {p.code for p in parties.values()} == {f"U{n}" for n in range(9)}
 
 
 # --- Art. 5: collective responsibility of units, personal responsibility of persons ----------
@@ -72,7 +72,7 @@ def test_a_unit_bears_collective_responsibility_only(app: LedgerApplication) -> 
     with refused(app, RuleViolationError, "Art. 5"):
         app.assign(CASE, UNIT, UNIT_CODE, Responsibility.DIRECT, ASSIGNED)
     app.assign(CASE, UNIT, UNIT_CODE, Responsibility.COLLECTIVE, ASSIGNED)
-    assert app.case(CASE).party(UNIT, UNIT_CODE)["responsibility"] == "collective"
+    assert app.case(CASE).party(UNIT, UNIT_CODE).responsibility == "collective"
 
 
 @pytest.mark.parametrize("responsibility", [Responsibility.COLLECTIVE, Responsibility.NONE])
@@ -112,11 +112,11 @@ def test_the_head_and_the_leader_in_charge_bear_primary_and_other_participants_i
     open_case(app)
     app.assign_team(CASE, UNIT_CODE, [HEAD, IN_CHARGE, MEMBER], ASSIGNED)
     case = app.case(CASE)
-    assert case.party(UNIT, UNIT_CODE)["responsibility"] == "collective"
+    assert case.party(UNIT, UNIT_CODE).responsibility == "collective"
     assert responsibility_of(app, "P001") is Responsibility.PRIMARY_LEADERSHIP
     assert responsibility_of(app, "P002") is Responsibility.PRIMARY_LEADERSHIP
     assert responsibility_of(app, "P003") is Responsibility.IMPORTANT_LEADERSHIP
-    assert case.party(PERSON, "P002")["team_role"] == "leader_in_charge"
+    assert case.party(PERSON, "P002").team_role == "leader_in_charge"
 
 
 def test_a_member_who_took_no_part_in_the_decision_bears_none(app: LedgerApplication) -> None:
@@ -165,7 +165,7 @@ def test_the_team_members_are_decided_one_by_one_with_their_own_measures(
     for no in ("P001", "P002", "P003"):
         app.hear(CASE, PERSON, no, HEARD, "作了说明和申辩。")
         app.decide(CASE, PERSON, no, document())
-    assert all(p["decision"] for p in app.case(CASE).parties.values())
+    assert all(p.decision for p in app.case(CASE).parties.values())
 
 
 def test_a_member_already_found_responsible_cannot_be_named_again_in_a_team(
@@ -212,8 +212,8 @@ def test_a_wrong_decision_taken_by_one_member_alone_is_that_members_responsibili
     app.hear(CASE, PERSON, "P001", HEARD, "王局长承认系其个人批准。")
     app.decide(CASE, PERSON, "P001", document())
     case = app.case(CASE)
-    assert case.party(PERSON, "P001")["individual_decision"] is True
-    assert case.party(PERSON, "P001")["decision"]["decided_on"] == DECIDED
+    assert case.party(PERSON, "P001").individual_decision is True
+    assert case.party(PERSON, "P001").decision.decided_on == DECIDED
     assert [k for k in case.parties] == ["person:P001"]  # no one else is drawn in
     assigned = last_event(app, "ResponsibilityAssigned")
     assert assigned.individual_decision is True
@@ -228,9 +228,9 @@ def test_an_individual_decision_sits_beside_the_direct_responsibility_of_who_car
                individual_decision=True)  # fmt: skip
     bring_to_decision(app, CASE, PERSON, "P003", Responsibility.DIRECT)
     case = app.case(CASE)
-    assert case.party(PERSON, "P001")["individual_decision"] is True
-    assert case.party(PERSON, "P003")["individual_decision"] is False
-    assert case.party(PERSON, "P003")["decision"] is not None
+    assert case.party(PERSON, "P001").individual_decision is True
+    assert case.party(PERSON, "P003").individual_decision is False
+    assert case.party(PERSON, "P003").decision is not None
 
 
 def test_a_unit_cannot_be_recorded_as_an_individual_decision_maker(

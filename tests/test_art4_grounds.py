@@ -80,8 +80,8 @@ def test_item_sixteen_without_the_other_regulation_is_refused(app: LedgerApplica
 def test_item_sixteen_with_the_other_regulation_is_recorded(app: LedgerApplication) -> None:
     open_case(app, grounds=(16,), consequence=NONE, other_regulation=OTHER)
     case = app.case(CASE)
-    assert case.grounds == [16]
-    assert case.other_regulation == OTHER
+    assert case.grounds == (16,)
+    assert case.state.other_regulation == OTHER
 
 
 @pytest.mark.parametrize("number", [2, 4, 9, 12, 15])
@@ -112,7 +112,7 @@ def test_item_five_is_accepted_with_serious_consequences(app: LedgerApplication)
 def test_grounds_that_need_no_harm_are_accepted_without_it(app: LedgerApplication) -> None:
     open_case(app, grounds=(14, 6, 1), consequence=NONE)
     case = app.case(CASE)
-    assert case.grounds == [1, 6, 14]
+    assert case.grounds == (1, 6, 14)
     assert case.consequence is NONE
 
 

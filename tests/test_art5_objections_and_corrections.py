@@ -75,7 +75,7 @@ def test_art_5_a_finding_is_corrected_by_a_signed_event_naming_its_reason(
     app.correct_finding(CASE, PERSON, "P003", Responsibility.NONE, HEARD, "经核查会议记录属实")
     corrected = last_event(app, "FindingCorrected")
     assert (corrected.responsibility, corrected.reason) == ("none", "经核查会议记录属实")
-    assert app.case(CASE).party(PERSON, "P003")["responsibility"] == "none"
+    assert app.case(CASE).party(PERSON, "P003").responsibility == "none"
 
 
 def test_art_5_a_finding_under_a_decision_in_force_changes_only_on_appeal(

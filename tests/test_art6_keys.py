@@ -131,7 +131,7 @@ def test_a_rotated_key_can_no_longer_sign_and_its_earlier_events_still_read(
     assert reader.case(CASE).opened_on == D(2024, 4, 1)
     app.signer = successor
     bring_to_hearing(app)
-    assert reader.case(CASE).party(PERSON, "P001")["hearings"]
+    assert reader.case(CASE).party(PERSON, "P001").hearings
 
 
 def test_a_replacement_key_keeps_the_authority_so_it_decides_the_appeal(
@@ -144,7 +144,7 @@ def test_a_replacement_key_keeps_the_authority_so_it_decides_the_appeal(
     app.rotate_key(discipline_signer.key_id.hex(), successor.public_raw)
     app.signer = successor
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 20), AppealOutcome.UPHELD, "事实清楚。")
-    assert app.case(CASE).party(PERSON, "P001")["appeal"]["outcome"] == "upheld"
+    assert app.case(CASE).party(PERSON, "P001").decision.appeal.outcome == "upheld"
 
 
 def test_a_revoked_keys_later_attempts_are_refused_and_its_events_still_read(
@@ -163,7 +163,7 @@ def test_a_revoked_keys_later_attempts_are_refused_and_its_events_still_read(
     with refused(app, KeyManagementError, KEY_MANAGEMENT):
         app.add_cadre("P009", "新干部", UNIT_CODE, "科员", D(2020, 1, 1))
     assert reader.registry().record(discipline_signer.key_id.hex()).status == "revoked"
-    assert reader.case(CASE).party(PERSON, "P001")["decision"]["decided_on"] == DECIDED
+    assert reader.case(CASE).party(PERSON, "P001").decision.decided_on == DECIDED
 
 
 def test_a_key_cannot_revoke_itself_nor_be_revoked_twice_nor_without_reason(

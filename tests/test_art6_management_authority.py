@@ -82,7 +82,7 @@ def test_art_6_a_city_authority_covers_a_county_unit_under_its_old_and_new_code(
     county = signer_for(app, root_signer, "宁乡市纪委监委", NINGXIANG)
     app.signer = county
     app.hear(CASE, UNIT, "NX-GOV", HEARD, "县政府书面说明。")  # the county organ covers its own
-    assert app.case(CASE).party(UNIT, "NX-GOV")["hearings"]
+    assert app.case(CASE).party(UNIT, "NX-GOV").hearings
 
 
 def test_art_6_a_cadre_managed_as_stated_overrides_the_unit(

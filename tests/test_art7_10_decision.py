@@ -22,6 +22,7 @@ from scenarios import (
 )
 
 from ledger.application import LedgerApplication
+from ledger.domain.case_state import Referral
 from ledger.domain.decision import Measures
 from ledger.domain.regulation import Measure, Severity
 from ledger.errors import AlreadyExistsError, InvalidInputError, RuleViolationError
@@ -79,9 +80,9 @@ def test_a_complete_document_is_recorded_with_every_statement(heard: LedgerAppli
     issued = last_event(heard, "DecisionIssued")
     assert issued.document == doc.to_dict()
     assert issued.deciding_authority == "长沙市纪委监委"
-    decision = heard.case(CASE).party(PERSON, "P001")["decision"]
-    assert decision["appeal_period_days"] == 15
-    assert decision["appeal_authority"] == doc.appeal_authority
+    decision = heard.case(CASE).party(PERSON, "P001").decision
+    assert decision.appeal_period_days == 15
+    assert decision.appeal_authority == doc.appeal_authority
 
 
 @pytest.mark.parametrize("days", [10, 14, 16, 30])
@@ -119,8 +120,8 @@ def test_a_units_circumstances_decide_its_measure(
             heard.decide(CASE, UNIT, UNIT_CODE, document(measures=Measures((wrong,), severity)))
         assert severity.label in str(info.value)
     heard.decide(CASE, UNIT, UNIT_CODE, document(measures=Measures((measure,), severity)))
-    decision = heard.case(CASE).party(UNIT, UNIT_CODE)["decision"]
-    assert (decision["measures"], decision["severity"]) == ([measure.value], severity.value)
+    decision = heard.case(CASE).party(UNIT, UNIT_CODE).decision
+    assert (decision.measures, decision.severity) == ((measure.value,), severity.value)
 
 
 def test_a_units_decision_must_state_the_circumstances(heard: LedgerApplication) -> None:
@@ -168,7 +169,7 @@ def test_each_organisational_measure_may_be_used_alone(
     heard: LedgerApplication, measure: Measure
 ) -> None:
     heard.decide(CASE, PERSON, "P001", document(measures=person_measures(measure)))
-    assert heard.case(CASE).party(PERSON, "P001")["decision"]["measures"] == [measure.value]
+    assert heard.case(CASE).party(PERSON, "P001").decision.measures_in_force == (measure.value,)
 
 
 def test_measures_may_be_combined_for_a_person(heard: LedgerApplication) -> None:
@@ -177,9 +178,9 @@ def test_measures_may_be_combined_for_a_person(heard: LedgerApplication) -> None
         sanction="党内警告",
     )  # fmt: skip
     heard.decide(CASE, PERSON, "P001", document(measures=combined))
-    decision = heard.case(CASE).party(PERSON, "P001")["decision"]
-    assert decision["measures"] == ["admonition_talk", "transfer", "disciplinary_sanction"]
-    assert decision["sanction"] == "党内警告"
+    decision = heard.case(CASE).party(PERSON, "P001").decision
+    assert decision.measures == ("admonition_talk", "transfer", "disciplinary_sanction")
+    assert decision.sanction == "党内警告"
 
 
 def test_a_disciplinary_sanction_must_name_the_sanction(heard: LedgerApplication) -> None:
@@ -210,10 +211,9 @@ def test_a_second_decision_for_the_same_party_is_refused(heard: LedgerApplicatio
 def test_a_suspected_crime_is_referred_to_the_judicial_organs(heard: LedgerApplication) -> None:
     heard.decide(CASE, PERSON, "P001", document())
     heard.refer(CASE, PERSON, "P001", D(2024, 4, 20), "长沙市人民检察院", "涉嫌玩忽职守罪")
-    assert heard.case(CASE).party(PERSON, "P001")["referral"] == {
-        "on": D(2024, 4, 20),
-        "organ": "长沙市人民检察院",
-    }
+    assert heard.case(CASE).party(PERSON, "P001").referral == Referral(
+        D(2024, 4, 20), "长沙市人民检察院", "涉嫌玩忽职守罪"
+    )
     assert last_event(heard, "ReferredToJudicialOrgan").reason == "涉嫌玩忽职守罪"
 
 

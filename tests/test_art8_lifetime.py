@@ -54,7 +54,7 @@ def test_an_old_incident_outside_art_8_can_still_be_decided(app: LedgerApplicati
     bring_to_decision(app, CASE, PERSON, "P001")
     case = app.case(CASE)
     assert case.lifetime is False
-    assert case.party(PERSON, "P001")["decision"]["decided_on"] == DECIDED
+    assert case.party(PERSON, "P001").decision.decided_on == DECIDED
 
 
 def test_a_retired_cadre_can_still_be_held_accountable(app: LedgerApplication) -> None:
@@ -65,7 +65,7 @@ def test_a_retired_cadre_can_still_be_held_accountable(app: LedgerApplication) -
     assert cadre.retired_on == D(2020, 7, 1)
     assert cadre.current_post is None
     assert cadre.post_on(D(2019, 5, 10)).unit_code == UNIT_CODE  # type: ignore[union-attr]
-    assert app.case(CASE).party(PERSON, "P002")["decision"] is not None
+    assert app.case(CASE).party(PERSON, "P002").decision is not None
 
 
 def test_a_cadre_moved_to_another_unit_is_held_accountable_for_the_old_post(
@@ -78,7 +78,7 @@ def test_a_cadre_moved_to_another_unit_is_held_accountable_for_the_old_post(
     cadre = app.cadre("P001")
     assert cadre.post_on(D(2021, 8, 16)).title == "局长"  # type: ignore[union-attr]
     assert cadre.current_post.unit_code == "YY-ZF"  # type: ignore[union-attr]
-    assert app.case(CASE).party(PERSON, "P001")["decision"] is not None
+    assert app.case(CASE).party(PERSON, "P001").decision is not None
 
 
 def test_a_moved_cadre_can_also_be_announced_and_filed_later(app: LedgerApplication) -> None:
@@ -88,7 +88,7 @@ def test_a_moved_cadre_can_also_be_announced_and_filed_later(app: LedgerApplicat
     app.move_cadre("P001", "YY-ZF", "副县长", D(2024, 4, 20))
     app.announce(CASE, PERSON, "P001", D(2024, 4, 22), "王某本人及岳阳市某县人民政府")
     app.enter_in_file(CASE, "P001", D(2024, 4, 25), "档案〔2024〕12号", "岳阳市委组织部")
-    assert app.case(CASE).party(PERSON, "P001")["filed_on"] == D(2024, 4, 25)
+    assert app.case(CASE).party(PERSON, "P001").decision.file_entry.on == D(2024, 4, 25)
 
 
 def test_a_retired_cadre_takes_no_new_post(app: LedgerApplication) -> None:

@@ -27,7 +27,7 @@ def test_a_decision_is_refused_before_the_person_is_heard(app: LedgerApplication
     with refused(app, RuleViolationError, "Art. 9") as info:
         app.decide(CASE, PERSON, "P001", document())
     assert "说明和申辩" in str(info.value)
-    assert app.case(CASE).party(PERSON, "P001")["decision"] is None
+    assert app.case(CASE).party(PERSON, "P001").decision is None
 
 
 def test_a_decision_is_refused_before_the_unit_is_heard(app: LedgerApplication) -> None:
@@ -53,9 +53,9 @@ def test_a_decision_is_allowed_once_the_party_was_heard(app: LedgerApplication) 
     app.assign(CASE, PERSON, "P001", Responsibility.DIRECT, ASSIGNED)
     app.hear(CASE, PERSON, "P001", HEARD, "王局长说明了办理经过并提出申辩。")
     app.decide(CASE, PERSON, "P001", document())
-    decision = app.case(CASE).party(PERSON, "P001")["decision"]
-    assert decision["decided_on"] == DECIDED
-    assert decision["deciding_authority"] == "长沙市纪委监委"
+    decision = app.case(CASE).party(PERSON, "P001").decision
+    assert decision.decided_on == DECIDED
+    assert decision.deciding_authority == "长沙市纪委监委"
 
 
 def test_a_decision_dated_before_the_hearing_is_refused(app: LedgerApplication) -> None:

@@ -49,8 +49,9 @@ def test_art_9_an_appeal_outcome_adding_measures_needs_a_hearing_after_the_appea
     app: LedgerApplication,
 ) -> None:
     appealed(app)
-    graver = person_measures(Measure.ADMONITION_TALK, Measure.DISCIPLINARY_SANCTION,
-                             sanction="党内警告")
+    graver = person_measures(
+        Measure.ADMONITION_TALK, Measure.DISCIPLINARY_SANCTION, sanction="党内警告"
+    )
     with refused(app, RuleViolationError, "Art. 9") as info:
         app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 20), AppealOutcome.MODIFIED, "加重。",
                           graver)  # fmt: skip
@@ -62,9 +63,9 @@ def test_art_9_an_appeal_outcome_adding_measures_needs_a_hearing_after_the_appea
     app.hear(CASE, PERSON, "P001", D(2025, 3, 15), "复查中再次陈述。")
     app.decide_appeal(CASE, PERSON, "P001", D(2025, 3, 20), AppealOutcome.MODIFIED, "加重。",
                       graver)  # fmt: skip
-    assert app.case(CASE).party(PERSON, "P001")["decision"]["measures"] == [
+    assert app.case(CASE).party(PERSON, "P001").decision.measures_in_force == (
         "admonition_talk", "disciplinary_sanction"
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 def test_art_9_an_appeal_outcome_that_lightens_the_measures_needs_no_new_hearing(

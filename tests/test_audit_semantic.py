@@ -85,7 +85,6 @@ def test_a_sanction_recorded_by_an_organisation_department_is_named(
     app: LedgerApplication, root_signer: Signer, discipline_signer: Signer
 ) -> None:
 
-
     open_case(app)
     bring_to_hearing(app)
     app.signer = root_signer  # 湖南省委组织部: an organisation department

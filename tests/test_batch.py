@@ -139,7 +139,7 @@ def test_a_command_refused_after_its_event_was_made_leaves_the_aggregates_as_the
         for case_no in ("K0", "K1"):
             with pytest.raises(InvalidInputError, match="U\\+0001"):
                 hear(app, case_no, "称已\x01协调")
-            assert app.case(case_no).parties["person:P001"]["hearings"] == []
+            assert app.case(case_no).parties["person:P001"].hearings == []
             assert app.case(case_no).version == 2
             hear(app, case_no)
         with pytest.raises(InvalidInputError, match="U\\+0007"):
@@ -149,7 +149,7 @@ def test_a_command_refused_after_its_event_was_made_leaves_the_aggregates_as_the
     for case_no in ("K0", "K1"):
         case = app.case(case_no)
         assert case.version == 3
-        assert case.parties["person:P001"]["hearings"] == [{"on": D(2024, 4, 10)}]
+        assert case.parties["person:P001"].hearings == [D(2024, 4, 10)]
     assert verify_store(app)
 
 

@@ -169,7 +169,7 @@ def test_checkpoint_commands_make_list_show_and_cosign(
     assert cosigned.exit_code == 0, cosigned.output
     assert cosigner_vkey(AUDITOR, auditor.public_raw) in cosigned.stdout
     listed = json.loads(runner.invoke(cli, [*db, "--json", "checkpoint", "list"]).stdout)
-    assert [(c["tree_size"], c["cosigned_by"]) for c in listed] == [(7, [AUDITOR])]
+    assert [(c["tree_size"], c["cosigned_by"]) for c in listed["checkpoints"]] == [(7, [AUDITOR])]
     shown = runner.invoke(cli, [*db, "checkpoint", "show"]).stdout
     assert shown.splitlines()[0] == origin_for(root_signer.fingerprint)
     assert shown.splitlines()[-1].startswith(f"— {AUDITOR} ")
@@ -324,7 +324,8 @@ def test_inclusion_proofs_from_the_stored_subtrees_equal_those_of_the_whole_tree
 
 
 def _drop_nodes(app: LedgerApplication, table: str) -> None:
-    from ledger.storage.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
+    from ledger.storage.postgres_recorder import PostgresLedgerRecorder
+    from ledger.storage.recorders import SQLiteLedgerRecorder
 
     recorder = app.recorder
     if isinstance(recorder, PostgresLedgerRecorder):

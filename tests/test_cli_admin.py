@@ -32,7 +32,11 @@ def test_init_as_json(tmp_path: Path) -> None:
     result = invoke(["--db", str(db), "--json", "init", "--holder", "刘敏", "--authority", "组织部",
                      "--key-out", str(key)])  # fmt: skip
     data = json.loads(result.stdout)
-    assert sorted(data) == ["db", "key_file", "root_fingerprint", "root_key_id"]
+    assert sorted(data) == [
+        "db", "key_file", "recovery_key_file", "recovery_key_id", "root_fingerprint",
+        "root_key_id",
+    ]  # fmt: skip
+    assert data["recovery_key_file"] == str(tmp_path / "root.recovery.pem")
     assert data["root_fingerprint"].startswith(data["root_key_id"])
 
 

@@ -529,20 +529,33 @@ def test_the_timeline_names_who_signed_each_event(ledger: CliLedger) -> None:
     assert {e["key_status_then"] for e in data["events"]} == {"active"}
     text = ledger.ok("case", "timeline", "C1", key=None).stdout
     assert text.splitlines()[1].split() == [
-        "date", "event", "signed", "by", "key", "status", "recorded", "what", "changed",
+        "date", "recorded", "event", "signed", "by", "key", "status", "what", "changed",
     ]  # fmt: skip
     assert "立案" in text and "纪检干部甲" in text
 
 
-def test_the_timeline_as_of_a_day_shows_what_was_on_record_then(ledger: CliLedger) -> None:
+def test_the_timeline_as_of_a_business_date_shows_the_events_dated_up_to_it(
+    ledger: CliLedger,
+) -> None:
     received(ledger)
-    data = ledger.json("case", "timeline", "C1", "--as-of", "2023-04-30", key=None)
-    assert data["as_of"] == "2023-04-30"
+    data = ledger.json("case", "timeline", "C1", "--business-as-of", "2023-04-30", key=None)
+    assert (data["as_of"], data["business_as_of"]) == (None, "2023-04-30")
     assert [e["business_date"] for e in data["events"]] == [
         "2023-04-03", "2023-04-10", "2023-04-20",
     ]  # fmt: skip
-    text = ledger.ok("case", "timeline", "C1", "--as-of", "2023-04-30", key=None).stdout
-    assert text.startswith("Case C1: what was on record at the end of 2023-04-30\n")
+    text = ledger.ok("case", "timeline", "C1", "--business-as-of", "2023-04-30", key=None).stdout
+    assert text.startswith("Case C1: events dated on or before 2023-04-30\n")
+
+
+def test_the_timeline_as_of_a_day_goes_by_when_events_were_recorded_not_by_their_dates(
+    ledger: CliLedger,
+) -> None:
+    """Issue 13: events of 2023 recorded now were not on record in 2024."""
+    received(ledger)
+    data = ledger.json("case", "timeline", "C1", "--as-of", "2024-12-31", key=None)
+    assert (data["as_of"], data["events"]) == ("2024-12-31", [])
+    text = ledger.ok("case", "timeline", "C1", "--as-of", "2024-12-31", key=None).stdout
+    assert text.startswith("Case C1: what was on record at the end of 2024-12-31\n")
 
 
 def test_the_timeline_shows_a_key_rotated_since(ledger: CliLedger, tmp_path: Path) -> None:

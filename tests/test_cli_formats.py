@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 from cli_support import CliLedger, decided, invoke, ledger, opened, template
+from clock_support import Clock, clock
 
-__all__ = ["ledger", "template"]
+__all__ = ["clock", "ledger", "template"]
 RED, YELLOW, RESET = "\x1b[31m", "\x1b[33m", "\x1b[0m"
 
 
@@ -19,36 +20,45 @@ def _width(line: str) -> int:
 
 
 # fitting the terminal ---------------------------------------------------------------------------
-def test_a_timeline_fits_80_columns_by_wrapping_and_leaving_out_the_recording_time(
-    ledger: CliLedger,
+def test_a_timeline_fits_80_columns_by_wrapping_and_keeps_both_dates(
+    ledger: CliLedger, clock: Clock
 ) -> None:
+    """Issue 13: the recorded date stays on a narrow terminal (it used to be left out first)."""
+    clock.set("2026-11-20 10:00")
     decided(ledger)
     wide = ledger.ok("case", "timeline", "C1", key=None).stdout
     assert max(_width(line) for line in wide.splitlines()) > 80
     text = ledger.ok("case", "timeline", "C1", key=None, env={"COLUMNS": "80"}).stdout
-    key = wide.splitlines()[3].split("(")[1].split(")")[0]
+    key = wide.splitlines()[3].split("纪检干部甲 (")[1].split(")")[0]
     assert max(_width(line) for line in text.splitlines()) <= 80
     assert text == (
         "Case C1: timeline\n"
-        "date        event             signed by           key status  what changed\n"
-        "----------  ----------------  ------------------  ----------  ------------------\n"
-        "2023-04-03  立案              纪检干部甲          有效        case C1 opened by\n"
-        f"                              ({key})              长沙市纪委监委 on\n"
-        "                                                              Art. 4 grounds\n"
-        "                                                              （十一）, 不良影响\n"
-        "2023-04-10  认定责任          纪检干部甲          有效        个人 P001 bears\n"
-        f"                              ({key})              直接责任 (direct)\n"
-        "2023-04-20  听取说明和申辩    纪检干部甲          有效        statement and\n"
-        f"                              ({key})              defence\n"
-        "                                                              (说明和申辩) of\n"
-        "                                                              个人 P001 heard\n"
-        "2023-05-08  作出责任追究决定  纪检干部甲          有效        decision\n"
-        f"                              ({key})              长纪责〔2023〕15号\n"
-        "                                                              for 个人 P001:\n"
-        "                                                              调离岗位; announce\n"
-        "                                                              by 2023-06-07\n"
-        "                                                              (Art. 11)\n"
-        "(not shown: recorded; see --format csv)\n"
+        "date        recorded      event         signed by      key status  what changed\n"
+        "----------  ------------  ------------  -------------  ----------  -------------\n"
+        "2023-04-03  2026-11-20    立案          纪检干部甲     有效        case C1\n"
+        f"            (1327 days                  ({key[:12]}              opened by\n"
+        f"            later)                      {key[12:]})                      长沙市纪委监\n"
+        "                                                                   委 on Art. 4\n"
+        "                                                                   grounds\n"
+        "                                                                   （十一）,\n"
+        "                                                                   不良影响\n"
+        "2023-04-10  2026-11-20    认定责任      纪检干部甲     有效        个人 P001\n"
+        f"            (1320 days                  ({key[:12]}              bears\n"
+        f"            later)                      {key[12:]})                      直接责任\n"
+        "                                                                   (direct)\n"
+        "2023-04-20  2026-11-20    听取说明和申  纪检干部甲     有效        statement and\n"
+        f"            (1310 days    辩            ({key[:12]}              defence\n"
+        f"            later)                      {key[12:]})                      (说明和申辩)\n"
+        "                                                                   of 个人 P001\n"
+        "                                                                   heard\n"
+        "2023-05-08  2026-11-20    作出责任追究  纪检干部甲     有效        decision\n"
+        f"            (1292 days    决定          ({key[:12]}              长纪责〔2023\n"
+        f"            later)                      {key[12:]})                      〕15号 for\n"
+        "                                                                   个人 P001:\n"
+        "                                                                   调离岗位;\n"
+        "                                                                   announce by\n"
+        "                                                                   2023-06-07\n"
+        "                                                                   (Art. 11)\n"
     )
 
 

@@ -126,8 +126,8 @@ def test_an_unsupported_url_is_refused() -> None:
     result = invoke(["--db", "mysql://x/y", "deadlines"])
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: unsupported database URL 'mysql://x/y': give a file path (SQLite) or a "
-        "postgresql:// URL\n"
+        "Error: unsupported database URL 'mysql://x/y': give a file path (SQLite), a "
+        "postgresql:// URL or a libpq connection string (host=... dbname=...)\n"
     )
 
 

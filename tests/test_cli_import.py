@@ -68,8 +68,8 @@ def test_a_whole_case_runs_through_the_command_table(app: LedgerApplication) -> 
         assert outcome.command == name
     case = app.case("I1")
     assert case.status == "closed"
-    assert case.parties["person:P001"]["decision"]["revoked"] is True
-    assert case.parties["person:P003"]["responsibility"] == "none"
+    assert case.parties["person:P001"].decision.revoked is True
+    assert case.parties["person:P003"].responsibility == "none"
 
 
 def test_fields_refuse_what_the_command_does_not_take(app: LedgerApplication) -> None:
@@ -235,7 +235,7 @@ def test_a_line_refused_after_its_event_was_made_leaves_its_case_untouched(
     assert [r.line for r in report.refused] == [3]
     assert "U+0001" in report.refused[0].error
     assert _events(app) == before + 3
-    assert app.case("K1").parties["person:P001"]["hearings"] == [{"on": dt.date(2024, 4, 20)}]
+    assert app.case("K1").parties["person:P001"].hearings == [dt.date(2024, 4, 20)]
     assert verify_store(app)
 
 
@@ -315,7 +315,7 @@ def test_a_concurrent_write_makes_the_transaction_redo_its_lines_one_at_a_time(
     ]  # fmt: skip
     case = app.case("E")
     assert sorted(case.parties) == ["person:P001", "person:P002"]
-    assert case.parties["person:P001"]["hearings"] == [{"on": dt.date(2024, 4, 20)}]
+    assert case.parties["person:P001"].hearings == [dt.date(2024, 4, 20)]
     assert verify_store(app)
 
 

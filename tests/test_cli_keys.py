@@ -83,8 +83,9 @@ def test_an_admin_rotates_someone_elses_key_by_id_prefix(ledger: CliLedger, tmp_
 
 def test_a_recorder_may_not_rotate_someone_elses_key(ledger: CliLedger, tmp_path: Path) -> None:
     keys = ledger.json("key", "list", key=None)["keys"]
-    root = keys[0]["key_id"]
-    err = ledger.refused("key", "rotate", "--key-id", root, "--key-out", str(tmp_path / "x.pem"))
+    petition = next(k["key_id"] for k in keys if k["authority_kind"] == "petition")
+    err = ledger.refused("key", "rotate", "--key-id", petition, "--key-out",
+                         str(tmp_path / "x.pem"))  # fmt: skip
     assert "only an admin key registers, rotates or revokes keys" in err
     assert not (tmp_path / "x.pem").exists()
 
@@ -120,7 +121,10 @@ def test_revoking_an_unknown_key(ledger: CliLedger) -> None:
 def test_key_list_shows_the_root_fingerprint_and_every_key(ledger: CliLedger) -> None:
     data = ledger.json("key", "list", key=None)
     assert len(data["root_fingerprint"]) == 64
-    assert [k["holder"] for k in data["keys"]] == ["省委组织部管理员", "纪检干部甲", "信访干部乙"]
+    assert [(k["holder"], k["role"]) for k in data["keys"]] == [
+        ("省委组织部管理员", "admin"), ("省委组织部管理员 (recovery key)", "recovery"),
+        ("纪检干部甲", "recorder"), ("信访干部乙", "recorder"),
+    ]  # fmt: skip
     assert sorted(data["keys"][0]) == [
         "authority", "authority_kind", "authority_kind_label", "ended_at", "holder", "key_id",
         "reason", "registered_at", "replaced_by", "role", "role_label", "status", "status_label",

@@ -80,7 +80,7 @@ def test_art_9_no_decision_before_the_party_is_heard() -> None:
 def test_art_9_then_10_a_heard_party_can_be_decided_and_the_decision_is_recorded() -> None:
     case = heard(opened())
     case.decide(PERSON, "P001", document(), AUTHORITY)
-    assert case.party(PERSON, "P001")["decision"]["number"] == "长纪决〔2024〕1号"
+    assert case.party(PERSON, "P001").decision.number == "长纪决〔2024〕1号"
 
 
 def test_art_12_a_case_cannot_close_while_the_appeal_period_runs() -> None:
@@ -101,16 +101,19 @@ def test_art_12_an_appeal_decided_with_no_change_keeps_the_decision_in_force() -
     case.appeal(PERSON, "P001", dt.date(2024, 3, 20), "申诉：情节轻微")
     case.decide_appeal(PERSON, "P001", dt.date(2024, 4, 10), AppealOutcome.UPHELD, "事实清楚",
                        AUTHORITY)  # fmt: skip
-    assert case.party(PERSON, "P001")["decision"]["revoked"] is False
+    assert case.party(PERSON, "P001").decision.revoked is False
 
 
 def test_art_5_a_team_decision_makes_the_head_and_the_leader_in_charge_primarily_responsible() -> (
     None
 ):
     case = opened()
-    members = [TeamMember("P010", TeamRole.PRINCIPAL_HEAD),
-               TeamMember("P011", TeamRole.LEADER_IN_CHARGE),
-               TeamMember("P012", TeamRole.MEMBER), TeamMember("P013", TeamRole.MEMBER, False)]
+    members = [
+        TeamMember("P010", TeamRole.PRINCIPAL_HEAD),
+        TeamMember("P011", TeamRole.LEADER_IN_CHARGE),
+        TeamMember("P012", TeamRole.MEMBER),
+        TeamMember("P013", TeamRole.MEMBER, False),
+    ]
     assert [case.derive(m) for m in members] == [
         Responsibility.PRIMARY_LEADERSHIP,
         Responsibility.PRIMARY_LEADERSHIP,

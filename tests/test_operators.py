@@ -76,7 +76,8 @@ def test_a_password_in_a_database_url_never_appears_in_an_error(tmp_path: Path) 
     result = invoke(["--db", f"postgres+psycopg://auditor:{secret}@127.0.0.1:5432/test", "verify"])
     assert result.stderr == (
         "Error: unsupported database URL 'postgres+psycopg://auditor:***@127.0.0.1:5432/test': "
-        "give a file path (SQLite) or a postgresql:// URL\n"
+        "give a file path (SQLite), a postgresql:// URL or a libpq connection string "
+        "(host=... dbname=...)\n"
     )
 
 

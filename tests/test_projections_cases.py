@@ -191,14 +191,27 @@ def test_the_timeline_replays_the_case_with_business_dates_and_recorded_times(
     assert {e.key_holder for e in entries} == {"纪检干部甲"}
 
 
-def test_the_timeline_as_of_a_date_shows_what_was_on_record_then(app: LedgerApplication) -> None:
+def test_the_timeline_as_of_a_business_date_keeps_the_events_dated_up_to_it(
+    app: LedgerApplication,
+) -> None:
     case_under_appeal(app)
     p = Projections(app)
-    then = p.timeline(CASE, as_of=D(2024, 4, 10))
+    then = p.timeline(CASE, business_as_of=D(2024, 4, 10))
     assert {e.event for e in then} == {"Opened", "ResponsibilityAssigned", "DefenceHeard"}
     assert all(e.business_date <= D(2024, 4, 10) for e in then)
-    assert p.timeline(CASE, as_of=D(2024, 3, 31)) == []
-    assert len(p.timeline(CASE, as_of=D(2030, 1, 1))) == len(p.timeline(CASE))
+    assert p.timeline(CASE, business_as_of=D(2024, 3, 31)) == []
+    assert len(p.timeline(CASE, business_as_of=D(2030, 1, 1))) == len(p.timeline(CASE))
+
+
+def test_the_timeline_as_of_a_day_keeps_the_events_recorded_by_its_end(
+    app: LedgerApplication,
+) -> None:
+    """Issue 13: ``as_of`` goes by the recorded time (these events are recorded today)."""
+    case_under_appeal(app)
+    p = Projections(app)
+    recorded = p.timeline(CASE)[0].recorded_on
+    assert p.timeline(CASE, as_of=recorded - dt.timedelta(days=1)) == []
+    assert p.timeline(CASE, as_of=recorded + dt.timedelta(days=1)) == p.timeline(CASE)
 
 
 def test_the_timeline_shows_the_signer_key_status_then_and_now(

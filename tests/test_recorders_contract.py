@@ -18,7 +18,8 @@ from conftest import PG_URL, drop_schema, require_postgres
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.tests.persistence import ApplicationRecorderTestCase
 
-from ledger.storage.recorders import PostgresLedgerRecorder, SQLiteLedgerRecorder
+from ledger.storage.postgres_recorder import PostgresLedgerRecorder
+from ledger.storage.recorders import SQLiteLedgerRecorder
 from ledger.storage.store import StoreConfig
 
 

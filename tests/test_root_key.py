@@ -40,7 +40,8 @@ def test_no_admin_key_may_rotate_the_root_but_the_root_may(
         app.rotate_key(root, Signer.generate().public_raw)
     assert str(info.value) == (
         f"signer key {admin.key_id.hex()} may not rotate the root key {root}; only the root key "
-        "itself may replace it (key management: root replaced by itself only)"
+        "itself or the recovery key may replace it (key management: root replaced by the root "
+        "or the recovery key only)"
     )
     app.signer = root_signer
     new_root = Signer.generate()

@@ -102,12 +102,12 @@ def test_every_event_of_an_untouched_ledger_verifies(ledger: LedgerApplication) 
     assert len(notifications) == ledger.recorder.max_notification_id()
     for n in notifications:
         ledger.mapper.to_domain_event(n)  # raises TamperedEventError on any failure
-    assert ledger.case(CASE).party(PERSON, "P001")["decision"] is not None
+    assert ledger.case(CASE).party(PERSON, "P001").decision is not None
     assert ledger.unit(UNIT_CODE).name == "长沙市某区信访局"
 
 
 def test_an_untouched_ledger_reads_in_a_fresh_process(fresh: LedgerApplication) -> None:
-    assert fresh.case(CASE).party(PERSON, "P001")["decision"]["measures"] == ["admonition_talk"]
+    assert fresh.case(CASE).party(PERSON, "P001").decision.measures_in_force == ("admonition_talk",)
     assert fresh.case(OTHER_CASE).case_no == OTHER_CASE
     assert len(fresh.registry().records()) == 3
     assert fresh.cadre("P001").name == "王局长"

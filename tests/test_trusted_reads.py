@@ -112,7 +112,8 @@ class _Tables:
 
     def sql(self, statement: str) -> str:
         names = {"events": self.prefix + self.events, "position": self.position}
-        for t in ("proj_cases", "proj_keys", "proj_tracking", "proj_decisions", "merkle_leaves"):
+        for t in ("proj_cases", "proj_keys", "proj_tracking", "proj_decisions", "merkle_leaves",
+                  "proj_case_parties", "proj_case_years"):  # fmt: skip
             names[t] = self.prefix + t
         return statement.format(**names).replace("?", self.mark)
 
@@ -153,6 +154,72 @@ def test_a_deleted_case_row_is_still_shown_and_refused_by_the_reports(ledger: An
     assert refused(ledger, "unit", "rating", "CS-XF", "--year", "2024") == incomplete
     assert refused(ledger, "report", "annual", "--year", "2024") == incomplete
     assert refused(ledger, "deadlines", "--as-of", "2024-04-20") == incomplete
+
+
+# unit rating, report annual, deadlines: a deleted row of a secondary index -------------------
+def inconsistent(table: str, held: int, what: str) -> str:
+    return (
+        f"Error: the read models are inconsistent: {table} holds {held} rows, but applying the "
+        f"log wrote {held + 1} rows: index rows were deleted or added, so {what} could be "
+        f"missing from this answer. Nothing is shown from them. {REBUILD}\n"
+    )
+
+
+def test_a_deleted_party_index_row_refuses_the_unit_rating_it_would_have_cleared(
+    ledger: Any,
+) -> None:
+    assert "may NOT be rated" in shown(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+    history = shown(ledger, "cadre", "history", "P001")
+    with tables(ledger) as t:
+        opened_at, _, _ = t.event_of(CASE_1, ".Opened")
+        ((rows,),) = t.rows("SELECT COUNT(*) FROM {proj_case_parties}")
+        t.run(
+            "DELETE FROM {proj_case_parties} WHERE code = ? AND party_type = 'unit' "
+            "AND opened_at = ?",
+            ("CS-XF", opened_at),
+        )
+    # Without the row the unit would have looked eligible (Art. 13): the read refuses.
+    assert refused(ledger, "unit", "rating", "CS-XF", "--year", "2024") == inconsistent(
+        "proj_case_parties", int(rows) - 1, "a case naming unit CS-XF"
+    )
+    # Reads that do not use that index keep working, and show the same.
+    assert shown(ledger, "cadre", "history", "P001") == history
+    assert CASE_1 in shown(ledger, "case", "show", CASE_1)
+
+
+def test_a_deleted_year_index_row_refuses_the_annual_report_it_would_have_shortened(
+    ledger: Any,
+) -> None:
+    deadlines = shown(ledger, "deadlines", "--as-of", "2024-04-20")
+    with tables(ledger) as t:
+        opened_at, _, _ = t.event_of(CASE_2, ".Opened")
+        ((rows,),) = t.rows("SELECT COUNT(*) FROM {proj_case_years}")
+        t.run("DELETE FROM {proj_case_years} WHERE year = 2024 AND opened_at = ?", (opened_at,))
+    expected = inconsistent("proj_case_years", int(rows) - 1, "a case with a date in 2024")
+    assert refused(ledger, "report", "annual", "--year", "2024") == expected
+    assert shown(ledger, "deadlines", "--as-of", "2024-04-20") == deadlines
+
+
+def test_a_deleted_decision_index_row_refuses_the_deadlines_it_would_have_hidden(
+    ledger: Any,
+) -> None:
+    rating = shown(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+    assert "P002" in shown(ledger, "deadlines", "--as-of", "2024-04-20")
+    with tables(ledger) as t:
+        ((rows,),) = t.rows("SELECT COUNT(*) FROM {proj_decisions}")
+        t.run("DELETE FROM {proj_decisions} WHERE party_type = 'person' AND code = 'P002'")
+    expected = inconsistent("proj_decisions", int(rows) - 1, "a decision with a period running")
+    assert refused(ledger, "deadlines", "--as-of", "2024-04-20") == expected
+    assert shown(ledger, "unit", "rating", "CS-XF", "--year", "2024") == rating
+
+
+def test_a_rebuild_repairs_a_deleted_index_row(ledger: Any) -> None:
+    before = shown(ledger, "deadlines", "--as-of", "2024-04-20")
+    with tables(ledger) as t:
+        t.run("DELETE FROM {proj_decisions} WHERE party_type = 'person' AND code = 'P002'")
+    assert run(ledger, "deadlines", "--as-of", "2024-04-20").exit_code == 1
+    shown(ledger, "projections", "rebuild")
+    assert shown(ledger, "deadlines", "--as-of", "2024-04-20") == before
 
 
 # key list: an edited proj_keys row ----------------------------------------------------------

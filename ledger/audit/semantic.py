@@ -16,7 +16,8 @@ Events whose signature fails are left to the signature checks of :mod:`ledger.au
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Collection, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from ledger.audit.clock import ClockAudit, ClockRegression
 from ledger.audit.verify import Check, Failure, VerificationResult
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case_rules, ids
@@ -135,7 +137,7 @@ class SemanticAudit:
             if ctx.authority and fields["opening_authority"] != ctx.authority:
                 raise _signer_authority("opening_authority", fields, ctx)
         elif isinstance(before, AccountabilityCase):
-            case_rules.check_event(before, name, fields, ctx)
+            case_rules.check_event(before.state, name, fields, ctx)
             if (
                 name == "DecisionIssued"
                 and ctx.authority
@@ -187,8 +189,15 @@ def _record(before: Aggregate | None, event: Any) -> str:
         return f"case {before.case_no}"
     if isinstance(before, Cadre):
         return f"cadre {before.personnel_no}"
+    if event.originator_id == ids.REGISTRY_ID:
+        return "key registry"
     case_no = getattr(event, "case_no", None)
-    return f"case {case_no}" if case_no else f"aggregate {event.originator_id}"
+    if case_no:
+        return f"case {case_no}"
+    if isinstance(before, Unit) or isinstance(getattr(event, "code", None), str):
+        return f"unit {getattr(before, 'code', None) or event.code}"
+    personnel_no = getattr(event, "personnel_no", None)
+    return f"cadre {personnel_no}" if personnel_no else f"aggregate {event.originator_id}"
 
 
 def _stored_events(app: Any) -> Iterator[Any]:
@@ -203,7 +212,18 @@ def _stored_events(app: Any) -> Iterator[Any]:
 
 def audit_measures(app: Any) -> list[Finding]:
     """Every event in ``app``'s log that the Measures would have refused, in log order."""
+    return audit_log(app)[0]
+
+
+def audit_log(
+    app: Any, broken: Collection[str] = ()
+) -> tuple[list[Finding], list[ClockRegression]]:
+    """One pass over ``app``'s log, in order: the events the Measures would have refused, and
+    the recorded times that run backwards (:mod:`ledger.audit.clock`). Events of ``broken``
+    records (aggregate ids whose signatures or versions failed) give no time: their signed
+    time cannot be trusted, and an altered one must not make later events look early."""
     audit = SemanticAudit()
+    clock = ClockAudit()
     for position, stored in enumerate(_stored_events(app)):
         try:  # signatures are the signature audit's: decode without checking them twice
             envelope = Envelope.parse(stored.state)
@@ -212,15 +232,26 @@ def audit_measures(app: Any) -> list[Finding]:
             with suppress(ValueError, TypeError):
                 audit.unreadable(UUID(str(stored.originator_id)))
             continue
+        before = (
+            audit.registry
+            if event.originator_id == ids.REGISTRY_ID
+            else (audit.aggregates.get(event.originator_id))
+        )
         audit.event(position, event, envelope.key_id)
-    return audit.findings
+        oid = str(event.originator_id)
+        stamp = getattr(event, "timestamp", None)
+        if oid not in broken and isinstance(stamp, dt.datetime):
+            clock.feed(position, stamp, _record(before, event), oid,
+                       type(event).__qualname__, event.originator_version)  # fmt: skip
+    return audit.findings, clock.done()
 
 
 def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
-    """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added."""
+    """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added,
+    and the recorded times that run backwards as warnings."""
     broken = {f.aggregate_id for f in result.failures if f.aggregate_id}
     try:
-        found = audit_measures(app)
+        found, regressions = audit_log(app, broken)
     except Exception as e:  # the log cannot be read to the end: say so, never raise
         if any(f.check is Check.STORE for f in result.failures):
             return result
@@ -230,23 +261,21 @@ def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
             failures=(*result.failures, failure),
             failure_count=result.failure_count + 1,
         )
+    warnings = tuple(
+        Failure(Check.CLOCK, r.describe(), position=r.first, aggregate_id=r.aggregate_id,
+                record=r.record, topic=r.topic, version=r.version, last_position=r.last,
+                behind_position=r.latest_position, seconds_behind=int(r.behind.total_seconds()))
+        for r in regressions
+    )  # fmt: skip
     findings = [f for f in found if f.aggregate_id not in broken]
-    if not findings:
-        return result
     failures = tuple(
-        Failure(
-            Check.MEASURES,
-            f.what,
-            position=f.position,
-            aggregate_id=f.aggregate_id,
-            record=f.record,
-            topic=f.event,
-            version=f.version,
-        )
+        Failure(Check.MEASURES, f.what, position=f.position, aggregate_id=f.aggregate_id,
+                record=f.record, topic=f.event, version=f.version)
         for f in findings
-    )
+    )  # fmt: skip
     return dataclasses.replace(
         result,
         failures=result.failures + failures,
         failure_count=result.failure_count + len(failures),
+        warnings=result.warnings + warnings,
     )

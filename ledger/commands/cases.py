@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 from ledger.application import LedgerApplication
 from ledger.commands.fields import Fields, Outcome, _late, _measure_labels, _measures, _party, _who
-from ledger.domain.case_rules import TeamMember, party_key, required_told
+from ledger.domain.case_rules import TeamMember, decided_party, required_told
+from ledger.domain.case_state import Appeal, Decision, party_key
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import (
@@ -21,6 +22,17 @@ from ledger.domain.regulation import (
     TeamRole,
 )
 from ledger.i18n import N_, _
+
+
+def _decision(app: LedgerApplication, case_no: str, party_type: PartyType, code: str) -> Decision:
+    """The party's latest decision, as just recorded."""
+    return decided_party(app.case(case_no).state, party_type.value, code)[1]
+
+
+def _appeal(app: LedgerApplication, case_no: str, party_type: PartyType, code: str) -> Appeal:
+    appeal = _decision(app, case_no, party_type, code).appeal
+    assert appeal is not None  # recorded by the command that just ran
+    return appeal
 
 
 def case_open(app: LedgerApplication, f: Fields) -> Outcome:
@@ -141,15 +153,15 @@ def case_assign_team(app: LedgerApplication, f: Fields) -> Outcome:
     f.done()
     app.assign_team(case_no, unit, members, on)
     case = app.case(case_no)
-    derived = []
+    derived: list[dict[str, Any]] = []
     for m in members:
-        p = case.parties[party_key(PartyType.PERSON, m.personnel_no)]
+        p = case.parties[party_key(PartyType.PERSON.value, m.personnel_no)]
         derived.append(
             {
                 "personnel_no": m.personnel_no,
                 "team_role": m.role.value,
                 "participated": m.participated,
-                "responsibility": p["responsibility"],
+                "responsibility": p.responsibility,
             }
         )
     lines = ", ".join(
@@ -196,7 +208,7 @@ def case_decide(app: LedgerApplication, f: Fields) -> Outcome:
     )
     f.done()
     app.decide(case_no, party_type, code, document)
-    due = app.case(case_no).party(party_type, code)["decision"]["announce_due"]
+    due = _decision(app, case_no, party_type, code).announce_due
     return Outcome(
         "case decide",
         _(
@@ -230,8 +242,7 @@ def case_announce(app: LedgerApplication, f: Fields) -> Outcome:
     told = f.texts("told") or list(required_told(party_type))
     f.done()
     app.announce(case_no, party_type, code, on, to, told)
-    decision = app.case(case_no).party(party_type, code)["decision"]
-    due: dt.date = decision["announce_due"]
+    due = _decision(app, case_no, party_type, code).announce_due
     warnings = _late(N_("announced"), on, "Art. 11", due)
     return Outcome(
         "case announce",
@@ -272,7 +283,7 @@ def case_receive(app: LedgerApplication, f: Fields) -> Outcome:
     on = f.date("on")
     f.done()
     app.receive(case_no, party_type, code, on)
-    due = app.case(case_no).party(party_type, code)["appeal_due"]
+    due = _decision(app, case_no, party_type, code).appeal_due
     return Outcome(
         "case receive",
         _(
@@ -295,7 +306,7 @@ def case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
     on, text = f.date("on"), f.text("text")
     f.done()
     app.appeal(case_no, party_type, code, on, text)
-    due = app.case(case_no).party(party_type, code)["appeal"]["decision_due"]
+    due = _appeal(app, case_no, party_type, code).decision_due
     return Outcome(
         "case appeal",
         _(
@@ -322,8 +333,7 @@ def case_appeal_decide(app: LedgerApplication, f: Fields) -> Outcome:
     measures = _measures(f, party_type)
     f.done()
     app.decide_appeal(case_no, party_type, code, on, outcome, reason, measures)
-    appeal = app.case(case_no).party(party_type, code)["appeal"]
-    due: dt.date = appeal["decision_due"]
+    due = _appeal(app, case_no, party_type, code).decision_due
     warnings = _late(N_("appeal decided"), on, "Art. 12", due)
     now = (
         _(", now {measures}").format(measures=_measure_labels(measures))
@@ -371,7 +381,7 @@ def case_notify_appeal(app: LedgerApplication, f: Fields) -> Outcome:
     told = f.texts("told") or list(required_told(party_type))
     f.done()
     app.notify_appeal_decision(case_no, party_type, code, on, to, told)
-    due: dt.date = app.case(case_no).party(party_type, code)["appeal"]["decision_due"]
+    due = _appeal(app, case_no, party_type, code).decision_due
     warnings = _late(N_("told"), on, "Art. 12", due)
     return Outcome(
         "case notify-appeal",

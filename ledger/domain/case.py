@@ -22,16 +22,15 @@ from ledger.domain.authority import (
     Context,
 )
 from ledger.domain.case_rules import (
-    CLOSED,
-    OPEN,
     TeamMember,
     check_event,
     check_opening,
     closed_case_error,
     decided_party,
-    party_key,
+    existing_party,
     required_told,
 )
+from ledger.domain.case_state import CLOSED, Party, apply
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.ids import case_id
 from ledger.domain.periods import period_end
@@ -46,7 +45,7 @@ from ledger.domain.regulation import (
     Responsibility,
     TeamRole,
 )
-from ledger.errors import InvalidInputError, NotFoundError
+from ledger.errors import InvalidInputError
 from ledger.i18n import _
 
 
@@ -104,37 +103,68 @@ class AccountabilityCase(Aggregate):
         opened_on: dt.date,
         lifetime: bool,
     ) -> None:
-        self.case_no = case_no
-        self.incident_date = incident_date
-        self.grounds = list(grounds)
-        self.other_regulation = other_regulation
-        self.facts = facts
-        self.consequence = Consequence(consequence)
-        self.opening_authority = opening_authority
-        self.opened_on = opened_on
-        self.lifetime = lifetime
-        self.status = OPEN
-        self.parties: dict[str, dict[str, Any]] = {}
-        self.objections: dict[str, dt.date] = {}
+        self.state = apply(None, "Opened", dict(
+            case_no=case_no, incident_date=incident_date, grounds=grounds,
+            other_regulation=other_regulation, facts=facts, consequence=consequence,
+            opening_authority=opening_authority, opened_on=opened_on, lifetime=lifetime,
+        ))  # fmt: skip
 
-    # reading ------------------------------------------------------------------------------
-    def party(self, party_type: PartyType, code: str) -> dict[str, Any]:
-        try:
-            return self.parties[party_key(party_type, code)]
-        except KeyError:
-            raise NotFoundError(
-                _(
-                    "{label} {code} is not a party to case {case_no}; assign responsibility first"
-                ).format(label=party_type.label, code=code, case_no=self.case_no)
-            ) from None
+    # reading: the typed state (ledger.domain.case_state) --------------------------------
+    @property
+    def case_no(self) -> str:
+        return self.state.case_no
+
+    @property
+    def status(self) -> str:
+        return self.state.status
+
+    @property
+    def opened_on(self) -> dt.date:
+        return self.state.opened_on
+
+    @property
+    def incident_date(self) -> dt.date:
+        return self.state.incident_date
+
+    @property
+    def lifetime(self) -> bool:
+        """Art. 8: lifetime accountability for situations after the Measures took effect."""
+        return self.state.lifetime
+
+    @property
+    def closed_on(self) -> dt.date | None:
+        return self.state.closed_on
+
+    @property
+    def opening_authority(self) -> str:
+        return self.state.opening_authority
+
+    @property
+    def facts(self) -> str:
+        return self.state.facts
+
+    @property
+    def grounds(self) -> tuple[int, ...]:
+        return self.state.grounds
+
+    @property
+    def consequence(self) -> Consequence:
+        return Consequence(self.state.consequence)
+
+    @property
+    def parties(self) -> dict[str, Party]:
+        return self.state.parties
+
+    def party(self, party_type: PartyType, code: str) -> Party:
+        return existing_party(self.state, party_type, code)
 
     def _check_open(self) -> None:
-        if self.status == CLOSED:
-            raise closed_case_error(self)
+        if self.state.status == CLOSED:
+            raise closed_case_error(self.state)
 
     def _record(self, name: str, trigger: Callable[..., None], ctx: Context, **fields: Any) -> None:
         """Check the event against the rules (the same ones the audit replays), then record."""
-        check_event(self, name, fields, ctx)
+        check_event(self.state, name, fields, ctx)
         trigger(**fields)
 
     # commands -----------------------------------------------------------------------------
@@ -149,16 +179,10 @@ class AccountabilityCase(Aggregate):
     ) -> None:
         """Art. 5: units bear collective responsibility, persons direct or leadership."""
         self._record(
-            "ResponsibilityAssigned",
-            self._assigned,
-            ctx,
-            party_type=party_type.value,
-            party_code=code,
-            responsibility=responsibility.value,
-            on=on,
-            individual_decision=individual_decision,
-            team_role=None,
-        )
+            "ResponsibilityAssigned", self._assigned, ctx,
+            party_type=party_type.value, party_code=code, responsibility=responsibility.value,
+            on=on, individual_decision=individual_decision, team_role=None,
+        )  # fmt: skip
 
     def record_objection(
         self, personnel_no: str, on: dt.date, text: str, at_hearing: bool = False,
@@ -218,7 +242,7 @@ class AccountabilityCase(Aggregate):
     def derive(self, member: TeamMember) -> Responsibility:
         """Art. 5: head and leader in charge → primary; other participants → important;
         an overruled objector, or a member who took no part in the decision → none."""
-        if member.personnel_no in self.objections:
+        if member.personnel_no in self.state.objections:
             return Responsibility.NONE
         if member.role in (TeamRole.PRINCIPAL_HEAD, TeamRole.LEADER_IN_CHARGE):
             return Responsibility.PRIMARY_LEADERSHIP
@@ -265,8 +289,8 @@ class AccountabilityCase(Aggregate):
         if not to.strip():
             raise InvalidInputError(_("say to whom the decision was announced (Art. 11)"))
         self._check_open()
-        p = decided_party(self, party_type.value, code)
-        due = p["decision"]["announce_due"]
+        _unused, decision = decided_party(self.state, party_type.value, code)
+        due = decision.announce_due
         self._record(
             "DecisionAnnounced", self._announced, ctx,
             party_type=party_type.value, party_code=code, on=on, to=to, due=due,
@@ -302,7 +326,7 @@ class AccountabilityCase(Aggregate):
         ctx: Context = NO_CONTEXT,
     ) -> None:  # fmt: skip
         """Art. 12: a written appeal within 15 days of receipt, to the deciding authority."""
-        check_event(self, "AppealFiled", {"party_type": party_type.value, "party_code": code,
+        check_event(self.state, "AppealFiled", {"party_type": party_type.value, "party_code": code,
                                           "on": on, "text": text}, ctx)  # fmt: skip
         if not text.strip():
             raise InvalidInputError(_("a written appeal (书面申诉) states its grounds"))
@@ -326,9 +350,9 @@ class AccountabilityCase(Aggregate):
         """Art. 12: the deciding authority decides within 30 days; the measures stay in force
         meanwhile. A late decision is recorded, flagged overdue."""
         self._check_open()
-        p = decided_party(self, party_type.value, code)
-        if p["appeal"] is None:
-            check_event(self, "AppealDecided", {"party_type": party_type.value,
+        _unused, decision = decided_party(self.state, party_type.value, code)
+        if decision.appeal is None:
+            check_event(self.state, "AppealDecided", {"party_type": party_type.value,
                                                 "party_code": code}, ctx)  # fmt: skip
         if not reason.strip():
             raise InvalidInputError(_("the appeal decision states its reasons"))
@@ -340,7 +364,8 @@ class AccountabilityCase(Aggregate):
             raise InvalidInputError(
                 _("an appeal {value} takes no new measures").format(value=outcome.value)
             )
-        due = p["appeal"]["decision_due"]
+        assert decision.appeal is not None  # the rules refuse an undecided appeal first
+        due = decision.appeal.decision_due
         self._record(
             "AppealDecided",
             self._appeal_decided,
@@ -367,9 +392,8 @@ class AccountabilityCase(Aggregate):
                 _("say to whom the appeal decision was told in writing (Art. 12)")
             )
         self._check_open()
-        p = decided_party(self, party_type.value, code)
-        appeal = p["appeal"] or {}
-        due = appeal.get("decision_due") or on
+        _unused, decision = decided_party(self.state, party_type.value, code)
+        due = decision.appeal.decision_due if decision.appeal else on
         self._record(
             "AppealDecisionNotified",
             self._appeal_notified,
@@ -405,7 +429,7 @@ class AccountabilityCase(Aggregate):
 
     def close(self, on: dt.date, summary: str, ctx: Context = NO_CONTEXT) -> None:
         """Closing never cuts off Art. 11 or Art. 12 (see :func:`rule_closed`)."""
-        check_event(self, "Closed", {"on": on, "summary": summary}, ctx)
+        check_event(self.state, "Closed", {"on": on, "summary": summary}, ctx)
         if not summary.strip():
             raise InvalidInputError(_("closing states a summary (结案意见)"))
         self._record("Closed", self._closed, ctx, on=on, summary=summary)
@@ -419,33 +443,9 @@ class AccountabilityCase(Aggregate):
             )
         self._record("Reopened", self._reopened, ctx, on=on, reason=reason)
 
-    # events -------------------------------------------------------------------------------
-    def _new_party(
-        self,
-        party_type: str,
-        code: str,
-        responsibility: str,
-        on: dt.date,
-        team_role: str | None,
-        individual_decision: bool,
-    ) -> None:
-        self.parties[f"{party_type}:{code}"] = {
-            "party_type": party_type,
-            "code": code,
-            "responsibility": responsibility,
-            "team_role": team_role,
-            "individual_decision": individual_decision,
-            "assigned_on": on,
-            "hearings": [],
-            "decision": None,
-            "announced_on": None,
-            "filed_on": None,
-            "received_on": None,
-            "appeal_due": None,
-            "appeal": None,
-            "referral": None,
-            "hearing_needed": False,
-        }
+    # events: each applied by the one fold (ledger.domain.case_state) ----------------------
+    def _apply(self, name: str, fields: dict[str, Any]) -> None:
+        self.state = apply(self.state, name, fields)
 
     @event("ResponsibilityAssigned")
     def _assigned(
@@ -457,35 +457,37 @@ class AccountabilityCase(Aggregate):
         individual_decision: bool,
         team_role: str | None,
     ) -> None:
-        self._new_party(party_type, party_code, responsibility, on, team_role, individual_decision)
+        self._apply("ResponsibilityAssigned", dict(
+            party_type=party_type, party_code=party_code, responsibility=responsibility, on=on,
+            individual_decision=individual_decision, team_role=team_role,
+        ))  # fmt: skip
 
     @event("ObjectionRecorded")
     def _objection_recorded(
         self, personnel_no: str, on: dt.date, text: str, at_hearing: bool = False
     ) -> None:
-        self.objections[personnel_no] = on
+        self._apply("ObjectionRecorded", dict(
+            personnel_no=personnel_no, on=on, text=text, at_hearing=at_hearing,
+        ))  # fmt: skip
 
     @event("FindingCorrected")
     def _finding_corrected(
         self, party_type: str, party_code: str, responsibility: str, on: dt.date, reason: str
     ) -> None:
-        self.parties[f"{party_type}:{party_code}"]["responsibility"] = responsibility
+        self._apply("FindingCorrected", dict(
+            party_type=party_type, party_code=party_code, responsibility=responsibility, on=on,
+            reason=reason,
+        ))  # fmt: skip
 
     @event("TeamResponsibilityAssigned")
     def _team_assigned(self, unit_code: str, members: list[dict[str, Any]], on: dt.date) -> None:
-        self._new_party("unit", unit_code, Responsibility.COLLECTIVE.value, on, None, False)
-        for m in members:
-            self._new_party(
-                "person", m["personnel_no"], m["responsibility"], on, m["team_role"], False
-            )
+        self._apply("TeamResponsibilityAssigned", dict(unit_code=unit_code, members=members, on=on))
 
     @event("DefenceHeard")
     def _defence_heard(self, party_type: str, party_code: str, on: dt.date, statement: str) -> None:
-        p = self.parties[f"{party_type}:{party_code}"]
-        p["hearings"].append({"on": on})
-        p["hearing_needed"] = False
-        if p["appeal"] is not None and p["appeal"]["outcome"] is None:
-            p["appeal"]["heard"] = True
+        self._apply("DefenceHeard", dict(
+            party_type=party_type, party_code=party_code, on=on, statement=statement,
+        ))  # fmt: skip
 
     @event("DecisionIssued")
     def _decision_issued(
@@ -496,15 +498,10 @@ class AccountabilityCase(Aggregate):
         deciding_authority: str,
         announce_due: dt.date,
     ) -> None:
-        p = self.parties[f"{party_type}:{party_code}"]
-        p["decision"] = {
-            **document,
-            "deciding_authority": deciding_authority,
-            "announce_due": announce_due,
-            "revoked": False,
-        }
-        p["announced_on"] = p["received_on"] = p["appeal_due"] = p["appeal"] = None
-        p["filed_on"] = None
+        self._apply("DecisionIssued", dict(
+            party_type=party_type, party_code=party_code, document=document,
+            deciding_authority=deciding_authority, announce_due=announce_due,
+        ))  # fmt: skip
 
     @event("DecisionAnnounced")
     def _announced(
@@ -517,30 +514,31 @@ class AccountabilityCase(Aggregate):
         overdue: bool,
         told: list[str] | None = None,
     ) -> None:
-        self.parties[f"{party_type}:{party_code}"]["announced_on"] = on
+        self._apply("DecisionAnnounced", dict(
+            party_type=party_type, party_code=party_code, on=on, to=to, due=due,
+            overdue=overdue, told=told,
+        ))  # fmt: skip
 
     @event("PersonnelFileEntered")
     def _filed(self, personnel_no: str, on: dt.date, file_ref: str, custodian: str) -> None:
-        self.parties[f"person:{personnel_no}"]["filed_on"] = on
+        self._apply("PersonnelFileEntered", dict(
+            personnel_no=personnel_no, on=on, file_ref=file_ref, custodian=custodian,
+        ))  # fmt: skip
 
     @event("DecisionReceived")
     def _received(self, party_type: str, party_code: str, on: dt.date, appeal_due: dt.date) -> None:
-        p = self.parties[f"{party_type}:{party_code}"]
-        p["received_on"] = on
-        p["appeal_due"] = appeal_due
+        self._apply("DecisionReceived", dict(
+            party_type=party_type, party_code=party_code, on=on, appeal_due=appeal_due,
+        ))  # fmt: skip
 
     @event("AppealFiled")
     def _appeal_filed(
         self, party_type: str, party_code: str, on: dt.date, text: str, decision_due: dt.date
     ) -> None:
-        self.parties[f"{party_type}:{party_code}"]["appeal"] = {
-            "on": on,
-            "decision_due": decision_due,
-            "outcome": None,
-            "decided_on": None,
-            "heard": False,
-            "notified_on": None,
-        }
+        self._apply("AppealFiled", dict(
+            party_type=party_type, party_code=party_code, on=on, text=text,
+            decision_due=decision_due,
+        ))  # fmt: skip
 
     @event("AppealDecided")
     def _appeal_decided(
@@ -555,14 +553,10 @@ class AccountabilityCase(Aggregate):
         overdue: bool,
         authority: str | None = None,
     ) -> None:
-        p = self.parties[f"{party_type}:{party_code}"]
-        p["appeal"]["outcome"] = outcome
-        p["appeal"]["decided_on"] = on
-        if outcome == AppealOutcome.REVOKED.value:
-            p["decision"]["revoked"] = True
-            p["hearing_needed"] = True  # Art. 9: a new decision needs a new hearing
-        elif measures is not None:
-            p["decision"].update(measures)
+        self._apply("AppealDecided", dict(
+            party_type=party_type, party_code=party_code, on=on, outcome=outcome, reason=reason,
+            measures=measures, due=due, overdue=overdue, authority=authority,
+        ))  # fmt: skip
 
     @event("AppealDecisionNotified")
     def _appeal_notified(
@@ -575,20 +569,23 @@ class AccountabilityCase(Aggregate):
         due: dt.date,
         overdue: bool,
     ) -> None:
-        self.parties[f"{party_type}:{party_code}"]["appeal"]["notified_on"] = on
+        self._apply("AppealDecisionNotified", dict(
+            party_type=party_type, party_code=party_code, on=on, to=to, told=told, due=due,
+            overdue=overdue,
+        ))  # fmt: skip
 
     @event("ReferredToJudicialOrgan")
     def _referred(
         self, party_type: str, party_code: str, on: dt.date, organ: str, reason: str
     ) -> None:
-        self.parties[f"{party_type}:{party_code}"]["referral"] = {"on": on, "organ": organ}
+        self._apply("ReferredToJudicialOrgan", dict(
+            party_type=party_type, party_code=party_code, on=on, organ=organ, reason=reason,
+        ))  # fmt: skip
 
     @event("Closed")
     def _closed(self, on: dt.date, summary: str) -> None:
-        self.status = CLOSED
-        self.closed_on = on
+        self._apply("Closed", dict(on=on, summary=summary))
 
     @event("Reopened")
     def _reopened(self, on: dt.date, reason: str) -> None:
-        self.status = OPEN
-        self.reopened_on = on
+        self._apply("Reopened", dict(on=on, reason=reason))

@@ -1,20 +1,21 @@
 """The Measures' rules for an accountability case, each written once as a predicate over the
-case's state before an event and that event's fields: the write path runs them before it
-records (ledger.domain.case), the semantic audit (ledger.audit.semantic) over every stored
-event."""
+case's state (:class:`ledger.domain.case_state.CaseState`) before an event and that event's
+fields: the write path runs them before it records (ledger.domain.case), the semantic audit
+(ledger.audit.semantic) over every stored event."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledger.domain.authority import (
     Context,
     check_management_authority,
     check_sanction_by_discipline_organ,
 )
+from ledger.domain.case_state import CLOSED, CaseState, Decision, Party, party_key
 from ledger.domain.decision import DecisionDocument
 from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
@@ -25,18 +26,13 @@ from ledger.domain.regulation import (
     Responsibility,
     TeamRole,
 )
-from ledger.errors import AlreadyExistsError, InvalidInputError, RuleViolationError
+from ledger.errors import (
+    AlreadyExistsError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+)
 from ledger.i18n import N_, _
-
-if TYPE_CHECKING:  # the aggregate runs these rules; they only read its state
-    from ledger.domain.case import AccountabilityCase
-
-
-OPEN = "open"
-
-
-CLOSED = "closed"
-
 
 #: Art. 11/12: who is told of a decision or of an appeal decision. For a unit, the unit; for a
 #: person, "被追究责任者本人及其所在单位" / "申诉人及其所在单位": both.
@@ -48,10 +44,6 @@ TOLD_UNIT = "unit"
 
 def required_told(party_type: PartyType) -> tuple[str, ...]:
     return (TOLD_UNIT,) if party_type is PartyType.UNIT else (TOLD_PERSON, TOLD_UNIT)
-
-
-def party_key(party_type: PartyType, code: str) -> str:
-    return f"{party_type.value}:{code}"
 
 
 @dataclass(frozen=True)
@@ -108,7 +100,7 @@ def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Co
 Fields = Mapping[str, Any]
 
 
-Rule = Callable[["AccountabilityCase", Fields, Context], None]
+Rule = Callable[[CaseState, Fields, Context], None]
 
 
 # the rules: one predicate per event, over the state before it ------------------------------
@@ -123,7 +115,7 @@ def check_opening(f: Fields) -> None:
     check_grounds(f["grounds"], f["other_regulation"], Consequence(f["consequence"]))
 
 
-def check_event(case: AccountabilityCase, name: str, f: Fields, ctx: Context) -> None:
+def check_event(case: CaseState, name: str, f: Fields, ctx: Context) -> None:
     """Every rule of the Measures for recording event ``name`` with fields ``f`` on ``case``
     as it stands; raises the typed error of the first rule broken."""
     if name != "Reopened" and case.status == CLOSED:
@@ -131,7 +123,7 @@ def check_event(case: AccountabilityCase, name: str, f: Fields, ctx: Context) ->
     RULES[name](case, f, ctx)
 
 
-def closed_case_error(case: AccountabilityCase) -> RuleViolationError:
+def closed_case_error(case: CaseState) -> RuleViolationError:
     return RuleViolationError(
         "",
         _("closed case"),
@@ -142,9 +134,7 @@ def closed_case_error(case: AccountabilityCase) -> RuleViolationError:
     )
 
 
-def _when(
-    case: AccountabilityCase, on: dt.date, after: dt.date, what: str, after_what: str
-) -> None:
+def _when(case: CaseState, on: dt.date, after: dt.date, what: str, after_what: str) -> None:
     if on < after:
         raise InvalidInputError(
             _("{what} on {on} cannot precede {after_what} on {after}").format(
@@ -153,16 +143,29 @@ def _when(
         )
 
 
-def _existing(case: AccountabilityCase, party_type: str, code: str) -> dict[str, Any]:
-    return case.party(PartyType(party_type), code)
+def existing_party(case: CaseState, party_type: PartyType, code: str) -> Party:
+    """A party to the case (Art. 5: found responsible first)."""
+    try:
+        return case.parties[party_key(party_type.value, code)]
+    except KeyError:
+        raise NotFoundError(
+            _(
+                "{label} {code} is not a party to case {case_no}; assign responsibility first"
+            ).format(label=party_type.label, code=code, case_no=case.case_no)
+        ) from None
+
+
+def _existing(case: CaseState, party_type: str, code: str) -> Party:
+    return existing_party(case, PartyType(party_type), code)
 
 
 def decided_party(
-    case: AccountabilityCase, party_type: str, code: str, in_force: bool = False
-) -> dict[str, Any]:
+    case: CaseState, party_type: str, code: str, in_force: bool = False
+) -> tuple[Party, Decision]:
+    """The party and its latest decision (Art. 10: one must have been issued)."""
     p = _existing(case, party_type, code)
     label = PartyType(party_type).label
-    if p["decision"] is None:
+    if p.decision is None:
         raise RuleViolationError(
             "Art. 10",
             _("decision first"),
@@ -170,7 +173,7 @@ def decided_party(
                 label=label, code=code, case_no=case.case_no
             ),
         )
-    if in_force and p["decision"]["revoked"]:
+    if in_force and p.decision.revoked:
         raise RuleViolationError(
             "Art. 12",
             _("revoked decision"),
@@ -179,7 +182,7 @@ def decided_party(
                 "appeal; it is neither announced nor entered in a personnel file"
             ).format(label=label, code=code, case_no=case.case_no),
         )
-    return p
+    return p, p.decision
 
 
 def _check_told(party_type: str, told: Sequence[str] | None, article: str, what: str) -> None:
@@ -199,24 +202,24 @@ def _check_told(party_type: str, told: Sequence[str] | None, article: str, what:
         )
 
 
-def _objector_leadership(case: AccountabilityCase, code: str, responsibility: str) -> None:
+def _objector_leadership(case: CaseState, code: str, responsibility: str) -> None:
     """Art. 5 para. 3: an overruled objector bears no leadership responsibility."""
     if Responsibility(responsibility).is_leadership and code in case.objections:
         raise RuleViolationError(
             "Art. 5",
             _("overruled objection bears no leadership responsibility"),
             _(
-                "cadre {code} explicitly objected to the wrong decision on {value} and "
-                "was overruled; they bear no leadership responsibility (不承担领导责任)"
-            ).format(code=code, value=case.objections[code]),
+                "cadre {code} explicitly objected to the wrong decision on {on} and was "
+                "overruled; they bear no leadership responsibility (不承担领导责任)"
+            ).format(code=code, on=case.objections[code].on),
         )
 
 
-def _individual_or_collective(case: AccountabilityCase, team: bool) -> None:
+def _individual_or_collective(case: CaseState, team: bool) -> None:
     """Art. 5 para. 3: a wrong decision one member took or approved alone is that member's
     individual responsibility; it is not also derived collectively over the same matter."""
-    alone = [p["code"] for p in case.parties.values() if p["individual_decision"]]
-    derived = [p["code"] for p in case.parties.values() if p["team_role"] is not None]
+    alone = [p.code for p in case.parties.values() if p.individual_decision]
+    derived = [p.code for p in case.parties.values() if p.team_role is not None]
     if team and alone:
         raise RuleViolationError(
             "Art. 5",
@@ -237,7 +240,7 @@ def _individual_or_collective(case: AccountabilityCase, team: bool) -> None:
         )
 
 
-def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_assigned(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 5 (kinds of responsibility), Art. 6 (management authority)."""
     ptype, code = PartyType(f["party_type"]), f["party_code"]
     responsibility = Responsibility(f["responsibility"])
@@ -274,7 +277,7 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
         _objector_leadership(case, code, responsibility.value)
     if f["individual_decision"]:
         _individual_or_collective(case, team=False)
-    if party_key(ptype, code) in case.parties:
+    if party_key(ptype.value, code) in case.parties:
         raise AlreadyExistsError(
             _("{label} {code} already has a responsibility finding in case {case_no}").format(
                 label=ptype.label, code=code, case_no=case.case_no
@@ -283,7 +286,7 @@ def _rule_assigned(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     check_management_authority(ctx, ptype.value, code, f["on"])
 
 
-def _rule_objection(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_objection(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 5: an objection may be recorded at any time while the case is open."""
     if f["personnel_no"] in case.objections:
         raise AlreadyExistsError(
@@ -293,12 +296,12 @@ def _rule_objection(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
         )
 
 
-def _rule_corrected(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_corrected(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 5: a person's finding is corrected (e.g. to none, for an overruled objector)
     while no decision on it is in force; a decision in force changes only on appeal."""
     ptype, code = PartyType(f["party_type"]), f["party_code"]
     p = _existing(case, ptype.value, code)
-    _when(case, f["on"], p["assigned_on"], "the correction", "the finding")
+    _when(case, f["on"], p.assigned_on, "the correction", "the finding")
     responsibility = Responsibility(f["responsibility"])
     if ptype is PartyType.UNIT:
         raise RuleViolationError(
@@ -313,7 +316,7 @@ def _rule_corrected(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
             _("a person bears 直接责任, 主要领导责任, 重要领导责任 or none, not 集体责任"),
         )
     _objector_leadership(case, code, responsibility.value)
-    if p["decision"] is not None and not p["decision"]["revoked"]:
+    if p.decision is not None and not p.decision.revoked:
         raise RuleViolationError(
             "Art. 12",
             _("a decision in force changes on appeal"),
@@ -322,23 +325,23 @@ def _rule_corrected(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
                 "changes only through the appeal (申诉) to the deciding authority"
             ).format(code=code, case_no=case.case_no),
         )
-    if responsibility.value == p["responsibility"]:
+    if responsibility.value == p.responsibility:
         raise InvalidInputError(
             _("cadre {code} already bears {label}").format(code=code, label=responsibility.label)
         )
 
 
-def _rule_team(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_team(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 5 para. 2–3 and Art. 6, for the unit and each member."""
     _when(case, f["on"], case.opened_on, "the finding", "the opening of the case")
-    if party_key(PartyType.UNIT, f["unit_code"]) in case.parties:
+    if party_key(PartyType.UNIT.value, f["unit_code"]) in case.parties:
         raise AlreadyExistsError(
             _("unit {unit_code} already has a finding in case {case_no}").format(
                 unit_code=f["unit_code"], case_no=case.case_no
             )
         )
     for m in f["members"]:
-        if party_key(PartyType.PERSON, m["personnel_no"]) in case.parties:
+        if party_key(PartyType.PERSON.value, m["personnel_no"]) in case.parties:
             raise AlreadyExistsError(
                 _("cadre {personnel_no} already has a finding in case {case_no}").format(
                     personnel_no=m["personnel_no"], case_no=case.case_no
@@ -351,17 +354,17 @@ def _rule_team(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
         check_management_authority(ctx, PartyType.PERSON.value, m["personnel_no"], f["on"])
 
 
-def _rule_heard(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_heard(case: CaseState, f: Fields, ctx: Context) -> None:
     p = _existing(case, f["party_type"], f["party_code"])
-    _when(case, f["on"], p["assigned_on"], "the hearing", "the finding")
+    _when(case, f["on"], p.assigned_on, "the hearing", "the finding")
 
 
-def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_decided(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 5, 9, 10, 7, 12 and 6 for a decision."""
     ptype, code = PartyType(f["party_type"]), f["party_code"]
     p = _existing(case, ptype.value, code)
     doc = DecisionDocument.from_dict(f["document"])
-    if p["responsibility"] == Responsibility.NONE.value:
+    if p.responsibility == Responsibility.NONE.value:
         raise RuleViolationError(
             "Art. 5",
             _("no responsibility, no decision"),
@@ -372,7 +375,7 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
         )
     if ptype is PartyType.PERSON:
         try:
-            _objector_leadership(case, code, p["responsibility"])
+            _objector_leadership(case, code, p.responsibility)
         except RuleViolationError as e:
             raise RuleViolationError(
                 e.article,
@@ -380,7 +383,7 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
                 e.message,
                 _("Correct the finding first (`case correct-finding`)."),
             ) from None
-    if not p["hearings"]:
+    if not p.hearings:
         raise RuleViolationError(
             "Art. 9",
             _("hearing before decision"),
@@ -390,14 +393,14 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
             ).format(label=ptype.label, code=code, case_no=case.case_no),
             _("Record it with `case hear` first."),
         )
-    if p["decision"] is not None and not p["decision"].get("revoked"):
+    if p.decision is not None and not p.decision.revoked:
         raise AlreadyExistsError(
             _(
                 "a decision was already issued to {label} {code} in case {case_no}; a "
                 "change goes through appeal (Art. 12)"
             ).format(label=ptype.label, code=code, case_no=case.case_no)
         )
-    if p.get("hearing_needed"):
+    if p.hearing_needed:
         raise RuleViolationError(
             "Art. 9",
             _("hearing before every decision"),
@@ -409,7 +412,7 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
             _("Record it with `case hear` first."),
         )
     doc.check(ptype)
-    last_heard = max(h["on"] for h in p["hearings"])
+    last_heard = max(p.hearings)
     _when(case, doc.decided_on, last_heard, "the decision", "the hearing")
     if doc.appeal_authority.strip() != f["deciding_authority"].strip():
         raise RuleViolationError(
@@ -426,47 +429,47 @@ def _rule_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
     check_management_authority(ctx, ptype.value, code, doc.decided_on)
 
 
-def _rule_announced(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_announced(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 11: the decision in force is announced once, to the unit, or the person and unit."""
-    p = decided_party(case, f["party_type"], f["party_code"], in_force=True)
-    _when(case, f["on"], p["decision"]["decided_on"], "the announcement", "the decision")
-    if p["announced_on"] is not None:
+    _unused, decision = decided_party(case, f["party_type"], f["party_code"], in_force=True)
+    _when(case, f["on"], decision.decided_on, "the announcement", "the decision")
+    if decision.announcement is not None:
         raise AlreadyExistsError(
-            _("the decision was already announced on {announced_on}").format(
-                announced_on=p["announced_on"]
-            )
+            _("the decision was already announced on {on}").format(on=decision.announcement.on)
         )
     _check_told(f["party_type"], f.get("told"), "Art. 11", N_("the announcement"))
 
 
-def _rule_filed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_filed(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 11: for persons, the materials go into the personnel file (人事档案)."""
     no = f["personnel_no"]
-    if party_key(PartyType.PERSON, no) not in case.parties and (
-        party_key(PartyType.UNIT, no) in case.parties
+    if party_key(PartyType.PERSON.value, no) not in case.parties and (
+        party_key(PartyType.UNIT.value, no) in case.parties
     ):
         raise RuleViolationError(
             "Art. 11",
             _("personnel files are for persons"),
             _("{no} is a unit; only persons have a personnel file (人事档案)").format(no=no),
         )
-    p = decided_party(case, PartyType.PERSON.value, no, in_force=True)
-    _when(case, f["on"], p["decision"]["decided_on"], "the file entry", "the decision")
+    _unused, decision = decided_party(case, PartyType.PERSON.value, no, in_force=True)
+    _when(case, f["on"], decision.decided_on, "the file entry", "the decision")
 
 
-def _rule_received(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    p = decided_party(case, f["party_type"], f["party_code"])
-    _when(case, f["on"], p["decision"]["decided_on"], "receipt", "the decision")
-    if p["received_on"] is not None:
+def _rule_received(case: CaseState, f: Fields, ctx: Context) -> None:
+    _unused, decision = decided_party(case, f["party_type"], f["party_code"])
+    _when(case, f["on"], decision.decided_on, "receipt", "the decision")
+    if decision.received_on is not None:
         raise AlreadyExistsError(
-            _("receipt was already recorded on {received_on}").format(received_on=p["received_on"])
+            _("receipt was already recorded on {received_on}").format(
+                received_on=decision.received_on
+            )
         )
 
 
-def _rule_appealed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_appealed(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 12: a written appeal within 15 days of receipt."""
-    p = decided_party(case, f["party_type"], f["party_code"])
-    if p["received_on"] is None:
+    _unused, decision = decided_party(case, f["party_type"], f["party_code"])
+    if decision.received_on is None or decision.appeal_due is None:
         raise RuleViolationError(
             "Art. 12",
             _("receipt first"),
@@ -475,12 +478,12 @@ def _rule_appealed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
                 "first (`case receive`)"
             ),
         )
-    if p["appeal"] is not None:
+    if decision.appeal is not None:
         raise AlreadyExistsError(
-            _("an appeal was already filed on {on}").format(on=p["appeal"]["on"])
+            _("an appeal was already filed on {filed_on}").format(filed_on=decision.appeal.filed_on)
         )
-    _when(case, f["on"], p["received_on"], "the appeal", "receipt of the decision")
-    due = p["appeal_due"]
+    _when(case, f["on"], decision.received_on, "the appeal", "receipt of the decision")
+    due = decision.appeal_due
     if f["on"] > due:
         raise RuleViolationError(
             "Art. 12",
@@ -493,7 +496,7 @@ def _rule_appealed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
             ).format(
                 on=f["on"],
                 APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS,
-                received_on=p["received_on"],
+                received_on=decision.received_on,
                 due=due,
             ),
         )
@@ -511,26 +514,27 @@ GRAVITY = [
 ]
 
 
-def _adds_measures(decision: Mapping[str, Any], measures: Mapping[str, Any]) -> bool:
+def _adds_measures(decision: Decision, measures: Mapping[str, Any]) -> bool:
     """Whether an appeal outcome adds to the measures (Art. 9 then asks for a new hearing): a
     graver circumstance for a unit; for a person a 纪律处分 or another named measure not there
     before, or an organisational measure graver than any before (see :data:`GRAVITY`)."""
     order = ["minor", "serious", "grave"]
-    if decision.get("severity") and measures.get("severity"):
-        return order.index(measures["severity"]) > order.index(decision["severity"])
-    old, new = set(decision["measures"]), set(measures["measures"])
+    if decision.severity and measures.get("severity"):
+        return order.index(measures["severity"]) > order.index(decision.severity)
+    old, new = set(decision.measures), set(measures["measures"])
     if {"disciplinary_sanction", "other_organisational"} & (new - old):
         return True
     rank = [GRAVITY.index(m) for m in old if m in GRAVITY] or [-1]
     return any(GRAVITY.index(m) > max(rank) for m in new if m in GRAVITY)
 
 
-def _rule_appeal_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_appeal_decided(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 12 (the deciding authority decides), Art. 9 (heard again before more measures),
     Art. 6 (management authority, 纪律处分)."""
     ptype, code = PartyType(f["party_type"]), f["party_code"]
-    p = decided_party(case, ptype.value, code)
-    if p["appeal"] is None:
+    _unused, decision = decided_party(case, ptype.value, code)
+    appeal = decision.appeal
+    if appeal is None:
         raise RuleViolationError(
             "Art. 12",
             _("appeal first"),
@@ -538,26 +542,24 @@ def _rule_appeal_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> N
                 label=ptype.label, code=code, case_no=case.case_no
             ),
         )
-    if p["appeal"]["outcome"] is not None:
+    if appeal.outcome is not None:
         raise AlreadyExistsError(
-            _("the appeal was already decided on {decided_on}").format(
-                decided_on=p["appeal"]["decided_on"]
-            )
+            _("the appeal was already decided on {decided_on}").format(decided_on=appeal.decided_on)
         )
     authority = f.get("authority")
-    if authority is not None and authority != p["decision"]["deciding_authority"]:
+    if authority is not None and authority != decision.deciding_authority:
         raise RuleViolationError(
             "Art. 12",
             _("appeal decided by the deciding authority"),
             _(
                 "the appeal goes to the authority that decided ({deciding_authority}), "
                 "not {authority}"
-            ).format(deciding_authority=p["decision"]["deciding_authority"], authority=authority),
+            ).format(deciding_authority=decision.deciding_authority, authority=authority),
         )
-    _when(case, f["on"], p["appeal"]["on"], "the appeal decision", "the appeal")
+    _when(case, f["on"], appeal.filed_on, "the appeal decision", "the appeal")
     measures = f.get("measures")
     if measures is not None:
-        if _adds_measures(p["decision"], measures) and not p["appeal"].get("heard"):
+        if _adds_measures(decision, measures) and not appeal.heard:
             raise RuleViolationError(
                 "Art. 9",
                 _("hearing before every decision"),
@@ -571,12 +573,12 @@ def _rule_appeal_decided(case: AccountabilityCase, f: Fields, ctx: Context) -> N
     check_management_authority(ctx, ptype.value, code, f["on"])
 
 
-def _rule_appeal_notified(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_appeal_notified(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 12: the appeal decision, once made, is told in writing, once."""
     ptype, code = PartyType(f["party_type"]), f["party_code"]
-    p = decided_party(case, ptype.value, code)
-    appeal = p["appeal"]
-    if appeal is None or appeal["outcome"] is None:
+    _unused, decision = decided_party(case, ptype.value, code)
+    appeal = decision.appeal
+    if appeal is None or appeal.outcome is None or appeal.decided_on is None:
         raise RuleViolationError(
             "Art. 12",
             _("appeal decision first"),
@@ -584,32 +586,30 @@ def _rule_appeal_notified(case: AccountabilityCase, f: Fields, ctx: Context) -> 
                 label=ptype.label, code=code, case_no=case.case_no
             ),
         )
-    if appeal.get("notified_on") is not None:
+    if appeal.notice is not None:
         raise AlreadyExistsError(
-            _("the appeal decision was already told on {notified_on}").format(
-                notified_on=appeal["notified_on"]
-            )
+            _("the appeal decision was already told on {on}").format(on=appeal.notice.on)
         )
-    _when(case, f["on"], appeal["decided_on"], "the written notice", "the appeal decision")
+    _when(case, f["on"], appeal.decided_on, "the written notice", "the appeal decision")
     _check_told(ptype.value, f["told"], "Art. 12", N_("the written notice"))
 
 
-def _rule_referred(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def _rule_referred(case: CaseState, f: Fields, ctx: Context) -> None:
     p = _existing(case, f["party_type"], f["party_code"])
-    _when(case, f["on"], p["assigned_on"], "the referral", "the finding")
+    _when(case, f["on"], p.assigned_on, "the referral", "the finding")
 
 
-def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolationError]:
+def outstanding(case: CaseState, on: dt.date) -> list[RuleViolationError]:
     """What keeps a case from closing on ``on``: every Art. 11 and Art. 12 step still owed or
     still open to the party (a closed case must not cut off an appeal)."""
     found = []
     for key, p in case.parties.items():
-        decision = p["decision"]
+        decision = p.decision
         if decision is None:
             continue
-        appeal = p["appeal"]
-        if not decision["revoked"]:
-            if p["announced_on"] is None:
+        appeal = decision.appeal
+        if not decision.revoked:
+            if decision.announcement is None:
                 found.append(
                     RuleViolationError(
                         "Art. 11",
@@ -617,7 +617,7 @@ def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolationErro
                         _("the decision for {key} has not been announced").format(key=key),
                     )
                 )
-            if p["party_type"] == PartyType.PERSON.value and p["filed_on"] is None:
+            if p.party_type == PartyType.PERSON.value and decision.file_entry is None:
                 found.append(
                     RuleViolationError(
                         "Art. 11",
@@ -628,7 +628,7 @@ def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolationErro
                         ).format(key=key),
                     )
                 )
-            if p["received_on"] is None:
+            if decision.received_on is None or decision.appeal_due is None:
                 found.append(
                     RuleViolationError(
                         "Art. 12",
@@ -639,27 +639,27 @@ def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolationErro
                         ).format(key=key, APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS),
                     )
                 )
-            elif appeal is None and on <= p["appeal_due"]:
+            elif appeal is None and on <= decision.appeal_due:
                 found.append(
                     RuleViolationError(
                         "Art. 12",
                         _("appeal period running"),
                         _("{key} may appeal until {appeal_due}; close after that day").format(
-                            key=key, appeal_due=p["appeal_due"]
+                            key=key, appeal_due=decision.appeal_due
                         ),
                     )
                 )
-        if appeal is not None and appeal["outcome"] is None:
+        if appeal is not None and appeal.outcome is None:
             found.append(
                 RuleViolationError(
                     "Art. 12",
                     _("decide appeals before closing"),
-                    _("the appeal of {key} filed on {on} awaits its decision").format(
-                        key=key, on=appeal["on"]
+                    _("the appeal of {key} filed on {filed_on} awaits its decision").format(
+                        key=key, filed_on=appeal.filed_on
                     ),
                 )
             )
-        elif appeal is not None and "notified_on" in appeal and appeal["notified_on"] is None:
+        elif appeal is not None and appeal.notice is None:
             found.append(
                 RuleViolationError(
                     "Art. 12",
@@ -670,7 +670,7 @@ def outstanding(case: AccountabilityCase, on: dt.date) -> list[RuleViolationErro
     return found
 
 
-def rule_closed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
+def rule_closed(case: CaseState, f: Fields, ctx: Context) -> None:
     """Closing never cuts off Art. 11 or Art. 12: refused while a decision is unannounced or
     not in the personnel file, its receipt unrecorded, its appeal period running, an appeal
     undecided or its decision not told in writing."""
@@ -680,8 +680,8 @@ def rule_closed(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
         raise found[0]
 
 
-def _rule_reopened(case: AccountabilityCase, f: Fields, ctx: Context) -> None:
-    if case.status != CLOSED:
+def _rule_reopened(case: CaseState, f: Fields, ctx: Context) -> None:
+    if case.status != CLOSED or case.closed_on is None:
         raise RuleViolationError(
             "",
             _("reopen a closed case"),

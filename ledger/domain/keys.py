@@ -3,6 +3,19 @@
 It starts from one root key, created at ``init``, whose fingerprint auditors pin. A key's
 validity is judged by its position in the log (registered before, not yet rotated or
 revoked), never by a timestamp the signer could forge.
+
+The root and the recovery key (issue 13, point 8). ``init`` also makes a recovery key, kept
+offline, and the root registers it (a ``KeyRegistered`` event with role ``recovery``). The
+rules, checked by the functions below on the write path and by ``verify``'s replay alike:
+
+* The root is replaced (``KeyRotated`` of the root key) only by a rotation signed by the root
+  itself or by the active recovery key; the replacement is the root from then on. No key may
+  revoke the root.
+* The recovery key signs nothing but such a replacement of the root and its own rotation. It
+  is replaced only by itself (a stolen root must not be able to disable recovery), and no key
+  may revoke it.
+* A recovery key is registered only by the root, and only while none is active: a ledger
+  made before recovery keys existed gets one with ``key add-recovery``.
 """
 
 from __future__ import annotations
@@ -45,6 +58,129 @@ class KeyRecord:
     @property
     def is_active(self) -> bool:
         return self.status == ACTIVE
+
+
+ROOT_ONLY_RULE = "root replaced by the root or the recovery key only"
+RECOVERY_SELF_RULE = "recovery key replaced by itself only"
+ADMIN_RULE = "admin role required"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the key rules need of one key: who holds it, its role, whether it may sign."""
+
+    key_id: str
+    holder: str
+    role: str
+    status: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+
+def _admin(signer: Standing) -> None:
+    if signer.role != KeyRole.ADMIN.value:
+        raise KeyManagementError(
+            ADMIN_RULE,
+            _(
+                "signer key {key_id} ({holder}) has role {role}; only an admin key "
+                "registers, rotates or revokes keys"
+            ).format(key_id=signer.key_id, holder=signer.holder, role=signer.role),
+        )
+
+
+def check_may_register(signer: Standing, role: str, root: str, recovery: Standing | None) -> None:
+    """An admin registers keys; the recovery key only the root, and one at a time."""
+    _admin(signer)
+    if role != KeyRole.RECOVERY.value:
+        return
+    if signer.key_id != root:
+        raise KeyManagementError(
+            _("recovery key registered by the root only"),
+            _(
+                "signer key {key_id} is not the root key {root}; only the root registers "
+                "the recovery key"
+            ).format(key_id=signer.key_id, root=root),
+        )
+    if recovery is not None:
+        raise KeyManagementError(
+            _("one recovery key at a time"),
+            _(
+                "the recovery key {key_id} is active; it is replaced only by itself "
+                "(`key rotate` signed with the recovery key)"
+            ).format(key_id=recovery.key_id),
+        )
+
+
+def check_may_rotate(signer: Standing, old: Standing, root: str) -> None:
+    """The root is replaced by itself or the recovery key; the recovery key by itself only;
+    any other key by its holder or an admin."""
+    if old.key_id == root:
+        if signer.key_id != root and signer.role != KeyRole.RECOVERY.value:
+            raise KeyManagementError(
+                ROOT_ONLY_RULE,
+                _(
+                    "signer key {key_id} may not rotate the root key {root}; only the root "
+                    "key itself or the recovery key may replace it"
+                ).format(key_id=signer.key_id, root=root),
+            )
+        return
+    if old.role == KeyRole.RECOVERY.value:
+        if signer.key_id != old.key_id:
+            raise KeyManagementError(
+                RECOVERY_SELF_RULE,
+                _(
+                    "signer key {key_id} may not rotate the recovery key {key_id2}; only the "
+                    "recovery key itself may replace it"
+                ).format(key_id=signer.key_id, key_id2=old.key_id),
+            )
+        return
+    if signer.key_id != old.key_id:
+        _admin(signer)
+
+
+def check_may_revoke(signer: Standing, target: Standing, root: str) -> None:
+    """An admin revokes another key, never the root nor the recovery key."""
+    _admin(signer)
+    if target.status == REVOKED:
+        raise KeyManagementError(
+            _("key already revoked"),
+            _("signer key {key_id} was already revoked").format(key_id=target.key_id),
+        )
+    if target.key_id == signer.key_id:
+        raise KeyManagementError(
+            _("no self-revocation"),
+            _("a key cannot revoke itself; another admin key must sign the revocation"),
+        )
+    if target.key_id == root:
+        raise KeyManagementError(
+            _("root not revocable"),
+            _(
+                "the root key {key_id} cannot be revoked by an admin key; the root key "
+                "replaces itself with `key rotate`"
+            ).format(key_id=target.key_id),
+        )
+    if target.role == KeyRole.RECOVERY.value:
+        raise KeyManagementError(
+            _("recovery key not revocable"),
+            _(
+                "the recovery key {key_id} cannot be revoked; only the recovery key "
+                "itself replaces it"
+            ).format(key_id=target.key_id),
+        )
+
+
+def check_may_record(signer: Standing) -> None:
+    """The recovery key signs key changes of the root and itself, nothing else."""
+    if signer.role == KeyRole.RECOVERY.value:
+        raise KeyManagementError(
+            _("recovery key signs root replacements only"),
+            _(
+                "signer key {key_id} is the recovery key; it may only replace the root "
+                "key or itself"
+            ).format(key_id=signer.key_id),
+        )
 
 
 class KeyRegistry(Aggregate):
@@ -131,15 +267,27 @@ class KeyRegistry(Aggregate):
 
     def check_admin(self, key_id: str) -> KeyRecord:
         rec = self.check_active(key_id)
-        if rec.role is not KeyRole.ADMIN:
-            raise KeyManagementError(
-                _("admin role required"),
-                _(
-                    "signer key {key_id} ({holder}) has role {value}; only an admin key "
-                    "registers, rotates or revokes keys"
-                ).format(key_id=key_id, holder=rec.holder, value=rec.role.value),
-            )
+        _admin(self.standing(key_id))
         return rec
+
+    def standing(self, key_id: str) -> Standing:
+        """The key as the key rules see it (NotFoundError if it was never registered)."""
+        rec = self.record(key_id)
+        return Standing(key_id, rec.holder, rec.role.value, rec.status)
+
+    def check_rotation(self, signer_key_id: str, old_key_id: str) -> None:
+        """May ``signer_key_id`` replace ``old_key_id`` now (both active; the rules above)?"""
+        self.check_active(old_key_id)
+        self.check_active(signer_key_id)
+        check_may_rotate(self.standing(signer_key_id), self.standing(old_key_id), self.root)
+
+    @property
+    def recovery(self) -> Standing | None:
+        """The active recovery key, if the ledger has one."""
+        for key_id, k in self.keys.items():
+            if k["role"] == KeyRole.RECOVERY.value and k["status"] == ACTIVE:
+                return self.standing(key_id)
+        return None
 
     # commands -----------------------------------------------------------------------------
     def register(
@@ -154,6 +302,7 @@ class KeyRegistry(Aggregate):
         jurisdiction: Jurisdiction | None = None,
     ) -> None:
         self.check_admin(signer_key_id)
+        check_may_register(self.standing(signer_key_id), role.value, self.root, self.recovery)
         if key_id in self.keys:
             raise AlreadyExistsError(
                 _("signer key {key_id} is already registered").format(key_id=key_id)
@@ -175,18 +324,8 @@ class KeyRegistry(Aggregate):
             )
 
     def rotate(self, signer_key_id: str, old_key_id: str, key_id: str, public_key: str) -> None:
-        """Replace a key: the holder itself, or an admin, signs the rotation."""
-        self.check_active(old_key_id)
-        if old_key_id == self.root and signer_key_id != old_key_id:
-            raise KeyManagementError(
-                _("root replaced by itself only"),
-                _(
-                    "signer key {signer_key_id} may not rotate the root key {old_key_id}; "
-                    "only the root key itself may replace it"
-                ).format(signer_key_id=signer_key_id, old_key_id=old_key_id),
-            )
-        if signer_key_id != old_key_id:
-            self.check_admin(signer_key_id)
+        """Replace a key (see the module's rules for the root and the recovery key)."""
+        self.check_rotation(signer_key_id, old_key_id)
         if key_id in self.keys:
             raise AlreadyExistsError(
                 _("signer key {key_id} is already registered").format(key_id=key_id)
@@ -195,25 +334,7 @@ class KeyRegistry(Aggregate):
 
     def revoke(self, signer_key_id: str, key_id: str, reason: str) -> None:
         self.check_admin(signer_key_id)
-        rec = self.record(key_id)
-        if rec.status == REVOKED:
-            raise KeyManagementError(
-                _("key already revoked"),
-                _("signer key {key_id} was already revoked").format(key_id=key_id),
-            )
-        if key_id == signer_key_id:
-            raise KeyManagementError(
-                _("no self-revocation"),
-                _("a key cannot revoke itself; another admin key must sign the revocation"),
-            )
-        if key_id == self.root:
-            raise KeyManagementError(
-                _("root not revocable"),
-                _(
-                    "the root key {key_id} cannot be revoked by an admin key; the root key "
-                    "replaces itself with `key rotate`"
-                ).format(key_id=key_id),
-            )
+        check_may_revoke(self.standing(signer_key_id), self.standing(key_id), self.root)
         if not reason.strip():
             raise KeyManagementError(_("reason required"), _("a revocation must state its reason"))
         self._revoked(key_id, reason)

@@ -29,11 +29,13 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from enum import StrEnum
-
-from holidays import HolidayBase, country_holidays
+from typing import TYPE_CHECKING
 
 from ledger.errors import InvalidInputError
 from ledger.i18n import N_, _
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 __all__ = [
     "Period",
@@ -58,6 +60,8 @@ def covered_years() -> range:
     Derived from the library's own table of State Council notices (the years that carry
     arranged days off and make-up working days), never typed in here.
     """
+    from holidays import country_holidays  # imported when a period is first computed
+
     calendar = country_holidays("CN", years=(), expand=False)
     notices: dict[int, object] = getattr(calendar, "special_public_holidays", {})
     if not notices:
@@ -76,6 +80,8 @@ def calendar_covers(year: int) -> bool:
 @functools.lru_cache(maxsize=128)
 def _calendar(year: int) -> HolidayBase:
     """The official calendar of one covered year, built once and shared (read-only)."""
+    from holidays import country_holidays
+
     # expand=False: the instance is never mutated by a lookup, so sharing it is safe.
     return country_holidays("CN", years=year, expand=False)
 

@@ -308,14 +308,16 @@ class AuthorityKind(StrEnum):
 
 
 class KeyRole(StrEnum):
-    """What a signer key may do: manage the key registry, or record actions."""
+    """What a signer key may do: manage the key registry, record actions, or (the recovery
+    key made at ``init`` and kept offline) replace a lost or stolen root key."""
 
     ADMIN = "admin"
     RECORDER = "recorder"
+    RECOVERY = "recovery"
 
     @property
     def label(self) -> str:
-        return {"admin": "密钥管理", "recorder": "记录"}[self.value]
+        return {"admin": "密钥管理", "recorder": "记录", "recovery": "根密钥恢复"}[self.value]
 
 
 def ground_label(number: int) -> str:

@@ -21,7 +21,6 @@ from pathlib import Path
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import KeyFileError, TamperedEventError
@@ -86,9 +85,7 @@ class Signer:
 
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         self._private = private_key
-        self.public_raw = private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        self.public_raw = private_key.public_key().public_bytes_raw()
         self.key_id = key_id_of(self.public_raw)
         self.fingerprint = fingerprint(self.public_raw)
 
@@ -113,6 +110,8 @@ class Signer:
         """Write the key as encrypted PKCS#8 PEM, readable by its owner only."""
         if not passphrase:
             raise KeyFileError(_("a passphrase is required to protect the private key"))
+        from cryptography.hazmat.primitives import serialization  # key files only: slow import
+
         pem = self._private.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -140,6 +139,8 @@ class Signer:
                     path=path, strerror=e.strerror
                 )
             ) from e
+        from cryptography.hazmat.primitives import serialization
+
         try:
             key = serialization.load_pem_private_key(data, passphrase.encode() or None)
         except (ValueError, TypeError) as e:

@@ -7,11 +7,12 @@ ledger's recorder subclass that keeps the Merkle leaves beside the events.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlparse
+from urllib.parse import quote, unquote
 
 from ledger.errors import StoreError, first_line
 from ledger.i18n import _
@@ -23,51 +24,175 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_SCHEMA = "lifeledger"
 LEDGER_TABLES = {"stored_events", "merkle_leaves"}
 PG_EVENTS_TABLE = "lifeledger_events"  # eventsourcing names it after the application
+CONNINFO_ENV = "LIFELEDGER_CONNINFO"  # read by ledger.storage.postgres
+CONNECT_TIMEOUT = 5  # seconds: an unreachable server is an error, not a hang
+_POSTGRES_URL = ("postgresql://", "postgres://")
+_KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=")
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*):[^@\s'\"]*@")
+_WORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\"[^\"]*\"|\S+)", re.I)
+
+
+def is_postgres(url: str) -> bool:
+    """A ``postgresql://`` URL or libpq ``key=value`` words (the first a libpq keyword)."""
+    if url.startswith(_POSTGRES_URL):
+        return True
+    first = _KEYWORD.match(url)
+    if first is None:
+        return False
+    from psycopg import pq
+
+    keywords = {o.keyword.decode() for o in pq.Conninfo.get_defaults()}
+    return first.group(1) in keywords | {"schema"}
+
+
+def split_schema(url: str) -> tuple[str, str]:
+    """The connection string without lifeledger's ``schema`` parameter, and the schema.
+
+    libpq refuses parameters it does not know, so ``schema`` is taken out; every other
+    character of the string is kept as written."""
+    if url.startswith(_POSTGRES_URL):
+        head, sep, query = url.partition("?")
+        kept, schema = [], DEFAULT_SCHEMA
+        for part in query.split("&") if sep else []:
+            key, _unused, value = part.partition("=")
+            if unquote(key) == "schema":
+                schema = unquote(value)
+            elif part:
+                kept.append(part)
+        return head + ("?" + "&".join(kept) if kept else ""), schema
+    kept_words, schema = [], DEFAULT_SCHEMA
+    for key, raw, value in _words(url):
+        if key == "schema":
+            schema = value
+        else:
+            kept_words.append(raw)
+    return " ".join(kept_words), schema
+
+
+def _words(conninfo: str) -> list[tuple[str, str, str]]:
+    """libpq's ``key = value`` words: (key, the word as written, the unquoted value)."""
+    found: list[tuple[str, str, str]] = []
+    i, n = 0, len(conninfo)
+    while i < n:
+        while i < n and conninfo[i].isspace():
+            i += 1
+        if i == n:
+            break
+        start = i
+        while i < n and conninfo[i] != "=" and not conninfo[i].isspace():
+            i += 1
+        key = conninfo[start:i]
+        while i < n and conninfo[i].isspace():
+            i += 1
+        if i == n or conninfo[i] != "=":
+            raise StoreError(
+                _('missing "=" after {key!r} in the PostgreSQL connection string').format(key=key)
+            )
+        i += 1
+        while i < n and conninfo[i].isspace():
+            i += 1
+        value: list[str] = []
+        quoted = i < n and conninfo[i] == "'"
+        i += quoted
+        while i < n and (quoted or not conninfo[i].isspace()):
+            if conninfo[i] == "\\" and i + 1 < n:
+                value.append(conninfo[i + 1])
+                i += 2
+                continue
+            if quoted and conninfo[i] == "'":
+                i += 1
+                break
+            value.append(conninfo[i])
+            i += 1
+        found.append((key, conninfo[start:i], "".join(value)))
+    return found
+
+
+def redact_password(conninfo: str) -> str:
+    """``conninfo`` (or any text holding one) with its password masked: ``user:***@``,
+    ``password=***``."""
+    return _WORD_PASSWORD.sub(r"\g<head>***", _URL_PASSWORD.sub(r"\g<head>:***@", conninfo))
 
 
 @dataclass(frozen=True)
 class StoreConfig:
-    """Where a ledger lives."""
+    """Where a ledger lives.
+
+    For PostgreSQL, ``conninfo`` is the user's libpq connection string (a URL or ``key=value``
+    words) minus the one parameter lifeledger reads itself, ``schema``; it goes to libpq
+    unchanged, so ``sslmode``, socket hosts, ``service`` and the ``PG*`` environment all work.
+    """
 
     url: str
     kind: str  # "sqlite" or "postgres"
     path: Path | None = None
-    host: str = ""
-    port: int = 5432
-    dbname: str = ""
-    user: str = ""
-    password: str = ""
+    conninfo: str = ""
     schema: str = DEFAULT_SCHEMA
     #: Open for reading only: SQLite ``mode=ro``; PostgreSQL read-only transactions.
     read_only: bool = False
 
     @classmethod
     def parse(cls, url: str) -> StoreConfig:
-        if url.startswith(("postgresql://", "postgres://")):
-            u = urlparse(url)
-            schema = parse_qs(u.query).get("schema", [DEFAULT_SCHEMA])[0]
+        if is_postgres(url):
+            conninfo, schema = split_schema(url)
             if not schema.replace("_", "").isalnum():
                 raise StoreError(
                     _("schema name {schema!r} must be letters, digits and _").format(schema=schema)
                 )
-            return cls(
-                url=url,
-                kind="postgres",
-                host=u.hostname or "127.0.0.1",
-                port=u.port or 5432,
-                dbname=unquote(u.path.lstrip("/")) or "postgres",
-                user=unquote(u.username or "postgres"),
-                password=unquote(u.password or ""),
-                schema=schema,
-            )
+            config = cls(url=url, kind="postgres", conninfo=conninfo, schema=schema)
+            config.params()  # refuse what libpq cannot read, before anything connects
+            return config
         if "://" in url:
             raise StoreError(
                 _(
-                    "unsupported database URL {url!r}: give a file path (SQLite) or a "
-                    "postgresql:// URL"
-                ).format(url=url)
+                    "unsupported database URL {redact_password!r}: give a file path "
+                    "(SQLite), a postgresql:// URL or a libpq connection string (host=... "
+                    "dbname=...)"
+                ).format(redact_password=redact_password(url))
             )
         return cls(url=url, kind="sqlite", path=Path(url))
+
+    def params(self) -> dict[str, str]:
+        """The connection parameters libpq will use: the connection string's, then the
+        ``PG*`` environment's and libpq's defaults (for messages and comparisons only)."""
+        import psycopg
+        from psycopg import pq
+
+        try:
+            given = pq.Conninfo.parse(self.conninfo.encode())
+        except psycopg.Error as e:
+            raise StoreError(
+                _(
+                    "unreadable PostgreSQL connection string {redact_password!r}: {first_line}"
+                ).format(redact_password=redact_password(self.conninfo), first_line=first_line(e))
+            ) from e
+        defaults = {o.keyword.decode(): o.val.decode() for o in pq.Conninfo.get_defaults() if o.val}
+        chosen = {o.keyword.decode(): o.val.decode() for o in given if o.val is not None}
+        merged = {**defaults, **{k: v for k, v in chosen.items() if v}}
+        merged.setdefault("dbname", merged.get("user", ""))
+        return merged
+
+    @property
+    def host(self) -> str:
+        """The server's host, or the socket folder (libpq's default when none is given)."""
+        return self.params().get("host", "") or "/var/run/postgresql"
+
+    @property
+    def port(self) -> int:
+        return int(self.params().get("port", "5432").split(",")[0] or 5432)
+
+    @property
+    def dbname(self) -> str:
+        return self.params().get("dbname", "")
+
+    @property
+    def user(self) -> str:
+        return self.params().get("user", "")
+
+    @property
+    def password(self) -> str:
+        """The password written in the connection string, if any (to mask it in messages)."""
+        return self.params().get("password", "") if self.kind == "postgres" else ""
 
     def env(self) -> dict[str, str]:
         """The ``eventsourcing`` environment that selects this store.
@@ -87,16 +212,13 @@ class StoreConfig:
                 "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:SQLiteLedgerRecorder",
             }
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": self.dbname,
-            "POSTGRES_HOST": self.host,
-            "POSTGRES_PORT": str(self.port),
-            "POSTGRES_USER": self.user,
-            "POSTGRES_PASSWORD": self.password,
+            # The library's factory, given the connection string instead of its five fields
+            "PERSISTENCE_MODULE": "ledger.storage.postgres:ConninfoPostgresFactory",
+            CONNINFO_ENV: self.conninfo,
             "POSTGRES_SCHEMA": self.schema,
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
             "POSTGRES_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": "ledger.storage.recorders:PostgresLedgerRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.storage.postgres_recorder:PostgresLedgerRecorder",
         }
 
     def connect(self) -> psycopg.Connection[tuple[Any, ...]]:
@@ -104,15 +226,7 @@ class StoreConfig:
         schema set-up, clean-up and the read models."""
         import psycopg
 
-        return psycopg.connect(
-            host=self.host,
-            port=self.port,
-            dbname=self.dbname,
-            user=self.user,
-            password=self.password or None,
-            connect_timeout=5,
-            autocommit=True,
-        )
+        return psycopg.connect(self.conninfo, connect_timeout=CONNECT_TIMEOUT, autocommit=True)
 
     def prepare(self) -> None:
         """PostgreSQL: create the ledger's own schema if it is missing."""
@@ -164,6 +278,17 @@ class StoreConfig:
         if self.kind == "sqlite":
             return f"SQLite file {self.path}"
         return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} schema {self.schema}"
+
+    def same_place(self, other: StoreConfig) -> bool:
+        """Whether both name the same ledger (the same file, or database and schema)."""
+        if self.kind != other.kind:
+            return False
+        if self.kind == "sqlite":
+            assert self.path is not None and other.path is not None
+            return self.path.resolve() == other.path.resolve()
+        where = ("host", "port", "dbname")
+        mine, theirs = self.params(), other.params()
+        return self.schema == other.schema and all(mine.get(k) == theirs.get(k) for k in where)
 
     def sqlite_name(self) -> str:
         """The SQLite file as the library opens it. A file this process may not write, or in

@@ -108,11 +108,26 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
                 tree_size=cp.tree_size,
             )
     tables.put_nodes(nodes)
+    persons = PersonTables(app)
+    # A ledger recorded before the person index existed: no checkpoint carries it yet (or,
+    # with none, its first cadre has no index row). The index is built from the whole log
+    # and committed in this checkpoint; completeness is provable from here on only.
+    unindexed = persons.first_indexed()[0] is None if stored else persons.misses_log_start()
     if stored and stored[-1].tree_size == size:
+        if unindexed:
+            raise InvalidInputError(
+                _(
+                    "checkpoint {size} was signed before this ledger had the person index, "
+                    "and no event was appended since: the index can only be committed in a "
+                    "new checkpoint, after the next event; no checkpoint was made"
+                ).format(size=size)
+            )
         return stored[-1], False
+    if unindexed:
+        persons.rebuild()
     # The person index (Art. 8): the root of the map of every person's chain at this size,
     # rehashing only the persons named since the previous map.
-    index_root = PersonTables(app).advance(size)
+    index_root = persons.advance(size)
     body = Checkpoint(origin, size, root, (extension_line(index_root),)).body()
     note = sign_note(body, origin, signer.private_key)
     checkpoint = StoredCheckpoint(size, root, note, utc_now())

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
-from psycopg.sql import SQL, Identifier
 
 from ledger.domain import ids, topics
 from ledger.errors import (
@@ -198,6 +197,14 @@ def map_root_of(checkpoint: Checkpoint) -> bytes | None:
     return None
 
 
+def _carries_index(stored: StoredCheckpoint) -> bool:
+    """Whether a stored checkpoint's text has a person-index line (unverified)."""
+    try:
+        return map_root_of(stored.parsed()) is not None
+    except ProofError:
+        return True  # a malformed line is not an absent one: the reader refuses it
+
+
 def extension_line(root: bytes) -> str:
     return EXTENSION_PREFIX + base64.b64encode(root).decode()
 
@@ -228,6 +235,8 @@ class PersonTables:
                 with recorder.datastore.transaction(commit=True) as c:
                     c.executemany(sql.format(**tables), [list(r) for r in rows])
                 return
+            from psycopg.sql import SQL, Identifier
+
             schema = self.tables._schema
             names = {k: Identifier(schema, v) for k, v in tables.items()}
             with recorder.datastore.transaction(commit=True) as curs:
@@ -253,6 +262,155 @@ class PersonTables:
             c=CHECKPOINTS_TABLE,
         )
         return [StoredCheckpoint(int(s), bytes(r), bytes(n), str(c)) for s, r, n, c in rows]
+
+    # building the index for a whole log ----------------------------------------------------
+    def rebuild(self) -> int:
+        """Build every person's chain rows from the log, replacing the stored rows and map
+        nodes; returns the number of rows written.
+
+        For a ledger whose events were recorded before the person index existed (or partly
+        after, with chains that miss the earlier events): nothing signed commits to the rows
+        yet, so they are derived data and are replaced. One write transaction, which holds
+        the append lock (SQLite's write lock, PostgreSQL's lock on the events table), so no
+        event is appended while the log is read; the log is read in pages of leaves.
+        """
+        recorder = self.app.recorder
+        tables = {
+            "p": PERSON_EVENTS_TABLE,
+            "n": PERSON_NODES_TABLE,
+            "l": "merkle_leaves",
+            "e": self.tables._events_table,
+        }
+        nid = self.tables._nid
+        page = (
+            f"SELECT l.leaf_index, e.originator_id, e.originator_version, e.topic, e.state "
+            f"FROM {{l}} l JOIN {{e}} e ON e.{nid} = l.notification_id "
+            "WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT 5000"
+        )
+        insert = "INSERT INTO {p} VALUES (?, ?, ?, ?)"
+        try:
+            with recorder.datastore.transaction(commit=True) as cur:
+                run = self._runner(cur)
+                if not self.sqlite:
+                    recorder._lock_table(cur)
+                run("DELETE FROM {p}", (), tables)
+                run("DELETE FROM {n}", (), tables)
+                chains: dict[str, tuple[int, bytes]] = {}
+                cadres: dict[UUID, str] = {}
+                start, written = 0, 0
+                while True:
+                    rows = run(page, (start,), tables)
+                    if not rows:
+                        return written
+                    out: list[tuple[str, int, int, bytes]] = []
+                    for index, oid, version, topic, state in rows:
+                        oid = oid if isinstance(oid, UUID) else UUID(str(oid))
+                        state = bytes(state)
+                        if topic == CADRE + "Registered":
+                            no = registered_person(state)
+                            if no:
+                                cadres.setdefault(oid, no)
+                        persons = persons_named(topic, oid, state, cadres.get)
+                        if persons:
+                            leaf = event_leaf_hash(int(index), oid, int(version), topic, state)
+                        for no in persons:
+                            seq, chain = chains.get(no, (0, EMPTY))
+                            seq, chain = seq + 1, fold(chain, int(index), leaf)
+                            chains[no] = (seq, chain)
+                            out.append((no, seq, int(index), chain))
+                    if out:
+                        run(insert, out, tables, many=True)
+                        written += len(out)
+                    start = int(rows[-1][0]) + 1
+        except PersistenceError as e:
+            first = first_line(e)
+            raise StoreError(
+                _("cannot use {describe}: {first}").format(
+                    describe=self.app.store.describe(), first=first
+                )
+            ) from e
+
+    def _runner(self, cur: Any) -> Callable[..., list[tuple[Any, ...]]]:
+        """Statements with ``{name}`` tables and ``?`` parameters on one transaction's cursor."""
+        if self.sqlite:
+
+            def run_sqlite(
+                sql: str, params: Any, tables: dict[str, str], many: bool = False
+            ) -> list[tuple[Any, ...]]:
+                if many:
+                    cur.executemany(sql.format(**tables), [list(r) for r in params])
+                    return []
+                cur.execute(sql.format(**tables), list(params))
+                return [tuple(r) for r in cur.fetchall()] if sql.startswith("SELECT") else []
+
+            return run_sqlite
+        from psycopg.sql import SQL, Identifier
+
+        schema = self.tables._schema
+
+        def run_postgres(
+            sql: str, params: Any, tables: dict[str, str], many: bool = False
+        ) -> list[tuple[Any, ...]]:
+            names = {k: Identifier(schema, v) for k, v in tables.items()}
+            query = SQL(sql.replace("?", "%s")).format(**names)
+            if many:
+                cur.executemany(query, list(params))
+                return []
+            cur.execute(query, list(params))
+            return [tuple(r.values()) for r in cur.fetchall()] if sql.startswith("SELECT") else []
+
+        return run_postgres
+
+    def misses_log_start(self) -> bool:
+        """Whether the first cadre registration of the log has no index row: the events were
+        recorded before the person index existed (a ledger with no checkpoint yet can tell
+        no other way). Reads the log from its start up to that event, usually near it."""
+        nid = self.tables._nid
+        first = self.select(
+            f"SELECT {nid} FROM {{e}} WHERE topic = ? ORDER BY {nid} LIMIT 1",
+            (CADRE + "Registered",),
+            e=self.tables._events_table,
+        )
+        if not first:
+            return False
+        rows = self.select(
+            "SELECT 1 FROM {l} l JOIN {p} p ON p.leaf_index = l.leaf_index "
+            "WHERE l.notification_id = ? LIMIT 1",
+            (int(first[0][0]),),
+            l="merkle_leaves",
+            p=PERSON_EVENTS_TABLE,
+        )
+        return not rows
+
+    def first_indexed(self) -> tuple[int | None, int]:
+        """(tree size of the first checkpoint that carries a person-index root, or None; how
+        many checkpoints come before it). Checkpoints signed before the person index existed
+        carry none; from the first that does, every later one must (``verify`` checks)."""
+        from ledger.storage.recorders import CHECKPOINTS_TABLE
+
+        first = self.select(
+            "SELECT tree_size FROM {c} ORDER BY tree_size LIMIT 1", (), c=CHECKPOINTS_TABLE
+        )
+        if not first:
+            return None, 0
+        stored = self.checkpoint(int(first[0][0]))
+        if stored and _carries_index(stored[0]):
+            return stored[0].tree_size, 0  # the common case: one row read
+        sizes = [
+            int(r[0])
+            for r in self.select(
+                "SELECT tree_size FROM {c} ORDER BY tree_size", (), c=CHECKPOINTS_TABLE
+            )
+        ]
+        lo, hi = 0, len(sizes)
+        while lo < hi:  # indexed checkpoints are a suffix: find where it starts
+            mid = (lo + hi) // 2
+            stored = self.checkpoint(sizes[mid])
+            if stored and _carries_index(stored[0]):
+                hi = mid
+            else:
+                lo = mid + 1
+        return (sizes[lo] if lo < len(sizes) else None), lo
 
     # map nodes ---------------------------------------------------------------------------
     def reader(self, version: int) -> VersionedNodes:
@@ -450,6 +608,9 @@ class PersonRecord:
     ``complete_as_of`` is the tree size of the signed checkpoint the index entries were checked
     against (None: the ledger has none yet); ``checked_later`` how many events after it name
     the person (read from the log itself and checked one by one), of ``later`` appended since.
+    ``signatures_checked`` is False when the caller asked to check the events' signatures
+    itself (:func:`person_record` with ``check_signatures=False``): nothing may be shown from
+    such a record before that check.
     """
 
     personnel_no: str
@@ -459,6 +620,13 @@ class PersonRecord:
     later: int
     map_proof: MapProof | None
     committed: ChainState | None
+    signatures_checked: bool = True
+    #: Checkpoints signed before the ledger had the person index: completeness cannot be
+    #: proven as of any of them. With ``complete_as_of`` None and this above 0, no checkpoint
+    #: carries the index yet (the events were all read from the log itself).
+    unindexed_checkpoints: int = 0
+    #: The first checkpoint that carries the index, when earlier ones do not.
+    indexed_since: int | None = None
 
     @property
     def case_ids(self) -> list[UUID]:
@@ -494,7 +662,9 @@ def _names(personnel_no: str, cadre: UUID) -> Callable[[int, UUID, str, bytes], 
     return check
 
 
-def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> PersonRecord:
+def person_record(
+    app: Any, personnel_no: str, tree_size: int | None = None, *, check_signatures: bool = True
+) -> PersonRecord:
     """A person's events, proven complete against a signed checkpoint (default: the latest).
 
     1. The checkpoint note's signature is checked with the registry's admin keys, and its
@@ -508,7 +678,12 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
        those naming the person are checked the same way.
 
     Any failure is a TamperedEventError naming the position and saying to run verify.
+
+    With ``check_signatures=False`` step 3 and 4 leave the signatures to the caller, who reads
+    the same events again to check them with their keys as of each position (``cadre
+    history`` does, in one pass with the cases: each event is then verified once, not twice).
     """
+    checked_event = _checked if check_signatures else _found
     tables = PersonTables(app)
     cadre = ids.cadre_id(personnel_no)
     names = _names(personnel_no, cadre)
@@ -520,6 +695,24 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
     stored = tables.checkpoint(tree_size)
     if tree_size is not None and not stored:
         raise NotFoundError(_("no checkpoint of size {tree_size}").format(tree_size=tree_size))
+    indexed_since, unindexed = tables.first_indexed() if stored else (None, 0)
+    if stored and (indexed_since is None or stored[0].tree_size < indexed_since):
+        # Signed before the ledger had the person index (or no checkpoint carries it yet).
+        if tree_size is not None:
+            since = (
+                f"the first that does is checkpoint {indexed_since}"
+                if indexed_since is not None
+                else "no checkpoint carries it yet: `lifeledger checkpoint` builds the index "
+                "and commits it in the next one"
+            )
+            raise ProofError(
+                _(
+                    "checkpoint {tree_size} was signed before this ledger had the person "
+                    "index: completeness cannot be proven as of it; {since}"
+                ).format(tree_size=tree_size, since=since),
+                tree_size=tree_size,
+            )
+        stored = []  # every event is read from the log itself, as before any checkpoint
     if stored:
         cp_row = stored[0]
         size = cp_row.tree_size
@@ -551,7 +744,7 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
                     position=index,
                 )
             nid, oid, version, topic, st = row
-            event = _checked(mapper, index, nid, oid, version, topic, st)
+            event = checked_event(mapper, index, nid, oid, version, topic, st)
             if not names(index, oid, topic, st):
                 raise _damaged(
                     f"the event at position {index} does not name {personnel_no}, but the "
@@ -577,11 +770,27 @@ def person_record(app: Any, personnel_no: str, tree_size: int | None = None) -> 
     count_later = 0
     for index, nid, oid, version, topic, st in later:
         if names(index, oid, topic, st):
-            checked.append(_checked(mapper, index, nid, oid, version, topic, st))
+            checked.append(checked_event(mapper, index, nid, oid, version, topic, st))
             count_later += 1
     return PersonRecord(
-        personnel_no, size, tuple(checked), count_later, len(later), proof, committed
+        personnel_no,
+        size,
+        tuple(checked),
+        count_later,
+        len(later),
+        proof,
+        committed,
+        check_signatures,
+        unindexed,
+        indexed_since if unindexed else None,
     )
+
+
+def _found(
+    mapper: Any, position: int, nid: int, oid: UUID, version: int, topic: str, state: bytes
+) -> IndexedEvent:
+    """An event the caller checks itself (``check_signatures=False``)."""
+    return IndexedEvent(position, nid, oid, version, topic, state)
 
 
 def _checked(

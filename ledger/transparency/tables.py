@@ -7,20 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, PersistenceError
-from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApplication
-from ledger.errors import NotFoundError, ProofError, StoreError, first_line
 from ledger.i18n import _
+
+if TYPE_CHECKING:
+    from ledger.storage.postgres_recorder import PostgresLedgerRecorder
+from ledger.errors import NotFoundError, ProofError, StoreError, first_line
 from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
     LEAVES_TABLE,
-    PostgresLedgerRecorder,
     SQLiteLedgerRecorder,
 )
 from ledger.transparency.checkpoint import (
@@ -95,18 +96,25 @@ class StoredCosignature:
         return parse_signature_line(self.line)
 
 
+def _postgres(recorder: Any) -> PostgresLedgerRecorder:
+    """The application's PostgreSQL recorder (imported only for a PostgreSQL ledger)."""
+    from ledger.storage.postgres_recorder import PostgresLedgerRecorder
+
+    if not isinstance(recorder, PostgresLedgerRecorder):  # pragma: no cover - always one of two
+        raise StoreError(_("the store has no lifeledger recorder"))
+    return recorder
+
+
 class LedgerTables:
     """Plain SQL over the ledger's own tables (leaves, checkpoints, cosignatures), both stores."""
 
     def __init__(self, app: LedgerApplication) -> None:
         self.app = app
         recorder = app.recorder
-        if isinstance(recorder, PostgresLedgerRecorder):
-            self._schema: str | None = recorder.datastore.schema
-        elif isinstance(recorder, SQLiteLedgerRecorder):
-            self._schema = None
-        else:  # pragma: no cover - the application always installs one of the two
-            raise StoreError(_("the store has no lifeledger recorder"))
+        if isinstance(recorder, SQLiteLedgerRecorder):
+            self._schema: str | None = None
+        else:
+            self._schema = _postgres(recorder).datastore.schema
 
     # plumbing ---------------------------------------------------------------------------
     def _run(
@@ -120,9 +128,10 @@ class LedgerTables:
                 with recorder.datastore.transaction(commit=commit) as c:
                     c.execute(sql.replace("{t}", table), list(params))
                     return [tuple(r) for r in c.fetchall()] if not commit else []
-            assert isinstance(recorder, PostgresLedgerRecorder)
+            from psycopg.sql import SQL, Identifier
+
             query = SQL(sql.replace("?", "%s")).format(t=Identifier(self._schema, table))
-            with recorder.datastore.transaction(commit=commit) as curs:
+            with _postgres(recorder).datastore.transaction(commit=commit) as curs:
                 curs.execute(query, list(params))
                 return [tuple(r.values()) for r in curs.fetchall()] if not commit else []
         except IntegrityError:
@@ -148,10 +157,11 @@ class LedgerTables:
                     cursor.execute(sql.format(**tables), list(params))
                     rows: list[tuple[Any, ...]] = cursor.fetchall()
                     return rows
-            assert isinstance(recorder, PostgresLedgerRecorder)
+            from psycopg.sql import SQL, Identifier
+
             names = {k: Identifier(self._schema, v) for k, v in tables.items()}
             query = SQL(sql.replace("?", "%s")).format(**names)
-            with recorder.datastore.transaction(commit=False) as curs:
+            with _postgres(recorder).datastore.transaction(commit=False) as curs:
                 curs.execute(query, list(params))
                 return [tuple(r.values()) for r in curs.fetchall()]
         except PersistenceError as e:
@@ -165,8 +175,9 @@ class LedgerTables:
     @property
     def _events_table(self) -> str:
         recorder = self.app.recorder
-        assert isinstance(recorder, SQLiteLedgerRecorder | PostgresLedgerRecorder)
-        return recorder.events_table_name
+        if isinstance(recorder, SQLiteLedgerRecorder):
+            return recorder.events_table_name
+        return _postgres(recorder).events_table_name
 
     @property
     def _nid(self) -> str:
@@ -355,9 +366,10 @@ class LedgerTables:
                         list(rows),
                     )
                 return True
-            assert isinstance(recorder, PostgresLedgerRecorder)
+            from psycopg.sql import SQL, Identifier
+
             name = Identifier(self._schema, NODES_TABLE)
-            with recorder.datastore.transaction(commit=True) as curs:
+            with _postgres(recorder).datastore.transaction(commit=True) as curs:
                 curs.execute(
                     SQL(
                         "CREATE TABLE IF NOT EXISTS {} (height integer NOT NULL, idx bigint NOT "

@@ -10,7 +10,15 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.audit.verify.keys import _REGISTRY, ADMIN, KINDS, MAY_RECORD, MAY_REPORT, _Key
+from ledger.audit.verify.keys import (
+    _REGISTRY,
+    ADMIN,
+    KINDS,
+    MAY_RECORD,
+    MAY_REPORT,
+    RECOVERY,
+    _Key,
+)
 from ledger.audit.verify.options import VerifyOptions, _normalise_fingerprint
 from ledger.audit.verify.result import Check, Failure, KeyInfo
 from ledger.audit.verify.sources import decode_payload, short_topic
@@ -23,7 +31,14 @@ from ledger.audit.verify.workers import (
     check_rows,
 )
 from ledger.domain.ids import REGISTRY_ID, as_uuid
-from ledger.errors import ProofError, TamperedEventError
+from ledger.domain.keys import (
+    Standing,
+    check_may_record,
+    check_may_register,
+    check_may_revoke,
+    check_may_rotate,
+)
+from ledger.errors import KeyManagementError, ProofError, TamperedEventError
 from ledger.i18n import _
 from ledger.signing.signatures import (
     Envelope,
@@ -63,7 +78,10 @@ class Audit:
         #: the Measures'): what the person index computed from the log then follows from.
         self.broken_from: int | None = None
         self.keys: dict[bytes, _Key] = {}
+        #: The key the registry was created with (its fingerprint names the ledger), and
+        #: the root now: that key, or what replaced it (signed by the root or recovery key).
         self.root: _Key | None = None
+        self.current_root: _Key | None = None
         #: The last version of each aggregate, by its id as an integer: the one thing kept per
         #: record (about 100 bytes each).
         self.versions: dict[int, int] = {}
@@ -133,7 +151,7 @@ class Audit:
         self._recorders = {
             key_id: key.public_raw
             for key_id, key in self.keys.items()
-            if key.ended_at is None and key.authority_kind in MAY_RECORD
+            if key.ended_at is None and key.authority_kind in MAY_RECORD and key.role != RECOVERY
         }
         self.key_snapshot = {
             **self._hints,
@@ -262,7 +280,14 @@ class Audit:
                 f"{key.ended_at}",
                 position, nid, oid, version, topic, envelope.key_id,
             )  # fmt: skip
-        # 3. Art. 6: only discipline organs and organisation departments record.
+        # 3. The recovery key signs root replacements only; Art. 6: only discipline organs and
+        #    organisation departments record.
+        try:
+            check_may_record(key.standing())
+        except KeyManagementError as e:
+            self._fail_event(
+                Check.AUTHORISATION, str(e), position, nid, oid, version, topic, envelope.key_id
+            )
         if kind is None:
             self._fail_event(
                 Check.FORMAT,
@@ -404,7 +429,7 @@ class Audit:
                     "root)"
                 ).format(root_fp=root_fp, pinned=self.pinned),
             )
-        self.root = self.keys[envelope.key_id] = _Key(
+        self.root = self.current_root = self.keys[envelope.key_id] = _Key(
             envelope.key_id,
             public,
             raw,
@@ -430,6 +455,27 @@ class Audit:
             return None
         return _Key(key_id, public, raw, "", "", "", "", 0)
 
+    def _recovery(self) -> Standing | None:
+        """The active recovery key at this position, if any."""
+        for key in self.keys.values():
+            if key.role == RECOVERY and key.ended_at is None:
+                return key.standing()
+        return None
+
+    def _root_id(self) -> str:
+        return self.current_root.key_id.hex() if self.current_root else ""
+
+    @staticmethod
+    def _ruled(rule: Callable[[], None], fail: Callable[[Check, str], None]) -> bool:
+        """The registry's own rule (:mod:`ledger.domain.keys`, as on the write path); a key
+        change it refuses is named and ignored."""
+        try:
+            rule()
+        except KeyManagementError as e:
+            fail(Check.AUTHORISATION, _("{e}; the key change is ignored").format(e=e))
+            return False
+        return True
+
     def _registered(
         self,
         position: int,
@@ -437,14 +483,11 @@ class Audit:
         payload: dict[str, Any],
         fail: Callable[[Check, str], None],
     ) -> None:
-        if signer.role != ADMIN:
-            fail(
-                Check.AUTHORISATION,
-                _(
-                    "key {describe} is not an admin key and may not register keys; the "
-                    "registration is ignored"
-                ).format(describe=signer.describe()),
-            )
+        role = str(payload["role"])
+        if not self._ruled(
+            lambda: check_may_register(signer.standing(), role, self._root_id(), self._recovery()),
+            fail,
+        ):
             return
         key = self._new_key(payload, fail)
         if key is None:
@@ -452,7 +495,7 @@ class Audit:
         key.holder = str(payload["holder"])
         key.authority = str(payload["authority"])
         key.authority_kind = str(payload["authority_kind"])
-        key.role = str(payload["role"])
+        key.role = role
         key.registered_at = position
         self.keys[key.key_id] = key
 
@@ -472,14 +515,9 @@ class Audit:
                 ),
             )
             return
-        if signer is not old and signer.role != ADMIN:
-            fail(
-                Check.AUTHORISATION,
-                _(
-                    "key {describe} may not rotate another holder's key (only the key itself "
-                    "or an admin key); ignored"
-                ).format(describe=signer.describe()),
-            )
+        if not self._ruled(
+            lambda: check_may_rotate(signer.standing(), old.standing(), self._root_id()), fail
+        ):
             return
         key = self._new_key(payload, fail)
         if key is None:
@@ -489,6 +527,8 @@ class Audit:
         key.registered_at = position
         self.keys[key.key_id] = key
         old.ended_at, old.status = position, "rotated"
+        if old is self.current_root:
+            self.current_root = key
 
     def _revoked(
         self,
@@ -497,12 +537,6 @@ class Audit:
         payload: dict[str, Any],
         fail: Callable[[Check, str], None],
     ) -> None:
-        if signer.role != ADMIN:
-            fail(
-                Check.AUTHORISATION,
-                _("key {describe} may not revoke keys; ignored").format(describe=signer.describe()),
-            )
-            return
         target = self.keys.get(bytes.fromhex(payload["key_id"]))
         if target is None:
             fail(
@@ -512,8 +546,9 @@ class Audit:
                 ),
             )
             return
-        if target is signer:
-            fail(Check.AUTHORISATION, _("a key may not revoke itself; ignored"))
+        if not self._ruled(
+            lambda: check_may_revoke(signer.standing(), target.standing(), self._root_id()), fail
+        ):
             return
         if target.ended_at is None:
             target.ended_at = position

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ledger.audit.verify.result import KeyInfo
 from ledger.domain import topics
 from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.keys import Standing
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.signing.signatures import (
     fingerprint,
@@ -37,6 +38,7 @@ MAY_REPORT = frozenset({AuthorityKind.PETITION.value})
 
 
 ADMIN = KeyRole.ADMIN.value
+RECOVERY = KeyRole.RECOVERY.value
 
 
 _REGISTRY = REGISTRY_ID.int
@@ -58,6 +60,10 @@ class _Key:
     def valid_for_size(self, size: int) -> bool:
         """Registered inside the first ``size`` events and not rotated or revoked in them."""
         return self.registered_at < size and (self.ended_at is None or self.ended_at >= size)
+
+    def standing(self) -> Standing:
+        """The key as the registry's rules (:mod:`ledger.domain.keys`) see it."""
+        return Standing(self.key_id.hex(), self.holder, self.role, self.status)
 
     def describe(self) -> str:
         return f"{self.key_id.hex()} ({self.holder}, {self.authority})"

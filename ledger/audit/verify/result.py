@@ -28,6 +28,8 @@ class Check(StrEnum):
     INDEX = "index"  # the person index (chains, map, checkpoint root) disagrees with the log
     STORE = "store"  # the source could not be read to the end
     MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
+    #: a warning, never a failure: recorded times running backwards (ledger.audit.clock)
+    CLOCK = "clock"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,11 @@ class Failure:
     case_no: str | None = None
     key_id: str | None = None
     tree_size: int | None = None
+    #: A clock warning: the run's last position, the earlier event it falls behind, and by
+    #: how many seconds at most.
+    last_position: int | None = None
+    behind_position: int | None = None
+    seconds_behind: int | None = None
 
     def describe(self) -> str:
         """One line naming where and what."""
@@ -117,6 +124,8 @@ class VerificationResult:
     seconds: float
     witnessed: tuple[str, ...] = ()
     checkpoints_kept: int = 0
+    #: What the auditor must know but that is no failure of the log (``Check.CLOCK``).
+    warnings: tuple[Failure, ...] = ()
 
     def __bool__(self) -> bool:
         return self.failure_count == 0
@@ -169,6 +178,8 @@ class VerificationResult:
             "failure_count": self.failure_count,
             "failures_by_check": self.counts(),
             "failures": [f.to_dict() for f in self.failures],
+            "warning_count": len(self.warnings),
+            "warnings": [f.to_dict() for f in self.warnings],
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.events_per_second),
         }
@@ -186,6 +197,8 @@ class VerificationResult:
     def summary(self) -> str:
         """The human report: a summary, then every listed failure."""
         status = "OK" if self.ok else f"FAILED: {self.failure_count} failure(s)"
+        if self.warnings:
+            status += f", {len(self.warnings)} warning(s)"
         lines = [
             f"Verification of {self.source}: {status}",
             f"  events            {self.events} in {self.aggregates} records, "
@@ -204,4 +217,7 @@ class VerificationResult:
             hidden = self.failure_count - len(self.failures)
             if hidden:
                 lines.append(f"  ... and {hidden} more not listed")
+        if self.warnings:
+            lines.append("Warnings (the log holds; for the auditor to judge):")
+            lines += [f"  {w.describe()}" for w in self.warnings]
         return "\n".join(lines)

@@ -4,17 +4,10 @@ signatures over the stored bytes, leaf hashes and Merkle subtrees."""
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import struct
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import (
-    BrokenExecutor,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-)
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
@@ -185,6 +178,9 @@ def _executor(options: VerifyOptions, mode: str) -> Executor | None:
         # fork starts in milliseconds and runs nothing of the calling program again (the
         # workers only hash and verify); spawn, the safe choice elsewhere (macOS), imports the
         # calling program's main module again and needs its ``if __name__ == "__main__":``.
+        import multiprocessing  # only for processes: slow to import, and a read never needs it
+        from concurrent.futures import ProcessPoolExecutor
+
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         pool = ProcessPoolExecutor(options.workers, multiprocessing.get_context(method))
         try:
