@@ -20,7 +20,7 @@ from cli.common import (
     table,
 )
 from cli.output import FORMATS, Column, format_option, show_list, show_report
-from ledger.i18n import _
+from ledger.i18n import _, article_label
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
@@ -109,7 +109,7 @@ DEADLINE_COLUMNS = (
     Column("party_code", _("party"), whole=lambda r: _party(r["party_type"], r["party_code"])),
     Column("decision_number", _("decision")),
     Column("kind_label", _("step")),
-    Column("article", _("art.")),
+    Column("article", _("art."), article_label),
     Column("start", _("from")),
     Column("due", _("due"), whole=lambda r: r["due"] and f"{r['due']}{'*' * r['provisional']}"),
     Column("days_left", _("days left")),
@@ -125,7 +125,7 @@ LATE_COLUMNS = (
         whole=lambda r: r["party_code"] and _party(r["party_type"], r["party_code"]),
     ),
     Column("event_label", _("step")),
-    Column("article", _("art.")),
+    Column("article", _("art."), article_label),
     Column("business_date", _("date")),
     Column("due", _("due")),
     Column("recorded_on", _("recorded")),

@@ -481,18 +481,25 @@ class LedgerApplication(Application[UUID]):
         )
 
     def unit(self, code: str) -> Unit:
-        return self._get(Unit, ids.unit_id(code), f"no unit with code {code}", copy=False)
+        return self._get(
+            Unit, ids.unit_id(code), _("no unit with code {code}").format(code=code), copy=False
+        )
 
     def cadre(self, personnel_no: str) -> Cadre:
         return self._get(
             Cadre,
             ids.cadre_id(personnel_no),
-            f"no cadre with personnel number {personnel_no}",
+            _("no cadre with personnel number {personnel_no}").format(personnel_no=personnel_no),
             copy=False,
         )
 
     def case(self, case_no: str) -> AccountabilityCase:
-        return self._get(AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False)
+        return self._get(
+            AccountabilityCase,
+            ids.case_id(case_no),
+            _("no case {case_no}").format(case_no=case_no),
+            copy=False,
+        )
 
     # the case lifecycle -----------------------------------------------------------------
     def open_case(
@@ -764,9 +771,14 @@ def _register_recovery(
     """The recovery key, registered by the root for the root's own holder and authority."""
     public_key_from_raw(public_raw)
     registry.register(
-        signer, key_id_of(public_raw).hex(), public_raw.hex(), f"{holder} (recovery key)",
-        authority, authority_kind, KeyRole.RECOVERY,
-    )  # fmt: skip
+        signer,
+        key_id_of(public_raw).hex(),
+        public_raw.hex(),
+        f"{holder} (recovery key)",
+        authority,
+        authority_kind,
+        KeyRole.RECOVERY,
+    )
 
 
 def _require(**fields: str) -> None:

@@ -234,7 +234,7 @@ def _applied(app: LedgerApplication, key: str) -> bool:
     """Whether the log holds the signed record of the line with this key (read through the
     signing mapper, so a forged record is an error, not a skip)."""
     try:
-        app._get(ImportedLine, imported_line_id(key), "no such import line", copy=False)
+        app._get(ImportedLine, imported_line_id(key), _("no such import line"), copy=False)
     except NotFoundError:
         return False
     return True

@@ -27,6 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInputError, StoreError
+from ledger.i18n import _
 from ledger.transparency.person_index import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
@@ -69,7 +70,7 @@ class Projections:
 
     def __init__(self, app: LedgerApplication, *, page_size: int = PAGE_SIZE) -> None:
         if page_size < 1:
-            raise InvalidInputError("the page size must be positive")
+            raise InvalidInputError(_("the page size must be positive"))
         self.app = app
         self.page_size = page_size
         self._store: ViewStore | None = None
@@ -200,7 +201,7 @@ class Projections:
         try:
             return int(self.app.recorder.max_notification_id() or 0)
         except PersistenceError as e:
-            raise StoreError(f"cannot read the event log: {e}") from e
+            raise StoreError(_("cannot read the event log: {e}").format(e=e)) from e
 
     def _read(self, after: int, top: int) -> list[log.Record]:
         """The next page of notifications the views use, read from the events table (the
@@ -282,7 +283,7 @@ class Projections:
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""
         if soon_days < 0:
-            raise InvalidInputError("soon_days must not be negative")
+            raise InvalidInputError(_("soon_days must not be negative"))
         return self._query(lambda r: r.deadlines(as_of, soon_days))
 
     def late_steps(self, as_of: dt.date | None = None) -> list[LateStep]:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ledger.errors import StoreError
+from ledger.i18n import _
 from projections import log, schema
 from projections.schema import (
     CADRES,
@@ -166,8 +167,10 @@ class Batch:
     @staticmethod
     def never_opened(oid: str, position: int) -> StoreError:
         return StoreError(
-            f"the event at position {position} belongs to case aggregate {oid}, "
-            "which was never opened in the log"
+            _(
+                "the event at position {position} belongs to case aggregate {oid}, which "
+                "was never opened in the log"
+            ).format(position=position, oid=oid)
         )
 
     # cases ----------------------------------------------------------------------------------
@@ -207,8 +210,10 @@ class Batch:
         row = memo.decisions.get((party_type, code))
         if row is None:
             raise StoreError(
-                f"the event at position {position} concerns a decision for {party_type} "
-                f"{code}, and none was issued"
+                _(
+                    "the event at position {position} concerns a decision for {party_type} "
+                    "{code}, and none was issued"
+                ).format(position=position, party_type=party_type, code=code)
             )
         self.dirty[(memo.key, party_type, code, row[POSITION])] = row
         return row
@@ -232,8 +237,10 @@ class Batch:
             row = self.all_keys()[key_id]
         except KeyError:
             raise StoreError(
-                f"the key registry event at position {position} names key {key_id}, "
-                "which was never registered"
+                _(
+                    "the key registry event at position {position} names key {key_id}, which "
+                    "was never registered"
+                ).format(position=position, key_id=key_id)
             ) from None
         self.touched_keys.add(key_id)
         return row

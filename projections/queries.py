@@ -32,6 +32,7 @@ from ledger.domain.regulation import (
     ground_label,
 )
 from ledger.errors import InvalidInputError, NotFoundError
+from ledger.i18n import _
 from ledger.transparency.person_index import PersonRecord
 from projections import labels
 from projections.codec import Unwrap
@@ -162,7 +163,7 @@ class Reader:
         checked = self.checked(indexed, self.position)
         found: dict[int, list[CaseEvent]] = {}
         for oid, (case, case_no) in indexed.items():
-            events = self.case_checked(checked, oid, f"case {case_no}")
+            events = self.case_checked(checked, oid, _("case {case_no}").format(case_no=case_no))
             first = events[0] if events else None
             if (
                 first is None
@@ -171,7 +172,9 @@ class Reader:
                 or first.payload.get("case_no") != case_no
                 or ids.case_id(case_no) != oid
             ):
-                raise refuse_row("proj_cases", f"opened_at={case}", f"case {case_no}")
+                raise refuse_row(
+                    "proj_cases", f"opened_at={case}", _("case {case_no}").format(case_no=case_no)
+                )
             found[case] = events
         return dict(sorted(found.items()))
 
@@ -179,7 +182,7 @@ class Reader:
         """Read and check records' events (and the key registry): refuse on a bad registry."""
         checked = self.trust.check(records, up_to)
         if checked.registry_failure is not None:
-            raise self.trust.refuse(checked.registry_failure, "the key registry")
+            raise self.trust.refuse(checked.registry_failure, _("the key registry"))
         return checked
 
     def case_checked(self, checked: Checked, oid: UUID, what: str) -> list[CaseEvent]:
@@ -192,9 +195,9 @@ class Reader:
         """A case's checked events, found by the aggregate id its number names (no index)."""
         oid = ids.case_id(case_no)
         checked = self.checked([oid])
-        events = self.case_checked(checked, oid, f"case {case_no}")
+        events = self.case_checked(checked, oid, _("case {case_no}").format(case_no=case_no))
         if not events:
-            raise NotFoundError(f"no case {case_no}")
+            raise NotFoundError(_("no case {case_no}").format(case_no=case_no))
         return events, checked
 
     def registered_names(self, party_type: str, codes: Iterable[str]) -> dict[str, str]:
@@ -223,12 +226,17 @@ class Reader:
             return
         for e in record.events:
             if e.originator_id in checked.failures:
-                raise self.trust.refuse(checked.failures[e.originator_id], f"an event of {e.topic}")
+                raise self.trust.refuse(
+                    checked.failures[e.originator_id],
+                    _("an event of {topic}").format(topic=e.topic),
+                )
             if checked.states.get(e.originator_id, {}).get(e.version) != e.state:
                 raise ReadRefusedError(
-                    f"the event at log position {e.position} changed while it was read: it is "
-                    f"not the one whose signature was checked. Nothing is shown from it. "
-                    f"{VERIFY_HINT}",
+                    _(
+                        "the event at log position {position} changed while it was read: it is "
+                        "not the one whose signature was checked. Nothing is shown from it. "
+                        "{VERIFY_HINT}"
+                    ).format(position=e.position, VERIFY_HINT=_(VERIFY_HINT)),
                     position=e.position,
                 )
 
@@ -241,12 +249,16 @@ class Reader:
         )
         row = self.cur.fetchone()
         if row is None:
-            raise NotFoundError(f"no case {case_no}")
+            raise NotFoundError(_("no case {case_no}").format(case_no=case_no))
         return int(row[0])
 
     def named_in(self, party_type: str, code: str) -> list[int]:
         """The cases that name a party (index on the party code: never a scan)."""
-        check_index_rows(self.trust, "proj_case_parties", f"a case naming {party_type} {code}")
+        check_index_rows(
+            self.trust,
+            "proj_case_parties",
+            _("a case naming {party_type} {code}").format(party_type=party_type, code=code),
+        )
         self.cur.execute(
             self.store.sql(
                 "SELECT opened_at FROM {proj_case_parties} WHERE code = ? AND party_type = ?"
@@ -259,7 +271,7 @@ class Reader:
     def running(self, on: dt.date) -> list[tuple[str, Row, list[Step]]]:
         """(case number, decision row, periods running) of every decision with a legal period
         running on ``on`` (index on the day they settle)."""
-        check_index_rows(self.trust, "proj_decisions", "a decision with a period running")
+        check_index_rows(self.trust, "proj_decisions", _("a decision with a period running"))
         text = on.isoformat()
         self.cur.execute(
             self.store.sql(
@@ -280,9 +292,11 @@ class Reader:
     # cases ----------------------------------------------------------------------------------
     def cases(self, status: str | None, today: dt.date) -> list[CaseSummary]:
         if status is not None and status not in labels.CASE_STATUS_LABELS:
-            raise InvalidInputError(f"unknown case status {status!r}: use open or closed")
+            raise InvalidInputError(
+                _("unknown case status {status!r}: use open or closed").format(status=status)
+            )
         next_due: dict[int, str] = {}
-        for _, row, pending in self.running(today):
+        for _unused, row, pending in self.running(today):
             timed = [s.due for s in pending if s.kind not in UNTIMED]
             if not timed:
                 continue
@@ -380,26 +394,36 @@ class Reader:
         own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
         if not own:
             if record.complete_as_of is not None:
-                why = (
-                    f"no event names this number as of checkpoint {record.complete_as_of} "
-                    f"(proven absent from the person index), nor any of the {record.later} "
-                    "events after it"
-                )
+                why = _(
+                    "no event names this number as of checkpoint {complete_as_of} (proven "
+                    "absent from the person index), nor any of the {later} events after it"
+                ).format(complete_as_of=record.complete_as_of, later=record.later)
             else:
-                why = f"none of the {record.later} events of the log names this number"
-            raise NotFoundError(f"no cadre with personnel number {personnel_no}: {why}")
+                why = _("none of the {later} events of the log names this number").format(
+                    later=record.later
+                )
+            raise NotFoundError(
+                _("no cadre with personnel number {personnel_no}: {why}").format(
+                    personnel_no=personnel_no, why=why
+                )
+            )
         # The units the cadre's events name, to read their names in the same pass: nothing is
         # shown from these events before that pass checks them.
         cadre_ids = list(dict.fromkeys(e.originator_id for e in record.cadre_events))
-        unit_ids = {ids.unit_id(p["unit_code"]): p["unit_code"]
-                    for p in career(decode(own, self.unwrap))[0]}  # fmt: skip
+        unit_ids = {
+            ids.unit_id(p["unit_code"]): p["unit_code"] for p in career(decode(own, self.unwrap))[0]
+        }
         # Every event of the cadre, of those units and of the cases the index named, checked in
         # one pass (signature over the stored bytes, key valid at its position, versions): the
         # person index proved which events, this proves what they say.
         checked = self.checked([*cadre_ids, *unit_ids, *record.case_ids])
         self._same_events(checked, record)
         cadre_events = [
-            e for oid in cadre_ids for e in self.case_checked(checked, oid, f"cadre {personnel_no}")
+            e
+            for oid in cadre_ids
+            for e in self.case_checked(
+                checked, oid, _("cadre {personnel_no}").format(personnel_no=personnel_no)
+            )
         ]
         name = str(cadre_events[0].payload.get("name", ""))
         post_rows, retired = career(cadre_events)
@@ -420,7 +444,15 @@ class Reader:
         key = f"person:{personnel_no}"
         cadre = {"name": name}
         docs = [
-            fold(self.case_checked(checked, oid, f"a case naming {personnel_no} ({oid})"))
+            fold(
+                self.case_checked(
+                    checked,
+                    oid,
+                    _("a case naming {personnel_no} ({oid})").format(
+                        personnel_no=personnel_no, oid=oid
+                    ),
+                )
+            )
             for oid in record.case_ids
         ]
         history = []
@@ -490,24 +522,27 @@ class Reader:
         check_census(self.trust, self.position)
         indexed = self.running(as_of)
         docs = self.docs({row["opened_at"] for _, row, _ in indexed})
-        for _, row, _ in indexed:  # each index row must name a decision the case holds
+        for _position, row, _steps in indexed:  # each index row must name a decision the case holds
             doc = docs[row["opened_at"]]
             party = doc["parties"].get(f"{row['party_type']}:{row['code']}")
             if party is None or not any(d["number"] == row["number"] for d in party["decisions"]):
                 raise refuse_row(
                     "proj_decisions",
                     f"opened_at={row['opened_at']}, {row['party_type']} {row['code']}",
-                    f"case {doc['case_no']}",
+                    _("case {case_no}").format(case_no=doc["case_no"]),
                 )
         text = as_of.isoformat()
         running = [
-            (doc["case_no"], {"party_type": p["party_type"], "code": p["code"],
-                              "number": d["number"]}, pending)
+            (
+                doc["case_no"],
+                {"party_type": p["party_type"], "code": p["code"], "number": d["number"]},
+                pending,
+            )
             for doc in docs.values()
             for p in doc["parties"].values()
             for d in p["decisions"]
             if (pending := [s for s in steps_of(d) if s.running_on(text)])
-        ]  # fmt: skip
+        ]
         found = []
         for case_no, row, pending in running:
             for step in pending:
@@ -532,11 +567,14 @@ class Reader:
                     continue  # an unused appeal window lapses; nobody is late
                 found.append(
                     Deadline(
-                        *where, period.due, status.value,
-                        labels.PERIOD_STATUS_LABELS[status.value], (period.due - as_of).days,
+                        *where,
+                        period.due,
+                        status.value,
+                        labels.PERIOD_STATUS_LABELS[status.value],
+                        (period.due - as_of).days,
                         period.provisional,
                     )
-                )  # fmt: skip
+                )
         found.sort(
             key=lambda d: (d.due or dt.date.max, d.case_no, d.party_type, d.party_code, d.kind)
         )
@@ -553,8 +591,10 @@ class Reader:
         found: list[LateStep] = []
         for events in self.case_events(cases).values():
             if until is not None:  # what was on record then: a prefix of the log
-                cut = next((i for i, e in enumerate(events) if recorded_at(e.payload) >= until),
-                           len(events))  # fmt: skip
+                cut = next(
+                    (i for i, e in enumerate(events) if recorded_at(e.payload) >= until),
+                    len(events),
+                )
                 events = events[:cut]
             if events:
                 found += late_steps(str(events[0].payload["case_no"]), events)
@@ -564,7 +604,7 @@ class Reader:
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
         names = self.registered_names("unit", [unit_code])
         if unit_code not in names:
-            raise NotFoundError(f"no unit with code {unit_code}")
+            raise NotFoundError(_("no unit with code {unit_code}").format(unit_code=unit_code))
         check_census(self.trust, self.position)
         counted: list[RatingReason] = []
         not_counted: list[RatingReason] = []
@@ -574,7 +614,7 @@ class Reader:
                 raise refuse_row(
                     "proj_case_parties",
                     f"code={unit_code}, party_type=unit, opened_at={case}",
-                    f"case {doc['case_no']}",
+                    _("case {case_no}").format(case_no=doc["case_no"]),
                 )
             for d in party["decisions"] if party else ():
                 if not _in_year(in_force_from(d), year):
@@ -607,7 +647,9 @@ class Reader:
         """(opening position, case number) of the cases with a business date in the year
         (index on year), after the census check that no case row is missing or added."""
         check_census(self.trust, self.position)
-        check_index_rows(self.trust, "proj_case_years", f"a case with a date in {year}")
+        check_index_rows(
+            self.trust, "proj_case_years", _("a case with a date in {year}").format(year=year)
+        )
         statement = (
             "SELECT c.opened_at, c.case_no FROM {proj_case_years} y "
             "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
@@ -672,7 +714,7 @@ class Reader:
             found = leaf(notification)
             if found is None:
                 raise refuse_row(
-                    "merkle_leaves", f"notification_id={notification}", "the key registry"
+                    "merkle_leaves", f"notification_id={notification}", _("the key registry")
                 )
             return found
 

@@ -47,6 +47,7 @@ from ledger.audit.verify.sources import registry_keys
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
 from ledger.domain.ids import REGISTRY_ID
 from ledger.errors import VerificationError
+from ledger.i18n import N_, _
 from ledger.signing.signatures import HEADER_SIZE, Envelope
 from projections import log
 from projections.codec import Unwrap, loads
@@ -58,10 +59,10 @@ Row = dict[str, Any]
 #: (position, version, topic, stored state) of one event, in version order per record.
 Stored = tuple[int, int, str, bytes]
 
-VERIFY_HINT = "Run `lifeledger verify` for the full audit."
+VERIFY_HINT = N_("Run `lifeledger verify` for the full audit.")
 #: The Merkle leaf table, by its name in the view store's statements.
 LEAVES = "merkle_leaves"
-REBUILD_HINT = (
+REBUILD_HINT = N_(
     "Run `lifeledger verify` to see every divergent row, then `lifeledger projections rebuild`."
 )
 
@@ -228,8 +229,16 @@ class TrustedLog:
         )
         event = f", {failure.topic} v{failure.version}" if failure.topic else ""
         return ReadRefusedError(
-            f"{what} cannot be shown: the event at {where}{event} fails verification: "
-            f"{failure.message}. Nothing is shown from it. {VERIFY_HINT}",
+            _(
+                "{what} cannot be shown: the event at {where}{event} fails verification: "
+                "{message}. Nothing is shown from it. {VERIFY_HINT}"
+            ).format(
+                what=what,
+                where=where,
+                event=event,
+                message=failure.message,
+                VERIFY_HINT=_(VERIFY_HINT),
+            ),
             position=leaf,
             notification_id=nid,
             aggregate_id=failure.aggregate_id,
@@ -246,7 +255,7 @@ _UNCHECKED = bytes([KEY_UNKNOWN])
 def _seen_key(keys: dict[bytes, bytes], row: tuple[int, UUID, int, str, bytes]) -> bytes | None:
     """What a good signature of this row by the key it names is remembered by: the public key,
     the row's identity and the digest of its whole stored state."""
-    _, oid, version, topic, state = row
+    _unused, oid, version, topic, state = row
     raw = keys.get(state[4:12])
     if raw is None:
         return None
@@ -266,9 +275,16 @@ class _ReadAudit(Audit):
         self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
     ) -> bool:
         remembered = hashlib.sha256(
-            b"".join((public.public_bytes_raw(), oid.bytes, version.to_bytes(8, "big"),
-                      topic.encode(), envelope.pack()))
-        ).digest()  # fmt: skip
+            b"".join(
+                (
+                    public.public_bytes_raw(),
+                    oid.bytes,
+                    version.to_bytes(8, "big"),
+                    topic.encode(),
+                    envelope.pack(),
+                )
+            )
+        ).digest()
         if remembered in self.seen:
             self.signatures += 1
             return True
@@ -313,8 +329,11 @@ def log_top(store: ViewStore, cur: Cursor) -> int:
 def refuse_row(table: str, key: str, what: str) -> ReadRefusedError:
     """An index row that its record's checked events contradict."""
     return ReadRefusedError(
-        f"the read model row {table} ({key}) does not match the checked events of {what}: "
-        f"the read models were altered. Nothing is shown from them. {REBUILD_HINT}",
+        _(
+            "the read model row {table} ({key}) does not match the checked events of "
+            "{what}: the read models were altered. Nothing is shown from them. "
+            "{REBUILD_HINT}"
+        ).format(table=table, key=key, what=what, REBUILD_HINT=_(REBUILD_HINT)),
         table=table,
         key=key,
     )
@@ -345,17 +364,24 @@ def check_index_rows(trust: TrustedLog, table: str, what: str) -> None:
         return
     wrote = "no count" if written is None else f"{int(written)} rows"
     raise ReadRefusedError(
-        f"the read models are inconsistent: {table} holds {int(held)} rows, but applying the "
-        f"log wrote {wrote}: index rows were deleted or added, so {what} could be missing "
-        f"from this answer. Nothing is shown from them. {REBUILD_HINT}",
+        _(
+            "the read models are inconsistent: {table} holds {int} rows, but "
+            "applying the log wrote {wrote}: index rows were deleted or added, so "
+            "{what} could be missing from this answer. Nothing is shown from them. "
+            "{REBUILD_HINT}"
+        ).format(table=table, int=int(held), wrote=wrote, what=what, REBUILD_HINT=_(REBUILD_HINT)),
         table=table,
     )
 
 
 #: The tables that hold one row per record the log opened, and the column holding the log
 #: position of its first event.
-CENSUS = (("proj_cases", "opened_at"), ("proj_units", "registered_at"),
-          ("proj_cadres", "registered_at"), ("proj_reports", "reported_at"))  # fmt: skip
+CENSUS = (
+    ("proj_cases", "opened_at"),
+    ("proj_units", "registered_at"),
+    ("proj_cadres", "registered_at"),
+    ("proj_reports", "reported_at"),
+)
 
 
 #: The index SQLite makes for the events table's primary key (aggregate id, version).
@@ -379,9 +405,11 @@ def check_census(trust: TrustedLog, position: int) -> None:
     store, cur = trust.store, trust.cur
     if position > trust.top:
         raise ReadRefusedError(
-            f"the read models claim to have applied the log up to position {position}, but "
-            f"the log ends at {trust.top}: their tracking position was moved. Nothing is shown "
-            f"from them. {REBUILD_HINT}",
+            _(
+                "the read models claim to have applied the log up to position "
+                "{position}, but the log ends at {top}: their tracking position was "
+                "moved. Nothing is shown from them. {REBUILD_HINT}"
+            ).format(position=position, top=trust.top, REBUILD_HINT=_(REBUILD_HINT)),
             table="proj_tracking",
             key="views",
         )
@@ -427,23 +455,33 @@ def _refuse_census(trust: TrustedLog, position: int, column: str) -> None:
             table = _CENSUS_TABLE.get(topic.rsplit(":", 1)[-1].split(".")[0], "proj_cases")
             leaf = trust.leaf_position(at)
             raise ReadRefusedError(
-                f"the read models are incomplete: {table} has no row for the record whose "
-                f"first event ({topic.rsplit(':', 1)[-1]}) is at log position "
-                f"{leaf if leaf is not None else at}. Nothing is shown from them. "
-                f"{REBUILD_HINT}",
+                _(
+                    "the read models are incomplete: {table} has no row for the record whose "
+                    "first event ({value}) is at log position {value2}. Nothing is shown "
+                    "from them. {REBUILD_HINT}"
+                ).format(
+                    table=table,
+                    value=topic.rsplit(":", 1)[-1],
+                    value2=leaf if leaf is not None else at,
+                    REBUILD_HINT=_(REBUILD_HINT),
+                ),
                 table=table,
                 position=leaf,
             )
     for at, table in sorted(rows.items()):
         if at not in opened:
             raise ReadRefusedError(
-                f"the read models hold a row the log does not support: {table} row at "
-                f"position {at} names no record's first event. Nothing is shown from them. "
-                f"{REBUILD_HINT}",
+                _(
+                    "the read models hold a row the log does not support: {table} row at "
+                    "position {at} names no record's first event. Nothing is shown from "
+                    "them. {REBUILD_HINT}"
+                ).format(table=table, at=at, REBUILD_HINT=_(REBUILD_HINT)),
                 table=table,
                 key=str(at),
             )
     raise ReadRefusedError(
-        f"the read models do not match the log: {len(rows)} case, unit and cadre rows for "
-        f"{len(opened) - 1} records. {REBUILD_HINT}"
+        _(
+            "the read models do not match the log: {len} case, unit and cadre rows "
+            "for {value} records. {REBUILD_HINT}"
+        ).format(len=len(rows), value=len(opened) - 1, REBUILD_HINT=_(REBUILD_HINT))
     )

@@ -52,7 +52,23 @@ PRINTERS = {
     "progress_callback",
 }
 #: The CLI's own option makers, by the position of their help text.
-HELP_AT = {"on_option": 0, "long_text_option": 1, "case_document": 1, "Outcome": 1}
+HELP_AT = {
+    "on_option": 0,
+    "long_text_option": 1,
+    "case_document": 1,
+    "Outcome": 1,
+    # failures found by verification and by the read side's checks: their message
+    "add_problem": 0,
+    "_damaged": 0,
+    "_fail_event": 1,
+    "_check_hash": 1,
+    "_get": 2,
+    "refuse_row": 2,
+    "check_index_rows": 2,
+    "case_checked": 2,
+    "refuse": 1,
+    "_failures": 1,
+}
 ARTICLE_FIRST = {"RuleViolationError", "NotAuthorisedError"}
 #: Modules of the command line and of the read side whose every text is for people.
 LETTERS = re.compile(r"[A-Za-z]{2}")

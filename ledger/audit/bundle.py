@@ -342,7 +342,7 @@ class BundleSource:
                     self.header = obj
                     continue
                 if kind is None:
-                    self.add_problem("not a bundle line (malformed JSON)", line_no)
+                    self.add_problem(_("not a bundle line (malformed JSON)"), line_no)
                     continue
                 if kind in self._counts:
                     self._counts[kind] += 1
@@ -351,7 +351,7 @@ class BundleSource:
                     continue
                 assert obj is not None
                 if end is not None:
-                    self.add_problem("a line after the end line", line_no)
+                    self.add_problem(_("a line after the end line"), line_no)
                 try:
                     if kind == "checkpoint":
                         self._checkpoints.append(
@@ -382,11 +382,16 @@ class BundleSource:
                     elif kind == "end":
                         end = obj
                     else:
-                        self.add_problem(f"unknown line kind {kind!r}", line_no)
+                        self.add_problem(_("unknown line kind {kind!r}").format(kind=kind), line_no)
                 except (KeyError, TypeError, ValueError, binascii.Error) as e:
-                    self.add_problem(f"malformed {kind} line ({type(e).__name__}: {e})", line_no)
+                    self.add_problem(
+                        _("malformed {kind} line ({name}: {e})").format(
+                            kind=kind, name=type(e).__name__, e=e
+                        ),
+                        line_no,
+                    )
         if end is None:
-            self.add_problem("the bundle has no end line: it was truncated")
+            self.add_problem(_("the bundle has no end line: it was truncated"))
             return
         for key, kind in (
             ("events", "event"),
@@ -396,8 +401,10 @@ class BundleSource:
         ):
             if end.get(key) != self._counts[kind]:
                 self.add_problem(
-                    f"the bundle holds {self._counts[kind]} {key}, but its end line says "
-                    f"{end.get(key)}: lines were removed or added"
+                    _(
+                        "the bundle holds {value} {key}, but its end line says {get}: lines were "
+                        "removed or added"
+                    ).format(value=self._counts[kind], key=key, get=end.get(key))
                 )
 
     def _lines(self, kind: str) -> Iterator[tuple[dict[str, Any] | None, bytes]]:
@@ -435,14 +442,18 @@ class BundleSource:
                 position = int(data["position"])
             except (KeyError, TypeError, ValueError, binascii.Error) as e:
                 self.add_problem(
-                    f"malformed event line after position {ordinal - 1} "
-                    f"({type(e).__name__}: {e}); the event is skipped",
+                    _(
+                        "malformed event line after position {value} ({name}: {e}); the event is "
+                        "skipped"
+                    ).format(value=ordinal - 1, name=type(e).__name__, e=e),
                     position=ordinal,
                 )
                 continue
             if position != ordinal:
                 self.add_problem(
-                    f"the bundle numbers this event {position}, but it is at position {ordinal}",
+                    _(
+                        "the bundle numbers this event {position}, but it is at position {ordinal}"
+                    ).format(position=position, ordinal=ordinal),
                     position=ordinal,
                     notification_id=ev[0],
                     aggregate_id=str(ev[1]),
@@ -467,7 +478,11 @@ class BundleSource:
                     (int(data["index"]), int(data["notification_id"]), _unb64(data["hash"]))
                 )
             except (KeyError, TypeError, ValueError, binascii.Error) as e:
-                self.add_problem(f"malformed leaf line ({type(e).__name__}: {e}); skipped")
+                self.add_problem(
+                    _("malformed leaf line ({name}: {e}); skipped").format(
+                        name=type(e).__name__, e=e
+                    )
+                )
             if len(page) >= PAGE:
                 yield page
                 page = []
@@ -526,8 +541,10 @@ def verify_bundle(
     pinned = root_fingerprint.strip().lower().replace(":", "")
     if claimed != pinned:
         source.add_problem(
-            f"the bundle says it was exported from the ledger rooted at {claimed}, not the "
-            f"pinned {pinned}"
+            _(
+                "the bundle says it was exported from the ledger rooted at {claimed}, "
+                "not the pinned {pinned}"
+            ).format(claimed=claimed, pinned=pinned)
         )
     options = VerifyOptions(
         root_fingerprint=root_fingerprint,

@@ -276,8 +276,10 @@ class StoreConfig:
 
     def describe(self) -> str:
         if self.kind == "sqlite":
-            return f"SQLite file {self.path}"
-        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} schema {self.schema}"
+            return _("SQLite file {path}").format(path=self.path)
+        return _("PostgreSQL {user}@{host}:{port}/{dbname} schema {schema}").format(
+            user=self.user, host=self.host, port=self.port, dbname=self.dbname, schema=self.schema
+        )
 
     def same_place(self, other: StoreConfig) -> bool:
         """Whether both name the same ledger (the same file, or database and schema)."""

@@ -250,10 +250,12 @@ def verify_inclusion(
             _("leaf {index} is not in a tree of size {size}").format(index=index, size=size),
             **where,
         )
-    _check_hash(leaf_hash, "the leaf hash", **where)
-    _check_hash(root, "the root", **where)
+    _check_hash(leaf_hash, _("the leaf hash"), **where)
+    _check_hash(root, _("the root"), **where)
     for position, node in enumerate(proof):
-        _check_hash(node, f"inclusion proof element {position}", **where)
+        _check_hash(
+            node, _("inclusion proof element {position}").format(position=position), **where
+        )
     # Steps 2-3.
     fn, sn = index, size - 1
     r = leaf_hash
@@ -296,10 +298,12 @@ def verify_consistency(
         if old_root != new_root:
             raise ProofError(_("trees of equal size have different roots"), **where)
         return
-    _check_hash(old_root, "the old root", **where)
-    _check_hash(new_root, "the new root", **where)
+    _check_hash(old_root, _("the old root"), **where)
+    _check_hash(new_root, _("the new root"), **where)
     for position, node in enumerate(proof):
-        _check_hash(node, f"consistency proof element {position}", **where)
+        _check_hash(
+            node, _("consistency proof element {position}").format(position=position), **where
+        )
     # Step 1.
     if not proof:
         raise ProofError(_("the consistency proof is empty"), **where)

@@ -721,9 +721,13 @@ def person_record(
             cp = Checkpoint.parse(cp_row.body())
             root = map_root_of(cp)
         except ProofError as e:
-            raise _damaged(f"checkpoint {size} does not hold: {e}", tree_size=size) from e
+            raise _damaged(
+                _("checkpoint {size} does not hold: {e}").format(size=size, e=e), tree_size=size
+            ) from e
         if root is None:
-            raise _damaged(f"checkpoint {size} carries no person index", tree_size=size)
+            raise _damaged(
+                _("checkpoint {size} carries no person index").format(size=size), tree_size=size
+            )
         key = key_of(personnel_no)
         proof, _unused = prove(tables.reader(size), key)
         rows = [(s, i) for s, i in tables.positions(personnel_no) if i < size]
@@ -733,22 +737,28 @@ def person_record(
             row = events.get(index)
             if seq != state.count + 1:
                 raise _damaged(
-                    f"the person index of {personnel_no} has no entry {state.count + 1} (the "
-                    f"next holds position {index}): a row was deleted",
+                    _(
+                        "the person index of {personnel_no} has no entry {value} (the next holds "
+                        "position {index}): a row was deleted"
+                    ).format(personnel_no=personnel_no, value=state.count + 1, index=index),
                     position=index,
                 )
             if row is None:
                 raise _damaged(
-                    f"the person index of {personnel_no} points at position {index}, which "
-                    "holds no event",
+                    _(
+                        "the person index of {personnel_no} points at position {index}, which "
+                        "holds no event"
+                    ).format(personnel_no=personnel_no, index=index),
                     position=index,
                 )
             nid, oid, version, topic, st = row
             event = checked_event(mapper, index, nid, oid, version, topic, st)
             if not names(index, oid, topic, st):
                 raise _damaged(
-                    f"the event at position {index} does not name {personnel_no}, but the "
-                    "person index lists it",
+                    _(
+                        "the event at position {index} does not name {personnel_no}, but the "
+                        "person index lists it"
+                    ).format(index=index, personnel_no=personnel_no),
                     position=index,
                 )
             state = state.then(index, event_leaf_hash(index, oid, version, topic, st))
@@ -760,8 +770,10 @@ def person_record(
         except ProofError as e:
             last = rows[-1][1] if rows else None
             raise _damaged(
-                f"the person index of {personnel_no} ({state.count} events up to position "
-                f"{last}) does not match the root signed in checkpoint {size}: {e}",
+                _(
+                    "the person index of {personnel_no} ({count} events up to position "
+                    "{last}) does not match the root signed in checkpoint {size}: {e}"
+                ).format(personnel_no=personnel_no, count=state.count, last=last, size=size, e=e),
                 position=last,
                 tree_size=size,
             ) from None
@@ -802,8 +814,9 @@ def _checked(
         mapper.open_envelope(StoredEvent(oid, version, topic, state))
     except (LedgerError, ValueError) as e:
         raise _damaged(
-            f"the event at position {position} ({topic.split(':', 1)[-1]} v{version}) fails "
-            f"its check: {e}",
+            _("the event at position {position} ({value} v{version}) fails its check: {e}").format(
+                position=position, value=topic.split(":", 1)[-1], version=version, e=e
+            ),
             position=position,
         ) from None
     return IndexedEvent(position, nid, oid, version, topic, state)

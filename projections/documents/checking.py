@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.errors import InvalidInputError, LedgerError
+from ledger.i18n import _
 from projections.documents.code import VerificationCode
 from projections.documents.content import Document, render_case_document
 from projections.documents.evidence import EvidenceSource
@@ -178,11 +179,17 @@ def printed_code(texts: list[str], stored: str | None, path: Path) -> Verificati
                 return VerificationCode.parse(text[len(CODE_PREFIX) :])
             except InvalidInputError as e:
                 raise InvalidInputError(
-                    f"the verification code printed in {path} does not read: {e}"
+                    _("the verification code printed in {path} does not read: {e}").format(
+                        path=path, e=e
+                    )
                 ) from e
     if stored:
         return VerificationCode.parse(stored)
-    raise InvalidInputError(f"{path} carries no lifeledger verification code ({CODE_PREFIX}…)")
+    raise InvalidInputError(
+        _("{path} carries no lifeledger verification code ({CODE_PREFIX}…)").format(
+            path=path, CODE_PREFIX=CODE_PREFIX
+        )
+    )
 
 
 def verify_file(source: EvidenceSource, path: Path) -> DocumentReport:
@@ -199,7 +206,9 @@ def verify_file(source: EvidenceSource, path: Path) -> DocumentReport:
         texts = texts + [c for t in tables for row in t for c in row]
         what = "paragraph"
     else:
-        raise InvalidInputError(f"{path}: document verify reads .docx and .xlsx files")
+        raise InvalidInputError(
+            _("{path}: document verify reads .docx and .xlsx files").format(path=path)
+        )
     code = printed_code(texts, stored, path)
     report, again = check_code(source, code)
     if again is None:

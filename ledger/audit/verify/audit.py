@@ -268,18 +268,31 @@ class Audit:
         if key is None:
             self._fail_event(
                 Check.KEY,
-                f"signed by key {envelope.key_id.hex()}, which the key registry had not "
-                "registered at this position: a forged or foreign event",
-                position, nid, oid, version, topic, envelope.key_id,
-            )  # fmt: skip
+                _(
+                    "signed by key {hex}, which the key registry had not registered at this "
+                    "position: a forged or foreign event"
+                ).format(hex=envelope.key_id.hex()),
+                position,
+                nid,
+                oid,
+                version,
+                topic,
+                envelope.key_id,
+            )
             return
         if key.ended_at is not None:
             self._fail_event(
                 Check.KEY,
-                f"signed by key {key.describe()} after it was {key.status} at position "
-                f"{key.ended_at}",
-                position, nid, oid, version, topic, envelope.key_id,
-            )  # fmt: skip
+                _("signed by key {describe} after it was {status} at position {ended_at}").format(
+                    describe=key.describe(), status=key.status, ended_at=key.ended_at
+                ),
+                position,
+                nid,
+                oid,
+                version,
+                topic,
+                envelope.key_id,
+            )
         # 3. The recovery key signs root replacements only; Art. 6: only discipline organs and
         #    organisation departments record.
         try:
@@ -291,24 +304,38 @@ class Audit:
         if kind is None:
             self._fail_event(
                 Check.FORMAT,
-                f"unknown event type {topic}: not an event of this ledger",
+                _("unknown event type {topic}: not an event of this ledger").format(topic=topic),
                 position, nid, oid, version, topic, envelope.key_id,
             )  # fmt: skip
         elif kind == "report":
             if key.authority_kind not in MAY_REPORT:
                 self._fail_event(
                     Check.AUTHORISATION,
-                    f"signed by key {key.describe()} of a {key.authority_kind} authority, which "
-                    "may not record report events (Art. 14: the 信访工作机构 reports)",
-                    position, nid, oid, version, topic, envelope.key_id,
-                )  # fmt: skip
+                    _(
+                        "signed by key {describe} of a {authority_kind} authority, which may not "
+                        "record report events (Art. 14: the 信访工作机构 reports)"
+                    ).format(describe=key.describe(), authority_kind=key.authority_kind),
+                    position,
+                    nid,
+                    oid,
+                    version,
+                    topic,
+                    envelope.key_id,
+                )
         elif key.authority_kind not in MAY_RECORD:
             self._fail_event(
                 Check.AUTHORISATION,
-                f"signed by key {key.describe()} of a {key.authority_kind} authority, which may "
-                f"not record {kind} events (Art. 6: only 纪检监察机关 and 组织人事部门)",
-                position, nid, oid, version, topic, envelope.key_id,
-            )  # fmt: skip
+                _(
+                    "signed by key {describe} of a {authority_kind} authority, which may not "
+                    "record {kind} events (Art. 6: only 纪检监察机关 and 组织人事部门)"
+                ).format(describe=key.describe(), authority_kind=key.authority_kind, kind=kind),
+                position,
+                nid,
+                oid,
+                version,
+                topic,
+                envelope.key_id,
+            )
         # 4. The signature: as the worker found it with this very key, else checked here.
         self.signatures += 1
         if keys.get(key.key_id) != key.public_raw:
@@ -318,10 +345,17 @@ class Audit:
         if code == BAD_SIGNATURE or not check_signature(key.public, envelope, oid, version, topic):
             self._fail_event(
                 Check.SIGNATURE,
-                f"the signature by {key.describe()} does not cover the stored bytes: the event "
-                "was altered, or moved from another row",
-                position, nid or None, oid, version, topic, key.key_id,
-            )  # fmt: skip
+                _(
+                    "the signature by {describe} does not cover the stored bytes: the event "
+                    "was altered, or moved from another row"
+                ).format(describe=key.describe()),
+                position,
+                nid or None,
+                oid,
+                version,
+                topic,
+                key.key_id,
+            )
 
     def _check_now(self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int,
                    topic: str) -> bool:  # fmt: skip
