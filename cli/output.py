@@ -159,7 +159,7 @@ def _table(
         return
     click.echo(title)
     text = table(
-        [c.header for c in columns],
+        [_(c.header) for c in columns],  # module-level headers: in the language of now
         [[c.cell(r) for c in columns] for r in records],
         [attention(r) for r in records],
         drop=drop,

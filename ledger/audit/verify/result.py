@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from ledger.errors import VerificationError
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 
 class Check(StrEnum):
@@ -30,6 +30,22 @@ class Check(StrEnum):
     MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
     #: a warning, never a failure: recorded times running backwards (ledger.audit.clock)
     CLOCK = "clock"
+
+
+#: The records a failure names ("case C1"), as the user reads them; the JSON keeps the English.
+_RECORDS = {
+    "case": N_("case {id}"),
+    "cadre": N_("cadre {id}"),
+    "unit": N_("unit {id}"),
+    "aggregate": N_("aggregate {id}"),
+}
+
+
+def record_label(record: str) -> str:
+    """A record a failure names ("case C1", "key registry") in the user's language."""
+    kind, _sep, ident = record.partition(" ")
+    template = _RECORDS.get(kind)
+    return _(template).format(id=ident) if template else _(record)
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,7 @@ class Failure:
         if self.position is not None:
             where.append(_("position {position}").format(position=self.position))
         if self.record:
-            where.append(self.record)
+            where.append(record_label(self.record))
         elif self.aggregate_id:
             where.append(_("aggregate {aggregate_id}").format(aggregate_id=self.aggregate_id))
         if self.topic:
