@@ -612,7 +612,7 @@ def _party_lines(x: Party) -> list[str]:
     alone = _(" · decided alone (个人决定)") if x.individual_decision else ""
     out.append(_("  finding {assigned_on}{alone}").format(assigned_on=x.assigned_on, alone=alone))
     heard = ", ".join(d.isoformat() for d in x.hearings) or (
-        _("not needed (no responsibility)") if x.responsibility == _("none")
+        _("not needed (no responsibility)") if x.responsibility == "none"
         else _("not yet (Art. 9: required before a decision)")
     )  # fmt: skip
     out.append(_("  statement and defence heard: {heard}").format(heard=heard))
