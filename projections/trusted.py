@@ -175,7 +175,7 @@ class TrustedLog:
             except Exception as e:
                 checked.failures[oid] = Failure(
                     Check.FORMAT,
-                    f"the payload cannot be read ({type(e).__name__})",
+                    _("the payload cannot be read ({name})").format(name=type(e).__name__),
                     position=events[0][0],
                     aggregate_id=str(oid),
                 )
@@ -223,9 +223,13 @@ class TrustedLog:
         nid = failure.position
         leaf = self.leaf_position(nid) if nid is not None else None
         where = (
-            (f"log position {leaf}" if leaf is not None else f"notification {nid}")
+            (
+                _("log position {leaf}").format(leaf=leaf)
+                if leaf is not None
+                else _("notification {nid}").format(nid=nid)
+            )
             if nid is not None
-            else "the log"
+            else _("the log")
         )
         event = f", {failure.topic} v{failure.version}" if failure.topic else ""
         return ReadRefusedError(

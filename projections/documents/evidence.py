@@ -71,7 +71,7 @@ class Evidence:
 def _failures(result: VerificationResult, what: str) -> VerificationError:
     shown = "; ".join(f.message for f in result.failures[:3])
     more = result.failure_count - min(3, len(result.failures))
-    tail = f" (and {more} more)" if more > 0 else ""
+    tail = _(" (and {more} more)").format(more=more) if more > 0 else ""
     return VerificationError(
         _("{what} did not verify: {shown}{tail}").format(what=what, shown=shown, tail=tail)
     )
