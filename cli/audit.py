@@ -133,7 +133,7 @@ parallel_option = click.option(
 @witness_option
 @workers_option
 @parallel_option
-@failures_format_option
+@report_format_option("failures, then its warnings (check clock),")
 def verify_command(
     root_fingerprint: str | None,
     checkpoint_files: tuple[str, ...],
@@ -185,7 +185,7 @@ def verify_command(
         {**data, "ok": result.ok and bool(views), "read_models": views.to_dict(),
          "rollback": rollback},
         lambda: f"{result.summary()}\n{views.summary()}",
-        _failure_rows(data["failures"]),
+        _failure_rows(data["failures"] + data["warnings"]),
         FAILURE_COLUMNS,
     )  # fmt: skip
     if not result or not views:

@@ -761,12 +761,9 @@ def _attention(e: TimelineEntry) -> str | None:
 def _recorded(e: TimelineEntry) -> str:
     """The recorded date (Asia/Shanghai), with how many days after the business date when
     that is late (ledger.domain.recorded_time); never before an event earlier in the log."""
-    notes = (
-        [_("{days_recorded_late} days later").format(days_recorded_late=e.days_recorded_late)]
-        if e.days_recorded_late is not None
-        else []
-    )
-    notes += ["signed time earlier: clock set back"] if e.clock_behind else []
+    late = e.days_recorded_late
+    notes = [_("{days} days later").format(days=late)] if late is not None else []
+    notes += [_("signed time earlier: clock set back")] if e.clock_behind else []
     return f"{e.recorded_on}" + (f" ({', '.join(notes)})" if notes else "")
 
 
@@ -778,13 +775,11 @@ def timeline_text(
 ) -> str:
     views = []
     if as_of:
-        views.append(_("what was on record at the end of {as_of}").format(as_of=as_of))
+        views.append(_("what was on record at the end of {day}").format(day=as_of))
     if business_as_of:
-        views.append(
-            _("events dated on or before {business_as_of}").format(business_as_of=business_as_of)
-        )
-    head = _("Case {case_no}: {views}").format(
-        case_no=case_no, views=_(", ").join(views) if views else _("timeline")
+        views.append(_("events dated on or before {day}").format(day=business_as_of))
+    head = _("Case {case_no}: {view}").format(
+        case_no=case_no, view=", ".join(views) if views else _("timeline")
     )
     rows = [
         (

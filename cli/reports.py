@@ -20,7 +20,7 @@ from cli.common import (
     table,
 )
 from cli.output import FORMATS, Column, format_option, show_list, show_report
-from ledger.i18n import _, article_label
+from ledger.i18n import N_, _, article_label
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
@@ -56,8 +56,8 @@ def _measures(refs: tuple[MeasureRef, ...]) -> str:
     is_flag=True,
     help=_(
         "Instead: the steps done late (business date after the due date), overdue until "
-        "recorded (recorded after the due date), or recorded late (more than 7 days after their "
-        "business date), with the days."
+        "recorded (recorded after the due date), or recorded late (more than 7 days after "
+        "their business date), with the days."
     ),
 )
 @format_option
@@ -134,7 +134,7 @@ LATE_COLUMNS = (
     Column("days_recorded_late", _("recorded late (days)")),
     Column("status_label", _("status")),
 )
-LATE_NOTE = (
+LATE_NOTE = N_(
     "done late: the business date is after the legal due date (Art. 11, 12); overdue until "
     "recorded: recorded after the due date, so the ledger showed it overdue until then; "
     "recorded late: recorded more than {days} days after its business date. Recorded dates "
@@ -148,19 +148,23 @@ def _late_steps(as_of: dt.date | None, fmt: str | None) -> None:
 
     p = open_projections(settings().open(signed=False))
     items = p.late_steps(as_of)
-    when = _(" (on record at the end of {as_of})").format(as_of=as_of) if as_of else ""
+    if as_of:
+        title = _("Steps done or recorded late (on record at the end of {day}):")
+        empty = _("No step was done or recorded late (on record at the end of {day}).")
+    else:
+        title, empty = _("Steps done or recorded late:"), _("No step was done or recorded late.")
     show_list(
         fmt,
         "late",
         [asdict(s) for s in items],
         LATE_COLUMNS,
-        title=_("Steps done or recorded late{when}:").format(when=when),
-        empty=_("No step was done or recorded late{when}.").format(when=when),
+        title=title.format(day=as_of),
+        empty=empty.format(day=as_of),
         next_command=f"lifeledger case timeline {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["status"] != "recorded_late" else None,
         extra={"as_of": as_of},
-        drop=("art.", "due"),
-        notes=[LATE_NOTE.format(days=RECORDED_LATE_AFTER_DAYS)],
+        drop=tuple(c.header for c in LATE_COLUMNS if c.key in ("article", "due")),
+        notes=[_(LATE_NOTE).format(days=RECORDED_LATE_AFTER_DAYS)],
     )
 
 

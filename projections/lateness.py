@@ -1,6 +1,6 @@
 """When each step of a case happened, when it was recorded, and whether either was late.
 
-From one checked event alone (issue 13, "honest time"; definitions in
+From a case's checked events, in log order (issue 13, "honest time"; definitions in
 :mod:`ledger.domain.recorded_time`):
 
 * **done late** — the business date is after the legal due date the event carries: the
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.domain.recorded_time import days_after, days_recorded_late, recorded_on
+from ledger.i18n import N_, _
 from projections import labels
 from projections.models import LateStep
 from projections.replay import CaseEvent
@@ -44,9 +45,9 @@ TIMED_STEPS = {
 #: Steps owed with no period (Art. 11 personnel file): only ever recorded late.
 UNTIMED_STEPS = {"PersonnelFileEntered": FILE_ENTRY}
 LATENESS_LABELS = {
-    "done_late": "逾期完成 done late",
-    "overdue_until_recorded": "逾期后补录 overdue until recorded",
-    "recorded_late": "延迟录入 recorded late",
+    "done_late": N_("逾期完成 done late"),
+    "overdue_until_recorded": N_("逾期后补录 overdue until recorded"),
+    "recorded_late": N_("延迟录入 recorded late"),
 }
 
 
@@ -155,7 +156,7 @@ def late_steps(case_no: str, events: Sequence[CaseEvent]) -> list[LateStep]:
                 days_overdue_on_record=t.days_overdue_on_record,
                 days_recorded_late=t.days_recorded_late,
                 status=t.status,
-                status_label=LATENESS_LABELS[t.status],
+                status_label=_(LATENESS_LABELS[t.status]),
                 clock_behind=t.clock_behind,
             )
         )

@@ -209,12 +209,9 @@ def _overdue_until_recorded(t: Timing) -> str:
     """A step done in time by its business date but recorded after its due date."""
     if t.days_done_late is not None or t.days_overdue_on_record is None or t.step is None:
         return ""
-    return _(
-        " — overdue {days_overdue_on_record} days until recorded on "
-        "{recorded_on} (due {due}, {value})"
-    ).format(
-        days_overdue_on_record=t.days_overdue_on_record,
-        recorded_on=t.recorded_on,
+    return _(" — overdue {days} days until recorded on {recorded} (due {due}, {article})").format(
+        days=t.days_overdue_on_record,
+        recorded=t.recorded_on,
         due=t.due,
-        value=article_label(labels.STEP_ARTICLES[t.step]),
+        article=article_label(labels.STEP_ARTICLES[t.step]),
     )

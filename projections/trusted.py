@@ -15,17 +15,18 @@ How each read knows its index is complete and correct:
   (:func:`ledger.ids.case_id`), so all its events are read by that id; unit and cadre names
   come from their own registration events, key holders and statuses from the registry.
 * ``key list``: the registry's own events, replayed; ``proj_keys`` is not read.
-* ``deadlines``, ``unit rating``, ``report annual``: the index picks the candidate cases; each
-  candidate is replayed from its checked events and must agree with the index row that named
-  it (:func:`check_row`). Before that, :func:`check_census` compares the views with the log:
-  the tracking position may not be ahead of the log, and the views must hold exactly one row
-  for every record the log opened up to that position (cases, units, cadres), so a deleted or
-  added row, or a tracking position moved forward over new records, is refused with the
-  record's log position named. A secondary index (``proj_case_parties``,
-  ``proj_case_years``, ``proj_decisions``) must hold as many rows as applying the log wrote
-  (:func:`check_index_rows`), so a deleted or added row is refused before the index is used
-  to find cases. What neither count can see — a row edited in place so that a case is no
-  longer found — is named by ``verify``'s read-model audit.
+* ``deadlines``, ``deadlines --late`` (every case row), ``unit rating``, ``report annual``:
+  the index picks the candidate cases; each candidate is replayed from its checked events and
+  must agree with the index row that named it (:func:`check_row`). Before that,
+  :func:`check_census` compares the views with the log: the tracking position may not be
+  ahead of the log, and the views must hold exactly one row for every record the log opened
+  up to that position (cases, units, cadres), so a deleted or added row, or a tracking
+  position moved forward over new records, is refused with the record's log position named.
+  A secondary index (``proj_case_parties``, ``proj_case_years``, ``proj_decisions``) must
+  hold as many rows as applying the log wrote (:func:`check_index_rows`), so a deleted or
+  added row is refused before the index is used to find cases. What neither count can see —
+  a row edited in place so that a case is no longer found — is named by ``verify``'s
+  read-model audit.
 
 A record whose events fail is refused with :class:`ReadRefusedError`, naming the log position and
 asking for ``lifeledger verify``; reads that do not touch it keep working.

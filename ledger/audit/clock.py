@@ -17,9 +17,10 @@ position and the largest gap.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ledger.domain.recorded_time import CLOCK_TOLERANCE, span
+from ledger.i18n import _
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,27 @@ class ClockRegression:
     version: int
 
     def describe(self) -> str:
+        values = {
+            "at": _utc(self.recorded_at), "behind": span(self.behind), "count": self.count,
+            "first": self.first, "last": self.last, "earlier": self.latest_position,
+            "earlier_at": _utc(self.latest_at), "tolerance": span(CLOCK_TOLERANCE),
+        }  # fmt: skip
         if self.count == 1:
-            where = f"recorded at {_utc(self.recorded_at)} by its signed time, {span(self.behind)}"
-        else:
-            where = (
-                f"the {self.count} events at positions {self.first}..{self.last} were recorded "
-                f"(by their signed times, from {_utc(self.recorded_at)}) up to {span(self.behind)}"
+            text = _(
+                "recorded at {at} by its signed time, {behind} before the event at position "
+                "{earlier} ({earlier_at}) that precedes it in the log: the recording clock ran "
+                "backwards (tolerance {tolerance}). Views by recorded time (case timeline "
+                "--as-of, deadlines --late) rely on that clock here"
             )
-        return (
-            f"{where} before the event at position {self.latest_position} "
-            f"({_utc(self.latest_at)}) that precedes {'it' if self.count == 1 else 'them'} in "
-            f"the log: the recording clock ran backwards (tolerance {span(CLOCK_TOLERANCE)}). "
-            "Views by recorded time (case timeline --as-of, deadlines --late) rely on that "
-            "clock here"
-        )
+        else:
+            text = _(
+                "the {count} events at positions {first}..{last} were recorded (by their signed "
+                "times, from {at}) up to {behind} before the event at position {earlier} "
+                "({earlier_at}) that precedes them in the log: the recording clock ran backwards "
+                "(tolerance {tolerance}). Views by recorded time (case timeline --as-of, "
+                "deadlines --late) rely on that clock here"
+            )
+        return text.format(**values)
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -68,34 +76,38 @@ class ClockAudit:
         self._latest: tuple[int, dt.datetime] | None = None
         self._run: ClockRegression | None = None
 
-    def feed(
-        self, position: int, recorded_at: dt.datetime, record: str, aggregate_id: str,
-        topic: str, version: int,
-    ) -> None:  # fmt: skip
+    def feed(self, position: int, recorded_at: dt.datetime) -> bool:
+        """Take the next event's signed time; True when it starts a new run behind an earlier
+        event (then :meth:`name` says whose it is: the label is made only then)."""
         if recorded_at.tzinfo is None:
             recorded_at = recorded_at.replace(tzinfo=dt.UTC)
         latest = self._latest
         if latest is None or recorded_at >= latest[1]:
             self._close()
             self._latest = (position, recorded_at)
-            return
+            return False
         behind = latest[1] - recorded_at
         if behind <= self.tolerance:
             self._close()
-            return
+            return False
         run = self._run
         if run is not None and run.latest_position == latest[0]:
-            self._run = ClockRegression(
-                run.first, position, run.count + 1, run.recorded_at, max(run.behind, behind),
-                run.latest_position, run.latest_at, run.record, run.aggregate_id, run.topic,
-                run.version,
-            )  # fmt: skip
-            return
+            self._run = replace(
+                run, last=position, count=run.count + 1, behind=max(run.behind, behind)
+            )
+            return False
         self._close()
         self._run = ClockRegression(
-            position, position, 1, recorded_at, behind, latest[0], latest[1], record,
-            aggregate_id, topic, version,
-        )  # fmt: skip
+            position, position, 1, recorded_at, behind, latest[0], latest[1], "", "", "", 0
+        )
+        return True
+
+    def name(self, record: str, aggregate_id: str, topic: str, version: int) -> None:
+        """The record, aggregate, event type and version of the run just started."""
+        assert self._run is not None
+        self._run = replace(
+            self._run, record=record, aggregate_id=aggregate_id, topic=topic, version=version
+        )
 
     def _close(self) -> None:
         if self._run is not None:

@@ -27,6 +27,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.audit.clock import ClockAudit, ClockRegression
 from ledger.audit.verify import Check, Failure, VerificationResult
+from ledger.audit.verify.result import record_label
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case_rules, ids
 from ledger.domain import report as report_rules
@@ -37,7 +38,7 @@ from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import KeyManagementError, LedgerError, NotAuthorisedError, RuleViolationError
-from ledger.i18n import _
+from ledger.i18n import _, article_label
 from ledger.signing.signatures import Envelope
 
 PAGE = 1_000
@@ -60,11 +61,23 @@ class Finding:
 
     @property
     def what(self) -> str:
-        cited = f"{self.article}: {self.rule}" if self.article else self.rule
-        return f"the Measures would have refused it ({cited}): {self.message}"
+        cited = (
+            _("{article}: {rule}").format(article=article_label(self.article), rule=self.rule)
+            if self.article
+            else self.rule
+        )
+        return _("the Measures would have refused it ({cited}): {message}").format(
+            cited=cited, message=self.message
+        )
 
     def describe(self) -> str:
-        return f"position {self.position}, {self.record}, {self.event} v{self.version}: {self.what}"
+        return _("position {position}, {record}, {event} v{version}: {what}").format(
+            position=self.position,
+            record=record_label(self.record),
+            event=self.event,
+            version=self.version,
+            what=self.what,
+        )
 
 
 class SemanticAudit:
@@ -232,17 +245,17 @@ def audit_log(
             with suppress(ValueError, TypeError):
                 audit.unreadable(UUID(str(stored.originator_id)))
             continue
-        before = (
-            audit.registry
-            if event.originator_id == ids.REGISTRY_ID
-            else (audit.aggregates.get(event.originator_id))
-        )
+        oid = event.originator_id
+        before = audit.registry if oid == ids.REGISTRY_ID else audit.aggregates.get(oid)
         audit.event(position, event, envelope.key_id)
-        oid = str(event.originator_id)
         stamp = getattr(event, "timestamp", None)
-        if oid not in broken and isinstance(stamp, dt.datetime):
-            clock.feed(position, stamp, _record(before, event), oid,
-                       type(event).__qualname__, event.originator_version)  # fmt: skip
+        if (
+            isinstance(stamp, dt.datetime)
+            and not (broken and str(oid) in broken)
+            and clock.feed(position, stamp)
+        ):
+            clock.name(_record(before, event), str(oid), type(event).__qualname__,
+                       event.originator_version)  # fmt: skip
     return audit.findings, clock.done()
 
 
@@ -255,18 +268,29 @@ def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
     except Exception as e:  # the log cannot be read to the end: say so, never raise
         if any(f.check is Check.STORE for f in result.failures):
             return result
-        failure = Failure(Check.STORE, f"the semantic audit could not read the log: {e}")
+        failure = Failure(
+            Check.STORE, _("the semantic audit could not read the log: {e}").format(e=e)
+        )
         return dataclasses.replace(
             result,
             failures=(*result.failures, failure),
             failure_count=result.failure_count + 1,
         )
     warnings = tuple(
-        Failure(Check.CLOCK, r.describe(), position=r.first, aggregate_id=r.aggregate_id,
-                record=r.record, topic=r.topic, version=r.version, last_position=r.last,
-                behind_position=r.latest_position, seconds_behind=int(r.behind.total_seconds()))
+        Failure(
+            Check.CLOCK,
+            r.describe(),
+            position=r.first,
+            aggregate_id=r.aggregate_id,
+            record=r.record,
+            topic=r.topic,
+            version=r.version,
+            last_position=r.last,
+            behind_position=r.latest_position,
+            seconds_behind=int(r.behind.total_seconds()),
+        )
         for r in regressions
-    )  # fmt: skip
+    )
     findings = [f for f in found if f.aggregate_id not in broken]
     failures = tuple(
         Failure(Check.MEASURES, f.what, position=f.position, aggregate_id=f.aggregate_id,

@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from ledger.i18n import _, ngettext
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: A step recorded more than this many calendar days after its business date is recorded late.
 #: A convention of this software, not of the Measures: a week covers the ordinary lag between
@@ -68,9 +70,9 @@ def span(delta: dt.timedelta) -> str:
     hours, rest = divmod(rest, 3_600)
     minutes, secs = divmod(rest, 60)
     parts = [
-        f"{days} day{'s' if days != 1 else ''}" if days else "",
-        f"{hours} h" if hours else "",
-        f"{minutes} min" if minutes else "",
-        f"{secs} s" if secs and not days else "",
+        ngettext("{n} day", "{n} days", days).format(n=days) if days else "",
+        _("{n} h").format(n=hours) if hours else "",
+        _("{n} min").format(n=minutes) if minutes else "",
+        _("{n} s").format(n=secs) if secs and not days else "",
     ]
-    return " ".join(p for p in parts if p) or "0 s"
+    return " ".join(p for p in parts if p) or _("{n} s").format(n=0)

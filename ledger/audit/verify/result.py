@@ -224,7 +224,7 @@ class VerificationResult:
             else _("FAILED: {failure_count} failure(s)").format(failure_count=self.failure_count)
         )
         if self.warnings:
-            status += _(", {len} warning(s)").format(len=len(self.warnings))
+            status += _(", {count} warning(s)").format(count=len(self.warnings))
         lines = [
             _("Verification of {source}: {status}").format(source=self.source, status=status),
             _(
