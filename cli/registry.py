@@ -22,7 +22,7 @@ from cli.common import (
 )
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.i18n import _, ngettext
+from ledger.i18n import _, ngettext, pgettext
 
 
 @click.group(cls=LedgerGroup)
@@ -88,7 +88,7 @@ def unit_list(fmt: str | None) -> None:
         [asdict(u) for u in items],
         (
             Column("code", _("code")),
-            Column("name", _("name")),
+            Column("name", pgettext("unit", "name")),
             Column("kind_label", _("kind (Art. 2)")),
             Column("level_label", _("level")),
             Column("region", _("region")),

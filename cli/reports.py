@@ -317,7 +317,7 @@ def _counts(title: str, counts: tuple[Count, ...]) -> list[str]:
     if not counts:
         return [_("{title}: none").format(title=title)]
     rows = table(["", _("count")], [(c.label, c.count) for c in counts]).splitlines()[2:]
-    return [f"{title}:", *(f"  {row}" for row in rows)]
+    return [_("{title}:").format(title=title), *(f"  {row}" for row in rows)]
 
 
 def _party(party_type: str, code: str) -> str:

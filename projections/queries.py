@@ -32,7 +32,7 @@ from ledger.domain.regulation import (
     ground_label,
 )
 from ledger.errors import InvalidInputError, NotFoundError
-from ledger.i18n import _
+from ledger.i18n import N_, _
 from ledger.transparency.person_index import PersonRecord
 from projections import labels
 from projections.codec import Unwrap
@@ -87,7 +87,7 @@ STEP_DAYS = {
     "appeal_notice": APPEAL_DECISION_WITHIN_DAYS,  # Art. 12: part of the 30-day duty
 }
 #: Art. 13: the rule a unit rating applies, and which date decides the year.
-RATING_RULE = (
+RATING_RULE = N_(
     "Art. 13: 受到信访工作责任追究的单位，当年不得评为年度信访工作先进单位. A unit counts as "
     "held accountable in the year of the decision date (决定作出日期) of a decision against it "
     "that was not revoked on appeal; a decision modified on appeal still counts."
@@ -639,7 +639,7 @@ class Reader:
             may_be_rated_advanced=not counted,
             reasons=tuple(sorted(counted, key=order)),
             not_counted=tuple(sorted(not_counted, key=order)),
-            rule=RATING_RULE,
+            rule=_(RATING_RULE),
         )
 
     # Art. 14 --------------------------------------------------------------------------------

@@ -301,7 +301,9 @@ def render_case_document(
     )
     builder = {"D": _decision_blocks, "F": _file_blocks, "A": _appeal_blocks}[kind]
     blocks = builder(doc, state, record, facts)
-    description = f"{code_.name} {record['number']} ({who} {facts.name}, case {number})"
+    description = _("{document} {number} ({who} {name}, case {case_no})").format(
+        document=code_.name, number=record["number"], who=who, name=facts.name, case_no=number
+    )
     return Document(code_, (*blocks, *_code_blocks(code_)), description, later=ev.later)
 
 

@@ -112,7 +112,7 @@ class LedgerEvidence(EvidenceSource):
 
     def __init__(self, app: LedgerApplication, root_fingerprint: str | None = None) -> None:
         self.app = app
-        self.description = "the ledger"
+        self.description = _("the ledger")
         #: The root key every signature chains to: pinned by the caller, else the ledger's.
         self.root_fingerprint = (root_fingerprint or app.root_fingerprint()).lower()
         self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
