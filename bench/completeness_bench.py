@@ -46,21 +46,17 @@ from ledger.audit.proofs import export_cadre_proof, verify_proof
 from ledger.domain import ids
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
-    Consequence,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
 )
 from ledger.storage.store import StoreConfig
 from ledger.transparency import checkpoints as service
-from ledger.transparency.person_index import (
-    CADRE,
-    CASE,
-    IndexedEvent,
-    PersonRecord,
-    PersonTables,
-)
+from ledger.transparency.person_index import CADRE, CASE
+from ledger.transparency.person_record import IndexedEvent, PersonRecord
+from ledger.transparency.person_tables import PersonTables
 from projections import log as views_log
 from projections.api import Projections
 from projections.queries import Reader
@@ -116,7 +112,7 @@ def document(number: str) -> DecisionDocument:
 def whole_case(app: LedgerApplication, case_no: str, person: str) -> None:
     """Eight events, six naming the person (assign, hear, decide, announce, file, receive)."""
     app.open_case(case_no, dt.date(2023, 11, 2), [3], "推诿敷衍信访事项", dt.date(2024, 1, 8),
-                  Consequence.ADVERSE_IMPACT)  # fmt: skip
+                  [ResultElement.ADVERSE_IMPACT])  # fmt: skip
     app.assign(case_no, PartyType.PERSON, person, Responsibility.DIRECT, dt.date(2024, 1, 15))
     app.hear(case_no, PartyType.PERSON, person, dt.date(2024, 2, 1), "本人陈述")
     app.decide(case_no, PartyType.PERSON, person, document(f"{case_no}-决"))
@@ -162,6 +158,99 @@ def unverified_history(views: Projections, personnel_no: str) -> Any:
         from projections.api import _position
 
         return ask(Reader(views.store, cur, _position(views.store, cur), views._unwrap))
+
+
+# the same read by two versions of the code, in one run -------------------------------------
+#: Run in a child process with PYTHONPATH set to one version of the code: times
+#: ``cadre history`` (verified) for each person, in-process.
+CHILD = r"""
+import json, os, sys, time
+import ledger
+if os.path.isdir(os.path.join(os.path.dirname(ledger.__file__), "storage")):
+    from ledger.storage.store import StoreConfig
+else:
+    from ledger.store import StoreConfig
+from ledger.application import LedgerApplication
+from projections.api import Projections
+
+db, reads, persons = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+p = Projections(LedgerApplication(StoreConfig.parse(db)))
+p.catch_up()
+runs = {n: [] for n in persons}
+for n in persons:
+    p.cadre_history(n)
+for _ in range(reads):
+    for n in persons:
+        t = time.perf_counter()
+        p.cadre_history(n)
+        runs[n].append(time.perf_counter() - t)
+# Ed25519 verifications in one read of each person (does not depend on the machine's load).
+import cProfile, pstats
+import projections.trusted as trusted
+trusted.PARALLEL_FROM = 10**9  # one thread, so that the profiler sees every verification
+counts = {}
+for n in persons:
+    prof = cProfile.Profile()
+    prof.runcall(p.cadre_history, n)
+    stats = pstats.Stats(prof).stats
+    counts[n] = sum(v[1] for k, v in stats.items() if "verify" in k[2] and "Ed25519" in k[2])
+print(json.dumps({"runs": runs, "ed25519_verifies": counts}))
+"""
+
+
+def baseline_reads(
+    path: Path, persons: list[str], reads: int, rev: str, rounds: int
+) -> dict[str, Any]:
+    """``cadre history`` by this tree's code and by the code at ``rev`` (unpacked with
+    ``git archive``), each in a child process on its own copy of the ledger (the read models'
+    schema may differ), alternating ``rounds`` times so that both meet the same load."""
+    import shutil
+    import tarfile
+    import tempfile
+    from io import BytesIO
+
+    root = Path(__file__).resolve().parent.parent
+    times: dict[str, list[float]] = {"this tree": [], rev: []}
+    verifies: dict[str, dict[str, int]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "code"
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", rev, "ledger", "projections"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(base, filter="data")  # fmt: skip
+        trees = {"this tree": root, rev: base}
+        copies = {}
+        for label in trees:
+            copy = Path(tmp) / f"{'base' if label == rev else 'this'}.db"
+            for suffix in ("", "-wal", "-shm"):
+                if Path(f"{path}{suffix}").exists():
+                    shutil.copy(f"{path}{suffix}", f"{copy}{suffix}")
+            copies[label] = copy
+        for _ in range(rounds):
+            for label, code in trees.items():
+                env = {**os.environ, "PYTHONPATH": str(code)}
+                out = subprocess.run(
+                    [sys.executable, "-c", CHILD, str(copies[label]), str(reads),
+                     json.dumps(persons)],
+                    check=True, capture_output=True, text=True, env=env, cwd=tmp,
+                )  # fmt: skip
+                data = json.loads(out.stdout)
+                times[label] += [t for ts in data["runs"].values() for t in ts]
+                verifies[label] = data["ed25519_verifies"]
+    mine, theirs = times["this tree"], times[rev]
+    return {
+        "baseline": rev,
+        "rounds": rounds,
+        "this_tree": ms(mine),
+        "baseline_code": ms(theirs),
+        "ratio_p50": round(pct(mine, 50) / pct(theirs, 50), 3),
+        "ratio_p99": round(pct(mine, 99) / pct(theirs, 99), 3),
+        "ed25519_verifies_per_read": {"this_tree": verifies["this tree"],
+                                      "baseline_code": verifies[rev]},
+    }  # fmt: skip
 
 
 # the figures ------------------------------------------------------------------------------
@@ -333,7 +422,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--append-events", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--only", default="reads,proofs,checkpoint,append",
+        help="figures to run (comma-separated): reads, proofs, checkpoint, append",
+    )  # fmt: skip
+    parser.add_argument(
+        "--baseline", default=None,
+        help="also time cadre history with the code of this git revision, same run",
+    )  # fmt: skip
+    parser.add_argument("--baseline-rounds", type=int, default=3)
     args = parser.parse_args(argv)
+    only = {f.strip() for f in args.only.split(",") if f.strip()}
     args.workdir.mkdir(parents=True, exist_ok=True)
     base = args.workdir / f"province-{args.size}.db"
     if not base.exists():
@@ -358,22 +457,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.add_cadre(BENCH_PERSON, "基准干部", unit, "科长", dt.date(2015, 1, 5))
     for i in range(5):
         whole_case(app, f"BENCH-{i}", BENCH_PERSON)
-    say(f"checkpoint after {args.tail} more events")
-    result["checkpoint"] = checkpoint_cost(app, args.tail)
+    if "checkpoint" in only:
+        say(f"checkpoint after {args.tail} more events")
+        result["checkpoint"] = checkpoint_cost(app, args.tail)
+    else:
+        service.make_checkpoint(app, bench_signers(SEED)["root"])
     # a few events after the checkpoint, as a reader meets them between checkpoints
     whole_case(app, "BENCH-AFTER", BENCH_PERSON)
     others = [p for p, _ in top_persons(app, args.persons + 1) if p != BENCH_PERSON]
     persons = [BENCH_PERSON, *others[: args.persons]]
-    say(f"cadre history x{args.reads} for {len(persons)} persons")
     result["scale_before_reads"] = ed25519_scale()
-    result["cadre_history"] = reads(app, persons, args.reads)
+    if "reads" in only:
+        say(f"cadre history x{args.reads} for {len(persons)} persons")
+        result["cadre_history"] = reads(app, persons, args.reads)
+        result["cadre_history"]["events_after_checkpoint"] = 8
+    if args.baseline:
+        say(f"cadre history by this tree and by {args.baseline}, alternating")
+        app.close()
+        result["cadre_history_against_baseline"] = baseline_reads(
+            path, persons, args.reads, args.baseline, args.baseline_rounds
+        )
+        app = open_app(path)
     result["scale_after_reads"] = ed25519_scale()
-    result["cadre_history"]["events_after_checkpoint"] = 8
-    say("proofs")
-    result["proof_cadre"] = proofs(app, persons[:3], fingerprint)
+    if "proofs" in only:
+        say("proofs")
+        result["proof_cadre"] = proofs(app, persons[:3], fingerprint)
     app.close()
-    say("append throughput with and without the chain rows")
-    result["append"] = appends(args.workdir, args.append_events, args.rounds)
+    if "append" in only:
+        say("append throughput with and without the chain rows")
+        result["append"] = appends(args.workdir, args.append_events, args.rounds)
     result["machine"]["load_average_end"] = os.getloadavg()
     out = args.out or RESULTS / (
         f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{args.size}-completeness.json"

@@ -49,10 +49,10 @@ from ledger.audit.verify import verify_store  # noqa: E402
 from ledger.domain.regulation import (  # noqa: E402
     AdminLevel,
     AuthorityKind,
-    Consequence,
     KeyRole,
     PartyType,
     Responsibility,
+    ResultElement,
     UnitKind,
 )
 from ledger.errors import ConcurrentWriteError  # noqa: E402
@@ -107,7 +107,7 @@ def _writer(
                 case_no, step = f"W{wid}-{n // 3}", n % 3
                 if step == 0:
                     app.open_case(case_no, D(2024, 3, 1), [12], FACTS, D(2024, 4, 1),
-                                  consequence=Consequence.ADVERSE_IMPACT)  # fmt: skip
+                                  results=[ResultElement.ADVERSE_IMPACT])  # fmt: skip
                 elif step == 1:
                     app.assign(case_no, PartyType.PERSON, "P001", Responsibility.DIRECT,
                                D(2024, 4, 2))  # fmt: skip
@@ -134,7 +134,7 @@ def _ledger(url: str, writers: int) -> tuple[LedgerApplication, list[bytes]]:
     app.add_unit("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
     app.add_cadre("P001", "王局长", "CS-XF", "局长", D(2015, 1, 5))
     app.open_case(HOT_CASE, D(2024, 3, 1), [12], FACTS, D(2024, 4, 1),
-                  consequence=Consequence.ADVERSE_IMPACT)  # fmt: skip
+                  results=[ResultElement.ADVERSE_IMPACT])  # fmt: skip
     app.assign(HOT_CASE, PartyType.PERSON, "P001", Responsibility.DIRECT, D(2024, 4, 2))
     return app, [k.private_bytes_raw() for k in keys]
 
@@ -200,14 +200,12 @@ def raw_commits(store: str, url: str, seconds: float) -> float:
         elapsed = time.perf_counter() - t0
         db.close()
         return n / elapsed
-    import psycopg
     from psycopg import sql
 
     cfg = StoreConfig.parse(url)
     cfg.prepare()
     table = sql.Identifier(cfg.schema, "t")
-    with psycopg.connect(host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user,
-                         password=cfg.password or None, autocommit=True) as conn:  # fmt: skip
+    with cfg.connect() as conn:
         conn.execute(
             sql.SQL("CREATE TABLE {} (id bigserial PRIMARY KEY, state bytea)").format(table)
         )
@@ -221,12 +219,10 @@ def raw_commits(store: str, url: str, seconds: float) -> float:
 
 
 def _drop_schema(url: str) -> None:
-    import psycopg
     from psycopg import sql
 
     cfg = StoreConfig.parse(url)
-    with psycopg.connect(host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user,
-                         password=cfg.password or None, autocommit=True) as conn:  # fmt: skip
+    with cfg.connect() as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(cfg.schema)))
 
 

@@ -55,7 +55,6 @@ from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     AuthorityKind,
-    Consequence,
     KeyRole,
     Measure,
     PartyType,
@@ -643,15 +642,15 @@ class Province:
             g = rng.choices(self._ground_ids, self._ground_w)[0]
             if g not in grounds:
                 grounds.append(g)
-        order = [Consequence.NONE, Consequence.ADVERSE_IMPACT, Consequence.SERIOUS]
-        least = max(order.index(GROUNDS[g].requires) for g in grounds)
-        consequence = order[min(2, least + (rng.random() < 0.2))]
+        # Art. 4: for each ground, one result of every choice its item names
+        results = {g: [rng.choice(sorted(c)) for c in GROUNDS[g].results] for g in grounds}
         incident = opened - dt.timedelta(days=rng.randrange(3, 400))
         other = "《信访工作条例》第四十五条" if OTHER_REGULATION_GROUND in grounds else ""
         facts = (
             f"{incident.year}年{incident.month}月{incident.day}日，{unit.name}"
             + "；".join(GROUNDS[g].text for g in grounds)
-            + f"。造成{consequence.label}。"
+            + "。"
+            + "、".join(r.label for rs in results.values() for r in dict.fromkeys(rs))
         )
         case = AccountabilityCase.open(
             case_no=case_no,
@@ -660,7 +659,7 @@ class Province:
             facts=facts,
             opening_authority=authority,
             opened_on=opened,
-            consequence=consequence,
+            results=results,
             other_regulation=other,
         )
         self.stats.cases += 1
@@ -695,7 +694,7 @@ class Province:
             parties = [(PartyType.UNIT, unit.code)] + [
                 (PartyType.PERSON, m.personnel_no)
                 for m in team
-                if case.parties[f"person:{m.personnel_no}"]["responsibility"]
+                if case.parties[f"person:{m.personnel_no}"].responsibility
                 != Responsibility.NONE.value
             ]
         else:
@@ -771,9 +770,10 @@ class Province:
         for party_type, code, _ in decided:
             if rng.random() >= freq.appeal:
                 continue
-            p = case.parties[f"{party_type.value}:{code}"]
-            day = max(day, p["received_on"] + dt.timedelta(days=rng.randrange(1, 10)))
-            if day > p["appeal_due"]:
+            p = case.parties[f"{party_type.value}:{code}"].decision
+            assert p is not None and p.received_on is not None and p.appeal_due is not None
+            day = max(day, p.received_on + dt.timedelta(days=rng.randrange(1, 10)))
+            if day > p.appeal_due:
                 continue
             yield day
             case.appeal(party_type, code, day, "认为事实认定不清，请求撤销处理决定")
@@ -799,7 +799,11 @@ class Province:
             case.notify_appeal_decision(party_type, code, day, "申诉人及其所在单位")
             self.record(case, sign())
         # Closing never cuts off an appeal (Art. 12): after every appeal period has run.
-        last_due = max(p["appeal_due"] for p in case.parties.values() if p["appeal_due"])
+        last_due = max(
+            d.appeal_due
+            for p in case.parties.values()
+            if (d := p.decision) is not None and d.appeal_due is not None
+        )
         day = max(day, last_due) + dt.timedelta(days=rng.randrange(1, 30))
         yield day
         case.close(day, "责任追究工作已完成，材料归档")

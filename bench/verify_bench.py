@@ -89,11 +89,11 @@ def _bulk(path: Path, size: int) -> Signer:
     from ledger.domain.regulation import (
         AdminLevel,
         AuthorityKind,
-        Consequence,
         KeyRole,
         Measure,
         PartyType,
         Responsibility,
+        ResultElement,
         Severity,
         UnitKind,
     )
@@ -112,7 +112,7 @@ def _bulk(path: Path, size: int) -> Signer:
             c = AccountabilityCase.open(
                 case_no=f"B-{i:07d}", incident_date=dt.date(2023, 5, 1), grounds=[3],
                 facts="推诿", opening_authority="省纪委监委", opened_on=dt.date(2023, 6, 1),
-                consequence=Consequence.ADVERSE_IMPACT,
+                results=[ResultElement.ADVERSE_IMPACT],
             )  # fmt: skip
             c.assign(PartyType.UNIT, "U1", Responsibility.COLLECTIVE, dt.date(2023, 6, 5))
             c.hear(PartyType.UNIT, "U1", dt.date(2023, 6, 9), "单位说明")

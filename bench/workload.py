@@ -40,10 +40,10 @@ from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     AdminLevel,
     AppealOutcome,
-    Consequence,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
     TeamRole,
     UnitKind,
@@ -57,6 +57,15 @@ REGISTRATIONS = ("unit add", "cadre add")
 #: The authority of the key that records the benchmark workloads (the provincial discipline
 #: organ's key); every replayed decision names it as 受理机关 (Art. 12).
 AUTHORITY = ORGANS[0]
+
+
+def _results(c: dict[str, Any]) -> dict[int, list[ResultElement]]:
+    """The Art. 4 results of a ``case open`` command, per ground (``"11:adverse_impact"``)."""
+    by_ground: dict[int, list[ResultElement]] = {g: [] for g in c["ground"]}
+    for item in c.get("result", ()):
+        ground, _, element = item.partition(":")
+        by_ground[int(ground)].append(ResultElement(element))
+    return by_ground
 
 
 def _plain(value: Any) -> Any:
@@ -111,7 +120,8 @@ def _command(name: str, d: dict[str, Any], names: dict[str, str], oid: str) -> C
         names[oid] = d["case_no"]
         return {"command": "case open", "case_no": d["case_no"],
                 "incident_date": d["incident_date"], "opened_on": d["opened_on"],
-                "ground": d["grounds"], "consequence": d["consequence"], "facts": d["facts"],
+                "ground": d["grounds"], "facts": d["facts"],
+                "result": [f"{g}:{r}" for g, rs in d["results"].items() for r in rs],
                 "other_regulation": d["other_regulation"]}  # fmt: skip
     if name == "ResponsibilityAssigned":
         return {"command": "case assign", **case, **_party(d),
@@ -230,7 +240,7 @@ class LedgerCommands:
             a.retire_cadre(c["personnel_no"], _d(c["on"]))
         elif cmd == "case open":
             a.open_case(c["case_no"], _d(c["incident_date"]), c["ground"], c["facts"],
-                        _d(c["opened_on"]), Consequence(c["consequence"]),
+                        _d(c["opened_on"]), _results(c),
                         c.get("other_regulation") or "")  # fmt: skip
         elif cmd == "case assign":
             a.assign(c["case_no"], *_who(c), Responsibility(c["responsibility"]), _d(c["on"]),
@@ -344,7 +354,7 @@ class DomainCommands:
             case = AccountabilityCase.open(
                 case_no=c["case_no"], incident_date=_d(c["incident_date"]), grounds=c["ground"],
                 facts=c["facts"], opening_authority=AUTHORITY, opened_on=_d(c["opened_on"]),
-                consequence=Consequence(c["consequence"]),
+                results=_results(c),
                 other_regulation=c.get("other_regulation") or "",
             )  # fmt: skip
             self._touch(case)

@@ -20,24 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import (
-    LedgerGroup,
-    choice_of,
-    describe_choices,
-    emit,
-    info,
-    json_option,
-    passphrase,
-    passphrase_prompt,
-    progress,
-    progress_callback,
-    settings,
-    table,
-)
+from cli.common import LedgerGroup, emit, info, passphrase, passphrase_prompt, settings
 from cli.files import output_path
+from cli.options import choice_of, describe_choices, json_option
+from cli.terminal import progress, progress_callback, table
 from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import AuthorityKind
-from ledger.i18n import _, pgettext
+from ledger.i18n import _
 from projections.labels import KEY_STATUS_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -128,15 +117,9 @@ def init(
     info(_("Keep {key_out} safe: it signs every key registration.").format(key_out=key_out))
     info(
         _(
-            "Move {recovery_out} offline now (removable media in a safe) and delete "
-            "it here: it alone can replace a lost or stolen root key (`lifeledger "
-            "key recover`)."
-        ).format(recovery_out=recovery_out)
-    )
-    info(
-        _(
-            "Next: export LIFELEDGER_KEY={key_out}, then `lifeledger key add ...` for recorders."
-        ).format(key_out=key_out)
+            "Move {path} offline now (removable media in a safe) and delete it here: it alone "
+            "can replace a lost or stolen root key (`lifeledger key recover`)."
+        ).format(path=recovery_out)
     )
     emit(
         {
@@ -147,19 +130,13 @@ def init(
             "recovery_key_id": recovery.key_id.hex(),
             "recovery_key_file": str(recovery_out),
         },
-        _(
-            "Ledger created in {describe}.\nRoot key {hex} saved to {key_out}.\nRoot "
-            "fingerprint (pin this for auditors):\n  {fingerprint}\nRecovery key "
-            "{hex2} saved to {recovery_out}: keep it offline; it only replaces a "
-            "lost root key."
-        ).format(
-            describe=app.store.describe(),
-            hex=root.key_id.hex(),
-            key_out=key_out,
-            fingerprint=fingerprint,
-            hex2=recovery.key_id.hex(),
-            recovery_out=recovery_out,
-        ),
+        f"Ledger created in {app.store.describe()}.\n"
+        f"Root key {root.key_id.hex()} saved to {key_out}.\n"
+        f"Root fingerprint (pin this for auditors):\n  {fingerprint}\n"
+        + _(
+            "Recovery key {key_id} saved to {path}: keep it offline; it only replaces a lost "
+            "root key."
+        ).format(key_id=recovery.key_id.hex(), path=recovery_out),
     )
 
 
@@ -178,8 +155,8 @@ def recovery_passphrase(path: Path, root_secret: str) -> str:
         return passphrase_prompt(_("Passphrase for the recovery key {path}").format(path=path))
     info(
         _(
-            "Warning: LIFELEDGER_RECOVERY_PASSPHRASE is not set; the recovery key is protected by "
-            "the root key's passphrase"
+            "Warning: LIFELEDGER_RECOVERY_PASSPHRASE is not set; the recovery key is protected "
+            "by the root key's passphrase"
         )
     )
     return root_secret
@@ -397,8 +374,8 @@ def import_(
 
     \b
       {"command": "case open", "case_no": "CS-2019-004", "incident_date": "2019-03-02",
-       "opened_on": "2019-05-10", "ground": [11], "consequence": "adverse_impact",
-       "facts": "..."}
+       "opened_on": "2019-05-10", "ground": [11],
+       "result": ["conflict_intensified", "adverse_impact"], "facts": "..."}
       {"command": "case hear", "case_no": "CS-2019-004", "person": "P001",
        "on": "2019-05-20", "statement": "..."}
 
@@ -469,6 +446,8 @@ def import_(
     if rejects is not None:
         data["rejects"] = str(rejects) if refused_lines else None
     emit(data, lambda: _import_text(report, from_line, rejects if refused_lines else None))
+    if report.error is not None and not s.json:  # the store failed: lines from the summary's
+        raise click.ClickException(report.error)  # "resume from" on were not recorded
     if not report.ok:
         raise click.exceptions.Exit(1)
 
@@ -532,9 +511,7 @@ def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> 
             ).format(interrupted_at=report.interrupted_at)
         )
     elif report.interrupted:
-        lines.append(_("Interrupted."))
-    if report.error is not None:
-        lines.append(_("Stopped: {error}").format(error=report.error))
+        lines.append("Interrupted.")
     if report.not_attempted_from is not None:
         lines.append(
             _(

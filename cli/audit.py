@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import emit, info, progress, settings, table, to_json
+from cli.common import emit, info, settings, to_json
 from cli.files import output_path
 from cli.output import Column, chosen, report_format_option, show_report
 from cli.rollback import checkpoint_files_in, rollback_note
+from cli.terminal import progress, table
 from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -65,7 +66,7 @@ FAILURE_COLUMNS = (
     Column("tree_size", _("checkpoint")),
     Column("message", _("what is wrong")),
 )
-failures_format_option = report_format_option("failures")
+failures_format_option = report_format_option(_("failures"))
 
 
 def _failure_rows(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -73,9 +74,23 @@ def _failure_rows(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{c.key: None for c in FAILURE_COLUMNS} | f for f in failures]
 
 
+def _labelled(data: dict[str, Any]) -> dict[str, Any]:
+    """The report with each key's kind, role and status labelled as `key list` labels them
+    (the same words everywhere)."""
+    from projections.labels import KEY_STATUS_LABELS, authority_kind_label, role_label
+
+    data["keys"] = [
+        {**k, "authority_kind_label": authority_kind_label(k["authority_kind"]),
+         "role_label": role_label(k["role"]),
+         "status_label": KEY_STATUS_LABELS.get(k["status"], k["status"])}
+        for k in data.get("keys", [])
+    ]  # fmt: skip
+    return data
+
+
 def _finish(result: VerificationResult, fmt: str | None) -> None:
     """Print the report (text, JSON, or its failures as rows); exit 1 on any failure."""
-    data = result.to_dict()
+    data = _labelled(result.to_dict())
     show_report(fmt, data, result.summary, _failure_rows(data["failures"]), FAILURE_COLUMNS)
     if not result:
         raise click.exceptions.Exit(1)
@@ -179,7 +194,7 @@ def verify_command(
     )
     if not rollback["excluded"] and chosen(fmt) == "table":
         info(rollback["note"])
-    data = result.to_dict()
+    data = _labelled(result.to_dict())
     show_report(
         fmt,
         {**data, "ok": result.ok and bool(views), "read_models": views.to_dict(),
@@ -250,7 +265,7 @@ CHECKPOINT_COLUMNS = (
 
 
 @checkpoint_group.command("list")
-@report_format_option("checkpoints")
+@report_format_option(_("checkpoints"))
 def checkpoint_list(fmt: str | None) -> None:
     """List the stored checkpoints and their cosignatures."""
     from ledger.transparency.tables import LedgerTables
@@ -526,7 +541,7 @@ def proof_verify(
         return "\n".join(lines)
 
     rows = _failure_rows([f.to_dict() for f in report.result.failures])
-    show_report(fmt, report.to_dict(), text, rows, FAILURE_COLUMNS)
+    show_report(fmt, _labelled(report.to_dict()), text, rows, FAILURE_COLUMNS)
     if not report:
         raise click.exceptions.Exit(1)
 

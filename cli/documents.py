@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import LedgerGroup, emit, info, json_option, settings
+from cli.common import LedgerGroup, emit, info, settings
 from cli.files import output_path
-from ledger.i18n import _
+from cli.options import json_option
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from projections.documents.checking import CodeReport, DocumentReport

@@ -15,18 +15,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.common import (
-    LedgerGroup,
-    choice_of,
-    describe_choices,
-    emit,
-    info,
-    json_option,
-    new_passphrase,
-    open_projections,
-    settings,
-)
+from cli.common import LedgerGroup, emit, info, new_passphrase, open_projections, settings
 from cli.files import output_path
+from cli.options import choice_of, describe_choices, json_option
 from cli.output import Column, format_option, show_list
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.i18n import _
@@ -353,7 +344,9 @@ def _key_out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[
 
 
 @key.command("recover")
-@_key_out_option("Where to save the new root private key (encrypted PKCS#8; must not exist yet).")
+@_key_out_option(
+    _("Where to save the new root private key (encrypted PKCS#8; must not exist yet).")
+)
 @json_option
 def key_recover(key_out: Path) -> None:
     """Replace a lost or stolen root key, signed with the recovery key (--key RECOVERY_FILE).
@@ -370,34 +363,25 @@ def key_recover(key_out: Path) -> None:
     new = _new_key(key_out, app.replace_root)
     info(
         _(
-            "Sign with the new root key from now on: export "
-            "LIFELEDGER_KEY={key_out}; put the recovery key back offline"
-        ).format(key_out=key_out)
+            "Sign with the new root key from now on: export LIFELEDGER_KEY={path}; put the "
+            "recovery key back offline"
+        ).format(path=key_out)
     )
     emit(
-        {
-            "old_key_id": old_root,
-            "key_id": new.key_id.hex(),
-            "fingerprint": new.fingerprint,
-            "key_file": str(key_out),
-            "root_fingerprint": app.root_fingerprint(),
-        },
+        {"old_key_id": old_root, "key_id": new.key_id.hex(), "fingerprint": new.fingerprint,
+         "key_file": str(key_out), "root_fingerprint": app.root_fingerprint()},
         _(
-            "Root key {old_root} replaced by {hex}, signed by the recovery key; new "
-            "root private key saved to {key_out}. The old root key may sign nothing "
-            "more. The ledger's fingerprint is unchanged: {root_fingerprint}"
-        ).format(
-            old_root=old_root,
-            hex=new.key_id.hex(),
-            key_out=key_out,
-            root_fingerprint=app.root_fingerprint(),
-        ),
-    )
+            "Root key {old} replaced by {new}, signed by the recovery key; new root private key "
+            "saved to {path}. The old root key may sign nothing more. The ledger's fingerprint "
+            "is unchanged: {fingerprint}"
+        ).format(old=old_root, new=new.key_id.hex(), path=key_out,
+                 fingerprint=app.root_fingerprint()),
+    )  # fmt: skip
 
 
 @key.command("add-recovery")
 @_key_out_option(
-    "Where to save the recovery private key, to be moved offline (must not exist yet)."
+    _("Where to save the recovery private key, to be moved offline (must not exist yet).")
 )
 @json_option
 def key_add_recovery(key_out: Path) -> None:
@@ -417,13 +401,13 @@ def key_add_recovery(key_out: Path) -> None:
     new = _new_key(key_out, app.add_recovery_key)
     info(
         _(
-            "Move {key_out} offline now and delete it here: it alone can replace a lost root key"
-        ).format(key_out=key_out)
+            "Move {path} offline now and delete it here: it alone can replace a lost root key"
+        ).format(path=key_out)
     )
     emit(
         {"key_id": new.key_id.hex(), "fingerprint": new.fingerprint, "key_file": str(key_out)},
-        _("Recovery key {hex} registered by the root; private key saved to {key_out}.").format(
-            hex=new.key_id.hex(), key_out=key_out
+        _("Recovery key {key_id} registered by the root; private key saved to {path}.").format(
+            key_id=new.key_id.hex(), path=key_out
         ),
     )
 

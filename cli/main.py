@@ -16,14 +16,8 @@ from typing import Any, Final
 import click
 from click.shell_completion import CompletionItem
 
-from cli.common import (
-    DEFAULT_DB,
-    LedgerGroup,
-    Settings,
-    show_json_error,
-    translate_help,
-    with_json,
-)
+from cli.common import DEFAULT_DB, LedgerGroup, Settings, show_json_error, translate_help
+from cli.options import with_json
 from ledger.i18n import N_, _
 
 #: name -> (module, attribute, one-line help as in the command's own docstring).

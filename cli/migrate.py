@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.common import emit, info, json_option, progress_callback, settings
-from ledger.i18n import _
+from cli.common import emit, info, settings
+from cli.options import json_option
+from cli.terminal import progress_callback
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.migrate import Progress

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.common import cell_text, colour, json_default, settings, table, to_json
+from cli.common import json_default, settings, to_json
+from cli.terminal import cell_text, colour, table
 from ledger.i18n import _
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
@@ -41,15 +42,16 @@ def format_option(f: F) -> F:
 
 def report_format_option(rows: str) -> Callable[[F], F]:
     """``--format`` on a report: ``table`` is the report as people read it, ``json`` the whole
-    report; ``jsonl``, ``csv``, ``tsv`` and ``markdown`` carry its ``rows`` (named here)."""
+    report; ``jsonl``, ``csv``, ``tsv`` and ``markdown`` carry its ``rows`` (named here, marked
+    for translation by the caller)."""
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(FORMATS),
         default=None,
         help=_(
-            "Output format: table (default: the report), json (the whole report), or "
-            "its {rows} as jsonl, csv, tsv or markdown. --json is --format json."
+            "Output format: table (default: the report), json (the whole report), or its "
+            "{rows} as jsonl, csv, tsv or markdown. --json is --format json."
         ).format(rows=rows),
     )
 

@@ -9,20 +9,11 @@ from typing import Any
 
 import click
 
-from cli.common import (
-    DATE,
-    LedgerGroup,
-    choice_of,
-    describe_choices,
-    json_option,
-    on_option,
-    open_projections,
-    record,
-    settings,
-)
+from cli.common import LedgerGroup, open_projections, record, settings
+from cli.options import DATE, choice_of, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.i18n import _, ngettext, pgettext
+from ledger.i18n import _
 
 
 @click.group(cls=LedgerGroup)
@@ -65,8 +56,8 @@ def unit_add(**fields: Any) -> None:
 
 @unit.command("rating")
 @click.argument("code", metavar="UNIT_CODE")
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The rating year."))
-@report_format_option("decisions")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The rating year.")
+@report_format_option(_("decisions"))
 @json_option
 def unit_rating(code: str, year: int, fmt: str | None) -> None:
     """Whether the unit may be rated an advanced unit for petition work in YEAR (Art. 13)."""
@@ -231,7 +222,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
     type=click.IntRange(1949, 9999),
     help=_("Only what concerns this year (e.g. for the annual review, Art. 13)."),
 )
-@report_format_option("cases")
+@report_format_option(_("cases"))
 @json_option
 def cadre_history(personnel_no: str, year: int | None, fmt: str | None) -> None:
     """A cadre's whole accountability history across every unit and post (Art. 8, 11)."""

@@ -9,17 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import (
-    DATE,
-    LedgerGroup,
-    json_option,
-    on_option,
-    open_projections,
-    record,
-    settings,
-    table,
-)
+from cli.common import LedgerGroup, open_projections, record, settings
+from cli.options import DATE, json_option, on_option
 from cli.output import FORMATS, Column, format_option, show_list, show_report
+from cli.terminal import table
 from ledger.i18n import N_, _, article_label
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
@@ -333,26 +326,20 @@ def annual_text(r: AnnualReport) -> str:
             region_name=r.region_name, region=r.region
         )
     out = [
-        _("信访工作责任追究情况 {year}年度 (Art. 14){scope}").format(year=r.year, scope=scope),
-        _(
-            "Cases opened: {cases_opened} (lifetime accountability, Art. 8: "
-            "{lifetime_cases}); closed: {cases_closed}"
-        ).format(
-            cases_opened=r.cases_opened,
-            lifetime_cases=r.lifetime_cases,
-            cases_closed=r.cases_closed,
+        f"信访工作责任追究情况 {r.year}年度 (Art. 14){scope}",
+        f"Cases opened: {r.cases_opened} (lifetime accountability, Art. 8: {r.lifetime_cases}); "
+        f"closed: {r.cases_closed}",
+        *_counts("Grounds cited (Art. 4)", r.grounds),
+        *_counts("Parties held accountable", r.parties_by_kind),
+        *_counts("Responsibility (Art. 5)", r.responsibility_kinds),
+        f"Decisions issued: {r.decisions_issued} (revoked on appeal: {r.decisions_revoked})",
+        *_counts(
+            _("Measures (Art. 7), by the year they took effect (生效时间)"), r.measures_by_kind
         ),
-        *_counts(_("Grounds cited (Art. 4)"), r.grounds),
-        *_counts(_("Parties held accountable"), r.parties_by_kind),
-        *_counts(_("Responsibility (Art. 5)"), r.responsibility_kinds),
-        _("Decisions issued: {decisions_issued} (revoked on appeal: {decisions_revoked})").format(
-            decisions_issued=r.decisions_issued, decisions_revoked=r.decisions_revoked
-        ),
-        *_counts(_("Measures (Art. 7)"), r.measures_by_kind),
-        _("Appeals filed (Art. 12): {appeals_filed}").format(appeals_filed=r.appeals_filed),
-        *_counts(_("Appeal outcomes"), r.appeal_outcomes),
-        _("Referred to judicial organs (Art. 7): {referrals}").format(referrals=r.referrals),
-        *_counts(_("Periods missed (Art. 11, 12)"), r.overdue_steps),
+        f"Appeals filed (Art. 12): {r.appeals_filed}",
+        *_counts("Appeal outcomes", r.appeal_outcomes),
+        f"Referred to judicial organs (Art. 7): {r.referrals}",
+        *_counts("Periods missed (Art. 11, 12)", r.overdue_steps),
     ]
     if r.region:
         out += _counts(_("Cases by division within the region (GB/T 2260)"), r.sub_regions)
@@ -517,7 +504,12 @@ def completeness_line(h: CadreHistory) -> str:
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
     role = f" ({e.team_role_label})" if e.team_role_label else ""
-    decisions = "; ".join(f"{d.number} {d.decided_on} [{d.status_label}]" for d in e.decisions)
+    decisions = "; ".join(
+        _("{number} {decided}, in force from {since} [{status}]").format(
+            number=d.number, decided=d.decided_on, since=d.in_force_from, status=d.status_label
+        )
+        for d in e.decisions
+    )
     return (
         e.case_no,
         e.incident_date,

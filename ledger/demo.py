@@ -36,11 +36,11 @@ from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     AuthorityKind,
-    Consequence,
     KeyRole,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
     TeamRole,
     UnitKind,
@@ -272,7 +272,7 @@ class _Builder:
             grounds=[1],
             facts="县政府常务会议违反征地补偿政策作出强制征收决定，引发200余人群体性上访",
             opened_on=D(2021, 5, 10),
-            consequence=Consequence.SERIOUS,
+            results=[ResultElement.MASS_INCIDENT],
         )
         self.cases.append(no)
         app.record_objection(
@@ -339,7 +339,7 @@ class _Builder:
             grounds=[12],
             facts="医疗纠纷信访事项交办后逾期未办结，信访人多次到省上访",
             opened_on=D(2016, 9, 5),
-            consequence=Consequence.ADVERSE_IMPACT,
+            results=[ResultElement.ADVERSE_IMPACT],
         )
         self.cases.append(no)
         app.assign(no, PERSON, "P3001", Responsibility.DIRECT, D(2016, 9, 12))
@@ -362,7 +362,7 @@ class _Builder:
             grounds=[11],
             facts="办理拖欠农民工工资信访事项时推诿扯皮，致信访人到市委集体上访",
             opened_on=D(2023, 4, 3),
-            consequence=Consequence.ADVERSE_IMPACT,
+            results=[ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT],
         )
         self.cases.append(no)
         app.assign(no, PERSON, "P2001", Responsibility.DIRECT, D(2023, 4, 10))
@@ -407,7 +407,7 @@ class _Builder:
             grounds=[13],
             facts="集体上访发生后镇主要负责人未到现场处置，群众滞留镇政府门前一天",
             opened_on=ago(45),
-            consequence=Consequence.ADVERSE_IMPACT,
+            results=[ResultElement.ADVERSE_IMPACT],
         )
         self.cases.append(no)
         app.assign(no, UNIT, "CS-HT-TOWN", Responsibility.COLLECTIVE, ago(40))

@@ -65,6 +65,11 @@ class StoreError(LedgerError):
     """The store cannot be opened or read: a missing, foreign or unreachable database."""
 
 
+class StoreUnavailableError(StoreError):
+    """The store stopped answering mid-command (a server restarted or went away, a disk that
+    failed): not a finding about the ledger; the command can be run again."""
+
+
 class KeyFileError(LedgerError):
     """A signer key file that is missing, unreadable, or whose passphrase is wrong."""
 

@@ -34,8 +34,16 @@ from ledger.i18n import _
 from ledger.storage.postgres_recorder import PostgresLedgerRecorder
 from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, SQLiteLedgerRecorder
 from ledger.storage.store import StoreConfig
-from ledger.transparency.person_index import PERSON_NODES_TABLE, PersonTables
-from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredCosignature
+from ledger.transparency.person_index import PERSON_NODES_TABLE
+from ledger.transparency.person_tables import PersonTables
+from ledger.transparency.tables import (
+    INSERT_CHECKPOINT,
+    INSERT_COSIGNATURE,
+    LedgerTables,
+    StoredCheckpoint,
+    StoredCosignature,
+    in_dialect,
+)
 
 __all__ = ["PAGE_SIZE", "MigrationReport", "Progress", "migrate"]
 
@@ -286,17 +294,7 @@ def _copy(
                     if on_copy is not None:
                         on_copy(len(page))
                 _check_count(copied, total, src)
-                c.executemany(
-                    f"INSERT INTO {CHECKPOINTS_TABLE} (tree_size, root, note, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(k.tree_size, k.root, k.note, k.created_at) for k in kept],
-                )
-                c.executemany(
-                    f"INSERT INTO {COSIGNATURES_TABLE} (tree_size, vkey, line, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(k.tree_size, k.vkey, k.line, k.created_at) for k in cosigned],
-                )
-                c.executemany(f"INSERT INTO {PERSON_NODES_TABLE} VALUES (?, ?, ?, ?, ?)", nodes)
+                _copy_checkpoints(c, None, kept, cosigned, nodes)
         elif isinstance(recorder, PostgresLedgerRecorder):
             schema = recorder.datastore.schema
             with recorder.datastore.transaction(commit=True) as curs:
@@ -309,29 +307,7 @@ def _copy(
                     if on_copy is not None:
                         on_copy(len(page))
                 _check_count(copied, total, src)
-                if kept:
-                    curs.executemany(
-                        SQL(
-                            "INSERT INTO {} (tree_size, root, note, created_at) "
-                            "VALUES (%s, %s, %s, %s)"
-                        ).format(Identifier(schema, CHECKPOINTS_TABLE)),
-                        [(k.tree_size, k.root, k.note, k.created_at) for k in kept],
-                    )
-                if cosigned:
-                    curs.executemany(
-                        SQL(
-                            "INSERT INTO {} (tree_size, vkey, line, created_at) "
-                            "VALUES (%s, %s, %s, %s)"
-                        ).format(Identifier(schema, COSIGNATURES_TABLE)),
-                        [(k.tree_size, k.vkey, k.line, k.created_at) for k in cosigned],
-                    )
-                if nodes:
-                    curs.executemany(
-                        SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s)").format(
-                            Identifier(schema, PERSON_NODES_TABLE)
-                        ),
-                        nodes,
-                    )
+                _copy_checkpoints(curs, schema, kept, cosigned, nodes)
         else:  # pragma: no cover - the application always installs one of the two
             raise StoreError(
                 _("{describe} has no lifeledger recorder").format(describe=dst.store.describe())
@@ -346,6 +322,28 @@ def _copy(
             )
         ) from e
     return copied
+
+
+#: A person-map node row as ``PersonTables.all_nodes`` reads it.
+INSERT_NODE = "INSERT INTO {t} VALUES (?, ?, ?, ?, ?)"
+
+
+def _copy_checkpoints(
+    cursor: Any,
+    schema: str | None,
+    kept: Sequence[StoredCheckpoint],
+    cosigned: Sequence[StoredCosignature],
+    nodes: Sequence[tuple[Any, ...]],
+) -> None:
+    """The checkpoints, cosignatures and person-map nodes, with the statements the checkpoint
+    service writes them with, in the copy's own transaction (``schema`` None for SQLite)."""
+    for statement, table, rows in (
+        (INSERT_CHECKPOINT, CHECKPOINTS_TABLE, [k.row() for k in kept]),
+        (INSERT_COSIGNATURE, COSIGNATURES_TABLE, [k.row() for k in cosigned]),
+        (INSERT_NODE, PERSON_NODES_TABLE, list(nodes)),
+    ):
+        if rows:
+            cursor.executemany(in_dialect(statement, table, schema), rows)
 
 
 def _check_count(copied: int, total: int, src: LedgerApplication) -> None:

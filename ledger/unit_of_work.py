@@ -39,7 +39,7 @@ from ledger.signing.signatures import (
 )
 
 if TYPE_CHECKING:  # the application hands itself to its units of work
-    from ledger.application import LedgerApplication
+    from ledger.signed_application import SignedApplication
 
 
 A = TypeVar("A", bound=Aggregate)
@@ -77,7 +77,7 @@ class UnitOfWork(Protocol):
 class Immediate:
     """One command, one transaction: the default unit of work."""
 
-    def __init__(self, app: LedgerApplication) -> None:
+    def __init__(self, app: SignedApplication) -> None:
         self.app = app
 
     def get(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool = True) -> A:
@@ -175,7 +175,7 @@ class Batch:
     """
 
     def __init__(
-        self, app: LedgerApplication, max_events: int = BATCH_EVENTS, memory: int = BATCH_MEMORY
+        self, app: SignedApplication, max_events: int = BATCH_EVENTS, memory: int = BATCH_MEMORY
     ) -> None:
         if max_events < 1:
             raise InvalidInputError(_("a batch holds at least one event"))

@@ -27,8 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInputError, StoreError
-from ledger.i18n import _
-from ledger.transparency.person_index import person_record
+from ledger.transparency.person_record import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
 from projections.codec import unwrapper
@@ -68,11 +67,19 @@ class _AlreadyApplied(Exception):
 class Projections:
     """Read models rebuilt only from the event log, in tables beside the events."""
 
-    def __init__(self, app: LedgerApplication, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(
+        self, app: LedgerApplication, *, page_size: int = PAGE_SIZE, reading: bool = False
+    ) -> None:
         if page_size < 1:
             raise InvalidInputError(_("the page size must be positive"))
         self.app = app
         self.page_size = page_size
+        #: For a read command: never write the ledger, even the views, when it is read-only
+        #: (a read-only file or folder, a reader role); catch up in scratch space instead.
+        self.reading = reading
+        #: The stored views, read as they are (current when opened), from a read-only store.
+        self._as_stored = False
+        self._in_scratch = False
         self._store: ViewStore | None = None
         self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
         self._memory = Memory()
@@ -84,17 +91,63 @@ class Projections:
     @property
     def store(self) -> ViewStore:
         if self._store is None:
+            if self.reading and self.app.store.opened_read_only():
+                self._store = self._read_only_views()
+                return self._store
             store = ViewStore.open(self.app.store, [t.name for t in schema.TABLES])
-            store.names[log.EVENTS] = store.qualify(
-                getattr(self.app.recorder, "events_table_name")  # noqa: B009 (not typed)
-            )
+            store.names[log.EVENTS] = store.qualify(self._events_table())
             try:
                 self._prepare(store)
+            except StoreError as e:
+                store.close()
+                if not (self.reading and _refused_write(e)):
+                    raise
+                self._store = self._scratch()  # a role that may only read
+                return self._store
             except BaseException:
                 store.close()
                 raise
             self._store = store
         return self._store
+
+    def _events_table(self) -> str:
+        return str(getattr(self.app.recorder, "events_table_name"))  # noqa: B009 (not typed)
+
+    def _read_only_views(self) -> ViewStore:
+        """The stored views as they are if they are current, else scratch views."""
+        from projections.scratch import StoredViews, scratch_views, stored_position
+
+        probe = scratch_views(self.app.store, self._events_table())
+        try:
+            position = stored_position(probe)
+        finally:
+            probe.close()
+        if position is None or position != self._max_notification_id():
+            return self._scratch()
+        names = [t.name for t in schema.TABLES]
+        if self.app.store.kind == "sqlite":
+            store: ViewStore = StoredViews(self.app.store, names)
+        else:
+            store = ViewStore.open(self.app.store, names)
+        store.names[log.EVENTS] = store.qualify(self._events_table())
+        self._as_stored = True
+        return store
+
+    def _scratch(self) -> ViewStore:
+        """Views in scratch space (:mod:`projections.scratch`), starting from the stored ones
+        where they can be read: the ledger is only read."""
+        from projections.scratch import copy_stored, scratch_views
+
+        self._memory.forget()
+        views = scratch_views(self.app.store, self._events_table())
+        try:
+            if not copy_stored(views):
+                self._prepare(views)
+        except BaseException:
+            views.close()
+            raise
+        self._as_stored, self._in_scratch = False, True
+        return views
 
     def _prepare(self, store: ViewStore) -> None:
         """Create missing tables; drop views built by another schema version."""
@@ -160,7 +213,14 @@ class Projections:
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._catch_up(on_progress)
+            try:
+                return self._catch_up(on_progress)
+            except StoreError as e:  # a role that may read the views but not write them
+                if not (self.reading and not self._in_scratch and _refused_write(e)):
+                    raise
+                self.close()
+                self._store = self._scratch()
+                return self._catch_up(on_progress)
         finally:
             if paused:
                 gc.enable()
@@ -169,6 +229,10 @@ class Projections:
         store = self.store
         start = self.position()
         top = self._max_notification_id()
+        if self._as_stored and start < top:  # recorded since they were opened read-only
+            store.close()
+            store = self._store = self._scratch()
+            start = self.position()
         total = max(top - start, 0)
         if on_progress is not None:
             on_progress(0, total)
@@ -244,10 +308,16 @@ class Projections:
 
     # queries --------------------------------------------------------------------------------
     def _query(self, ask: Callable[[Reader], T]) -> T:
-        self.catch_up()
+        """Answer in one read snapshot of the views and the log; catch up first only when the
+        log has moved past the views (a read with nothing new does no catch-up work)."""
         store = self.store
-        with store.read() as cur:
-            return ask(Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur)))
+        for attempt in range(2):
+            with store.read() as cur:
+                position, top = _position(store, cur), log_top(store, cur)
+                if top <= position or attempt:
+                    return ask(Reader(store, cur, position, self._unwrap, top))
+            self.catch_up()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""
@@ -278,7 +348,8 @@ class Projections:
         """
         # The signatures are checked once, with the cases' events (Reader.cadre_history).
         record = person_record(self.app, personnel_no, check_signatures=False)
-        return self._query(lambda r: r.cadre_history(personnel_no, year, record))
+        day = today()
+        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""
@@ -302,14 +373,10 @@ class Projections:
     ) -> AnnualReport:
         """Art. 14: the year's figures, for one opening authority or all; with ``region``
         (GB/T 2260), the cases of the units and cadres of that region and those within it."""
-        self.catch_up()
-        store = self.store
         day = today()
-        with store.read() as cur:
-            reader = Reader(store, cur, _position(store, cur), self._unwrap, log_top(store, cur))
-            return reader.annual_report(
-                year, authority, reader.position, day, region, self.app.region_of
-            )
+        return self._query(
+            lambda r: r.annual_report(year, authority, r.position, day, region, self.app.region_of)
+        )
 
     def cases_in_year(self, year: int, authority: str | None = None) -> list[str]:
         """Art. 14: the cases the year's report counts (an index: printed reports verify the
@@ -346,6 +413,15 @@ class Projections:
     def keys(self) -> list[KeyInfo]:
         """Every signer key, with the log positions that registered and ended it."""
         return self._query(lambda r: r.keys())
+
+
+def _refused_write(e: StoreError) -> bool:
+    """The store refused a write this process may not make (a read-only role or database)."""
+    cause = e.__cause__
+    code = getattr(cause, "sqlstate", None)
+    if code in ("42501", "25006"):  # insufficient_privilege, read_only_sql_transaction
+        return True
+    return "readonly database" in str(cause)
 
 
 def _position(store: ViewStore, cur: Cursor) -> int:

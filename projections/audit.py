@@ -15,19 +15,17 @@ views as found. A store with no views yet has nothing to audit.
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.application import LedgerApplication
 from ledger.errors import StoreError
-from ledger.i18n import _
-from ledger.storage.store import StoreConfig
 from projections import log, schema
 from projections.api import Projections
-from projections.sql import LOCK_TIMEOUT, PostgresViewStore, SQLiteViewStore, ViewStore
+from projections.scratch import Scratch, StoredViews, scratch_views
+from projections.sql import ViewStore
 
 #: Divergent rows listed at most (all are counted).
 MAX_LISTED = 1000
@@ -124,57 +122,6 @@ class ReadModelAudit:
         }
 
 
-def _read_only(store: StoreConfig) -> str:
-    """The ledger file as a read-only SQLite URI: ``mode=ro``, and immutable when this process
-    may not write the file or its folder (a read-only copy kept for an audit), so that SQLite
-    creates no ``-wal``/``-shm`` files beside it (:meth:`StoreConfig.sqlite_name`)."""
-    return replace(store, read_only=True).sqlite_name()
-
-
-class _StoredViews(SQLiteViewStore):
-    """The stored views, read through a read-only connection to the ledger file."""
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(
-            _read_only(self.store),
-            uri=True,
-            isolation_level=None,
-            timeout=LOCK_TIMEOUT,
-            check_same_thread=False,
-        )
-
-
-class _MemoryViews(SQLiteViewStore):
-    """Views in an in-memory database, with the ledger file attached read-only as ``ledger``."""
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            "file::memory:", uri=True, isolation_level=None, check_same_thread=False
-        )
-        conn.execute("ATTACH DATABASE ? AS ledger", (_read_only(self.store),))
-        return conn
-
-    def stored(self, table: str) -> str:
-        return f"ledger.{table}"
-
-
-class _TemporaryViews(PostgresViewStore):
-    """Views in temporary tables of this session (the ledger's own schema is only read)."""
-
-    def __init__(self, store: StoreConfig, tables: Sequence[str]) -> None:
-        super().__init__(store, tables)
-        try:  # an auditor's role may default to read-only transactions
-            self.conn.execute("SET default_transaction_read_only = off")
-        except self._psycopg.Error as e:
-            raise self.error(e) from e
-
-    def qualify(self, table: str) -> str:
-        return f"pg_temp.{table}"
-
-    def stored(self, table: str) -> str:
-        return f'"{self.store.schema}".{table}'
-
-
 class _Expected(Projections):
     """The projections, rebuilt into the audit's own tables, from the good events only."""
 
@@ -207,7 +154,7 @@ def audit_read_models(
     started = time.perf_counter()
     names = [t.name for t in schema.TABLES]
     stored_store = (
-        _StoredViews(app.store, names)
+        StoredViews(app.store, names)
         if app.store.kind == "sqlite"
         else ViewStore.open(app.store, names)
     )
@@ -222,6 +169,10 @@ def audit_read_models(
                 stored_store.sql("SELECT value FROM {proj_meta} WHERE name = ?"), ("schema",)
             )
             meta = cur.fetchone()
+            counters: dict[str, int] = {}
+            if meta is not None and meta[0] == schema.SCHEMA_VERSION:
+                cur.execute(stored_store.sql("SELECT name, position FROM {proj_tracking}"))
+                counters = {str(n): int(c) for n, c in cur.fetchall()}
     except StoreError:
         return ReadModelAudit(None, 0, 0, (), 0, time.perf_counter() - started)
     finally:
@@ -248,15 +199,10 @@ def audit_read_models(
             ).format(TRACKING_NAME=schema.TRACKING_NAME, claimed=claimed, top=top)
         )
     up_to = min(claimed, top)
-    views: _MemoryViews | _TemporaryViews
-    if app.store.kind == "sqlite":
-        views = _MemoryViews(app.store, names)
-        views.names[log.EVENTS] = "ledger.stored_events"
-    else:
-        views = _TemporaryViews(app.store, names)
-        views.names[log.EVENTS] = f'"{app.store.schema}".' + str(
-            getattr(app.recorder, "events_table_name")  # noqa: B009 (not typed)
-        )
+    views = scratch_views(
+        app.store,
+        str(getattr(app.recorder, "events_table_name")),  # noqa: B009 (not typed)
+    )
     try:
         expected = _Expected(app, views, up_to, leave_out)
         expected.catch_up()
@@ -269,6 +215,16 @@ def audit_read_models(
                 rows += total
                 count += len(found)
                 divergences += found[: max(0, MAX_LISTED - len(divergences))]
+            # The secondary indexes' row counts, which reads compare their rows with.
+            for name in schema.COUNTED:
+                cur.execute(f"SELECT COUNT(*) FROM {views.names[name]}")
+                expected_rows = int(cur.fetchone()[0])
+                stored_count = counters.get(schema.counter_name(name))
+                if stored_count != expected_rows:
+                    problems.append(
+                        f"proj_tracking (name={schema.counter_name(name)}): stored count "
+                        f"{stored_count}, but the log's events give {expected_rows} rows of {name}"
+                    )
     finally:
         views.close()
     return ReadModelAudit(
@@ -283,9 +239,7 @@ def audit_read_models(
     )
 
 
-def _compare(
-    views: _MemoryViews | _TemporaryViews, cur: Any, table: schema.Table
-) -> tuple[list[Divergence], int]:
+def _compare(views: Scratch, cur: Any, table: schema.Table) -> tuple[list[Divergence], int]:
     """The rows of one table that differ between the stored and the recomputed views."""
     columns = ", ".join(table.column_names)
     mine, theirs = views.names[table.name], views.stored(table.name)

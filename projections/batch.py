@@ -5,23 +5,27 @@ A page is applied inside one write transaction. Most events add at most a small 
 parties or its closing, a decision's dates — are kept in memory while the page runs and
 written once, with one batch per statement.
 
-What a page needs from earlier pages — which case an aggregate is (the position that
-opened it) and each party's latest decision — comes from :class:`Memory`, a small LRU of
-the cases recent pages touched, or is read for the whole page at once, one query per chunk
-of case ids, before the page is applied (:meth:`Batch.fetch`). Cases the page itself opens
-are never looked for. Memory is bounded in entries, not in ledger size, so a rebuild runs
-in the same memory at any length of log.
+What a page needs from earlier pages — each case's state, folded by the domain
+(:mod:`ledger.domain.case_state`) — comes from :class:`Memory`, a small LRU of the cases
+recent pages touched, or is replayed from the cases' own events for the whole page at once,
+one query per chunk of case ids, before the page is applied (:meth:`Batch.fetch`). Cases
+the page itself opens are never looked for. Memory is bounded in entries, not in ledger
+size, so a rebuild runs in the same memory at any length of log.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
+from uuid import UUID
 
-from ledger.errors import StoreError
-from ledger.i18n import _
+from ledger.domain.case_state import CLOSED, CaseState, Decision, apply, party_key
+from ledger.errors import LedgerError, StoreError
 from projections import log, schema
+from projections.codec import Unwrap
+from projections.replay import dates_in_place, decode
 from projections.schema import (
     CADRES,
     CASE_PARTIES,
@@ -32,7 +36,7 @@ from projections.schema import (
     UNITS,
 )
 from projections.sql import Cursor, ViewStore, rows_as_dicts, values
-from projections.steps import Dates, pack, settled_from, unpack
+from projections.steps import decision_dates, pack, settled_from
 
 Row = dict[str, Any]
 PARTIES_COLUMN = CASES.column_names.index("parties")
@@ -40,14 +44,8 @@ STATUS_COLUMN = CASES.column_names.index("status")
 CLOSED_COLUMN = CASES.column_names.index("closed_on")
 Statement = tuple[str, list[tuple[Any, ...]]]
 
-#: A decision's state while pages run: ``[position, number, *Dates]`` (a list, so the
-#: handlers set a date in place by index).
-Decision = list[Any]
-POSITION, NUMBER = 0, 1
-DECIDED_ON, ANNOUNCE_DUE, ANNOUNCED_ON, REVOKED_ON, RECEIVED_ON = 2, 3, 4, 5, 6
-APPEAL_DUE, APPEAL_ON, DECISION_DUE, APPEAL_DECIDED_ON = 7, 8, 9, 10
-APPEAL_NOTIFIED_ON, FILE_FROM, FILED_ON = 11, 12, 13
-DATES = slice(2, 2 + len(Dates._fields))
+#: A decision row: (the opening's position, party type, code, the decision's position).
+DecisionKey = tuple[int, str, str, int]
 
 #: Cases remembered between pages. A case's events span a few months of the log; what a
 #: page misses is read back in one query per chunk of ids (:meth:`Batch.fetch`), so this
@@ -58,17 +56,22 @@ IN_CHUNK = 500
 
 
 class CaseMemo:
-    """What a page needs to know about an opened case: the log position that opened it
-    (its key in the views), each party's latest decision, and the years already indexed."""
+    """What a page needs to know about an opened case: its state (folded by the domain,
+    :mod:`ledger.domain.case_state`), the log position that opened it (its key in the
+    views), and the years already indexed."""
 
-    __slots__ = ("closed", "decisions", "key", "years")
+    __slots__ = ("key", "state", "years")
 
-    def __init__(self, key: int) -> None:
-        self.key = key
-        self.decisions: dict[tuple[str, str], Decision] = {}
-        self.years: set[str] = set()
-        #: a closed case takes no further events (``ledger.domain.case``): memory lets it go
-        self.closed = False
+    def __init__(self, state: CaseState) -> None:
+        assert state.opened_at is not None  # read back from the log
+        self.state = state
+        self.key: int = state.opened_at
+        self.years: set[int] = set()
+
+    @property
+    def closed(self) -> bool:
+        """A closed case takes no further events (``ledger.domain.case``): memory lets it go."""
+        return self.state.status == CLOSED
 
 
 class Memory:
@@ -112,12 +115,12 @@ class Batch:
         self.case_memos: dict[str, CaseMemo] = {}
         self.cases: dict[int, list[Any]] = {}  # opened in this page: written once, complete
         self.named: list[tuple[str, str, int]] = []
-        self.years: set[tuple[str, int]] = set()
+        self.years: set[tuple[int, int]] = set()
         self.parties: dict[int, int] = {}
         self.closed: list[tuple[str, str | None, int]] = []  # closings and reopenings, in order
-        #: every decision row changed, by its key (opened_at, party type, code, position)
-        self.dirty: dict[tuple[int, str, str, int], Decision] = {}
-        self.new_decisions: set[tuple[int, str, str, int]] = set()
+        #: every decision row changed, by its key
+        self.dirty: dict[DecisionKey, Decision] = {}
+        self.new_decisions: set[DecisionKey] = set()
         self.cadres: list[tuple[Any, ...]] = []
         self.keys: dict[str, Row] | None = None
         self.touched_keys: set[str] = set()
@@ -133,32 +136,18 @@ class Batch:
         self.case_memos[oid] = memo
         return True
 
-    def fetch(self, cases: Mapping[str, int], opened: str) -> None:
-        """Read the cases the page needs and memory lacks (aggregate id → the first position
-        that needs it): the position of each one's ``opened`` event, from the events table's
-        primary key, and its decisions, one query per chunk of ids."""
+    def fetch(self, cases: Mapping[str, int], before: int, unwrap: Unwrap | None) -> None:
+        """Replay the cases the page needs and memory lacks (aggregate id → the first position
+        that needs it) from their events up to position ``before``, by the domain's fold: one
+        query per chunk of ids. An event that cannot be read is left out, as in a page."""
         store, cur = self.store, self.cur
         found: dict[str, CaseMemo] = {}
-        position, oid_text = log.columns(store)
         for chunk in _chunks(cases):
-            cur.execute(
-                store.sql(
-                    f"SELECT {oid_text}, e.{position}, d.party_type, d.code, d.position, "
-                    f"d.number, d.dates FROM {{{log.EVENTS}}} e LEFT JOIN {{proj_decisions}} d "
-                    f"ON d.opened_at = e.{position} WHERE e.originator_id IN ({_marks(chunk)}) "
-                    "AND e.topic = ?"
-                ),
-                [*log.aggregate_ids(store, chunk), opened],
-            )
-            for oid, opened_at, ptype, code, at, number, dates in cur.fetchall():
-                memo = found.get(oid)
-                if memo is None:
-                    memo = found[oid] = CaseMemo(int(opened_at))
-                if ptype is None:
-                    continue
-                latest = memo.decisions.get((ptype, code))
-                if latest is None or latest[POSITION] < at:
-                    memo.decisions[(ptype, code)] = [int(at), number, *unpack(dates)]
+            rows = log.case_events(store, cur, [UUID(oid) for oid in chunk], before)
+            for aggregate, events in rows.items():
+                state = _replay(events, unwrap)
+                if state is not None:
+                    found[aggregate.hex] = CaseMemo(state)
         for oid, at in cases.items():
             if oid not in found:
                 raise self.never_opened(oid, at)
@@ -181,48 +170,43 @@ class Batch:
         else:
             self.parties[case] = self.parties.get(case, 0) + count
 
-    def close(self, case: CaseMemo, on: str) -> None:
-        case.closed = True
-        self._status(case, "closed", on)
-
-    def reopen(self, case: CaseMemo) -> None:
-        """A reopened case is open again (its closing stays in its events and timeline)."""
-        case.closed = False
-        self._status(case, "open", None)
-
-    def _status(self, case: CaseMemo, status: str, on: str | None) -> None:
+    def status(self, case: CaseMemo) -> None:
+        """A case closed, or reopened (its closing stays in its events and timeline)."""
+        state = case.state
+        status = state.status
+        on = None if state.closed_on is None else state.closed_on.isoformat()
         new = self.cases.get(case.key)
         if new is not None:
             new[STATUS_COLUMN], new[CLOSED_COLUMN] = status, on
         else:
             self.closed.append((status, on, case.key))
 
-    def year(self, case: CaseMemo, day: str) -> None:
+    def year(self, case: CaseMemo, day: dt.date) -> None:
         """Index the case under the year of a business date (once per case while memory
         holds it; the insert ignores a year already there)."""
-        year = day[:4]
+        year = day.year
         if year not in case.years:
             case.years.add(year)
             self.years.add((year, case.key))
 
-    def decision(self, memo: CaseMemo, party_type: str, code: str, position: int) -> Decision:
-        """The party's latest decision (its dates), to change in place."""
-        row = memo.decisions.get((party_type, code))
-        if row is None:
+    def decision(
+        self, memo: CaseMemo, party_type: str, code: str, position: int, new: bool = False
+    ) -> Decision:
+        """The party's latest decision, whose dates the event at ``position`` changed."""
+        party = memo.state.parties.get(party_key(party_type, code))
+        decision = None if party is None else party.decision
+        if decision is None or decision.position is None:
             raise StoreError(
                 _(
                     "the event at position {position} concerns a decision for {party_type} "
                     "{code}, and none was issued"
                 ).format(position=position, party_type=party_type, code=code)
             )
-        self.dirty[(memo.key, party_type, code, row[POSITION])] = row
-        return row
-
-    def new_decision(self, memo: CaseMemo, party_type: str, code: str, row: Decision) -> None:
-        memo.decisions[(party_type, code)] = row
-        key = (memo.key, party_type, code, row[POSITION])
-        self.dirty[key] = row
-        self.new_decisions.add(key)
+        key = (memo.key, party_type, code, decision.position)
+        self.dirty[key] = decision
+        if new:
+            self.new_decisions.add(key)
+        return decision
 
     # keys -----------------------------------------------------------------------------------
     def all_keys(self) -> dict[str, Row]:
@@ -278,11 +262,11 @@ class Batch:
         store = self.store
         new_decisions, changed = [], []
         new_keys = self.new_decisions
-        for key, row in self.dirty.items():
-            dates = Dates(*row[DATES])
+        for key, decision in self.dirty.items():
+            dates = decision_dates(decision)
             packed, until = pack(dates), settled_from(dates)
             if key in new_keys:
-                new_decisions.append((*key, row[NUMBER], packed, until))
+                new_decisions.append((*key, decision.number, packed, until))
             else:
                 changed.append((packed, until, *key))
         writes: list[Statement] = [
@@ -290,7 +274,7 @@ class Batch:
             (schema.insert_statement(store, CASE_PARTIES, ignore=True), self.named),
             (
                 schema.insert_statement(store, CASE_YEARS, ignore=True),
-                sorted((int(year), case) for year, case in self.years),
+                sorted(self.years),
             ),
             (
                 store.sql("UPDATE {proj_cases} SET parties = parties + ? WHERE opened_at = ?"),
@@ -325,6 +309,19 @@ class Batch:
             (schema.insert_statement(store, UNITS), self.units),
             (schema.insert_statement(store, schema.REPORTS), self.reports),
         ]
+
+
+def _replay(events: list[tuple[int, str, bytes]], unwrap: Unwrap | None) -> CaseState | None:
+    """A case's state after its stored events (position, topic, state), by the domain's fold;
+    None if its opening cannot be read."""
+    case: CaseState | None = None
+    for position, topic, stored in events:
+        try:
+            (event,) = decode([(position, topic, stored)], unwrap)
+            case = apply(case, event.event, dates_in_place(event.payload), position)
+        except (LedgerError, ValueError, LookupError, TypeError, AttributeError):
+            continue
+    return case
 
 
 def _chunks(ids: Iterable[str]) -> list[list[str]]:

@@ -25,12 +25,13 @@ from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.i18n import _
 from projections import labels
+from projections.annual import party_days
 from projections.models import CadreFound, CaseListEntry, UnitDecision, UnitEntry
-from projections.queries import STEP_DAYS, Reader, in_force_from, party_days
+from projections.queries import STEP_DAYS, Reader
 from projections.replay import CaseEvent, career
 from projections.steps import UNTIMED, steps_of
 from projections.trusted import check_census, refuse_row
-from projections.values import date, day, in_force, measures
+from projections.values import date, day, in_force, in_force_from, measures
 
 Doc = dict[str, Any]
 RegionOf = Callable[[str, str, dt.date], str | None]

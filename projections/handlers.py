@@ -6,8 +6,9 @@ envelope header (``ledger.signing.signatures``: magic ‖ key id ‖ signature) 
 the JSON
 payload the library's ``JSONTranscoder`` wrote is parsed directly; business dates are the
 ISO text inside its ``{"_type_": "date_iso", "_data_": "YYYY-MM-DD"}`` markers. Topics no
-view uses — and case events no index needs — are skipped before anything is parsed: a
-case's state is replayed from its own events when asked (:mod:`projections.replay`).
+view uses are skipped before anything is parsed. A case's events change its state by the
+domain's one fold (:mod:`ledger.domain.case_state`), and the handlers here index what
+changed: who is named, which years the case touches, a decision's dates.
 """
 
 from __future__ import annotations
@@ -18,39 +19,23 @@ from typing import Any
 from ledger.domain import topics
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
+from ledger.domain.case_state import Fields, apply
 from ledger.domain.keys import KeyRegistry
-from ledger.domain.regulation import AppealOutcome
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import LedgerError, TamperedEventError
 from ledger.i18n import _
 from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
-from projections.batch import (
-    ANNOUNCED_ON,
-    APPEAL_DECIDED_ON,
-    APPEAL_DUE,
-    APPEAL_NOTIFIED_ON,
-    APPEAL_ON,
-    DECISION_DUE,
-    FILE_FROM,
-    FILED_ON,
-    RECEIVED_ON,
-    REVOKED_ON,
-    Batch,
-    CaseMemo,
-    Decision,
-    Row,
-)
+from projections.batch import Batch, CaseMemo, Row
 from projections.codec import Unwrap, loads
 from projections.log import Record
+from projections.replay import dates_in_place
 
 Payload = dict[str, Any]
 #: (batch, log position, aggregate id as hex, stored envelope, decoded payload)
 Handler = Callable[[Batch, int, str, bytes, Payload], None]
-#: (batch, log position, the case, decoded payload)
-CaseHandler = Callable[[Batch, int, CaseMemo, Payload], None]
-
-REVOKED = AppealOutcome.REVOKED.value
+#: (batch, log position, the case after the event, the event's typed fields)
+CaseHandler = Callable[[Batch, int, CaseMemo, Fields], None]
 _MAGIC_SIZE = len(MAGIC)
 
 
@@ -73,8 +58,10 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
     """Apply every notification of a page to the batch, in log order.
 
     First the cases the page's events belong to that neither memory holds nor the page
-    itself opens are read, in one query per chunk of ids (``Batch.fetch``); then every event
-    is decoded and applied (the hot loop of a rebuild: kept flat on purpose).
+    itself opens are replayed from their earlier events, in one query per chunk of ids
+    (``Batch.fetch``); then every event is decoded and applied (the hot loop of a rebuild:
+    kept flat on purpose). A case event changes the case's state by the domain's one fold
+    (:func:`ledger.domain.case_state.apply`); its handler here only indexes what changed.
     """
     case_handlers, handlers, case_memos = CASE_HANDLERS, HANDLERS, batch.case_memos
     missing: dict[str, int] = {}
@@ -92,7 +79,7 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
         ):
             missing[oid] = position
     if missing:
-        batch.fetch(missing, OPENED)
+        batch.fetch(missing, page[0][0] - 1, unwrap)
     for position, oid, topic, state in page:
         # An event that cannot be read (a malformed or damaged row) is left out of the index
         # instead of stopping every read: the reads that need its record check its events
@@ -107,35 +94,39 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
                 case = case_memos.get(oid)
                 if case is None:  # its opening comes later in the page, or was unreadable
                     raise batch.never_opened(oid, position)
-                case_handler(batch, position, case, loads(unwrap(payload) if unwrap else payload))
+                name, index = case_handler
+                f = dates_in_place(loads(unwrap(payload) if unwrap else payload))
+                apply(case.state, name, f, position)
+                index(batch, position, case, f)
             else:
                 handler = handlers.get(topic)
                 if handler is not None:
                     handler(
                         batch, position, oid, state, loads(unwrap(payload) if unwrap else payload)
                     )
-        except (LedgerError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        except (LedgerError, ValueError, LookupError, TypeError, AttributeError):
             continue
 
 
-# cases --------------------------------------------------------------------------------------
+# cases: what each event adds to the indexes, after the fold changed the case ---------------
 def opened(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
-    opened_on = d["opened_on"]["_data_"]
-    case = batch.case_memos[oid] = CaseMemo(pos)
+    case = apply(None, "Opened", dates_in_place(d), pos)
+    memo = batch.case_memos[oid] = CaseMemo(case)
+    opened_on = case.opened_on.isoformat()
     batch.cases[pos] = [
         pos,
         oid,
-        d["case_no"],
-        d["incident_date"]["_data_"],
-        ",".join(map(str, d["grounds"])),
-        int(bool(d["lifetime"])),
+        case.case_no,
+        case.incident_date.isoformat(),
+        ",".join(map(str, case.grounds)),
+        int(case.lifetime),
         opened_on,
-        d["opening_authority"],
-        "open",  # status and closed_on: a Closed event of the same page changes them here
+        case.opening_authority,
+        case.status,  # status and closed_on: a Closed event of the same page changes them here
         None,
         0,  # parties: the findings of the same page count here
     ]
-    batch.year(case, opened_on)
+    batch.year(memo, case.opened_on)
 
 
 def _name(batch: Batch, case: int, party_type: str, code: str, party: bool = True) -> None:
@@ -144,91 +135,62 @@ def _name(batch: Batch, case: int, party_type: str, code: str, party: bool = Tru
         batch.add_parties(case, 1)
 
 
-def assigned(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    _name(batch, case.key, d["party_type"], d["party_code"])
-    batch.year(case, d["on"]["_data_"])
+def assigned(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    _name(batch, case.key, f["party_type"], f["party_code"])
+    batch.year(case, f["on"])
 
 
-def objection_recorded(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    _name(batch, case.key, "person", d["personnel_no"], party=False)
+def objection_recorded(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    _name(batch, case.key, "person", f["personnel_no"], party=False)
 
 
-def team_assigned(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
+def team_assigned(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
     key = case.key
-    _name(batch, key, "unit", d["unit_code"])
-    for m in d["members"]:
+    _name(batch, key, "unit", f["unit_code"])
+    for m in f["members"]:
         _name(batch, key, "person", m["personnel_no"])
-    batch.year(case, d["on"]["_data_"])
+    batch.year(case, f["on"])
 
 
-def decision_issued(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    document = d["document"]
-    decided_on, due = document["decided_on"]["_data_"], d["announce_due"]["_data_"]
-    row: Decision = [pos, document["number"], decided_on, due, None, None, None, None, None]
-    row += [None, None, None, None, None]
-    batch.new_decision(case, d["party_type"], d["party_code"], row)
-    batch.year(case, decided_on)
-    batch.year(case, due)  # Art. 14: a duty is reported in the year it falls due
+def unindexed(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    """Hearings and corrected findings change the case, and no index."""
 
 
-def _decision(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> Decision:
-    return batch.decision(case, d["party_type"], d["party_code"], pos)
+def decision_issued(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    decision = batch.decision(case, f["party_type"], f["party_code"], pos, new=True)
+    batch.year(case, decision.decided_on)
+    batch.year(case, decision.announce_due)  # Art. 14: a duty is reported in the year it falls due
 
 
-def announced(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    decision = _decision(batch, pos, case, d)
-    decision[ANNOUNCED_ON] = d["on"]["_data_"]
-    if d["party_type"] == "person":  # Art. 11: the personnel-file entry is owed from now on
-        decision[FILE_FROM] = d["on"]["_data_"]
+def decision_changed(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    """An announcement, receipt, file entry or written notice: the decision's dates changed."""
+    batch.decision(case, f["party_type"], f["party_code"], pos)
 
 
-def file_entered(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    decision = batch.decision(case, "person", d["personnel_no"], pos)
-    decision[FILED_ON] = d["on"]["_data_"]
+def file_entered(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    """Art. 11: a person's file entry (named by personnel number) changed the decision's dates."""
+    batch.decision(case, "person", f["personnel_no"], pos)
 
 
-def appeal_notified(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    _decision(batch, pos, case, d)[APPEAL_NOTIFIED_ON] = d["on"]["_data_"]
+def appeal_filed(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    batch.decision(case, f["party_type"], f["party_code"], pos)
+    batch.year(case, f["on"])
+    batch.year(case, f["decision_due"])
 
 
-def reopened(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    on = d["on"]["_data_"]
-    batch.reopen(case)
-    batch.year(case, on)
+def dated(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    """A referral: the case is indexed under its year."""
+    batch.year(case, f["on"])
 
 
-def received(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    decision = _decision(batch, pos, case, d)
-    decision[RECEIVED_ON] = d["on"]["_data_"]
-    decision[APPEAL_DUE] = d["appeal_due"]["_data_"]
+def appeal_decided(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    batch.decision(case, f["party_type"], f["party_code"], pos)
+    batch.year(case, f["on"])
 
 
-def appeal_filed(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    decision = _decision(batch, pos, case, d)
-    on, due = d["on"]["_data_"], d["decision_due"]["_data_"]
-    decision[APPEAL_ON] = on
-    decision[DECISION_DUE] = due
-    batch.year(case, on)
-    batch.year(case, due)
-
-
-def appeal_decided(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    decision = _decision(batch, pos, case, d)
-    on = d["on"]["_data_"]
-    decision[APPEAL_DECIDED_ON] = on
-    if d["outcome"] == REVOKED:
-        decision[REVOKED_ON] = on
-    batch.year(case, on)
-
-
-def referred(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    batch.year(case, d["on"]["_data_"])
-
-
-def closed(batch: Batch, pos: int, case: CaseMemo, d: Payload) -> None:
-    on = d["on"]["_data_"]
-    batch.close(case, on)
-    batch.year(case, on)
+def closed(batch: Batch, pos: int, case: CaseMemo, f: Fields) -> None:
+    batch.status(case)
+    batch.year(case, f["on"])
 
 
 # units and cadres ---------------------------------------------------------------------------
@@ -300,24 +262,25 @@ def _topic(cls: type, event: str) -> str:
     return topics.event_topic(cls, event)
 
 
-#: The events of an opened case that an index needs (the others are not even parsed: the
-#: case's state is replayed from its events when asked).
-CASE_HANDLERS: dict[str, CaseHandler] = {
-    _topic(AccountabilityCase, event): handler
+#: Every event of an opened case: the fold's event name, and what it adds to the indexes.
+CASE_HANDLERS: dict[str, tuple[str, CaseHandler]] = {
+    _topic(AccountabilityCase, event): (event, handler)
     for event, handler in (
         ("ResponsibilityAssigned", assigned),
         ("ObjectionRecorded", objection_recorded),
+        ("FindingCorrected", unindexed),
         ("TeamResponsibilityAssigned", team_assigned),
+        ("DefenceHeard", unindexed),
         ("DecisionIssued", decision_issued),
-        ("DecisionAnnounced", announced),
-        ("DecisionReceived", received),
+        ("DecisionAnnounced", decision_changed),
+        ("DecisionReceived", decision_changed),
         ("AppealFiled", appeal_filed),
         ("AppealDecided", appeal_decided),
-        ("ReferredToJudicialOrgan", referred),
+        ("ReferredToJudicialOrgan", dated),
         ("Closed", closed),
         ("PersonnelFileEntered", file_entered),
-        ("AppealDecisionNotified", appeal_notified),
-        ("Reopened", reopened),
+        ("AppealDecisionNotified", decision_changed),
+        ("Reopened", closed),
     )
 }
 #: Every other event a view uses. A cadre's transfers and retirement are not among them:

@@ -93,8 +93,8 @@ def outcome_label(code: str | None) -> str | None:
     return AppealOutcome(code).label if code else None
 
 
-def consequence_label(code: str) -> str:
-    return Consequence(code).label
+def consequence_label(code: str | None) -> str | None:
+    return None if code is None else Consequence(code).label
 
 
 def authority_kind_label(code: str) -> str:

@@ -12,10 +12,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class GroundRef:
-    """An Art. 4 item cited by a case, with its full text as label."""
+    """An Art. 4 item cited by a case, with its full text as label and the results recorded
+    for it (codes, and their words in ``results_label``); none for a case that recorded one
+    consequence for the whole case (see :attr:`CaseState.consequence`)."""
 
     number: int
     label: str
+    results: tuple[str, ...] = ()
+    results_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class Decision:
     sanction: str
     approving_authority: str
     effective_date: dt.date | None
+    #: Art. 10 生效时间: the day the measures apply from (the effective date, or the decision
+    #: date for a document recorded without one); before it no measure is in force
+    in_force_from: dt.date
     appeal_period_days: int
     appeal_authority: str
     deciding_authority: str
@@ -176,8 +183,9 @@ class CaseState:
     grounds: tuple[GroundRef, ...]
     other_regulation: str
     facts: str
-    consequence: str
-    consequence_label: str
+    #: the one consequence of a case opened before results were recorded per ground
+    consequence: str | None
+    consequence_label: str | None
     lifetime: bool
     status: str
     status_label: str
@@ -337,8 +345,8 @@ class RatingReason:
 class UnitRating:
     """Art. 13: a unit held accountable in a year cannot be that year's advanced unit.
 
-    The year of a decision is the year of its decision date (决定作出日期); a decision revoked
-    on appeal does not count (it is listed under ``not_counted``), a modified one does.
+    The year of a decision is the year its measures took effect (生效时间, Art. 10); a decision
+    revoked on appeal does not count (it is listed under ``not_counted``), a modified one does.
     """
 
     unit_code: str
@@ -390,6 +398,7 @@ class AnnualReport:
     responsibility_kinds: tuple[Count, ...]
     decisions_issued: int
     decisions_revoked: int
+    #: Art. 7 measures by kind, counted in the year they took effect (生效时间, Art. 10)
     measures_by_kind: tuple[Count, ...]
     appeals_filed: int
     appeal_outcomes: tuple[Count, ...]

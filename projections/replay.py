@@ -3,8 +3,10 @@ aggregate id).
 
 The views index cases (by number, by party, by year, by running legal period); the case
 itself — parties, hearings, every decision with its announcement, file entry, receipt,
-appeal and outcome — is folded here from its events, which are few (tens per case) and read
-with one indexed look-up (:mod:`projections.log`). This keeps a rebuild close to the speed
+appeal and outcome — is folded from its events by the domain's one fold
+(:func:`ledger.domain.case_state.apply`, the same the aggregate applies), and shown here as
+plain data. A case's events are few (tens per case) and read with one indexed look-up
+(:mod:`projections.log`). This keeps a rebuild close to the speed
 of reading the log, and the case state exactly as the log says, texts included.
 
 Events are decoded without checking their signatures (that is the auditor's ``verify``).
@@ -16,19 +18,39 @@ rebuild nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from ledger.domain.regulation import AppealOutcome
+from ledger.domain.case_state import (
+    Appeal,
+    CaseState,
+    Decision,
+    Notice,
+    Party,
+    apply,
+)
 from ledger.signing.signatures import Envelope
 from projections.codec import Unwrap, loads
 
 Payload = dict[str, Any]
 Row = dict[str, Any]
 Doc = dict[str, Any]
-Fold = Callable[[Doc, int, Payload], None]
+#: how the library's JSON transcoder marks a date
+DATE_MARKER = "date_iso"
+_date = dt.date.fromisoformat
 
-REVOKED = AppealOutcome.REVOKED.value
+
+def loads_copy(payload: Payload) -> Payload:
+    """A copy of a parsed payload deep enough for :func:`dates_in_place` to change."""
+    return {
+        k: dict(v)
+        if type(v) is dict
+        else [dict(i) if type(i) is dict else i for i in v]
+        if type(v) is list
+        else v
+        for k, v in payload.items()
+    }
 
 
 class CaseEvent:
@@ -55,11 +77,43 @@ def decode(rows: Sequence[tuple[int, str, bytes]], unwrap: Unwrap | None) -> lis
     return events
 
 
-def fold(events: Sequence[CaseEvent]) -> Doc:
-    """The case's state after its events, in order."""
-    doc: Doc = {}
+def dates_in_place(payload: Payload) -> Payload:
+    """A freshly parsed payload with its dates made ``datetime.date`` in place (the
+    transcoder's ``{"_type_": "date_iso", "_data_": "YYYY-MM-DD"}`` markers), as the aggregate
+    sees them: in its values, and in the values of the dicts it holds, or lists of dicts (a
+    decision's document, a team's members). Flat on purpose: this runs for every case event
+    of a rebuild."""
+    for k, v in payload.items():
+        kind = type(v)
+        if kind is dict:
+            if v.get("_type_") == DATE_MARKER:
+                payload[k] = _date(v["_data_"])
+            else:
+                dates_in_place(v)
+        elif kind is list and v and type(v[0]) is dict:
+            for item in v:
+                dates_in_place(item)
+    return payload
+
+
+def typed(payload: Payload) -> Payload:
+    """A stored payload's fields with their dates as ``datetime.date`` (the payload itself,
+    which other readers show as stored, is left as it is)."""
+    return dates_in_place(loads_copy(payload))
+
+
+def state(events: Sequence[CaseEvent]) -> CaseState | None:
+    """The case's state after its events, in order, by the domain's one fold."""
+    case: CaseState | None = None
     for e in events:
-        FOLDS[e.event](doc, e.position, e.payload)
+        case = apply(case, e.event, typed(e.payload), e.position)
+    return case
+
+
+def fold(events: Sequence[CaseEvent]) -> Doc:
+    """The case's state after its events, as plain data, with the log positions it rests on."""
+    case = state(events)
+    doc: Doc = {} if case is None else case_doc(case)
     doc["log"] = [e.position for e in events]
     return doc
 
@@ -86,238 +140,119 @@ def _post(unit_code: str, title: str, start: str) -> Row:
     return {"unit_code": unit_code, "title": title, "start": start, "until": None}
 
 
-def _party(doc: Doc, d: Payload) -> Row:
-    party: Row = doc["parties"][f"{d['party_type']}:{d['party_code']}"]
-    return party
-
-
-def _new_party(
-    party_type: str,
-    code: str,
-    responsibility: str,
-    on: str,
-    pos: int,
-    team_role: str | None,
-    team_unit: str | None,
-    individual: bool,
-) -> Row:
-    return {
-        "party_type": party_type,
-        "code": code,
-        "responsibility": responsibility,
-        "team_role": team_role,
-        "team_unit": team_unit,
-        "individual_decision": individual,
-        "assigned_on": on,
-        "assigned_at": pos,
-        "hearings": [],
-        "decisions": [],
-        "referral": None,
-        "corrections": [],
-    }
-
-
 def _day(marker: Any) -> str:
     return str(marker["_data_"])
 
 
-def opened(doc: Doc, pos: int, d: Payload) -> None:
-    doc.update(
-        case_no=d["case_no"],
-        incident_date=_day(d["incident_date"]),
-        grounds=list(d["grounds"]),
-        other_regulation=d["other_regulation"],
-        facts=d["facts"],
-        consequence=d["consequence"],
-        lifetime=bool(d["lifetime"]),
-        opening_authority=d["opening_authority"],
-        opened_on=_day(d["opened_on"]),
-        opened_at=pos,
-        status="open",
-        closed_on=None,
-        close_summary=None,
-        parties={},
-        objections={},
-    )
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
-def assigned(doc: Doc, pos: int, d: Payload) -> None:
-    ptype, code = d["party_type"], d["party_code"]
-    doc["parties"][f"{ptype}:{code}"] = _new_party(
-        ptype,
-        code,
-        d["responsibility"],
-        _day(d["on"]),
-        pos,
-        d.get("team_role"),
-        None,
-        bool(d.get("individual_decision")),
-    )
+def _notice(notice: Notice | None) -> Row | None:
+    if notice is None:
+        return None
+    told = None if notice.told is None else list(notice.told)
+    return {"on": notice.on.isoformat(), "to": notice.to, "told": told, "overdue": notice.overdue}
 
 
-def objection_recorded(doc: Doc, pos: int, d: Payload) -> None:
-    doc["objections"][d["personnel_no"]] = {
-        "on": _day(d["on"]),
-        "text": d["text"],
-        "at_hearing": bool(d.get("at_hearing")),
+def _appeal(a: Appeal | None) -> Row | None:
+    if a is None:
+        return None
+    row: Row = {
+        "filed_on": a.filed_on.isoformat(),
+        "text": a.text,
+        "decision_due": a.decision_due.isoformat(),
+        "outcome": a.outcome,
+        "decided_on": _iso(a.decided_on),
+        "reason": a.reason,
+        "measures": None if a.measures is None else list(a.measures),
+        "severity": a.severity,
+        "sanction": a.sanction,
+        "overdue": a.overdue,
+        "notice": _notice(a.notice),
+    }
+    if a.measures is not None:
+        row["other"] = a.other
+    return row
+
+
+def _decision(d: Decision) -> Row:
+    entry = d.file_entry
+    return {
+        "seq": d.seq,
+        "position": d.position,
+        "person": d.person,
+        "number": d.number,
+        "decided_on": d.decided_on.isoformat(),
+        "facts": d.facts,
+        "basis": d.basis,
+        "measures": list(d.measures),
+        "severity": d.severity,
+        "sanction": d.sanction,
+        "other": d.other,
+        "approving_authority": d.approving_authority,
+        "effective_date": _iso(d.effective_date),
+        "appeal_period_days": d.appeal_period_days,
+        "appeal_authority": d.appeal_authority,
+        "deciding_authority": d.deciding_authority,
+        "status": d.status,
+        "announce_due": d.announce_due.isoformat(),
+        "announcement": _notice(d.announcement),
+        "file_entry": entry
+        and {"on": entry.on.isoformat(), "file_ref": entry.file_ref, "custodian": entry.custodian},
+        "received_on": _iso(d.received_on),
+        "appeal_due": _iso(d.appeal_due),
+        "appeal": _appeal(d.appeal),
     }
 
 
-def finding_corrected(doc: Doc, pos: int, d: Payload) -> None:
-    party = _party(doc, d)
-    party.setdefault("corrections", []).append(
-        {"on": _day(d["on"]), "from": party["responsibility"], "reason": d["reason"]}
-    )
-    party["responsibility"] = d["responsibility"]
-
-
-def team_assigned(doc: Doc, pos: int, d: Payload) -> None:
-    unit, on = d["unit_code"], _day(d["on"])
-    parties = doc["parties"]
-    parties[f"unit:{unit}"] = _new_party("unit", unit, "collective", on, pos, None, None, False)
-    for m in d["members"]:
-        no = m["personnel_no"]
-        parties[f"person:{no}"] = _new_party(
-            "person", no, m["responsibility"], on, pos, m["team_role"], unit, False
-        )
-
-
-def defence_heard(doc: Doc, pos: int, d: Payload) -> None:
-    _party(doc, d)["hearings"].append(_day(d["on"]))
-
-
-def decision_issued(doc: Doc, pos: int, d: Payload) -> None:
-    party = _party(doc, d)
-    document = d["document"]
-    effective = document.get("effective_date")
-    party["decisions"].append(
-        {
-            "seq": len(party["decisions"]) + 1,
-            "position": pos,
-            "person": d["party_type"] == "person",
-            "number": document["number"],
-            "decided_on": _day(document["decided_on"]),
-            "facts": document["facts"],
-            "basis": document["basis"],
-            "measures": list(document["measures"]),
-            "severity": document.get("severity"),
-            "sanction": document.get("sanction") or "",
-            "other": document.get("other") or "",
-            "approving_authority": document["approving_authority"],
-            "effective_date": effective and _day(effective),
-            "appeal_period_days": document["appeal_period_days"],
-            "appeal_authority": document["appeal_authority"],
-            "deciding_authority": d["deciding_authority"],
-            "status": "in_force",
-            "announce_due": _day(d["announce_due"]),
-            "announcement": None,
-            "file_entry": None,
-            "received_on": None,
-            "appeal_due": None,
-            "appeal": None,
-        }
-    )
-
-
-def announced(doc: Doc, pos: int, d: Payload) -> None:
-    _party(doc, d)["decisions"][-1]["announcement"] = {
-        "on": _day(d["on"]),
-        "to": d["to"],
-        "told": d.get("told"),
-        "overdue": bool(d["overdue"]),
+def _party(p: Party) -> Row:
+    referral = p.referral
+    return {
+        "party_type": p.party_type,
+        "code": p.code,
+        "responsibility": p.responsibility,
+        "team_role": p.team_role,
+        "team_unit": p.team_unit,
+        "individual_decision": p.individual_decision,
+        "assigned_on": p.assigned_on.isoformat(),
+        "assigned_at": p.assigned_at,
+        "hearings": [day.isoformat() for day in p.hearings],
+        "decisions": [_decision(d) for d in p.decisions],
+        "referral": referral
+        and {"on": referral.on.isoformat(), "organ": referral.organ, "reason": referral.reason},
+        "corrections": [
+            {"on": c.on.isoformat(), "from": c.previous, "reason": c.reason} for c in p.corrections
+        ],
     }
 
 
-def file_entered(doc: Doc, pos: int, d: Payload) -> None:
-    decision = doc["parties"][f"person:{d['personnel_no']}"]["decisions"][-1]
-    decision["file_entry"] = {
-        "on": _day(d["on"]),
-        "file_ref": d["file_ref"],
-        "custodian": d["custodian"],
+def case_doc(case: CaseState) -> Doc:
+    """The case state as plain data (ISO date strings, lists and dicts) for the read side."""
+    doc: Doc = {
+        "case_no": case.case_no,
+        "incident_date": case.incident_date.isoformat(),
+        "grounds": list(case.grounds),
+        "other_regulation": case.other_regulation,
+        "facts": case.facts,
+        "results": case.results,
+        "consequence": case.consequence,
+        "lifetime": case.lifetime,
+        "opening_authority": case.opening_authority,
+        "opened_on": case.opened_on.isoformat(),
+        "opened_at": case.opened_at,
+        "status": case.status,
+        "closed_on": _iso(case.closed_on),
+        "close_summary": case.close_summary,
+        "parties": {key: _party(p) for key, p in case.parties.items()},
+        "objections": {
+            no: {"on": o.on.isoformat(), "text": o.text, "at_hearing": o.at_hearing}
+            for no, o in case.objections.items()
+        },
     }
-
-
-def received(doc: Doc, pos: int, d: Payload) -> None:
-    decision = _party(doc, d)["decisions"][-1]
-    decision["received_on"] = _day(d["on"])
-    decision["appeal_due"] = _day(d["appeal_due"])
-
-
-def appeal_filed(doc: Doc, pos: int, d: Payload) -> None:
-    _party(doc, d)["decisions"][-1]["appeal"] = {
-        "filed_on": _day(d["on"]),
-        "text": d["text"],
-        "decision_due": _day(d["decision_due"]),
-        "outcome": None,
-        "decided_on": None,
-        "reason": None,
-        "measures": None,
-        "severity": None,
-        "sanction": None,
-        "overdue": None,
-        "notice": None,
-    }
-
-
-def appeal_decided(doc: Doc, pos: int, d: Payload) -> None:
-    decision = _party(doc, d)["decisions"][-1]
-    appeal = decision["appeal"]
-    outcome = d["outcome"]
-    appeal.update(
-        outcome=outcome, decided_on=_day(d["on"]), reason=d["reason"], overdue=bool(d["overdue"])
-    )
-    measures = d.get("measures")
-    if outcome == REVOKED:
-        decision["status"] = "revoked"
-    elif measures is not None:
-        decision["status"] = "modified"
-        appeal.update(
-            measures=list(measures["measures"]),
-            severity=measures.get("severity"),
-            sanction=measures.get("sanction") or "",
-            other=measures.get("other") or "",
-        )
-
-
-def appeal_notified(doc: Doc, pos: int, d: Payload) -> None:
-    _party(doc, d)["decisions"][-1]["appeal"]["notice"] = {
-        "on": _day(d["on"]),
-        "to": d["to"],
-        "told": list(d["told"]),
-        "overdue": bool(d["overdue"]),
-    }
-
-
-def referred(doc: Doc, pos: int, d: Payload) -> None:
-    _party(doc, d)["referral"] = {"on": _day(d["on"]), "organ": d["organ"], "reason": d["reason"]}
-
-
-def closed(doc: Doc, pos: int, d: Payload) -> None:
-    doc.update(status="closed", closed_on=_day(d["on"]), close_summary=d["summary"])
-
-
-def reopened(doc: Doc, pos: int, d: Payload) -> None:
-    doc.setdefault("reopenings", []).append(
-        {"on": _day(d["on"]), "reason": d["reason"], "closed_on": doc["closed_on"]}
-    )
-    doc.update(status="open", closed_on=None, close_summary=None)
-
-
-FOLDS: dict[str, Fold] = {
-    "Opened": opened,
-    "ResponsibilityAssigned": assigned,
-    "ObjectionRecorded": objection_recorded,
-    "TeamResponsibilityAssigned": team_assigned,
-    "DefenceHeard": defence_heard,
-    "DecisionIssued": decision_issued,
-    "DecisionAnnounced": announced,
-    "PersonnelFileEntered": file_entered,
-    "DecisionReceived": received,
-    "AppealFiled": appeal_filed,
-    "AppealDecided": appeal_decided,
-    "ReferredToJudicialOrgan": referred,
-    "Closed": closed,
-    "FindingCorrected": finding_corrected,
-    "AppealDecisionNotified": appeal_notified,
-    "Reopened": reopened,
-}
+    if case.reopenings:
+        doc["reopenings"] = [
+            {"on": r.on.isoformat(), "reason": r.reason, "closed_on": _iso(r.closed_on)}
+            for r in case.reopenings
+        ]
+    return doc

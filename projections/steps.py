@@ -20,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
+from ledger.domain.case_state import Decision
+
 ANNOUNCEMENT = "announcement"
 APPEAL_WINDOW = "appeal_window"
 APPEAL_DECISION = "appeal_decision"
@@ -151,6 +153,28 @@ def dates_of(decision: dict[str, Any]) -> Dates:
         appeal_notified_on=notice.get("on"),
         file_from=file_from,
         filed_on=file_entry.get("on"),
+    )
+
+
+def decision_dates(decision: Decision) -> Dates:
+    """The dates of a decision in the domain's case state (for the index)."""
+    appeal, announcement, entry = decision.appeal, decision.announcement, decision.file_entry
+    announced_on = announcement.on.isoformat() if announcement else None
+    notice = appeal.notice if appeal else None
+    decided = appeal.decided_on.isoformat() if appeal and appeal.decided_on else None
+    return Dates(
+        decided_on=decision.decided_on.isoformat(),
+        announce_due=decision.announce_due.isoformat(),
+        announced_on=announced_on,
+        revoked_on=decided if decision.revoked else None,
+        received_on=decision.received_on.isoformat() if decision.received_on else None,
+        appeal_due=decision.appeal_due.isoformat() if decision.appeal_due else None,
+        appeal_on=appeal.filed_on.isoformat() if appeal else None,
+        decision_due=appeal.decision_due.isoformat() if appeal else None,
+        appeal_decided_on=decided,
+        appeal_notified_on=notice.on.isoformat() if notice else None,
+        file_from=announced_on if decision.person else None,
+        filed_on=entry.on.isoformat() if entry else None,
     )
 
 

@@ -13,12 +13,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledger.domain.regulation import GROUNDS, AppealOutcome, Consequence
+from ledger.domain.regulation import AppealOutcome, Consequence
 from ledger.i18n import _, article_label
 from projections import labels
 from projections.lateness import Timing, party_of, timings
 from projections.models import TimelineEntry
 from projections.replay import CaseEvent
+from projections.values import grounds
 
 Payload = dict[str, Any]
 Row = dict[str, Any]
@@ -52,16 +53,18 @@ def _told(d: Payload) -> str:
 
 
 def _opened(d: Payload) -> str:
-    cited = "、".join(GROUNDS[g].label for g in d["grounds"])
-    lifetime = "" if d["lifetime"] else _("; incident before 2016-06-23, outside Art. 8")
-    return _(
-        "case {case_no} opened by {opening_authority} on Art. 4 grounds {cited}, {label}{lifetime}"
-    ).format(
-        case_no=d["case_no"],
-        opening_authority=d["opening_authority"],
-        cited=cited,
-        label=Consequence(d["consequence"]).label,
-        lifetime=lifetime,
+    """The grounds in their full wording (Art. 4), each with its recorded results; a case of
+    an older ledger shows the one consequence it recorded."""
+    cited = "；".join(
+        g.label + (f"（{g.results_label}）" if g.results_label else "")
+        for g in grounds(d["grounds"], d.get("results"))
+    )
+    if d.get("results") is None:
+        cited += f"；{Consequence(d.get('consequence', 'none')).label}"
+    lifetime = "" if d["lifetime"] else "; incident before 2016-06-23, outside Art. 8"
+    opened = _("case {case_no} opened by {authority} on Art. 4 grounds {cited}")
+    return opened.format(case_no=d["case_no"], authority=d["opening_authority"], cited=cited) + (
+        lifetime
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.domain.regulation import ground_label
+from ledger.domain.regulation import ResultElement, ground_label
 from projections import labels
 from projections.models import (
     Announcement,
@@ -43,15 +43,29 @@ def measures(codes: Sequence[str] | None, other: str = "") -> tuple[MeasureRef, 
 OTHER = "other_organisational"
 
 
-def grounds(numbers: Sequence[int]) -> tuple[GroundRef, ...]:
-    return tuple(GroundRef(n, ground_label(n)) for n in numbers)
+def grounds(
+    numbers: Sequence[int], results: dict[str, list[str]] | None = None
+) -> tuple[GroundRef, ...]:
+    """Art. 4 items in their full wording, each with the results recorded for it."""
+    return tuple(
+        GroundRef(n, ground_label(n), tuple(rs := (results or {}).get(str(n), [])),
+                  "、".join(ResultElement(r).label for r in rs))
+        for n in numbers
+    )  # fmt: skip
 
 
-def in_force(decision: Row) -> list[str]:
+def in_force_from(decision: Row) -> str:
+    """Art. 10 生效时间: the measures apply from the document's stated time (the decision date
+    for documents recorded without one), not from the decision date."""
+    return str(decision.get("effective_date") or decision["decided_on"])
+
+
+def in_force(decision: Row, today: str | None = None) -> list[str]:
     """Art. 12: the measures that apply now — an appeal does not suspend them; a modified
-    decision applies the new ones; a revoked one applies none."""
+    decision applies the new ones; a revoked one applies none. Art. 10: given ``today``,
+    none apply before the document's 生效时间."""
     status = decision["status"]
-    if status == "revoked":
+    if status == "revoked" or (today is not None and in_force_from(decision) > today):
         return []
     if status == "modified":
         return list(decision["appeal"]["measures"])
@@ -64,7 +78,8 @@ def _other_in_force(decision: Row) -> str:
     return str(decision.get("other") or "")
 
 
-def decision_value(r: Row) -> Decision:
+def decision_value(r: Row, today: str | None = None) -> Decision:
+    """A decision as the API shows it; ``measures_in_force`` as of ``today`` (Art. 10, 12)."""
     announcement = None
     if r["announcement"] is not None:
         a = r["announcement"]
@@ -101,12 +116,13 @@ def decision_value(r: Row) -> Decision:
         sanction=r["sanction"],
         approving_authority=r["approving_authority"],
         effective_date=day(r["effective_date"]),
+        in_force_from=date(in_force_from(r)),
         appeal_period_days=r["appeal_period_days"],
         appeal_authority=r["appeal_authority"],
         deciding_authority=r["deciding_authority"],
         status=status,
         status_label=labels.DECISION_STATUS_LABELS[status],
-        measures_in_force=measures(in_force(r), _other_in_force(r)),
+        measures_in_force=measures(in_force(r, today), _other_in_force(r)),
         announce_due=date(r["announce_due"]),
         announcement=announcement,
         file_entry=file_entry,
@@ -121,8 +137,8 @@ def referral_value(p: Row) -> Referral | None:
     return None if r is None else Referral(date(r["on"]), r["organ"], r["reason"])
 
 
-def party_value(p: Row, name: str, objected_on: str | None) -> Party:
-    decisions = tuple(decision_value(d) for d in p["decisions"])
+def party_value(p: Row, name: str, objected_on: str | None, today: str | None = None) -> Party:
+    decisions = tuple(decision_value(d, today) for d in p["decisions"])
     latest = decisions[-1] if decisions else None
     return Party(
         party_type=p["party_type"],

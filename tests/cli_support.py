@@ -158,7 +158,8 @@ def ledger(template: CliLedger, tmp_path: Path) -> Iterator[CliLedger]:
 # case scenarios ---------------------------------------------------------------------------
 OPEN = (
     "--incident-date", "2023-03-14", "--opened-on", "2023-04-03", "--ground", "11",
-    "--consequence", "adverse_impact", "--facts", "推诿扯皮，导致矛盾激化",
+    "--result", "conflict_intensified", "--result", "adverse_impact",
+    "--facts", "推诿扯皮，导致矛盾激化",
 )  # fmt: skip
 
 DECISION = (

@@ -42,9 +42,7 @@ def postgres_problem() -> str | None:
     """None when the PostgreSQL server answers, else why not."""
     cfg = StoreConfig.parse(PG_URL)
     try:
-        with psycopg.connect(
-            host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user, connect_timeout=3
-        ):
+        with psycopg.connect(cfg.conninfo, connect_timeout=3):
             return None
     except psycopg.Error as e:
         return f"no PostgreSQL server answers at {PG_URL}: {str(e).strip().splitlines()[0]}"
@@ -60,9 +58,7 @@ def require_postgres() -> None:
 
 def drop_schema(url: str) -> None:
     cfg = StoreConfig.parse(url)
-    with psycopg.connect(
-        host=cfg.host, port=cfg.port, dbname=cfg.dbname, user=cfg.user, autocommit=True
-    ) as conn:
+    with cfg.connect() as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(cfg.schema)))
 
 

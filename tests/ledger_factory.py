@@ -27,10 +27,10 @@ from ledger.domain.regulation import (
     GROUNDS,
     AdminLevel,
     AppealOutcome,
-    Consequence,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
     TeamRole,
     UnitKind,
@@ -186,17 +186,14 @@ class LedgerFactory:
     def _day(self, after: dt.date, low: int, high: int) -> dt.date:
         return min(after + dt.timedelta(days=self.rng.randint(low, high)), LAST_DAY)
 
-    def _grounds(self) -> tuple[list[int], Consequence, str]:
+    def _grounds(self) -> tuple[list[int], dict[int, list[ResultElement]], str]:
+        """Grounds with, for each, one element of every choice its item names (Art. 4)."""
         grounds = sorted(self.rng.sample(range(1, 17), self.rng.choice((1, 1, 2, 3))))
-        needs = {GROUNDS[g].requires for g in grounds}
-        if Consequence.SERIOUS in needs or self.rng.random() < 0.2:
-            consequence = Consequence.SERIOUS
-        elif Consequence.ADVERSE_IMPACT in needs or self.rng.random() < 0.5:
-            consequence = Consequence.ADVERSE_IMPACT
-        else:
-            consequence = Consequence.NONE
+        results = {
+            g: [self.rng.choice(sorted(choice)) for choice in GROUNDS[g].results] for g in grounds
+        }
         other = "《信访条例》第四十条" if 16 in grounds else ""
-        return grounds, consequence, other
+        return grounds, results, other
 
     def _measures(self, party_type: PartyType) -> Measures:
         if party_type is UNIT:
@@ -223,7 +220,7 @@ class LedgerFactory:
         rng = self.rng
         incident = D(2016, 1, 4) + dt.timedelta(days=rng.randrange(0, 3200))
         opened_on = self._day(incident, 5, 60)
-        grounds, consequence, other = self._grounds()
+        grounds, results, other = self._grounds()
         case = AccountabilityCase.open(
             case_no=case_no,
             incident_date=incident,
@@ -231,7 +228,7 @@ class LedgerFactory:
             facts=f"{case_no} 的事实",
             opening_authority=self.authority,
             opened_on=opened_on,
-            consequence=consequence,
+            results=results,
             other_regulation=other,
         )
         yield [case]

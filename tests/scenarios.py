@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,7 +26,7 @@ import pytest
 from ledger.application import LedgerApplication
 from ledger.domain import ids
 from ledger.domain.decision import DecisionDocument, Measures
-from ledger.domain.regulation import Consequence, Measure, PartyType, Responsibility, Severity
+from ledger.domain.regulation import Measure, PartyType, Responsibility, ResultElement, Severity
 from ledger.errors import LedgerError
 
 D = dt.date
@@ -85,18 +85,20 @@ def open_case(
     *,
     incident: dt.date = INCIDENT,
     grounds: tuple[int, ...] = (12,),
-    consequence: Consequence = Consequence.ADVERSE_IMPACT,
+    results: Sequence[ResultElement] | Mapping[int, Sequence[ResultElement]] = (
+        ResultElement.ADVERSE_IMPACT,
+    ),
     opened_on: dt.date = OPENED,
     other_regulation: str = "",
 ) -> None:
-    """Open a case on Art. 4 item (十二) with 不良影响 unless told otherwise."""
+    """Open a case on Art. 4 item (十二) with 造成不良影响 unless told otherwise."""
     app.open_case(
         case_no,
         incident,
         grounds,
         FACTS,
         opened_on,
-        consequence=consequence,
+        results=results,
         other_regulation=other_regulation,
     )
 

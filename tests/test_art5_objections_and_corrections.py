@@ -71,7 +71,11 @@ def test_art_5_a_finding_is_corrected_by_a_signed_event_naming_its_reason(
         app.correct_finding(
             CASE, PERSON, "P003", Responsibility.PRIMARY_LEADERSHIP, HEARD, "改为主要领导责任"
         )
-    assert "(Art. 5: overruled objection bears no leadership responsibility)" in str(info.value)
+    assert str(info.value) == (
+        f"cadre P003 explicitly objected to the wrong decision on {HEARD} and was overruled; "
+        "they bear no leadership responsibility (不承担领导责任) (Art. 5: overruled objection "
+        "bears no leadership responsibility)"
+    )
     app.correct_finding(CASE, PERSON, "P003", Responsibility.NONE, HEARD, "经核查会议记录属实")
     corrected = last_event(app, "FindingCorrected")
     assert (corrected.responsibility, corrected.reason) == ("none", "经核查会议记录属实")

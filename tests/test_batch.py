@@ -16,7 +16,7 @@ from scenarios import FACTS
 
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
-from ledger.domain.regulation import Consequence, PartyType, Responsibility
+from ledger.domain.regulation import PartyType, Responsibility, ResultElement
 from ledger.errors import (
     AlreadyExistsError,
     InvalidInputError,
@@ -46,7 +46,9 @@ def topics_after(app: LedgerApplication, skip: int) -> list[str]:
 
 
 def open_case(app: LedgerApplication, case_no: str, facts: str = FACTS) -> None:
-    app.open_case(case_no, D(2024, 3, 1), [12], facts, D(2024, 4, 1), Consequence.ADVERSE_IMPACT)
+    app.open_case(
+        case_no, D(2024, 3, 1), [12], facts, D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
+    )
 
 
 def assign(app: LedgerApplication, case_no: str, person: str = "P001") -> None:

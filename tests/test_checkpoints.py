@@ -354,14 +354,15 @@ def test_a_cadres_proof_is_the_same_found_through_the_views_or_the_log(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
     from ledger.domain.case_rules import TeamMember
-    from ledger.domain.regulation import Consequence, TeamRole
+    from ledger.domain.regulation import ResultElement, TeamRole
     from projections.api import Projections
 
     record_case(app, "湘纪追〔2024〕1号", "P001")
     record_case(app, "湘纪追〔2024〕3号", "P003")
     team_case = "湘纪追〔2024〕2号"  # P001 objected to the team's decision (Art. 5)
     app.open_case(team_case, dt.date(2023, 11, 2), [11], "集体研究决定推诿信访事项",
-                  dt.date(2024, 1, 8), Consequence.ADVERSE_IMPACT)  # fmt: skip
+                  dt.date(2024, 1, 8),
+                  [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT])  # fmt: skip
     app.record_objection(team_case, "P001", dt.date(2023, 10, 30), "会上明确反对该决策，未被采纳。")
     team = [TeamMember("P002", TeamRole.PRINCIPAL_HEAD), TeamMember("P003", TeamRole.MEMBER)]
     app.assign_team(team_case, "CS-XF", team, dt.date(2024, 1, 15))

@@ -217,7 +217,7 @@ def _lines(*records: Mapping[str, object] | str) -> str:
 
 OPEN_LINE: dict[str, object] = {
     "command": "case open", "case_no": "H1", "incident_date": "2019-03-02",
-    "opened_on": "2019-05-10", "ground": [11], "consequence": "adverse_impact",
+    "opened_on": "2019-05-10", "ground": [11], "result": ["conflict_intensified", "adverse_impact"],
     "facts": "推诿扯皮",
 }  # fmt: skip
 HISTORY: list[dict[str, object]] = [

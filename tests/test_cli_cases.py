@@ -28,10 +28,15 @@ GROUND_11 = (
 
 
 # open -----------------------------------------------------------------------------------------
-def test_opening_a_case_prints_the_grounds_with_their_labels(ledger: CliLedger) -> None:
+def test_art_4_opening_a_case_prints_each_ground_in_full_with_its_results(
+    ledger: CliLedger,
+) -> None:
     result = ledger.ok("case", "open", "C1", *OPEN, "--ground", "十二")
     assert result.stdout == (
-        "Case C1 opened on 2023-04-03: grounds （十一）、（十二） (Art. 4), incident 2023-03-14\n"
+        "Case C1 opened on 2023-04-03, incident 2023-03-14; grounds (Art. 4):\n"
+        f"  {GROUND_11} — 导致矛盾激化、造成不良影响\n"
+        "  （十二）对信访事项应当受理、登记、转送、交办、答复而未按照规定办理或者逾期未办结，或者"
+        "应当履行督查督办职责而未履行，造成不良影响或者严重后果 — 造成不良影响\n"
     )
 
 
@@ -43,7 +48,7 @@ def test_opening_a_case_as_json_gives_the_recorded_fields(ledger: CliLedger) -> 
         "incident_date": "2023-03-14",
         "opened_on": "2023-04-03",
         "grounds": [11],
-        "consequence": "adverse_impact",
+        "results": {"11": ["conflict_intensified", "adverse_impact"]},
         "lifetime": True,
         "warnings": [],
     }
@@ -63,15 +68,19 @@ def test_an_unknown_ground_is_refused_under_art_4_and_nothing_is_written(
     assert ledger.event_count() == before
 
 
-def test_a_ground_needing_harm_is_refused_without_it(ledger: CliLedger) -> None:
+def test_art_4_a_ground_is_refused_without_the_result_its_item_names(ledger: CliLedger) -> None:
+    before = ledger.event_count()
     err = ledger.refused(
         "case", "open", "C1", "--incident-date", "2023-03-14", "--opened-on", "2023-04-03",
-        "--ground", "11", "--facts", "f",
+        "--ground", "11", "--result", "adverse_impact", "--facts", "f",
     )  # fmt: skip
     assert err == (
-        "Error: ground （十一） applies only where the situation caused 不良影响或者严重后果; "
-        "the case records 无 (Art. 4: consequence required)\n"
+        "Error: ground （十一）在处理信访事项过程中，工作作风简单粗暴、敷衍塞责、推诿扯皮，导致矛盾"
+        "激化，造成不良影响或者严重后果 applies only where the situation 导致矛盾激化; no such "
+        "result is recorded for it (Art. 4: item （十一） result element required) Record it "
+        "with --result 11:conflict_intensified.\n"
     )
+    assert ledger.event_count() == before
 
 
 def test_ground_16_without_the_other_regulation_is_refused(ledger: CliLedger) -> None:
@@ -79,7 +88,10 @@ def test_ground_16_without_the_other_regulation_is_refused(ledger: CliLedger) ->
         "case", "open", "C1", "--incident-date", "2023-03-14", "--opened-on", "2023-04-03",
         "--ground", "16", "--facts", "f",
     )  # fmt: skip
-    assert err.startswith("Error: ground (十六) 依照有关规定应当追究责任的其他情形 must name")
+    assert err == (
+        "Error: ground (十六) 依照有关规定应当追究责任的其他情形 must name the other regulation "
+        "relied on (Art. 4: (十六) names its regulation)\n"
+    )
     data = ledger.json(
         "case", "open", "C1", "--incident-date", "2023-03-14", "--opened-on", "2023-04-03",
         "--ground", "16", "--facts", "f", "--other-regulation", "《中国共产党问责条例》",
@@ -494,7 +506,9 @@ def test_case_show_as_json_gives_the_whole_state(ledger: CliLedger) -> None:
     received(ledger)
     data = ledger.json("case", "show", "C1", key=None)
     assert data["case_no"] == "C1"
-    assert data["grounds"] == [{"number": 11, "label": GROUND_11}]
+    assert data["grounds"] == [{
+        "number": 11, "label": GROUND_11, "results": ["conflict_intensified", "adverse_impact"],
+        "results_label": "导致矛盾激化、造成不良影响"}]  # fmt: skip
     (party,) = data["parties"]
     assert party["responsibility"] == "direct"
     assert party["decision"]["number"] == "长纪责〔2023〕15号"
@@ -515,7 +529,7 @@ def test_case_show_reads_without_a_key_and_labels_in_chinese(ledger: CliLedger) 
 
 
 def test_showing_an_unknown_case(ledger: CliLedger) -> None:
-    assert ledger.refused("case", "show", "NOPE", key=None).startswith("Error: ")
+    assert ledger.refused("case", "show", "NOPE", key=None) == "Error: no case NOPE\n"
 
 
 def test_the_timeline_names_who_signed_each_event(ledger: CliLedger) -> None:

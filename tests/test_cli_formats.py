@@ -23,7 +23,8 @@ def _width(line: str) -> int:
 def test_a_timeline_fits_80_columns_by_wrapping_and_keeps_both_dates(
     ledger: CliLedger, clock: Clock
 ) -> None:
-    """Issue 13: the recorded date stays on a narrow terminal (it used to be left out first)."""
+    """Issue 13: the recorded date stays on a narrow terminal (it used to be left out first);
+    Art. 4: the ground in its full wording with its results, wrapped."""
     clock.set("2026-11-20 10:00")
     decided(ledger)
     wide = ledger.ok("case", "timeline", "C1", key=None).stdout
@@ -40,8 +41,19 @@ def test_a_timeline_fits_80_columns_by_wrapping_and_keeps_both_dates(
         f"            later)                      {key[12:]})                      长沙市纪委监\n"
         "                                                                   委 on Art. 4\n"
         "                                                                   grounds\n"
-        "                                                                   （十一）,\n"
-        "                                                                   不良影响\n"
+        "                                                                   （十一）在处\n"
+        "                                                                   理信访事项过\n"
+        "                                                                   程中，工作作\n"
+        "                                                                   风简单粗暴、\n"
+        "                                                                   敷衍塞责、\n"
+        "                                                                   推诿扯皮，导\n"
+        "                                                                   致矛盾激化，\n"
+        "                                                                   造成不良影响\n"
+        "                                                                   或者严重后果\n"
+        "                                                                   （导致矛盾激\n"
+        "                                                                   化、\n"
+        "                                                                   造成不良影响\n"
+        "                                                                   ）\n"
         "2023-04-10  2026-11-20    认定责任      纪检干部甲     有效        个人 P001\n"
         f"            (1320 days                  ({key[:12]}              bears\n"
         f"            later)                      {key[12:]})                      直接责任\n"
@@ -107,7 +119,7 @@ def test_a_refusal_under_json_is_one_json_object_on_stderr_with_article_and_rule
 ) -> None:
     before = ledger.event_count()
     err = ledger.refused("--json", "case", "open", "C9", "--incident-date", "2023-03-15",
-                         "--opened-on", "2023-04-01", "--ground", "11", "--consequence",
+                         "--opened-on", "2023-04-01", "--ground", "11", "--result",
                          "adverse_impact", "--facts", "x", key=ledger.petition)  # fmt: skip
     assert json.loads(err) == {
         "error": "信访干部乙 (长沙市信访局, 信访工作机构) may not open accountability cases; "

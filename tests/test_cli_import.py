@@ -22,7 +22,7 @@ from ledger.audit.verify import verify_store
 from ledger.commands import COMMANDS, Fields, execute, parse_ground
 from ledger.domain import topics
 from ledger.domain.imports import ImportedLine
-from ledger.domain.regulation import Consequence, Responsibility
+from ledger.domain.regulation import Responsibility, ResultElement
 from ledger.errors import InvalidInputError
 from ledger.importer import import_lines, parse_line
 from ledger.signing.signatures import Signer
@@ -32,7 +32,8 @@ from ledger.transparency.tables import LedgerTables
 CASE = {"case_no": "I1"}
 WHOLE_CASE: list[tuple[str, dict[str, object]]] = [
     ("case open", {**CASE, "incident_date": "2023-03-14", "opened_on": "2023-04-03",
-                   "ground": ["十一", 12], "consequence": "adverse_impact", "facts": "f"}),
+                   "ground": ["十一", 12], "result": ["conflict_intensified", "adverse_impact"],
+                   "facts": "f"}),
     ("case objection", {**CASE, "person": "P003", "on": "2023-01-05", "text": "反对"}),
     ("case assign-team", {**CASE, "unit": "CS-XF", "head": "P001", "in_charge": ["P002"],
                           "member": ["P003"], "on": "2023-04-10"}),
@@ -292,7 +293,7 @@ def test_a_concurrent_write_makes_the_transaction_redo_its_lines_one_at_a_time(
     app: LedgerApplication, discipline_signer: Signer
 ) -> None:
     app.open_case("E", dt.date(2024, 3, 1), [12], "推诿扯皮", dt.date(2024, 4, 1),
-                  Consequence.ADVERSE_IMPACT)  # fmt: skip
+                  [ResultElement.ADVERSE_IMPACT])  # fmt: skip
     execute(app, *parse_line(_assign("E")))
     before = _events(app)
 

@@ -188,11 +188,13 @@ def test_verify_lists_its_failures_as_csv_and_exits_1_on_a_tampered_ledger(
     clean = ledger.run("verify", "--format", "csv", key=None)
     assert clean.exit_code == 0, clean.output
     assert clean.stdout == "check,position,record,topic,version,tree_size,message\n"
-    with sqlite3.connect(ledger.db) as conn:
-        conn.execute(
-            "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '推诿扯皮', "
-            "'工作疏忽') AS BLOB) WHERE CAST(state AS TEXT) LIKE '%推诿扯皮%'"
-        )
+    with sqlite3.connect(ledger.db) as conn:  # the facts edited in the stored bytes
+        old, new = "推诿扯皮".encode(), "工作疏忽".encode()
+        rows = conn.execute("SELECT rowid, state FROM stored_events").fetchall()
+        edited = [(bytes(state).replace(old, new), rowid) for rowid, state in rows
+                  if old in bytes(state)]  # fmt: skip
+        assert edited
+        conn.executemany("UPDATE stored_events SET state = ? WHERE rowid = ?", edited)
     tampered = ledger.run("verify", "--format", "csv", key=None)
     assert tampered.exit_code == 1
     rows = _csv(tampered.stdout)
@@ -206,3 +208,25 @@ def test_checkpoint_list_comes_as_csv(ledger: CliLedger) -> None:
     rows = _csv(ledger.ok("checkpoint", "list", "--format", "csv", key=None).stdout)
     assert [(r["tree_size"], r["cosigned_by"]) for r in rows] == [(rows[0]["tree_size"], "")]
     assert int(rows[0]["tree_size"]) > 0
+
+
+def test_positions_and_key_labels_read_the_same_in_key_list_verify_and_the_timeline(
+    ledger: CliLedger,
+) -> None:
+    """One numbering (log positions from 0, the Merkle leaf index) and one set of words."""
+    decided(ledger)
+    listed = {k["key_id"]: k for k in ledger.json("key", "list", key=None)["keys"]}
+    verified = {k["key_id"]: k for k in ledger.json("verify", key=None)["keys"]}
+    assert listed.keys() == verified.keys()
+    for key_id, k in listed.items():
+        for field in ("registered_at", "ended_at", "status", "status_label", "role_label",
+                      "authority_kind_label"):  # fmt: skip
+            assert verified[key_id][field] == k[field], (key_id, field)
+    assert min(k["registered_at"] for k in listed.values()) == 0  # the root: the first event
+    timeline = [e["position"] for e in ledger.json("case", "timeline", "C1", key=None)["events"]]
+    ledger.ok("checkpoint", key=ledger.root)
+    proof = ledger.dir / "c1.proof"
+    ledger.ok("proof", "case", "C1", "--out", str(proof), key=None)
+    proven = json.loads(proof.read_text(encoding="utf-8"))["events"]
+    case_id = proven[-1]["originator_id"]
+    assert [e["position"] for e in proven if e["originator_id"] == case_id] == timeline

@@ -26,7 +26,13 @@ from scenarios import FACTS, open_case
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
 from ledger.domain import ids
-from ledger.domain.regulation import AuthorityKind, Consequence, KeyRole, PartyType, Responsibility
+from ledger.domain.regulation import (
+    AuthorityKind,
+    KeyRole,
+    PartyType,
+    Responsibility,
+    ResultElement,
+)
 from ledger.errors import ConcurrentWriteError, LedgerError
 from ledger.signing.signatures import Signer
 from ledger.storage.store import StoreConfig
@@ -64,7 +70,7 @@ def _writer(url: str, private_raw: bytes, wid: int, rounds: int, start: Any, res
             try:
                 app.open_case(
                     case_no, dt.date(2024, 3, 1), [12], FACTS, dt.date(2024, 4, 1),
-                    consequence=Consequence.ADVERSE_IMPACT,
+                    results=[ResultElement.ADVERSE_IMPACT],
                 )  # fmt: skip
                 out["opened"].append(case_no)
             except LedgerError as e:

@@ -15,10 +15,10 @@ from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.regulation import (
     AppealOutcome,
-    Consequence,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     TeamRole,
 )
 from ledger.errors import InvalidInputError, RuleViolationError
@@ -31,7 +31,7 @@ AUTHORITY = "长沙市纪委监委"
 def opened(incident: dt.date = dt.date(2023, 11, 2)) -> AccountabilityCase:
     return AccountabilityCase.open(
         CASE, incident, [11], "推诿敷衍信访事项，导致矛盾激化", AUTHORITY, dt.date(2024, 1, 8),
-        Consequence.ADVERSE_IMPACT,
+        [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT],
     )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.application import LedgerApplication
 from ledger.audit.verify import verify_store
 from ledger.domain import ids
-from ledger.domain.regulation import AuthorityKind, Consequence, KeyRole
+from ledger.domain.regulation import AuthorityKind, KeyRole, ResultElement
 from ledger.errors import KeyManagementError
 from ledger.signing.signatures import Envelope, Signer
 from ledger.storage.store import StoreConfig
@@ -51,7 +51,7 @@ def _writer(url: str, wid: int, jobs: Any, results: Any) -> None:
                 try:
                     app.open_case(
                         case_no, dt.date(2024, 3, 1), [12], "推诿扯皮", dt.date(2024, 4, 1),
-                        consequence=Consequence.ADVERSE_IMPACT,
+                        results=[ResultElement.ADVERSE_IMPACT],
                     )  # fmt: skip
                 except KeyManagementError as e:
                     refusal = str(e)

@@ -15,12 +15,12 @@ from scenarios import CASE, FACTS, bring_to_hearing, document, open_case, refuse
 from ledger.application import LedgerApplication
 from ledger.commands import execute
 from ledger.domain.limits import LONG_TEXT, MAX_EVENT_BYTES, SHORT_TEXT, check_json_depth
-from ledger.domain.regulation import Consequence, PartyType
+from ledger.domain.regulation import PartyType, ResultElement
 from ledger.errors import InputTooLargeError, InvalidInputError
 
 __all__ = ["ledger", "template"]
 
-IMPACT = Consequence.ADVERSE_IMPACT
+IMPACT = [ResultElement.ADVERSE_IMPACT]
 EXT_B = "\U00020000"  # 𠀀, a CJK Extension B character: four bytes in UTF-8
 
 
@@ -86,7 +86,7 @@ def test_json_nested_deeper_than_the_limit_is_refused_unread() -> None:
 
 # through the command line -----------------------------------------------------------------
 OPEN_ARGS = ("--incident-date", "2023-03-14", "--opened-on", "2023-04-03", "--ground", "11",
-             "--consequence", "adverse_impact")  # fmt: skip
+             "--result", "conflict_intensified", "--result", "adverse_impact")  # fmt: skip
 
 
 def test_facts_come_from_a_file(ledger: CliLedger, tmp_path: Path) -> None:
@@ -140,8 +140,8 @@ def test_import_refuses_an_oversized_line_a_deep_line_and_a_long_text_and_goes_o
     tmp_path: Path,
 ) -> None:
     good = {"command": "case open", "case_no": "C9", "incident_date": "2023-03-14",
-            "opened_on": "2023-04-03", "ground": [11], "consequence": "adverse_impact",
-            "facts": "f"}  # fmt: skip
+            "opened_on": "2023-04-03", "ground": [11],
+            "result": ["conflict_intensified", "adverse_impact"], "facts": "f"}  # fmt: skip
     lines = [
         json.dumps({**good, "case_no": "C1", "facts": "x" * (1 << 20)}),
         '{"command": "case open", "facts": ' + "[" * 50_000 + "]" * 50_000 + "}",

@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import random
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -341,22 +339,22 @@ def test_a_leaf_hash_of_the_wrong_length_cannot_be_appended() -> None:
     assert len(tree) == 0
 
 
-# --- speed ---------------------------------------------------------------------------------------
+# --- size ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_proofs_at_a_million_leaves_take_well_under_a_millisecond() -> None:
+def test_proofs_at_a_million_leaves_verify_and_a_wrong_root_fails_them() -> None:
+    """How fast they are is bench/run.py's figure 6, not a test's business."""
     n = 1_000_000
     blob = random.Random(0).randbytes(32 * n)
     leaves = [blob[i : i + 32] for i in range(0, len(blob), 32)]
     tree = MerkleTree(leaves)
     root = tree.root()
     rng = random.Random(1)
-    timings = []
     for _ in range(50):
         index, old = rng.randrange(n), rng.randrange(1, n)
-        start = time.perf_counter()
-        verify_inclusion(leaves[index], index, n, tree.inclusion_proof(index, n), root)
+        proof = tree.inclusion_proof(index, n)
+        verify_inclusion(leaves[index], index, n, proof, root)
         verify_consistency(old, n, tree.root(old), root, tree.consistency_proof(old, n))
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 1e-3
+        with pytest.raises(ProofError):
+            verify_inclusion(leaves[index], index, n, proof, tree.root(old))

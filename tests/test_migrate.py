@@ -236,7 +236,11 @@ def test_the_cli_migrates_and_reports_the_copy_as_json(
     assert data["checkpoints"] == data["cosignatures"] == 1
     again = run_cli("migrate", "--from", app.store.url, "--to", target_url)
     assert again.exit_code == 1
-    assert again.stderr.startswith("Error: ") and "is not empty" in again.stderr
+    assert again.stderr == (
+        f"Error: {StoreConfig.parse(target_url).describe()} is not empty (it holds events, "
+        "Merkle leaves, checkpoints, cosignatures); migrate only into an empty store: a new "
+        "SQLite file, or a new PostgreSQL schema (?schema=name)\n"
+    )
     assert "Traceback" not in again.output
 
 
@@ -249,15 +253,21 @@ def test_the_cli_reports_a_foreign_or_unreachable_store_without_a_traceback(
     text = tmp_path / "notes.txt"
     text.write_text("not a database\n")
     closed_port = "postgresql://postgres@127.0.0.1:1/test?schema=nowhere"
+    refused = (
+        "cannot connect to PostgreSQL postgres@127.0.0.1:1/test schema nowhere: connection "
+        'failed: connection to server at "127.0.0.1", port 1 failed: Connection refused'
+    )
     for source, target, message in (
-        (app.store.url, str(foreign), "another program"),
-        (str(text), str(tmp_path / "new.db"), "not an SQLite file"),
-        (app.store.url, closed_port, "cannot connect to PostgreSQL"),
-        (closed_port, str(tmp_path / "new.db"), "cannot connect to PostgreSQL"),
-    ):
+        (app.store.url, str(foreign),
+         f"{foreign} is an SQLite database of another program, not a ledger"),
+        (str(text), str(tmp_path / "new.db"),
+         f"{text} is not a lifeledger database (not an SQLite file)"),
+        (app.store.url, closed_port, refused),
+        (closed_port, str(tmp_path / "new.db"), refused),
+    ):  # fmt: skip
         result = run_cli("migrate", "--from", source, "--to", target)
         assert result.exit_code == 1, result.output
-        assert result.stderr.startswith("Error: ") and message in result.stderr
+        assert result.stderr == f"Error: {message}\n"
         assert "Traceback" not in result.output
     assert not (tmp_path / "new.db").exists()
 

@@ -27,7 +27,7 @@ from ledger.errors import InvalidInputError, ProofError
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoint import Checkpoint, sign_note
 from ledger.transparency.checkpoints import make_checkpoint, origin_for
-from ledger.transparency.person_index import PersonTables
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.tables import LedgerTables, StoredCheckpoint, StoredTree, utc_now
 
 PASSPHRASE = "correct horse"
@@ -166,3 +166,24 @@ def test_an_old_ledger_never_checkpointed_gets_its_index_built_by_its_first_chec
         )
     finally:
         app.close()
+
+
+def test_a_checkpoint_without_the_index_after_one_with_it_fails_verify(
+    old_ledger: LedgerApplication, root_signer: Signer
+) -> None:
+    app = old_ledger
+    record_case(app, "湘纪追〔2024〕2号", "P001")
+    make_checkpoint(app, root_signer)
+    record_case(app, "湘纪追〔2024〕3号", "P001")
+    size = old_checkpoint(app, root_signer)  # an admin key signing the old way again
+    messages = [f.message for f in verify_store(app).failures]
+    # (the map nodes kept as of that checkpoint are also named: none were built for it)
+    assert messages[0] == (
+        f"checkpoint {size} carries no person-index root, though an earlier checkpoint did: "
+        "nothing proves a person's history complete at it"
+    )
+    shown = run(app, "cadre", "history", "P001")
+    assert shown.exit_code == 1
+    assert shown.stderr == (
+        f"Error: checkpoint {size} carries no person index; run `lifeledger verify`\n"
+    )

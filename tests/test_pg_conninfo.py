@@ -133,6 +133,11 @@ def test_a_unix_socket_host_connects_through_the_socket(
         app.close()
     result = invoke(["--db", f"postgresql:///test?host={SOCKET_DIR}&schema={schema}", "verify"])
     assert result.exit_code == 0, result.output
+    # No host at all: libpq's default socket (this build's is SOCKET_DIR)
+    default = StoreConfig.parse(f"dbname=test user=postgres schema={schema}")
+    assert default.describe() == f"PostgreSQL postgres@(local socket):5432/test schema {schema}"
+    result = invoke(["--db", f"dbname=test user=postgres schema={schema}", "verify"])
+    assert result.exit_code == 0, result.output
 
 
 def test_a_password_in_any_connection_string_never_appears_in_a_message(tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ from ledger.domain.case_rules import TeamMember
 from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
-    Consequence,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     TeamRole,
     UnitKind,
 )
@@ -38,7 +38,7 @@ def career(app: LedgerApplication) -> None:
     ):
         app.add_unit(code, name, UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
     app.open_case(
-        "A-2017", D(2017, 3, 1), [12], "逾期未办结。", D(2017, 4, 1), Consequence.ADVERSE_IMPACT
+        "A-2017", D(2017, 3, 1), [12], "逾期未办结。", D(2017, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -53,7 +53,12 @@ def career(app: LedgerApplication) -> None:
     )
     app.move_cadre("P001", "CS-GT", "副局长", D(2018, 1, 10))
     app.open_case(
-        "B-2019", D(2019, 6, 3), [11], "推诿扯皮。", D(2019, 7, 1), Consequence.ADVERSE_IMPACT
+        "B-2019",
+        D(2019, 6, 3),
+        [11],
+        "推诿扯皮。",
+        D(2019, 7, 1),
+        [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT],
     )
     decide(
         app,
@@ -72,7 +77,12 @@ def career(app: LedgerApplication) -> None:
     app.move_cadre("P001", "CS-RS", "局长", D(2020, 7, 1))
     app.move_cadre("P001", "CS-ZF", "副区长", D(2022, 2, 1))
     app.open_case(
-        "C-2023", D(2023, 5, 4), [13], "未到现场处置。", D(2024, 3, 1), Consequence.ADVERSE_IMPACT
+        "C-2023",
+        D(2023, 5, 4),
+        [13],
+        "未到现场处置。",
+        D(2024, 3, 1),
+        [ResultElement.ADVERSE_IMPACT],
     )
     app.retire_cadre("P001", D(2024, 6, 30))
     decide(
@@ -125,7 +135,7 @@ def test_a_cadre_moved_across_three_units_and_retired_keeps_the_full_history(
 
 def test_the_post_now_is_the_current_one_for_a_serving_cadre(app: LedgerApplication) -> None:
     app.open_case(
-        "A-2017", D(2017, 3, 1), [12], "逾期未办结。", D(2017, 4, 1), Consequence.ADVERSE_IMPACT
+        "A-2017", D(2017, 3, 1), [12], "逾期未办结。", D(2017, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -163,7 +173,8 @@ def test_the_per_year_view_lists_the_entries_with_an_event_in_that_year(
 def test_an_overruled_objector_is_listed_without_leadership_responsibility(
     app: LedgerApplication,
 ) -> None:
-    app.open_case("T-2024", D(2024, 1, 3), [1], "错误决策引发群体性事件。", D(2024, 2, 1))
+    app.open_case("T-2024", D(2024, 1, 3), [1], "错误决策引发群体性事件。", D(2024, 2, 1),
+                  [ResultElement.MASS_INCIDENT])  # fmt: skip
     app.record_objection("T-2024", "P003", D(2024, 2, 2), "会上明确反对。")
     app.assign_team(
         "T-2024",

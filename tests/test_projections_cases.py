@@ -13,25 +13,34 @@ import pytest
 from ledger_factory import DISCIPLINE, decide, document, person_measures, unit_measures
 
 from ledger.application import LedgerApplication
+from ledger.domain import ids
 from ledger.domain.decision import DecisionDocument
-from ledger.domain.periods import period_end
-from ledger.domain.regulation import AppealOutcome, Consequence, Measure, PartyType, Responsibility
+from ledger.domain.regulation import (
+    AppealOutcome,
+    Measure,
+    PartyType,
+    Responsibility,
+    ResultElement,
+)
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.signing.signatures import Signer
-from projections import Projections
+from projections import Projections, replay
 
 D = dt.date
 PERSON, UNIT = PartyType.PERSON, PartyType.UNIT
 CASE = "长纪案〔2024〕1号"
 DECIDED = D(2024, 4, 15)
-ANNOUNCE_DUE = period_end(DECIDED, 30)
+# Art. 11, 30 days from 2024-04-15 (that day not counted): Wednesday 2024-05-15, a working
+# day under the 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号):
+# the Labour Day rest days are 05-01..05-05, with 05-11 worked.
+ANNOUNCE_DUE = D(2024, 5, 15)
 
 
 def case_under_appeal(app: LedgerApplication) -> None:
     """P001 (direct) and unit CS-XF (collective) decided; P001 appeals; the unit's decision
     is not announced yet; P001's was announced late."""
     app.open_case(
-        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.ADVERSE_IMPACT
+        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -110,7 +119,10 @@ def test_a_revoked_decision_is_shown_as_revoked_never_hidden(app: LedgerApplicat
     assert [m.code for m in revoked.measures] == ["written_self_criticism"]
     assert revoked.appeal is not None and revoked.appeal.outcome_label == "撤销"
     # the revoked decision's announcement is moot: the case now waits on P001's appeal only
-    assert state.next_due == period_end(D(2024, 4, 25), 30)
+    # Art. 12, 30 days from the appeal of 2024-04-25: Saturday 2024-05-25, a rest day (the
+    # 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号)
+    # makes no weekend of May a working day but 05-11), so the period ends on Monday 05-27.
+    assert state.next_due == D(2024, 5, 27)
     assert state.next_due_step == "appeal_decision"
 
 
@@ -218,7 +230,7 @@ def test_the_timeline_shows_the_signer_key_status_then_and_now(
     app: LedgerApplication, discipline_signer: Signer
 ) -> None:
     app.open_case(
-        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.ADVERSE_IMPACT
+        CASE, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     successor = Signer.generate()
     app.rotate_key(discipline_signer.key_id.hex(), successor.public_raw)
@@ -235,3 +247,20 @@ def test_the_timeline_shows_the_signer_key_status_then_and_now(
     assert old.status == "rotated" and old.replaced_by == successor.key_id.hex()
     assert old.ended_at is not None and old.registered_at < old.ended_at
     assert keys[successor.key_id.hex()].registered_at == old.ended_at
+
+
+def test_the_read_side_folds_a_case_to_the_state_the_write_side_holds(
+    app: LedgerApplication,
+) -> None:
+    """One fold (ledger.domain.case_state): the stored events replayed by the read side give
+    the aggregate's own typed state, field for field (log positions apart)."""
+    case_under_appeal(app)
+    app.decide_appeal(CASE, PERSON, "P001", D(2024, 5, 10), AppealOutcome.UPHELD, "维持。")
+    stored = app.recorder.select_events(ids.case_id(CASE))
+    events = [replay.decode([(0, e.topic, e.state)], None)[0] for e in stored]
+    for e in events:
+        e.position = None  # the write side applies events before they have a log position
+    read = replay.state(events)
+    assert read == app.case(CASE).state
+    assert read is not None and read.parties["person:P001"].decision is not None
+    assert read.parties["person:P001"].decision.appeal.outcome == "upheld"

@@ -9,14 +9,13 @@ import pytest
 from ledger_factory import DISCIPLINE, decide, person_measures, unit_measures
 
 from ledger.application import LedgerApplication
-from ledger.domain.periods import period_end
 from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
-    Consequence,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
     UnitKind,
 )
@@ -35,7 +34,12 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
     app.add_unit("CS-GT", "长沙市某区国土局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY)
     # C3: 2023, decided 2023, announced in 2024 within the 30 days
     app.open_case(
-        "C3", D(2023, 10, 9), [11], "推诿扯皮。", D(2023, 11, 1), Consequence.ADVERSE_IMPACT
+        "C3",
+        D(2023, 10, 9),
+        [11],
+        "推诿扯皮。",
+        D(2023, 11, 1),
+        [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT],
     )
     decide(
         app,
@@ -54,9 +58,9 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
         "C1",
         D(2024, 1, 8),
         [4, 12],
-        "主要领导不及时处理。",
+        "主要领导不及时处理，导致矛盾激化。",
         D(2024, 2, 1),
-        Consequence.ADVERSE_IMPACT,
+        [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT],
     )
     decide(
         app,
@@ -88,7 +92,7 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
     app.close_case("C1", D(2024, 4, 30), "已依规处理。")
     # C2: CS-GT's decision revoked on appeal; P002 announced late
     app.open_case(
-        "C2", D(2024, 4, 2), [12], "逾期未办结。", D(2024, 5, 6), Consequence.ADVERSE_IMPACT
+        "C2", D(2024, 4, 2), [12], "逾期未办结。", D(2024, 5, 6), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -119,7 +123,7 @@ def year_2024(app: LedgerApplication, root_signer: Signer) -> None:
         "C2",
         PERSON,
         "P002",
-        period_end(D(2024, 6, 3), 30) + dt.timedelta(days=3),
+        D(2024, 7, 6),  # three days after the announcement was due (2024-07-03, see below)
         "李副局长及其所在单位",
     )
     # C4: opened by the organisation department
@@ -156,7 +160,7 @@ def test_a_unit_held_accountable_that_year_may_not_be_rated_advanced(
         ("C1", "决〔2024〕1号", D(2024, 3, 15))
     ]
     assert [m.label for m in rating.reasons[0].measures_in_force] == ["通报批评"]
-    assert "Art. 13" in rating.rule and "决定作出日期" in rating.rule
+    assert "Art. 13" in rating.rule and "生效时间" in rating.rule
     assert p.unit_rating("CS-XF", 2023).may_be_rated_advanced is True
     assert p.unit_rating("CS-XF", 2025).may_be_rated_advanced is True
 
@@ -203,7 +207,10 @@ def test_the_annual_report_gives_the_years_figures(
     assert counts(r.overdue_steps) == {"announcement": 1, "appeal_decision": 0}
     (late,) = r.overdue
     assert (late.case_no, late.party_code, late.kind) == ("C2", "P002", "announcement")
-    assert late.due == period_end(D(2024, 6, 3), 30)
+    # Art. 11, 30 days from the decision of 2024-06-03: Wednesday 2024-07-03, a working day
+    # under the 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号)
+    # (the Dragon Boat rest days are 06-08..06-10; no holiday in July).
+    assert late.due == D(2024, 7, 3)
 
 
 def test_the_annual_report_for_one_authority_counts_its_cases_only(
@@ -226,7 +233,7 @@ def test_the_annual_report_for_one_authority_counts_its_cases_only(
 def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplication) -> None:
     decided = D(2024, 4, 15)
     app.open_case(
-        "C9", D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.ADVERSE_IMPACT
+        "C9", D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.ADVERSE_IMPACT]
     )
     decide(
         app,
@@ -240,7 +247,10 @@ def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplicat
         "决〔2024〕9号",
     )
     p = Projections(app)
-    due = period_end(decided, 30)
+    # Art. 11, 30 days from 2024-04-15: Wednesday 2024-05-15, a working day under the
+    # 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号)
+    # (Labour Day rest days 05-01..05-05).
+    due = D(2024, 5, 15)
 
     def on(day: dt.date) -> list[tuple[str, str]]:
         return [(d.kind, d.status) for d in p.deadlines(day)]
@@ -270,12 +280,17 @@ def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplicat
     assert on(announced - dt.timedelta(days=1)) == [("announcement", "overdue")]  # was, then
     received = D(2024, 6, 3)
     app.receive("C9", PERSON, "P001", received)
-    window = period_end(received, 15)
+    # Art. 12, 15 days from receipt on 2024-06-03: Tuesday 2024-06-18, a working day under
+    # the 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号)
+    # (the Dragon Boat rest days end on 06-10).
+    window = D(2024, 6, 18)
     assert on(received + dt.timedelta(days=1)) == [("appeal_window", "open")]
     assert on(window + dt.timedelta(days=1)) == []  # an unused window lapses: nobody is late
     appealed = received + dt.timedelta(days=5)
     app.appeal("C9", PERSON, "P001", appealed, "申诉。")
-    decision_due = period_end(appealed, 30)
+    # Art. 12, 30 days from the appeal of 2024-06-08: Monday 2024-07-08, a working day under
+    # the 国务院办公厅关于2024年部分节假日安排的通知 (国办发明电〔2023〕7号).
+    decision_due = D(2024, 7, 8)
     assert on(appealed) == [("appeal_decision", "open")]
     assert on(decision_due + dt.timedelta(days=1)) == [("appeal_decision", "overdue")]
     assert [d.due for d in p.deadlines(appealed)] == [decision_due]
@@ -284,7 +299,9 @@ def test_deadlines_are_open_due_soon_or_overdue_as_of_a_date(app: LedgerApplicat
 
 def test_deadlines_of_many_cases_come_sorted_by_due_date(app: LedgerApplication) -> None:
     for no, decided in (("K1", D(2024, 5, 6)), ("K2", D(2024, 4, 8)), ("K3", D(2024, 4, 22))):
-        app.open_case(no, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), Consequence.SERIOUS)
+        app.open_case(
+            no, D(2024, 3, 1), [12], "逾期未办结。", D(2024, 4, 1), [ResultElement.SERIOUS]
+        )
         decide(
             app,
             no,
@@ -307,7 +324,8 @@ def test_the_annual_report_does_not_count_an_overruled_objector_as_held_accounta
     from ledger.domain.case_rules import TeamMember
     from ledger.domain.regulation import TeamRole
 
-    app.open_case("T1", D(2024, 3, 1), [1], "违规决策引发群体性事件。", D(2024, 4, 1))
+    app.open_case("T1", D(2024, 3, 1), [1], "违规决策引发群体性事件。", D(2024, 4, 1),
+                  [ResultElement.MASS_INCIDENT])  # fmt: skip
     app.record_objection("T1", "P003", D(2024, 4, 2), "会上明确反对，未被采纳")
     members = [
         TeamMember("P001", TeamRole.PRINCIPAL_HEAD),

@@ -32,16 +32,17 @@ from ledger.audit.verify import verify_store
 from ledger.commands import COMMANDS, execute
 from ledger.domain.case_rules import TeamMember
 from ledger.domain.decision import DecisionDocument, Measures
+from ledger.domain.ids import case_id
 from ledger.domain.limits import LONG_TEXT
 from ledger.domain.regulation import (
     AdminLevel,
     AppealOutcome,
     AuthorityKind,
-    Consequence,
     KeyRole,
     Measure,
     PartyType,
     Responsibility,
+    ResultElement,
     Severity,
     TeamRole,
     UnitKind,
@@ -130,7 +131,15 @@ APP_COMMANDS: dict[str, st.SearchStrategy[tuple[Any, ...]]] = {
     "add_cadre": st.tuples(PERSON_NO, TEXT, UNIT_CODE, TEXT, DATE),
     "move_cadre": st.tuples(PERSON_NO, UNIT_CODE, TEXT, DATE),
     "retire_cadre": st.tuples(PERSON_NO, DATE),
-    "open_case": st.tuples(CASE_NO, DATE, GROUNDS, TEXT, DATE, st.sampled_from(Consequence), TEXT),
+    "open_case": st.tuples(
+        CASE_NO,
+        DATE,
+        GROUNDS,
+        TEXT,
+        DATE,
+        st.lists(st.sampled_from(ResultElement), max_size=3),
+        TEXT,
+    ),
     "assign": st.tuples(
         CASE_NO,
         PARTY,
@@ -406,7 +415,7 @@ def test_a_unicode_text_at_the_facts_limit_reads_back_exactly(ledger: LedgerAppl
     are kept to the last character."""
     text = ("推诿扯皮，\u202eمرحبا\u202c 🙂👨‍👩‍👧 שלום\n" * 4000)[:LONG_TEXT]
     ledger.open_case("长纪案〔2024〕长", dt.date(2024, 3, 1), [12], text, dt.date(2024, 4, 1),
-                     consequence=Consequence.ADVERSE_IMPACT)  # fmt: skip
+                     results=[ResultElement.ADVERSE_IMPACT])  # fmt: skip
     assert ledger.case("长纪案〔2024〕长").facts == text
     copy = LedgerApplication(StoreConfig.parse(ledger.store.url), None)
     try:
@@ -417,19 +426,31 @@ def test_a_unicode_text_at_the_facts_limit_reads_back_exactly(ledger: LedgerAppl
     assert len(json.dumps(text, ensure_ascii=False).encode()) > 40_000
 
 
-@settings(FUZZ, max_examples=80)
-@given(case_no=TEXT, facts=TEXT, statement=TEXT, summary=TEXT)
-def test_free_text_through_a_whole_case_is_kept_exactly_or_refused_on_both_stores(
-    ledger: LedgerApplication, case_no: str, facts: str, statement: str, summary: str
-) -> None:
-    """A valid case whose every text is odd: recorded and read back exactly (also by the
-    read models, which must never be wedged by what the ledger accepted), or refused."""
-    app = ledger
-    case_no = f"{case_no}〔{next(SERIAL)}〕"  # a new case each time
+def texts_on_record(url: str, case_no: str) -> dict[str, str]:
+    """Every text of the case's events as a fresh application reads them from the store
+    (each event's signature checked): the opening's facts, each hearing's statement and
+    defence, the closing summary."""
+    fields = {"Opened": "facts", "DefenceHeard": "statement", "Closed": "summary"}
+    reader = LedgerApplication(StoreConfig.parse(url), None)
+    try:
+        return {
+            type(e).__name__: getattr(e, fields[type(e).__name__])
+            for e in reader.events.get(case_id(case_no))
+            if type(e).__name__ in fields
+        }
+    finally:
+        reader.close()
+
+
+def run_whole_case(
+    app: LedgerApplication, case_no: str, facts: str, statement: str, summary: str
+) -> int:
+    """Open, assign, hear and close a case; returns how many steps were recorded (a refused
+    step having written nothing)."""
     steps: list[Callable[[], Any]] = [
         lambda: app.open_case(
             case_no, dt.date(2024, 3, 1), [12], facts, dt.date(2024, 4, 1),
-            consequence=Consequence.ADVERSE_IMPACT,
+            results=[ResultElement.ADVERSE_IMPACT],
         ),
         lambda: app.assign(
             case_no, PartyType.PERSON, "P001", Responsibility.DIRECT, dt.date(2024, 4, 2)
@@ -448,14 +469,69 @@ def test_free_text_through_a_whole_case_is_kept_exactly_or_refused_on_both_store
             break
         done += 1
     event(f"steps recorded: {done}")
+    return done
+
+
+def assert_read_back_exactly(
+    app: LedgerApplication, case_no: str, done: int, texts: dict[str, str]
+) -> None:
+    """The texts of the ``done`` recorded steps, read back exactly: from the store by a fresh
+    application, from the case's state, and by the read models (never wedged by what the
+    ledger accepted)."""
+    written = unicodedata.normalize("NFKC", case_no).strip()  # one written form (issue 13.7)
+    expected = {"Opened": texts["Opened"]}
+    if done >= 3:
+        expected["DefenceHeard"] = texts["DefenceHeard"]
+    if done == 4:
+        expected["Closed"] = texts["Closed"]
+    assert texts_on_record(app.store.url, written) == expected
+    case = app.case(written)
+    assert (case.case_no, case.facts) == (written, texts["Opened"])
+    assert case.state.close_summary == (texts["Closed"] if done == 4 else None)
+    views = Projections(app)
+    try:
+        views.catch_up()
+        assert views.case_state(written).case_no == written
+    finally:
+        views.close()
+
+
+@settings(FUZZ, max_examples=80)
+@given(case_no=TEXT, facts=TEXT, statement=TEXT, summary=TEXT)
+def test_free_text_through_a_whole_case_is_kept_exactly_or_refused_on_both_stores(
+    ledger: LedgerApplication, case_no: str, facts: str, statement: str, summary: str
+) -> None:
+    """A case whose every text is odd: each step recorded with its text read back exactly,
+    or refused having written nothing."""
+    case_no = f"{case_no}〔{next(SERIAL)}〕"  # a new case each time
+    done = run_whole_case(ledger, case_no, facts, statement, summary)
     if done:
-        case = app.case(case_no)
-        # An identifier is kept in its one written form (NFKC, issue 13 point 7).
-        written = unicodedata.normalize("NFKC", case_no).strip()
-        assert (case.case_no, case.facts) == (written, facts)
-        views = Projections(app)
-        try:
-            views.catch_up()
-            assert views.case_state(written).case_no == written
-        finally:
-            views.close()
+        texts = {"Opened": facts, "DefenceHeard": statement, "Closed": summary}
+        assert_read_back_exactly(ledger, case_no, done, texts)
+
+
+#: Text the ledger must accept: any character but controls (tab and line breaks allowed) and
+#: lone surrogates, not blank, up to the field's limit (LONG_TEXT characters).
+VALID_CHARACTERS = st.characters(exclude_categories=("Cs", "Cc"), include_characters="\t\n\r")
+VALID_TEXT = st.one_of(
+    st.text(VALID_CHARACTERS, min_size=1, max_size=60),
+    st.builds(
+        lambda unit, n: (unit * n)[:LONG_TEXT],
+        st.sampled_from(["推诿扯皮，", "称已多次协调。\n", "🙂\u202eمرحبا", "Ω≈ç√∫ "]),
+        st.integers(400, LONG_TEXT),
+    ),  # long texts, up to the limit exactly
+).filter(lambda t: t.strip() != "")
+
+
+@settings(FUZZ, max_examples=60)
+@given(facts=VALID_TEXT, statement=VALID_TEXT, summary=VALID_TEXT)
+def test_valid_texts_through_a_whole_case_are_all_accepted_and_kept_exactly_on_both_stores(
+    ledger: LedgerApplication, facts: str, statement: str, summary: str
+) -> None:
+    """Nothing valid is refused, and nothing accepted is changed: every step of the case is
+    recorded, and every text (facts, statement and defence, closing summary) is read back to
+    the last character."""
+    case_no = f"长纪案〔2025〕性{next(SERIAL)}号"  # not the fixture's case
+    assert run_whole_case(ledger, case_no, facts, statement, summary) == 4
+    texts = {"Opened": facts, "DefenceHeard": statement, "Closed": summary}
+    assert_read_back_exactly(ledger, case_no, 4, texts)

@@ -213,6 +213,24 @@ def test_a_deleted_decision_index_row_refuses_the_deadlines_it_would_have_hidden
     assert shown(ledger, "unit", "rating", "CS-XF", "--year", "2024") == rating
 
 
+def test_an_edited_row_count_refuses_the_read_and_verify_names_it(ledger: Any) -> None:
+    with tables(ledger) as t:
+        ((rows,),) = t.rows("SELECT COUNT(*) FROM {proj_decisions}")
+        t.run("UPDATE {proj_tracking} SET position = ? WHERE name = 'rows:proj_decisions'",
+              (int(rows) + 1,))  # fmt: skip
+    assert refused(ledger, "deadlines", "--as-of", "2024-04-20") == (
+        f"Error: the read models are inconsistent: proj_decisions holds {rows} rows, but "
+        f"applying the log wrote {int(rows) + 1} rows: index rows were deleted or added, so a "
+        "decision with a period running could be missing from this answer. Nothing is shown "
+        f"from them. {REBUILD}\n"
+    )
+    report = run(ledger, "verify").stdout.split("Read models: ", 1)[1]
+    assert report.splitlines()[3] == (
+        f"  proj_tracking (name=rows:proj_decisions): stored count {int(rows) + 1}, but the "
+        f"log's events give {rows} rows of proj_decisions"
+    )
+
+
 def test_a_rebuild_repairs_a_deleted_index_row(ledger: Any) -> None:
     before = shown(ledger, "deadlines", "--as-of", "2024-04-20")
     with tables(ledger) as t:
@@ -264,7 +282,7 @@ def _key_line(text: str, key_id: str) -> str:
 def test_a_tracking_position_ahead_of_the_log_is_reported_not_trusted(ledger: Any) -> None:
     with tables(ledger) as t:
         ((top,),) = t.rows("SELECT MAX({position}) FROM {events}")
-        t.run("UPDATE {proj_tracking} SET position = ?", (int(top) + 50,))
+        t.run("UPDATE {proj_tracking} SET position = ? WHERE name = 'views'", (int(top) + 50,))
     # A case recorded now would be hidden from every index-based read: they refuse instead.
     open_case(ledger, "湘纪追〔2024〕3号", incident=D(2024, 2, 3), opened_on=D(2024, 3, 3))
     ahead = (
@@ -283,7 +301,7 @@ def test_a_tracking_position_moved_forward_inside_the_log_is_caught_by_the_censu
 ) -> None:
     with tables(ledger) as t:
         ((top,),) = t.rows("SELECT MAX({position}) FROM {events}")
-        t.run("UPDATE {proj_tracking} SET position = ?", (int(top) + 2,))
+        t.run("UPDATE {proj_tracking} SET position = ? WHERE name = 'views'", (int(top) + 2,))
     open_case(ledger, "湘纪追〔2024〕3号", incident=D(2024, 2, 3), opened_on=D(2024, 3, 3))
     with tables(ledger) as t:
         _, leaf, _ = t.event_of("湘纪追〔2024〕3号", ".Opened")
@@ -367,7 +385,7 @@ def test_verify_names_every_divergent_read_model_row_and_rebuild_repairs_them(
             "WHERE key_id = ?",
             (key_id,),
         )
-        t.run("UPDATE {proj_tracking} SET position = ?", (int(top) + 5,))
+        t.run("UPDATE {proj_tracking} SET position = ? WHERE name = 'views'", (int(top) + 5,))
     forged_key = (*key_row[:5], "active", key_row[6], None, key_row[8], None, *key_row[10:])
     result = run(ledger, "verify")
     assert result.exit_code == 1, result.output

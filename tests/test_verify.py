@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from verify_support import bulk_cases, record_case
 
@@ -23,18 +21,15 @@ def test_an_untouched_ledger_of_10k_events_verifies_clean(
     bulk_cases(app, 10_000 - start)
     make_checkpoint(app, root_signer)
     seen: list[int] = []
-    started = time.perf_counter()
     result = Verifier(VerifyOptions(root_fingerprint=root_signer.fingerprint)).run(
         StoreSource(app), seen.append
     )
-    elapsed = time.perf_counter() - started
     assert result, result.summary()
     assert result.events == 10_000 == sum(seen) == result.tree_size == result.signatures
     assert result.checkpoints == 1 and result.latest_checkpoint == 10_000
     assert result.root_fingerprint == root_signer.fingerprint
     assert result.failures == () and result.failure_count == 0
     assert [k.role for k in result.keys] == ["admin", "recorder", "recorder"]
-    assert elapsed < 20
 
 
 def test_verification_result_is_data_and_has_a_raising_variant(
@@ -76,7 +71,6 @@ def test_events_of_a_rotated_key_stay_valid_and_its_successor_signs_on(
     assert statuses[successor.key_id.hex()] == "active"
 
 
-@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_worker_processes_find_the_same_as_threads(app: LedgerApplication) -> None:
     from verify_support import position_of, row_at, sqlite
 
@@ -109,7 +103,6 @@ def test_auto_parallelism_starts_processes_only_for_large_logs() -> None:
         VerifyOptions(parallel="fibres")
 
 
-@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(("workers", "batch_size"), [(1, 1), (1, 7), (2, 16), (2, 512)])
 def test_batches_of_any_size_find_the_same_deletion_swap_and_forgery(
     app: LedgerApplication, root_signer: Signer, workers: int, batch_size: int
@@ -156,6 +149,7 @@ def test_batches_of_any_size_find_the_same_deletion_swap_and_forgery(
     assert result.events == result.tree_size == result.signatures + 1
 
 
+# SQLite only: a PostgreSQL uuid column cannot hold a malformed id.
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_a_malformed_aggregate_id_in_the_file_is_a_store_failure_not_a_traceback(
     app: LedgerApplication,

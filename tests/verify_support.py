@@ -9,12 +9,15 @@ mapper, so bulk events are as real as any. Tampering is done directly to the SQL
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.domain import Aggregate
 
 from ledger.application import LedgerApplication
@@ -22,9 +25,10 @@ from ledger.audit.verify import Check, VerificationResult
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.decision import DecisionDocument, Measures
-from ledger.domain.regulation import Consequence, Measure, PartyType, Responsibility, Severity
+from ledger.domain.regulation import Measure, PartyType, Responsibility, ResultElement, Severity
 from ledger.signing.signatures import Signer
 from ledger.storage.entries import event_leaf_hash
+from ledger.storage.store import PG_EVENTS_TABLE
 
 DECIDED = dt.date(2024, 3, 4)
 
@@ -45,7 +49,8 @@ def person_document(number: str, on: dt.date = DECIDED) -> DecisionDocument:
 def record_case(app: LedgerApplication, case_no: str, personnel_no: str = "P001") -> None:
     """A whole individual case through the application: every step signed by the recorder."""
     app.open_case(case_no, dt.date(2023, 11, 2), [11], "推诿敷衍信访事项，导致矛盾激化",
-                  dt.date(2024, 1, 8), Consequence.ADVERSE_IMPACT)  # fmt: skip
+                  dt.date(2024, 1, 8),
+                  [ResultElement.CONFLICT_INTENSIFIED, ResultElement.ADVERSE_IMPACT])  # fmt: skip
     app.assign(case_no, PartyType.PERSON, personnel_no, Responsibility.DIRECT, dt.date(2024, 1, 15))
     app.hear(case_no, PartyType.PERSON, personnel_no, dt.date(2024, 2, 1), "本人陈述：工作量大")
     app.decide(case_no, PartyType.PERSON, personnel_no, person_document(f"{case_no}-决"))
@@ -83,7 +88,7 @@ def bulk_cases(app: LedgerApplication, events: int, prefix: str = "B", per_save:
                 facts="对信访事项推诿",
                 opening_authority="长沙市纪委监委",
                 opened_on=dt.date(2023, 6, 1),
-                consequence=Consequence.ADVERSE_IMPACT,
+                results=[ResultElement.PETITION_ARISEN, ResultElement.ADVERSE_IMPACT],
             )
             case.assign(PartyType.UNIT, "CS-XF", Responsibility.COLLECTIVE, dt.date(2023, 6, 5))
             case.hear(PartyType.UNIT, "CS-XF", dt.date(2023, 6, 9), "单位说明")
@@ -115,8 +120,18 @@ def db_path(app: LedgerApplication) -> Path:
 
 
 @contextmanager
-def sqlite(app: LedgerApplication) -> Iterator[sqlite3.Connection]:
-    """A plain sqlite3 connection to the ledger file, committed on leaving."""
+def sqlite(app: LedgerApplication) -> Iterator[Any]:
+    """A plain connection to the ledger's tables as an insider with write access has it,
+    committed on leaving: sqlite3 on the file, or psycopg on the PostgreSQL schema.
+
+    The statements are written for SQLite; on PostgreSQL :class:`InsiderConnection` gives
+    them the schema's table names (``stored_events`` is the events table, ``rowid`` its
+    notification id) and turns off the append-only triggers for the session, as the tables'
+    owner or a superuser can."""
+    if app.store.kind == "postgres":
+        with InsiderConnection.open(app) as insider:
+            yield insider
+        return
     conn = sqlite3.connect(db_path(app))
     try:
         yield conn
@@ -125,7 +140,48 @@ def sqlite(app: LedgerApplication) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def row_at(conn: sqlite3.Connection, position: int) -> tuple[int, str, int, str, bytes]:
+class InsiderConnection:
+    """A psycopg connection that runs SQLite-worded statements on a ledger's schema."""
+
+    def __init__(self, conn: psycopg.Connection[Any], schema: str, tables: list[str]) -> None:
+        self.conn = conn
+        names = {t: f'"{schema}".{t}' for t in tables}
+        names["stored_events"] = f'"{schema}".{PG_EVENTS_TABLE}'
+        self._names = names
+        self._pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r"|rowid)\b")
+
+    @classmethod
+    @contextmanager
+    def open(cls, app: LedgerApplication) -> Iterator[InsiderConnection]:
+        store = app.store
+        with store.connect() as admin:
+            tables = [
+                str(r[0])
+                for r in admin.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                    (store.schema,),
+                ).fetchall()
+            ]
+        conn = psycopg.connect(store.conninfo)
+        try:
+            conn.execute("SET session_replication_role = replica")  # no triggers fire
+            yield cls(conn, store.schema, tables)
+            conn.commit()
+        finally:
+            conn.close()
+
+    def sql(self, statement: str) -> str:
+        def name(m: re.Match[str]) -> str:
+            word = m.group(1)
+            return "notification_id" if word == "rowid" else self._names[word]
+
+        return self._pattern.sub(name, statement).replace("?", "%s")
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self.sql(statement), tuple(params))  # type: ignore[arg-type]
+
+
+def row_at(conn: Any, position: int) -> tuple[int, str, int, str, bytes]:
     """(rowid, originator_id hex, version, topic, state) of the event at a log position."""
     row = conn.execute(
         "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
@@ -136,14 +192,14 @@ def row_at(conn: sqlite3.Connection, position: int) -> tuple[int, str, int, str,
     return int(row[0]), str(row[1]), int(row[2]), str(row[3]), bytes(row[4])
 
 
-def position_of(conn: sqlite3.Connection, topic_suffix: str, nth: int = 0) -> int:
+def position_of(conn: Any, topic_suffix: str, nth: int = 0) -> int:
     rows = conn.execute("SELECT rowid, topic FROM stored_events ORDER BY rowid").fetchall()
     matches = [i for i, (_, topic) in enumerate(rows) if topic.endswith(topic_suffix)]
     return matches[nth]
 
 
 def insert_forged(
-    conn: sqlite3.Connection,
+    conn: Any,
     signer: Signer,
     originator_id: UUID,
     version: int,

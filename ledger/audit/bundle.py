@@ -553,4 +553,11 @@ def verify_bundle(
         workers=workers,
         parallel=parallel,
     )
-    return Verifier(options).run(source, progress)
+    from ledger.audit.semantic import audit_rows, offline_decoder, with_findings
+
+    result = Verifier(options).run(source, progress)
+    # The semantic audit, as `verify` runs it: every event replayed through the Measures' rules
+    # (and the recorded times that run backwards)
+    rows = ((oid, version, topic, state) for page in source.pages()
+            for _, oid, version, topic, state in page)  # fmt: skip
+    return with_findings(result, lambda broken: audit_rows(rows, offline_decoder(), broken))

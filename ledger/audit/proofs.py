@@ -46,8 +46,9 @@ from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, b64encode
 from ledger.transparency.merkle import verify_inclusion
-from ledger.transparency.person_index import CADRE, map_root_of, person_record, persons_named
+from ledger.transparency.person_index import CADRE, map_root_of, persons_named
 from ledger.transparency.person_map import ChainState, MapProof, key_of, value_hash
+from ledger.transparency.person_record import person_record
 from ledger.transparency.tables import (
     LedgerTables,
     StoredCheckpoint,

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import InterfaceError, Mapper, OperationalError, StoredEvent
 
 from ledger.audit.clock import ClockAudit, ClockRegression
 from ledger.audit.verify import Check, Failure, VerificationResult
-from ledger.audit.verify.result import record_label
+from ledger.audit.verify.run import stopped_answering
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case_rules, ids
 from ledger.domain import report as report_rules
@@ -37,8 +38,13 @@ from ledger.domain.case import AccountabilityCase
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
-from ledger.errors import KeyManagementError, LedgerError, NotAuthorisedError, RuleViolationError
-from ledger.i18n import _, article_label
+from ledger.errors import (
+    KeyManagementError,
+    LedgerError,
+    NotAuthorisedError,
+    RuleViolationError,
+    StoreUnavailableError,
+)
 from ledger.signing.signatures import Envelope
 
 PAGE = 1_000
@@ -213,13 +219,23 @@ def _record(before: Aggregate | None, event: Any) -> str:
     return f"cadre {personnel_no}" if personnel_no else f"aggregate {event.originator_id}"
 
 
-def _stored_events(app: Any) -> Iterator[Any]:
+#: One stored event as the audit reads it: (originator id, version, stored topic, stored state).
+Row = tuple[Any, int, str, bytes]
+#: Decodes an envelope's payload into the domain event (the application's mapper, or
+#: :func:`offline_decoder` for a bundle read without a store).
+Decode = Callable[[StoredEvent, bytes], Any]
+#: What one pass over a log finds: the Measures' findings and the times that run backwards.
+Audited = tuple[list[Finding], list[ClockRegression]]
+
+
+def _stored_events(app: Any) -> Iterator[Row]:
     start = 0
     while True:
         page = app.recorder.select_notifications(start, PAGE, inclusive_of_start=False)
         if not page:
             return
-        yield from page
+        for n in page:
+            yield n.originator_id, n.originator_version, n.topic, n.state
         start = page[-1].id
 
 
@@ -228,22 +244,26 @@ def audit_measures(app: Any) -> list[Finding]:
     return audit_log(app)[0]
 
 
-def audit_log(
-    app: Any, broken: Collection[str] = ()
-) -> tuple[list[Finding], list[ClockRegression]]:
-    """One pass over ``app``'s log, in order: the events the Measures would have refused, and
-    the recorded times that run backwards (:mod:`ledger.audit.clock`). Events of ``broken``
+def audit_log(app: Any, broken: Collection[str] = ()) -> Audited:
+    """:func:`audit_rows` over ``app``'s log, decoded with the application's mapper."""
+    return audit_rows(_stored_events(app), app.signing_mapper.decode_payload, broken)
+
+
+def audit_rows(rows: Iterable[Row], decode: Decode, broken: Collection[str] = ()) -> Audited:
+    """One pass over a log's ``rows``, in order: the events the Measures would have refused,
+    and the recorded times that run backwards (:mod:`ledger.audit.clock`). Events of ``broken``
     records (aggregate ids whose signatures or versions failed) give no time: their signed
     time cannot be trusted, and an altered one must not make later events look early."""
     audit = SemanticAudit()
     clock = ClockAudit()
-    for position, stored in enumerate(_stored_events(app)):
+    for position, (originator_id, version, topic, state) in enumerate(rows):
+        stored = StoredEvent(originator_id, version, topic, state)
         try:  # signatures are the signature audit's: decode without checking them twice
-            envelope = Envelope.parse(stored.state)
-            event = app.signing_mapper.decode_payload(stored, envelope.payload)
+            envelope = Envelope.parse(state)
+            event = decode(stored, envelope.payload)
         except Exception:  # unsigned, altered or undecodable: the signature audit names it
             with suppress(ValueError, TypeError):
-                audit.unreadable(UUID(str(stored.originator_id)))
+                audit.unreadable(UUID(str(originator_id)))
             continue
         oid = event.originator_id
         before = audit.registry if oid == ids.REGISTRY_ID else audit.aggregates.get(oid)
@@ -259,13 +279,45 @@ def audit_log(
     return audit.findings, clock.done()
 
 
+def offline_decoder() -> Decode:
+    """A decoder needing no store: the library's JSON transcoder with the ledger's
+    transcodings, and the stored topics registered (a bundle's events are read with it)."""
+    import ledger.domain.topics  # noqa: F401  (registers the stored topic names)
+    from ledger.audit.verify.sources import transcoder
+
+    mapper: Mapper[UUID] = Mapper(transcoder=transcoder())
+
+    def decode(stored: StoredEvent, payload: bytes) -> Any:
+        return mapper.to_domain_event(dataclasses.replace(stored, state=payload))
+
+    return decode
+
+
 def with_measures(app: Any, result: VerificationResult) -> VerificationResult:
     """A :class:`~ledger.audit.verify.VerificationResult` with the semantic findings added,
     and the recorded times that run backwards as warnings."""
+    try:
+        return with_findings(result, lambda broken: audit_log(app, broken))
+    except STORE_GONE as e:
+        raise stopped_answering(app.store.describe(), result.events, e) from e
+
+
+#: A store that stopped answering mid-audit: an error to report, not a finding about the log.
+STORE_GONE = (StoreUnavailableError, InterfaceError, OperationalError)
+
+
+def with_findings(
+    result: VerificationResult, audit: Callable[[Collection[str]], Audited]
+) -> VerificationResult:
+    """``result`` with what ``audit`` finds added: the Measures' findings as failures (records
+    whose signatures or versions already failed are left to those failures), the times that
+    run backwards as warnings. `verify` and `bundle verify` both finish with it."""
     broken = {f.aggregate_id for f in result.failures if f.aggregate_id}
     try:
-        found, regressions = audit_log(app, broken)
-    except Exception as e:  # the log cannot be read to the end: say so, never raise
+        found, regressions = audit(broken)
+    except STORE_GONE:
+        raise  # the store stopped answering: the caller says so (with_measures)
+    except Exception as e:  # the log cannot be read to the end: say so
         if any(f.check is Check.STORE for f in result.failures):
             return result
         failure = Failure(

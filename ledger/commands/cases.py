@@ -13,15 +13,15 @@ from ledger.domain.decision import DecisionDocument, Measures
 from ledger.domain.periods import REST_DAY_NOTE
 from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
-    GROUNDS,
     IN_FORCE_FROM,
     AppealOutcome,
-    Consequence,
     PartyType,
     Responsibility,
+    ResultElement,
     TeamRole,
+    ground_label,
 )
-from ledger.i18n import N_, _
+from ledger.i18n import _
 
 
 def _decision(app: LedgerApplication, case_no: str, party_type: PartyType, code: str) -> Decision:
@@ -39,11 +39,11 @@ def case_open(app: LedgerApplication, f: Fields) -> Outcome:
     case_no = f.text("case_no")
     incident, opened = f.date("incident_date"), f.date("opened_on")
     grounds = f.grounds()
-    consequence = f.enum("consequence", Consequence, Consequence.NONE)
+    results = f.results()
     facts = f.text("facts")
     other = f.text("other_regulation", required=False)
     f.done()
-    app.open_case(case_no, incident, grounds, facts, opened, consequence, other)
+    app.open_case(case_no, incident, grounds, facts, opened, results, other)
     lifetime = incident >= IN_FORCE_FROM
     warnings: tuple[str, ...] = ()
     if not lifetime:
@@ -53,22 +53,35 @@ def case_open(app: LedgerApplication, f: Fields) -> Outcome:
                 "outside Art. 8 lifetime accountability (终身责任追究)"
             ).format(incident=incident, IN_FORCE_FROM=IN_FORCE_FROM),
         )
-    labels = "、".join(GROUNDS[g].label for g in sorted(grounds))
+    recorded = app.case(case_no).results or {}
+    cited = [
+        f"  {ground_label(g)}" + _results_text(recorded.get(str(g), [])) for g in sorted(grounds)
+    ]
     return Outcome(
         "case open",
-        _(
-            "Case {case_no} opened on {opened}: grounds {labels} (Art. 4), incident {incident}"
-        ).format(case_no=case_no, opened=opened, labels=labels, incident=incident),
+        "\n".join(
+            [
+                _(
+                    "Case {case_no} opened on {opened}, incident {incident}; grounds (Art. 4):"
+                ).format(case_no=case_no, opened=opened, incident=incident),
+                *cited,
+            ]
+        ),
         {
             "case_no": case_no,
             "incident_date": incident,
             "opened_on": opened,
             "grounds": sorted(grounds),
-            "consequence": consequence.value,
+            "results": recorded,
             "lifetime": lifetime,
         },
         warnings,
     )
+
+
+def _results_text(results: list[str]) -> str:
+    """The results recorded for a ground (Art. 4), in the text's words."""
+    return f" — {'、'.join(ResultElement(r).label for r in results)}" if results else ""
 
 
 def case_assign(app: LedgerApplication, f: Fields) -> Outcome:

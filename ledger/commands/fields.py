@@ -19,12 +19,13 @@ from ledger.domain.regulation import (
     UNIT_MEASURE_BY_SEVERITY,
     Measure,
     PartyType,
+    ResultElement,
     Severity,
 )
 from ledger.errors import (
     InvalidInputError,
 )
-from ledger.i18n import _, article_label
+from ledger.i18n import _
 
 E = TypeVar("E", bound=Enum)
 
@@ -172,6 +173,30 @@ class Fields:
 
     def grounds(self, name: str = "ground") -> list[int]:
         return [parse_ground(v) for v in self._many(name)]
+
+    def results(self, name: str = "result") -> dict[int, list[ResultElement]] | list[ResultElement]:
+        """Art. 4 results, each ``ELEMENT`` (for every cited ground that names it) or
+        ``GROUND:ELEMENT`` (``11:conflict_intensified``); not both forms at once. The field
+        ``consequence`` of older import files and batches is read as one ``ELEMENT``."""
+        values = [*self._many(name), *self._many("consequence")]
+        plain: list[ResultElement] = []
+        by_ground: dict[int, list[ResultElement]] = {}
+        for value in values:
+            if value == "none":  # an old file's "consequence": "none" records nothing
+                continue
+            ground, sep, element = str(value).rpartition(":")
+            parsed = _as_enum(self.command, name, ResultElement, element)
+            if sep:
+                by_ground.setdefault(parse_ground(ground), []).append(parsed)
+            else:
+                plain.append(parsed)
+        if plain and by_ground:
+            raise InvalidInputError(
+                _("{command}: give every result as GROUND:ELEMENT or none of them").format(
+                    command=self.command
+                )
+            )
+        return by_ground or plain
 
     def party(self, *, allow_unit: bool = True) -> tuple[PartyType, str]:
         """``person`` or ``unit``: exactly one names the party (Art. 5: unit or person)."""

@@ -12,7 +12,7 @@ handlers never validate: they only apply what was already decided, so replay alw
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
@@ -24,11 +24,13 @@ from ledger.domain.authority import (
 from ledger.domain.case_rules import (
     TeamMember,
     check_event,
+    check_grounds,
     check_opening,
     closed_case_error,
     decided_party,
     existing_party,
     required_told,
+    results_by_ground,
 )
 from ledger.domain.case_state import CLOSED, Party, apply
 from ledger.domain.decision import DecisionDocument, Measures
@@ -40,9 +42,9 @@ from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
     IN_FORCE_FROM,
     AppealOutcome,
-    Consequence,
     PartyType,
     Responsibility,
+    ResultElement,
     TeamRole,
 )
 from ledger.errors import InvalidInputError
@@ -65,28 +67,31 @@ class AccountabilityCase(Aggregate):
         facts: str,
         opening_authority: str,
         opened_on: dt.date,
-        consequence: Consequence = Consequence.NONE,
+        results: Mapping[int, Sequence[ResultElement]] | Sequence[ResultElement] = (),
         other_regulation: str = "",
         ctx: Context = NO_CONTEXT,
     ) -> AccountabilityCase:
+        """Art. 4: the grounds cited, each with the results its item names (e.g. (十一)
+        导致矛盾激化 and 造成不良影响); see :func:`results_by_ground`."""
         if not case_no.strip():
             raise InvalidInputError(_("a case number is required"))
         if not facts.strip():
-            raise InvalidInputError(_("the facts of the case are required"))
+            raise InvalidInputError("the facts of the case are required")
+        if len(set(grounds)) != len(grounds):
+            raise InvalidInputError("a ground is cited twice")
+        check_grounds(grounds, other_regulation)
         fields: dict[str, Any] = dict(
             case_no=case_no,
             incident_date=incident_date,
             grounds=sorted(grounds),
             other_regulation=other_regulation.strip(),
             facts=facts,
-            consequence=consequence.value,
+            results=results_by_ground(sorted(grounds), results),
             opening_authority=opening_authority,
             opened_on=opened_on,
             # Art. 8: lifetime accountability for situations after the Measures took effect.
             lifetime=incident_date >= IN_FORCE_FROM,
         )
-        if len(set(grounds)) != len(grounds):
-            raise InvalidInputError(_("a ground is cited twice"))
         check_opening(fields)
         return cls(**fields)
 
@@ -98,14 +103,17 @@ class AccountabilityCase(Aggregate):
         grounds: list[int],
         other_regulation: str,
         facts: str,
-        consequence: str,
         opening_authority: str,
         opened_on: dt.date,
         lifetime: bool,
+        results: dict[str, list[str]] | None = None,
     ) -> None:
+        # A case opened before results were kept per ground stored one ``consequence`` and no
+        # ``results``. The library passes only this method's parameters, so the aggregate sees
+        # ``results`` None; the read side folds the stored event, which keeps ``consequence``.
         self.state = apply(None, "Opened", dict(
             case_no=case_no, incident_date=incident_date, grounds=grounds,
-            other_regulation=other_regulation, facts=facts, consequence=consequence,
+            other_regulation=other_regulation, facts=facts, results=results,
             opening_authority=opening_authority, opened_on=opened_on, lifetime=lifetime,
         ))  # fmt: skip
 
@@ -148,8 +156,10 @@ class AccountabilityCase(Aggregate):
         return self.state.grounds
 
     @property
-    def consequence(self) -> Consequence:
-        return Consequence(self.state.consequence)
+    def results(self) -> dict[str, list[str]] | None:
+        """Art. 4: the results recorded per cited ground (None for a case of an older ledger,
+        which recorded one consequence for the whole case)."""
+        return self.state.results
 
     @property
     def parties(self) -> dict[str, Party]:

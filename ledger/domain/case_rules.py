@@ -24,6 +24,7 @@ from ledger.domain.regulation import (
     Consequence,
     PartyType,
     Responsibility,
+    ResultElement,
     TeamRole,
 )
 from ledger.errors import (
@@ -32,7 +33,7 @@ from ledger.errors import (
     NotFoundError,
     RuleViolationError,
 )
-from ledger.i18n import N_, _
+from ledger.i18n import _
 
 #: Art. 11/12: who is told of a decision or of an appeal decision. For a unit, the unit; for a
 #: person, "被追究责任者本人及其所在单位" / "申诉人及其所在单位": both.
@@ -55,8 +56,8 @@ class TeamMember:
     participated: bool = True
 
 
-def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Consequence) -> None:
-    """Art. 4: grounds are items (一)…(十六); (十六) names its regulation; some need harm."""
+def check_grounds(grounds: Sequence[int], other_regulation: str) -> None:
+    """Art. 4: grounds are items (一)…(十六), each cited once; (十六) names its regulation."""
     if not grounds:
         raise RuleViolationError(
             "Art. 4", _("ground required"), _("a case must cite at least one ground")
@@ -81,6 +82,92 @@ def check_grounds(grounds: Sequence[int], other_regulation: str, consequence: Co
                 "relied on"
             ),
         )
+
+
+#: What an ``Opened`` event records per ground: {"11": ["conflict_intensified", …], …}
+Results = Mapping[str, Sequence[str]]
+
+
+def results_by_ground(
+    grounds: Sequence[int],
+    results: Mapping[int, Sequence[ResultElement]] | Sequence[ResultElement],
+) -> dict[str, list[str]]:
+    """The results to record, per cited ground (Art. 4). Given per ground, they are kept as
+    given; given as a plain list, each element goes to every cited ground that names it, and
+    an element that no cited ground names is refused."""
+    if isinstance(results, Mapping):
+        by_ground = {g: list(dict.fromkeys(results.get(g, ()))) for g in grounds}
+        stray = [g for g in results if g not in grounds]
+        if stray:
+            raise InvalidInputError(
+                _("results are given for ground {ground}, which the case does not cite").format(
+                    ground=stray[0]
+                )
+            )
+    else:
+        by_ground = {
+            g: [r for r in dict.fromkeys(results) if g in GROUNDS and r in GROUNDS[g].names]
+            for g in grounds
+        }
+        unused = [r for r in results if not any(r in rs for rs in by_ground.values())]
+        if unused and all(g in GROUNDS for g in grounds):
+            cited = "、".join(GROUNDS[g].label for g in grounds)
+            raise RuleViolationError(
+                "Art. 4",
+                _("result named by a cited ground"),
+                _("no cited ground {cited} names the result {label} ({code})").format(
+                    cited=cited, label=unused[0].label, code=unused[0].value
+                ),
+            )
+    order = list(ResultElement)
+    return {str(g): [r.value for r in sorted(rs, key=order.index)] for g, rs in by_ground.items()}
+
+
+def check_results(grounds: Sequence[int], results: Results) -> None:
+    """Art. 4: each cited ground records the results its item names ("导致矛盾激化，造成不良影响
+    或者严重后果": both; "A或者B": one of them), and none that it does not name."""
+    if not isinstance(results, Mapping) or set(results) != {str(g) for g in grounds}:
+        raise InvalidInputError(_("the results are recorded for each cited ground, and only those"))
+    for number in grounds:
+        ground, recorded = GROUNDS[number], results[str(number)]
+        known = {r.value for r in ResultElement}
+        unknown = [r for r in recorded if r not in known]
+        if unknown:
+            raise InvalidInputError(
+                _("{value} is not an Art. 4 result element").format(value=unknown[0])
+            )
+        elements = {ResultElement(r) for r in recorded}
+        foreign = sorted(elements - ground.names, key=list(ResultElement).index)
+        if foreign:
+            raise RuleViolationError(
+                "Art. 4",
+                _("item {item} result element").format(item=ground.label),
+                _("ground {item} does not name the result {label} ({code}): {wording}").format(
+                    item=ground.label,
+                    label=foreign[0].label,
+                    code=foreign[0].value,
+                    wording=ground.label + ground.wording,
+                ),
+            )
+        for choice in ground.results:
+            if not elements & choice:
+                ordered = sorted(choice, key=list(ResultElement).index)
+                needed = "或者".join(r.label for r in ordered)
+                codes = _(" or ").join(f"{number}:{r.value}" for r in ordered)
+                raise RuleViolationError(
+                    "Art. 4",
+                    _("item {item} result element required").format(item=ground.label),
+                    _(
+                        "ground {wording} applies only where the situation {needed}; no such "
+                        "result is recorded for it"
+                    ).format(wording=ground.label + ground.wording, needed=needed),
+                    _("Record it with --result {codes}.").format(codes=codes),
+                )
+
+
+def check_consequence(grounds: Sequence[int], consequence: Consequence) -> None:
+    """Art. 4 as it was checked when a case recorded one consequence (old ledgers): each
+    cited ground needs the least harm it names."""
     order = [Consequence.NONE, Consequence.ADVERSE_IMPACT, Consequence.SERIOUS]
     for number in grounds:
         ground = GROUNDS[number]
@@ -112,7 +199,11 @@ def check_opening(f: Fields) -> None:
                 "the case cannot be opened ({opened_on}) before the incident ({incident_date})"
             ).format(opened_on=f["opened_on"], incident_date=f["incident_date"])
         )
-    check_grounds(f["grounds"], f["other_regulation"], Consequence(f["consequence"]))
+    check_grounds(f["grounds"], f["other_regulation"])
+    if f.get("results") is not None:
+        check_results(f["grounds"], f["results"])
+    else:  # recorded before results were kept per ground
+        check_consequence(f["grounds"], Consequence(f.get("consequence", Consequence.NONE)))
 
 
 def check_event(case: CaseState, name: str, f: Fields, ctx: Context) -> None:

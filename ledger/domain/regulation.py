@@ -29,7 +29,8 @@ CHINESE_NUMERALS = (
 
 
 class Consequence(StrEnum):
-    """What the situation caused; many Art. 4 grounds require 不良影响 or 严重后果."""
+    """The one consequence a case recorded before results were recorded per ground (kept to
+    read and audit old ledgers; new cases record :class:`ResultElement` per ground)."""
 
     NONE = "none"
     ADVERSE_IMPACT = "adverse_impact"
@@ -40,14 +41,54 @@ class Consequence(StrEnum):
         return {"none": "无", "adverse_impact": "不良影响", "serious": "严重后果"}[self.value]
 
 
+class ResultElement(StrEnum):
+    """Art. 4: a result (结果要件) an item names: what the conduct 引发, 导致 or 造成."""
+
+    PROMINENT_PROBLEM = "prominent_problem"
+    VICIOUS_INCIDENT = "vicious_incident"
+    MASS_INCIDENT = "mass_incident"
+    PETITION_ARISEN = "petition_arisen"
+    CONFLICT_INTENSIFIED = "conflict_intensified"
+    ESCALATED = "escalated"
+    REPEATED_MASS_PETITION = "repeated_mass_petition"
+    NEGATIVE_OPINION = "negative_opinion"
+    ADVERSE_IMPACT = "adverse_impact"
+    SERIOUS = "serious"
+
+    @property
+    def label(self) -> str:
+        return _RESULT_LABELS[self]
+
+
+_RESULT_LABELS = {
+    ResultElement.PROMINENT_PROBLEM: "引发信访突出问题",
+    ResultElement.VICIOUS_INCIDENT: "引发恶性事件",
+    ResultElement.MASS_INCIDENT: "引发群体性事件",
+    ResultElement.PETITION_ARISEN: "导致信访事项发生",
+    ResultElement.CONFLICT_INTENSIFIED: "导致矛盾激化",
+    ResultElement.ESCALATED: "导致事态扩大",
+    ResultElement.REPEATED_MASS_PETITION: "引发重复越级集体上访",
+    ResultElement.NEGATIVE_OPINION: "引发负面舆情",
+    ResultElement.ADVERSE_IMPACT: "造成不良影响",
+    ResultElement.SERIOUS: "造成严重后果",
+}
+
+_R = ResultElement
+#: "引发信访突出问题、恶性事件或者群体性事件": one of the three
+_INCIDENTS = frozenset({_R.PROMINENT_PROBLEM, _R.VICIOUS_INCIDENT, _R.MASS_INCIDENT})
+#: "造成不良影响或者严重后果": either
+_HARM = frozenset({_R.ADVERSE_IMPACT, _R.SERIOUS})
+
+
 @dataclass(frozen=True)
 class Ground:
     """One situation (情形) of Art. 4, cited by its number."""
 
     number: int
     text: str
-    #: the least consequence the item names ("造成不良影响或者严重后果" → ADVERSE_IMPACT)
-    requires: Consequence = Consequence.NONE
+    #: the results the item names, each a choice ("A或者B": one of them is enough); every
+    #: choice must be met by the results recorded for the ground
+    results: tuple[frozenset[ResultElement], ...] = ()
 
     @property
     def label(self) -> str:
@@ -58,6 +99,18 @@ class Ground:
         """The item as the text has it, with the consequence it names (Art. 4)."""
         return self.text + _RESULT_CLAUSES.get(self.number, "")
 
+    @property
+    def names(self) -> frozenset[ResultElement]:
+        """Every result element the item names."""
+        return frozenset().union(*self.results)
+
+    @property
+    def requires(self) -> Consequence:
+        """The least harm the item names (how cases recorded one consequence were judged)."""
+        if frozenset({_R.SERIOUS}) in self.results:
+            return Consequence.SERIOUS
+        return Consequence.ADVERSE_IMPACT if _HARM in self.results else Consequence.NONE
+
 
 #: The consequence clause each item ends with, word for word ("…的" dropped).
 _RESULT_CLAUSES = {
@@ -65,36 +118,43 @@ _RESULT_CLAUSES = {
     5: "，造成严重后果",
     15: "，造成不良影响",
 }
-_A = Consequence.ADVERSE_IMPACT
+_ARISEN = frozenset({_R.PETITION_ARISEN})
+_CONFLICT = frozenset({_R.CONFLICT_INTENSIFIED})
 GROUNDS: dict[int, Ground] = {
     g.number: g
     for g in (
-        Ground(1, "违反法律法规和政策规定作出决策，引发信访突出问题、恶性事件或者群体性事件"),
+        Ground(1, "违反法律法规和政策规定作出决策，引发信访突出问题、恶性事件或者群体性事件",
+               (_INCIDENTS,)),
         Ground(2, "应当作为而不作为或者乱作为，失职渎职，侵害公民、法人或者其他组织合法权益，"
-                  "导致信访事项发生", _A),
+                  "导致信访事项发生", (_ARISEN, _HARM)),
         Ground(3, "因重大过失导致认定事实错误，或者适用法律法规错误，侵害公民、法人或者其他组织"
-                  "合法权益，导致信访事项发生", _A),
+                  "合法权益，导致信访事项发生", (_ARISEN, _HARM)),
         Ground(4, "主要领导不及时处理重要来信、来访或者不及时研究解决信访突出问题，"
-                  "导致矛盾激化", _A),
+                  "导致矛盾激化", (_CONFLICT, _HARM)),
         Ground(5, "对疑难复杂的信访问题，未按照有关规定落实领导专办责任，久拖不决",
-               Consequence.SERIOUS),
+               (frozenset({_R.SERIOUS}),)),
         Ground(6, "拒不办理上级机关和信访工作机构交办、督办的重要信访事项，或者编造、虚报材料欺骗"
                   "上级机关"),
         Ground(7, "拒不执行有关机关提出的支持信访请求意见，引发信访突出问题、恶性事件"
-                  "或者群体性事件"),
+                  "或者群体性事件", (_INCIDENTS,)),
         Ground(8, "本地区、本部门、本单位发生越级集体上访后，未认真落实上级机关的明确处理意见，"
-                  "导致矛盾激化、事态扩大或者引发重复越级集体上访"),
-        Ground(9, "不按照有关规定落实上级机关和信访工作机构提出的改进工作、完善政策等建议", _A),
+                  "导致矛盾激化、事态扩大或者引发重复越级集体上访",
+               (frozenset({_R.CONFLICT_INTENSIFIED, _R.ESCALATED, _R.REPEATED_MASS_PETITION}),)),
+        Ground(9, "不按照有关规定落实上级机关和信访工作机构提出的改进工作、完善政策等建议",
+               (_HARM,)),
         Ground(10, "对可能造成社会影响的重大、紧急信访事项和信访信息，隐瞒、谎报、缓报，或者授意"
-                   "他人隐瞒、谎报、缓报", _A),
-        Ground(11, "在处理信访事项过程中，工作作风简单粗暴、敷衍塞责、推诿扯皮，导致矛盾激化", _A),
+                   "他人隐瞒、谎报、缓报", (_HARM,)),
+        Ground(11, "在处理信访事项过程中，工作作风简单粗暴、敷衍塞责、推诿扯皮，导致矛盾激化",
+               (_CONFLICT, _HARM)),
         Ground(12, "对信访事项应当受理、登记、转送、交办、答复而未按照规定办理或者逾期未办结，"
-                   "或者应当履行督查督办职责而未履行", _A),
+                   "或者应当履行督查督办职责而未履行", (_HARM,)),
         Ground(13, "对重大信访突出问题和集体上访，应当到现场处置而未到现场处置，或者虽到现场但"
-                   "处置不当", _A),
+                   "处置不当", (_HARM,)),
         Ground(14, "将信访人的检举揭发材料或者需要保密的有关情况违规转给或者透露给被检举揭发对象"
                    "或者无关人员"),
-        Ground(15, "因信访问题处理不当，引发负面舆情", _A),
+        # "造成不良影响": 严重后果 is the greater harm and meets it (as for the other items)
+        Ground(15, "因信访问题处理不当，引发负面舆情",
+               (frozenset({_R.NEGATIVE_OPINION}), _HARM)),
         Ground(16, "依照有关规定应当追究责任的其他情形"),
     )
 }  # fmt: skip

@@ -18,7 +18,7 @@ from ledger.domain.unit import Unit
 from ledger.signing.signatures import Envelope
 
 if TYPE_CHECKING:
-    from ledger.application import LedgerApplication
+    from ledger.signed_application import SignedApplication
 
 __all__ = ["Lookalikes"]
 
@@ -34,7 +34,7 @@ PAGE = 2_000
 class Lookalikes:
     """Recorded identifiers by kind and fold, read from the log on first use."""
 
-    def __init__(self, app: LedgerApplication) -> None:
+    def __init__(self, app: SignedApplication) -> None:
         self.app = app
         self._folds: dict[str, dict[str, str]] = {}
 

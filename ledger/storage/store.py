@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # psycopg loads only for a PostgreSQL store
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_SCHEMA = "lifeledger"
+#: SQLite result codes that say the file itself is bad (SQLITE_CORRUPT, SQLITE_NOTADB), as
+#: against one that could not be opened (SQLITE_IOERR for a full disk, SQLITE_CANTOPEN, ...).
+UNREADABLE_FILE = frozenset({11, 26})
 LEDGER_TABLES = {"stored_events", "merkle_leaves"}
 PG_EVENTS_TABLE = "lifeledger_events"  # eventsourcing names it after the application
 CONNINFO_ENV = "LIFELEDGER_CONNINFO"  # read by ledger.storage.postgres
@@ -174,8 +177,8 @@ class StoreConfig:
 
     @property
     def host(self) -> str:
-        """The server's host, or the socket folder (libpq's default when none is given)."""
-        return self.params().get("host", "") or "/var/run/postgresql"
+        """The server's host or socket folder; empty when libpq uses its default socket."""
+        return self.params().get("host", "")
 
     @property
     def port(self) -> int:
@@ -217,6 +220,9 @@ class StoreConfig:
             CONNINFO_ENV: self.conninfo,
             "POSTGRES_SCHEMA": self.schema,
             "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+            # A pooled connection is checked before use, so one that a server restart or an
+            # administrator ended is replaced instead of failing the next statement.
+            "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": "30",
             "APPLICATION_RECORDER_TOPIC": "ledger.storage.postgres_recorder:PostgresLedgerRecorder",
         }
@@ -276,10 +282,9 @@ class StoreConfig:
 
     def describe(self) -> str:
         if self.kind == "sqlite":
-            return _("SQLite file {path}").format(path=self.path)
-        return _("PostgreSQL {user}@{host}:{port}/{dbname} schema {schema}").format(
-            user=self.user, host=self.host, port=self.port, dbname=self.dbname, schema=self.schema
-        )
+            return f"SQLite file {self.path}"
+        host = self.host or "(local socket)"
+        return f"PostgreSQL {self.user}@{host}:{self.port}/{self.dbname} schema {self.schema}"
 
     def same_place(self, other: StoreConfig) -> bool:
         """Whether both name the same ledger (the same file, or database and schema)."""
@@ -299,13 +304,18 @@ class StoreConfig:
         write is refused instead of half-attempted."""
         assert self.path is not None
         path = self.path
-        if path.exists() and not (
-            os.access(path, os.W_OK) and os.access(path.parent.resolve(), os.W_OK)
-        ):
+        if path.exists() and not _may_write(path):
             return f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
         if self.read_only:
             return f"file:{quote(str(path.resolve()))}?mode=ro"
         return str(path)
+
+    def opened_read_only(self) -> bool:
+        """Whether this process opens the ledger for reading only: a SQLite file it may not
+        (or, by its mode, should not) write, or ``read_only``."""
+        if self.kind == "sqlite":
+            return self.sqlite_name().startswith("file:")
+        return self.read_only
 
     def check_sqlite_file(self, *, must_exist: bool) -> None:
         """Refuse a missing, unreadable or foreign file before the library touches it."""
@@ -343,9 +353,11 @@ class StoreConfig:
             finally:
                 conn.close()
         except sqlite3.DatabaseError as e:
-            raise StoreError(
-                _("{path} is not a readable SQLite database: {e}").format(path=self.path, e=e)
-            ) from e
+            if getattr(e, "sqlite_errorcode", None) in UNREADABLE_FILE:
+                raise StoreError(f"{self.path} is not a readable SQLite database: {e}") from e
+            # The file is fine but could not be opened: a full disk, a file size limit, a
+            # lock, permissions (the library cannot do better with it).
+            raise StoreError(f"cannot open {self.path}: {e}") from e
         if names and not names >= LEDGER_TABLES:
             raise StoreError(
                 _("{path} is an SQLite database of another program, not a ledger").format(
@@ -353,6 +365,16 @@ class StoreConfig:
                 )
             )
         if must_exist and not names:
-            raise StoreError(
-                _("{path} holds no ledger; run `lifeledger init` first").format(path=self.path)
-            )
+            raise StoreError(f"{self.path} holds no ledger; run `lifeledger init` first")
+
+
+def _may_write(path: Path) -> bool:
+    """This process may write the file and its folder, and their modes allow a write: root
+    is not bound by the mode, but a file or folder made read-only (``chmod a-w``) is
+    read-only by intent, and is opened so."""
+    folder = path.parent.resolve()
+    try:
+        mode_allows = path.stat().st_mode & 0o222 and folder.stat().st_mode & 0o222
+    except OSError:
+        return False
+    return bool(mode_allows) and os.access(path, os.W_OK) and os.access(folder, os.W_OK)

@@ -36,7 +36,8 @@ from ledger.transparency.checkpoint import (
     vkey,
 )
 from ledger.transparency.merkle import EMPTY_ROOT
-from ledger.transparency.person_index import PersonTables, extension_line
+from ledger.transparency.person_index import extension_line
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.tables import (
     LedgerTables,
     StoredCheckpoint,

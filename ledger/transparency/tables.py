@@ -10,14 +10,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+)
+from eventsourcing.utils import retry
 
 from ledger.application import LedgerApplication
 from ledger.i18n import _
 
 if TYPE_CHECKING:
     from ledger.storage.postgres_recorder import PostgresLedgerRecorder
-from ledger.errors import NotFoundError, ProofError, StoreError, first_line
+from ledger.errors import (
+    NotFoundError,
+    ProofError,
+    StoreError,
+    StoreUnavailableError,
+    first_line,
+)
 from ledger.storage.recorders import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
@@ -35,6 +47,12 @@ from ledger.transparency.ranges import BLOCK, NODE_MIN_HEIGHT, CompactRange, sub
 
 LEAF_PAGE = 50_000
 
+#: A read of PostgreSQL rides out a restart of the server, or a dropped connection: reading
+#: again is always safe. Each attempt waits up to the connect timeout (5 s) for the pool to
+#: reach the server, so a server that stays down fails the read after about 15 s. Writes are
+#: not repeated here (one may have committed before the connection was lost).
+reads_again = retry((InterfaceError, OperationalError), max_attempts=3, wait=0.5)
+
 
 NODES_TABLE = "merkle_nodes"
 
@@ -46,6 +64,15 @@ EventRow = tuple[int, Any, int, str, bytes]
 
 #: A row of the leaf table: (leaf index, notification id, leaf hash).
 LeafRow = tuple[int, int, bytes]
+
+
+def store_error(app: LedgerApplication, e: PersistenceError) -> StoreError:
+    """The library's failure as ours: :class:`StoreUnavailableError` when the store stopped
+    answering (connection lost, server down, disk I/O), not when it refused a statement."""
+    message = f"cannot use {app.store.describe()}: {first_line(e)}"
+    if isinstance(e, InterfaceError | OperationalError):
+        return StoreUnavailableError(message)
+    return StoreError(message)
 
 
 def utc_now() -> str:
@@ -61,6 +88,22 @@ class StoredLeaf:
     leaf_hash: bytes
 
 
+#: How a checkpoint and a cosignature are stored (``{t}`` names the table, ``?`` a parameter:
+#: :func:`in_dialect`); the service and ``migrate`` write them with these statements.
+INSERT_CHECKPOINT = "INSERT INTO {t} (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)"
+INSERT_COSIGNATURE = "INSERT INTO {t} (tree_size, vkey, line, created_at) VALUES (?, ?, ?, ?)"
+
+
+def in_dialect(sql: str, table: str, schema: str | None) -> Any:
+    """A statement written with ``{t}`` and ``?`` for SQLite (``schema`` None) or for PostgreSQL
+    (the table in ``schema``, ``%s`` parameters, as a ``psycopg.sql`` composition)."""
+    if schema is None:
+        return sql.replace("{t}", table)
+    from psycopg.sql import SQL, Identifier
+
+    return SQL(sql.replace("?", "%s")).format(t=Identifier(schema, table))
+
+
 @dataclass(frozen=True)
 class StoredCheckpoint:
     """A signed checkpoint note as kept; ``tree_size`` and ``root`` are the row's columns."""
@@ -69,6 +112,10 @@ class StoredCheckpoint:
     root: bytes
     note: bytes
     created_at: str = ""
+
+    def row(self) -> tuple[int, bytes, bytes, str]:
+        """The values of :data:`INSERT_CHECKPOINT`."""
+        return (self.tree_size, self.root, self.note, self.created_at)
 
     def body(self) -> bytes:
         """The checkpoint text of the note (unverified)."""
@@ -87,6 +134,10 @@ class StoredCosignature:
     vkey: str
     line: bytes
     created_at: str = ""
+
+    def row(self) -> tuple[int, str, bytes, str]:
+        """The values of :data:`INSERT_COSIGNATURE`."""
+        return (self.tree_size, self.vkey, self.line, self.created_at)
 
     @property
     def name(self) -> str:
@@ -126,23 +177,20 @@ class LedgerTables:
             if self._schema is None:
                 assert isinstance(recorder, SQLiteLedgerRecorder)
                 with recorder.datastore.transaction(commit=commit) as c:
-                    c.execute(sql.replace("{t}", table), list(params))
+                    c.execute(in_dialect(sql, table, None), list(params))
                     return [tuple(r) for r in c.fetchall()] if not commit else []
-            from psycopg.sql import SQL, Identifier
+            query = in_dialect(sql, table, self._schema)
 
-            query = SQL(sql.replace("?", "%s")).format(t=Identifier(self._schema, table))
-            with _postgres(recorder).datastore.transaction(commit=commit) as curs:
-                curs.execute(query, list(params))
-                return [tuple(r.values()) for r in curs.fetchall()] if not commit else []
+            def run() -> list[Any]:
+                with _postgres(recorder).datastore.transaction(commit=commit) as curs:
+                    curs.execute(query, list(params))
+                    return [tuple(r.values()) for r in curs.fetchall()] if not commit else []
+
+            return run() if commit else list(reads_again(run)())
         except IntegrityError:
             raise
         except PersistenceError as e:
-            first = first_line(e)
-            raise StoreError(
-                _("cannot use {describe}: {first}").format(
-                    describe=self.app.store.describe(), first=first
-                )
-            ) from e
+            raise store_error(self.app, e) from e
 
     def _select(self, sql: str, params: Sequence[Any], **tables: str) -> list[tuple[Any, ...]]:
         """Rows of a query as plain tuples (no row objects); ``{name}`` in ``sql`` names the
@@ -161,16 +209,16 @@ class LedgerTables:
 
             names = {k: Identifier(self._schema, v) for k, v in tables.items()}
             query = SQL(sql.replace("?", "%s")).format(**names)
-            with _postgres(recorder).datastore.transaction(commit=False) as curs:
-                curs.execute(query, list(params))
-                return [tuple(r.values()) for r in curs.fetchall()]
+
+            @reads_again
+            def read() -> list[tuple[Any, ...]]:
+                with _postgres(recorder).datastore.transaction(commit=False) as curs:
+                    curs.execute(query, list(params))
+                    return [tuple(r.values()) for r in curs.fetchall()]
+
+            return list(read())
         except PersistenceError as e:
-            first = first_line(e)
-            raise StoreError(
-                _("cannot use {describe}: {first}").format(
-                    describe=self.app.store.describe(), first=first
-                )
-            ) from e
+            raise store_error(self.app, e) from e
 
     @property
     def _events_table(self) -> str:
@@ -413,12 +461,7 @@ class LedgerTables:
         )
 
     def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
-        self._run(
-            CHECKPOINTS_TABLE,
-            "INSERT INTO {t} (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)",
-            (cp.tree_size, cp.root, cp.note, cp.created_at),
-            commit=True,
-        )
+        self._run(CHECKPOINTS_TABLE, INSERT_CHECKPOINT, cp.row(), commit=True)
 
     def cosignatures(self) -> list[StoredCosignature]:
         rows = self._run(
@@ -429,12 +472,7 @@ class LedgerTables:
         return [StoredCosignature(int(s), str(v), bytes(ln), str(c)) for s, v, ln, c in rows]
 
     def insert_cosignature(self, cs: StoredCosignature) -> None:
-        self._run(
-            COSIGNATURES_TABLE,
-            "INSERT INTO {t} (tree_size, vkey, line, created_at) VALUES (?, ?, ?, ?)",
-            (cs.tree_size, cs.vkey, cs.line, cs.created_at),
-            commit=True,
-        )
+        self._run(COSIGNATURES_TABLE, INSERT_COSIGNATURE, cs.row(), commit=True)
 
 
 def _bound(max_notification_id: int | None) -> int:

@@ -21,6 +21,7 @@ from uuid import UUID
 from ledger.domain import ids
 from ledger.domain.regulation import (
     APPEAL_DECISION_WITHIN_DAYS,
+    GROUNDS,
     AppealOutcome,
     Measure,
     PartyType,
@@ -339,10 +340,15 @@ def _party_type(
 
 
 def _grounds(doc: dict[str, Any]) -> str:
-    from ledger.domain.regulation import GROUNDS
+    """Art. 4: each ground in its full wording, with the results the case records for it."""
+    from projections.values import grounds
 
-    labels = "、".join(GROUNDS[int(g)].label for g in doc["grounds"])
-    text = f"本案认定的情形为{MEASURES_ACT}第四条第{labels}项"
+    cited = "；".join(
+        f"第{GROUNDS[g.number].label}项“{GROUNDS[g.number].wording}”"
+        + (f"（本案：{g.results_label}）" if g.results_label else "")
+        for g in grounds([int(n) for n in doc["grounds"]], doc.get("results"))
+    )
+    text = f"本案认定的情形为{MEASURES_ACT}第四条{cited}"
     if doc.get("other_regulation"):
         text += f"（依照{doc['other_regulation']}）"
     return text + "。"

@@ -172,7 +172,7 @@ class LedgerEvidence(EvidenceSource):
     def cases(self, year: int, authority: str | None) -> list[str]:
         from projections.api import Projections
 
-        with Projections(self.app) as views:
+        with Projections(self.app, reading=True) as views:
             return views.cases_in_year(year, authority)
 
 

@@ -18,9 +18,7 @@ from operator import lt
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import (
-    PersistenceError,
-)
+from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 
 from ledger.audit.verify.audit import Audit, _event_where, _parses, _trusted, _where_of
 from ledger.audit.verify.options import THREAD_SWITCH_INTERVAL, VerifyOptions
@@ -36,28 +34,33 @@ from ledger.audit.verify.workers import (
     check_rows,
 )
 from ledger.domain.ids import as_uuid
-from ledger.errors import LedgerError, ProofError
-from ledger.i18n import _
+from ledger.errors import LedgerError, ProofError, StoreUnavailableError, first_line
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import (
     Checkpoint,
     b64encode,
 )
 from ledger.transparency.merkle import EMPTY_ROOT, verify_consistency
-from ledger.transparency.person_index import (
-    PERSON_NODES_TABLE,
-    IndexAudit,
-    PersonTables,
-    audit_stored_rows,
-    map_root_of,
-)
+from ledger.transparency.person_audit import IndexAudit, audit_stored_rows
+from ledger.transparency.person_index import PERSON_NODES_TABLE, map_root_of
 from ledger.transparency.person_map import Node
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.ranges import CompactRange, subtree_hashes
 from ledger.transparency.tables import EventRow, LeafRow, StoredCheckpoint, StoredCosignature
 
 
+def stopped_answering(description: str, count: int, e: Exception) -> StoreUnavailableError:
+    """A verification cut short because the store stopped answering: no finding at all."""
+    cause = e.__cause__ if isinstance(e, StoreUnavailableError) and e.__cause__ else e
+    return StoreUnavailableError(
+        f"verification stopped after {count:,} events: {description} stopped answering "
+        f"({first_line(cause)}); nothing is concluded about the ledger: run verify again"
+    )
+
+
 class Verifier:
-    """Verifies a whole log from an :class:`EventSource`; :meth:`run` never raises."""
+    """Verifies a whole log from an :class:`EventSource`; :meth:`run` raises only
+    :class:`StoreUnavailableError`, when the store stops answering (no finding is made)."""
 
     def __init__(self, options: VerifyOptions | None = None) -> None:
         self.options = options or VerifyOptions()
@@ -80,6 +83,8 @@ class Verifier:
             sys.setswitchinterval(min(interval, THREAD_SWITCH_INTERVAL))
         try:
             run.scan(progress)
+        except (StoreUnavailableError, InterfaceError, OperationalError) as e:
+            raise stopped_answering(source.description, run.count, e) from e
         except (LedgerError, PersistenceError, OSError, ValueError) as e:
             run.audit.fail(
                 Check.STORE,

@@ -26,11 +26,8 @@ from ledger.signing.signatures import (
     key_id_of,
 )
 from ledger.storage.transcodings import DateAsISO
-from ledger.transparency.person_index import (
-    CADRE,
-    CASE,
-    PersonTables,
-)
+from ledger.transparency.person_index import CADRE, CASE
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.tables import (
     EventRow,
     LeafRow,
@@ -97,14 +94,15 @@ class EventSource(Protocol):
         """The version-1 events of these aggregates, to name records in failures."""
 
 
-def _transcoder() -> JSONTranscoder:
-    transcoder = JSONTranscoder()
+def transcoder() -> JSONTranscoder:
+    """The library's JSON transcoder with the transcodings the ledger stores with."""
+    found = JSONTranscoder()
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
-        transcoder.register(transcoding)
-    return transcoder
+        found.register(transcoding)
+    return found
 
 
-_TRANSCODER = _transcoder()
+_TRANSCODER = transcoder()
 
 
 def decode_payload(payload: bytes) -> dict[str, Any]:

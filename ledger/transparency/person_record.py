@@ -1,0 +1,278 @@
+"""A person's record read through the person index (Art. 8): every event that names the
+personnel number, checked against the map root a signed checkpoint carries (``cadre history``,
+``proof cadre``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ledger.domain import ids
+from ledger.errors import (
+    LedgerError,
+    NotFoundError,
+    ProofError,
+    TamperedEventError,
+)
+from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.checkpoint import Checkpoint, verify_note
+from ledger.transparency.person_index import CADRE, CASE, map_root_of, payload_of, persons_named
+from ledger.transparency.person_map import (
+    ChainState,
+    MapProof,
+    key_of,
+    prove,
+)
+from ledger.transparency.person_tables import PersonTables
+
+if TYPE_CHECKING:
+    pass
+
+
+# reading a person's record -------------------------------------------------------------------
+@dataclass(frozen=True)
+class IndexedEvent:
+    """An event naming the person, its signature checked over the stored bytes."""
+
+    position: int
+    notification_id: int
+    originator_id: UUID
+    version: int
+    topic: str
+    state: bytes
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return payload_of(self.state) or {}
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """Every event naming a person, complete as of a checkpoint and checked after it.
+
+    ``complete_as_of`` is the tree size of the signed checkpoint the index entries were checked
+    against (None: the ledger has none yet); ``checked_later`` how many events after it name
+    the person (read from the log itself and checked one by one), of ``later`` appended since.
+    ``signatures_checked`` is False when the caller asked to check the events' signatures
+    itself (:func:`person_record` with ``check_signatures=False``): nothing may be shown from
+    such a record before that check.
+    """
+
+    personnel_no: str
+    complete_as_of: int | None
+    events: tuple[IndexedEvent, ...]
+    checked_later: int
+    later: int
+    map_proof: MapProof | None
+    committed: ChainState | None
+    signatures_checked: bool = True
+    #: Checkpoints signed before the ledger had the person index: completeness cannot be
+    #: proven as of any of them. With ``complete_as_of`` None and this above 0, no checkpoint
+    #: carries the index yet (the events were all read from the log itself).
+    unindexed_checkpoints: int = 0
+    #: The first checkpoint that carries the index, when earlier ones do not.
+    indexed_since: int | None = None
+
+    @property
+    def case_ids(self) -> list[UUID]:
+        return list(dict.fromkeys(e.originator_id for e in self.events if e.topic.startswith(CASE)))
+
+    @property
+    def cadre_events(self) -> list[IndexedEvent]:
+        return [e for e in self.events if e.topic.startswith(CADRE)]
+
+
+def _damaged(message: str, **where: Any) -> TamperedEventError:
+    return TamperedEventError(f"{message}; run `lifeledger verify`", **where)
+
+
+def _admin_keys(app: Any) -> list[Any]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    return [
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(k["public_key"]))
+        for k in app.registry().keys.values()
+        if k["role"] == "admin"
+    ]
+
+
+#: Checkpoint notes found signed by an admin key in this process, by the digest of the note
+#: and of the admin keys it was checked with (the same note is checked again by every read).
+_GOOD_NOTES: set[bytes] = set()
+
+
+def _verify_note(app: Any, note: bytes, origin: str) -> None:
+    keys = _admin_keys(app)
+    digest = hashlib.sha256(b"".join([note, *sorted(k.public_bytes_raw() for k in keys)])).digest()
+    if digest in _GOOD_NOTES:
+        return
+    verify_note(note, {origin: keys})  # raises ProofError when no admin key signed it
+    if len(_GOOD_NOTES) < 10_000:
+        _GOOD_NOTES.add(digest)
+
+
+def _names(personnel_no: str, cadre: UUID) -> Callable[[int, UUID, str, bytes], bool]:
+    def check(position: int, oid: UUID, topic: str, state: bytes) -> bool:
+        return personnel_no in persons_named(
+            topic, oid, state, lambda o: personnel_no if o == cadre else None
+        )
+
+    return check
+
+
+def person_record(
+    app: Any, personnel_no: str, tree_size: int | None = None, *, check_signatures: bool = True
+) -> PersonRecord:
+    """A person's events, proven complete against a signed checkpoint (default: the latest).
+
+    1. The checkpoint note's signature is checked with the registry's admin keys, and its
+       person-index line gives the map root.
+    2. The person's map path, read from the stored nodes, must lead to that root: it gives the
+       committed (count, chain), or proves the person absent.
+    3. The index rows before the checkpoint point at the events; each is read from the log,
+       its signature checked over the stored bytes, its leaf re-hashed, and it must name the
+       person; folded in order they must give the committed (count, chain).
+    4. Every event after the checkpoint is read from the log itself (not from the index), and
+       those naming the person are checked the same way.
+
+    Any failure is a TamperedEventError naming the position and saying to run verify.
+
+    With ``check_signatures=False`` step 3 and 4 leave the signatures to the caller, who reads
+    the same events again to check them with their keys as of each position (``cadre
+    history`` does, in one pass with the cases: each event is then verified once, not twice).
+    """
+    tables = PersonTables(app)
+    with tables.snapshot():
+        return _person_record(app, tables, personnel_no, tree_size, check_signatures)
+
+
+def _person_record(
+    app: Any, tables: PersonTables, personnel_no: str, tree_size: int | None,
+    check_signatures: bool,
+) -> PersonRecord:  # fmt: skip
+    checked_event = _checked if check_signatures else _found
+    cadre = ids.cadre_id(personnel_no)
+    names = _names(personnel_no, cadre)
+    mapper = app.signing_mapper
+    size: int | None = None
+    proof: MapProof | None = None
+    committed: ChainState | None = None
+    checked: list[IndexedEvent] = []
+    ends = tables.first_and_latest()
+    latest = [ends[1]] if ends else []
+    stored = latest if tree_size is None else tables.checkpoint(tree_size)
+    if tree_size is not None and not stored:
+        raise NotFoundError(f"no checkpoint of size {tree_size}")
+    indexed_since, unindexed = tables.first_indexed(ends[0]) if ends else (None, 0)
+    if stored and (indexed_since is None or stored[0].tree_size < indexed_since):
+        # Signed before the ledger had the person index (or no checkpoint carries it yet).
+        if tree_size is not None:
+            since = (
+                f"the first that does is checkpoint {indexed_since}"
+                if indexed_since is not None
+                else "no checkpoint carries it yet: `lifeledger checkpoint` builds the index "
+                "and commits it in the next one"
+            )
+            raise ProofError(
+                f"checkpoint {tree_size} was signed before this ledger had the person index: "
+                f"completeness cannot be proven as of it; {since}",
+                tree_size=tree_size,
+            )
+        stored = []  # every event is read from the log itself, as before any checkpoint
+    if stored:
+        cp_row = stored[0]
+        size = cp_row.tree_size
+        try:
+            _verify_note(app, cp_row.note, Checkpoint.parse(cp_row.body()).origin)
+            cp = Checkpoint.parse(cp_row.body())
+            root = map_root_of(cp)
+        except ProofError as e:
+            raise _damaged(f"checkpoint {size} does not hold: {e}", tree_size=size) from e
+        if root is None:
+            raise _damaged(f"checkpoint {size} carries no person index", tree_size=size)
+        key = key_of(personnel_no)
+        proof, _ = prove(tables.reader(size), key)
+        rows, events = tables.indexed_events(personnel_no, size)
+        state = ChainState(personnel_no)
+        for seq, index in rows:
+            row = events.get(index)
+            if seq != state.count + 1:
+                raise _damaged(
+                    f"the person index of {personnel_no} has no entry {state.count + 1} (the "
+                    f"next holds position {index}): a row was deleted",
+                    position=index,
+                )
+            if row is None:
+                raise _damaged(
+                    f"the person index of {personnel_no} points at position {index}, which "
+                    "holds no event",
+                    position=index,
+                )
+            nid, oid, version, topic, st = row
+            event = checked_event(mapper, index, nid, oid, version, topic, st)
+            if not names(index, oid, topic, st):
+                raise _damaged(
+                    f"the event at position {index} does not name {personnel_no}, but the "
+                    "person index lists it",
+                    position=index,
+                )
+            state = state.then(index, event_leaf_hash(index, oid, version, topic, st))
+            checked.append(event)
+        value = state.value if state.count else None
+        try:
+            if proof.root_for(key, value) != root:
+                raise ProofError("it leads to another root")
+        except ProofError as e:
+            last = rows[-1][1] if rows else None
+            raise _damaged(
+                f"the person index of {personnel_no} ({state.count} events up to position "
+                f"{last}) does not match the root signed in checkpoint {size}: {e}",
+                position=last,
+                tree_size=size,
+            ) from None
+        committed = state
+    later = tables.events_from(size or 0)
+    count_later = 0
+    for index, nid, oid, version, topic, st in later:
+        if names(index, oid, topic, st):
+            checked.append(checked_event(mapper, index, nid, oid, version, topic, st))
+            count_later += 1
+    return PersonRecord(
+        personnel_no,
+        size,
+        tuple(checked),
+        count_later,
+        len(later),
+        proof,
+        committed,
+        check_signatures,
+        unindexed,
+        indexed_since if unindexed else None,
+    )
+
+
+def _found(
+    mapper: Any, position: int, nid: int, oid: UUID, version: int, topic: str, state: bytes
+) -> IndexedEvent:
+    """An event the caller checks itself (``check_signatures=False``)."""
+    return IndexedEvent(position, nid, oid, version, topic, state)
+
+
+def _checked(
+    mapper: Any, position: int, nid: int, oid: UUID, version: int, topic: str, state: bytes
+) -> IndexedEvent:
+    from eventsourcing.persistence import StoredEvent
+
+    try:
+        mapper.open_envelope(StoredEvent(oid, version, topic, state))
+    except (LedgerError, ValueError) as e:
+        raise _damaged(
+            f"the event at position {position} ({topic.split(':', 1)[-1]} v{version}) fails "
+            f"its check: {e}",
+            position=position,
+        ) from None
+    return IndexedEvent(position, nid, oid, version, topic, state)

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ledger.domain import ids
+from ledger.domain.regulation import (
+    Responsibility,
+)
+from ledger.errors import NotFoundError
+from ledger.transparency.person_record import PersonRecord
+from projections import labels
+from projections.annual import in_year, party_days
+from projections.models import (
+    CadreHistory,
+    HistoryEntry,
+    Post,
+)
+from projections.reader import ReaderBase
+from projections.replay import career, decode, fold
+from projections.values import (
+    date,
+    day,
+    grounds,
+    in_force_from,
+    party_value,
+    post_on,
+)
+
+
+class CadreReads(ReaderBase):
+    """The cadre history question (``lifeledger cadre history``)."""
+
+    # cadres ---------------------------------------------------------------------------------
+    def cadre_history(
+        self,
+        personnel_no: str,
+        year: int | None,
+        record: PersonRecord,
+        today: dt.date | None = None,
+    ) -> CadreHistory:
+        """The person's record from the events the person index proved complete: the cadre's
+        own events and the cases those events belong to (Art. 8)."""
+        own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
+        if not own:
+            if record.complete_as_of is not None:
+                why = (
+                    f"no event names this number as of checkpoint {record.complete_as_of} "
+                    f"(proven absent from the person index), nor any of the {record.later} "
+                    "events after it"
+                )
+            else:
+                why = f"none of the {record.later} events of the log names this number"
+            raise NotFoundError(f"no cadre with personnel number {personnel_no}: {why}")
+        # The units the cadre's events name, to read their names in the same pass: nothing is
+        # shown from these events before that pass checks them.
+        cadre_ids = list(dict.fromkeys(e.originator_id for e in record.cadre_events))
+        unit_ids = {ids.unit_id(p["unit_code"]): p["unit_code"]
+                    for p in career(decode(own, self.unwrap))[0]}  # fmt: skip
+        # Every event of the cadre, of those units and of the cases the index named, checked in
+        # one pass (signature over the stored bytes, key valid at its position, versions): the
+        # person index proved which events, this proves what they say.
+        checked = self.checked([*cadre_ids, *unit_ids, *record.case_ids])
+        self._same_events(checked, record)
+        cadre_events = [
+            e for oid in cadre_ids for e in self.case_checked(checked, oid, f"cadre {personnel_no}")
+        ]
+        name = str(cadre_events[0].payload.get("name", ""))
+        post_rows, retired = career(cadre_events)
+        retired_on = day(retired)
+        units = self._names(checked, "unit", unit_ids)
+        posts = tuple(
+            Post(
+                unit_code=p["unit_code"],
+                unit_name=units.get(p["unit_code"], ""),
+                title=p["title"],
+                start=date(p["start"]),
+                end=day(p["until"]),
+                ended_by_retirement=retired_on is not None and i == len(post_rows) - 1,
+            )
+            for i, p in enumerate(post_rows)
+        )
+        current = posts[-1] if posts and retired_on is None else None
+        key = f"person:{personnel_no}"
+        cadre = {"name": name}
+        docs = [
+            fold(self.case_checked(checked, oid, f"a case naming {personnel_no} ({oid})"))
+            for oid in record.case_ids
+        ]
+        history = []
+        accountable = False
+        for doc in docs:
+            p = doc["parties"].get(key)
+            objection = doc["objections"].get(personnel_no)
+            if year is not None:
+                if not any(in_year(d, year) for d in party_days(p, objection)):
+                    continue
+                accountable = accountable or any(
+                    in_year(in_force_from(d), year) and d["status"] != "revoked"
+                    for d in (p["decisions"] if p else ())
+                )
+            incident = date(doc["incident_date"])
+            now = today.isoformat() if today else None
+            party = party_value(p, cadre["name"], objection and objection["on"], now) if p else None
+            resp = p["responsibility"] if p else Responsibility.NONE.value
+            history.append(
+                HistoryEntry(
+                    case_no=doc["case_no"],
+                    case_status=doc["status"],
+                    incident_date=incident,
+                    opened_on=date(doc["opened_on"]),
+                    lifetime=doc["lifetime"],
+                    grounds=grounds(doc["grounds"], doc["results"]),
+                    opening_authority=doc["opening_authority"],
+                    responsibility=resp,
+                    responsibility_label=labels.responsibility_label(resp),
+                    team_role=party.team_role if party else None,
+                    team_role_label=party.team_role_label if party else None,
+                    team_unit=party.team_unit if party else None,
+                    assigned_on=party.assigned_on if party else None,
+                    objected_on=day(objection["on"]) if objection else None,
+                    hearings=party.hearings if party else (),
+                    decisions=party.decisions if party else (),
+                    measures_in_force=party.measures_in_force if party else (),
+                    referral=party.referral if party else None,
+                    post_at_incident=post_on(posts, incident),
+                    post_now=current,
+                    file_entries_outstanding=tuple(
+                        d["number"]
+                        for d in (p["decisions"] if p else ())
+                        if d["status"] != "revoked" and d["announcement"] and not d["file_entry"]
+                    ),
+                )
+            )
+        history.sort(key=lambda e: (e.incident_date, e.opened_on, e.case_no))
+        return CadreHistory(
+            personnel_no=personnel_no,
+            name=cadre["name"],
+            posts=posts,
+            current_post=current,
+            retired_on=retired_on,
+            year=year,
+            entries=tuple(history),
+            accountable_in_year=accountable if year is not None else None,
+            complete_as_of=record.complete_as_of,
+            checked_after=record.checked_later,
+            appended_after=record.later,
+            unindexed_checkpoints=record.unindexed_checkpoints,
+            indexed_since=record.indexed_since,
+        )
