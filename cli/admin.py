@@ -26,7 +26,7 @@ from cli.options import choice_of, describe_choices, json_option
 from cli.terminal import progress, progress_callback, table
 from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import AuthorityKind
-from ledger.i18n import _
+from ledger.i18n import _, pgettext
 from projections.labels import KEY_STATUS_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -130,9 +130,15 @@ def init(
             "recovery_key_id": recovery.key_id.hex(),
             "recovery_key_file": str(recovery_out),
         },
-        f"Ledger created in {app.store.describe()}.\n"
-        f"Root key {root.key_id.hex()} saved to {key_out}.\n"
-        f"Root fingerprint (pin this for auditors):\n  {fingerprint}\n"
+        _(
+            "Ledger created in {describe}.\nRoot key {hex} saved to {key_out}.\nRoot "
+            "fingerprint (pin this for auditors):\n  {fingerprint}\n"
+        ).format(
+            describe=app.store.describe(),
+            hex=root.key_id.hex(),
+            key_out=key_out,
+            fingerprint=fingerprint,
+        )
         + _(
             "Recovery key {key_id} saved to {path}: keep it offline; it only replaces a lost "
             "root key."
@@ -511,7 +517,7 @@ def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> 
             ).format(interrupted_at=report.interrupted_at)
         )
     elif report.interrupted:
-        lines.append("Interrupted.")
+        lines.append(_("Interrupted."))
     if report.not_attempted_from is not None:
         lines.append(
             _(

@@ -28,7 +28,7 @@ from cli.options import (
 from cli.output import Column, format_option, report_format_option, show_list
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome, Responsibility, ResultElement
-from ledger.i18n import _
+from ledger.i18n import _, ngettext
 
 
 @click.group(cls=LedgerGroup)
@@ -103,10 +103,14 @@ def measure_options(f: Any) -> Any:
         "conflict_intensified --result adverse_impact): {choices}."
     ).format(choices=describe_choices(ResultElement)),
 )
+@long_text_option("facts", _("The facts of the situation."))
+@click.option(
+    "--other-regulation", help=_("With ground 16 (十六): the other regulation relied on.")
+)
 @json_option
 def case_open(**fields: Any) -> None:
     """Open case CASE_NO, citing Art. 4 grounds (signed by a discipline organ or
-    organisation department key, Art. 6)."""  # fmt: skip
+    organisation department key, Art. 6)."""
     record("case open", fields)
 
 

@@ -15,6 +15,7 @@ import click
 from cli.common import LedgerGroup, emit, info, settings
 from cli.files import output_path
 from cli.options import json_option
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from projections.documents.checking import CodeReport, DocumentReport

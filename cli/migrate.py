@@ -15,6 +15,7 @@ import click
 from cli.common import emit, info, settings
 from cli.options import json_option
 from cli.terminal import progress_callback
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.migrate import Progress

@@ -13,7 +13,7 @@ from cli.common import LedgerGroup, open_projections, record, settings
 from cli.options import DATE, choice_of, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.i18n import _
+from ledger.i18n import _, ngettext, pgettext
 
 
 @click.group(cls=LedgerGroup)
@@ -56,7 +56,7 @@ def unit_add(**fields: Any) -> None:
 
 @unit.command("rating")
 @click.argument("code", metavar="UNIT_CODE")
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The rating year.")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The rating year."))
 @report_format_option(_("decisions"))
 @json_option
 def unit_rating(code: str, year: int, fmt: str | None) -> None:

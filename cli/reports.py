@@ -326,29 +326,41 @@ def annual_text(r: AnnualReport) -> str:
             region_name=r.region_name, region=r.region
         )
     out = [
-        f"信访工作责任追究情况 {r.year}年度 (Art. 14){scope}",
-        f"Cases opened: {r.cases_opened} (lifetime accountability, Art. 8: {r.lifetime_cases}); "
-        f"closed: {r.cases_closed}",
-        *_counts("Grounds cited (Art. 4)", r.grounds),
-        *_counts("Parties held accountable", r.parties_by_kind),
-        *_counts("Responsibility (Art. 5)", r.responsibility_kinds),
-        f"Decisions issued: {r.decisions_issued} (revoked on appeal: {r.decisions_revoked})",
+        _("信访工作责任追究情况 {year}年度 (Art. 14){scope}").format(year=r.year, scope=scope),
+        _(
+            "Cases opened: {cases_opened} (lifetime accountability, Art. 8: "
+            "{lifetime_cases}); closed: {cases_closed}"
+        ).format(
+            cases_opened=r.cases_opened,
+            lifetime_cases=r.lifetime_cases,
+            cases_closed=r.cases_closed,
+        ),
+        *_counts(_("Grounds cited (Art. 4)"), r.grounds),
+        *_counts(_("Parties held accountable"), r.parties_by_kind),
+        *_counts(_("Responsibility (Art. 5)"), r.responsibility_kinds),
+        _("Decisions issued: {decisions_issued} (revoked on appeal: {decisions_revoked})").format(
+            decisions_issued=r.decisions_issued, decisions_revoked=r.decisions_revoked
+        ),
         *_counts(
             _("Measures (Art. 7), by the year they took effect (生效时间)"), r.measures_by_kind
         ),
-        f"Appeals filed (Art. 12): {r.appeals_filed}",
-        *_counts("Appeal outcomes", r.appeal_outcomes),
-        f"Referred to judicial organs (Art. 7): {r.referrals}",
-        *_counts("Periods missed (Art. 11, 12)", r.overdue_steps),
+        _("Appeals filed (Art. 12): {appeals_filed}").format(appeals_filed=r.appeals_filed),
+        *_counts(_("Appeal outcomes"), r.appeal_outcomes),
+        _("Referred to judicial organs (Art. 7): {referrals}").format(referrals=r.referrals),
+        *_counts(_("Periods missed (Art. 11, 12)"), r.overdue_steps),
     ]
     if r.region:
         out += _counts(_("Cases by division within the region (GB/T 2260)"), r.sub_regions)
     if r.overdue:
-        out.append(table(
-            [_("case"), _("party"), _("step"), _("due"), _("done")],
-            [(o.case_no, _party(o.party_type, o.party_code), o.kind_label, o.due, o.done_on)
-             for o in r.overdue],
-        ))  # fmt: skip
+        out.append(
+            table(
+                [_("case"), _("party"), _("step"), _("due"), _("done")],
+                [
+                    (o.case_no, _party(o.party_type, o.party_code), o.kind_label, o.due, o.done_on)
+                    for o in r.overdue
+                ],
+            )
+        )
     return "\n".join(out)
 
 
@@ -357,17 +369,26 @@ def annual_text(r: AnnualReport) -> str:
 HISTORY_COLUMNS = (
     Column("case_no", _("case")),
     Column("incident_date", _("incident")),
-    Column("post_at_incident", _("post at incident"),
-           whole=lambda r: _post_text(r["post_at_incident"])),
+    Column(
+        "post_at_incident", _("post at incident"), whole=lambda r: _post_text(r["post_at_incident"])
+    ),
     Column("responsibility_label", _("responsibility")),
     Column("team_role_label", _("team role")),
-    Column("decisions", _("decisions"), whole=lambda r: "; ".join(
-        f"{d['number']} {d['decided_on']} [{d['status_label']}]" for d in r["decisions"])),
-    Column("measures_in_force", _("measures in force"),
-           whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"])),
+    Column(
+        "decisions",
+        _("decisions"),
+        whole=lambda r: "; ".join(
+            f"{d['number']} {d['decided_on']} [{d['status_label']}]" for d in r["decisions"]
+        ),
+    ),
+    Column(
+        "measures_in_force",
+        _("measures in force"),
+        whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"]),
+    ),
     Column("case_status", _("case status"), lambda v: CASE_STATUS_LABELS.get(v, v)),
     Column("lifetime", _("lifetime (Art. 8)")),
-)  # fmt: skip
+)
 
 
 def _post_text(post: dict[str, Any] | None) -> str | None:

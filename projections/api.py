@@ -27,6 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInputError, StoreError
+from ledger.i18n import _
 from ledger.transparency.person_record import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
@@ -317,7 +318,7 @@ class Projections:
                 if top <= position or attempt:
                     return ask(Reader(store, cur, position, self._unwrap, top))
             self.catch_up()
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise AssertionError(_("unreachable"))  # pragma: no cover
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from ledger.application import LedgerApplication
 from ledger.errors import StoreError
+from ledger.i18n import _
 from projections import log, schema
 from projections.api import Projections
 from projections.scratch import Scratch, StoredViews, scratch_views

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from ledger.domain.case_state import CLOSED, CaseState, Decision, apply, party_key
 from ledger.errors import LedgerError, StoreError
+from ledger.i18n import _
 from projections import log, schema
 from projections.codec import Unwrap
 from projections.replay import dates_in_place, decode

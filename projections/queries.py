@@ -25,6 +25,7 @@ from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
 )
 from ledger.errors import InvalidInputError, NotFoundError
+from ledger.i18n import N_, _
 from projections import labels
 from projections.annual import annual_figures, in_year
 from projections.cadre_reads import CadreReads

@@ -28,6 +28,7 @@ from eventsourcing.persistence import InterfaceError, Mapper, OperationalError, 
 
 from ledger.audit.clock import ClockAudit, ClockRegression
 from ledger.audit.verify import Check, Failure, VerificationResult
+from ledger.audit.verify.result import record_label
 from ledger.audit.verify.run import stopped_answering
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case_rules, ids
@@ -45,6 +46,7 @@ from ledger.errors import (
     RuleViolationError,
     StoreUnavailableError,
 )
+from ledger.i18n import _, article_label
 from ledger.signing.signatures import Envelope
 
 PAGE = 1_000

@@ -21,7 +21,7 @@ from ledger.domain.regulation import (
     TeamRole,
     ground_label,
 )
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 
 def _decision(app: LedgerApplication, case_no: str, party_type: PartyType, code: str) -> Decision:

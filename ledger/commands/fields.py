@@ -25,7 +25,7 @@ from ledger.domain.regulation import (
 from ledger.errors import (
     InvalidInputError,
 )
-from ledger.i18n import _
+from ledger.i18n import _, article_label
 
 E = TypeVar("E", bound=Enum)
 

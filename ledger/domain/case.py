@@ -76,9 +76,9 @@ class AccountabilityCase(Aggregate):
         if not case_no.strip():
             raise InvalidInputError(_("a case number is required"))
         if not facts.strip():
-            raise InvalidInputError("the facts of the case are required")
+            raise InvalidInputError(_("the facts of the case are required"))
         if len(set(grounds)) != len(grounds):
-            raise InvalidInputError("a ground is cited twice")
+            raise InvalidInputError(_("a ground is cited twice"))
         check_grounds(grounds, other_regulation)
         fields: dict[str, Any] = dict(
             case_no=case_no,

@@ -33,7 +33,7 @@ from ledger.errors import (
     NotFoundError,
     RuleViolationError,
 )
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 #: Art. 11/12: who is told of a decision or of an appeal decision. For a unit, the unit; for a
 #: person, "被追究责任者本人及其所在单位" / "申诉人及其所在单位": both.

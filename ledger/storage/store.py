@@ -354,10 +354,12 @@ class StoreConfig:
                 conn.close()
         except sqlite3.DatabaseError as e:
             if getattr(e, "sqlite_errorcode", None) in UNREADABLE_FILE:
-                raise StoreError(f"{self.path} is not a readable SQLite database: {e}") from e
+                raise StoreError(
+                    _("{path} is not a readable SQLite database: {e}").format(path=self.path, e=e)
+                ) from e
             # The file is fine but could not be opened: a full disk, a file size limit, a
             # lock, permissions (the library cannot do better with it).
-            raise StoreError(f"cannot open {self.path}: {e}") from e
+            raise StoreError(_("cannot open {path}: {e}").format(path=self.path, e=e)) from e
         if names and not names >= LEDGER_TABLES:
             raise StoreError(
                 _("{path} is an SQLite database of another program, not a ledger").format(
@@ -365,7 +367,9 @@ class StoreConfig:
                 )
             )
         if must_exist and not names:
-            raise StoreError(f"{self.path} holds no ledger; run `lifeledger init` first")
+            raise StoreError(
+                _("{path} holds no ledger; run `lifeledger init` first").format(path=self.path)
+            )
 
 
 def _may_write(path: Path) -> bool:

@@ -35,6 +35,7 @@ from ledger.audit.verify.workers import (
 )
 from ledger.domain.ids import as_uuid
 from ledger.errors import LedgerError, ProofError, StoreUnavailableError, first_line
+from ledger.i18n import _
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import (
     Checkpoint,
@@ -53,8 +54,11 @@ def stopped_answering(description: str, count: int, e: Exception) -> StoreUnavai
     """A verification cut short because the store stopped answering: no finding at all."""
     cause = e.__cause__ if isinstance(e, StoreUnavailableError) and e.__cause__ else e
     return StoreUnavailableError(
-        f"verification stopped after {count:,} events: {description} stopped answering "
-        f"({first_line(cause)}); nothing is concluded about the ledger: run verify again"
+        _(
+            "verification stopped after {count:,} events: {description} stopped "
+            "answering ({first_line}); nothing is concluded about the ledger: run "
+            "verify again"
+        ).format(count=count, description=description, first_line=first_line(cause))
     )
 
 
