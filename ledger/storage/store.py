@@ -282,9 +282,11 @@ class StoreConfig:
 
     def describe(self) -> str:
         if self.kind == "sqlite":
-            return f"SQLite file {self.path}"
-        host = self.host or "(local socket)"
-        return f"PostgreSQL {self.user}@{host}:{self.port}/{self.dbname} schema {self.schema}"
+            return _("SQLite file {path}").format(path=self.path)
+        host = self.host or _("(local socket)")
+        return _("PostgreSQL {user}@{host}:{port}/{dbname} schema {schema}").format(
+            user=self.user, host=host, port=self.port, dbname=self.dbname, schema=self.schema
+        )
 
     def same_place(self, other: StoreConfig) -> bool:
         """Whether both name the same ledger (the same file, or database and schema)."""
