@@ -495,31 +495,28 @@ def history_text(h: CadreHistory) -> str:
 def completeness_line(h: CadreHistory) -> str:
     """What the person index proved (Art. 8: the record is whole, not only authentic)."""
     later = _(
-        "{checked_after} later event(s) naming {personnel_no} checked directly "
-        "(of {appended_after} appended since)"
-    ).format(
-        checked_after=h.checked_after, personnel_no=h.personnel_no, appended_after=h.appended_after
-    )
+        "{checked} later event(s) naming {personnel_no} checked directly (of {appended} "
+        "appended since)"
+    ).format(checked=h.checked_after, personnel_no=h.personnel_no, appended=h.appended_after)
     if h.complete_as_of is None and h.unindexed_checkpoints:
         return _(
-            "Completeness: not provable. The ledger's {unindexed_checkpoints} "
-            "checkpoint(s) were signed before it had the person index; every event "
-            "was read from the log itself. `lifeledger checkpoint` builds the index "
-            "and commits it in the next checkpoint; {later}."
-        ).format(unindexed_checkpoints=h.unindexed_checkpoints, later=later)
+            "Completeness: not provable. The ledger's {count} checkpoint(s) were signed before "
+            "it had the person index; every event was read from the log itself. `lifeledger "
+            "checkpoint` builds the index and commits it in the next checkpoint; {later}."
+        ).format(count=h.unindexed_checkpoints, later=later)
     if h.complete_as_of is None:
         return _("Completeness: no checkpoint yet; {later}.").format(later=later)
     before = (
         _(
-            " Completeness is not provable as of the {unindexed_checkpoints} earlier "
-            "checkpoint(s), signed before the ledger had the person index (the first "
-            "to carry it is checkpoint {indexed_since})."
-        ).format(unindexed_checkpoints=h.unindexed_checkpoints, indexed_since=h.indexed_since)
+            " Completeness is not provable as of the {count} earlier checkpoint(s), signed "
+            "before the ledger had the person index (the first to carry it is checkpoint "
+            "{since})."
+        ).format(count=h.unindexed_checkpoints, since=h.indexed_since)
         if h.unindexed_checkpoints
         else ""
     )
-    return _("Complete as of checkpoint {complete_as_of} (person index); {later}.{before}").format(
-        complete_as_of=h.complete_as_of, later=later, before=before
+    return _("Complete as of checkpoint {size} (person index); {later}.{before}").format(
+        size=h.complete_as_of, later=later, before=before
     )
 
 

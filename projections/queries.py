@@ -110,7 +110,7 @@ class Reader(CadreReads):
                 _("unknown case status {status!r}: use open or closed").format(status=status)
             )
         next_due: dict[int, str] = {}
-        for _unused, row, pending in self.running(today):
+        for _case_no, row, pending in self.running(today):
             timed = [s.due for s in pending if s.kind not in UNTIMED]
             if not timed:
                 continue
@@ -212,8 +212,8 @@ class Reader(CadreReads):
         """The legal periods running on ``as_of``: started on or before it, not settled."""
         check_census(self.trust, self.position)
         indexed = self.running(as_of)
-        docs = self.docs({row["opened_at"] for _, row, _ in indexed})
-        for _position, row, _steps in indexed:  # each index row must name a decision the case holds
+        docs = self.docs({row["opened_at"] for _case_no, row, _steps in indexed})
+        for _case_no, row, _steps in indexed:  # each index row must name a decision the case holds
             doc = docs[row["opened_at"]]
             party = doc["parties"].get(f"{row['party_type']}:{row['code']}")
             if party is None or not any(d["number"] == row["number"] for d in party["decisions"]):
@@ -354,7 +354,7 @@ class Reader(CadreReads):
 
     def cases_in_year(self, year: int, authority: str | None) -> list[str]:
         """The numbers of the cases the year's report counts (Art. 14)."""
-        return [no for _, no in self._year_cases(year, authority)]
+        return [no for _at, no in self._year_cases(year, authority)]
 
     def annual_report(
         self,

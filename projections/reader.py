@@ -27,7 +27,7 @@ CHUNK = 500
 
 
 def _marks(keys: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in keys)
+    return ", ".join("?" for _key in keys)
 
 
 def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:

@@ -382,14 +382,13 @@ def check_index_rows(trust: TrustedLog, table: str, what: str) -> None:
     held, written = cur.fetchone()
     if written is not None and int(held) == int(written):
         return
-    wrote = "no count" if written is None else f"{int(written)} rows"
+    wrote = _("no count") if written is None else _("{n} rows").format(n=int(written))
     raise ReadRefusedError(
         _(
-            "the read models are inconsistent: {table} holds {int} rows, but "
-            "applying the log wrote {wrote}: index rows were deleted or added, so "
-            "{what} could be missing from this answer. Nothing is shown from them. "
-            "{REBUILD_HINT}"
-        ).format(table=table, int=int(held), wrote=wrote, what=what, REBUILD_HINT=_(REBUILD_HINT)),
+            "the read models are inconsistent: {table} holds {held} rows, but applying the log "
+            "wrote {wrote}: index rows were deleted or added, so {what} could be missing from "
+            "this answer. Nothing is shown from them. {hint}"
+        ).format(table=table, held=int(held), wrote=wrote, what=what, hint=_(REBUILD_HINT)),
         table=table,
     )
 
