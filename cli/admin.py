@@ -26,7 +26,7 @@ from cli.options import choice_of, describe_choices, json_option
 from cli.terminal import progress, progress_callback, table
 from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import AuthorityKind
-from ledger.i18n import _
+from ledger.i18n import _, pgettext
 from projections.labels import KEY_STATUS_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -36,9 +36,9 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 
 
 @click.command()
-@click.option("--holder", required=True, help="Who holds the root key (name and post).")
+@click.option("--holder", required=True, help=_("Who holds the root key (name and post)."))
 @click.option(
-    "--authority", required=True, help="The authority the holder acts for, e.g. 湖南省委组织部."
+    "--authority", required=True, help=_("The authority the holder acts for, e.g. 湖南省委组织部.")
 )
 @click.option(
     "--authority-kind",
@@ -46,13 +46,15 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     type=choice_of(AuthorityKind),
     default=AuthorityKind.ORGANISATION.value,
     show_default=True,
-    help=f"Kind of authority: {describe_choices(AuthorityKind)}.",
+    help=_("Kind of authority: {describe_choices}.").format(
+        describe_choices=describe_choices(AuthorityKind)
+    ),
 )
 @click.option(
     "--key-out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Where to save the root private key (encrypted PKCS#8; must not exist yet).",
+    help=_("Where to save the root private key (encrypted PKCS#8; must not exist yet)."),
 )
 @click.option(
     "--recovery-key-out",
@@ -84,15 +86,21 @@ def init(
     recovery_out = recovery_key_out or default_recovery_path(key_out)
     for path in (key_out, recovery_out):
         if path.exists():
-            raise KeyFileError(f"key file {path} already exists; refusing to overwrite it")
+            raise KeyFileError(
+                _("key file {path} already exists; refusing to overwrite it").format(path=path)
+            )
     if recovery_out.resolve() == key_out.resolve():
         raise click.UsageError(_("--recovery-key-out must differ from --key-out"))
     app = settings().open(signed=False, must_exist=False)
     if app.is_initialised():
         raise InvalidInputError(
-            f"{app.store.describe()} already holds a ledger; give another --db to make a new one"
+            _("{describe} already holds a ledger; give another --db to make a new one").format(
+                describe=app.store.describe()
+            )
         )
-    secret = passphrase(f"Passphrase for the new root key {key_out}", confirm=True)
+    secret = passphrase(
+        _("Passphrase for the new root key {key_out}").format(key_out=key_out), confirm=True
+    )
     recovery_secret = recovery_passphrase(recovery_out, secret)
     root, recovery = Signer.generate(), Signer.generate()
     root.save(key_out, secret)
@@ -106,14 +114,13 @@ def init(
         key_out.unlink(missing_ok=True)
         recovery_out.unlink(missing_ok=True)
         raise
-    info(f"Keep {key_out} safe: it signs every key registration.")
+    info(_("Keep {key_out} safe: it signs every key registration.").format(key_out=key_out))
     info(
         _(
             "Move {path} offline now (removable media in a safe) and delete it here: it alone "
             "can replace a lost or stolen root key (`lifeledger key recover`)."
         ).format(path=recovery_out)
     )
-    info(f"Next: export LIFELEDGER_KEY={key_out}, then `lifeledger key add ...` for recorders.")
     emit(
         {
             "db": app.store.describe(),
@@ -123,9 +130,15 @@ def init(
             "recovery_key_id": recovery.key_id.hex(),
             "recovery_key_file": str(recovery_out),
         },
-        f"Ledger created in {app.store.describe()}.\n"
-        f"Root key {root.key_id.hex()} saved to {key_out}.\n"
-        f"Root fingerprint (pin this for auditors):\n  {fingerprint}\n"
+        _(
+            "Ledger created in {describe}.\nRoot key {hex} saved to {key_out}.\nRoot "
+            "fingerprint (pin this for auditors):\n  {fingerprint}\n"
+        ).format(
+            describe=app.store.describe(),
+            hex=root.key_id.hex(),
+            key_out=key_out,
+            fingerprint=fingerprint,
+        )
         + _(
             "Recovery key {key_id} saved to {path}: keep it offline; it only replaces a lost "
             "root key."
@@ -192,7 +205,7 @@ def _print_demo_documents(app: Any, decision: Path, workbook: Path) -> None:
     case, party = DEMO_DECISION
     document = render_case_document(source, "D", case_no=case, party=(None, party))
     write(document, decision, "docx", False)
-    annual, _ = render_report(source, "X", DEMO_REPORT_YEAR, None, app_today())
+    annual, _unused = render_report(source, "X", DEMO_REPORT_YEAR, None, app_today())
     write(annual, workbook, "xlsx", False)
 
 
@@ -200,7 +213,7 @@ def _print_demo_documents(app: Any, decision: Path, workbook: Path) -> None:
 @click.option(
     "--keys-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write the demo's keys (default: next to the database, <db>.keys/).",
+    help=_("Where to write the demo's keys (default: next to the database, <db>.keys/)."),
 )
 @json_option
 def demo(keys_dir: Path | None) -> None:
@@ -224,31 +237,48 @@ def demo(keys_dir: Path | None) -> None:
     documents = _demo_documents(s.store, directory)
     for path in documents:  # before the store is opened: a refused demo creates nothing
         if path.exists():
-            raise AlreadyExistsError(f"{path} already exists; remove it (from an earlier demo) or "
-                               "give another --db")  # fmt: skip
+            raise AlreadyExistsError(
+                _(
+                    "{path} already exists; remove it (from an earlier demo) or give another --db"
+                ).format(path=path)
+            )
     app = s.open(signed=False, must_exist=False)
     secret = os.environ.get("LIFELEDGER_PASSPHRASE")
     if secret is None:
         secret = DEFAULT_PASSPHRASE
-        info(f'Demo keys are encrypted with the demo passphrase "{DEFAULT_PASSPHRASE}".')
+        info(
+            _('Demo keys are encrypted with the demo passphrase "{DEFAULT_PASSPHRASE}".').format(
+                DEFAULT_PASSPHRASE=DEFAULT_PASSPHRASE
+            )
+        )
     result = build_demo(app, directory, secret)
     _print_demo_documents(app, *documents)
-    info("Try:")
+    info(_("Try:"))
     key, passphrase = shlex.quote(str(result.recorder_key)), shlex.quote(secret)
-    info(f"  export LIFELEDGER_KEY={key} LIFELEDGER_PASSPHRASE={passphrase}")
+    info(
+        _("  export LIFELEDGER_KEY={key} LIFELEDGER_PASSPHRASE={passphrase}").format(
+            key=key, passphrase=passphrase
+        )
+    )
     db = "" if s.db == "lifeledger.db" else f" --db {shlex.quote(redact_password(s.db))}"
-    info(f"  lifeledger{db} case show {result.cases[0]}")
-    info(f"  lifeledger{db} cadre history P1002")
-    info(f"  lifeledger{db} deadlines")
-    info(f"  lifeledger{db} report annual --year 2023 --region 430100")
-    info(f"  lifeledger{db} case timeline CS-2023-015")
-    info(f"  lifeledger{db} document verify {shlex.quote(str(documents[0]))}")
+    info(_("  lifeledger{db} case show {value}").format(db=db, value=result.cases[0]))
+    info(_("  lifeledger{db} cadre history P1002").format(db=db))
+    info(_("  lifeledger{db} deadlines").format(db=db))
+    info(_("  lifeledger{db} report annual --year 2023 --region 430100").format(db=db))
+    info(_("  lifeledger{db} case timeline CS-2023-015").format(db=db))
+    info(
+        _("  lifeledger{db} document verify {quote}").format(
+            db=db, quote=shlex.quote(str(documents[0]))
+        )
+    )
     emit(
         {**_demo_json(app.store.describe(), result), "documents": [str(p) for p in documents]},
         lambda: (
             _demo_text(app.store.describe(), result)
-            + f"\nPrinted: {documents[0]} (责任追究决定书, Art. 10)\n"
-            f"         {documents[1]} (年度汇总表, Art. 14)"
+            + _(
+                "\nPrinted: {decision} (责任追究决定书, Art. 10)\n"
+                "         {workbook} (年度汇总表, Art. 14)"
+            ).format(decision=documents[0], workbook=documents[1])
         ),
     )
 
@@ -280,20 +310,37 @@ def _demo_json(db: str, r: DemoLedger) -> dict[str, Any]:
 
 def _demo_text(db: str, r: DemoLedger) -> str:
     keys = table(
-        ["key id", "file", "holder", "authority", "role", "status"],
         [
-            (k.key_id, k.file.name, k.holder, f"{k.authority} ({k.authority_kind.label})",
-             k.role.label, KEY_STATUS_LABELS[k.status])
+            _("key id"),
+            pgettext("column", "file"),
+            _("holder"),
+            _("authority"),
+            _("role"),
+            _("status"),
+        ],
+        [
+            (
+                k.key_id,
+                k.file.name,
+                k.holder,
+                f"{k.authority} ({k.authority_kind.label})",
+                k.role.label,
+                KEY_STATUS_LABELS[k.status],
+            )
             for k in r.keys
         ],
-    )  # fmt: skip
-    return (
-        f"Demo ledger built in {db}.\n"
-        f"Root fingerprint: {r.root_fingerprint}\n\n"
-        f"Keys in {r.keys_dir}/:\n{keys}\n\n"
-        f"Units:  {', '.join(r.units)}\n"
-        f"Cadres: {', '.join(r.cadres)}\n"
-        f"Cases:  {', '.join(r.cases)}"
+    )
+    return _(
+        "Demo ledger built in {db}.\nRoot fingerprint: {root_fingerprint}\n\nKeys "
+        "in {keys_dir}/:\n{keys}\n\nUnits:  {join}\nCadres: {join2}\nCases:  {join3}"
+    ).format(
+        db=db,
+        root_fingerprint=r.root_fingerprint,
+        keys_dir=r.keys_dir,
+        keys=keys,
+        join=", ".join(r.units),
+        join2=", ".join(r.cadres),
+        join3=", ".join(r.cases),
     )
 
 
@@ -302,26 +349,26 @@ def _demo_text(db: str, r: DemoLedger) -> str:
 @click.option(
     "--stop-on-error",
     is_flag=True,
-    help="Stop at the first refused line (default: report it and go on with the next).",
+    help=_("Stop at the first refused line (default: report it and go on with the next)."),
 )
 @click.option(
     "--from-line",
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Start at this line number (to resume after --stop-on-error).",
+    help=_("Start at this line number (to resume after --stop-on-error)."),
 )
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write every refused line, unchanged, to this file: fix it and import it alone.",
+    help=_("Write every refused line, unchanged, to this file: fix it and import it alone."),
 )
 @click.option(
     "--batch-events",
     type=click.IntRange(min=1),
     default=BATCH_EVENTS,
     show_default=True,
-    help="Events per transaction (1: every line its own transaction).",
+    help=_("Events per transaction (1: every line its own transaction)."),
 )
 @json_option
 def import_(
@@ -368,12 +415,17 @@ def import_(
             lines = handle.read().splitlines()
         except UnicodeDecodeError as e:
             raise InvalidInputError(
-                f"{file} is not UTF-8 text: {e.reason} at byte {e.start}"
+                _("{file} is not UTF-8 text: {reason} at byte {start}").format(
+                    file=file, reason=e.reason, start=e.start
+                )
             ) from e
     app = s.open()
     numbered = [(n, text) for n, text in enumerate(lines, start=1) if n >= from_line]
     refused_lines: list[str] = []
-    with progress(numbered, len(numbered), "Importing") as bar, _terminate_as_interrupt() as term:
+    with (
+        progress(numbered, len(numbered), _("Importing")) as bar,
+        _terminate_as_interrupt() as term,
+    ):
         report = import_lines(
             app,
             _until(term, bar),
@@ -385,9 +437,17 @@ def import_(
     if rejects is not None and refused_lines:
         rejects.write_text("\n".join(refused_lines) + "\n", encoding="utf-8")
     for w in report.warnings:
-        info(f"Warning: line {w.line} ({w.command}): {w.error}")
+        info(
+            _("Warning: line {line} ({command}): {error}").format(
+                line=w.line, command=w.command, error=w.error
+            )
+        )
     for r in report.refused:
-        info(f"Refused: line {r.line}{f' ({r.command})' if r.command else ''}: {r.error}")
+        info(
+            _("Refused: line {line}{value}: {error}").format(
+                line=r.line, value=f" ({r.command})" if r.command else "", error=r.error
+            )
+        )
     data = {"file": file, "from_line": from_line, **report.to_dict()}
     if rejects is not None:
         data["rejects"] = str(rejects) if refused_lines else None
@@ -437,26 +497,37 @@ def _ranges(numbers: list[int]) -> str:
 
 def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> str:
     lines = [
-        f"Imported: {report.applied} line(s) applied, {report.already_applied} already "
-        f"applied, {len(report.refused)} refused, {report.blank} blank."
+        _(
+            "Imported: {applied} line(s) applied, {already_applied} already applied, "
+            "{len} refused, {blank} blank."
+        ).format(
+            applied=report.applied,
+            already_applied=report.already_applied,
+            len=len(report.refused),
+            blank=report.blank,
+        )
     ]
     if report.refused:
-        lines.append("Refused lines: " + _ranges([r.line for r in report.refused]))
+        lines.append(_("Refused lines: ") + _ranges([r.line for r in report.refused]))
     if report.interrupted_at is not None:
         lines.append(
-            f"Interrupted at line {report.interrupted_at}: it may or may not have been recorded; "
-            "run the same file again: lines already applied are skipped"
+            _(
+                "Interrupted at line {interrupted_at}: it may or may not have been "
+                "recorded; run the same file again: lines already applied are skipped"
+            ).format(interrupted_at=report.interrupted_at)
         )
     elif report.interrupted:
-        lines.append("Interrupted.")
+        lines.append(_("Interrupted."))
     if report.not_attempted_from is not None:
         lines.append(
-            f"Not attempted: lines {report.not_attempted_from}–{report.last_line}; "
-            f"resume from line {report.not_attempted_from}: run the same file again (lines "
-            "already applied are skipped)"
+            _(
+                "Not attempted: lines {not_attempted_from}–{last_line}; resume from line "
+                "{not_attempted_from}: run the same file again (lines already applied "
+                "are skipped)"
+            ).format(not_attempted_from=report.not_attempted_from, last_line=report.last_line)
         )
     if rejects is not None:
-        lines.append(f"Refused lines written to {rejects}")
+        lines.append(_("Refused lines written to {rejects}").format(rejects=rejects))
     return "\n".join(lines)
 
 
@@ -480,14 +551,14 @@ def rebuild() -> None:
 
     p = Projections(app)
     click.get_current_context().call_on_close(p.close)
-    with progress_callback("Rebuilding read models") as on_progress:
+    with progress_callback(_("Rebuilding read models")) as on_progress:
         p.rebuild(on_progress)
     # Events, not log positions: PostgreSQL numbers notifications from a sequence with gaps.
     position = p.position()
     count = LedgerTables(app).leaf_count(position)
     emit(
         {"rebuilt": True, "events": count, "position": position},
-        f"Read models rebuilt from {count} event(s) of the log.",
+        _("Read models rebuilt from {count} event(s) of the log.").format(count=count),
     )
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 force_option = click.option(
     "--force",
     is_flag=True,
-    help="Overwrite the file if it exists (never the ledger's database or a key file).",
+    help=_("Overwrite the file if it exists (never the ledger's database or a key file)."),
 )
 
 
@@ -50,19 +50,21 @@ def _read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
             # A kept note may have gained trailing blank lines; its text ends with one newline.
             notes.append(Path(p).read_bytes().rstrip(b"\r\n") + b"\n")
         except OSError as e:
-            raise InvalidInputError(f"cannot read checkpoint file {p}: {e.strerror}") from e
+            raise InvalidInputError(
+                _("cannot read checkpoint file {p}: {strerror}").format(p=p, strerror=e.strerror)
+            ) from e
     return tuple(notes)
 
 
 #: A verification's failures as rows (``--format csv``...): where, then what.
 FAILURE_COLUMNS = (
-    Column("check", "check"),
-    Column("position", "position"),
-    Column("record", "record"),
-    Column("topic", "event"),
-    Column("version", "version"),
-    Column("tree_size", "checkpoint"),
-    Column("message", "what is wrong"),
+    Column("check", _("check")),
+    Column("position", _("position")),
+    Column("record", _("record")),
+    Column("topic", _("event")),
+    Column("version", _("version")),
+    Column("tree_size", _("checkpoint")),
+    Column("message", _("what is wrong")),
 )
 failures_format_option = report_format_option(_("failures"))
 
@@ -98,29 +100,31 @@ root_fingerprint_option = click.option(
     "--root-fingerprint",
     "root_fingerprint",
     metavar="FP",
-    help="SHA-256 fingerprint (hex) of the root key you pinned at `init`.",
+    help=_("SHA-256 fingerprint (hex) of the root key you pinned at `init`."),
 )
 witness_option = click.option(
     "--witness",
     "witnesses",
     multiple=True,
     metavar="VKEY",
-    help="A cosigner's verifier key that must have cosigned a checkpoint (repeatable).",
+    help=_("A cosigner's verifier key that must have cosigned a checkpoint (repeatable)."),
 )
 
 workers_option = click.option(
     "--workers",
     default=2,
     show_default=True,
-    help="Workers that parse, hash and verify the events (1: none).",
+    help=_("Workers that parse, hash and verify the events (1: none)."),
 )
 parallel_option = click.option(
     "--parallel",
     type=click.Choice(["auto", "threads", "processes"]),
     default="auto",
     show_default=True,
-    help="Signature workers as threads or processes; auto: processes for logs of 30,000 "
-    "events or more, threads below.",
+    help=_(
+        "Signature workers as threads or processes; auto: processes for logs of 30,000 "
+        "events or more, threads below."
+    ),
 )
 
 
@@ -131,13 +135,15 @@ parallel_option = click.option(
     "checkpoint_files",
     multiple=True,
     type=click.Path(dir_okay=False, exists=True),
-    help="A signed checkpoint you kept earlier; the log must still contain it (repeatable).",
+    help=_("A signed checkpoint you kept earlier; the log must still contain it (repeatable)."),
 )
 @click.option(
     "--checkpoint-dir",
     type=click.Path(file_okay=False, exists=True),
-    help="A folder of signed (cosigned) checkpoints kept outside the ledger; each counts as "
-    "--checkpoint.",
+    help=_(
+        "A folder of signed (cosigned) checkpoints kept outside the ledger; each counts as "
+        "--checkpoint."
+    ),
 )
 @witness_option
 @workers_option
@@ -168,12 +174,14 @@ def verify_command(
         parallel=parallel,
     )
     source = StoreSource(app)
-    with _progress(source.event_count(), "Verifying") as update:
+    with _progress(source.event_count(), _("Verifying")) as update:
         result = with_measures(app, Verifier(options).run(source, update))
     if root_fingerprint is None and result.root_fingerprint and chosen(fmt) == "table":
         info(
-            "Note: no --root-fingerprint given; the root key was not compared with a pinned "
-            "fingerprint."
+            _(
+                "Note: no --root-fingerprint given; the root key was not compared with a pinned "
+                "fingerprint."
+            )
         )
     # The read models, recomputed from the events that passed, row by row.
     from projections.audit import audit_read_models  # the read side, only when verifying
@@ -237,9 +245,11 @@ def checkpoint_make() -> None:
 
     def text() -> str:
         head = (
-            f"Checkpoint of size {cp.tree_size} signed and stored."
+            _("Checkpoint of size {tree_size} signed and stored.").format(tree_size=cp.tree_size)
             if new
-            else f"No new events since checkpoint {cp.tree_size}; nothing signed."
+            else _("No new events since checkpoint {tree_size}; nothing signed.").format(
+                tree_size=cp.tree_size
+            )
         )
         return f"{head}\n\n{cp.note.decode()}"
 
@@ -247,10 +257,10 @@ def checkpoint_make() -> None:
 
 
 CHECKPOINT_COLUMNS = (
-    Column("tree_size", "size"),
-    Column("root", "root"),
-    Column("created_at", "created (UTC)"),
-    Column("cosigned_by", "cosigned by", lambda names: ", ".join(names)),
+    Column("tree_size", _("size")),
+    Column("root", _("root")),
+    Column("created_at", _("created (UTC)")),
+    Column("cosigned_by", _("cosigned by"), lambda names: ", ".join(names)),
 )
 
 
@@ -279,7 +289,7 @@ def checkpoint_list(fmt: str | None) -> None:
         },
         lambda: (
             table(
-                ["size", "root", "created (UTC)", "cosigned by"],
+                [_("size"), _("root"), _("created (UTC)"), _("cosigned by")],
                 [
                     (
                         d["tree_size"],
@@ -291,7 +301,7 @@ def checkpoint_list(fmt: str | None) -> None:
                 ],
             )
             if data
-            else "No checkpoints yet; run `lifeledger checkpoint`."
+            else _("No checkpoints yet; run `lifeledger checkpoint`.")
         ),
         data,
         CHECKPOINT_COLUMNS,
@@ -313,7 +323,7 @@ def checkpoint_show(size: int | None) -> None:
 
 
 @checkpoint_group.command("cosign")
-@click.option("--name", required=True, help="The cosigner's key name, e.g. audit.example/w1.")
+@click.option("--name", required=True, help=_("The cosigner's key name, e.g. audit.example/w1."))
 @click.argument("size", type=int, required=False)
 @root_fingerprint_option
 def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None) -> None:
@@ -327,15 +337,15 @@ def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None)
     app = s.open(signed=False)
     auditor = s.signer()
     source = StoreSource(app)
-    with _progress(source.event_count(), "Verifying before cosigning") as update:
+    with _progress(source.event_count(), _("Verifying before cosigning")) as update:
         result = Verifier(VerifyOptions(root_fingerprint=root_fingerprint)).run(source, update)
     if not result:
         info(result.summary())
-        raise InvalidInputError("the ledger does not verify; refusing to cosign")
+        raise InvalidInputError(_("the ledger does not verify; refusing to cosign"))
     target = size if size is not None else result.latest_checkpoint
     if target is None:
         raise InvalidInputError(
-            "there is no verified checkpoint to cosign; run `lifeledger checkpoint`"
+            _("there is no verified checkpoint to cosign; run `lifeledger checkpoint`")
         )
     cosignature = cosign_checkpoint(app, auditor, name, target)
     data = {
@@ -346,8 +356,10 @@ def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None)
     }
     emit(
         data,
-        f"Checkpoint {cosignature.tree_size} cosigned by {name}.\n"
-        f"Your verifier key (give it to others as --witness): {data['vkey']}",
+        _(
+            "Checkpoint {tree_size} cosigned by {name}.\nYour verifier key (give it "
+            "to others as --witness): {vkey}"
+        ).format(tree_size=cosignature.tree_size, name=name, vkey=data["vkey"]),
     )
 
 
@@ -371,21 +383,29 @@ def bundle_export(file: str, force: bool) -> None:
     output_path(file, force=force)
     app = settings().open(signed=False)
     source_count = LedgerTables(app).leaf_count()
-    with _progress(source_count, "Exporting") as update:
+    with _progress(source_count, _("Exporting")) as update:
         summary = export_bundle(app, Path(file), overwrite=force, progress=update)
     emit(
         summary,
-        f"Wrote {summary.events} events, {summary.checkpoints} checkpoints, "
-        f"{summary.cosignatures} cosignatures to {summary.path} ({summary.bytes:,} bytes).\n"
-        f"Verify it with: lifeledger bundle verify {summary.path} --root-fingerprint "
-        f"{summary.root_fingerprint}",
+        _(
+            "Wrote {events} events, {checkpoints} checkpoints, {cosignatures} "
+            "cosignatures to {path} ({bytes:,} bytes).\nVerify it with: lifeledger "
+            "bundle verify {path} --root-fingerprint {root_fingerprint}"
+        ).format(
+            events=summary.events,
+            checkpoints=summary.checkpoints,
+            cosignatures=summary.cosignatures,
+            path=summary.path,
+            bytes=summary.bytes,
+            root_fingerprint=summary.root_fingerprint,
+        ),
     )
 
 
 @bundle_group.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--root-fingerprint", "root_fingerprint", required=True, metavar="FP",
-              help="SHA-256 fingerprint (hex) of the ledger's root key, as pinned.")  # fmt: skip
+              help=_("SHA-256 fingerprint (hex) of the ledger's root key, as pinned."))  # fmt: skip
 @witness_option
 @workers_option
 @parallel_option
@@ -401,7 +421,7 @@ def bundle_verify(
     """Verify a bundle with no database and no network (the same checks as `verify`)."""
     from ledger.audit.bundle import verify_bundle
 
-    with _progress(None, "Verifying") as update:
+    with _progress(None, _("Verifying")) as update:
         result = verify_bundle(
             Path(file), root_fingerprint, witnesses=witnesses, workers=max(1, workers),
             parallel=parallel, progress=update,
@@ -422,23 +442,35 @@ def _write_proof(doc: dict[str, Any], out: str, what: str) -> None:
     n = len(doc["events"])
     later = doc["events_after_checkpoint"]
     emit(
-        {"file": out, "events": n, "tree_size": doc["checkpoint"]["tree_size"],
-         "records": sorted(doc["records"].values()), "events_after_checkpoint": later},
-        f"Wrote the proof of {what}: {n} events (with the key registry) included in "
-        f"checkpoint {doc['checkpoint']['tree_size']}, to {out}."
-        + (f"\n{later} later events are not covered yet; run `lifeledger checkpoint` first."
-           if later else ""),
-    )  # fmt: skip
+        {
+            "file": out,
+            "events": n,
+            "tree_size": doc["checkpoint"]["tree_size"],
+            "records": sorted(doc["records"].values()),
+            "events_after_checkpoint": later,
+        },
+        _(
+            "Wrote the proof of {what}: {n} events (with the key registry) included "
+            "in checkpoint {tree_size}, to {out}."
+        ).format(what=what, n=n, tree_size=doc["checkpoint"]["tree_size"], out=out)
+        + (
+            _(
+                "\n{later} later events are not covered yet; run `lifeledger checkpoint` first."
+            ).format(later=later)
+            if later
+            else ""
+        ),
+    )
 
 
 size_option = click.option(
-    "--size", type=int, default=None, help="Prove against the checkpoint of this size."
+    "--size", type=int, default=None, help=_("Prove against the checkpoint of this size.")
 )
 
 
 @proof_group.command("cadre")
 @click.argument("personnel_no")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof file.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help=_("Proof file."))
 @force_option
 @size_option
 def proof_cadre(personnel_no: str, out: str, force: bool, size: int | None) -> None:
@@ -448,12 +480,12 @@ def proof_cadre(personnel_no: str, out: str, force: bool, size: int | None) -> N
     output_path(out, force=force)
     app = settings().open(signed=False)
     doc = export_cadre_proof(app, personnel_no, size)
-    _write_proof(doc, out, f"cadre {personnel_no}'s history")
+    _write_proof(doc, out, _("cadre {personnel_no}'s history").format(personnel_no=personnel_no))
 
 
 @proof_group.command("case")
 @click.argument("case_no")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Proof file.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help=_("Proof file."))
 @force_option
 @size_option
 def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
@@ -463,13 +495,18 @@ def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
     output_path(out, force=force)
     app = settings().open(signed=False)
     doc = export_case_proof(app, case_no, size)
-    _write_proof(doc, out, f"case {case_no}")
+    _write_proof(doc, out, _("case {case_no}").format(case_no=case_no))
 
 
 @proof_group.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
-@click.option("--root-fingerprint", "root_fingerprint", required=True, metavar="FP",
-              help="SHA-256 fingerprint (hex) of the ledger's root key, as pinned.")  # fmt: skip
+@click.option(
+    "--root-fingerprint",
+    "root_fingerprint",
+    required=True,
+    metavar="FP",
+    help=_("SHA-256 fingerprint (hex) of the ledger's root key, as pinned."),
+)
 @witness_option
 @failures_format_option
 def proof_verify(
@@ -481,19 +518,25 @@ def proof_verify(
 
     report: ProofReport = verify_proof(
         Path(file).read_bytes(), root_fingerprint, witnesses=witnesses,
-        description=f"proof {file}",
+        description=_("proof {file}").format(file=file),
     )  # fmt: skip
 
     def text() -> str:
         lines = [report.result.summary()]
         if report.completeness:
-            lines.append(f"Cadre {report.subject.get('personnel_no')}: {report.completeness}.")
+            lines.append(
+                _("Cadre {get}: {completeness}.").format(
+                    get=report.subject.get("personnel_no"), completeness=report.completeness
+                )
+            )
         if report.records:
-            lines.append("Records proven: " + ", ".join(report.records))
+            lines.append(_("Records proven: ") + ", ".join(report.records))
         if report.events_after_checkpoint:
             lines.append(
-                f"Note: {report.events_after_checkpoint} later events of these records were "
-                "not covered by the checkpoint."
+                _(
+                    "Note: {events_after_checkpoint} later events of these records were not "
+                    "covered by the checkpoint."
+                ).format(events_after_checkpoint=report.events_after_checkpoint)
             )
         return "\n".join(lines)
 

@@ -35,56 +35,101 @@ def case_text(c: CaseState) -> str:
 
     status = c.status_label + (f" {c.closed_on}" if c.closed_on else "")
     art8 = (
-        "lifetime accountability (终身责任追究, Art. 8)"
+        _("lifetime accountability (终身责任追究, Art. 8)")
         if c.lifetime
-        else f"incident before {IN_FORCE_FROM}: outside Art. 8 lifetime accountability"
+        else _("incident before {IN_FORCE_FROM}: outside Art. 8 lifetime accountability").format(
+            IN_FORCE_FROM=IN_FORCE_FROM
+        )
     )
     out = [
-        f"Case {c.case_no}  [{status}]",
-        f"Incident {c.incident_date} · opened {c.opened_on} by {c.opening_authority} · {art8}",
-        "Grounds (Art. 4):",
-        *(f"  {g.label}" + (f" — {g.results_label}" if g.results_label else "")
-          for g in c.grounds),
-    ]  # fmt: skip
+        _("Case {case_no}  [{status}]").format(case_no=c.case_no, status=status),
+        _("Incident {incident_date} · opened {opened_on} by {opening_authority} · {art8}").format(
+            incident_date=c.incident_date,
+            opened_on=c.opened_on,
+            opening_authority=c.opening_authority,
+            art8=art8,
+        ),
+        _("Grounds (Art. 4):"),
+        *(f"  {g.label}" + (f" — {g.results_label}" if g.results_label else "") for g in c.grounds),
+    ]
     if c.other_regulation:
-        out.append(f"  Other regulation relied on: {c.other_regulation}")
+        out.append(
+            _("  Other regulation relied on: {other_regulation}").format(
+                other_regulation=c.other_regulation
+            )
+        )
     if c.consequence_label is not None:  # a case recorded before results per ground
         out.append(_("Consequence (one for the case): {label}").format(label=c.consequence_label))
-    out.append(f"Facts: {c.facts}")
+    out.append(_("Facts: {facts}").format(facts=c.facts))
     if c.objections:
-        out.append("Overruled objections (Art. 5: no leadership responsibility):")
-        out += [f"  {o.personnel_no} on {o.on}: {o.text}" for o in c.objections]
+        out.append(_("Overruled objections (Art. 5: no leadership responsibility):"))
+        out += [
+            _("  {personnel_no} on {on}: {text}").format(
+                personnel_no=o.personnel_no, on=o.on, text=o.text
+            )
+            for o in c.objections
+        ]
     if c.parties:
-        out += ["", "Parties (Art. 5):", table(
-            ["party", "name", "responsibility", "team role", "measures in force"],
-            [(f"{x.party_type_label} {x.code}", x.name, x.responsibility_label, x.team_role_label,
-              _measures(x.measures_in_force)) for x in c.parties],
-        )]  # fmt: skip
+        out += [
+            "",
+            _("Parties (Art. 5):"),
+            table(
+                [
+                    _("party"),
+                    _("name"),
+                    _("responsibility"),
+                    _("team role"),
+                    _("measures in force"),
+                ],
+                [
+                    (
+                        f"{x.party_type_label} {x.code}",
+                        x.name,
+                        x.responsibility_label,
+                        x.team_role_label,
+                        _measures(x.measures_in_force),
+                    )
+                    for x in c.parties
+                ],
+            ),
+        ]
     for party in c.parties:
         out += ["", *_party_lines(party)]
     if c.close_summary:
-        out += ["", f"Closed {c.closed_on}: {c.close_summary}"]
+        out += [
+            "",
+            _("Closed {closed_on}: {close_summary}").format(
+                closed_on=c.closed_on, close_summary=c.close_summary
+            ),
+        ]
     if c.next_due is not None:
         step = STEP_LABELS.get(c.next_due_step or "", c.next_due_step or "")
-        out += ["", f"Next deadline: {c.next_due} {step}"]
+        out += ["", _("Next deadline: {next_due} {step}").format(next_due=c.next_due, step=step)]
     return "\n".join(out)
 
 
 def _party_lines(x: Party) -> list[str]:
-    out = [f"{x.party_type_label} {x.code} {x.name} — {x.responsibility_label}"
-           + (f" ({x.team_role_label})" if x.team_role_label else "")]  # fmt: skip
-    alone = " · decided alone (个人决定)" if x.individual_decision else ""
-    out.append(f"  finding {x.assigned_on}{alone}")
+    out = [
+        f"{x.party_type_label} {x.code} {x.name} — {x.responsibility_label}"
+        + (f" ({x.team_role_label})" if x.team_role_label else "")
+    ]
+    alone = _(" · decided alone (个人决定)") if x.individual_decision else ""
+    out.append(_("  finding {assigned_on}{alone}").format(assigned_on=x.assigned_on, alone=alone))
     heard = ", ".join(d.isoformat() for d in x.hearings) or (
-        "not needed (no responsibility)" if x.responsibility == "none"
-        else "not yet (Art. 9: required before a decision)"
-    )  # fmt: skip
-    out.append(f"  statement and defence heard: {heard}")
+        _("not needed (no responsibility)")
+        if x.responsibility == "none"
+        else _("not yet (Art. 9: required before a decision)")
+    )
+    out.append(_("  statement and defence heard: {heard}").format(heard=heard))
     for d in x.decisions:
         out += _decision_lines(d)
     if x.referral:
         r = x.referral
-        out.append(f"  referred {r.on} to {r.organ} (移送司法机关): {r.reason}")
+        out.append(
+            _("  referred {on} to {organ} (移送司法机关): {reason}").format(
+                on=r.on, organ=r.organ, reason=r.reason
+            )
+        )
     return out
 
 
@@ -93,7 +138,9 @@ def _decision_lines(d: Decision) -> list[str]:
     if d.severity_label:
         measures = f"{d.severity_label}: {measures}"
     out = [
-        f"  《责任追究决定书》 {d.number} of {d.decided_on} [{d.status_label}]: {measures}",
+        _("  《责任追究决定书》 {number} of {decided_on} [{status_label}]: {measures}").format(
+            number=d.number, decided_on=d.decided_on, status_label=d.status_label, measures=measures
+        ),
         _(
             "    approved by {approver}; in force from {since} (生效时间, Art. 10); appeal within "
             "{days} days to {authority}"
@@ -111,47 +158,82 @@ def _decision_lines(d: Decision) -> list[str]:
             )
         )
     elif d.measures_in_force != d.measures:
-        out.append(f"    in force now: {_measures(d.measures_in_force)}")
+        out.append(
+            _("    in force now: {measures}").format(measures=_measures(d.measures_in_force))
+        )
     a = d.announcement
     if a is None:
-        out.append(f"    announcement due by {d.announce_due} (Art. 11): not yet")
+        out.append(
+            _("    announcement due by {announce_due} (Art. 11): not yet").format(
+                announce_due=d.announce_due
+            )
+        )
     else:
-        late = f" — LATE, due {a.due}" if a.overdue else ""
-        out.append(f"    announced {a.on} to {a.to}{late}")
+        late = _(" — LATE, due {due}").format(due=a.due) if a.overdue else ""
+        out.append(_("    announced {on} to {to}{late}").format(on=a.on, to=a.to, late=late))
     if d.file_entry:
         f = d.file_entry
-        out.append(f"    personnel file (人事档案): {f.on}, {f.file_ref}, kept by {f.custodian}")
+        out.append(
+            _("    personnel file (人事档案): {on}, {file_ref}, kept by {custodian}").format(
+                on=f.on, file_ref=f.file_ref, custodian=f.custodian
+            )
+        )
     if d.received_on:
-        out.append(f"    received {d.received_on}; appeal possible until {d.appeal_due} (Art. 12)")
+        out.append(
+            _("    received {received_on}; appeal possible until {appeal_due} (Art. 12)").format(
+                received_on=d.received_on, appeal_due=d.appeal_due
+            )
+        )
     if d.appeal:
         ap = d.appeal
-        out.append(f"    appeal filed {ap.filed_on}: {ap.text}")
+        out.append(
+            _("    appeal filed {filed_on}: {text}").format(filed_on=ap.filed_on, text=ap.text)
+        )
         if ap.outcome is None:
-            out.append(f"    appeal decision due by {ap.decision_due} (Art. 12): pending")
+            out.append(
+                _("    appeal decision due by {decision_due} (Art. 12): pending").format(
+                    decision_due=ap.decision_due
+                )
+            )
         else:
-            late = f" — LATE, due {ap.decision_due}" if ap.overdue else ""
-            new = f"; now {_measures(ap.new_measures)}" if ap.new_measures else ""
-            out.append(f"    appeal decided {ap.decided_on}: {ap.outcome_label}{new}{late}"
-                       f" — {ap.reason}")  # fmt: skip
+            late = (
+                _(" — LATE, due {decision_due}").format(decision_due=ap.decision_due)
+                if ap.overdue
+                else ""
+            )
+            new = (
+                _("; now {measures}").format(measures=_measures(ap.new_measures))
+                if ap.new_measures
+                else ""
+            )
+            out.append(
+                _("    appeal decided {decided_on}: {outcome_label}{new}{late} — {reason}").format(
+                    decided_on=ap.decided_on,
+                    outcome_label=ap.outcome_label,
+                    new=new,
+                    late=late,
+                    reason=ap.reason,
+                )
+            )
     return out
 
 
 #: The timeline's rows as csv, tsv and markdown carry them (``--format``).
 TIMELINE_COLUMNS = (
-    Column("position", "position"),
-    Column("business_date", "date"),
-    Column("event_label", "event"),
-    Column("party_code", "party"),
-    Column("key_holder", "signed by"),
-    Column("key_id", "key"),
-    Column("key_status_then", "key status", lambda v: KEY_STATUS_LABELS.get(v, v)),
-    Column("key_status_now", "key status now", lambda v: KEY_STATUS_LABELS.get(v, v)),
-    Column("recorded_at", "recorded", lambda t: t.isoformat()),
-    Column("recorded_on", "recorded on"),
-    Column("days_recorded_late", "days recorded late"),
-    Column("days_overdue_on_record", "days overdue on record"),
-    Column("clock_behind", "clock behind"),
-    Column("summary", "what changed"),
+    Column("position", _("position")),
+    Column("business_date", _("date")),
+    Column("event_label", _("event")),
+    Column("party_code", _("party")),
+    Column("key_holder", _("signed by")),
+    Column("key_id", _("key")),
+    Column("key_status_then", _("key status"), lambda v: KEY_STATUS_LABELS.get(v, v)),
+    Column("key_status_now", _("key status now"), lambda v: KEY_STATUS_LABELS.get(v, v)),
+    Column("recorded_at", _("recorded"), lambda t: t.isoformat()),
+    Column("recorded_on", _("recorded on")),
+    Column("days_recorded_late", _("days recorded late")),
+    Column("days_overdue_on_record", _("days overdue on record")),
+    Column("clock_behind", _("clock behind")),
+    Column("summary", _("what changed")),
 )
 
 
@@ -177,7 +259,9 @@ def _key_status(e: TimelineEntry) -> str:
     then = KEY_STATUS_LABELS.get(e.key_status_then, e.key_status_then)
     if e.key_status_now == e.key_status_then:
         return then
-    return f"{then}, now {KEY_STATUS_LABELS.get(e.key_status_now, e.key_status_now)}"
+    return _("{then}, now {get}").format(
+        then=then, get=KEY_STATUS_LABELS.get(e.key_status_now, e.key_status_now)
+    )
 
 
 def _attention(e: TimelineEntry) -> str | None:
@@ -209,10 +293,16 @@ def timeline_text(
         case_no=case_no, view=", ".join(views) if views else _("timeline")
     )
     rows = [
-        (e.business_date, _recorded(e), e.event_label, f"{e.key_holder} ({e.key_id})",
-         _key_status(e), e.summary)
+        (
+            e.business_date,
+            _recorded(e),
+            e.event_label,
+            f"{e.key_holder} ({e.key_id})",
+            _key_status(e),
+            e.summary,
+        )
         for e in entries
-    ]  # fmt: skip
+    ]
     return (
         head
         + "\n"

@@ -28,7 +28,7 @@ from cli.options import (
 from cli.output import Column, format_option, report_format_option, show_list
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome, Responsibility, ResultElement
-from ledger.i18n import _
+from ledger.i18n import _, ngettext
 
 
 @click.group(cls=LedgerGroup)
@@ -42,27 +42,35 @@ def measure_options(f: Any) -> Any:
 
     f = click.option(
         "--sanction",
-        help="The disciplinary sanction imposed, with --measure disciplinary_sanction "
-        "(e.g. 党内警告).",
+        help=_(
+            "The disciplinary sanction imposed, with --measure disciplinary_sanction "
+            "(e.g. 党内警告)."
+        ),
     )(f)
     f = click.option(
         "--other-measure",
-        help="Another organisational measure named in words (Art. 7 …降职等组织处理), with "
-        "--measure other_organisational (e.g. 停职检查).",
+        help=_(
+            "Another organisational measure named in words (Art. 7 …降职等组织处理), with "
+            "--measure other_organisational (e.g. 停职检查)."
+        ),
     )(f)
     f = click.option(
         "--severity",
         metavar="SEVERITY",
         type=choice_of(Severity),
-        help=f"A unit's circumstances (Art. 7): {describe_choices(Severity)}. For a unit it "
-        "alone fixes the measure.",
+        help=_(
+            "A unit's circumstances (Art. 7): {describe_choices}. For a unit it "
+            "alone fixes the measure."
+        ).format(describe_choices=describe_choices(Severity)),
     )(f)
     return click.option(
         "--measure",
         metavar="MEASURE",
         type=choice_of(Measure),
         multiple=True,
-        help=f"Repeat to combine (Art. 7): {describe_choices(Measure)}.",
+        help=_("Repeat to combine (Art. 7): {describe_choices}.").format(
+            describe_choices=describe_choices(Measure)
+        ),
     )(f)
 
 
@@ -73,17 +81,17 @@ def measure_options(f: Any) -> Any:
     type=DATE,
     required=True,
     metavar="DATE",
-    help="When the situation occurred (decides Art. 8 lifetime accountability).",
+    help=_("When the situation occurred (decides Art. 8 lifetime accountability)."),
 )
 @click.option(
-    "--opened-on", type=DATE, required=True, metavar="DATE", help="When the case was opened."
+    "--opened-on", type=DATE, required=True, metavar="DATE", help=_("When the case was opened.")
 )
 @click.option(
     "--ground",
     type=GROUND,
     multiple=True,
     required=True,
-    help="Art. 4 item (一)…(十六), as 1–16 or 十一; repeat for several.",
+    help=_("Art. 4 item (一)…(十六), as 1–16 or 十一; repeat for several."),
 )
 @click.option(
     "--result",
@@ -95,12 +103,14 @@ def measure_options(f: Any) -> Any:
         "conflict_intensified --result adverse_impact): {choices}."
     ).format(choices=describe_choices(ResultElement)),
 )
-@long_text_option("facts", "The facts of the situation.")
-@click.option("--other-regulation", help="With ground 16 (十六): the other regulation relied on.")
+@long_text_option("facts", _("The facts of the situation."))
+@click.option(
+    "--other-regulation", help=_("With ground 16 (十六): the other regulation relied on.")
+)
 @json_option
 def case_open(**fields: Any) -> None:
     """Open case CASE_NO, citing Art. 4 grounds (signed by a discipline organ or
-    organisation department key, Art. 6)."""  # fmt: skip
+    organisation department key, Art. 6)."""
     record("case open", fields)
 
 
@@ -111,15 +121,17 @@ def case_open(**fields: Any) -> None:
     "--responsibility",
     metavar="RESPONSIBILITY",
     type=choice_of(Responsibility),
-    help="Art. 5: direct, primary_leadership or important_leadership for a person; "
-    "a unit bears collective (the default for --unit).",
+    help=_(
+        "Art. 5: direct, primary_leadership or important_leadership for a person; "
+        "a unit bears collective (the default for --unit)."
+    ),
 )
 @click.option(
     "--individual-decision",
     is_flag=True,
-    help="Art. 5: the wrong decision was made or approved by this member alone.",
+    help=_("Art. 5: the wrong decision was made or approved by this member alone."),
 )
-@on_option("Date of the finding.")
+@on_option(_("Date of the finding."))
 @json_option
 def case_assign(**fields: Any) -> None:
     """Find that a person or unit bears responsibility in the case (Art. 5)."""  # fmt: skip
@@ -129,12 +141,12 @@ def case_assign(**fields: Any) -> None:
 @case.command("objection")
 @case_argument
 @party_options(unit=False)
-@on_option("When the objection was made (e.g. the date of the meeting).")
-@long_text_option("text", "What the member objected to, and where it is minuted.")
+@on_option(_("When the objection was made (e.g. the date of the meeting)."))
+@long_text_option("text", _("What the member objected to, and where it is minuted."))
 @click.option(
     "--at-hearing",
     is_flag=True,
-    help="The objection was stated at the Art. 9 hearing (说明和申辩).",
+    help=_("The objection was stated at the Art. 9 hearing (说明和申辩)."),
 )
 @json_option
 def case_objection(**fields: Any) -> None:
@@ -155,10 +167,12 @@ def case_objection(**fields: Any) -> None:
     metavar="KIND",
     type=choice_of(Responsibility),
     required=True,
-    help=f"The corrected finding: {describe_choices(Responsibility)}.",
+    help=_("The corrected finding: {describe_choices}.").format(
+        describe_choices=describe_choices(Responsibility)
+    ),
 )
-@on_option("Date of the correction.")
-@long_text_option("reason", "Why the finding is corrected (Art. 5).")
+@on_option(_("Date of the correction."))
+@long_text_option("reason", _("Why the finding is corrected (Art. 5)."))
 @json_option
 def case_correct_finding(**fields: Any) -> None:
     """Correct a person's responsibility finding by a signed event naming the reason (Art. 5).
@@ -173,34 +187,36 @@ def case_correct_finding(**fields: Any) -> None:
     "--unit",
     required=True,
     metavar="UNIT_CODE",
-    help="The unit whose leadership team bears collective responsibility.",
+    help=_("The unit whose leadership team bears collective responsibility."),
 )
 @click.option(
     "--head",
     multiple=True,
     metavar="PERSONNEL_NO",
-    help="Principal head (主要负责人): primary leadership responsibility.",
+    help=_("Principal head (主要负责人): primary leadership responsibility."),
 )
 @click.option(
     "--in-charge",
     multiple=True,
     metavar="PERSONNEL_NO",
-    help="Leader in charge (分管负责人): primary leadership responsibility.",
+    help=_("Leader in charge (分管负责人): primary leadership responsibility."),
 )
 @click.option(
     "--member",
     multiple=True,
     metavar="PERSONNEL_NO",
-    help="Other member who took part in the decision: important leadership "
-    "responsibility (none if their objection is on record).",
+    help=_(
+        "Other member who took part in the decision: important leadership "
+        "responsibility (none if their objection is on record)."
+    ),
 )
 @click.option(
     "--absent",
     multiple=True,
     metavar="PERSONNEL_NO",
-    help="Member who took no part in the decision: no leadership responsibility.",
+    help=_("Member who took no part in the decision: no leadership responsibility."),
 )
-@on_option("Date of the finding.")
+@on_option(_("Date of the finding."))
 @json_option
 def case_assign_team(**fields: Any) -> None:
     """Find a unit's collective responsibility; each member's share is derived (Art. 5).
@@ -214,8 +230,8 @@ def case_assign_team(**fields: Any) -> None:
 @case.command("hear")
 @case_argument
 @party_options()
-@on_option("When the statement and defence was heard.")
-@long_text_option("statement", "Summary of what the party said.")
+@on_option(_("When the statement and defence was heard."))
+@long_text_option("statement", _("Summary of what the party said."))
 @json_option
 def case_hear(**fields: Any) -> None:
     """Record the party's statement and defence (说明和申辩); required before a decision
@@ -226,31 +242,35 @@ def case_hear(**fields: Any) -> None:
 @case.command("decide")
 @case_argument
 @party_options()
-@click.option("--number", required=True, help="Document number (文号) of the 《责任追究决定书》.")
-@on_option("Date of the decision.", also="--date")
-@long_text_option("facts", "Facts stated in the decision (Art. 10).")
-@long_text_option("basis", "Legal basis stated (Art. 10).")
+@click.option(
+    "--number", required=True, help=_("Document number (文号) of the 《责任追究决定书》.")
+)
+@on_option(_("Date of the decision."), also="--date")
+@long_text_option("facts", _("Facts stated in the decision (Art. 10)."))
+@long_text_option("basis", _("Legal basis stated (Art. 10)."))
 @measure_options
-@click.option("--approving-authority", required=True, help="The approving authority (Art. 10).")
+@click.option("--approving-authority", required=True, help=_("The approving authority (Art. 10)."))
 @click.option(
     "--effective-date",
     type=DATE,
     required=True,
     metavar="DATE",
-    help="When the decision takes effect (Art. 10).",
+    help=_("When the decision takes effect (Art. 10)."),
 )
 @click.option(
     "--appeal-authority",
     required=True,
-    help="The authority that accepts appeals (受理机关, Art. 10): the deciding authority itself "
-    "(Art. 12 向作出责任追究决定的机关提出).",
+    help=_(
+        "The authority that accepts appeals (受理机关, Art. 10): the deciding authority itself "
+        "(Art. 12 向作出责任追究决定的机关提出)."
+    ),
 )
 @click.option(
     "--appeal-period-days",
     type=int,
     default=15,
     show_default=True,
-    help="Appeal period stated in the document (Art. 12: 15 days from receipt).",
+    help=_("Appeal period stated in the document (Art. 12: 15 days from receipt)."),
 )
 @json_option
 def case_decide(**fields: Any) -> None:
@@ -265,16 +285,18 @@ def case_decide(**fields: Any) -> None:
 @case.command("announce")
 @case_argument
 @party_options()
-@on_option("When the decision was announced.")
+@on_option(_("When the decision was announced."))
 @click.option(
-    "--to", required=True, help="To whom: the unit, or the person and their unit (Art. 11)."
+    "--to", required=True, help=_("To whom: the unit, or the person and their unit (Art. 11).")
 )
 @click.option(
     "--told",
     type=click.Choice(["person", "unit"]),
     multiple=True,
-    help="Who was told (repeat): for a person both `person` and `unit` (the default), for a "
-    "unit `unit` (Art. 11).",
+    help=_(
+        "Who was told (repeat): for a person both `person` and `unit` (the default), for a "
+        "unit `unit` (Art. 11)."
+    ),
 )
 @json_option
 def case_announce(**fields: Any) -> None:
@@ -287,9 +309,9 @@ def case_announce(**fields: Any) -> None:
 @case.command("file")
 @case_argument
 @party_options(unit=False)
-@on_option("When the materials were entered in the personnel file.")
-@click.option("--file-ref", required=True, help="Reference of the file entry.")
-@click.option("--custodian", required=True, help="Who keeps the personnel file (人事档案).")
+@on_option(_("When the materials were entered in the personnel file."))
+@click.option("--file-ref", required=True, help=_("Reference of the file entry."))
+@click.option("--custodian", required=True, help=_("Who keeps the personnel file (人事档案)."))
 @json_option
 def case_file(**fields: Any) -> None:
     """Record that the decision's materials went into the person's personnel file (Art. 11)."""
@@ -299,7 +321,7 @@ def case_file(**fields: Any) -> None:
 @case.command("receive")
 @case_argument
 @party_options()
-@on_option("When the party received the decision document.")
+@on_option(_("When the party received the decision document."))
 @json_option
 def case_receive(**fields: Any) -> None:
     """Record receipt of the decision; the 15-day appeal period runs from it (Art. 12)."""
@@ -309,8 +331,8 @@ def case_receive(**fields: Any) -> None:
 @case.command("appeal")
 @case_argument
 @party_options()
-@on_option("When the written appeal was lodged.")
-@long_text_option("text", "The grounds of the written appeal (书面申诉).")
+@on_option(_("When the written appeal was lodged."))
+@long_text_option("text", _("The grounds of the written appeal (书面申诉)."))
 @json_option
 def case_appeal(**fields: Any) -> None:
     """Record a written appeal, refused outside 15 days of receipt (Art. 12). The measures
@@ -321,7 +343,7 @@ def case_appeal(**fields: Any) -> None:
 @case.command("appeal-decide")
 @case_argument
 @party_options()
-@on_option("Date of the appeal decision.")
+@on_option(_("Date of the appeal decision."))
 @click.option(
     "--outcome",
     metavar="OUTCOME",
@@ -329,7 +351,7 @@ def case_appeal(**fields: Any) -> None:
     required=True,
     help=f"{describe_choices(AppealOutcome)}.",
 )
-@long_text_option("reason", "Reasons given in writing.")
+@long_text_option("reason", _("Reasons given in writing."))
 @measure_options
 @json_option
 def case_appeal_decide(**fields: Any) -> None:
@@ -343,14 +365,14 @@ def case_appeal_decide(**fields: Any) -> None:
 @case.command("notify-appeal")
 @case_argument
 @party_options()
-@on_option("When the appeal decision was told in writing.")
-@click.option("--to", required=True, help="To whom: the appellant unit, or the appellant and "
-              "their unit (Art. 12).")  # fmt: skip
+@on_option(_("When the appeal decision was told in writing."))
+@click.option("--to", required=True, help=_("To whom: the appellant unit, or the appellant and "
+              "their unit (Art. 12)."))  # fmt: skip
 @click.option(
     "--told",
     type=click.Choice(["person", "unit"]),
     multiple=True,
-    help="Who was told (repeat): for a person both `person` and `unit` (the default).",
+    help=_("Who was told (repeat): for a person both `person` and `unit` (the default)."),
 )
 @json_option
 def case_notify_appeal(**fields: Any) -> None:
@@ -361,8 +383,8 @@ def case_notify_appeal(**fields: Any) -> None:
 
 @case.command("reopen")
 @case_argument
-@on_option("Date of reopening.")
-@long_text_option("reason", "Why: new facts, a late referral to the judicial organs…")
+@on_option(_("Date of reopening."))
+@long_text_option("reason", _("Why: new facts, a late referral to the judicial organs…"))
 @json_option
 def case_reopen(**fields: Any) -> None:
     """Reopen a closed case by a signed event stating the reason; shown in the timeline."""
@@ -372,9 +394,9 @@ def case_reopen(**fields: Any) -> None:
 @case.command("refer")
 @case_argument
 @party_options()
-@on_option("Date of the referral.")
-@click.option("--organ", required=True, help="The judicial organ (司法机关) referred to.")
-@long_text_option("reason", "The suspected offence.")
+@on_option(_("Date of the referral."))
+@click.option("--organ", required=True, help=_("The judicial organ (司法机关) referred to."))
+@long_text_option("reason", _("The suspected offence."))
 @json_option
 def case_refer(**fields: Any) -> None:
     """Record a referral to the judicial organs for a suspected crime (Art. 7)."""
@@ -383,8 +405,8 @@ def case_refer(**fields: Any) -> None:
 
 @case.command("close")
 @case_argument
-@on_option("Date of closing.")
-@long_text_option("summary", "The closing summary (结案意见).")
+@on_option(_("Date of closing."))
+@long_text_option("summary", _("The closing summary (结案意见)."))
 @json_option
 def case_close(**fields: Any) -> None:
     """Close the case. Refused while a decision is unannounced or not in the personnel file
@@ -439,27 +461,29 @@ def case_timeline(
 
 @case.command("list")
 @click.option(
-    "--status", type=click.Choice(["open", "closed"]), help="open (办理中) or closed (已结案)."
+    "--status", type=click.Choice(["open", "closed"]), help=_("open (办理中) or closed (已结案).")
 )
-@click.option("--authority", help="Only the cases this authority opened (Art. 6).")
+@click.option("--authority", help=_("Only the cases this authority opened (Art. 6)."))
 @click.option(
     "--region",
     metavar="CODE",
-    help="Only the cases naming a unit or cadre of this GB/T 2260 region or a division within "
-    "it (e.g. 430100 长沙市), as `report annual --region` counts them (Art. 14).",
+    help=_(
+        "Only the cases naming a unit or cadre of this GB/T 2260 region or a division within "
+        "it (e.g. 430100 长沙市), as `report annual --region` counts them (Art. 14)."
+    ),
 )
 @click.option(
     "--year",
     type=click.IntRange(1949, 9999),
-    help="Only the cases with a business date in this year (as `report annual` counts them).",
+    help=_("Only the cases with a business date in this year (as `report annual` counts them)."),
 )
 @click.option(
-    "--ground", type=GROUND, help="Only the cases citing this Art. 4 ground (1–16 or 十一)."
+    "--ground", type=GROUND, help=_("Only the cases citing this Art. 4 ground (1–16 or 十一).")
 )
 @click.option(
-    "--overdue", is_flag=True, help="Only the cases with a legal period missed (Art. 11, 12)."
+    "--overdue", is_flag=True, help=_("Only the cases with a legal period missed (Art. 11, 12).")
 )
-@click.option("--party", metavar="CODE", help="Only the cases naming this cadre or unit.")
+@click.option("--party", metavar="CODE", help=_("Only the cases naming this cadre or unit."))
 @format_option
 @json_option
 def case_list(fmt: str | None, **filters: Any) -> None:
@@ -481,8 +505,8 @@ def case_list(fmt: str | None, **filters: Any) -> None:
         "cases",
         [asdict(c) for c in items],
         CASE_COLUMNS,
-        title=f"{len(items)} case{'' if len(items) == 1 else 's'}:",
-        empty="No case matches.",
+        title=ngettext("{n} case:", "{n} cases:", len(items)).format(n=len(items)),
+        empty=_("No case matches."),
         next_command=f"lifeledger case show {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["overdue"] else None,
         drop=("authority", "Art. 4"),
@@ -490,14 +514,14 @@ def case_list(fmt: str | None, **filters: Any) -> None:
 
 
 CASE_COLUMNS = (
-    Column("case_no", "case"),
-    Column("opened_on", "opened"),
-    Column("opening_authority", "authority"),
-    Column("status_label", "status"),
-    Column("grounds", "Art. 4", lambda g: ",".join(map(str, g))),
-    Column("parties", "parties", lambda p: ",".join(p)),
-    Column("next_due", "next due"),
-    Column("overdue_labels", "overdue", lambda o: "、".join(o)),
+    Column("case_no", _("case")),
+    Column("opened_on", _("opened")),
+    Column("opening_authority", _("authority")),
+    Column("status_label", _("status")),
+    Column("grounds", _("Art. 4"), lambda g: ",".join(map(str, g))),
+    Column("parties", _("parties"), lambda p: ",".join(p)),
+    Column("next_due", _("next due")),
+    Column("overdue_labels", _("overdue"), lambda o: "、".join(o)),
 )
 
 

@@ -25,7 +25,7 @@ import click
 from cli.redact import redact
 from cli.terminal import colour
 from ledger.errors import InvalidInputError, KeyFileError, LedgerError, StoreError, first_line
-from ledger.i18n import _, language
+from ledger.i18n import N_, _, language
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
     from ledger.application import LedgerApplication
@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the heavy modules load only when a command needs them (inst
     from projections.api import Projections
 
 DEFAULT_DB = "lifeledger.db"
+#: Texts click looks up in the catalog by a name it holds, so not found by extraction.
+CLICK_TEXTS = (N_("required"),)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -185,17 +187,21 @@ def _passwords(ctx: click.Context) -> tuple[str, ...]:
 
 
 def translate_help(command: click.Command) -> click.Command:
-    """``command``'s docstring help (and its subcommands') in the user's language, done once
-    when the command is first loaded; texts given as ``help=_(...)`` are translated already."""
-    if language() == "en" or getattr(command, "translated", False):
+    """``command``'s docstring help (and its subcommands') in the user's language, when the
+    command is loaded; texts given as ``help=_(...)`` are translated already. The English
+    texts are kept, so a language changed in the same process (tests) is followed."""
+    state = vars(command)
+    language_now = language()
+    if state.get("help_language", "en") == language_now:
         return command
-    if command.help:
-        command.help = _(inspect.cleandoc(command.help))
-    if command.short_help:
-        command.short_help = _(command.short_help)
-    if command.epilog:
-        command.epilog = _(command.epilog)
-    vars(command)["translated"] = True
+    original = state.setdefault("english_help", (command.help, command.short_help, command.epilog))
+    text, short, epilog = original
+    command.help = _(inspect.cleandoc(text)) if text else text
+    command.short_help = _(short) if short else short
+    command.epilog = _(epilog) if epilog else epilog
+    if language_now == "en":
+        command.help, command.short_help, command.epilog = original
+    state["help_language"] = language_now
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             translate_help(sub)

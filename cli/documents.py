@@ -15,6 +15,7 @@ import click
 from cli.common import LedgerGroup, emit, info, settings
 from cli.files import output_path
 from cli.options import json_option
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from projections.documents.checking import CodeReport, DocumentReport
@@ -36,7 +37,7 @@ def _source(bundle: str | None, root_fingerprint: str | None) -> EvidenceSource:
 
     if bundle is not None:
         if not root_fingerprint:
-            raise click.UsageError("--bundle needs --root-fingerprint: the root key you pinned")
+            raise click.UsageError(_("--bundle needs --root-fingerprint: the root key you pinned"))
         return BundleEvidence(Path(bundle), root_fingerprint)
     return LedgerEvidence(settings().open(signed=False), root_fingerprint)
 
@@ -48,7 +49,9 @@ def document_path(out: str, force: bool, formats: tuple[str, ...] = FORMATS) -> 
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in formats:
         raise click.UsageError(
-            f"--out {out}: give a file ending in " + " or ".join(f".{f}" for f in formats)
+            _("--out {out}: give a file ending in {suffixes}").format(
+                out=out, suffixes=_(" or ").join(f".{f}" for f in formats)
+            )
         )
     return output_path(path, force=force), fmt
 
@@ -79,8 +82,12 @@ def write(document: Document, path: Path, fmt: str, force: bool) -> None:
 def events_phrase(code: VerificationCode) -> str:
     """Which events a document was rendered from, as the messages say it."""
     if code.positions:
-        return "the events at log positions " + ", ".join(map(str, code.positions))
-    return f"{code.count} events (their log positions are listed in the document)"
+        return _("the events at log positions {positions}").format(
+            positions=", ".join(map(str, code.positions))
+        )
+    return _("{count} events (their log positions are listed in the document)").format(
+        count=code.count
+    )
 
 
 def report_written(document: Document, path: Path) -> None:
@@ -97,15 +104,24 @@ def report_written(document: Document, path: Path) -> None:
     }
     if document.later:
         info(
-            f"Note: {document.later} later events of these records are after checkpoint "
-            f"{code.tree_size} and not in this document; run `lifeledger checkpoint make` and "
-            "render it again to include them."
+            _(
+                "Note: {later} later events of these records are after checkpoint "
+                "{tree_size} and not in this document; run `lifeledger checkpoint make` "
+                "and render it again to include them."
+            ).format(later=document.later, tree_size=code.tree_size)
         )
     emit(
         data,
-        f"Wrote {document.description} to {path}.\n"
-        f"Rendered from {events_phrase(code)}, verified at checkpoint {code.tree_size}.\n"
-        f"核验码 (verification code): {code}",
+        _(
+            "Wrote {description} to {path}.\nRendered from {events_phrase}, verified "
+            "at checkpoint {tree_size}.\n核验码 (verification code): {code}"
+        ).format(
+            description=document.description,
+            path=path,
+            events_phrase=events_phrase(code),
+            tree_size=code.tree_size,
+            code=code,
+        ),
     )
 
 
@@ -115,28 +131,28 @@ def case_document(kind: str, help_text: str) -> click.Command:
     @click.option(
         "--party",
         metavar="CODE",
-        help="The party: a personnel number or a unit code named in the case.",
+        help=_("The party: a personnel number or a unit code named in the case."),
     )
-    @click.option("--person", metavar="PERSONNEL_NO", help="The party is this cadre.")
-    @click.option("--unit", metavar="UNIT_CODE", help="The party is this unit.")
+    @click.option("--person", metavar="PERSONNEL_NO", help=_("The party is this cadre."))
+    @click.option("--unit", metavar="UNIT_CODE", help=_("The party is this unit."))
     @click.option(
         "--out",
         required=True,
         type=click.Path(dir_okay=False),
-        help="The file to write: .docx, or .pdf where a CJK font is installed.",
+        help=_("The file to write: .docx, or .pdf where a CJK font is installed."),
     )
     @click.option(
         "--size",
         type=int,
         default=None,
-        help="Render at the checkpoint of this size (default: the latest).",
+        help=_("Render at the checkpoint of this size (default: the latest)."),
     )
-    @click.option("--force", is_flag=True, help="Replace an existing file.")
+    @click.option("--force", is_flag=True, help=_("Replace an existing file."))
     @click.option(
         "--root-fingerprint",
         "root_fingerprint",
         metavar="FP",
-        help="Render only if the events chain to this pinned root key.",
+        help=_("Render only if the events chain to this pinned root key."),
     )
     @json_option
     def command(
@@ -148,7 +164,7 @@ def case_document(kind: str, help_text: str) -> click.Command:
 
         given = [(t, c) for t, c in ((None, party), ("person", person), ("unit", unit)) if c]
         if len(given) != 1:
-            raise click.UsageError("name the party: --party CODE (or --person / --unit)")
+            raise click.UsageError(_("name the party: --party CODE (or --person / --unit)"))
         path, fmt = document_path(out, force)
         source = LedgerEvidence(settings().open(signed=False), root_fingerprint)
         document = render_case_document(
@@ -162,19 +178,19 @@ def case_document(kind: str, help_text: str) -> click.Command:
 
 decision = case_document(
     "D",
-    """《责任追究决定书》 (Art. 10) for a party's latest decision, laid out to GB/T 9704-2012:
+    _("""《责任追究决定书》 (Art. 10) for a party's latest decision, laid out to GB/T 9704-2012:
     facts, basis, measures, approving authority, effective date, appeal period and the
-    authority that accepts appeals, as the signed decision records them.""",
+    authority that accepts appeals, as the signed decision records them."""),
 )
 file_entry = case_document(
     "F",
-    """The accountability material for the party's personnel file (人事档案, Art. 11): the
-    decision, its announcement, the file entry and the appeal and its outcome.""",
+    _("""The accountability material for the party's personnel file (人事档案, Art. 11): the
+    decision, its announcement, the file entry and the appeal and its outcome."""),
 )
 appeal_notice = case_document(
     "A",
-    """The written notice of the appeal decision (书面告知, Art. 12) to the appellant and,
-    for a person, their unit.""",
+    _("""The written notice of the appeal decision (书面告知, Art. 12) to the appellant and,
+    for a person, their unit."""),
 )
 document_group.add_command(decision, "decision")
 document_group.add_command(file_entry, "file-entry")
@@ -182,9 +198,9 @@ document_group.add_command(appeal_notice, "appeal-notice")
 
 source_options: list[Callable[[Any], Any]] = [
     click.option("--bundle", type=click.Path(dir_okay=False, exists=True),
-                 help="Check against an auditor's bundle (lifeledger bundle export) instead."),
+                 help=_("Check against an auditor's bundle (lifeledger bundle export) instead.")),
     click.option("--root-fingerprint", "root_fingerprint", metavar="FP",
-                 help="The ledger's root key fingerprint, as pinned (needed with --bundle)."),
+                 help=_("The ledger's root key fingerprint, as pinned (needed with --bundle).")),
 ]  # fmt: skip
 
 
@@ -229,12 +245,22 @@ def document_verify(file: str, bundle: str | None, root_fingerprint: str | None)
 
     def text() -> str:
         if report:
-            return (
-                f"{file} matches {source.description}: {report.code.description}, rendered "
-                f"from {events_phrase(code)} of checkpoint {code.tree_size}."
-                + (f"\nNote: {report.code.newer}." if report.code.newer else "")
-            )
-        return _problems_text(f"{file} does NOT match {source.description}:", report.problems)
+            return _(
+                "{file} matches {description}: {description2}, rendered from "
+                "{events_phrase} of checkpoint {tree_size}."
+            ).format(
+                file=file,
+                description=source.description,
+                description2=report.code.description,
+                events_phrase=events_phrase(code),
+                tree_size=code.tree_size,
+            ) + (_("\nNote: {newer}.").format(newer=report.code.newer) if report.code.newer else "")
+        return _problems_text(
+            _("{file} does NOT match {description}:").format(
+                file=file, description=source.description
+            ),
+            report.problems,
+        )
 
     emit({**_code_data(report.code), "file": file, "ok": bool(report),
           "problems": list(report.problems)}, text)  # fmt: skip
@@ -253,16 +279,23 @@ def document_check(code: tuple[str, ...], bundle: str | None, root_fingerprint: 
 
     parsed = VerificationCode.parse(" ".join(code))
     source = _source(bundle, root_fingerprint)
-    report, _ = check_code(source, parsed)
+    report, _unused = check_code(source, parsed)
 
     def text() -> str:
         if report:
-            return (
-                f"The code matches {source.description}: {report.description}, rendered from "
-                f"{events_phrase(parsed)} of checkpoint {parsed.tree_size}."
-                + (f"\nNote: {report.newer}." if report.newer else "")
-            )
-        return _problems_text(f"The code does NOT match {source.description}:", report.problems)
+            return _(
+                "The code matches {description}: {description2}, rendered from "
+                "{events_phrase} of checkpoint {tree_size}."
+            ).format(
+                description=source.description,
+                description2=report.description,
+                events_phrase=events_phrase(parsed),
+                tree_size=parsed.tree_size,
+            ) + (_("\nNote: {newer}.").format(newer=report.newer) if report.newer else "")
+        return _problems_text(
+            _("The code does NOT match {description}:").format(description=source.description),
+            report.problems,
+        )
 
     emit(_code_data(report), text)
     if not report:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.common import settings
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     pass
@@ -45,18 +46,27 @@ def check_output(
         db = ledger_db.resolve()
         if target == db or target in {Path(str(db) + s) for s in _SIDECARS}:
             raise AlreadyExistsError(
-                f"{path} is the ledger's database; no command overwrites it, not even with --force"
+                _(
+                    "{path} is the ledger's database; no command overwrites it, not even "
+                    "with --force"
+                ).format(path=path)
             )
     if head.startswith(_SQLITE_MAGIC):
         raise AlreadyExistsError(
-            f"{path} is a SQLite database; no command overwrites it, not even with --force"
+            _(
+                "{path} is a SQLite database; no command overwrites it, not even with --force"
+            ).format(path=path)
         )
     if (key is not None and target == key.resolve()) or any(m in head for m in _KEY_MARKERS):
         raise AlreadyExistsError(
-            f"{path} is a key file; no command overwrites a key file, not even with --force"
+            _(
+                "{path} is a key file; no command overwrites a key file, not even with --force"
+            ).format(path=path)
         )
     if target.exists() and not force:
-        raise AlreadyExistsError(f"{path} already exists; give --force to overwrite it")
+        raise AlreadyExistsError(
+            _("{path} already exists; give --force to overwrite it").format(path=path)
+        )
 
 
 def output_path(path: str | Path, *, force: bool) -> Path:

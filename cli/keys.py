@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.signing.signatures import Signer
 
 
-KEY_OUT_HELP = "Where to save the new private key (encrypted PKCS#8; must not exist yet)."
+KEY_OUT_HELP = _("Where to save the new private key (encrypted PKCS#8; must not exist yet).")
 
 
 @click.group(cls=LedgerGroup)
@@ -41,7 +41,9 @@ def _check_free(path: Path) -> None:
     from ledger.errors import KeyFileError
 
     if path.exists():
-        raise KeyFileError(f"key file {path} already exists; refusing to overwrite it")
+        raise KeyFileError(
+            _("key file {path} already exists; refusing to overwrite it").format(path=path)
+        )
 
 
 def resolve_key_id(app: LedgerApplication, given: str) -> str:
@@ -56,9 +58,13 @@ def resolve_key_id(app: LedgerApplication, given: str) -> str:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise NotFoundError(f"key id {given} is ambiguous: {', '.join(matches)}")
+        raise NotFoundError(
+            _("key id {given} is ambiguous: {join}").format(given=given, join=", ".join(matches))
+        )
     raise NotFoundError(
-        f"no signer key {given} is registered in this ledger; see `lifeledger key list`"
+        _("no signer key {given} is registered in this ledger; see `lifeledger key list`").format(
+            given=given
+        )
     )
 
 
@@ -74,7 +80,7 @@ def _signer_id(app: LedgerApplication) -> str:
 @click.option(
     "--public-out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the public key for the key administrator (default: KEY_OUT.pub).",
+    help=_("Where to write the public key for the key administrator (default: KEY_OUT.pub)."),
 )
 @json_option
 def key_generate(key_out: Path, public_out: Path | None) -> None:
@@ -91,7 +97,7 @@ def key_generate(key_out: Path, public_out: Path | None) -> None:
     public_out = public_out or key_out.with_name(key_out.name + ".pub")
     _check_free(key_out)
     output_path(public_out, force=False)
-    secret = new_passphrase(f"Passphrase for the new key {key_out}")
+    secret = new_passphrase(_("Passphrase for the new key {key_out}").format(key_out=key_out))
     new = Signer.generate()
     new.save(key_out, secret)
     public = public_key_from_raw(new.public_raw).public_bytes(
@@ -99,12 +105,24 @@ def key_generate(key_out: Path, public_out: Path | None) -> None:
     )
     public_out.write_bytes(public)
     emit(
-        {"key_id": new.key_id.hex(), "fingerprint": new.fingerprint, "key_file": str(key_out),
-         "public_key_file": str(public_out)},
-        f"Key {new.key_id.hex()} made; private key saved to {key_out}, public key to "
-        f"{public_out}.\nGive {public_out} (never {key_out}) to the key administrator, and "
-        f"check with them that the fingerprint is {new.fingerprint}.",
-    )  # fmt: skip
+        {
+            "key_id": new.key_id.hex(),
+            "fingerprint": new.fingerprint,
+            "key_file": str(key_out),
+            "public_key_file": str(public_out),
+        },
+        _(
+            "Key {hex} made; private key saved to {key_out}, public key to "
+            "{public_out}.\nGive {public_out} (never {key_out}) to the key "
+            "administrator, and check with them that the fingerprint is "
+            "{fingerprint}."
+        ).format(
+            hex=new.key_id.hex(),
+            key_out=key_out,
+            public_out=public_out,
+            fingerprint=new.fingerprint,
+        ),
+    )
 
 
 def _read_public_key(path: Path) -> bytes:
@@ -117,26 +135,36 @@ def _read_public_key(path: Path) -> bytes:
     try:
         loaded = serialization.load_pem_public_key(path.read_bytes())
     except OSError as e:
-        raise KeyFileError(f"public key file {path} cannot be read: {e.strerror}") from e
+        raise KeyFileError(
+            _("public key file {path} cannot be read: {strerror}").format(
+                path=path, strerror=e.strerror
+            )
+        ) from e
     except ValueError:
         raise KeyFileError(
-            f"{path} is not a PEM public key; make one with `lifeledger key generate`"
+            _("{path} is not a PEM public key; make one with `lifeledger key generate`").format(
+                path=path
+            )
         ) from None
     if not isinstance(loaded, Ed25519PublicKey):
-        raise KeyFileError(f"{path} is not an Ed25519 public key")
+        raise KeyFileError(_("{path} is not an Ed25519 public key").format(path=path))
     return loaded.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 @key.command("add")
-@click.option("--holder", required=True, help="Who holds the key (name and post).")
-@click.option("--authority", required=True, help="The authority they act for, e.g. 长沙市纪委监委.")
+@click.option("--holder", required=True, help=_("Who holds the key (name and post)."))
+@click.option(
+    "--authority", required=True, help=_("The authority they act for, e.g. 长沙市纪委监委.")
+)
 @click.option(
     "--authority-kind",
     metavar="AUTHORITY_KIND",
     type=choice_of(AuthorityKind),
     required=True,
-    help=f"{describe_choices(AuthorityKind)}. Only discipline and organisation keys may "
-    "record accountability (Art. 6).",
+    help=_(
+        "{describe_choices}. Only discipline and organisation keys may record "
+        "accountability (Art. 6)."
+    ).format(describe_choices=describe_choices(AuthorityKind)),
 )
 @click.option(
     "--role",
@@ -144,18 +172,20 @@ def _read_public_key(path: Path) -> bytes:
     type=click.Choice([KeyRole.RECORDER.value, KeyRole.ADMIN.value], case_sensitive=False),
     default=KeyRole.RECORDER.value,
     show_default=True,
-    help="recorder: records actions; admin: also manages keys.",
+    help=_("recorder: records actions; admin: also manages keys."),
 )
 @click.option(
     "--public-key",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="The holder's public key file, made by them with `key generate`.",
+    help=_("The holder's public key file, made by them with `key generate`."),
 )
 @click.option(
     "--generate-for-holder",
     is_flag=True,
-    help="Make the holder's key pair here instead (you then hold a copy of their private "
-    "key: avoid); with --key-out.",
+    help=_(
+        "Make the holder's key pair here instead (you then hold a copy of their private "
+        "key: avoid); with --key-out."
+    ),
 )
 @click.option("--key-out", type=click.Path(dir_okay=False, path_type=Path), help=KEY_OUT_HELP)
 @json_option
@@ -179,13 +209,17 @@ def key_add(
 
     if (public_key is None) == (not generate_for_holder):
         raise click.UsageError(
-            "give the holder's --public-key FILE (made with `key generate`), or "
-            "--generate-for-holder --key-out FILE"
+            _(
+                "give the holder's --public-key FILE (made with `key generate`), or "
+                "--generate-for-holder --key-out FILE"
+            )
         )
     if generate_for_holder and key_out is None:
-        raise click.UsageError("--generate-for-holder needs --key-out FILE")
+        raise click.UsageError(_("--generate-for-holder needs --key-out FILE"))
     if key_out is not None and not generate_for_holder:
-        raise click.UsageError("--key-out makes a key for someone else: add --generate-for-holder")
+        raise click.UsageError(
+            _("--key-out makes a key for someone else: add --generate-for-holder")
+        )
     app = settings().open()
     app.registry().check_admin(_signer_id(app))
     if public_key is not None:
@@ -193,19 +227,34 @@ def key_add(
         key_id = app.add_key(raw, holder, authority, AuthorityKind(authority_kind), KeyRole(role))
         rec = app.registry().record(key_id)
         emit(
-            {"key_id": key_id, "fingerprint": fingerprint(raw), "key_file": None,
-             **_record_json(rec)},
-            f"Key {key_id} registered for {holder} ({authority}, {rec.authority_kind.label}, "
-            f"{rec.role.value}); fingerprint {fingerprint(raw)}.",
-        )  # fmt: skip
+            {
+                "key_id": key_id,
+                "fingerprint": fingerprint(raw),
+                "key_file": None,
+                **_record_json(rec),
+            },
+            _(
+                "Key {key_id} registered for {holder} ({authority}, {label}, {value}); "
+                "fingerprint {fingerprint}."
+            ).format(
+                key_id=key_id,
+                holder=holder,
+                authority=authority,
+                label=rec.authority_kind.label,
+                value=rec.role.value,
+                fingerprint=fingerprint(raw),
+            ),
+        )
         return
     assert key_out is not None
     _check_free(key_out)
     info(
-        "Warning: this makes the holder's private key on your machine, so you have held a "
-        "copy of it; the holder should make their own with `lifeledger key generate`"
+        _(
+            "Warning: this makes the holder's private key on your machine, so you have held a "
+            "copy of it; the holder should make their own with `lifeledger key generate`"
+        )
     )
-    secret = new_passphrase(f"Passphrase for the new key {key_out}")
+    secret = new_passphrase(_("Passphrase for the new key {key_out}").format(key_out=key_out))
     new = Signer.generate()
     new.save(key_out, secret)
     try:
@@ -217,11 +266,24 @@ def key_add(
         raise
     rec = app.registry().record(key_id)
     emit(
-        {"key_id": key_id, "fingerprint": new.fingerprint, "key_file": str(key_out),
-         **_record_json(rec)},
-        f"Key {key_id} registered for {holder} ({authority}, {rec.authority_kind.label}, "
-        f"{rec.role.value}); private key saved to {key_out}.",
-    )  # fmt: skip
+        {
+            "key_id": key_id,
+            "fingerprint": new.fingerprint,
+            "key_file": str(key_out),
+            **_record_json(rec),
+        },
+        _(
+            "Key {key_id} registered for {holder} ({authority}, {label}, {value}); "
+            "private key saved to {key_out}."
+        ).format(
+            key_id=key_id,
+            holder=holder,
+            authority=authority,
+            label=rec.authority_kind.label,
+            value=rec.role.value,
+            key_out=key_out,
+        ),
+    )
 
 
 @key.command("rotate")
@@ -229,8 +291,10 @@ def key_add(
     "--key-id",
     "old",
     metavar="KEY_ID",
-    help="The key to replace (default: the signer's own --key). An admin may rotate any key "
-    "but the root and the recovery key.",
+    help=_(
+        "The key to replace (default: the signer's own --key). An admin may rotate any key "
+        "but the root and the recovery key."
+    ),
 )
 @click.option(
     "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True, help=KEY_OUT_HELP
@@ -253,13 +317,24 @@ def key_rotate(old: str | None, key_out: Path) -> None:
     key_id = new.key_id.hex()
     rec = app.registry().record(key_id)
     if old_id == signer:
-        info(f"Sign with the new key from now on: export LIFELEDGER_KEY={key_out}")
+        info(
+            _("Sign with the new key from now on: export LIFELEDGER_KEY={key_out}").format(
+                key_out=key_out
+            )
+        )
     emit(
-        {"old_key_id": old_id, "key_id": key_id, "fingerprint": new.fingerprint,
-         "key_file": str(key_out), **_record_json(rec)},
-        f"Key {old_id} rotated: {key_id} replaces it for {rec.holder}; "
-        f"new private key saved to {key_out}. Earlier signatures by {old_id} stay valid.",
-    )  # fmt: skip
+        {
+            "old_key_id": old_id,
+            "key_id": key_id,
+            "fingerprint": new.fingerprint,
+            "key_file": str(key_out),
+            **_record_json(rec),
+        },
+        _(
+            "Key {old_id} rotated: {key_id} replaces it for {holder}; new private "
+            "key saved to {key_out}. Earlier signatures by {old_id} stay valid."
+        ).format(old_id=old_id, key_id=key_id, holder=rec.holder, key_out=key_out),
+    )
 
 
 def _key_out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -321,8 +396,9 @@ def key_add_recovery(key_out: Path) -> None:
     _check_free(key_out)
     app = settings().open()
     registry = app.registry()
-    check_may_register(registry.standing(_signer_id(app)), KeyRole.RECOVERY.value,
-                       registry.root, registry.recovery)  # fmt: skip
+    check_may_register(
+        registry.standing(_signer_id(app)), KeyRole.RECOVERY.value, registry.root, registry.recovery
+    )
     new = _new_key(key_out, app.add_recovery_key)
     info(
         _(
@@ -342,7 +418,7 @@ def _new_key(key_out: Path, register: Callable[[bytes], object]) -> Signer:
     refuses it."""
     from ledger.signing.signatures import Signer
 
-    secret = new_passphrase(f"Passphrase for the new key {key_out}")
+    secret = new_passphrase(_("Passphrase for the new key {key_out}").format(key_out=key_out))
     new = Signer.generate()
     new.save(key_out, secret)
     try:
@@ -355,7 +431,7 @@ def _new_key(key_out: Path, register: Callable[[bytes], object]) -> Signer:
 
 @key.command("revoke")
 @click.argument("key_id")
-@long_text_option("reason", "Why the key is revoked (lost, holder left, ...).")
+@long_text_option("reason", _("Why the key is revoked (lost, holder left, ...)."))
 @json_option
 def key_revoke(key_id: str, reason: str) -> None:
     """Revoke KEY_ID (signed by another admin --key): it may sign nothing more.
@@ -369,7 +445,9 @@ def key_revoke(key_id: str, reason: str) -> None:
     rec = app.registry().record(target)
     emit(
         {"key_id": target, "reason": reason, **_record_json(rec)},
-        f"Key {target} of {rec.holder} revoked: {reason}",
+        _("Key {target} of {holder} revoked: {reason}").format(
+            target=target, holder=rec.holder, reason=reason
+        ),
     )
 
 
@@ -386,18 +464,26 @@ def key_list(fmt: str | None) -> None:
         fmt,
         "keys",
         [asdict(k) for k in keys],
-        (Column("key_id", "key id"), Column("holder", "holder"),
-         Column("authority", "authority"), Column("authority_kind_label", "kind"),
-         Column("role_label", "role"), Column("status_label", "status"),
-         Column("registered_at", "from"), Column("ended_at", "until"),
-         Column("reason", "replaced by / reason", whole=lambda k: k["replaced_by"] or k["reason"])),
-        title=f"Root fingerprint: {root}",
-        empty=f"Root fingerprint: {root}\nNo key is registered.",
+        (
+            Column("key_id", _("key id")),
+            Column("holder", _("holder")),
+            Column("authority", _("authority")),
+            Column("authority_kind_label", _("kind")),
+            Column("role_label", _("role")),
+            Column("status_label", _("status")),
+            Column("registered_at", _("from")),
+            Column("ended_at", _("until")),
+            Column(
+                "reason", _("replaced by / reason"), whole=lambda k: k["replaced_by"] or k["reason"]
+            ),
+        ),
+        title=_("Root fingerprint: {root}").format(root=root),
+        empty=_("Root fingerprint: {root}\nNo key is registered.").format(root=root),
         next_command="lifeledger verify",
         attention=lambda k: "revoked" if k["status"] == "revoked" else None,
         extra={"root_fingerprint": root},
         drop=("kind", "authority"),
-    )  # fmt: skip
+    )
 
 
 def _record_json(rec: KeyRecord) -> dict[str, object]:

@@ -15,11 +15,12 @@ import click
 from cli.common import emit, info, settings
 from cli.options import json_option
 from cli.terminal import progress_callback
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.migrate import Progress
 
-LABELS = {"copy": "Copying events  ", "verify": "Verifying copy  "}
+LABELS = {"copy": _("Copying events  "), "verify": _("Verifying copy  ")}
 
 
 @contextmanager
@@ -43,14 +44,14 @@ def _phases() -> Iterator[Progress]:
     "source",
     required=True,
     metavar="PATH|URL",
-    help="The ledger to copy: an SQLite file or a postgresql:// URL (?schema=name).",
+    help=_("The ledger to copy: an SQLite file or a postgresql:// URL (?schema=name)."),
 )
 @click.option(
     "--to",
     "target",
     required=True,
     metavar="PATH|URL",
-    help="An empty store to copy it into: a new SQLite file or PostgreSQL schema.",
+    help=_("An empty store to copy it into: a new SQLite file or PostgreSQL schema."),
 )
 @json_option
 def migrate_command(source: str, target: str) -> None:
@@ -75,7 +76,7 @@ def migrate_command(source: str, target: str) -> None:
     with _phases() as on_progress:
         report = migrate(src, dst, progress=on_progress)
     for warning in report.warnings():
-        info(f"Warning: {warning}")
+        info(_("Warning: {warning}").format(warning=warning))
     emit(report.to_dict(), report.summary)
 
 

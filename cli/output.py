@@ -33,8 +33,10 @@ def format_option(f: F) -> F:
         "fmt",
         type=click.Choice(FORMATS),
         default=None,
-        help="Output format: table (default), json, jsonl (one object a line), csv, tsv or "
-        "markdown. --json is --format json.",
+        help=_(
+            "Output format: table (default), json, jsonl (one object a line), csv, tsv or "
+            "markdown. --json is --format json."
+        ),
     )(f)
 
 
@@ -128,8 +130,9 @@ def _rows(how: str, records: Sequence[Mapping[str, Any]], columns: Sequence[Colu
             click.echo(json.dumps(r, ensure_ascii=False, default=json_default))
     elif how in ("csv", "tsv"):
         out = io.StringIO()
-        writer = csv.writer(out, dialect="excel-tab" if how == "tsv" else "excel",
-                            lineterminator="\n")  # fmt: skip
+        writer = csv.writer(
+            out, dialect="excel-tab" if how == "tsv" else "excel", lineterminator="\n"
+        )
         writer.writerow([c.key for c in columns])
         writer.writerows([c.cell(r, "") for c in columns] for r in records)
         click.echo(out.getvalue(), nl=False)
@@ -158,7 +161,7 @@ def _table(
         return
     click.echo(title)
     text = table(
-        [c.header for c in columns],
+        [_(c.header) for c in columns],  # module-level headers: in the language of now
         [[c.cell(r) for c in columns] for r in records],
         [attention(r) for r in records],
         drop=drop,
@@ -167,4 +170,4 @@ def _table(
     for note in notes:
         click.echo(note)
     if next_command:
-        click.echo(f"Next: {next_command}")
+        click.echo(_("Next: {next_command}").format(next_command=next_command))

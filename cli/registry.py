@@ -13,7 +13,7 @@ from cli.common import LedgerGroup, open_projections, record, settings
 from cli.options import DATE, choice_of, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.i18n import _
+from ledger.i18n import _, ngettext, pgettext
 
 
 @click.group(cls=LedgerGroup)
@@ -23,26 +23,30 @@ def unit() -> None:
 
 @unit.command("add")
 @click.argument("code")
-@click.option("--name", required=True, help="Full name of the unit, e.g. 长沙市某区信访局.")
+@click.option("--name", required=True, help=_("Full name of the unit, e.g. 长沙市某区信访局."))
 @click.option(
     "--kind",
     metavar="KIND",
     type=choice_of(UnitKind),
     required=True,
-    help=f"Art. 2 kind: {describe_choices(UnitKind)}.",
+    help=_("Art. 2 kind: {describe_choices}.").format(describe_choices=describe_choices(UnitKind)),
 )
 @click.option(
     "--level",
     metavar="LEVEL",
     type=choice_of(AdminLevel),
     required=True,
-    help=f"Administrative level: {describe_choices(AdminLevel)}.",
+    help=_("Administrative level: {describe_choices}.").format(
+        describe_choices=describe_choices(AdminLevel)
+    ),
 )
 @click.option(
     "--region",
     metavar="CODE",
-    help="GB/T 2260 division code of the unit's region in Hunan (e.g. 430182 宁乡市); Art. 6: "
-    "a case against the unit needs an authority whose level and region cover it.",
+    help=_(
+        "GB/T 2260 division code of the unit's region in Hunan (e.g. 430182 宁乡市); Art. 6: "
+        "a case against the unit needs an authority whose level and region cover it."
+    ),
 )
 @json_option
 def unit_add(**fields: Any) -> None:
@@ -52,7 +56,7 @@ def unit_add(**fields: Any) -> None:
 
 @unit.command("rating")
 @click.argument("code", metavar="UNIT_CODE")
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The rating year.")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The rating year."))
 @report_format_option(_("decisions"))
 @json_option
 def unit_rating(code: str, year: int, fmt: str | None) -> None:
@@ -73,13 +77,18 @@ def unit_list(fmt: str | None) -> None:
         fmt,
         "units",
         [asdict(u) for u in items],
-        (Column("code", "code"), Column("name", "name"), Column("kind_label", "kind (Art. 2)"),
-         Column("level_label", "level"), Column("region", "region"),
-         Column("region_name", "region name")),
-        title=f"{len(items)} unit{'' if len(items) == 1 else 's'}:",
-        empty="No unit is registered.",
+        (
+            Column("code", _("code")),
+            Column("name", pgettext("unit", "name")),
+            Column("kind_label", _("kind (Art. 2)")),
+            Column("level_label", _("level")),
+            Column("region", _("region")),
+            Column("region_name", _("region name")),
+        ),
+        title=ngettext("{n} unit:", "{n} units:", len(items)).format(n=len(items)),
+        empty=_("No unit is registered."),
         next_command=f"lifeledger unit history {items[0].code}" if items else None,
-    )  # fmt: skip
+    )
 
 
 @unit.command("history")
@@ -96,18 +105,25 @@ def unit_history(code: str, fmt: str | None) -> None:
         fmt,
         "decisions",
         [asdict(d) for d in items],
-        (Column("decided_on", "decided"), Column("case_no", "case"),
-         Column("party_code", "party"), Column("post", "post"),
-         Column("decision_number", "decision"),
-         Column("measures_in_force", "measures in force",
-                lambda m: "、".join(x["label"] for x in m)),
-         Column("status_label", "status")),
-        title=f"Decisions of unit {code}:",
-        empty=f"No decision names unit {code} or a cadre posted in it.",
+        (
+            Column("decided_on", _("decided")),
+            Column("case_no", _("case")),
+            Column("party_code", _("party")),
+            Column("post", _("post")),
+            Column("decision_number", _("decision")),
+            Column(
+                "measures_in_force",
+                _("measures in force"),
+                lambda m: "、".join(x["label"] for x in m),
+            ),
+            Column("status_label", _("status")),
+        ),
+        title=_("Decisions of unit {code}:").format(code=code),
+        empty=_("No decision names unit {code} or a cadre posted in it.").format(code=code),
         next_command=f"lifeledger case show {first.case_no}" if first else None,
         attention=lambda r: "revoked" if r["status"] == "revoked" else None,
         extra={"unit_code": code},
-    )  # fmt: skip
+    )
 
 
 def managed_options(f: Any) -> Any:
@@ -115,14 +131,16 @@ def managed_options(f: Any) -> Any:
     f = click.option(
         "--managed-region",
         metavar="CODE",
-        help="GB/T 2260 code of the region whose party committee manages the cadre.",
+        help=_("GB/T 2260 code of the region whose party committee manages the cadre."),
     )(f)
     return click.option(
         "--managed-level",
         metavar="LEVEL",
         type=choice_of(AdminLevel),
-        help="Art. 6 干部管理权限: the level at which the cadre is managed (province 省管, city "
-        "市管, county 县管, township 乡管); with --managed-region. Default: as the unit.",
+        help=_(
+            "Art. 6 干部管理权限: the level at which the cadre is managed (province 省管, city "
+            "市管, county 县管, township 乡管); with --managed-region. Default: as the unit."
+        ),
     )(f)
 
 
@@ -133,11 +151,11 @@ def cadre() -> None:
 
 @cadre.command("add")
 @click.argument("personnel_no")
-@click.option("--name", required=True, help="The cadre's name.")
-@click.option("--unit", required=True, metavar="UNIT_CODE", help="The unit of the current post.")
-@click.option("--post", required=True, help="The post held, e.g. 副县长.")
+@click.option("--name", required=True, help=_("The cadre's name."))
+@click.option("--unit", required=True, metavar="UNIT_CODE", help=_("The unit of the current post."))
+@click.option("--post", required=True, help=_("The post held, e.g. 副县长."))
 @click.option(
-    "--since", type=DATE, required=True, metavar="DATE", help="When the post was taken up."
+    "--since", type=DATE, required=True, metavar="DATE", help=_("When the post was taken up.")
 )
 @managed_options
 @json_option
@@ -148,9 +166,9 @@ def cadre_add(**fields: Any) -> None:
 
 @cadre.command("move")
 @click.argument("personnel_no")
-@click.option("--unit", required=True, metavar="UNIT_CODE", help="The unit of the new post.")
-@click.option("--post", required=True, help="The new post.")
-@on_option("When the new post was taken up.")
+@click.option("--unit", required=True, metavar="UNIT_CODE", help=_("The unit of the new post."))
+@click.option("--post", required=True, help=_("The new post."))
+@on_option(_("When the new post was taken up."))
 @managed_options
 @json_option
 def cadre_move(**fields: Any) -> None:
@@ -160,7 +178,7 @@ def cadre_move(**fields: Any) -> None:
 
 @cadre.command("retire")
 @click.argument("personnel_no")
-@on_option("Date of retirement.")
+@on_option(_("Date of retirement."))
 @json_option
 def cadre_retire(**fields: Any) -> None:
     """Record a retirement; accountability continues after it (Art. 8)."""
@@ -180,15 +198,21 @@ def cadre_search(text: str, fmt: str | None) -> None:
         fmt,
         "cadres",
         [asdict(c) for c in items],
-        (Column("personnel_no", "personnel no"), Column("name", "name"),
-         Column("pinyin", "pinyin"), Column("post", "post"), Column("unit_code", "unit"),
-         Column("unit_name", "unit name"), Column("retired_on", "retired"),
-         Column("matched", "matched")),
-        title=f"Cadres matching {text}:",
-        empty=f"No cadre's name, personnel number or unit matches {text}.",
+        (
+            Column("personnel_no", _("personnel no")),
+            Column("name", _("name")),
+            Column("pinyin", _("pinyin")),
+            Column("post", _("post")),
+            Column("unit_code", _("unit")),
+            Column("unit_name", _("unit name")),
+            Column("retired_on", _("retired")),
+            Column("matched", _("matched")),
+        ),
+        title=_("Cadres matching {text}:").format(text=text),
+        empty=_("No cadre's name, personnel number or unit matches {text}.").format(text=text),
         next_command=f"lifeledger cadre history {items[0].personnel_no}" if items else None,
         extra={"query": text},
-    )  # fmt: skip
+    )
 
 
 @cadre.command("history")
@@ -196,7 +220,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
 @click.option(
     "--year",
     type=click.IntRange(1949, 9999),
-    help="Only what concerns this year (e.g. for the annual review, Art. 13).",
+    help=_("Only what concerns this year (e.g. for the annual review, Art. 13)."),
 )
 @report_format_option(_("cases"))
 @json_option

@@ -80,16 +80,18 @@ def deadlines(as_of: dt.date | None, late: bool, fmt: str | None) -> None:
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
     items = p.deadlines(day)
-    notes = [f"Due dates: {REST_DAY_NOTE}."]
+    notes = [_("Due dates: {REST_DAY_NOTE}.").format(REST_DAY_NOTE=_(REST_DAY_NOTE))]
     if any(d.provisional for d in items):
-        notes.append("* judged by weekends only: the holiday calendar does not cover that year yet")
+        notes.append(
+            _("* judged by weekends only: the holiday calendar does not cover that year yet")
+        )
     show_list(
         fmt,
         "deadlines",
         [asdict(d) for d in items],
         DEADLINE_COLUMNS,
-        title=f"Deadlines on {day}:",
-        empty=f"No legal period is running or missed on {day}.",
+        title=_("Deadlines on {day}:").format(day=day),
+        empty=_("No legal period is running or missed on {day}.").format(day=day),
         next_command=f"lifeledger case show {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["status"] == "overdue" else None,
         extra={"as_of": day},
@@ -98,23 +100,23 @@ def deadlines(as_of: dt.date | None, late: bool, fmt: str | None) -> None:
 
 
 DEADLINE_COLUMNS = (
-    Column("case_no", "case"),
-    Column("party_code", "party", whole=lambda r: _party(r["party_type"], r["party_code"])),
-    Column("decision_number", "decision"),
-    Column("kind_label", "step"),
-    Column("article", "art."),
-    Column("start", "from"),
-    Column("due", "due", whole=lambda r: r["due"] and f"{r['due']}{'*' * r['provisional']}"),
-    Column("days_left", "days left"),
-    Column("status_label", "status"),
+    Column("case_no", _("case")),
+    Column("party_code", _("party"), whole=lambda r: _party(r["party_type"], r["party_code"])),
+    Column("decision_number", _("decision")),
+    Column("kind_label", _("step")),
+    Column("article", _("art."), article_label),
+    Column("start", _("from")),
+    Column("due", _("due"), whole=lambda r: r["due"] and f"{r['due']}{'*' * r['provisional']}"),
+    Column("days_left", _("days left")),
+    Column("status_label", _("status")),
 )
 
 
 LATE_COLUMNS = (
-    Column("case_no", "case"),
+    Column("case_no", _("case")),
     Column(
         "party_code",
-        "party",
+        _("party"),
         whole=lambda r: r["party_code"] and _party(r["party_type"], r["party_code"]),
     ),
     Column("event_label", _("step")),
@@ -172,13 +174,15 @@ def report() -> None:
 
 
 @report.command("annual")
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
-@click.option("--authority", help="Only cases opened by this authority (default: all).")
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The report year."))
+@click.option("--authority", help=_("Only cases opened by this authority (default: all)."))
 @click.option(
     "--region",
     metavar="CODE",
-    help="Art. 14 本地区: only the cases of units and cadres of this GB/T 2260 region and the "
-    "divisions within it (e.g. 430000 湖南省, 430100 长沙市), with a line per division within.",
+    help=_(
+        "Art. 14 本地区: only the cases of units and cadres of this GB/T 2260 region and the "
+        "divisions within it (e.g. 430000 湖南省, 430100 长沙市), with a line per division within."
+    ),
 )
 @click.option(
     "--format",
@@ -195,9 +199,9 @@ def report() -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    help="The file for --format xlsx/docx/pdf (default: lifeledger-annual-YEAR.FORMAT).",
+    help=_("The file for --format xlsx/docx/pdf (default: lifeledger-annual-YEAR.FORMAT)."),
 )
-@click.option("--force", is_flag=True, help="Replace an existing file.")
+@click.option("--force", is_flag=True, help=_("Replace an existing file."))
 @json_option
 def report_annual(
     year: int,
@@ -218,17 +222,20 @@ def report_annual(
         _write_annual(year, authority, fmt, out or f"lifeledger-annual-{year}.{fmt}", force)
         return
     if out is not None:
-        raise click.UsageError("--out goes with --format xlsx, docx or pdf")
+        raise click.UsageError(_("--out goes with --format xlsx, docx or pdf"))
     p = open_projections(settings().open(signed=False))
     r = p.annual_report(year, authority, region)
     show_report(
-        None if fmt == "text" else fmt, asdict(r), lambda: annual_text(r), annual_rows(r),
+        None if fmt == "text" else fmt,
+        asdict(r),
+        lambda: annual_text(r),
+        annual_rows(r),
         FIGURE_COLUMNS,
-    )  # fmt: skip
+    )
 
 
-FIGURE_COLUMNS = (Column("section", "section"), Column("item", "item"),
-                  Column("code", "code"), Column("count", "count"))  # fmt: skip
+FIGURE_COLUMNS = (Column("section", _("section")), Column("item", _("item")),
+                  Column("code", _("code")), Column("count", _("count")))  # fmt: skip
 
 
 def annual_rows(r: AnnualReport) -> list[dict[str, Any]]:
@@ -260,10 +267,12 @@ def annual_rows(r: AnnualReport) -> list[dict[str, Any]]:
 
 
 @report.command("record")
-@click.option("--region", required=True, metavar="CODE", help="The GB/T 2260 region reported on.")
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
-@click.option("--to", required=True, help="The same-level Party committee and government.")
-@on_option("When the written report was made.")
+@click.option(
+    "--region", required=True, metavar="CODE", help=_("The GB/T 2260 region reported on.")
+)
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The report year."))
+@click.option("--to", required=True, help=_("The same-level Party committee and government."))
+@on_option(_("When the written report was made."))
 @json_option
 def report_record(**fields: Any) -> None:
     """Record the written annual report on a region (书面报告, Art. 14); signed by the
@@ -272,10 +281,12 @@ def report_record(**fields: Any) -> None:
 
 
 @report.command("circulate")
-@click.option("--region", required=True, metavar="CODE", help="The GB/T 2260 region reported on.")
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help="The report year.")
-@click.option("--scope", required=True, help="To whom the report was circulated (通报范围).")
-@on_option("When it was circulated.")
+@click.option(
+    "--region", required=True, metavar="CODE", help=_("The GB/T 2260 region reported on.")
+)
+@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The report year."))
+@click.option("--scope", required=True, help=_("To whom the report was circulated (通报范围)."))
+@on_option(_("When it was circulated."))
 @json_option
 def report_circulate(**fields: Any) -> None:
     """Record the 通报 of a recorded annual report (Art. 14 按规定权限视情况予以通报)."""
@@ -288,18 +299,20 @@ def _write_annual(year: int, authority: str | None, fmt: str, out: str, force: b
     from projections.documents.evidence import LedgerEvidence
     from projections.documents.report import render_report
 
-    path, _ = document_path(out, force, (fmt,))
+    path, _unused = document_path(out, force, (fmt,))
     source = LedgerEvidence(settings().open(signed=False))
-    document, _ = render_report(source, "X" if fmt == "xlsx" else "R", year, authority, today())
+    document, _report = render_report(
+        source, "X" if fmt == "xlsx" else "R", year, authority, today()
+    )
     write(document, path, fmt, force)
     report_written(document, path)
 
 
 def _counts(title: str, counts: tuple[Count, ...]) -> list[str]:
     if not counts:
-        return [f"{title}: none"]
-    rows = table(["", "count"], [(c.label, c.count) for c in counts]).splitlines()[2:]
-    return [f"{title}:", *(f"  {row}" for row in rows)]
+        return [_("{title}: none").format(title=title)]
+    rows = table(["", _("count")], [(c.label, c.count) for c in counts]).splitlines()[2:]
+    return [_("{title}:").format(title=title), *(f"  {row}" for row in rows)]
 
 
 def _party(party_type: str, code: str) -> str:
@@ -309,52 +322,75 @@ def _party(party_type: str, code: str) -> str:
 
 
 def annual_text(r: AnnualReport) -> str:
-    scope = f" — cases opened by {r.authority}" if r.authority else ""
+    scope = _(" — cases opened by {authority}").format(authority=r.authority) if r.authority else ""
     if r.region:
-        scope += f" — 本地区 {r.region_name} {r.region} and the divisions within it"
+        scope += _(" — 本地区 {region_name} {region} and the divisions within it").format(
+            region_name=r.region_name, region=r.region
+        )
     out = [
-        f"信访工作责任追究情况 {r.year}年度 (Art. 14){scope}",
-        f"Cases opened: {r.cases_opened} (lifetime accountability, Art. 8: {r.lifetime_cases}); "
-        f"closed: {r.cases_closed}",
-        *_counts("Grounds cited (Art. 4)", r.grounds),
-        *_counts("Parties held accountable", r.parties_by_kind),
-        *_counts("Responsibility (Art. 5)", r.responsibility_kinds),
-        f"Decisions issued: {r.decisions_issued} (revoked on appeal: {r.decisions_revoked})",
+        _("信访工作责任追究情况 {year}年度 (Art. 14){scope}").format(year=r.year, scope=scope),
+        _(
+            "Cases opened: {cases_opened} (lifetime accountability, Art. 8: "
+            "{lifetime_cases}); closed: {cases_closed}"
+        ).format(
+            cases_opened=r.cases_opened,
+            lifetime_cases=r.lifetime_cases,
+            cases_closed=r.cases_closed,
+        ),
+        *_counts(_("Grounds cited (Art. 4)"), r.grounds),
+        *_counts(_("Parties held accountable"), r.parties_by_kind),
+        *_counts(_("Responsibility (Art. 5)"), r.responsibility_kinds),
+        _("Decisions issued: {decisions_issued} (revoked on appeal: {decisions_revoked})").format(
+            decisions_issued=r.decisions_issued, decisions_revoked=r.decisions_revoked
+        ),
         *_counts(
             _("Measures (Art. 7), by the year they took effect (生效时间)"), r.measures_by_kind
         ),
-        f"Appeals filed (Art. 12): {r.appeals_filed}",
-        *_counts("Appeal outcomes", r.appeal_outcomes),
-        f"Referred to judicial organs (Art. 7): {r.referrals}",
-        *_counts("Periods missed (Art. 11, 12)", r.overdue_steps),
+        _("Appeals filed (Art. 12): {appeals_filed}").format(appeals_filed=r.appeals_filed),
+        *_counts(_("Appeal outcomes"), r.appeal_outcomes),
+        _("Referred to judicial organs (Art. 7): {referrals}").format(referrals=r.referrals),
+        *_counts(_("Periods missed (Art. 11, 12)"), r.overdue_steps),
     ]
     if r.region:
-        out += _counts("Cases by division within the region (GB/T 2260)", r.sub_regions)
+        out += _counts(_("Cases by division within the region (GB/T 2260)"), r.sub_regions)
     if r.overdue:
-        out.append(table(
-            ["case", "party", "step", "due", "done"],
-            [(o.case_no, _party(o.party_type, o.party_code), o.kind_label, o.due, o.done_on)
-             for o in r.overdue],
-        ))  # fmt: skip
+        out.append(
+            table(
+                [_("case"), _("party"), _("step"), _("due"), _("done")],
+                [
+                    (o.case_no, _party(o.party_type, o.party_code), o.kind_label, o.due, o.done_on)
+                    for o in r.overdue
+                ],
+            )
+        )
     return "\n".join(out)
 
 
 # cadre history and unit rating (commands in cli/registry.py) ---------------------------------
 #: A cadre's history as rows, one per case they are a party to (``--format csv``...).
 HISTORY_COLUMNS = (
-    Column("case_no", "case"),
-    Column("incident_date", "incident"),
-    Column("post_at_incident", "post at incident",
-           whole=lambda r: _post_text(r["post_at_incident"])),
-    Column("responsibility_label", "responsibility"),
-    Column("team_role_label", "team role"),
-    Column("decisions", "decisions", whole=lambda r: "; ".join(
-        f"{d['number']} {d['decided_on']} [{d['status_label']}]" for d in r["decisions"])),
-    Column("measures_in_force", "measures in force",
-           whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"])),
-    Column("case_status", "case status", lambda v: CASE_STATUS_LABELS.get(v, v)),
-    Column("lifetime", "lifetime (Art. 8)"),
-)  # fmt: skip
+    Column("case_no", _("case")),
+    Column("incident_date", _("incident")),
+    Column(
+        "post_at_incident", _("post at incident"), whole=lambda r: _post_text(r["post_at_incident"])
+    ),
+    Column("responsibility_label", _("responsibility")),
+    Column("team_role_label", _("team role")),
+    Column(
+        "decisions",
+        _("decisions"),
+        whole=lambda r: "; ".join(
+            f"{d['number']} {d['decided_on']} [{d['status_label']}]" for d in r["decisions"]
+        ),
+    ),
+    Column(
+        "measures_in_force",
+        _("measures in force"),
+        whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"]),
+    ),
+    Column("case_status", _("case status"), lambda v: CASE_STATUS_LABELS.get(v, v)),
+    Column("lifetime", _("lifetime (Art. 8)")),
+)
 
 
 def _post_text(post: dict[str, Any] | None) -> str | None:
@@ -377,43 +413,81 @@ def _post(post: Post | None) -> str:
 def history_text(h: CadreHistory) -> str:
     from ledger.domain.regulation import IN_FORCE_FROM
 
-    now = f"retired {h.retired_on}" if h.retired_on else f"now {_post(h.current_post)}"
+    now = (
+        _("retired {retired_on}").format(retired_on=h.retired_on)
+        if h.retired_on
+        else _("now {post}").format(post=_post(h.current_post))
+    )
     out = [
-        f"Cadre {h.personnel_no} {h.name} — {now}",
-        "Posts held (Art. 8: accountable for every one of them, for life):",
-        table(
-            ["from", "until", "unit", "post"],
-            [(p.start, f"{p.end} (retired)" if p.ended_by_retirement else p.end or "(now)",
-              f"{p.unit_name} ({p.unit_code})", p.title) for p in h.posts],
+        _("Cadre {personnel_no} {name} — {now}").format(
+            personnel_no=h.personnel_no, name=h.name, now=now
         ),
-    ]  # fmt: skip
-    label = f" in {h.year}" if h.year is not None else ""
-    as_of = f" as of checkpoint {h.complete_as_of}" if h.complete_as_of is not None else ""
+        _("Posts held (Art. 8: accountable for every one of them, for life):"),
+        table(
+            [_("from"), _("until"), _("unit"), _("post")],
+            [
+                (
+                    p.start,
+                    _("{end} (retired)").format(end=p.end)
+                    if p.ended_by_retirement
+                    else p.end or _("(now)"),
+                    f"{p.unit_name} ({p.unit_code})",
+                    p.title,
+                )
+                for p in h.posts
+            ],
+        ),
+    ]
+    label = _(" in {year}").format(year=h.year) if h.year is not None else ""
+    as_of = (
+        _(" as of checkpoint {complete_as_of}").format(complete_as_of=h.complete_as_of)
+        if h.complete_as_of is not None
+        else ""
+    )
     if not h.entries:
-        out += ["", f"No accountability on record{label}{as_of}."]
+        out += [
+            "",
+            _("No accountability on record{label}{as_of}.").format(label=label, as_of=as_of),
+        ]
     else:
-        out += ["", f"Accountability{label} (Art. 8, 11):", table(
-            ["case", "incident", "post at incident", "responsibility", "decisions",
-             "measures in force", "case status"],
-            [_history_row(e) for e in h.entries],
-        )]  # fmt: skip
+        out += [
+            "",
+            _("Accountability{label} (Art. 8, 11):").format(label=label),
+            table(
+                [
+                    _("case"),
+                    _("incident"),
+                    _("post at incident"),
+                    _("responsibility"),
+                    _("decisions"),
+                    _("measures in force"),
+                    _("case status"),
+                ],
+                [_history_row(e) for e in h.entries],
+            ),
+        ]
         owed = [f"{e.case_no} {n}" for e in h.entries for n in e.file_entries_outstanding]
         if owed:
             out.append(
-                "Personnel-file entry outstanding (Art. 11 归入个人人事档案, owed by the "
-                "organisation department that manages the cadre): " + ", ".join(owed)
+                _(
+                    "Personnel-file entry outstanding (Art. 11 归入个人人事档案, owed by the "
+                    "organisation department that manages the cadre): "
+                )
+                + ", ".join(owed)
             )
         old = [e.case_no for e in h.entries if not e.lifetime]
         if old:
             out.append(
-                f"Incidents before {IN_FORCE_FROM} (outside Art. 8 lifetime accountability): "
+                _(
+                    "Incidents before {IN_FORCE_FROM} (outside Art. 8 lifetime accountability): "
+                ).format(IN_FORCE_FROM=IN_FORCE_FROM)
                 + ", ".join(old)
             )
     if h.accountable_in_year is not None:
         verdict = (
-            "held accountable that year: the annual review and awards follow the rules (Art. 13)"
+            _("held accountable that year: the annual review and awards follow the rules (Art. 13)")
             if h.accountable_in_year
-            else "no decision in force made that year (Art. 13)"
+            else _("no decision in force made that year (Art. 13)")
         )
         out.append(f"{h.year}: {verdict}")
     out.append(completeness_line(h))
@@ -469,14 +543,17 @@ def _history_row(e: HistoryEntry) -> tuple[object, ...]:
 
 #: A unit's rating as rows: the decisions that count against it, then those that do not.
 RATING_COLUMNS = (
-    Column("case_no", "case"),
-    Column("decision_number", "decision"),
-    Column("decided_on", "decided"),
-    Column("status_label", "status"),
-    Column("measures_in_force", "measures in force",
-           whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"])),
-    Column("counted", "counted (Art. 13)"),
-)  # fmt: skip
+    Column("case_no", _("case")),
+    Column("decision_number", _("decision")),
+    Column("decided_on", _("decided")),
+    Column("status_label", _("status")),
+    Column(
+        "measures_in_force",
+        _("measures in force"),
+        whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"]),
+    ),
+    Column("counted", _("counted (Art. 13)")),
+)
 
 
 def show_unit_rating(code: str, year: int, fmt: str | None = None) -> None:
@@ -490,18 +567,35 @@ def show_unit_rating(code: str, year: int, fmt: str | None = None) -> None:
 
 def rating_text(r: UnitRating) -> str:
     verdict = (
-        "may be rated an advanced unit for petition work"
+        _("may be rated an advanced unit for petition work")
         if r.may_be_rated_advanced
-        else "may NOT be rated an advanced unit for petition work (先进单位)"
+        else _("may NOT be rated an advanced unit for petition work (先进单位)")
     )
-    out = [f"Unit {r.unit_code} {r.unit_name}, {r.year}: {verdict} (Art. 13)"]
+    out = [
+        _("Unit {unit_code} {unit_name}, {year}: {verdict} (Art. 13)").format(
+            unit_code=r.unit_code, unit_name=r.unit_name, year=r.year, verdict=verdict
+        )
+    ]
     if r.reasons:
-        out.append("Held accountable that year by:")
-        out += [f"  {x.case_no} {x.decision_number} of {x.decided_on} [{x.status_label}]: "
-                f"{_measures(x.measures_in_force)}" for x in r.reasons]  # fmt: skip
+        out.append(_("Held accountable that year by:"))
+        out += [
+            _("  {case_no} {decision_number} of {decided_on} [{status_label}]: {measures}").format(
+                case_no=x.case_no,
+                decision_number=x.decision_number,
+                decided_on=x.decided_on,
+                status_label=x.status_label,
+                measures=_measures(x.measures_in_force),
+            )
+            for x in r.reasons
+        ]
     if r.not_counted:
-        out.append("Not counted (revoked on appeal):")
-        out += [f"  {x.case_no} {x.decision_number} of {x.decided_on}" for x in r.not_counted]
+        out.append(_("Not counted (revoked on appeal):"))
+        out += [
+            _("  {case_no} {decision_number} of {decided_on}").format(
+                case_no=x.case_no, decision_number=x.decision_number, decided_on=x.decided_on
+            )
+            for x in r.not_counted
+        ]
     out.append(r.rule)
     return "\n".join(out)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.common import settings
+from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     pass
@@ -18,7 +19,7 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     "--prefix",
     default="ledger",
     show_default=True,
-    help="Role names: PREFIX_owner, PREFIX_writer, PREFIX_reader, PREFIX_auditor.",
+    help=_("Role names: PREFIX_owner, PREFIX_writer, PREFIX_reader, PREFIX_auditor."),
 )
 def db_roles(prefix: str) -> None:
     """SQL for a PostgreSQL ledger's roles: writers only append, readers only read.
@@ -36,7 +37,7 @@ def db_roles(prefix: str) -> None:
     store = settings().store
     if store.kind != "postgres":
         raise InvalidInputError(
-            "database roles are for a PostgreSQL ledger: give --db postgresql://…"
+            _("database roles are for a PostgreSQL ledger: give --db postgresql://…")
         )
     click.echo(roles_sql(store.schema, prefix), nl=False)
 

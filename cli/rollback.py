@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ledger.i18n import _
+
 __all__ = ["checkpoint_files_in", "rollback_note"]
 
 
@@ -28,18 +30,23 @@ def rollback_note(external: int, last_stored: int | None) -> dict[str, Any]:
         return {
             "external_checkpoints": external,
             "excluded": True,
-            "note": f"rollback: checked against {external} checkpoint(s) kept outside the ledger",
+            "note": _(
+                "rollback: checked against {external} checkpoint(s) kept outside the ledger"
+            ).format(external=external),
         }
     stored = (
-        f"the last stored checkpoint (size {last_stored})"
+        _("the last stored checkpoint (size {last_stored})").format(last_stored=last_stored)
         if last_stored
-        else "any checkpoint (none is stored)"
+        else _("any checkpoint (none is stored)")
     )
     return {
         "external_checkpoints": 0,
         "excluded": False,
         "note": (
-            "Warning: no checkpoint kept outside the ledger was given (--checkpoint FILE or "
-            f"--checkpoint-dir DIR): a truncation of the log before {stored} cannot be excluded"
+            _(
+                "Warning: no checkpoint kept outside the ledger was given (--checkpoint "
+                "FILE or --checkpoint-dir DIR): a truncation of the log before {stored} "
+                "cannot be excluded"
+            ).format(stored=stored)
         ),
     }

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from ledger.i18n import _
+
 COLOURS = {"overdue": "red", "failed": "red", "revoked": "yellow"}
 #: A column is narrowed to this many display columns at the least before columns are dropped.
 MIN_COLUMN = 12
@@ -57,7 +59,7 @@ def table(
     natural = [max([_width(h)] + [_width(r[i]) for r in body]) for i, h in enumerate(headers)]
     limit = terminal_width() if width == -1 else width
     keep = list(range(len(headers)))
-    optional = [headers.index(h) for h in drop]
+    optional = [headers.index(_(h)) for h in drop]  # ``drop`` names them in English
     order = [*optional, *keep[::-1]]
 
     def total() -> int:
@@ -78,7 +80,7 @@ def table(
             line = _pad_row([p[k] if k < len(p) else "" for p in parts], widths)
             lines.append(paint(line, kind))
     if dropped:
-        lines.append(f"(not shown: {', '.join(dropped)}; see --format csv)")
+        lines.append(_("(not shown: {join}; see --format csv)").format(join=", ".join(dropped)))
     return "\n".join(lines)
 
 
@@ -120,7 +122,7 @@ def cell_text(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Enum):

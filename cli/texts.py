@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from ledger.i18n import _
+
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     pass
 
@@ -39,10 +41,16 @@ def read_text_file(path: str, name: str) -> str:
             size = os.fstat(f.fileno()).st_size
             data = f.read(MAX_EVENT_BYTES + 1)
     if len(data) > MAX_EVENT_BYTES:
-        shown = f"{size:,} bytes" if size is not None else f"more than {MAX_EVENT_BYTES:,} bytes"
+        shown = (
+            _("{size:,} bytes").format(size=size)
+            if size is not None
+            else _("more than {MAX_EVENT_BYTES:,} bytes").format(MAX_EVENT_BYTES=MAX_EVENT_BYTES)
+        )
         raise InputTooLargeError(
-            f"the {label} file {path} holds {shown}; the {label} may hold at most "
-            f"{limit_of(name):,} characters",
+            _(
+                "the {label} file {path} holds {shown}; the {label} may hold at most "
+                "{limit_of:,} characters"
+            ).format(label=label, path=path, shown=shown, limit_of=limit_of(name)),
             field=name,
             limit=limit_of(name),
             size=size if size is not None else len(data),
@@ -51,7 +59,9 @@ def read_text_file(path: str, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise InvalidInputError(
-            f"the {label} file {path} is not UTF-8 text (byte {e.start + 1})"
+            _("the {label} file {path} is not UTF-8 text (byte {value})").format(
+                label=label, path=path, value=e.start + 1
+            )
         ) from None
 
 
@@ -68,11 +78,15 @@ def long_text_option(name: str, help: str, *, required: bool = True) -> Callable
             path = kwargs.pop(file_param, None)
             if path is not None:
                 if kwargs.get(name) is not None:
-                    raise click.UsageError(f"give {option} or {option}-file, not both")
+                    raise click.UsageError(
+                        _("give {option} or {option}-file, not both").format(option=option)
+                    )
                 kwargs[name] = read_text_file(path, name)
             elif kwargs.get(name) is None and required:
                 raise click.UsageError(
-                    f"Missing option '{option}' (or '{option}-file PATH', '-' for stdin)."
+                    _("Missing option '{option}' (or '{option}-file PATH', '-' for stdin).").format(
+                        option=option
+                    )
                 )
             return f(**kwargs)
 
@@ -80,10 +94,10 @@ def long_text_option(name: str, help: str, *, required: bool = True) -> Callable
             f"{option}-file",
             file_param,
             metavar="PATH",
-            help=f"Read {option} from a UTF-8 file ('-': standard input).",
+            help=_("Read {option} from a UTF-8 file ('-': standard input).").format(option=option),
         )(wrapper)
-        required_note = f" Required, or {option}-file." if required else ""
-        limit = f" At most {limit_of(name):,} characters."
+        required_note = _(" Required, or {option}-file.").format(option=option) if required else ""
+        limit = _(" At most {limit_of:,} characters.").format(limit_of=limit_of(name))
         decorated = click.option(option, name, help=help + limit + required_note)(with_file)
         return cast(F, decorated)
 

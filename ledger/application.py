@@ -50,8 +50,9 @@ class LedgerApplication(SignedApplication):
         """Record the petition work agency's written annual report on its region (Art. 14)."""
         rec = self._record_signer()
         self._check_past(on)
-        report = RegionalReport.make(region, year, rec.authority, reported_to, on,
-                                     self.context(rec))  # fmt: skip
+        report = RegionalReport.make(
+            region, year, rec.authority, reported_to, on, self.context(rec)
+        )
         self._create(report, f"the {year} report on region {region} is already recorded")
 
     def circulate_report(self, region: str, year: int, on: dt.date, scope: str) -> None:
@@ -102,9 +103,13 @@ class LedgerApplication(SignedApplication):
             hunan().check(managed.region)
             extra = {"managed_level": managed.level.value, "managed_region": managed.region}
         cadre = Cadre(
-            personnel_no=personnel_no, name=name, unit_code=unit_code, post=post, since=since,
+            personnel_no=personnel_no,
+            name=name,
+            unit_code=unit_code,
+            post=post,
+            since=since,
             **extra,
-        )  # fmt: skip
+        )
         self._create(cadre, f"cadre {personnel_no} is already registered")
         self._lookalikes.add("cadre", personnel_no)
         return cadre.id

@@ -46,6 +46,7 @@ from ledger.domain.regulation import (
     UnitKind,
 )
 from ledger.errors import AlreadyExistsError, KeyFileError
+from ledger.i18n import _
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoints import make_checkpoint
 
@@ -106,17 +107,20 @@ def build_demo(
     Refuses before writing anything if the ledger is not empty or a key file exists."""
     if app.is_initialised():
         raise AlreadyExistsError(
-            f"{app.store.describe()} already holds a ledger; the demo needs an empty one "
-            "(give another --db)"
+            _(
+                "{describe} already holds a ledger; the demo needs an empty one (give another --db)"
+            ).format(describe=app.store.describe())
         )
     existing = [keys_dir / name for name in KEY_FILES if (keys_dir / name).exists()]
     if existing:
         raise KeyFileError(
-            f"{existing[0]} already exists; remove {keys_dir} (keys of an earlier demo) or "
-            "give another --db"
+            _(
+                "{value} already exists; remove {keys_dir} (keys of an earlier demo) or "
+                "give another --db"
+            ).format(value=existing[0], keys_dir=keys_dir)
         )
     if not passphrase:
-        raise KeyFileError("the demo keys need a passphrase")
+        raise KeyFileError(_("the demo keys need a passphrase"))
     now = on or today()
     signers = {name: Signer.generate() for name in KEY_FILES}
     for name, signer in signers.items():
@@ -205,14 +209,23 @@ class _Builder:
         # Regions (GB/T 2260): 宁乡 (430124 宁乡县, 430182 宁乡市 from the 201711 list), 芙蓉区,
         # the city itself.
         units = (
-            ("CS-XG-GOV", "长沙市某县人民政府", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY,
-             "430124"),
+            (
+                "CS-XG-GOV",
+                "长沙市某县人民政府",
+                UnitKind.ADMINISTRATIVE,
+                AdminLevel.COUNTY,
+                "430124",
+            ),
             ("CS-XF", "长沙市某区信访局", UnitKind.ADMINISTRATIVE, AdminLevel.COUNTY, "430102"),
-            ("CS-YY-HOSP", "长沙市某医院", UnitKind.PUBLIC_INSTITUTION, AdminLevel.CITY,
-             "430100"),
-            ("CS-HT-TOWN", "长沙市某县某镇人民政府", UnitKind.ADMINISTRATIVE, AdminLevel.TOWNSHIP,
-             "430182"),
-        )  # fmt: skip
+            ("CS-YY-HOSP", "长沙市某医院", UnitKind.PUBLIC_INSTITUTION, AdminLevel.CITY, "430100"),
+            (
+                "CS-HT-TOWN",
+                "长沙市某县某镇人民政府",
+                UnitKind.ADMINISTRATIVE,
+                AdminLevel.TOWNSHIP,
+                "430182",
+            ),
+        )
         for code, name, kind, level, region in units:
             app.add_unit(code, name, kind, level, region)
             self.units.append(code)
@@ -290,9 +303,13 @@ class _Builder:
             at_hearing=True,
         )
         app.correct_finding(
-            no, PERSON, "P1003", Responsibility.NONE, D(2021, 6, 20),
+            no,
+            PERSON,
+            "P1003",
+            Responsibility.NONE,
+            D(2021, 6, 20),
             "经核查会议记录，孙海燕曾明确提出反对意见但未被采纳，依第五条不承担领导责任",
-        )  # fmt: skip
+        )
         decided, facts = D(2021, 7, 1), "违反政策作出征收决定，引发群体性上访，情节较重"
         decisions = (
             (UNIT, "CS-XG-GOV", "长纪责〔2021〕12号",

@@ -30,6 +30,7 @@ __all__ = [
     "article_label",
     "language",
     "ngettext",
+    "pgettext",
     "set_language",
 ]
 
@@ -96,6 +97,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
         set_language()
     assert _current is not None
     return _current.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` as meant in ``context``, where the same English word is translated
+    differently (a table's "file" column, not click's "file" type)."""
+    if _current is None:
+        set_language()
+    assert _current is not None
+    return _current.pgettext(context, message)
 
 
 def N_(message: str) -> str:

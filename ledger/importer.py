@@ -42,6 +42,7 @@ from ledger.errors import (
     NotFoundError,
     StoreError,
 )
+from ledger.i18n import _
 from ledger.unit_of_work import MAX_RETRIES, Batch
 
 __all__ = ["ImportReport", "Refusal", "import_lines", "parse_line"]
@@ -120,8 +121,9 @@ def parse_line(text: str) -> tuple[str, dict[str, Any]]:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > limits.MAX_IMPORT_LINE_BYTES:
         raise InputTooLargeError(
-            f"the line is {size:,} bytes long; at most {limits.MAX_IMPORT_LINE_BYTES:,} are "
-            "allowed",
+            _(
+                "the line is {size:,} bytes long; at most {MAX_IMPORT_LINE_BYTES:,} are allowed"
+            ).format(size=size, MAX_IMPORT_LINE_BYTES=limits.MAX_IMPORT_LINE_BYTES),
             field="line",
             limit=limits.MAX_IMPORT_LINE_BYTES,
             size=size,
@@ -130,12 +132,14 @@ def parse_line(text: str) -> tuple[str, dict[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise InvalidInputError(f"not valid JSON: {e.msg} at column {e.colno}") from None
+        raise InvalidInputError(
+            _("not valid JSON: {msg} at column {colno}").format(msg=e.msg, colno=e.colno)
+        ) from None
     if not isinstance(data, dict):
-        raise InvalidInputError('a line must be one JSON object {"command": ..., ...}')
+        raise InvalidInputError(_('a line must be one JSON object {"command": ..., ...}'))
     command = data.pop("command", None)
     if not isinstance(command, str) or not command.strip():
-        raise InvalidInputError('the line names no "command" (e.g. "case open")')
+        raise InvalidInputError(_('the line names no "command" (e.g. "case open")'))
     return " ".join(command.split()), data
 
 
@@ -156,7 +160,7 @@ def import_lines(
     redone line by line, each in its own transaction. An interrupt (Ctrl-C) stops the import
     after the lines already applied are committed, and is reported, not raised."""
     if batch_events < 1:
-        raise InvalidInputError("a transaction holds at least one event")
+        raise InvalidInputError(_("a transaction holds at least one event"))
     report = ImportReport(last_line=total_lines)
     try:
         _apply(app, iter(lines), report, stop_on_error, on_refused, batch_events, LineKeys())
@@ -205,7 +209,9 @@ class LineKeys:
         if explicit is not None:
             if not isinstance(explicit, str | int) or isinstance(explicit, bool):
                 raise InvalidInputError(
-                    f"{command}: 'id' must be a text or a number, got {explicit!r}"
+                    _("{command}: 'id' must be a text or a number, got {explicit!r}").format(
+                        command=command, explicit=explicit
+                    )
                 )
             key = f"id:{explicit}"
             limits.check_text_length("id", key)
@@ -228,7 +234,7 @@ def _applied(app: LedgerApplication, key: str) -> bool:
     """Whether the log holds the signed record of the line with this key (read through the
     signing mapper, so a forged record is an error, not a skip)."""
     try:
-        app._get(ImportedLine, imported_line_id(key), "no such import line", copy=False)
+        app._get(ImportedLine, imported_line_id(key), _("no such import line"), copy=False)
     except NotFoundError:
         return False
     return True
@@ -263,7 +269,7 @@ def _run(
 def _run_alone(app: LedgerApplication, number: int, text: str, keys: LineKeys) -> _Line:
     """One line in a transaction of its own (after a conflict), re-checked against the store
     as it now is, up to :data:`~ledger.application.MAX_RETRIES` times."""
-    for _ in range(MAX_RETRIES):
+    for _unused in range(MAX_RETRIES):
         try:
             with app.batch(BATCH_EVENTS) as batch:
                 line = _run(app, number, text, batch.atomic, keys)
@@ -278,7 +284,9 @@ def _run_alone(app: LedgerApplication, number: int, text: str, keys: LineKeys) -
         number,
         text,
         error=ConcurrentWriteError(
-            f"line {number}: other writers kept changing the same records; nothing was written"
+            _(
+                "line {number}: other writers kept changing the same records; nothing was written"
+            ).format(number=number)
         ),
     )
 
@@ -325,7 +333,7 @@ def _apply(
             raise KeyboardInterrupt
         if exhausted:
             return
-    for number, _ in lines:  # not attempted: count them
+    for number, _unused in lines:  # not attempted: count them
         report.last_line = max(report.last_line, number)
 
 

@@ -30,6 +30,7 @@ from psycopg.sql import SQL, Identifier
 from ledger.application import LedgerApplication
 from ledger.audit.verify import VerificationResult, verify_store
 from ledger.errors import AlreadyExistsError, LedgerError, StoreError, VerificationError, first_line
+from ledger.i18n import _
 from ledger.storage.postgres_recorder import PostgresLedgerRecorder
 from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, SQLiteLedgerRecorder
 from ledger.storage.store import StoreConfig
@@ -123,7 +124,11 @@ def migrate(
     copy does not verify or its root differs from the source's: do not use it).
     """
     if source.same_place(target):
-        raise StoreError(f"the source and the target are the same store ({source.describe()})")
+        raise StoreError(
+            _("the source and the target are the same store ({describe})").format(
+                describe=source.describe()
+            )
+        )
     src = _open(source, must_exist=True)
     try:
         dst = _open(target, must_exist=False)
@@ -139,7 +144,11 @@ def _migrate(
     src: LedgerApplication, dst: LedgerApplication, page_size: int, progress: Progress | None
 ) -> MigrationReport:
     if not src.is_initialised():
-        raise StoreError(f"{src.store.describe()} holds no ledger; there is nothing to migrate")
+        raise StoreError(
+            _("{describe} holds no ledger; there is nothing to migrate").format(
+                describe=src.store.describe()
+            )
+        )
     _refuse_non_empty(dst)
     tables = LedgerTables(src)
     # Checkpoints first, then the bound, as the verifier does: every checkpoint copied is
@@ -191,7 +200,11 @@ def _max_notification_id(app: LedgerApplication) -> int:
     try:
         return int(app.recorder.max_notification_id() or 0)
     except PersistenceError as e:
-        raise StoreError(f"cannot read {app.store.describe()}: {first_line(e)}") from e
+        raise StoreError(
+            _("cannot read {describe}: {first_line}").format(
+                describe=app.store.describe(), first_line=first_line(e)
+            )
+        ) from e
 
 
 def _refuse_non_empty(dst: LedgerApplication) -> None:
@@ -206,9 +219,10 @@ def _refuse_non_empty(dst: LedgerApplication) -> None:
     found = [f"{what}" for what, n in held.items() if n]
     if found:
         raise AlreadyExistsError(
-            f"{dst.store.describe()} is not empty (it holds {', '.join(found)}); migrate "
-            "only into an empty store: a new SQLite file, or a new PostgreSQL schema "
-            "(?schema=name)"
+            _(
+                "{describe} is not empty (it holds {join}); migrate only into an empty "
+                "store: a new SQLite file, or a new PostgreSQL schema (?schema=name)"
+            ).format(describe=dst.store.describe(), join=", ".join(found))
         )
 
 
@@ -224,7 +238,11 @@ def _pages(src: LedgerApplication, bound: int, page_size: int) -> Iterator[Seque
                 start, page_size, stop=bound, inclusive_of_start=False
             )
         except PersistenceError as e:
-            raise StoreError(f"cannot read {src.store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot read {describe}: {first_line}").format(
+                    describe=src.store.describe(), first_line=first_line(e)
+                )
+            ) from e
         if not page:
             return
         yield page
@@ -291,13 +309,17 @@ def _copy(
                 _check_count(copied, total, src)
                 _copy_checkpoints(curs, schema, kept, cosigned, nodes)
         else:  # pragma: no cover - the application always installs one of the two
-            raise StoreError(f"{dst.store.describe()} has no lifeledger recorder")
+            raise StoreError(
+                _("{describe} has no lifeledger recorder").format(describe=dst.store.describe())
+            )
     except LedgerError:
         raise
     except PersistenceError as e:
         reason = first_line(e)
         raise StoreError(
-            f"copying into {dst.store.describe()} failed, nothing was kept there: {reason}"
+            _("copying into {describe} failed, nothing was kept there: {reason}").format(
+                describe=dst.store.describe(), reason=reason
+            )
         ) from e
     return copied
 
@@ -329,9 +351,11 @@ def _check_count(copied: int, total: int, src: LedgerApplication) -> None:
     copied at all (raising rolls the copy back)."""
     if copied != total:
         raise VerificationError(
-            f"the source's log holds {copied} event(s) but its Merkle leaf table {total}: "
-            f"verify the source ({src.store.describe()}) with `lifeledger verify`; nothing was "
-            "kept in the target",
+            _(
+                "the source's log holds {copied} event(s) but its Merkle leaf table "
+                "{total}: verify the source ({describe}) with `lifeledger verify`; "
+                "nothing was kept in the target"
+            ).format(copied=copied, total=total, describe=src.store.describe()),
             events=copied,
             leaves=total,
         )
@@ -382,15 +406,25 @@ def _check_copy(
     if not result:
         first = result.failures[0].describe() if result.failures else "verification failed"
         raise VerificationError(
-            f"the copy in {where} does not verify ({result.failure_count} failure(s); first: "
-            f"{first}); the copy was removed. Verify the source with `lifeledger verify`",
+            _(
+                "the copy in {where} does not verify ({failure_count} failure(s); first: "
+                "{first}); the copy was removed. Verify the source with `lifeledger "
+                "verify`"
+            ).format(where=where, failure_count=result.failure_count, first=first),
             failures=result.failure_count,
         )
     if result.tree_size != total or result.root != source_root:
         raise VerificationError(
-            f"the copy in {where} has Merkle tree size {result.tree_size}, root "
-            f"{base64.b64encode(result.root).decode()}, but the source has size {total}, root "
-            f"{base64.b64encode(source_root).decode()}; the copy was removed. Verify the "
-            "source with `lifeledger verify`",
+            _(
+                "the copy in {where} has Merkle tree size {tree_size}, root {decode}, "
+                "but the source has size {total}, root {decode2}; the copy was removed. "
+                "Verify the source with `lifeledger verify`"
+            ).format(
+                where=where,
+                tree_size=result.tree_size,
+                decode=base64.b64encode(result.root).decode(),
+                total=total,
+                decode2=base64.b64encode(source_root).decode(),
+            ),
             tree_size=result.tree_size,
         )

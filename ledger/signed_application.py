@@ -46,6 +46,7 @@ from ledger.errors import (
     TamperedEventError,
     first_line,
 )
+from ledger.i18n import _
 from ledger.signing.mapper import SigningMapper
 from ledger.signing.signatures import (
     Envelope,
@@ -90,7 +91,11 @@ class SignedApplication(Application[UUID]):
         except LedgerError:
             raise
         except Exception as e:  # psycopg, sqlite3, OSError: the store cannot be opened
-            raise StoreError(f"cannot open {store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot open {describe}: {first_line}").format(
+                    describe=store.describe(), first_line=first_line(e)
+                )
+            ) from e
         self.signer = signer
         # The signer's key is checked again inside the appending transaction (Art. 6).
         self.signer_check = SignerCheck(self.signing_mapper)
@@ -137,30 +142,34 @@ class SignedApplication(Application[UUID]):
         try:
             stored_events = self.recorder.select_events(ids.REGISTRY_ID)
         except PersistenceError as e:
-            raise StoreError(f"cannot read the key registry: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot read the key registry: {first_line}").format(first_line=first_line(e))
+            ) from e
         for stored in stored_events:
             envelope = Envelope.parse(stored.state)
             try:
                 event = self.signing_mapper.decode_payload(stored, envelope.payload)
             except (PersistenceError, ValueError) as e:  # altered bytes that no longer decode
                 raise TamperedEventError(
-                    f"key registry event v{stored.originator_version} ({stored.topic}) fails "
-                    "its signature",
+                    _(
+                        "key registry event v{originator_version} ({topic}) fails its signature"
+                    ).format(originator_version=stored.originator_version, topic=stored.topic),
                     originator_id=str(ids.REGISTRY_ID),
                     version=stored.originator_version,
                 ) from e
             if stored.originator_version == 1:
                 root = bytes.fromhex(event.public_key)  # type: ignore[attr-defined]
                 if key_id_of(root) != envelope.key_id:
-                    raise TamperedEventError("the registry's root event is not self-signed")
+                    raise TamperedEventError(_("the registry's root event is not self-signed"))
                 keyring[envelope.key_id] = public_key_from_raw(root)
             key = keyring.get(envelope.key_id)
             if key is None or not check_signature(
                 key, envelope, ids.REGISTRY_ID, stored.originator_version, stored.topic
             ):
                 raise TamperedEventError(
-                    f"key registry event v{stored.originator_version} ({stored.topic}) fails "
-                    "its signature",
+                    _(
+                        "key registry event v{originator_version} ({topic}) fails its signature"
+                    ).format(originator_version=stored.originator_version, topic=stored.topic),
                     originator_id=str(ids.REGISTRY_ID),
                     version=stored.originator_version,
                 )
@@ -168,7 +177,7 @@ class SignedApplication(Application[UUID]):
             if new_key is not None and stored.originator_version > 1:
                 raw = bytes.fromhex(new_key)
                 if key_id_of(raw).hex() != event.key_id:  # type: ignore[attr-defined]
-                    raise TamperedEventError("a registered key id does not match its key")
+                    raise TamperedEventError(_("a registered key id does not match its key"))
                 keyring[key_id_of(raw)] = public_key_from_raw(raw)
         return keyring
 
@@ -176,14 +185,20 @@ class SignedApplication(Application[UUID]):
         try:
             return bool(self.recorder.select_events(ids.REGISTRY_ID, limit=1))
         except PersistenceError as e:
-            raise StoreError(f"cannot read {self.store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot read {describe}: {first_line}").format(
+                    describe=self.store.describe(), first_line=first_line(e)
+                )
+            ) from e
 
     def registry(self) -> KeyRegistry:
         try:
             return self._get(KeyRegistry, ids.REGISTRY_ID, "", copy=False)
         except NotFoundError:
             raise StoreError(
-                f"{self.store.describe()} holds no ledger; run `lifeledger init` first"
+                _("{describe} holds no ledger; run `lifeledger init` first").format(
+                    describe=self.store.describe()
+                )
             ) from None
 
     def root_fingerprint(self) -> str:
@@ -203,7 +218,9 @@ class SignedApplication(Application[UUID]):
         registered by the root in the same transaction) if given; returns the fingerprint
         to pin."""
         if self.is_initialised():
-            raise AlreadyExistsError(f"{self.store.describe()} already holds a ledger")
+            raise AlreadyExistsError(
+                _("{describe} already holds a ledger").format(describe=self.store.describe())
+            )
         require(holder=holder, authority=authority)
         registry = KeyRegistry(
             key_id=root.key_id.hex(),
@@ -213,8 +230,9 @@ class SignedApplication(Application[UUID]):
             authority_kind=authority_kind.value,
         )
         if recovery_public_raw is not None:
-            _register_recovery(registry, root.key_id.hex(), recovery_public_raw, holder,
-                               authority, authority_kind)  # fmt: skip
+            _register_recovery(
+                registry, root.key_id.hex(), recovery_public_raw, holder, authority, authority_kind
+            )
         with self._signed_by(root):
             self._create(registry, "the ledger is already initialised")
         return root.fingerprint
@@ -224,8 +242,9 @@ class SignedApplication(Application[UUID]):
         root = self.signer_record()
 
         def register(r: KeyRegistry) -> None:
-            _register_recovery(r, root.key_id, public_raw, root.holder, root.authority,
-                               root.authority_kind)  # fmt: skip
+            _register_recovery(
+                r, root.key_id, public_raw, root.holder, root.authority, root.authority_kind
+            )
 
         self._update(KeyRegistry, ids.REGISTRY_ID, register)
         return key_id_of(public_raw).hex()
@@ -240,7 +259,7 @@ class SignedApplication(Application[UUID]):
 
     def signer_record(self) -> KeyRecord:
         if self.signer is None:
-            raise LedgerError("no signer key is loaded; give --key (or LIFELEDGER_KEY)")
+            raise LedgerError(_("no signer key is loaded; give --key (or LIFELEDGER_KEY)"))
         return self._work.signer_record(self.signer)
 
     def _record_signer(self) -> KeyRecord:
@@ -260,9 +279,16 @@ class SignedApplication(Application[UUID]):
         if not rec.authority_kind.may_hold_accountable:
             raise NotAuthorisedError(
                 "Art. 6",
-                "only discipline organs and organisation departments",
-                f"{rec.holder} ({rec.authority}, {rec.authority_kind.label}) may not {action}; "
-                "accountability is carried out by 纪检监察机关 and 组织人事部门",
+                _("only discipline organs and organisation departments"),
+                _(
+                    "{holder} ({authority}, {label}) may not {action}; accountability is "
+                    "carried out by 纪检监察机关 and 组织人事部门"
+                ).format(
+                    holder=rec.holder,
+                    authority=rec.authority,
+                    label=rec.authority_kind.label,
+                    action=action,
+                ),
             )
         return rec
 
@@ -318,10 +344,16 @@ class SignedApplication(Application[UUID]):
             KeyRegistry,
             ids.REGISTRY_ID,
             lambda r: r.register(
-                signer, key_id, public_raw.hex(), holder, authority, authority_kind, role,
+                signer,
+                key_id,
+                public_raw.hex(),
+                holder,
+                authority,
+                authority_kind,
+                role,
                 jurisdiction,
             ),
-        )  # fmt: skip
+        )
         return key_id
 
     def rotate_key(self, old_key_id: str, new_public_raw: bytes) -> str:
@@ -339,18 +371,25 @@ class SignedApplication(Application[UUID]):
         self._update(KeyRegistry, ids.REGISTRY_ID, lambda r: r.revoke(signer, key_id, reason))
 
     def unit(self, code: str) -> Unit:
-        return self._get(Unit, ids.unit_id(code), f"no unit with code {code}", copy=False)
+        return self._get(
+            Unit, ids.unit_id(code), _("no unit with code {code}").format(code=code), copy=False
+        )
 
     def cadre(self, personnel_no: str) -> Cadre:
         return self._get(
             Cadre,
             ids.cadre_id(personnel_no),
-            f"no cadre with personnel number {personnel_no}",
+            _("no cadre with personnel number {personnel_no}").format(personnel_no=personnel_no),
             copy=False,
         )
 
     def case(self, case_no: str) -> AccountabilityCase:
-        return self._get(AccountabilityCase, ids.case_id(case_no), f"no case {case_no}", copy=False)
+        return self._get(
+            AccountabilityCase,
+            ids.case_id(case_no),
+            _("no case {case_no}").format(case_no=case_no),
+            copy=False,
+        )
 
     # helpers ----------------------------------------------------------------------------
     def _new_id(self, kind: str, label: str, value: str) -> str:
@@ -373,8 +412,10 @@ class SignedApplication(Application[UUID]):
         for day in days:
             if day > now:
                 raise InvalidInputError(
-                    f"{day} is in the future (today is {now} in Asia/Shanghai); "
-                    "record actions once they have happened"
+                    _(
+                        "{day} is in the future (today is {now} in Asia/Shanghai); record "
+                        "actions once they have happened"
+                    ).format(day=day, now=now)
                 )
 
     def _get(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool = True) -> A:
@@ -389,7 +430,11 @@ class SignedApplication(Application[UUID]):
         except AggregateNotFoundError:
             raise NotFoundError(not_found) from None
         except PersistenceError as e:
-            raise StoreError(f"cannot read {self.store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot read {describe}: {first_line}").format(
+                    describe=self.store.describe(), first_line=first_line(e)
+                )
+            ) from e
         if not isinstance(aggregate, cls):
             raise NotFoundError(not_found)
         return aggregate
@@ -438,23 +483,33 @@ def _register_recovery(
     """The recovery key, registered by the root for the root's own holder and authority."""
     public_key_from_raw(public_raw)
     registry.register(
-        signer, key_id_of(public_raw).hex(), public_raw.hex(), f"{holder} (recovery key)",
-        authority, authority_kind, KeyRole.RECOVERY,
-    )  # fmt: skip
+        signer,
+        key_id_of(public_raw).hex(),
+        public_raw.hex(),
+        f"{holder} (recovery key)",
+        authority,
+        authority_kind,
+        KeyRole.RECOVERY,
+    )
 
 
 def require(**fields: str) -> None:
     for name, value in fields.items():
         if not value or not value.strip():
-            raise InvalidInputError(f"{name.replace('_', ' ')} is required")
+            raise InvalidInputError(
+                _("{replace} is required").format(replace=name.replace("_", " "))
+            )
 
 
 def check_id(**fields: str) -> None:
     for name, value in fields.items():
         if len(value) > MAX_ID_LENGTH:
             raise InvalidInputError(
-                f"the {name.replace('_', ' ')} is {len(value)} characters long; at most "
-                f"{MAX_ID_LENGTH} are allowed"
+                _(
+                    "the {replace} is {len} characters long; at most {MAX_ID_LENGTH} are allowed"
+                ).format(
+                    replace=name.replace("_", " "), len=len(value), MAX_ID_LENGTH=MAX_ID_LENGTH
+                )
             )
 
 

@@ -33,6 +33,7 @@ from ledger.errors import (
     StoreError,
     first_line,
 )
+from ledger.i18n import _
 from ledger.signing.signatures import (
     Signer,
 )
@@ -89,7 +90,11 @@ class Immediate:
         except IntegrityError:
             raise AlreadyExistsError(exists) from None
         except PersistenceError as e:
-            raise StoreError(f"cannot write to {self.app.store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot write to {describe}: {first_line}").format(
+                    describe=self.app.store.describe(), first_line=first_line(e)
+                )
+            ) from e
 
     def update(
         self, cls: type[A], aggregate_id: UUID, command: Callable[[A], None], not_found: str
@@ -108,12 +113,16 @@ class Immediate:
                 continue
             except PersistenceError as e:
                 raise StoreError(
-                    f"cannot write to {self.app.store.describe()}: {first_line(e)}"
+                    _("cannot write to {describe}: {first_line}").format(
+                        describe=self.app.store.describe(), first_line=first_line(e)
+                    )
                 ) from e
             return aggregate
         raise ConcurrentWriteError(
-            f"{not_found or aggregate_id}: other writers kept changing the same record; "
-            "nothing was written, try again"
+            _(
+                "{value}: other writers kept changing the same record; nothing was "
+                "written, try again"
+            ).format(value=not_found or aggregate_id)
         )
 
     def signer_record(self, signer: Signer) -> KeyRecord:
@@ -169,7 +178,7 @@ class Batch:
         self, app: SignedApplication, max_events: int = BATCH_EVENTS, memory: int = BATCH_MEMORY
     ) -> None:
         if max_events < 1:
-            raise InvalidInputError("a batch holds at least one event")
+            raise InvalidInputError(_("a batch holds at least one event"))
         self.app = app
         self.max_events = max_events
         self.memory = memory
@@ -187,7 +196,7 @@ class Batch:
     # the block --------------------------------------------------------------------------
     def __enter__(self) -> Batch:
         if not isinstance(self.app._work, Immediate):
-            raise LedgerError("a batch is already open on this application")
+            raise LedgerError(_("a batch is already open on this application"))
         self._signer = self.app.signer
         self.app._work = self
         return self
@@ -298,7 +307,7 @@ class Batch:
 
     def _check_signer(self) -> None:
         if self.app.signer is not self._signer:
-            raise LedgerError("the signer changed inside a batch; end it and start a new one")
+            raise LedgerError(_("the signer changed inside a batch; end it and start a new one"))
 
     def _exists(self, aggregate_id: UUID) -> bool:
         if aggregate_id in self._aggregates:
@@ -310,7 +319,11 @@ class Batch:
         try:
             return bool(self.app.recorder.select_events(aggregate_id, limit=1))
         except PersistenceError as e:
-            raise StoreError(f"cannot read {self.app.store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot read {describe}: {first_line}").format(
+                    describe=self.app.store.describe(), first_line=first_line(e)
+                )
+            ) from e
 
     def _begin(self) -> int:
         self._frames.append({})
@@ -343,25 +356,31 @@ class Batch:
     def commit(self) -> int:
         """Save the pending events in one transaction; returns how many were saved."""
         if not self._open():
-            raise LedgerError("commit inside `with app.batch() as batch:`")
+            raise LedgerError(_("commit inside `with app.batch() as batch:`"))
         if self._frames:
-            raise LedgerError("a batch cannot commit inside atomic()")
+            raise LedgerError(_("a batch cannot commit inside atomic()"))
         events = self._events
         if not events:
             return 0
         try:
             if self.app.signer is not self._signer:
-                raise LedgerError("the signer changed inside a batch; nothing was written")
+                raise LedgerError(_("the signer changed inside a batch; nothing was written"))
             interrupted = _run_to_completion(lambda: self._save(events))
         except IntegrityError:
             self._reset()
             raise ConcurrentWriteError(
-                "another writer changed records this batch changes, or the key registry; "
-                "nothing of the transaction was written"
+                _(
+                    "another writer changed records this batch changes, or the key registry; "
+                    "nothing of the transaction was written"
+                )
             ) from None
         except PersistenceError as e:
             self._reset()
-            raise StoreError(f"cannot write to {self.app.store.describe()}: {first_line(e)}") from e
+            raise StoreError(
+                _("cannot write to {describe}: {first_line}").format(
+                    describe=self.app.store.describe(), first_line=first_line(e)
+                )
+            ) from e
         except BaseException:
             self._reset()
             raise
@@ -381,7 +400,7 @@ class Batch:
         version ``_registry_base``: refuse to sign if another writer changed it since."""
         base = self._registry_base
         if base is not None and self.app.recorder.select_events(ids.REGISTRY_ID, gt=base, limit=1):
-            raise IntegrityError("the key registry changed during the batch")
+            raise IntegrityError(_("the key registry changed during the batch"))
         self.app.save(*events)
 
     def _trim(self) -> None:
@@ -471,8 +490,10 @@ def _check_value(name: str, value: Any) -> None:
         found = FORBIDDEN_CHARACTERS.search(value)
         if found:
             raise InvalidInputError(
-                f"the {name.replace('_', ' ')} contains the character U+{ord(found.group()):04X}"
-                ", a control character or lone surrogate that no record may hold"
+                _(
+                    "the {replace} contains the character U+{ord:04X}, a control character "
+                    "or lone surrogate that no record may hold"
+                ).format(replace=name.replace("_", " "), ord=ord(found.group()))
             )
     elif isinstance(value, dict):
         for key, item in value.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ledger.i18n import _
 from projections.models import (
     Announcement,
     AnnualReport,
@@ -40,7 +41,7 @@ def __getattr__(name: str) -> Any:
         from projections.api import Projections
 
         return Projections
-    raise AttributeError(f"module 'projections' has no attribute {name!r}")
+    raise AttributeError(_("module 'projections' has no attribute {name!r}").format(name=name))
 
 
 __all__ = [

@@ -27,6 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInputError, StoreError
+from ledger.i18n import _
 from ledger.transparency.person_record import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
@@ -71,7 +72,7 @@ class Projections:
         self, app: LedgerApplication, *, page_size: int = PAGE_SIZE, reading: bool = False
     ) -> None:
         if page_size < 1:
-            raise InvalidInputError("the page size must be positive")
+            raise InvalidInputError(_("the page size must be positive"))
         self.app = app
         self.page_size = page_size
         #: For a read command: never write the ledger, even the views, when it is read-only
@@ -265,7 +266,7 @@ class Projections:
         try:
             return int(self.app.recorder.max_notification_id() or 0)
         except PersistenceError as e:
-            raise StoreError(f"cannot read the event log: {e}") from e
+            raise StoreError(_("cannot read the event log: {e}").format(e=e)) from e
 
     def _read(self, after: int, top: int) -> list[log.Record]:
         """The next page of notifications the views use, read from the events table (the
@@ -317,7 +318,7 @@ class Projections:
                 if top <= position or attempt:
                     return ask(Reader(store, cur, position, self._unwrap, top))
             self.catch_up()
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise AssertionError(_("unreachable"))  # pragma: no cover
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""
@@ -354,7 +355,7 @@ class Projections:
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""
         if soon_days < 0:
-            raise InvalidInputError("soon_days must not be negative")
+            raise InvalidInputError(_("soon_days must not be negative"))
         return self._query(lambda r: r.deadlines(as_of, soon_days))
 
     def late_steps(self, as_of: dt.date | None = None) -> list[LateStep]:

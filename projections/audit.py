@@ -22,6 +22,7 @@ from typing import Any
 
 from ledger.application import LedgerApplication
 from ledger.errors import StoreError
+from ledger.i18n import _
 from projections import log, schema
 from projections.api import Projections
 from projections.scratch import Scratch, StoredViews, scratch_views
@@ -42,13 +43,15 @@ class Divergence:
 
     def describe(self) -> str:
         if self.stored is None:
-            return f"{self.table} ({self.key}): missing; expected {_row(self.expected)}"
-        if self.expected is None:
-            return (
-                f"{self.table} ({self.key}): not supported by the log; stored {_row(self.stored)}"
+            return _("{table} ({key}): missing; expected {row}").format(
+                table=self.table, key=self.key, row=_row(self.expected)
             )
-        return (
-            f"{self.table} ({self.key}): stored {_row(self.stored)}, expected {_row(self.expected)}"
+        if self.expected is None:
+            return _("{table} ({key}): not supported by the log; stored {row}").format(
+                table=self.table, key=self.key, row=_row(self.stored)
+            )
+        return _("{table} ({key}): stored {row}, expected {row2}").format(
+            table=self.table, key=self.key, row=_row(self.stored), row2=_row(self.expected)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,22 +85,28 @@ class ReadModelAudit:
 
     def summary(self) -> str:
         if self.position is None:
-            return "Read models: none built yet; nothing to audit"
+            return _("Read models: none built yet; nothing to audit")
         status = (
-            "OK" if self else f"FAILED: {self.divergence_count + len(self.problems)} divergence(s)"
+            _("OK")
+            if self
+            else _("FAILED: {value} divergence(s)").format(
+                value=self.divergence_count + len(self.problems)
+            )
         )
         lines = [
-            f"Read models: {status}",
-            f"  recomputed        {self.tables} tables, {self.rows} rows from the log up to "
-            f"position {self.up_to}, in {self.seconds:.2f} s",
+            _("Read models: {status}").format(status=status),
+            _(
+                "  recomputed        {tables} tables, {rows} rows from the log up to "
+                "position {up_to}, in {seconds:.2f} s"
+            ).format(tables=self.tables, rows=self.rows, up_to=self.up_to, seconds=self.seconds),
         ]
         if not self:
-            lines.append("Divergent rows (run `lifeledger projections rebuild` to repair):")
+            lines.append(_("Divergent rows (run `lifeledger projections rebuild` to repair):"))
             lines += [f"  {p}" for p in self.problems]
             lines += [f"  {d.describe()}" for d in self.divergences]
             hidden = self.divergence_count - len(self.divergences)
             if hidden:
-                lines.append(f"  ... and {hidden} more not listed")
+                lines.append(_("  ... and {hidden} more not listed").format(hidden=hidden))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,8 +166,9 @@ def audit_read_models(
                 (schema.TRACKING_NAME,),
             )
             row = cur.fetchone()
-            cur.execute(stored_store.sql("SELECT value FROM {proj_meta} WHERE name = ?"),
-                        ("schema",))  # fmt: skip
+            cur.execute(
+                stored_store.sql("SELECT value FROM {proj_meta} WHERE name = ?"), ("schema",)
+            )
             meta = cur.fetchone()
             counters: dict[str, int] = {}
             if meta is not None and meta[0] == schema.SCHEMA_VERSION:
@@ -175,15 +185,19 @@ def audit_read_models(
     problems: list[str] = []
     if meta is None or meta[0] != schema.SCHEMA_VERSION:
         problems.append(
-            f"proj_meta (name=schema): stored {meta[0] if meta else None!r}, expected "
-            f"{schema.SCHEMA_VERSION!r}: the views were built by another version"
+            _(
+                "proj_meta (name=schema): stored {value!r}, expected {SCHEMA_VERSION!r}: "
+                "the views were built by another version"
+            ).format(value=meta[0] if meta else None, SCHEMA_VERSION=schema.SCHEMA_VERSION)
         )
-        return ReadModelAudit(claimed, 0, 0, (), 0, time.perf_counter() - started,
-                              tuple(problems))  # fmt: skip
+        return ReadModelAudit(claimed, 0, 0, (), 0, time.perf_counter() - started, tuple(problems))
     if claimed > top:
         problems.append(
-            f"proj_tracking (name={schema.TRACKING_NAME}): stored position {claimed}, but the "
-            f"log ends at {top}: a tracking position ahead of the log is not trusted"
+            _(
+                "proj_tracking (name={TRACKING_NAME}): stored position {claimed}, but "
+                "the log ends at {top}: a tracking position ahead of the log is not "
+                "trusted"
+            ).format(TRACKING_NAME=schema.TRACKING_NAME, claimed=claimed, top=top)
         )
     up_to = min(claimed, top)
     views = scratch_views(

@@ -23,6 +23,7 @@ from uuid import UUID
 
 from ledger.domain.case_state import CLOSED, CaseState, Decision, apply, party_key
 from ledger.errors import LedgerError, StoreError
+from ledger.i18n import _
 from projections import log, schema
 from projections.codec import Unwrap
 from projections.replay import dates_in_place, decode
@@ -156,8 +157,10 @@ class Batch:
     @staticmethod
     def never_opened(oid: str, position: int) -> StoreError:
         return StoreError(
-            f"the event at position {position} belongs to case aggregate {oid}, "
-            "which was never opened in the log"
+            _(
+                "the event at position {position} belongs to case aggregate {oid}, which "
+                "was never opened in the log"
+            ).format(position=position, oid=oid)
         )
 
     # cases ----------------------------------------------------------------------------------
@@ -195,8 +198,10 @@ class Batch:
         decision = None if party is None else party.decision
         if decision is None or decision.position is None:
             raise StoreError(
-                f"the event at position {position} concerns a decision for {party_type} "
-                f"{code}, and none was issued"
+                _(
+                    "the event at position {position} concerns a decision for {party_type} "
+                    "{code}, and none was issued"
+                ).format(position=position, party_type=party_type, code=code)
             )
         key = (memo.key, party_type, code, decision.position)
         self.dirty[key] = decision
@@ -217,8 +222,10 @@ class Batch:
             row = self.all_keys()[key_id]
         except KeyError:
             raise StoreError(
-                f"the key registry event at position {position} names key {key_id}, "
-                "which was never registered"
+                _(
+                    "the key registry event at position {position} names key {key_id}, which "
+                    "was never registered"
+                ).format(position=position, key_id=key_id)
             ) from None
         self.touched_keys.add(key_id)
         return row

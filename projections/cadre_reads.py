@@ -7,6 +7,7 @@ from ledger.domain.regulation import (
     Responsibility,
 )
 from ledger.errors import NotFoundError
+from ledger.i18n import _
 from ledger.transparency.person_record import PersonRecord
 from projections import labels
 from projections.annual import in_year, party_days
@@ -50,19 +51,28 @@ class CadreReads(ReaderBase):
                 )
             else:
                 why = f"none of the {record.later} events of the log names this number"
-            raise NotFoundError(f"no cadre with personnel number {personnel_no}: {why}")
+            raise NotFoundError(
+                _("no cadre with personnel number {personnel_no}: {why}").format(
+                    personnel_no=personnel_no, why=why
+                )
+            )
         # The units the cadre's events name, to read their names in the same pass: nothing is
         # shown from these events before that pass checks them.
         cadre_ids = list(dict.fromkeys(e.originator_id for e in record.cadre_events))
-        unit_ids = {ids.unit_id(p["unit_code"]): p["unit_code"]
-                    for p in career(decode(own, self.unwrap))[0]}  # fmt: skip
+        unit_ids = {
+            ids.unit_id(p["unit_code"]): p["unit_code"] for p in career(decode(own, self.unwrap))[0]
+        }
         # Every event of the cadre, of those units and of the cases the index named, checked in
         # one pass (signature over the stored bytes, key valid at its position, versions): the
         # person index proved which events, this proves what they say.
         checked = self.checked([*cadre_ids, *unit_ids, *record.case_ids])
         self._same_events(checked, record)
         cadre_events = [
-            e for oid in cadre_ids for e in self.case_checked(checked, oid, f"cadre {personnel_no}")
+            e
+            for oid in cadre_ids
+            for e in self.case_checked(
+                checked, oid, _("cadre {personnel_no}").format(personnel_no=personnel_no)
+            )
         ]
         name = str(cadre_events[0].payload.get("name", ""))
         post_rows, retired = career(cadre_events)
@@ -83,7 +93,15 @@ class CadreReads(ReaderBase):
         key = f"person:{personnel_no}"
         cadre = {"name": name}
         docs = [
-            fold(self.case_checked(checked, oid, f"a case naming {personnel_no} ({oid})"))
+            fold(
+                self.case_checked(
+                    checked,
+                    oid,
+                    _("a case naming {personnel_no} ({oid})").format(
+                        personnel_no=personnel_no, oid=oid
+                    ),
+                )
+            )
             for oid in record.case_ids
         ]
         history = []

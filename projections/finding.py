@@ -23,6 +23,7 @@ from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.errors import InvalidInputError, NotFoundError
+from ledger.i18n import _
 from projections import labels
 from projections.annual import party_days
 from projections.models import CadreFound, CaseListEntry, UnitDecision, UnitEntry
@@ -99,7 +100,9 @@ def case_list(
 ) -> list[CaseListEntry]:
     """The cases that pass every filter, from checked events (Art. 4, 6, 11, 12, 14)."""
     if f.status is not None and f.status not in labels.CASE_STATUS_LABELS:
-        raise InvalidInputError(f"unknown case status {f.status!r}: use open or closed")
+        raise InvalidInputError(
+            _("unknown case status {status!r}: use open or closed").format(status=f.status)
+        )
     divisions = hunan()
     if f.region is not None:
         divisions.check(f.region)
@@ -218,7 +221,7 @@ def cadre_search(reader: Reader, text: str) -> list[CadreFound]:
     q = _fold(text)
     if not q:
         raise InvalidInputError(
-            "give a name, pinyin, personnel-number prefix or unit to search for"
+            _("give a name, pinyin, personnel-number prefix or unit to search for")
         )
     unit_names = _unit_names(reader)
     found = []
@@ -230,11 +233,14 @@ def cadre_search(reader: Reader, text: str) -> list[CadreFound]:
         post = posts[-1]
         unit = str(post["unit_code"])
         why = (
-            "personnel number" if _fold(no).startswith(q)
-            else "name" if name_matches(name, text)
-            else "unit" if q == _fold(unit) or q in _fold(unit_names.get(unit, ""))
+            "personnel number"
+            if _fold(no).startswith(q)
+            else "name"
+            if name_matches(name, text)
+            else "unit"
+            if q == _fold(unit) or q in _fold(unit_names.get(unit, ""))
             else None
-        )  # fmt: skip
+        )
         if why is None:
             continue
         found.append(
@@ -257,7 +263,7 @@ def unit_history(reader: Reader, code: str) -> list[UnitDecision]:
     on the incident date (Art. 5, 8, 10), in the order decided."""
     names = reader.registered_names("unit", [code])
     if code not in names:
-        raise NotFoundError(f"no unit with code {code}")
+        raise NotFoundError(_("no unit with code {code}").format(code=code))
     docs = all_cases(reader)
     people = {
         p["code"] for doc in docs for p in doc["parties"].values() if p["party_type"] == "person"
@@ -299,7 +305,7 @@ def _careers(reader: Reader, people: Iterable[str]) -> dict[str, list[dict[str, 
     checked = reader.checked(by_id, reader.position)
     found = {}
     for oid, no in by_id.items():
-        events = reader.case_checked(checked, oid, f"cadre {no}")
+        events = reader.case_checked(checked, oid, _("cadre {no}").format(no=no))
         found[no] = career(events)[0] if events else []
     return found
 

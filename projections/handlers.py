@@ -24,6 +24,7 @@ from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
 from ledger.errors import LedgerError, TamperedEventError
+from ledger.i18n import _
 from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
 from projections.batch import Batch, CaseMemo, Row
 from projections.codec import Unwrap, loads
@@ -45,7 +46,9 @@ def signer_of(envelope: bytes) -> str:
 
 def _not_an_envelope(position: int, topic: str) -> TamperedEventError:
     return TamperedEventError(
-        f"the event at position {position} is not a signed lifeledger envelope",
+        _("the event at position {position} is not a signed lifeledger envelope").format(
+            position=position
+        ),
         position=position,
         topic=topic,
     )
@@ -64,7 +67,7 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
     missing: dict[str, int] = {}
     opened: set[str] = set()
     want_case = batch.want_case
-    for position, oid, topic, _ in page:
+    for position, oid, topic, _unused in page:
         if topic == OPENED:
             opened.add(oid)
         elif (

@@ -25,7 +25,7 @@ from ledger.domain.regulation import (
     APPEAL_WITHIN_DAYS,
 )
 from ledger.errors import InvalidInputError, NotFoundError
-from ledger.i18n import _
+from ledger.i18n import N_, _
 from projections import labels
 from projections.annual import annual_figures, in_year
 from projections.cadre_reads import CadreReads
@@ -71,7 +71,7 @@ STEP_DAYS = {
     "appeal_notice": APPEAL_DECISION_WITHIN_DAYS,  # Art. 12: part of the 30-day duty
 }
 #: Art. 13: the rule a unit rating applies, and which date decides the year.
-RATING_RULE = (
+RATING_RULE = N_(
     "Art. 13: 受到信访工作责任追究的单位，当年不得评为年度信访工作先进单位. A unit counts as "
     "held accountable in the year its measures took effect (生效时间, Art. 10) under a decision "
     "against it that was not revoked on appeal; a decision modified on appeal still counts."
@@ -106,7 +106,9 @@ class Reader(CadreReads):
     # cases ----------------------------------------------------------------------------------
     def cases(self, status: str | None, today: dt.date) -> list[CaseSummary]:
         if status is not None and status not in labels.CASE_STATUS_LABELS:
-            raise InvalidInputError(f"unknown case status {status!r}: use open or closed")
+            raise InvalidInputError(
+                _("unknown case status {status!r}: use open or closed").format(status=status)
+            )
         next_due: dict[int, str] = {}
         for _case_no, row, pending in self.running(today):
             timed = [s.due for s in pending if s.kind not in UNTIMED]
@@ -218,17 +220,20 @@ class Reader(CadreReads):
                 raise refuse_row(
                     "proj_decisions",
                     f"opened_at={row['opened_at']}, {row['party_type']} {row['code']}",
-                    f"case {doc['case_no']}",
+                    _("case {case_no}").format(case_no=doc["case_no"]),
                 )
         text = as_of.isoformat()
         running = [
-            (doc["case_no"], {"party_type": p["party_type"], "code": p["code"],
-                              "number": d["number"]}, pending)
+            (
+                doc["case_no"],
+                {"party_type": p["party_type"], "code": p["code"], "number": d["number"]},
+                pending,
+            )
             for doc in docs.values()
             for p in doc["parties"].values()
             for d in p["decisions"]
             if (pending := [s for s in steps_of(d) if s.running_on(text)])
-        ]  # fmt: skip
+        ]
         found = []
         for case_no, row, pending in running:
             for step in pending:
@@ -253,11 +258,14 @@ class Reader(CadreReads):
                     continue  # an unused appeal window lapses; nobody is late
                 found.append(
                     Deadline(
-                        *where, period.due, status.value,
-                        labels.PERIOD_STATUS_LABELS[status.value], (period.due - as_of).days,
+                        *where,
+                        period.due,
+                        status.value,
+                        labels.PERIOD_STATUS_LABELS[status.value],
+                        (period.due - as_of).days,
                         period.provisional,
                     )
-                )  # fmt: skip
+                )
         found.sort(
             key=lambda d: (d.due or dt.date.max, d.case_no, d.party_type, d.party_code, d.kind)
         )
@@ -274,8 +282,10 @@ class Reader(CadreReads):
         found: list[LateStep] = []
         for events in self.case_events(cases).values():
             if until is not None:  # what was on record then: a prefix of the log
-                cut = next((i for i, e in enumerate(events) if recorded_at(e.payload) >= until),
-                           len(events))  # fmt: skip
+                cut = next(
+                    (i for i, e in enumerate(events) if recorded_at(e.payload) >= until),
+                    len(events),
+                )
                 events = events[:cut]
             if events:
                 found += late_steps(str(events[0].payload["case_no"]), events)
@@ -285,7 +295,7 @@ class Reader(CadreReads):
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
         names = self.registered_names("unit", [unit_code])
         if unit_code not in names:
-            raise NotFoundError(f"no unit with code {unit_code}")
+            raise NotFoundError(_("no unit with code {unit_code}").format(unit_code=unit_code))
         check_census(self.trust, self.position)
         counted: list[RatingReason] = []
         not_counted: list[RatingReason] = []
@@ -295,7 +305,7 @@ class Reader(CadreReads):
                 raise refuse_row(
                     "proj_case_parties",
                     f"code={unit_code}, party_type=unit, opened_at={case}",
-                    f"case {doc['case_no']}",
+                    _("case {case_no}").format(case_no=doc["case_no"]),
                 )
             for d in party["decisions"] if party else ():
                 if not in_year(in_force_from(d), year):
@@ -320,7 +330,7 @@ class Reader(CadreReads):
             may_be_rated_advanced=not counted,
             reasons=tuple(sorted(counted, key=order)),
             not_counted=tuple(sorted(not_counted, key=order)),
-            rule=RATING_RULE,
+            rule=_(RATING_RULE),
         )
 
     # Art. 14 --------------------------------------------------------------------------------
@@ -395,7 +405,7 @@ class Reader(CadreReads):
             found = leaf(notification)
             if found is None:
                 raise refuse_row(
-                    "merkle_leaves", f"notification_id={notification}", "the key registry"
+                    "merkle_leaves", f"notification_id={notification}", _("the key registry")
                 )
             return found
 

@@ -91,7 +91,7 @@ class ReaderBase:
         checked = self.checked(indexed, self.position)
         found: dict[int, list[CaseEvent]] = {}
         for oid, (case, case_no) in indexed.items():
-            events = self.case_checked(checked, oid, f"case {case_no}")
+            events = self.case_checked(checked, oid, _("case {case_no}").format(case_no=case_no))
             first = events[0] if events else None
             if (
                 first is None
@@ -100,7 +100,9 @@ class ReaderBase:
                 or first.payload.get("case_no") != case_no
                 or ids.case_id(case_no) != oid
             ):
-                raise refuse_row("proj_cases", f"opened_at={case}", f"case {case_no}")
+                raise refuse_row(
+                    "proj_cases", f"opened_at={case}", _("case {case_no}").format(case_no=case_no)
+                )
             found[case] = events
         return dict(sorted(found.items()))
 
@@ -108,7 +110,7 @@ class ReaderBase:
         """Read and check records' events (and the key registry): refuse on a bad registry."""
         checked = self.trust.check(records, up_to)
         if checked.registry_failure is not None:
-            raise self.trust.refuse(checked.registry_failure, "the key registry")
+            raise self.trust.refuse(checked.registry_failure, _("the key registry"))
         return checked
 
     def case_checked(self, checked: Checked, oid: UUID, what: str) -> list[CaseEvent]:
@@ -121,9 +123,9 @@ class ReaderBase:
         """A case's checked events, found by the aggregate id its number names (no index)."""
         oid = ids.case_id(case_no)
         checked = self.checked([oid])
-        events = self.case_checked(checked, oid, f"case {case_no}")
+        events = self.case_checked(checked, oid, _("case {case_no}").format(case_no=case_no))
         if not events:
-            raise NotFoundError(f"no case {case_no}")
+            raise NotFoundError(_("no case {case_no}").format(case_no=case_no))
         return events, checked
 
     def registered_names(self, party_type: str, codes: Iterable[str]) -> dict[str, str]:
@@ -152,12 +154,17 @@ class ReaderBase:
             return
         for e in record.events:
             if e.originator_id in checked.failures:
-                raise self.trust.refuse(checked.failures[e.originator_id], f"an event of {e.topic}")
+                raise self.trust.refuse(
+                    checked.failures[e.originator_id],
+                    _("an event of {topic}").format(topic=e.topic),
+                )
             if checked.states.get(e.originator_id, {}).get(e.version) != e.state:
                 raise ReadRefusedError(
-                    f"the event at log position {e.position} changed while it was read: it is "
-                    f"not the one whose signature was checked. Nothing is shown from it. "
-                    f"{VERIFY_HINT}",
+                    _(
+                        "the event at log position {position} changed while it was read: it is "
+                        "not the one whose signature was checked. Nothing is shown from it. "
+                        "{VERIFY_HINT}"
+                    ).format(position=e.position, VERIFY_HINT=VERIFY_HINT),
                     position=e.position,
                 )
 
@@ -170,7 +177,7 @@ class ReaderBase:
         )
         row = self.cur.fetchone()
         if row is None:
-            raise NotFoundError(f"no case {case_no}")
+            raise NotFoundError(_("no case {case_no}").format(case_no=case_no))
         return int(row[0])
 
     def named_in(self, party_type: str, code: str) -> list[int]:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from ledger.errors import StoreError, first_line
+from ledger.i18n import _
 from ledger.storage.store import StoreConfig
 
 #: SQLite waits this long (seconds) for another writer before giving up.
@@ -93,7 +94,11 @@ class ViewStore:
 
     def error(self, e: Exception) -> StoreError:
         first = first_line(e)
-        return StoreError(f"projection tables in {self.store.describe()}: {first}")
+        return StoreError(
+            _("projection tables in {describe}: {first}").format(
+                describe=self.store.describe(), first=first
+            )
+        )
 
     @staticmethod
     def open(store: StoreConfig, tables: Sequence[str]) -> ViewStore:

@@ -38,14 +38,18 @@ def _measures(codes: Sequence[str]) -> str:
 
 
 def _late(d: Payload, article: str) -> str:
-    return f" — LATE, due {_d(d['due'])} ({article})" if d.get("overdue") else ""
+    return (
+        _(" — LATE, due {d} ({article})").format(d=_d(d["due"]), article=article_label(article))
+        if d.get("overdue")
+        else ""
+    )
 
 
 def _told(d: Payload) -> str:
     told = d.get("told")
     if not told:
         return ""
-    return " (told: " + "、".join(labels.TOLD_LABELS.get(t, t) for t in told) + ")"
+    return _(" (told: {told})").format(told="、".join(labels.TOLD_LABELS.get(t, t) for t in told))
 
 
 def _opened(d: Payload) -> str:
@@ -65,9 +69,11 @@ def _opened(d: Payload) -> str:
 
 
 def _assigned(d: Payload) -> str:
-    alone = "; decided alone (个人决定或者批准)" if d.get("individual_decision") else ""
+    alone = _("; decided alone (个人决定或者批准)") if d.get("individual_decision") else ""
     resp = d["responsibility"]
-    return f"{_who(d)} bears {labels.responsibility_label(resp)} ({resp}){alone}"
+    return _("{who} bears {responsibility_label} ({resp}){alone}").format(
+        who=_who(d), responsibility_label=labels.responsibility_label(resp), resp=resp, alone=alone
+    )
 
 
 def _team(d: Payload) -> str:
@@ -75,22 +81,28 @@ def _team(d: Payload) -> str:
         f"{m['personnel_no']} {labels.responsibility_label(m['responsibility'])}"
         for m in d["members"]
     )
-    return f"单位 {d['unit_code']} bears 集体责任 (collective); team: {members}"
+    return _("单位 {unit_code} bears 集体责任 (collective); team: {members}").format(
+        unit_code=d["unit_code"], members=members
+    )
 
 
 def _decided(d: Payload) -> str:
     doc = d["document"]
-    return (
-        f"decision {doc['number']} for {_who(d)}: {_measures(doc['measures'])}; "
-        f"announce by {_d(d['announce_due'])} (Art. 11)"
+    return _("decision {number} for {who}: {measures}; announce by {d} (Art. 11)").format(
+        number=doc["number"],
+        who=_who(d),
+        measures=_measures(doc["measures"]),
+        d=_d(d["announce_due"]),
     )
 
 
 def _appeal_decided(d: Payload) -> str:
     outcome = d["outcome"]
-    text = f"appeal of {_who(d)} decided: {AppealOutcome(outcome).label} ({outcome})"
+    text = _("appeal of {who} decided: {label} ({outcome})").format(
+        who=_who(d), label=AppealOutcome(outcome).label, outcome=outcome
+    )
     if d.get("measures"):
-        text += f", now {_measures(d['measures']['measures'])}"
+        text += _(", now {measures}").format(measures=_measures(d["measures"]["measures"]))
     return text + _late(d, "Art. 12")
 
 
@@ -98,39 +110,45 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "Opened": _opened,
     "ResponsibilityAssigned": _assigned,
     "ObjectionRecorded": lambda d: (
-        f"个人 {d['personnel_no']} explicitly objected and was overruled (明确提出反对意见)"
-        + (", stated at the hearing (Art. 9)" if d.get("at_hearing") else "")
+        _("个人 {personnel_no} explicitly objected and was overruled (明确提出反对意见)").format(
+            personnel_no=d["personnel_no"]
+        )
+        + (_(", stated at the hearing (Art. 9)") if d.get("at_hearing") else "")
     ),
-    "FindingCorrected": lambda d: (
-        f"finding for {_who(d)} corrected to {labels.responsibility_label(d['responsibility'])} "
-        f"({d['responsibility']}): {d['reason']}"
+    "FindingCorrected": lambda d: _(
+        "finding for {who} corrected to {responsibility_label} ({responsibility}): {reason}"
+    ).format(
+        who=_who(d),
+        responsibility_label=labels.responsibility_label(d["responsibility"]),
+        responsibility=d["responsibility"],
+        reason=d["reason"],
     ),
     "TeamResponsibilityAssigned": _team,
-    "DefenceHeard": lambda d: f"statement and defence (说明和申辩) of {_who(d)} heard",
+    "DefenceHeard": lambda d: _("statement and defence (说明和申辩) of {who} heard").format(
+        who=_who(d)
+    ),
     "DecisionIssued": _decided,
-    "DecisionAnnounced": lambda d: (
-        f"decision for {_who(d)} announced to {d['to']}{_told(d)}{_late(d, 'Art. 11')}"
+    "DecisionAnnounced": lambda d: _("decision for {who} announced to {to}{told}{late}").format(
+        who=_who(d), to=d["to"], told=_told(d), late=_late(d, "Art. 11")
     ),
-    "PersonnelFileEntered": lambda d: (
-        f"entered in the personnel file of 个人 {d['personnel_no']} "
-        f"({d['file_ref']}, {d['custodian']})"
-    ),
-    "DecisionReceived": lambda d: (
-        f"{_who(d)} received the decision; may appeal until {_d(d['appeal_due'])} (Art. 12)"
-    ),
-    "AppealFiled": lambda d: (
-        f"{_who(d)} appealed in writing; measures stay in force; decision due "
-        f"{_d(d['decision_due'])} (Art. 12)"
-    ),
+    "PersonnelFileEntered": lambda d: _(
+        "entered in the personnel file of 个人 {personnel_no} ({file_ref}, {custodian})"
+    ).format(personnel_no=d["personnel_no"], file_ref=d["file_ref"], custodian=d["custodian"]),
+    "DecisionReceived": lambda d: _(
+        "{who} received the decision; may appeal until {d} (Art. 12)"
+    ).format(who=_who(d), d=_d(d["appeal_due"])),
+    "AppealFiled": lambda d: _(
+        "{who} appealed in writing; measures stay in force; decision due {d} (Art. 12)"
+    ).format(who=_who(d), d=_d(d["decision_due"])),
     "AppealDecided": _appeal_decided,
-    "ReferredToJudicialOrgan": lambda d: (
-        f"{_who(d)} referred to {d['organ']} (移送司法机关): {d['reason']}"
-    ),
-    "AppealDecisionNotified": lambda d: (
-        f"appeal decision told in writing to {d['to']}{_told(d)}{_late(d, 'Art. 12')}"
-    ),
-    "Closed": lambda d: f"case closed (结案): {d['summary']}",
-    "Reopened": lambda d: f"case reopened (重新办理): {d['reason']}",
+    "ReferredToJudicialOrgan": lambda d: _(
+        "{who} referred to {organ} (移送司法机关): {reason}"
+    ).format(who=_who(d), organ=d["organ"], reason=d["reason"]),
+    "AppealDecisionNotified": lambda d: _(
+        "appeal decision told in writing to {to}{told}{late}"
+    ).format(to=d["to"], told=_told(d), late=_late(d, "Art. 12")),
+    "Closed": lambda d: _("case closed (结案): {summary}").format(summary=d["summary"]),
+    "Reopened": lambda d: _("case reopened (重新办理): {reason}").format(reason=d["reason"]),
 }
 
 

@@ -60,7 +60,7 @@ Row = dict[str, Any]
 #: (position, version, topic, stored state) of one event, in version order per record.
 Stored = tuple[int, int, str, bytes]
 
-VERIFY_HINT = "Run `lifeledger verify` for the full audit."
+VERIFY_HINT = N_("Run `lifeledger verify` for the full audit.")
 #: The Merkle leaf table, by its name in the view store's statements.
 LEAVES = "merkle_leaves"
 REBUILD_HINT = N_(
@@ -176,7 +176,7 @@ class TrustedLog:
             except Exception as e:
                 checked.failures[oid] = Failure(
                     Check.FORMAT,
-                    f"the payload cannot be read ({type(e).__name__})",
+                    _("the payload cannot be read ({name})").format(name=type(e).__name__),
                     position=events[0][0],
                     aggregate_id=str(oid),
                 )
@@ -227,14 +227,26 @@ class TrustedLog:
         nid = failure.position
         leaf = self.leaf_position(nid) if nid is not None else None
         where = (
-            (f"log position {leaf}" if leaf is not None else f"notification {nid}")
+            (
+                _("log position {leaf}").format(leaf=leaf)
+                if leaf is not None
+                else _("notification {nid}").format(nid=nid)
+            )
             if nid is not None
-            else "the log"
+            else _("the log")
         )
         event = f", {failure.topic} v{failure.version}" if failure.topic else ""
         return ReadRefusedError(
-            f"{what} cannot be shown: the event at {where}{event} fails verification: "
-            f"{failure.message}. Nothing is shown from it. {VERIFY_HINT}",
+            _(
+                "{what} cannot be shown: the event at {where}{event} fails verification: "
+                "{message}. Nothing is shown from it. {VERIFY_HINT}"
+            ).format(
+                what=what,
+                where=where,
+                event=event,
+                message=failure.message,
+                VERIFY_HINT=_(VERIFY_HINT),
+            ),
             position=leaf,
             notification_id=nid,
             aggregate_id=failure.aggregate_id,
@@ -261,7 +273,7 @@ _UNCHECKED = bytes([KEY_UNKNOWN])
 def _seen_key(keys: dict[bytes, bytes], row: tuple[int, UUID, int, str, bytes]) -> bytes | None:
     """What a good signature of this row by the key it names is remembered by: the public key,
     the row's identity and the digest of its whole stored state."""
-    _, oid, version, topic, state = row
+    _unused, oid, version, topic, state = row
     raw = keys.get(state[4:12])
     if raw is None:
         return None
@@ -337,8 +349,11 @@ def log_top(store: ViewStore, cur: Cursor) -> int:
 def refuse_row(table: str, key: str, what: str) -> ReadRefusedError:
     """An index row that its record's checked events contradict."""
     return ReadRefusedError(
-        f"the read model row {table} ({key}) does not match the checked events of {what}: "
-        f"the read models were altered. Nothing is shown from them. {REBUILD_HINT}",
+        _(
+            "the read model row {table} ({key}) does not match the checked events of "
+            "{what}: the read models were altered. Nothing is shown from them. "
+            "{REBUILD_HINT}"
+        ).format(table=table, key=key, what=what, REBUILD_HINT=_(REBUILD_HINT)),
         table=table,
         key=key,
     )
@@ -380,8 +395,12 @@ def check_index_rows(trust: TrustedLog, table: str, what: str) -> None:
 
 #: The tables that hold one row per record the log opened, and the column holding the log
 #: position of its first event.
-CENSUS = (("proj_cases", "opened_at"), ("proj_units", "registered_at"),
-          ("proj_cadres", "registered_at"), ("proj_reports", "reported_at"))  # fmt: skip
+CENSUS = (
+    ("proj_cases", "opened_at"),
+    ("proj_units", "registered_at"),
+    ("proj_cadres", "registered_at"),
+    ("proj_reports", "reported_at"),
+)
 
 
 #: The index SQLite makes for the events table's primary key (aggregate id, version).
@@ -405,9 +424,11 @@ def check_census(trust: TrustedLog, position: int) -> None:
     store, cur = trust.store, trust.cur
     if position > trust.top:
         raise ReadRefusedError(
-            f"the read models claim to have applied the log up to position {position}, but "
-            f"the log ends at {trust.top}: their tracking position was moved. Nothing is shown "
-            f"from them. {REBUILD_HINT}",
+            _(
+                "the read models claim to have applied the log up to position "
+                "{position}, but the log ends at {top}: their tracking position was "
+                "moved. Nothing is shown from them. {REBUILD_HINT}"
+            ).format(position=position, top=trust.top, REBUILD_HINT=_(REBUILD_HINT)),
             table="proj_tracking",
             key="views",
         )
@@ -453,23 +474,33 @@ def _refuse_census(trust: TrustedLog, position: int, column: str) -> None:
             table = _CENSUS_TABLE.get(topic.rsplit(":", 1)[-1].split(".")[0], "proj_cases")
             leaf = trust.leaf_position(at)
             raise ReadRefusedError(
-                f"the read models are incomplete: {table} has no row for the record whose "
-                f"first event ({topic.rsplit(':', 1)[-1]}) is at log position "
-                f"{leaf if leaf is not None else at}. Nothing is shown from them. "
-                f"{REBUILD_HINT}",
+                _(
+                    "the read models are incomplete: {table} has no row for the record whose "
+                    "first event ({value}) is at log position {value2}. Nothing is shown "
+                    "from them. {REBUILD_HINT}"
+                ).format(
+                    table=table,
+                    value=topic.rsplit(":", 1)[-1],
+                    value2=leaf if leaf is not None else at,
+                    REBUILD_HINT=_(REBUILD_HINT),
+                ),
                 table=table,
                 position=leaf,
             )
     for at, table in sorted(rows.items()):
         if at not in opened:
             raise ReadRefusedError(
-                f"the read models hold a row the log does not support: {table} row at "
-                f"position {at} names no record's first event. Nothing is shown from them. "
-                f"{REBUILD_HINT}",
+                _(
+                    "the read models hold a row the log does not support: {table} row at "
+                    "position {at} names no record's first event. Nothing is shown from "
+                    "them. {REBUILD_HINT}"
+                ).format(table=table, at=at, REBUILD_HINT=_(REBUILD_HINT)),
                 table=table,
                 key=str(at),
             )
     raise ReadRefusedError(
-        f"the read models do not match the log: {len(rows)} case, unit and cadre rows for "
-        f"{len(opened) - 1} records. {REBUILD_HINT}"
+        _(
+            "the read models do not match the log: {len} case, unit and cadre rows "
+            "for {value} records. {REBUILD_HINT}"
+        ).format(len=len(rows), value=len(opened) - 1, REBUILD_HINT=_(REBUILD_HINT))
     )

@@ -56,7 +56,7 @@ def _problems() -> Iterator[str]:
         if not message.id:
             continue
         msgid = catalog_tool._msgid(message)
-        found = catalog.get(message.id)
+        found = catalog.get(message.id, context=message.context)
         where = ", ".join(f"{f}:{n}" for f, n in message.locations[:2])
         if found is None:
             yield f"not in the catalog: {msgid!r} ({where})"

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ledger", "projections", "cli")
 PO = ROOT / "ledger/locale/zh_CN/LC_MESSAGES/lifeledger.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 FIXED_DATE = datetime.datetime(2026, 12, 3, tzinfo=datetime.UTC)
 HEADER = "lifeledger messages in Simplified Chinese (湖南省信访工作责任追究办法的用语)."
 
@@ -65,10 +65,10 @@ def extract() -> Catalog:
     """Every message to translate, with where it comes from."""
     template = Catalog(project="lifeledger", fuzzy=False)
     for package in PACKAGES:
-        for filename, lineno, message, _comments, _context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
-            template.add(message, locations=[(f"{package}/{filename}", lineno)])
+            template.add(message, locations=[(f"{package}/{filename}", lineno)], context=context)
         for path in sorted((ROOT / package).rglob("*.py")):
             for lineno, doc in command_docstrings(path):
                 template.add(doc, locations=[(str(path.relative_to(ROOT)), lineno)])

@@ -24,8 +24,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ledger", "projections", "cli")
-MARKERS = {"_", "N_", "ngettext"}
-TEXT_KEYWORDS = {"help", "short_help", "prompt", "epilog", "label", "message", "hint", "rule"}
+MARKERS = {"_", "N_", "ngettext", "pgettext"}
+TEXT_KEYWORDS = {
+    "help",
+    "short_help",
+    "prompt",
+    "epilog",
+    "label",
+    "message",
+    "hint",
+    "rule",
+    "title",
+    "empty",
+}
 PRINTERS = {
     "echo",
     "secho",
@@ -40,9 +51,25 @@ PRINTERS = {
     "progress",
     "progress_callback",
 }
+#: The CLI's own option makers, by the position of their help text.
+HELP_AT = {
+    "on_option": 0,
+    "long_text_option": 1,
+    "case_document": 1,
+    "Outcome": 1,
+    # failures found by verification and by the read side's checks: their message
+    "add_problem": 0,
+    "_damaged": 0,
+    "_fail_event": 1,
+    "_check_hash": 1,
+    "_get": 2,
+    "refuse_row": 2,
+    "check_index_rows": 2,
+    "case_checked": 2,
+    "refuse": 1,
+    "_failures": 1,
+}
 ARTICLE_FIRST = {"RuleViolationError", "NotAuthorisedError"}
-#: Arguments of errors that are data, not text (field names, counts, where an error is).
-DATA_KEYWORDS = {"field", "limit", "size", "err", "nl", "fg", "bg", "bold", "param", "ctx"}
 #: Modules of the command line and of the read side whose every text is for people.
 LETTERS = re.compile(r"[A-Za-z]{2}")
 
@@ -88,10 +115,16 @@ def user_texts(tree: ast.AST) -> Iterator[ast.expr]:
         args: list[ast.expr] = []
         if name.endswith(("Error", "Exception")) or name in PRINTERS:
             args = list(node.args[1:] if name in ARTICLE_FIRST else node.args)
-            args += [k.value for k in node.keywords if k.arg not in DATA_KEYWORDS and k.arg]
+            args += [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
         elif name == "table" and node.args:
             first = node.args[0]
             args = list(first.elts) if isinstance(first, ast.List | ast.Tuple) else []
+        elif name == "Column":  # Column(key, header): the header
+            args = node.args[1:2] + [k.value for k in node.keywords if k.arg == "header"]
+        elif name in HELP_AT:  # the CLI's option makers: their help text
+            position = HELP_AT[name]
+            args = node.args[position : position + 1]
+            args += [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
         else:
             args = [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
         for arg in args:
@@ -150,7 +183,7 @@ def _literal(text: str) -> str:
     parts = _chunks(text)
     if len(parts) == 1:
         return _quote(text)
-    return "(" + " ".join(_quote(p) for p in parts) + ")"
+    return " ".join(_quote(p) for p in parts)  # inside the call's parentheses
 
 
 def _quote(text: str) -> str:
@@ -224,8 +257,38 @@ def fix(path: Path) -> list[Unmarked]:
     text = data.decode("utf-8")
     if not re.search(r"^from ledger\.i18n import .*\b_\b", text, re.M):
         text = _add_import(text)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(unshadow(text), encoding="utf-8")
     return left
+
+
+def unshadow(text: str) -> str:
+    """``_`` bound in a function (``a, _ = f()``) would hide the imported ``_()``: such a
+    binding becomes ``_unused`` (comprehensions have their own scope and keep theirs)."""
+    tree = ast.parse(text)
+    own_scope = {
+        id(n)
+        for c in ast.walk(tree)
+        if isinstance(c, ast.comprehension)
+        for n in ast.walk(c.target)
+    }
+    names = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name)
+        and n.id == "_"
+        and isinstance(n.ctx, ast.Store)
+        and id(n) not in own_scope
+    ]
+    if not names:
+        return text
+    data = text.encode("utf-8")
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    for n in sorted(names, key=lambda n: (n.lineno, n.col_offset), reverse=True):
+        start = starts[n.lineno - 1] + n.col_offset
+        data = data[:start] + b"_unused" + data[start + 1 :]
+    return data.decode("utf-8")
 
 
 def _add_import(text: str) -> str:

@@ -43,6 +43,7 @@ from ledger.audit.verify import (
 )
 from ledger.domain.limits import loads_bounded
 from ledger.errors import AlreadyExistsError, InvalidInputError, StoreError
+from ledger.i18n import _
 from ledger.transparency.checkpoint import b64encode
 from ledger.transparency.checkpoints import origin_for
 from ledger.transparency.merkle import MerkleTree
@@ -74,7 +75,7 @@ def _line(obj: dict[str, Any]) -> bytes:
 
 def _unb64(text: Any) -> bytes:
     if not isinstance(text, str):
-        raise ValueError("not a base64 string")
+        raise ValueError(_("not a base64 string"))
     return base64.b64decode(text, validate=True)
 
 
@@ -106,9 +107,13 @@ def export_bundle(
     The file is written beside ``path`` and renamed into place when complete.
     """
     if not path.name:
-        raise InvalidInputError(f"{str(path)!r} names no file; give the bundle a file name")
+        raise InvalidInputError(
+            _("{str!r} names no file; give the bundle a file name").format(str=str(path))
+        )
     if path.exists() and not overwrite:
-        raise AlreadyExistsError(f"{path} already exists; choose another file name")
+        raise AlreadyExistsError(
+            _("{path} already exists; choose another file name").format(path=path)
+        )
     source = StoreSource(app)  # checkpoints are read before the event bound is fixed
     root_fp = app.root_fingerprint()
     origin = origin_for(root_fp)
@@ -219,7 +224,9 @@ def export_bundle(
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+        raise StoreError(
+            _("cannot write {path}: {value}").format(path=path, value=e.strerror or e)
+        ) from e
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -280,7 +287,9 @@ class BundleSource:
         try:
             self._scan()
         except OSError as e:
-            raise InvalidInputError(f"cannot read bundle {path}: {e.strerror or e}") from e
+            raise InvalidInputError(
+                _("cannot read bundle {path}: {value}").format(path=path, value=e.strerror or e)
+            ) from e
 
     @property
     def description(self) -> str:
@@ -312,18 +321,28 @@ class BundleSource:
                 here, offset = offset, offset + len(line)
                 if line_no == 1:
                     if kind != "header" or obj is None:
-                        raise InvalidInputError(f"{self.path} is not a lifeledger bundle")
+                        raise InvalidInputError(
+                            _("{path} is not a lifeledger bundle").format(path=self.path)
+                        )
                     if obj.get("format") != BUNDLE_FORMAT:
-                        raise InvalidInputError(f"{self.path} is not a lifeledger bundle")
+                        raise InvalidInputError(
+                            _("{path} is not a lifeledger bundle").format(path=self.path)
+                        )
                     if obj.get("version") != BUNDLE_VERSION:
                         raise InvalidInputError(
-                            f"{self.path} is bundle format version {obj.get('version')}; this "
-                            f"lifeledger reads version {BUNDLE_VERSION}"
+                            _(
+                                "{path} is bundle format version {get}; this lifeledger reads "
+                                "version {BUNDLE_VERSION}"
+                            ).format(
+                                path=self.path,
+                                get=obj.get("version"),
+                                BUNDLE_VERSION=BUNDLE_VERSION,
+                            )
                         )
                     self.header = obj
                     continue
                 if kind is None:
-                    self.add_problem("not a bundle line (malformed JSON)", line_no)
+                    self.add_problem(_("not a bundle line (malformed JSON)"), line_no)
                     continue
                 if kind in self._counts:
                     self._counts[kind] += 1
@@ -332,7 +351,7 @@ class BundleSource:
                     continue
                 assert obj is not None
                 if end is not None:
-                    self.add_problem("a line after the end line", line_no)
+                    self.add_problem(_("a line after the end line"), line_no)
                 try:
                     if kind == "checkpoint":
                         self._checkpoints.append(
@@ -363,11 +382,16 @@ class BundleSource:
                     elif kind == "end":
                         end = obj
                     else:
-                        self.add_problem(f"unknown line kind {kind!r}", line_no)
+                        self.add_problem(_("unknown line kind {kind!r}").format(kind=kind), line_no)
                 except (KeyError, TypeError, ValueError, binascii.Error) as e:
-                    self.add_problem(f"malformed {kind} line ({type(e).__name__}: {e})", line_no)
+                    self.add_problem(
+                        _("malformed {kind} line ({name}: {e})").format(
+                            kind=kind, name=type(e).__name__, e=e
+                        ),
+                        line_no,
+                    )
         if end is None:
-            self.add_problem("the bundle has no end line: it was truncated")
+            self.add_problem(_("the bundle has no end line: it was truncated"))
             return
         for key, kind in (
             ("events", "event"),
@@ -377,8 +401,10 @@ class BundleSource:
         ):
             if end.get(key) != self._counts[kind]:
                 self.add_problem(
-                    f"the bundle holds {self._counts[kind]} {key}, but its end line says "
-                    f"{end.get(key)}: lines were removed or added"
+                    _(
+                        "the bundle holds {value} {key}, but its end line says {get}: lines were "
+                        "removed or added"
+                    ).format(value=self._counts[kind], key=key, get=end.get(key))
                 )
 
     def _lines(self, kind: str) -> Iterator[tuple[dict[str, Any] | None, bytes]]:
@@ -416,14 +442,18 @@ class BundleSource:
                 position = int(data["position"])
             except (KeyError, TypeError, ValueError, binascii.Error) as e:
                 self.add_problem(
-                    f"malformed event line where position {ordinal} was due "
-                    f"({type(e).__name__}: {e}); the event is skipped",
+                    _(
+                        "malformed event line where position {position} was due ({name}: {e}); "
+                        "the event is skipped"
+                    ).format(position=ordinal, name=type(e).__name__, e=e),
                     position=ordinal,
                 )
                 continue
             if position != ordinal:
                 self.add_problem(
-                    f"the bundle numbers this event {position}, but it is at position {ordinal}",
+                    _(
+                        "the bundle numbers this event {position}, but it is at position {ordinal}"
+                    ).format(position=position, ordinal=ordinal),
                     position=ordinal,
                     notification_id=ev[0],
                     aggregate_id=str(ev[1]),
@@ -448,7 +478,11 @@ class BundleSource:
                     (int(data["index"]), int(data["notification_id"]), _unb64(data["hash"]))
                 )
             except (KeyError, TypeError, ValueError, binascii.Error) as e:
-                self.add_problem(f"malformed leaf line ({type(e).__name__}: {e}); skipped")
+                self.add_problem(
+                    _("malformed leaf line ({name}: {e}); skipped").format(
+                        name=type(e).__name__, e=e
+                    )
+                )
             if len(page) >= PAGE:
                 yield page
                 page = []
@@ -501,14 +535,16 @@ def verify_bundle(
     """Verify a bundle offline against a pinned root fingerprint (InvalidInputError if the file is
     not a bundle at all; everything else is reported in the result)."""
     if not root_fingerprint or not root_fingerprint.strip():
-        raise InvalidInputError("a bundle is verified against a pinned --root-fingerprint")
+        raise InvalidInputError(_("a bundle is verified against a pinned --root-fingerprint"))
     source = BundleSource(path)
     claimed = source.header.get("root_fingerprint")
     pinned = root_fingerprint.strip().lower().replace(":", "")
     if claimed != pinned:
         source.add_problem(
-            f"the bundle says it was exported from the ledger rooted at {claimed}, not the "
-            f"pinned {pinned}"
+            _(
+                "the bundle says it was exported from the ledger rooted at {claimed}, "
+                "not the pinned {pinned}"
+            ).format(claimed=claimed, pinned=pinned)
         )
     options = VerifyOptions(
         root_fingerprint=root_fingerprint,

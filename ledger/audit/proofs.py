@@ -41,6 +41,7 @@ from ledger.audit.verify.sources import with_labels
 from ledger.domain import ids
 from ledger.domain.limits import loads_bounded
 from ledger.errors import InvalidInputError, NotFoundError, ProofError
+from ledger.i18n import _
 from ledger.signing.signatures import Envelope
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, b64encode
@@ -101,8 +102,10 @@ def _build(
     size = checkpoint.tree_size
     tree = StoredTree(tables)
     stale = ProofError(
-        f"the stored Merkle leaves do not reproduce checkpoint {size}; run "
-        "`lifeledger verify` before exporting proofs",
+        _(
+            "the stored Merkle leaves do not reproduce checkpoint {size}; run "
+            "`lifeledger verify` before exporting proofs"
+        ).format(size=size),
         tree_size=size,
     )
     try:
@@ -118,8 +121,10 @@ def _build(
     for nid, oid, version, topic, state, position, stored_leaf in rows:
         if position is None:
             raise ProofError(
-                f"event {version} of {oid} (notification {nid}) has no Merkle leaf; run "
-                "`lifeledger verify` before exporting proofs",
+                _(
+                    "event {version} of {oid} (notification {nid}) has no Merkle leaf; run "
+                    "`lifeledger verify` before exporting proofs"
+                ).format(version=version, oid=oid, nid=nid),
                 notification_id=nid,
             )
         if position >= size:
@@ -129,12 +134,14 @@ def _build(
         proof = tree.inclusion_proof(position, size)
         try:
             if leaf != stored_leaf:
-                raise ProofError("the leaf differs")
+                raise ProofError(_("the leaf differs"))
             verify_inclusion(leaf, position, size, proof, checkpoint.root)
         except ProofError as e:
             raise ProofError(
-                f"the event at position {position} does not match its Merkle leaf; run "
-                "`lifeledger verify` before exporting proofs",
+                _(
+                    "the event at position {position} does not match its Merkle leaf; run "
+                    "`lifeledger verify` before exporting proofs"
+                ).format(position=position),
                 position=position,
             ) from e
         if version == 1 and oid != ids.REGISTRY_ID:
@@ -180,7 +187,7 @@ def export_cadre_proof(
     path in the index (an absence path for a person no event names)."""
     record = person_record(app, personnel_no, tree_size)
     if record.complete_as_of is None or record.map_proof is None:
-        raise NotFoundError("this ledger has no checkpoint yet; run `lifeledger checkpoint`")
+        raise NotFoundError(_("this ledger has no checkpoint yet; run `lifeledger checkpoint`"))
     size = record.complete_as_of
     covered = [e for e in record.events if e.position < size]
     registered = [e for e in covered if e.topic == CADRE + "Registered"]
@@ -269,18 +276,27 @@ def verify_proof(
     each leaf, re-hashed from the stored bytes, must be included in the signed checkpoint.
     """
     if not root_fingerprint or not root_fingerprint.strip():
-        raise InvalidInputError("a proof is verified against a pinned --root-fingerprint")
+        raise InvalidInputError(_("a proof is verified against a pinned --root-fingerprint"))
     started = time.perf_counter()
     try:
         doc = loads_bounded(document, description)
     except ValueError as e:
-        raise InvalidInputError(f"{description} is not JSON: {e}") from e
+        raise InvalidInputError(
+            _("{description} is not JSON: {e}").format(description=description, e=e)
+        ) from e
     if not isinstance(doc, dict) or doc.get("format") != PROOF_FORMAT:
-        raise InvalidInputError(f"{description} is not a lifeledger proof document")
+        raise InvalidInputError(
+            _("{description} is not a lifeledger proof document").format(description=description)
+        )
     if doc.get("version") not in READABLE_VERSIONS:
         raise InvalidInputError(
-            f"{description} is proof format version {doc.get('version')}; this lifeledger "
-            f"reads versions {', '.join(map(str, READABLE_VERSIONS))}"
+            _(
+                "{description} is proof format version {get}; this lifeledger reads versions {join}"
+            ).format(
+                description=description,
+                get=doc.get("version"),
+                join=", ".join(map(str, READABLE_VERSIONS)),
+            )
         )
     options = VerifyOptions(
         root_fingerprint=root_fingerprint, witnesses=tuple(witnesses), workers=1
@@ -296,7 +312,9 @@ def verify_proof(
         ]
         raw_events = list(doc["events"])
     except (KeyError, TypeError, ValueError) as e:
-        raise InvalidInputError(f"{description} is malformed: {e}") from e
+        raise InvalidInputError(
+            _("{description} is malformed: {e}").format(description=description, e=e)
+        ) from e
     stored = StoredCheckpoint(size, b"", note)
     with suppress(ProofError):  # a malformed note is reported by check_note below
         stored = StoredCheckpoint(size, stored.parsed().root, note)
@@ -315,12 +333,17 @@ def verify_proof(
             )
             proof = [base64.b64decode(p, validate=True) for p in item["inclusion_proof"]]
         except (KeyError, TypeError, ValueError, binascii.Error) as e:
-            audit.fail(Check.FORMAT, f"a malformed event entry after position {last}: {e}")
+            audit.fail(
+                Check.FORMAT,
+                _("a malformed event entry after position {last}: {e}").format(last=last, e=e),
+            )
             continue
         if position <= last:
             audit.fail(
                 Check.FORMAT,
-                f"events are not in strictly increasing position order ({position} after {last})",
+                _(
+                    "events are not in strictly increasing position order ({position} after {last})"
+                ).format(position=position, last=last),
                 position=position,
             )
             continue
@@ -333,7 +356,7 @@ def verify_proof(
         except ProofError as e:
             audit.fail(
                 Check.CHECKPOINT,
-                f"not included at this position of the checkpointed log: {e}",
+                _("not included at this position of the checkpointed log: {e}").format(e=e),
                 position=position,
                 aggregate_id=str(ev.originator_id),
                 version=ev.originator_version,
@@ -402,11 +425,17 @@ def _check_completeness(
         chain = bytes.fromhex(section["chain"])
         path = MapProof.from_dict(section["map_proof"])
     except (KeyError, TypeError, ValueError, ProofError) as e:
-        audit.fail(Check.INDEX, f"the completeness section is missing or malformed: {e}")
+        audit.fail(
+            Check.INDEX, _("the completeness section is missing or malformed: {e}").format(e=e)
+        )
         return None
     if personnel_no != subject.get("personnel_no"):
-        audit.fail(Check.INDEX, f"the completeness section is about {personnel_no}, not the "
-                   f"subject {subject.get('personnel_no')}")  # fmt: skip
+        audit.fail(
+            Check.INDEX,
+            _("the completeness section is about {personnel_no}, not the subject {get}").format(
+                personnel_no=personnel_no, get=subject.get("personnel_no")
+            ),
+        )
         return None
     if cp is None:
         return None  # the checkpoint itself failed: recorded by check_note
@@ -417,18 +446,25 @@ def _check_completeness(
         audit.fail(Check.INDEX, str(e), tree_size=size)
         return None
     if root is None:
-        audit.fail(Check.INDEX, f"checkpoint {size} carries no person index", tree_size=size)
+        audit.fail(
+            Check.INDEX,
+            _("checkpoint {size} carries no person index").format(size=size),
+            tree_size=size,
+        )
         return None
     key = key_of(personnel_no)
     claimed = value_hash(personnel_no, count, chain) if count else None
     try:
         if path.root_for(key, claimed) != root:
-            raise ProofError("it leads to another root")
+            raise ProofError(_("it leads to another root"))
     except ProofError as e:
         audit.fail(
             Check.INDEX,
-            f"the person-index path of {personnel_no} does not lead to the root signed in "
-            f"checkpoint {size} ({e}): the map path or the committed count was altered",
+            _(
+                "the person-index path of {personnel_no} does not lead to the root "
+                "signed in checkpoint {size} ({e}): the map path or the committed count "
+                "was altered"
+            ).format(personnel_no=personnel_no, size=size, e=e),
             tree_size=size,
         )
         return None
@@ -451,8 +487,12 @@ def _check_completeness(
             what = "an event naming the person was replaced, moved or reordered"
         audit.fail(
             Check.INDEX,
-            f"the document holds {state.count} events naming {personnel_no}, the person "
-            f"index signed in checkpoint {size} commits {count}: {what}",
+            _(
+                "the document holds {count} events naming {personnel_no}, the person "
+                "index signed in checkpoint {size} commits {count2}: {what}"
+            ).format(
+                count=state.count, personnel_no=personnel_no, size=size, count2=count, what=what
+            ),
             tree_size=size,
         )
         return None

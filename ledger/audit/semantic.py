@@ -28,6 +28,7 @@ from eventsourcing.persistence import InterfaceError, Mapper, OperationalError, 
 
 from ledger.audit.clock import ClockAudit, ClockRegression
 from ledger.audit.verify import Check, Failure, VerificationResult
+from ledger.audit.verify.result import record_label
 from ledger.audit.verify.run import stopped_answering
 from ledger.domain import cadre as cadre_rules
 from ledger.domain import case_rules, ids
@@ -45,6 +46,7 @@ from ledger.errors import (
     RuleViolationError,
     StoreUnavailableError,
 )
+from ledger.i18n import _, article_label
 from ledger.signing.signatures import Envelope
 
 PAGE = 1_000
@@ -67,11 +69,23 @@ class Finding:
 
     @property
     def what(self) -> str:
-        cited = f"{self.article}: {self.rule}" if self.article else self.rule
-        return f"the Measures would have refused it ({cited}): {self.message}"
+        cited = (
+            _("{article}: {rule}").format(article=article_label(self.article), rule=self.rule)
+            if self.article
+            else self.rule
+        )
+        return _("the Measures would have refused it ({cited}): {message}").format(
+            cited=cited, message=self.message
+        )
 
     def describe(self) -> str:
-        return f"position {self.position}, {self.record}, {self.event} v{self.version}: {self.what}"
+        return _("position {position}, {record}, {event} v{version}: {what}").format(
+            position=self.position,
+            record=record_label(self.record),
+            event=self.event,
+            version=self.version,
+            what=self.what,
+        )
 
 
 class SemanticAudit:
@@ -123,7 +137,9 @@ class SemanticAudit:
         except LedgerError as e:
             self.found(position, before, event, name, e)
         except (KeyError, TypeError, ValueError, AttributeError) as e:  # malformed fields
-            self.found(position, before, event, name, RuleViolationError("", "malformed", repr(e)))
+            self.found(
+                position, before, event, name, RuleViolationError("", _("malformed"), repr(e))
+            )
         try:
             after = event.mutate(before)
         except Exception:  # an event that cannot even apply: judge the record no further
@@ -166,17 +182,26 @@ class SemanticAudit:
         else:
             rule, message = type(e).__name__, str(e)
         self.findings.append(
-            Finding(position, record, type(event).__qualname__, event.originator_version,
-                    article, rule, message, str(event.originator_id))
-        )  # fmt: skip
+            Finding(
+                position,
+                record,
+                type(event).__qualname__,
+                event.originator_version,
+                article,
+                rule,
+                message,
+                str(event.originator_id),
+            )
+        )
 
 
 def _signer_authority(field: str, fields: dict[str, Any], ctx: Context) -> NotAuthorisedError:
     return NotAuthorisedError(
         "Art. 6",
-        "recorded by its own authority",
-        f"the event names {fields[field]} as {field.replace('_', ' ')}, but it is signed by a "
-        f"key of {ctx.authority}",
+        _("recorded by its own authority"),
+        _("the event names {value} as {replace}, but it is signed by a key of {authority}").format(
+            value=fields[field], replace=field.replace("_", " "), authority=ctx.authority
+        ),
     )
 
 
@@ -297,18 +322,29 @@ def with_findings(
     except Exception as e:  # the log cannot be read to the end: say so
         if any(f.check is Check.STORE for f in result.failures):
             return result
-        failure = Failure(Check.STORE, f"the semantic audit could not read the log: {e}")
+        failure = Failure(
+            Check.STORE, _("the semantic audit could not read the log: {e}").format(e=e)
+        )
         return dataclasses.replace(
             result,
             failures=(*result.failures, failure),
             failure_count=result.failure_count + 1,
         )
     warnings = tuple(
-        Failure(Check.CLOCK, r.describe(), position=r.first, aggregate_id=r.aggregate_id,
-                record=r.record, topic=r.topic, version=r.version, last_position=r.last,
-                behind_position=r.latest_position, seconds_behind=int(r.behind.total_seconds()))
+        Failure(
+            Check.CLOCK,
+            r.describe(),
+            position=r.first,
+            aggregate_id=r.aggregate_id,
+            record=r.record,
+            topic=r.topic,
+            version=r.version,
+            last_position=r.last,
+            behind_position=r.latest_position,
+            seconds_behind=int(r.behind.total_seconds()),
+        )
         for r in regressions
-    )  # fmt: skip
+    )
     findings = [f for f in found if f.aggregate_id not in broken]
     failures = tuple(
         Failure(Check.MEASURES, f.what, position=f.position, aggregate_id=f.aggregate_id,

@@ -21,7 +21,7 @@ from ledger.domain.regulation import (
     TeamRole,
     ground_label,
 )
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 
 def _decision(app: LedgerApplication, case_no: str, party_type: PartyType, code: str) -> Decision:
@@ -48,8 +48,10 @@ def case_open(app: LedgerApplication, f: Fields) -> Outcome:
     warnings: tuple[str, ...] = ()
     if not lifetime:
         warnings = (
-            f"the incident of {incident} precedes {IN_FORCE_FROM}: recorded, but outside "
-            "Art. 8 lifetime accountability (终身责任追究)",
+            _(
+                "the incident of {incident} precedes {IN_FORCE_FROM}: recorded, but "
+                "outside Art. 8 lifetime accountability (终身责任追究)"
+            ).format(incident=incident, IN_FORCE_FROM=IN_FORCE_FROM),
         )
     recorded = app.case(case_no).results or {}
     cited = [
@@ -93,7 +95,9 @@ def case_assign(app: LedgerApplication, f: Fields) -> Outcome:
     app.assign(case_no, party_type, code, responsibility, on, individual)
     return Outcome(
         "case assign",
-        f"Case {case_no}: {_who(party_type, code)} bears {responsibility.label} (Art. 5)",
+        _("Case {case_no}: {who} bears {label} (Art. 5)").format(
+            case_no=case_no, who=_who(party_type, code), label=responsibility.label
+        ),
         {
             "case_no": case_no,
             "party": _party(party_type, code),
@@ -106,15 +110,17 @@ def case_assign(app: LedgerApplication, f: Fields) -> Outcome:
 
 def case_objection(app: LedgerApplication, f: Fields) -> Outcome:
     case_no = f.text("case_no")
-    _, person = f.party(allow_unit=False)
+    _unused, person = f.party(allow_unit=False)
     on, text, at_hearing = f.date("on"), f.text("text"), f.flag("at_hearing")
     f.done()
     app.record_objection(case_no, person, on, text, at_hearing)
-    where = ", stated at the hearing (Art. 9)," if at_hearing else ""
+    where = _(", stated at the hearing (Art. 9),") if at_hearing else ""
     return Outcome(
         "case objection",
-        f"Case {case_no}: objection of {person} of {on}{where} recorded; if overruled they bear "
-        "no leadership responsibility (Art. 5)",
+        _(
+            "Case {case_no}: objection of {person} of {on}{where} recorded; if "
+            "overruled they bear no leadership responsibility (Art. 5)"
+        ).format(case_no=case_no, person=person, on=on, where=where),
         {"case_no": case_no, "person": person, "on": on, "at_hearing": at_hearing},
     )
 
@@ -128,11 +134,25 @@ def case_correct_finding(app: LedgerApplication, f: Fields) -> Outcome:
     app.correct_finding(case_no, party_type, code, responsibility, on, reason)
     return Outcome(
         "case correct-finding",
-        f"Case {case_no}: finding for {_who(party_type, code)} corrected on {on} to "
-        f"{responsibility.label} ({responsibility.value}): {reason} (Art. 5)",
-        {"case_no": case_no, "party": _party(party_type, code), "on": on,
-         "responsibility": responsibility.value, "reason": reason},
-    )  # fmt: skip
+        _(
+            "Case {case_no}: finding for {who} corrected on {on} to {label} "
+            "({value}): {reason} (Art. 5)"
+        ).format(
+            case_no=case_no,
+            who=_who(party_type, code),
+            on=on,
+            label=responsibility.label,
+            value=responsibility.value,
+            reason=reason,
+        ),
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "on": on,
+            "responsibility": responsibility.value,
+            "reason": reason,
+        },
+    )
 
 
 def case_assign_team(app: LedgerApplication, f: Fields) -> Outcome:
@@ -162,7 +182,9 @@ def case_assign_team(app: LedgerApplication, f: Fields) -> Outcome:
     )
     return Outcome(
         "case assign-team",
-        f"Case {case_no}: unit {unit} bears 集体责任; {lines} (Art. 5)",
+        _("Case {case_no}: unit {unit} bears 集体责任; {lines} (Art. 5)").format(
+            case_no=case_no, unit=unit, lines=lines
+        ),
         {"case_no": case_no, "unit": unit, "on": on, "members": derived},
     )
 
@@ -175,8 +197,9 @@ def case_hear(app: LedgerApplication, f: Fields) -> Outcome:
     app.hear(case_no, party_type, code, on, statement)
     return Outcome(
         "case hear",
-        f"Case {case_no}: statement and defence (说明和申辩) of {_who(party_type, code)} heard "
-        f"on {on} (Art. 9)",
+        _(
+            "Case {case_no}: statement and defence (说明和申辩) of {who} heard on {on} (Art. 9)"
+        ).format(case_no=case_no, who=_who(party_type, code), on=on),
         {"case_no": case_no, "party": _party(party_type, code), "on": on},
     )
 
@@ -201,8 +224,17 @@ def case_decide(app: LedgerApplication, f: Fields) -> Outcome:
     due = _decision(app, case_no, party_type, code).announce_due
     return Outcome(
         "case decide",
-        f"Case {case_no}: 《责任追究决定书》 {document.number} for {_who(party_type, code)}: "
-        f"{_measure_labels(measures)}; announce by {due} (Art. 11; {REST_DAY_NOTE})",
+        _(
+            "Case {case_no}: 《责任追究决定书》 {number} for {who}: {measure_labels}; "
+            "announce by {due} (Art. 11; {REST_DAY_NOTE})"
+        ).format(
+            case_no=case_no,
+            number=document.number,
+            who=_who(party_type, code),
+            measure_labels=_measure_labels(measures),
+            due=due,
+            REST_DAY_NOTE=_(REST_DAY_NOTE),
+        ),
         {
             "case_no": case_no,
             "party": _party(party_type, code),
@@ -224,11 +256,12 @@ def case_announce(app: LedgerApplication, f: Fields) -> Outcome:
     f.done()
     app.announce(case_no, party_type, code, on, to, told)
     due = _decision(app, case_no, party_type, code).announce_due
-    warnings = _late("announced", on, "Art. 11", due)
+    warnings = _late(N_("announced"), on, "Art. 11", due)
     return Outcome(
         "case announce",
-        f"Case {case_no}: decision for {_who(party_type, code)} announced on {on} to {to} "
-        "(Art. 11)",
+        _("Case {case_no}: decision for {who} announced on {on} to {to} (Art. 11)").format(
+            case_no=case_no, who=_who(party_type, code), on=on, to=to
+        ),
         {
             "case_no": case_no,
             "party": _party(party_type, code),
@@ -243,14 +276,16 @@ def case_announce(app: LedgerApplication, f: Fields) -> Outcome:
 
 def case_file(app: LedgerApplication, f: Fields) -> Outcome:
     case_no = f.text("case_no")
-    _, person = f.party(allow_unit=False)
+    _unused, person = f.party(allow_unit=False)
     on, ref, custodian = f.date("on"), f.text("file_ref"), f.text("custodian")
     f.done()
     app.enter_in_file(case_no, person, on, ref, custodian)
     return Outcome(
         "case file",
-        f"Case {case_no}: materials entered in the personnel file (人事档案) of {person} on {on}, "
-        f"ref {ref}, kept by {custodian} (Art. 11)",
+        _(
+            "Case {case_no}: materials entered in the personnel file (人事档案) of "
+            "{person} on {on}, ref {ref}, kept by {custodian} (Art. 11)"
+        ).format(case_no=case_no, person=person, on=on, ref=ref, custodian=custodian),
         {"case_no": case_no, "person": person, "on": on, "file_ref": ref, "custodian": custodian},
     )
 
@@ -264,8 +299,16 @@ def case_receive(app: LedgerApplication, f: Fields) -> Outcome:
     due = _decision(app, case_no, party_type, code).appeal_due
     return Outcome(
         "case receive",
-        f"Case {case_no}: {_who(party_type, code)} received the decision on {on}; a written "
-        f"appeal may be lodged until {due} (Art. 12; {REST_DAY_NOTE})",
+        _(
+            "Case {case_no}: {who} received the decision on {on}; a written appeal "
+            "may be lodged until {due} (Art. 12; {REST_DAY_NOTE})"
+        ).format(
+            case_no=case_no,
+            who=_who(party_type, code),
+            on=on,
+            due=due,
+            REST_DAY_NOTE=_(REST_DAY_NOTE),
+        ),
         {"case_no": case_no, "party": _party(party_type, code), "on": on, "appeal_due": due},
     )
 
@@ -279,9 +322,17 @@ def case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
     due = _appeal(app, case_no, party_type, code).decision_due
     return Outcome(
         "case appeal",
-        f"Case {case_no}: written appeal (书面申诉) of {_who(party_type, code)} filed on {on}; "
-        f"to be decided by {due} ({REST_DAY_NOTE}); the measures stay in force meanwhile "
-        "(Art. 12)",
+        _(
+            "Case {case_no}: written appeal (书面申诉) of {who} filed on {on}; to be "
+            "decided by {due} ({REST_DAY_NOTE}); the measures stay in force "
+            "meanwhile (Art. 12)"
+        ).format(
+            case_no=case_no,
+            who=_who(party_type, code),
+            on=on,
+            due=due,
+            REST_DAY_NOTE=_(REST_DAY_NOTE),
+        ),
         {"case_no": case_no, "party": _party(party_type, code), "on": on, "decision_due": due},
     )
 
@@ -296,13 +347,18 @@ def case_appeal_decide(app: LedgerApplication, f: Fields) -> Outcome:
     f.done()
     app.decide_appeal(case_no, party_type, code, on, outcome, reason, measures)
     due = _appeal(app, case_no, party_type, code).decision_due
-    warnings = _late("appeal decided", on, "Art. 12", due)
-    summary = f"Case {case_no}: appeal of {_who(party_type, code)} decided on {on}: {outcome.label}"
-    if measures is not None:
-        summary += f", now {_measure_labels(measures)}"
+    warnings = _late(N_("appeal decided"), on, "Art. 12", due)
+    now = (
+        _(", now {measures}").format(measures=_measure_labels(measures))
+        if measures is not None
+        else ""
+    )
+    summary = _("Case {case_no}: appeal of {who} decided on {on}: {outcome}{now} (Art. 12)").format(
+        case_no=case_no, who=_who(party_type, code), on=on, outcome=outcome.label, now=now
+    )
     return Outcome(
         "case appeal-decide",
-        summary + " (Art. 12)",
+        summary,
         {
             "case_no": case_no,
             "party": _party(party_type, code),
@@ -324,8 +380,9 @@ def case_refer(app: LedgerApplication, f: Fields) -> Outcome:
     app.refer(case_no, party_type, code, on, organ, reason)
     return Outcome(
         "case refer",
-        f"Case {case_no}: {_who(party_type, code)} referred to {organ} on {on} "
-        "(移送司法机关, Art. 7)",
+        _("Case {case_no}: {who} referred to {organ} on {on} (移送司法机关, Art. 7)").format(
+            case_no=case_no, who=_who(party_type, code), organ=organ, on=on
+        ),
         {"case_no": case_no, "party": _party(party_type, code), "on": on, "organ": organ},
     )
 
@@ -338,15 +395,22 @@ def case_notify_appeal(app: LedgerApplication, f: Fields) -> Outcome:
     f.done()
     app.notify_appeal_decision(case_no, party_type, code, on, to, told)
     due = _appeal(app, case_no, party_type, code).decision_due
-    warnings = _late("told", on, "Art. 12", due)
+    warnings = _late(N_("told"), on, "Art. 12", due)
     return Outcome(
         "case notify-appeal",
-        f"Case {case_no}: appeal decision for {_who(party_type, code)} told in writing on {on} "
-        f"to {to} (Art. 12)",
-        {"case_no": case_no, "party": _party(party_type, code), "on": on, "told": sorted(told),
-         "due": due, "overdue": on > due},
+        _(
+            "Case {case_no}: appeal decision for {who} told in writing on {on} to {to} (Art. 12)"
+        ).format(case_no=case_no, who=_who(party_type, code), on=on, to=to),
+        {
+            "case_no": case_no,
+            "party": _party(party_type, code),
+            "on": on,
+            "told": sorted(told),
+            "due": due,
+            "overdue": on > due,
+        },
         warnings,
-    )  # fmt: skip
+    )
 
 
 def case_reopen(app: LedgerApplication, f: Fields) -> Outcome:
@@ -355,7 +419,9 @@ def case_reopen(app: LedgerApplication, f: Fields) -> Outcome:
     app.reopen_case(case_no, on, reason)
     return Outcome(
         "case reopen",
-        f"Case {case_no} reopened on {on}: {reason}",
+        _("Case {case_no} reopened on {on}: {reason}").format(
+            case_no=case_no, on=on, reason=reason
+        ),
         {"case_no": case_no, "on": on, "reason": reason},
     )
 
@@ -366,6 +432,8 @@ def case_close(app: LedgerApplication, f: Fields) -> Outcome:
     app.close_case(case_no, on, summary)
     return Outcome(
         "case close",
-        f"Case {case_no} closed on {on} (已结案); it takes no further events unless reopened",
+        _(
+            "Case {case_no} closed on {on} (已结案); it takes no further events unless reopened"
+        ).format(case_no=case_no, on=on),
         {"case_no": case_no, "on": on},
     )

@@ -25,7 +25,7 @@ from ledger.domain.regulation import (
 from ledger.errors import (
     InvalidInputError,
 )
-from ledger.i18n import _
+from ledger.i18n import _, article_label
 
 E = TypeVar("E", bound=Enum)
 
@@ -55,7 +55,9 @@ class Fields:
         for key, value in raw.items():
             name = str(key).replace("-", "_")
             if name in self._raw:
-                raise InvalidInputError(f"{command}: field {name!r} is given twice")
+                raise InvalidInputError(
+                    _("{command}: field {name!r} is given twice").format(command=command, name=name)
+                )
             self._raw[name] = value
         self._used: set[str] = set()
 
@@ -68,7 +70,9 @@ class Fields:
                 found.append((key, self._raw[key]))
         if len(found) > 1:
             raise InvalidInputError(
-                f"{self.command}: give {name!r} once (also given as {found[1][0]!r})"
+                _("{command}: give {name!r} once (also given as {value!r})").format(
+                    command=self.command, name=name, value=found[1][0]
+                )
             )
         return found[0][1] if found else None
 
@@ -80,7 +84,9 @@ class Fields:
         if close:
             return self._unknown(close, [name])
         return InvalidInputError(
-            f"{self.command}: {name!r} is required (option --{name.replace('_', '-')})"
+            _("{command}: {name!r} is required (option --{replace})").format(
+                command=self.command, name=name, replace=name.replace("_", "-")
+            )
         )
 
     def text(self, name: str, *, required: bool = True, aliases: tuple[str, ...] = ()) -> str:
@@ -90,7 +96,11 @@ class Fields:
                 raise self._missing(name)
             return ""
         if not isinstance(value, str):
-            raise InvalidInputError(f"{self.command}: {name!r} must be text, got {value!r}")
+            raise InvalidInputError(
+                _("{command}: {name!r} must be text, got {value!r}").format(
+                    command=self.command, name=name, value=value
+                )
+            )
         if required and not value.strip():
             raise self._missing(name)
         return _identifier(name, value) if value.strip() else ""
@@ -99,7 +109,11 @@ class Fields:
         values = self._many(name)
         for v in values:
             if not isinstance(v, str) or not v.strip():
-                raise InvalidInputError(f"{self.command}: {name!r} must list non-empty texts")
+                raise InvalidInputError(
+                    _("{command}: {name!r} must list non-empty texts").format(
+                        command=self.command, name=name
+                    )
+                )
         return [_identifier(name, v) for v in values]
 
     def date(self, name: str, *, aliases: tuple[str, ...] = ()) -> dt.date:
@@ -125,7 +139,9 @@ class Fields:
             raise self._missing(name)
         year = _as_int(self.command, name, value)
         if not 1949 <= year <= 9999:
-            raise InvalidInputError(f"{self.command}: year {year} is out of range")
+            raise InvalidInputError(
+                _("{command}: year {year} is out of range").format(command=self.command, year=year)
+            )
         return year
 
     def flag(self, name: str) -> bool:
@@ -134,7 +150,9 @@ class Fields:
             return False
         if not isinstance(value, bool):
             raise InvalidInputError(
-                f"{self.command}: {name!r} must be true or false, got {value!r}"
+                _("{command}: {name!r} must be true or false, got {value!r}").format(
+                    command=self.command, name=name, value=value
+                )
             )
         return value
 
@@ -185,15 +203,25 @@ class Fields:
         person = self.text("person", required=False)
         unit = self.text("unit", required=False) if allow_unit else ""
         if person and unit:
-            raise InvalidInputError(f"{self.command}: name one party, --person or --unit, not both")
+            raise InvalidInputError(
+                _("{command}: name one party, --person or --unit, not both").format(
+                    command=self.command
+                )
+            )
         if person:
             return PartyType.PERSON, person
         if unit:
             return PartyType.UNIT, unit
         if not allow_unit:
-            raise InvalidInputError(f"{self.command}: name the person with --person PERSONNEL_NO")
+            raise InvalidInputError(
+                _("{command}: name the person with --person PERSONNEL_NO").format(
+                    command=self.command
+                )
+            )
         raise InvalidInputError(
-            f"{self.command}: name the party with --person PERSONNEL_NO or --unit UNIT_CODE"
+            _("{command}: name the party with --person PERSONNEL_NO or --unit UNIT_CODE").format(
+                command=self.command
+            )
         )
 
     def done(self) -> None:
@@ -209,8 +237,9 @@ class Fields:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             named.append(f"{name} (did you mean {close[0]}?)" if close else name)
         return InvalidInputError(
-            f"{self.command}: unknown field(s) {', '.join(named)}; see "
-            f"`lifeledger {self.command} --help`"
+            _("{command}: unknown field(s) {join}; see `lifeledger {command} --help`").format(
+                command=self.command, join=", ".join(named)
+            )
         )
 
     def _many(self, name: str) -> list[Any]:
@@ -224,10 +253,16 @@ class Fields:
 
 #: Fields that name a case, a cadre or a unit, with their labels: one written form each.
 IDENTIFIER_FIELDS = {
-    "case_no": "case number", "personnel_no": "personnel number", "person": "personnel number",
-    "head": "personnel number", "in_charge": "personnel number", "member": "personnel number",
-    "absent": "personnel number", "code": "unit code", "unit": "unit code",
-}  # fmt: skip
+    "case_no": "case number",
+    "personnel_no": "personnel number",
+    "person": "personnel number",
+    "head": "personnel number",
+    "in_charge": "personnel number",
+    "member": "personnel number",
+    "absent": "personnel number",
+    "code": "unit code",
+    "unit": "unit code",
+}
 
 
 def _identifier(name: str, value: str) -> str:
@@ -247,17 +282,29 @@ def _as_date(command: str, name: str, value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise InvalidInputError(f"{command}: {name!r} is not a date: {value!r}; use YYYY-MM-DD")
+    raise InvalidInputError(
+        _("{command}: {name!r} is not a date: {value!r}; use YYYY-MM-DD").format(
+            command=command, name=name, value=value
+        )
+    )
 
 
 def _as_int(command: str, name: str, value: Any) -> int:
     if isinstance(value, bool):
-        raise InvalidInputError(f"{command}: {name!r} must be a number, got {value!r}")
+        raise InvalidInputError(
+            _("{command}: {name!r} must be a number, got {value!r}").format(
+                command=command, name=name, value=value
+            )
+        )
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
-    raise InvalidInputError(f"{command}: {name!r} must be a number, got {value!r}")
+    raise InvalidInputError(
+        _("{command}: {name!r} must be a number, got {value!r}").format(
+            command=command, name=name, value=value
+        )
+    )
 
 
 def _as_enum(command: str, name: str, kind: type[E], value: Any) -> E:
@@ -266,7 +313,11 @@ def _as_enum(command: str, name: str, kind: type[E], value: Any) -> E:
         if member.value == text or getattr(member, "label", None) == str(value).strip():
             return member
     choices = ", ".join(str(m.value) for m in kind)
-    raise InvalidInputError(f"{command}: {name!r} must be one of {choices}; got {value!r}")
+    raise InvalidInputError(
+        _("{command}: {name!r} must be one of {choices}; got {value!r}").format(
+            command=command, name=name, choices=choices, value=value
+        )
+    )
 
 
 def parse_ground(value: Any) -> int:
@@ -274,7 +325,7 @@ def parse_ground(value: Any) -> int:
 
     A number outside 1–16 is passed on, so the case refuses it under Art. 4."""
     if isinstance(value, bool):
-        raise InvalidInputError(f"{value!r} is not a ground of Art. 4")
+        raise InvalidInputError(_("{value!r} is not a ground of Art. 4").format(value=value))
     if isinstance(value, int):
         return value
     text = str(value).strip().strip("()（）")
@@ -283,7 +334,9 @@ def parse_ground(value: Any) -> int:
     if text in CHINESE_NUMERALS:
         return CHINESE_NUMERALS.index(text) + 1
     raise InvalidInputError(
-        f"{value!r} is not a ground of Art. 4; give its item number 1–16 or numeral (一)…(十六)"
+        _(
+            "{value!r} is not a ground of Art. 4; give its item number 1–16 or numeral (一)…(十六)"
+        ).format(value=value)
     )
 
 
@@ -325,6 +378,14 @@ def _late(what: str, on: dt.date, article: str, due: dt.date) -> tuple[str, ...]
     if on <= due:
         return ()
     return (
-        f"{what} on {on}, after the 30-day period of {article} ended on {due} "
-        f"({REST_DAY_NOTE}): recorded and flagged overdue",
+        _(
+            "{what} on {on}, after the 30-day period of {article} ended on {due} "
+            "({REST_DAY_NOTE}): recorded and flagged overdue"
+        ).format(
+            what=_(what),
+            on=on,
+            article=article_label(article),
+            due=due,
+            REST_DAY_NOTE=_(REST_DAY_NOTE),
+        ),
     )

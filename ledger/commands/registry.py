@@ -13,6 +13,7 @@ from ledger.domain.regulation import (
 from ledger.errors import (
     InvalidInputError,
 )
+from ledger.i18n import _
 
 
 def unit_add(app: LedgerApplication, f: Fields) -> Outcome:
@@ -24,7 +25,9 @@ def unit_add(app: LedgerApplication, f: Fields) -> Outcome:
     where = f", region {region} (GB/T 2260)" if region else ""
     return Outcome(
         "unit add",
-        f"Unit {code} registered: {name} ({kind.label}, {level.label}{where})",
+        _("Unit {code} registered: {name} ({label}, {label2}{where})").format(
+            code=code, name=name, label=kind.label, label2=level.label, where=where
+        ),
         {"code": code, "name": name, "kind": kind.value, "level": level.value, "region": region},
     )
 
@@ -35,7 +38,9 @@ def _managed(f: Fields) -> Jurisdiction | None:
     region = f.text("managed_region", required=False)
     if (level is None) != (not region):
         raise InvalidInputError(
-            f"{f.command}: give both managed_level and managed_region (Art. 6), or neither"
+            _("{command}: give both managed_level and managed_region (Art. 6), or neither").format(
+                command=f.command
+            )
         )
     return Jurisdiction(level, region) if level is not None else None
 
@@ -54,7 +59,9 @@ def cadre_add(app: LedgerApplication, f: Fields) -> Outcome:
     app.add_cadre(no, name, unit, post, since, managed)
     return Outcome(
         "cadre add",
-        f"Cadre {no} registered: {name}, {post} of {unit} since {since}{_managed_text(managed)}",
+        _("Cadre {no} registered: {name}, {post} of {unit} since {since}{managed_text}").format(
+            no=no, name=name, post=post, unit=unit, since=since, managed_text=_managed_text(managed)
+        ),
         {"personnel_no": no, "name": name, "unit": unit, "post": post, "since": since},
     )
 
@@ -66,7 +73,9 @@ def cadre_move(app: LedgerApplication, f: Fields) -> Outcome:
     app.move_cadre(no, unit, post, on, managed)
     return Outcome(
         "cadre move",
-        f"Cadre {no} moved on {on} to {post} of {unit}; earlier posts stay accountable (Art. 8)"
+        _(
+            "Cadre {no} moved on {on} to {post} of {unit}; earlier posts stay accountable (Art. 8)"
+        ).format(no=no, on=on, post=post, unit=unit)
         + _managed_text(managed),
         {"personnel_no": no, "unit": unit, "post": post, "on": on},
     )
@@ -78,7 +87,9 @@ def cadre_retire(app: LedgerApplication, f: Fields) -> Outcome:
     app.retire_cadre(no, on)
     return Outcome(
         "cadre retire",
-        f"Cadre {no} retired on {on}; accountability continues after retirement (Art. 8)",
+        _("Cadre {no} retired on {on}; accountability continues after retirement (Art. 8)").format(
+            no=no, on=on
+        ),
         {"personnel_no": no, "on": on},
     )
 
@@ -89,7 +100,9 @@ def report_record(app: LedgerApplication, f: Fields) -> Outcome:
     app.report_region(region, year, to, on)
     return Outcome(
         "report record",
-        f"Annual report {year} on region {region} made in writing to {to} on {on} (Art. 14)",
+        _(
+            "Annual report {year} on region {region} made in writing to {to} on {on} (Art. 14)"
+        ).format(year=year, region=region, to=to, on=on),
         {"region": region, "year": year, "to": to, "on": on},
     )
 
@@ -100,6 +113,8 @@ def report_circulate(app: LedgerApplication, f: Fields) -> Outcome:
     app.circulate_report(region, year, on, scope)
     return Outcome(
         "report circulate",
-        f"Annual report {year} on region {region} circulated (通报) on {on} to {scope} (Art. 14)",
+        _(
+            "Annual report {year} on region {region} circulated (通报) on {on} to {scope} (Art. 14)"
+        ).format(year=year, region=region, on=on, scope=scope),
         {"region": region, "year": year, "scope": scope, "on": on},
     )

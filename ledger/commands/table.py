@@ -36,6 +36,7 @@ from ledger.commands.registry import (
 from ledger.errors import (
     InvalidInputError,
 )
+from ledger.i18n import _
 
 
 def execute(app: LedgerApplication, command: str, fields: Mapping[str, Any]) -> Outcome:
@@ -43,7 +44,9 @@ def execute(app: LedgerApplication, command: str, fields: Mapping[str, Any]) -> 
     handler = COMMANDS.get(command)
     if handler is None:
         raise InvalidInputError(
-            f"unknown command {command!r}; one of: {', '.join(sorted(COMMANDS))}"
+            _("unknown command {command!r}; one of: {join}").format(
+                command=command, join=", ".join(sorted(COMMANDS))
+            )
         )
     return handler(app, Fields(command, fields))
 

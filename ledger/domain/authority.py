@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from ledger.domain.divisions import hunan
 from ledger.domain.regulation import AdminLevel, AuthorityKind
 from ledger.errors import NotAuthorisedError
+from ledger.i18n import _
 
 RANK = {AdminLevel.PROVINCE: 0, AdminLevel.CITY: 1, AdminLevel.COUNTY: 2, AdminLevel.TOWNSHIP: 3}
 
@@ -69,14 +70,23 @@ def check_management_authority(ctx: Context, party_type: str, code: str, on: dt.
     managed = ctx.management(party_type, code, on)
     if managed is None or covers(ctx.jurisdiction, managed, on):
         return
-    who = "cadre" if party_type == "person" else "unit"
+    who = _("cadre") if party_type == "person" else _("unit")
     how = managed.level.managed_label if party_type == "person" else managed.level.label
     raise NotAuthorisedError(
         "Art. 6",
         "干部管理权限",
-        f"{ctx.authority} ({ctx.jurisdiction.describe(on)}) does not cover {who} {code}, "
-        f"{how} in {managed.describe(on)} on {on}",
-        "The case goes to an authority at that level or above, in a region that holds it.",
+        _(
+            "{authority} ({describe}) does not cover {who} {code}, {how} in {describe2} on {on}"
+        ).format(
+            authority=ctx.authority,
+            describe=ctx.jurisdiction.describe(on),
+            who=who,
+            code=code,
+            how=how,
+            describe2=managed.describe(on),
+            on=on,
+        ),
+        _("The case goes to an authority at that level or above, in a region that holds it."),
     )
 
 
@@ -87,7 +97,9 @@ def check_sanction_by_discipline_organ(ctx: Context, measures: list[str]) -> Non
     if "disciplinary_sanction" in measures:
         raise NotAuthorisedError(
             "Art. 6",
-            "纪律处分 only by a discipline organ",
-            f"{ctx.authority} ({ctx.kind.label}) may not impose 纪律处分; only a 纪检监察机关 "
-            "records a disciplinary sanction",
+            _("纪律处分 only by a discipline organ"),
+            _(
+                "{authority} ({label}) may not impose 纪律处分; only a 纪检监察机关 records a "
+                "disciplinary sanction"
+            ).format(authority=ctx.authority, label=ctx.kind.label),
         )

@@ -23,6 +23,7 @@ from ledger.domain.authority import Jurisdiction
 from ledger.domain.ids import cadre_id
 from ledger.domain.regulation import AdminLevel
 from ledger.errors import InvalidInputError, RuleViolationError
+from ledger.i18n import _
 
 
 @dataclass(frozen=True)
@@ -123,14 +124,24 @@ class Cadre(Aggregate):
 def check_event(cadre: Cadre, name: str, f: Mapping[str, Any]) -> None:
     """The rules of a cadre's ``Moved`` and ``Retired`` events, over the state before them."""
     if cadre.retired_on is not None:
-        what = "retired" if name == "Moved" else "already retired"
+        what = _("retired") if name == "Moved" else _("already retired")
         raise RuleViolationError(
-            "", "retired", f"cadre {cadre.personnel_no} {what} on {cadre.retired_on}"
+            "",
+            _("retired"),
+            _("cadre {personnel_no} {what} on {retired_on}").format(
+                personnel_no=cadre.personnel_no, what=what, retired_on=cadre.retired_on
+            ),
         )
     start = cadre.posts[-1].start
     if name == "Moved" and f["on"] <= start:
         raise InvalidInputError(
-            f"the move on {f['on']} must come after the current post began on {start}"
+            _("the move on {on} must come after the current post began on {start}").format(
+                on=f["on"], start=start
+            )
         )
     if name == "Retired" and f["on"] < start:
-        raise InvalidInputError(f"retirement on {f['on']} precedes the current post ({start})")
+        raise InvalidInputError(
+            _("retirement on {on} precedes the current post ({start})").format(
+                on=f["on"], start=start
+            )
+        )

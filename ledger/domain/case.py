@@ -47,6 +47,7 @@ from ledger.domain.regulation import (
     TeamRole,
 )
 from ledger.errors import InvalidInputError
+from ledger.i18n import _
 
 
 class AccountabilityCase(Aggregate):
@@ -72,11 +73,11 @@ class AccountabilityCase(Aggregate):
         """Art. 4: the grounds cited, each with the results its item names (e.g. (十一)
         导致矛盾激化 and 造成不良影响); see :func:`results_by_ground`."""
         if not case_no.strip():
-            raise InvalidInputError("a case number is required")
+            raise InvalidInputError(_("a case number is required"))
         if not facts.strip():
-            raise InvalidInputError("the facts of the case are required")
+            raise InvalidInputError(_("the facts of the case are required"))
         if len(set(grounds)) != len(grounds):
-            raise InvalidInputError("a ground is cited twice")
+            raise InvalidInputError(_("a ground is cited twice"))
         check_grounds(grounds, other_regulation)
         fields: dict[str, Any] = dict(
             case_no=case_no,
@@ -199,7 +200,7 @@ class AccountabilityCase(Aggregate):
         """Art. 5: a member who explicitly objected and was overruled bears no leadership
         responsibility, whenever the objection comes to light (often at the Art. 9 hearing)."""
         if not text.strip():
-            raise InvalidInputError("the objection's content is required")
+            raise InvalidInputError(_("the objection's content is required"))
         self._record(
             "ObjectionRecorded", self._objection_recorded, ctx,
             personnel_no=personnel_no, on=on, text=text, at_hearing=at_hearing,
@@ -216,7 +217,7 @@ class AccountabilityCase(Aggregate):
     ) -> None:
         """Art. 5: a finding is corrected by a new signed event that names its reason."""
         if not reason.strip():
-            raise InvalidInputError("a corrected finding states its reason")
+            raise InvalidInputError(_("a corrected finding states its reason"))
         self._record(
             "FindingCorrected", self._finding_corrected, ctx,
             party_type=party_type.value, party_code=code, responsibility=responsibility.value,
@@ -229,10 +230,10 @@ class AccountabilityCase(Aggregate):
     ) -> None:  # fmt: skip
         """Art. 5 para. 2–3: collective responsibility of a team, derived member by member."""
         if not members:
-            raise InvalidInputError("a team finding names the members of the leadership team")
+            raise InvalidInputError(_("a team finding names the members of the leadership team"))
         seen = [m.personnel_no for m in members]
         if len(set(seen)) != len(seen):
-            raise InvalidInputError("a team member is named twice")
+            raise InvalidInputError(_("a team member is named twice"))
         derived = [
             {
                 "personnel_no": m.personnel_no,
@@ -264,7 +265,7 @@ class AccountabilityCase(Aggregate):
     ) -> None:  # fmt: skip
         """Art. 9: the party's statement and defence (说明和申辩) is heard before a decision."""
         if not statement.strip():
-            raise InvalidInputError("the statement and defence heard must be summarised")
+            raise InvalidInputError(_("the statement and defence heard must be summarised"))
         self._record(
             "DefenceHeard", self._defence_heard, ctx,
             party_type=party_type.value, party_code=code, on=on, statement=statement,
@@ -295,9 +296,9 @@ class AccountabilityCase(Aggregate):
         """Art. 11: announce within 30 days to the unit, or to the person and their unit; a
         late announcement is recorded, flagged."""
         if not to.strip():
-            raise InvalidInputError("say to whom the decision was announced (Art. 11)")
+            raise InvalidInputError(_("say to whom the decision was announced (Art. 11)"))
         self._check_open()
-        _, decision = decided_party(self.state, party_type.value, code)
+        _unused, decision = decided_party(self.state, party_type.value, code)
         due = decision.announce_due
         self._record(
             "DecisionAnnounced", self._announced, ctx,
@@ -312,7 +313,7 @@ class AccountabilityCase(Aggregate):
         """Art. 11: for persons, the materials go into the personnel file (人事档案)."""
         if not file_ref.strip() or not custodian.strip():
             raise InvalidInputError(
-                "the file entry needs its reference and the custodian of the file"
+                _("the file entry needs its reference and the custodian of the file")
             )
         self._record(
             "PersonnelFileEntered", self._filed, ctx,
@@ -337,7 +338,7 @@ class AccountabilityCase(Aggregate):
         check_event(self.state, "AppealFiled", {"party_type": party_type.value, "party_code": code,
                                           "on": on, "text": text}, ctx)  # fmt: skip
         if not text.strip():
-            raise InvalidInputError("a written appeal (书面申诉) states its grounds")
+            raise InvalidInputError(_("a written appeal (书面申诉) states its grounds"))
         self._record(
             "AppealFiled", self._appeal_filed, ctx,
             party_type=party_type.value, party_code=code, on=on, text=text,
@@ -358,26 +359,36 @@ class AccountabilityCase(Aggregate):
         """Art. 12: the deciding authority decides within 30 days; the measures stay in force
         meanwhile. A late decision is recorded, flagged overdue."""
         self._check_open()
-        _, decision = decided_party(self.state, party_type.value, code)
+        _unused, decision = decided_party(self.state, party_type.value, code)
         if decision.appeal is None:
             check_event(self.state, "AppealDecided", {"party_type": party_type.value,
                                                 "party_code": code}, ctx)  # fmt: skip
         if not reason.strip():
-            raise InvalidInputError("the appeal decision states its reasons")
+            raise InvalidInputError(_("the appeal decision states its reasons"))
         if outcome is AppealOutcome.MODIFIED:
             if measures is None:
-                raise InvalidInputError("a modified decision names the measures that now apply")
+                raise InvalidInputError(_("a modified decision names the measures that now apply"))
             measures.check(party_type)
         elif measures is not None:
-            raise InvalidInputError(f"an appeal {outcome.value} takes no new measures")
+            raise InvalidInputError(
+                _("an appeal {value} takes no new measures").format(value=outcome.value)
+            )
         assert decision.appeal is not None  # the rules refuse an undecided appeal first
         due = decision.appeal.decision_due
         self._record(
-            "AppealDecided", self._appeal_decided, ctx,
-            party_type=party_type.value, party_code=code, on=on, outcome=outcome.value,
-            reason=reason, measures=measures.to_dict() if measures else None, due=due,
-            overdue=on > due, authority=authority,
-        )  # fmt: skip
+            "AppealDecided",
+            self._appeal_decided,
+            ctx,
+            party_type=party_type.value,
+            party_code=code,
+            on=on,
+            outcome=outcome.value,
+            reason=reason,
+            measures=measures.to_dict() if measures else None,
+            due=due,
+            overdue=on > due,
+            authority=authority,
+        )
 
     def notify_appeal_decision(
         self, party_type: PartyType, code: str, on: dt.date, to: str,
@@ -386,16 +397,24 @@ class AccountabilityCase(Aggregate):
         """Art. 12: the appeal decision is told in writing (书面形式告知) to the appellant unit,
         or to the appellant and their unit, within the 30 days of the appeal decision duty."""
         if not to.strip():
-            raise InvalidInputError("say to whom the appeal decision was told in writing (Art. 12)")
+            raise InvalidInputError(
+                _("say to whom the appeal decision was told in writing (Art. 12)")
+            )
         self._check_open()
-        _, decision = decided_party(self.state, party_type.value, code)
+        _unused, decision = decided_party(self.state, party_type.value, code)
         due = decision.appeal.decision_due if decision.appeal else on
         self._record(
-            "AppealDecisionNotified", self._appeal_notified, ctx,
-            party_type=party_type.value, party_code=code, on=on, to=to,
+            "AppealDecisionNotified",
+            self._appeal_notified,
+            ctx,
+            party_type=party_type.value,
+            party_code=code,
+            on=on,
+            to=to,
             told=sorted(told if told is not None else required_told(party_type)),
-            due=due, overdue=on > due,
-        )  # fmt: skip
+            due=due,
+            overdue=on > due,
+        )
 
     def refer(
         self, party_type: PartyType, code: str, on: dt.date, organ: str, reason: str,
@@ -403,17 +422,25 @@ class AccountabilityCase(Aggregate):
     ) -> None:  # fmt: skip
         """Art. 7: a suspected crime is referred to the judicial organs (移送司法机关)."""
         if not organ.strip() or not reason.strip():
-            raise InvalidInputError("a referral names the judicial organ and the suspected offence")
+            raise InvalidInputError(
+                _("a referral names the judicial organ and the suspected offence")
+            )
         self._record(
-            "ReferredToJudicialOrgan", self._referred, ctx,
-            party_type=party_type.value, party_code=code, on=on, organ=organ, reason=reason,
-        )  # fmt: skip
+            "ReferredToJudicialOrgan",
+            self._referred,
+            ctx,
+            party_type=party_type.value,
+            party_code=code,
+            on=on,
+            organ=organ,
+            reason=reason,
+        )
 
     def close(self, on: dt.date, summary: str, ctx: Context = NO_CONTEXT) -> None:
         """Closing never cuts off Art. 11 or Art. 12 (see :func:`rule_closed`)."""
         check_event(self.state, "Closed", {"on": on, "summary": summary}, ctx)
         if not summary.strip():
-            raise InvalidInputError("closing states a summary (结案意见)")
+            raise InvalidInputError(_("closing states a summary (结案意见)"))
         self._record("Closed", self._closed, ctx, on=on, summary=summary)
 
     def reopen(self, on: dt.date, reason: str, ctx: Context = NO_CONTEXT) -> None:
@@ -421,7 +448,7 @@ class AccountabilityCase(Aggregate):
         referral to the judicial organs); the reopening shows in the timeline."""
         if not reason.strip():
             raise InvalidInputError(
-                "reopening a case states its reason (new facts, a late referral…)"
+                _("reopening a case states its reason (new facts, a late referral…)")
             )
         self._record("Reopened", self._reopened, ctx, on=on, reason=reason)
 

@@ -31,6 +31,7 @@ from ledger.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from ledger.i18n import N_, _
 
 #: Art. 11/12: who is told of a decision or of an appeal decision. For a unit, the unit; for a
 #: person, "被追究责任者本人及其所在单位" / "申诉人及其所在单位": both.
@@ -64,8 +65,9 @@ def check_opening(f: Fields) -> None:
     """The rules of an ``Opened`` event (no state before it)."""
     if f["opened_on"] < f["incident_date"]:
         raise InvalidInputError(
-            f"the case cannot be opened ({f['opened_on']}) before the incident "
-            f"({f['incident_date']})"
+            _(
+                "the case cannot be opened ({opened_on}) before the incident ({incident_date})"
+            ).format(opened_on=f["opened_on"], incident_date=f["incident_date"])
         )
     check_grounds(f["grounds"], f["other_regulation"])
     if f.get("results") is not None:
@@ -85,15 +87,21 @@ def check_event(case: CaseState, name: str, f: Fields, ctx: Context) -> None:
 def closed_case_error(case: CaseState) -> RuleViolationError:
     return RuleViolationError(
         "",
-        "closed case",
-        f"case {case.case_no} is closed (已结案); it takes no further events",
-        "Reopen it with `case reopen --reason …` if there are new facts.",
+        _("closed case"),
+        _("case {case_no} is closed (已结案); it takes no further events").format(
+            case_no=case.case_no
+        ),
+        _("Reopen it with `case reopen --reason …` if there are new facts."),
     )
 
 
 def _when(case: CaseState, on: dt.date, after: dt.date, what: str, after_what: str) -> None:
     if on < after:
-        raise InvalidInputError(f"{what} on {on} cannot precede {after_what} on {after}")
+        raise InvalidInputError(
+            _("{what} on {on} cannot precede {after_what} on {after}").format(
+                what=what, on=on, after_what=after_what, after=after
+            )
+        )
 
 
 def existing_party(case: CaseState, party_type: PartyType, code: str) -> Party:
@@ -102,8 +110,9 @@ def existing_party(case: CaseState, party_type: PartyType, code: str) -> Party:
         return case.parties[party_key(party_type.value, code)]
     except KeyError:
         raise NotFoundError(
-            f"{party_type.label} {code} is not a party to case {case.case_no}; "
-            "assign responsibility first"
+            _(
+                "{label} {code} is not a party to case {case_no}; assign responsibility first"
+            ).format(label=party_type.label, code=code, case_no=case.case_no)
         ) from None
 
 
@@ -120,15 +129,19 @@ def decided_party(
     if p.decision is None:
         raise RuleViolationError(
             "Art. 10",
-            "decision first",
-            f"no 《责任追究决定书》 has been issued to {label} {code} in case {case.case_no}",
+            _("decision first"),
+            _("no 《责任追究决定书》 has been issued to {label} {code} in case {case_no}").format(
+                label=label, code=code, case_no=case.case_no
+            ),
         )
     if in_force and p.decision.revoked:
         raise RuleViolationError(
             "Art. 12",
-            "revoked decision",
-            f"the decision for {label} {code} in case {case.case_no} was revoked on appeal; it "
-            "is neither announced nor entered in a personnel file",
+            _("revoked decision"),
+            _(
+                "the decision for {label} {code} in case {case_no} was revoked on "
+                "appeal; it is neither announced nor entered in a personnel file"
+            ).format(label=label, code=code, case_no=case.case_no),
         )
     return p, p.decision
 
@@ -138,14 +151,15 @@ def _check_told(party_type: str, told: Sequence[str] | None, article: str, what:
     if told is None:  # recorded before the recipients were recorded
         return
     missing = [t for t in required_told(PartyType(party_type)) if t not in told]
+    N_("person"), N_("unit")  # the values of ``told``, shown translated
     if missing:
         whom = "本人及其所在单位" if party_type == PartyType.PERSON.value else "被追究责任的单位"
         raise RuleViolationError(
             article,
-            f"{what} names who was told",
-            f"{what} is made to {whom}; the record does not say the "
-            + " and the ".join(missing)
-            + " was told",
+            _("{what} names who was told").format(what=_(what)),
+            _("{what} is made to {whom}; the record does not say the {missing} was told").format(
+                what=_(what), whom=whom, missing=_(" and the ").join(_(m) for m in missing)
+            ),
         )
 
 
@@ -154,10 +168,11 @@ def _objector_leadership(case: CaseState, code: str, responsibility: str) -> Non
     if Responsibility(responsibility).is_leadership and code in case.objections:
         raise RuleViolationError(
             "Art. 5",
-            "overruled objection bears no leadership responsibility",
-            f"cadre {code} explicitly objected to the wrong decision on "
-            f"{case.objections[code].on} and was overruled; they bear no leadership "
-            "responsibility (不承担领导责任)",
+            _("overruled objection bears no leadership responsibility"),
+            _(
+                "cadre {code} explicitly objected to the wrong decision on {on} and was "
+                "overruled; they bear no leadership responsibility (不承担领导责任)"
+            ).format(code=code, on=case.objections[code].on),
         )
 
 
@@ -169,16 +184,20 @@ def _individual_or_collective(case: CaseState, team: bool) -> None:
     if team and alone:
         raise RuleViolationError(
             "Art. 5",
-            "individual decision excludes collective derivation",
-            f"cadre {alone[0]} decided or approved alone (个人决定或者批准) in case "
-            f"{case.case_no}; that member bears the responsibility individually, not the team",
+            _("individual decision excludes collective derivation"),
+            _(
+                "cadre {value} decided or approved alone (个人决定或者批准) in case {case_no}; "
+                "that member bears the responsibility individually, not the team"
+            ).format(value=alone[0], case_no=case.case_no),
         )
     if not team and derived:
         raise RuleViolationError(
             "Art. 5",
-            "individual decision excludes collective derivation",
-            f"case {case.case_no} already derives collective responsibility of a team "
-            f"({', '.join(derived)}); a decision taken alone is not also derived collectively",
+            _("individual decision excludes collective derivation"),
+            _(
+                "case {case_no} already derives collective responsibility of a team "
+                "({join}); a decision taken alone is not also derived collectively"
+            ).format(case_no=case.case_no, join=", ".join(derived)),
         )
 
 
@@ -190,15 +209,19 @@ def _rule_assigned(case: CaseState, f: Fields, ctx: Context) -> None:
     if ptype is PartyType.UNIT and responsibility is not Responsibility.COLLECTIVE:
         raise RuleViolationError(
             "Art. 5",
-            "units bear collective responsibility",
-            f"a unit bears collective responsibility (集体责任), not {responsibility.label}",
+            _("units bear collective responsibility"),
+            _("a unit bears collective responsibility (集体责任), not {label}").format(
+                label=responsibility.label
+            ),
         )
     if ptype is PartyType.UNIT and f["individual_decision"]:
         raise RuleViolationError(
             "Art. 5",
-            "individual decisions are taken by persons",
-            "a decision taken or approved by one team member alone (个人决定或者批准) is "
-            "that member's responsibility, not a unit's",
+            _("individual decisions are taken by persons"),
+            _(
+                "a decision taken or approved by one team member alone (个人决定或者批准) is "
+                "that member's responsibility, not a unit's"
+            ),
         )
     if ptype is PartyType.PERSON and responsibility in (
         Responsibility.COLLECTIVE,
@@ -206,8 +229,10 @@ def _rule_assigned(case: CaseState, f: Fields, ctx: Context) -> None:
     ):
         raise RuleViolationError(
             "Art. 5",
-            "persons bear direct or leadership responsibility",
-            f"a person bears 直接责任, 主要领导责任 or 重要领导责任, not {responsibility.label}",
+            _("persons bear direct or leadership responsibility"),
+            _("a person bears 直接责任, 主要领导责任 or 重要领导责任, not {label}").format(
+                label=responsibility.label
+            ),
         )
     if ptype is PartyType.PERSON:
         _objector_leadership(case, code, responsibility.value)
@@ -215,7 +240,9 @@ def _rule_assigned(case: CaseState, f: Fields, ctx: Context) -> None:
         _individual_or_collective(case, team=False)
     if party_key(ptype.value, code) in case.parties:
         raise AlreadyExistsError(
-            f"{ptype.label} {code} already has a responsibility finding in case {case.case_no}"
+            _("{label} {code} already has a responsibility finding in case {case_no}").format(
+                label=ptype.label, code=code, case_no=case.case_no
+            )
         )
     check_management_authority(ctx, ptype.value, code, f["on"])
 
@@ -223,7 +250,11 @@ def _rule_assigned(case: CaseState, f: Fields, ctx: Context) -> None:
 def _rule_objection(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 5: an objection may be recorded at any time while the case is open."""
     if f["personnel_no"] in case.objections:
-        raise AlreadyExistsError(f"an objection by {f['personnel_no']} is already recorded")
+        raise AlreadyExistsError(
+            _("an objection by {personnel_no} is already recorded").format(
+                personnel_no=f["personnel_no"]
+            )
+        )
 
 
 def _rule_corrected(case: CaseState, f: Fields, ctx: Context) -> None:
@@ -236,25 +267,29 @@ def _rule_corrected(case: CaseState, f: Fields, ctx: Context) -> None:
     if ptype is PartyType.UNIT:
         raise RuleViolationError(
             "Art. 5",
-            "units bear collective responsibility",
-            "a unit's finding is collective responsibility (集体责任); it is not corrected",
+            _("units bear collective responsibility"),
+            _("a unit's finding is collective responsibility (集体责任); it is not corrected"),
         )
     if responsibility is Responsibility.COLLECTIVE:
         raise RuleViolationError(
             "Art. 5",
-            "persons bear direct or leadership responsibility",
-            "a person bears 直接责任, 主要领导责任, 重要领导责任 or none, not 集体责任",
+            _("persons bear direct or leadership responsibility"),
+            _("a person bears 直接责任, 主要领导责任, 重要领导责任 or none, not 集体责任"),
         )
     _objector_leadership(case, code, responsibility.value)
     if p.decision is not None and not p.decision.revoked:
         raise RuleViolationError(
             "Art. 12",
-            "a decision in force changes on appeal",
-            f"a decision for cadre {code} in case {case.case_no} is in force; its finding "
-            "changes only through the appeal (申诉) to the deciding authority",
+            _("a decision in force changes on appeal"),
+            _(
+                "a decision for cadre {code} in case {case_no} is in force; its finding "
+                "changes only through the appeal (申诉) to the deciding authority"
+            ).format(code=code, case_no=case.case_no),
         )
     if responsibility.value == p.responsibility:
-        raise InvalidInputError(f"cadre {code} already bears {responsibility.label}")
+        raise InvalidInputError(
+            _("cadre {code} already bears {label}").format(code=code, label=responsibility.label)
+        )
 
 
 def _rule_team(case: CaseState, f: Fields, ctx: Context) -> None:
@@ -262,12 +297,16 @@ def _rule_team(case: CaseState, f: Fields, ctx: Context) -> None:
     _when(case, f["on"], case.opened_on, "the finding", "the opening of the case")
     if party_key(PartyType.UNIT.value, f["unit_code"]) in case.parties:
         raise AlreadyExistsError(
-            f"unit {f['unit_code']} already has a finding in case {case.case_no}"
+            _("unit {unit_code} already has a finding in case {case_no}").format(
+                unit_code=f["unit_code"], case_no=case.case_no
+            )
         )
     for m in f["members"]:
         if party_key(PartyType.PERSON.value, m["personnel_no"]) in case.parties:
             raise AlreadyExistsError(
-                f"cadre {m['personnel_no']} already has a finding in case {case.case_no}"
+                _("cadre {personnel_no} already has a finding in case {case_no}").format(
+                    personnel_no=m["personnel_no"], case_no=case.case_no
+                )
             )
         _objector_leadership(case, m["personnel_no"], m["responsibility"])
     _individual_or_collective(case, team=True)
@@ -289,36 +328,49 @@ def _rule_decided(case: CaseState, f: Fields, ctx: Context) -> None:
     if p.responsibility == Responsibility.NONE.value:
         raise RuleViolationError(
             "Art. 5",
-            "no responsibility, no decision",
-            f"cadre {code} bears no leadership responsibility in case {case.case_no} "
-            "(overruled objection or no part in the decision)",
+            _("no responsibility, no decision"),
+            _(
+                "cadre {code} bears no leadership responsibility in case {case_no} "
+                "(overruled objection or no part in the decision)"
+            ).format(code=code, case_no=case.case_no),
         )
     if ptype is PartyType.PERSON:
         try:
             _objector_leadership(case, code, p.responsibility)
         except RuleViolationError as e:
-            raise RuleViolationError(e.article, e.rule, e.message, "Correct the finding first "
-                                "(`case correct-finding`).") from None  # fmt: skip
+            raise RuleViolationError(
+                e.article,
+                e.rule,
+                e.message,
+                _("Correct the finding first (`case correct-finding`)."),
+            ) from None
     if not p.hearings:
         raise RuleViolationError(
             "Art. 9",
-            "hearing before decision",
-            f"no statement and defence (说明和申辩) of {ptype.label} {code} is on record in "
-            f"case {case.case_no}",
-            "Record it with `case hear` first.",
+            _("hearing before decision"),
+            _(
+                "no statement and defence (说明和申辩) of {label} {code} is on record in case "
+                "{case_no}"
+            ).format(label=ptype.label, code=code, case_no=case.case_no),
+            _("Record it with `case hear` first."),
         )
     if p.decision is not None and not p.decision.revoked:
         raise AlreadyExistsError(
-            f"a decision was already issued to {ptype.label} {code} in case {case.case_no}; a "
-            "change goes through appeal (Art. 12)"
+            _(
+                "a decision was already issued to {label} {code} in case {case_no}; a "
+                "change goes through appeal (Art. 12)"
+            ).format(label=ptype.label, code=code, case_no=case.case_no)
         )
     if p.hearing_needed:
         raise RuleViolationError(
             "Art. 9",
-            "hearing before every decision",
-            f"the earlier decision for {ptype.label} {code} was revoked on appeal; a new "
-            "decision needs a new statement and defence (说明和申辩) heard after the revocation",
-            "Record it with `case hear` first.",
+            _("hearing before every decision"),
+            _(
+                "the earlier decision for {label} {code} was revoked on appeal; a new "
+                "decision needs a new statement and defence (说明和申辩) heard after the "
+                "revocation"
+            ).format(label=ptype.label, code=code),
+            _("Record it with `case hear` first."),
         )
     doc.check(ptype)
     last_heard = max(p.hearings)
@@ -326,9 +378,13 @@ def _rule_decided(case: CaseState, f: Fields, ctx: Context) -> None:
     if doc.appeal_authority.strip() != f["deciding_authority"].strip():
         raise RuleViolationError(
             "Art. 12",
-            "受理机关 is the deciding authority",
-            f"the document names {doc.appeal_authority} as 受理机关, but appeals go to the "
-            f"authority that decides ({f['deciding_authority']}): 向作出责任追究决定的机关提出",
+            _("受理机关 is the deciding authority"),
+            _(
+                "the document names {appeal_authority} as 受理机关, but appeals go to the "
+                "authority that decides ({deciding_authority}): 向作出责任追究决定的机关提出"
+            ).format(
+                appeal_authority=doc.appeal_authority, deciding_authority=f["deciding_authority"]
+            ),
         )
     check_sanction_by_discipline_organ(ctx, f["document"]["measures"])
     check_management_authority(ctx, ptype.value, code, doc.decided_on)
@@ -336,13 +392,13 @@ def _rule_decided(case: CaseState, f: Fields, ctx: Context) -> None:
 
 def _rule_announced(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 11: the decision in force is announced once, to the unit, or the person and unit."""
-    _, decision = decided_party(case, f["party_type"], f["party_code"], in_force=True)
+    _unused, decision = decided_party(case, f["party_type"], f["party_code"], in_force=True)
     _when(case, f["on"], decision.decided_on, "the announcement", "the decision")
     if decision.announcement is not None:
         raise AlreadyExistsError(
-            f"the decision was already announced on {decision.announcement.on}"
+            _("the decision was already announced on {on}").format(on=decision.announcement.on)
         )
-    _check_told(f["party_type"], f.get("told"), "Art. 11", "the announcement")
+    _check_told(f["party_type"], f.get("told"), "Art. 11", N_("the announcement"))
 
 
 def _rule_filed(case: CaseState, f: Fields, ctx: Context) -> None:
@@ -353,50 +409,70 @@ def _rule_filed(case: CaseState, f: Fields, ctx: Context) -> None:
     ):
         raise RuleViolationError(
             "Art. 11",
-            "personnel files are for persons",
-            f"{no} is a unit; only persons have a personnel file (人事档案)",
+            _("personnel files are for persons"),
+            _("{no} is a unit; only persons have a personnel file (人事档案)").format(no=no),
         )
-    _, decision = decided_party(case, PartyType.PERSON.value, no, in_force=True)
+    _unused, decision = decided_party(case, PartyType.PERSON.value, no, in_force=True)
     _when(case, f["on"], decision.decided_on, "the file entry", "the decision")
 
 
 def _rule_received(case: CaseState, f: Fields, ctx: Context) -> None:
-    _, decision = decided_party(case, f["party_type"], f["party_code"])
+    _unused, decision = decided_party(case, f["party_type"], f["party_code"])
     _when(case, f["on"], decision.decided_on, "receipt", "the decision")
     if decision.received_on is not None:
-        raise AlreadyExistsError(f"receipt was already recorded on {decision.received_on}")
+        raise AlreadyExistsError(
+            _("receipt was already recorded on {received_on}").format(
+                received_on=decision.received_on
+            )
+        )
 
 
 def _rule_appealed(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 12: a written appeal within 15 days of receipt."""
-    _, decision = decided_party(case, f["party_type"], f["party_code"])
+    _unused, decision = decided_party(case, f["party_type"], f["party_code"])
     if decision.received_on is None or decision.appeal_due is None:
         raise RuleViolationError(
             "Art. 12",
-            "receipt first",
-            "the appeal period runs from receipt of the decision; record the receipt date "
-            "first (`case receive`)",
+            _("receipt first"),
+            _(
+                "the appeal period runs from receipt of the decision; record the receipt date "
+                "first (`case receive`)"
+            ),
         )
     if decision.appeal is not None:
-        raise AlreadyExistsError(f"an appeal was already filed on {decision.appeal.filed_on}")
+        raise AlreadyExistsError(
+            _("an appeal was already filed on {filed_on}").format(filed_on=decision.appeal.filed_on)
+        )
     _when(case, f["on"], decision.received_on, "the appeal", "receipt of the decision")
     due = decision.appeal_due
     if f["on"] > due:
         raise RuleViolationError(
             "Art. 12",
-            f"appeal within {APPEAL_WITHIN_DAYS} days",
-            f"the appeal of {f['on']} is outside the {APPEAL_WITHIN_DAYS}-day period that began "
-            "with receipt on "
-            f"{decision.received_on} and ended on {due}",
+            _("appeal within {APPEAL_WITHIN_DAYS} days").format(
+                APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS
+            ),
+            _(
+                "the appeal of {on} is outside the {APPEAL_WITHIN_DAYS}-day period that "
+                "began with receipt on {received_on} and ended on {due}"
+            ).format(
+                on=f["on"],
+                APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS,
+                received_on=decision.received_on,
+                due=due,
+            ),
         )
 
 
 #: Art. 7 lists a person's organisational measures as 诫勉谈话、调离岗位、引咎辞职、责令辞职、免职、
 #: 降职; reading that order as rising gravity is this ledger's convention, not the text's.
 GRAVITY = [
-    "admonition_talk", "transfer", "resignation_for_fault", "ordered_resignation", "dismissal",
+    "admonition_talk",
+    "transfer",
+    "resignation_for_fault",
+    "ordered_resignation",
+    "dismissal",
     "demotion",
-]  # fmt: skip
+]
 
 
 def _adds_measures(decision: Decision, measures: Mapping[str, Any]) -> bool:
@@ -417,23 +493,29 @@ def _rule_appeal_decided(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 12 (the deciding authority decides), Art. 9 (heard again before more measures),
     Art. 6 (management authority, 纪律处分)."""
     ptype, code = PartyType(f["party_type"]), f["party_code"]
-    _, decision = decided_party(case, ptype.value, code)
+    _unused, decision = decided_party(case, ptype.value, code)
     appeal = decision.appeal
     if appeal is None:
         raise RuleViolationError(
             "Art. 12",
-            "appeal first",
-            f"no appeal by {ptype.label} {code} is on record in case {case.case_no}",
+            _("appeal first"),
+            _("no appeal by {label} {code} is on record in case {case_no}").format(
+                label=ptype.label, code=code, case_no=case.case_no
+            ),
         )
     if appeal.outcome is not None:
-        raise AlreadyExistsError(f"the appeal was already decided on {appeal.decided_on}")
+        raise AlreadyExistsError(
+            _("the appeal was already decided on {decided_on}").format(decided_on=appeal.decided_on)
+        )
     authority = f.get("authority")
     if authority is not None and authority != decision.deciding_authority:
         raise RuleViolationError(
             "Art. 12",
-            "appeal decided by the deciding authority",
-            "the appeal goes to the authority that decided "
-            f"({decision.deciding_authority}), not {authority}",
+            _("appeal decided by the deciding authority"),
+            _(
+                "the appeal goes to the authority that decided ({deciding_authority}), "
+                "not {authority}"
+            ).format(deciding_authority=decision.deciding_authority, authority=authority),
         )
     _when(case, f["on"], appeal.filed_on, "the appeal decision", "the appeal")
     measures = f.get("measures")
@@ -441,10 +523,12 @@ def _rule_appeal_decided(case: CaseState, f: Fields, ctx: Context) -> None:
         if _adds_measures(decision, measures) and not appeal.heard:
             raise RuleViolationError(
                 "Art. 9",
-                "hearing before every decision",
-                f"the appeal outcome adds to the measures on {ptype.label} {code}; hear the "
-                "party's statement and defence (说明和申辩) after the appeal first",
-                "Record it with `case hear` first.",
+                _("hearing before every decision"),
+                _(
+                    "the appeal outcome adds to the measures on {label} {code}; hear the "
+                    "party's statement and defence (说明和申辩) after the appeal first"
+                ).format(label=ptype.label, code=code),
+                _("Record it with `case hear` first."),
             )
         check_sanction_by_discipline_organ(ctx, measures["measures"])
     check_management_authority(ctx, ptype.value, code, f["on"])
@@ -453,18 +537,22 @@ def _rule_appeal_decided(case: CaseState, f: Fields, ctx: Context) -> None:
 def _rule_appeal_notified(case: CaseState, f: Fields, ctx: Context) -> None:
     """Art. 12: the appeal decision, once made, is told in writing, once."""
     ptype, code = PartyType(f["party_type"]), f["party_code"]
-    _, decision = decided_party(case, ptype.value, code)
+    _unused, decision = decided_party(case, ptype.value, code)
     appeal = decision.appeal
     if appeal is None or appeal.outcome is None or appeal.decided_on is None:
         raise RuleViolationError(
             "Art. 12",
-            "appeal decision first",
-            f"no appeal decision for {ptype.label} {code} in case {case.case_no} is on record",
+            _("appeal decision first"),
+            _("no appeal decision for {label} {code} in case {case_no} is on record").format(
+                label=ptype.label, code=code, case_no=case.case_no
+            ),
         )
     if appeal.notice is not None:
-        raise AlreadyExistsError(f"the appeal decision was already told on {appeal.notice.on}")
+        raise AlreadyExistsError(
+            _("the appeal decision was already told on {on}").format(on=appeal.notice.on)
+        )
     _when(case, f["on"], appeal.decided_on, "the written notice", "the appeal decision")
-    _check_told(ptype.value, f["told"], "Art. 12", "the written notice")
+    _check_told(ptype.value, f["told"], "Art. 12", N_("the written notice"))
 
 
 def _rule_referred(case: CaseState, f: Fields, ctx: Context) -> None:
@@ -483,37 +571,63 @@ def outstanding(case: CaseState, on: dt.date) -> list[RuleViolationError]:
         appeal = decision.appeal
         if not decision.revoked:
             if decision.announcement is None:
-                found.append(RuleViolationError(
-                    "Art. 11", "announce before closing",
-                    f"the decision for {key} has not been announced",
-                ))  # fmt: skip
+                found.append(
+                    RuleViolationError(
+                        "Art. 11",
+                        _("announce before closing"),
+                        _("the decision for {key} has not been announced").format(key=key),
+                    )
+                )
             if p.party_type == PartyType.PERSON.value and decision.file_entry is None:
-                found.append(RuleViolationError(
-                    "Art. 11", "file entry before closing",
-                    f"the decision for {key} is not yet entered in the personnel file (人事档案)",
-                ))  # fmt: skip
+                found.append(
+                    RuleViolationError(
+                        "Art. 11",
+                        _("file entry before closing"),
+                        _(
+                            "the decision for {key} is not yet entered in the personnel file "
+                            "(人事档案)"
+                        ).format(key=key),
+                    )
+                )
             if decision.received_on is None or decision.appeal_due is None:
-                found.append(RuleViolationError(
-                    "Art. 12", "receipt before closing",
-                    f"receipt of the decision by {key} is not recorded; its "
-                    f"{APPEAL_WITHIN_DAYS}-day appeal "
-                    "period has not started",
-                ))  # fmt: skip
+                found.append(
+                    RuleViolationError(
+                        "Art. 12",
+                        _("receipt before closing"),
+                        _(
+                            "receipt of the decision by {key} is not recorded; its "
+                            "{APPEAL_WITHIN_DAYS}-day appeal period has not started"
+                        ).format(key=key, APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS),
+                    )
+                )
             elif appeal is None and on <= decision.appeal_due:
-                found.append(RuleViolationError(
-                    "Art. 12", "appeal period running",
-                    f"{key} may appeal until {decision.appeal_due}; close after that day",
-                ))  # fmt: skip
+                found.append(
+                    RuleViolationError(
+                        "Art. 12",
+                        _("appeal period running"),
+                        _("{key} may appeal until {appeal_due}; close after that day").format(
+                            key=key, appeal_due=decision.appeal_due
+                        ),
+                    )
+                )
         if appeal is not None and appeal.outcome is None:
-            found.append(RuleViolationError(
-                "Art. 12", "decide appeals before closing",
-                f"the appeal of {key} filed on {appeal.filed_on} awaits its decision",
-            ))  # fmt: skip
+            found.append(
+                RuleViolationError(
+                    "Art. 12",
+                    _("decide appeals before closing"),
+                    _("the appeal of {key} filed on {filed_on} awaits its decision").format(
+                        key=key, filed_on=appeal.filed_on
+                    ),
+                )
+            )
         elif appeal is not None and appeal.notice is None:
-            found.append(RuleViolationError(
-                "Art. 12", "notify the appeal decision before closing",
-                f"the appeal decision for {key} has not been told in writing",
-            ))  # fmt: skip
+            found.append(
+                RuleViolationError(
+                    "Art. 12",
+                    _("notify the appeal decision before closing"),
+                    _("the appeal decision for {key} has not been told in writing").format(key=key),
+                )
+            )
     return found
 
 
@@ -530,7 +644,9 @@ def rule_closed(case: CaseState, f: Fields, ctx: Context) -> None:
 def _rule_reopened(case: CaseState, f: Fields, ctx: Context) -> None:
     if case.status != CLOSED or case.closed_on is None:
         raise RuleViolationError(
-            "", "reopen a closed case", f"case {case.case_no} is open; only a closed case reopens"
+            "",
+            _("reopen a closed case"),
+            _("case {case_no} is open; only a closed case reopens").format(case_no=case.case_no),
         )
     _when(case, f["on"], case.closed_on, "reopening", "the closing")
 

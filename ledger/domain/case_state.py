@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.domain.regulation import AppealOutcome, Responsibility
+from ledger.i18n import _
 
 OPEN = "open"
 CLOSED = "closed"
@@ -306,13 +307,19 @@ def _decision_issued(case: CaseState, f: Fields, position: int | None) -> None:
 def _latest(party: Party) -> Decision:
     decision = party.decision
     if decision is None:
-        raise LookupError(f"no decision was issued to {party.party_type} {party.code}")
+        raise LookupError(
+            _("no decision was issued to {party_type} {code}").format(
+                party_type=party.party_type, code=party.code
+            )
+        )
     return decision
 
 
 def _appeal(decision: Decision) -> Appeal:
     if decision.appeal is None:
-        raise LookupError(f"no appeal of decision {decision.number} was filed")
+        raise LookupError(
+            _("no appeal of decision {number} was filed").format(number=decision.number)
+        )
     return decision.appeal
 
 
@@ -411,6 +418,6 @@ def apply(case: CaseState | None, name: str, f: Fields, position: int | None = N
     if name == "Opened":
         return opened(f, position)
     if case is None:
-        raise LookupError(f"a {name} event before the case was opened")
+        raise LookupError(_("a {name} event before the case was opened").format(name=name))
     STEPS[name](case, f, position)
     return case

@@ -14,6 +14,7 @@ from ledger.domain.regulation import (
     Severity,
 )
 from ledger.errors import InvalidInputError, RuleViolationError
+from ledger.i18n import _
 
 #: Art. 10: what the document must state, with the words users see. (Its number, 文号, is
 #: required too, but it is not one of the items Art. 10 lists.)
@@ -42,46 +43,55 @@ class Measures:
         """Art. 7: unit measures follow the circumstances; person measures are personal."""
         if not self.measures:
             raise RuleViolationError(
-                "Art. 10", "measures required", "the decision names no measure (方式)"
+                "Art. 10", _("measures required"), _("the decision names no measure (方式)")
             )
         if len(set(self.measures)) != len(self.measures):
-            raise InvalidInputError("a measure is named twice")
+            raise InvalidInputError(_("a measure is named twice"))
         wrong = [m for m in self.measures if m.party_type is not party_type]
         if wrong:
             raise RuleViolationError(
                 "Art. 7",
-                "measure not for this party",
-                f"{wrong[0].label} ({wrong[0].value}) is a measure for a "
-                f"{wrong[0].party_type.label}, not for a {party_type.label}",
+                _("measure not for this party"),
+                _("{label} ({value}) is a measure for a {label2}, not for a {label3}").format(
+                    label=wrong[0].label,
+                    value=wrong[0].value,
+                    label2=wrong[0].party_type.label,
+                    label3=party_type.label,
+                ),
             )
         if party_type is PartyType.UNIT:
             if self.severity is None:
                 raise RuleViolationError(
                     "Art. 7",
-                    "circumstances required",
-                    "a unit's decision must state the circumstances "
-                    "(情节较轻 / 情节较重 / 情节严重)",
+                    _("circumstances required"),
+                    _(
+                        "a unit's decision must state the circumstances "
+                        "(情节较轻 / 情节较重 / 情节严重)"
+                    ),
                 )
             expected = UNIT_MEASURE_BY_SEVERITY[self.severity]
             if self.measures != (expected,):
                 raise RuleViolationError(
                     "Art. 7",
-                    "unit measure follows the circumstances",
-                    f"for a unit, {self.severity.label} calls for {expected.label} "
-                    f"({expected.value}) alone",
+                    _("unit measure follows the circumstances"),
+                    _("for a unit, {label} calls for {label2} ({value}) alone").format(
+                        label=self.severity.label, label2=expected.label, value=expected.value
+                    ),
                 )
         elif Measure.DISCIPLINARY_SANCTION in self.measures and not self.sanction.strip():
             raise RuleViolationError(
                 "Art. 7",
-                "sanction named",
-                "纪律处分 must name the disciplinary sanction imposed (e.g. 党内警告)",
+                _("sanction named"),
+                _("纪律处分 must name the disciplinary sanction imposed (e.g. 党内警告)"),
             )
         if (Measure.OTHER_ORGANISATIONAL in self.measures) != bool(self.other.strip()):
             raise RuleViolationError(
                 "Art. 7",
-                "other organisational measure named in words",
-                "another organisational measure (…降职等组织处理) is recorded as "
-                "other_organisational together with its name in words (e.g. 停职检查)",
+                _("other organisational measure named in words"),
+                _(
+                    "another organisational measure (…降职等组织处理) is recorded as "
+                    "other_organisational together with its name in words (e.g. 停职检查)"
+                ),
             )
 
     def labels(self) -> list[str]:
@@ -129,7 +139,7 @@ class DecisionDocument:
         """Art. 10: a document missing any required field is refused; Art. 12: 15 days."""
         if not self.number.strip():
             raise InvalidInputError(
-                "the document number (文号) of the 《责任追究决定书》 is required"
+                _("the document number (文号) of the 《责任追究决定书》 is required")
             )
         missing = [
             label
@@ -144,22 +154,34 @@ class DecisionDocument:
         if missing:
             raise RuleViolationError(
                 "Art. 10",
-                "decision document incomplete",
-                "the 《责任追究决定书》 does not state " + "、".join(missing),
-                "Art. 10 requires facts, basis, measures, approving authority, effective date, "
-                "appeal period and the authority that accepts appeals.",
+                _("decision document incomplete"),
+                _("the 《责任追究决定书》 does not state {missing}").format(
+                    missing="、".join(missing)
+                ),
+                _(
+                    "Art. 10 requires facts, basis, measures, approving authority, effective date, "
+                    "appeal period and the authority that accepts appeals."
+                ),
             )
         if self.appeal_period_days != APPEAL_WITHIN_DAYS:
             raise RuleViolationError(
                 "Art. 12",
-                f"appeal period is {APPEAL_WITHIN_DAYS} days",
-                f"the document states an appeal period of {self.appeal_period_days} days; "
-                f"the Measures allow {APPEAL_WITHIN_DAYS} days from receipt",
+                _("appeal period is {APPEAL_WITHIN_DAYS} days").format(
+                    APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS
+                ),
+                _(
+                    "the document states an appeal period of {appeal_period_days} days; the "
+                    "Measures allow {APPEAL_WITHIN_DAYS} days from receipt"
+                ).format(
+                    appeal_period_days=self.appeal_period_days,
+                    APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS,
+                ),
             )
         if self.effective_date is not None and self.effective_date < self.decided_on:
             raise InvalidInputError(
-                f"the effective date {self.effective_date} precedes the decision date "
-                f"{self.decided_on}"
+                _(
+                    "the effective date {effective_date} precedes the decision date {decided_on}"
+                ).format(effective_date=self.effective_date, decided_on=self.decided_on)
             )
         self.measures.check(party_type)
 

@@ -19,6 +19,7 @@ from functools import cache
 from importlib.resources import files
 
 from ledger.errors import InvalidInputError
+from ledger.i18n import _
 
 PROVINCE = "430000"
 
@@ -69,8 +70,10 @@ class Divisions:
         """A region must be a Hunan division code of some revision held."""
         if not any(code in rev.names for rev in self.revisions):
             raise InvalidInputError(
-                f"{code} is not a GB/T 2260 division code of Hunan (43xxxx, county level or "
-                f"above) in the revisions held ({', '.join(r.label for r in self.revisions)})"
+                _(
+                    "{code} is not a GB/T 2260 division code of Hunan (43xxxx, county level "
+                    "or above) in the revisions held ({join})"
+                ).format(code=code, join=", ".join(r.label for r in self.revisions))
             )
 
     def contains(self, region: str, other: str, day: dt.date) -> bool:

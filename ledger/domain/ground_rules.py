@@ -24,23 +24,27 @@ def check_grounds(grounds: Sequence[int], other_regulation: str) -> None:
     """Art. 4: grounds are items (一)…(十六), each cited once; (十六) names its regulation."""
     if not grounds:
         raise RuleViolationError(
-            "Art. 4", "ground required", "a case must cite at least one ground"
+            "Art. 4", _("ground required"), _("a case must cite at least one ground")
         )
     for number in grounds:
         if number not in GROUNDS:
             raise RuleViolationError(
                 "Art. 4",
-                "unknown ground",
-                f"ground {number} is not one of Art. 4 items (一)…(十六) (1–16)",
+                _("unknown ground"),
+                _("ground {number} is not one of Art. 4 items (一)…(十六) (1–16)").format(
+                    number=number
+                ),
             )
     if len(set(grounds)) != len(grounds):
-        raise InvalidInputError("a ground is cited twice")
+        raise InvalidInputError(_("a ground is cited twice"))
     if OTHER_REGULATION_GROUND in grounds and not other_regulation.strip():
         raise RuleViolationError(
             "Art. 4",
-            "(十六) names its regulation",
-            "ground (十六) 依照有关规定应当追究责任的其他情形 must name the other regulation "
-            "relied on",
+            _("(十六) names its regulation"),
+            _(
+                "ground (十六) 依照有关规定应当追究责任的其他情形 must name the other regulation "
+                "relied on"
+            ),
         )
 
 
@@ -136,7 +140,9 @@ def check_consequence(grounds: Sequence[int], consequence: Consequence) -> None:
             needed = "严重后果" if serious else "不良影响或者严重后果"
             raise RuleViolationError(
                 "Art. 4",
-                "consequence required",
-                f"ground {ground.label} applies only where the situation caused {needed}; "
-                f"the case records {consequence.label}",
+                _("consequence required"),
+                _(
+                    "ground {label} applies only where the situation caused {needed}; the "
+                    "case records {label2}"
+                ).format(label=ground.label, needed=needed, label2=consequence.label),
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 
 from ledger.errors import AlreadyExistsError, InvalidInputError
+from ledger.i18n import _
 
 __all__ = ["check_new", "fold", "normalise"]
 
@@ -24,12 +25,21 @@ def normalise(label: str, value: str) -> str:
     for ch in text:
         if ch.isspace():
             raise InvalidInputError(
-                f"the {label} {value!r} contains whitespace; an identifier is one word"
+                _("the {label} {value!r} contains whitespace; an identifier is one word").format(
+                    label=label, value=value
+                )
             )
         if unicodedata.category(ch) in ("Cf", "Cc"):
             raise InvalidInputError(
-                f"the {label} {value!r} contains the invisible character U+{ord(ch):04X} "
-                f"({unicodedata.name(ch, 'a control character')}); identifiers may not hold one"
+                _(
+                    "the {label} {value!r} contains the invisible character U+{ord:04X} "
+                    "({name}); identifiers may not hold one"
+                ).format(
+                    label=label,
+                    value=value,
+                    ord=ord(ch),
+                    name=unicodedata.name(ch, "a control character"),
+                )
             )
     return text
 
@@ -43,6 +53,9 @@ def check_new(label: str, identifier: str, recorded: str | None) -> None:
     """Refuse a new identifier whose fold equals that of ``recorded``, a different one."""
     if recorded is not None and recorded != identifier:
         raise AlreadyExistsError(
-            f"the {label} {identifier} differs from the recorded {label} {recorded} only by "
-            f"letter case or width; use {recorded}, or choose a distinct {label}"
+            _(
+                "the {label} {identifier} differs from the recorded {label} {recorded} "
+                "only by letter case or width; use {recorded}, or choose a distinct "
+                "{label}"
+            ).format(label=label, identifier=identifier, recorded=recorded)
         )

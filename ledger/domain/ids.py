@@ -7,6 +7,7 @@ import unicodedata
 from uuid import UUID, uuid5
 
 from ledger.errors import InvalidInputError
+from ledger.i18n import _
 
 NAMESPACE = UUID("6b1f3f0e-3c55-5a0c-9d0e-4c6966656c67")
 
@@ -19,7 +20,7 @@ def _id(kind: str, key: str) -> UUID:
         name.encode()
     except UnicodeEncodeError:  # a lone surrogate: not text that UTF-8 can hold
         raise InvalidInputError(
-            f"the {kind} identifier {key!r} is not valid Unicode text"
+            _("the {kind} identifier {key!r} is not valid Unicode text").format(kind=kind, key=key)
         ) from None
     return uuid5(NAMESPACE, name)
 

@@ -357,9 +357,15 @@ class KeyRegistry(Aggregate):
             )
         else:
             self._registered(
-                key_id, public_key, holder, authority, authority_kind.value, role.value,
-                jurisdiction.level.value, jurisdiction.region,
-            )  # fmt: skip
+                key_id,
+                public_key,
+                holder,
+                authority,
+                authority_kind.value,
+                role.value,
+                jurisdiction.level.value,
+                jurisdiction.region,
+            )
 
     def rotate(self, signer_key_id: str, old_key_id: str, key_id: str, public_key: str) -> None:
         """Replace a key (see the module's rules for the root and the recovery key)."""
@@ -416,9 +422,15 @@ class KeyRegistry(Aggregate):
             return
         old = self.keys[old_key_id]
         self._add(
-            key_id, public_key, old["holder"], old["authority"], old["authority_kind"], old["role"],
-            old.get("level"), old.get("region"),
-        )  # fmt: skip
+            key_id,
+            public_key,
+            old["holder"],
+            old["authority"],
+            old["authority_kind"],
+            old["role"],
+            old.get("level"),
+            old.get("region"),
+        )
         old["status"] = ROTATED
         old["replaced_by"] = key_id
 

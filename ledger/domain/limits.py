@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import InputTooLargeError, InvalidInputError
+from ledger.i18n import _
 
 __all__ = [
     "FIELD_LIMITS",
@@ -89,8 +90,9 @@ def check_text_length(name: str, value: str) -> None:
     limit = limit_of(name)
     if len(value) > limit:
         raise InputTooLargeError(
-            f"the {_label(name)} field is {len(value):,} characters long; "
-            f"at most {limit:,} are allowed",
+            _("the {label} field is {len:,} characters long; at most {limit:,} are allowed").format(
+                label=_label(name), len=len(value), limit=limit
+            ),
             field=name,
             limit=limit,
             size=len(value),
@@ -112,8 +114,10 @@ def check_event_size(event_name: str, fields: Mapping[str, Any]) -> None:
     size = _utf8_size(fields)
     if size > MAX_EVENT_BYTES:
         raise InputTooLargeError(
-            f"the {event_name} event holds {size:,} bytes of text; at most "
-            f"{MAX_EVENT_BYTES:,} are allowed in one event",
+            _(
+                "the {event_name} event holds {size:,} bytes of text; at most "
+                "{MAX_EVENT_BYTES:,} are allowed in one event"
+            ).format(event_name=event_name, size=size, MAX_EVENT_BYTES=MAX_EVENT_BYTES),
             field=event_name,
             limit=MAX_EVENT_BYTES,
             size=size,
@@ -135,7 +139,9 @@ def check_json_depth(document: str | bytes, what: str, limit: int = MAX_JSON_DEP
                 deepest = depth
                 if deepest > limit:
                     raise InvalidInputError(
-                        f"{what} nests JSON deeper than {limit} levels; refused unread"
+                        _("{what} nests JSON deeper than {limit} levels; refused unread").format(
+                            what=what, limit=limit
+                        )
                     )
         else:
             depth -= 1
@@ -148,7 +154,9 @@ def loads_bounded(document: str | bytes, what: str, limit: int = MAX_JSON_DEPTH)
     try:
         return json.loads(document)
     except RecursionError:  # a parser deeper than ours would not get here; be sure anyway
-        raise InvalidInputError(f"{what} nests JSON too deeply; refused unread") from None
+        raise InvalidInputError(
+            _("{what} nests JSON too deeply; refused unread").format(what=what)
+        ) from None
 
 
 #: Events per transaction of a batched write (``lifeledger import``; ledger.unit_of_work.Batch).

@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ledger.errors import InvalidInputError
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: Said wherever a due date is shown: the rest-day rule is an imported convention.
-REST_DAY_NOTE = "a rest day extends it: 民法典 art. 203 practice, not the Measures"
+REST_DAY_NOTE = N_("a rest day extends it: 民法典 art. 203 practice, not the Measures")
 _ONE_DAY = dt.timedelta(days=1)
 _SATURDAY = 5
 
@@ -87,13 +88,17 @@ def _calendar(year: int) -> HolidayBase:
 
 def _require_date(value: object, name: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidInputError(f"{name} must be a calendar date, got {value!r}")
+        raise InvalidInputError(
+            _("{name} must be a calendar date, got {value!r}").format(name=name, value=value)
+        )
     return value
 
 
 def _require_days(days: int) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
-        raise InvalidInputError(f"a period must be a positive number of days, got {days!r}")
+        raise InvalidInputError(
+            _("a period must be a positive number of days, got {days!r}").format(days=days)
+        )
     return days
 
 
@@ -127,7 +132,9 @@ def is_late(start: dt.date, days: int, done: dt.date) -> bool:
     _require_date(done, "done")
     due = period_end(start, days)
     if done < start:
-        raise InvalidInputError(f"done ({done}) is before the triggering day ({start})")
+        raise InvalidInputError(
+            _("done ({done}) is before the triggering day ({start})").format(done=done, start=start)
+        )
     return done > due
 
 
@@ -173,12 +180,18 @@ class Period:
         """
         _require_date(on, "on")
         if isinstance(soon_days, bool) or not isinstance(soon_days, int) or soon_days < 0:
-            raise InvalidInputError(f"soon_days must be a non-negative number, got {soon_days!r}")
+            raise InvalidInputError(
+                _("soon_days must be a non-negative number, got {soon_days!r}").format(
+                    soon_days=soon_days
+                )
+            )
         if done is not None:
             _require_date(done, "done")
             if done < self.start:
                 raise InvalidInputError(
-                    f"done ({done}) is before the triggering day ({self.start})"
+                    _("done ({done}) is before the triggering day ({start})").format(
+                        done=done, start=self.start
+                    )
                 )
         due = self.due
         if done is not None and done <= on:

@@ -20,6 +20,7 @@ from ledger.domain.divisions import hunan
 from ledger.domain.ids import report_id
 from ledger.domain.regulation import AuthorityKind
 from ledger.errors import AlreadyExistsError, InvalidInputError, NotAuthorisedError
+from ledger.i18n import _
 
 
 class RegionalReport(Aggregate):
@@ -36,7 +37,7 @@ class RegionalReport(Aggregate):
     ) -> RegionalReport:  # fmt: skip
         """The written report to the same-level Party committee and government."""
         if not reported_to.strip():
-            raise InvalidInputError("say to whom the report went (同级党委、政府, Art. 14)")
+            raise InvalidInputError(_("say to whom the report went (同级党委、政府, Art. 14)"))
         fields: dict[str, Any] = {
             "region": region, "year": year, "agency": agency, "reported_to": reported_to,
             "on": on,
@@ -55,7 +56,7 @@ class RegionalReport(Aggregate):
     def circulate(self, on: dt.date, scope: str, ctx: Context = NO_CONTEXT) -> None:
         """The 通报 of the report, 按规定权限视情况."""
         if not scope.strip():
-            raise InvalidInputError("say to whom the report was circulated (通报范围, Art. 14)")
+            raise InvalidInputError(_("say to whom the report was circulated (通报范围, Art. 14)"))
         check_event(self, "Circulated", {"on": on, "scope": scope}, ctx)
         self._circulated(on=on, scope=scope)
 
@@ -71,20 +72,30 @@ def check_event(
     if ctx.kind is not None and ctx.kind is not AuthorityKind.PETITION:
         raise NotAuthorisedError(
             "Art. 14",
-            "reported by the petition work agency",
-            f"{ctx.authority} ({ctx.kind.label}) does not report or circulate the annual "
-            "accountability report; the 信访工作机构 does",
+            _("reported by the petition work agency"),
+            _(
+                "{authority} ({label}) does not report or circulate the annual "
+                "accountability report; the 信访工作机构 does"
+            ).format(authority=ctx.authority, label=ctx.kind.label),
         )
     if name == "Reported":
         hunan().check(f["region"])
         if f["on"].year <= f["year"]:
             raise InvalidInputError(
-                f"the report on {f['year']} is made after that year ends, not on {f['on']}"
+                _("the report on {year} is made after that year ends, not on {on}").format(
+                    year=f["year"], on=f["on"]
+                )
             )
     elif name == "Circulated" and report is not None:
         if report.circulated_on is not None:
-            raise AlreadyExistsError(f"the report was already circulated on {report.circulated_on}")
+            raise AlreadyExistsError(
+                _("the report was already circulated on {circulated_on}").format(
+                    circulated_on=report.circulated_on
+                )
+            )
         if f["on"] < report.reported_on:
             raise InvalidInputError(
-                f"the 通报 on {f['on']} cannot precede the report on {report.reported_on}"
+                _("the 通报 on {on} cannot precede the report on {reported_on}").format(
+                    on=f["on"], reported_on=report.reported_on
+                )
             )

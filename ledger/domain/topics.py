@@ -21,6 +21,7 @@ from ledger.domain.imports import ImportedLine
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
+from ledger.i18n import _
 
 #: Module path of each aggregate module -> the module name its records are stored under.
 _STORED_MODULE: Final[dict[ModuleType, str]] = {
@@ -65,5 +66,7 @@ def event_topic(aggregate: type, name: str) -> str:
     """The stored topic of ``aggregate``'s event class ``name``; a typo fails at import."""
     cls = getattr(aggregate, name)
     if not isinstance(cls, type):
-        raise TypeError(f"{aggregate.__name__}.{name} is not an event class")
+        raise TypeError(
+            _("{name}.{name2} is not an event class").format(name=aggregate.__name__, name2=name)
+        )
     return stored_topic(cls)

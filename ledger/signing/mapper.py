@@ -21,6 +21,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from ledger.domain.ids import REGISTRY_ID
 from ledger.domain.topics import stored_name
 from ledger.errors import LedgerError, TamperedEventError
+from ledger.i18n import _
 from ledger.signing.signatures import Envelope, Signer, check_signature
 
 KeyLookup = Callable[[bytes], Ed25519PublicKey | None]
@@ -35,7 +36,7 @@ class SigningMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         stored = super().to_stored_event(domain_event)
         if self.signer is None:
-            raise LedgerError("no signer key is loaded; every event must be signed")
+            raise LedgerError(_("no signer key is loaded; every event must be signed"))
         assert isinstance(stored.originator_id, UUID)
         topic = stored_name(stored.topic)  # the name it is stored and signed under, for life
         sealed = self.signer.seal(
@@ -54,8 +55,15 @@ class SigningMapper(Mapper[UUID]):
         key = self.key_lookup(envelope.key_id) if self.key_lookup else None
         if key is None:
             raise TamperedEventError(
-                f"event {stored.topic} v{stored.originator_version} of {stored.originator_id} "
-                f"is signed by key {envelope.key_id.hex()}, which is not registered",
+                _(
+                    "event {topic} v{originator_version} of {originator_id} is signed by key "
+                    "{hex}, which is not registered"
+                ).format(
+                    topic=stored.topic,
+                    originator_version=stored.originator_version,
+                    originator_id=stored.originator_id,
+                    hex=envelope.key_id.hex(),
+                ),
                 **where,
             )
         originator_id = stored.originator_id
@@ -65,8 +73,14 @@ class SigningMapper(Mapper[UUID]):
             key, envelope, originator_id, stored.originator_version, stored.topic
         ):
             raise TamperedEventError(
-                f"event {stored.topic} v{stored.originator_version} of {stored.originator_id} "
-                "fails its signature: the stored record was altered or moved",
+                _(
+                    "event {topic} v{originator_version} of {originator_id} fails its "
+                    "signature: the stored record was altered or moved"
+                ).format(
+                    topic=stored.topic,
+                    originator_version=stored.originator_version,
+                    originator_id=stored.originator_id,
+                ),
                 **where,
             )
         return envelope

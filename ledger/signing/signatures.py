@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import KeyFileError, TamperedEventError
+from ledger.i18n import _
 
 MAGIC = b"LLS1"
 KEY_ID_SIZE = 8
@@ -67,7 +68,7 @@ class Envelope:
     @classmethod
     def parse(cls, state: bytes) -> Envelope:
         if len(state) < HEADER_SIZE or state[: len(MAGIC)] != MAGIC:
-            raise TamperedEventError("stored state is not a signed lifeledger envelope")
+            raise TamperedEventError(_("stored state is not a signed lifeledger envelope"))
         start = len(MAGIC)
         return cls(
             key_id=bytes(state[start : start + KEY_ID_SIZE]),
@@ -108,7 +109,7 @@ class Signer:
     def save(self, path: Path, passphrase: str) -> None:
         """Write the key as encrypted PKCS#8 PEM, readable by its owner only."""
         if not passphrase:
-            raise KeyFileError("a passphrase is required to protect the private key")
+            raise KeyFileError(_("a passphrase is required to protect the private key"))
         from cryptography.hazmat.primitives import serialization  # key files only: slow import
 
         pem = self._private.private_bytes(
@@ -117,7 +118,9 @@ class Signer:
             serialization.BestAvailableEncryption(passphrase.encode()),
         )
         if path.exists():
-            raise KeyFileError(f"key file {path} already exists; refusing to overwrite it")
+            raise KeyFileError(
+                _("key file {path} already exists; refusing to overwrite it").format(path=path)
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -129,19 +132,25 @@ class Signer:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise KeyFileError(f"key file {path} does not exist") from None
+            raise KeyFileError(_("key file {path} does not exist").format(path=path)) from None
         except OSError as e:
-            raise KeyFileError(f"key file {path} cannot be read: {e.strerror}") from e
+            raise KeyFileError(
+                _("key file {path} cannot be read: {strerror}").format(
+                    path=path, strerror=e.strerror
+                )
+            ) from e
         from cryptography.hazmat.primitives import serialization
 
         try:
             key = serialization.load_pem_private_key(data, passphrase.encode() or None)
         except (ValueError, TypeError) as e:
             raise KeyFileError(
-                f"cannot open key file {path}: wrong passphrase or not a private key"
+                _("cannot open key file {path}: wrong passphrase or not a private key").format(
+                    path=path
+                )
             ) from e
         if not isinstance(key, Ed25519PrivateKey):
-            raise KeyFileError(f"key file {path} does not hold an Ed25519 key")
+            raise KeyFileError(_("key file {path} does not hold an Ed25519 key").format(path=path))
         return cls(key)
 
 
@@ -149,7 +158,7 @@ def public_key_from_raw(public_raw: bytes) -> Ed25519PublicKey:
     try:
         return Ed25519PublicKey.from_public_bytes(public_raw)
     except ValueError as e:
-        raise TamperedEventError("a registered public key is malformed") from e
+        raise TamperedEventError(_("a registered public key is malformed")) from e
 
 
 def check_signature(

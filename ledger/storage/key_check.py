@@ -23,6 +23,7 @@ from eventsourcing.persistence import StoredEvent
 from ledger.domain.ids import REGISTRY_ID
 from ledger.domain.keys import KeyRegistry
 from ledger.errors import TamperedEventError
+from ledger.i18n import _
 from ledger.signing.mapper import SigningMapper, signed
 from ledger.signing.signatures import Envelope, check_signature, public_key_from_raw
 
@@ -63,8 +64,10 @@ class SignerCheck:
                 topic,
             ):
                 raise TamperedEventError(
-                    f"key registry event v{version} ({topic}) fails its signature; "
-                    "nothing was written. Run `lifeledger verify`.",
+                    _(
+                        "key registry event v{version} ({topic}) fails its signature; nothing "
+                        "was written. Run `lifeledger verify`."
+                    ).format(version=version, topic=topic),
                     originator_id=str(REGISTRY_ID),
                     version=version,
                 )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from ledger.errors import InvalidInputError
+from ledger.i18n import _
 from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, LEAVES_TABLE
 from ledger.storage.store import PG_EVENTS_TABLE
 
@@ -35,14 +36,22 @@ _NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 def role_names(prefix: str) -> dict[str, str]:
     """The four roles' names for ``prefix``."""
     if not _NAME.fullmatch(prefix):
-        raise InvalidInputError(f"role prefix {prefix!r} must be lower-case letters, digits and _")
+        raise InvalidInputError(
+            _("role prefix {prefix!r} must be lower-case letters, digits and _").format(
+                prefix=prefix
+            )
+        )
     return {kind: f"{prefix}_{kind}" for kind in ("owner", "writer", "reader", "auditor")}
 
 
 def roles_sql(schema: str, prefix: str = "ledger") -> str:
     """The SQL that creates the roles and the append-only triggers for ``schema``."""
     if not _NAME.fullmatch(schema):
-        raise InvalidInputError(f"schema name {schema!r} must be lower-case letters, digits and _")
+        raise InvalidInputError(
+            _("schema name {schema!r} must be lower-case letters, digits and _").format(
+                schema=schema
+            )
+        )
     r = role_names(prefix)
     s = schema
     ledger = ", ".join(f"{s}.{t}" for t in LEDGER_TABLES)

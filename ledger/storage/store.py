@@ -57,7 +57,7 @@ def split_schema(url: str) -> tuple[str, str]:
         head, sep, query = url.partition("?")
         kept, schema = [], DEFAULT_SCHEMA
         for part in query.split("&") if sep else []:
-            key, _, value = part.partition("=")
+            key, _unused, value = part.partition("=")
             if unquote(key) == "schema":
                 schema = unquote(value)
             elif part:
@@ -88,7 +88,9 @@ def _words(conninfo: str) -> list[tuple[str, str, str]]:
         while i < n and conninfo[i].isspace():
             i += 1
         if i == n or conninfo[i] != "=":
-            raise StoreError(f'missing "=" after {key!r} in the PostgreSQL connection string')
+            raise StoreError(
+                _('missing "=" after {key!r} in the PostgreSQL connection string').format(key=key)
+            )
         i += 1
         while i < n and conninfo[i].isspace():
             i += 1
@@ -137,14 +139,19 @@ class StoreConfig:
         if is_postgres(url):
             conninfo, schema = split_schema(url)
             if not schema.replace("_", "").isalnum():
-                raise StoreError(f"schema name {schema!r} must be letters, digits and _")
+                raise StoreError(
+                    _("schema name {schema!r} must be letters, digits and _").format(schema=schema)
+                )
             config = cls(url=url, kind="postgres", conninfo=conninfo, schema=schema)
             config.params()  # refuse what libpq cannot read, before anything connects
             return config
         if "://" in url:
             raise StoreError(
-                f"unsupported database URL {redact_password(url)!r}: give a file path (SQLite), "
-                "a postgresql:// URL or a libpq connection string (host=... dbname=...)"
+                _(
+                    "unsupported database URL {redact_password!r}: give a file path "
+                    "(SQLite), a postgresql:// URL or a libpq connection string (host=... "
+                    "dbname=...)"
+                ).format(redact_password=redact_password(url))
             )
         return cls(url=url, kind="sqlite", path=Path(url))
 
@@ -158,8 +165,9 @@ class StoreConfig:
             given = pq.Conninfo.parse(self.conninfo.encode())
         except psycopg.Error as e:
             raise StoreError(
-                f"unreadable PostgreSQL connection string {redact_password(self.conninfo)!r}: "
-                f"{first_line(e)}"
+                _(
+                    "unreadable PostgreSQL connection string {redact_password!r}: {first_line}"
+                ).format(redact_password=redact_password(self.conninfo), first_line=first_line(e))
             ) from e
         defaults = {o.keyword.decode(): o.val.decode() for o in pq.Conninfo.get_defaults() if o.val}
         chosen = {o.keyword.decode(): o.val.decode() for o in given if o.val is not None}
@@ -258,19 +266,27 @@ class StoreConfig:
             pass  # another process created it at the same moment
         except psycopg.Error as e:
             first = first_line(e)
-            raise StoreError(f"cannot connect to {self.describe()}: {first}") from e
+            raise StoreError(
+                _("cannot connect to {describe}: {first}").format(
+                    describe=self.describe(), first=first
+                )
+            ) from e
         else:
             if tables and PG_EVENTS_TABLE not in tables:
                 raise StoreError(
-                    f"{self.describe()} holds tables of another program, not a ledger; give the "
-                    "ledger a schema of its own (?schema=name)"
+                    _(
+                        "{describe} holds tables of another program, not a ledger; give the "
+                        "ledger a schema of its own (?schema=name)"
+                    ).format(describe=self.describe())
                 )
 
     def describe(self) -> str:
         if self.kind == "sqlite":
-            return f"SQLite file {self.path}"
-        host = self.host or "(local socket)"
-        return f"PostgreSQL {self.user}@{host}:{self.port}/{self.dbname} schema {self.schema}"
+            return _("SQLite file {path}").format(path=self.path)
+        host = self.host or _("(local socket)")
+        return _("PostgreSQL {user}@{host}:{port}/{dbname} schema {schema}").format(
+            user=self.user, host=host, port=self.port, dbname=self.dbname, schema=self.schema
+        )
 
     def same_place(self, other: StoreConfig) -> bool:
         """Whether both name the same ledger (the same file, or database and schema)."""
@@ -309,18 +325,24 @@ class StoreConfig:
         if not self.path.exists():
             if must_exist:
                 raise StoreError(
-                    f"no ledger at {self.path}; create one with `lifeledger init` or give --db"
+                    _("no ledger at {path}; create one with `lifeledger init` or give --db").format(
+                        path=self.path
+                    )
                 )
             return
         try:
             with self.path.open("rb") as handle:
                 header = handle.read(len(SQLITE_HEADER))
         except OSError as e:
-            raise StoreError(f"cannot read {self.path}: {e.strerror}") from e
+            raise StoreError(
+                _("cannot read {path}: {strerror}").format(path=self.path, strerror=e.strerror)
+            ) from e
         if header != SQLITE_HEADER:
             if not header and not must_exist:
                 return
-            raise StoreError(f"{self.path} is not a lifeledger database (not an SQLite file)")
+            raise StoreError(
+                _("{path} is not a lifeledger database (not an SQLite file)").format(path=self.path)
+            )
         try:
             name = self.sqlite_name()
             if not name.startswith("file:"):
@@ -334,16 +356,24 @@ class StoreConfig:
                 conn.close()
         except sqlite3.DatabaseError as e:
             if getattr(e, "sqlite_errorcode", None) in UNREADABLE_FILE:
-                raise StoreError(f"{self.path} is not a readable SQLite database: {e}") from e
+                raise StoreError(
+                    _("{path} is not a readable SQLite database: {e}").format(path=self.path, e=e)
+                ) from e
             # The file is fine but could not be opened: a full disk, a file size limit, a
             # lock, permissions (the library cannot do better with it).
             raise StoreError(
                 _("cannot open {path}: {reason}").format(path=self.path, reason=e)
             ) from e
         if names and not names >= LEDGER_TABLES:
-            raise StoreError(f"{self.path} is an SQLite database of another program, not a ledger")
+            raise StoreError(
+                _("{path} is an SQLite database of another program, not a ledger").format(
+                    path=self.path
+                )
+            )
         if must_exist and not names:
-            raise StoreError(f"{self.path} holds no ledger; run `lifeledger init` first")
+            raise StoreError(
+                _("{path} holds no ledger; run `lifeledger init` first").format(path=self.path)
+            )
 
 
 def _may_write(path: Path) -> bool:

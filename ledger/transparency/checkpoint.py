@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import ProofError
+from ledger.i18n import _
 
 __all__ = [
     "COSIGNATURE_V1_HEADER",
@@ -86,9 +87,9 @@ def _b64decode(text: str, what: str, **where: object) -> bytes:
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as e:
-        raise ProofError(f"{what} is not valid base64", **where) from e
+        raise ProofError(_("{what} is not valid base64").format(what=what), **where) from e
     if base64.b64encode(raw).decode("ascii") != text:
-        raise ProofError(f"{what} is not canonical base64", **where)
+        raise ProofError(_("{what} is not canonical base64").format(what=what), **where)
     return raw
 
 
@@ -101,23 +102,31 @@ def _decode_text(data: bytes, what: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ProofError(f"{what} is not valid UTF-8") from e
+        raise ProofError(_("{what} is not valid UTF-8").format(what=what)) from e
     if _CONTROL.search(text):
-        raise ProofError(f"{what} contains a control character other than newline")
+        raise ProofError(
+            _("{what} contains a control character other than newline").format(what=what)
+        )
     return text
 
 
 def _check_key_name(name: str) -> None:
     """Key names are non-empty, without Unicode spaces or '+' (signed-note, "Format")."""
     if not isinstance(name, str) or not name:
-        raise ValueError("a key name must be a non-empty string")
+        raise ValueError(_("a key name must be a non-empty string"))
     if "+" in name or any(c.isspace() for c in name) or _CONTROL.search(name):
-        raise ValueError(f"key name {name!r} contains a space, a '+' or a control character")
+        raise ValueError(
+            _("key name {name!r} contains a space, a '+' or a control character").format(name=name)
+        )
 
 
 def _check_public_key(public_key_raw: bytes) -> None:
     if not isinstance(public_key_raw, bytes) or len(public_key_raw) != ED25519_KEY_SIZE:
-        raise ValueError(f"an Ed25519 public key is {ED25519_KEY_SIZE} raw bytes")
+        raise ValueError(
+            _("an Ed25519 public key is {ED25519_KEY_SIZE} raw bytes").format(
+                ED25519_KEY_SIZE=ED25519_KEY_SIZE
+            )
+        )
 
 
 def _raw_public_key(key: Ed25519PublicKey) -> bytes:
@@ -143,13 +152,15 @@ class Checkpoint:
     def __post_init__(self) -> None:
         _check_line(self.origin, "the origin")
         if isinstance(self.size, bool) or not isinstance(self.size, int):
-            raise ValueError("the tree size must be an integer")
+            raise ValueError(_("the tree size must be an integer"))
         if not 0 <= self.size <= MAX_TREE_SIZE:
-            raise ValueError(f"tree size {self.size} is outside 0..2^64-1")
+            raise ValueError(_("tree size {size} is outside 0..2^64-1").format(size=self.size))
         if not isinstance(self.root, bytes) or len(self.root) != HASH_SIZE:
-            raise ValueError(f"the root hash must be {HASH_SIZE} bytes")
+            raise ValueError(
+                _("the root hash must be {HASH_SIZE} bytes").format(HASH_SIZE=HASH_SIZE)
+            )
         if not isinstance(self.extensions, tuple):
-            raise ValueError("the extension lines must be a tuple of strings")
+            raise ValueError(_("the extension lines must be a tuple of strings"))
         for line in self.extensions:
             _check_line(line, "an extension line")
 
@@ -168,25 +179,29 @@ class Checkpoint:
         """
         text = _decode_text(body, "the checkpoint")
         if not text.endswith("\n"):
-            raise ProofError("the checkpoint does not end with a newline")
+            raise ProofError(_("the checkpoint does not end with a newline"))
         lines = text[:-1].split("\n")
         if len(lines) < 3:
-            raise ProofError("a checkpoint needs an origin, a size and a root hash line")
+            raise ProofError(_("a checkpoint needs an origin, a size and a root hash line"))
         origin, size_text, root_text, *extensions = lines
         if not _DECIMAL.fullmatch(size_text):
-            raise ProofError(f"tree size {size_text!r} is not a decimal without leading zeros")
+            raise ProofError(
+                _("tree size {size_text!r} is not a decimal without leading zeros").format(
+                    size_text=size_text
+                )
+            )
         root = _b64decode(root_text, "the checkpoint root hash")
         try:
             return cls(origin, int(size_text), root, tuple(extensions))
         except ValueError as e:
-            raise ProofError(f"malformed checkpoint: {e}") from e
+            raise ProofError(_("malformed checkpoint: {e}").format(e=e)) from e
 
 
 def _check_line(line: str, what: str) -> None:
     if not isinstance(line, str) or not line:
-        raise ValueError(f"{what} must be a non-empty string")
+        raise ValueError(_("{what} must be a non-empty string").format(what=what))
     if "\n" in line or _CONTROL.search(line):
-        raise ValueError(f"{what} contains a newline or a control character")
+        raise ValueError(_("{what} contains a newline or a control character").format(what=what))
 
 
 # --- signed notes (c2sp.org/signed-note) ---------------------------------------------------------
@@ -235,7 +250,11 @@ def vkey(name: str, public_key_raw: bytes, *, signature_type: int = SIG_ED25519)
     for a cosigner.
     """
     if signature_type not in (SIG_ED25519, SIG_COSIGNATURE_V1):
-        raise ValueError(f"unsupported signature type 0x{signature_type:02x}")
+        raise ValueError(
+            _("unsupported signature type 0x{signature_type:02x}").format(
+                signature_type=signature_type
+            )
+        )
     key_id = _key_id(name, signature_type, public_key_raw)
     return f"{name}+{key_id.hex()}+{b64encode(bytes([signature_type]) + public_key_raw)}"
 
@@ -244,23 +263,23 @@ def parse_vkey(text: str) -> VerifierKey:
     """Parse a verifier key made by :func:`vkey`; ProofError if malformed or inconsistent."""
     parts = text.split("+", 2)
     if len(parts) != 3:
-        raise ProofError("a verifier key has the form <name>+<key id>+<key>")
+        raise ProofError(_("a verifier key has the form <name>+<key id>+<key>"))
     name, key_hash, key_text = parts
     try:
         _check_key_name(name)
     except ValueError as e:
-        raise ProofError(f"malformed verifier key name: {e}") from e
+        raise ProofError(_("malformed verifier key name: {e}").format(e=e)) from e
     if not _KEY_HASH.fullmatch(key_hash):
-        raise ProofError("a verifier key id is 8 lower-case hex digits", name=name)
+        raise ProofError(_("a verifier key id is 8 lower-case hex digits"), name=name)
     material = _b64decode(key_text, "the verifier key", name=name)
     if len(material) != 1 + ED25519_KEY_SIZE or material[0] not in (
         SIG_ED25519,
         SIG_COSIGNATURE_V1,
     ):
-        raise ProofError("not an Ed25519 note or cosigner verifier key", name=name)
+        raise ProofError(_("not an Ed25519 note or cosigner verifier key"), name=name)
     key = VerifierKey(name, material[0], material[1:])
     if key.key_id.hex() != key_hash:
-        raise ProofError("the verifier key id does not match its key", name=name)
+        raise ProofError(_("the verifier key id does not match its key"), name=name)
     return key
 
 
@@ -275,9 +294,9 @@ class NoteSignature:
     def __post_init__(self) -> None:
         _check_key_name(self.name)
         if not isinstance(self.key_id, bytes) or len(self.key_id) != KEY_ID_SIZE:
-            raise ValueError(f"a key ID is {KEY_ID_SIZE} bytes")
+            raise ValueError(_("a key ID is {KEY_ID_SIZE} bytes").format(KEY_ID_SIZE=KEY_ID_SIZE))
         if not isinstance(self.signature, bytes) or not self.signature:
-            raise ValueError("a signature is at least one byte")
+            raise ValueError(_("a signature is at least one byte"))
 
     def line(self) -> bytes:
         """Return ``— <name> base64(key ID || signature)`` and a newline (signed-note, "Format")."""
@@ -287,25 +306,25 @@ class NoteSignature:
 
 def _parse_signature(line: str) -> NoteSignature:
     if not line.startswith(_SIGNATURE_PREFIX):
-        raise ProofError("a signature line must start with an em dash and a space")
+        raise ProofError(_("a signature line must start with an em dash and a space"))
     fields = line[len(_SIGNATURE_PREFIX) :].split(" ")
     if len(fields) != 2:
-        raise ProofError("a signature line holds exactly a key name and a signature")
+        raise ProofError(_("a signature line holds exactly a key name and a signature"))
     name, payload = fields
     raw = _b64decode(payload, "the signature", name=name)
     if len(raw) <= KEY_ID_SIZE:
-        raise ProofError("a signature is a key ID and at least one more byte", name=name)
+        raise ProofError(_("a signature is a key ID and at least one more byte"), name=name)
     try:
         return NoteSignature(name, raw[:KEY_ID_SIZE], raw[KEY_ID_SIZE:])
     except ValueError as e:
-        raise ProofError(f"malformed signature line: {e}") from e
+        raise ProofError(_("malformed signature line: {e}").format(e=e)) from e
 
 
 def parse_signature_line(line: bytes) -> NoteSignature:
     """Parse one signature line, with its final newline (signed-note, "Format")."""
     text = _decode_text(line, "the signature line")
     if not text.endswith("\n") or "\n" in text[:-1]:
-        raise ProofError("a signature line is one line ending with a newline")
+        raise ProofError(_("a signature line is one line ending with a newline"))
     return _parse_signature(text[:-1])
 
 
@@ -315,7 +334,7 @@ def _check_note_text(body: bytes) -> None:
     except ProofError as e:
         raise ValueError(str(e)) from e
     if not body.endswith(b"\n"):
-        raise ValueError("the note text must end with a newline")
+        raise ValueError(_("the note text must end with a newline"))
 
 
 def sign_note(body: bytes, name: str, private_key: Ed25519PrivateKey) -> bytes:
@@ -337,13 +356,17 @@ def open_note(note: bytes) -> tuple[bytes, list[NoteSignature]]:
     _decode_text(note, "the note")
     split = note.rfind(b"\n\n")
     if split < 0:
-        raise ProofError("the note has no blank line before its signatures")
+        raise ProofError(_("the note has no blank line before its signatures"))
     text, block = note[: split + 1], note[split + 2 :]
     if not block.endswith(b"\n"):
-        raise ProofError("the note has no signature lines, or they do not end with a newline")
+        raise ProofError(_("the note has no signature lines, or they do not end with a newline"))
     lines = block[:-1].decode("utf-8").split("\n")
     if len(lines) > MAX_SIGNATURES:
-        raise ProofError(f"the note has more than {MAX_SIGNATURES} signatures")
+        raise ProofError(
+            _("the note has more than {MAX_SIGNATURES} signatures").format(
+                MAX_SIGNATURES=MAX_SIGNATURES
+            )
+        )
     return text, [_parse_signature(line) for line in lines]
 
 
@@ -387,20 +410,22 @@ def verify_note(
             continue
         where = {"name": signature.name, "key_id": signature.key_id.hex()}
         if len(signature.signature) != ED25519_SIGNATURE_SIZE:
-            raise ProofError("a known key's signature has the wrong length", **where)
+            raise ProofError(_("a known key's signature has the wrong length"), **where)
         try:
             key.verify(signature.signature, text)
         except InvalidSignature as e:
-            raise ProofError("a known key's signature does not verify", **where) from e
+            raise ProofError(_("a known key's signature does not verify"), **where) from e
         if ident not in seen:
             seen.add(ident)
             verified.append(signature)
     if not verified:
-        raise ProofError("the note carries no signature from a known key")
+        raise ProofError(_("the note carries no signature from a known key"))
     result = VerifiedNote(text, tuple(verified))
     missing = sorted(set(required) - result.names)
     if missing:
-        raise ProofError(f"the note is not signed by {', '.join(missing)}", missing=missing)
+        raise ProofError(
+            _("the note is not signed by {join}").format(join=", ".join(missing)), missing=missing
+        )
     return result
 
 
@@ -423,11 +448,13 @@ def cosign(
     try:
         Checkpoint.parse(checkpoint_body)
     except ProofError as e:
-        raise ValueError(f"refusing to cosign a malformed checkpoint: {e}") from e
+        raise ValueError(_("refusing to cosign a malformed checkpoint: {e}").format(e=e)) from e
     if isinstance(timestamp, bool) or not isinstance(timestamp, int):
-        raise ValueError("the timestamp must be an integer")
+        raise ValueError(_("the timestamp must be an integer"))
     if not 0 <= timestamp <= MAX_TIMESTAMP:
-        raise ValueError(f"timestamp {timestamp} is outside 0..2^63-1")
+        raise ValueError(
+            _("timestamp {timestamp} is outside 0..2^63-1").format(timestamp=timestamp)
+        )
     key_id = cosignature_key_id(name, _raw_public_key(private_key.public_key()))
     signature = private_key.sign(cosigned_message(checkpoint_body, timestamp))
     stamped = timestamp.to_bytes(TIMESTAMP_SIZE, "big") + signature
@@ -452,17 +479,19 @@ def verify_cosignature(
     where = {"name": signature.name, "key_id": signature.key_id.hex()}
     expected = cosignature_key_id(signature.name, _raw_public_key(public_key))
     if signature.key_id != expected:
-        raise ProofError("the cosignature's key ID is not this cosigner's", **where)
+        raise ProofError(_("the cosignature's key ID is not this cosigner's"), **where)
     if len(signature.signature) != TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE:
-        raise ProofError("a cosignature is an 8-byte timestamp and a 64-byte signature", **where)
+        raise ProofError(_("a cosignature is an 8-byte timestamp and a 64-byte signature"), **where)
     timestamp = int.from_bytes(signature.signature[:TIMESTAMP_SIZE], "big")
     if timestamp > MAX_TIMESTAMP:
-        raise ProofError("the cosignature timestamp exceeds 2^63-1", **where)
+        raise ProofError(_("the cosignature timestamp exceeds 2^63-1"), **where)
     if not_after is not None and timestamp > not_after:
-        raise ProofError("the cosignature timestamp is in the future", timestamp=timestamp, **where)
+        raise ProofError(
+            _("the cosignature timestamp is in the future"), timestamp=timestamp, **where
+        )
     message = cosigned_message(checkpoint_body, timestamp)
     try:
         public_key.verify(signature.signature[TIMESTAMP_SIZE:], message)
     except InvalidSignature as e:
-        raise ProofError("the cosignature does not verify", timestamp=timestamp, **where) from e
+        raise ProofError(_("the cosignature does not verify"), timestamp=timestamp, **where) from e
     return timestamp

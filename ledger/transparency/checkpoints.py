@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.application import LedgerApplication
 from ledger.errors import AlreadyExistsError, InvalidInputError, ProofError
+from ledger.i18n import _
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoint import (
     SIG_COSIGNATURE_V1,
@@ -89,18 +90,22 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
         tables, app.recorder.max_notification_id(), {cp.tree_size for cp in stored}
     )
     if size == 0:
-        raise InvalidInputError("the log is empty; there is nothing to checkpoint")
+        raise InvalidInputError(_("the log is empty; there is nothing to checkpoint"))
     for cp in stored:
         if cp.tree_size > size:
             raise ProofError(
-                f"checkpoint {cp.tree_size} was signed, but the log now holds only {size} "
-                "events: the ledger was truncated or rolled back; no checkpoint was made",
+                _(
+                    "checkpoint {tree_size} was signed, but the log now holds only {size} "
+                    "events: the ledger was truncated or rolled back; no checkpoint was made"
+                ).format(tree_size=cp.tree_size, size=size),
                 tree_size=cp.tree_size,
             )
         if roots.get(cp.tree_size, EMPTY_ROOT) != cp.root:
             raise ProofError(
-                f"the log's first {cp.tree_size} events no longer hash to the root of "
-                f"checkpoint {cp.tree_size}: run `lifeledger verify`; no checkpoint was made",
+                _(
+                    "the log's first {tree_size} events no longer hash to the root of "
+                    "checkpoint {tree_size}: run `lifeledger verify`; no checkpoint was made"
+                ).format(tree_size=cp.tree_size),
                 tree_size=cp.tree_size,
             )
     tables.put_nodes(nodes)
@@ -112,9 +117,11 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
     if stored and stored[-1].tree_size == size:
         if unindexed:
             raise InvalidInputError(
-                f"checkpoint {size} was signed before this ledger had the person index, and "
-                "no event was appended since: the index can only be committed in a new "
-                "checkpoint, after the next event; no checkpoint was made"
+                _(
+                    "checkpoint {size} was signed before this ledger had the person index, "
+                    "and no event was appended since: the index can only be committed in a "
+                    "new checkpoint, after the next event; no checkpoint was made"
+                ).format(size=size)
             )
         return stored[-1], False
     if unindexed:
@@ -153,7 +160,7 @@ def cosign_checkpoint(
             body, name, signer.private_key, int(time.time()) if timestamp is None else timestamp
         )
     except ValueError as e:
-        raise InvalidInputError(f"cannot cosign as {name!r}: {e}") from e
+        raise InvalidInputError(_("cannot cosign as {name!r}: {e}").format(name=name, e=e)) from e
     # Sanity: what is stored must verify with the key stored beside it.
     verify_cosignature(body, parse_signature_line(line), parse_vkey(key_vkey).public_key())
     cosignature = StoredCosignature(cp.tree_size, key_vkey, line, utc_now())
@@ -161,6 +168,8 @@ def cosign_checkpoint(
         tables.insert_cosignature(cosignature)
     except IntegrityError:
         raise AlreadyExistsError(
-            f"{name} has already cosigned checkpoint {cp.tree_size} with this key"
+            _("{name} has already cosigned checkpoint {tree_size} with this key").format(
+                name=name, tree_size=cp.tree_size
+            )
         ) from None
     return cosignature

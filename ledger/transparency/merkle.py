@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 
 from ledger.errors import ProofError
+from ledger.i18n import _
 
 __all__ = [
     "EMPTY_ROOT",
@@ -64,7 +65,10 @@ def root_from_leaves(leaf_hashes: Sequence[bytes]) -> bytes:
 
 def _check_hash(value: bytes, what: str, **where: object) -> None:
     if not isinstance(value, bytes) or len(value) != HASH_SIZE:
-        raise ProofError(f"{what} is not a {HASH_SIZE}-byte hash", **where)
+        raise ProofError(
+            _("{what} is not a {HASH_SIZE}-byte hash").format(what=what, HASH_SIZE=HASH_SIZE),
+            **where,
+        )
 
 
 class MerkleTree:
@@ -89,7 +93,9 @@ class MerkleTree:
     def leaf(self, index: int) -> bytes:
         """Return the hash of leaf ``index`` (0-based); raise IndexError outside the tree."""
         if not 0 <= index < len(self):
-            raise IndexError(f"leaf {index} is outside a tree of size {len(self)}")
+            raise IndexError(
+                _("leaf {index} is outside a tree of size {len}").format(index=index, len=len(self))
+            )
         return self._node(0, index)
 
     def _node(self, height: int, position: int) -> bytes:
@@ -99,7 +105,7 @@ class MerkleTree:
     def append(self, leaf_hash: bytes) -> int:
         """Append one leaf hash and return its index; completes the subtrees it closes."""
         if not isinstance(leaf_hash, bytes) or len(leaf_hash) != HASH_SIZE:
-            raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
+            raise ValueError(_("a leaf hash must be {HASH_SIZE} bytes").format(HASH_SIZE=HASH_SIZE))
         levels = self._levels
         levels[0] += leaf_hash
         index = len(self) - 1
@@ -120,7 +126,7 @@ class MerkleTree:
         if not new:
             return
         if any(not isinstance(h, bytes) or len(h) != HASH_SIZE for h in new):
-            raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
+            raise ValueError(_("a leaf hash must be {HASH_SIZE} bytes").format(HASH_SIZE=HASH_SIZE))
         levels = self._levels
         levels[0] += b"".join(new)
         del new
@@ -162,7 +168,9 @@ class MerkleTree:
     def _check_size(self, size: int) -> None:
         if not 0 <= size <= len(self):
             raise ProofError(
-                f"tree size {size} is outside 0..{len(self)}", size=size, tree_size=len(self)
+                _("tree size {size} is outside 0..{len}").format(size=size, len=len(self)),
+                size=size,
+                tree_size=len(self),
             )
 
     def root(self, size: int | None = None) -> bytes:
@@ -179,7 +187,9 @@ class MerkleTree:
         self._check_size(size)
         if not 0 <= index < size:
             raise ProofError(
-                f"leaf {index} is not in a tree of size {size}", index=index, size=size
+                _("leaf {index} is not in a tree of size {size}").format(index=index, size=size),
+                index=index,
+                size=size,
             )
         # Walk down from the root; the sibling met at each level is appended after the deeper
         # part of the path, so the path is the siblings in reverse order of discovery.
@@ -201,7 +211,9 @@ class MerkleTree:
         self._check_size(new_size)
         if not 0 < old_size <= new_size:
             raise ProofError(
-                f"no consistency proof from size {old_size} to size {new_size}",
+                _("no consistency proof from size {old_size} to size {new_size}").format(
+                    old_size=old_size, new_size=new_size
+                ),
                 old_size=old_size,
                 new_size=new_size,
             )
@@ -234,18 +246,23 @@ def verify_inclusion(
     where = {"index": index, "size": size}
     # Step 1: the leaf must be inside the tree.
     if index < 0 or size < 0 or index >= size:
-        raise ProofError(f"leaf {index} is not in a tree of size {size}", **where)
-    _check_hash(leaf_hash, "the leaf hash", **where)
-    _check_hash(root, "the root", **where)
+        raise ProofError(
+            _("leaf {index} is not in a tree of size {size}").format(index=index, size=size),
+            **where,
+        )
+    _check_hash(leaf_hash, _("the leaf hash"), **where)
+    _check_hash(root, _("the root"), **where)
     for position, node in enumerate(proof):
-        _check_hash(node, f"inclusion proof element {position}", **where)
+        _check_hash(
+            node, _("inclusion proof element {position}").format(position=position), **where
+        )
     # Steps 2-3.
     fn, sn = index, size - 1
     r = leaf_hash
     # Step 4.
     for p in proof:
         if sn == 0:
-            raise ProofError("the inclusion proof is longer than the path", **where)
+            raise ProofError(_("the inclusion proof is longer than the path"), **where)
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while fn and not fn & 1:
@@ -257,9 +274,9 @@ def verify_inclusion(
         sn >>= 1
     # Step 5.
     if sn != 0:
-        raise ProofError("the inclusion proof is shorter than the path", **where)
+        raise ProofError(_("the inclusion proof is shorter than the path"), **where)
     if r != root:
-        raise ProofError("the inclusion proof does not lead to the root", **where)
+        raise ProofError(_("the inclusion proof does not lead to the root"), **where)
 
 
 def verify_consistency(
@@ -272,22 +289,24 @@ def verify_consistency(
     """
     where = {"old_size": old_size, "new_size": new_size}
     if old_size <= 0:
-        raise ProofError("a consistency proof must start from a non-empty tree", **where)
+        raise ProofError(_("a consistency proof must start from a non-empty tree"), **where)
     if old_size > new_size:
-        raise ProofError("the old tree is larger than the new tree", **where)
+        raise ProofError(_("the old tree is larger than the new tree"), **where)
     if old_size == new_size:
         if proof:
-            raise ProofError("trees of equal size need an empty consistency proof", **where)
+            raise ProofError(_("trees of equal size need an empty consistency proof"), **where)
         if old_root != new_root:
-            raise ProofError("trees of equal size have different roots", **where)
+            raise ProofError(_("trees of equal size have different roots"), **where)
         return
-    _check_hash(old_root, "the old root", **where)
-    _check_hash(new_root, "the new root", **where)
+    _check_hash(old_root, _("the old root"), **where)
+    _check_hash(new_root, _("the new root"), **where)
     for position, node in enumerate(proof):
-        _check_hash(node, f"consistency proof element {position}", **where)
+        _check_hash(
+            node, _("consistency proof element {position}").format(position=position), **where
+        )
     # Step 1.
     if not proof:
-        raise ProofError("the consistency proof is empty", **where)
+        raise ProofError(_("the consistency proof is empty"), **where)
     # Step 2: if first is an exact power of 2, prepend first_hash.
     path = list(proof)
     if old_size & (old_size - 1) == 0:
@@ -303,7 +322,7 @@ def verify_consistency(
     # Step 6.
     for c in path[1:]:
         if sn == 0:
-            raise ProofError("the consistency proof is longer than needed", **where)
+            raise ProofError(_("the consistency proof is longer than needed"), **where)
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
@@ -316,8 +335,8 @@ def verify_consistency(
         sn >>= 1
     # Step 7.
     if sn != 0:
-        raise ProofError("the consistency proof is shorter than needed", **where)
+        raise ProofError(_("the consistency proof is shorter than needed"), **where)
     if fr != old_root:
-        raise ProofError("the consistency proof does not lead to the old root", **where)
+        raise ProofError(_("the consistency proof does not lead to the old root"), **where)
     if sr != new_root:
-        raise ProofError("the consistency proof does not lead to the new root", **where)
+        raise ProofError(_("the consistency proof does not lead to the new root"), **where)

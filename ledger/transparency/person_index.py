@@ -28,6 +28,7 @@ from ledger.errors import (
     ProofError,
     TamperedEventError,
 )
+from ledger.i18n import _
 from ledger.signing.signatures import Envelope
 from ledger.transparency.checkpoint import Checkpoint
 from ledger.transparency.person_map import (
@@ -171,9 +172,11 @@ def map_root_of(checkpoint: Checkpoint) -> bytes | None:
             try:
                 root = base64.b64decode(line[len(EXTENSION_PREFIX) :], validate=True)
             except ValueError as e:
-                raise ProofError(f"malformed person-index line in checkpoint: {e}") from e
+                raise ProofError(
+                    _("malformed person-index line in checkpoint: {e}").format(e=e)
+                ) from e
             if len(root) != 32:
-                raise ProofError("malformed person-index line in checkpoint: not 32 bytes")
+                raise ProofError(_("malformed person-index line in checkpoint: not 32 bytes"))
             return root
     return None
 

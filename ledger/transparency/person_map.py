@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ledger.errors import ProofError
+from ledger.i18n import _
 
 __all__ = [
     "EMPTY",
@@ -174,7 +175,7 @@ def _build(
         out[path] = node
         return node.hash
     if depth >= HASH * 8:  # pragma: no cover - two persons with one SHA-256 key
-        raise ProofError("two map keys collide")
+        raise ProofError(_("two map keys collide"))
     left = [kv for kv in items if _bit(kv[0], depth) == "0"]
     right = [kv for kv in items if _bit(kv[0], depth) == "1"]
     digest = node_hash(
@@ -257,8 +258,10 @@ class MapProof:
         try:
             if doc["version"] != MAP_PROOF_VERSION:
                 raise ProofError(
-                    f"map proof version {doc['version']}; this lifeledger reads "
-                    f"version {MAP_PROOF_VERSION}"
+                    _(
+                        "map proof version {version}; this lifeledger reads version "
+                        "{MAP_PROOF_VERSION}"
+                    ).format(version=doc["version"], MAP_PROOF_VERSION=MAP_PROOF_VERSION)
                 )
             depth = int(doc["depth"])
             present = bytes.fromhex(doc["present"])
@@ -267,11 +270,11 @@ class MapProof:
             other_value = bytes.fromhex(doc["other_value"]) if "other_value" in doc else None
             end = str(doc["end"])
         except (KeyError, TypeError, ValueError) as e:
-            raise ProofError(f"malformed map proof: {e}") from e
+            raise ProofError(_("malformed map proof: {e}").format(e=e)) from e
         if not 0 <= depth <= HASH * 8 or len(present) != (depth + 7) // 8:
-            raise ProofError("malformed map proof: depth and bitmap disagree")
+            raise ProofError(_("malformed map proof: depth and bitmap disagree"))
         if any(len(s) != HASH for s in siblings):
-            raise ProofError("malformed map proof: a sibling is not 32 bytes")
+            raise ProofError(_("malformed map proof: a sibling is not 32 bytes"))
         return cls(depth, present, siblings, end, other_key, other_value)
 
     def _has(self, level: int) -> bool:
@@ -284,26 +287,26 @@ class MapProof:
         key, an absence path for a present one, another leaf not sharing the prefix.
         """
         if sum(self._has(i) for i in range(self.depth)) != len(self.siblings):
-            raise ProofError("the map proof's bitmap does not match its siblings")
+            raise ProofError(_("the map proof's bitmap does not match its siblings"))
         if value is not None:
             if self.end != "leaf" or self.other_key is not None:
-                raise ProofError("the map proof shows the person absent from the index")
+                raise ProofError(_("the map proof shows the person absent from the index"))
             digest = leaf_hash(key, value)
         elif self.end == "empty":
             digest = EMPTY
         elif self.end == "leaf" and self.other_key is not None and self.other_value is not None:
             if self.other_key == key or _path(self.other_key, self.depth) != _path(key, self.depth):
-                raise ProofError("the map proof's other leaf is not on this person's path")
+                raise ProofError(_("the map proof's other leaf is not on this person's path"))
             digest = leaf_hash(self.other_key, self.other_value)
         else:
-            raise ProofError("the map proof shows the person present in the index")
+            raise ProofError(_("the map proof shows the person present in the index"))
         remaining = list(self.siblings)
         for level in reversed(range(self.depth)):
             sibling = remaining.pop() if self._has(level) else EMPTY
             if level == self.depth - 1 and sibling == EMPTY:
                 # A subtree of one person is that person's leaf, and an empty subtree's
                 # sibling holds two persons at least: the path would not end here.
-                raise ProofError("the map proof is not in compressed form")
+                raise ProofError(_("the map proof is not in compressed form"))
             digest = (
                 node_hash(digest, sibling)
                 if _bit(key, level) == "0"

@@ -18,6 +18,7 @@ from ledger.errors import (
     ProofError,
     TamperedEventError,
 )
+from ledger.i18n import _
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, verify_note
 from ledger.transparency.person_index import CADRE, CASE, map_root_of, payload_of, persons_named
@@ -87,7 +88,9 @@ class PersonRecord:
 
 
 def _damaged(message: str, **where: Any) -> TamperedEventError:
-    return TamperedEventError(f"{message}; run `lifeledger verify`", **where)
+    return TamperedEventError(
+        _("{message}; run `lifeledger verify`").format(message=message), **where
+    )
 
 
 def _admin_keys(app: Any) -> list[Any]:
@@ -151,9 +154,12 @@ def person_record(
 
 
 def _person_record(
-    app: Any, tables: PersonTables, personnel_no: str, tree_size: int | None,
+    app: Any,
+    tables: PersonTables,
+    personnel_no: str,
+    tree_size: int | None,
     check_signatures: bool,
-) -> PersonRecord:  # fmt: skip
+) -> PersonRecord:
     checked_event = _checked if check_signatures else _found
     cadre = ids.cadre_id(personnel_no)
     names = _names(personnel_no, cadre)
@@ -166,7 +172,7 @@ def _person_record(
     latest = [ends[1]] if ends else []
     stored = latest if tree_size is None else tables.checkpoint(tree_size)
     if tree_size is not None and not stored:
-        raise NotFoundError(f"no checkpoint of size {tree_size}")
+        raise NotFoundError(_("no checkpoint of size {tree_size}").format(tree_size=tree_size))
     indexed_since, unindexed = tables.first_indexed(ends[0]) if ends else (None, 0)
     if stored and (indexed_since is None or stored[0].tree_size < indexed_since):
         # Signed before the ledger had the person index (or no checkpoint carries it yet).
@@ -178,8 +184,10 @@ def _person_record(
                 "and commits it in the next one"
             )
             raise ProofError(
-                f"checkpoint {tree_size} was signed before this ledger had the person index: "
-                f"completeness cannot be proven as of it; {since}",
+                _(
+                    "checkpoint {tree_size} was signed before this ledger had the person "
+                    "index: completeness cannot be proven as of it; {since}"
+                ).format(tree_size=tree_size, since=since),
                 tree_size=tree_size,
             )
         stored = []  # every event is read from the log itself, as before any checkpoint
@@ -191,33 +199,43 @@ def _person_record(
             cp = Checkpoint.parse(cp_row.body())
             root = map_root_of(cp)
         except ProofError as e:
-            raise _damaged(f"checkpoint {size} does not hold: {e}", tree_size=size) from e
+            raise _damaged(
+                _("checkpoint {size} does not hold: {e}").format(size=size, e=e), tree_size=size
+            ) from e
         if root is None:
-            raise _damaged(f"checkpoint {size} carries no person index", tree_size=size)
+            raise _damaged(
+                _("checkpoint {size} carries no person index").format(size=size), tree_size=size
+            )
         key = key_of(personnel_no)
-        proof, _ = prove(tables.reader(size), key)
+        proof, _unused = prove(tables.reader(size), key)
         rows, events = tables.indexed_events(personnel_no, size)
         state = ChainState(personnel_no)
         for seq, index in rows:
             row = events.get(index)
             if seq != state.count + 1:
                 raise _damaged(
-                    f"the person index of {personnel_no} has no entry {state.count + 1} (the "
-                    f"next holds position {index}): a row was deleted",
+                    _(
+                        "the person index of {personnel_no} has no entry {value} (the next holds "
+                        "position {index}): a row was deleted"
+                    ).format(personnel_no=personnel_no, value=state.count + 1, index=index),
                     position=index,
                 )
             if row is None:
                 raise _damaged(
-                    f"the person index of {personnel_no} points at position {index}, which "
-                    "holds no event",
+                    _(
+                        "the person index of {personnel_no} points at position {index}, which "
+                        "holds no event"
+                    ).format(personnel_no=personnel_no, index=index),
                     position=index,
                 )
             nid, oid, version, topic, st = row
             event = checked_event(mapper, index, nid, oid, version, topic, st)
             if not names(index, oid, topic, st):
                 raise _damaged(
-                    f"the event at position {index} does not name {personnel_no}, but the "
-                    "person index lists it",
+                    _(
+                        "the event at position {index} does not name {personnel_no}, but the "
+                        "person index lists it"
+                    ).format(index=index, personnel_no=personnel_no),
                     position=index,
                 )
             state = state.then(index, event_leaf_hash(index, oid, version, topic, st))
@@ -225,12 +243,14 @@ def _person_record(
         value = state.value if state.count else None
         try:
             if proof.root_for(key, value) != root:
-                raise ProofError("it leads to another root")
+                raise ProofError(_("it leads to another root"))
         except ProofError as e:
             last = rows[-1][1] if rows else None
             raise _damaged(
-                f"the person index of {personnel_no} ({state.count} events up to position "
-                f"{last}) does not match the root signed in checkpoint {size}: {e}",
+                _(
+                    "the person index of {personnel_no} ({count} events up to position "
+                    "{last}) does not match the root signed in checkpoint {size}: {e}"
+                ).format(personnel_no=personnel_no, count=state.count, last=last, size=size, e=e),
                 position=last,
                 tree_size=size,
             ) from None
@@ -271,8 +291,9 @@ def _checked(
         mapper.open_envelope(StoredEvent(oid, version, topic, state))
     except (LedgerError, ValueError) as e:
         raise _damaged(
-            f"the event at position {position} ({topic.split(':', 1)[-1]} v{version}) fails "
-            f"its check: {e}",
+            _("the event at position {position} ({value} v{version}) fails its check: {e}").format(
+                position=position, value=topic.split(":", 1)[-1], version=version, e=e
+            ),
             position=position,
         ) from None
     return IndexedEvent(position, nid, oid, version, topic, state)

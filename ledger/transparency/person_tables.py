@@ -16,6 +16,7 @@ from ledger.errors import (
     StoreError,
     first_line,
 )
+from ledger.i18n import _
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.person_index import (
     CADRE,
@@ -78,7 +79,11 @@ class PersonTables:
                     self._run = None
         except PersistenceError as e:
             first = first_line(e)
-            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+            raise StoreError(
+                _("cannot use {describe}: {first}").format(
+                    describe=self.app.store.describe(), first=first
+                )
+            ) from e
 
     def write(self, sql: str, rows: Sequence[Sequence[Any]], **tables: str) -> None:
         recorder = self.app.recorder
@@ -95,7 +100,11 @@ class PersonTables:
                 curs.executemany(SQL(sql.replace("?", "%s")).format(**names), list(rows))
         except PersistenceError as e:
             first = first_line(e)
-            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+            raise StoreError(
+                _("cannot use {describe}: {first}").format(
+                    describe=self.app.store.describe(), first=first
+                )
+            ) from e
 
     def checkpoint(self, tree_size: int | None) -> list[StoredCheckpoint]:
         """The stored checkpoint of this size, or the latest: one row by primary key."""
@@ -172,7 +181,11 @@ class PersonTables:
                     start = int(rows[-1][0]) + 1
         except PersistenceError as e:
             first = first_line(e)
-            raise StoreError(f"cannot use {self.app.store.describe()}: {first}") from e
+            raise StoreError(
+                _("cannot use {describe}: {first}").format(
+                    describe=self.app.store.describe(), first=first
+                )
+            ) from e
 
     def _runner(self, cur: Any) -> Callable[..., list[tuple[Any, ...]]]:
         """Statements with ``{name}`` tables and ``?`` parameters on one transaction's cursor."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
+from ledger.i18n import _
 from ledger.transparency.merkle import EMPTY_ROOT, node_hash
 
 #: Complete subtrees of 2**8 = 256 leaves and more are cached; smaller ones are hashed from a
@@ -41,7 +42,11 @@ class CompactRange:
         """Append the perfect subtree of ``2**height`` leaves that starts at ``size``."""
         size = self.size
         if size & ((1 << height) - 1):
-            raise ValueError(f"a subtree of height {height} cannot start at leaf {size}")
+            raise ValueError(
+                _("a subtree of height {height} cannot start at leaf {size}").format(
+                    height=height, size=size
+                )
+            )
         nodes, on_node = self._nodes, self._on_node
         end = self.size = size + (1 << height)
         if on_node is not None:

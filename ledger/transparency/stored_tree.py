@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
+from ledger.i18n import _
+
 if TYPE_CHECKING:
     pass
 from ledger.errors import (
@@ -51,8 +53,10 @@ class StoredTree:
             if digest is None:
                 start = index << height
                 raise ProofError(
-                    f"the Merkle leaf table lacks leaves {start}..{start + (1 << height) - 1}; "
-                    "run `lifeledger verify`",
+                    _(
+                        "the Merkle leaf table lacks leaves {start}..{value}; run `lifeledger "
+                        "verify`"
+                    ).format(start=start, value=start + (1 << height) - 1),
                     leaf_index=start,
                 )
             return digest
@@ -71,7 +75,7 @@ class StoredTree:
         start = block * BLOCK
         rows = self.tables.leaf_hashes(start, start + BLOCK)
         level = [h for _, h in rows]
-        for i, (index, _) in enumerate(rows):
+        for i, (index, _unused) in enumerate(rows):
             if index != start + i:  # a gap: keep only the leaves before it
                 level = level[:i]
                 break
@@ -138,7 +142,10 @@ class StoredTree:
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """PATH(index, D[size]) (RFC 9162 §2.1.3.1)."""
         if not 0 <= index < size:
-            raise ProofError(f"leaf {index} is not in a tree of size {size}", index=index)
+            raise ProofError(
+                _("leaf {index} is not in a tree of size {size}").format(index=index, size=size),
+                index=index,
+            )
         ranges = self._path_ranges(index, size)
         self.prefetch(part for lo, hi in ranges for part in self._parts(lo, hi))
         siblings = [self._range_hash(lo, hi) for lo, hi in ranges]

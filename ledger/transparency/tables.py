@@ -19,6 +19,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import retry
 
 from ledger.application import LedgerApplication
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from ledger.storage.postgres_recorder import PostgresLedgerRecorder
@@ -150,7 +151,7 @@ def _postgres(recorder: Any) -> PostgresLedgerRecorder:
     from ledger.storage.postgres_recorder import PostgresLedgerRecorder
 
     if not isinstance(recorder, PostgresLedgerRecorder):  # pragma: no cover - always one of two
-        raise StoreError("the store has no lifeledger recorder")
+        raise StoreError(_("the store has no lifeledger recorder"))
     return recorder
 
 
@@ -445,14 +446,18 @@ class LedgerTables:
         if tree_size is None:
             if not stored:
                 raise NotFoundError(
-                    "this ledger has no checkpoint yet; run `lifeledger checkpoint`"
+                    _("this ledger has no checkpoint yet; run `lifeledger checkpoint`")
                 )
             return stored[-1]
         for cp in stored:
             if cp.tree_size == tree_size:
                 return cp
         sizes = ", ".join(str(c.tree_size) for c in stored) or "none"
-        raise NotFoundError(f"no checkpoint of size {tree_size} (stored sizes: {sizes})")
+        raise NotFoundError(
+            _("no checkpoint of size {tree_size} (stored sizes: {sizes})").format(
+                tree_size=tree_size, sizes=sizes
+            )
+        )
 
     def insert_checkpoint(self, cp: StoredCheckpoint) -> None:
         self._run(CHECKPOINTS_TABLE, INSERT_CHECKPOINT, cp.row(), commit=True)
@@ -477,7 +482,9 @@ def check_contiguous(expected: int, batch: Sequence[LeafRow]) -> None:
     for index, row in enumerate(batch, start=expected):
         if row[0] != index:
             raise ProofError(
-                f"the Merkle leaf table has no leaf {index} (next is {row[0]}); run "
-                "`lifeledger verify`",
+                _(
+                    "the Merkle leaf table has no leaf {index} (next is {value}); run "
+                    "`lifeledger verify`"
+                ).format(index=index, value=row[0]),
                 leaf_index=index,
             )

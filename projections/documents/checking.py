@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.errors import InvalidInputError, LedgerError
+from ledger.i18n import N_, _
 from projections.documents.code import VerificationCode
 from projections.documents.content import Document, render_case_document
 from projections.documents.evidence import EvidenceSource
@@ -77,37 +78,57 @@ def check_code(
     where = source.description
     ours = bytes.fromhex(source.root_fingerprint)[:16]
     if code.root_prefix != ours:
-        problem = (
-            f"the code is from another ledger: it names root key {_hex(code.root_prefix)}…, "
-            f"{where} is rooted at {_hex(ours)}…"
-        )
+        problem = _(
+            "the code is from another ledger: it names root key {hex}…, {where} is "
+            "rooted at {hex2}…"
+        ).format(hex=_hex(code.root_prefix), where=where, hex2=_hex(ours))
         return CodeReport(code, where, None, (problem,)), None
     if code.tree_size not in source.checkpoint_sizes():
-        problem = f"{where} has no signed checkpoint of size {code.tree_size}, which the code names"
+        problem = _(
+            "{where} has no signed checkpoint of size {tree_size}, which the code names"
+        ).format(where=where, tree_size=code.tree_size)
         return CodeReport(code, where, None, (problem,)), None
     try:
         again = render_again(source, code)
     except LedgerError as e:
-        return CodeReport(code, where, None, (f"the document cannot be rendered again: {e}",)), None
+        return CodeReport(
+            code, where, None, (_("the document cannot be rendered again: {e}").format(e=e),)
+        ), None
     problems = []
     if again.code.tree_prefix != code.tree_prefix:
         problems.append(
-            f"checkpoint {code.tree_size} of {where} has root {_hex(again.code.tree_prefix)}…, "
-            f"the code names root {_hex(code.tree_prefix)}…"
+            _(
+                "checkpoint {tree_size} of {where} has root {hex}…, the code names root {hex2}…"
+            ).format(
+                tree_size=code.tree_size,
+                where=where,
+                hex=_hex(again.code.tree_prefix),
+                hex2=_hex(code.tree_prefix),
+            )
         )
     if again.code.positions != code.positions or again.code.count != code.count:
-        said = ", ".join(map(str, code.positions)) or f"{code.count} events"
-        now = ", ".join(map(str, again.code.positions)) or f"{again.code.count} events"
+        said = ", ".join(map(str, code.positions)) or _("{count} events").format(count=code.count)
+        now = ", ".join(map(str, again.code.positions)) or _("{count} events").format(
+            count=again.code.count
+        )
         problems.append(
-            f"the code names the events at log positions {said}; at checkpoint "
-            f"{code.tree_size} the document renders from {now}"
+            _(
+                "the code names the events at log positions {said}; at checkpoint "
+                "{tree_size} the document renders from {now}"
+            ).format(said=said, tree_size=code.tree_size, now=now)
         )
     elif again.code.digest != code.digest:
         problems.append(
-            f"the stored bytes of the events at log positions "
-            f"{', '.join(map(str, code.positions)) or f'({code.count} events)'} are not those "
-            f"the document was rendered from (digest {code.digest.hex()} in the code, "
-            f"{again.code.digest.hex()} in {where})"
+            _(
+                "the stored bytes of the events at log positions {value} are not those "
+                "the document was rendered from (digest {hex} in the code, {hex2} in "
+                "{where})"
+            ).format(
+                value=", ".join(map(str, code.positions)) or f"({code.count} events)",
+                hex=code.digest.hex(),
+                hex2=again.code.digest.hex(),
+                where=where,
+            )
         )
     newer = None if problems else _newer(source, code)
     return CodeReport(code, where, again.description, tuple(problems), newer), again
@@ -128,10 +149,16 @@ def _newer(source: EvidenceSource, code: VerificationCode) -> str | None:
         return None
     added = sorted(set(now.positions) - set(code.positions))
     return (
-        f"the ledger has recorded more about this since: at checkpoint {latest} the document "
-        f"renders from {len(now.positions)} events"
-        + (f" (new: log positions {', '.join(map(str, added))})" if added else "")
-        + "; print it again for the current record"
+        _(
+            "the ledger has recorded more about this since: at checkpoint {latest} "
+            "the document renders from {len} events"
+        ).format(latest=latest, len=len(now.positions))
+        + (
+            _(" (new: log positions {join})").format(join=", ".join(map(str, added)))
+            if added
+            else ""
+        )
+        + _("; print it again for the current record")
     )
 
 
@@ -145,8 +172,14 @@ def _excerpt(a: str, b: str) -> tuple[str, str]:
     lo = max(0, start - 10)
     cut_a, cut_b = a[lo : start + 20], b[lo : start + 20]
     pre = "…" if lo else ""
-    return (pre + cut_a + ("…" if start + 20 < len(a) else ""),
-            pre + cut_b + ("…" if start + 20 < len(b) else ""))  # fmt: skip
+    return (
+        pre + cut_a + ("…" if start + 20 < len(a) else ""),
+        pre + cut_b + ("…" if start + 20 < len(b) else ""),
+    )
+
+
+#: What a printed document is compared by, shown in the user's language.
+TEXT_UNITS = (N_("paragraph"), N_("cell"))
 
 
 def compare_texts(printed: list[str], expected: list[str], what: str = "paragraph") -> list[str]:
@@ -159,13 +192,27 @@ def compare_texts(printed: list[str], expected: list[str], what: str = "paragrap
         pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
         for k in range(pairs):
             got, want = _excerpt(printed[i1 + k], expected[j1 + k])
-            found.append(f"{what} {i1 + k + 1} reads «{got}»; the ledger's reads «{want}»")
+            found.append(
+                _("{what} {value} reads «{got}»; the ledger's reads «{want}»").format(
+                    what=_(what), value=i1 + k + 1, got=got, want=want
+                )
+            )
         for i in range(i1 + pairs, i2):
-            found.append(f"{what} {i + 1} «{_excerpt(printed[i], '')[0]}» is not in the ledger's")
+            found.append(
+                _("{what} {value} «{value2}» is not in the ledger's").format(
+                    what=_(what), value=i + 1, value2=_excerpt(printed[i], "")[0]
+                )
+            )
         for j in range(j1 + pairs, j2):
             found.append(
-                f"the ledger's {what} {j + 1} «{_excerpt(expected[j], '')[0]}» is missing "
-                f"(after {what} {i1 + pairs})"
+                _(
+                    "the ledger's {what} {value} «{value2}» is missing (after {what} {value3})"
+                ).format(
+                    what=_(what),
+                    value=j + 1,
+                    value2=_excerpt(expected[j], "")[0],
+                    value3=i1 + pairs,
+                )
             )
     return found
 
@@ -178,11 +225,17 @@ def printed_code(texts: list[str], stored: str | None, path: Path) -> Verificati
                 return VerificationCode.parse(text[len(CODE_PREFIX) :])
             except InvalidInputError as e:
                 raise InvalidInputError(
-                    f"the verification code printed in {path} does not read: {e}"
+                    _("the verification code printed in {path} does not read: {e}").format(
+                        path=path, e=e
+                    )
                 ) from e
     if stored:
         return VerificationCode.parse(stored)
-    raise InvalidInputError(f"{path} carries no lifeledger verification code ({CODE_PREFIX}…)")
+    raise InvalidInputError(
+        _("{path} carries no lifeledger verification code ({CODE_PREFIX}…)").format(
+            path=path, CODE_PREFIX=CODE_PREFIX
+        )
+    )
 
 
 def verify_file(source: EvidenceSource, path: Path) -> DocumentReport:
@@ -199,7 +252,9 @@ def verify_file(source: EvidenceSource, path: Path) -> DocumentReport:
         texts = texts + [c for t in tables for row in t for c in row]
         what = "paragraph"
     else:
-        raise InvalidInputError(f"{path}: document verify reads .docx and .xlsx files")
+        raise InvalidInputError(
+            _("{path}: document verify reads .docx and .xlsx files").format(path=path)
+        )
     code = printed_code(texts, stored, path)
     report, again = check_code(source, code)
     if again is None:

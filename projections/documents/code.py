@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ledger.errors import InvalidInputError
+from ledger.i18n import _
 
 __all__ = ["KINDS", "VerificationCode", "events_digest"]
 
@@ -126,15 +127,19 @@ class VerificationCode:
         parts = code.split("-")
         if len(parts) != 9 or parts[0] != VERSION:
             raise InvalidInputError(
-                "not a lifeledger verification code: it has the form "
-                "LL1-<kind>-<root>-<size>-<checkpoint>-<subject>-<events>-<digest>-<check>"
+                _(
+                    "not a lifeledger verification code: it has the form "
+                    "LL1-<kind>-<root>-<size>-<checkpoint>-<subject>-<events>-<digest>-<check>"
+                )
             )
-        _, kind, root, size, tree, subject, events, digest, check = parts
+        _unused, kind, root, size, tree, subject, events, digest, check = parts
         body = "-".join(parts[:-1])
         if check != _check(body):
             raise InvalidInputError(
-                f"the verification code is mistyped: its check characters are {check}, the "
-                f"code before them gives {_check(body)}; compare it with the paper again"
+                _(
+                    "the verification code is mistyped: its check characters are {check}, "
+                    "the code before them gives {check2}; compare it with the paper again"
+                ).format(check=check, check2=_check(body))
             )
         if (
             kind not in KINDS
@@ -144,7 +149,7 @@ class VerificationCode:
             or subject.isdigit() != (kind in CASE_KINDS)
             or not _EVENTS.match(events)
         ):
-            raise InvalidInputError("the verification code is malformed")
+            raise InvalidInputError(_("the verification code is malformed"))
         positions = () if events.startswith("N") else tuple(int(p) for p in events.split("."))
         count = int(events[1:]) if events.startswith("N") else len(positions)
         return cls(

@@ -30,6 +30,7 @@ from ledger.domain.regulation import (
     TeamRole,
 )
 from ledger.errors import InvalidInputError, NotFoundError
+from ledger.i18n import _
 from projections.documents.code import VerificationCode
 from projections.documents.evidence import Evidence, EvidenceSource, VerifiedEvent
 from projections.replay import CaseEvent, career, fold
@@ -160,8 +161,12 @@ def _party_facts(
         ev = source.evidence([ids.cadre_id(code)], tree_size)
         cadre = [e for e in ev.events if e.position <= bound]
         if not cadre:
-            raise NotFoundError(f"no cadre {code} is on record at checkpoint {tree_size}")
-        posts, _ = career([CaseEvent(e.position, e.name, "", e.payload) for e in cadre])
+            raise NotFoundError(
+                _("no cadre {code} is on record at checkpoint {tree_size}").format(
+                    code=code, tree_size=tree_size
+                )
+            )
+        posts, _unused = career([CaseEvent(e.position, e.name, "", e.payload) for e in cadre])
         held = [p for p in posts if p["start"] <= on and (p["until"] is None or on < p["until"])]
         post = (held or posts)[-1]
         unit_code, title = str(post["unit_code"]), str(post["title"])
@@ -169,11 +174,16 @@ def _party_facts(
     else:
         cadre, unit_code, title, name = [], code, "", ""
     unit_ev = [
-        e for e in source.evidence([ids.unit_id(unit_code)], tree_size).events
+        e
+        for e in source.evidence([ids.unit_id(unit_code)], tree_size).events
         if e.name == "Registered"
-    ]  # fmt: skip
+    ]
     if not unit_ev:
-        raise NotFoundError(f"no unit {unit_code} is on record at checkpoint {tree_size}")
+        raise NotFoundError(
+            _("no unit {unit_code} is on record at checkpoint {tree_size}").format(
+                unit_code=unit_code, tree_size=tree_size
+            )
+        )
     unit_name = str(unit_ev[0].payload["name"])
     return _Party(
         party_type, code, name or unit_name, unit_code, unit_name, title, (*cadre, unit_ev[0])
@@ -183,7 +193,11 @@ def _party_facts(
 def _case_events(source: EvidenceSource, case_id: UUID, tree_size: int | None) -> Evidence:
     ev = source.evidence([case_id], tree_size)
     if not ev.events:
-        raise NotFoundError(f"no such case at checkpoint {ev.tree_size} of {source.description}")
+        raise NotFoundError(
+            _("no such case at checkpoint {tree_size} of {description}").format(
+                tree_size=ev.tree_size, description=source.description
+            )
+        )
     return ev
 
 
@@ -204,17 +218,21 @@ def render_case_document(
     for the party's latest decision (or latest appeal decision), or for the event at log
     position ``anchor`` (how ``document verify`` renders a printed one again)."""
     if kind not in FOLLOW_UPS:
-        raise InvalidInputError(f"unknown case document kind {kind}")
+        raise InvalidInputError(_("unknown case document kind {kind}").format(kind=kind))
     if anchor is not None:
         if tree_size is None:
-            raise InvalidInputError("a document is rendered again at its own checkpoint")
+            raise InvalidInputError(_("a document is rendered again at its own checkpoint"))
         case_id = source.aggregate_at(anchor, tree_size)
         if case_id is None:
-            raise NotFoundError(f"no event at log position {anchor} of checkpoint {tree_size}")
+            raise NotFoundError(
+                _("no event at log position {anchor} of checkpoint {tree_size}").format(
+                    anchor=anchor, tree_size=tree_size
+                )
+            )
     elif case_no is not None and party is not None:
         case_id = ids.case_id(case_no)
     else:
-        raise InvalidInputError("a case document needs a case and a party")
+        raise InvalidInputError(_("a case document needs a case and a party"))
     ev = _case_events(source, case_id, tree_size)
     events = list(ev.events)
     if anchor is not None:
@@ -222,7 +240,11 @@ def render_case_document(
         wanted = "AppealDecided" if kind == "A" else "DecisionIssued"
         if at is None or at.name != wanted:
             what = "an appeal decision" if kind == "A" else "a decision"
-            raise NotFoundError(f"the event at log position {anchor} is not {what}")
+            raise NotFoundError(
+                _("the event at log position {anchor} is not {what}").format(
+                    anchor=anchor, what=what
+                )
+            )
         party = (str(at.payload["party_type"]), str(at.payload["party_code"]))
     assert party is not None
     ptype, code = _party_type(events, party, number_of(events, case_no))
@@ -232,15 +254,19 @@ def render_case_document(
     who = f"{PartyType(ptype).label} {code}"
     if not decisions:
         raise NotFoundError(
-            f"no decision about {who} in case {number} at checkpoint {ev.tree_size}"
+            _("no decision about {who} in case {number} at checkpoint {tree_size}").format(
+                who=who, number=number, tree_size=ev.tree_size
+            )
         )
     if kind == "A":
         appeals = [e for e in mine if e.name == "AppealDecided"]
         if anchor is None:
             if not appeals:
                 raise NotFoundError(
-                    f"no appeal decision about {who} in case {number} at checkpoint "
-                    f"{ev.tree_size} (Art. 12)"
+                    _(
+                        "no appeal decision about {who} in case {number} at checkpoint "
+                        "{tree_size} (Art. 12)"
+                    ).format(who=who, number=number, tree_size=ev.tree_size)
                 )
             anchor = appeals[-1].position
         decision = [d for d in decisions if d.position < anchor][-1]
@@ -256,23 +282,29 @@ def render_case_document(
     record = next(d for d in state["decisions"] if d["position"] == decision.position)
     facts = _party_facts(source, ptype, code, record["decided_on"], ev.tree_size, bound)
     assigned = [
-        e for e in mine
+        e
+        for e in mine
         if e.name in ("ResponsibilityAssigned", "TeamResponsibilityAssigned")
         and e.position < decision.position
-    ][-1:]  # fmt: skip
+    ][-1:]
     follow = [
-        e for e in mine
-        if e.name in FOLLOW_UPS[kind] and decision.position < e.position <= bound
-    ]  # fmt: skip
+        e for e in mine if e.name in FOLLOW_UPS[kind] and decision.position < e.position <= bound
+    ]
     used = [events[0], *assigned, decision, *follow, *facts.used]
     subject = str(anchor)
     code_ = VerificationCode.make(
-        kind, ev.root_fingerprint, ev.tree_size, ev.root, subject,
+        kind,
+        ev.root_fingerprint,
+        ev.tree_size,
+        ev.root,
+        subject,
         {(e.position, e.state) for e in used},
-    )  # fmt: skip
+    )
     builder = {"D": _decision_blocks, "F": _file_blocks, "A": _appeal_blocks}[kind]
     blocks = builder(doc, state, record, facts)
-    description = f"{code_.name} {record['number']} ({who} {facts.name}, case {number})"
+    description = _("{document} {number} ({who} {name}, case {case_no})").format(
+        document=code_.name, number=record["number"], who=who, name=facts.name, case_no=number
+    )
     return Document(code_, (*blocks, *_code_blocks(code_)), description, later=ev.later)
 
 
@@ -287,15 +319,22 @@ def _party_type(
     ptype, code = party
     if ptype is not None:
         return ptype, code
-    kinds = sorted({
-        str(e.payload["party_type"]) for e in events
-        if e.name == "DecisionIssued" and e.payload.get("party_code") == code
-    })  # fmt: skip
+    kinds = sorted(
+        {
+            str(e.payload["party_type"])
+            for e in events
+            if e.name == "DecisionIssued" and e.payload.get("party_code") == code
+        }
+    )
     if not kinds:
-        raise NotFoundError(f"no decision about {code} in case {case_no}")
+        raise NotFoundError(
+            _("no decision about {code} in case {case_no}").format(code=code, case_no=case_no)
+        )
     if len(kinds) > 1:
         raise InvalidInputError(
-            f"{code} names both a person and a unit in case {case_no}: use --person or --unit"
+            _(
+                "{code} names both a person and a unit in case {case_no}: use --person or --unit"
+            ).format(code=code, case_no=case_no)
         )
     return kinds[0], code
 

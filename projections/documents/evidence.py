@@ -23,6 +23,7 @@ from ledger.audit.proofs import export_records_proof, verify_proof
 from ledger.audit.verify import VerificationResult
 from ledger.domain import ids
 from ledger.errors import InvalidInputError, NotFoundError, VerificationError
+from ledger.i18n import _
 from ledger.signing.signatures import Envelope
 from projections.codec import Unwrap, loads, unwrapper
 
@@ -70,15 +71,17 @@ class Evidence:
 def _failures(result: VerificationResult, what: str) -> VerificationError:
     shown = "; ".join(f.message for f in result.failures[:3])
     more = result.failure_count - min(3, len(result.failures))
-    tail = f" (and {more} more)" if more > 0 else ""
-    return VerificationError(f"{what} did not verify: {shown}{tail}")
+    tail = _(" (and {more} more)").format(more=more) if more > 0 else ""
+    return VerificationError(
+        _("{what} did not verify: {shown}{tail}").format(what=what, shown=shown, tail=tail)
+    )
 
 
 def _decode(state: bytes, unwrap: Unwrap | None) -> dict[str, Any]:
     payload = Envelope.parse(state).payload
     data = loads(payload if unwrap is None else unwrap(payload))
     if not isinstance(data, dict):
-        raise VerificationError("a verified event's payload is not a JSON object")
+        raise VerificationError(_("a verified event's payload is not a JSON object"))
     return data
 
 
@@ -109,7 +112,7 @@ class LedgerEvidence(EvidenceSource):
 
     def __init__(self, app: LedgerApplication, root_fingerprint: str | None = None) -> None:
         self.app = app
-        self.description = "the ledger"
+        self.description = _("the ledger")
         #: The root key every signature chains to: pinned by the caller, else the ledger's.
         self.root_fingerprint = (root_fingerprint or app.root_fingerprint()).lower()
         self._unwrap = unwrapper(app.mapper.cipher, app.mapper.compressor)
@@ -125,7 +128,7 @@ class LedgerEvidence(EvidenceSource):
             json.dumps(proof).encode(), self.root_fingerprint, description="the ledger's records"
         )
         if not report:
-            raise _failures(report.result, "the ledger's records")
+            raise _failures(report.result, _("the ledger's records"))
         wanted = set(aggregates)
         events = []
         for item in proof["events"]:
@@ -135,10 +138,14 @@ class LedgerEvidence(EvidenceSource):
             state = _b64decode(item["state"])
             events.append(
                 VerifiedEvent(
-                    int(item["position"]), oid, int(item["version"]), str(item["topic"]),
-                    state, _decode(state, self._unwrap),
+                    int(item["position"]),
+                    oid,
+                    int(item["version"]),
+                    str(item["topic"]),
+                    state,
+                    _decode(state, self._unwrap),
                 )
-            )  # fmt: skip
+            )
         result = report.result
         return Evidence(
             result.root_fingerprint or self.root_fingerprint,
@@ -182,7 +189,7 @@ class BundleEvidence(EvidenceSource):
     def __init__(self, path: Path, root_fingerprint: str) -> None:
         result = verify_bundle(path, root_fingerprint, workers=1)
         if not result:
-            raise _failures(result, f"bundle {path}")
+            raise _failures(result, _("bundle {path}").format(path=path))
         self.path = path
         self.description = f"bundle {path}"
         self.root_fingerprint = root_fingerprint.strip().lower().replace(":", "")
@@ -204,12 +211,16 @@ class BundleEvidence(EvidenceSource):
 
     def evidence(self, aggregates: Collection[UUID], tree_size: int | None) -> Evidence:
         if not self._roots:
-            raise NotFoundError(f"{self.description} holds no checkpoint")
+            raise NotFoundError(
+                _("{description} holds no checkpoint").format(description=self.description)
+            )
         size = max(self._roots) if tree_size is None else tree_size
         if size not in self._roots:
             sizes = ", ".join(map(str, sorted(self._roots)))
             raise NotFoundError(
-                f"{self.description} has no checkpoint of size {size} (sizes: {sizes})"
+                _("{description} has no checkpoint of size {size} (sizes: {sizes})").format(
+                    description=self.description, size=size, sizes=sizes
+                )
             )
         wanted = set(aggregates)
         events = tuple(self._scan(lambda _p, oid: oid in wanted, size))
@@ -237,5 +248,5 @@ class BundleEvidence(EvidenceSource):
 def case_records(case_no: str) -> UUID:
     """The case's record id (the same for every copy of the ledger)."""
     if not case_no.strip():
-        raise InvalidInputError("a case number is required")
+        raise InvalidInputError(_("a case number is required"))
     return ids.case_id(case_no)

@@ -19,6 +19,7 @@ from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
 from ledger.errors import MissingDependencyError
+from ledger.i18n import _
 from projections.documents.content import Block, Document
 from projections.documents.word import FONTS, qr_png
 
@@ -73,15 +74,20 @@ def find_cjk_fonts() -> CjkFonts:
     if chosen:
         path = Path(chosen)
         if not path.is_file():
-            raise MissingDependencyError(f"LIFELEDGER_CJK_FONT names {chosen}, which is not a file")
+            raise MissingDependencyError(
+                _("LIFELEDGER_CJK_FONT names {chosen}, which is not a file").format(chosen=chosen)
+            )
         face = _face(path)
         return CjkFonts(face, face, face)
     serif = _search("NotoSerifCJK-Regular.ttc")
     if serif is None:
         raise MissingDependencyError(
-            "PDF output needs a CJK font and none is installed: install Debian's "
-            f"{CJK_PACKAGE} (apt-get install {CJK_PACKAGE}), or set LIFELEDGER_CJK_FONT to a "
-            "Chinese .ttf/.otf/.ttc file; or write .docx instead"
+            _(
+                "PDF output needs a CJK font and none is installed: install Debian's "
+                "{CJK_PACKAGE} (apt-get install {CJK_PACKAGE}), or set "
+                "LIFELEDGER_CJK_FONT to a Chinese .ttf/.otf/.ttc file; or write .docx "
+                "instead"
+            ).format(CJK_PACKAGE=CJK_PACKAGE)
         )
     bold = _search("NotoSerifCJK-Bold.ttc") or serif
     sans = _search("NotoSansCJK-Regular.ttc") or serif
@@ -106,7 +112,9 @@ ROLE_FONT = {
 
 
 def _block(pdf: _Pdf, block: Block) -> None:
-    _, size, align, indent, colour = FONTS["subheading" if block.role == "table" else block.role]
+    _unused, size, align, indent, colour = FONTS[
+        "subheading" if block.role == "table" else block.role
+    ]
     pdf.set_font(ROLE_FONT.get(block.role, "serif"), size=size)
     pdf.set_text_color(*(colour if colour is not None else (0, 0, 0)))
     line = 28 * PT if size >= 16 else size * 1.5 * PT
@@ -120,9 +128,14 @@ def _block(pdf: _Pdf, block: Block) -> None:
     if block.role == "imprint":
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
     pdf.multi_cell(
-        width, line, text, align={"center": "C", "right": "R"}.get(align, "L"),
-        wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT",
-    )  # fmt: skip
+        width,
+        line,
+        text,
+        align={"center": "C", "right": "R"}.get(align, "L"),
+        wrapmode=WrapMode.CHAR,
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     if block.role == "number":  # §7.2.4: the red line under the 版头
         pdf.set_draw_color(224, 0, 0)
         pdf.set_line_width(0.6)
@@ -143,8 +156,11 @@ def write_pdf(document: Document, path: Path) -> None:
     pdf = _Pdf(format="A4", unit="mm")
     pdf.set_margins(28, 37, 26)
     pdf.set_auto_page_break(True, margin=35)
-    for name, font in (("serif", fonts.serif), ("serif-bold", fonts.serif_bold),
-                       ("sans", fonts.sans)):  # fmt: skip
+    for name, font in (
+        ("serif", fonts.serif),
+        ("serif-bold", fonts.serif_bold),
+        ("sans", fonts.sans),
+    ):
         pdf.add_font(name, "", str(font.path), collection_font_number=font.index)
     pdf.set_title(document.description)
     pdf.set_author("lifeledger")
@@ -169,8 +185,13 @@ def _table(pdf: _Pdf, rows: list[list[str]]) -> None:
     wide = len(rows[0]) == 2
     widths = (4, 1) if wide else tuple(1 for _ in rows[0])
     heading = FontFace(family="sans", emphasis="")  # 黑体 for the header row, not bold serif
-    with pdf.table(col_widths=widths, line_height=6, text_align="LEFT",
-                   first_row_as_headings=True, headings_style=heading) as table:  # fmt: skip
+    with pdf.table(
+        col_widths=widths,
+        line_height=6,
+        text_align="LEFT",
+        first_row_as_headings=True,
+        headings_style=heading,
+    ) as table:
         for values in rows:
             row = table.row()
             for value in values:

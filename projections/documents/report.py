@@ -17,6 +17,7 @@ from typing import Any
 
 from ledger.domain import ids
 from ledger.errors import InvalidInputError
+from ledger.i18n import _
 from projections.documents.code import VerificationCode, b32, unb32
 from projections.documents.content import Block, Document, cn_date
 from projections.documents.evidence import EvidenceSource, VerifiedEvent
@@ -57,13 +58,15 @@ def report_subject(year: int, as_of: dt.date, authority: str | None) -> str:
 def _parse_subject(subject: str) -> tuple[int, dt.date, str | None]:
     parts = subject.split(".")
     if len(parts) not in (2, 3):
-        raise InvalidInputError("the verification code does not name a report year")
+        raise InvalidInputError(_("the verification code does not name a report year"))
     try:
         year = int(parts[0])
         as_of = dt.datetime.strptime(parts[1], "%Y%m%d").date()
         authority = unb32(parts[2]).decode() if len(parts) == 3 else None
     except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidInputError(f"the verification code does not name a report year: {e}") from e
+        raise InvalidInputError(
+            _("the verification code does not name a report year: {e}").format(e=e)
+        ) from e
     return year, as_of, authority
 
 
@@ -77,7 +80,7 @@ def render_report(
 ) -> tuple[Document, AnnualReport]:
     """The annual report (kind R: 书面报告, X: workbook) at a checkpoint, with its figures."""
     if kind not in ("R", "X"):
-        raise InvalidInputError(f"unknown report kind {kind}")
+        raise InvalidInputError(_("unknown report kind {kind}").format(kind=kind))
     case_ids = sorted({ids.case_id(no) for no in source.cases(year, authority)}, key=str)
     ev = source.evidence(case_ids, tree_size)
     by_case: dict[Any, list[VerifiedEvent]] = {}
@@ -112,7 +115,7 @@ def render_report(
 
 def render_report_again(source: EvidenceSource, code: VerificationCode) -> Document:
     year, as_of, authority = _parse_subject(code.subject)
-    document, _ = render_report(source, code.kind, year, authority, as_of, code.tree_size)
+    document, _unused = render_report(source, code.kind, year, authority, as_of, code.tree_size)
     return document
 
 

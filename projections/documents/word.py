@@ -24,6 +24,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from ledger.errors import InvalidInputError
+from ledger.i18n import _
 from projections.documents.content import Block, Document
 
 __all__ = ["FONTS", "qr_png", "read_docx", "write_docx"]
@@ -196,7 +197,9 @@ def read_docx(path: Path) -> tuple[list[str], list[list[list[str]]], str | None]
     try:
         doc = open_docx(str(path))
     except Exception as e:  # python-docx raises several kinds for a file that is not a docx
-        raise InvalidInputError(f"{path} is not a Word (.docx) document: {e}") from e
+        raise InvalidInputError(
+            _("{path} is not a Word (.docx) document: {e}").format(path=path, e=e)
+        ) from e
     texts = [p.text for p in doc.paragraphs if p.text.strip()]
     tables = [[[cell.text for cell in row.cells] for row in t.rows] for t in doc.tables]
     return texts, tables, doc.core_properties.identifier or None

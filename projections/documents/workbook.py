@@ -13,6 +13,7 @@ from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Font
 
 from ledger.errors import InvalidInputError
+from ledger.i18n import _
 from projections.documents.content import Document
 from projections.documents.report import GROUNDS_TABLE, MEASURES_TABLE
 from projections.documents.word import BODY_FONT, HEADING_FONT, TITLE_FONT, qr_png
@@ -93,7 +94,9 @@ def read_xlsx(path: Path) -> tuple[list[str], str | None]:
     try:
         wb = load_workbook(path, read_only=False)
     except Exception as e:  # openpyxl raises several kinds for a file that is not a workbook
-        raise InvalidInputError(f"{path} is not an Excel (.xlsx) workbook: {e}") from e
+        raise InvalidInputError(
+            _("{path} is not an Excel (.xlsx) workbook: {e}").format(path=path, e=e)
+        ) from e
     texts = [
         str(cell.value)
         for ws in wb.worksheets

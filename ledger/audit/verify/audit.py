@@ -32,6 +32,7 @@ from ledger.domain.keys import (
     check_may_record,
 )
 from ledger.errors import KeyManagementError, ProofError, TamperedEventError
+from ledger.i18n import _
 from ledger.signing.signatures import (
     Envelope,
     check_signature,
@@ -67,7 +68,7 @@ class Audit(RegistryReplay):
         """Every check of one event at once; returns its leaf hash at ``position``."""
         row: EventRow = (nid, oid, version, topic, state)
         keys = self.key_snapshot
-        ids, codes, leaves, _ = check_rows(position, [row], keys)
+        ids, codes, leaves, _unused = check_rows(position, [row], keys)
         if codes[0] == ROW_ERROR:
             leaves = self.redo_row(position, row)
         self.apply(position, [row], ids, codes, keys)
@@ -134,7 +135,7 @@ class Audit(RegistryReplay):
         keys: Mapping[bytes, bytes],
     ) -> None:
         """Steps 1-5 for one event, naming every failure."""
-        _, stored_id, version, topic, state = row
+        _unused, stored_id, version, topic, state = row
         oid = UUID(int=raw_id) if code != ROW_ERROR else as_uuid(stored_id)
         # 5. Versions contiguous per aggregate: a gap is a deleted or moved row, a repeat an
         #    inserted or copied one.
@@ -171,18 +172,31 @@ class Audit(RegistryReplay):
         if key is None:
             self._fail_event(
                 Check.KEY,
-                f"signed by key {envelope.key_id.hex()}, which the key registry had not "
-                "registered at this position: a forged or foreign event",
-                position, nid, oid, version, topic, envelope.key_id,
-            )  # fmt: skip
+                _(
+                    "signed by key {hex}, which the key registry had not registered at this "
+                    "position: a forged or foreign event"
+                ).format(hex=envelope.key_id.hex()),
+                position,
+                nid,
+                oid,
+                version,
+                topic,
+                envelope.key_id,
+            )
             return
         if key.ended_at is not None:
             self._fail_event(
                 Check.KEY,
-                f"signed by key {key.describe()} after it was {key.status} at position "
-                f"{key.ended_at}",
-                position, nid, oid, version, topic, envelope.key_id,
-            )  # fmt: skip
+                _("signed by key {describe} after it was {status} at position {ended_at}").format(
+                    describe=key.describe(), status=key.status, ended_at=key.ended_at
+                ),
+                position,
+                nid,
+                oid,
+                version,
+                topic,
+                envelope.key_id,
+            )
         # 3. The recovery key signs root replacements only; Art. 6: only discipline organs and
         #    organisation departments record.
         try:
@@ -194,24 +208,38 @@ class Audit(RegistryReplay):
         if kind is None:
             self._fail_event(
                 Check.FORMAT,
-                f"unknown event type {topic}: not an event of this ledger",
+                _("unknown event type {topic}: not an event of this ledger").format(topic=topic),
                 position, nid, oid, version, topic, envelope.key_id,
             )  # fmt: skip
         elif kind == "report":
             if key.authority_kind not in MAY_REPORT:
                 self._fail_event(
                     Check.AUTHORISATION,
-                    f"signed by key {key.describe()} of a {key.authority_kind} authority, which "
-                    "may not record report events (Art. 14: the 信访工作机构 reports)",
-                    position, nid, oid, version, topic, envelope.key_id,
-                )  # fmt: skip
+                    _(
+                        "signed by key {describe} of a {authority_kind} authority, which may not "
+                        "record report events (Art. 14: the 信访工作机构 reports)"
+                    ).format(describe=key.describe(), authority_kind=key.authority_kind),
+                    position,
+                    nid,
+                    oid,
+                    version,
+                    topic,
+                    envelope.key_id,
+                )
         elif key.authority_kind not in MAY_RECORD:
             self._fail_event(
                 Check.AUTHORISATION,
-                f"signed by key {key.describe()} of a {key.authority_kind} authority, which may "
-                f"not record {kind} events (Art. 6: only 纪检监察机关 and 组织人事部门)",
-                position, nid, oid, version, topic, envelope.key_id,
-            )  # fmt: skip
+                _(
+                    "signed by key {describe} of a {authority_kind} authority, which may not "
+                    "record {kind} events (Art. 6: only 纪检监察机关 and 组织人事部门)"
+                ).format(describe=key.describe(), authority_kind=key.authority_kind, kind=kind),
+                position,
+                nid,
+                oid,
+                version,
+                topic,
+                envelope.key_id,
+            )
         # 4. The signature: as the worker found it with this very key, else checked here.
         self.signatures += 1
         if keys.get(key.key_id) != key.public_raw:
@@ -221,10 +249,17 @@ class Audit(RegistryReplay):
         if code == BAD_SIGNATURE or not check_signature(key.public, envelope, oid, version, topic):
             self._fail_event(
                 Check.SIGNATURE,
-                f"the signature by {key.describe()} does not cover the stored bytes: the event "
-                "was altered, or moved from another row",
-                position, nid or None, oid, version, topic, key.key_id,
-            )  # fmt: skip
+                _(
+                    "the signature by {describe} does not cover the stored bytes: the event "
+                    "was altered, or moved from another row"
+                ).format(describe=key.describe()),
+                position,
+                nid or None,
+                oid,
+                version,
+                topic,
+                key.key_id,
+            )
 
     # checkpoints ------------------------------------------------------------------------
     @property
@@ -248,23 +283,32 @@ class Audit(RegistryReplay):
             body = open_note(stored.note)[0]
             cp = Checkpoint.parse(body)
         except ProofError as e:
-            self.fail(Check.CHECKPOINT, f"malformed checkpoint note: {e}", **where)
+            self.fail(Check.CHECKPOINT, _("malformed checkpoint note: {e}").format(e=e), **where)
             return None
         if cp.size != stored.tree_size or cp.root != stored.root:
             self.fail(
                 Check.CHECKPOINT,
-                f"the stored size/root ({stored.tree_size}, {b64encode(stored.root)}) differ from "
-                f"the signed note ({cp.size}, {b64encode(cp.root)}): the row was edited",
+                _(
+                    "the stored size/root ({tree_size}, {b64encode}) differ from the signed "
+                    "note ({size}, {b64encode2}): the row was edited"
+                ).format(
+                    tree_size=stored.tree_size,
+                    b64encode=b64encode(stored.root),
+                    size=cp.size,
+                    b64encode2=b64encode(cp.root),
+                ),
                 **where,
             )
         origin = self.origin
         if origin is None:
-            self.fail(Check.CHECKPOINT, "no root key is known to check the signature", **where)
+            self.fail(Check.CHECKPOINT, _("no root key is known to check the signature"), **where)
             return None
         if cp.origin != origin:
             self.fail(
                 Check.CHECKPOINT,
-                f"the checkpoint's origin {cp.origin!r} is not this ledger's {origin!r}",
+                _("the checkpoint's origin {origin!r} is not this ledger's {origin2!r}").format(
+                    origin=cp.origin, origin2=origin
+                ),
                 tree_size=cp.size,
             )
             return None
@@ -277,7 +321,9 @@ class Audit(RegistryReplay):
         except ProofError as e:
             self.fail(
                 Check.CHECKPOINT,
-                f"the checkpoint is not signed by an admin key valid at size {cp.size}: {e}",
+                _("the checkpoint is not signed by an admin key valid at size {size}: {e}").format(
+                    size=cp.size, e=e
+                ),
                 tree_size=cp.size,
             )
             return None
@@ -300,20 +346,26 @@ class Audit(RegistryReplay):
             if body is None:
                 self.fail(
                     Check.COSIGNATURE,
-                    f"cosignature by {cs.name} of a checkpoint that is not kept",
+                    _("cosignature by {name} of a checkpoint that is not kept").format(
+                        name=cs.name
+                    ),
                     **where,
                 )
                 continue
             try:
                 key = parse_vkey(cs.vkey)
                 if key.signature_type != SIG_COSIGNATURE_V1:
-                    raise ProofError("the cosigner key is not a cosignature/v1 key")
+                    raise ProofError(_("the cosigner key is not a cosignature/v1 key"))
                 signature = cs.signature()
                 if signature.name != key.name:
-                    raise ProofError("the cosignature line names another key")
+                    raise ProofError(_("the cosignature line names another key"))
                 verify_cosignature(body, signature, key.public_key(), not_after=not_after)
             except ProofError as e:
-                self.fail(Check.COSIGNATURE, f"cosignature by {cs.name} fails: {e}", **where)
+                self.fail(
+                    Check.COSIGNATURE,
+                    _("cosignature by {name} fails: {e}").format(name=cs.name, e=e),
+                    **where,
+                )
                 continue
             valid += 1
             cosigned.setdefault((key.name, key.public_key_raw), set()).add(cs.tree_size)
@@ -322,7 +374,10 @@ class Audit(RegistryReplay):
             try:
                 w = parse_vkey(text)
             except ProofError as e:
-                self.fail(Check.COSIGNATURE, f"witness key {text!r} is malformed: {e}")
+                self.fail(
+                    Check.COSIGNATURE,
+                    _("witness key {text!r} is malformed: {e}").format(text=text, e=e),
+                )
                 continue
             sizes = cosigned.get((w.name, w.public_key_raw), set()) & set(good_sizes)
             if sizes:
@@ -330,7 +385,9 @@ class Audit(RegistryReplay):
             else:
                 self.fail(
                     Check.COSIGNATURE,
-                    f"witness {w.name} has cosigned no checkpoint that matches this log",
+                    _("witness {name} has cosigned no checkpoint that matches this log").format(
+                        name=w.name
+                    ),
                 )
         return valid, witnessed
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ledger.i18n import _
+
 #: Below this many events, starting worker processes costs more than it saves.
 PROCESS_THRESHOLD = 30_000
 
@@ -31,10 +33,12 @@ class VerifyOptions:
     def __post_init__(self) -> None:
         if self.parallel not in ("auto", "threads", "processes"):
             raise ValueError(
-                f"parallel must be 'auto', 'threads' or 'processes', not {self.parallel!r}"
+                _("parallel must be 'auto', 'threads' or 'processes', not {parallel!r}").format(
+                    parallel=self.parallel
+                )
             )
         if self.batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+            raise ValueError(_("batch_size must be at least 1"))
 
 
 def _normalise_fingerprint(value: str | None) -> str | None:

@@ -145,12 +145,12 @@ class RegistryReplay:
             self._fail_event(check, message, position, nid, oid, version, topic, envelope.key_id)
 
         if oid != REGISTRY_ID or self.kind_of(topic) != "registry":
-            fail(Check.FORMAT, "a key-registry event outside the ledger's key registry")
+            fail(Check.FORMAT, _("a key-registry event outside the ledger's key registry"))
             return
         try:
             payload = decode_payload(envelope.payload)
         except Exception as e:  # any decoding failure of tampered bytes
-            fail(Check.FORMAT, f"the registry event cannot be decoded: {e}")
+            fail(Check.FORMAT, _("the registry event cannot be decoded: {e}").format(e=e))
             return
         name = topic.rsplit(".", 1)[1]
         if name == "Created":
@@ -158,20 +158,29 @@ class RegistryReplay:
             return
         signer = self.keys.get(envelope.key_id)
         if signer is None:
-            fail(Check.KEY, f"signed by key {envelope.key_id.hex()}, which is not registered")
+            fail(
+                Check.KEY,
+                _("signed by key {hex}, which is not registered").format(hex=envelope.key_id.hex()),
+            )
             return
         if not self._check_now(signer.public, envelope, oid, version, topic):
             fail(
                 Check.SIGNATURE,
-                f"the signature by {signer.describe()} does not cover the stored bytes: the "
-                "event was altered or moved; its key change is ignored",
+                _(
+                    "the signature by {describe} does not cover the stored bytes: the event "
+                    "was altered or moved; its key change is ignored"
+                ).format(describe=signer.describe()),
             )
             return
         if signer.ended_at is not None:
             fail(
                 Check.KEY,
-                f"signed by key {signer.describe()} after it was {signer.status} at position "
-                f"{signer.ended_at}; its key change is ignored",
+                _(
+                    "signed by key {describe} after it was {status} at position {ended_at}; "
+                    "its key change is ignored"
+                ).format(
+                    describe=signer.describe(), status=signer.status, ended_at=signer.ended_at
+                ),
             )
             return
         try:
@@ -182,51 +191,74 @@ class RegistryReplay:
             elif name == "KeyRevoked":
                 self._revoked(position, signer, payload, fail)
             else:
-                fail(Check.FORMAT, f"unknown key-registry event {name}")
+                fail(Check.FORMAT, _("unknown key-registry event {name}").format(name=name))
         except (KeyError, ValueError, TypeError) as e:
-            fail(Check.FORMAT, f"malformed key-registry event ({type(e).__name__}: {e})")
+            fail(
+                Check.FORMAT,
+                _("malformed key-registry event ({name}: {e})").format(name=type(e).__name__, e=e),
+            )
 
     def _created(
-        self, position: int, oid: UUID, version: int, topic: str, envelope: Envelope,
-        payload: dict[str, Any], fail: Callable[[Check, str], None],
-    ) -> None:  # fmt: skip
+        self,
+        position: int,
+        oid: UUID,
+        version: int,
+        topic: str,
+        envelope: Envelope,
+        payload: dict[str, Any],
+        fail: Callable[[Check, str], None],
+    ) -> None:
         if self.root is not None:
-            fail(Check.KEY, "the key registry is created a second time; ignored")
+            fail(Check.KEY, _("the key registry is created a second time; ignored"))
             return
         try:
             raw = bytes.fromhex(payload["public_key"])
             public = Ed25519PublicKey.from_public_bytes(raw)
         except (KeyError, ValueError, TypeError) as e:
-            fail(Check.FORMAT, f"the root key in the registry's first event is malformed: {e}")
+            fail(
+                Check.FORMAT,
+                _("the root key in the registry's first event is malformed: {e}").format(e=e),
+            )
             return
         if key_id_of(raw) != envelope.key_id or payload.get("key_id") != key_id_of(raw).hex():
-            fail(Check.KEY, "the registry's first event is not signed by the root key it names")
+            fail(Check.KEY, _("the registry's first event is not signed by the root key it names"))
             return
         if not self._check_now(public, envelope, oid, version, topic):
-            fail(Check.SIGNATURE, "the root key's signature on the registry's first event fails")
+            fail(Check.SIGNATURE, _("the root key's signature on the registry's first event fails"))
             return
         root_fp = fingerprint(raw)
         if self.pinned is not None and root_fp != self.pinned:
             fail(
                 Check.KEY,
-                f"the root key's fingerprint is {root_fp}, not the pinned {self.pinned}: this "
-                "is not the ledger you trust (everything below is relative to that other root)",
+                _(
+                    "the root key's fingerprint is {root_fp}, not the pinned {pinned}: this "
+                    "is not the ledger you trust (everything below is relative to that other "
+                    "root)"
+                ).format(root_fp=root_fp, pinned=self.pinned),
             )
         self.root = self.current_root = self.keys[envelope.key_id] = _Key(
-            envelope.key_id, public, raw, str(payload.get("holder", "")),
-            str(payload.get("authority", "")), str(payload.get("authority_kind", "")), ADMIN,
+            envelope.key_id,
+            public,
+            raw,
+            str(payload.get("holder", "")),
+            str(payload.get("authority", "")),
+            str(payload.get("authority_kind", "")),
+            ADMIN,
             position,
-        )  # fmt: skip
+        )
 
     def _new_key(self, payload: dict[str, Any], fail: Callable[[Check, str], None]) -> _Key | None:
         raw = bytes.fromhex(payload["public_key"])
         public = Ed25519PublicKey.from_public_bytes(raw)
         key_id = key_id_of(raw)
         if payload["key_id"] != key_id.hex():
-            fail(Check.KEY, "the registered key id does not match the registered key; ignored")
+            fail(Check.KEY, _("the registered key id does not match the registered key; ignored"))
             return None
         if key_id in self.keys:
-            fail(Check.KEY, f"key {key_id.hex()} is registered a second time; ignored")
+            fail(
+                Check.KEY,
+                _("key {hex} is registered a second time; ignored").format(hex=key_id.hex()),
+            )
             return None
         return _Key(key_id, public, raw, "", "", "", "", 0)
 
@@ -251,8 +283,13 @@ class RegistryReplay:
             return False
         return True
 
-    def _registered(self, position: int, signer: _Key, payload: dict[str, Any],
-                    fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+    def _registered(
+        self,
+        position: int,
+        signer: _Key,
+        payload: dict[str, Any],
+        fail: Callable[[Check, str], None],
+    ) -> None:
         role = str(payload["role"])
         if not self._ruled(
             lambda: check_may_register(signer.standing(), role, self._root_id(), self._recovery()),
@@ -269,11 +306,21 @@ class RegistryReplay:
         key.registered_at = position
         self.keys[key.key_id] = key
 
-    def _rotated(self, position: int, signer: _Key, payload: dict[str, Any],
-                 fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+    def _rotated(
+        self,
+        position: int,
+        signer: _Key,
+        payload: dict[str, Any],
+        fail: Callable[[Check, str], None],
+    ) -> None:
         old = self.keys.get(bytes.fromhex(payload["old_key_id"]))
         if old is None or old.ended_at is not None:
-            fail(Check.KEY, f"rotation of key {payload['old_key_id']}, which is not active")
+            fail(
+                Check.KEY,
+                _("rotation of key {old_key_id}, which is not active").format(
+                    old_key_id=payload["old_key_id"]
+                ),
+            )
             return
         if not self._ruled(
             lambda: check_may_rotate(signer.standing(), old.standing(), self._root_id()), fail
@@ -290,11 +337,21 @@ class RegistryReplay:
         if old is self.current_root:
             self.current_root = key
 
-    def _revoked(self, position: int, signer: _Key, payload: dict[str, Any],
-                 fail: Callable[[Check, str], None]) -> None:  # fmt: skip
+    def _revoked(
+        self,
+        position: int,
+        signer: _Key,
+        payload: dict[str, Any],
+        fail: Callable[[Check, str], None],
+    ) -> None:
         target = self.keys.get(bytes.fromhex(payload["key_id"]))
         if target is None:
-            fail(Check.KEY, f"revocation of key {payload['key_id']}, which is not registered")
+            fail(
+                Check.KEY,
+                _("revocation of key {key_id}, which is not registered").format(
+                    key_id=payload["key_id"]
+                ),
+            )
             return
         if not self._ruled(
             lambda: check_may_revoke(signer.standing(), target.standing(), self._root_id()), fail

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from ledger.errors import VerificationError
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 
 class Check(StrEnum):
@@ -30,6 +30,22 @@ class Check(StrEnum):
     MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
     #: a warning, never a failure: recorded times running backwards (ledger.audit.clock)
     CLOCK = "clock"
+
+
+#: The records a failure names ("case C1"), as the user reads them; the JSON keeps the English.
+_RECORDS = {
+    "case": N_("case {id}"),
+    "cadre": N_("cadre {id}"),
+    "unit": N_("unit {id}"),
+    "aggregate": N_("aggregate {id}"),
+}
+
+
+def record_label(record: str) -> str:
+    """A record a failure names ("case C1", "key registry") in the user's language."""
+    kind, _sep, ident = record.partition(" ")
+    template = _RECORDS.get(kind)
+    return _(template).format(id=ident) if template else _(record)
 
 
 @dataclass(frozen=True)
@@ -57,15 +73,15 @@ class Failure:
         """One line naming where and what."""
         where: list[str] = []
         if self.position is not None:
-            where.append(f"position {self.position}")
+            where.append(_("position {position}").format(position=self.position))
         if self.record:
-            where.append(self.record)
+            where.append(record_label(self.record))
         elif self.aggregate_id:
-            where.append(f"aggregate {self.aggregate_id}")
+            where.append(_("aggregate {aggregate_id}").format(aggregate_id=self.aggregate_id))
         if self.topic:
             where.append(f"{self.topic} v{self.version}" if self.version else self.topic)
         if self.tree_size is not None and self.position is None:
-            where.append(f"checkpoint {self.tree_size}")
+            where.append(_("checkpoint {tree_size}").format(tree_size=self.tree_size))
         head = ", ".join(where)
         return (
             f"[{self.check.value}] {head}: {self.message}"
@@ -150,11 +166,12 @@ class VerificationResult:
         if self.ok:
             return
         first = self.failures[0] if self.failures else None
-        text = first.describe() if first else "verification failed"
+        text = first.describe() if first else _("verification failed")
         more = self.failure_count - 1
         where = {k: v for k, v in (first.to_dict() if first else {}).items() if k != "message"}
         raise VerificationError(
-            f"{text}" + (f" (and {more} more failures)" if more else ""), **where
+            f"{text}" + (_(" (and {more} more failures)").format(more=more) if more else ""),
+            **where,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,37 +202,60 @@ class VerificationResult:
 
     def _checkpoint_line(self) -> str:
         if not self.checkpoints_kept:
-            return "none kept (run `lifeledger checkpoint`)"
-        text = f"{self.checkpoints_kept} kept, {self.checkpoints} verified"
+            return _("none kept (run `lifeledger checkpoint`)")
+        text = _("{checkpoints_kept} kept, {checkpoints} verified").format(
+            checkpoints_kept=self.checkpoints_kept, checkpoints=self.checkpoints
+        )
         if self.latest_checkpoint is not None:
-            text += f", latest verified at size {self.latest_checkpoint}"
+            text += _(", latest verified at size {latest_checkpoint}").format(
+                latest_checkpoint=self.latest_checkpoint
+            )
             if self.latest_checkpoint < self.tree_size:
-                text += f" ({self.tree_size - self.latest_checkpoint} events since)"
+                text += _(" ({value} events since)").format(
+                    value=self.tree_size - self.latest_checkpoint
+                )
         return text
 
     def summary(self) -> str:
         """The human report: a summary, then every listed failure."""
-        status = "OK" if self.ok else f"FAILED: {self.failure_count} failure(s)"
+        status = (
+            _("OK")
+            if self.ok
+            else _("FAILED: {failure_count} failure(s)").format(failure_count=self.failure_count)
+        )
         if self.warnings:
             status += _(", {count} warning(s)").format(count=len(self.warnings))
         lines = [
-            f"Verification of {self.source}: {status}",
-            f"  events            {self.events} in {self.aggregates} records, "
-            f"{self.signatures} signatures verified",
-            f"  keys              {len(self.keys)} registered; root {self.root_fingerprint or '?'}",
-            f"  Merkle tree       size {self.tree_size}, root "
-            f"{base64.b64encode(self.root).decode()}",
-            f"  checkpoints       {self._checkpoint_line()}",
-            f"  cosignatures      {self.cosignatures} verified"
-            + (f" (witnesses: {', '.join(self.witnessed)})" if self.witnessed else ""),
-            f"  time              {self.seconds:.2f} s ({self.events_per_second:,.0f} events/s)",
+            _("Verification of {source}: {status}").format(source=self.source, status=status),
+            _(
+                "  events            {events} in {aggregates} records, {signatures} "
+                "signatures verified"
+            ).format(events=self.events, aggregates=self.aggregates, signatures=self.signatures),
+            _("  keys              {len} registered; root {value}").format(
+                len=len(self.keys), value=self.root_fingerprint or "?"
+            ),
+            _("  Merkle tree       size {tree_size}, root {decode}").format(
+                tree_size=self.tree_size, decode=base64.b64encode(self.root).decode()
+            ),
+            _("  checkpoints       {checkpoint_line}").format(
+                checkpoint_line=self._checkpoint_line()
+            ),
+            _("  cosignatures      {cosignatures} verified").format(cosignatures=self.cosignatures)
+            + (
+                _(" (witnesses: {join})").format(join=", ".join(self.witnessed))
+                if self.witnessed
+                else ""
+            ),
+            _("  time              {seconds:.2f} s ({events_per_second:,.0f} events/s)").format(
+                seconds=self.seconds, events_per_second=self.events_per_second
+            ),
         ]
         if self.failures:
-            lines.append("Failures:")
+            lines.append(_("Failures:"))
             lines += [f"  {f.describe()}" for f in self.failures]
             hidden = self.failure_count - len(self.failures)
             if hidden:
-                lines.append(f"  ... and {hidden} more not listed")
+                lines.append(_("  ... and {hidden} more not listed").format(hidden=hidden))
         if self.warnings:
             lines.append(_("Warnings (the log holds; for the auditor to judge):"))
             lines += [f"  {w.describe()}" for w in self.warnings]

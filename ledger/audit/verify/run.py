@@ -91,7 +91,9 @@ class Verifier:
         except (LedgerError, PersistenceError, OSError, ValueError) as e:
             run.audit.fail(
                 Check.STORE,
-                f"reading {source.description} failed after {run.count} events: {e}",
+                _("reading {description} failed after {count} events: {e}").format(
+                    description=source.description, count=run.count, e=e
+                ),
                 position=run.count,
             )
         finally:
@@ -267,8 +269,10 @@ class _Run:
         elif signed is None:
             self.audit.fail(
                 Check.INDEX,
-                f"checkpoint {cp.size} carries no person-index root, though an earlier "
-                "checkpoint did: nothing proves a person's history complete at it",
+                _(
+                    "checkpoint {size} carries no person-index root, though an earlier "
+                    "checkpoint did: nothing proves a person's history complete at it"
+                ).format(size=cp.size),
                 tree_size=cp.size,
             )
         else:
@@ -276,9 +280,11 @@ class _Run:
         if signed is not None and expected is not None and signed != expected:
             self.audit.fail(
                 Check.INDEX,
-                f"checkpoint {cp.size} signed person-index root {b64encode(signed)}, but the "
-                f"log's events give {b64encode(expected)}: the index was built from rows that "
-                "differ from the log",
+                _(
+                    "checkpoint {size} signed person-index root {b64encode}, but the log's "
+                    "events give {b64encode2}: the index was built from rows that differ "
+                    "from the log"
+                ).format(size=cp.size, b64encode=b64encode(signed), b64encode2=b64encode(expected)),
                 tree_size=cp.size,
             )
 
@@ -318,9 +324,16 @@ class _Run:
             elif wrong:
                 self.audit.fail(
                     Check.INDEX,
-                    f"person index table {PERSON_NODES_TABLE}: {len(wrong)} map nodes as of "
-                    f"checkpoint {latest} differ from the map of the log's chains (first at "
-                    f"path {wrong[0] or 'root'!r})",
+                    _(
+                        "person index table {PERSON_NODES_TABLE}: {len} map nodes as of "
+                        "checkpoint {latest} differ from the map of the log's chains (first at "
+                        "path {value!r})"
+                    ).format(
+                        PERSON_NODES_TABLE=PERSON_NODES_TABLE,
+                        len=len(wrong),
+                        latest=latest,
+                        value=wrong[0] or "root",
+                    ),
                     tree_size=latest,
                 )
         if follows:
@@ -329,10 +342,12 @@ class _Run:
                 names += f" and {len(follows) - 5} more"
             self.audit.fail(
                 Check.INDEX,
-                f"the person index differs from the log for {len(follows)} person(s) ({names})"
-                f"{nodes}: this follows from the log's own failures from position {broken} on "
-                "(the index was written with the events as first recorded), not from an edit "
-                "of the index",
+                _(
+                    "the person index differs from the log for {len} person(s) "
+                    "({names}){nodes}: this follows from the log's own failures from "
+                    "position {broken} on (the index was written with the events as first "
+                    "recorded), not from an edit of the index"
+                ).format(len=len(follows), names=names, nodes=nodes, broken=broken),
             )
 
     @staticmethod
@@ -397,8 +412,9 @@ class _Run:
             else:
                 oid = UUID(int=raw_id)
             if self._leaves is not None:
-                self._match_leaf(position, row[0], oid, row[2], row[3], row[4],
-                                 bytes(out[32 * i : 32 * i + 32]))  # fmt: skip
+                self._match_leaf(
+                    position, row[0], oid, row[2], row[3], row[4], bytes(out[32 * i : 32 * i + 32])
+                )
             self.audit.apply(position, [row], [raw_id], codes[i : i + 1], keys)
         return bytes(out)
 
@@ -415,19 +431,23 @@ class _Run:
             self.audit.fail(
                 Check.LEAF,
                 (
-                    f"Merkle leaves {first}..{last} are missing from the leaf table"
+                    _("Merkle leaves {first}..{last} are missing from the leaf table").format(
+                        first=first, last=last
+                    )
                     if last > first
-                    else f"Merkle leaf {first} is missing from the leaf table"
+                    else _("Merkle leaf {first} is missing from the leaf table").format(first=first)
                 )
                 if last >= first
-                else f"Merkle leaf {index} is out of order in the leaf table",
+                else _("Merkle leaf {index} is out of order in the leaf table").format(index=index),
                 position=first,
             )
         self._next_leaf_index = index + 1
         if nid <= self._last_leaf_nid:
             self.audit.fail(
                 Check.LEAF,
-                f"Merkle leaf {index} records notification {nid}, out of log order",
+                _("Merkle leaf {index} records notification {nid}, out of log order").format(
+                    index=index, nid=nid
+                ),
                 position=index,
                 notification_id=nid,
             )
@@ -436,16 +456,24 @@ class _Run:
     def _orphan(self, leaf: LeafRow) -> None:
         self.audit.fail(
             Check.LEAF,
-            f"Merkle leaf {leaf[0]} records notification {leaf[1]}, "
-            "which is no longer in the log: an event was deleted",
+            _(
+                "Merkle leaf {value} records notification {value2}, which is no longer "
+                "in the log: an event was deleted"
+            ).format(value=leaf[0], value2=leaf[1]),
             position=leaf[0],
             notification_id=leaf[1],
         )
 
     def _match_leaf(
-        self, position: int, nid: int, oid: UUID, version: int, topic: str, state: bytes,
+        self,
+        position: int,
+        nid: int,
+        oid: UUID,
+        version: int,
+        topic: str,
+        state: bytes,
         leaf_hash: bytes,
-    ) -> None:  # fmt: skip
+    ) -> None:
         while self._leaf is not None and self._leaf[1] < nid:
             self._orphan(self._leaf)
             self._advance_leaf()
@@ -453,7 +481,7 @@ class _Run:
         if leaf is None or leaf[1] > nid:
             self.audit.fail(
                 Check.LEAF,
-                "the event has no Merkle leaf: it was inserted outside the ledger",
+                _("the event has no Merkle leaf: it was inserted outside the ledger"),
                 **_event_where(position, nid, oid, version, topic),
             )
             return
@@ -466,9 +494,11 @@ class _Run:
         if leaf[2] != expected:
             self.audit.fail(
                 Check.LEAF,
-                f"the stored event no longer matches its Merkle leaf {leaf[0]}: its "
-                "stored bytes, row identity or place in the log were changed (altered, moved "
-                "or swapped)",
+                _(
+                    "the stored event no longer matches its Merkle leaf {value}: its stored "
+                    "bytes, row identity or place in the log were changed (altered, moved or "
+                    "swapped)"
+                ).format(value=leaf[0]),
                 **_event_where(position, nid, oid, version, topic),
             )
 
@@ -493,8 +523,10 @@ class _Run:
             if other is not None and other.root != cp.root:
                 audit.fail(
                     Check.CONSISTENCY,
-                    f"two signed checkpoints of size {cp.size} with different roots: the log "
-                    "showed two histories (split view)",
+                    _(
+                        "two signed checkpoints of size {size} with different roots: the log "
+                        "showed two histories (split view)"
+                    ).format(size=cp.size),
                     tree_size=cp.size,
                 )
             signed.setdefault(cp.size, cp)
@@ -502,8 +534,10 @@ class _Run:
                 self.rolled_back = True
                 audit.fail(
                     Check.ROLLBACK,
-                    f"checkpoint {cp.size} was signed, but the log holds only {n} events: "
-                    f"{cp.size - n} were removed since (truncated, rolled back or deleted)",
+                    _(
+                        "checkpoint {size} was signed, but the log holds only {n} events: "
+                        "{value} were removed since (truncated, rolled back or deleted)"
+                    ).format(size=cp.size, n=n, value=cp.size - n),
                     tree_size=cp.size,
                 )
                 continue
@@ -511,9 +545,13 @@ class _Run:
             if root != cp.root:
                 audit.fail(
                     Check.CHECKPOINT,
-                    f"the log's first {cp.size} events hash to root {b64encode(root)}, but the "
-                    f"checkpoint signed {b64encode(cp.root)}: events in that range were altered, "
-                    "removed, inserted or reordered",
+                    _(
+                        "the log's first {size} events hash to root {b64encode}, but the "
+                        "checkpoint signed {b64encode2}: events in that range were altered, "
+                        "removed, inserted or reordered"
+                    ).format(
+                        size=cp.size, b64encode=b64encode(root), b64encode2=b64encode(cp.root)
+                    ),
                     tree_size=cp.size,
                 )
                 continue
@@ -527,8 +565,10 @@ class _Run:
             if old is None or new is None:
                 audit.fail(
                     Check.CONSISTENCY,
-                    f"a consistency proof {p.old_size}→{p.new_size} between checkpoints that "
-                    "are not both signed",
+                    _(
+                        "a consistency proof {old_size}→{new_size} between checkpoints that are "
+                        "not both signed"
+                    ).format(old_size=p.old_size, new_size=p.new_size),
                     tree_size=p.new_size,
                 )
                 continue
@@ -537,8 +577,9 @@ class _Run:
             except ProofError as e:
                 audit.fail(
                     Check.CONSISTENCY,
-                    f"the signed checkpoints {p.old_size} and {p.new_size} are not one "
-                    f"history: {e}",
+                    _(
+                        "the signed checkpoints {old_size} and {new_size} are not one history: {e}"
+                    ).format(old_size=p.old_size, new_size=p.new_size, e=e),
                     tree_size=p.new_size,
                 )
         sizes = sorted(good)
@@ -585,9 +626,22 @@ def verify_store(
     except LedgerError as e:
         fail = Failure(Check.STORE, str(e))
         return VerificationResult(
-            str(app.store.describe()), 0, 0, 0, None, None, 0, EMPTY_ROOT, 0, None,
-            0, (), (fail,), 1, 0.0,
-        )  # fmt: skip
+            str(app.store.describe()),
+            0,
+            0,
+            0,
+            None,
+            None,
+            0,
+            EMPTY_ROOT,
+            0,
+            None,
+            0,
+            (),
+            (fail,),
+            1,
+            0.0,
+        )
     from ledger.audit.semantic import with_measures
 
     return with_measures(app, Verifier(options).run(source, progress))

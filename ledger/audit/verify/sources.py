@@ -20,6 +20,7 @@ from ledger.audit.verify.keys import KINDS
 from ledger.audit.verify.result import ConsistencyProof, Failure
 from ledger.domain.ids import REGISTRY_ID
 from ledger.errors import LedgerError
+from ledger.i18n import _
 from ledger.signing.signatures import (
     Envelope,
     key_id_of,
@@ -108,7 +109,7 @@ def decode_payload(payload: bytes) -> dict[str, Any]:
     """An envelope's payload as the library's JSON transcoder reads it (no class is built)."""
     data = _TRANSCODER.decode(payload)
     if not isinstance(data, dict):
-        raise ValueError("the payload is not a JSON object")
+        raise ValueError(_("the payload is not a JSON object"))
     return data
 
 
@@ -196,7 +197,9 @@ class StoreSource:
         try:
             self.bound = int(self.app.recorder.max_notification_id() or 0)
         except PersistenceError as e:
-            raise LedgerError(f"cannot read {self.description}: {e}") from e
+            raise LedgerError(
+                _("cannot read {description}: {e}").format(description=self.description, e=e)
+            ) from e
 
     @property
     def description(self) -> str:
