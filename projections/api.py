@@ -180,11 +180,8 @@ class Projections:
         cur.execute(
             store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"), (schema.TRACKING_NAME, 0)
         )
-        for table in schema.COUNTED:
-            cur.execute(
-                store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"),
-                (schema.counter_name(table), 0),
-            )
+        for name in (*map(schema.counter_name, schema.COUNTED), schema.IMPORT_LINES):
+            cur.execute(store.sql("INSERT INTO {proj_tracking} VALUES (?, ?)"), (name, 0))
 
     def close(self) -> None:
         """Close the views' own connection (the application stays open)."""

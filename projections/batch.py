@@ -114,6 +114,8 @@ class Batch:
         self.memory = memory
         #: the cases this page's events belong to, by aggregate id (32 hex digits)
         self.case_memos: dict[str, CaseMemo] = {}
+        #: import lines recorded in this page (no view row: the census counts them)
+        self.import_lines = 0
         self.cases: dict[int, list[Any]] = {}  # opened in this page: written once, complete
         self.named: list[tuple[str, str, int]] = []
         self.years: set[tuple[int, int]] = set()
@@ -251,6 +253,9 @@ class Batch:
                 inserted[table] = inserted.get(table, 0) + changed
         # The secondary indexes' row counts move with their rows, in the same transaction.
         counts = [(n, schema.counter_name(t)) for t, n in inserted.items() if n]
+        if self.import_lines:
+            counts.append((self.import_lines, schema.IMPORT_LINES))
+            self.import_lines = 0
         if counts:
             store.executemany(
                 self.cur,

@@ -20,6 +20,7 @@ from ledger.domain import topics
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.case_state import Fields, apply
+from ledger.domain.imports import ImportedLine
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
@@ -203,6 +204,12 @@ def report_made(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -
     batch.reports.append((pos, d["region"], d["year"], d["agency"], d["on"]["_data_"]))
 
 
+def import_line_recorded(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
+    """An import line applied (idempotent import): a record of the log that no view shows,
+    counted so that the census still balances (projections.trusted.check_census)."""
+    batch.import_lines += 1
+
+
 def cadre_registered(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     """Transfers and retirements are replayed from the cadre's events when asked."""
     batch.cadres.append((d["personnel_no"], oid, d["name"], pos))
@@ -292,6 +299,7 @@ HANDLERS: dict[str, Handler] = {
         (Unit, "Registered", unit_registered),
         (Cadre, "Registered", cadre_registered),
         (RegionalReport, "Reported", report_made),
+        (ImportedLine, "Applied", import_line_recorded),
         (KeyRegistry, "Created", registry_created),
         (KeyRegistry, "KeyRegistered", key_registered),
         (KeyRegistry, "KeyRotated", key_rotated),

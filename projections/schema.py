@@ -15,13 +15,18 @@ from functools import cached_property
 
 from projections.sql import Cursor, ViewStore
 
-SCHEMA_VERSION = "14"
+SCHEMA_VERSION = "15"
 TRACKING_NAME = "views"
 #: The secondary indexes (tables that only say where to look) whose rows are counted as they
 #: are written: a ``proj_tracking`` row ``rows:<table>`` holds how many rows applying the log
 #: inserted, so that a read can tell a deleted or added row (:func:`projections.trusted.
 #: check_index_rows`) before it trusts the index to find every case.
 COUNTED = ("proj_case_parties", "proj_case_years", "proj_decisions")
+
+
+#: The ``proj_tracking`` row counting the import lines applied (``ImportedLine`` records):
+#: records of the log that no view holds a row for, which the census counts too.
+IMPORT_LINES = "records:import_lines"
 
 
 def counter_name(table: str) -> str:

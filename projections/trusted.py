@@ -46,11 +46,13 @@ from ledger.audit.verify import Check, Failure, VerifyOptions, check_rows
 from ledger.audit.verify.audit import Audit
 from ledger.audit.verify.sources import registry_keys
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
+from ledger.domain import topics
 from ledger.domain.ids import REGISTRY_ID
+from ledger.domain.imports import ImportedLine
 from ledger.errors import VerificationError
 from ledger.i18n import N_, _
 from ledger.signing.signatures import HEADER_SIZE, Envelope
-from projections import log
+from projections import log, schema
 from projections.codec import Unwrap, loads
 from projections.handlers import HANDLERS
 from projections.replay import CaseEvent, decode
@@ -405,6 +407,9 @@ CENSUS = (
 
 #: The index SQLite makes for the events table's primary key (aggregate id, version).
 SQLITE_KEY_INDEX = "sqlite_autoindex_stored_events_1"
+#: The creation event of an import line's record (no view row: counted, not listed).
+IMPORT_LINE_TOPIC = topics.event_topic(ImportedLine, "Applied")
+
 _CENSUS_TABLE = {
     "AccountabilityCase": "proj_cases",
     "Unit": "proj_units",
@@ -448,6 +453,11 @@ def check_census(trust: TrustedLog, position: int) -> None:
         store.sql("SELECT " + " + ".join(f"(SELECT COUNT(*) FROM {{{t}}})" for t, _ in CENSUS))
     )
     in_views = int(cur.fetchone()[0]) + (1 if in_log else 0)  # + the key registry
+    cur.execute(
+        store.sql("SELECT position FROM {proj_tracking} WHERE name = ?"), (schema.IMPORT_LINES,)
+    )
+    counted = cur.fetchone()
+    in_views += int(counted[0]) if counted else 0  # + the import lines (no view row)
     if in_log == in_views:
         return
     _refuse_census(trust, position, column)
@@ -470,7 +480,7 @@ def _refuse_census(trust: TrustedLog, position: int, column: str) -> None:
         rows.update((int(r[0]), table) for r in cur.fetchall())
     registry = min(opened, default=None)
     for at, topic in opened.items():
-        if at != registry and at not in rows:
+        if at != registry and at not in rows and topic != IMPORT_LINE_TOPIC:
             table = _CENSUS_TABLE.get(topic.rsplit(":", 1)[-1].split(".")[0], "proj_cases")
             leaf = trust.leaf_position(at)
             raise ReadRefusedError(
