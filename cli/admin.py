@@ -22,7 +22,7 @@ import click
 
 from cli.common import LedgerGroup, emit, info, passphrase, passphrase_prompt, settings
 from cli.files import output_path
-from cli.options import choice_of, describe_choices, json_option
+from cli.options import FILE_OUT, choice_of, describe_choices, json_option
 from cli.terminal import progress, progress_callback, table
 from ledger.domain.limits import BATCH_EVENTS
 from ledger.domain.regulation import AuthorityKind
@@ -52,13 +52,13 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 )
 @click.option(
     "--key-out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE_OUT,
     required=True,
     help=_("Where to save the root private key (encrypted PKCS#8; must not exist yet)."),
 )
 @click.option(
     "--recovery-key-out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE_OUT,
     help=_(
         "Where to save the recovery private key, to be moved offline (default: KEY_OUT with "
         "'.recovery' before its suffix; must not exist yet)."
@@ -360,7 +360,7 @@ def _demo_text(db: str, r: DemoLedger) -> str:
 )
 @click.option(
     "--rejects",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE_OUT,
     help=_("Write every refused line, unchanged, to this file: fix it and import it alone."),
 )
 @click.option(

@@ -17,7 +17,7 @@ import click
 
 from cli.common import LedgerGroup, emit, info, new_passphrase, open_projections, settings
 from cli.files import output_path
-from cli.options import choice_of, describe_choices, json_option
+from cli.options import FILE_OUT, choice_of, describe_choices, json_option
 from cli.output import Column, format_option, show_list
 from cli.texts import long_text_option
 from ledger.domain.regulation import AuthorityKind, KeyRole
@@ -74,12 +74,10 @@ def _signer_id(app: LedgerApplication) -> str:
 
 
 @key.command("generate")
-@click.option(
-    "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True, help=KEY_OUT_HELP
-)
+@click.option("--key-out", type=FILE_OUT, required=True, help=KEY_OUT_HELP)
 @click.option(
     "--public-out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE_OUT,
     help=_("Where to write the public key for the key administrator (default: KEY_OUT.pub)."),
 )
 @json_option
@@ -187,7 +185,7 @@ def _read_public_key(path: Path) -> bytes:
         "key: avoid); with --key-out."
     ),
 )
-@click.option("--key-out", type=click.Path(dir_okay=False, path_type=Path), help=KEY_OUT_HELP)
+@click.option("--key-out", type=FILE_OUT, help=KEY_OUT_HELP)
 @json_option
 def key_add(
     holder: str,
@@ -296,9 +294,7 @@ def key_add(
         "but the root and the recovery key."
     ),
 )
-@click.option(
-    "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True, help=KEY_OUT_HELP
-)
+@click.option("--key-out", type=FILE_OUT, required=True, help=KEY_OUT_HELP)
 @json_option
 def key_rotate(old: str | None, key_out: Path) -> None:
     """Replace a key with a new one for the same holder, authority and role.
@@ -339,7 +335,7 @@ def key_rotate(old: str | None, key_out: Path) -> None:
 
 def _key_out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return click.option(
-        "--key-out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+        "--key-out", type=FILE_OUT, required=True,
         help=help_text,
     )  # fmt: skip
 

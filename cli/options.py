@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -47,6 +48,19 @@ class DateType(_DateParam):
 
 
 DATE = DateType()
+
+
+class FileOutType(click.Path):
+    """A file to write: an empty argument names no file, and is refused as bad usage."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail(_("an empty path names no file"), param, ctx)
+        return super().convert(value, param, ctx)
+
+
+#: An output file option's type (``--key-out``, ``--public-out``, ``--out``).
+FILE_OUT = FileOutType(dir_okay=False, path_type=Path)
 
 
 class GroundType(_TextParam):

@@ -37,6 +37,24 @@ def _output_to_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COLUMNS", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked() -> Iterator[None]:
+    """Every test starts in English, whatever a test before it in the same worker chose:
+    choosing Chinese in-process also sets ``LANGUAGE`` (for click's own texts), which the
+    subprocesses of later tests would otherwise inherit."""
+    from ledger.i18n import language, set_language
+
+    os.environ["LIFELEDGER_LANG"] = "en"
+    os.environ.pop("LANGUAGE", None)
+    if language() != "en":
+        set_language("en")
+    yield
+    os.environ["LIFELEDGER_LANG"] = "en"
+    os.environ.pop("LANGUAGE", None)
+    if language() != "en":
+        set_language("en")
+
+
 @cache
 def postgres_problem() -> str | None:
     """None when the PostgreSQL server answers, else why not."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_support import NEW_PASS, OPEN, PASS, CliLedger, ledger, template
+import pytest
+from cli_support import NEW_PASS, OPEN, PASS, CliLedger, invoke, ledger, template
 
 from ledger.signing.signatures import Signer
 
@@ -204,3 +205,15 @@ def test_key_add_without_a_public_key_or_the_explicit_option_is_bad_usage(
     )
     assert not (tmp_path / "k.pem").exists()
     assert ledger.event_count() == before
+
+
+def test_an_empty_output_path_for_a_new_key_is_bad_usage_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(["key", "generate", "--key-out", ""])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--key-out': an empty path names no file\n"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -243,7 +243,9 @@ def test_a_units_decision_names_the_unit_and_the_measure_its_circumstances_call_
     assert texts[3] == "长沙市某区信访局："
     assert "长沙市某区信访局情节较轻，责令作出书面检查。" in texts
     assert (
-        "本案认定的情形为《湖南省信访工作责任追究办法》第四条第（十二）项。长沙市某区信访局承担集体责任。"
-        in texts
+        # Issue 12: the ground in its full wording, with the result element the case records.
+        "本案认定的情形为《湖南省信访工作责任追究办法》第四条第（十二）项“对信访事项应当受理、登记、转送、"
+        "交办、答复而未按照规定办理或者逾期未办结，或者应当履行督查督办职责而未履行，造成不良影响或者"
+        "严重后果”（本案：造成不良影响）。长沙市某区信访局承担集体责任。" in texts
     )
     assert run(ledger, "document", "verify", str(out)).exit_code == 0

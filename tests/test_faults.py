@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -325,12 +326,12 @@ def test_a_postgres_restart_during_an_import_loses_nothing_and_the_next_run_comp
 
 @pytest.fixture(scope="module")
 def large_ledger(cluster: PrivateCluster) -> str:
-    """A ledger that takes verify some seconds: 150 generated cases (about 2,000 events)."""
+    """A ledger that takes verify some seconds: 300 generated cases (about 4,000 events)."""
     url = f"{cluster.url}?schema=large"
     signer = Signer.generate()
     app = new_ledger(url, signer, Signer.generate())
     try:
-        LedgerFactory(app, seed=3).generate(150, active=10)
+        LedgerFactory(app, seed=3).generate(300, active=10)
     finally:
         app.close()
     return url
@@ -345,13 +346,21 @@ def connected(cluster: PrivateCluster, application: str) -> bool:
 
 
 def verify_under(cluster: PrivateCluster, url: str) -> tuple[subprocess.Popen[str], int]:
-    """``lifeledger verify`` started, once it is reading the log; and the server's pid."""
+    """``lifeledger verify`` started and into its scan of the log, then held (SIGSTOP) so that
+    the fault comes while it runs however fast the machine; :func:`resume` lets it go on.
+    Returns it and the server's pid."""
     name = f"verify-{uuid.uuid4().hex[:8]}"
     proc = lifeledger("--db", url, "verify", "--workers", "1", env={"PGAPPNAME": name})
     wait_for(proc, lambda: connected(cluster, name), "verify connected")
-    time.sleep(1.0)  # into the scan of the log (a whole verify takes several seconds)
+    time.sleep(0.5)  # past opening the store, into the scan of the log
+    os.kill(proc.pid, signal.SIGSTOP)
     assert proc.poll() is None, "verify ended before the fault: the ledger is too small"
     return proc, cluster.server_pid()
+
+
+def resume(proc: subprocess.Popen[str]) -> None:
+    """Let a verify held by :func:`verify_under` go on, after the fault."""
+    os.kill(proc.pid, signal.SIGCONT)
 
 
 @pytest.mark.postgres
@@ -363,6 +372,7 @@ def test_verify_rides_out_a_postgres_restart_and_reports_ok(
     cluster.restart(mode)
     assert cluster.server_pid() != server
     assert proc.poll() is None, "verify ended during the restart: the ledger is too small"
+    resume(proc)
     code, out, err = finished(proc)
     assert code == 0, out + err
     assert out.splitlines()[0] == (
@@ -376,6 +386,7 @@ def test_verify_stops_with_an_error_when_postgres_goes_down_and_passes_once_it_i
 ) -> None:
     proc, _ = verify_under(cluster, large_ledger)
     cluster.stop("fast")
+    resume(proc)
     try:
         code, out, err = finished(proc)
     finally:
