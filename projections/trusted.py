@@ -449,15 +449,17 @@ def check_census(trust: TrustedLog, position: int) -> None:
         (position,),
     )
     in_log = int(cur.fetchone()[0])
+    # The views' rows, the key registry, and the import lines (records no view shows, counted
+    # as they are applied), in one statement.
+    counts = " + ".join(f"(SELECT COUNT(*) FROM {{{t}}})" for t, _ in CENSUS)
     cur.execute(
-        store.sql("SELECT " + " + ".join(f"(SELECT COUNT(*) FROM {{{t}}})" for t, _ in CENSUS))
+        store.sql(
+            f"SELECT {counts} + "
+            "COALESCE((SELECT position FROM {proj_tracking} WHERE name = ?), 0)"
+        ),
+        (schema.IMPORT_LINES,),
     )
     in_views = int(cur.fetchone()[0]) + (1 if in_log else 0)  # + the key registry
-    cur.execute(
-        store.sql("SELECT position FROM {proj_tracking} WHERE name = ?"), (schema.IMPORT_LINES,)
-    )
-    counted = cur.fetchone()
-    in_views += int(counted[0]) if counted else 0  # + the import lines (no view row)
     if in_log == in_views:
         return
     _refuse_census(trust, position, column)
