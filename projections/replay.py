@@ -32,25 +32,11 @@ from ledger.domain.case_state import (
 )
 from ledger.signing.signatures import Envelope
 from projections.codec import Unwrap, loads
+from projections.event_dates import typed
 
 Payload = dict[str, Any]
 Row = dict[str, Any]
 Doc = dict[str, Any]
-#: how the library's JSON transcoder marks a date
-DATE_MARKER = "date_iso"
-_date = dt.date.fromisoformat
-
-
-def loads_copy(payload: Payload) -> Payload:
-    """A copy of a parsed payload deep enough for :func:`dates_in_place` to change."""
-    return {
-        k: dict(v)
-        if type(v) is dict
-        else [dict(i) if type(i) is dict else i for i in v]
-        if type(v) is list
-        else v
-        for k, v in payload.items()
-    }
 
 
 class CaseEvent:
@@ -77,36 +63,11 @@ def decode(rows: Sequence[tuple[int, str, bytes]], unwrap: Unwrap | None) -> lis
     return events
 
 
-def dates_in_place(payload: Payload) -> Payload:
-    """A freshly parsed payload with its dates made ``datetime.date`` in place (the
-    transcoder's ``{"_type_": "date_iso", "_data_": "YYYY-MM-DD"}`` markers), as the aggregate
-    sees them: in its values, and in the values of the dicts it holds, or lists of dicts (a
-    decision's document, a team's members). Flat on purpose: this runs for every case event
-    of a rebuild."""
-    for k, v in payload.items():
-        kind = type(v)
-        if kind is dict:
-            if v.get("_type_") == DATE_MARKER:
-                payload[k] = _date(v["_data_"])
-            else:
-                dates_in_place(v)
-        elif kind is list and v and type(v[0]) is dict:
-            for item in v:
-                dates_in_place(item)
-    return payload
-
-
-def typed(payload: Payload) -> Payload:
-    """A stored payload's fields with their dates as ``datetime.date`` (the payload itself,
-    which other readers show as stored, is left as it is)."""
-    return dates_in_place(loads_copy(payload))
-
-
 def state(events: Sequence[CaseEvent]) -> CaseState | None:
     """The case's state after its events, in order, by the domain's one fold."""
     case: CaseState | None = None
     for e in events:
-        case = apply(case, e.event, typed(e.payload), e.position)
+        case = apply(case, e.event, typed(e.event, e.payload), e.position)
     return case
 
 
