@@ -18,8 +18,8 @@ from typing import Any
 from ledger.domain import ids
 from ledger.errors import InvalidInputError
 from ledger.i18n import _
+from projections.documents.blocks import Block, Document, cn_date
 from projections.documents.code import VerificationCode, b32, unb32
-from projections.documents.content import Block, Document, cn_date
 from projections.documents.evidence import EvidenceSource, VerifiedEvent
 from projections.models import AnnualReport, Count
 from projections.queries import annual_figures
