@@ -5,18 +5,18 @@ it plays in the GB/T 9704-2012 layout; :mod:`projections.documents.case_blocks` 
 The writers (:mod:`projections.documents.word`, :mod:`projections.documents.pdf`) only lay
 the blocks out; ``document verify`` renders them again and compares the texts.
 
-The case's state is folded from its verified events by the same fold the read side uses
-(:func:`projections.replay.fold`), stopped at the event the document is about, so a
+The case's typed state is folded from its verified events by the domain's fold
+(:func:`projections.replay.state`), stopped at the event the document is about, so a
 document rendered again later at the same checkpoint says exactly the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from uuid import UUID
 
 from ledger.domain import ids
+from ledger.domain.case_state import CaseState, party_key
 from ledger.domain.regulation import PartyType
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.i18n import _
@@ -30,7 +30,7 @@ from projections.documents.case_blocks import (
 )
 from projections.documents.code import VerificationCode
 from projections.documents.evidence import Evidence, EvidenceSource, VerifiedEvent
-from projections.replay import CaseEvent, career, fold
+from projections.replay import CaseEvent, career, state
 
 __all__ = ["render_case_document"]
 
@@ -116,8 +116,10 @@ def _case_events(source: EvidenceSource, case_id: UUID, tree_size: int | None) -
     return ev
 
 
-def _fold(events: Iterable[VerifiedEvent]) -> dict[str, Any]:
-    return fold([CaseEvent(e.position, e.name, "", e.payload) for e in events])
+def _state(events: Iterable[VerifiedEvent]) -> CaseState:
+    case = state([CaseEvent(e.position, e.name, "", e.payload) for e in events])
+    assert case is not None  # the events start with the case's opening
+    return case
 
 
 def render_case_document(
@@ -192,10 +194,10 @@ def render_case_document(
     later = [d.position for d in decisions if d.position > decision.position]
     end = later[0] if later else ev.tree_size
     bound = decision.position if kind == "D" else anchor if kind == "A" else end - 1
-    doc = _fold(e for e in events if e.position <= bound)
-    state = doc["parties"][f"{ptype}:{code}"]
-    record = next(d for d in state["decisions"] if d["position"] == decision.position)
-    facts = _party_facts(source, ptype, code, record["decided_on"], ev.tree_size, bound)
+    case = _state(e for e in events if e.position <= bound)
+    held = case.parties[party_key(ptype, code)]
+    record = next(d for d in held.decisions if d.position == decision.position)
+    facts = _party_facts(source, ptype, code, record.decided_on.isoformat(), ev.tree_size, bound)
     assigned = [
         e
         for e in mine
@@ -216,9 +218,9 @@ def render_case_document(
         {(e.position, e.state) for e in used},
     )
     builder = {"D": decision_blocks, "F": file_blocks, "A": appeal_blocks}[kind]
-    blocks = builder(doc, state, record, facts)
+    blocks = builder(case, held, record, facts)
     description = _("{document} {number} ({who} {name}, case {case_no})").format(
-        document=code_.name, number=record["number"], who=who, name=facts.name, case_no=number
+        document=code_.name, number=record.number, who=who, name=facts.name, case_no=number
     )
     return Document(code_, (*blocks, *code_blocks(code_)), description, later=ev.later)
 
