@@ -56,11 +56,23 @@ def _read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(notes)
 
 
+def _check_label(code: str) -> str:
+    from ledger.audit.verify.result import check_label  # loaded when shown: instant --help
+
+    return check_label(code)
+
+
+def _record_label(record: str) -> str:
+    from ledger.audit.verify.result import record_label
+
+    return record_label(record)
+
+
 #: A verification's failures as rows (``--format csv``...): where, then what.
 FAILURE_COLUMNS = (
-    Column("check", _("check")),
+    Column("check", _("check"), _check_label),
     Column("position", _("position")),
-    Column("record", _("record")),
+    Column("record", _("record"), _record_label),
     Column("topic", _("event")),
     Column("version", _("version")),
     Column("tree_size", _("checkpoint")),
@@ -148,7 +160,7 @@ parallel_option = click.option(
 @witness_option
 @workers_option
 @parallel_option
-@report_format_option("failures, then its warnings (check clock),")
+@report_format_option(_("failures, then its warnings (check clock),"))
 def verify_command(
     root_fingerprint: str | None,
     checkpoint_files: tuple[str, ...],

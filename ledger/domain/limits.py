@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import InputTooLargeError, InvalidInputError
-from ledger.i18n import _
+from ledger.i18n import _, pgettext
 
 __all__ = [
     "FIELD_LIMITS",
@@ -33,6 +33,7 @@ __all__ = [
     "check_event_size",
     "check_json_depth",
     "check_text_length",
+    "field_label",
     "limit_of",
     "loads_bounded",
 ]
@@ -81,8 +82,52 @@ def limit_of(name: str) -> int:
     return FIELD_LIMITS.get(name, SHORT_TEXT)
 
 
-def _label(name: str) -> str:
-    return name.replace("_", " ")
+def field_label(name: str) -> str:
+    """A field as a refusal names it: "personnel no" in English, 人事编号 in Chinese (the
+    regulation's words where it has them); a field not listed here by its name."""
+    labels = {
+        "facts": pgettext("field", "facts"),
+        "basis": pgettext("field", "basis"),
+        "statement": pgettext("field", "statement"),
+        "text": pgettext("field", "text"),
+        "reason": pgettext("field", "reason"),
+        "summary": pgettext("field", "summary"),
+        "case_no": pgettext("field", "case no"),
+        "personnel_no": pgettext("field", "personnel no"),
+        "unit_code": pgettext("field", "unit code"),
+        "party_code": pgettext("field", "party code"),
+        "code": pgettext("field", "code"),
+        "id": pgettext("field", "id"),
+        "person": pgettext("field", "person"),
+        "unit": pgettext("field", "unit"),
+        "head": pgettext("field", "head"),
+        "in_charge": pgettext("field", "in charge"),
+        "member": pgettext("field", "member"),
+        "absent": pgettext("field", "absent"),
+        "name": pgettext("field", "name"),
+        "post": pgettext("field", "post"),
+        "authority": pgettext("field", "authority"),
+        "opening_authority": pgettext("field", "opening authority"),
+        "deciding_authority": pgettext("field", "deciding authority"),
+        "approving_authority": pgettext("field", "approving authority"),
+        "appeal_authority": pgettext("field", "appeal authority"),
+        "number": pgettext("field", "number"),
+        "sanction": pgettext("field", "sanction"),
+        "other": pgettext("field", "other"),
+        "other_regulation": pgettext("field", "other regulation"),
+        "to": pgettext("field", "to"),
+        "organ": pgettext("field", "organ"),
+        "custodian": pgettext("field", "custodian"),
+        "file_ref": pgettext("field", "file ref"),
+        "holder": pgettext("field", "holder"),
+        "key_id": pgettext("field", "key id"),
+        "agency": pgettext("field", "agency"),
+        "reported_to": pgettext("field", "reported to"),
+        "scope": pgettext("field", "scope"),
+        "region": pgettext("field", "region"),
+        "managed_region": pgettext("field", "managed region"),
+    }
+    return labels.get(name, name.replace("_", " "))
 
 
 def check_text_length(name: str, value: str) -> None:
@@ -91,7 +136,7 @@ def check_text_length(name: str, value: str) -> None:
     if len(value) > limit:
         raise InputTooLargeError(
             _("the {label} field is {len:,} characters long; at most {limit:,} are allowed").format(
-                label=_label(name), len=len(value), limit=limit
+                label=field_label(name), len=len(value), limit=limit
             ),
             field=name,
             limit=limit,

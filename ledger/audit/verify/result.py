@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from ledger.errors import VerificationError
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, pgettext
 
 
 class Check(StrEnum):
@@ -30,6 +30,32 @@ class Check(StrEnum):
     MEASURES = "measures"  # a valid event the Measures would have refused (ledger.audit.semantic)
     #: a warning, never a failure: recorded times running backwards (ledger.audit.clock)
     CLOCK = "clock"
+
+    @property
+    def label(self) -> str:
+        """The check as the user reads it ("[签名]"); the JSON keeps the code."""
+        return check_label(self.value)
+
+
+def check_label(code: str) -> str:
+    """A check's name in the user's language: the code itself in English."""
+    words = {
+        "format": pgettext("check", "format"),
+        "signature": pgettext("check", "signature"),
+        "key": pgettext("check", "key"),
+        "authorisation": pgettext("check", "authorisation"),
+        "version": pgettext("check", "version"),
+        "leaf": pgettext("check", "leaf"),
+        "checkpoint": pgettext("check", "checkpoint"),
+        "rollback": pgettext("check", "rollback"),
+        "consistency": pgettext("check", "consistency"),
+        "cosignature": pgettext("check", "cosignature"),
+        "index": pgettext("check", "index"),
+        "store": pgettext("check", "store"),
+        "measures": pgettext("check", "measures"),
+        "clock": pgettext("check", "clock"),
+    }
+    return words.get(code, code)
 
 
 #: The records a failure names ("case C1"), as the user reads them; the JSON keeps the English.
@@ -82,11 +108,12 @@ class Failure:
             where.append(f"{self.topic} v{self.version}" if self.version else self.topic)
         if self.tree_size is not None and self.position is None:
             where.append(_("checkpoint {tree_size}").format(tree_size=self.tree_size))
-        head = ", ".join(where)
+        head = pgettext("separator", ", ").join(where)
+        colon = pgettext("separator", ": ")
         return (
-            f"[{self.check.value}] {head}: {self.message}"
+            f"[{self.check.label}] {head}{colon}{self.message}"
             if head
-            else (f"[{self.check.value}] {self.message}")
+            else (f"[{self.check.label}] {self.message}")
         )
 
     def to_dict(self) -> dict[str, Any]:
