@@ -185,6 +185,16 @@ def cadre_retire(**fields: Any) -> None:
     record("cadre retire", fields)
 
 
+def _matched_label(code: str) -> str:
+    """What a search matched, as the table shows it (the JSON keeps the code)."""
+    words = {
+        "personnel number": pgettext("matched", "personnel number"),
+        "name": pgettext("matched", "name"),
+        "unit": pgettext("matched", "unit"),
+    }
+    return words.get(code, code)
+
+
 @cadre.command("search")
 @click.argument("text")
 @format_option
@@ -206,7 +216,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
             Column("unit_code", _("unit")),
             Column("unit_name", _("unit name")),
             Column("retired_on", _("retired")),
-            Column("matched", _("matched")),
+            Column("matched", _("matched"), _matched_label),
         ),
         title=_("Cadres matching {text}:").format(text=text),
         empty=_("No cadre's name, personnel number or unit matches {text}.").format(text=text),

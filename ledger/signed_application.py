@@ -287,7 +287,7 @@ class SignedApplication(Application[UUID]):
                     holder=rec.holder,
                     authority=rec.authority,
                     label=rec.authority_kind.label,
-                    action=action,
+                    action=_(action),  # marked N_() where named
                 ),
             )
         return rec

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledger.domain.regulation import AppealOutcome, Consequence
-from ledger.i18n import _, article_label
+from ledger.i18n import _, article_label, pgettext
 from projections import labels
 from projections.lateness import Timing, party_of, timings
 from projections.models import TimelineEntry
@@ -79,7 +79,7 @@ def _assigned(d: Payload) -> str:
 
 
 def _team(d: Payload) -> str:
-    members = ", ".join(
+    members = pgettext("separator", ", ").join(
         f"{m['personnel_no']} {labels.responsibility_label(m['responsibility'])}"
         for m in d["members"]
     )

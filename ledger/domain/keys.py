@@ -97,7 +97,7 @@ def _admin(signer: Standing) -> None:
             _(
                 "signer key {key_id} ({holder}) has role {role}; only an admin key "
                 "registers, rotates or revokes keys"
-            ).format(key_id=signer.key_id, holder=signer.holder, role=signer.role),
+            ).format(key_id=signer.key_id, holder=signer.holder, role=KeyRole(signer.role).label),
         )
 
 
