@@ -13,7 +13,7 @@ from cli.common import LedgerGroup, open_projections, record, settings
 from cli.options import DATE, choice_of, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.i18n import _, ngettext, pgettext
+from ledger.i18n import NP_, _, ngettext, pgettext
 
 
 @click.group(cls=LedgerGroup)
@@ -185,14 +185,13 @@ def cadre_retire(**fields: Any) -> None:
     record("cadre retire", fields)
 
 
+#: What a search matched: the JSON's codes, marked for the catalog.
+MATCHED = (NP_("matched", "personnel number"), NP_("matched", "name"), NP_("matched", "unit"))
+
+
 def _matched_label(code: str) -> str:
     """What a search matched, as the table shows it (the JSON keeps the code)."""
-    words = {
-        "personnel number": pgettext("matched", "personnel number"),
-        "name": pgettext("matched", "name"),
-        "unit": pgettext("matched", "unit"),
-    }
-    return words.get(code, code)
+    return pgettext("matched", code)
 
 
 @cadre.command("search")

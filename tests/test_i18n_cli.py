@@ -13,14 +13,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import CliLedger, copy_of, decided, ledger, template  # noqa: F401
+from cli_support import (  # noqa: F401
+    CliLedger,
+    copy_of,
+    decided,
+    ledger,
+    tamper_decision_number,
+    template,
+)
 
 from ledger import i18n
 
@@ -49,7 +55,7 @@ def appeal_running(ledger: CliLedger) -> CliLedger:  # noqa: F811
 CLOSING_REFUSED = {
     "en": "Error: person:P001 may appeal until 2023-07-10; close after that day "
     "(Art. 12: appeal period running)\n",
-    "zh_CN": "错误：person:P001 可在 2023-07-10 前申诉；请在该日之后结案（第十二条：申诉期未满）\n",
+    "zh_CN": "错误：个人 P001 可在 2023-07-10 前申诉；请在该日之后结案（第十二条：申诉期未满）\n",
 }
 
 
@@ -71,7 +77,7 @@ JSON_REFUSED = {
         "rule": "appeal period running",
     },
     "zh_CN": {
-        "error": "person:P001 可在 2023-07-10 前申诉；请在该日之后结案（第十二条：申诉期未满）",
+        "error": "个人 P001 可在 2023-07-10 前申诉；请在该日之后结案（第十二条：申诉期未满）",
         "kind": "RuleViolationError",
         "article": "Art. 12",
         "rule": "申诉期未满",
@@ -189,16 +195,6 @@ VERIFY_TAMPERED = {
         "读取模型：尚未建立；无可审计的内容\n"
     ),
 }
-
-
-def tamper_decision_number(db: Path) -> None:
-    """The stored decision's number edited in the database file: 长纪责 becomes 长纪委."""
-    with sqlite3.connect(db) as conn:
-        rowid, state = conn.execute(
-            "SELECT rowid, state FROM stored_events WHERE topic LIKE '%.DecisionIssued'"
-        ).fetchone()
-        edited = state.replace("长纪责".encode(), "长纪委".encode())
-        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, rowid))
 
 
 def test_verify_reports_a_tampered_event_in_the_users_language(

@@ -31,7 +31,7 @@ from ledger.errors import (
     NotFoundError,
     RuleViolationError,
 )
-from ledger.i18n import N_, _
+from ledger.i18n import N_, NP_, _, pgettext
 
 #: Art. 11/12: who is told of a decision or of an appeal decision. For a unit, the unit; for a
 #: person, "被追究责任者本人及其所在单位" / "申诉人及其所在单位": both.
@@ -560,14 +560,26 @@ def _rule_referred(case: CaseState, f: Fields, ctx: Context) -> None:
     _when(case, f["on"], p.assigned_on, "the referral", "the finding")
 
 
+PARTY_WORDS = (NP_("party", "person"), NP_("party", "unit"))
+
+
+def party_named(key: str) -> str:
+    """A party key as a refusal names it: ``person:P001`` in English, 个人 P001 in Chinese."""
+    party_type, _sep, code = key.partition(":")
+    return pgettext("party", "{party}:{code}").format(
+        party=pgettext("party", party_type), code=code
+    )
+
+
 def outstanding(case: CaseState, on: dt.date) -> list[RuleViolationError]:
     """What keeps a case from closing on ``on``: every Art. 11 and Art. 12 step still owed or
     still open to the party (a closed case must not cut off an appeal)."""
     found = []
-    for key, p in case.parties.items():
+    for party, p in case.parties.items():
         decision = p.decision
         if decision is None:
             continue
+        key = party_named(party)
         appeal = decision.appeal
         if not decision.revoked:
             if decision.announcement is None:
