@@ -58,7 +58,7 @@ def role_word(role: str) -> str:
 
 
 def status_word(status: str) -> str:
-    """A key's status as a refusal names it: the code in English, 已轮换 or 已吊销 in Chinese."""
+    """A key status as messages say it ("was revoked", 已吊销): the stored code, translated."""
     return pgettext("key status", status)
 
 
