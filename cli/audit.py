@@ -20,7 +20,7 @@ from cli.files import output_path
 from cli.output import Column, chosen, report_format_option, show_report
 from cli.rollback import checkpoint_files_in, rollback_note
 from cli.terminal import progress, table
-from ledger.i18n import _
+from ledger.i18n import _, pgettext
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.audit.proofs import ProofReport
@@ -542,7 +542,10 @@ def proof_verify(
                 )
             )
         if report.records:
-            lines.append(_("Records proven: ") + ", ".join(report.records))
+            lines.append(
+                _("Records proven: ")
+                + pgettext("separator", ", ").join(_record_label(r) for r in report.records)
+            )
         if report.events_after_checkpoint:
             lines.append(
                 _(

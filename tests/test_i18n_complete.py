@@ -132,6 +132,8 @@ def _english_words() -> set[str]:
 
 #: Spans that are read or typed as they are, removed before words are looked at.
 TYPED = [
+    r"\((?:'[^']*'|None|-?\d+|, )*\)",  # a stored row, as verify quotes it
+    r"\b[A-Z]\w+\.[A-Z]\w+(?: v\d+)?",  # an event's topic (AccountabilityCase.Opened v1)
     r"`[^`]*`",  # a command quoted in text
     r"lifeledger(?:[ \t]+[\x21-\x7e]+)*",  # a command line to run
     r"\b[0-9a-f]{16,64}\b",  # key ids, fingerprints, digests
@@ -305,15 +307,10 @@ def without_column(text: str, header: str) -> str:
     return "\n".join(",".join(r[:i] + r[i + 1 :]) for r in rows)
 
 
-def test_commands_on_the_demo_ledger_speak_chinese_with_labels_for_codes(demo: Path) -> None:
+def problems_in(runs: list[dict[str, Any]], demo: Path) -> list[str]:
+    """What :func:`untranslated` finds in each run's output and errors."""
     from cli.main import cli
 
-    tampered = demo / "tampered.db"
-    tampered.write_bytes((demo / "lifeledger.db").read_bytes())
-    tamper_decision_number(tampered)
-    db = ["--db", str(tampered)]
-    on_tampered = [[*db, "verify"], [*db, "verify", "--format", "csv"]]
-    runs = run_batch([*READS, *REFUSALS, *on_tampered], demo)
     (search,) = run_batch([["cadre", "search", "P", "--json"]], demo)
     pinyin = [c["pinyin"] for c in json.loads(search["stdout"])["cadres"]]
     words = _english_words()
@@ -328,6 +325,17 @@ def test_commands_on_the_demo_ledger_speak_chinese_with_labels_for_codes(demo: P
         typed = _typed(cli) if run["code"] == 2 else set()
         for text in (out, run["stderr"]):
             problems += [f"{name}: {p}" for p in untranslated(text, words, typed, pinyin)]
+    return problems
+
+
+def test_commands_on_the_demo_ledger_speak_chinese_with_labels_for_codes(demo: Path) -> None:
+    tampered = demo / "tampered.db"
+    tampered.write_bytes((demo / "lifeledger.db").read_bytes())
+    tamper_decision_number(tampered)
+    db = ["--db", str(tampered)]
+    on_tampered = [[*db, "verify"], [*db, "verify", "--format", "csv"]]
+    runs = run_batch([*READS, *REFUSALS, *on_tampered], demo)
+    problems = problems_in(runs, demo)
     assert not problems, "English in Chinese output:\n" + "\n".join(problems)
     assert [r["code"] for r in runs[: len(READS)]] == [0] * len(READS)
     assert all(r["code"] in (1, 2) for r in runs[len(READS) :])
@@ -337,6 +345,33 @@ def test_commands_on_the_demo_ledger_speak_chinese_with_labels_for_codes(demo: P
     assert refused["case reopen CS-2021-007"]["stderr"] == (
         "错误：理由长 20,001 个字符；最多允许 20,000 个\n"
     )
+
+
+def test_an_auditors_commands_speak_chinese(demo: Path) -> None:
+    """Proofs, bundles, documents and a migration, each written and then verified."""
+    (keys,) = run_batch([["key", "list", "--json"]], demo)
+    pin = ["--root-fingerprint", json.loads(keys["stdout"])["root_fingerprint"]]
+    runs = run_batch(
+        [
+            ["proof", "cadre", "P1002", "--out", "proof-p1002.json"],
+            ["proof", "verify", "proof-p1002.json", *pin],
+            ["proof", "case", "CS-2023-015", "--out", "proof-case.json"],
+            ["proof", "verify", "proof-case.json", *pin],
+            ["bundle", "export", "audit.jsonl"],
+            ["bundle", "verify", "audit.jsonl", *pin],
+            ["document", "decision", "CS-2021-007", "--person", "P1002", "--out", "d.docx"],
+            ["document", "verify", "d.docx"],
+            ["document", "verify", "d.docx", "--bundle", "audit.jsonl", *pin],
+            ["document", "file-entry", "CS-2021-007", "--person", "P1002", "--out", "f.docx"],
+            ["document", "appeal-notice", "CS-2023-015", "--person", "P2001", "--out", "a.docx"],
+            ["migrate", "--from", "lifeledger.db", "--to", "migrated.db"],
+            ["verify", "--root-fingerprint", "00"],
+        ],
+        demo,
+    )
+    assert [r["code"] for r in runs] == [0] * 12 + [1], runs
+    problems = problems_in(runs, demo)
+    assert not problems, "English in Chinese output:\n" + "\n".join(problems)
 
 
 def test_csv_for_excel_has_chinese_headers_and_labels_while_json_keeps_codes(demo: Path) -> None:

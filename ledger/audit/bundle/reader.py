@@ -69,7 +69,7 @@ class BundleSource:
 
     @property
     def description(self) -> str:
-        return f"bundle {self.path}"
+        return _("bundle {path}").format(path=self.path)
 
     def add_problem(self, message: str, line_no: int | None = None, **where: Any) -> None:
         text = f"line {line_no}: {message}" if line_no is not None else message

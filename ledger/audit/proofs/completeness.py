@@ -107,8 +107,7 @@ def check_completeness(
         )
         return None
     if cases == 0:
-        return f"no accountability on record as of checkpoint {size}"
-    return (
-        f"complete as of checkpoint {size}: {state.count} events name {personnel_no} "
-        f"({cases} in cases)"
-    )
+        return _("no accountability on record as of checkpoint {size}").format(size=size)
+    return _(
+        "complete as of checkpoint {size}: {count} events name {personnel_no} ({cases} in cases)"
+    ).format(size=size, count=state.count, personnel_no=personnel_no, cases=cases)

@@ -70,6 +70,10 @@ _RECORDS = {
 }
 
 
+#: A record without an id that failures name (translated where shown).
+KEY_REGISTRY = N_("key registry")
+
+
 def record_label(record: str) -> str:
     """A record a failure names ("case C1", "key registry") in the user's language."""
     kind, _sep, ident = record.partition(" ")
