@@ -55,7 +55,12 @@ class LedgerApplication(SignedApplication):
         report = RegionalReport.make(
             region, year, rec.authority, reported_to, on, self.context(rec)
         )
-        self._create(report, f"the {year} report on region {region} is already recorded")
+        self._create(
+            report,
+            _("the {year} report on region {region} is already recorded").format(
+                year=year, region=region
+            ),
+        )
 
     def circulate_report(self, region: str, year: int, on: dt.date, scope: str) -> None:
         """Record the 通报 of a regional annual report (Art. 14)."""
@@ -138,7 +143,7 @@ class LedgerApplication(SignedApplication):
             Cadre,
             ids.cadre_id(personnel_no),
             lambda c: c.move(unit_code, post, on, level, region),
-            f"no cadre with personnel number {personnel_no}",
+            _("no cadre with personnel number {personnel_no}").format(personnel_no=personnel_no),
         )
 
     def retire_cadre(self, personnel_no: str, on: dt.date) -> None:
@@ -148,7 +153,7 @@ class LedgerApplication(SignedApplication):
             Cadre,
             ids.cadre_id(personnel_no),
             lambda c: c.retire(on),
-            f"no cadre with personnel number {personnel_no}",
+            _("no cadre with personnel number {personnel_no}").format(personnel_no=personnel_no),
         )
 
     # the case lifecycle -----------------------------------------------------------------
@@ -177,7 +182,7 @@ class LedgerApplication(SignedApplication):
             other_regulation=other_regulation,
             ctx=self.context(rec),
         )
-        self._create(case, f"case {case_no} is already open")
+        self._create(case, _("case {case_no} is already open").format(case_no=case_no))
         self._lookalikes.add("case", case_no)
         return case.id
 

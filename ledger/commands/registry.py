@@ -48,7 +48,9 @@ def _managed(f: Fields) -> Jurisdiction | None:
 def _managed_text(managed: Jurisdiction | None) -> str:
     if managed is None:
         return ""
-    return f"; {managed.level.managed_label} by the party committee of {managed.region} (Art. 6)"
+    return _("; {managed} by the party committee of {region} (Art. 6)").format(
+        managed=managed.level.managed_label, region=managed.region
+    )
 
 
 def cadre_add(app: LedgerApplication, f: Fields) -> Outcome:

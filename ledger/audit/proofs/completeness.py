@@ -90,11 +90,15 @@ def check_completeness(
             cases += not ev.topic.startswith(CADRE)
     if (state.count, state.chain) != (count, chain):
         if state.count < count:
-            what = f"{count - state.count} event(s) naming {personnel_no} were omitted"
+            what = _("{n} event(s) naming {personnel_no} were omitted").format(
+                n=count - state.count, personnel_no=personnel_no
+            )
         elif state.count > count:
-            what = f"{state.count - count} event(s) naming {personnel_no} were added"
+            what = _("{n} event(s) naming {personnel_no} were added").format(
+                n=state.count - count, personnel_no=personnel_no
+            )
         else:
-            what = "an event naming the person was replaced, moved or reordered"
+            what = _("an event naming the person was replaced, moved or reordered")
         audit.fail(
             Check.INDEX,
             _(
