@@ -70,7 +70,7 @@ class LedgerApplication(SignedApplication):
             RegionalReport,
             ids.report_id(region, year),
             lambda r: r.circulate(on, scope, ctx),
-            f"no {year} report on region {region} is recorded",
+            _("no {year} report on region {region} is recorded").format(year=year, region=region),
         )
 
     # units and cadres -------------------------------------------------------------------

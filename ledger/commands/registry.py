@@ -22,7 +22,7 @@ def unit_add(app: LedgerApplication, f: Fields) -> Outcome:
     region = f.text("region", required=False) or None
     f.done()
     app.add_unit(code, name, kind, level, region)
-    where = f", region {region} (GB/T 2260)" if region else ""
+    where = _(", region {region} (GB/T 2260)").format(region=region) if region else ""
     return Outcome(
         "unit add",
         _("Unit {code} registered: {name} ({label}, {label2}{where})").format(

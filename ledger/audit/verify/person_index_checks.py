@@ -146,7 +146,7 @@ class PersonIndexChecks:
         if follows:
             names = ", ".join(p.personnel_no for p in follows[:5])
             if len(follows) > 5:
-                names += f" and {len(follows) - 5} more"
+                names += _(" and {n} more").format(n=len(follows) - 5)
             self.audit.fail(
                 Check.INDEX,
                 _(
