@@ -52,7 +52,7 @@ from ledger.i18n import _
 @witness_option
 @workers_option
 @parallel_option
-@report_format_option("failures, then its warnings (check clock),")
+@report_format_option(_("failures, then its warnings (check clock),"))
 def verify_command(
     root_fingerprint: str | None,
     checkpoint_files: tuple[str, ...],

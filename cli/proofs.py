@@ -17,9 +17,10 @@ from cli.verification import (
     failures_format_option,
     force_option,
     labelled_keys,
+    record_label,
     witness_option,
 )
-from ledger.i18n import _
+from ledger.i18n import _, pgettext
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.audit.proofs import ProofReport
@@ -123,7 +124,10 @@ def proof_verify(
                 )
             )
         if report.records:
-            lines.append(_("Records proven: ") + ", ".join(report.records))
+            lines.append(
+                _("Records proven: ")
+                + pgettext("separator", ", ").join(record_label(r) for r in report.records)
+            )
         if report.events_after_checkpoint:
             lines.append(
                 _(

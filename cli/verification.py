@@ -48,11 +48,23 @@ def read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(notes)
 
 
+def _check_label(code: str) -> str:
+    from ledger.audit.verify.result import check_label  # loaded when shown: instant --help
+
+    return check_label(code)
+
+
+def record_label(record: str) -> str:
+    from ledger.audit.verify.result import record_label
+
+    return record_label(record)
+
+
 #: A verification's failures as rows (``--format csv``...): where, then what.
 FAILURE_COLUMNS = (
-    Column("check", _("check")),
+    Column("check", _("check"), _check_label),
     Column("position", _("position")),
-    Column("record", _("record")),
+    Column("record", _("record"), record_label),
     Column("topic", _("event")),
     Column("version", _("version")),
     Column("tree_size", _("checkpoint")),
