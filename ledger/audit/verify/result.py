@@ -101,6 +101,9 @@ class Failure:
     last_position: int | None = None
     behind_position: int | None = None
     seconds_behind: int | None = None
+    #: The root key is not the pinned one: the event itself is sound (signed by the root it
+    #: names), so what the log says is judged relative to that root, read models included.
+    untrusted_root: bool | None = None
 
     def describe(self) -> str:
         """One line naming where and what."""
