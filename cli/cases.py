@@ -9,7 +9,6 @@ act happened, given explicitly.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import asdict
 from typing import Any
 
@@ -111,13 +110,14 @@ def case_timeline(
 def case_list(fmt: str | None, **filters: Any) -> None:
     """Every case that passes the filters, each as its checked, signed events say."""
     from ledger.commands.fields import parse_ground
+    from ledger.domain.identifiers import written_form
     from projections.finding import CaseFilter
 
     ground = filters.pop("ground")
     party = filters.pop("party")
     chosen = CaseFilter(
         ground=None if ground is None else parse_ground(ground),
-        party=None if party is None else unicodedata.normalize("NFKC", party).strip(),
+        party=None if party is None else written_form(party),
         **filters,
     )
     p = open_projections(settings().open(signed=False))
