@@ -50,15 +50,18 @@ class IndexAudit:
             if found:
                 self.cadres.setdefault(oid, found[0])
         for no in persons_named(topic, oid, state, self.cadres.get):
-            chain = self.chains.get(no) or ChainState(no)
-            chain = chain.then(position, leaf)
-            self.chains[no] = chain
-            self.digests[no] = row_digest(
-                self.digests.get(no, EMPTY), chain.count, position, chain.chain
-            )
-            self.last[no] = position
-            self._changed.add(no)
+            self._extend(no, position, leaf)
         self.size = position + 1
+
+    def _extend(self, no: str, position: int, leaf: bytes) -> None:
+        chain = self.chains.get(no) or ChainState(no)
+        chain = chain.then(position, leaf)
+        self.chains[no] = chain
+        self.digests[no] = row_digest(
+            self.digests.get(no, EMPTY), chain.count, position, chain.chain
+        )
+        self.last[no] = position
+        self._changed.add(no)
 
     def root(self) -> bytes:
         """The map root over the chains fed so far."""
@@ -87,7 +90,10 @@ class RowProblem:
 
 
 def audit_stored_rows(
-    audit: IndexAudit, rows: Iterable[tuple[str, int, int, bytes]], log_size: int | None = None
+    audit: IndexAudit,
+    rows: Iterable[tuple[str, int, int, bytes]],
+    log_size: int | None = None,
+    table_name: str = PERSON_EVENTS_TABLE,
 ) -> list[RowProblem]:
     """Compare the stored index rows (by person and seq) with the recomputed chains; one
     problem per person whose rows differ, naming the person and what differs.
@@ -103,7 +109,8 @@ def audit_stored_rows(
         seen[no] = (count + 1, row_digest(digest, seq, index, chain), max(reach, index))
         if log_size is not None and index >= log_size:
             beyond[no] = beyond.get(no, 0) + 1
-    table = f"person index table {PERSON_EVENTS_TABLE}"
+    kind = "person" if table_name == PERSON_EVENTS_TABLE else "case"
+    table = f"{kind} index table {table_name}"
     for no in sorted(set(seen) | set(audit.chains)):
         count, digest, stored_reach = seen.get(no, (0, EMPTY, -1))
         reach = max(stored_reach, audit.last.get(no, -1))

@@ -37,6 +37,9 @@ from ledger.domain.ids import as_uuid
 from ledger.errors import LedgerError, ProofError, StoreUnavailableError, first_line
 from ledger.i18n import _
 from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.case_audit import CaseIndexAudit
+from ledger.transparency.case_index import CASE_EVENTS_TABLE, case_root_of
+from ledger.transparency.case_tables import CaseTables
 from ledger.transparency.checkpoint import (
     Checkpoint,
     b64encode,
@@ -137,6 +140,10 @@ class _Run:
         self.unindexed_checkpoints = 0
         self.indexed_seen = False
         self.index_nodes: dict[str, Node] | None = None
+        #: The case index (Art. 13, 14) likewise, checked only where a checkpoint carries it.
+        self.case_index = CaseIndexAudit()
+        self.case_roots: dict[int, bytes] = {}
+        self.case_indexed_seen = False
         #: A signed checkpoint is larger than the log: events are gone from its end.
         self.rolled_back = False
 
@@ -246,11 +253,14 @@ class _Run:
                     oid = UUID(int=ids[i])
                 except (ValueError, TypeError, IndexError):
                     continue  # an unreadable row: reported by the event checks
-                index.feed(position, oid, topic, row[4], leaves[32 * i : 32 * i + 32])
+                leaf = leaves[32 * i : 32 * i + 32]
+                index.feed(position, oid, topic, row[4], leaf)
+                self.case_index.feed(position, oid, topic, row[4], leaf)
 
     def _index_snapshot(self, size: int) -> None:
         if size not in self.index_roots:
             self.index_roots[size] = self.index.root()
+            self.case_roots[size] = self.case_index.root()
             if self._sizes and size == self._sizes[-1]:
                 self.index_nodes = dict(self.index.map.table)
 
@@ -287,6 +297,52 @@ class _Run:
                 ).format(size=cp.size, b64encode=b64encode(signed), b64encode2=b64encode(expected)),
                 tree_size=cp.size,
             )
+
+    def _check_case_index(self, cp: Checkpoint) -> None:
+        """The case-index root a good checkpoint signed must be the one the log gives; a
+        checkpoint signed before the ledger had the case index carries none (not a failure),
+        but none may follow one that does."""
+        try:
+            signed = case_root_of(cp)
+        except ProofError as e:
+            self.audit.fail(Check.INDEX, str(e), tree_size=cp.size)
+            return
+        if signed is None:
+            if self.case_indexed_seen:
+                self.audit.fail(
+                    Check.INDEX,
+                    _(
+                        "checkpoint {size} carries no case-index root, though an earlier "
+                        "checkpoint did: nothing proves the case set complete at it"
+                    ).format(size=cp.size),
+                    tree_size=cp.size,
+                )
+            return
+        self.case_indexed_seen = True
+        expected = self.case_roots.get(cp.size)
+        if expected is not None and signed != expected:
+            self.audit.fail(
+                Check.INDEX,
+                _(
+                    "checkpoint {size} signed case-index root {signed}, but the log's events "
+                    "give {expected}: the case set or a unit's cases were committed from rows "
+                    "that differ from the log"
+                ).format(size=cp.size, signed=b64encode(signed), expected=b64encode(expected)),
+                tree_size=cp.size,
+            )
+
+    def _check_case_rows(self) -> None:
+        """The stored case-index rows against the chains refolded from the log (a store only,
+        and only once a checkpoint commits them): a row deleted, added or edited is named."""
+        tables = getattr(self.source, "person_tables", None)
+        if tables is None or not self.case_indexed_seen:
+            return
+        n = self.range.size
+        broken = self.audit.broken_from
+        rows = self._indexed_rows(CaseTables(tables.app), n)
+        for problem in audit_stored_rows(self.case_index, rows, n, CASE_EVENTS_TABLE):
+            if broken is None or problem.reach < broken:
+                self.audit.fail(Check.INDEX, problem.message)
 
     def _check_index_tables(self) -> None:
         """The stored chain rows and map nodes against the recomputed ones (a store only).
@@ -557,7 +613,9 @@ class _Run:
                 continue
             good[cp.size] = cp
             self._check_index(cp)
+            self._check_case_index(cp)
         self._check_index_tables()
+        self._check_case_rows()
         # RFC 9162 §2.1.4: the good checkpoints' roots were all recomputed from one stream of
         # leaves, so each extends the one before it (a proof between them would always hold).
         for p in proofs:
