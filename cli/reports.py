@@ -18,6 +18,7 @@ from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
     CadreHistory,
+    CaseCompleteness,
     Count,
     HistoryEntry,
     MeasureRef,
@@ -79,22 +80,28 @@ def deadlines(as_of: dt.date | None, late: bool, fmt: str | None) -> None:
 
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
-    items = p.deadlines(day)
+    items, completeness = p.deadlines_checked(day)
     notes = [_("Due dates: {REST_DAY_NOTE}.").format(REST_DAY_NOTE=_(REST_DAY_NOTE))]
     if any(d.provisional for d in items):
         notes.append(
             _("* judged by weekends only: the holiday calendar does not cover that year yet")
         )
+    notes += case_set_line(completeness)
     show_list(
         fmt,
         "deadlines",
         [asdict(d) for d in items],
         DEADLINE_COLUMNS,
         title=_("Deadlines on {day}:").format(day=day),
-        empty=_("No legal period is running or missed on {day}.").format(day=day),
+        empty="\n".join(
+            [
+                _("No legal period is running or missed on {day}.").format(day=day),
+                *case_set_line(completeness),
+            ]
+        ),
         next_command=f"lifeledger case show {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["status"] == "overdue" else None,
-        extra={"as_of": day},
+        extra={"as_of": day, "completeness": completeness and asdict(completeness)},
         notes=notes,
     )
 
@@ -363,6 +370,7 @@ def annual_text(r: AnnualReport) -> str:
                 ],
             )
         )
+    out += case_set_line(r.completeness)
     return "\n".join(out)
 
 
@@ -522,6 +530,29 @@ def completeness_line(h: CadreHistory) -> str:
     )
 
 
+def case_set_line(c: CaseCompleteness | None) -> list[str]:
+    """What the case index proved about the cases a read enumerated (Art. 13, 14)."""
+    if c is None:
+        return []
+    if c.complete_as_of is None and c.unindexed_checkpoints:
+        return [
+            _(
+                "Case set: completeness not provable. The ledger's {count} checkpoint(s) were "
+                "signed before it had the case index; the cases were found through the read "
+                "models alone. `lifeledger checkpoint` builds the case index and commits it in "
+                "the next checkpoint."
+            ).format(count=c.unindexed_checkpoints)
+        ]
+    if c.complete_as_of is None:
+        return [_("Case set: not provable, no checkpoint yet.")]
+    return [
+        _(
+            "Case set complete as of checkpoint {size} (case index); {checked} later event(s) "
+            "checked directly (of {appended} appended since)."
+        ).format(size=c.complete_as_of, checked=c.checked_after, appended=c.appended_after)
+    ]
+
+
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
     role = f" ({e.team_role_label})" if e.team_role_label else ""
     decisions = "; ".join(
@@ -597,6 +628,7 @@ def rating_text(r: UnitRating) -> str:
             for x in r.not_counted
         ]
     out.append(r.rule)
+    out += case_set_line(r.completeness)
     return "\n".join(out)
 
 

@@ -24,9 +24,17 @@ from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.i18n import _
+from ledger.transparency.case_record import CaseSet
 from projections import labels
 from projections.annual import party_days
-from projections.models import CadreFound, CaseListEntry, UnitDecision, UnitEntry
+from projections.case_check import check_case_set
+from projections.models import (
+    CadreFound,
+    CaseCompleteness,
+    CaseListEntry,
+    UnitDecision,
+    UnitEntry,
+)
 from projections.queries import STEP_DAYS, Reader
 from projections.replay import CaseEvent, career
 from projections.steps import UNTIMED, steps_of
@@ -96,9 +104,14 @@ def case_years(doc: Doc) -> set[int]:
 
 
 def case_list(
-    reader: Reader, f: CaseFilter, today: dt.date, region_of: RegionOf
-) -> list[CaseListEntry]:
-    """The cases that pass every filter, from checked events (Art. 4, 6, 11, 12, 14)."""
+    reader: Reader,
+    f: CaseFilter,
+    today: dt.date,
+    region_of: RegionOf,
+    index: CaseSet | None = None,
+) -> tuple[list[CaseListEntry], CaseCompleteness | None]:
+    """The cases that pass every filter, from checked events (Art. 4, 6, 11, 12, 14), and as
+    of which checkpoint every case was looked at (``index``: the case index's set)."""
     if f.status is not None and f.status not in labels.CASE_STATUS_LABELS:
         raise InvalidInputError(
             _("unknown case status {status!r}: use open or closed").format(status=f.status)
@@ -107,7 +120,11 @@ def case_list(
     if f.region is not None:
         divisions.check(f.region)
     found = []
-    for doc in all_cases(reader):
+    docs = all_cases(reader)
+    completeness = check_case_set(
+        reader, index, (ids.case_id(d["case_no"]) for d in docs), "proj_cases"
+    )
+    for doc in docs:
         late = overdue_steps(doc, today)
         parties = doc["parties"].values()
         if (
@@ -139,7 +156,7 @@ def case_list(
                 overdue_labels=tuple(labels.STEP_LABELS[k] for k in sorted(set(late))),
             )
         )
-    return found
+    return found, completeness
 
 
 # units and cadres ---------------------------------------------------------------------------------
