@@ -47,8 +47,7 @@ LINE_2 = f"{CASE_2}  2024-04-01  长沙市纪委监委  办理中  12      P002 
 #: What the case index proved (none of these ledgers has a checkpoint yet).
 UNPROVEN = "Case set: not provable, no checkpoint yet.\n"
 BOTH = (
-    f"2 cases:\n{HEAD}\n{RULE}\n{LINE_1}\n{LINE_2}\n{UNPROVEN}"
-    f"Next: lifeledger case show {CASE_1}\n"
+    f"2 cases:\n{HEAD}\n{RULE}\n{LINE_1}\n{LINE_2}\n{UNPROVEN}Next: lifeledger case show {CASE_1}\n"
 )
 
 

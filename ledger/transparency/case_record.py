@@ -99,8 +99,7 @@ def case_set(app: Any, key: str) -> CaseSet:
             if key not in subjects_named(topic, stored):
                 raise _damaged(
                     _(
-                        "the event at position {index} does not list {key}, but the case "
-                        "index does"
+                        "the event at position {index} does not list {key}, but the case index does"
                     ).format(index=index, key=key),
                     position=index,
                 )
