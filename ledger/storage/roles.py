@@ -82,8 +82,7 @@ def roles_sql(schema: str, prefix: str = "ledger") -> str:
         f"GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r['reader']}, {r['auditor']};",
         "-- writers append to the ledger's tables and nothing else there",
         f"GRANT SELECT, INSERT ON {ledger} TO {r['writer']};",
-        f"GRANT SELECT, INSERT ON {', '.join(f'{s}.{t}' for t in INDEX_TABLES)} "
-        f"TO {r['writer']};",
+        f"GRANT SELECT, INSERT ON {', '.join(f'{s}.{t}' for t in INDEX_TABLES)} TO {r['writer']};",
         f"GRANT UPDATE ON {s}.{PG_EVENTS_TABLE} TO {r['writer']};  -- for LOCK ... EXCLUSIVE",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r['writer']};",
         "-- read models are caches rebuilt from the log: writers keep them current",
