@@ -375,7 +375,8 @@ class Projections:
         """Steps done late, overdue until recorded, or recorded late (Art. 11, 12; issue 13:
         recording a step late never hides that it was overdue); ``as_of``: as on record at
         the end of that day."""
-        return self._query(lambda r: r.late_steps(as_of))
+        index = self._case_set(ALL_CASES)
+        return self._query(lambda r: r.late_steps(as_of, index))
 
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
         """Art. 13: may the unit be that year's advanced unit for petition work, and if not,

@@ -279,11 +279,13 @@ class Reader(CadreReads):
         )
         return found, completeness
 
-    def late_steps(self, as_of: dt.date | None) -> list[LateStep]:
+    def late_steps(self, as_of: dt.date | None, index: CaseSet | None = None) -> list[LateStep]:
         """Every step done late, overdue until recorded, or recorded late (issue 13), from
-        every case's checked events: the census proves no case row is missing, and each case
-        is replayed from its own events. ``as_of``: as on record at the end of that day."""
+        every case's checked events: the census proves no case row is missing (and the case
+        index, ``index``, that none was hidden with the census balanced), and each case is
+        replayed from its own events. ``as_of``: as on record at the end of that day."""
         check_census(self.trust, self.position)
+        self.all_cases_checked(index)
         self.cur.execute(self.store.sql("SELECT opened_at FROM {proj_cases}"))
         cases = [int(r[0]) for r in self.cur.fetchall()]
         until = None if as_of is None else end_of_day(as_of)

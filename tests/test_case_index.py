@@ -96,6 +96,9 @@ def test_a_hidden_case_row_with_the_census_balanced_is_refused_and_named(
     assert refused(ledger, "deadlines", "--as-of", "2024-04-20") == _hidden(
         CASE_1, leaf, signed, "cases", "proj_cases"
     )
+    assert refused(ledger, "deadlines", "--late") == _hidden(
+        CASE_1, leaf, signed, "cases", "proj_cases"
+    )
     unit = refused(ledger, "unit", "rating", "CS-XF", "--year", "2024")
     assert unit.startswith(f"Error: the read models hide case {CASE_1} (log position ")
     assert f"{signed} under unit:CS-XF" in unit
