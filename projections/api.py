@@ -400,7 +400,8 @@ class Projections:
     def cases_in_year(self, year: int, authority: str | None = None) -> list[str]:
         """Art. 14: the cases the year's report counts (an index: printed reports verify the
         cases' own events before counting them)."""
-        return self._query(lambda r: r.cases_in_year(year, authority))
+        index = self._case_set(ALL_CASES)
+        return self._query(lambda r: r.cases_in_year(year, authority, index))
 
     def case_list(self, filters: CaseFilter | None = None) -> list[CaseListEntry]:
         """The cases that pass the filters, each from its checked events (finding)."""

@@ -374,9 +374,14 @@ class Reader(CadreReads):
         self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
         return [(int(r[0]), str(r[1])) for r in self.cur.fetchall()]
 
-    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
-        """The numbers of the cases the year's report counts (Art. 14)."""
-        return [no for _at, no in self._year_cases(year, authority)]
+    def cases_in_year(
+        self, year: int, authority: str | None, index: CaseSet | None = None
+    ) -> list[str]:
+        """The numbers of the cases the year's report counts (Art. 14); ``index``: every case
+        of the log, as the case index lists them (none may lack its ``proj_cases`` row)."""
+        found = self._year_cases(year, authority)
+        self.all_cases_checked(index)
+        return [no for _at, no in found]
 
     def annual_report(
         self,

@@ -99,6 +99,8 @@ def test_a_hidden_case_row_with_the_census_balanced_is_refused_and_named(
     assert refused(ledger, "deadlines", "--late") == _hidden(
         CASE_1, leaf, signed, "cases", "proj_cases"
     )
+    printed = ("report", "annual", "--year", "2024", "--format", "xlsx", "--out", "r.xlsx")
+    assert refused(ledger, *printed) == _hidden(CASE_1, leaf, signed, "cases", "proj_cases")
     unit = refused(ledger, "unit", "rating", "CS-XF", "--year", "2024")
     assert unit.startswith(f"Error: the read models hide case {CASE_1} (log position ")
     assert f"{signed} under unit:CS-XF" in unit
