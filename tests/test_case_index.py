@@ -232,3 +232,23 @@ def test_a_ledger_whose_checkpoints_predate_the_case_index_verifies_and_then_com
         "cases",
         "proj_cases",
     )
+
+
+def test_a_deleted_case_index_row_is_refused_by_the_reads_and_named_by_verify(
+    ledger: Any, root_signer: Signer
+) -> None:
+    size = _checkpointed(ledger, root_signer)
+    with tables(ledger) as t:
+        t.conn.execute(
+            f"DELETE FROM {t.prefix}case_index_events WHERE subject = 'cases' AND seq = 1"
+        )
+    message = refused(ledger, "case", "list")
+    assert message.startswith("Error: the case index of cases has no entry 1 holding an event")
+    assert message.endswith("a row was deleted or moved; run `lifeledger verify`\n")
+    assert "may NOT be rated" in shown(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    assert (
+        "case index table case_index_events: cases has 2 stored rows, the log has 3 events listed"
+    ) in audit.stdout
+    assert size > 0

@@ -126,13 +126,24 @@ def audit_stored_rows(
                 "are gone from its end (truncated or rolled back)"
             ).format(table=table, no=no, n=beyond[no], log_size=log_size)
         elif expected is None:
-            message = _(
-                "{table}: {no} has {count} stored rows, but no event in the log names this person"
+            message = (
+                _(
+                    "{table}: {no} has {count} stored rows, but no event in the log names "
+                    "this person"
+                )
+                if table_name == PERSON_EVENTS_TABLE
+                else _("{table}: {no} has {count} stored rows, but no event in the log lists it")
             ).format(table=table, no=no, count=count)
         elif count != expected.count:
-            message = _(
-                "{table}: {no} has {count} stored rows, the log has {expected} events naming "
-                "this person"
+            message = (
+                _(
+                    "{table}: {no} has {count} stored rows, the log has {expected} events "
+                    "naming this person"
+                )
+                if table_name == PERSON_EVENTS_TABLE
+                else _(
+                    "{table}: {no} has {count} stored rows, the log has {expected} events listed"
+                )
             ).format(table=table, no=no, count=count, expected=expected.count)
         elif digest != audit.digests[no]:
             message = _(
