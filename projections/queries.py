@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from ledger.domain import ids
+from ledger.domain.case_state import party_key
 from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.recorded_time import end_of_day
@@ -47,7 +48,7 @@ from projections.models import (
     TimelineEntry,
     UnitRating,
 )
-from projections.replay import fold
+from projections.replay import state
 from projections.steps import UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
 from projections.trusted import (
@@ -67,7 +68,6 @@ from projections.values import (
 )
 
 Row = dict[str, Any]
-Doc = dict[str, Any]
 STEP_DAYS = {
     "announcement": ANNOUNCE_WITHIN_DAYS,
     "appeal_window": APPEAL_WITHIN_DAYS,
@@ -146,23 +146,23 @@ class Reader(CadreReads):
         ]
 
     def case_state(self, case_no: str, today: dt.date) -> CaseState:
-        doc = fold(self.case_by_id(case_no)[0])
-        parties = list(doc["parties"].values())
-        units = self.registered_names(
-            "unit", (p["code"] for p in parties if p["party_type"] == "unit")
-        )
+        events = self.case_by_id(case_no)[0]
+        case = state(events)
+        assert case is not None  # case_by_id found the case's events, its opening first
+        parties = list(case.parties.values())
+        units = self.registered_names("unit", (p.code for p in parties if p.party_type == "unit"))
         people = self.registered_names(
-            "person", (p["code"] for p in parties if p["party_type"] == "person")
+            "person", (p.code for p in parties if p.party_type == "person")
         )
-        objections = doc["objections"]
+        objections = case.objections
         built = tuple(
             party_value(
                 p,
-                (units if p["party_type"] == "unit" else people).get(p["code"], ""),
-                objections[p["code"]]["on"]
-                if p["party_type"] == "person" and p["code"] in objections
+                (units if p.party_type == "unit" else people).get(p.code, ""),
+                objections[p.code].on
+                if p.party_type == "person" and p.code in objections
                 else None,
-                today.isoformat(),
+                today,
             )
             for p in parties
         )
@@ -170,32 +170,30 @@ class Reader(CadreReads):
         pending = sorted(
             (s.due, s.kind)
             for p in parties
-            for d in p["decisions"]
+            for d in p.decisions
             for s in steps_of(d)
             if s.running_on(text) and s.kind not in UNTIMED
         )
         return CaseState(
-            case_no=doc["case_no"],
-            incident_date=date(doc["incident_date"]),
-            opened_on=date(doc["opened_on"]),
-            grounds=grounds(doc["grounds"], doc["results"]),
-            other_regulation=doc["other_regulation"],
-            facts=doc["facts"],
-            consequence=doc["consequence"],
-            consequence_label=labels.consequence_label(doc["consequence"]),
-            lifetime=doc["lifetime"],
-            status=doc["status"],
-            status_label=labels.CASE_STATUS_LABELS[doc["status"]],
-            closed_on=day(doc["closed_on"]),
-            close_summary=doc["close_summary"],
-            opening_authority=doc["opening_authority"],
+            case_no=case.case_no,
+            incident_date=case.incident_date,
+            opened_on=case.opened_on,
+            grounds=grounds(case.grounds, case.results),
+            other_regulation=case.other_regulation,
+            facts=case.facts,
+            consequence=case.consequence,
+            consequence_label=labels.consequence_label(case.consequence),
+            lifetime=case.lifetime,
+            status=case.status,
+            status_label=labels.CASE_STATUS_LABELS[case.status],
+            closed_on=case.closed_on,
+            close_summary=case.close_summary,
+            opening_authority=case.opening_authority,
             parties=built,
-            objections=tuple(
-                Objection(no, date(o["on"]), o["text"]) for no, o in objections.items()
-            ),
+            objections=tuple(Objection(no, o.on, o.text) for no, o in objections.items()),
             next_due=date(pending[0][0]) if pending else None,
             next_due_step=pending[0][1] if pending else None,
-            position=doc["log"][-1],
+            position=events[-1].position,
         )
 
     def timeline(
@@ -220,26 +218,26 @@ class Reader(CadreReads):
         check_census(self.trust, self.position)
         completeness = self.all_cases_checked(index)
         indexed = self.running(as_of)
-        docs = self.docs({row["opened_at"] for _case_no, row, _steps in indexed})
+        cases = self.states({row["opened_at"] for _case_no, row, _steps in indexed})
         for _case_no, row, _steps in indexed:  # each index row must name a decision the case holds
-            doc = docs[row["opened_at"]]
-            party = doc["parties"].get(f"{row['party_type']}:{row['code']}")
-            if party is None or not any(d["number"] == row["number"] for d in party["decisions"]):
+            case = cases[row["opened_at"]]
+            party = case.parties.get(party_key(row["party_type"], row["code"]))
+            if party is None or not any(d.number == row["number"] for d in party.decisions):
                 raise refuse_row(
                     "proj_decisions",
                     f"opened_at={row['opened_at']}, {row['party_type']} {row['code']}",
-                    _("case {case_no}").format(case_no=doc["case_no"]),
+                    _("case {case_no}").format(case_no=case.case_no),
                 )
         text = as_of.isoformat()
         running = [
             (
-                doc["case_no"],
-                {"party_type": p["party_type"], "code": p["code"], "number": d["number"]},
+                case.case_no,
+                {"party_type": p.party_type, "code": p.code, "number": d.number},
                 pending,
             )
-            for doc in docs.values()
-            for p in doc["parties"].values()
-            for d in p["decisions"]
+            for case in cases.values()
+            for p in case.parties.values()
+            for d in p.decisions
             if (pending := [s for s in steps_of(d) if s.running_on(text)])
         ]
         found = []
@@ -310,31 +308,31 @@ class Reader(CadreReads):
         check_census(self.trust, self.position)
         counted: list[RatingReason] = []
         not_counted: list[RatingReason] = []
-        docs = self.docs(self.named_in("unit", unit_code))
+        states = self.states(self.named_in("unit", unit_code))
         completeness = check_case_set(
-            self, index, (ids.case_id(d["case_no"]) for d in docs.values()),
+            self, index, (ids.case_id(c.case_no) for c in states.values()),
             "proj_case_parties and proj_cases",
         )  # fmt: skip
-        for case, doc in docs.items():
-            party = doc["parties"].get(f"unit:{unit_code}")
+        for opened_at, case in states.items():
+            party = case.parties.get(party_key("unit", unit_code))
             if party is None:
                 raise refuse_row(
                     "proj_case_parties",
-                    f"code={unit_code}, party_type=unit, opened_at={case}",
-                    _("case {case_no}").format(case_no=doc["case_no"]),
+                    f"code={unit_code}, party_type=unit, opened_at={opened_at}",
+                    _("case {case_no}").format(case_no=case.case_no),
                 )
-            for d in party["decisions"] if party else ():
+            for d in party.decisions:
                 if not in_year(in_force_from(d), year):
                     continue
                 reason = RatingReason(
-                    doc["case_no"],
-                    d["number"],
-                    date(d["decided_on"]),
+                    case.case_no,
+                    d.number,
+                    d.decided_on,
                     measures(in_force(d)),
-                    d["status"],
-                    labels.DECISION_STATUS_LABELS[d["status"]],
+                    d.status,
+                    labels.DECISION_STATUS_LABELS[d.status],
                 )
-                (not_counted if d["status"] == "revoked" else counted).append(reason)
+                (not_counted if d.revoked else counted).append(reason)
 
         def order(r: RatingReason) -> tuple[dt.date, str, str]:
             return (r.decided_on, r.case_no, r.decision_number)
@@ -399,22 +397,22 @@ class Reader(CadreReads):
         ``index``: every case of the log, as the case index lists them."""
         year_cases = self._year_cases(year, authority)
         completeness = self.all_cases_checked(index)
-        docs = list(self.docs(case for case, _ in year_cases).values())
+        cases = list(self.states(case for case, _ in year_cases).values())
         if region is None or region_of is None:
-            report = annual_figures(docs, year, authority, position, today)
+            report = annual_figures(cases, year, authority, position, today)
             return replace(report, completeness=completeness)
         divisions, end = hunan(), dt.date(year, 12, 31)
         divisions.check(region)
         kept, per_child = [], Counter[str]()
-        for doc in docs:
+        for case in cases:
             codes = {
                 code
-                for p in doc["parties"].values()
-                if (code := region_of(p["party_type"], p["code"], date(p["assigned_on"])))
+                for p in case.parties.values()
+                if (code := region_of(p.party_type, p.code, p.assigned_on))
                 and divisions.contains(region, code, end)
             }
             if codes:
-                kept.append(doc)
+                kept.append(case)
                 per_child.update({divisions.child(region, c, end) for c in codes})
         report = annual_figures(kept, year, authority, position, today)
         return replace(
