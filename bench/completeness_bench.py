@@ -112,7 +112,7 @@ def document(number: str) -> DecisionDocument:
 def whole_case(app: LedgerApplication, case_no: str, person: str) -> None:
     """Eight events, six naming the person (assign, hear, decide, announce, file, receive)."""
     app.open_case(case_no, dt.date(2023, 11, 2), [3], "推诿敷衍信访事项", dt.date(2024, 1, 8),
-                  [ResultElement.ADVERSE_IMPACT])  # fmt: skip
+                  [ResultElement.PETITION_ARISEN, ResultElement.ADVERSE_IMPACT])  # fmt: skip
     app.assign(case_no, PartyType.PERSON, person, Responsibility.DIRECT, dt.date(2024, 1, 15))
     app.hear(case_no, PartyType.PERSON, person, dt.date(2024, 2, 1), "本人陈述")
     app.decide(case_no, PartyType.PERSON, person, document(f"{case_no}-决"))
