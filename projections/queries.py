@@ -29,6 +29,11 @@ from ledger.i18n import N_, _
 from projections import labels
 from projections.annual import annual_figures, in_year
 from projections.cadre_reads import CadreReads
+from projections.census import (
+    check_census,
+    check_index_rows,
+    refuse_row,
+)
 from projections.lateness import late_steps, recorded_at
 from projections.models import (
     AnnualReport,
@@ -46,11 +51,6 @@ from projections.models import (
 from projections.replay import fold
 from projections.steps import UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
-from projections.trusted import (
-    check_census,
-    check_index_rows,
-    refuse_row,
-)
 from projections.values import (
     date,
     day,

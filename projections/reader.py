@@ -8,6 +8,7 @@ from ledger.domain import ids
 from ledger.errors import NotFoundError
 from ledger.i18n import _
 from ledger.transparency.person_record import PersonRecord
+from projections.census import check_index_rows, refuse_row
 from projections.codec import Unwrap
 from projections.replay import CaseEvent, fold
 from projections.schema import KEYS, Table
@@ -17,8 +18,6 @@ from projections.trusted import (
     Checked,
     ReadRefusedError,
     TrustedLog,
-    check_index_rows,
-    refuse_row,
 )
 
 Row = dict[str, Any]
