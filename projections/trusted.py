@@ -34,14 +34,13 @@ asking for ``lifeledger verify``; reads that do not touch it keep working.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.audit.verify import Check, Failure, VerifyOptions, check_rows
+from ledger.audit.verify import Check, Failure, VerifyOptions
 from ledger.audit.verify.audit import Audit
 from ledger.audit.verify.sources import registry_keys
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
@@ -53,6 +52,7 @@ from projections import log
 from projections.codec import Unwrap, loads
 from projections.handlers import HANDLERS
 from projections.replay import CaseEvent, decode
+from projections.signature_checks import Signatures
 from projections.sql import Cursor, ViewStore
 
 Row = dict[str, Any]
@@ -116,14 +116,22 @@ class Checked:
 class TrustedLog:
     """Reads records from the log through the views' connection and checks every event."""
 
-    def __init__(self, store: ViewStore, cur: Cursor, top: int, unwrap: Unwrap | None) -> None:
+    def __init__(
+        self,
+        store: ViewStore,
+        cur: Cursor,
+        top: int,
+        unwrap: Unwrap | None,
+        signatures: Signatures | None = None,
+    ) -> None:
         self.store = store
         self.cur = cur
         self.top = top
         self.unwrap = unwrap
         store.names.setdefault(LEAVES, store.qualify(LEAVES))
-        #: Signatures this read has checked and found good (a read checks each event once).
-        self.seen: set[bytes] = set()
+        #: The signature checks of this read (a read checks each event once); some may have
+        #: been started before the read reached the views.
+        self.signatures = Signatures() if signatures is None else signatures
 
     def check(self, ids: Iterable[UUID], up_to: int | None = None) -> Checked:
         """Read and check the records ``ids`` (and the key registry) up to a log position."""
@@ -131,19 +139,60 @@ class TrustedLog:
         wanted = [i for i in dict.fromkeys(ids) if i != REGISTRY_ID]
         rows = aggregate_events(self.store, self.cur, [REGISTRY_ID, *wanted], end)
         registry = rows.pop(REGISTRY_ID)
-        hints = registry_keys(state for _, _, _, state in registry)
+        hints = _registry_keys([state for _, _, _, state in registry])
         stream = sorted(
             [(p, REGISTRY_ID, v, t, s) for p, v, t, s in registry]
             + [(p, oid, v, t, s) for oid, events in rows.items() for p, v, t, s in events],
             key=lambda r: r[0],
         )
-        audit = _ReadAudit(self.seen)
-        audit.hint_keys(hints)
-        # The signatures of the records' events first (no order needed) ...
-        records = [r for r in stream if r[1] != REGISTRY_ID]
-        code_of = self._signatures(records, hints)
-        # ... then, in log order, the key registry as it stood and every record's checks.
+        # The records' signatures are checked on the threads (no order needed) while this
+        # thread makes the in-order pass (the key registry as it stood at each event, key
+        # validity, versions) taking them as good, and decodes the payloads; if one is not
+        # good, the pass is made again with what the threads found. Nothing is kept from an
+        # event before both passed.
+        statuses = self.signatures.statuses([r for r in stream if r[1] != REGISTRY_ID], hints)
+        audit, key_rows, failed_at = self._in_order(stream, hints, _ALL_GOOD)
+        decoded: dict[UUID, list[CaseEvent] | Exception] = {}
+        for oid, events in rows.items():
+            try:
+                decoded[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
+            except Exception as e:
+                decoded[oid] = e
+        codes = statuses()
+        if any(code != _OK for code in codes.values()):
+            audit, key_rows, failed_at = self._in_order(stream, hints, codes)
         checked = Checked()
+        for failure in audit.failures:
+            if failure.aggregate_id == str(REGISTRY_ID) and checked.registry_failure is None:
+                checked.registry_failure = failure
+        checked.keys = key_rows.rows
+        for oid, events in rows.items():
+            bad = next((failed_at[p] for p, *_ in events if p in failed_at), None)
+            read = decoded[oid]
+            if bad is not None:
+                checked.failures[oid] = bad
+            elif isinstance(read, Exception):
+                checked.failures[oid] = Failure(
+                    Check.FORMAT,
+                    _("the payload cannot be read ({name})").format(name=type(read).__name__),
+                    position=events[0][0],
+                    aggregate_id=str(oid),
+                )
+            else:
+                checked.events[oid] = read
+                checked.states[oid] = {v: s for _, v, _, s in events}
+        return checked
+
+    def _in_order(
+        self,
+        stream: Sequence[tuple[int, UUID, int, str, bytes]],
+        hints: dict[bytes, bytes],
+        code_of: Mapping[int, bytes],
+    ) -> tuple[_ReadAudit, _KeyRows, dict[int, Failure]]:
+        """``verify``'s order-dependent checks over the stream, the registry's key rows built
+        from its checked events, and the failure at each failing position."""
+        audit = _ReadAudit(self.signatures.good)
+        audit.hint_keys(hints)
         key_rows = _KeyRows(self.unwrap)
         failed_at: dict[int, Failure] = {}
         for position, oid, version, topic, state in stream:
@@ -157,57 +206,7 @@ class TrustedLog:
                 audit.apply(position, [row], [oid.int], code_of[position], hints)
             if len(audit.failures) != before:
                 failed_at[position] = audit.failures[before]
-        for failure in audit.failures:
-            if failure.aggregate_id == str(REGISTRY_ID) and checked.registry_failure is None:
-                checked.registry_failure = failure
-        checked.keys = key_rows.rows
-        for oid, events in rows.items():
-            bad = next((failed_at[p] for p, *_ in events if p in failed_at), None)
-            if bad is not None:
-                checked.failures[oid] = bad
-                continue
-            try:
-                checked.events[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
-                checked.states[oid] = {v: s for _, v, _, s in events}
-            except Exception as e:
-                checked.failures[oid] = Failure(
-                    Check.FORMAT,
-                    _("the payload cannot be read ({name})").format(name=type(e).__name__),
-                    position=events[0][0],
-                    aggregate_id=str(oid),
-                )
-        return checked
-
-    def _signatures(
-        self, records: Sequence[tuple[int, UUID, int, str, bytes]], keys: dict[bytes, bytes]
-    ) -> dict[int, bytes]:
-        """Each record event's signature status (:func:`ledger.audit.verify.check_rows`), by
-        position: those this read already checked are not checked again, and many are
-        checked by two threads (the library releases the GIL while it verifies)."""
-        found: dict[int, bytes] = {}
-        todo, memo = [], []
-        for r in records:
-            seen = _seen_key(keys, r)
-            if seen is not None and seen in self.seen:
-                found[r[0]] = _OK
-            else:
-                todo.append(r)
-                memo.append(seen)
-        # Two halves on two threads from a few dozen events on (a pool kept for the process:
-        # starting threads per read would cost more than it saves).
-        half = (len(todo) + 1) // 2 if len(todo) >= PARALLEL_FROM else len(todo)
-        chunks = [todo[i : i + half] for i in range(0, len(todo), half)] if todo else []
-        if len(chunks) > 1:
-            results = list(_pool().map(lambda c: check_rows(0, c, keys)[1], chunks))
-        else:
-            results = [check_rows(0, c, keys)[1] for c in chunks]
-        codes = b"".join(results)
-        for i, r in enumerate(todo):
-            found[r[0]] = codes[i : i + 1]
-            remembered = memo[i]
-            if codes[i] == OK and remembered is not None:
-                self.seen.add(remembered)
-        return found
+        return audit, key_rows, failed_at
 
     def leaf_position(self, notification_id: int) -> int | None:
         """The Merkle leaf index (the position ``verify`` names) of a notification."""
@@ -249,33 +248,34 @@ class TrustedLog:
         )
 
 
-#: Records' events checked by two threads from this many on.
-PARALLEL_FROM = 32
-THREADS = 2
-_POOL: list[ThreadPoolExecutor] = []
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The verifying threads, started on first use and kept for the process."""
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(THREADS, thread_name_prefix="lifeledger-verify"))
-    return _POOL[0]
-
-
 _OK = bytes([OK])
 _UNCHECKED = bytes([KEY_UNKNOWN])
 
 
-def _seen_key(keys: dict[bytes, bytes], row: tuple[int, UUID, int, str, bytes]) -> bytes | None:
-    """What a good signature of this row by the key it names is remembered by: the public key,
-    the row's identity and the digest of its whole stored state."""
-    _unused, oid, version, topic, state = row
-    raw = keys.get(state[4:12])
-    if raw is None:
-        return None
-    return hashlib.sha256(
-        b"".join((raw, oid.bytes, version.to_bytes(8, "big"), topic.encode(), state))
-    ).digest()
+class _AllGood(dict[int, bytes]):
+    """Every signature taken as good (for the pass made while the threads check them)."""
+
+    def __missing__(self, position: int) -> bytes:
+        return _OK
+
+
+_ALL_GOOD = _AllGood()
+
+
+def _registry_keys(states: list[bytes]) -> dict[bytes, bytes]:
+    """:func:`registry_keys` of the registry's stored events, remembered by the digest of
+    their exact bytes (every read replays the same registry)."""
+    digest = hashlib.sha256(b"".join(len(s).to_bytes(8, "big") + s for s in states)).digest()
+    found = _REGISTRY_KEYS.get(digest)
+    if found is None:
+        found = registry_keys(states)
+        if len(_REGISTRY_KEYS) >= 16:
+            _REGISTRY_KEYS.clear()
+        _REGISTRY_KEYS[digest] = found
+    return dict(found)
+
+
+_REGISTRY_KEYS: dict[bytes, dict[bytes, bytes]] = {}
 
 
 class _ReadAudit(Audit):
