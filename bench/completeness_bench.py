@@ -186,12 +186,12 @@ for _ in range(reads):
         runs[n].append(time.perf_counter() - t)
 # Ed25519 verifications in one read of each person (does not depend on the machine's load).
 import cProfile, pstats
-try:  # one thread, so that the profiler sees every verification
+import projections.trusted as trusted
+if hasattr(trusted, "PARALLEL_FROM"):  # the code before projections.signature_checks
+    trusted.PARALLEL_FROM = 10**9  # one thread, so that the profiler sees every verification
+else:
     import projections.signature_checks as checks
     checks.IN_THREADS = False
-except ImportError:  # the code before the checks ran on other threads from the start
-    import projections.trusted as trusted
-    trusted.PARALLEL_FROM = 10**9
 counts = {}
 for n in persons:
     prof = cProfile.Profile()

@@ -17,6 +17,7 @@ with other bytes, or to be checked with another key, is checked again.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -32,8 +33,8 @@ from ledger.signing.signatures import key_id_of
 #: (log position, aggregate id, version, topic, stored state) of one event.
 Row = tuple[int, UUID, int, str, bytes]
 
-#: A batch of events is checked in two halves, on two threads, from this many on.
-SPLIT_FROM = 8
+#: Rows a thread takes from the queue at a time.
+CHUNK = 4
 THREADS = 2
 #: False: every check runs on the calling thread (a profiler then sees each one).
 IN_THREADS = True
@@ -62,12 +63,14 @@ def seen_key(keys: Mapping[bytes, bytes], row: Row) -> bytes | None:
     ).digest()
 
 
-def _codes(rows: Sequence[Row], keys: Mapping[bytes, bytes]) -> bytes:
-    return check_rows(0, rows, keys)[1]
-
-
 class Signatures:
-    """The signature checks of one read: started early, waited for before anything is shown."""
+    """The signature checks of one read: started early, waited for before anything is shown.
+
+    Rows to check wait in a queue, a few at a time; the verifying threads take from it as
+    soon as rows are started, and when the read needs the results the calling thread takes
+    what is left too (so a read never waits for a thread that the machine is slow to run),
+    then waits only for the few rows still being checked.
+    """
 
     def __init__(self) -> None:
         #: Signatures this read has checked and found good, by :func:`seen_key`.
@@ -75,7 +78,8 @@ class Signatures:
         #: The status of those that were not.
         self._bad: dict[bytes, bytes] = {}
         self._started: set[bytes] = set()
-        self._pending: list[tuple[list[bytes], Future[bytes]]] = []
+        self._queue: deque[tuple[list[Row], list[bytes], dict[bytes, bytes]]] = deque()
+        self._helpers: list[Future[None]] = []
 
     def start(self, rows: Sequence[Row], keys: Mapping[bytes, bytes]) -> None:
         """Start checking ``rows`` with ``keys`` (key id → raw public key) in the background;
@@ -85,13 +89,13 @@ class Signatures:
             memo = seen_key(keys, row)
             if memo is not None and memo not in self.good and memo not in self._started:
                 todo.append((row, memo))
-        self._submit(todo, dict(keys))
+        self._enqueue(todo, dict(keys), THREADS)
 
     def statuses(
         self, rows: Sequence[Row], keys: Mapping[bytes, bytes]
     ) -> Callable[[], dict[int, bytes]]:
         """Start checking the rows that no check was started for yet; the function returned
-        waits for every check and gives each row's status
+        checks what is still queued, waits for every check and gives each row's status
         (:data:`ledger.audit.verify.workers.OK` or another code) by log position."""
         keys = dict(keys)
         unkeyed: list[Row] = []  # no key of that id: nothing to verify, read here
@@ -105,43 +109,48 @@ class Signatures:
             memo_at[row[0]] = memo
             if memo not in self.good and memo not in self._started:
                 todo.append((row, memo))
-        self._submit(todo, keys)
+        self._enqueue(todo, keys, THREADS - 1)  # this thread checks too, when it waits
 
         def result() -> dict[int, bytes]:
-            codes = _codes(unkeyed, keys) if unkeyed else b""
+            codes = check_rows(0, unkeyed, keys)[1] if unkeyed else b""
             found = {row[0]: codes[i : i + 1] for i, row in enumerate(unkeyed)}
-            self._collect()
+            self._drain()
+            for helper in self._helpers:
+                helper.result()
             for position, memo in memo_at.items():
                 found[position] = _OK if memo in self.good else self._bad[memo]
             return found
 
         return result
 
-    def _submit(self, todo: list[tuple[Row, bytes]], keys: dict[bytes, bytes]) -> None:
-        if not todo:
-            return
-        half = (len(todo) + 1) // 2 if len(todo) >= SPLIT_FROM and IN_THREADS else len(todo)
-        for i in range(0, len(todo), half):
-            chunk = todo[i : i + half]
-            rows = [row for row, _memo in chunk]
-            if IN_THREADS:
-                codes = _pool().submit(_codes, rows, keys)
-            else:
-                codes = Future()
-                codes.set_result(_codes(rows, keys))
+    def _enqueue(
+        self, todo: list[tuple[Row, bytes]], keys: dict[bytes, bytes], helpers: int
+    ) -> None:
+        """Queue the rows a few at a time, and have up to ``helpers`` threads checking them."""
+        for i in range(0, len(todo), CHUNK):
+            chunk = todo[i : i + CHUNK]
             memos = [memo for _row, memo in chunk]
             self._started.update(memos)
-            self._pending.append((memos, codes))
+            self._queue.append(([row for row, _memo in chunk], memos, keys))
+        if not todo or not IN_THREADS:
+            return
+        self._helpers = [h for h in self._helpers if not h.done()]
+        for _unused in range(min(helpers, -(-len(todo) // CHUNK)) - len(self._helpers)):
+            self._helpers.append(_pool().submit(self._drain))
 
-    def _collect(self) -> None:
-        """Wait for every check started, and remember each result."""
-        pending, self._pending = self._pending, []
-        for memos, codes in pending:
-            for memo, code in zip(memos, codes.result(), strict=True):
+    def _drain(self) -> None:
+        """Check queued rows until none is left (on any thread: each row is taken once)."""
+        queue, good, bad = self._queue, self.good, self._bad
+        while True:
+            try:
+                rows, memos, keys = queue.popleft()
+            except IndexError:
+                return
+            for memo, code in zip(memos, check_rows(0, rows, keys)[1], strict=True):
                 if code == OK:
-                    self.good.add(memo)
+                    good.add(memo)
                 else:
-                    self._bad[memo] = bytes([code])
+                    bad[memo] = bytes([code])
 
 
 def registry_public_keys(app: Any) -> dict[bytes, bytes]:

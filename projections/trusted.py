@@ -199,7 +199,7 @@ class TrustedLog:
             before = len(audit.failures)
             row = (position, oid, version, topic, state)
             if oid == REGISTRY_ID:  # checked at once, so later events see its key changes
-                audit.apply(position, [row], [oid.int], _UNCHECKED, {})
+                audit.apply(position, [row], [oid.int], _UNCHECKED, _NO_KEYS)
                 if len(audit.failures) == before:
                     key_rows.apply(position, oid, topic, state)
             else:
@@ -250,6 +250,7 @@ class TrustedLog:
 
 _OK = bytes([OK])
 _UNCHECKED = bytes([KEY_UNKNOWN])
+_NO_KEYS: Mapping[bytes, bytes] = {}
 
 
 class _AllGood(dict[int, bytes]):
@@ -284,6 +285,18 @@ class _ReadAudit(Audit):
     def __init__(self, seen: set[bytes]) -> None:
         super().__init__(VerifyOptions())
         self.seen = seen
+        self._signers_of: tuple[int, Mapping[bytes, bytes], set[bytes]] | None = None
+
+    def _signers(self, keys: Mapping[bytes, bytes]) -> set[bytes]:
+        """The audit's set of signing keys, made again only when the registry changed or
+        other keys are given: a read applies its events one at a time (they are not at
+        consecutive positions), and making the set for each was a tenth of the read."""
+        known = self._signers_of
+        if known is not None and known[0] == self._changes and known[1] is keys:
+            return known[2]
+        found = super()._signers(keys)
+        self._signers_of = (self._changes, keys, found)
+        return found
 
     def _check_now(
         self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
