@@ -49,7 +49,7 @@ from projections.models import (
     UnitRating,
 )
 from projections.queries import Reader
-from projections.signature_checks import Signatures, registry_public_keys
+from projections.signature_checks import Signatures, early_keys
 from projections.sql import Cursor, ViewStore
 from projections.trusted import log_top
 
@@ -350,7 +350,7 @@ class Projections:
         # the checks of the person's events start on other threads as soon as the person
         # index names them, and the read waits for them before it shows anything.
         signatures = Signatures()
-        keys = registry_public_keys(self.app)
+        keys = early_keys(self.app)
         record = person_record(
             self.app,
             personnel_no,

@@ -26,6 +26,7 @@ from uuid import UUID
 from eventsourcing.persistence import PersistenceError
 
 from ledger.audit.verify import check_rows
+from ledger.audit.verify.sources import registry_keys
 from ledger.audit.verify.workers import OK
 from ledger.errors import LedgerError
 from ledger.signing.signatures import key_id_of
@@ -153,11 +154,35 @@ class Signatures:
                     bad[memo] = bytes([code])
 
 
-def registry_public_keys(app: Any) -> dict[bytes, bytes]:
-    """The public keys the application's key registry names, by key id: what to check the
-    first events of a read with before the read has replayed the registry from its events.
-    A check made with another key than the replay finds is made again; a registry that
-    cannot be read here gives none (the read's own pass reports what is wrong with it)."""
+def registry_hints(states: list[bytes]) -> dict[bytes, bytes]:
+    """The keys the key registry's stored events name, by key id
+    (:func:`ledger.audit.verify.sources.registry_keys`: which key to check each event with;
+    whether it could sign there is the in-order pass's to judge). Remembered by the digest of
+    the exact stored bytes: every read replays the same registry."""
+    digest = hashlib.sha256(b"".join(len(s).to_bytes(8, "big") + s for s in states)).digest()
+    found = _HINTS.get(digest)
+    if found is None:
+        found = registry_keys(states)
+        if len(_HINTS) >= 16:
+            _HINTS.clear()
+        _HINTS[digest] = found
+    _LATEST[:] = [found]
+    return dict(found)
+
+
+_HINTS: dict[bytes, dict[bytes, bytes]] = {}
+#: The keys the latest read in this process found (to start the next read's checks with).
+_LATEST: list[dict[bytes, bytes]] = []
+
+
+def early_keys(app: Any) -> dict[bytes, bytes]:
+    """What to check a read's first events with before the read has replayed the key
+    registry from its events: the keys the latest read in this process found, else those the
+    application's registry names. A check made with another key than the replay finds is
+    made again; a registry that cannot be read here gives none (the read's own pass reports
+    what is wrong with it)."""
+    if _LATEST:
+        return dict(_LATEST[0])
     try:
         registered = list(app.registry().keys.values())
     except (LedgerError, PersistenceError):

@@ -42,7 +42,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.audit.verify import Check, Failure, VerifyOptions
 from ledger.audit.verify.audit import Audit
-from ledger.audit.verify.sources import registry_keys
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
 from ledger.domain.ids import REGISTRY_ID
 from ledger.errors import VerificationError
@@ -52,7 +51,7 @@ from projections import log
 from projections.codec import Unwrap, loads
 from projections.handlers import HANDLERS
 from projections.replay import CaseEvent, decode
-from projections.signature_checks import Signatures
+from projections.signature_checks import Signatures, registry_hints
 from projections.sql import Cursor, ViewStore
 
 Row = dict[str, Any]
@@ -139,7 +138,7 @@ class TrustedLog:
         wanted = [i for i in dict.fromkeys(ids) if i != REGISTRY_ID]
         rows = aggregate_events(self.store, self.cur, [REGISTRY_ID, *wanted], end)
         registry = rows.pop(REGISTRY_ID)
-        hints = _registry_keys([state for _, _, _, state in registry])
+        hints = registry_hints([state for _, _, _, state in registry])
         stream = sorted(
             [(p, REGISTRY_ID, v, t, s) for p, v, t, s in registry]
             + [(p, oid, v, t, s) for oid, events in rows.items() for p, v, t, s in events],
@@ -261,22 +260,6 @@ class _AllGood(dict[int, bytes]):
 
 
 _ALL_GOOD = _AllGood()
-
-
-def _registry_keys(states: list[bytes]) -> dict[bytes, bytes]:
-    """:func:`registry_keys` of the registry's stored events, remembered by the digest of
-    their exact bytes (every read replays the same registry)."""
-    digest = hashlib.sha256(b"".join(len(s).to_bytes(8, "big") + s for s in states)).digest()
-    found = _REGISTRY_KEYS.get(digest)
-    if found is None:
-        found = registry_keys(states)
-        if len(_REGISTRY_KEYS) >= 16:
-            _REGISTRY_KEYS.clear()
-        _REGISTRY_KEYS[digest] = found
-    return dict(found)
-
-
-_REGISTRY_KEYS: dict[bytes, dict[bytes, bytes]] = {}
 
 
 class _ReadAudit(Audit):
