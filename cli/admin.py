@@ -228,7 +228,7 @@ def demo(keys_dir: Path | None) -> None:
     "lifeledger-demo". Beside the ledger it prints a decision document (.docx, Art. 10) and the
     2023 workbook (.xlsx, Art. 14), both bound to the ledger by their verification codes.
     """
-    from ledger.demo import DEFAULT_PASSPHRASE, build_demo
+    from ledger.demo import DEFAULT_PASSPHRASE, build_demo, refuse_earlier_keys
     from ledger.errors import AlreadyExistsError
     from ledger.storage.store import redact_password
 
@@ -242,6 +242,7 @@ def demo(keys_dir: Path | None) -> None:
                     "{path} already exists; remove it (from an earlier demo) or give another --db"
                 ).format(path=path)
             )
+    refuse_earlier_keys(directory)
     app = s.open(signed=False, must_exist=False)
     secret = os.environ.get("LIFELEDGER_PASSPHRASE")
     if secret is None:

@@ -3,7 +3,6 @@ posts a cadre holds over a lifetime (Art. 8)."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import asdict
 from typing import Any
 
@@ -12,6 +11,7 @@ import click
 from cli.common import LedgerGroup, open_projections, record, settings
 from cli.options import DATE, choice_of, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
+from ledger.domain import identifiers
 from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.i18n import _, ngettext, pgettext
 
@@ -97,7 +97,7 @@ def unit_list(fmt: str | None) -> None:
 @json_option
 def unit_history(code: str, fmt: str | None) -> None:
     """Every decision against the unit (集体责任) or a cadre posted in it at the incident."""
-    code = unicodedata.normalize("NFKC", code).strip()
+    code = identifiers.written_form(code)
     p = open_projections(settings().open(signed=False))
     items = p.unit_history(code)
     first = items[0] if items else None

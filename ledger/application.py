@@ -33,7 +33,8 @@ from ledger.domain.regulation import (
 )
 from ledger.domain.report import RegionalReport
 from ledger.domain.unit import Unit
-from ledger.signed_application import SignedApplication, require, today
+from ledger.inputs import check_past, require, today
+from ledger.signed_application import SignedApplication
 
 __all__ = ["LedgerApplication", "today"]
 
@@ -49,7 +50,7 @@ class LedgerApplication(SignedApplication):
     def report_region(self, region: str, year: int, reported_to: str, on: dt.date) -> None:
         """Record the petition work agency's written annual report on its region (Art. 14)."""
         rec = self._record_signer()
-        self._check_past(on)
+        check_past(on)
         report = RegionalReport.make(
             region, year, rec.authority, reported_to, on, self.context(rec)
         )
@@ -58,7 +59,7 @@ class LedgerApplication(SignedApplication):
     def circulate_report(self, region: str, year: int, on: dt.date, scope: str) -> None:
         """Record the 通报 of a regional annual report (Art. 14)."""
         ctx = self.context(self._record_signer())
-        self._check_past(on)
+        check_past(on)
         self._update(
             RegionalReport,
             ids.report_id(region, year),
@@ -96,7 +97,7 @@ class LedgerApplication(SignedApplication):
         self._authorise("register cadres")
         require(personnel_no=personnel_no, name=name, post=post)
         personnel_no = self._new_id("cadre", "personnel number", personnel_no)
-        self._check_past(since)
+        check_past(since)
         self.unit(unit_code)
         extra: dict[str, str] = {}
         if managed is not None:
@@ -124,7 +125,7 @@ class LedgerApplication(SignedApplication):
     ) -> None:
         self._authorise("record appointments")
         require(post=post)
-        self._check_past(on)
+        check_past(on)
         self.unit(unit_code)
         if managed is not None:
             hunan().check(managed.region)
@@ -139,7 +140,7 @@ class LedgerApplication(SignedApplication):
 
     def retire_cadre(self, personnel_no: str, on: dt.date) -> None:
         self._authorise("record retirements")
-        self._check_past(on)
+        check_past(on)
         self._update(
             Cadre,
             ids.cadre_id(personnel_no),
@@ -161,7 +162,7 @@ class LedgerApplication(SignedApplication):
         """Art. 4: open a case on its grounds, with the results each ground names."""
         rec = self._authorise("open accountability cases")
         case_no = self._new_id("case", "case number", case_no)
-        self._check_past(incident_date, opened_on)
+        check_past(incident_date, opened_on)
         case = AccountabilityCase.open(
             case_no=case_no,
             incident_date=incident_date,
@@ -323,5 +324,5 @@ class LedgerApplication(SignedApplication):
 
     def _case_context(self, action: str, *days: dt.date) -> Context:
         rec = self._authorise(action)
-        self._check_past(*days)
+        check_past(*days)
         return self.context(rec)

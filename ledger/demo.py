@@ -50,7 +50,14 @@ from ledger.i18n import _
 from ledger.signing.signatures import Signer
 from ledger.transparency.checkpoints import make_checkpoint
 
-__all__ = ["DEFAULT_PASSPHRASE", "KEY_FILES", "DemoKey", "DemoLedger", "build_demo"]
+__all__ = [
+    "DEFAULT_PASSPHRASE",
+    "KEY_FILES",
+    "DemoKey",
+    "DemoLedger",
+    "build_demo",
+    "refuse_earlier_keys",
+]
 
 #: Used when LIFELEDGER_PASSPHRASE is not set; printed to stderr by ``lifeledger demo``.
 DEFAULT_PASSPHRASE = "lifeledger-demo"
@@ -99,6 +106,18 @@ class DemoLedger:
     as_of: dt.date
 
 
+def refuse_earlier_keys(keys_dir: Path) -> None:
+    """Refuse a keys folder that already holds a demo key: never overwrite a private key."""
+    existing = [keys_dir / name for name in KEY_FILES if (keys_dir / name).exists()]
+    if existing:
+        raise KeyFileError(
+            _(
+                "{value} already exists; remove {keys_dir} (keys of an earlier demo) or "
+                "give another --db"
+            ).format(value=existing[0], keys_dir=keys_dir)
+        )
+
+
 def build_demo(
     app: LedgerApplication, keys_dir: Path, passphrase: str, on: dt.date | None = None
 ) -> DemoLedger:
@@ -111,14 +130,7 @@ def build_demo(
                 "{describe} already holds a ledger; the demo needs an empty one (give another --db)"
             ).format(describe=app.store.describe())
         )
-    existing = [keys_dir / name for name in KEY_FILES if (keys_dir / name).exists()]
-    if existing:
-        raise KeyFileError(
-            _(
-                "{value} already exists; remove {keys_dir} (keys of an earlier demo) or "
-                "give another --db"
-            ).format(value=existing[0], keys_dir=keys_dir)
-        )
+    refuse_earlier_keys(keys_dir)
     if not passphrase:
         raise KeyFileError(_("the demo keys need a passphrase"))
     now = on or today()

@@ -79,3 +79,28 @@ def test_the_generator_writes_the_same_ledger_byte_for_byte_from_the_same_seed(
     assert _ledger_digest(dbs[0]) == _ledger_digest(dbs[1])
     manifest = json.loads(Path(f"{dbs[0]}.json").read_text())
     assert manifest["events"] == 1000
+
+
+def test_the_completeness_bench_runs_at_a_tiny_size_and_writes_every_figure(
+    tmp_path: Path,
+) -> None:
+    """The bench behind issue 10's figures builds real cases: a rule change must not break it."""
+    out = tmp_path / "completeness.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "completeness_bench.py"),
+            *("--size", "1000", "--workdir", str(tmp_path), "--reads", "3", "--persons", "2"),
+            *("--append-events", "30", "--tail", "50", "--rounds", "1", "--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert {"first_checkpoint", "checkpoint", "cadre_history", "proof_cadre", "append"} <= set(
+        results
+    )
+    assert results["cadre_history"]["verified"]["p99_ms"] > 0

@@ -199,6 +199,7 @@ def test_demo_refuses_to_overwrite_keys_of_an_earlier_demo(tmp_path: Path) -> No
         f"Error: {keys / 'root.pem'} already exists; remove {keys} (keys of an earlier demo) "
         "or give another --db\n"
     )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.db.keys"]  # no ledger file made
 
 
 def test_demo_prints_the_default_passphrase_to_stderr(tmp_path: Path) -> None:

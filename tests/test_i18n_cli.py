@@ -267,3 +267,23 @@ def test_a_commands_help_reads_in_the_users_language(language: str) -> None:
     result = run_cli("case", "close", "--help", lang=language)
     assert result.returncode == 0, result.stderr
     assert result.stdout == CLOSE_HELP[language]
+
+
+REVOKED_SIGNER = {
+    "en": "Error: signer key {key} (纪检干部甲) was revoked and may not sign (key management: "
+    "revoked key) Use the key that replaced it or ask for a new one.\n",
+    "zh_CN": "错误：签名密钥 {key}（纪检干部甲）已吊销，不得签名（密钥管理：已吊销的密钥）"
+    "请使用替换它的密钥，或申请新密钥。\n",
+}
+
+
+def test_a_revoked_signer_is_refused_with_the_status_in_the_users_language(
+    ledger: CliLedger,  # noqa: F811
+    lang: str,
+) -> None:
+    keys = ledger.json("key", "list", key=None)["keys"]
+    recorder = next(k["key_id"] for k in keys if k["authority_kind"] == "discipline")
+    ledger.ok("key", "revoke", recorder, "--reason", "key lost", key=ledger.root)
+    err = ledger.refused("case", "hear", "C1", "--person", "P001", "--on", "2023-05-01",
+                         "--statement", "x")  # fmt: skip
+    assert err == REVOKED_SIGNER[lang].format(key=recorder)

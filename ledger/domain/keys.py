@@ -34,11 +34,21 @@ from ledger.errors import (
     LedgerError,
     NotFoundError,
 )
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, pgettext
 
 ACTIVE = "active"
 ROTATED = "rotated"
 REVOKED = "revoked"
+
+
+def status_word(status: str) -> str:
+    """A key status as messages say it ("was revoked", 已吊销): the stored code, translated."""
+    words = {
+        ACTIVE: pgettext("key status", "active"),
+        ROTATED: pgettext("key status", "rotated"),
+        REVOKED: pgettext("key status", "revoked"),
+    }
+    return words.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -301,9 +311,9 @@ class KeyRegistry(Aggregate):
         rec = self.record(key_id)
         if not rec.is_active:
             raise KeyManagementError(
-                _("{status} key").format(status=rec.status),
+                _("{status} key").format(status=status_word(rec.status)),
                 _("signer key {key_id} ({holder}) was {status} and may not sign").format(
-                    key_id=key_id, holder=rec.holder, status=rec.status
+                    key_id=key_id, holder=rec.holder, status=status_word(rec.status)
                 ),
                 _("Use the key that replaced it or ask for a new one."),
             )

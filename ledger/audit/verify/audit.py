@@ -30,6 +30,7 @@ from ledger.audit.verify.workers import (
 from ledger.domain.ids import REGISTRY_ID, as_uuid
 from ledger.domain.keys import (
     check_may_record,
+    status_word,
 )
 from ledger.errors import KeyManagementError, ProofError, TamperedEventError
 from ledger.i18n import _
@@ -188,7 +189,7 @@ class Audit(RegistryReplay):
             self._fail_event(
                 Check.KEY,
                 _("signed by key {describe} after it was {status} at position {ended_at}").format(
-                    describe=key.describe(), status=key.status, ended_at=key.ended_at
+                    describe=key.describe(), status=status_word(key.status), ended_at=key.ended_at
                 ),
                 position,
                 nid,

@@ -25,6 +25,7 @@ from ledger.domain.keys import (
     check_may_register,
     check_may_revoke,
     check_may_rotate,
+    status_word,
 )
 from ledger.errors import KeyManagementError
 from ledger.i18n import _
@@ -179,7 +180,9 @@ class RegistryReplay:
                     "signed by key {describe} after it was {status} at position {ended_at}; "
                     "its key change is ignored"
                 ).format(
-                    describe=signer.describe(), status=signer.status, ended_at=signer.ended_at
+                    describe=signer.describe(),
+                    status=status_word(signer.status),
+                    ended_at=signer.ended_at,
                 ),
             )
             return
