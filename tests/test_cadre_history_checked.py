@@ -7,8 +7,10 @@ position, and other cadres still read.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from click.testing import CliRunner, Result
@@ -18,8 +20,10 @@ from verify_support import record_case
 from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.domain.ids import REGISTRY_ID, case_id
-from ledger.signing.signatures import Signer
+from ledger.signing.signatures import HEADER_SIZE, MAGIC, Signer
 from ledger.transparency.checkpoints import make_checkpoint
+from ledger.transparency.person_index import CASE, persons_named
+from ledger.transparency.person_record import _names
 from projections.signature_checks import Signatures, registry_hints
 
 CASE_1 = "湘纪追〔2024〕1号"
@@ -139,3 +143,26 @@ def test_a_check_started_with_another_key_is_made_again_with_the_registrys(
     assert set(signatures.statuses(rows, keys)().values()) == {b"\x00"}
     forged = [(*r[:4], r[4][:-3] + b"  }") for r in rows]  # other bytes, same key
     assert set(signatures.statuses(forged, keys)().values()) == {b"\x01"}
+
+
+def test_the_quick_look_for_a_personnel_number_agrees_with_the_index_on_any_encoding() -> None:
+    """Events after the checkpoint are all read; most are skipped without parsing their JSON
+    when the number's bytes are not there. JSON can write the number otherwise (an escape,
+    UTF-16): those are parsed, so the read finds what the index finds."""
+    check = _names("P001", UUID(int=1))
+    topic = CASE + "DefenceHeard"
+    oid = UUID(int=2)
+    named = {"party_type": "person", "party_code": "P001"}
+    payloads = {
+        json.dumps(named).encode(): True,
+        b'{"party_type": "person", "party_code": "\\u0050001"}': True,
+        json.dumps(named).encode("utf-16"): True,
+        json.dumps(named).encode("utf-16-le"): True,
+        json.dumps({**named, "party_code": "P002"}).encode(): False,
+        b'{"personnel_no": "P0011"}': False,
+        b"": False,
+    }
+    for payload, expected in payloads.items():
+        state = MAGIC + bytes(HEADER_SIZE - len(MAGIC)) + payload
+        indexed = "P001" in persons_named(topic, oid, state, lambda _unused: None)
+        assert check(0, oid, topic, state) is indexed is expected, payload
