@@ -245,18 +245,11 @@ class CaseCommands:
         assert decision.appeal is not None  # the rules refuse an undecided appeal first
         due = decision.appeal.decision_due
         self._record(
-            "AppealDecided",
-            ctx,
-            party_type=party_type.value,
-            party_code=code,
-            on=on,
-            outcome=outcome.value,
-            reason=reason,
-            measures=measures.to_dict() if measures else None,
-            due=due,
-            overdue=on > due,
-            authority=authority,
-        )
+            "AppealDecided", ctx,
+            party_type=party_type.value, party_code=code, on=on, outcome=outcome.value,
+            reason=reason, measures=measures.to_dict() if measures else None, due=due,
+            overdue=on > due, authority=authority,
+        )  # fmt: skip
 
     def notify_appeal_decision(
         self, party_type: PartyType, code: str, on: dt.date, to: str,
@@ -272,16 +265,11 @@ class CaseCommands:
         _unused, decision = decided_party(self.state, party_type.value, code)
         due = decision.appeal.decision_due if decision.appeal else on
         self._record(
-            "AppealDecisionNotified",
-            ctx,
-            party_type=party_type.value,
-            party_code=code,
-            on=on,
-            to=to,
-            told=sorted(told if told is not None else required_told(party_type)),
-            due=due,
+            "AppealDecisionNotified", ctx,
+            party_type=party_type.value, party_code=code, on=on, to=to,
+            told=sorted(told if told is not None else required_told(party_type)), due=due,
             overdue=on > due,
-        )
+        )  # fmt: skip
 
     def refer(
         self, party_type: PartyType, code: str, on: dt.date, organ: str, reason: str,
@@ -293,14 +281,9 @@ class CaseCommands:
                 _("a referral names the judicial organ and the suspected offence")
             )
         self._record(
-            "ReferredToJudicialOrgan",
-            ctx,
-            party_type=party_type.value,
-            party_code=code,
-            on=on,
-            organ=organ,
-            reason=reason,
-        )
+            "ReferredToJudicialOrgan", ctx,
+            party_type=party_type.value, party_code=code, on=on, organ=organ, reason=reason,
+        )  # fmt: skip
 
     def close(self, on: dt.date, summary: str, ctx: Context = NO_CONTEXT) -> None:
         """Closing never cuts off Art. 11 or Art. 12 (see :func:`rule_closed`)."""

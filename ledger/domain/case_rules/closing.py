@@ -27,7 +27,11 @@ def closed_case_error(case: CaseState) -> RuleViolationError:
 def outstanding(case: CaseState, on: dt.date) -> list[RuleViolationError]:
     """What keeps a case from closing on ``on``: every Art. 11 and Art. 12 step still owed or
     still open to the party (a closed case must not cut off an appeal)."""
-    found = []
+    found: list[RuleViolationError] = []
+
+    def owe(article: str, rule: str, message: str) -> None:
+        found.append(RuleViolationError(article, rule, message))
+
     for key, p in case.parties.items():
         decision = p.decision
         if decision is None:
@@ -35,62 +39,49 @@ def outstanding(case: CaseState, on: dt.date) -> list[RuleViolationError]:
         appeal = decision.appeal
         if not decision.revoked:
             if decision.announcement is None:
-                found.append(
-                    RuleViolationError(
-                        "Art. 11",
-                        _("announce before closing"),
-                        _("the decision for {key} has not been announced").format(key=key),
-                    )
+                owe(
+                    "Art. 11",
+                    _("announce before closing"),
+                    _("the decision for {key} has not been announced").format(key=key),
                 )
             if p.party_type == PartyType.PERSON.value and decision.file_entry is None:
-                found.append(
-                    RuleViolationError(
-                        "Art. 11",
-                        _("file entry before closing"),
-                        _(
-                            "the decision for {key} is not yet entered in the personnel file "
-                            "(人事档案)"
-                        ).format(key=key),
-                    )
+                owe(
+                    "Art. 11",
+                    _("file entry before closing"),
+                    _(
+                        "the decision for {key} is not yet entered in the personnel file (人事档案)"
+                    ).format(key=key),
                 )
             if decision.received_on is None or decision.appeal_due is None:
-                found.append(
-                    RuleViolationError(
-                        "Art. 12",
-                        _("receipt before closing"),
-                        _(
-                            "receipt of the decision by {key} is not recorded; its "
-                            "{APPEAL_WITHIN_DAYS}-day appeal period has not started"
-                        ).format(key=key, APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS),
-                    )
+                owe(
+                    "Art. 12",
+                    _("receipt before closing"),
+                    _(
+                        "receipt of the decision by {key} is not recorded; its "
+                        "{APPEAL_WITHIN_DAYS}-day appeal period has not started"
+                    ).format(key=key, APPEAL_WITHIN_DAYS=APPEAL_WITHIN_DAYS),
                 )
             elif appeal is None and on <= decision.appeal_due:
-                found.append(
-                    RuleViolationError(
-                        "Art. 12",
-                        _("appeal period running"),
-                        _("{key} may appeal until {appeal_due}; close after that day").format(
-                            key=key, appeal_due=decision.appeal_due
-                        ),
-                    )
-                )
-        if appeal is not None and appeal.outcome is None:
-            found.append(
-                RuleViolationError(
+                owe(
                     "Art. 12",
-                    _("decide appeals before closing"),
-                    _("the appeal of {key} filed on {filed_on} awaits its decision").format(
-                        key=key, filed_on=appeal.filed_on
+                    _("appeal period running"),
+                    _("{key} may appeal until {appeal_due}; close after that day").format(
+                        key=key, appeal_due=decision.appeal_due
                     ),
                 )
+        if appeal is not None and appeal.outcome is None:
+            owe(
+                "Art. 12",
+                _("decide appeals before closing"),
+                _("the appeal of {key} filed on {filed_on} awaits its decision").format(
+                    key=key, filed_on=appeal.filed_on
+                ),
             )
         elif appeal is not None and appeal.notice is None:
-            found.append(
-                RuleViolationError(
-                    "Art. 12",
-                    _("notify the appeal decision before closing"),
-                    _("the appeal decision for {key} has not been told in writing").format(key=key),
-                )
+            owe(
+                "Art. 12",
+                _("notify the appeal decision before closing"),
+                _("the appeal decision for {key} has not been told in writing").format(key=key),
             )
     return found
 
