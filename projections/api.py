@@ -49,7 +49,6 @@ from projections.models import (
     UnitRating,
 )
 from projections.queries import Reader
-from projections.signature_checks import Signatures, early_keys
 from projections.sql import Cursor, ViewStore
 from projections.trusted import log_top
 
@@ -306,16 +305,15 @@ class Projections:
         return True
 
     # queries --------------------------------------------------------------------------------
-    def _query(self, ask: Callable[[Reader], T], signatures: Signatures | None = None) -> T:
+    def _query(self, ask: Callable[[Reader], T]) -> T:
         """Answer in one read snapshot of the views and the log; catch up first only when the
-        log has moved past the views (a read with nothing new does no catch-up work).
-        ``signatures``: the checks the read started before it reached the views."""
+        log has moved past the views (a read with nothing new does no catch-up work)."""
         store = self.store
         for attempt in range(2):
             with store.read() as cur:
                 position, top = _position(store, cur), log_top(store, cur)
                 if top <= position or attempt:
-                    return ask(Reader(store, cur, position, self._unwrap, top, signatures))
+                    return ask(Reader(store, cur, position, self._unwrap, top))
             self.catch_up()
         raise AssertionError(_("unreachable"))  # pragma: no cover
 
@@ -346,22 +344,10 @@ class Projections:
         The cases come from the person index, checked against the latest signed checkpoint
         and, after it, from the log itself (:func:`person_record`), never from a view table.
         """
-        # The signatures are checked once, with the cases' events (Reader.cadre_history):
-        # the checks of the person's events start on other threads as soon as the person
-        # index names them, and the read waits for them before it shows anything.
-        signatures = Signatures()
-        keys = early_keys(self.app)
-        record = person_record(
-            self.app,
-            personnel_no,
-            check_signatures=False,
-            found=lambda events: signatures.start(
-                [(e.notification_id, e.originator_id, e.version, e.topic, e.state) for e in events],
-                keys,
-            ),
-        )
+        # The signatures are checked once, with the cases' events (Reader.cadre_history).
+        record = person_record(self.app, personnel_no, check_signatures=False)
         day = today()
-        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day), signatures)
+        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""

@@ -12,7 +12,6 @@ from projections.census import check_index_rows, refuse_row
 from projections.codec import Unwrap
 from projections.replay import CaseEvent, fold
 from projections.schema import KEYS, Table
-from projections.signature_checks import Signatures
 from projections.sql import Cursor, ViewStore, rows_as_dicts
 from projections.trusted import (
     VERIFY_HINT,
@@ -47,7 +46,6 @@ class ReaderBase:
         position: int,
         unwrap: Unwrap | None,
         top: int | None = None,
-        signatures: Signatures | None = None,
     ) -> None:
         self.store = store
         self.cur = cur
@@ -55,8 +53,7 @@ class ReaderBase:
         self.unwrap = unwrap
         #: The log's last position in this snapshot; the records' events are read up to it.
         self.top = position if top is None else top
-        #: ``signatures``: checks this read started before it reached the views.
-        self.trust = TrustedLog(store, cur, self.top, unwrap, signatures)
+        self.trust = TrustedLog(store, cur, self.top, unwrap)
 
     def rows(self, table: Table, where: str, params: Sequence[Any], order: str = "") -> list[Row]:
         tail = f" ORDER BY {order}" if order else ""

@@ -115,22 +115,14 @@ class Checked:
 class TrustedLog:
     """Reads records from the log through the views' connection and checks every event."""
 
-    def __init__(
-        self,
-        store: ViewStore,
-        cur: Cursor,
-        top: int,
-        unwrap: Unwrap | None,
-        signatures: Signatures | None = None,
-    ) -> None:
+    def __init__(self, store: ViewStore, cur: Cursor, top: int, unwrap: Unwrap | None) -> None:
         self.store = store
         self.cur = cur
         self.top = top
         self.unwrap = unwrap
         store.names.setdefault(LEAVES, store.qualify(LEAVES))
-        #: The signature checks of this read (a read checks each event once); some may have
-        #: been started before the read reached the views.
-        self.signatures = Signatures() if signatures is None else signatures
+        #: The signature checks of this read (a read checks each event once).
+        self.signatures = Signatures()
 
     def check(self, ids: Iterable[UUID], up_to: int | None = None) -> Checked:
         """Read and check the records ``ids`` (and the key registry) up to a log position."""
@@ -144,22 +136,11 @@ class TrustedLog:
             + [(p, oid, v, t, s) for oid, events in rows.items() for p, v, t, s in events],
             key=lambda r: r[0],
         )
-        # The records' signatures are checked on the threads (no order needed) while this
-        # thread makes the in-order pass (the key registry as it stood at each event, key
-        # validity, versions) taking them as good, and decodes the payloads; if one is not
-        # good, the pass is made again with what the threads found. Nothing is kept from an
-        # event before both passed.
-        statuses = self.signatures.statuses([r for r in stream if r[1] != REGISTRY_ID], hints)
-        audit, key_rows, failed_at = self._in_order(stream, hints, _ALL_GOOD)
-        decoded: dict[UUID, list[CaseEvent] | Exception] = {}
-        for oid, events in rows.items():
-            try:
-                decoded[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
-            except Exception as e:
-                decoded[oid] = e
-        codes = statuses()
-        if any(code != _OK for code in codes.values()):
-            audit, key_rows, failed_at = self._in_order(stream, hints, codes)
+        # The records' signatures first (no order needed; this thread and a verifying thread
+        # share them), then, in log order, the key registry as it stood and every record's
+        # checks (key validity at the position, versions).
+        codes = self.signatures.statuses([r for r in stream if r[1] != REGISTRY_ID], hints)
+        audit, key_rows, failed_at = self._in_order(stream, hints, codes)
         checked = Checked()
         for failure in audit.failures:
             if failure.aggregate_id == str(REGISTRY_ID) and checked.registry_failure is None:
@@ -167,19 +148,19 @@ class TrustedLog:
         checked.keys = key_rows.rows
         for oid, events in rows.items():
             bad = next((failed_at[p] for p, *_ in events if p in failed_at), None)
-            read = decoded[oid]
             if bad is not None:
                 checked.failures[oid] = bad
-            elif isinstance(read, Exception):
+                continue
+            try:
+                checked.events[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
+                checked.states[oid] = {v: s for _, v, _, s in events}
+            except Exception as e:
                 checked.failures[oid] = Failure(
                     Check.FORMAT,
-                    _("the payload cannot be read ({name})").format(name=type(read).__name__),
+                    _("the payload cannot be read ({name})").format(name=type(e).__name__),
                     position=events[0][0],
                     aggregate_id=str(oid),
                 )
-            else:
-                checked.events[oid] = read
-                checked.states[oid] = {v: s for _, v, _, s in events}
         return checked
 
     def _in_order(
@@ -250,16 +231,6 @@ class TrustedLog:
 _OK = bytes([OK])
 _UNCHECKED = bytes([KEY_UNKNOWN])
 _NO_KEYS: Mapping[bytes, bytes] = {}
-
-
-class _AllGood(dict[int, bytes]):
-    """Every signature taken as good (for the pass made while the threads check them)."""
-
-    def __missing__(self, position: int) -> bytes:
-        return _OK
-
-
-_ALL_GOOD = _AllGood()
 
 
 class _ReadAudit(Audit):

@@ -1,8 +1,6 @@
-"""``cadre history`` checks every signature it shows, though the checks run on other threads
-(issue 10: the read starts checking the person's events as soon as the person index names
-them, and makes its in-order pass while the threads verify). An insider edits one stored
-event, on the SQLite file and on the PostgreSQL tables: the read is refused, naming the
-position, and other cadres still read.
+"""``cadre history`` checks every signature it shows, on two threads (issue 10). An insider
+edits one stored event, on the SQLite file and on the PostgreSQL tables: the read is refused,
+naming the position, and other cadres still read.
 """
 
 from __future__ import annotations
@@ -110,7 +108,7 @@ def test_an_altered_event_of_a_cadres_case_not_naming_them_refuses_the_history(
     app: LedgerApplication, root_signer: Signer
 ) -> None:
     """The case's opening names no person: the person index does not cover it, the read
-    checks it with the rest of the case while its in-order pass runs."""
+    checks it with the rest of the case."""
     record_case(app, CASE_1, "P001")
     record_case(app, CASE_3, "P002")
     make_checkpoint(app, root_signer)
@@ -122,13 +120,12 @@ def test_an_altered_event_of_a_cadres_case_not_naming_them_refuses_the_history(
     assert run(app, "cadre", "history", "P002").output == other.output
 
 
-def test_a_check_started_with_another_key_is_made_again_with_the_registrys(
+def test_a_signature_checked_with_another_key_is_checked_again_with_the_registrys(
     app: LedgerApplication,
 ) -> None:
-    """Early checks use the keys the latest read found (or the registry aggregate names);
-    the read's own pass replays the registry from its events. A check made with a key the
-    pass does not find for that id is not taken for one made with the right key, in either
-    direction."""
+    """A read remembers each check by the key and the exact bytes it was made with: a check
+    made with a key the registry does not name for that id is not taken for one made with
+    the right key, in either direction, nor for one of other bytes."""
     record_case(app, CASE_1, "P001")
     stored = app.recorder.select_events(case_id(CASE_1))
     rows: list[Any] = [(i, s.originator_id, s.originator_version, s.topic, s.state)
@@ -138,11 +135,11 @@ def test_a_check_started_with_another_key_is_made_again_with_the_registrys(
     key_id = app.signer.key_id
     wrong = {**keys, key_id: next(raw for kid, raw in keys.items() if kid != key_id)}
     signatures = Signatures()
-    signatures.start(rows, wrong)  # every signature fails with another key
-    assert set(signatures.statuses(rows, wrong)().values()) == {b"\x01"}
-    assert set(signatures.statuses(rows, keys)().values()) == {b"\x00"}
+    assert set(signatures.statuses(rows, wrong).values()) == {b"\x01"}
+    assert set(signatures.statuses(rows, keys).values()) == {b"\x00"}
     forged = [(*r[:4], r[4][:-3] + b"  }") for r in rows]  # other bytes, same key
-    assert set(signatures.statuses(forged, keys)().values()) == {b"\x01"}
+    assert set(signatures.statuses(forged, keys).values()) == {b"\x01"}
+    assert set(signatures.statuses(rows, keys).values()) == {b"\x00"}
 
 
 def test_the_quick_look_for_a_personnel_number_agrees_with_the_index_on_any_encoding() -> None:

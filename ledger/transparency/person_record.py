@@ -142,12 +142,7 @@ def _names(personnel_no: str, cadre: UUID) -> Callable[[int, UUID, str, bytes], 
 
 
 def person_record(
-    app: Any,
-    personnel_no: str,
-    tree_size: int | None = None,
-    *,
-    check_signatures: bool = True,
-    found: Callable[[list[IndexedEvent]], None] | None = None,
+    app: Any, personnel_no: str, tree_size: int | None = None, *, check_signatures: bool = True
 ) -> PersonRecord:
     """A person's events, proven complete against a signed checkpoint (default: the latest).
 
@@ -166,13 +161,10 @@ def person_record(
     With ``check_signatures=False`` step 3 and 4 leave the signatures to the caller, who reads
     the same events again to check them with their keys as of each position (``cadre
     history`` does, in one pass with the cases: each event is then verified once, not twice).
-    ``found`` is then called with the events as soon as they are read (the index's before
-    they are checked against the map, the later ones naming the person), so that the caller
-    can start checking their signatures while this goes on.
     """
     tables = PersonTables(app)
     with tables.snapshot():
-        return _person_record(app, tables, personnel_no, tree_size, check_signatures, found)
+        return _person_record(app, tables, personnel_no, tree_size, check_signatures)
 
 
 def _person_record(
@@ -181,7 +173,6 @@ def _person_record(
     personnel_no: str,
     tree_size: int | None,
     check_signatures: bool,
-    found: Callable[[list[IndexedEvent]], None] | None,
 ) -> PersonRecord:
     checked_event = _checked if check_signatures else _found
     cadre = ids.cadre_id(personnel_no)
@@ -217,9 +208,6 @@ def _person_record(
     if stored:
         cp_row = stored[0]
         size = cp_row.tree_size
-        rows, events = tables.indexed_events(personnel_no, size)
-        if found is not None:
-            found([IndexedEvent(i, *events[i]) for _seq, i in rows if i in events])
         try:
             cp = Checkpoint.parse(cp_row.body())
             _verify_note(app, cp_row.note, cp.origin)
@@ -234,6 +222,7 @@ def _person_record(
             )
         key = key_of(personnel_no)
         proof, _unused = prove(tables.reader(size), key)
+        rows, events = tables.indexed_events(personnel_no, size)
         state = ChainState(personnel_no)
         for seq, index in rows:
             row = events.get(index)
@@ -282,8 +271,6 @@ def _person_record(
         committed = state
     later = tables.events_from(size or 0)
     naming = [row for row in later if names(row[0], row[2], row[4], row[5])]
-    if found is not None:
-        found([IndexedEvent(*row) for row in naming])
     for index, nid, oid, version, topic, st in naming:
         checked.append(checked_event(mapper, index, nid, oid, version, topic, st))
     return PersonRecord(
