@@ -380,8 +380,8 @@ def import_(
     Each line is one command and its fields, named like the command's options:
 
     \b
-      {"command": "case open", "case_no": "CS-2019-004", "incident_date": "2019-03-02",
-       "opened_on": "2019-05-10", "ground": [11],
+      {"command": "case open", "case_no": "CS-2019-004",
+       "incident_date": "2019-03-02", "opened_on": "2019-05-10", "ground": [11],
        "result": ["conflict_intensified", "adverse_impact"], "facts": "..."}
       {"command": "case hear", "case_no": "CS-2019-004", "person": "P001",
        "on": "2019-05-20", "statement": "..."}

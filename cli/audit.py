@@ -20,7 +20,7 @@ from cli.files import output_path
 from cli.output import Column, chosen, report_format_option, show_report
 from cli.rollback import checkpoint_files_in, rollback_note
 from cli.terminal import progress, table
-from ledger.i18n import _
+from ledger.i18n import _, pgettext
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.audit.proofs import ProofReport
@@ -56,11 +56,23 @@ def _read_notes(paths: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(notes)
 
 
+def _check_label(code: str) -> str:
+    from ledger.audit.verify.result import check_label  # loaded when shown: instant --help
+
+    return check_label(code)
+
+
+def _record_label(record: str) -> str:
+    from ledger.audit.verify.result import record_label
+
+    return record_label(record)
+
+
 #: A verification's failures as rows (``--format csv``...): where, then what.
 FAILURE_COLUMNS = (
-    Column("check", _("check")),
+    Column("check", _("check"), _check_label),
     Column("position", _("position")),
-    Column("record", _("record")),
+    Column("record", _("record"), _record_label),
     Column("topic", _("event")),
     Column("version", _("version")),
     Column("tree_size", _("checkpoint")),
@@ -148,7 +160,7 @@ parallel_option = click.option(
 @witness_option
 @workers_option
 @parallel_option
-@report_format_option("failures, then its warnings (check clock),")
+@report_format_option(_("failures, then its warnings (check clock),"))
 def verify_command(
     root_fingerprint: str | None,
     checkpoint_files: tuple[str, ...],
@@ -186,7 +198,13 @@ def verify_command(
     # The read models, recomputed from the events that passed, row by row.
     from projections.audit import audit_read_models  # the read side, only when verifying
 
-    failing = {f.notification_id for f in result.failures if f.notification_id is not None}
+    # Events that failed are left out; a root that is not the pinned one is not an event's
+    # failure (the report says everything is relative to that root, and so are the views).
+    failing = {
+        f.notification_id
+        for f in result.failures
+        if f.notification_id is not None and not f.untrusted_root
+    }
     views = audit_read_models(app, failing)
     stored = LedgerTables(app).checkpoints()
     rollback = rollback_note(
@@ -530,7 +548,10 @@ def proof_verify(
                 )
             )
         if report.records:
-            lines.append(_("Records proven: ") + ", ".join(report.records))
+            lines.append(
+                _("Records proven: ")
+                + pgettext("separator", ", ").join(_record_label(r) for r in report.records)
+            )
         if report.events_after_checkpoint:
             lines.append(
                 _(

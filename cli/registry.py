@@ -13,7 +13,7 @@ from cli.options import DATE, choice_of, describe_choices, json_option, on_optio
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain import identifiers
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.i18n import _, ngettext, pgettext
+from ledger.i18n import NP_, _, ngettext, pgettext
 
 
 @click.group(cls=LedgerGroup)
@@ -185,6 +185,15 @@ def cadre_retire(**fields: Any) -> None:
     record("cadre retire", fields)
 
 
+#: What a search matched: the JSON's codes, marked for the catalog.
+MATCHED = (NP_("matched", "personnel number"), NP_("matched", "name"), NP_("matched", "unit"))
+
+
+def _matched_label(code: str) -> str:
+    """What a search matched, as the table shows it (the JSON keeps the code)."""
+    return pgettext("matched", code)
+
+
 @cadre.command("search")
 @click.argument("text")
 @format_option
@@ -206,7 +215,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
             Column("unit_code", _("unit")),
             Column("unit_name", _("unit name")),
             Column("retired_on", _("retired")),
-            Column("matched", _("matched")),
+            Column("matched", _("matched"), _matched_label),
         ),
         title=_("Cadres matching {text}:").format(text=text),
         empty=_("No cadre's name, personnel number or unit matches {text}.").format(text=text),

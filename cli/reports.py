@@ -13,7 +13,7 @@ from cli.common import LedgerGroup, open_projections, record, settings
 from cli.options import DATE, json_option, on_option
 from cli.output import FORMATS, Column, format_option, show_list, show_report
 from cli.terminal import table
-from ledger.i18n import N_, _, article_label
+from ledger.i18n import N_, NP_, _, article_label, pgettext
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     AnnualReport,
@@ -238,31 +238,39 @@ FIGURE_COLUMNS = (Column("section", _("section")), Column("item", _("item")),
                   Column("code", _("code")), Column("count", _("count")))  # fmt: skip
 
 
+#: The annual report's single figures: section, item and the report's field (marked for the
+#: catalog; the rows show them in the user's language).
+FIGURES = (
+    (NP_("annual", "cases"), NP_("annual", "opened"), "cases_opened"),
+    (NP_("annual", "cases"), NP_("annual", "lifetime accountability (Art. 8)"), "lifetime_cases"),
+    (NP_("annual", "cases"), NP_("annual", "closed"), "cases_closed"),
+    (NP_("annual", "decisions"), NP_("annual", "issued"), "decisions_issued"),
+    (NP_("annual", "decisions"), NP_("annual", "revoked on appeal"), "decisions_revoked"),
+    (NP_("annual", "appeals"), NP_("annual", "filed (Art. 12)"), "appeals_filed"),
+    (NP_("annual", "referrals"), NP_("annual", "to judicial organs (Art. 7)"), "referrals"),
+)
+#: Its counts by kind: section and the report's field.
+COUNTS = (
+    (NP_("annual", "grounds (Art. 4)"), "grounds"),
+    (NP_("annual", "parties"), "parties_by_kind"),
+    (NP_("annual", "responsibility (Art. 5)"), "responsibility_kinds"),
+    (NP_("annual", "measures (Art. 7)"), "measures_by_kind"),
+    (NP_("annual", "appeal outcomes"), "appeal_outcomes"),
+    (NP_("annual", "periods missed (Art. 11, 12)"), "overdue_steps"),
+    (NP_("annual", "divisions (GB/T 2260)"), "sub_regions"),
+)
+
+
 def annual_rows(r: AnnualReport) -> list[dict[str, Any]]:
-    """The report's figures, one row each (``--format csv`` and the other row formats)."""
+    """The report's figures, one row each (``--format csv`` and the other row formats): the
+    section and item in the user's language, the code beside the item stable (a pivot table
+    over several years, or a program, keys on it)."""
 
     def one(section: str, item: str, count: int, code: str = "") -> dict[str, Any]:
-        return {"section": section, "item": item, "code": code, "count": count}
+        return {"section": pgettext("annual", section), "item": item, "code": code, "count": count}
 
-    rows = [
-        one("cases", "opened", r.cases_opened),
-        one("cases", "lifetime accountability (Art. 8)", r.lifetime_cases),
-        one("cases", "closed", r.cases_closed),
-        one("decisions", "issued", r.decisions_issued),
-        one("decisions", "revoked on appeal", r.decisions_revoked),
-        one("appeals", "filed (Art. 12)", r.appeals_filed),
-        one("referrals", "to judicial organs (Art. 7)", r.referrals),
-    ]
-    sections = [
-        ("grounds (Art. 4)", r.grounds),
-        ("parties", r.parties_by_kind),
-        ("responsibility (Art. 5)", r.responsibility_kinds),
-        ("measures (Art. 7)", r.measures_by_kind),
-        ("appeal outcomes", r.appeal_outcomes),
-        ("periods missed (Art. 11, 12)", r.overdue_steps),
-        ("divisions (GB/T 2260)", r.sub_regions),
-    ]
-    rows += [one(title, c.label, c.count, c.code) for title, counts in sections for c in counts]
+    rows = [one(s, pgettext("annual", i), getattr(r, field)) for s, i, field in FIGURES]
+    rows += [one(s, c.label, c.count, c.code) for s, field in COUNTS for c in getattr(r, field)]
     return rows
 
 

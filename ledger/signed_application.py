@@ -235,7 +235,7 @@ class SignedApplication(Application[UUID]):
                     holder=rec.holder,
                     authority=rec.authority,
                     label=rec.authority_kind.label,
-                    action=action,
+                    action=_(action),  # marked N_() where named
                 ),
             )
         return rec
@@ -389,7 +389,12 @@ class SignedApplication(Application[UUID]):
         return self._work.update(cls, aggregate_id, command, not_found)
 
     def _update_case(self, case_no: str, command: Callable[[AccountabilityCase], None]) -> None:
-        self._update(AccountabilityCase, ids.case_id(case_no), command, f"no case {case_no}")
+        self._update(
+            AccountabilityCase,
+            ids.case_id(case_no),
+            command,
+            _("no case {case_no}").format(case_no=case_no),
+        )
 
 
 class _SignerScope:

@@ -44,13 +44,15 @@ class CadreReads(ReaderBase):
         own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
         if not own:
             if record.complete_as_of is not None:
-                why = (
-                    f"no event names this number as of checkpoint {record.complete_as_of} "
-                    f"(proven absent from the person index), nor any of the {record.later} "
+                why = _(
+                    "no event names this number as of checkpoint {complete_as_of} "
+                    "(proven absent from the person index), nor any of the {later} "
                     "events after it"
-                )
+                ).format(complete_as_of=record.complete_as_of, later=record.later)
             else:
-                why = f"none of the {record.later} events of the log names this number"
+                why = _("none of the {later} events of the log names this number").format(
+                    later=record.later
+                )
             raise NotFoundError(
                 _("no cadre with personnel number {personnel_no}: {why}").format(
                     personnel_no=personnel_no, why=why

@@ -34,21 +34,32 @@ from ledger.errors import (
     LedgerError,
     NotFoundError,
 )
-from ledger.i18n import N_, _, pgettext
+from ledger.i18n import N_, NP_, _, pgettext
 
 ACTIVE = "active"
 ROTATED = "rotated"
 REVOKED = "revoked"
 
 
+#: The words refusals use for roles and statuses (marked for the catalog, shown by code).
+WORDS = (
+    NP_("key role", "admin"),
+    NP_("key role", "recorder"),
+    NP_("key role", "recovery"),
+    NP_("key status", "active"),
+    NP_("key status", "rotated"),
+    NP_("key status", "revoked"),
+)
+
+
+def role_word(role: str) -> str:
+    """A key's role as a refusal names it: the code in English, 记录 or 密钥管理 in Chinese."""
+    return pgettext("key role", role)
+
+
 def status_word(status: str) -> str:
     """A key status as messages say it ("was revoked", 已吊销): the stored code, translated."""
-    words = {
-        ACTIVE: pgettext("key status", "active"),
-        ROTATED: pgettext("key status", "rotated"),
-        REVOKED: pgettext("key status", "revoked"),
-    }
-    return words.get(status, status)
+    return pgettext("key status", status)
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,7 @@ def _admin(signer: Standing) -> None:
             _(
                 "signer key {key_id} ({holder}) has role {role}; only an admin key "
                 "registers, rotates or revokes keys"
-            ).format(key_id=signer.key_id, holder=signer.holder, role=signer.role),
+            ).format(key_id=signer.key_id, holder=signer.holder, role=role_word(signer.role)),
         )
 
 

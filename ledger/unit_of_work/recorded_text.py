@@ -41,7 +41,7 @@ def _check_value(name: str, value: Any) -> None:
                 _(
                     "the {replace} contains the character U+{ord:04X}, a control character "
                     "or lone surrogate that no record may hold"
-                ).format(replace=name.replace("_", " "), ord=ord(found.group()))
+                ).format(replace=limits.field_label(name), ord=ord(found.group()))
             )
     elif isinstance(value, dict):
         for key, item in value.items():

@@ -124,7 +124,8 @@ def check_code(
                 "the document was rendered from (digest {hex} in the code, {hex2} in "
                 "{where})"
             ).format(
-                value=", ".join(map(str, code.positions)) or f"({code.count} events)",
+                value=", ".join(map(str, code.positions))
+                or _("({count} events)").format(count=code.count),
                 hex=code.digest.hex(),
                 hex2=again.code.digest.hex(),
                 where=where,

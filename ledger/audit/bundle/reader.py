@@ -69,10 +69,14 @@ class BundleSource:
 
     @property
     def description(self) -> str:
-        return f"bundle {self.path}"
+        return _("bundle {path}").format(path=self.path)
 
     def add_problem(self, message: str, line_no: int | None = None, **where: Any) -> None:
-        text = f"line {line_no}: {message}" if line_no is not None else message
+        text = (
+            _("line {line_no}: {message}").format(line_no=line_no, message=message)
+            if line_no is not None
+            else message
+        )
         self._problems.append(Failure(Check.FORMAT, text, **where))
 
     @staticmethod

@@ -90,11 +90,15 @@ def check_completeness(
             cases += not ev.topic.startswith(CADRE)
     if (state.count, state.chain) != (count, chain):
         if state.count < count:
-            what = f"{count - state.count} event(s) naming {personnel_no} were omitted"
+            what = _("{n} event(s) naming {personnel_no} were omitted").format(
+                n=count - state.count, personnel_no=personnel_no
+            )
         elif state.count > count:
-            what = f"{state.count - count} event(s) naming {personnel_no} were added"
+            what = _("{n} event(s) naming {personnel_no} were added").format(
+                n=state.count - count, personnel_no=personnel_no
+            )
         else:
-            what = "an event naming the person was replaced, moved or reordered"
+            what = _("an event naming the person was replaced, moved or reordered")
         audit.fail(
             Check.INDEX,
             _(
@@ -107,8 +111,7 @@ def check_completeness(
         )
         return None
     if cases == 0:
-        return f"no accountability on record as of checkpoint {size}"
-    return (
-        f"complete as of checkpoint {size}: {state.count} events name {personnel_no} "
-        f"({cases} in cases)"
-    )
+        return _("no accountability on record as of checkpoint {size}").format(size=size)
+    return _(
+        "complete as of checkpoint {size}: {count} events name {personnel_no} ({cases} in cases)"
+    ).format(size=size, count=state.count, personnel_no=personnel_no, cases=cases)

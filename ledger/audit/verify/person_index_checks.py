@@ -125,7 +125,9 @@ class PersonIndexChecks:
             mine = self.index_nodes
             wrong = sorted(p for p in set(stored) | set(mine) if stored.get(p) != mine.get(p))
             if wrong and follows and broken is not None and broken < latest:
-                nodes = f", and {len(wrong)} map nodes as of checkpoint {latest}"
+                nodes = _(", and {n} map nodes as of checkpoint {latest}").format(
+                    n=len(wrong), latest=latest
+                )
             elif wrong:
                 self.audit.fail(
                     Check.INDEX,
@@ -144,7 +146,7 @@ class PersonIndexChecks:
         if follows:
             names = ", ".join(p.personnel_no for p in follows[:5])
             if len(follows) > 5:
-                names += f" and {len(follows) - 5} more"
+                names += _(" and {n} more").format(n=len(follows) - 5)
             self.audit.fail(
                 Check.INDEX,
                 _(

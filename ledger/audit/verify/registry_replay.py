@@ -91,6 +91,7 @@ class RegistryReplay:
         version: int,
         topic: str,
         key_id: bytes | None = None,
+        **extra: Any,
     ) -> None:
         self.fail(
             check,
@@ -102,6 +103,7 @@ class RegistryReplay:
             topic=short_topic(topic),
             record="key registry" if oid == REGISTRY_ID else None,
             key_id=key_id.hex() if key_id is not None else None,
+            **extra,
         )
 
     # the per-event checks ---------------------------------------------------------------
@@ -142,8 +144,10 @@ class RegistryReplay:
     ) -> None:  # fmt: skip
         """Registry events are checked at once, so later events see the keys they change."""
 
-        def fail(check: Check, message: str) -> None:
-            self._fail_event(check, message, position, nid, oid, version, topic, envelope.key_id)
+        def fail(check: Check, message: str, **extra: Any) -> None:
+            self._fail_event(
+                check, message, position, nid, oid, version, topic, envelope.key_id, **extra
+            )
 
         if oid != REGISTRY_ID or self.kind_of(topic) != "registry":
             fail(Check.FORMAT, _("a key-registry event outside the ledger's key registry"))
@@ -209,7 +213,7 @@ class RegistryReplay:
         topic: str,
         envelope: Envelope,
         payload: dict[str, Any],
-        fail: Callable[[Check, str], None],
+        fail: Callable[..., None],
     ) -> None:
         if self.root is not None:
             fail(Check.KEY, _("the key registry is created a second time; ignored"))
@@ -238,6 +242,7 @@ class RegistryReplay:
                     "is not the ledger you trust (everything below is relative to that other "
                     "root)"
                 ).format(root_fp=root_fp, pinned=self.pinned),
+                untrusted_root=True,
             )
         self.root = self.current_root = self.keys[envelope.key_id] = _Key(
             envelope.key_id,

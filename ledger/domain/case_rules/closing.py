@@ -10,7 +10,7 @@ from ledger.domain.case_rules.parties import Fields, in_order, named_party
 from ledger.domain.case_state import CLOSED, CaseState
 from ledger.domain.regulation import APPEAL_WITHIN_DAYS, PartyType
 from ledger.errors import RuleViolationError
-from ledger.i18n import _
+from ledger.i18n import NP_, _, pgettext
 
 
 def closed_case_error(case: CaseState) -> RuleViolationError:
@@ -24,6 +24,17 @@ def closed_case_error(case: CaseState) -> RuleViolationError:
     )
 
 
+PARTY_WORDS = (NP_("party", "person"), NP_("party", "unit"))
+
+
+def party_named(key: str) -> str:
+    """A party key as a refusal names it: ``person:P001`` in English, 个人 P001 in Chinese."""
+    party_type, _sep, code = key.partition(":")
+    return pgettext("party", "{party}:{code}").format(
+        party=pgettext("party", party_type), code=code
+    )
+
+
 def outstanding(case: CaseState, on: dt.date) -> list[RuleViolationError]:
     """What keeps a case from closing on ``on``: every Art. 11 and Art. 12 step still owed or
     still open to the party (a closed case must not cut off an appeal)."""
@@ -32,10 +43,11 @@ def outstanding(case: CaseState, on: dt.date) -> list[RuleViolationError]:
     def owe(article: str, rule: str, message: str) -> None:
         found.append(RuleViolationError(article, rule, message))
 
-    for key, p in case.parties.items():
+    for party, p in case.parties.items():
         decision = p.decision
         if decision is None:
             continue
+        key = party_named(party)
         appeal = decision.appeal
         if not decision.revoked:
             if decision.announcement is None:
