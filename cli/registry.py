@@ -61,7 +61,7 @@ def unit_add(**fields: Any) -> None:
 @json_option
 def unit_rating(code: str, year: int, fmt: str | None) -> None:
     """Whether the unit may be rated an advanced unit for petition work in YEAR (Art. 13)."""
-    from cli.reports import show_unit_rating
+    from cli.registry_text import show_unit_rating
 
     show_unit_rating(code, year, fmt)
 
@@ -235,7 +235,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
 @json_option
 def cadre_history(personnel_no: str, year: int | None, fmt: str | None) -> None:
     """A cadre's whole accountability history across every unit and post (Art. 8, 11)."""
-    from cli.reports import show_cadre_history
+    from cli.registry_text import show_cadre_history
 
     show_cadre_history(personnel_no, year, fmt)
 
