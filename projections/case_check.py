@@ -16,9 +16,10 @@ from uuid import UUID
 from ledger.i18n import _
 from ledger.transparency.case_record import CaseSet
 from ledger.transparency.person_index import payload_of
+from projections.census import REBUILD_HINT
 from projections.models import CaseCompleteness
 from projections.reader import ReaderBase
-from projections.trusted import REBUILD_HINT, ReadRefusedError, aggregate_events
+from projections.trusted import ReadRefusedError, aggregate_events
 
 __all__ = ["case_ids_in_views", "check_case_set"]
 

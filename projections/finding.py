@@ -1,7 +1,7 @@
 """Find and list: cases by filter, cadres by name (Chinese or pinyin), units and a unit's
 decisions — each answer folded from checked, signed events (DESIGN, "Trust model").
 
-The view tables only say which records exist: :func:`projections.trusted.check_census` first
+The view tables only say which records exist: :func:`projections.census.check_census` first
 proves they hold exactly one row per case, unit and cadre the log opened, then every record
 listed is read from the log by its aggregate id and checked (signature, key, Art. 6, versions)
 and must agree with the row that named it. The filters apply to the folded records, never to
@@ -29,6 +29,7 @@ from ledger.transparency.case_record import CaseSet
 from projections import labels
 from projections.annual import party_days
 from projections.case_check import check_case_set
+from projections.census import check_census, refuse_row
 from projections.models import (
     CadreFound,
     CaseCompleteness,
@@ -39,7 +40,6 @@ from projections.models import (
 from projections.queries import STEP_DAYS, Reader
 from projections.replay import CaseEvent, career
 from projections.steps import UNTIMED, steps_of
-from projections.trusted import check_census, refuse_row
 from projections.values import date, day, in_force, in_force_from, measures
 
 RegionOf = Callable[[str, str, dt.date], str | None]

@@ -33,6 +33,11 @@ from projections import labels
 from projections.annual import annual_figures, in_year
 from projections.cadre_reads import CadreReads
 from projections.case_check import case_ids_in_views, check_case_set
+from projections.census import (
+    check_census,
+    check_index_rows,
+    refuse_row,
+)
 from projections.lateness import late_steps, recorded_at
 from projections.models import (
     AnnualReport,
@@ -51,11 +56,6 @@ from projections.models import (
 from projections.replay import state
 from projections.steps import UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
-from projections.trusted import (
-    check_census,
-    check_index_rows,
-    refuse_row,
-)
 from projections.values import (
     date,
     day,
