@@ -234,11 +234,6 @@ def test_an_append_acknowledged_before_the_disk_filled_is_kept(ledger: CliLedger
 # --- PostgreSQL: a server restarted or stopped -------------------------------------------------
 
 
-#: The tests of the private cluster run on one pytest-xdist worker (``--dist loadgroup``), so the
-#: cluster and the large ledger below are made once, not once on each worker.
-ON_THE_PRIVATE_CLUSTER = pytest.mark.xdist_group("private-postgres")
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[PrivateCluster]:
     yield from private_cluster()
@@ -274,7 +269,6 @@ def wait_for(proc: subprocess.Popen[str], ready: Callable[[], bool], what: str) 
 
 
 @pytest.mark.postgres
-@ON_THE_PRIVATE_CLUSTER
 @pytest.mark.parametrize("fault", ["restart-fast", "restart-immediate", "down"])
 def test_a_postgres_restart_during_an_import_loses_nothing_and_the_next_run_completes_it(
     cluster: PrivateCluster,
@@ -370,7 +364,6 @@ def resume(proc: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.postgres
-@ON_THE_PRIVATE_CLUSTER
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
 def test_verify_rides_out_a_postgres_restart_and_reports_ok(
     cluster: PrivateCluster, large_ledger: str, mode: str
@@ -388,7 +381,6 @@ def test_verify_rides_out_a_postgres_restart_and_reports_ok(
 
 
 @pytest.mark.postgres
-@ON_THE_PRIVATE_CLUSTER
 def test_verify_stops_with_an_error_when_postgres_goes_down_and_passes_once_it_is_back(
     cluster: PrivateCluster, large_ledger: str
 ) -> None:
