@@ -11,22 +11,18 @@ from typing import TYPE_CHECKING
 
 from cli.common import emit, open_projections, settings
 from cli.output import Column, show_report
-from cli.terminal import table
+from cli.terminal import measures_text, table
 from ledger.i18n import _
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
-    from projections.models import CaseState, Decision, MeasureRef, Party, TimelineEntry
+    from projections.models import CaseState, Decision, Party, TimelineEntry
 
 
 def show_case(case_no: str) -> None:
     p = open_projections(settings().open(signed=False))
     state = p.case_state(case_no)
     emit(asdict(state), lambda: case_text(state))
-
-
-def _measures(refs: tuple[MeasureRef, ...]) -> str:
-    return "、".join(m.label for m in refs) or "—"
 
 
 def case_text(c: CaseState) -> str:
@@ -87,7 +83,7 @@ def case_text(c: CaseState) -> str:
                         x.name,
                         x.responsibility_label,
                         x.team_role_label,
-                        _measures(x.measures_in_force),
+                        measures_text(x.measures_in_force),
                     )
                     for x in c.parties
                 ],
@@ -134,7 +130,7 @@ def _party_lines(x: Party) -> list[str]:
 
 
 def _decision_lines(d: Decision) -> list[str]:
-    measures = _measures(d.measures) + (f" ({d.sanction})" if d.sanction else "")
+    measures = measures_text(d.measures) + (f" ({d.sanction})" if d.sanction else "")
     if d.severity_label:
         measures = f"{d.severity_label}: {measures}"
     out = [
@@ -159,7 +155,7 @@ def _decision_lines(d: Decision) -> list[str]:
         )
     elif d.measures_in_force != d.measures:
         out.append(
-            _("    in force now: {measures}").format(measures=_measures(d.measures_in_force))
+            _("    in force now: {measures}").format(measures=measures_text(d.measures_in_force))
         )
     a = d.announcement
     if a is None:
@@ -202,7 +198,7 @@ def _decision_lines(d: Decision) -> list[str]:
                 else ""
             )
             new = (
-                _("; now {measures}").format(measures=_measures(ap.new_measures))
+                _("; now {measures}").format(measures=measures_text(ap.new_measures))
                 if ap.new_measures
                 else ""
             )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from cli.help_format import HelpContext
 from cli.redact import redact
 from cli.terminal import colour
 from ledger.errors import InvalidInputError, KeyFileError, LedgerError, StoreError, first_line
@@ -189,8 +190,13 @@ def _passwords(ctx: click.Context) -> tuple[str, ...]:
 def translate_help(command: click.Command) -> click.Command:
     """``command``'s docstring help (and its subcommands') in the user's language, when the
     command is loaded; texts given as ``help=_(...)`` are translated already. The English
-    texts are kept, so a language changed in the same process (tests) is followed."""
+    texts are kept, so a language changed in the same process (tests) is followed. Help pages
+    are wrapped by display width (``cli.help_format``: a Chinese character takes two columns)."""
     state = vars(command)
+    if command.context_class is not HelpContext:
+        command.context_class = HelpContext
+        for sub in getattr(command, "commands", {}).values():
+            translate_help(sub)
     language_now = language()
     if state.get("help_language", "en") == language_now:
         return command

@@ -18,9 +18,9 @@ from cli.options import json_option
 from ledger.i18n import _
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
+    from projections.documents.blocks import Document
     from projections.documents.checking import CodeReport, DocumentReport
     from projections.documents.code import VerificationCode
-    from projections.documents.content import Document
     from projections.documents.evidence import EvidenceSource
 
 FORMATS = ("docx", "pdf")

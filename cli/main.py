@@ -28,12 +28,12 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         N_("Create a new, empty ledger in --db, its root key and its recovery key."),
     ),
     "demo": (
-        "cli.admin",
+        "cli.demo",
         "demo",
         N_("Build a sample ledger in --db (which must be new or empty) to try lifeledger on."),
     ),
     "import": (
-        "cli.admin",
+        "cli.imports",
         "import_",
         N_("Record historical actions from a JSON Lines FILE ('-' for stdin), signed by --key."),
     ),
@@ -66,7 +66,7 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         ),
     ),
     "deadlines": (
-        "cli.reports",
+        "cli.deadlines",
         "deadlines",
         N_(
             "Legal periods still running or missed, and duties outstanding: announcement "
@@ -99,13 +99,13 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         ),
     ),
     "checkpoint": (
-        "cli.audit",
+        "cli.checkpoints",
         "checkpoint_group",
         N_("Signed checkpoints of the Merkle log (C2SP tlog-checkpoint); alone: make one."),
     ),
     "bundle": ("cli.audit", "bundle_group", N_("Self-contained audit bundles, verified offline.")),
     "proof": (
-        "cli.audit",
+        "cli.proofs",
         "proof_group",
         N_("Proofs of one person's or one case's events, checkable on their own (RFC 9162)."),
     ),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
@@ -189,8 +188,10 @@ def party_options(*, unit: bool = True) -> Callable[[F], F]:
 
 
 def _written_form(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """An identifier as recorded: NFKC, no outer whitespace (ledger.domain.identifiers)."""
-    return unicodedata.normalize("NFKC", value).strip()
+    """An identifier as recorded: the domain's one rule (imported here, not at start-up)."""
+    from ledger.domain.identifiers import written_form
+
+    return written_form(value)
 
 
 def case_argument(f: F) -> F:

@@ -2,8 +2,12 @@
 command to run; items that need attention (overdue, revoked, failed) in colour on a terminal.
 
 ``table`` is for people: a title, a table, a note, then the command that goes deeper. The
-other formats are for programs and carry the rows alone (``json`` also the note and the next
-command, as fields). ``--json`` is ``--format json``. Colour follows click (only on a
+other formats carry the rows alone (``json`` also the note and the next command, as fields).
+``json`` and ``jsonl`` are for programs: stable keys and codes (``status``), with the label
+beside a code where the record has one (``status_label``). ``csv``, ``tsv`` and ``markdown``
+show what the table shows, labels for codes, under headers in the user's language
+(:func:`headers`); a Chinese CSV starts with a byte-order mark so that Excel reads it as UTF-8.
+``--json`` is ``--format json``. Colour follows click (only on a
 terminal) and https://no-color.org: a non-empty ``NO_COLOR`` turns it off.
 """
 
@@ -20,7 +24,7 @@ import click
 
 from cli.common import json_default, settings, to_json
 from cli.terminal import cell_text, colour, table
-from ledger.i18n import _
+from ledger.i18n import _, language
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,21 +127,37 @@ def show_list(
         _rows(how, records, columns)
 
 
+def headers(columns: Sequence[Column]) -> list[str]:
+    """The header row of csv, tsv and markdown: the record keys in English (the JSON's keys,
+    English words already), the table's headers in Chinese, where officials open the file in
+    Excel and read 案件, 状态, not case_no, status_label. Programs read json or jsonl, whose
+    keys and codes never change with the language."""
+    return [c.key for c in columns] if language() == "en" else [_(c.header) for c in columns]
+
+
+#: Starts a Chinese CSV file: Excel reads a CSV without it in the system's code page (GBK on
+#: Chinese Windows), and every Chinese cell would be garbled.
+EXCEL_BOM = "\ufeff"
+
+
 def _rows(how: str, records: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> None:
-    """Rows for programs: jsonl (the records whole), csv, tsv or markdown (the columns)."""
+    """Rows: jsonl (the records whole, codes and labels), csv, tsv or markdown (the columns
+    as the table shows them, labels for codes)."""
     if how == "jsonl":
         for r in records:
             click.echo(json.dumps(r, ensure_ascii=False, default=json_default))
     elif how in ("csv", "tsv"):
         out = io.StringIO()
+        if how == "csv" and language() != "en":
+            out.write(EXCEL_BOM)
         writer = csv.writer(
             out, dialect="excel-tab" if how == "tsv" else "excel", lineterminator="\n"
         )
-        writer.writerow([c.key for c in columns])
+        writer.writerow(headers(columns))
         writer.writerows([c.cell(r, "") for c in columns] for r in records)
         click.echo(out.getvalue(), nl=False)
     else:
-        lines = ["| " + " | ".join(c.key for c in columns) + " |",
+        lines = ["| " + " | ".join(headers(columns)) + " |",
                  "| " + " | ".join("---" for _ in columns) + " |"]  # fmt: skip
         lines += [
             "| " + " | ".join(c.cell(r).replace("|", "\\|") for c in columns) + " |"

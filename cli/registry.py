@@ -3,7 +3,6 @@ posts a cadre holds over a lifetime (Art. 8)."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import asdict
 from typing import Any
 
@@ -12,8 +11,9 @@ import click
 from cli.common import LedgerGroup, open_projections, record, settings
 from cli.options import DATE, choice_of, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
+from ledger.domain import identifiers
 from ledger.domain.regulation import AdminLevel, UnitKind
-from ledger.i18n import _, ngettext, pgettext
+from ledger.i18n import NP_, _, ngettext, pgettext
 
 
 @click.group(cls=LedgerGroup)
@@ -61,7 +61,7 @@ def unit_add(**fields: Any) -> None:
 @json_option
 def unit_rating(code: str, year: int, fmt: str | None) -> None:
     """Whether the unit may be rated an advanced unit for petition work in YEAR (Art. 13)."""
-    from cli.reports import show_unit_rating
+    from cli.registry_text import show_unit_rating
 
     show_unit_rating(code, year, fmt)
 
@@ -97,7 +97,7 @@ def unit_list(fmt: str | None) -> None:
 @json_option
 def unit_history(code: str, fmt: str | None) -> None:
     """Every decision against the unit (集体责任) or a cadre posted in it at the incident."""
-    code = unicodedata.normalize("NFKC", code).strip()
+    code = identifiers.written_form(code)
     p = open_projections(settings().open(signed=False))
     items = p.unit_history(code)
     first = items[0] if items else None
@@ -185,6 +185,15 @@ def cadre_retire(**fields: Any) -> None:
     record("cadre retire", fields)
 
 
+#: What a search matched: the JSON's codes, marked for the catalog.
+MATCHED = (NP_("matched", "personnel number"), NP_("matched", "name"), NP_("matched", "unit"))
+
+
+def _matched_label(code: str) -> str:
+    """What a search matched, as the table shows it (the JSON keeps the code)."""
+    return pgettext("matched", code)
+
+
 @cadre.command("search")
 @click.argument("text")
 @format_option
@@ -206,7 +215,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
             Column("unit_code", _("unit")),
             Column("unit_name", _("unit name")),
             Column("retired_on", _("retired")),
-            Column("matched", _("matched")),
+            Column("matched", _("matched"), _matched_label),
         ),
         title=_("Cadres matching {text}:").format(text=text),
         empty=_("No cadre's name, personnel number or unit matches {text}.").format(text=text),
@@ -226,7 +235,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
 @json_option
 def cadre_history(personnel_no: str, year: int | None, fmt: str | None) -> None:
     """A cadre's whole accountability history across every unit and post (Art. 8, 11)."""
-    from cli.reports import show_cadre_history
+    from cli.registry_text import show_cadre_history
 
     show_cadre_history(personnel_no, year, fmt)
 

@@ -1,169 +1,24 @@
-"""Commands: ``deadlines`` and ``report annual``; and the read views of ``cadre history`` and
-``unit rating``. All read the projections, caught up with the log first."""
+"""Command: ``report`` (Art. 14): the annual report from the projections, caught up with the
+log first, written as a file or shown; the written report and its 通报 recorded as signed
+events."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from cli.common import LedgerGroup, open_projections, record, settings
-from cli.options import DATE, json_option, on_option
-from cli.output import FORMATS, Column, format_option, show_list, show_report
-from cli.terminal import table
-from ledger.i18n import N_, _, article_label
-from projections.labels import CASE_STATUS_LABELS
+from cli.options import json_option, on_option
+from cli.output import FORMATS, Column, show_report
+from cli.terminal import party_label, table
+from ledger.i18n import NP_, _, pgettext
 from projections.models import (
     AnnualReport,
-    CadreHistory,
     Count,
-    HistoryEntry,
-    MeasureRef,
-    Post,
-    UnitRating,
 )
 
-if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
-    pass
-
-
-def _measures(refs: tuple[MeasureRef, ...]) -> str:
-    return "、".join(m.label for m in refs) or "—"
-
-
-# deadlines ------------------------------------------------------------------------------------
-@click.command()
-@click.option(
-    "--as-of",
-    type=DATE,
-    metavar="DATE",
-    help=_(
-        "The day to judge the periods on (default: today in Asia/Shanghai), by the business "
-        "dates on record now: a step recorded after that day with an earlier date settles its "
-        "period here too, and only --late shows it overdue until recorded. With --late, the "
-        "steps as on record at the end of that day."
-    ),
-)
-@click.option(
-    "--late",
-    is_flag=True,
-    help=_(
-        "Instead: the steps done late (business date after the due date), overdue until "
-        "recorded (recorded after the due date), or recorded late (more than 7 days after "
-        "their business date), with the days."
-    ),
-)
-@format_option
-@json_option
-def deadlines(as_of: dt.date | None, late: bool, fmt: str | None) -> None:
-    """Legal periods still running or missed, and duties outstanding: announcement within 30
-    days (Art. 11), appeal within 15 days of receipt, its decision and the written notice of it
-    within 30 days (Art. 12); a person's personnel-file entry from the announcement until it is
-    recorded (Art. 11, no period set).
-
-    Periods skip the starting day (Art. 11, 12). A last day on a rest day moves to the next
-    working day: an imported convention (民法典 art. 203 practice), not the Measures' text. A
-    period marked * ends in a year the holiday calendar does not cover yet.
-
-    With --late, the steps already recorded that were late: a step recorded after its due date
-    stays listed as overdue until recorded, whatever business date it gives.
-    """  # fmt: skip
-    from ledger.application import today
-    from ledger.domain.periods import REST_DAY_NOTE
-
-    if late:
-        _late_steps(as_of, fmt)
-        return
-
-    day = as_of or today()
-    p = open_projections(settings().open(signed=False))
-    items = p.deadlines(day)
-    notes = [_("Due dates: {REST_DAY_NOTE}.").format(REST_DAY_NOTE=_(REST_DAY_NOTE))]
-    if any(d.provisional for d in items):
-        notes.append(
-            _("* judged by weekends only: the holiday calendar does not cover that year yet")
-        )
-    show_list(
-        fmt,
-        "deadlines",
-        [asdict(d) for d in items],
-        DEADLINE_COLUMNS,
-        title=_("Deadlines on {day}:").format(day=day),
-        empty=_("No legal period is running or missed on {day}.").format(day=day),
-        next_command=f"lifeledger case show {items[0].case_no}" if items else None,
-        attention=lambda r: "overdue" if r["status"] == "overdue" else None,
-        extra={"as_of": day},
-        notes=notes,
-    )
-
-
-DEADLINE_COLUMNS = (
-    Column("case_no", _("case")),
-    Column("party_code", _("party"), whole=lambda r: _party(r["party_type"], r["party_code"])),
-    Column("decision_number", _("decision")),
-    Column("kind_label", _("step")),
-    Column("article", _("art."), article_label),
-    Column("start", _("from")),
-    Column("due", _("due"), whole=lambda r: r["due"] and f"{r['due']}{'*' * r['provisional']}"),
-    Column("days_left", _("days left")),
-    Column("status_label", _("status")),
-)
-
-
-LATE_COLUMNS = (
-    Column("case_no", _("case")),
-    Column(
-        "party_code",
-        _("party"),
-        whole=lambda r: r["party_code"] and _party(r["party_type"], r["party_code"]),
-    ),
-    Column("event_label", _("step")),
-    Column("article", _("art."), article_label),
-    Column("business_date", _("date")),
-    Column("due", _("due")),
-    Column("recorded_on", _("recorded")),
-    Column("days_done_late", _("done late (days)")),
-    Column("days_overdue_on_record", _("overdue until recorded (days)")),
-    Column("days_recorded_late", _("recorded late (days)")),
-    Column("status_label", _("status")),
-)
-LATE_NOTE = N_(
-    "done late: the business date is after the legal due date (Art. 11, 12); overdue until "
-    "recorded: recorded after the due date, so the ledger showed it overdue until then; "
-    "recorded late: recorded more than {days} days after its business date. Recorded dates "
-    "are Asia/Shanghai days of the signed recorded time."
-)
-
-
-def _late_steps(as_of: dt.date | None, fmt: str | None) -> None:
-    """``deadlines --late``: every late step, from the cases' checked events."""
-    from ledger.domain.recorded_time import RECORDED_LATE_AFTER_DAYS
-
-    p = open_projections(settings().open(signed=False))
-    items = p.late_steps(as_of)
-    if as_of:
-        title = _("Steps done or recorded late (on record at the end of {day}):")
-        empty = _("No step was done or recorded late (on record at the end of {day}).")
-    else:
-        title, empty = _("Steps done or recorded late:"), _("No step was done or recorded late.")
-    show_list(
-        fmt,
-        "late",
-        [asdict(s) for s in items],
-        LATE_COLUMNS,
-        title=title.format(day=as_of),
-        empty=empty.format(day=as_of),
-        next_command=f"lifeledger case timeline {items[0].case_no}" if items else None,
-        attention=lambda r: "overdue" if r["status"] != "recorded_late" else None,
-        extra={"as_of": as_of},
-        drop=tuple(c.header for c in LATE_COLUMNS if c.key in ("article", "due")),
-        notes=[_(LATE_NOTE).format(days=RECORDED_LATE_AFTER_DAYS)],
-    )
-
-
-# annual report --------------------------------------------------------------------------------
 #: The annual report's files, written to --out.
 DOCUMENT_FORMATS = ("xlsx", "docx", "pdf")
 
@@ -238,31 +93,39 @@ FIGURE_COLUMNS = (Column("section", _("section")), Column("item", _("item")),
                   Column("code", _("code")), Column("count", _("count")))  # fmt: skip
 
 
+#: The annual report's single figures: section, item and the report's field (marked for the
+#: catalog; the rows show them in the user's language).
+FIGURES = (
+    (NP_("annual", "cases"), NP_("annual", "opened"), "cases_opened"),
+    (NP_("annual", "cases"), NP_("annual", "lifetime accountability (Art. 8)"), "lifetime_cases"),
+    (NP_("annual", "cases"), NP_("annual", "closed"), "cases_closed"),
+    (NP_("annual", "decisions"), NP_("annual", "issued"), "decisions_issued"),
+    (NP_("annual", "decisions"), NP_("annual", "revoked on appeal"), "decisions_revoked"),
+    (NP_("annual", "appeals"), NP_("annual", "filed (Art. 12)"), "appeals_filed"),
+    (NP_("annual", "referrals"), NP_("annual", "to judicial organs (Art. 7)"), "referrals"),
+)
+#: Its counts by kind: section and the report's field.
+COUNTS = (
+    (NP_("annual", "grounds (Art. 4)"), "grounds"),
+    (NP_("annual", "parties"), "parties_by_kind"),
+    (NP_("annual", "responsibility (Art. 5)"), "responsibility_kinds"),
+    (NP_("annual", "measures (Art. 7)"), "measures_by_kind"),
+    (NP_("annual", "appeal outcomes"), "appeal_outcomes"),
+    (NP_("annual", "periods missed (Art. 11, 12)"), "overdue_steps"),
+    (NP_("annual", "divisions (GB/T 2260)"), "sub_regions"),
+)
+
+
 def annual_rows(r: AnnualReport) -> list[dict[str, Any]]:
-    """The report's figures, one row each (``--format csv`` and the other row formats)."""
+    """The report's figures, one row each (``--format csv`` and the other row formats): the
+    section and item in the user's language, the code beside the item stable (a pivot table
+    over several years, or a program, keys on it)."""
 
     def one(section: str, item: str, count: int, code: str = "") -> dict[str, Any]:
-        return {"section": section, "item": item, "code": code, "count": count}
+        return {"section": pgettext("annual", section), "item": item, "code": code, "count": count}
 
-    rows = [
-        one("cases", "opened", r.cases_opened),
-        one("cases", "lifetime accountability (Art. 8)", r.lifetime_cases),
-        one("cases", "closed", r.cases_closed),
-        one("decisions", "issued", r.decisions_issued),
-        one("decisions", "revoked on appeal", r.decisions_revoked),
-        one("appeals", "filed (Art. 12)", r.appeals_filed),
-        one("referrals", "to judicial organs (Art. 7)", r.referrals),
-    ]
-    sections = [
-        ("grounds (Art. 4)", r.grounds),
-        ("parties", r.parties_by_kind),
-        ("responsibility (Art. 5)", r.responsibility_kinds),
-        ("measures (Art. 7)", r.measures_by_kind),
-        ("appeal outcomes", r.appeal_outcomes),
-        ("periods missed (Art. 11, 12)", r.overdue_steps),
-        ("divisions (GB/T 2260)", r.sub_regions),
-    ]
-    rows += [one(title, c.label, c.count, c.code) for title, counts in sections for c in counts]
+    rows = [one(s, pgettext("annual", i), getattr(r, field)) for s, i, field in FIGURES]
+    rows += [one(s, c.label, c.count, c.code) for s, field in COUNTS for c in getattr(r, field)]
     return rows
 
 
@@ -315,12 +178,6 @@ def _counts(title: str, counts: tuple[Count, ...]) -> list[str]:
     return [_("{title}:").format(title=title), *(f"  {row}" for row in rows)]
 
 
-def _party(party_type: str, code: str) -> str:
-    from ledger.domain.regulation import PartyType
-
-    return f"{PartyType(party_type).label} {code}"
-
-
 def annual_text(r: AnnualReport) -> str:
     scope = _(" — cases opened by {authority}").format(authority=r.authority) if r.authority else ""
     if r.region:
@@ -358,7 +215,13 @@ def annual_text(r: AnnualReport) -> str:
             table(
                 [_("case"), _("party"), _("step"), _("due"), _("done")],
                 [
-                    (o.case_no, _party(o.party_type, o.party_code), o.kind_label, o.due, o.done_on)
+                    (
+                        o.case_no,
+                        party_label(o.party_type, o.party_code),
+                        o.kind_label,
+                        o.due,
+                        o.done_on,
+                    )
                     for o in r.overdue
                 ],
             )
@@ -366,238 +229,4 @@ def annual_text(r: AnnualReport) -> str:
     return "\n".join(out)
 
 
-# cadre history and unit rating (commands in cli/registry.py) ---------------------------------
-#: A cadre's history as rows, one per case they are a party to (``--format csv``...).
-HISTORY_COLUMNS = (
-    Column("case_no", _("case")),
-    Column("incident_date", _("incident")),
-    Column(
-        "post_at_incident", _("post at incident"), whole=lambda r: _post_text(r["post_at_incident"])
-    ),
-    Column("responsibility_label", _("responsibility")),
-    Column("team_role_label", _("team role")),
-    Column(
-        "decisions",
-        _("decisions"),
-        whole=lambda r: "; ".join(
-            f"{d['number']} {d['decided_on']} [{d['status_label']}]" for d in r["decisions"]
-        ),
-    ),
-    Column(
-        "measures_in_force",
-        _("measures in force"),
-        whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"]),
-    ),
-    Column("case_status", _("case status"), lambda v: CASE_STATUS_LABELS.get(v, v)),
-    Column("lifetime", _("lifetime (Art. 8)")),
-)
-
-
-def _post_text(post: dict[str, Any] | None) -> str | None:
-    return f"{post['title']}, {post['unit_name']} ({post['unit_code']})" if post else None
-
-
-def show_cadre_history(personnel_no: str, year: int | None, fmt: str | None = None) -> None:
-    p = open_projections(settings().open(signed=False))
-    h = p.cadre_history(personnel_no, year)
-    doc = asdict(h)
-    show_report(fmt, doc, lambda: history_text(h), doc["entries"], HISTORY_COLUMNS)
-
-
-def _post(post: Post | None) -> str:
-    if post is None:
-        return "—"
-    return f"{post.title}, {post.unit_name} ({post.unit_code})"
-
-
-def history_text(h: CadreHistory) -> str:
-    from ledger.domain.regulation import IN_FORCE_FROM
-
-    now = (
-        _("retired {retired_on}").format(retired_on=h.retired_on)
-        if h.retired_on
-        else _("now {post}").format(post=_post(h.current_post))
-    )
-    out = [
-        _("Cadre {personnel_no} {name} — {now}").format(
-            personnel_no=h.personnel_no, name=h.name, now=now
-        ),
-        _("Posts held (Art. 8: accountable for every one of them, for life):"),
-        table(
-            [_("from"), _("until"), _("unit"), _("post")],
-            [
-                (
-                    p.start,
-                    _("{end} (retired)").format(end=p.end)
-                    if p.ended_by_retirement
-                    else p.end or _("(now)"),
-                    f"{p.unit_name} ({p.unit_code})",
-                    p.title,
-                )
-                for p in h.posts
-            ],
-        ),
-    ]
-    label = _(" in {year}").format(year=h.year) if h.year is not None else ""
-    as_of = (
-        _(" as of checkpoint {complete_as_of}").format(complete_as_of=h.complete_as_of)
-        if h.complete_as_of is not None
-        else ""
-    )
-    if not h.entries:
-        out += [
-            "",
-            _("No accountability on record{label}{as_of}.").format(label=label, as_of=as_of),
-        ]
-    else:
-        out += [
-            "",
-            _("Accountability{label} (Art. 8, 11):").format(label=label),
-            table(
-                [
-                    _("case"),
-                    _("incident"),
-                    _("post at incident"),
-                    _("responsibility"),
-                    _("decisions"),
-                    _("measures in force"),
-                    _("case status"),
-                ],
-                [_history_row(e) for e in h.entries],
-            ),
-        ]
-        owed = [f"{e.case_no} {n}" for e in h.entries for n in e.file_entries_outstanding]
-        if owed:
-            out.append(
-                _(
-                    "Personnel-file entry outstanding (Art. 11 归入个人人事档案, owed by the "
-                    "organisation department that manages the cadre): "
-                )
-                + ", ".join(owed)
-            )
-        old = [e.case_no for e in h.entries if not e.lifetime]
-        if old:
-            out.append(
-                _(
-                    "Incidents before {IN_FORCE_FROM} (outside Art. 8 lifetime accountability): "
-                ).format(IN_FORCE_FROM=IN_FORCE_FROM)
-                + ", ".join(old)
-            )
-    if h.accountable_in_year is not None:
-        verdict = (
-            _("held accountable that year: the annual review and awards follow the rules (Art. 13)")
-            if h.accountable_in_year
-            else _("no decision in force made that year (Art. 13)")
-        )
-        out.append(f"{h.year}: {verdict}")
-    out.append(completeness_line(h))
-    return "\n".join(out)
-
-
-def completeness_line(h: CadreHistory) -> str:
-    """What the person index proved (Art. 8: the record is whole, not only authentic)."""
-    later = _(
-        "{checked} later event(s) naming {personnel_no} checked directly (of {appended} "
-        "appended since)"
-    ).format(checked=h.checked_after, personnel_no=h.personnel_no, appended=h.appended_after)
-    if h.complete_as_of is None and h.unindexed_checkpoints:
-        return _(
-            "Completeness: not provable. The ledger's {count} checkpoint(s) were signed before "
-            "it had the person index; every event was read from the log itself. `lifeledger "
-            "checkpoint` builds the index and commits it in the next checkpoint; {later}."
-        ).format(count=h.unindexed_checkpoints, later=later)
-    if h.complete_as_of is None:
-        return _("Completeness: no checkpoint yet; {later}.").format(later=later)
-    before = (
-        _(
-            " Completeness is not provable as of the {count} earlier checkpoint(s), signed "
-            "before the ledger had the person index (the first to carry it is checkpoint "
-            "{since})."
-        ).format(count=h.unindexed_checkpoints, since=h.indexed_since)
-        if h.unindexed_checkpoints
-        else ""
-    )
-    return _("Complete as of checkpoint {size} (person index); {later}.{before}").format(
-        size=h.complete_as_of, later=later, before=before
-    )
-
-
-def _history_row(e: HistoryEntry) -> tuple[object, ...]:
-    role = f" ({e.team_role_label})" if e.team_role_label else ""
-    decisions = "; ".join(
-        _("{number} {decided}, in force from {since} [{status}]").format(
-            number=d.number, decided=d.decided_on, since=d.in_force_from, status=d.status_label
-        )
-        for d in e.decisions
-    )
-    return (
-        e.case_no,
-        e.incident_date,
-        _post(e.post_at_incident),
-        e.responsibility_label + role,
-        decisions or "—",
-        _measures(e.measures_in_force),
-        CASE_STATUS_LABELS.get(e.case_status, e.case_status),
-    )
-
-
-#: A unit's rating as rows: the decisions that count against it, then those that do not.
-RATING_COLUMNS = (
-    Column("case_no", _("case")),
-    Column("decision_number", _("decision")),
-    Column("decided_on", _("decided")),
-    Column("status_label", _("status")),
-    Column(
-        "measures_in_force",
-        _("measures in force"),
-        whole=lambda r: "、".join(m["label"] for m in r["measures_in_force"]),
-    ),
-    Column("counted", _("counted (Art. 13)")),
-)
-
-
-def show_unit_rating(code: str, year: int, fmt: str | None = None) -> None:
-    p = open_projections(settings().open(signed=False))
-    r = p.unit_rating(code, year)
-    doc = asdict(r)
-    rows = [{**x, "counted": True} for x in doc["reasons"]]
-    rows += [{**x, "counted": False} for x in doc["not_counted"]]
-    show_report(fmt, doc, lambda: rating_text(r), rows, RATING_COLUMNS)
-
-
-def rating_text(r: UnitRating) -> str:
-    verdict = (
-        _("may be rated an advanced unit for petition work")
-        if r.may_be_rated_advanced
-        else _("may NOT be rated an advanced unit for petition work (先进单位)")
-    )
-    out = [
-        _("Unit {unit_code} {unit_name}, {year}: {verdict} (Art. 13)").format(
-            unit_code=r.unit_code, unit_name=r.unit_name, year=r.year, verdict=verdict
-        )
-    ]
-    if r.reasons:
-        out.append(_("Held accountable that year by:"))
-        out += [
-            _("  {case_no} {decision_number} of {decided_on} [{status_label}]: {measures}").format(
-                case_no=x.case_no,
-                decision_number=x.decision_number,
-                decided_on=x.decided_on,
-                status_label=x.status_label,
-                measures=_measures(x.measures_in_force),
-            )
-            for x in r.reasons
-        ]
-    if r.not_counted:
-        out.append(_("Not counted (revoked on appeal):"))
-        out += [
-            _("  {case_no} {decision_number} of {decided_on}").format(
-                case_no=x.case_no, decision_number=x.decision_number, decided_on=x.decided_on
-            )
-            for x in r.not_counted
-        ]
-    out.append(r.rule)
-    return "\n".join(out)
-
-
-commands: list[click.Command] = [deadlines, report]
+commands: list[click.Command] = [report]

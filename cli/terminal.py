@@ -11,11 +11,14 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ledger.i18n import _
+
+if TYPE_CHECKING:
+    from projections.models import MeasureRef
 
 COLOURS = {"overdue": "red", "failed": "red", "revoked": "yellow"}
 #: A column is narrowed to this many display columns at the least before columns are dropped.
@@ -178,3 +181,15 @@ def progress_callback(label: str) -> Iterator[Callable[[int, int], None]]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+def measures_text(refs: Iterable[MeasureRef]) -> str:
+    """Measures as one line of labels (、 between them), or — for none."""
+    return "、".join(m.label for m in refs) or "—"
+
+
+def party_label(party_type: str, code: str) -> str:
+    """A party as its kind's label and its code."""
+    from ledger.domain.regulation import PartyType
+
+    return f"{PartyType(party_type).label} {code}"

@@ -29,10 +29,10 @@ __all__ = ["long_text_option", "read_text_file"]
 
 def read_text_file(path: str, name: str) -> str:
     """A UTF-8 text file (``-``: stdin), refused unread past what one event may hold."""
-    from ledger.domain.limits import MAX_EVENT_BYTES, limit_of
+    from ledger.domain.limits import MAX_EVENT_BYTES, field_label, limit_of
     from ledger.errors import InputTooLargeError, InvalidInputError
 
-    label = name.replace("_", " ")
+    label = field_label(name)
     if path == "-":
         data = sys.stdin.buffer.read(MAX_EVENT_BYTES + 1)
         size = len(data) if len(data) <= MAX_EVENT_BYTES else None

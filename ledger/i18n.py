@@ -25,6 +25,7 @@ from pathlib import Path
 __all__ = [
     "DOMAIN",
     "LOCALEDIR",
+    "NP_",
     "N_",
     "_",
     "article_label",
@@ -110,6 +111,12 @@ def pgettext(context: str, message: str) -> str:
 
 def N_(message: str) -> str:
     """Marks ``message`` for the catalog without translating it (translated where shown)."""
+    return message
+
+
+def NP_(context: str, message: str) -> str:
+    """Marks ``message`` in ``context`` for the catalog without translating it: a code shown
+    later as ``pgettext(context, code)`` (itself in English, its label in Chinese)."""
     return message
 
 

@@ -12,7 +12,7 @@ at all; a refused line is reported with its line number and error and the next l
 silently: blank lines are counted, unknown fields are refused, every line is either applied,
 refused, or reported as not attempted.
 
-Lines are written in transactions of about :data:`~ledger.unit_of_work.BATCH_EVENTS` events
+Lines are written in transactions of about :data:`~ledger.domain.limits.BATCH_EVENTS` events
 (:meth:`LedgerApplication.batch`): the lines of one transaction run against the aggregates in
 memory, each line atomic within it, and are reported only once their transaction committed.
 So a killed import leaves the lines of the transactions it committed, a prefix of whole lines,

@@ -72,9 +72,11 @@ class MigrationReport:
         if not self.source_grew_by:
             return []
         return [
-            f"{self.source_grew_by} event(s) were recorded in the source while it was being "
-            "copied and are not in the copy: stop every writer before migrating, then migrate "
-            "again into an empty target"
+            _(
+                "{grew} event(s) were recorded in the source while it was being copied and are "
+                "not in the copy: stop every writer before migrating, then migrate again into "
+                "an empty target"
+            ).format(grew=self.source_grew_by)
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,17 +98,31 @@ class MigrationReport:
     def summary(self) -> str:
         v = self.verification
         lines = [
-            f"Copied {self.events} event(s), {self.checkpoints} checkpoint(s) and "
-            f"{self.cosignatures} cosignature(s)",
-            f"  from  {self.source}",
-            f"  to    {self.target}",
-            f"  verified: {v.signatures} signatures, Merkle tree size {v.tree_size}, root "
-            f"{base64.b64encode(self.root).decode()} (equal to the source's)",
-            f"  time: copy {self.copy_seconds:.2f} s, verification {self.verify_seconds:.2f} s",
-            "Read models are rebuilt in the target on first use "
-            "(or now: `lifeledger --db TARGET projections rebuild`).",
+            _(
+                "Copied {events} event(s), {checkpoints} checkpoint(s) and {cosignatures} "
+                "cosignature(s)"
+            ).format(
+                events=self.events, checkpoints=self.checkpoints, cosignatures=self.cosignatures
+            ),
+            _("  from  {source}").format(source=self.source),
+            _("  to    {target}").format(target=self.target),
+            _(
+                "  verified: {signatures} signatures, Merkle tree size {tree_size}, root "
+                "{root} (equal to the source's)"
+            ).format(
+                signatures=v.signatures,
+                tree_size=v.tree_size,
+                root=base64.b64encode(self.root).decode(),
+            ),
+            _("  time: copy {copy:.2f} s, verification {verify:.2f} s").format(
+                copy=self.copy_seconds, verify=self.verify_seconds
+            ),
+            _(
+                "Read models are rebuilt in the target on first use "
+                "(or now: `lifeledger --db TARGET projections rebuild`)."
+            ),
         ]
-        lines += [f"Warning: {w}" for w in self.warnings()]
+        lines += [_("Warning: {w}").format(w=w) for w in self.warnings()]
         return "\n".join(lines)
 
 

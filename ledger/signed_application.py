@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -38,20 +37,18 @@ from ledger.domain.regulation import (
 from ledger.domain.unit import Unit
 from ledger.errors import (
     AlreadyExistsError,
-    InvalidInputError,
     LedgerError,
     NotAuthorisedError,
     NotFoundError,
     StoreError,
-    TamperedEventError,
     first_line,
 )
 from ledger.i18n import _
+from ledger.inputs import check_id, require
+from ledger.signing.keyring import load_keyring, register_recovery
 from ledger.signing.mapper import SigningMapper
 from ledger.signing.signatures import (
-    Envelope,
     Signer,
-    check_signature,
     fingerprint,
     key_id_of,
     public_key_from_raw,
@@ -62,15 +59,7 @@ from ledger.storage.store import StoreConfig
 from ledger.storage.transcodings import DateAsISO
 from ledger.unit_of_work import Batch, Immediate, UnitOfWork
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-#: Case numbers, personnel numbers and unit codes are keys of indexes in every store.
-MAX_ID_LENGTH = 64
 A = TypeVar("A", bound=Aggregate)
-
-
-def today() -> dt.date:
-    """Business dates are Asia/Shanghai calendar dates."""
-    return dt.datetime.now(SHANGHAI).date()
 
 
 class SignedApplication(Application[UUID]):
@@ -129,57 +118,16 @@ class SignedApplication(Application[UUID]):
         self.signing_mapper.signer = signer
 
     # the key registry -------------------------------------------------------------------
+    def load_keyring(self) -> dict[bytes, Ed25519PublicKey]:
+        """Every key the registry ever held, each registration checked from the root on."""
+        return load_keyring(self.recorder, self.signing_mapper)
+
     def _lookup_key(self, key_id: bytes) -> Ed25519PublicKey | None:
         key = self._keyring.get(key_id)
         if key is None:
             self._keyring = self.load_keyring()
             key = self._keyring.get(key_id)
         return key
-
-    def load_keyring(self) -> dict[bytes, Ed25519PublicKey]:
-        """Every key the registry ever held, each registration checked from the root on."""
-        keyring: dict[bytes, Ed25519PublicKey] = {}
-        try:
-            stored_events = self.recorder.select_events(ids.REGISTRY_ID)
-        except PersistenceError as e:
-            raise StoreError(
-                _("cannot read the key registry: {first_line}").format(first_line=first_line(e))
-            ) from e
-        for stored in stored_events:
-            envelope = Envelope.parse(stored.state)
-            try:
-                event = self.signing_mapper.decode_payload(stored, envelope.payload)
-            except (PersistenceError, ValueError) as e:  # altered bytes that no longer decode
-                raise TamperedEventError(
-                    _(
-                        "key registry event v{originator_version} ({topic}) fails its signature"
-                    ).format(originator_version=stored.originator_version, topic=stored.topic),
-                    originator_id=str(ids.REGISTRY_ID),
-                    version=stored.originator_version,
-                ) from e
-            if stored.originator_version == 1:
-                root = bytes.fromhex(event.public_key)  # type: ignore[attr-defined]
-                if key_id_of(root) != envelope.key_id:
-                    raise TamperedEventError(_("the registry's root event is not self-signed"))
-                keyring[envelope.key_id] = public_key_from_raw(root)
-            key = keyring.get(envelope.key_id)
-            if key is None or not check_signature(
-                key, envelope, ids.REGISTRY_ID, stored.originator_version, stored.topic
-            ):
-                raise TamperedEventError(
-                    _(
-                        "key registry event v{originator_version} ({topic}) fails its signature"
-                    ).format(originator_version=stored.originator_version, topic=stored.topic),
-                    originator_id=str(ids.REGISTRY_ID),
-                    version=stored.originator_version,
-                )
-            new_key = getattr(event, "public_key", None)
-            if new_key is not None and stored.originator_version > 1:
-                raw = bytes.fromhex(new_key)
-                if key_id_of(raw).hex() != event.key_id:  # type: ignore[attr-defined]
-                    raise TamperedEventError(_("a registered key id does not match its key"))
-                keyring[key_id_of(raw)] = public_key_from_raw(raw)
-        return keyring
 
     def is_initialised(self) -> bool:
         try:
@@ -230,7 +178,7 @@ class SignedApplication(Application[UUID]):
             authority_kind=authority_kind.value,
         )
         if recovery_public_raw is not None:
-            _register_recovery(
+            register_recovery(
                 registry, root.key_id.hex(), recovery_public_raw, holder, authority, authority_kind
             )
         with self._signed_by(root):
@@ -242,7 +190,7 @@ class SignedApplication(Application[UUID]):
         root = self.signer_record()
 
         def register(r: KeyRegistry) -> None:
-            _register_recovery(
+            register_recovery(
                 r, root.key_id, public_raw, root.holder, root.authority, root.authority_kind
             )
 
@@ -287,7 +235,7 @@ class SignedApplication(Application[UUID]):
                     holder=rec.holder,
                     authority=rec.authority,
                     label=rec.authority_kind.label,
-                    action=action,
+                    action=_(action),  # marked N_() where named
                 ),
             )
         return rec
@@ -406,18 +354,6 @@ class SignedApplication(Application[UUID]):
         else:
             self.cadre(code)
 
-    @staticmethod
-    def _check_past(*days: dt.date) -> None:
-        now = today()
-        for day in days:
-            if day > now:
-                raise InvalidInputError(
-                    _(
-                        "{day} is in the future (today is {now} in Asia/Shanghai); record "
-                        "actions once they have happened"
-                    ).format(day=day, now=now)
-                )
-
     def _get(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool = True) -> A:
         """Load an aggregate through the unit of work. Readers (``copy=False``) share the
         cached object and must not change it; commands get their own copy."""
@@ -453,7 +389,12 @@ class SignedApplication(Application[UUID]):
         return self._work.update(cls, aggregate_id, command, not_found)
 
     def _update_case(self, case_no: str, command: Callable[[AccountabilityCase], None]) -> None:
-        self._update(AccountabilityCase, ids.case_id(case_no), command, f"no case {case_no}")
+        self._update(
+            AccountabilityCase,
+            ids.case_id(case_no),
+            command,
+            _("no case {case_no}").format(case_no=case_no),
+        )
 
 
 class _SignerScope:
@@ -472,45 +413,4 @@ class _SignerScope:
         self.app.signer = self.previous
 
 
-def _register_recovery(
-    registry: KeyRegistry,
-    signer: str,
-    public_raw: bytes,
-    holder: str,
-    authority: str,
-    authority_kind: AuthorityKind,
-) -> None:
-    """The recovery key, registered by the root for the root's own holder and authority."""
-    public_key_from_raw(public_raw)
-    registry.register(
-        signer,
-        key_id_of(public_raw).hex(),
-        public_raw.hex(),
-        f"{holder} (recovery key)",
-        authority,
-        authority_kind,
-        KeyRole.RECOVERY,
-    )
-
-
-def require(**fields: str) -> None:
-    for name, value in fields.items():
-        if not value or not value.strip():
-            raise InvalidInputError(
-                _("{replace} is required").format(replace=name.replace("_", " "))
-            )
-
-
-def check_id(**fields: str) -> None:
-    for name, value in fields.items():
-        if len(value) > MAX_ID_LENGTH:
-            raise InvalidInputError(
-                _(
-                    "the {replace} is {len} characters long; at most {MAX_ID_LENGTH} are allowed"
-                ).format(
-                    replace=name.replace("_", " "), len=len(value), MAX_ID_LENGTH=MAX_ID_LENGTH
-                )
-            )
-
-
-__all__ = ["SignedApplication", "check_id", "require", "today"]
+__all__ = ["SignedApplication"]

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
+from ledger.domain.case_state import CaseState, Objection, Party
 from ledger.domain.regulation import (
     AppealOutcome,
     Measure,
@@ -25,62 +25,62 @@ from projections.values import (
     in_force_from,
 )
 
-Row = dict[str, Any]
-Doc = dict[str, Any]
+
+def in_year(day: dt.date | str | None, year: int) -> bool:
+    """True for a day (a date, or ISO text) in the year."""
+    if day is None:
+        return False
+    return (day.year if isinstance(day, dt.date) else int(day[:4])) == year
 
 
-def in_year(text: str | None, year: int) -> bool:
-    return text is not None and int(text[:4]) == year
-
-
-def party_days(p: Row | None, objection: Row | None) -> list[str]:
+def party_days(p: Party | None, objection: Objection | None) -> list[dt.date]:
     """Every business date of one person's part in a case (for the per-year view)."""
-    days = [objection["on"]] if objection else []
+    days: list[dt.date | None] = [objection.on] if objection else []
     if p is None:
-        return days
-    days += [p["assigned_on"], *p["hearings"]]
-    if p["referral"]:
-        days.append(p["referral"]["on"])
-    for d in p["decisions"]:
+        return [d for d in days if d]
+    days += [p.assigned_on, *p.hearings]
+    if p.referral:
+        days.append(p.referral.on)
+    for d in p.decisions:
         # Art. 10 生效时间: the day the measures took effect belongs to the person's year too
-        days += [d["decided_on"], in_force_from(d), d["received_on"]]
-        for part in ("announcement", "file_entry"):
-            if d[part]:
-                days.append(d[part]["on"])
-        if d["appeal"]:
-            days += [d["appeal"]["filed_on"], d["appeal"]["decided_on"]]
+        days += [d.decided_on, in_force_from(d), d.received_on]
+        for part in (d.announcement, d.file_entry):
+            if part:
+                days.append(part.on)
+        if d.appeal:
+            days += [d.appeal.filed_on, d.appeal.decided_on]
     return [d for d in days if d]
 
 
 def annual_figures(
-    docs: list[Doc], year: int, authority: str | None, position: int, today: dt.date
+    cases: list[CaseState], year: int, authority: str | None, position: int, today: dt.date
 ) -> AnnualReport:
     """Art. 14: the year's figures from the folded cases (each figure by its own date in the
     year); the read side and the printed report (:mod:`projections.documents`) both count
     with this one function."""
-    opened = [doc for doc in docs if in_year(doc["opened_on"], year)]
-    cited = _tally(str(g) for doc in opened for g in doc["grounds"])
-    parties = [
-        p for doc in docs for p in doc["parties"].values() if in_year(p["assigned_on"], year)
-    ]
+    opened = [c for c in cases if in_year(c.opened_on, year)]
+    cited = _tally(str(g) for c in opened for g in c.grounds)
+    parties = [p for c in cases for p in c.parties.values() if in_year(p.assigned_on, year)]
     # Art. 5: a member with an overruled objection is named but not held accountable.
-    kinds = _tally(p["party_type"] for p in parties if p["responsibility"] != "none")
-    responsibilities = _tally(p["responsibility"] for p in parties)
-    decisions = [d for doc in docs for p in doc["parties"].values() for d in p["decisions"]]
-    issued = [d for d in decisions if in_year(d["decided_on"], year)]
+    kinds = _tally(p.party_type for p in parties if p.responsibility != "none")
+    responsibilities = _tally(p.responsibility for p in parties)
+    decisions = [d for c in cases for p in c.parties.values() for d in p.decisions]
+    issued = [d for d in decisions if in_year(d.decided_on, year)]
     # Art. 10 生效时间: measures count in the year they took effect, not the decision's year
     took_effect = [d for d in decisions if in_year(in_force_from(d), year)]
     imposed = _tally(m for d in took_effect for m in in_force(d))
-    appeals = [d["appeal"] for d in decisions if d["appeal"]]
-    outcomes = _tally(a["outcome"] for a in appeals if in_year(a["decided_on"], year))
-    overdue = _overdue(docs, year, today)
+    appeals = [d.appeal for d in decisions if d.appeal]
+    outcomes = _tally(
+        a.outcome for a in appeals if a.outcome is not None and in_year(a.decided_on, year)
+    )
+    overdue = _overdue(cases, year, today)
     return AnnualReport(
         year=year,
         authority=authority,
         position=position,
         cases_opened=len(opened),
-        cases_closed=sum(1 for doc in docs if in_year(doc["closed_on"], year)),
-        lifetime_cases=sum(1 for doc in opened if doc["lifetime"]),
+        cases_closed=sum(1 for c in cases if in_year(c.closed_on, year)),
+        lifetime_cases=sum(1 for c in opened if c.lifetime),
         grounds=tuple(
             Count(str(n), ground_label(n), cited[str(n)]) for n in sorted(map(int, cited))
         ),
@@ -91,19 +91,19 @@ def annual_figures(
             if r.value in responsibilities
         ),
         decisions_issued=len(issued),
-        decisions_revoked=sum(1 for d in issued if d["status"] == "revoked"),
+        decisions_revoked=sum(1 for d in issued if d.revoked),
         measures_by_kind=tuple(
             Count(m.value, m.label, imposed[m.value]) for m in Measure if m.value in imposed
         ),
-        appeals_filed=sum(1 for a in appeals if in_year(a["filed_on"], year)),
+        appeals_filed=sum(1 for a in appeals if in_year(a.filed_on, year)),
         appeal_outcomes=tuple(
             Count(o.value, o.label, outcomes[o.value]) for o in AppealOutcome if o.value in outcomes
         ),
         referrals=sum(
             1
-            for doc in docs
-            for p in doc["parties"].values()
-            if p["referral"] and in_year(p["referral"]["on"], year)
+            for c in cases
+            for p in c.parties.values()
+            if p.referral and in_year(p.referral.on, year)
         ),
         overdue_steps=tuple(
             Count(k, labels.STEP_LABELS[k], sum(1 for o in overdue if o.kind == k)) for k in DUTIES
@@ -112,22 +112,22 @@ def annual_figures(
     )
 
 
-def _overdue(docs: list[Doc], year: int, today: dt.date) -> list[OverdueStep]:
+def _overdue(cases: list[CaseState], year: int, today: dt.date) -> list[OverdueStep]:
     """Duties (announcement, appeal decision) due in the year and done late, or still undone
     after their due day (a step made moot before its due day never was late)."""
     found = []
-    for doc in docs:
-        for p in doc["parties"].values():
-            for d in p["decisions"]:
+    for c in cases:
+        for p in c.parties.values():
+            for d in p.decisions:
                 for s in steps_of(d):
                     if s.kind not in DUTIES or not in_year(s.due, year):
                         continue
                     if (s.settled_on or today.isoformat()) > s.due:
                         found.append(
                             OverdueStep(
-                                doc["case_no"],
-                                p["party_type"],
-                                p["code"],
+                                c.case_no,
+                                p.party_type,
+                                p.code,
                                 s.kind,
                                 labels.STEP_LABELS[s.kind],
                                 date(s.due),

@@ -223,8 +223,15 @@ def audit_read_models(
                 stored_count = counters.get(schema.counter_name(name))
                 if stored_count != expected_rows:
                     problems.append(
-                        f"proj_tracking (name={schema.counter_name(name)}): stored count "
-                        f"{stored_count}, but the log's events give {expected_rows} rows of {name}"
+                        _(
+                            "proj_tracking (name={counter}): stored count {stored_count}, but "
+                            "the log's events give {expected_rows} rows of {name}"
+                        ).format(
+                            counter=schema.counter_name(name),
+                            stored_count=stored_count,
+                            expected_rows=expected_rows,
+                            name=name,
+                        )
                     )
     finally:
         views.close()

@@ -26,7 +26,8 @@ from ledger.errors import LedgerError, StoreError
 from ledger.i18n import _
 from projections import log, schema
 from projections.codec import Unwrap
-from projections.replay import dates_in_place, decode
+from projections.event_dates import dates_in_place
+from projections.replay import decode
 from projections.schema import (
     CADRES,
     CASE_PARTIES,
@@ -324,7 +325,7 @@ def _replay(events: list[tuple[int, str, bytes]], unwrap: Unwrap | None) -> Case
     for position, topic, stored in events:
         try:
             (event,) = decode([(position, topic, stored)], unwrap)
-            case = apply(case, event.event, dates_in_place(event.payload), position)
+            case = apply(case, event.event, dates_in_place(event.event, event.payload), position)
         except (LedgerError, ValueError, LookupError, TypeError, AttributeError):
             continue
     return case

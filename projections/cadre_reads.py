@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ledger.domain import ids
+from ledger.domain.case_state import party_key
 from ledger.domain.regulation import (
     Responsibility,
 )
@@ -17,7 +18,7 @@ from projections.models import (
     Post,
 )
 from projections.reader import ReaderBase
-from projections.replay import career, decode, fold
+from projections.replay import career, decode, state
 from projections.values import (
     date,
     day,
@@ -44,13 +45,15 @@ class CadreReads(ReaderBase):
         own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
         if not own:
             if record.complete_as_of is not None:
-                why = (
-                    f"no event names this number as of checkpoint {record.complete_as_of} "
-                    f"(proven absent from the person index), nor any of the {record.later} "
+                why = _(
+                    "no event names this number as of checkpoint {complete_as_of} "
+                    "(proven absent from the person index), nor any of the {later} "
                     "events after it"
-                )
+                ).format(complete_as_of=record.complete_as_of, later=record.later)
             else:
-                why = f"none of the {record.later} events of the log names this number"
+                why = _("none of the {later} events of the log names this number").format(
+                    later=record.later
+                )
             raise NotFoundError(
                 _("no cadre with personnel number {personnel_no}: {why}").format(
                     personnel_no=personnel_no, why=why
@@ -90,10 +93,10 @@ class CadreReads(ReaderBase):
             for i, p in enumerate(post_rows)
         )
         current = posts[-1] if posts and retired_on is None else None
-        key = f"person:{personnel_no}"
+        key = party_key("person", personnel_no)
         cadre = {"name": name}
-        docs = [
-            fold(
+        cases = [
+            state(
                 self.case_checked(
                     checked,
                     oid,
@@ -106,36 +109,37 @@ class CadreReads(ReaderBase):
         ]
         history = []
         accountable = False
-        for doc in docs:
-            p = doc["parties"].get(key)
-            objection = doc["objections"].get(personnel_no)
+        for case in cases:
+            assert case is not None  # a case's checked events start with its opening
+            p = case.parties.get(key)
+            objection = case.objections.get(personnel_no)
             if year is not None:
                 if not any(in_year(d, year) for d in party_days(p, objection)):
                     continue
                 accountable = accountable or any(
-                    in_year(in_force_from(d), year) and d["status"] != "revoked"
-                    for d in (p["decisions"] if p else ())
+                    in_year(in_force_from(d), year) and not d.revoked
+                    for d in (p.decisions if p else ())
                 )
-            incident = date(doc["incident_date"])
-            now = today.isoformat() if today else None
-            party = party_value(p, cadre["name"], objection and objection["on"], now) if p else None
-            resp = p["responsibility"] if p else Responsibility.NONE.value
+            incident = case.incident_date
+            objected_on = objection.on if objection else None
+            party = party_value(p, cadre["name"], objected_on, today) if p else None
+            resp = p.responsibility if p else Responsibility.NONE.value
             history.append(
                 HistoryEntry(
-                    case_no=doc["case_no"],
-                    case_status=doc["status"],
+                    case_no=case.case_no,
+                    case_status=case.status,
                     incident_date=incident,
-                    opened_on=date(doc["opened_on"]),
-                    lifetime=doc["lifetime"],
-                    grounds=grounds(doc["grounds"], doc["results"]),
-                    opening_authority=doc["opening_authority"],
+                    opened_on=case.opened_on,
+                    lifetime=case.lifetime,
+                    grounds=grounds(case.grounds, case.results),
+                    opening_authority=case.opening_authority,
                     responsibility=resp,
                     responsibility_label=labels.responsibility_label(resp),
                     team_role=party.team_role if party else None,
                     team_role_label=party.team_role_label if party else None,
                     team_unit=party.team_unit if party else None,
                     assigned_on=party.assigned_on if party else None,
-                    objected_on=day(objection["on"]) if objection else None,
+                    objected_on=objected_on,
                     hearings=party.hearings if party else (),
                     decisions=party.decisions if party else (),
                     measures_in_force=party.measures_in_force if party else (),
@@ -143,9 +147,9 @@ class CadreReads(ReaderBase):
                     post_at_incident=post_on(posts, incident),
                     post_now=current,
                     file_entries_outstanding=tuple(
-                        d["number"]
-                        for d in (p["decisions"] if p else ())
-                        if d["status"] != "revoked" and d["announcement"] and not d["file_entry"]
+                        d.number
+                        for d in (p.decisions if p else ())
+                        if not d.revoked and d.announcement and not d.file_entry
                     ),
                 )
             )

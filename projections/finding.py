@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain import ids
+from ledger.domain.case_state import CaseState
 from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import AdminLevel, UnitKind
@@ -33,7 +34,6 @@ from projections.steps import UNTIMED, steps_of
 from projections.trusted import check_census, refuse_row
 from projections.values import date, day, in_force, in_force_from, measures
 
-Doc = dict[str, Any]
 RegionOf = Callable[[str, str, dt.date], str | None]
 
 
@@ -51,19 +51,19 @@ class CaseFilter:
 
 
 # cases ------------------------------------------------------------------------------------------
-def all_cases(reader: Reader) -> list[Doc]:
+def all_cases(reader: Reader) -> list[CaseState]:
     """Every case the log opened, folded from its checked events, in the order opened."""
     check_census(reader.trust, reader.position)
     reader.cur.execute(reader.store.sql("SELECT opened_at FROM {proj_cases}"))
-    return list(reader.docs(int(r[0]) for r in reader.cur.fetchall()).values())
+    return list(reader.states(int(r[0]) for r in reader.cur.fetchall()).values())
 
 
-def overdue_steps(doc: Doc, today: dt.date) -> list[str]:
+def overdue_steps(case: CaseState, today: dt.date) -> list[str]:
     """The legal periods of the case that ran out before ``today`` with the duty undone (Art.
     11, 12); an unused appeal window lapses and is nobody's delay."""
     text, late = today.isoformat(), []
-    for p in doc["parties"].values():
-        for d in p["decisions"]:
+    for p in case.parties.values():
+        for d in p.decisions:
             for s in steps_of(d):
                 if s.kind in UNTIMED or s.kind == "appeal_window" or not s.running_on(text):
                     continue
@@ -73,26 +73,27 @@ def overdue_steps(doc: Doc, today: dt.date) -> list[str]:
     return late
 
 
-def _next_due(doc: Doc, today: dt.date) -> dt.date | None:
+def _next_due(case: CaseState, today: dt.date) -> dt.date | None:
     text = today.isoformat()
     due = [
         s.due
-        for p in doc["parties"].values()
-        for d in p["decisions"]
+        for p in case.parties.values()
+        for d in p.decisions
         for s in steps_of(d)
         if s.running_on(text) and s.kind not in UNTIMED
     ]
     return date(min(due)) if due else None
 
 
-def case_years(doc: Doc) -> set[int]:
+def case_years(case: CaseState) -> set[int]:
     """The years of the case's business dates (opening, closing, each party's acts and the
     due days of their duties): the years whose Art. 14 report counts the case."""
-    days = [doc["opened_on"], doc["closed_on"]]
-    for p in doc["parties"].values():
-        days += party_days(p, doc["objections"].get(p["code"]))
-        days += [s.due for d in p["decisions"] for s in steps_of(d) if s.due]
-    return {int(d[:4]) for d in days if d}
+    days = [case.opened_on, case.closed_on]
+    years = set()
+    for p in case.parties.values():
+        days += party_days(p, case.objections.get(p.code))
+        years |= {int(s.due[:4]) for d in p.decisions for s in steps_of(d) if s.due}
+    return years | {d.year for d in days if d}
 
 
 def case_list(
@@ -107,34 +108,34 @@ def case_list(
     if f.region is not None:
         divisions.check(f.region)
     found = []
-    for doc in all_cases(reader):
-        late = overdue_steps(doc, today)
-        parties = doc["parties"].values()
+    for case in all_cases(reader):
+        late = overdue_steps(case, today)
+        parties = case.parties.values()
         if (
-            (f.status is not None and doc["status"] != f.status)
-            or (f.authority is not None and doc["opening_authority"] != f.authority)
-            or (f.ground is not None and f.ground not in doc["grounds"])
-            or (f.year is not None and f.year not in case_years(doc))
+            (f.status is not None and case.status != f.status)
+            or (f.authority is not None and case.opening_authority != f.authority)
+            or (f.ground is not None and f.ground not in case.grounds)
+            or (f.year is not None and f.year not in case_years(case))
             or (f.overdue and not late)
-            or (f.party is not None and all(p["code"] != f.party for p in parties))
+            or (f.party is not None and all(p.code != f.party for p in parties))
         ):
             continue
         if f.region is not None and not any(
-            (code := region_of(p["party_type"], p["code"], date(p["assigned_on"])))
+            (code := region_of(p.party_type, p.code, p.assigned_on))
             and divisions.contains(f.region, code, today)
             for p in parties
         ):
             continue
         found.append(
             CaseListEntry(
-                case_no=doc["case_no"],
-                opened_on=date(doc["opened_on"]),
-                opening_authority=doc["opening_authority"],
-                status=doc["status"],
-                status_label=labels.CASE_STATUS_LABELS[doc["status"]],
-                grounds=tuple(int(g) for g in doc["grounds"]),
-                parties=tuple(sorted(p["code"] for p in parties)),
-                next_due=_next_due(doc, today),
+                case_no=case.case_no,
+                opened_on=case.opened_on,
+                opening_authority=case.opening_authority,
+                status=case.status,
+                status_label=labels.CASE_STATUS_LABELS[case.status],
+                grounds=case.grounds,
+                parties=tuple(sorted(p.code for p in parties)),
+                next_due=_next_due(case, today),
                 overdue=tuple(sorted(set(late))),
                 overdue_labels=tuple(labels.STEP_LABELS[k] for k in sorted(set(late))),
             )
@@ -264,36 +265,34 @@ def unit_history(reader: Reader, code: str) -> list[UnitDecision]:
     names = reader.registered_names("unit", [code])
     if code not in names:
         raise NotFoundError(_("no unit with code {code}").format(code=code))
-    docs = all_cases(reader)
-    people = {
-        p["code"] for doc in docs for p in doc["parties"].values() if p["party_type"] == "person"
-    }
+    cases = all_cases(reader)
+    people = {p.code for c in cases for p in c.parties.values() if p.party_type == "person"}
     careers = _careers(reader, people)
     found = []
-    for doc in docs:
-        incident = doc["incident_date"]
-        for p in doc["parties"].values():
-            if p["party_type"] == "unit":
-                if p["code"] != code:
+    for case in cases:
+        incident = case.incident_date.isoformat()
+        for p in case.parties.values():
+            if p.party_type == "unit":
+                if p.code != code:
                     continue
                 post = None
             else:
-                post = _post_on(careers.get(p["code"], []), incident)
+                post = _post_on(careers.get(p.code, []), incident)
                 if post is None or post["unit_code"] != code:
                     continue
-            for d in p["decisions"]:
+            for d in p.decisions:
                 found.append(
                     UnitDecision(
-                        case_no=doc["case_no"],
-                        party_type=p["party_type"],
-                        party_code=p["code"],
+                        case_no=case.case_no,
+                        party_type=p.party_type,
+                        party_code=p.code,
                         post=None if post is None else str(post["title"]),
-                        decision_number=d["number"],
-                        decided_on=date(d["decided_on"]),
-                        in_force_from=date(in_force_from(d)),
+                        decision_number=d.number,
+                        decided_on=d.decided_on,
+                        in_force_from=in_force_from(d),
                         measures_in_force=measures(in_force(d)),
-                        status=d["status"],
-                        status_label=labels.DECISION_STATUS_LABELS[d["status"]],
+                        status=d.status,
+                        status_label=labels.DECISION_STATUS_LABELS[d.status],
                     )
                 )
     found.sort(key=lambda u: (u.decided_on, u.case_no, u.party_type, u.party_code))

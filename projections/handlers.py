@@ -13,13 +13,14 @@ changed: who is named, which years the case touches, a decision's dates.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.domain import topics
 from ledger.domain.cadre import Cadre
 from ledger.domain.case import AccountabilityCase
-from ledger.domain.case_state import Fields, apply
+from ledger.domain.case_state import STEPS, Fields, Step, apply
 from ledger.domain.imports import ImportedLine
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.report import RegionalReport
@@ -29,14 +30,26 @@ from ledger.i18n import _
 from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
 from projections.batch import Batch, CaseMemo, Row
 from projections.codec import Unwrap, loads
+from projections.event_dates import CASE_DATES, dates_in_place, scan_fields
 from projections.log import Record
-from projections.replay import dates_in_place
 
 Payload = dict[str, Any]
 #: (batch, log position, aggregate id as hex, stored envelope, decoded payload)
 Handler = Callable[[Batch, int, str, bytes, Payload], None]
 #: (batch, log position, the case after the event, the event's typed fields)
 CaseHandler = Callable[[Batch, int, CaseMemo, Fields], None]
+
+
+class CaseStep(NamedTuple):
+    """What a case event does in a rebuild: its dates converted, the domain's fold step, and
+    what it adds to the indexes."""
+
+    dates: tuple[str, ...]
+    scanned: tuple[str, ...]
+    step: Step
+    indexer: CaseHandler
+
+
 _MAGIC_SIZE = len(MAGIC)
 
 
@@ -61,10 +74,12 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
     First the cases the page's events belong to that neither memory holds nor the page
     itself opens are replayed from their earlier events, in one query per chunk of ids
     (``Batch.fetch``); then every event is decoded and applied (the hot loop of a rebuild:
-    kept flat on purpose). A case event changes the case's state by the domain's one fold
+    kept flat on purpose). A case event has its declared dates converted
+    (:mod:`projections.event_dates`) and changes the case by the domain's one fold
     (:func:`ledger.domain.case_state.apply`); its handler here only indexes what changed.
     """
     case_handlers, handlers, case_memos = CASE_HANDLERS, HANDLERS, batch.case_memos
+    date, scan = dt.date.fromisoformat, scan_fields
     missing: dict[str, int] = {}
     opened: set[str] = set()
     want_case = batch.want_case
@@ -95,10 +110,16 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
                 case = case_memos.get(oid)
                 if case is None:  # its opening comes later in the page, or was unreadable
                     raise batch.never_opened(oid, position)
-                name, index = case_handler
-                f = dates_in_place(loads(unwrap(payload) if unwrap else payload))
-                apply(case.state, name, f, position)
-                index(batch, position, case, f)
+                dates, scanned, step, indexer = case_handler
+                f = loads(unwrap(payload) if unwrap else payload)
+                for k in dates:  # the event's declared dates (projections.event_dates)
+                    v = f.get(k)
+                    if v is not None:
+                        f[k] = date(v["_data_"])
+                if scanned:
+                    scan(f, scanned)
+                step(case.state, f, position)
+                indexer(batch, position, case, f)
             else:
                 handler = handlers.get(topic)
                 if handler is not None:
@@ -111,7 +132,7 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
 
 # cases: what each event adds to the indexes, after the fold changed the case ---------------
 def opened(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
-    case = apply(None, "Opened", dates_in_place(d), pos)
+    case = apply(None, "Opened", dates_in_place("Opened", d), pos)
     memo = batch.case_memos[oid] = CaseMemo(case)
     opened_on = case.opened_on.isoformat()
     batch.cases[pos] = [
@@ -270,8 +291,8 @@ def _topic(cls: type, event: str) -> str:
 
 
 #: Every event of an opened case: the fold's event name, and what it adds to the indexes.
-CASE_HANDLERS: dict[str, tuple[str, CaseHandler]] = {
-    _topic(AccountabilityCase, event): (event, handler)
+CASE_HANDLERS: dict[str, CaseStep] = {
+    _topic(AccountabilityCase, event): CaseStep(*CASE_DATES[event], STEPS[event], handler)
     for event, handler in (
         ("ResponsibilityAssigned", assigned),
         ("ObjectionRecorded", objection_recorded),

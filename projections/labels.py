@@ -13,6 +13,7 @@ from ledger.domain.regulation import (
     Severity,
     TeamRole,
 )
+from ledger.i18n import language
 
 #: The case events, by the name in their topic.
 EVENT_LABELS = {
@@ -67,6 +68,12 @@ PERIOD_STATUS_LABELS = {
     "done_late": "逾期完成",
     "outstanding": "待办（无期限）",
 }
+
+
+def with_code(label: str, code: str) -> str:
+    """A label followed by its code for English readers, who may not read the regulation's
+    Chinese term ("主要领导责任 (primary_leadership)"); Chinese readers see the term alone."""
+    return f"{label} ({code})" if language() == "en" else label
 
 
 def party_type_label(code: str) -> str:

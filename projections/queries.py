@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ledger.domain.case_state import party_key
 from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.recorded_time import end_of_day
@@ -43,7 +44,7 @@ from projections.models import (
     TimelineEntry,
     UnitRating,
 )
-from projections.replay import fold
+from projections.replay import state
 from projections.steps import UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
 from projections.trusted import (
@@ -63,7 +64,6 @@ from projections.values import (
 )
 
 Row = dict[str, Any]
-Doc = dict[str, Any]
 STEP_DAYS = {
     "announcement": ANNOUNCE_WITHIN_DAYS,
     "appeal_window": APPEAL_WITHIN_DAYS,
@@ -142,23 +142,23 @@ class Reader(CadreReads):
         ]
 
     def case_state(self, case_no: str, today: dt.date) -> CaseState:
-        doc = fold(self.case_by_id(case_no)[0])
-        parties = list(doc["parties"].values())
-        units = self.registered_names(
-            "unit", (p["code"] for p in parties if p["party_type"] == "unit")
-        )
+        events = self.case_by_id(case_no)[0]
+        case = state(events)
+        assert case is not None  # case_by_id found the case's events, its opening first
+        parties = list(case.parties.values())
+        units = self.registered_names("unit", (p.code for p in parties if p.party_type == "unit"))
         people = self.registered_names(
-            "person", (p["code"] for p in parties if p["party_type"] == "person")
+            "person", (p.code for p in parties if p.party_type == "person")
         )
-        objections = doc["objections"]
+        objections = case.objections
         built = tuple(
             party_value(
                 p,
-                (units if p["party_type"] == "unit" else people).get(p["code"], ""),
-                objections[p["code"]]["on"]
-                if p["party_type"] == "person" and p["code"] in objections
+                (units if p.party_type == "unit" else people).get(p.code, ""),
+                objections[p.code].on
+                if p.party_type == "person" and p.code in objections
                 else None,
-                today.isoformat(),
+                today,
             )
             for p in parties
         )
@@ -166,32 +166,30 @@ class Reader(CadreReads):
         pending = sorted(
             (s.due, s.kind)
             for p in parties
-            for d in p["decisions"]
+            for d in p.decisions
             for s in steps_of(d)
             if s.running_on(text) and s.kind not in UNTIMED
         )
         return CaseState(
-            case_no=doc["case_no"],
-            incident_date=date(doc["incident_date"]),
-            opened_on=date(doc["opened_on"]),
-            grounds=grounds(doc["grounds"], doc["results"]),
-            other_regulation=doc["other_regulation"],
-            facts=doc["facts"],
-            consequence=doc["consequence"],
-            consequence_label=labels.consequence_label(doc["consequence"]),
-            lifetime=doc["lifetime"],
-            status=doc["status"],
-            status_label=labels.CASE_STATUS_LABELS[doc["status"]],
-            closed_on=day(doc["closed_on"]),
-            close_summary=doc["close_summary"],
-            opening_authority=doc["opening_authority"],
+            case_no=case.case_no,
+            incident_date=case.incident_date,
+            opened_on=case.opened_on,
+            grounds=grounds(case.grounds, case.results),
+            other_regulation=case.other_regulation,
+            facts=case.facts,
+            consequence=case.consequence,
+            consequence_label=labels.consequence_label(case.consequence),
+            lifetime=case.lifetime,
+            status=case.status,
+            status_label=labels.CASE_STATUS_LABELS[case.status],
+            closed_on=case.closed_on,
+            close_summary=case.close_summary,
+            opening_authority=case.opening_authority,
             parties=built,
-            objections=tuple(
-                Objection(no, date(o["on"]), o["text"]) for no, o in objections.items()
-            ),
+            objections=tuple(Objection(no, o.on, o.text) for no, o in objections.items()),
             next_due=date(pending[0][0]) if pending else None,
             next_due_step=pending[0][1] if pending else None,
-            position=doc["log"][-1],
+            position=events[-1].position,
         )
 
     def timeline(
@@ -212,26 +210,26 @@ class Reader(CadreReads):
         """The legal periods running on ``as_of``: started on or before it, not settled."""
         check_census(self.trust, self.position)
         indexed = self.running(as_of)
-        docs = self.docs({row["opened_at"] for _case_no, row, _steps in indexed})
+        cases = self.states({row["opened_at"] for _case_no, row, _steps in indexed})
         for _case_no, row, _steps in indexed:  # each index row must name a decision the case holds
-            doc = docs[row["opened_at"]]
-            party = doc["parties"].get(f"{row['party_type']}:{row['code']}")
-            if party is None or not any(d["number"] == row["number"] for d in party["decisions"]):
+            case = cases[row["opened_at"]]
+            party = case.parties.get(party_key(row["party_type"], row["code"]))
+            if party is None or not any(d.number == row["number"] for d in party.decisions):
                 raise refuse_row(
                     "proj_decisions",
                     f"opened_at={row['opened_at']}, {row['party_type']} {row['code']}",
-                    _("case {case_no}").format(case_no=doc["case_no"]),
+                    _("case {case_no}").format(case_no=case.case_no),
                 )
         text = as_of.isoformat()
         running = [
             (
-                doc["case_no"],
-                {"party_type": p["party_type"], "code": p["code"], "number": d["number"]},
+                case.case_no,
+                {"party_type": p.party_type, "code": p.code, "number": d.number},
                 pending,
             )
-            for doc in docs.values()
-            for p in doc["parties"].values()
-            for d in p["decisions"]
+            for case in cases.values()
+            for p in case.parties.values()
+            for d in p.decisions
             if (pending := [s for s in steps_of(d) if s.running_on(text)])
         ]
         found = []
@@ -299,26 +297,26 @@ class Reader(CadreReads):
         check_census(self.trust, self.position)
         counted: list[RatingReason] = []
         not_counted: list[RatingReason] = []
-        for case, doc in self.docs(self.named_in("unit", unit_code)).items():
-            party = doc["parties"].get(f"unit:{unit_code}")
+        for opened_at, case in self.states(self.named_in("unit", unit_code)).items():
+            party = case.parties.get(party_key("unit", unit_code))
             if party is None:
                 raise refuse_row(
                     "proj_case_parties",
-                    f"code={unit_code}, party_type=unit, opened_at={case}",
-                    _("case {case_no}").format(case_no=doc["case_no"]),
+                    f"code={unit_code}, party_type=unit, opened_at={opened_at}",
+                    _("case {case_no}").format(case_no=case.case_no),
                 )
-            for d in party["decisions"] if party else ():
+            for d in party.decisions:
                 if not in_year(in_force_from(d), year):
                     continue
                 reason = RatingReason(
-                    doc["case_no"],
-                    d["number"],
-                    date(d["decided_on"]),
+                    case.case_no,
+                    d.number,
+                    d.decided_on,
                     measures(in_force(d)),
-                    d["status"],
-                    labels.DECISION_STATUS_LABELS[d["status"]],
+                    d.status,
+                    labels.DECISION_STATUS_LABELS[d.status],
                 )
-                (not_counted if d["status"] == "revoked" else counted).append(reason)
+                (not_counted if d.revoked else counted).append(reason)
 
         def order(r: RatingReason) -> tuple[dt.date, str, str]:
             return (r.decided_on, r.case_no, r.decision_number)
@@ -368,21 +366,21 @@ class Reader(CadreReads):
         """Replay only the cases with a date in the year (index on year), then count; with
         ``region``, only the cases naming a unit or cadre of that region or one within it
         (Art. 14 本地区), each party's region as ``region_of`` finds it on its finding date."""
-        docs = list(self.docs(case for case, _ in self._year_cases(year, authority)).values())
+        cases = list(self.states(case for case, _ in self._year_cases(year, authority)).values())
         if region is None or region_of is None:
-            return annual_figures(docs, year, authority, position, today)
+            return annual_figures(cases, year, authority, position, today)
         divisions, end = hunan(), dt.date(year, 12, 31)
         divisions.check(region)
         kept, per_child = [], Counter[str]()
-        for doc in docs:
+        for case in cases:
             codes = {
                 code
-                for p in doc["parties"].values()
-                if (code := region_of(p["party_type"], p["code"], date(p["assigned_on"])))
+                for p in case.parties.values()
+                if (code := region_of(p.party_type, p.code, p.assigned_on))
                 and divisions.contains(region, code, end)
             }
             if codes:
-                kept.append(doc)
+                kept.append(case)
                 per_child.update({divisions.child(region, c, end) for c in codes})
         report = annual_figures(kept, year, authority, position, today)
         return replace(

@@ -5,11 +5,12 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain import ids
+from ledger.domain.case_state import CaseState
 from ledger.errors import NotFoundError
 from ledger.i18n import _
 from ledger.transparency.person_record import PersonRecord
 from projections.codec import Unwrap
-from projections.replay import CaseEvent, fold
+from projections.replay import CaseEvent, state
 from projections.schema import KEYS, Table
 from projections.sql import Cursor, ViewStore, rows_as_dicts
 from projections.trusted import (
@@ -22,7 +23,6 @@ from projections.trusted import (
 )
 
 Row = dict[str, Any]
-Doc = dict[str, Any]
 CHUNK = 500
 
 
@@ -168,8 +168,14 @@ class ReaderBase:
                     position=e.position,
                 )
 
-    def docs(self, cases: Iterable[int]) -> dict[int, Doc]:
-        return {case: fold(events) for case, events in self.case_events(cases).items()}
+    def states(self, cases: Iterable[int]) -> dict[int, CaseState]:
+        """The cases' typed states, folded from their checked events by the domain's fold."""
+        found = {}
+        for case, events in self.case_events(cases).items():
+            folded = state(events)
+            assert folded is not None  # case_events checked that each starts with its opening
+            found[case] = folded
+        return found
 
     def case_by_number(self, case_no: str) -> int:
         self.cur.execute(

@@ -18,7 +18,7 @@ serve the deadline index the projection writes and the case state replayed from 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ledger.domain.case_state import Decision
 
@@ -133,31 +133,8 @@ def unpack(text: str) -> Dates:
     return Dates._make(days)
 
 
-def dates_of(decision: dict[str, Any]) -> Dates:
-    """The dates of a decision of a replayed case."""
-    appeal = decision["appeal"] or {}
-    announcement = decision["announcement"]
-    notice = appeal.get("notice") or {}
-    file_entry = decision["file_entry"] or {}
-    file_from = announcement["on"] if announcement and decision.get("person") else None
-    return Dates(
-        decided_on=decision["decided_on"],
-        announce_due=decision["announce_due"],
-        announced_on=announcement["on"] if announcement else None,
-        revoked_on=appeal.get("decided_on") if decision["status"] == "revoked" else None,
-        received_on=decision["received_on"],
-        appeal_due=decision["appeal_due"],
-        appeal_on=appeal.get("filed_on"),
-        decision_due=appeal.get("decision_due"),
-        appeal_decided_on=appeal.get("decided_on"),
-        appeal_notified_on=notice.get("on"),
-        file_from=file_from,
-        filed_on=file_entry.get("on"),
-    )
-
-
 def decision_dates(decision: Decision) -> Dates:
-    """The dates of a decision in the domain's case state (for the index)."""
+    """The dates of a decision in the domain's case state (the index and the reads)."""
     appeal, announcement, entry = decision.appeal, decision.announcement, decision.file_entry
     announced_on = announcement.on.isoformat() if announcement else None
     notice = appeal.notice if appeal else None
@@ -178,5 +155,6 @@ def decision_dates(decision: Decision) -> Dates:
     )
 
 
-def steps_of(decision: dict[str, Any]) -> list[Step]:
-    return steps(dates_of(decision))
+def steps_of(decision: Decision) -> list[Step]:
+    """Every legal period a decision of the case's state has started, with where it stands."""
+    return steps(decision_dates(decision))

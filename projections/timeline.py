@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledger.domain.regulation import AppealOutcome, Consequence
-from ledger.i18n import _, article_label
+from ledger.i18n import _, article_label, pgettext
 from projections import labels
 from projections.lateness import Timing, party_of, timings
 from projections.models import TimelineEntry
@@ -61,7 +61,7 @@ def _opened(d: Payload) -> str:
     )
     if d.get("results") is None:
         cited += f"；{Consequence(d.get('consequence', 'none')).label}"
-    lifetime = "" if d["lifetime"] else "; incident before 2016-06-23, outside Art. 8"
+    lifetime = "" if d["lifetime"] else _("; incident before 2016-06-23, outside Art. 8")
     opened = _("case {case_no} opened by {authority} on Art. 4 grounds {cited}")
     return opened.format(case_no=d["case_no"], authority=d["opening_authority"], cited=cited) + (
         lifetime
@@ -71,13 +71,15 @@ def _opened(d: Payload) -> str:
 def _assigned(d: Payload) -> str:
     alone = _("; decided alone (个人决定或者批准)") if d.get("individual_decision") else ""
     resp = d["responsibility"]
-    return _("{who} bears {responsibility_label} ({resp}){alone}").format(
-        who=_who(d), responsibility_label=labels.responsibility_label(resp), resp=resp, alone=alone
+    return _("{who} bears {responsibility}{alone}").format(
+        who=_who(d),
+        responsibility=labels.with_code(labels.responsibility_label(resp), resp),
+        alone=alone,
     )
 
 
 def _team(d: Payload) -> str:
-    members = ", ".join(
+    members = pgettext("separator", ", ").join(
         f"{m['personnel_no']} {labels.responsibility_label(m['responsibility'])}"
         for m in d["members"]
     )
@@ -98,8 +100,8 @@ def _decided(d: Payload) -> str:
 
 def _appeal_decided(d: Payload) -> str:
     outcome = d["outcome"]
-    text = _("appeal of {who} decided: {label} ({outcome})").format(
-        who=_who(d), label=AppealOutcome(outcome).label, outcome=outcome
+    text = _("appeal of {who} decided: {outcome}").format(
+        who=_who(d), outcome=labels.with_code(AppealOutcome(outcome).label, outcome)
     )
     if d.get("measures"):
         text += _(", now {measures}").format(measures=_measures(d["measures"]["measures"]))
@@ -116,11 +118,12 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
         + (_(", stated at the hearing (Art. 9)") if d.get("at_hearing") else "")
     ),
     "FindingCorrected": lambda d: _(
-        "finding for {who} corrected to {responsibility_label} ({responsibility}): {reason}"
+        "finding for {who} corrected to {responsibility}: {reason}"
     ).format(
         who=_who(d),
-        responsibility_label=labels.responsibility_label(d["responsibility"]),
-        responsibility=d["responsibility"],
+        responsibility=labels.with_code(
+            labels.responsibility_label(d["responsibility"]), d["responsibility"]
+        ),
         reason=d["reason"],
     ),
     "TeamResponsibilityAssigned": _team,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,6 +196,16 @@ def received(ledger: CliLedger, case_no: str = "C1", person: str = "P001") -> st
     decided(ledger, case_no, person)
     ledger.ok("case", "receive", case_no, "--person", person, "--on", "2023-05-10")
     return case_no
+
+
+def tamper_decision_number(db: Path) -> None:
+    """The stored decision's number edited in the database file: 长纪责 becomes 长纪委."""
+    with sqlite3.connect(db) as conn:
+        rowid, state = conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE '%.DecisionIssued'"
+        ).fetchone()
+        edited = state.replace("长纪责".encode(), "长纪委".encode())
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, rowid))
 
 
 def subcommands(group: click.Group) -> dict[str, click.Command]:

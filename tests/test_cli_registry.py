@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cli_support import DECISION, CliLedger, decided, ledger, template
 
+from ledger.domain import identifiers
+
 __all__ = ["ledger", "template"]
 
 
@@ -144,3 +146,23 @@ def test_a_unit_held_accountable_may_not_be_rated_advanced_that_year(ledger: Cli
 def test_the_rating_of_an_unknown_unit(ledger: CliLedger) -> None:
     err = ledger.refused("unit", "rating", "NOPE", "--year", "2023", key=None)
     assert err == "Error: no unit with code NOPE\n"
+
+
+def test_a_lookalike_unit_code_is_read_by_the_cli_as_the_domain_records_it(
+    ledger: CliLedger,
+) -> None:
+    """One rule for an identifier's written form (ledger.domain.identifiers): fullwidth letters
+    and hyphen, and an ideographic space around them, name the unit CS-XF in a lookup as in a
+    command."""
+    lookalike = "\u3000ＣＳ－ＸＦ\u3000"
+    assert identifiers.normalise("unit code", lookalike) == "CS-XF"
+    assert identifiers.written_form(lookalike) == "CS-XF"
+    assert ledger.ok("unit", "history", lookalike, key=None).stdout == (
+        ledger.ok("unit", "history", "CS-XF", key=None).stdout
+    )
+    refused = ledger.refused("unit", "add", lookalike, "--name", "x", "--kind", "party",
+                             "--level", "city")  # fmt: skip
+    assert refused == "Error: unit CS-XF is already registered\n"
+    assert ledger.refused("unit", "history", "ＣＳ－ＸＸ", key=None) == (
+        "Error: no unit with code CS-XX\n"
+    )

@@ -13,14 +13,20 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import CliLedger, copy_of, decided, ledger, template  # noqa: F401
+from cli_support import (  # noqa: F401
+    CliLedger,
+    copy_of,
+    decided,
+    ledger,
+    tamper_decision_number,
+    template,
+)
 
 from ledger import i18n
 
@@ -49,7 +55,7 @@ def appeal_running(ledger: CliLedger) -> CliLedger:  # noqa: F811
 CLOSING_REFUSED = {
     "en": "Error: person:P001 may appeal until 2023-07-10; close after that day "
     "(Art. 12: appeal period running)\n",
-    "zh_CN": "错误：person:P001 可在 2023-07-10 前申诉；请在该日之后结案（第十二条：申诉期未满）\n",
+    "zh_CN": "错误：个人 P001 可在 2023-07-10 前申诉；请在该日之后结案（第十二条：申诉期未满）\n",
 }
 
 
@@ -71,7 +77,7 @@ JSON_REFUSED = {
         "rule": "appeal period running",
     },
     "zh_CN": {
-        "error": "person:P001 可在 2023-07-10 前申诉；请在该日之后结案（第十二条：申诉期未满）",
+        "error": "个人 P001 可在 2023-07-10 前申诉；请在该日之后结案（第十二条：申诉期未满）",
         "kind": "RuleViolationError",
         "article": "Art. 12",
         "rule": "申诉期未满",
@@ -183,22 +189,12 @@ VERIFY_TAMPERED = {
         "  联署签名          已核验 0 个\n"
         "  用时              <time>\n"
         "不通过项：\n"
-        "  [leaf] 位置 13, 案件 C1, AccountabilityCase.DecisionIssued v4: 存储的事件与其默克尔叶节点 13 不再相符：其存储的字节、行标识或在日志中的位置被改变（篡改、移动或调换）\n"
-        "  [signature] 位置 13, 案件 C1, AccountabilityCase.DecisionIssued v4: <key id> (纪检干部甲, 长沙市纪委监委) 的签名未覆盖存储的字节：事件被篡改，或从另一行移来\n"
-        "  [index] 人员索引与日志在 1 人（P001）上不同：这是日志自身从位置 13 起的不通过所致（索引按事件最初记录时写入），而不是索引被编辑\n"
+        "  [叶节点] 位置 13，案件 C1，AccountabilityCase.DecisionIssued v4：存储的事件与其默克尔叶节点 13 不再相符：其存储的字节、行标识或在日志中的位置被改变（篡改、移动或调换）\n"
+        "  [签名] 位置 13，案件 C1，AccountabilityCase.DecisionIssued v4：<key id> (纪检干部甲, 长沙市纪委监委) 的签名未覆盖存储的字节：事件被篡改，或从另一行移来\n"
+        "  [人员索引] 人员索引与日志在 1 人（P001）上不同：这是日志自身从位置 13 起的不通过所致（索引按事件最初记录时写入），而不是索引被编辑\n"
         "读取模型：尚未建立；无可审计的内容\n"
     ),
 }
-
-
-def tamper_decision_number(db: Path) -> None:
-    """The stored decision's number edited in the database file: 长纪责 becomes 长纪委."""
-    with sqlite3.connect(db) as conn:
-        rowid, state = conn.execute(
-            "SELECT rowid, state FROM stored_events WHERE topic LIKE '%.DecisionIssued'"
-        ).fetchone()
-        edited = state.replace("长纪责".encode(), "长纪委".encode())
-        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, rowid))
 
 
 def test_verify_reports_a_tampered_event_in_the_users_language(
@@ -239,8 +235,8 @@ CLOSE_HELP = {
         "\n"
         "Options:\n"
         "  --on DATE            Date of closing.  [required]\n"
-        "  --summary TEXT       The closing summary (结案意见). At most 20,000 characters.\n"
-        "                       Required, or --summary-file.\n"
+        "  --summary TEXT       The closing summary (结案意见). At most 20,000\n"
+        "                       characters. Required, or --summary-file.\n"
         "  --summary-file PATH  Read --summary from a UTF-8 file ('-': standard input).\n"
         "  --json               Print one JSON document on stdout (errors: one JSON\n"
         "                       object on stderr).\n"
@@ -249,14 +245,17 @@ CLOSE_HELP = {
     "zh_CN": (
         "用法： lifeledger case close [OPTIONS] CASE_NO\n"
         "\n"
-        "  结案。决定尚未宣布或尚未归入个人人事档案（第十一条），尚未记录收到决定书、申诉期未满、申诉尚未处理或申诉处理决定尚未书面告知（第十二条）的，不得结案：结\n"
+        "  结案。决定尚未宣布或尚未归入个人人事档案（第十一条），尚未记录收到决定书、申\n"
+        "  诉期未满、申诉尚未处理或申诉处理决定尚未书面告知（第十二条）的，不得结案：结\n"
         "  案绝不剥夺申诉权利。\n"
         "\n"
-        "选项:\n"
+        "选项：\n"
         "  --on DATE            结案日期。  [必需]\n"
-        "  --summary TEXT       结案意见。最多 20,000 个字符。必须给出，或使用 --summary-file。\n"
+        "  --summary TEXT       结案意见。最多 20,000 个字符。必须给出，或使用\n"
+        "                       --summary-file。\n"
         "  --summary-file PATH  从 UTF-8 文件读取 --summary（“-”：标准输入）。\n"
-        "  --json               在标准输出打印一个 JSON 文档（错误：在标准错误输出打印一个 JSON 对象）。\n"
+        "  --json               在标准输出打印一个 JSON 文档（错误：在标准错误输出打印\n"
+        "                       一个 JSON 对象）。\n"
         "  -h, --help           显示本帮助信息并退出。\n"
     ),
 }
@@ -267,3 +266,23 @@ def test_a_commands_help_reads_in_the_users_language(language: str) -> None:
     result = run_cli("case", "close", "--help", lang=language)
     assert result.returncode == 0, result.stderr
     assert result.stdout == CLOSE_HELP[language]
+
+
+REVOKED_SIGNER = {
+    "en": "Error: signer key {key} (纪检干部甲) was revoked and may not sign (key management: "
+    "revoked key) Use the key that replaced it or ask for a new one.\n",
+    "zh_CN": "错误：签名密钥 {key}（纪检干部甲）已吊销，不得签名（密钥管理：已吊销的密钥）"
+    "请使用替换它的密钥，或申请新密钥。\n",
+}
+
+
+def test_a_revoked_signer_is_refused_with_the_status_in_the_users_language(
+    ledger: CliLedger,  # noqa: F811
+    lang: str,
+) -> None:
+    keys = ledger.json("key", "list", key=None)["keys"]
+    recorder = next(k["key_id"] for k in keys if k["authority_kind"] == "discipline")
+    ledger.ok("key", "revoke", recorder, "--reason", "key lost", key=ledger.root)
+    err = ledger.refused("case", "hear", "C1", "--person", "P001", "--on", "2023-05-01",
+                         "--statement", "x")  # fmt: skip
+    assert err == REVOKED_SIGNER[lang].format(key=recorder)

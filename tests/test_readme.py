@@ -111,3 +111,14 @@ def test_the_chinese_readme_shows_the_same_commands_and_output_in_the_same_order
     assert [m.group(0) for m in FENCE.finditer(chinese)] == blocks
     for heading in ("## 上手演练", "## 审计人员的工作流程", "## 故障排除"):
         assert f"\n{heading}\n" in chinese
+
+
+def test_the_chinese_operators_notes_give_the_same_commands_in_the_same_order() -> None:
+    """docs/operators.zh-CN.md translates the prose only: an operator copying a command from it
+    types exactly what the English notes give."""
+    english = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+    chinese = (ROOT / "docs" / "operators.zh-CN.md").read_text(encoding="utf-8")
+    blocks = [m.group(0) for m in FENCE.finditer(english)]
+    assert blocks
+    assert [m.group(0) for m in FENCE.finditer(chinese)] == blocks
+    assert "(operators.zh-CN.md)" in english and "(operators.md)" in chinese

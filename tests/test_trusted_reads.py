@@ -459,3 +459,15 @@ def test_a_read_only_auditor_role_audits_the_read_models_without_writing(
         assert t.rows("SELECT COUNT(*) FROM {proj_cases} WHERE opened_at = ?", (opened_at,)) == [
             (0,)
         ]
+
+
+def test_a_root_other_than_the_pinned_one_fails_verify_but_leaves_the_read_models_sound(
+    ledger: LedgerApplication,
+) -> None:
+    """The wrong root is the ledger's failure, not its first event's: the views are judged
+    relative to the root the log names, so no row of proj_keys is reported divergent."""
+    result = run(ledger, "verify", "--root-fingerprint", "00" * 32)
+    assert result.exit_code == 1, result.output
+    assert f"not the pinned {'00' * 32}" in result.stdout
+    assert "\nRead models: OK\n" in result.stdout
+    assert "proj_keys" not in result.stdout

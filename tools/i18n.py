@@ -5,9 +5,9 @@
     python tools/i18n.py missing    # the messages still untranslated, numbered
     python tools/i18n.py fill FILE  # translations as 'N<TAB>"json string"' lines (N: `missing`)
 
-Messages are the arguments of ``_()``, ``N_()`` and ``ngettext()`` in ``ledger/``,
-``projections/`` and ``cli/`` (Babel's Python extractor), the docstrings of click commands
-(their help, translated when the command is shown) and click's own messages (it calls
+Messages are the arguments of ``_()``, ``N_()``, ``NP_()``, ``pgettext()`` and ``ngettext()``
+in ``ledger/``, ``projections/`` and ``cli/`` (Babel's Python extractor), the docstrings of
+click commands (their help, translated when the command is shown) and click's own messages (it calls
 gettext in the global domain, which ``ledger.i18n`` points at this catalog). Needs Babel (the
 test extra); the runtime reads the compiled .mo with the standard library.
 """
@@ -31,7 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ledger", "projections", "cli")
 PO = ROOT / "ledger/locale/zh_CN/LC_MESSAGES/lifeledger.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "NP_": ((1, "c"), 2),
+}
 FIXED_DATE = datetime.datetime(2026, 12, 3, tzinfo=datetime.UTC)
 HEADER = "lifeledger messages in Simplified Chinese (湖南省信访工作责任追究办法的用语)."
 

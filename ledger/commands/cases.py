@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ledger.application import LedgerApplication
@@ -33,6 +34,18 @@ def _appeal(app: LedgerApplication, case_no: str, party_type: PartyType, code: s
     appeal = _decision(app, case_no, party_type, code).appeal
     assert appeal is not None  # recorded by the command that just ran
     return appeal
+
+
+def _step(
+    case_no: str, party_type: PartyType, code: str, on: dt.date, **more: Any
+) -> dict[str, Any]:
+    """What a step on a party reports as data: the case, the party and the date, then its own."""
+    return {"case_no": case_no, "party": _party(party_type, code), "on": on, **more}
+
+
+def _duty(on: dt.date, due: dt.date) -> dict[str, Any]:
+    """A step with a period (Art. 11, 12): when it was due, and whether it was done late."""
+    return {"due": due, "overdue": on > due}
 
 
 def case_open(app: LedgerApplication, f: Fields) -> Outcome:
@@ -145,13 +158,7 @@ def case_correct_finding(app: LedgerApplication, f: Fields) -> Outcome:
             value=responsibility.value,
             reason=reason,
         ),
-        {
-            "case_no": case_no,
-            "party": _party(party_type, code),
-            "on": on,
-            "responsibility": responsibility.value,
-            "reason": reason,
-        },
+        _step(case_no, party_type, code, on, responsibility=responsibility.value, reason=reason),
     )
 
 
@@ -200,7 +207,7 @@ def case_hear(app: LedgerApplication, f: Fields) -> Outcome:
         _(
             "Case {case_no}: statement and defence (说明和申辩) of {who} heard on {on} (Art. 9)"
         ).format(case_no=case_no, who=_who(party_type, code), on=on),
-        {"case_no": case_no, "party": _party(party_type, code), "on": on},
+        _step(case_no, party_type, code, on),
     )
 
 
@@ -262,14 +269,7 @@ def case_announce(app: LedgerApplication, f: Fields) -> Outcome:
         _("Case {case_no}: decision for {who} announced on {on} to {to} (Art. 11)").format(
             case_no=case_no, who=_who(party_type, code), on=on, to=to
         ),
-        {
-            "case_no": case_no,
-            "party": _party(party_type, code),
-            "on": on,
-            "told": sorted(told),
-            "due": due,
-            "overdue": on > due,
-        },
+        _step(case_no, party_type, code, on, told=sorted(told), **_duty(on, due)),
         warnings,
     )
 
@@ -309,7 +309,7 @@ def case_receive(app: LedgerApplication, f: Fields) -> Outcome:
             due=due,
             REST_DAY_NOTE=_(REST_DAY_NOTE),
         ),
-        {"case_no": case_no, "party": _party(party_type, code), "on": on, "appeal_due": due},
+        _step(case_no, party_type, code, on, appeal_due=due),
     )
 
 
@@ -333,7 +333,7 @@ def case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
             due=due,
             REST_DAY_NOTE=_(REST_DAY_NOTE),
         ),
-        {"case_no": case_no, "party": _party(party_type, code), "on": on, "decision_due": due},
+        _step(case_no, party_type, code, on, decision_due=due),
     )
 
 
@@ -359,15 +359,15 @@ def case_appeal_decide(app: LedgerApplication, f: Fields) -> Outcome:
     return Outcome(
         "case appeal-decide",
         summary,
-        {
-            "case_no": case_no,
-            "party": _party(party_type, code),
-            "on": on,
-            "outcome": outcome.value,
-            "measures": [m.value for m in measures.measures] if measures else None,
-            "due": due,
-            "overdue": on > due,
-        },
+        _step(
+            case_no,
+            party_type,
+            code,
+            on,
+            outcome=outcome.value,
+            measures=[m.value for m in measures.measures] if measures else None,
+            **_duty(on, due),
+        ),
         warnings,
     )
 
@@ -383,7 +383,7 @@ def case_refer(app: LedgerApplication, f: Fields) -> Outcome:
         _("Case {case_no}: {who} referred to {organ} on {on} (移送司法机关, Art. 7)").format(
             case_no=case_no, who=_who(party_type, code), organ=organ, on=on
         ),
-        {"case_no": case_no, "party": _party(party_type, code), "on": on, "organ": organ},
+        _step(case_no, party_type, code, on, organ=organ),
     )
 
 
@@ -401,14 +401,7 @@ def case_notify_appeal(app: LedgerApplication, f: Fields) -> Outcome:
         _(
             "Case {case_no}: appeal decision for {who} told in writing on {on} to {to} (Art. 12)"
         ).format(case_no=case_no, who=_who(party_type, code), on=on, to=to),
-        {
-            "case_no": case_no,
-            "party": _party(party_type, code),
-            "on": on,
-            "told": sorted(told),
-            "due": due,
-            "overdue": on > due,
-        },
+        _step(case_no, party_type, code, on, told=sorted(told), **_duty(on, due)),
         warnings,
     )
 

@@ -235,7 +235,11 @@ class Fields:
         named = []
         for name in unknown:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+            named.append(
+                _("{name} (did you mean {close}?)").format(name=name, close=close[0])
+                if close
+                else name
+            )
         return InvalidInputError(
             _("{command}: unknown field(s) {join}; see `lifeledger {command} --help`").format(
                 command=self.command, join=", ".join(named)

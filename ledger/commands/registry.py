@@ -22,7 +22,7 @@ def unit_add(app: LedgerApplication, f: Fields) -> Outcome:
     region = f.text("region", required=False) or None
     f.done()
     app.add_unit(code, name, kind, level, region)
-    where = f", region {region} (GB/T 2260)" if region else ""
+    where = _(", region {region} (GB/T 2260)").format(region=region) if region else ""
     return Outcome(
         "unit add",
         _("Unit {code} registered: {name} ({label}, {label2}{where})").format(
@@ -48,7 +48,9 @@ def _managed(f: Fields) -> Jurisdiction | None:
 def _managed_text(managed: Jurisdiction | None) -> str:
     if managed is None:
         return ""
-    return f"; {managed.level.managed_label} by the party committee of {managed.region} (Art. 6)"
+    return _("; {managed} by the party committee of {region} (Art. 6)").format(
+        managed=managed.level.managed_label, region=managed.region
+    )
 
 
 def cadre_add(app: LedgerApplication, f: Fields) -> Outcome:

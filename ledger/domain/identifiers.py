@@ -15,13 +15,13 @@ import unicodedata
 from ledger.errors import AlreadyExistsError, InvalidInputError
 from ledger.i18n import _
 
-__all__ = ["check_new", "fold", "normalise"]
+__all__ = ["check_new", "fold", "normalise", "written_form"]
 
 
 def normalise(label: str, value: str) -> str:
     """The identifier in its one written form (NFKC, outer whitespace removed), or
     :class:`InvalidInputError` naming what in it cannot be part of an identifier."""
-    text = unicodedata.normalize("NFKC", value).strip()
+    text = written_form(value)
     for ch in text:
         if ch.isspace():
             raise InvalidInputError(
@@ -42,6 +42,13 @@ def normalise(label: str, value: str) -> str:
                 )
             )
     return text
+
+
+def written_form(value: str) -> str:
+    """The one written form of an identifier (NFKC, outer whitespace removed), unchecked: what a
+    lookup compares, so a fullwidth ``ＩＭ-1`` finds ``IM-1``. A new identifier is also checked
+    (:func:`normalise`)."""
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 def fold(identifier: str) -> str:

@@ -3,9 +3,9 @@ number or a unit code always names the same aggregate, in every store and every 
 
 from __future__ import annotations
 
-import unicodedata
 from uuid import UUID, uuid5
 
+from ledger.domain import identifiers
 from ledger.errors import InvalidInputError
 from ledger.i18n import _
 
@@ -15,7 +15,7 @@ NAMESPACE = UUID("6b1f3f0e-3c55-5a0c-9d0e-4c6966656c67")
 def _id(kind: str, key: str) -> UUID:
     # One written form per identifier (NFKC, ledger.domain.identifiers): a fullwidth
     # ``ＩＭ-1`` names the same record as ``IM-1``.
-    name = f"{kind}/{unicodedata.normalize('NFKC', key).strip()}"
+    name = f"{kind}/{identifiers.written_form(key)}"
     try:
         name.encode()
     except UnicodeEncodeError:  # a lone surrogate: not text that UTF-8 can hold

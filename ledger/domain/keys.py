@@ -34,11 +34,32 @@ from ledger.errors import (
     LedgerError,
     NotFoundError,
 )
-from ledger.i18n import N_, _
+from ledger.i18n import N_, NP_, _, pgettext
 
 ACTIVE = "active"
 ROTATED = "rotated"
 REVOKED = "revoked"
+
+
+#: The words refusals use for roles and statuses (marked for the catalog, shown by code).
+WORDS = (
+    NP_("key role", "admin"),
+    NP_("key role", "recorder"),
+    NP_("key role", "recovery"),
+    NP_("key status", "active"),
+    NP_("key status", "rotated"),
+    NP_("key status", "revoked"),
+)
+
+
+def role_word(role: str) -> str:
+    """A key's role as a refusal names it: the code in English, 记录 or 密钥管理 in Chinese."""
+    return pgettext("key role", role)
+
+
+def status_word(status: str) -> str:
+    """A key status as messages say it ("was revoked", 已吊销): the stored code, translated."""
+    return pgettext("key status", status)
 
 
 @dataclass(frozen=True)
@@ -87,7 +108,7 @@ def _admin(signer: Standing) -> None:
             _(
                 "signer key {key_id} ({holder}) has role {role}; only an admin key "
                 "registers, rotates or revokes keys"
-            ).format(key_id=signer.key_id, holder=signer.holder, role=signer.role),
+            ).format(key_id=signer.key_id, holder=signer.holder, role=role_word(signer.role)),
         )
 
 
@@ -301,9 +322,9 @@ class KeyRegistry(Aggregate):
         rec = self.record(key_id)
         if not rec.is_active:
             raise KeyManagementError(
-                _("{status} key").format(status=rec.status),
+                _("{status} key").format(status=status_word(rec.status)),
                 _("signer key {key_id} ({holder}) was {status} and may not sign").format(
-                    key_id=key_id, holder=rec.holder, status=rec.status
+                    key_id=key_id, holder=rec.holder, status=status_word(rec.status)
                 ),
                 _("Use the key that replaced it or ask for a new one."),
             )

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ledger.errors import InputTooLargeError, InvalidInputError
-from ledger.i18n import _
+from ledger.i18n import NP_, _, pgettext
 
 __all__ = [
     "FIELD_LIMITS",
@@ -33,6 +33,7 @@ __all__ = [
     "check_event_size",
     "check_json_depth",
     "check_text_length",
+    "field_label",
     "limit_of",
     "loads_bounded",
 ]
@@ -81,8 +82,56 @@ def limit_of(name: str) -> int:
     return FIELD_LIMITS.get(name, SHORT_TEXT)
 
 
-def _label(name: str) -> str:
-    return name.replace("_", " ")
+#: The fields a refusal names (by their event names, ``_`` read as a space), marked for the
+#: catalog: 人事编号, 理由, 受理机关 in Chinese.
+FIELD_WORDS = (
+    NP_("field", "facts"),
+    NP_("field", "basis"),
+    NP_("field", "statement"),
+    NP_("field", "text"),
+    NP_("field", "reason"),
+    NP_("field", "summary"),
+    NP_("field", "case no"),
+    NP_("field", "personnel no"),
+    NP_("field", "unit code"),
+    NP_("field", "party code"),
+    NP_("field", "code"),
+    NP_("field", "id"),
+    NP_("field", "person"),
+    NP_("field", "unit"),
+    NP_("field", "head"),
+    NP_("field", "in charge"),
+    NP_("field", "member"),
+    NP_("field", "absent"),
+    NP_("field", "name"),
+    NP_("field", "post"),
+    NP_("field", "authority"),
+    NP_("field", "opening authority"),
+    NP_("field", "deciding authority"),
+    NP_("field", "approving authority"),
+    NP_("field", "appeal authority"),
+    NP_("field", "number"),
+    NP_("field", "sanction"),
+    NP_("field", "other"),
+    NP_("field", "other regulation"),
+    NP_("field", "to"),
+    NP_("field", "organ"),
+    NP_("field", "custodian"),
+    NP_("field", "file ref"),
+    NP_("field", "holder"),
+    NP_("field", "key id"),
+    NP_("field", "agency"),
+    NP_("field", "reported to"),
+    NP_("field", "scope"),
+    NP_("field", "region"),
+    NP_("field", "managed region"),
+)
+
+
+def field_label(name: str) -> str:
+    """A field as a refusal names it: "personnel no" in English, 人事编号 in Chinese (the
+    regulation's words where it has them); a field not listed by its name."""
+    return pgettext("field", name.replace("_", " "))
 
 
 def check_text_length(name: str, value: str) -> None:
@@ -91,7 +140,7 @@ def check_text_length(name: str, value: str) -> None:
     if len(value) > limit:
         raise InputTooLargeError(
             _("the {label} field is {len:,} characters long; at most {limit:,} are allowed").format(
-                label=_label(name), len=len(value), limit=limit
+                label=field_label(name), len=len(value), limit=limit
             ),
             field=name,
             limit=limit,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from ledger.i18n import _
 from ledger.transparency.person_index import CADRE, PERSON_EVENTS_TABLE, persons_named
 from ledger.transparency.person_map import (
     EMPTY,
@@ -103,31 +104,31 @@ def audit_stored_rows(
         seen[no] = (count + 1, row_digest(digest, seq, index, chain), max(reach, index))
         if log_size is not None and index >= log_size:
             beyond[no] = beyond.get(no, 0) + 1
-    table = f"person index table {PERSON_EVENTS_TABLE}"
+    table = _("person index table {name}").format(name=PERSON_EVENTS_TABLE)
     for no in sorted(set(seen) | set(audit.chains)):
         count, digest, stored_reach = seen.get(no, (0, EMPTY, -1))
         reach = max(stored_reach, audit.last.get(no, -1))
         expected = audit.chains.get(no)
         if no in beyond:
-            message = (
-                f"{table}: {no} has {beyond[no]} stored row(s) at positions from "
-                f"{log_size} on, beyond the end of the log ({log_size} events): events indexed "
-                "when they were appended are gone from its end (truncated or rolled back)"
-            )
+            message = _(
+                "{table}: {no} has {n} stored row(s) at positions from {log_size} on, beyond "
+                "the end of the log ({log_size} events): events indexed when they were appended "
+                "are gone from its end (truncated or rolled back)"
+            ).format(table=table, no=no, n=beyond[no], log_size=log_size)
         elif expected is None:
-            message = (
-                f"{table}: {no} has {count} stored rows, but no event in the log names this person"
-            )
+            message = _(
+                "{table}: {no} has {count} stored rows, but no event in the log names this person"
+            ).format(table=table, no=no, count=count)
         elif count != expected.count:
-            message = (
-                f"{table}: {no} has {count} stored rows, the log has {expected.count} events "
-                "naming this person"
-            )
+            message = _(
+                "{table}: {no} has {count} stored rows, the log has {expected} events naming "
+                "this person"
+            ).format(table=table, no=no, count=count, expected=expected.count)
         elif digest != audit.digests[no]:
-            message = (
-                f"{table}: the rows of {no} differ from the log's (positions or chain values "
+            message = _(
+                "{table}: the rows of {no} differ from the log's (positions or chain values "
                 "were edited)"
-            )
+            ).format(table=table, no=no)
         else:
             continue
         problems.append(RowProblem(no, message, reach))

@@ -178,10 +178,14 @@ def _person_record(
         # Signed before the ledger had the person index (or no checkpoint carries it yet).
         if tree_size is not None:
             since = (
-                f"the first that does is checkpoint {indexed_since}"
+                _("the first that does is checkpoint {indexed_since}").format(
+                    indexed_since=indexed_since
+                )
                 if indexed_since is not None
-                else "no checkpoint carries it yet: `lifeledger checkpoint` builds the index "
-                "and commits it in the next one"
+                else _(
+                    "no checkpoint carries it yet: `lifeledger checkpoint` builds the index "
+                    "and commits it in the next one"
+                )
             )
             raise ProofError(
                 _(

@@ -68,7 +68,9 @@ LeafRow = tuple[int, int, bytes]
 def store_error(app: LedgerApplication, e: PersistenceError) -> StoreError:
     """The library's failure as ours: :class:`StoreUnavailableError` when the store stopped
     answering (connection lost, server down, disk I/O), not when it refused a statement."""
-    message = f"cannot use {app.store.describe()}: {first_line(e)}"
+    message = _("cannot use {store}: {error}").format(
+        store=app.store.describe(), error=first_line(e)
+    )
     if isinstance(e, InterfaceError | OperationalError):
         return StoreUnavailableError(message)
     return StoreError(message)

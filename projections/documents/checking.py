@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ledger.errors import InvalidInputError, LedgerError
 from ledger.i18n import N_, _
+from projections.documents.blocks import Document
 from projections.documents.code import VerificationCode
-from projections.documents.content import Document, render_case_document
+from projections.documents.content import render_case_document
 from projections.documents.evidence import EvidenceSource
 
 __all__ = ["CodeReport", "DocumentReport", "check_code", "render_again", "verify_file"]
@@ -124,7 +125,8 @@ def check_code(
                 "the document was rendered from (digest {hex} in the code, {hex2} in "
                 "{where})"
             ).format(
-                value=", ".join(map(str, code.positions)) or f"({code.count} events)",
+                value=", ".join(map(str, code.positions))
+                or _("({count} events)").format(count=code.count),
                 hex=code.digest.hex(),
                 hex2=again.code.digest.hex(),
                 where=where,

@@ -191,7 +191,7 @@ class BundleEvidence(EvidenceSource):
         if not result:
             raise _failures(result, _("bundle {path}").format(path=path))
         self.path = path
-        self.description = f"bundle {path}"
+        self.description = _("bundle {path}").format(path=path)
         self.root_fingerprint = root_fingerprint.strip().lower().replace(":", "")
         self._source = BundleSource(path)
         self._roots = {c.tree_size: c.root for c in self._source.checkpoints()}

@@ -20,7 +20,7 @@ from fpdf.fonts import FontFace
 
 from ledger.errors import MissingDependencyError
 from ledger.i18n import _
-from projections.documents.content import Block, Document
+from projections.documents.blocks import Block, Document
 from projections.documents.word import FONTS, qr_png
 
 __all__ = ["CJK_PACKAGE", "find_cjk_fonts", "write_pdf"]

@@ -16,14 +16,15 @@ from dataclasses import asdict
 from typing import Any
 
 from ledger.domain import ids
+from ledger.domain.case_state import CaseState
 from ledger.errors import InvalidInputError
 from ledger.i18n import _
+from projections.documents.blocks import Block, Document, cn_date
 from projections.documents.code import VerificationCode, b32, unb32
-from projections.documents.content import Block, Document, cn_date
 from projections.documents.evidence import EvidenceSource, VerifiedEvent
 from projections.models import AnnualReport, Count
 from projections.queries import annual_figures
-from projections.replay import CaseEvent, fold
+from projections.replay import CaseEvent, state
 
 __all__ = ["render_report", "render_report_again", "report_subject"]
 
@@ -86,7 +87,8 @@ def render_report(
     by_case: dict[Any, list[VerifiedEvent]] = {}
     for e in ev.events:
         by_case.setdefault(e.aggregate_id, []).append(e)
-    docs, used = [], []
+    cases: list[CaseState] = []
+    used: list[VerifiedEvent] = []
     text = str(year)
     for events in by_case.values():
         if events[0].name != "Opened":
@@ -95,10 +97,12 @@ def render_report(
             continue
         if not any(d.startswith(text) for e in events for d in _dates(e.payload)):
             continue
-        docs.append(fold([CaseEvent(e.position, e.name, "", e.payload) for e in events]))
+        case = state([CaseEvent(e.position, e.name, "", e.payload) for e in events])
+        assert case is not None and case.opened_at is not None  # its first event opened it
+        cases.append(case)
         used += events
-    docs.sort(key=lambda d: int(d["opened_at"]))
-    figures = annual_figures(docs, year, authority, ev.tree_size, as_of)
+    cases.sort(key=lambda c: c.opened_at or 0)
+    figures = annual_figures(cases, year, authority, ev.tree_size, as_of)
     code = VerificationCode.make(
         kind,
         ev.root_fingerprint,

@@ -25,7 +25,7 @@ from docx.text.paragraph import Paragraph
 
 from ledger.errors import InvalidInputError
 from ledger.i18n import _
-from projections.documents.content import Block, Document
+from projections.documents.blocks import Block, Document
 
 __all__ = ["FONTS", "qr_png", "read_docx", "write_docx"]
 

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 
 from ledger.errors import InvalidInputError
 from ledger.i18n import _
-from projections.documents.content import Document
+from projections.documents.blocks import Document
 from projections.documents.report import GROUNDS_TABLE, MEASURES_TABLE
 from projections.documents.word import BODY_FONT, HEADING_FONT, TITLE_FONT, qr_png
 

@@ -30,6 +30,7 @@ from ledger.audit.verify.workers import (
 from ledger.domain.ids import REGISTRY_ID, as_uuid
 from ledger.domain.keys import (
     check_may_record,
+    status_word,
 )
 from ledger.errors import KeyManagementError, ProofError, TamperedEventError
 from ledger.i18n import _
@@ -142,17 +143,18 @@ class Audit(RegistryReplay):
         last = self.versions.get(oid.int, 0)
         if version != last + 1:
             if version <= last:
-                what = (
-                    f"version {version} comes after version {last} of the same record: "
+                what = _(
+                    "version {version} comes after version {last} of the same record: "
                     "a duplicated, inserted or reordered event"
-                )
+                ).format(version=version, last=last)
             elif version == last + 2:
-                what = f"version {last + 1} is missing before it: an event was deleted or moved"
+                what = _(
+                    "version {missing} is missing before it: an event was deleted or moved"
+                ).format(missing=last + 1)
             else:
-                what = (
-                    f"versions {last + 1}..{version - 1} are missing before it: events were "
-                    "deleted or moved"
-                )
+                what = _(
+                    "versions {first}..{last} are missing before it: events were deleted or moved"
+                ).format(first=last + 1, last=version - 1)
             self._fail_event(Check.VERSION, what, position, nid, oid, version, topic)
         if version > last:
             self.versions[oid.int] = version
@@ -188,7 +190,7 @@ class Audit(RegistryReplay):
             self._fail_event(
                 Check.KEY,
                 _("signed by key {describe} after it was {status} at position {ended_at}").format(
-                    describe=key.describe(), status=key.status, ended_at=key.ended_at
+                    describe=key.describe(), status=status_word(key.status), ended_at=key.ended_at
                 ),
                 position,
                 nid,

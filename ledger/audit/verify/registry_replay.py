@@ -25,6 +25,7 @@ from ledger.domain.keys import (
     check_may_register,
     check_may_revoke,
     check_may_rotate,
+    status_word,
 )
 from ledger.errors import KeyManagementError
 from ledger.i18n import _
@@ -90,6 +91,7 @@ class RegistryReplay:
         version: int,
         topic: str,
         key_id: bytes | None = None,
+        **extra: Any,
     ) -> None:
         self.fail(
             check,
@@ -101,6 +103,7 @@ class RegistryReplay:
             topic=short_topic(topic),
             record="key registry" if oid == REGISTRY_ID else None,
             key_id=key_id.hex() if key_id is not None else None,
+            **extra,
         )
 
     # the per-event checks ---------------------------------------------------------------
@@ -141,8 +144,10 @@ class RegistryReplay:
     ) -> None:  # fmt: skip
         """Registry events are checked at once, so later events see the keys they change."""
 
-        def fail(check: Check, message: str) -> None:
-            self._fail_event(check, message, position, nid, oid, version, topic, envelope.key_id)
+        def fail(check: Check, message: str, **extra: Any) -> None:
+            self._fail_event(
+                check, message, position, nid, oid, version, topic, envelope.key_id, **extra
+            )
 
         if oid != REGISTRY_ID or self.kind_of(topic) != "registry":
             fail(Check.FORMAT, _("a key-registry event outside the ledger's key registry"))
@@ -179,7 +184,9 @@ class RegistryReplay:
                     "signed by key {describe} after it was {status} at position {ended_at}; "
                     "its key change is ignored"
                 ).format(
-                    describe=signer.describe(), status=signer.status, ended_at=signer.ended_at
+                    describe=signer.describe(),
+                    status=status_word(signer.status),
+                    ended_at=signer.ended_at,
                 ),
             )
             return
@@ -206,7 +213,7 @@ class RegistryReplay:
         topic: str,
         envelope: Envelope,
         payload: dict[str, Any],
-        fail: Callable[[Check, str], None],
+        fail: Callable[..., None],
     ) -> None:
         if self.root is not None:
             fail(Check.KEY, _("the key registry is created a second time; ignored"))
@@ -235,6 +242,7 @@ class RegistryReplay:
                     "is not the ledger you trust (everything below is relative to that other "
                     "root)"
                 ).format(root_fp=root_fp, pinned=self.pinned),
+                untrusted_root=True,
             )
         self.root = self.current_root = self.keys[envelope.key_id] = _Key(
             envelope.key_id,

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from ledger.errors import VerificationError
-from ledger.i18n import N_, _
+from ledger.i18n import N_, NP_, _, pgettext
 
 
 class Check(StrEnum):
@@ -31,6 +31,35 @@ class Check(StrEnum):
     #: a warning, never a failure: recorded times running backwards (ledger.audit.clock)
     CLOCK = "clock"
 
+    @property
+    def label(self) -> str:
+        """The check as the user reads it ("[签名]"); the JSON keeps the code."""
+        return check_label(self.value)
+
+
+#: The checks as the user reads them (marked for the catalog, shown by code).
+CHECK_WORDS = (
+    NP_("check", "format"),
+    NP_("check", "signature"),
+    NP_("check", "key"),
+    NP_("check", "authorisation"),
+    NP_("check", "version"),
+    NP_("check", "leaf"),
+    NP_("check", "checkpoint"),
+    NP_("check", "rollback"),
+    NP_("check", "consistency"),
+    NP_("check", "cosignature"),
+    NP_("check", "index"),
+    NP_("check", "store"),
+    NP_("check", "measures"),
+    NP_("check", "clock"),
+)
+
+
+def check_label(code: str) -> str:
+    """A check's name in the user's language: the code itself in English."""
+    return pgettext("check", code)
+
 
 #: The records a failure names ("case C1"), as the user reads them; the JSON keeps the English.
 _RECORDS = {
@@ -39,6 +68,10 @@ _RECORDS = {
     "unit": N_("unit {id}"),
     "aggregate": N_("aggregate {id}"),
 }
+
+
+#: A record without an id that failures name (translated where shown).
+KEY_REGISTRY = N_("key registry")
 
 
 def record_label(record: str) -> str:
@@ -68,6 +101,9 @@ class Failure:
     last_position: int | None = None
     behind_position: int | None = None
     seconds_behind: int | None = None
+    #: The root key is not the pinned one: the event itself is sound (signed by the root it
+    #: names), so what the log says is judged relative to that root, read models included.
+    untrusted_root: bool | None = None
 
     def describe(self) -> str:
         """One line naming where and what."""
@@ -82,11 +118,12 @@ class Failure:
             where.append(f"{self.topic} v{self.version}" if self.version else self.topic)
         if self.tree_size is not None and self.position is None:
             where.append(_("checkpoint {tree_size}").format(tree_size=self.tree_size))
-        head = ", ".join(where)
+        head = pgettext("separator", ", ").join(where)
+        colon = pgettext("separator", ": ")
         return (
-            f"[{self.check.value}] {head}: {self.message}"
+            f"[{self.check.label}] {head}{colon}{self.message}"
             if head
-            else (f"[{self.check.value}] {self.message}")
+            else (f"[{self.check.label}] {self.message}")
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import sys
 import time
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import (
     BrokenExecutor,
     Executor,
@@ -14,16 +14,17 @@ from concurrent.futures import (
     ThreadPoolExecutor,
 )
 from contextlib import suppress
-from operator import lt
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 
-from ledger.audit.verify.audit import Audit, _event_where, _parses, _trusted, _where_of
+from ledger.audit.verify.audit import Audit, _parses, _trusted, _where_of
+from ledger.audit.verify.leaf_table import LeafTableChecks
 from ledger.audit.verify.options import THREAD_SWITCH_INTERVAL, VerifyOptions
+from ledger.audit.verify.person_index_checks import PersonIndexChecks
 from ledger.audit.verify.result import Check, ConsistencyProof, Failure, VerificationResult
-from ledger.audit.verify.sources import INDEXED_TOPICS, EventSource, StoreSource, with_labels
+from ledger.audit.verify.sources import EventSource, StoreSource, with_labels
 from ledger.audit.verify.workers import (
     ROW_ERROR,
     BatchResult,
@@ -36,16 +37,13 @@ from ledger.audit.verify.workers import (
 from ledger.domain.ids import as_uuid
 from ledger.errors import LedgerError, ProofError, StoreUnavailableError, first_line
 from ledger.i18n import _
-from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import (
     Checkpoint,
     b64encode,
 )
 from ledger.transparency.merkle import EMPTY_ROOT, verify_consistency
-from ledger.transparency.person_audit import IndexAudit, audit_stored_rows
-from ledger.transparency.person_index import PERSON_NODES_TABLE, map_root_of
+from ledger.transparency.person_audit import IndexAudit
 from ledger.transparency.person_map import Node
-from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.ranges import CompactRange, subtree_hashes
 from ledger.transparency.tables import EventRow, LeafRow, StoredCheckpoint, StoredCosignature
 
@@ -103,7 +101,7 @@ class Verifier:
         return run.result(time.perf_counter() - started)
 
 
-class _Run:
+class _Run(LeafTableChecks, PersonIndexChecks):
     """One verification: the streamed scan, then the checks of the checkpoints."""
 
     def __init__(
@@ -230,166 +228,6 @@ class _Run:
         if progress is not None:
             progress(len(rows))
 
-    def _feed_index(
-        self, start: int, rows: Sequence[EventRow], ids: list[int], leaves: bytes
-    ) -> None:
-        """Refold the person chains over these events (log order), taking the map root at
-        every checkpoint size on the way."""
-        index, wanted = self.index, self._wanted
-        for i, row in enumerate(rows):
-            position = start + i
-            if position in wanted:
-                self._index_snapshot(position)
-            topic = row[3]
-            if topic.startswith(INDEXED_TOPICS):
-                try:
-                    oid = UUID(int=ids[i])
-                except (ValueError, TypeError, IndexError):
-                    continue  # an unreadable row: reported by the event checks
-                index.feed(position, oid, topic, row[4], leaves[32 * i : 32 * i + 32])
-
-    def _index_snapshot(self, size: int) -> None:
-        if size not in self.index_roots:
-            self.index_roots[size] = self.index.root()
-            if self._sizes and size == self._sizes[-1]:
-                self.index_nodes = dict(self.index.map.table)
-
-    def _check_index(self, cp: Checkpoint) -> None:
-        """The person-index root a good checkpoint signed must be the one the log gives."""
-        try:
-            signed = map_root_of(cp)
-        except ProofError as e:
-            self.audit.fail(Check.INDEX, str(e), tree_size=cp.size)
-            return
-        expected = self.index_roots.get(cp.size)
-        if signed is None and not self.indexed_seen:
-            # Signed before the ledger had the person index: completeness cannot be proven as
-            # of it, which is what ``cadre history`` and ``proof cadre`` say; not a failure.
-            self.unindexed_checkpoints += 1
-        elif signed is None:
-            self.audit.fail(
-                Check.INDEX,
-                _(
-                    "checkpoint {size} carries no person-index root, though an earlier "
-                    "checkpoint did: nothing proves a person's history complete at it"
-                ).format(size=cp.size),
-                tree_size=cp.size,
-            )
-        else:
-            self.indexed_seen = True
-        if signed is not None and expected is not None and signed != expected:
-            self.audit.fail(
-                Check.INDEX,
-                _(
-                    "checkpoint {size} signed person-index root {b64encode}, but the log's "
-                    "events give {b64encode2}: the index was built from rows that differ "
-                    "from the log"
-                ).format(size=cp.size, b64encode=b64encode(signed), b64encode2=b64encode(expected)),
-                tree_size=cp.size,
-            )
-
-    def _check_index_tables(self) -> None:
-        """The stored chain rows and map nodes against the recomputed ones (a store only).
-
-        The index is written with each event, so where the log itself fails (an event altered,
-        deleted, moved or inserted, the log cut short of a checkpoint) the index still holds
-        the log as it was recorded, and differs from the chains refolded from the log as it is
-        now. Those differences follow from the log's failures, already listed: they are named
-        once, in one failure that says so. A person whose rows differ although every position
-        they touch lies before the first failure of the log, and map nodes that differ while
-        every chain agrees, are edits of the index itself, each listed in full.
-        """
-        tables = getattr(self.source, "person_tables", None)
-        if tables is None:
-            return
-        if self.unindexed_checkpoints and not self.indexed_seen:
-            return  # a ledger from before the index: the next checkpoint builds its rows
-        n = self.range.size
-        broken = self.audit.broken_from
-        if self.rolled_back:
-            broken = n if broken is None else min(broken, n)
-        problems = audit_stored_rows(self.index, self._indexed_rows(tables, n), n)
-        follows = [p for p in problems if broken is not None and p.reach >= broken]
-        for problem in problems:
-            if broken is None or problem.reach < broken:
-                self.audit.fail(Check.INDEX, problem.message)
-        nodes = ""
-        if self.index_nodes is not None and self._sizes:
-            latest = self._sizes[-1]
-            stored = tables.latest_nodes(latest)
-            mine = self.index_nodes
-            wrong = sorted(p for p in set(stored) | set(mine) if stored.get(p) != mine.get(p))
-            if wrong and follows and broken is not None and broken < latest:
-                nodes = f", and {len(wrong)} map nodes as of checkpoint {latest}"
-            elif wrong:
-                self.audit.fail(
-                    Check.INDEX,
-                    _(
-                        "person index table {PERSON_NODES_TABLE}: {len} map nodes as of "
-                        "checkpoint {latest} differ from the map of the log's chains (first at "
-                        "path {value!r})"
-                    ).format(
-                        PERSON_NODES_TABLE=PERSON_NODES_TABLE,
-                        len=len(wrong),
-                        latest=latest,
-                        value=wrong[0] or "root",
-                    ),
-                    tree_size=latest,
-                )
-        if follows:
-            names = ", ".join(p.personnel_no for p in follows[:5])
-            if len(follows) > 5:
-                names += f" and {len(follows) - 5} more"
-            self.audit.fail(
-                Check.INDEX,
-                _(
-                    "the person index differs from the log for {len} person(s) "
-                    "({names}){nodes}: this follows from the log's own failures from "
-                    "position {broken} on (the index was written with the events as first "
-                    "recorded), not from an edit of the index"
-                ).format(len=len(follows), names=names, nodes=nodes, broken=broken),
-            )
-
-    @staticmethod
-    def _indexed_rows(tables: PersonTables, log_size: int) -> Iterator[tuple[str, int, int, bytes]]:
-        """The stored index rows, without those of events appended since this verification
-        read the log (their positions now hold an event); rows pointing past the end of the
-        log at nothing are kept."""
-        later: list[tuple[str, int, int, bytes]] = []
-        for row in tables.all_rows():
-            if row[2] < log_size:
-                yield row
-            else:
-                later.append(row)
-        if later:
-            present = tables.events_at([row[2] for row in later])
-            yield from (row for row in later if row[2] not in present)
-
-    def _leaves_match(self, start: int, rows: Sequence[EventRow], leaves: bytes) -> bool:
-        """The common case, a batch at a time: the next stored leaves are numbered ``start``
-        onwards, record these events' notification ids in order, and hold exactly the leaf
-        hashes re-computed from the events. Consumes them if so."""
-        leaf, stream = self._leaf, self._leaves
-        n = len(rows)
-        if leaf is None or stream is None or leaf[0] != start or leaf[1] != self._last_leaf_nid:
-            return False
-        rest = stream.peek(n - 1)
-        if len(rest) != n - 1:
-            return False
-        indexes, nids, hashes = zip(leaf, *rest, strict=True)
-        if (
-            nids != next(zip(*rows, strict=True))
-            or indexes != tuple(range(start, start + n))
-            or b"".join(hashes) != leaves
-            or not all(map(lt, nids, nids[1:]))
-        ):
-            return False
-        stream.skip(n - 1)
-        self._next_leaf_index = start + n
-        self._last_leaf_nid = nids[-1]
-        self._advance_leaf()
-        return True
-
     def _one_by_one(
         self,
         start: int,
@@ -417,90 +255,6 @@ class _Run:
                 )
             self.audit.apply(position, [row], [raw_id], codes[i : i + 1], keys)
         return bytes(out)
-
-    # the leaf table, merged with the events by notification id ----------------------------
-    def _advance_leaf(self) -> None:
-        leaves = self._leaves
-        self._leaf = leaves.next() if leaves is not None else None
-        leaf = self._leaf
-        if leaf is None:
-            return
-        index, nid = leaf[0], leaf[1]
-        if index != self._next_leaf_index:
-            first, last = self._next_leaf_index, index - 1
-            self.audit.fail(
-                Check.LEAF,
-                (
-                    _("Merkle leaves {first}..{last} are missing from the leaf table").format(
-                        first=first, last=last
-                    )
-                    if last > first
-                    else _("Merkle leaf {first} is missing from the leaf table").format(first=first)
-                )
-                if last >= first
-                else _("Merkle leaf {index} is out of order in the leaf table").format(index=index),
-                position=first,
-            )
-        self._next_leaf_index = index + 1
-        if nid <= self._last_leaf_nid:
-            self.audit.fail(
-                Check.LEAF,
-                _("Merkle leaf {index} records notification {nid}, out of log order").format(
-                    index=index, nid=nid
-                ),
-                position=index,
-                notification_id=nid,
-            )
-        self._last_leaf_nid = max(self._last_leaf_nid, nid)
-
-    def _orphan(self, leaf: LeafRow) -> None:
-        self.audit.fail(
-            Check.LEAF,
-            _(
-                "Merkle leaf {value} records notification {value2}, which is no longer "
-                "in the log: an event was deleted"
-            ).format(value=leaf[0], value2=leaf[1]),
-            position=leaf[0],
-            notification_id=leaf[1],
-        )
-
-    def _match_leaf(
-        self,
-        position: int,
-        nid: int,
-        oid: UUID,
-        version: int,
-        topic: str,
-        state: bytes,
-        leaf_hash: bytes,
-    ) -> None:
-        while self._leaf is not None and self._leaf[1] < nid:
-            self._orphan(self._leaf)
-            self._advance_leaf()
-        leaf = self._leaf
-        if leaf is None or leaf[1] > nid:
-            self.audit.fail(
-                Check.LEAF,
-                _("the event has no Merkle leaf: it was inserted outside the ledger"),
-                **_event_where(position, nid, oid, version, topic),
-            )
-            return
-        self._advance_leaf()
-        expected = (
-            leaf_hash
-            if leaf[0] == position
-            else event_leaf_hash(leaf[0], oid, version, topic, state)
-        )
-        if leaf[2] != expected:
-            self.audit.fail(
-                Check.LEAF,
-                _(
-                    "the stored event no longer matches its Merkle leaf {value}: its stored "
-                    "bytes, row identity or place in the log were changed (altered, moved or "
-                    "swapped)"
-                ).format(value=leaf[0]),
-                **_event_where(position, nid, oid, version, topic),
-            )
 
     # the roots against the checkpoints --------------------------------------------------------
     def _check_checkpoints(

@@ -1,262 +1,38 @@
-"""Offline audit bundles: the whole ledger in one file, verified with no database or network.
-
-Format ``lifeledger-bundle`` version 1, JSON lines (UTF-8, one object a line, ``kind`` first)::
-
-    {"kind":"header","format":"lifeledger-bundle","version":1,"origin":...,"root_fingerprint":...}
-    {"kind":"checkpoint","tree_size":N,"root":b64,"note":"<C2SP signed note>","created_at":...}
-    {"kind":"cosignature","tree_size":N,"vkey":"<C2SP vkey>","line":"<signature line>",...}
-    {"kind":"leaf","index":i,"notification_id":n,"hash":b64}                 the stored leaf table
-    {"kind":"consistency","old_size":a,"new_size":b,"proof":[b64,...]}    RFC 9162 §2.1.4
-    {"kind":"event","position":i,"notification_id":n,"originator_id":uuid,"version":v,
-     "topic":t,"state":b64}                 the exact stored state: envelope, signature, payload
-    {"kind":"end","events":E,"leaves":L,"checkpoints":C,"cosignatures":K}
-
-The key registry travels as its own signed events. :func:`verify_bundle` runs the same
-:class:`ledger.audit.verify.Verifier` as ``lifeledger verify`` over the file, so an edited
-bundle fails exactly as an edited database does; the pinned root fingerprint is what makes
-it trustworthy.
-"""
+"""Reading a bundle: the file as an event source for the verifier, malformed lines reported as
+failures, and :func:`verify_bundle`, the offline verification against a pinned root."""
 
 from __future__ import annotations
 
-import base64
 import binascii
-import json
-import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from ledger.application import LedgerApplication
+from ledger.audit.bundle.format import BUNDLE_FORMAT, BUNDLE_VERSION, PAGE, loads, unb64
 from ledger.audit.verify import (
     Check,
     ConsistencyProof,
     EventRecord,
     Failure,
-    StoreSource,
     VerificationResult,
     Verifier,
     VerifyOptions,
 )
-from ledger.domain.limits import loads_bounded
-from ledger.errors import AlreadyExistsError, InvalidInputError, StoreError
+from ledger.errors import InvalidInputError
 from ledger.i18n import _
-from ledger.transparency.checkpoint import b64encode
-from ledger.transparency.checkpoints import origin_for
-from ledger.transparency.merkle import MerkleTree
 from ledger.transparency.tables import (
     EventRow,
     LeafRow,
     StoredCheckpoint,
     StoredCosignature,
-    utc_now,
 )
-
-__all__ = [
-    "BUNDLE_FORMAT",
-    "BUNDLE_VERSION",
-    "BundleSource",
-    "ExportSummary",
-    "export_bundle",
-    "verify_bundle",
-]
-
-BUNDLE_FORMAT = "lifeledger-bundle"
-BUNDLE_VERSION = 1
-PAGE = 2_000
-
-
-def _line(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-
-
-def _unb64(text: Any) -> bytes:
-    if not isinstance(text, str):
-        raise ValueError(_("not a base64 string"))
-    return base64.b64decode(text, validate=True)
-
-
-@dataclass(frozen=True)
-class ExportSummary:
-    """What an export wrote."""
-
-    path: str
-    events: int
-    leaves: int
-    checkpoints: int
-    cosignatures: int
-    proofs: int
-    bytes: int
-    root_fingerprint: str
-    origin: str
-
-
-def export_bundle(
-    app: LedgerApplication,
-    path: Path,
-    *,
-    overwrite: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> ExportSummary:
-    """Write every stored event (exact stored bytes, row identity, position), the leaf table,
-    the checkpoints, cosignatures and consistency proofs between successive checkpoints.
-
-    The file is written beside ``path`` and renamed into place when complete.
-    """
-    if not path.name:
-        raise InvalidInputError(
-            _("{str!r} names no file; give the bundle a file name").format(str=str(path))
-        )
-    if path.exists() and not overwrite:
-        raise AlreadyExistsError(
-            _("{path} already exists; choose another file name").format(path=path)
-        )
-    source = StoreSource(app)  # checkpoints are read before the event bound is fixed
-    root_fp = app.root_fingerprint()
-    origin = origin_for(root_fp)
-    checkpoints = list(source.checkpoints())
-    cosignatures = list(source.cosignatures())
-    tmp = path.with_name(f".{path.name}.partial")
-    events = leaves = proofs = 0
-    try:
-        with tmp.open("wb") as out:
-            out.write(
-                _line(
-                    {
-                        "kind": "header",
-                        "format": BUNDLE_FORMAT,
-                        "version": BUNDLE_VERSION,
-                        "origin": origin,
-                        "root_fingerprint": root_fp,
-                        "exported_at": utc_now(),
-                        "source": source.description,
-                    }
-                )
-            )
-            for cp in checkpoints:
-                out.write(
-                    _line(
-                        {
-                            "kind": "checkpoint",
-                            "tree_size": cp.tree_size,
-                            "root": b64encode(cp.root),
-                            "note": cp.note.decode("utf-8", errors="replace"),
-                            "created_at": cp.created_at,
-                        }
-                    )
-                )
-            for cs in cosignatures:
-                out.write(
-                    _line(
-                        {
-                            "kind": "cosignature",
-                            "tree_size": cs.tree_size,
-                            "vkey": cs.vkey,
-                            "line": cs.line.decode("utf-8", errors="replace"),
-                            "created_at": cs.created_at,
-                        }
-                    )
-                )
-            tree = MerkleTree()
-            for leaf in source.tables.iter_leaves(source.bound):
-                out.write(
-                    _line(
-                        {
-                            "kind": "leaf",
-                            "index": leaf.leaf_index,
-                            "notification_id": leaf.notification_id,
-                            "hash": b64encode(leaf.leaf_hash),
-                        }
-                    )
-                )
-                if leaf.leaf_index == len(tree):
-                    tree.append(leaf.leaf_hash)
-                leaves += 1
-            sizes = sorted({cp.tree_size for cp in checkpoints if 0 < cp.tree_size <= len(tree)})
-            for a, b in pairwise(sizes):
-                proof = tree.consistency_proof(a, b)
-                out.write(
-                    _line(
-                        {
-                            "kind": "consistency",
-                            "old_size": a,
-                            "new_size": b,
-                            "proof": [b64encode(p) for p in proof],
-                        }
-                    )
-                )
-                proofs += 1
-            del tree
-            for page in source.pages():
-                for nid, oid, version, topic, state in page:
-                    out.write(
-                        _line(
-                            {
-                                "kind": "event",
-                                "position": events,
-                                "notification_id": nid,
-                                "originator_id": str(oid if isinstance(oid, UUID) else UUID(oid)),
-                                "version": version,
-                                "topic": topic,
-                                "state": b64encode(state),
-                            }
-                        )
-                    )
-                    events += 1
-                if progress is not None:
-                    progress(len(page))
-            out.write(
-                _line(
-                    {
-                        "kind": "end",
-                        "events": events,
-                        "leaves": leaves,
-                        "checkpoints": len(checkpoints),
-                        "cosignatures": len(cosignatures),
-                    }
-                )
-            )
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(
-            _("cannot write {path}: {value}").format(path=path, value=e.strerror or e)
-        ) from e
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return ExportSummary(
-        str(path),
-        events,
-        leaves,
-        len(checkpoints),
-        len(cosignatures),
-        proofs,
-        path.stat().st_size,
-        root_fp,
-        origin,
-    )
-
-
-# --- reading ------------------------------------------------------------------------------------
 
 _FAST_KINDS = {
     b'{"kind":"event"': "event",
     b'{"kind":"leaf"': "leaf",
 }
-
-
-def _loads(line: bytes) -> Any:
-    """One bundle line's JSON; too deep a nesting is malformed (``ValueError``)."""
-    try:
-        return loads_bounded(line, "the line")
-    except InvalidInputError as e:
-        raise ValueError(str(e)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,10 +69,14 @@ class BundleSource:
 
     @property
     def description(self) -> str:
-        return f"bundle {self.path}"
+        return _("bundle {path}").format(path=self.path)
 
     def add_problem(self, message: str, line_no: int | None = None, **where: Any) -> None:
-        text = f"line {line_no}: {message}" if line_no is not None else message
+        text = (
+            _("line {line_no}: {message}").format(line_no=line_no, message=message)
+            if line_no is not None
+            else message
+        )
         self._problems.append(Failure(Check.FORMAT, text, **where))
 
     @staticmethod
@@ -305,7 +85,7 @@ class BundleSource:
             if line.startswith(prefix):
                 return kind, None
         try:
-            obj = _loads(line)
+            obj = loads(line)
         except ValueError:
             return None, None
         if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
@@ -357,7 +137,7 @@ class BundleSource:
                         self._checkpoints.append(
                             StoredCheckpoint(
                                 int(obj["tree_size"]),
-                                _unb64(obj["root"]),
+                                unb64(obj["root"]),
                                 str(obj["note"]).encode(),
                                 str(obj.get("created_at", "")),
                             )
@@ -376,7 +156,7 @@ class BundleSource:
                             ConsistencyProof(
                                 int(obj["old_size"]),
                                 int(obj["new_size"]),
-                                tuple(_unb64(p) for p in obj["proof"]),
+                                tuple(unb64(p) for p in obj["proof"]),
                             )
                         )
                     elif kind == "end":
@@ -431,13 +211,13 @@ class BundleSource:
         ordinal = 0
         for obj, line in self._lines("event"):
             try:
-                data = obj if obj is not None else _loads(line)
+                data = obj if obj is not None else loads(line)
                 ev: EventRow = (
                     int(data["notification_id"]),
                     UUID(str(data["originator_id"])),
                     int(data["version"]),
                     str(data["topic"]),
-                    _unb64(data["state"]),
+                    unb64(data["state"]),
                 )
                 position = int(data["position"])
             except (KeyError, TypeError, ValueError, binascii.Error) as e:
@@ -473,10 +253,8 @@ class BundleSource:
         page: list[LeafRow] = []
         for obj, line in self._lines("leaf"):
             try:
-                data = obj if obj is not None else _loads(line)
-                page.append(
-                    (int(data["index"]), int(data["notification_id"]), _unb64(data["hash"]))
-                )
+                data = obj if obj is not None else loads(line)
+                page.append((int(data["index"]), int(data["notification_id"]), unb64(data["hash"])))
             except (KeyError, TypeError, ValueError, binascii.Error) as e:
                 self.add_problem(
                     _("malformed leaf line ({name}: {e}); skipped").format(
@@ -509,12 +287,12 @@ class BundleSource:
         out: dict[UUID, EventRecord] = {}
         for obj, line in self._lines("event"):
             try:
-                data = obj if obj is not None else _loads(line)
+                data = obj if obj is not None else loads(line)
                 if int(data["version"]) != 1:
                     continue
                 oid = UUID(str(data["originator_id"]))
                 if oid in wanted and oid not in out:
-                    out[oid] = _BundleEvent(0, oid, 1, str(data["topic"]), _unb64(data["state"]))
+                    out[oid] = _BundleEvent(0, oid, 1, str(data["topic"]), unb64(data["state"]))
             except (KeyError, TypeError, ValueError, binascii.Error):
                 continue
             if len(out) == len(wanted):

@@ -1,17 +1,12 @@
-"""Units of work: how the application's commands reach the store. Immediate saves each command
-in its own transaction (with retries on a version conflict); Batch keeps aggregates in
-memory and saves many commands per transaction (import, demo, benchmarks). The application
-talks to one UnitOfWork interface and never asks which it has."""
+"""Many commands per transaction (import, demo, benchmarks): aggregates kept in memory, events
+saved together, a group of commands all or nothing."""
 
 from __future__ import annotations
 
-import random
-import re
 import threading
-import time
 from collections.abc import Callable
 from copy import deepcopy
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.application import project_aggregate
@@ -21,7 +16,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from ledger.domain import ids, limits
+from ledger.domain import ids
 from ledger.domain.keys import KeyRecord
 from ledger.domain.limits import BATCH_EVENTS, BATCH_MEMORY
 from ledger.errors import (
@@ -42,94 +37,9 @@ if TYPE_CHECKING:  # the application hands itself to its units of work
     from ledger.signed_application import SignedApplication
 
 
-A = TypeVar("A", bound=Aggregate)
-#: Attempts of one command against concurrent writers before it is refused.
-MAX_RETRIES = 8
-RETRY_BACKOFF = 0.005  # seconds; doubled on each retry, randomised (full jitter)
-
-#: What no recorded text may hold: C0 controls but tab, LF and CR; DEL; C1 controls; lone
-#: surrogates (not Unicode characters; UTF-8 cannot store them). NUL also breaks PostgreSQL text.
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-class UnitOfWork(Protocol):
-    """How the application's commands load and save aggregates."""
-
-    def get(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool = True) -> A:
-        """The aggregate as the next command should see it."""
-        ...
-
-    def create(self, aggregate: Aggregate, exists: str) -> None:
-        """Record a new aggregate; ``AlreadyExistsError(exists)`` if its id is taken."""
-        ...
-
-    def update(
-        self, cls: type[A], aggregate_id: UUID, command: Callable[[A], None], not_found: str
-    ) -> A:
-        """Run ``command`` on the aggregate and record what it did."""
-        ...
-
-    def signer_record(self, signer: Signer) -> KeyRecord:
-        """The signer's registry entry, checked active (Art. 6)."""
-        ...
-
-
-class Immediate:
-    """One command, one transaction: the default unit of work."""
-
-    def __init__(self, app: SignedApplication) -> None:
-        self.app = app
-
-    def get(self, cls: type[A], aggregate_id: UUID, not_found: str, *, copy: bool = True) -> A:
-        return self.app._read(cls, aggregate_id, not_found, copy=copy)
-
-    def create(self, aggregate: Aggregate, exists: str) -> None:
-        _check_text(aggregate)
-        try:
-            self.app.save(aggregate)
-        except IntegrityError:
-            raise AlreadyExistsError(exists) from None
-        except PersistenceError as e:
-            raise StoreError(
-                _("cannot write to {describe}: {first_line}").format(
-                    describe=self.app.store.describe(), first_line=first_line(e)
-                )
-            ) from e
-
-    def update(
-        self, cls: type[A], aggregate_id: UUID, command: Callable[[A], None], not_found: str
-    ) -> A:
-        """Load, command, save; on a version conflict reload and re-check against the new
-        state, so a concurrent write is neither lost nor duplicated."""
-        for attempt in range(MAX_RETRIES):
-            aggregate = self.get(cls, aggregate_id, not_found)
-            command(aggregate)
-            _check_text(aggregate)
-            try:
-                self.app.save(aggregate)
-            except IntegrityError:
-                # Wait a random while, so that writers who collided do not collide again.
-                time.sleep(random.uniform(0, RETRY_BACKOFF * 2**attempt))
-                continue
-            except PersistenceError as e:
-                raise StoreError(
-                    _("cannot write to {describe}: {first_line}").format(
-                        describe=self.app.store.describe(), first_line=first_line(e)
-                    )
-                ) from e
-            return aggregate
-        raise ConcurrentWriteError(
-            _(
-                "{value}: other writers kept changing the same record; nothing was "
-                "written, try again"
-            ).format(value=not_found or aggregate_id)
-        )
-
-    def signer_record(self, signer: Signer) -> KeyRecord:
-        registry = self.app.registry()
-        record = registry.check_active(signer.key_id.hex())
-        self.app.signer_check.checked = deepcopy(registry)
-        return record
+from ledger.unit_of_work.immediate import Immediate
+from ledger.unit_of_work.interface import A
+from ledger.unit_of_work.recorded_text import check_text
 
 
 class Batch:
@@ -151,7 +61,7 @@ class Batch:
     ``with batch.atomic():`` makes a group of commands all or nothing (an import line): if it
     raises, the events it made are dropped and every aggregate it changed is rebuilt from the
     store and the batch's earlier events, so a refused line leaves nothing behind even if a
-    check fails after an event was triggered (``_check_text``). Each command is atomic too.
+    check fails after an event was triggered (``check_text``). Each command is atomic too.
 
     The aggregates stay in memory from one transaction to the next, up to ``memory`` of them;
     past that, after a commit, the half loaded first go to the repository's cache (from which
@@ -279,7 +189,7 @@ class Batch:
         return _Atomic(self)
 
     def create(self, aggregate: Aggregate, exists: str) -> None:
-        _check_text(aggregate)
+        check_text(aggregate)
         self._check_signer()
         if self._exists(aggregate.id):
             raise AlreadyExistsError(exists)
@@ -301,7 +211,7 @@ class Batch:
                 self._owned.add(aggregate_id)
             self._frames[-1].setdefault(aggregate_id, aggregate.version)
             command(aggregate)
-            _check_text(aggregate)
+            check_text(aggregate)
             self._events.extend(aggregate.collect_events())
         return aggregate
 
@@ -473,32 +383,3 @@ class _Atomic:
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         self.batch._end(self.mark, failed=exc_type is not None)
-
-
-def _check_text(aggregate: Aggregate) -> None:
-    """Refuse, before anything is written, text that no store or reader can hold faithfully."""
-    for event in aggregate.pending_events:
-        fields = vars(event)
-        for name, value in fields.items():
-            _check_value(name, value)
-        limits.check_event_size(type(event).__qualname__, fields)
-
-
-def _check_value(name: str, value: Any) -> None:
-    if isinstance(value, str):
-        limits.check_text_length(name, value)
-        found = FORBIDDEN_CHARACTERS.search(value)
-        if found:
-            raise InvalidInputError(
-                _(
-                    "the {replace} contains the character U+{ord:04X}, a control character "
-                    "or lone surrogate that no record may hold"
-                ).format(replace=name.replace("_", " "), ord=ord(found.group()))
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_value(str(key), key)
-            _check_value(str(key), item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_value(name, item)
