@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -27,6 +30,59 @@ from ledger.storage.store import StoreConfig
 os.environ["LIFELEDGER_LANG"] = "en"
 
 PG_URL = os.environ.get("LIFELEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+# Commits on the shared PostgreSQL server do not wait for its disk (about 5 ms each on this
+# machine, thousands in a run). A transaction is as atomic, ordered and visible to every other
+# session as before; only a crash of the server itself could lose the last ones, and no test
+# crashes the shared server: the restarts of tests/test_faults.py are on a private cluster,
+# whose connections commit synchronously (tests/private_postgres.py). Every connection of the
+# test processes and of their subprocesses reads this (libpq's PGOPTIONS), unless already set.
+os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
+
+#: Where the run's temporary files go when the machine has a memory file system and TMPDIR
+#: is not set: every ledger file, key file and private PostgreSQL cluster of the tests.
+MEMORY_FOLDER = Path("/dev/shm")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary files in memory: SQLite and PostgreSQL wait for the disk at every commit
+    (fsync), which on a disk made the suite about a third slower, and no test is about the
+    disk itself (a full disk is simulated with a file size limit, a crash kills processes,
+    not the machine). The first process of a run (the only one, or pytest-xdist's controller)
+    makes a fresh folder and exports it as TMPDIR, so the workers and every subprocess write
+    there too; it is removed when the run ends. Set TMPDIR to choose a folder yourself."""
+    if hasattr(config, "workerinput") or "TMPDIR" in os.environ:
+        return
+    if not (MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK)):
+        return
+    folder = tempfile.mkdtemp(prefix="lifeledger-tests-", dir=MEMORY_FOLDER)
+    # As /tmp: the tests that run a server or a command as another OS user reach into it.
+    os.chmod(folder, 0o1777)
+    os.environ["TMPDIR"] = folder
+    tempfile.tempdir = None  # tempfile and pytest's tmp_path read TMPDIR afresh
+    config.stash[_MEMORY_TMPDIR] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_MEMORY_TMPDIR, None)
+    if folder is not None:
+        for path in Path(folder).rglob("*"):  # folders a test left read-only
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o700)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_MEMORY_TMPDIR = pytest.StashKey[str]()
+
+#: The files that keep a worker longest (test_faults.py: two minutes waiting for a private
+#: PostgreSQL server to be restarted, stopped and given up on). They are collected first, so
+#: that ``-n auto --dist loadfile`` starts them at once and ends with every worker busy, not
+#: with one still in them after the others are done.
+LONGEST_FIRST = frozenset({"test_faults.py"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: order kept
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 TIMEOUT = 60
@@ -141,9 +142,16 @@ def private_cluster() -> Iterator[PrivateCluster]:
         entry = pwd.getpwnam(os_user)
         os.chown(home, entry.pw_uid, entry.pw_gid)
     cluster = PrivateCluster(bin_dir, home, _free_port(), os_user)
-    try:
-        cluster.init()
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.destroy()
+    # The tests restart and abort this server: every commit acknowledged to them must be on
+    # its disk, so the connections made meanwhile (this process's and its subprocesses') wait
+    # for it, whatever tests/conftest.py chose for the shared server.
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("PGOPTIONS", raising=False)
+        try:
+            cluster.init()
+            cluster.start()
+            with psycopg.connect(cluster.url) as conn:
+                assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+            yield cluster
+        finally:
+            cluster.destroy()
