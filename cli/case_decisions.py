@@ -12,13 +12,14 @@ import click
 
 from cli.common import record
 from cli.options import (
-    DATE,
     case_argument,
     choice_of,
+    date_option,
     describe_choices,
     json_option,
     on_option,
     party_options,
+    party_step,
 )
 from cli.texts import long_text_option
 from ledger.domain.regulation import AppealOutcome
@@ -74,13 +75,7 @@ def measure_options(f: Any) -> Any:
 @long_text_option("basis", _("Legal basis stated (Art. 10)."))
 @measure_options
 @click.option("--approving-authority", required=True, help=_("The approving authority (Art. 10)."))
-@click.option(
-    "--effective-date",
-    type=DATE,
-    required=True,
-    metavar="DATE",
-    help=_("When the decision takes effect (Art. 10)."),
-)
+@date_option("--effective-date", help=_("When the decision takes effect (Art. 10)."))
 @click.option(
     "--appeal-authority",
     required=True,
@@ -107,9 +102,7 @@ def case_decide(**fields: Any) -> None:
 
 
 @click.command("announce")
-@case_argument
-@party_options()
-@on_option(_("When the decision was announced."))
+@party_step(_("When the decision was announced."))
 @click.option(
     "--to", required=True, help=_("To whom: the unit, or the person and their unit (Art. 11).")
 )
@@ -131,9 +124,7 @@ def case_announce(**fields: Any) -> None:
 
 
 @click.command("file")
-@case_argument
-@party_options(unit=False)
-@on_option(_("When the materials were entered in the personnel file."))
+@party_step(_("When the materials were entered in the personnel file."), unit=False)
 @click.option("--file-ref", required=True, help=_("Reference of the file entry."))
 @click.option("--custodian", required=True, help=_("Who keeps the personnel file (人事档案)."))
 @json_option
@@ -143,9 +134,7 @@ def case_file(**fields: Any) -> None:
 
 
 @click.command("receive")
-@case_argument
-@party_options()
-@on_option(_("When the party received the decision document."))
+@party_step(_("When the party received the decision document."))
 @json_option
 def case_receive(**fields: Any) -> None:
     """Record receipt of the decision; the 15-day appeal period runs from it (Art. 12)."""
@@ -153,9 +142,7 @@ def case_receive(**fields: Any) -> None:
 
 
 @click.command("appeal")
-@case_argument
-@party_options()
-@on_option(_("When the written appeal was lodged."))
+@party_step(_("When the written appeal was lodged."))
 @long_text_option("text", _("The grounds of the written appeal (书面申诉)."))
 @json_option
 def case_appeal(**fields: Any) -> None:
@@ -165,9 +152,7 @@ def case_appeal(**fields: Any) -> None:
 
 
 @click.command("appeal-decide")
-@case_argument
-@party_options()
-@on_option(_("Date of the appeal decision."))
+@party_step(_("Date of the appeal decision."))
 @click.option(
     "--outcome",
     metavar="OUTCOME",
@@ -187,9 +172,7 @@ def case_appeal_decide(**fields: Any) -> None:
 
 
 @click.command("notify-appeal")
-@case_argument
-@party_options()
-@on_option(_("When the appeal decision was told in writing."))
+@party_step(_("When the appeal decision was told in writing."))
 @click.option("--to", required=True, help=_("To whom: the appellant unit, or the appellant and "
               "their unit (Art. 12)."))  # fmt: skip
 @click.option(
@@ -216,9 +199,7 @@ def case_reopen(**fields: Any) -> None:
 
 
 @click.command("refer")
-@case_argument
-@party_options()
-@on_option(_("Date of the referral."))
+@party_step(_("Date of the referral."))
 @click.option("--organ", required=True, help=_("The judicial organ (司法机关) referred to."))
 @long_text_option("reason", _("The suspected offence."))
 @json_option

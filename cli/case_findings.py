@@ -15,14 +15,15 @@ import click
 
 from cli.common import record
 from cli.options import (
-    DATE,
     GROUND,
     case_argument,
     choice_of,
+    date_option,
     describe_choices,
     json_option,
     on_option,
     party_options,
+    party_step,
 )
 from cli.texts import long_text_option
 from ledger.domain.regulation import Responsibility, ResultElement
@@ -31,16 +32,11 @@ from ledger.i18n import _
 
 @click.command("open")
 @case_argument
-@click.option(
+@date_option(
     "--incident-date",
-    type=DATE,
-    required=True,
-    metavar="DATE",
     help=_("When the situation occurred (decides Art. 8 lifetime accountability)."),
 )
-@click.option(
-    "--opened-on", type=DATE, required=True, metavar="DATE", help=_("When the case was opened.")
-)
+@date_option("--opened-on", help=_("When the case was opened."))
 @click.option(
     "--ground",
     type=GROUND,
@@ -94,9 +90,7 @@ def case_assign(**fields: Any) -> None:
 
 
 @click.command("objection")
-@case_argument
-@party_options(unit=False)
-@on_option(_("When the objection was made (e.g. the date of the meeting)."))
+@party_step(_("When the objection was made (e.g. the date of the meeting)."), unit=False)
 @long_text_option("text", _("What the member objected to, and where it is minuted."))
 @click.option(
     "--at-hearing",
@@ -183,9 +177,7 @@ def case_assign_team(**fields: Any) -> None:
 
 
 @click.command("hear")
-@case_argument
-@party_options()
-@on_option(_("When the statement and defence was heard."))
+@party_step(_("When the statement and defence was heard."))
 @long_text_option("statement", _("Summary of what the party said."))
 @json_option
 def case_hear(**fields: Any) -> None:

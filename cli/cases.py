@@ -120,18 +120,22 @@ def case_list(fmt: str | None, **filters: Any) -> None:
         party=None if party is None else written_form(party),
         **filters,
     )
+    from cli.registry_text import case_set_line
+
     p = open_projections(settings().open(signed=False))
-    items = p.case_list(chosen)
+    items, completeness = p.case_list_checked(chosen)
     show_list(
         fmt,
         "cases",
         [asdict(c) for c in items],
         CASE_COLUMNS,
         title=ngettext("{n} case:", "{n} cases:", len(items)).format(n=len(items)),
-        empty=_("No case matches."),
+        empty="\n".join([_("No case matches."), *case_set_line(completeness)]),
         next_command=f"lifeledger case show {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["overdue"] else None,
         drop=("authority", "Art. 4"),
+        extra={"completeness": completeness and asdict(completeness)},
+        notes=case_set_line(completeness),
     )
 
 

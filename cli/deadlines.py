@@ -12,6 +12,7 @@ import click
 from cli.common import open_projections, settings
 from cli.options import DATE, json_option
 from cli.output import Column, format_option, show_list
+from cli.registry_text import case_set_line
 from cli.terminal import party_label
 from ledger.i18n import N_, _, article_label
 
@@ -61,22 +62,28 @@ def deadlines(as_of: dt.date | None, late: bool, fmt: str | None) -> None:
 
     day = as_of or today()
     p = open_projections(settings().open(signed=False))
-    items = p.deadlines(day)
+    items, completeness = p.deadlines_checked(day)
     notes = [_("Due dates: {REST_DAY_NOTE}.").format(REST_DAY_NOTE=_(REST_DAY_NOTE))]
     if any(d.provisional for d in items):
         notes.append(
             _("* judged by weekends only: the holiday calendar does not cover that year yet")
         )
+    notes += case_set_line(completeness)
     show_list(
         fmt,
         "deadlines",
         [asdict(d) for d in items],
         DEADLINE_COLUMNS,
         title=_("Deadlines on {day}:").format(day=day),
-        empty=_("No legal period is running or missed on {day}.").format(day=day),
+        empty="\n".join(
+            [
+                _("No legal period is running or missed on {day}.").format(day=day),
+                *case_set_line(completeness),
+            ]
+        ),
         next_command=f"lifeledger case show {items[0].case_no}" if items else None,
         attention=lambda r: "overdue" if r["status"] == "overdue" else None,
-        extra={"as_of": day},
+        extra={"as_of": day, "completeness": completeness and asdict(completeness)},
         notes=notes,
     )
 

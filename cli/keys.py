@@ -223,24 +223,14 @@ def key_add(
     if public_key is not None:
         raw = _read_public_key(public_key)
         key_id = app.add_key(raw, holder, authority, AuthorityKind(authority_kind), KeyRole(role))
-        rec = app.registry().record(key_id)
-        emit(
-            {
-                "key_id": key_id,
-                "fingerprint": fingerprint(raw),
-                "key_file": None,
-                **_record_json(rec),
-            },
+        _registered(
+            app,
+            key_id,
+            fingerprint(raw),
+            None,
             _(
                 "Key {key_id} registered for {holder} ({authority}, {label}, {value}); "
                 "fingerprint {fingerprint}."
-            ).format(
-                key_id=key_id,
-                holder=holder,
-                authority=authority,
-                label=rec.authority_kind.label,
-                value=rec.role.value,
-                fingerprint=fingerprint(raw),
             ),
         )
         return
@@ -262,23 +252,38 @@ def key_add(
     except BaseException:
         key_out.unlink(missing_ok=True)
         raise
+    _registered(
+        app,
+        key_id,
+        new.fingerprint,
+        key_out,
+        _(
+            "Key {key_id} registered for {holder} ({authority}, {label}, {value}); "
+            "private key saved to {key_out}."
+        ),
+    )
+
+
+def _registered(
+    app: LedgerApplication, key_id: str, fingerprint: str, key_out: Path | None, message: str
+) -> None:
+    """Say what ``key add`` registered, as the registry now records it; ``message`` may name
+    any of the key's fields, its ``fingerprint`` and the ``key_out`` file."""
     rec = app.registry().record(key_id)
     emit(
         {
             "key_id": key_id,
-            "fingerprint": new.fingerprint,
-            "key_file": str(key_out),
+            "fingerprint": fingerprint,
+            "key_file": None if key_out is None else str(key_out),
             **_record_json(rec),
         },
-        _(
-            "Key {key_id} registered for {holder} ({authority}, {label}, {value}); "
-            "private key saved to {key_out}."
-        ).format(
+        message.format(
             key_id=key_id,
-            holder=holder,
-            authority=authority,
+            holder=rec.holder,
+            authority=rec.authority,
             label=rec.authority_kind.label,
             value=rec.role.value,
+            fingerprint=fingerprint,
             key_out=key_out,
         ),
     )

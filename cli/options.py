@@ -203,4 +203,19 @@ def case_argument(f: F) -> F:
 def on_option(help: str, *, also: str = "") -> Callable[[F], F]:
     """``--on DATE``: the business date (Asia/Shanghai) the act happened, always explicit."""
     names = ["--on", also] if also else ["--on"]
-    return click.option(*names, "on", type=DATE, required=True, metavar="DATE", help=help)
+    return date_option(*names, "on", help=help)
+
+
+def date_option(*names: str, help: str) -> Callable[[F], F]:
+    """A business date (Asia/Shanghai) the command needs, always given (``--since DATE``)."""
+    return click.option(*names, type=DATE, required=True, metavar="DATE", help=help)
+
+
+def party_step(on_help: str, *, unit: bool = True) -> Callable[[F], F]:
+    """A step on one party of a case: ``CASE_NO``, the party (``--person``, or ``--unit`` where
+    a unit may be the party) and ``--on DATE``, explained by ``on_help``."""
+
+    def decorate(f: F) -> F:
+        return case_argument(party_options(unit=unit)(on_option(on_help)(f)))
+
+    return decorate

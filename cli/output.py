@@ -32,15 +32,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def format_option(f: F) -> F:
     """``--format table|json|jsonl|csv|tsv|markdown`` (``--json`` is ``--format json``)."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default=None,
-        help=_(
+    return _format_choice(
+        _(
             "Output format: table (default), json, jsonl (one object a line), csv, tsv or "
             "markdown. --json is --format json."
-        ),
+        )
     )(f)
 
 
@@ -48,16 +44,17 @@ def report_format_option(rows: str) -> Callable[[F], F]:
     """``--format`` on a report: ``table`` is the report as people read it, ``json`` the whole
     report; ``jsonl``, ``csv``, ``tsv`` and ``markdown`` carry its ``rows`` (named here, marked
     for translation by the caller)."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default=None,
-        help=_(
+    return _format_choice(
+        _(
             "Output format: table (default: the report), json (the whole report), or its "
             "{rows} as jsonl, csv, tsv or markdown. --json is --format json."
-        ).format(rows=rows),
+        ).format(rows=rows)
     )
+
+
+def _format_choice(help: str) -> Callable[[F], F]:
+    """The one ``--format`` option, explained by ``help``."""
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=help)
 
 
 def show_report(

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cli.common import LedgerGroup, open_projections, record, settings
-from cli.options import DATE, choice_of, describe_choices, json_option, on_option
+from cli.options import choice_of, date_option, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
 from ledger.domain import identifiers
 from ledger.domain.regulation import AdminLevel, UnitKind
@@ -154,9 +154,7 @@ def cadre() -> None:
 @click.option("--name", required=True, help=_("The cadre's name."))
 @click.option("--unit", required=True, metavar="UNIT_CODE", help=_("The unit of the current post."))
 @click.option("--post", required=True, help=_("The post held, e.g. 副县长."))
-@click.option(
-    "--since", type=DATE, required=True, metavar="DATE", help=_("When the post was taken up.")
-)
+@date_option("--since", help=_("When the post was taken up."))
 @managed_options
 @json_option
 def cadre_add(**fields: Any) -> None:

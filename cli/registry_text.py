@@ -13,6 +13,7 @@ from ledger.i18n import _
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     CadreHistory,
+    CaseCompleteness,
     HistoryEntry,
     Post,
     UnitRating,
@@ -248,4 +249,28 @@ def rating_text(r: UnitRating) -> str:
             for x in r.not_counted
         ]
     out.append(r.rule)
+    out += case_set_line(r.completeness)
     return "\n".join(out)
+
+
+def case_set_line(c: CaseCompleteness | None) -> list[str]:
+    """What the case index proved about the cases a read enumerated (Art. 13, 14)."""
+    if c is None:
+        return []
+    if c.complete_as_of is None and c.unindexed_checkpoints:
+        return [
+            _(
+                "Case set: completeness not provable. The ledger's {count} checkpoint(s) were "
+                "signed before it had the case index; the cases were found through the read "
+                "models alone. `lifeledger checkpoint` builds the case index and commits it in "
+                "the next checkpoint."
+            ).format(count=c.unindexed_checkpoints)
+        ]
+    if c.complete_as_of is None:
+        return [_("Case set: not provable, no checkpoint yet.")]
+    return [
+        _(
+            "Case set complete as of checkpoint {size} (case index); {checked} later event(s) "
+            "checked directly (of {appended} appended since)."
+        ).format(size=c.complete_as_of, checked=c.checked_after, appended=c.appended_after)
+    ]

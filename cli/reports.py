@@ -12,6 +12,7 @@ import click
 from cli.common import LedgerGroup, open_projections, record, settings
 from cli.options import json_option, on_option
 from cli.output import FORMATS, Column, show_report
+from cli.registry_text import case_set_line
 from cli.terminal import party_label, table
 from ledger.i18n import NP_, _, pgettext
 from projections.models import (
@@ -226,6 +227,7 @@ def annual_text(r: AnnualReport) -> str:
                 ],
             )
         )
+    out += case_set_line(r.completeness)
     return "\n".join(out)
 
 

@@ -45,6 +45,7 @@ from ledger.errors import (
 )
 from ledger.i18n import _
 from ledger.inputs import check_id, require
+from ledger.signing.ed25519 import check_public_key
 from ledger.signing.keyring import load_keyring, register_recovery
 from ledger.signing.mapper import SigningMapper
 from ledger.signing.signatures import (
@@ -287,6 +288,7 @@ class SignedApplication(Application[UUID]):
             hunan().check(jurisdiction.region)
         key_id = key_id_of(public_raw).hex()
         public_key_from_raw(public_raw)
+        check_public_key(public_raw)
         signer = self.signer_record().key_id
         self._update(
             KeyRegistry,

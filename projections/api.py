@@ -28,6 +28,8 @@ from eventsourcing.persistence import PersistenceError
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInputError, StoreError
 from ledger.i18n import _
+from ledger.transparency.case_index import ALL_CASES, unit_key
+from ledger.transparency.case_record import CaseSet, case_set
 from ledger.transparency.person_record import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
@@ -37,6 +39,7 @@ from projections.models import (
     AnnualReport,
     CadreFound,
     CadreHistory,
+    CaseCompleteness,
     CaseListEntry,
     CaseState,
     CaseSummary,
@@ -351,20 +354,35 @@ class Projections:
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""
+        return self.deadlines_checked(as_of, soon_days)[0]
+
+    def deadlines_checked(
+        self, as_of: dt.date, soon_days: int = 7
+    ) -> tuple[list[Deadline], CaseCompleteness | None]:
+        """:meth:`deadlines`, and as of which checkpoint every case was looked at (the case
+        index, :func:`case_set`; None before a checkpoint carries it)."""
         if soon_days < 0:
             raise InvalidInputError(_("soon_days must not be negative"))
-        return self._query(lambda r: r.deadlines(as_of, soon_days))
+        index = self._case_set(ALL_CASES)
+        return self._query(lambda r: r.deadlines(as_of, soon_days, index))
+
+    def _case_set(self, key: str) -> CaseSet:
+        """The cases the case index lists under ``key``, checked against the latest
+        checkpoint, if it carries the index (else the reads say completeness is not proven)."""
+        return case_set(self.app, key)
 
     def late_steps(self, as_of: dt.date | None = None) -> list[LateStep]:
         """Steps done late, overdue until recorded, or recorded late (Art. 11, 12; issue 13:
         recording a step late never hides that it was overdue); ``as_of``: as on record at
         the end of that day."""
-        return self._query(lambda r: r.late_steps(as_of))
+        index = self._case_set(ALL_CASES)
+        return self._query(lambda r: r.late_steps(as_of, index))
 
     def unit_rating(self, unit_code: str, year: int) -> UnitRating:
         """Art. 13: may the unit be that year's advanced unit for petition work, and if not,
         which decisions stand in the way."""
-        return self._query(lambda r: r.unit_rating(unit_code, year))
+        index = self._case_set(unit_key(unit_code))
+        return self._query(lambda r: r.unit_rating(unit_code, year, index))
 
     def annual_report(
         self, year: int, authority: str | None = None, region: str | None = None
@@ -372,22 +390,33 @@ class Projections:
         """Art. 14: the year's figures, for one opening authority or all; with ``region``
         (GB/T 2260), the cases of the units and cadres of that region and those within it."""
         day = today()
+        index = self._case_set(ALL_CASES)
         return self._query(
-            lambda r: r.annual_report(year, authority, r.position, day, region, self.app.region_of)
+            lambda r: r.annual_report(
+                year, authority, r.position, day, region, self.app.region_of, index
+            )
         )
 
     def cases_in_year(self, year: int, authority: str | None = None) -> list[str]:
         """Art. 14: the cases the year's report counts (an index: printed reports verify the
         cases' own events before counting them)."""
-        return self._query(lambda r: r.cases_in_year(year, authority))
+        index = self._case_set(ALL_CASES)
+        return self._query(lambda r: r.cases_in_year(year, authority, index))
 
     def case_list(self, filters: CaseFilter | None = None) -> list[CaseListEntry]:
         """The cases that pass the filters, each from its checked events (finding)."""
+        return self.case_list_checked(filters)[0]
+
+    def case_list_checked(
+        self, filters: CaseFilter | None = None
+    ) -> tuple[list[CaseListEntry], CaseCompleteness | None]:
+        """:meth:`case_list`, and as of which checkpoint every case was looked at."""
         from projections.finding import CaseFilter, case_list
 
         day = today()
         chosen = filters or CaseFilter()
-        return self._query(lambda r: case_list(r, chosen, day, self.app.region_of))
+        index = self._case_set(ALL_CASES)
+        return self._query(lambda r: case_list(r, chosen, day, self.app.region_of, index))
 
     def units(self) -> list[UnitEntry]:
         """Every registered unit, from its checked registration event (Art. 2)."""

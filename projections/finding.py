@@ -1,7 +1,7 @@
 """Find and list: cases by filter, cadres by name (Chinese or pinyin), units and a unit's
 decisions — each answer folded from checked, signed events (DESIGN, "Trust model").
 
-The view tables only say which records exist: :func:`projections.trusted.check_census` first
+The view tables only say which records exist: :func:`projections.census.check_census` first
 proves they hold exactly one row per case, unit and cadre the log opened, then every record
 listed is read from the log by its aggregate id and checked (signature, key, Art. 6, versions)
 and must agree with the row that named it. The filters apply to the folded records, never to
@@ -25,13 +25,21 @@ from ledger.domain.periods import Period, PeriodStatus
 from ledger.domain.regulation import AdminLevel, UnitKind
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.i18n import _
+from ledger.transparency.case_record import CaseSet
 from projections import labels
 from projections.annual import party_days
-from projections.models import CadreFound, CaseListEntry, UnitDecision, UnitEntry
+from projections.case_check import check_case_set
+from projections.census import check_census, refuse_row
+from projections.models import (
+    CadreFound,
+    CaseCompleteness,
+    CaseListEntry,
+    UnitDecision,
+    UnitEntry,
+)
 from projections.queries import STEP_DAYS, Reader
 from projections.replay import CaseEvent, career
 from projections.steps import UNTIMED, steps_of
-from projections.trusted import check_census, refuse_row
 from projections.values import date, day, in_force, in_force_from, measures
 
 RegionOf = Callable[[str, str, dt.date], str | None]
@@ -97,9 +105,14 @@ def case_years(case: CaseState) -> set[int]:
 
 
 def case_list(
-    reader: Reader, f: CaseFilter, today: dt.date, region_of: RegionOf
-) -> list[CaseListEntry]:
-    """The cases that pass every filter, from checked events (Art. 4, 6, 11, 12, 14)."""
+    reader: Reader,
+    f: CaseFilter,
+    today: dt.date,
+    region_of: RegionOf,
+    index: CaseSet | None = None,
+) -> tuple[list[CaseListEntry], CaseCompleteness | None]:
+    """The cases that pass every filter, from checked events (Art. 4, 6, 11, 12, 14), and as
+    of which checkpoint every case was looked at (``index``: the case index's set)."""
     if f.status is not None and f.status not in labels.CASE_STATUS_LABELS:
         raise InvalidInputError(
             _("unknown case status {status!r}: use open or closed").format(status=f.status)
@@ -108,7 +121,11 @@ def case_list(
     if f.region is not None:
         divisions.check(f.region)
     found = []
-    for case in all_cases(reader):
+    cases = all_cases(reader)
+    completeness = check_case_set(
+        reader, index, (ids.case_id(c.case_no) for c in cases), "proj_cases"
+    )
+    for case in cases:
         late = overdue_steps(case, today)
         parties = case.parties.values()
         if (
@@ -140,7 +157,7 @@ def case_list(
                 overdue_labels=tuple(labels.STEP_LABELS[k] for k in sorted(set(late))),
             )
         )
-    return found
+    return found, completeness
 
 
 # units and cadres ---------------------------------------------------------------------------------

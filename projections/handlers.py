@@ -236,7 +236,7 @@ def report_made(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -
 
 def import_line_recorded(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     """An import line applied (idempotent import): a record of the log that no view shows,
-    counted so that the census still balances (projections.trusted.check_census)."""
+    counted so that the census still balances (projections.census.check_census)."""
     batch.import_lines += 1
 
 

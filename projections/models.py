@@ -342,6 +342,24 @@ class RatingReason:
 
 
 @dataclass(frozen=True)
+class CaseCompleteness:
+    """What the case index proved about the cases a read enumerated (Art. 13, 14).
+
+    ``complete_as_of`` is the tree size of the signed checkpoint the read's case set was
+    checked against (None: no checkpoint carries the case index, so completeness is not
+    provable and the read models were trusted for it, as before); ``checked_after`` the
+    events after it that list a case for this read, read from the log itself, of
+    ``appended_after`` appended since; ``unindexed_checkpoints`` the checkpoints signed
+    before the ledger had the case index, when none carries it.
+    """
+
+    complete_as_of: int | None
+    checked_after: int
+    appended_after: int
+    unindexed_checkpoints: int = 0
+
+
+@dataclass(frozen=True)
 class UnitRating:
     """Art. 13: a unit held accountable in a year cannot be that year's advanced unit.
 
@@ -356,6 +374,8 @@ class UnitRating:
     reasons: tuple[RatingReason, ...]
     not_counted: tuple[RatingReason, ...]
     rule: str
+    #: Every case naming the unit was found: as of which checkpoint (the case index).
+    completeness: CaseCompleteness | None = None
 
 
 @dataclass(frozen=True)
@@ -410,6 +430,8 @@ class AnnualReport:
     region: str | None = None
     region_name: str | None = None
     sub_regions: tuple[Count, ...] = ()
+    #: Every case of the log was looked at: as of which checkpoint (the case index).
+    completeness: CaseCompleteness | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ledger.domain import ids
 from ledger.domain.case_state import party_key
 from ledger.domain.divisions import hunan
 from ledger.domain.periods import Period, PeriodStatus
@@ -27,12 +28,20 @@ from ledger.domain.regulation import (
 )
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.i18n import N_, _
+from ledger.transparency.case_record import CaseSet
 from projections import labels
 from projections.annual import annual_figures, in_year
 from projections.cadre_reads import CadreReads
+from projections.case_check import case_ids_in_views, check_case_set
+from projections.census import (
+    check_census,
+    check_index_rows,
+    refuse_row,
+)
 from projections.lateness import late_steps, recorded_at
 from projections.models import (
     AnnualReport,
+    CaseCompleteness,
     CaseState,
     CaseSummary,
     Count,
@@ -47,11 +56,6 @@ from projections.models import (
 from projections.replay import state
 from projections.steps import UNTIMED, Step, steps, steps_of, unpack
 from projections.timeline import entries
-from projections.trusted import (
-    check_census,
-    check_index_rows,
-    refuse_row,
-)
 from projections.values import (
     date,
     day,
@@ -206,9 +210,13 @@ class Reader(CadreReads):
         return shown
 
     # deadlines ------------------------------------------------------------------------------
-    def deadlines(self, as_of: dt.date, soon_days: int) -> list[Deadline]:
-        """The legal periods running on ``as_of``: started on or before it, not settled."""
+    def deadlines(
+        self, as_of: dt.date, soon_days: int, index: CaseSet | None = None
+    ) -> tuple[list[Deadline], CaseCompleteness | None]:
+        """The legal periods running on ``as_of``: started on or before it, not settled; and
+        as of which checkpoint every case was looked at (``index``: the case index's set)."""
         check_census(self.trust, self.position)
+        completeness = self.all_cases_checked(index)
         indexed = self.running(as_of)
         cases = self.states({row["opened_at"] for _case_no, row, _steps in indexed})
         for _case_no, row, _steps in indexed:  # each index row must name a decision the case holds
@@ -267,13 +275,15 @@ class Reader(CadreReads):
         found.sort(
             key=lambda d: (d.due or dt.date.max, d.case_no, d.party_type, d.party_code, d.kind)
         )
-        return found
+        return found, completeness
 
-    def late_steps(self, as_of: dt.date | None) -> list[LateStep]:
+    def late_steps(self, as_of: dt.date | None, index: CaseSet | None = None) -> list[LateStep]:
         """Every step done late, overdue until recorded, or recorded late (issue 13), from
-        every case's checked events: the census proves no case row is missing, and each case
-        is replayed from its own events. ``as_of``: as on record at the end of that day."""
+        every case's checked events: the census proves no case row is missing (and the case
+        index, ``index``, that none was hidden with the census balanced), and each case is
+        replayed from its own events. ``as_of``: as on record at the end of that day."""
         check_census(self.trust, self.position)
+        self.all_cases_checked(index)
         self.cur.execute(self.store.sql("SELECT opened_at FROM {proj_cases}"))
         cases = [int(r[0]) for r in self.cur.fetchall()]
         until = None if as_of is None else end_of_day(as_of)
@@ -290,14 +300,20 @@ class Reader(CadreReads):
         return found
 
     # Art. 13 --------------------------------------------------------------------------------
-    def unit_rating(self, unit_code: str, year: int) -> UnitRating:
+    def unit_rating(self, unit_code: str, year: int, index: CaseSet | None = None) -> UnitRating:
+        """``index``: the cases the case index lists under the unit; each must be found."""
         names = self.registered_names("unit", [unit_code])
         if unit_code not in names:
             raise NotFoundError(_("no unit with code {unit_code}").format(unit_code=unit_code))
         check_census(self.trust, self.position)
         counted: list[RatingReason] = []
         not_counted: list[RatingReason] = []
-        for opened_at, case in self.states(self.named_in("unit", unit_code)).items():
+        states = self.states(self.named_in("unit", unit_code))
+        completeness = check_case_set(
+            self, index, (ids.case_id(c.case_no) for c in states.values()),
+            "proj_case_parties and proj_cases",
+        )  # fmt: skip
+        for opened_at, case in states.items():
             party = case.parties.get(party_key("unit", unit_code))
             if party is None:
                 raise refuse_row(
@@ -329,9 +345,15 @@ class Reader(CadreReads):
             reasons=tuple(sorted(counted, key=order)),
             not_counted=tuple(sorted(not_counted, key=order)),
             rule=_(RATING_RULE),
+            completeness=completeness,
         )
 
     # Art. 14 --------------------------------------------------------------------------------
+    def all_cases_checked(self, index: CaseSet | None) -> CaseCompleteness | None:
+        """Every case the case index lists must have its ``proj_cases`` row: a read that
+        starts from that table then misses none (``report annual``, ``deadlines``)."""
+        return check_case_set(self, index, case_ids_in_views(self), "proj_cases")
+
     def _year_cases(self, year: int, authority: str | None) -> list[tuple[int, str]]:
         """(opening position, case number) of the cases with a business date in the year
         (index on year), after the census check that no case row is missing or added."""
@@ -350,9 +372,14 @@ class Reader(CadreReads):
         self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
         return [(int(r[0]), str(r[1])) for r in self.cur.fetchall()]
 
-    def cases_in_year(self, year: int, authority: str | None) -> list[str]:
-        """The numbers of the cases the year's report counts (Art. 14)."""
-        return [no for _at, no in self._year_cases(year, authority)]
+    def cases_in_year(
+        self, year: int, authority: str | None, index: CaseSet | None = None
+    ) -> list[str]:
+        """The numbers of the cases the year's report counts (Art. 14); ``index``: every case
+        of the log, as the case index lists them (none may lack its ``proj_cases`` row)."""
+        found = self._year_cases(year, authority)
+        self.all_cases_checked(index)
+        return [no for _at, no in found]
 
     def annual_report(
         self,
@@ -362,13 +389,18 @@ class Reader(CadreReads):
         today: dt.date,
         region: str | None = None,
         region_of: Callable[[str, str, dt.date], str | None] | None = None,
+        index: CaseSet | None = None,
     ) -> AnnualReport:
         """Replay only the cases with a date in the year (index on year), then count; with
         ``region``, only the cases naming a unit or cadre of that region or one within it
-        (Art. 14 本地区), each party's region as ``region_of`` finds it on its finding date."""
-        cases = list(self.states(case for case, _ in self._year_cases(year, authority)).values())
+        (Art. 14 本地区), each party's region as ``region_of`` finds it on its finding date.
+        ``index``: every case of the log, as the case index lists them."""
+        year_cases = self._year_cases(year, authority)
+        completeness = self.all_cases_checked(index)
+        cases = list(self.states(case for case, _ in year_cases).values())
         if region is None or region_of is None:
-            return annual_figures(cases, year, authority, position, today)
+            report = annual_figures(cases, year, authority, position, today)
+            return replace(report, completeness=completeness)
         divisions, end = hunan(), dt.date(year, 12, 31)
         divisions.check(region)
         kept, per_child = [], Counter[str]()
@@ -385,6 +417,7 @@ class Reader(CadreReads):
         report = annual_figures(kept, year, authority, position, today)
         return replace(
             report,
+            completeness=completeness,
             region=divisions.in_force(region, end),
             region_name=divisions.name(region, end),
             sub_regions=tuple(

@@ -9,6 +9,7 @@ from ledger.domain.case_state import CaseState
 from ledger.errors import NotFoundError
 from ledger.i18n import _
 from ledger.transparency.person_record import PersonRecord
+from projections.census import check_index_rows, refuse_row
 from projections.codec import Unwrap
 from projections.replay import CaseEvent, state
 from projections.schema import KEYS, Table
@@ -18,8 +19,6 @@ from projections.trusted import (
     Checked,
     ReadRefusedError,
     TrustedLog,
-    check_index_rows,
-    refuse_row,
 )
 
 Row = dict[str, Any]

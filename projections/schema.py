@@ -19,7 +19,7 @@ SCHEMA_VERSION = "15"
 TRACKING_NAME = "views"
 #: The secondary indexes (tables that only say where to look) whose rows are counted as they
 #: are written: a ``proj_tracking`` row ``rows:<table>`` holds how many rows applying the log
-#: inserted, so that a read can tell a deleted or added row (:func:`projections.trusted.
+#: inserted, so that a read can tell a deleted or added row (:func:`projections.census.
 #: check_index_rows`) before it trusts the index to find every case.
 COUNTED = ("proj_case_parties", "proj_case_years", "proj_decisions")
 

@@ -157,16 +157,8 @@ class SQLiteViewStore(ViewStore):
 
     @contextmanager
     def read(self) -> Iterator[Cursor]:
-        cur = self.conn.cursor()
-        try:
-            cur.execute("BEGIN")
-            yield cur
-        except sqlite3.Error as e:
-            raise self.error(e) from e
-        finally:
-            if self.conn.in_transaction:
-                self.conn.rollback()
-            cur.close()
+        with self._snapshot(self.conn, self.conn.cursor()) as snapshot:
+            yield snapshot
 
     @contextmanager
     def read_log(self) -> Iterator[Cursor]:
@@ -180,14 +172,21 @@ class SQLiteViewStore(ViewStore):
             cur = self._log.cursor()
         except sqlite3.Error as e:
             raise self.error(e) from e
+        with self._snapshot(self._log, cur) as snapshot:
+            yield snapshot
+
+    @contextmanager
+    def _snapshot(self, conn: sqlite3.Connection, cur: sqlite3.Cursor) -> Iterator[Cursor]:
+        """``cur`` in one read transaction on ``conn``: a consistent snapshot, rolled back
+        after, as a read writes nothing."""
         try:
             cur.execute("BEGIN")
             yield cur
         except sqlite3.Error as e:
             raise self.error(e) from e
         finally:
-            if self._log.in_transaction:
-                self._log.rollback()
+            if conn.in_transaction:
+                conn.rollback()
             cur.close()
 
     def close(self) -> None:

@@ -17,16 +17,15 @@ How each read knows its index is complete and correct:
 * ``key list``: the registry's own events, replayed; ``proj_keys`` is not read.
 * ``deadlines``, ``deadlines --late`` (every case row), ``unit rating``, ``report annual``:
   the index picks the candidate cases; each candidate is replayed from its checked events and
-  must agree with the index row that named it (:func:`check_row`). Before that,
-  :func:`check_census` compares the views with the log: the tracking position may not be
-  ahead of the log, and the views must hold exactly one row for every record the log opened
-  up to that position (cases, units, cadres), so a deleted or added row, or a tracking
-  position moved forward over new records, is refused with the record's log position named.
-  A secondary index (``proj_case_parties``, ``proj_case_years``, ``proj_decisions``) must
-  hold as many rows as applying the log wrote (:func:`check_index_rows`), so a deleted or
-  added row is refused before the index is used to find cases. What neither count can see —
-  a row edited in place so that a case is no longer found — is named by ``verify``'s
-  read-model audit.
+  must agree with the index row that named it. Before that, the views are compared with the
+  log (:mod:`projections.census`): the tracking position may not be ahead of the log, and
+  the views must hold exactly one row for every record the log opened up to that position
+  (cases, units, cadres), so a deleted or added row, or a tracking position moved forward
+  over new records, is refused with the record's log position named. A secondary index
+  (``proj_case_parties``, ``proj_case_years``, ``proj_decisions``) must hold as many rows as
+  applying the log wrote, so a deleted or added row is refused before the index is used to
+  find cases. What neither count can see — a row edited in place so that a case is no longer
+  found — is named by ``verify``'s read-model audit.
 
 A record whose events fail is refused with :class:`ReadRefusedError`, naming the log position and
 asking for ``lifeledger verify``; reads that do not touch it keep working.
@@ -35,27 +34,24 @@ asking for ``lifeledger verify``; reads that do not touch it keep working.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.audit.verify import Check, Failure, VerifyOptions, check_rows
+from ledger.audit.verify import Check, Failure, VerifyOptions
 from ledger.audit.verify.audit import Audit
-from ledger.audit.verify.sources import registry_keys
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
-from ledger.domain import topics
 from ledger.domain.ids import REGISTRY_ID
-from ledger.domain.imports import ImportedLine
 from ledger.errors import VerificationError
 from ledger.i18n import N_, _
 from ledger.signing.signatures import HEADER_SIZE, Envelope
-from projections import log, schema
+from projections import log
 from projections.codec import Unwrap, loads
 from projections.handlers import HANDLERS
 from projections.replay import CaseEvent, decode
+from projections.signature_checks import Signatures, registry_hints
 from projections.sql import Cursor, ViewStore
 
 Row = dict[str, Any]
@@ -65,9 +61,6 @@ Stored = tuple[int, int, str, bytes]
 VERIFY_HINT = N_("Run `lifeledger verify` for the full audit.")
 #: The Merkle leaf table, by its name in the view store's statements.
 LEAVES = "merkle_leaves"
-REBUILD_HINT = N_(
-    "Run `lifeledger verify` to see every divergent row, then `lifeledger projections rebuild`."
-)
 
 
 class ReadRefusedError(VerificationError):
@@ -128,8 +121,8 @@ class TrustedLog:
         self.top = top
         self.unwrap = unwrap
         store.names.setdefault(LEAVES, store.qualify(LEAVES))
-        #: Signatures this read has checked and found good (a read checks each event once).
-        self.seen: set[bytes] = set()
+        #: The signature checks of this read (a read checks each event once).
+        self.signatures = Signatures()
 
     def check(self, ids: Iterable[UUID], up_to: int | None = None) -> Checked:
         """Read and check the records ``ids`` (and the key registry) up to a log position."""
@@ -137,32 +130,18 @@ class TrustedLog:
         wanted = [i for i in dict.fromkeys(ids) if i != REGISTRY_ID]
         rows = aggregate_events(self.store, self.cur, [REGISTRY_ID, *wanted], end)
         registry = rows.pop(REGISTRY_ID)
-        hints = registry_keys(state for _, _, _, state in registry)
+        hints = registry_hints([state for _, _, _, state in registry])
         stream = sorted(
             [(p, REGISTRY_ID, v, t, s) for p, v, t, s in registry]
             + [(p, oid, v, t, s) for oid, events in rows.items() for p, v, t, s in events],
             key=lambda r: r[0],
         )
-        audit = _ReadAudit(self.seen)
-        audit.hint_keys(hints)
-        # The signatures of the records' events first (no order needed) ...
-        records = [r for r in stream if r[1] != REGISTRY_ID]
-        code_of = self._signatures(records, hints)
-        # ... then, in log order, the key registry as it stood and every record's checks.
+        # The records' signatures first (no order needed; this thread and a verifying thread
+        # share them), then, in log order, the key registry as it stood and every record's
+        # checks (key validity at the position, versions).
+        codes = self.signatures.statuses([r for r in stream if r[1] != REGISTRY_ID], hints)
+        audit, key_rows, failed_at = self._in_order(stream, hints, codes)
         checked = Checked()
-        key_rows = _KeyRows(self.unwrap)
-        failed_at: dict[int, Failure] = {}
-        for position, oid, version, topic, state in stream:
-            before = len(audit.failures)
-            row = (position, oid, version, topic, state)
-            if oid == REGISTRY_ID:  # checked at once, so later events see its key changes
-                audit.apply(position, [row], [oid.int], _UNCHECKED, {})
-                if len(audit.failures) == before:
-                    key_rows.apply(position, oid, topic, state)
-            else:
-                audit.apply(position, [row], [oid.int], code_of[position], hints)
-            if len(audit.failures) != before:
-                failed_at[position] = audit.failures[before]
         for failure in audit.failures:
             if failure.aggregate_id == str(REGISTRY_ID) and checked.registry_failure is None:
                 checked.registry_failure = failure
@@ -184,36 +163,30 @@ class TrustedLog:
                 )
         return checked
 
-    def _signatures(
-        self, records: Sequence[tuple[int, UUID, int, str, bytes]], keys: dict[bytes, bytes]
-    ) -> dict[int, bytes]:
-        """Each record event's signature status (:func:`ledger.audit.verify.check_rows`), by
-        position: those this read already checked are not checked again, and many are
-        checked by two threads (the library releases the GIL while it verifies)."""
-        found: dict[int, bytes] = {}
-        todo, memo = [], []
-        for r in records:
-            seen = _seen_key(keys, r)
-            if seen is not None and seen in self.seen:
-                found[r[0]] = _OK
+    def _in_order(
+        self,
+        stream: Sequence[tuple[int, UUID, int, str, bytes]],
+        hints: dict[bytes, bytes],
+        code_of: Mapping[int, bytes],
+    ) -> tuple[_ReadAudit, _KeyRows, dict[int, Failure]]:
+        """``verify``'s order-dependent checks over the stream, the registry's key rows built
+        from its checked events, and the failure at each failing position."""
+        audit = _ReadAudit(self.signatures.good)
+        audit.hint_keys(hints)
+        key_rows = _KeyRows(self.unwrap)
+        failed_at: dict[int, Failure] = {}
+        for position, oid, version, topic, state in stream:
+            before = len(audit.failures)
+            row = (position, oid, version, topic, state)
+            if oid == REGISTRY_ID:  # checked at once, so later events see its key changes
+                audit.apply(position, [row], [oid.int], _UNCHECKED, _NO_KEYS)
+                if len(audit.failures) == before:
+                    key_rows.apply(position, oid, topic, state)
             else:
-                todo.append(r)
-                memo.append(seen)
-        # Two halves on two threads from a few dozen events on (a pool kept for the process:
-        # starting threads per read would cost more than it saves).
-        half = (len(todo) + 1) // 2 if len(todo) >= PARALLEL_FROM else len(todo)
-        chunks = [todo[i : i + half] for i in range(0, len(todo), half)] if todo else []
-        if len(chunks) > 1:
-            results = list(_pool().map(lambda c: check_rows(0, c, keys)[1], chunks))
-        else:
-            results = [check_rows(0, c, keys)[1] for c in chunks]
-        codes = b"".join(results)
-        for i, r in enumerate(todo):
-            found[r[0]] = codes[i : i + 1]
-            remembered = memo[i]
-            if codes[i] == OK and remembered is not None:
-                self.seen.add(remembered)
-        return found
+                audit.apply(position, [row], [oid.int], code_of[position], hints)
+            if len(audit.failures) != before:
+                failed_at[position] = audit.failures[before]
+        return audit, key_rows, failed_at
 
     def leaf_position(self, notification_id: int) -> int | None:
         """The Merkle leaf index (the position ``verify`` names) of a notification."""
@@ -255,33 +228,9 @@ class TrustedLog:
         )
 
 
-#: Records' events checked by two threads from this many on.
-PARALLEL_FROM = 32
-THREADS = 2
-_POOL: list[ThreadPoolExecutor] = []
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The verifying threads, started on first use and kept for the process."""
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(THREADS, thread_name_prefix="lifeledger-verify"))
-    return _POOL[0]
-
-
 _OK = bytes([OK])
 _UNCHECKED = bytes([KEY_UNKNOWN])
-
-
-def _seen_key(keys: dict[bytes, bytes], row: tuple[int, UUID, int, str, bytes]) -> bytes | None:
-    """What a good signature of this row by the key it names is remembered by: the public key,
-    the row's identity and the digest of its whole stored state."""
-    _unused, oid, version, topic, state = row
-    raw = keys.get(state[4:12])
-    if raw is None:
-        return None
-    return hashlib.sha256(
-        b"".join((raw, oid.bytes, version.to_bytes(8, "big"), topic.encode(), state))
-    ).digest()
+_NO_KEYS: Mapping[bytes, bytes] = {}
 
 
 class _ReadAudit(Audit):
@@ -290,6 +239,18 @@ class _ReadAudit(Audit):
     def __init__(self, seen: set[bytes]) -> None:
         super().__init__(VerifyOptions())
         self.seen = seen
+        self._signers_of: tuple[int, Mapping[bytes, bytes], set[bytes]] | None = None
+
+    def _signers(self, keys: Mapping[bytes, bytes]) -> set[bytes]:
+        """The audit's set of signing keys, made again only when the registry changed or
+        other keys are given: a read applies its events one at a time (they are not at
+        consecutive positions), and making the set for each was a tenth of the read."""
+        known = self._signers_of
+        if known is not None and known[0] == self._changes and known[1] is keys:
+            return known[2]
+        found = super()._signers(keys)
+        self._signers_of = (self._changes, keys, found)
+        return found
 
     def _check_now(
         self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
@@ -346,173 +307,3 @@ def log_top(store: ViewStore, cur: Cursor) -> int:
     cur.execute(store.sql(f"SELECT MAX({position}) FROM {{{log.EVENTS}}}"))
     row = cur.fetchone()
     return 0 if row is None or row[0] is None else int(row[0])
-
-
-def refuse_row(table: str, key: str, what: str) -> ReadRefusedError:
-    """An index row that its record's checked events contradict."""
-    return ReadRefusedError(
-        _(
-            "the read model row {table} ({key}) does not match the checked events of "
-            "{what}: the read models were altered. Nothing is shown from them. "
-            "{REBUILD_HINT}"
-        ).format(table=table, key=key, what=what, REBUILD_HINT=_(REBUILD_HINT)),
-        table=table,
-        key=key,
-    )
-
-
-def check_index_rows(trust: TrustedLog, table: str, what: str) -> None:
-    """Refuse a secondary index that lacks rows (or holds extra ones) before a read trusts it
-    to find every case: ``what`` says what the read would have missed.
-
-    Such an index says only where to look (which cases name a unit, have a date in a year,
-    have a legal period running), so a deleted row hides a case from the answer and nothing
-    in the case itself shows it. Applying the log counts the rows it inserts, in the same
-    transaction (:data:`projections.schema.COUNTED`); the read counts the rows there are.
-    Rows edited in place keep the count: ``verify``'s read-model audit names those.
-    """
-    from projections import schema
-
-    store, cur = trust.store, trust.cur
-    cur.execute(
-        store.sql(
-            f"SELECT (SELECT COUNT(*) FROM {{{table}}}), "
-            "(SELECT position FROM {proj_tracking} WHERE name = ?)"
-        ),
-        (schema.counter_name(table),),
-    )
-    held, written = cur.fetchone()
-    if written is not None and int(held) == int(written):
-        return
-    wrote = _("no count") if written is None else _("{n} rows").format(n=int(written))
-    raise ReadRefusedError(
-        _(
-            "the read models are inconsistent: {table} holds {held} rows, but applying the log "
-            "wrote {wrote}: index rows were deleted or added, so {what} could be missing from "
-            "this answer. Nothing is shown from them. {hint}"
-        ).format(table=table, held=int(held), wrote=wrote, what=what, hint=_(REBUILD_HINT)),
-        table=table,
-    )
-
-
-#: The tables that hold one row per record the log opened, and the column holding the log
-#: position of its first event.
-CENSUS = (
-    ("proj_cases", "opened_at"),
-    ("proj_units", "registered_at"),
-    ("proj_cadres", "registered_at"),
-    ("proj_reports", "reported_at"),
-)
-
-
-#: The index SQLite makes for the events table's primary key (aggregate id, version).
-SQLITE_KEY_INDEX = "sqlite_autoindex_stored_events_1"
-#: The creation event of an import line's record (no view row: counted, not listed).
-IMPORT_LINE_TOPIC = topics.event_topic(ImportedLine, "Applied")
-
-_CENSUS_TABLE = {
-    "AccountabilityCase": "proj_cases",
-    "Unit": "proj_units",
-    "Cadre": "proj_cadres",
-    "RegionalReport": "proj_reports",
-}
-
-
-def check_census(trust: TrustedLog, position: int) -> None:
-    """Refuse views that claim more of the log than there is, or that lack or add a record.
-
-    Every record of the log starts with a version-1 event (the key registry's creation, a
-    case's opening, a unit's or cadre's registration); the views hold one row per case, unit
-    and cadre, keyed by that event's position. Counting both sides up to the tracking
-    position costs one pass over the events table's primary-key index.
-    """
-    store, cur = trust.store, trust.cur
-    if position > trust.top:
-        raise ReadRefusedError(
-            _(
-                "the read models claim to have applied the log up to position "
-                "{position}, but the log ends at {top}: their tracking position was "
-                "moved. Nothing is shown from them. {REBUILD_HINT}"
-            ).format(position=position, top=trust.top, REBUILD_HINT=_(REBUILD_HINT)),
-            table="proj_tracking",
-            key="views",
-        )
-    column = "rowid" if store.kind == "sqlite" else "notification_id"
-    # SQLite: the primary key's own index holds the version and the rowid, so the count reads
-    # it alone (a quarter of the time of the table, whose rows carry the stored states).
-    index = f" INDEXED BY {SQLITE_KEY_INDEX}" if store.kind == "sqlite" else ""
-    cur.execute(
-        store.sql(
-            f"SELECT COUNT(*) FROM {{{log.EVENTS}}}{index} WHERE originator_version = 1 "
-            f"AND {column} <= ?"
-        ),
-        (position,),
-    )
-    in_log = int(cur.fetchone()[0])
-    # The views' rows, the key registry, and the import lines (records no view shows, counted
-    # as they are applied), in one statement.
-    counts = " + ".join(f"(SELECT COUNT(*) FROM {{{t}}})" for t, _ in CENSUS)
-    cur.execute(
-        store.sql(
-            f"SELECT {counts} + "
-            "COALESCE((SELECT position FROM {proj_tracking} WHERE name = ?), 0)"
-        ),
-        (schema.IMPORT_LINES,),
-    )
-    in_views = int(cur.fetchone()[0]) + (1 if in_log else 0)  # + the key registry
-    if in_log == in_views:
-        return
-    _refuse_census(trust, position, column)
-
-
-def _refuse_census(trust: TrustedLog, position: int, column: str) -> None:
-    """Name the first record the views lack, or the first row the log does not support."""
-    store, cur = trust.store, trust.cur
-    cur.execute(
-        store.sql(
-            f"SELECT {column}, topic FROM {{{log.EVENTS}}} WHERE originator_version = 1 "
-            f"AND {column} <= ? ORDER BY {column}"
-        ),
-        (position,),
-    )
-    opened = {int(p): str(t) for p, t in cur.fetchall()}
-    rows: dict[int, str] = {}
-    for table, column_at in CENSUS:
-        cur.execute(store.sql(f"SELECT {column_at} FROM {{{table}}}"))
-        rows.update((int(r[0]), table) for r in cur.fetchall())
-    registry = min(opened, default=None)
-    for at, topic in opened.items():
-        if at != registry and at not in rows and topic != IMPORT_LINE_TOPIC:
-            table = _CENSUS_TABLE.get(topic.rsplit(":", 1)[-1].split(".")[0], "proj_cases")
-            leaf = trust.leaf_position(at)
-            raise ReadRefusedError(
-                _(
-                    "the read models are incomplete: {table} has no row for the record whose "
-                    "first event ({value}) is at log position {value2}. Nothing is shown "
-                    "from them. {REBUILD_HINT}"
-                ).format(
-                    table=table,
-                    value=topic.rsplit(":", 1)[-1],
-                    value2=leaf if leaf is not None else at,
-                    REBUILD_HINT=_(REBUILD_HINT),
-                ),
-                table=table,
-                position=leaf,
-            )
-    for at, table in sorted(rows.items()):
-        if at not in opened:
-            raise ReadRefusedError(
-                _(
-                    "the read models hold a row the log does not support: {table} row at "
-                    "position {at} names no record's first event. Nothing is shown from "
-                    "them. {REBUILD_HINT}"
-                ).format(table=table, at=at, REBUILD_HINT=_(REBUILD_HINT)),
-                table=table,
-                key=str(at),
-            )
-    raise ReadRefusedError(
-        _(
-            "the read models do not match the log: {len} case, unit and cadre rows "
-            "for {value} records. {REBUILD_HINT}"
-        ).format(len=len(rows), value=len(opened) - 1, REBUILD_HINT=_(REBUILD_HINT))
-    )

@@ -86,6 +86,7 @@ def test_a_case_list_on_a_narrow_terminal_leaves_out_columns_and_says_which(
         "C1    2023-04-03  办理中  P001     2023-06-07  宣布决定（30\n"
         "                                               日内）\n"
         "(not shown: authority, Art. 4; see --format csv)\n"
+        "Case set: not provable, no checkpoint yet.\n"
         "Next: lifeledger case show C1\n"
     )
     assert max(_width(line) for line in text.splitlines()) <= 60

@@ -36,7 +36,10 @@ def test_a_missed_announcement_shows_as_overdue(ledger: CliLedger) -> None:
 
 def test_no_deadlines(ledger: CliLedger) -> None:
     result = ledger.ok("deadlines", "--as-of", "2023-05-12", key=None)
-    assert result.stdout == "No legal period is running or missed on 2023-05-12.\n"
+    assert result.stdout == (
+        "No legal period is running or missed on 2023-05-12.\n"
+        "Case set: not provable, no checkpoint yet.\n"
+    )
     assert ledger.json("deadlines", "--as-of", "2023-05-12", key=None)["deadlines"] == []
 
 

@@ -107,6 +107,11 @@ def test_the_copy_takes_new_commands_and_its_read_models_match_the_source(
     try:
         assert copy_views.case_state(CASE) == source_views.case_state(CASE)
         assert copy_views.cases() == source_views.cases()
+        # The case index and its map came along: the copy's case set is complete as of the
+        # copied checkpoint, as the source's is.
+        assert copy_views.case_list_checked() == source_views.case_list_checked()
+        assert copy_views.case_list_checked()[1] is not None
+        assert copy_views.case_list_checked()[1].complete_as_of is not None
         open_case(copy, "长纪案〔2024〕3号")
         make_checkpoint(copy, root_signer)
         assert verify_store(copy)

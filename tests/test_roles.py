@@ -137,3 +137,15 @@ def test_an_auditor_verifies_without_writing(roles: tuple[str, str]) -> None:
     assert result, result.summary()
     outcomes = {what: _refusal(auditor, schema, stmt) for what, stmt in ATTEMPTS.items()}
     assert outcomes == dict.fromkeys(ATTEMPTS, "42501")
+
+
+def test_a_reader_reads_a_ledger_made_before_the_case_index(roles: tuple[str, str]) -> None:
+    """A ledger whose schema predates the case index: a reader may not create its tables,
+    and reads it as it is, saying the case set is not provable yet."""
+    schema, prefix = roles
+    with _connect(StoreConfig.parse(PG_URL).user) as conn:
+        for table in ("case_index_events", "case_index_nodes"):
+            conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(schema, table)))
+    result = invoke(["--db", _url(f"{prefix}_reader_login", schema), "case", "list"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No case matches.\nCase set: not provable, no checkpoint yet.\n"

@@ -296,20 +296,17 @@ def case_receive(app: LedgerApplication, f: Fields) -> Outcome:
     on = f.date("on")
     f.done()
     app.receive(case_no, party_type, code, on)
-    due = _decision(app, case_no, party_type, code).appeal_due
-    return Outcome(
+    return _period_starts(
         "case receive",
         _(
             "Case {case_no}: {who} received the decision on {on}; a written appeal "
             "may be lodged until {due} (Art. 12; {REST_DAY_NOTE})"
-        ).format(
-            case_no=case_no,
-            who=_who(party_type, code),
-            on=on,
-            due=due,
-            REST_DAY_NOTE=_(REST_DAY_NOTE),
         ),
-        _step(case_no, party_type, code, on, appeal_due=due),
+        case_no,
+        party_type,
+        code,
+        on,
+        appeal_due=_decision(app, case_no, party_type, code).appeal_due,
     )
 
 
@@ -319,21 +316,44 @@ def case_appeal(app: LedgerApplication, f: Fields) -> Outcome:
     on, text = f.date("on"), f.text("text")
     f.done()
     app.appeal(case_no, party_type, code, on, text)
-    due = _appeal(app, case_no, party_type, code).decision_due
-    return Outcome(
+    return _period_starts(
         "case appeal",
         _(
             "Case {case_no}: written appeal (书面申诉) of {who} filed on {on}; to be "
             "decided by {due} ({REST_DAY_NOTE}); the measures stay in force "
             "meanwhile (Art. 12)"
-        ).format(
+        ),
+        case_no,
+        party_type,
+        code,
+        on,
+        decision_due=_appeal(app, case_no, party_type, code).decision_due,
+    )
+
+
+def _period_starts(
+    command: str,
+    message: str,
+    case_no: str,
+    party_type: PartyType,
+    code: str,
+    on: dt.date,
+    **due: dt.date | None,
+) -> Outcome:
+    """A step on a party that starts an Art. 12 period: ``due`` is the period's last day,
+    under its name in the data; ``message`` may name the case, the party (``who``), the day,
+    that ``due`` day and how periods are counted (``REST_DAY_NOTE``)."""
+    ((_name, last_day),) = due.items()
+    return Outcome(
+        command,
+        message.format(
             case_no=case_no,
             who=_who(party_type, code),
             on=on,
-            due=due,
+            due=last_day,
             REST_DAY_NOTE=_(REST_DAY_NOTE),
         ),
-        _step(case_no, party_type, code, on, decision_due=due),
+        _step(case_no, party_type, code, on, **due),
     )
 
 

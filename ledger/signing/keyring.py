@@ -12,6 +12,7 @@ from ledger.domain.keys import KeyRegistry
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import StoreError, TamperedEventError, first_line
 from ledger.i18n import _
+from ledger.signing.ed25519 import check_public_key
 from ledger.signing.mapper import SigningMapper
 from ledger.signing.signatures import Envelope, check_signature, key_id_of, public_key_from_raw
 
@@ -62,6 +63,7 @@ def register_recovery(
 ) -> None:
     """The recovery key, registered by the root for the root's own holder and authority."""
     public_key_from_raw(public_raw)
+    check_public_key(public_raw)
     registry.register(
         signer,
         key_id_of(public_raw).hex(),

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import KeyFileError, TamperedEventError
 from ledger.i18n import _
+from ledger.signing.ed25519 import verifies
 
 MAGIC = b"LLS1"
 KEY_ID_SIZE = 8
@@ -170,8 +170,8 @@ def check_signature(
 ) -> bool:
     """True when the envelope's signature covers this row and these exact payload bytes."""
     digest = hashlib.sha256(envelope.payload).digest()
-    try:
-        public_key.verify(envelope.signature, signed_message(originator_id, version, topic, digest))
-    except InvalidSignature:
-        return False
-    return True
+    return verifies(
+        public_key.public_bytes_raw(),
+        envelope.signature,
+        signed_message(originator_id, version, topic, digest),
+    )

@@ -1,5 +1,5 @@
-"""The PostgreSQL application recorder: the events, their Merkle leaves, the person index and
-the signer's key check in one transaction (see :mod:`ledger.storage.recorders`)."""
+"""The PostgreSQL application recorder: the events, their Merkle leaves, the person and case
+indexes and the signer's key check in one transaction (see :mod:`ledger.storage.recorders`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from ledger.domain.ids import REGISTRY_ID
 from ledger.storage.recorders import (
@@ -24,10 +24,12 @@ from ledger.storage.recorders import (
     _index_input,
     leaf_rows,
 )
+from ledger.transparency.case_index import CASE_EVENTS_TABLE, CASE_NODES_TABLE, named_rows
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
     PERSON_NODES_TABLE,
     chain_rows,
+    extend_chains,
     registered_person,
 )
 
@@ -62,33 +64,45 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 "created_at text NOT NULL, "
                 "PRIMARY KEY (tree_size, vkey))"
             ).format(schema, Identifier(COSIGNATURES_TABLE)),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
-                "personnel_no text NOT NULL, "
-                "seq bigint NOT NULL, "
-                "leaf_index bigint NOT NULL, "
-                "chain bytea NOT NULL, "
-                "PRIMARY KEY (personnel_no, seq))"
-            ).format(schema, Identifier(PERSON_EVENTS_TABLE)),
-            SQL("CREATE INDEX IF NOT EXISTS {0} ON {1}.{2} (leaf_index)").format(
-                Identifier(PERSON_EVENTS_TABLE + "_leaf"), schema, Identifier(PERSON_EVENTS_TABLE)
-            ),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
-                "path text NOT NULL, "
-                "version bigint NOT NULL, "
-                "hash bytea NOT NULL, "
-                "leaf_key bytea, "
-                "leaf_value bytea, "
-                "PRIMARY KEY (path, version))"
-            ).format(schema, Identifier(PERSON_NODES_TABLE)),
         ]
+        for chains, nodes, key in (
+            (PERSON_EVENTS_TABLE, PERSON_NODES_TABLE, "personnel_no"),
+            (CASE_EVENTS_TABLE, CASE_NODES_TABLE, "subject"),
+        ):
+            self.sql_create_statements += [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                    "{2} text NOT NULL, "
+                    "seq bigint NOT NULL, "
+                    "leaf_index bigint NOT NULL, "
+                    "chain bytea NOT NULL, "
+                    "PRIMARY KEY ({2}, seq))"
+                ).format(schema, Identifier(chains), Identifier(key)),
+                SQL("CREATE INDEX IF NOT EXISTS {0} ON {1}.{2} (leaf_index)").format(
+                    Identifier(chains + "_leaf"), schema, Identifier(chains)
+                ),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                    "path text NOT NULL, "
+                    "version bigint NOT NULL, "
+                    "hash bytea NOT NULL, "
+                    "leaf_key bytea, "
+                    "leaf_value bytea, "
+                    "PRIMARY KEY (path, version))"
+                ).format(schema, Identifier(nodes)),
+            ]
         self._insert_person_event = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s, %s)").format(
             schema, Identifier(PERSON_EVENTS_TABLE)
+        )
+        self._insert_case_event = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s, %s)").format(
+            schema, Identifier(CASE_EVENTS_TABLE)
         )
         self._select_head = SQL(
             "SELECT seq, chain FROM {0}.{1} WHERE personnel_no = %s ORDER BY seq DESC LIMIT 1"
         ).format(schema, Identifier(PERSON_EVENTS_TABLE))
+        self._select_case_head = SQL(
+            "SELECT seq, chain FROM {0}.{1} WHERE subject = %s ORDER BY seq DESC LIMIT 1"
+        ).format(schema, Identifier(CASE_EVENTS_TABLE))
         self._select_registered = SQL(
             "SELECT state FROM {0}.{1} WHERE originator_id = %s AND originator_version = 1"
         ).format(schema, Identifier(self.events_table_name))
@@ -123,8 +137,16 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 if attempt == 4:
                     raise
                 time.sleep(0.05 * (attempt + 1))
+            except PersistenceError:
+                # A ledger made before the case index, opened by a role that may not create
+                # its tables: read it as it is (no checkpoint carries the index, so no read
+                # needs them); its owner's next command creates them.
+                if not self._installed(with_case_index=False):
+                    raise
+                self.datastore.register_type_adapters()
+                return
 
-    def _installed(self) -> bool:
+    def _installed(self, with_case_index: bool = True) -> bool:
         """Whether every table and the row type of the ledger exist (read from the catalog,
         which needs no privilege on them)."""
         names = [
@@ -135,6 +157,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             PERSON_EVENTS_TABLE,
             PERSON_NODES_TABLE,
         ]
+        if with_case_index:
+            names += [CASE_EVENTS_TABLE, CASE_NODES_TABLE]
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace"
@@ -174,9 +198,16 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             lambda nos: self._heads(curs, nos),
             lambda oids: self._cadres(curs, oids),
         )
+        # The case index (Art. 13, 14), likewise: the case set and the cases naming each unit.
+        cases = extend_chains(
+            named_rows(_index_input(leaves, stored_events)),
+            lambda keys: self._heads(curs, keys, self._select_case_head),
+        )
         curs.executemany(self._insert_leaf, leaves)
         if index:
             curs.executemany(self._insert_person_event, index)
+        if cases:
+            curs.executemany(self._insert_case_event, cases)
         return ids
 
     def _insert_stored_events(
@@ -197,10 +228,12 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             for r in curs.fetchall()
         ]
 
-    def _heads(self, curs: Cursor[DictRow], persons: Iterable[str]) -> dict[str, tuple[int, bytes]]:
+    def _heads(
+        self, curs: Cursor[DictRow], persons: Iterable[str], select: Composed | None = None
+    ) -> dict[str, tuple[int, bytes]]:
         found: dict[str, tuple[int, bytes]] = {}
         for no in persons:
-            curs.execute(self._select_head, (no,))
+            curs.execute(self._select_head if select is None else select, (no,))
             row = curs.fetchone()
             if row is not None:
                 found[no] = (int(row["seq"]), bytes(row["chain"]))

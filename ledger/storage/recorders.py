@@ -18,10 +18,12 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger.domain.ids import REGISTRY_ID, as_uuid
 from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.case_index import CASE_EVENTS_TABLE, CASE_NODES_TABLE, named_rows
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
     PERSON_NODES_TABLE,
     chain_rows,
+    extend_chains,
     registered_person,
 )
 
@@ -84,22 +86,27 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             "line BLOB NOT NULL, "
             "created_at TEXT NOT NULL, "
             "PRIMARY KEY (tree_size, vkey))",
-            f"CREATE TABLE IF NOT EXISTS {PERSON_EVENTS_TABLE} ("
-            "personnel_no TEXT NOT NULL, "
-            "seq INTEGER NOT NULL, "
-            "leaf_index INTEGER NOT NULL, "
-            "chain BLOB NOT NULL, "
-            "PRIMARY KEY (personnel_no, seq)) WITHOUT ROWID",
-            f"CREATE INDEX IF NOT EXISTS {PERSON_EVENTS_TABLE}_leaf "
-            f"ON {PERSON_EVENTS_TABLE} (leaf_index)",
-            f"CREATE TABLE IF NOT EXISTS {PERSON_NODES_TABLE} ("
-            "path TEXT NOT NULL, "
-            "version INTEGER NOT NULL, "
-            "hash BLOB NOT NULL, "
-            "leaf_key BLOB, "
-            "leaf_value BLOB, "
-            "PRIMARY KEY (path, version)) WITHOUT ROWID",
         ]
+        for chains, nodes, key in (
+            (PERSON_EVENTS_TABLE, PERSON_NODES_TABLE, "personnel_no"),
+            (CASE_EVENTS_TABLE, CASE_NODES_TABLE, "subject"),
+        ):
+            statements += [
+                f"CREATE TABLE IF NOT EXISTS {chains} ("
+                f"{key} TEXT NOT NULL, "
+                "seq INTEGER NOT NULL, "
+                "leaf_index INTEGER NOT NULL, "
+                "chain BLOB NOT NULL, "
+                f"PRIMARY KEY ({key}, seq)) WITHOUT ROWID",
+                f"CREATE INDEX IF NOT EXISTS {chains}_leaf ON {chains} (leaf_index)",
+                f"CREATE TABLE IF NOT EXISTS {nodes} ("
+                "path TEXT NOT NULL, "
+                "version INTEGER NOT NULL, "
+                "hash BLOB NOT NULL, "
+                "leaf_key BLOB, "
+                "leaf_value BLOB, "
+                "PRIMARY KEY (path, version)) WITHOUT ROWID",
+            ]
         return statements
 
     def _insert_events(
@@ -123,6 +130,13 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         )
         if index:
             c.executemany(f"INSERT INTO {PERSON_EVENTS_TABLE} VALUES (?, ?, ?, ?)", index)
+        # The case index (Art. 13, 14), likewise: the case set and the cases naming each unit.
+        cases = extend_chains(
+            named_rows(_index_input(leaves, stored_events)),
+            lambda keys: self._heads(c, keys, CASE_EVENTS_TABLE, "subject"),
+        )
+        if cases:
+            c.executemany(f"INSERT INTO {CASE_EVENTS_TABLE} VALUES (?, ?, ?, ?)", cases)
         return ids
 
     def _registry_after(self, c: SQLiteCursor, version: int) -> RegistryRows:
@@ -134,12 +148,16 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         return [(int(v), str(t), bytes(s)) for v, t, s in c.fetchall()]
 
     @staticmethod
-    def _heads(c: SQLiteCursor, persons: Iterable[str]) -> dict[str, tuple[int, bytes]]:
+    def _heads(
+        c: SQLiteCursor,
+        persons: Iterable[str],
+        table: str = PERSON_EVENTS_TABLE,
+        column: str = "personnel_no",
+    ) -> dict[str, tuple[int, bytes]]:
         found: dict[str, tuple[int, bytes]] = {}
         for no in persons:
             c.execute(
-                f"SELECT seq, chain FROM {PERSON_EVENTS_TABLE} WHERE personnel_no = ? "
-                "ORDER BY seq DESC LIMIT 1",
+                f"SELECT seq, chain FROM {table} WHERE {column} = ? ORDER BY seq DESC LIMIT 1",
                 (no,),
             )
             row = c.fetchone()

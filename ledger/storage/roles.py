@@ -25,11 +25,16 @@ from ledger.errors import InvalidInputError
 from ledger.i18n import _
 from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, LEAVES_TABLE
 from ledger.storage.store import PG_EVENTS_TABLE
+from ledger.transparency.case_index import CASE_EVENTS_TABLE, CASE_NODES_TABLE
+from ledger.transparency.person_index import PERSON_EVENTS_TABLE, PERSON_NODES_TABLE
 
 __all__ = ["LEDGER_TABLES", "role_names", "roles_sql"]
 
 #: The ledger's own tables: append-only.
 LEDGER_TABLES = (PG_EVENTS_TABLE, LEAVES_TABLE, CHECKPOINTS_TABLE, COSIGNATURES_TABLE)
+#: The person and case indexes: rows written with each append and map nodes with each
+#: checkpoint, in the same transactions (rebuilt from the whole log by the owner only).
+INDEX_TABLES = (PERSON_EVENTS_TABLE, PERSON_NODES_TABLE, CASE_EVENTS_TABLE, CASE_NODES_TABLE)
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 
 
@@ -77,6 +82,7 @@ def roles_sql(schema: str, prefix: str = "ledger") -> str:
         f"GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r['reader']}, {r['auditor']};",
         "-- writers append to the ledger's tables and nothing else there",
         f"GRANT SELECT, INSERT ON {ledger} TO {r['writer']};",
+        f"GRANT SELECT, INSERT ON {', '.join(f'{s}.{t}' for t in INDEX_TABLES)} TO {r['writer']};",
         f"GRANT UPDATE ON {s}.{PG_EVENTS_TABLE} TO {r['writer']};  -- for LOCK ... EXCLUSIVE",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r['writer']};",
         "-- read models are caches rebuilt from the log: writers keep them current",

@@ -25,6 +25,8 @@ from ledger.application import LedgerApplication
 from ledger.errors import AlreadyExistsError, InvalidInputError, ProofError
 from ledger.i18n import _
 from ledger.signing.signatures import Signer
+from ledger.transparency.case_index import case_extension_line
+from ledger.transparency.case_tables import CaseTables
 from ledger.transparency.checkpoint import (
     SIG_COSIGNATURE_V1,
     Checkpoint,
@@ -126,10 +128,17 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
         return stored[-1], False
     if unindexed:
         persons.rebuild()
+    # The case index (Art. 13, 14), likewise: a ledger whose checkpoints were all signed
+    # before it has its case chains built from the whole log, once, and committed here.
+    cases = CaseTables(app)
+    if cases.first_indexed()[0] is None if stored else cases.misses_log_start():
+        cases.rebuild()
     # The person index (Art. 8): the root of the map of every person's chain at this size,
-    # rehashing only the persons named since the previous map.
+    # rehashing only the persons named since the previous map; the case index's the same way.
     index_root = persons.advance(size)
-    body = Checkpoint(origin, size, root, (extension_line(index_root),)).body()
+    case_root = cases.advance(size)
+    lines = (extension_line(index_root), case_extension_line(case_root))
+    body = Checkpoint(origin, size, root, lines).body()
     note = sign_note(body, origin, signer.private_key)
     checkpoint = StoredCheckpoint(size, root, note, utc_now())
     try:

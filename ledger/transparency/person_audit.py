@@ -51,15 +51,18 @@ class IndexAudit:
             if found:
                 self.cadres.setdefault(oid, found[0])
         for no in persons_named(topic, oid, state, self.cadres.get):
-            chain = self.chains.get(no) or ChainState(no)
-            chain = chain.then(position, leaf)
-            self.chains[no] = chain
-            self.digests[no] = row_digest(
-                self.digests.get(no, EMPTY), chain.count, position, chain.chain
-            )
-            self.last[no] = position
-            self._changed.add(no)
+            self._extend(no, position, leaf)
         self.size = position + 1
+
+    def _extend(self, no: str, position: int, leaf: bytes) -> None:
+        chain = self.chains.get(no) or ChainState(no)
+        chain = chain.then(position, leaf)
+        self.chains[no] = chain
+        self.digests[no] = row_digest(
+            self.digests.get(no, EMPTY), chain.count, position, chain.chain
+        )
+        self.last[no] = position
+        self._changed.add(no)
 
     def root(self) -> bytes:
         """The map root over the chains fed so far."""
@@ -88,7 +91,10 @@ class RowProblem:
 
 
 def audit_stored_rows(
-    audit: IndexAudit, rows: Iterable[tuple[str, int, int, bytes]], log_size: int | None = None
+    audit: IndexAudit,
+    rows: Iterable[tuple[str, int, int, bytes]],
+    log_size: int | None = None,
+    table_name: str = PERSON_EVENTS_TABLE,
 ) -> list[RowProblem]:
     """Compare the stored index rows (by person and seq) with the recomputed chains; one
     problem per person whose rows differ, naming the person and what differs.
@@ -104,7 +110,11 @@ def audit_stored_rows(
         seen[no] = (count + 1, row_digest(digest, seq, index, chain), max(reach, index))
         if log_size is not None and index >= log_size:
             beyond[no] = beyond.get(no, 0) + 1
-    table = _("person index table {name}").format(name=PERSON_EVENTS_TABLE)
+    table = (
+        _("person index table {name}").format(name=table_name)
+        if table_name == PERSON_EVENTS_TABLE
+        else _("case index table {name}").format(name=table_name)
+    )
     for no in sorted(set(seen) | set(audit.chains)):
         count, digest, stored_reach = seen.get(no, (0, EMPTY, -1))
         reach = max(stored_reach, audit.last.get(no, -1))
@@ -116,13 +126,24 @@ def audit_stored_rows(
                 "are gone from its end (truncated or rolled back)"
             ).format(table=table, no=no, n=beyond[no], log_size=log_size)
         elif expected is None:
-            message = _(
-                "{table}: {no} has {count} stored rows, but no event in the log names this person"
+            message = (
+                _(
+                    "{table}: {no} has {count} stored rows, but no event in the log names "
+                    "this person"
+                )
+                if table_name == PERSON_EVENTS_TABLE
+                else _("{table}: {no} has {count} stored rows, but no event in the log lists it")
             ).format(table=table, no=no, count=count)
         elif count != expected.count:
-            message = _(
-                "{table}: {no} has {count} stored rows, the log has {expected} events naming "
-                "this person"
+            message = (
+                _(
+                    "{table}: {no} has {count} stored rows, the log has {expected} events "
+                    "naming this person"
+                )
+                if table_name == PERSON_EVENTS_TABLE
+                else _(
+                    "{table}: {no} has {count} stored rows, the log has {expected} events listed"
+                )
             ).format(table=table, no=no, count=count, expected=expected.count)
         elif digest != audit.digests[no]:
             message = _(

@@ -45,6 +45,7 @@ __all__ = [
     "PERSON_NODES_TABLE",
     "carries_index",
     "chain_rows",
+    "extend_chains",
     "extension_line",
     "map_root_of",
     "payload_of",
@@ -151,43 +152,65 @@ def chain_rows(
         (index, persons_named(topic, oid, state, cadres.get), leaf)
         for index, oid, topic, state, leaf in batch
     ]
-    wanted = {no for _, persons, _ in named for no in persons}
+    return extend_chains(named, heads)
+
+
+def extend_chains(
+    named: Iterable[tuple[int, tuple[str, ...], bytes]],
+    heads: Callable[[Collection[str]], Mapping[str, tuple[int, bytes]]],
+) -> list[tuple[str, int, int, bytes]]:
+    """The rows (key, seq, leaf index, chain value) that extend each named key's chain.
+
+    ``named`` are (leaf index, keys the event names, leaf hash) in log order; ``heads`` gives
+    each key's last (seq, chain) already stored. The person index and the case index
+    (:mod:`ledger.transparency.case_index`) both fold their chains here.
+    """
+    batch = list(named)
+    wanted = {key for _, keys, _ in batch for key in keys}
     if not wanted:
         return []
     state = dict(heads(wanted))
     rows: list[tuple[str, int, int, bytes]] = []
-    for index, persons, leaf in named:
-        for no in persons:
-            seq, chain = state.get(no, (0, EMPTY))
+    for index, keys, leaf in batch:
+        for key in keys:
+            seq, chain = state.get(key, (0, EMPTY))
             seq, chain = seq + 1, fold(chain, index, leaf)
-            state[no] = (seq, chain)
-            rows.append((no, seq, index, chain))
+            state[key] = (seq, chain)
+            rows.append((key, seq, index, chain))
     return rows
 
 
-def map_root_of(checkpoint: Checkpoint) -> bytes | None:
-    """The person-index root a checkpoint carries, or None if it carries none."""
+def map_root_of(checkpoint: Checkpoint, prefix: str = EXTENSION_PREFIX) -> bytes | None:
+    """The map root a checkpoint carries on the extension line starting with ``prefix`` (the
+    person index's by default), or None if it carries none."""
     for line in checkpoint.extensions:
-        if line.startswith(EXTENSION_PREFIX):
+        if line.startswith(prefix):
             try:
-                root = base64.b64decode(line[len(EXTENSION_PREFIX) :], validate=True)
+                root = base64.b64decode(line[len(prefix) :], validate=True)
             except ValueError as e:
                 raise ProofError(
-                    _("malformed person-index line in checkpoint: {e}").format(e=e)
+                    _("malformed extension line {prefix!r} in checkpoint: {e}").format(
+                        prefix=prefix.strip(), e=e
+                    )
                 ) from e
             if len(root) != 32:
-                raise ProofError(_("malformed person-index line in checkpoint: not 32 bytes"))
+                raise ProofError(
+                    _("malformed extension line {prefix!r} in checkpoint: not 32 bytes").format(
+                        prefix=prefix.strip()
+                    )
+                )
             return root
     return None
 
 
-def carries_index(stored: StoredCheckpoint) -> bool:
-    """Whether a stored checkpoint's text has a person-index line (unverified)."""
+def carries_index(stored: StoredCheckpoint, prefix: str = EXTENSION_PREFIX) -> bool:
+    """Whether a stored checkpoint's text has a person-index line (or the line ``prefix``
+    starts; unverified)."""
     try:
-        return map_root_of(stored.parsed()) is not None
+        return map_root_of(stored.parsed(), prefix) is not None
     except ProofError:
         return True  # a malformed line is not an absent one: the reader refuses it
 
 
-def extension_line(root: bytes) -> str:
-    return EXTENSION_PREFIX + base64.b64encode(root).decode()
+def extension_line(root: bytes, prefix: str = EXTENSION_PREFIX) -> str:
+    return prefix + base64.b64encode(root).decode()

@@ -19,6 +19,7 @@ from ledger.errors import (
     TamperedEventError,
 )
 from ledger.i18n import _
+from ledger.signing.signatures import HEADER_SIZE
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.checkpoint import Checkpoint, verify_note
 from ledger.transparency.person_index import CADRE, CASE, map_root_of, payload_of, persons_named
@@ -119,10 +120,23 @@ def _verify_note(app: Any, note: bytes, origin: str) -> None:
 
 
 def _names(personnel_no: str, cadre: UUID) -> Callable[[int, UUID, str, bytes], bool]:
+    """Whether an event names the person, as :func:`persons_named` says.
+
+    A case event's payload is JSON read as UTF-8 unless it holds a NUL byte (UTF-16 and
+    UTF-32 text does), and a string in it is written as its own UTF-8 bytes unless it holds a
+    backslash (an escape). So a payload with neither, and without the number's bytes, cannot
+    name the person, and need not be parsed: the events after a checkpoint are all read, and
+    few of them name the person.
+    """
+    literal = personnel_no.encode()
+    cadre_person = lambda o: personnel_no if o == cadre else None  # noqa: E731
+
     def check(position: int, oid: UUID, topic: str, state: bytes) -> bool:
-        return personnel_no in persons_named(
-            topic, oid, state, lambda o: personnel_no if o == cadre else None
-        )
+        if not topic.startswith(CADRE):
+            payload = state[HEADER_SIZE:]
+            if literal not in payload and b"\\" not in payload and b"\0" not in payload:
+                return False
+        return personnel_no in persons_named(topic, oid, state, cadre_person)
 
     return check
 
@@ -199,8 +213,8 @@ def _person_record(
         cp_row = stored[0]
         size = cp_row.tree_size
         try:
-            _verify_note(app, cp_row.note, Checkpoint.parse(cp_row.body()).origin)
             cp = Checkpoint.parse(cp_row.body())
+            _verify_note(app, cp_row.note, cp.origin)
             root = map_root_of(cp)
         except ProofError as e:
             raise _damaged(
@@ -260,16 +274,14 @@ def _person_record(
             ) from None
         committed = state
     later = tables.events_from(size or 0)
-    count_later = 0
-    for index, nid, oid, version, topic, st in later:
-        if names(index, oid, topic, st):
-            checked.append(checked_event(mapper, index, nid, oid, version, topic, st))
-            count_later += 1
+    naming = [row for row in later if names(row[0], row[2], row[4], row[5])]
+    for index, nid, oid, version, topic, st in naming:
+        checked.append(checked_event(mapper, index, nid, oid, version, topic, st))
     return PersonRecord(
         personnel_no,
         size,
         tuple(checked),
-        count_later,
+        len(naming),
         len(later),
         proof,
         committed,

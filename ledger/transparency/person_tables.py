@@ -48,7 +48,33 @@ def _tables() -> Any:
 
 
 class PersonTables:
-    """The person index's tables, through the ledger's plain-SQL helper (both stores)."""
+    """The person index's tables, through the ledger's plain-SQL helper (both stores).
+
+    The case index (:class:`ledger.transparency.case_tables.CaseTables`) keeps its chains and
+    map in tables of the same shape: it names its own tables, key column, extension line and
+    rule of what an event names.
+    """
+
+    #: The chain rows (key, seq, leaf index, chain) and the versioned map nodes.
+    events_table = PERSON_EVENTS_TABLE
+    nodes_table = PERSON_NODES_TABLE
+    key_column = "personnel_no"
+    #: The topic of the first event of the log this index must have a row for.
+    first_topic = CADRE + "Registered"
+
+    def carries(self, stored: StoredCheckpoint) -> bool:
+        """Whether a checkpoint carries this index's root (unverified)."""
+        return carries_index(stored)
+
+    def named(
+        self, index: int, oid: UUID, topic: str, state: bytes, cadres: dict[UUID, str]
+    ) -> tuple[str, ...]:
+        """The keys an event extends (rebuilding from the log, in log order)."""
+        if topic == CADRE + "Registered":
+            no = registered_person(state)
+            if no:
+                cadres.setdefault(oid, no)
+        return persons_named(topic, oid, state, cadres.get)
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -133,8 +159,8 @@ class PersonTables:
         """
         recorder = self.app.recorder
         tables = {
-            "p": PERSON_EVENTS_TABLE,
-            "n": PERSON_NODES_TABLE,
+            "p": self.events_table,
+            "n": self.nodes_table,
             "l": "merkle_leaves",
             "e": self.tables._events_table,
         }
@@ -163,11 +189,7 @@ class PersonTables:
                     for index, oid, version, topic, state in rows:
                         oid = oid if isinstance(oid, UUID) else UUID(str(oid))
                         state = bytes(state)
-                        if topic == CADRE + "Registered":
-                            no = registered_person(state)
-                            if no:
-                                cadres.setdefault(oid, no)
-                        persons = persons_named(topic, oid, state, cadres.get)
+                        persons = self.named(int(index), oid, topic, state, cadres)
                         if persons:
                             leaf = event_leaf_hash(int(index), oid, int(version), topic, state)
                         for no in persons:
@@ -225,7 +247,7 @@ class PersonTables:
         nid = self.tables._nid
         first = self.select(
             f"SELECT {nid} FROM {{e}} WHERE topic = ? ORDER BY {nid} LIMIT 1",
-            (CADRE + "Registered",),
+            (self.first_topic,),
             e=self.tables._events_table,
         )
         if not first:
@@ -235,7 +257,7 @@ class PersonTables:
             "WHERE l.notification_id = ? LIMIT 1",
             (int(first[0][0]),),
             l="merkle_leaves",
-            p=PERSON_EVENTS_TABLE,
+            p=self.events_table,
         )
         return not rows
 
@@ -265,7 +287,7 @@ class PersonTables:
             if ends is None:
                 return None, 0
             first = ends[0]
-        if carries_index(first):
+        if self.carries(first):
             return first.tree_size, 0  # the common case: nothing more to read
         sizes = [
             int(r[0])
@@ -277,7 +299,7 @@ class PersonTables:
         while lo < hi:  # indexed checkpoints are a suffix: find where it starts
             mid = (lo + hi) // 2
             stored = self.checkpoint(sizes[mid])
-            if stored and carries_index(stored[0]):
+            if stored and self.carries(stored[0]):
                 hi = mid
             else:
                 lo = mid + 1
@@ -289,18 +311,17 @@ class PersonTables:
 
     def map_version(self) -> int:
         """The tree size of the latest map kept (0: none yet)."""
-        rows = self.select(
-            "SELECT MAX(version) FROM {n} WHERE path = ?", ("",), n=PERSON_NODES_TABLE
-        )
+        rows = self.select("SELECT MAX(version) FROM {n} WHERE path = ?", ("",), n=self.nodes_table)
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
     def changes(self, start: int, end: int) -> dict[bytes, bytes]:
         """Map key → leaf value of every person whose chain moved in leaves [start, end)."""
         last: dict[str, tuple[int, bytes]] = {}
         for no, seq, chain in self.select(
-            "SELECT personnel_no, seq, chain FROM {p} WHERE leaf_index >= ? AND leaf_index < ?",
+            f"SELECT {self.key_column}, seq, chain FROM {{p}} "
+            "WHERE leaf_index >= ? AND leaf_index < ?",
             (start, end),
-            p=PERSON_EVENTS_TABLE,
+            p=self.events_table,
         ):
             if no not in last or int(seq) > last[no][0]:
                 last[no] = (int(seq), bytes(chain))
@@ -322,7 +343,7 @@ class PersonTables:
             "INSERT INTO {n} (path, version, hash, leaf_key, leaf_value) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             [(p, size, n.hash, n.leaf_key, n.leaf_value) for p, n in written.items()],
-            n=PERSON_NODES_TABLE,
+            n=self.nodes_table,
         )
         return root
 
@@ -332,9 +353,9 @@ class PersonTables:
         return [
             (int(s), int(i))
             for s, i in self.select(
-                "SELECT seq, leaf_index FROM {p} WHERE personnel_no = ? ORDER BY seq",
+                f"SELECT seq, leaf_index FROM {{p}} WHERE {self.key_column} = ? ORDER BY seq",
                 (personnel_no,),
-                p=PERSON_EVENTS_TABLE,
+                p=self.events_table,
             )
         ]
 
@@ -348,9 +369,9 @@ class PersonTables:
             f"SELECT p.seq, p.leaf_index, e.{nid}, e.originator_id, e.originator_version, "
             "e.topic, e.state FROM {p} p LEFT JOIN {l} l ON l.leaf_index = p.leaf_index "
             f"LEFT JOIN {{e}} e ON e.{nid} = l.notification_id "
-            "WHERE p.personnel_no = ? AND p.leaf_index < ? ORDER BY p.seq",
+            f"WHERE p.{self.key_column} = ? AND p.leaf_index < ? ORDER BY p.seq",
             (personnel_no, size),
-            p=PERSON_EVENTS_TABLE,
+            p=self.events_table,
             l="merkle_leaves",
             e=self.tables._events_table,
         )
@@ -424,12 +445,13 @@ class PersonTables:
         """Every stored index row, by person and seq (for ``verify``)."""
         last = ("", 0)
         while True:
+            k = self.key_column
             rows = self.select(
-                "SELECT personnel_no, seq, leaf_index, chain FROM {p} "
-                "WHERE personnel_no > ? OR (personnel_no = ? AND seq > ?) "
-                "ORDER BY personnel_no, seq LIMIT 20000",
+                f"SELECT {k}, seq, leaf_index, chain FROM {{p}} "
+                f"WHERE {k} > ? OR ({k} = ? AND seq > ?) "
+                f"ORDER BY {k}, seq LIMIT 20000",
                 (last[0], last[0], last[1]),
-                p=PERSON_EVENTS_TABLE,
+                p=self.events_table,
             )
             for no, seq, index, chain in rows:
                 yield str(no), int(seq), int(index), bytes(chain)
@@ -444,7 +466,7 @@ class PersonTables:
             for p, v, h, k, x in self.select(
                 "SELECT path, version, hash, leaf_key, leaf_value FROM {n} WHERE version <= ?",
                 (up_to,),
-                n=PERSON_NODES_TABLE,
+                n=self.nodes_table,
             )
         ]
 
@@ -455,7 +477,7 @@ class PersonTables:
             "MAX(version) AS v FROM {n} WHERE version <= ? GROUP BY path) m "
             "ON n.path = m.path AND n.version = m.v",
             (version,),
-            n=PERSON_NODES_TABLE,
+            n=self.nodes_table,
         )
         return {str(p): Node(bytes(h), k and bytes(k), v and bytes(v)) for p, h, k, v in rows}
 
@@ -478,7 +500,7 @@ class VersionedNodes:
                 f"MAX(version) AS v FROM {{n}} WHERE path IN ({marks}) AND version <= ? "
                 "GROUP BY path) m ON n.path = m.path AND n.version = m.v",
                 [*chunk, self.version],
-                n=PERSON_NODES_TABLE,
+                n=self.tables.nodes_table,
             )
             for p, h, k, v in rows:
                 found[str(p)] = Node(bytes(h), k and bytes(k), v and bytes(v))

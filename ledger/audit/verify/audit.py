@@ -169,78 +169,56 @@ class Audit(RegistryReplay):
             self._registry_event(position, nid, oid, version, topic, envelope)
             self._keys_changed()
             return
+
+        def fail(check: Check, message: str) -> None:
+            """A failure of this event, named with the key it claims to be signed by."""
+            self._fail_event(check, message, position, nid, oid, version, topic, envelope.key_id)
+
         # 2. The key as the registry stood at this position.
         key = self.keys.get(envelope.key_id)
         if key is None:
-            self._fail_event(
+            fail(
                 Check.KEY,
                 _(
                     "signed by key {hex}, which the key registry had not registered at this "
                     "position: a forged or foreign event"
                 ).format(hex=envelope.key_id.hex()),
-                position,
-                nid,
-                oid,
-                version,
-                topic,
-                envelope.key_id,
             )
             return
         if key.ended_at is not None:
-            self._fail_event(
+            fail(
                 Check.KEY,
                 _("signed by key {describe} after it was {status} at position {ended_at}").format(
                     describe=key.describe(), status=status_word(key.status), ended_at=key.ended_at
                 ),
-                position,
-                nid,
-                oid,
-                version,
-                topic,
-                envelope.key_id,
             )
         # 3. The recovery key signs root replacements only; Art. 6: only discipline organs and
         #    organisation departments record.
         try:
             check_may_record(key.standing())
         except KeyManagementError as e:
-            self._fail_event(
-                Check.AUTHORISATION, str(e), position, nid, oid, version, topic, envelope.key_id
-            )
+            fail(Check.AUTHORISATION, str(e))
         if kind is None:
-            self._fail_event(
+            fail(
                 Check.FORMAT,
                 _("unknown event type {topic}: not an event of this ledger").format(topic=topic),
-                position, nid, oid, version, topic, envelope.key_id,
-            )  # fmt: skip
+            )
         elif kind == "report":
             if key.authority_kind not in MAY_REPORT:
-                self._fail_event(
+                fail(
                     Check.AUTHORISATION,
                     _(
                         "signed by key {describe} of a {authority_kind} authority, which may not "
                         "record report events (Art. 14: the 信访工作机构 reports)"
                     ).format(describe=key.describe(), authority_kind=key.authority_kind),
-                    position,
-                    nid,
-                    oid,
-                    version,
-                    topic,
-                    envelope.key_id,
                 )
         elif key.authority_kind not in MAY_RECORD:
-            self._fail_event(
+            fail(
                 Check.AUTHORISATION,
                 _(
                     "signed by key {describe} of a {authority_kind} authority, which may not "
                     "record {kind} events (Art. 6: only 纪检监察机关 and 组织人事部门)"
                 ).format(describe=key.describe(), authority_kind=key.authority_kind, kind=kind),
-                position,
-                nid,
-                oid,
-                version,
-                topic,
-                envelope.key_id,
             )
         # 4. The signature: as the worker found it with this very key, else checked here.
         self.signatures += 1

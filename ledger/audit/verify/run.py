@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 
 from ledger.audit.verify.audit import Audit, _parses, _trusted, _where_of
+from ledger.audit.verify.case_index_checks import CaseIndexChecks
 from ledger.audit.verify.leaf_table import LeafTableChecks
 from ledger.audit.verify.options import THREAD_SWITCH_INTERVAL, VerifyOptions
 from ledger.audit.verify.person_index_checks import PersonIndexChecks
@@ -37,6 +38,7 @@ from ledger.audit.verify.workers import (
 from ledger.domain.ids import as_uuid
 from ledger.errors import LedgerError, ProofError, StoreUnavailableError, first_line
 from ledger.i18n import _
+from ledger.transparency.case_audit import CaseIndexAudit
 from ledger.transparency.checkpoint import (
     Checkpoint,
     b64encode,
@@ -101,7 +103,7 @@ class Verifier:
         return run.result(time.perf_counter() - started)
 
 
-class _Run(LeafTableChecks, PersonIndexChecks):
+class _Run(LeafTableChecks, PersonIndexChecks, CaseIndexChecks):
     """One verification: the streamed scan, then the checks of the checkpoints."""
 
     def __init__(
@@ -135,6 +137,10 @@ class _Run(LeafTableChecks, PersonIndexChecks):
         self.unindexed_checkpoints = 0
         self.indexed_seen = False
         self.index_nodes: dict[str, Node] | None = None
+        #: The case index (Art. 13, 14) likewise, checked only where a checkpoint carries it.
+        self.case_index = CaseIndexAudit()
+        self.case_roots: dict[int, bytes] = {}
+        self.case_indexed_seen = False
         #: A signed checkpoint is larger than the log: events are gone from its end.
         self.rolled_back = False
 
@@ -218,6 +224,7 @@ class _Run(LeafTableChecks, PersonIndexChecks):
                 nodes = subtree_hashes(start, redone, cuts)
             leaves = redone
         self._feed_index(start, rows, ids, leaves)
+        self._feed_case_index(start, rows, ids, leaves)
         compact, wanted = self.range, self._wanted
         for height, digest in nodes:
             compact.push(height, digest)
@@ -266,6 +273,7 @@ class _Run(LeafTableChecks, PersonIndexChecks):
         audit, n = self.audit, self.range.size
         if n in self._wanted:
             self._index_snapshot(n)
+            self._case_snapshot(n)
         candidates = list(stored) + [_trusted(note) for note in self.options.trusted_checkpoints]
         good: dict[int, Checkpoint] = {}
         signed: dict[int, Checkpoint] = {}
@@ -311,7 +319,9 @@ class _Run(LeafTableChecks, PersonIndexChecks):
                 continue
             good[cp.size] = cp
             self._check_index(cp)
+            self._check_case_index(cp)
         self._check_index_tables()
+        self._check_case_rows()
         # RFC 9162 §2.1.4: the good checkpoints' roots were all recomputed from one stream of
         # leaves, so each extends the one before it (a proof between them would always hold).
         for p in proofs:

@@ -11,11 +11,9 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 from typing import Any
 from uuid import UUID
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from ledger.audit.verify.options import PROCESS_THRESHOLD, VerifyOptions
 from ledger.domain.ids import as_uuid
+from ledger.signing.ed25519 import verifies
 from ledger.signing.signatures import (
     EVENT_DOMAIN,
     HEADER_SIZE,
@@ -47,9 +45,6 @@ ROW_ERROR = 4  # the row could not be read (a malformed aggregate id, ...): redo
 BatchResult = tuple[list[int], bytes, bytes, list[tuple[int, bytes]]]
 
 
-_PUBLIC: dict[bytes, Ed25519PublicKey] = {}
-
-
 _PACK_Q = struct.Struct(">Q").pack
 
 
@@ -69,13 +64,6 @@ _KEY_AT = slice(len(MAGIC), len(MAGIC) + KEY_ID_SIZE)
 
 
 _SIGNATURE_AT = slice(len(MAGIC) + KEY_ID_SIZE, HEADER_SIZE)
-
-
-def _public(raw: bytes) -> Ed25519PublicKey:
-    key = _PUBLIC.get(raw)
-    if key is None:
-        key = _PUBLIC[raw] = Ed25519PublicKey.from_public_bytes(raw)
-    return key
 
 
 def _id_bytes(value: Any) -> bytes:
@@ -107,7 +95,7 @@ def check_rows(
     """
     sha256 = hashlib.sha256
     fromhex = bytes.fromhex
-    public = {key_id: _public(raw) for key_id, raw in keys.items()}
+    public = keys
     topics: dict[str, bytes] = {}
     codes = bytearray(len(rows))
     ids: list[int] = []
@@ -133,11 +121,11 @@ def check_rows(
                     code = KEY_UNKNOWN
                 else:
                     digest = sha256(state[HEADER_SIZE:]).digest()
-                    try:
-                        key.verify(signature, EVENT_DOMAIN + row + digest)
-                        code = OK
-                    except InvalidSignature:
-                        code = BAD_SIGNATURE
+                    code = (
+                        OK
+                        if verifies(key, signature, EVENT_DOMAIN + row + digest)
+                        else (BAD_SIGNATURE)
+                    )
             else:
                 key_id, signature, code = _NO_KEY, _NO_SIGNATURE, NOT_ENVELOPE
             leaf = sha256(

@@ -1,0 +1,254 @@
+"""The case set, provably complete (Art. 13, 14; issue 10): every checkpoint commits the case
+index, and the reads that enumerate cases refuse when the read models hide one.
+
+Each forgery is what an insider with write access to the store and no key would do — on the
+SQLite file and on the PostgreSQL tables — and it keeps the census and the row counters
+consistent, so only the signed case index can tell (README, "Auditors' notes: the case set").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scenarios import open_case
+from test_trusted_reads import CASE_1, CASE_2, REBUILD, ledger, refused, run, shown, tables
+
+from ledger.application import LedgerApplication
+from ledger.signing.signatures import Signer
+from ledger.transparency.case_index import CASE_EXTENSION_PREFIX
+from ledger.transparency.checkpoint import Checkpoint, b64encode, sign_note
+from ledger.transparency.checkpoints import make_checkpoint
+from ledger.transparency.tables import LedgerTables, StoredCheckpoint, utc_now
+
+__all__ = ["ledger"]
+CASE_3 = "湘纪追〔2024〕3号"
+
+
+def _checkpointed(app: LedgerApplication, root_signer: Signer) -> int:
+    """A checkpoint over the two cases, then a third case opened after it."""
+    cp, _new = make_checkpoint(app, root_signer)
+    open_case(app, CASE_3)
+    return cp.tree_size
+
+
+def _hide_case(app: LedgerApplication, case_no: str) -> tuple[int, int]:
+    """Delete the case's proj_cases row and raise the import-line counter, so the census
+    still balances; returns the (notification id, log position) of its opening."""
+    # Bring the views up to the log first: the forgery is of rows already written.
+    shown(app, "case", "list")
+    with tables(app) as t:
+        nid, leaf, _state = t.event_of(case_no, ".Opened")
+        t.run("DELETE FROM {proj_cases} WHERE opened_at = ?", (nid,))
+        t.run(
+            "UPDATE {proj_tracking} SET position = position + 1 WHERE name = ?",
+            ("records:import_lines",),
+        )
+    return nid, leaf
+
+
+def _hidden(case_no: str, leaf: int, where: str, key: str, tables_: str) -> str:
+    return (
+        f"Error: the read models hide case {case_no} (log position {leaf}): {where} under "
+        f"{key}, but the read models ({tables_}) do not lead to it. Nothing is shown from "
+        f"them. {REBUILD}\n"
+    )
+
+
+def test_reads_say_the_case_set_is_complete_as_of_the_latest_checkpoint(
+    ledger: Any, root_signer: Signer
+) -> None:
+    size = _checkpointed(ledger, root_signer)
+    line = (
+        f"Case set complete as of checkpoint {size} (case index); 1 later event(s) checked "
+        "directly (of 1 appended since)."
+    )
+    rating = shown(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+    assert rating.endswith(
+        f"Case set complete as of checkpoint {size} (case index); 0 later event(s) checked "
+        "directly (of 1 appended since).\n"
+    )
+    assert shown(ledger, "case", "list").splitlines()[-2] == line
+    assert shown(ledger, "report", "annual", "--year", "2024").splitlines()[-1] == line
+    assert line in shown(ledger, "deadlines", "--as-of", "2024-04-20")
+    doc = json.loads(shown(ledger, "--json", "case", "list"))
+    assert doc["completeness"] == {
+        "complete_as_of": size,
+        "checked_after": 1,
+        "appended_after": 1,
+        "unindexed_checkpoints": 0,
+    }
+    doc = json.loads(shown(ledger, "--json", "unit", "rating", "CS-XF", "--year", "2024"))
+    assert doc["completeness"]["complete_as_of"] == size
+    assert run(ledger, "verify").exit_code == 0
+
+
+def test_a_hidden_case_row_with_the_census_balanced_is_refused_and_named(
+    ledger: Any, root_signer: Signer
+) -> None:
+    size = _checkpointed(ledger, root_signer)
+    nid, leaf = _hide_case(ledger, CASE_1)
+    signed = f"the case index signed in checkpoint {size} lists it"
+    assert refused(ledger, "case", "list") == _hidden(CASE_1, leaf, signed, "cases", "proj_cases")
+    assert refused(ledger, "report", "annual", "--year", "2024") == _hidden(
+        CASE_1, leaf, signed, "cases", "proj_cases"
+    )
+    assert refused(ledger, "deadlines", "--as-of", "2024-04-20") == _hidden(
+        CASE_1, leaf, signed, "cases", "proj_cases"
+    )
+    assert refused(ledger, "deadlines", "--late") == _hidden(
+        CASE_1, leaf, signed, "cases", "proj_cases"
+    )
+    printed = ("report", "annual", "--year", "2024", "--format", "xlsx", "--out", "r.xlsx")
+    assert refused(ledger, *printed) == _hidden(CASE_1, leaf, signed, "cases", "proj_cases")
+    unit = refused(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+    assert unit.startswith(f"Error: the read models hide case {CASE_1} (log position ")
+    assert f"{signed} under unit:CS-XF" in unit
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    assert f"proj_cases (opened_at={nid}): missing; expected ({nid}, " in audit.stdout
+    assert CASE_1 in audit.stdout
+
+
+def test_a_case_opened_after_the_checkpoint_is_checked_from_the_log_itself(
+    ledger: Any, root_signer: Signer
+) -> None:
+    size = _checkpointed(ledger, root_signer)
+    _nid, leaf = _hide_case(ledger, CASE_3)
+    assert refused(ledger, "case", "list") == _hidden(
+        CASE_3, leaf, f"the log lists it after checkpoint {size}", "cases", "proj_cases"
+    )
+
+
+def test_a_hidden_unit_party_row_with_its_counter_lowered_is_refused_and_named(
+    ledger: Any, root_signer: Signer
+) -> None:
+    _checkpointed(ledger, root_signer)
+    before = shown(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+    assert "may NOT be rated" in before
+    with tables(ledger) as t:
+        nid, _leaf, _state = t.event_of(CASE_1, ".Opened")
+        t.run("DELETE FROM {proj_case_parties} WHERE code = ? AND party_type = 'unit'", ("CS-XF",))
+        t.run(
+            "UPDATE {proj_tracking} SET position = position - 1 WHERE name = ?",
+            ("rows:proj_case_parties",),
+        )
+        assigned = t.event_of(CASE_1, ".ResponsibilityAssigned")[1]
+    message = refused(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+    assert message.startswith(
+        f"Error: the read models hide case {CASE_1} (log position {assigned}): the case index "
+        "signed in checkpoint "
+    )
+    assert "under unit:CS-XF, but the read models (proj_case_parties and proj_cases)" in message
+    # The other reads do not use that index, and still answer.
+    assert CASE_2 in shown(ledger, "case", "list")
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    assert f"proj_case_parties (code=CS-XF, party_type=unit, opened_at={nid}): missing" in (
+        audit.stdout
+    )
+
+
+def _sign_with_lines(
+    app: LedgerApplication, root_signer: Signer, size: int, root: bytes, lines: tuple[str, ...]
+) -> bytes:
+    """Replace the stored checkpoints with one signed over these extension lines (an insider
+    with an admin key), and return the note the true checkpoint had."""
+    tables_ = LedgerTables(app)
+    real = tables_.checkpoint(size)
+    origin = Checkpoint.parse(real.body()).origin
+    note = sign_note(Checkpoint(origin, size, root, lines).body(), origin, root_signer.private_key)
+    with tables(app) as t:
+        t.conn.execute(f"DELETE FROM {t.prefix}checkpoints")
+    tables_.insert_checkpoint(StoredCheckpoint(size, root, note, utc_now()))
+    return real.note
+
+
+def test_a_checkpoint_whose_case_root_was_altered_fails_verify_and_the_reads(
+    ledger: Any, root_signer: Signer
+) -> None:
+    cp, _new = make_checkpoint(ledger, root_signer)
+    person_line, case_line = Checkpoint.parse(cp.body()).extensions
+    false_root = b64encode(b"\3" * 32)
+    _sign_with_lines(
+        ledger,
+        root_signer,
+        cp.tree_size,
+        cp.root,
+        (person_line, CASE_EXTENSION_PREFIX + false_root),
+    )
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    true_root = case_line.removeprefix(CASE_EXTENSION_PREFIX)
+    assert (
+        f"checkpoint {cp.tree_size} signed case-index root {false_root}, but the log's events "
+        f"give {true_root}: the case set or a unit's cases were committed from rows that "
+        "differ from the log"
+    ) in audit.stdout
+    message = refused(ledger, "case", "list")
+    assert message.startswith("Error: the case index of cases (2 events up to position ")
+    assert message.endswith(
+        f"does not match the root signed in checkpoint {cp.tree_size}: it leads to another "
+        "root; run `lifeledger verify`\n"
+    )
+
+
+def test_a_ledger_whose_checkpoints_predate_the_case_index_verifies_and_then_commits_it(
+    ledger: Any, root_signer: Signer
+) -> None:
+    """An older ledger: its checkpoint carries the person index only, and its case-index table
+    was created empty when this version first opened it."""
+    cp, _new = make_checkpoint(ledger, root_signer)
+    person_line, _case_line = Checkpoint.parse(cp.body()).extensions
+    _sign_with_lines(ledger, root_signer, cp.tree_size, cp.root, (person_line,))
+    with tables(ledger) as t:
+        t.conn.execute(f"DELETE FROM {t.prefix}case_index_events")
+        t.conn.execute(f"DELETE FROM {t.prefix}case_index_nodes")
+    old_note = LedgerTables(ledger).checkpoint(cp.tree_size).note
+    assert run(ledger, "verify").exit_code == 0
+    unproven = (
+        "Case set: completeness not provable. The ledger's 1 checkpoint(s) were signed before "
+        "it had the case index; the cases were found through the read models alone. "
+        "`lifeledger checkpoint` builds the case index and commits it in the next checkpoint."
+    )
+    assert shown(ledger, "case", "list").splitlines()[-2] == unproven
+    assert shown(ledger, "unit", "rating", "CS-XF", "--year", "2024").splitlines()[-1] == unproven
+    # The next checkpoint builds the case index from the whole log and commits it.
+    open_case(ledger, CASE_3)
+    later, new = make_checkpoint(ledger, root_signer)
+    assert new
+    assert Checkpoint.parse(later.body()).extensions[1].startswith(CASE_EXTENSION_PREFIX)
+    assert LedgerTables(ledger).checkpoint(cp.tree_size).note == old_note
+    assert run(ledger, "verify").exit_code == 0
+    assert shown(ledger, "case", "list").splitlines()[-2] == (
+        f"Case set complete as of checkpoint {later.tree_size} (case index); 0 later event(s) "
+        "checked directly (of 0 appended since)."
+    )
+    _nid, leaf = _hide_case(ledger, CASE_1)
+    assert refused(ledger, "case", "list") == _hidden(
+        CASE_1,
+        leaf,
+        f"the case index signed in checkpoint {later.tree_size} lists it",
+        "cases",
+        "proj_cases",
+    )
+
+
+def test_a_deleted_case_index_row_is_refused_by_the_reads_and_named_by_verify(
+    ledger: Any, root_signer: Signer
+) -> None:
+    size = _checkpointed(ledger, root_signer)
+    with tables(ledger) as t:
+        t.conn.execute(
+            f"DELETE FROM {t.prefix}case_index_events WHERE subject = 'cases' AND seq = 1"
+        )
+    message = refused(ledger, "case", "list")
+    assert message.startswith("Error: the case index of cases has no entry 1 holding an event")
+    assert message.endswith("a row was deleted or moved; run `lifeledger verify`\n")
+    assert "may NOT be rated" in shown(ledger, "unit", "rating", "CS-XF", "--year", "2024")
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    assert (
+        "case index table case_index_events: cases has 2 stored rows, the log has 3 events listed"
+    ) in audit.stdout
+    assert size > 0
