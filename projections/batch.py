@@ -26,7 +26,7 @@ from ledger.errors import LedgerError, StoreError
 from ledger.i18n import _
 from projections import log, schema
 from projections.codec import Unwrap
-from projections.event_dates import dates_in_place
+from projections.event_dates import dates_in_place, iso
 from projections.replay import decode
 from projections.schema import (
     CADRES,
@@ -178,7 +178,7 @@ class Batch:
         """A case closed, or reopened (its closing stays in its events and timeline)."""
         state = case.state
         status = state.status
-        on = None if state.closed_on is None else state.closed_on.isoformat()
+        on = None if state.closed_on is None else iso(state.closed_on)
         new = self.cases.get(case.key)
         if new is not None:
             new[STATUS_COLUMN], new[CLOSED_COLUMN] = status, on
@@ -198,7 +198,7 @@ class Batch:
     ) -> Decision:
         """The party's latest decision, whose dates the event at ``position`` changed."""
         party = memo.state.parties.get(party_key(party_type, code))
-        decision = None if party is None else party.decision
+        decision = party.decisions[-1] if party is not None and party.decisions else None
         if decision is None or decision.position is None:
             raise StoreError(
                 _(

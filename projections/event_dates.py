@@ -6,9 +6,11 @@ The library's ``JSONTranscoder`` stores a date as ``{"_type_": "date_iso", "_dat
 aggregate sees them. Converting every value of every payload cost a rebuild about a third of
 its time, so each event's fields are looked up in its class's annotations instead: a field
 declared ``dt.date`` (or ``dt.date | None``) is converted directly; a field declared with
-``Any`` inside (a decision's document, a team's members, an appeal's measures) may hold dates
-the annotation does not name, and is scanned; every other field (text, numbers, the
-library's timestamp) is left as stored.
+``Any`` inside whose shape a domain class states (a decision's document is
+:class:`~ledger.domain.decision.DecisionDocument`'s ``to_dict``, an appeal's measures
+:class:`~ledger.domain.decision.Measures`') has that class's date fields converted; any other
+field with ``Any`` inside (a team's members) may hold dates no annotation names, and is
+scanned; every other field (text, numbers, the library's timestamp) is left as stored.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
+from collections.abc import Mapping
 from typing import Any
 
 from eventsourcing.domain import DomainEvent
 
 from ledger.domain.case import AccountabilityCase
 from ledger.domain.case_state import EVENTS
+from ledger.domain.decision import DecisionDocument, Measures
 
 Payload = dict[str, Any]
 #: how the library's JSON transcoder marks a date
@@ -29,11 +33,22 @@ DATE_MARKER = "date_iso"
 _date = dt.date.fromisoformat
 
 
+#: The fields declared with ``Any`` inside whose stored value a domain class wrote: (event
+#: name, field) -> that class (its own date fields are the value's dates).
+SHAPES: dict[tuple[str, str], type] = {
+    ("DecisionIssued", "document"): DecisionDocument,
+    ("AppealDecided", "measures"): Measures,
+}
+
+
 class DateFields(typing.NamedTuple):
-    """An event's fields declared as dates, and those declared with ``Any`` inside."""
+    """An event's fields declared as dates, those declared with ``Any`` inside (scanned), and
+    those whose shape a domain class states: (field, the class's date fields), for a class
+    that has any."""
 
     dates: tuple[str, ...]
     scanned: tuple[str, ...]
+    nested: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _is_date(tp: Any) -> bool:
@@ -55,19 +70,49 @@ def _may_hold_dates(tp: Any) -> bool:
     return any(_may_hold_dates(a) for a in typing.get_args(tp))
 
 
-def declared(cls: type) -> DateFields:
-    """The date fields of one event class (the library's own fields apart)."""
+def _date_fields(cls: type) -> tuple[str, ...]:
+    return tuple(k for k, tp in typing.get_type_hints(cls).items() if _is_date(tp))
+
+
+def declared(cls: type, shapes: Mapping[str, type] | None = None) -> DateFields:
+    """The date fields of one event class (the library's own fields apart); ``shapes`` names
+    the class whose ``to_dict`` wrote a field declared with ``Any`` inside."""
     common = typing.get_type_hints(DomainEvent)
     hints = {k: v for k, v in typing.get_type_hints(cls).items() if k not in common}
+    shapes = shapes or {}
     dates = tuple(k for k, tp in hints.items() if _is_date(tp))
-    scanned = tuple(k for k, tp in hints.items() if k not in dates and _may_hold_dates(tp))
-    return DateFields(dates, scanned)
+    scanned = tuple(
+        k for k, tp in hints.items() if k not in dates and k not in shapes and _may_hold_dates(tp)
+    )
+    nested = tuple((k, inner) for k, shape in shapes.items() if (inner := _date_fields(shape)))
+    return DateFields(dates, scanned, nested)
 
 
 #: Every case event, by the fold's event name.
 CASE_DATES: dict[str, DateFields] = {
-    name: declared(getattr(AccountabilityCase, name)) for name in EVENTS
+    name: declared(
+        getattr(AccountabilityCase, name),
+        {field: shape for (event, field), shape in SHAPES.items() if event == name},
+    )
+    for name in EVENTS
 }
+
+
+#: ISO text of the days already written (a view stores a date as text); days repeat
+_ISO: dict[dt.date, str] = {}
+#: more days than a ledger's span: the memo is emptied rather than grown past it
+_ISO_KEPT = 65536
+
+
+def iso(day: dt.date) -> str:
+    """``day.isoformat()``, remembered: a rebuild writes the same few thousand days hundreds
+    of thousands of times, and formatting one costs ten times a look-up."""
+    text = _ISO.get(day)
+    if text is None:
+        if len(_ISO) >= _ISO_KEPT:
+            _ISO.clear()
+        text = _ISO[day] = day.isoformat()
+    return text
 
 
 def scan_in_place(value: Payload) -> Payload:
@@ -114,14 +159,28 @@ def dates_in_place(name: str, payload: Payload) -> Payload:
     """A freshly parsed payload of case event ``name`` with its declared dates made
     ``datetime.date``, in place (the hot path of a rebuild). An optional date stored as None
     stays None."""
-    dates, scanned = CASE_DATES[name]
+    dates, scanned, nested = CASE_DATES[name]
     for k in dates:
         v = payload.get(k)
         if v is not None:
             payload[k] = _date(v["_data_"])
     if scanned:
         scan_fields(payload, scanned)
+    if nested:
+        nested_in_place(payload, nested)
     return payload
+
+
+def nested_in_place(payload: Payload, nested: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+    """The dates a domain class declares inside the payload's fields, converted in place (a
+    value stored as something other than a date marker, or absent, is left as it is)."""
+    for k, inner in nested:
+        value = payload.get(k)
+        if type(value) is dict:
+            for name in inner:
+                v = value.get(name)
+                if type(v) is dict and v.get("_type_") == DATE_MARKER:
+                    value[name] = _date(v["_data_"])
 
 
 def scan_fields(payload: Payload, names: tuple[str, ...]) -> None:
@@ -136,7 +195,11 @@ def typed(name: str, payload: Payload) -> Payload:
     """The fields of case event ``name`` with their dates as ``datetime.date``: a new dict,
     the stored payload (which other readers show as stored) left as it is."""
     fields = dict(payload)
-    for k in CASE_DATES[name].scanned:
+    declaration = CASE_DATES[name]
+    for k in declaration.scanned:
         if k in fields:
             fields[k] = _copy(fields[k])
+    for k, _inner in declaration.nested:
+        if type(fields.get(k)) is dict:
+            fields[k] = dict(fields[k])
     return dates_in_place(name, fields)

@@ -30,7 +30,13 @@ from ledger.i18n import _
 from ledger.signing.signatures import HEADER_SIZE, KEY_ID_SIZE, MAGIC
 from projections.batch import Batch, CaseMemo, Row
 from projections.codec import Unwrap, loads
-from projections.event_dates import CASE_DATES, dates_in_place, scan_fields
+from projections.event_dates import (
+    CASE_DATES,
+    dates_in_place,
+    iso,
+    nested_in_place,
+    scan_fields,
+)
 from projections.log import Record
 
 Payload = dict[str, Any]
@@ -46,6 +52,7 @@ class CaseStep(NamedTuple):
 
     dates: tuple[str, ...]
     scanned: tuple[str, ...]
+    nested: tuple[tuple[str, tuple[str, ...]], ...]
     step: Step
     indexer: CaseHandler
 
@@ -110,7 +117,7 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
                 case = case_memos.get(oid)
                 if case is None:  # its opening comes later in the page, or was unreadable
                     raise batch.never_opened(oid, position)
-                dates, scanned, step, indexer = case_handler
+                dates, scanned, nested, step, indexer = case_handler
                 f = loads(unwrap(payload) if unwrap else payload)
                 for k in dates:  # the event's declared dates (projections.event_dates)
                     v = f.get(k)
@@ -118,6 +125,8 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
                         f[k] = date(v["_data_"])
                 if scanned:
                     scan(f, scanned)
+                if nested:
+                    nested_in_place(f, nested)
                 step(case.state, f, position)
                 indexer(batch, position, case, f)
             else:
@@ -134,12 +143,12 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
 def opened(batch: Batch, pos: int, oid: str, envelope: bytes, d: Payload) -> None:
     case = apply(None, "Opened", dates_in_place("Opened", d), pos)
     memo = batch.case_memos[oid] = CaseMemo(case)
-    opened_on = case.opened_on.isoformat()
+    opened_on = iso(case.opened_on)
     batch.cases[pos] = [
         pos,
         oid,
         case.case_no,
-        case.incident_date.isoformat(),
+        iso(case.incident_date),
         ",".join(map(str, case.grounds)),
         int(case.lifetime),
         opened_on,

@@ -18,9 +18,11 @@ serve the deadline index the projection writes and the case state replayed from 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import NamedTuple
 
-from ledger.domain.case_state import Decision
+from ledger.domain.case_state import REVOKED, Decision
+from projections.event_dates import iso
 
 ANNOUNCEMENT = "announcement"
 APPEAL_WINDOW = "appeal_window"
@@ -66,6 +68,7 @@ class Step(NamedTuple):
         return self.start <= day and (self.settled_on is None or self.settled_on > day)
 
 
+@lru_cache(maxsize=4096)  # a rebuild asks it for every decision it writes; the days repeat
 def _day_after(day: str) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
 
@@ -134,24 +137,32 @@ def unpack(text: str) -> Dates:
 
 
 def decision_dates(decision: Decision) -> Dates:
-    """The dates of a decision in the domain's case state (the index and the reads)."""
+    """The dates of a decision in the domain's case state (the index and the reads; a rebuild
+    asks it for every decision a page changed, so it is built in ``Dates`` order in one go)."""
     appeal, announcement, entry = decision.appeal, decision.announcement, decision.file_entry
-    announced_on = announcement.on.isoformat() if announcement else None
-    notice = appeal.notice if appeal else None
-    decided = appeal.decided_on.isoformat() if appeal and appeal.decided_on else None
-    return Dates(
-        decided_on=decision.decided_on.isoformat(),
-        announce_due=decision.announce_due.isoformat(),
-        announced_on=announced_on,
-        revoked_on=decided if decision.revoked else None,
-        received_on=decision.received_on.isoformat() if decision.received_on else None,
-        appeal_due=decision.appeal_due.isoformat() if decision.appeal_due else None,
-        appeal_on=appeal.filed_on.isoformat() if appeal else None,
-        decision_due=appeal.decision_due.isoformat() if appeal else None,
-        appeal_decided_on=decided,
-        appeal_notified_on=notice.on.isoformat() if notice else None,
-        file_from=announced_on if decision.person else None,
-        filed_on=entry.on.isoformat() if entry else None,
+    announced_on = iso(announcement.on) if announcement else None
+    received, appeal_due = decision.received_on, decision.appeal_due
+    if appeal is None:
+        appeal_on = decision_due = decided = notified = None
+    else:
+        appeal_on, decision_due = iso(appeal.filed_on), iso(appeal.decision_due)
+        decided = iso(appeal.decided_on) if appeal.decided_on else None
+        notified = iso(appeal.notice.on) if appeal.notice else None
+    return Dates._make(
+        (
+            iso(decision.decided_on),
+            iso(decision.announce_due),
+            announced_on,
+            decided if decision.status == REVOKED else None,  # revoked_on
+            iso(received) if received else None,  # received_on
+            iso(appeal_due) if appeal_due else None,
+            appeal_on,
+            decision_due,
+            decided,  # appeal_decided_on
+            notified,  # appeal_notified_on
+            announced_on if decision.person else None,  # file_from
+            iso(entry.on) if entry else None,  # filed_on
+        )
     )
 
 

@@ -19,12 +19,15 @@ from typing import Any
 import pytest
 
 from ledger.signing.signatures import Envelope
+from projections import event_dates
 from projections.codec import loads
 from projections.event_dates import CASE_DATES, DateFields, declared, scan_in_place, typed
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 #: the case events whose fields hold dates the annotation does not name
-SCANNED = {"TeamResponsibilityAssigned", "DecisionIssued", "AppealDecided"}
+WITH_ANY = {"TeamResponsibilityAssigned", "DecisionIssued", "AppealDecided"}
+#: those whose value's shape no domain class states, scanned
+SCANNED = {"TeamResponsibilityAssigned"}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +56,7 @@ def test_declared_dates_convert_every_date_a_generated_ledger_stored(
         everything = scan_in_place(copy.deepcopy(payload))  # every date marker, anywhere
         assert typed(name, payload) == everything, name
         seen.add(name)
-    assert seen >= SCANNED
+    assert seen >= WITH_ANY
     assert len(seen) >= 14
 
 
@@ -71,8 +74,27 @@ def test_typed_fields_leave_the_stored_payload_as_it_was(
 
 def test_the_declaration_is_read_from_the_event_classes() -> None:
     assert CASE_DATES["DecisionReceived"] == DateFields(("on", "appeal_due"), ())
-    assert CASE_DATES["DecisionIssued"] == DateFields(("announce_due",), ("document",))
+    assert CASE_DATES["DecisionIssued"] == DateFields(
+        ("announce_due",), (), (("document", ("decided_on", "effective_date")),)
+    )
+    assert CASE_DATES["AppealDecided"] == DateFields(("on", "due"), ())  # Measures: no date
     assert {n for n, d in CASE_DATES.items() if d.scanned} == SCANNED
+
+
+def test_a_document_stored_without_a_date_marker_is_folded_as_it_was() -> None:
+    """A document whose effective date is not a date marker keeps it as stored (the fold reads
+    an empty one as None), as scanning the document left it."""
+    stored: dict[str, Any] = {
+        "announce_due": {"_type_": "date_iso", "_data_": "2024-02-01"},
+        "document": {
+            "decided_on": {"_type_": "date_iso", "_data_": "2024-01-02"},
+            "effective_date": "",
+        },
+    }
+    fields = typed("DecisionIssued", stored)
+    assert fields["document"] == {"decided_on": dt.date(2024, 1, 2), "effective_date": ""}
+    assert fields["announce_due"] == dt.date(2024, 2, 1)
+    assert stored["document"]["decided_on"] == {"_type_": "date_iso", "_data_": "2024-01-02"}
 
 
 def test_a_field_the_domain_adds_is_declared_by_its_annotation() -> None:
@@ -86,3 +108,23 @@ def test_a_field_the_domain_adds_is_declared_by_its_annotation() -> None:
         days: int
 
     assert declared(Later) == DateFields(("on", "until"), ("measures",))
+
+    @dataclass(frozen=True)
+    class Shape:
+        since: dt.date | None
+        note: str
+
+    assert declared(Later, {"measures": Shape}) == DateFields(
+        ("on", "until"), (), (("measures", ("since",)),)
+    )
+
+
+def test_the_iso_text_of_a_day_is_remembered_within_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A view writes a date as ISO text; the memo behind it never grows past its bound."""
+    monkeypatch.setattr(event_dates, "_ISO", {})
+    monkeypatch.setattr(event_dates, "_ISO_KEPT", 10)
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(25)]
+    assert [event_dates.iso(d) for d in days + days] == [d.isoformat() for d in days + days]
+    assert 0 < len(event_dates._ISO) <= 10

@@ -305,14 +305,14 @@ def _decision_issued(case: CaseState, f: Fields, position: int | None) -> None:
 
 
 def _latest(party: Party) -> Decision:
-    decision = party.decision
-    if decision is None:
+    decisions = party.decisions
+    if not decisions:
         raise LookupError(
             _("no decision was issued to {party_type} {code}").format(
                 party_type=party.party_type, code=party.code
             )
         )
-    return decision
+    return decisions[-1]
 
 
 def _appeal(decision: Decision) -> Appeal:
