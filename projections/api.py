@@ -35,20 +35,17 @@ from projections import log, schema
 from projections.batch import Batch, Memory
 from projections.codec import unwrapper
 from projections.handlers import TOPICS, apply_page
+from projections.lists import CadreFound, CaseListEntry, UnitDecision, UnitEntry
 from projections.models import (
     AnnualReport,
-    CadreFound,
     CadreHistory,
     CaseCompleteness,
-    CaseListEntry,
     CaseState,
     CaseSummary,
     Deadline,
     KeyInfo,
     LateStep,
     TimelineEntry,
-    UnitDecision,
-    UnitEntry,
     UnitRating,
 )
 from projections.queries import Reader

@@ -30,13 +30,8 @@ from projections import labels
 from projections.annual import party_days
 from projections.case_check import check_case_set
 from projections.census import check_census, refuse_row
-from projections.models import (
-    CadreFound,
-    CaseCompleteness,
-    CaseListEntry,
-    UnitDecision,
-    UnitEntry,
-)
+from projections.lists import CadreFound, CaseListEntry, UnitDecision, UnitEntry
+from projections.models import CaseCompleteness
 from projections.queries import STEP_DAYS, Reader
 from projections.replay import CaseEvent, career
 from projections.steps import UNTIMED, steps_of
