@@ -159,7 +159,17 @@ def dates_in_place(name: str, payload: Payload) -> Payload:
     """A freshly parsed payload of case event ``name`` with its declared dates made
     ``datetime.date``, in place (the hot path of a rebuild). An optional date stored as None
     stays None."""
-    dates, scanned, nested = CASE_DATES[name]
+    return convert_declared(payload, *CASE_DATES[name])
+
+
+def convert_declared(
+    payload: Payload,
+    dates: tuple[str, ...],
+    scanned: tuple[str, ...],
+    nested: tuple[tuple[str, tuple[str, ...]], ...],
+) -> Payload:
+    """The dates one event class declares (:data:`CASE_DATES`), converted in place: its date
+    fields, its loosely typed fields scanned, and the dates inside the classes it nests."""
     for k in dates:
         v = payload.get(k)
         if v is not None:

@@ -13,7 +13,6 @@ changed: who is named, which years the case touches, a decision's dates.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -32,10 +31,9 @@ from projections.batch import Batch, CaseMemo, Row
 from projections.codec import Unwrap, loads
 from projections.event_dates import (
     CASE_DATES,
+    convert_declared,
     dates_in_place,
     iso,
-    nested_in_place,
-    scan_fields,
 )
 from projections.log import Record
 
@@ -86,7 +84,7 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
     (:func:`ledger.domain.case_state.apply`); its handler here only indexes what changed.
     """
     case_handlers, handlers, case_memos = CASE_HANDLERS, HANDLERS, batch.case_memos
-    date, scan = dt.date.fromisoformat, scan_fields
+    convert = convert_declared
     missing: dict[str, int] = {}
     opened: set[str] = set()
     want_case = batch.want_case
@@ -118,15 +116,7 @@ def apply_page(batch: Batch, page: Sequence[Record], unwrap: Unwrap | None) -> N
                 if case is None:  # its opening comes later in the page, or was unreadable
                     raise batch.never_opened(oid, position)
                 dates, scanned, nested, step, indexer = case_handler
-                f = loads(unwrap(payload) if unwrap else payload)
-                for k in dates:  # the event's declared dates (projections.event_dates)
-                    v = f.get(k)
-                    if v is not None:
-                        f[k] = date(v["_data_"])
-                if scanned:
-                    scan(f, scanned)
-                if nested:
-                    nested_in_place(f, nested)
+                f = convert(loads(unwrap(payload) if unwrap else payload), dates, scanned, nested)
                 step(case.state, f, position)
                 indexer(batch, position, case, f)
             else:

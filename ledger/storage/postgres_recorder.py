@@ -193,14 +193,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         # The person index (Art. 8), in the same transaction: one row per person named. Its
         # reads come before the inserts: in the pipeline a read after an executemany() would
         # be handed the insert's status instead of its rows.
+        new = _index_input(leaves, stored_events)
         index = chain_rows(
-            _index_input(leaves, stored_events),
+            new,
             lambda nos: self._heads(curs, nos),
             lambda oids: self._cadres(curs, oids),
         )
         # The case index (Art. 13, 14), likewise: the case set and the cases naming each unit.
         cases = extend_chains(
-            named_rows(_index_input(leaves, stored_events)),
+            named_rows(new),
             lambda keys: self._heads(curs, keys, self._select_case_head),
         )
         curs.executemany(self._insert_leaf, leaves)

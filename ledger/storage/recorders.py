@@ -123,8 +123,9 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         leaves = leaf_rows(start, stored_events, ids)
         c.executemany(f"INSERT INTO {LEAVES_TABLE} VALUES (?, ?, ?)", leaves)
         # The person index (Art. 8), in the same transaction: one row per person named.
+        new = _index_input(leaves, stored_events)
         index = chain_rows(
-            _index_input(leaves, stored_events),
+            new,
             lambda nos: self._heads(c, nos),
             lambda oids: self._cadres(c, oids),
         )
@@ -132,7 +133,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             c.executemany(f"INSERT INTO {PERSON_EVENTS_TABLE} VALUES (?, ?, ?, ?)", index)
         # The case index (Art. 13, 14), likewise: the case set and the cases naming each unit.
         cases = extend_chains(
-            named_rows(_index_input(leaves, stored_events)),
+            named_rows(new),
             lambda keys: self._heads(c, keys, CASE_EVENTS_TABLE, "subject"),
         )
         if cases:

@@ -95,7 +95,6 @@ def check_rows(
     """
     sha256 = hashlib.sha256
     fromhex = bytes.fromhex
-    public = keys
     topics: dict[str, bytes] = {}
     codes = bytearray(len(rows))
     ids: list[int] = []
@@ -116,7 +115,7 @@ def check_rows(
             row = raw_id + _PACK_QI(version, len(topic_bytes)) + topic_bytes
             if len(state) >= HEADER_SIZE and state[:4] == MAGIC:
                 key_id, signature = state[_KEY_AT], state[_SIGNATURE_AT]
-                key = public.get(key_id)
+                key = keys.get(key_id)
                 if key is None:
                     code = KEY_UNKNOWN
                 else:
