@@ -1,7 +1,8 @@
 """The Ed25519 checks of one read, on two threads from a few dozen events on.
 
 A read's time is mostly the signatures of the events it shows (about fifty for a cadre with
-thirty events), and ``cryptography`` releases the GIL while it verifies, so two threads check
+thirty events), and libsodium (:mod:`ledger.signing.ed25519`, called through cffi) runs without
+the GIL while it verifies, so two threads check
 half each (a pool kept for the process: starting threads for each read would cost more than
 they save).
 

@@ -21,7 +21,7 @@ batch's leaves — runs in workers, a batch of events at a time (:func:`check_ro
 coming back as a few byte strings (a status byte, the 16-byte aggregate id and the leaf hash of
 each event). The main thread keeps what depends on the order: the keys as of each position
 (2, 3), the versions (5), the leaf table compared batch by batch (6), and the Merkle roots.
-Workers are threads (``cryptography`` releases the GIL while it verifies, from version 50) or
+Workers are threads (libsodium, :mod:`ledger.signing.ed25519`, verifies without the GIL) or
 processes (see :func:`_parallel_mode`).
 
 The roots at every checkpoint size are taken from a compact range (RFC 9162 §2.1.1; the O(log n)
