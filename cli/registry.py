@@ -97,10 +97,13 @@ def unit_list(fmt: str | None) -> None:
 @json_option
 def unit_history(code: str, fmt: str | None) -> None:
     """Every decision against the unit (集体责任) or a cadre posted in it at the incident."""
+    from cli.registry_text import case_set_line
+
     code = identifiers.written_form(code)
     p = open_projections(settings().open(signed=False))
-    items = p.unit_history(code)
+    items, completeness = p.unit_history_checked(code)
     first = items[0] if items else None
+    empty = _("No decision names unit {code} or a cadre posted in it.").format(code=code)
     show_list(
         fmt,
         "decisions",
@@ -119,10 +122,14 @@ def unit_history(code: str, fmt: str | None) -> None:
             Column("status_label", _("status")),
         ),
         title=_("Decisions of unit {code}:").format(code=code),
-        empty=_("No decision names unit {code} or a cadre posted in it.").format(code=code),
+        empty="\n".join([empty, *case_set_line(completeness)]),
         next_command=f"lifeledger case show {first.case_no}" if first else None,
         attention=lambda r: "revoked" if r["status"] == "revoked" else None,
-        extra={"unit_code": code},
+        extra={
+            "unit_code": code,
+            "completeness": completeness and asdict(completeness),
+        },
+        notes=case_set_line(completeness),
     )
 
 

@@ -430,9 +430,17 @@ class Projections:
 
     def unit_history(self, unit_code: str) -> list[UnitDecision]:
         """Every decision against the unit or a cadre posted in it at the incident."""
+        return self.unit_history_checked(unit_code)[0]
+
+    def unit_history_checked(
+        self, unit_code: str
+    ) -> tuple[list[UnitDecision], CaseCompleteness | None]:
+        """:meth:`unit_history`, and as of which checkpoint every case was looked at (the
+        case index's ``cases`` key: the cadres' decisions are found through their posts)."""
         from projections.finding import unit_history
 
-        return self._query(lambda r: unit_history(r, unit_code))
+        index = self._case_set(ALL_CASES)
+        return self._query(lambda r: unit_history(r, unit_code, index))
 
     def keys(self) -> list[KeyInfo]:
         """Every signer key, with the log positions that registered and ended it."""

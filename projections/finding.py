@@ -271,13 +271,21 @@ def cadre_search(reader: Reader, text: str) -> list[CadreFound]:
     return found
 
 
-def unit_history(reader: Reader, code: str) -> list[UnitDecision]:
+def unit_history(
+    reader: Reader, code: str, index: CaseSet | None = None
+) -> tuple[list[UnitDecision], CaseCompleteness | None]:
     """Every decision against the unit (集体责任) and against the cadres who held a post in it
-    on the incident date (Art. 5, 8, 10), in the order decided."""
+    on the incident date (Art. 5, 8, 10), in the order decided; and as of which checkpoint
+    every case was looked at (``index``: the case index's ``cases`` set: a cadre's decision
+    counts here through the cadre's post, which no unit key lists, so every case is checked).
+    """
     names = reader.registered_names("unit", [code])
     if code not in names:
         raise NotFoundError(_("no unit with code {code}").format(code=code))
     cases = all_cases(reader)
+    completeness = check_case_set(
+        reader, index, (ids.case_id(c.case_no) for c in cases), "proj_cases"
+    )
     people = {p.code for c in cases for p in c.parties.values() if p.party_type == "person"}
     careers = _careers(reader, people)
     found = []
@@ -308,7 +316,7 @@ def unit_history(reader: Reader, code: str) -> list[UnitDecision]:
                     )
                 )
     found.sort(key=lambda u: (u.decided_on, u.case_no, u.party_type, u.party_code))
-    return found
+    return found, completeness
 
 
 def _careers(reader: Reader, people: Iterable[str]) -> dict[str, list[dict[str, Any]]]:

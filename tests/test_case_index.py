@@ -80,6 +80,11 @@ def test_reads_say_the_case_set_is_complete_as_of_the_latest_checkpoint(
     }
     doc = json.loads(shown(ledger, "--json", "unit", "rating", "CS-XF", "--year", "2024"))
     assert doc["completeness"]["complete_as_of"] == size
+    history = shown(ledger, "unit", "history", "CS-XF").splitlines()
+    assert line in history
+    doc = json.loads(shown(ledger, "--json", "unit", "history", "CS-XF"))
+    assert doc["completeness"]["complete_as_of"] == size
+    assert doc["completeness"]["checked_after"] == 1
     assert run(ledger, "verify").exit_code == 0
 
 
@@ -104,6 +109,13 @@ def test_a_hidden_case_row_with_the_census_balanced_is_refused_and_named(
     unit = refused(ledger, "unit", "rating", "CS-XF", "--year", "2024")
     assert unit.startswith(f"Error: the read models hide case {CASE_1} (log position ")
     assert f"{signed} under unit:CS-XF" in unit
+    # A unit's history: the unit's own decisions and those of the cadres posted in it.
+    assert refused(ledger, "unit", "history", "CS-XF") == _hidden(
+        CASE_1, leaf, signed, "cases", "proj_cases"
+    )
+    doc = json.loads(refused(ledger, "--json", "unit", "history", "CS-XF"))
+    assert doc["error"] == _hidden(CASE_1, leaf, signed, "cases", "proj_cases")[7:-1]
+    assert doc["where"]["position"] == leaf
     audit = run(ledger, "verify")
     assert audit.exit_code == 1
     assert f"proj_cases (opened_at={nid}): missing; expected ({nid}, " in audit.stdout

@@ -173,6 +173,7 @@ def test_unit_list_and_a_units_history_of_decisions(ledger: Any) -> None:
         f"2024-04-15  {CASE_1}  P001   局长    长纪决〔2024〕7号  诫勉谈话           已变更\n"
         f"2024-04-15  {CASE_1}  CS-XF  —       长纪决〔2024〕7号  责令作出书面检查   生效\n"
         f"2024-04-15  {CASE_2}  P002   副局长  长纪决〔2024〕7号  诫勉谈话           生效\n"
+        f"{UNPROVEN}"
         f"Next: lifeledger case show {CASE_1}\n"
     )
     assert refused(ledger, "unit", "history", "CS-XX") == "Error: no unit with code CS-XX\n"
