@@ -34,6 +34,11 @@ from ledger.i18n import _
 from ledger.storage.postgres_recorder import PostgresLedgerRecorder
 from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, SQLiteLedgerRecorder
 from ledger.storage.store import StoreConfig
+from ledger.transparency.case_dates import (
+    DATES_NODES_TABLE,
+    CaseDatesTables,
+    carries_dates_index,
+)
 from ledger.transparency.case_index import CASE_NODES_TABLE, carries_case_index
 from ledger.transparency.case_tables import CaseTables
 from ledger.transparency.person_index import PERSON_NODES_TABLE
@@ -304,6 +309,9 @@ def _copy(
     nodes = PersonTables(src).all_nodes(last)
     # The case index's too, where a checkpoint copied carries it (an older ledger's do not).
     case_nodes = CaseTables(src).all_nodes(last) if any(map(carries_case_index, kept)) else []
+    dates_nodes = (
+        CaseDatesTables(src).all_nodes(last) if any(map(carries_dates_index, kept)) else []
+    )
     recorder = dst.recorder
     copied = 0
     try:
@@ -315,7 +323,7 @@ def _copy(
                     if on_copy is not None:
                         on_copy(len(page))
                 _check_count(copied, total, src)
-                _copy_checkpoints(c, None, kept, cosigned, nodes, case_nodes)
+                _copy_checkpoints(c, None, kept, cosigned, nodes, case_nodes, dates_nodes)
         elif isinstance(recorder, PostgresLedgerRecorder):
             schema = recorder.datastore.schema
             with recorder.datastore.transaction(commit=True) as curs:
@@ -328,7 +336,7 @@ def _copy(
                     if on_copy is not None:
                         on_copy(len(page))
                 _check_count(copied, total, src)
-                _copy_checkpoints(curs, schema, kept, cosigned, nodes, case_nodes)
+                _copy_checkpoints(curs, schema, kept, cosigned, nodes, case_nodes, dates_nodes)
         else:  # pragma: no cover - the application always installs one of the two
             raise StoreError(
                 _("{describe} has no lifeledger recorder").format(describe=dst.store.describe())
@@ -356,15 +364,17 @@ def _copy_checkpoints(
     cosigned: Sequence[StoredCosignature],
     nodes: Sequence[tuple[Any, ...]],
     case_nodes: Sequence[tuple[Any, ...]] = (),
+    dates_nodes: Sequence[tuple[Any, ...]] = (),
 ) -> None:
-    """The checkpoints, cosignatures, person-map and case-map nodes, with the statements the
-    checkpoint service writes them with, in the copy's own transaction (``schema`` None for
-    SQLite)."""
+    """The checkpoints, cosignatures, person-map, case-map and case-dates-map nodes, with the
+    statements the checkpoint service writes them with, in the copy's own transaction
+    (``schema`` None for SQLite)."""
     for statement, table, rows in (
         (INSERT_CHECKPOINT, CHECKPOINTS_TABLE, [k.row() for k in kept]),
         (INSERT_COSIGNATURE, COSIGNATURES_TABLE, [k.row() for k in cosigned]),
         (INSERT_NODE, PERSON_NODES_TABLE, list(nodes)),
         (INSERT_NODE, CASE_NODES_TABLE, list(case_nodes)),
+        (INSERT_NODE, DATES_NODES_TABLE, list(dates_nodes)),
     ):
         if rows:
             cursor.executemany(in_dialect(statement, table, schema), rows)

@@ -180,14 +180,14 @@ def test_a_checkpoint_whose_case_root_was_altered_fails_verify_and_the_reads(
     ledger: Any, root_signer: Signer
 ) -> None:
     cp, _new = make_checkpoint(ledger, root_signer)
-    person_line, case_line = Checkpoint.parse(cp.body()).extensions
+    person_line, case_line, dates_line = Checkpoint.parse(cp.body()).extensions
     false_root = b64encode(b"\3" * 32)
     _sign_with_lines(
         ledger,
         root_signer,
         cp.tree_size,
         cp.root,
-        (person_line, CASE_EXTENSION_PREFIX + false_root),
+        (person_line, CASE_EXTENSION_PREFIX + false_root, dates_line),
     )
     audit = run(ledger, "verify")
     assert audit.exit_code == 1
@@ -208,14 +208,15 @@ def test_a_checkpoint_whose_case_root_was_altered_fails_verify_and_the_reads(
 def test_a_ledger_whose_checkpoints_predate_the_case_index_verifies_and_then_commits_it(
     ledger: Any, root_signer: Signer
 ) -> None:
-    """An older ledger: its checkpoint carries the person index only, and its case-index table
-    was created empty when this version first opened it."""
+    """An older ledger: its checkpoint carries the person index only, and its case-index and
+    case-dates tables were created empty when this version first opened it."""
     cp, _new = make_checkpoint(ledger, root_signer)
-    person_line, _case_line = Checkpoint.parse(cp.body()).extensions
+    person_line, *_case_lines = Checkpoint.parse(cp.body()).extensions
     _sign_with_lines(ledger, root_signer, cp.tree_size, cp.root, (person_line,))
     with tables(ledger) as t:
-        t.conn.execute(f"DELETE FROM {t.prefix}case_index_events")
-        t.conn.execute(f"DELETE FROM {t.prefix}case_index_nodes")
+        for table in ("case_index", "case_dates"):
+            t.conn.execute(f"DELETE FROM {t.prefix}{table}_events")
+            t.conn.execute(f"DELETE FROM {t.prefix}{table}_nodes")
     old_note = LedgerTables(ledger).checkpoint(cp.tree_size).note
     assert run(ledger, "verify").exit_code == 0
     unproven = (

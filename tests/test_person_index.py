@@ -223,7 +223,7 @@ def test_a_checkpoint_signed_over_a_false_index_is_caught_by_verify(
     tables.insert_checkpoint(StoredCheckpoint(size, real.root, note, utc_now()))
     messages = [f.message for f in verify_store(app).failures if f.check is Check.INDEX]
     false_root = base64.b64encode(b"\3" * 32).decode()
-    true_line, _case_line = Checkpoint.parse(real.body()).extensions
+    true_line, *_case_lines = Checkpoint.parse(real.body()).extensions
     true_root = true_line.removeprefix("lifeledger/person-index/v1 ")
     assert messages == [
         f"checkpoint {size} signed person-index root {false_root}, but the log's events give "

@@ -24,6 +24,8 @@ from ledger.storage.recorders import (
     _index_input,
     leaf_rows,
 )
+from ledger.transparency import case_dates
+from ledger.transparency.case_dates import DATES_EVENTS_TABLE, DATES_NODES_TABLE
 from ledger.transparency.case_index import CASE_EVENTS_TABLE, CASE_NODES_TABLE, named_rows
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
@@ -68,6 +70,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         for chains, nodes, key in (
             (PERSON_EVENTS_TABLE, PERSON_NODES_TABLE, "personnel_no"),
             (CASE_EVENTS_TABLE, CASE_NODES_TABLE, "subject"),
+            (DATES_EVENTS_TABLE, DATES_NODES_TABLE, "subject"),
         ):
             self.sql_create_statements += [
                 SQL(
@@ -103,6 +106,12 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self._select_case_head = SQL(
             "SELECT seq, chain FROM {0}.{1} WHERE subject = %s ORDER BY seq DESC LIMIT 1"
         ).format(schema, Identifier(CASE_EVENTS_TABLE))
+        self._insert_dates_event = SQL("INSERT INTO {0}.{1} VALUES (%s, %s, %s, %s)").format(
+            schema, Identifier(DATES_EVENTS_TABLE)
+        )
+        self._select_dates_head = SQL(
+            "SELECT seq, chain FROM {0}.{1} WHERE subject = %s ORDER BY seq DESC LIMIT 1"
+        ).format(schema, Identifier(DATES_EVENTS_TABLE))
         self._select_registered = SQL(
             "SELECT state FROM {0}.{1} WHERE originator_id = %s AND originator_version = 1"
         ).format(schema, Identifier(self.events_table_name))
@@ -158,7 +167,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             PERSON_NODES_TABLE,
         ]
         if with_case_index:
-            names += [CASE_EVENTS_TABLE, CASE_NODES_TABLE]
+            names += [CASE_EVENTS_TABLE, CASE_NODES_TABLE, DATES_EVENTS_TABLE, DATES_NODES_TABLE]
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace"
@@ -204,11 +213,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             named_rows(new),
             lambda keys: self._heads(curs, keys, self._select_case_head),
         )
+        # The case-dates index (Art. 12, 14): each year's cases and the closings.
+        dated = extend_chains(
+            case_dates.named_rows(new),
+            lambda keys: self._heads(curs, keys, self._select_dates_head),
+        )
         curs.executemany(self._insert_leaf, leaves)
         if index:
             curs.executemany(self._insert_person_event, index)
         if cases:
             curs.executemany(self._insert_case_event, cases)
+        if dated:
+            curs.executemany(self._insert_dates_event, dated)
         return ids
 
     def _insert_stored_events(

@@ -18,6 +18,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger.domain.ids import REGISTRY_ID, as_uuid
 from ledger.storage.entries import event_leaf_hash
+from ledger.transparency import case_dates
+from ledger.transparency.case_dates import DATES_EVENTS_TABLE, DATES_NODES_TABLE
 from ledger.transparency.case_index import CASE_EVENTS_TABLE, CASE_NODES_TABLE, named_rows
 from ledger.transparency.person_index import (
     PERSON_EVENTS_TABLE,
@@ -90,6 +92,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         for chains, nodes, key in (
             (PERSON_EVENTS_TABLE, PERSON_NODES_TABLE, "personnel_no"),
             (CASE_EVENTS_TABLE, CASE_NODES_TABLE, "subject"),
+            (DATES_EVENTS_TABLE, DATES_NODES_TABLE, "subject"),
         ):
             statements += [
                 f"CREATE TABLE IF NOT EXISTS {chains} ("
@@ -138,6 +141,13 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         )
         if cases:
             c.executemany(f"INSERT INTO {CASE_EVENTS_TABLE} VALUES (?, ?, ?, ?)", cases)
+        # The case-dates index (Art. 12, 14), likewise: each year's cases and the closings.
+        dated = extend_chains(
+            case_dates.named_rows(new),
+            lambda keys: self._heads(c, keys, DATES_EVENTS_TABLE, "subject"),
+        )
+        if dated:
+            c.executemany(f"INSERT INTO {DATES_EVENTS_TABLE} VALUES (?, ?, ?, ?)", dated)
         return ids
 
     def _registry_after(self, c: SQLiteCursor, version: int) -> RegistryRows:

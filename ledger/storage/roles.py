@@ -25,6 +25,7 @@ from ledger.errors import InvalidInputError
 from ledger.i18n import _
 from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, LEAVES_TABLE
 from ledger.storage.store import PG_EVENTS_TABLE
+from ledger.transparency.case_dates import DATES_EVENTS_TABLE, DATES_NODES_TABLE
 from ledger.transparency.case_index import CASE_EVENTS_TABLE, CASE_NODES_TABLE
 from ledger.transparency.person_index import PERSON_EVENTS_TABLE, PERSON_NODES_TABLE
 
@@ -32,9 +33,16 @@ __all__ = ["LEDGER_TABLES", "role_names", "roles_sql"]
 
 #: The ledger's own tables: append-only.
 LEDGER_TABLES = (PG_EVENTS_TABLE, LEAVES_TABLE, CHECKPOINTS_TABLE, COSIGNATURES_TABLE)
-#: The person and case indexes: rows written with each append and map nodes with each
-#: checkpoint, in the same transactions (rebuilt from the whole log by the owner only).
-INDEX_TABLES = (PERSON_EVENTS_TABLE, PERSON_NODES_TABLE, CASE_EVENTS_TABLE, CASE_NODES_TABLE)
+#: The person, case and case-dates indexes: rows written with each append and map nodes with
+#: each checkpoint, in the same transactions (rebuilt from the whole log by the owner only).
+INDEX_TABLES = (
+    PERSON_EVENTS_TABLE,
+    PERSON_NODES_TABLE,
+    CASE_EVENTS_TABLE,
+    CASE_NODES_TABLE,
+    DATES_EVENTS_TABLE,
+    DATES_NODES_TABLE,
+)
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 
 

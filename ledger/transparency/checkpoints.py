@@ -25,6 +25,7 @@ from ledger.application import LedgerApplication
 from ledger.errors import AlreadyExistsError, InvalidInputError, ProofError
 from ledger.i18n import _
 from ledger.signing.signatures import Signer
+from ledger.transparency.case_dates import CaseDatesTables, dates_extension_line
 from ledger.transparency.case_index import case_extension_line
 from ledger.transparency.case_tables import CaseTables
 from ledger.transparency.checkpoint import (
@@ -133,11 +134,20 @@ def make_checkpoint(app: LedgerApplication, signer: Signer) -> tuple[StoredCheck
     cases = CaseTables(app)
     if cases.first_indexed()[0] is None if stored else cases.misses_log_start():
         cases.rebuild()
+    # The case-dates index (Art. 12, 14: each year's cases, the closings), likewise.
+    dates = CaseDatesTables(app)
+    if dates.first_indexed()[0] is None if stored else dates.misses_log_start():
+        dates.rebuild()
     # The person index (Art. 8): the root of the map of every person's chain at this size,
     # rehashing only the persons named since the previous map; the case index's the same way.
     index_root = persons.advance(size)
     case_root = cases.advance(size)
-    lines = (extension_line(index_root), case_extension_line(case_root))
+    dates_root = dates.advance(size)
+    lines = (
+        extension_line(index_root),
+        case_extension_line(case_root),
+        dates_extension_line(dates_root),
+    )
     body = Checkpoint(origin, size, root, lines).body()
     note = sign_note(body, origin, signer.private_key)
     checkpoint = StoredCheckpoint(size, root, note, utc_now())

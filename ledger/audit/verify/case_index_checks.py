@@ -1,9 +1,11 @@
-"""The case index (Art. 13, 14: the case set) recomputed from the log: the root each good
-checkpoint that carries one signed, and the stored chain rows against the recomputed ones."""
+"""The case index (Art. 13, 14: the case set) and the case-dates index (Art. 12, 14: each
+year's cases, the closings) recomputed from the log: the root each good checkpoint that
+carries one signed, and the stored chain rows against the recomputed ones."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from ledger.audit.verify.audit import Audit
@@ -13,19 +15,82 @@ from ledger.audit.verify.sources import EventSource
 from ledger.errors import ProofError
 from ledger.i18n import _
 from ledger.transparency.case_audit import CaseIndexAudit
+from ledger.transparency.case_dates import (
+    DATES_EVENTS_TABLE,
+    CaseDatesAudit,
+    CaseDatesTables,
+    dates_root_of,
+)
 from ledger.transparency.case_index import CASE_EVENTS_TABLE, case_root_of
 from ledger.transparency.case_tables import CaseTables
 from ledger.transparency.checkpoint import Checkpoint, b64encode
-from ledger.transparency.person_audit import audit_stored_rows
+from ledger.transparency.person_audit import IndexAudit, audit_stored_rows
 from ledger.transparency.person_index import CASE
+from ledger.transparency.person_tables import PersonTables
 from ledger.transparency.ranges import CompactRange
 from ledger.transparency.tables import EventRow
 
+__all__ = ["CaseIndexChecks", "CaseMap", "case_maps"]
+
+
+@dataclass
+class CaseMap:
+    """One map over the case events, as a verification run recomputes it."""
+
+    audit: IndexAudit
+    root_of: Callable[[Checkpoint], bytes | None]
+    tables: Callable[[object], PersonTables]
+    table_name: str
+    #: The failures' texts: a checkpoint without the root after one with it; a signed root
+    #: that is not the log's.
+    missing: str
+    differs: str
+    roots: dict[int, bytes] = field(default_factory=dict)
+    #: Whether a good checkpoint carrying this map's root was seen.
+    seen: bool = False
+
+
+def case_maps() -> list[CaseMap]:
+    """The case index and the case-dates index, fresh for one run."""
+    return [
+        CaseMap(
+            CaseIndexAudit(),
+            case_root_of,
+            CaseTables,
+            CASE_EVENTS_TABLE,
+            _(
+                "checkpoint {size} carries no case-index root, though an earlier "
+                "checkpoint did: nothing proves the case set complete at it"
+            ),
+            _(
+                "checkpoint {size} signed case-index root {signed}, but the log's events "
+                "give {expected}: the case set or a unit's cases were committed from rows "
+                "that differ from the log"
+            ),
+        ),
+        CaseMap(
+            CaseDatesAudit(),
+            dates_root_of,
+            CaseDatesTables,
+            DATES_EVENTS_TABLE,
+            _(
+                "checkpoint {size} carries no case-dates root, though an earlier "
+                "checkpoint did: nothing proves each year's cases and the closings complete "
+                "at it"
+            ),
+            _(
+                "checkpoint {size} signed case-dates root {signed}, but the log's events "
+                "give {expected}: a year's cases or the closings were committed from rows "
+                "that differ from the log"
+            ),
+        ),
+    ]
+
 
 class CaseIndexChecks:
-    """The case-index part of a verification run (:class:`ledger.audit.verify.run._Run`).
+    """The case maps' part of a verification run (:class:`ledger.audit.verify.run._Run`).
 
-    Checkpoints signed before the ledger had the case index carry no root and are not
+    Checkpoints signed before the ledger had a map carry no root of it and are not
     failures; one without it after one with it is.
     """
 
@@ -34,16 +99,14 @@ class CaseIndexChecks:
     range: CompactRange
     _sizes: list[int]
     _wanted: set[int]
-    case_index: CaseIndexAudit
-    case_roots: dict[int, bytes]
-    case_indexed_seen: bool
+    case_maps: list[CaseMap]
 
     def _feed_case_index(
         self, start: int, rows: Sequence[EventRow], ids: list[int], leaves: bytes
     ) -> None:
-        """Refold the case-index chains over these events (log order), taking the map root
+        """Refold the case maps' chains over these events (log order), taking each map root
         at every checkpoint size on the way."""
-        index, wanted = self.case_index, self._wanted
+        maps, wanted = self.case_maps, self._wanted
         for i, row in enumerate(rows):
             position = start + i
             if position in wanted:
@@ -53,52 +116,51 @@ class CaseIndexChecks:
                     oid = UUID(int=ids[i])
                 except (ValueError, TypeError, IndexError):
                     continue  # an unreadable row: reported by the event checks
-                index.feed(position, oid, row[3], row[4], leaves[32 * i : 32 * i + 32])
+                leaf = leaves[32 * i : 32 * i + 32]
+                for m in maps:
+                    m.audit.feed(position, oid, row[3], row[4], leaf)
 
     def _case_snapshot(self, size: int) -> None:
-        if size not in self.case_roots:
-            self.case_roots[size] = self.case_index.root()
+        for m in self.case_maps:
+            if size not in m.roots:
+                m.roots[size] = m.audit.root()
 
     def _check_case_index(self, cp: Checkpoint) -> None:
-        """The case-index root a good checkpoint signed must be the one the log gives."""
-        try:
-            signed = case_root_of(cp)
-        except ProofError as e:
-            self.audit.fail(Check.INDEX, str(e), tree_size=cp.size)
-            return
-        if signed is None:
-            if self.case_indexed_seen:
+        """The case maps' roots a good checkpoint signed must be the ones the log gives."""
+        for m in self.case_maps:
+            try:
+                signed = m.root_of(cp)
+            except ProofError as e:
+                self.audit.fail(Check.INDEX, str(e), tree_size=cp.size)
+                continue
+            if signed is None:
+                if m.seen:
+                    self.audit.fail(Check.INDEX, m.missing.format(size=cp.size), tree_size=cp.size)
+                continue
+            m.seen = True
+            expected = m.roots.get(cp.size)
+            if expected is not None and signed != expected:
                 self.audit.fail(
                     Check.INDEX,
-                    _(
-                        "checkpoint {size} carries no case-index root, though an earlier "
-                        "checkpoint did: nothing proves the case set complete at it"
-                    ).format(size=cp.size),
+                    m.differs.format(
+                        size=cp.size, signed=b64encode(signed), expected=b64encode(expected)
+                    ),
                     tree_size=cp.size,
                 )
-            return
-        self.case_indexed_seen = True
-        expected = self.case_roots.get(cp.size)
-        if expected is not None and signed != expected:
-            self.audit.fail(
-                Check.INDEX,
-                _(
-                    "checkpoint {size} signed case-index root {signed}, but the log's events "
-                    "give {expected}: the case set or a unit's cases were committed from rows "
-                    "that differ from the log"
-                ).format(size=cp.size, signed=b64encode(signed), expected=b64encode(expected)),
-                tree_size=cp.size,
-            )
 
     def _check_case_rows(self) -> None:
-        """The stored case-index rows against the chains refolded from the log (a store only,
-        and only once a checkpoint commits them): a row deleted, added or edited is named."""
+        """The stored rows of each case map against the chains refolded from the log (a store
+        only, and only once a checkpoint commits them): a row deleted, added or edited is
+        named."""
         tables = getattr(self.source, "person_tables", None)
-        if tables is None or not self.case_indexed_seen:
+        if tables is None:
             return
         n = self.range.size
         broken = self.audit.broken_from
-        rows = PersonIndexChecks._indexed_rows(CaseTables(tables.app), n)
-        for problem in audit_stored_rows(self.case_index, rows, n, CASE_EVENTS_TABLE):
-            if broken is None or problem.reach < broken:
-                self.audit.fail(Check.INDEX, problem.message)
+        for m in self.case_maps:
+            if not m.seen:
+                continue
+            rows = PersonIndexChecks._indexed_rows(m.tables(tables.app), n)
+            for problem in audit_stored_rows(m.audit, rows, n, m.table_name):
+                if broken is None or problem.reach < broken:
+                    self.audit.fail(Check.INDEX, problem.message)

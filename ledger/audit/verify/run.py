@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 
 from ledger.audit.verify.audit import Audit, _parses, _trusted, _where_of
-from ledger.audit.verify.case_index_checks import CaseIndexChecks
+from ledger.audit.verify.case_index_checks import CaseIndexChecks, case_maps
 from ledger.audit.verify.leaf_table import LeafTableChecks
 from ledger.audit.verify.options import THREAD_SWITCH_INTERVAL, VerifyOptions
 from ledger.audit.verify.person_index_checks import PersonIndexChecks
@@ -38,7 +38,6 @@ from ledger.audit.verify.workers import (
 from ledger.domain.ids import as_uuid
 from ledger.errors import LedgerError, ProofError, StoreUnavailableError, first_line
 from ledger.i18n import _
-from ledger.transparency.case_audit import CaseIndexAudit
 from ledger.transparency.checkpoint import (
     Checkpoint,
     b64encode,
@@ -138,9 +137,9 @@ class _Run(LeafTableChecks, PersonIndexChecks, CaseIndexChecks):
         self.indexed_seen = False
         self.index_nodes: dict[str, Node] | None = None
         #: The case index (Art. 13, 14) likewise, checked only where a checkpoint carries it.
-        self.case_index = CaseIndexAudit()
-        self.case_roots: dict[int, bytes] = {}
-        self.case_indexed_seen = False
+        #: The case and case-dates indexes (Art. 12-14), likewise, each checked only where
+        #: a checkpoint carries it.
+        self.case_maps = case_maps()
         #: A signed checkpoint is larger than the log: events are gone from its end.
         self.rolled_back = False
 
