@@ -28,8 +28,9 @@ from eventsourcing.persistence import PersistenceError
 from ledger.application import LedgerApplication, today
 from ledger.errors import InvalidInputError, StoreError
 from ledger.i18n import _
+from ledger.transparency.case_dates import CLOSINGS, year_key
 from ledger.transparency.case_index import ALL_CASES, unit_key
-from ledger.transparency.case_record import CaseSet, case_set
+from ledger.transparency.case_record import CaseSet, case_set, dated_set
 from ledger.transparency.person_record import person_record
 from projections import log, schema
 from projections.batch import Batch, Memory
@@ -361,7 +362,8 @@ class Projections:
         if soon_days < 0:
             raise InvalidInputError(_("soon_days must not be negative"))
         index = self._case_set(ALL_CASES)
-        return self._query(lambda r: r.deadlines(as_of, soon_days, index))
+        closings = dated_set(self.app, CLOSINGS, keep=True)
+        return self._query(lambda r: r.deadlines(as_of, soon_days, index, closings))
 
     def _case_set(self, key: str) -> CaseSet:
         """The cases the case index lists under ``key``, checked against the latest
@@ -388,9 +390,10 @@ class Projections:
         (GB/T 2260), the cases of the units and cadres of that region and those within it."""
         day = today()
         index = self._case_set(ALL_CASES)
+        dated = dated_set(self.app, year_key(year))
         return self._query(
             lambda r: r.annual_report(
-                year, authority, r.position, day, region, self.app.region_of, index
+                year, authority, r.position, day, region, self.app.region_of, index, dated
             )
         )
 
@@ -398,7 +401,8 @@ class Projections:
         """Art. 14: the cases the year's report counts (an index: printed reports verify the
         cases' own events before counting them)."""
         index = self._case_set(ALL_CASES)
-        return self._query(lambda r: r.cases_in_year(year, authority, index))
+        dated = dated_set(self.app, year_key(year))
+        return self._query(lambda r: r.cases_in_year(year, authority, index, dated))
 
     def case_list(self, filters: CaseFilter | None = None) -> list[CaseListEntry]:
         """The cases that pass the filters, each from its checked events (finding)."""

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from uuid import UUID
 
 from ledger.domain import ids
 from ledger.domain.case_state import party_key
@@ -32,7 +33,7 @@ from ledger.transparency.case_record import CaseSet
 from projections import labels
 from projections.annual import annual_figures, in_year
 from projections.cadre_reads import CadreReads
-from projections.case_check import case_ids_in_views, check_case_set
+from projections.case_check import case_ids_in_views, check_case_set, check_running
 from projections.census import (
     check_census,
     check_index_rows,
@@ -211,14 +212,22 @@ class Reader(CadreReads):
 
     # deadlines ------------------------------------------------------------------------------
     def deadlines(
-        self, as_of: dt.date, soon_days: int, index: CaseSet | None = None
+        self,
+        as_of: dt.date,
+        soon_days: int,
+        index: CaseSet | None = None,
+        closings: CaseSet | None = None,
     ) -> tuple[list[Deadline], CaseCompleteness | None]:
         """The legal periods running on ``as_of``: started on or before it, not settled; and
-        as of which checkpoint every case was looked at (``index``: the case index's set)."""
+        as of which checkpoint every case was looked at (``index``: the case index's set;
+        ``closings``: the case-dates index's, so that every case not closed by ``as_of`` is
+        looked at, :func:`check_running`)."""
         check_census(self.trust, self.position)
         completeness = self.all_cases_checked(index)
         indexed = self.running(as_of)
         cases = self.states({row["opened_at"] for _case_no, row, _steps in indexed})
+        led_to = (ids.case_id(c.case_no) for c in cases.values())
+        check_running(self, index, closings, led_to, as_of)
         for _case_no, row, _steps in indexed:  # each index row must name a decision the case holds
             case = cases[row["opened_at"]]
             party = case.parties.get(party_key(row["party_type"], row["code"]))
@@ -354,31 +363,51 @@ class Reader(CadreReads):
         starts from that table then misses none (``report annual``, ``deadlines``)."""
         return check_case_set(self, index, case_ids_in_views(self), "proj_cases")
 
-    def _year_cases(self, year: int, authority: str | None) -> list[tuple[int, str]]:
+    def _year_cases(
+        self,
+        year: int,
+        authority: str | None,
+        index: CaseSet | None = None,
+        dated: CaseSet | None = None,
+    ) -> tuple[list[tuple[int, str]], CaseCompleteness | None]:
         """(opening position, case number) of the cases with a business date in the year
-        (index on year), after the census check that no case row is missing or added."""
+        (index on year), after the census check that no case row is missing or added, and as
+        of which checkpoint the case set is complete: every case the case index lists
+        (``index``) must have its ``proj_cases`` row, and every case the case-dates index
+        lists under the year (``dated``) must be among those selected."""
         check_census(self.trust, self.position)
         check_index_rows(
             self.trust, "proj_case_years", _("a case with a date in {year}").format(year=year)
         )
-        statement = (
-            "SELECT c.opened_at, c.case_no FROM {proj_case_years} y "
-            "JOIN {proj_cases} c ON c.opened_at = y.opened_at WHERE y.year = ?"
+        completeness = self.all_cases_checked(index)
+        self.cur.execute(
+            self.store.sql(
+                "SELECT c.opened_at, c.case_no, c.case_id, c.opening_authority "
+                "FROM {proj_case_years} y JOIN {proj_cases} c ON c.opened_at = y.opened_at "
+                "WHERE y.year = ? ORDER BY c.opened_at"
+            ),
+            (year,),
         )
-        params: tuple[Any, ...] = (year,)
-        if authority is not None:
-            statement += " AND c.opening_authority = ?"
-            params += (authority,)
-        self.cur.execute(self.store.sql(statement + " ORDER BY c.opened_at"), params)
-        return [(int(r[0]), str(r[1])) for r in self.cur.fetchall()]
+        rows = self.cur.fetchall()
+        check_case_set(
+            self, dated, (UUID(str(r[2])) for r in rows), "proj_case_years and proj_cases"
+        )
+        # With an authority, the selection is narrowed by the proj_cases column after the
+        # check above, as before (a column edited in place: verify's read-model audit).
+        found = [(int(r[0]), str(r[1])) for r in rows if authority is None or r[3] == authority]
+        return found, completeness
 
     def cases_in_year(
-        self, year: int, authority: str | None, index: CaseSet | None = None
+        self,
+        year: int,
+        authority: str | None,
+        index: CaseSet | None = None,
+        dated: CaseSet | None = None,
     ) -> list[str]:
         """The numbers of the cases the year's report counts (Art. 14); ``index``: every case
-        of the log, as the case index lists them (none may lack its ``proj_cases`` row)."""
-        found = self._year_cases(year, authority)
-        self.all_cases_checked(index)
+        of the log, as the case index lists them (none may lack its ``proj_cases`` row);
+        ``dated``: the year's cases, as the case-dates index lists them."""
+        found = self._year_cases(year, authority, index, dated)[0]
         return [no for _at, no in found]
 
     def annual_report(
@@ -390,13 +419,14 @@ class Reader(CadreReads):
         region: str | None = None,
         region_of: Callable[[str, str, dt.date], str | None] | None = None,
         index: CaseSet | None = None,
+        dated: CaseSet | None = None,
     ) -> AnnualReport:
         """Replay only the cases with a date in the year (index on year), then count; with
         ``region``, only the cases naming a unit or cadre of that region or one within it
         (Art. 14 本地区), each party's region as ``region_of`` finds it on its finding date.
-        ``index``: every case of the log, as the case index lists them."""
-        year_cases = self._year_cases(year, authority)
-        completeness = self.all_cases_checked(index)
+        ``index``: every case of the log, as the case index lists them; ``dated``: the
+        year's cases, as the case-dates index lists them."""
+        year_cases, completeness = self._year_cases(year, authority, index, dated)
         cases = list(self.states(case for case, _ in year_cases).values())
         if region is None or region_of is None:
             report = annual_figures(cases, year, authority, position, today)

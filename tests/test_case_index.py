@@ -265,3 +265,124 @@ def test_a_deleted_case_index_row_is_refused_by_the_reads_and_named_by_verify(
         "case index table case_index_events: cases has 2 stored rows, the log has 3 events listed"
     ) in audit.stdout
     assert size > 0
+
+
+# the case-dates index: each year's cases and the closings (Art. 12, 14) ----------------------
+def _lower(t: Any, table: str, by: int) -> None:
+    """Lower a census counter of the read models, as the insider who deleted rows does."""
+    t.run(
+        "UPDATE {proj_tracking} SET position = position - ? WHERE name = ?",
+        (by, f"rows:{table}"),
+    )
+
+
+def test_a_deleted_year_row_with_its_counter_lowered_is_refused_and_named(
+    ledger: Any, root_signer: Signer
+) -> None:
+    size = _checkpointed(ledger, root_signer)
+    assert CASE_2 in shown(ledger, "--json", "report", "annual", "--year", "2024")
+    with tables(ledger) as t:
+        nid, leaf, _state = t.event_of(CASE_2, ".Opened")
+        t.run("DELETE FROM {proj_case_years} WHERE year = 2024 AND opened_at = ?", (nid,))
+        _lower(t, "proj_case_years", 1)
+    hidden = _hidden(
+        CASE_2,
+        leaf,
+        f"the case-dates index signed in checkpoint {size} lists it",
+        "year:2024",
+        "proj_case_years and proj_cases",
+    )
+    assert refused(ledger, "report", "annual", "--year", "2024") == hidden
+    assert refused(ledger, "report", "annual", "--year", "2024", "--authority", "x") == hidden
+    printed = ("report", "annual", "--year", "2024", "--format", "xlsx", "--out", "r.xlsx")
+    assert refused(ledger, *printed) == hidden
+    # Other years and the reads that do not choose by year still answer.
+    assert CASE_2 in shown(ledger, "case", "list")
+    shown(ledger, "report", "annual", "--year", "2023")
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    assert f"proj_case_years (year=2024, opened_at={nid}): missing" in audit.stdout
+
+
+def test_a_deleted_decision_row_with_its_counter_lowered_is_refused_and_named(
+    ledger: Any, root_signer: Signer
+) -> None:
+    size = _checkpointed(ledger, root_signer)
+    assert "P002" in shown(ledger, "deadlines", "--as-of", "2024-04-20")
+    with tables(ledger) as t:
+        nid, _leaf, _state = t.event_of(CASE_2, ".Opened")
+        issued = t.event_of(CASE_2, ".DecisionIssued")[1]
+        t.run("DELETE FROM {proj_decisions} WHERE opened_at = ?", (nid,))
+        _lower(t, "proj_decisions", 1)
+    assert refused(ledger, "deadlines", "--as-of", "2024-04-20") == (
+        f"Error: the read models hide case {CASE_2} (log position {issued}): its legal period "
+        "宣布决定（30日内） (Art. 11) for person P002 runs on 2024-04-20, but the read models "
+        f"(proj_decisions) do not lead to it. Nothing is shown from them. {REBUILD}\n"
+    )
+    doc = json.loads(refused(ledger, "--json", "deadlines", "--as-of", "2024-04-20"))
+    assert doc["where"]["position"] == issued
+    # Before the decision nothing ran: that day's answer is whole, and says so.
+    assert "Case set complete as of checkpoint" in shown(
+        ledger, "deadlines", "--as-of", "2024-01-02"
+    )
+    assert size > issued
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    assert f"proj_decisions (opened_at={nid}, " in audit.stdout
+
+
+def test_a_closed_case_is_looked_at_only_for_days_before_its_closing(
+    ledger: Any, root_signer: Signer
+) -> None:
+    """Art. 12: a case closes only when no step is owed, so ``deadlines`` refolds a closed
+    case (found through no index) only for a day before its signed closing date."""
+    from test_trusted_reads import D
+
+    from ledger.domain.regulation import PartyType
+
+    ledger.announce(CASE_2, PartyType.PERSON, "P002", D(2024, 4, 16), "本人及所在单位")
+    ledger.receive(CASE_2, PartyType.PERSON, "P002", D(2024, 4, 16))
+    ledger.enter_in_file(CASE_2, "P002", D(2024, 4, 17), "档2024", "档案室")
+    ledger.close_case(CASE_2, D(2024, 6, 1), "结案")
+    cp, _new = make_checkpoint(ledger, root_signer)
+    shown(ledger, "case", "list")
+    with tables(ledger) as t:
+        nid, _leaf, _state = t.event_of(CASE_2, ".Opened")
+        issued = t.event_of(CASE_2, ".DecisionIssued")[1]
+        assert t.event_of(CASE_2, ".Closed")[1] < cp.tree_size
+        t.run("DELETE FROM {proj_decisions} WHERE opened_at = ?", (nid,))
+        _lower(t, "proj_decisions", 1)
+    line = f"Case set complete as of checkpoint {cp.tree_size} (case index)"
+    assert line in shown(ledger, "deadlines", "--as-of", "2024-07-01")
+    assert refused(ledger, "deadlines", "--as-of", "2024-04-15").startswith(
+        f"Error: the read models hide case {CASE_2} (log position {issued}): its legal period "
+    )
+
+
+def test_the_signed_year_rule_is_the_read_models_year_index(
+    ledger: Any, root_signer: Signer
+) -> None:
+    """The case-dates index's year keys list exactly the (year, case) pairs ``proj_case_years``
+    holds: one rule of Art. 14, written twice (the index from the signed bytes, the views
+    from the folded case)."""
+    from ledger.transparency.case_dates import dates_named
+
+    make_checkpoint(ledger, root_signer)
+    with tables(ledger) as t:
+        signed = set()
+        for oid, topic, state in t.rows(
+            "SELECT originator_id, topic, state FROM {events} WHERE topic LIKE ?",
+            ("ledger.case:%",),
+        ):
+            for key in dates_named(str(topic), bytes(state)):
+                if key.startswith("year:"):
+                    signed.add((int(key[5:]), str(oid).replace("-", "")))
+        viewed = {
+            (int(y), str(oid).replace("-", ""))
+            for y, oid in t.rows(
+                "SELECT y.year, c.case_id FROM {proj_case_years} y JOIN {proj_cases} c "
+                "ON c.opened_at = y.opened_at"
+            )
+        }
+    assert signed == viewed
+    assert {y for y, _ in signed} == {2024}

@@ -54,11 +54,12 @@ def test_a_checkpoint_is_a_c2sp_signed_note_of_the_whole_log(
     body, signatures = open_note(cp.note)
     head = f"{origin}\n{cp.tree_size}\n{base64.b64encode(cp.root).decode()}\n".encode()
     assert body.startswith(head)
-    person_line, case_line = body[len(head) :].decode().splitlines()
+    person_line, case_line, dates_line = body[len(head) :].decode().splitlines()
     assert person_line.startswith("lifeledger/person-index/v1 ")
     assert case_line.startswith("lifeledger/case-index/v1 ")
+    assert dates_line.startswith("lifeledger/case-dates/v1 ")
     assert [s.name for s in signatures] == [origin]
-    assert cp.note.decode().splitlines()[6].startswith(f"— {origin} ")
+    assert cp.note.decode().splitlines()[7].startswith(f"— {origin} ")
     verified = verify_note(
         cp.note, {origin: parse_vkey(note_vkey(origin, root_signer.public_raw)).public_key()}
     )

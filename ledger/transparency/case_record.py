@@ -5,20 +5,22 @@ cases they found through the read models with this set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from ledger.errors import ProofError, TamperedEventError
 from ledger.i18n import _
 from ledger.storage.entries import event_leaf_hash
+from ledger.transparency.case_dates import CaseDatesTables, dates_named, dates_root_of
 from ledger.transparency.case_index import case_root_of, subjects_named
 from ledger.transparency.case_tables import CaseTables
 from ledger.transparency.checkpoint import Checkpoint
 from ledger.transparency.person_map import ChainState, key_of, prove
 from ledger.transparency.person_record import _verify_note
 
-__all__ = ["CaseSet", "case_set"]
+__all__ = ["CaseSet", "case_set", "dated_set"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class CaseSet:
     later: int = 0
     #: Stored checkpoints, when none carries the case index.
     unindexed_checkpoints: int = 0
+    #: True for a key of the case-dates index (:mod:`ledger.transparency.case_dates`).
+    dated: bool = False
+    #: With ``keep``: every event listing each case under the key, as (notification id, log
+    #: position, topic, stored state), in log order (the closings of a case, for
+    #: ``deadlines``).
+    events: dict[UUID, list[tuple[int, int, str, bytes]]] = field(default_factory=dict)
 
 
 def _damaged(message: str, **where: Any) -> TamperedEventError:
@@ -48,9 +56,23 @@ def _damaged(message: str, **where: Any) -> TamperedEventError:
     )
 
 
-def case_set(app: Any, key: str) -> CaseSet:
+def dated_set(app: Any, key: str, keep: bool = False) -> CaseSet:
+    """:func:`case_set` for a key of the case-dates index (``year:<YYYY>``, ``closings``);
+    ``keep``: with every event listing each case."""
+    return case_set(app, key, CaseDatesTables(app), dates_root_of, dates_named, keep)
+
+
+def case_set(
+    app: Any,
+    key: str,
+    tables: CaseTables | CaseDatesTables | None = None,
+    root_of: Callable[[Checkpoint], bytes | None] = case_root_of,
+    named: Callable[[str, bytes], tuple[str, ...]] = subjects_named,
+    keep: bool = False,
+) -> CaseSet:
     """The cases ``key`` lists, proven complete against the latest checkpoint carrying the
-    case index, and every event after it read from the log itself.
+    case index (or, with ``tables``, ``root_of`` and ``named``, another case map), and every
+    event after it read from the log itself.
 
     1. The latest checkpoint's note signature is checked with the registry's admin keys; its
        case-index line gives the map root (none: the answer says completeness is not
@@ -64,19 +86,22 @@ def case_set(app: Any, key: str) -> CaseSet:
 
     A failure is a TamperedEventError naming the position and saying to run verify.
     """
-    tables = CaseTables(app)
+    tables = tables or CaseTables(app)
+    dated = isinstance(tables, CaseDatesTables)
+    kept: dict[UUID, list[tuple[int, int, str, bytes]]] = {}
     with tables.snapshot():
         ends = tables.first_and_latest()
         if ends is None:
-            return CaseSet(key, None, {})
+            return CaseSet(key, None, {}, dated=dated)
         latest = ends[1]
         if not tables.carries(latest):
-            return CaseSet(key, None, {}, unindexed_checkpoints=tables.first_indexed(ends[0])[1])
+            unindexed = tables.first_indexed(ends[0])[1]
+            return CaseSet(key, None, {}, unindexed_checkpoints=unindexed, dated=dated)
         size = latest.tree_size
         try:
             cp = Checkpoint.parse(latest.body())
             _verify_note(app, latest.note, cp.origin)
-            root = case_root_of(cp)
+            root = root_of(cp)
         except ProofError as e:
             raise _damaged(
                 _("checkpoint {size} does not hold: {e}").format(size=size, e=e), tree_size=size
@@ -96,7 +121,7 @@ def case_set(app: Any, key: str) -> CaseSet:
                     position=index,
                 )
             nid, oid, version, topic, stored = row
-            if key not in subjects_named(topic, stored):
+            if key not in named(topic, stored):
                 raise _damaged(
                     _(
                         "the event at position {index} does not list {key}, but the case index does"
@@ -105,6 +130,8 @@ def case_set(app: Any, key: str) -> CaseSet:
                 )
             state = state.then(index, event_leaf_hash(index, oid, version, topic, stored))
             found.setdefault(oid, (index, nid))
+            if keep:
+                kept.setdefault(oid, []).append((nid, index, topic, stored))
         try:
             proof, _leaf = prove(tables.reader(size), key_of(key))
             if proof.root_for(key_of(key), state.value if state.count else None) != root:
@@ -120,9 +147,21 @@ def case_set(app: Any, key: str) -> CaseSet:
                 tree_size=size,
             ) from None
         later = tables.events_from(size)
+        for offset, (index, *_event) in enumerate(later):
+            if index != size + offset:  # a closing or an opening removed from the log's end
+                raise _damaged(
+                    _(
+                        "the log after checkpoint {size} has no event at position {position}: "
+                        "an event was removed"
+                    ).format(size=size, position=size + offset),
+                    position=size + offset,
+                    tree_size=size,
+                )
         count_later = 0
         for index, nid, oid, _version, topic, stored in later:
-            if key in subjects_named(topic, stored):
+            if key in named(topic, stored):
                 found.setdefault(oid, (index, nid))
                 count_later += 1
-        return CaseSet(key, size, found, count_later, len(later))
+                if keep:
+                    kept.setdefault(oid, []).append((nid, index, topic, stored))
+        return CaseSet(key, size, found, count_later, len(later), dated=dated, events=kept)
