@@ -11,8 +11,8 @@ same load on a shared machine:
    previous checkpoint are rehashed);
 3. after a few more events, ``unit rating`` (the unit named in the most cases, the year with
    the most decisions against it), ``report annual`` (the year with the most cases) and
-   ``deadlines``, in-process, ``--reads`` times each; ``case list`` (every case replayed)
-   twice.
+   ``deadlines`` (on a day in 2024 and on the simulated present), in-process, ``--reads``
+   times each; ``case list`` and ``unit history`` (every case replayed) ``--whole`` times.
 
 Wall time and CPU time (``time.process_time``) of each; the ratios are this tree's over the
 baseline's, measured in one run.
@@ -49,7 +49,7 @@ from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import make_checkpoint
 from projections.api import Projections
 
-db, tail, reads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+db, tail, reads, whole = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 signers = bench_signers(2016)
 app = LedgerApplication(StoreConfig.parse(db), signers["root"])
 app.signer = signers["organisation"]
@@ -100,9 +100,14 @@ rated = max(range(2016, 2026), key=lambda y: len(views.unit_rating(unit, y).reas
 out["first_checkpoint"] = timed(checkpoint)
 before = app.recorder.max_notification_id()
 i = 0
-while app.recorder.max_notification_id() - before < tail:
-    whole_case(f"BENCH-CI-{i:05d}", people[i % len(people)])
-    i += 1
+
+def append_tail():
+    global i
+    while app.recorder.max_notification_id() - before < tail:
+        whole_case(f"BENCH-CI-{i:05d}", people[i % len(people)])
+        i += 1
+
+out["append_tail"] = timed(append_tail)
 out["tail_checkpoint"] = timed(checkpoint)
 whole_case("BENCH-CI-AFTER", people[0])
 views.catch_up()
@@ -110,12 +115,15 @@ asks = {
     "unit_rating": lambda: views.unit_rating(unit, rated),
     "report_annual": lambda: views.annual_report(year),
     "deadlines": lambda: views.deadlines(dt.date(2024, 3, 20)),
+    # the simulated present of generate.py: the open cases' periods
+    "deadlines_present": lambda: views.deadlines(dt.date(2026, 6, 30)),
 }
 for name, ask in asks.items():
     ask()
     out[name] = [timed(ask) for _ in range(reads)]
 views.case_list()
-out["case_list"] = [timed(views.case_list) for _ in range(2)]
+out["case_list"] = [timed(views.case_list) for _ in range(whole)]
+out["unit_history"] = [timed(lambda: views.unit_history(unit)) for _ in range(whole)]
 out["where"] = {"unit": unit, "rating_year": rated, "report_year": year, "tail_events": tail}
 print(json.dumps(out))
 """
@@ -132,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tail", type=int, default=1000)
     parser.add_argument("--reads", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--whole", type=int, default=2, help="case list / unit history reads")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     runs: dict[str, list[dict[str, Any]]] = {"this tree": [], args.baseline: []}
@@ -151,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy(args.db, copy)
                 env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{BENCH}"}
                 done = subprocess.run(
-                    [sys.executable, "-c", CHILD, str(copy), str(args.tail), str(args.reads)],
+                    [sys.executable, "-c", CHILD, str(copy), str(args.tail), str(args.reads),
+                     str(args.whole)],
                     check=True, capture_output=True, text=True, env=env, cwd=tmp,
                 )  # fmt: skip
                 runs[label].append(json.loads(done.stdout))
@@ -159,11 +169,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"round {r + 1}: {label} done", file=sys.stderr)
     result: dict[str, Any] = {"db": str(args.db), "baseline": args.baseline, "tail": args.tail}
     result["where"] = runs["this tree"][0]["where"]
-    for step in ("first_checkpoint", "tail_checkpoint"):
+    for step in ("first_checkpoint", "append_tail", "tail_checkpoint"):
         mine = [r[step] for r in runs["this tree"]]
         theirs = [r[step] for r in runs[args.baseline]]
         result[step] = _figures(mine, theirs)
-    for step in ("unit_rating", "report_annual", "deadlines", "case_list"):
+    steps = ("unit_rating", "report_annual", "deadlines", "deadlines_present", "case_list",
+             "unit_history")  # fmt: skip
+    for step in steps:
         mine = [p for r in runs["this tree"] for p in r[step]]
         theirs = [p for r in runs[args.baseline] for p in r[step]]
         result[step] = _figures(mine, theirs)
