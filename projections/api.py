@@ -361,7 +361,7 @@ class Projections:
         index, :func:`case_set`; None before a checkpoint carries it)."""
         if soon_days < 0:
             raise InvalidInputError(_("soon_days must not be negative"))
-        index = self._case_set(ALL_CASES)
+        index = case_set(self.app, ALL_CASES, keep=True)
         closings = dated_set(self.app, CLOSINGS, keep=True)
         return self._query(lambda r: r.deadlines(as_of, soon_days, index, closings))
 

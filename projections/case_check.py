@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from ledger.i18n import _
-from ledger.transparency.case_dates import CLOSED, closing_day
+from ledger.transparency.case_dates import CLOSED
 from ledger.transparency.case_record import CaseSet
 from ledger.transparency.person_index import payload_of
 from projections import labels
@@ -107,12 +107,13 @@ def check_running(
     """Refuse ``deadlines`` when a case its index (``proj_decisions``) did not lead to has a
     legal period running on ``on`` (Art. 11, 12).
 
-    The cases looked at are every case of the signed case set (``cases``) except those whose
-    last closing or reopening (``closings``, the case-dates index) is a closing dated on or
-    before ``on`` and signed into the checkpoint: Art. 12's closing rule lets a case close only
-    when no step is owed to a party. A closing after the checkpoint is not trusted unchecked:
-    such a case is folded from its checked events like an open one. Each case looked at and
-    not ``found`` is folded, and must have no period running on ``on``.
+    The cases looked at are those of the signed case set (``cases``, kept with their opening
+    dates) opened on or before ``on`` (every period starts with a decision, after the opening),
+    except those whose last closing or reopening (``closings``, the case-dates index) is a
+    closing dated on or before ``on`` and signed into the checkpoint: Art. 12's closing rule
+    lets a case close only when no step is owed to a party. A closing after the checkpoint is
+    not trusted unchecked: such a case is folded from its checked events like an open one.
+    Each case looked at and not ``found`` is folded, and must have no period running on ``on``.
     """
     if cases is None or closings is None or cases.complete_as_of is None:
         return
@@ -125,13 +126,16 @@ def check_running(
         if (applied := [e for e in events if e[0] <= reader.position])
         and applied[-1][2] == CLOSED
         and applied[-1][1] < size
-        and (day := closing_day(applied[-1][3])) is not None
-        and day <= text
+        and applied[-1][3] is not None
+        and applied[-1][3] <= text
     }
     wanted = [
         oid
         for oid, (_position, nid) in cases.cases.items()
-        if nid <= reader.position and oid not in seen and oid not in shut
+        if nid <= reader.position
+        and oid not in seen
+        and oid not in shut
+        and _opened_by(cases, oid, text)
     ]
     if not wanted:
         return
@@ -170,3 +174,11 @@ def check_running(
                         position=leaf,
                         aggregate_id=str(oid),
                     )
+
+
+def _opened_by(cases: CaseSet, oid: UUID, day: str) -> bool:
+    """Whether the case was opened on or before ``day`` by its signed opening (a case whose
+    opening date could not be read is looked at)."""
+    opening = cases.events.get(oid)
+    opened = opening[0][3] if opening else None
+    return opened is None or opened <= day

@@ -53,8 +53,8 @@ __all__ = [
     "YEAR_FIELDS",
     "CaseDatesAudit",
     "CaseDatesTables",
+    "business_day",
     "carries_dates_index",
-    "closing_day",
     "dates_extension_line",
     "dates_named",
     "dates_root_of",
@@ -126,10 +126,13 @@ def dates_named(topic: str, state: bytes) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def closing_day(state: bytes) -> str | None:
-    """The business date of a closing or reopening (ISO text), from its stored bytes."""
+def business_day(state: bytes) -> str | None:
+    """The business date of an opening (``opened_on``), a closing or a reopening (``on``) as
+    ISO text, from its stored bytes."""
     payload = payload_of(state)
-    return None if payload is None else _day(payload, "on")
+    if payload is None:
+        return None
+    return _day(payload, "on") or _day(payload, "opened_on")
 
 
 def named_rows(

@@ -13,7 +13,12 @@ from uuid import UUID
 from ledger.errors import ProofError, TamperedEventError
 from ledger.i18n import _
 from ledger.storage.entries import event_leaf_hash
-from ledger.transparency.case_dates import CaseDatesTables, dates_named, dates_root_of
+from ledger.transparency.case_dates import (
+    CaseDatesTables,
+    business_day,
+    dates_named,
+    dates_root_of,
+)
 from ledger.transparency.case_index import case_root_of, subjects_named
 from ledger.transparency.case_tables import CaseTables
 from ledger.transparency.checkpoint import Checkpoint
@@ -45,9 +50,9 @@ class CaseSet:
     #: True for a key of the case-dates index (:mod:`ledger.transparency.case_dates`).
     dated: bool = False
     #: With ``keep``: every event listing each case under the key, as (notification id, log
-    #: position, topic, stored state), in log order (the closings of a case, for
-    #: ``deadlines``).
-    events: dict[UUID, list[tuple[int, int, str, bytes]]] = field(default_factory=dict)
+    #: position, topic, its business date as ISO text), in log order: a case's opening date
+    #: or its closings and reopenings, for ``deadlines``.
+    events: dict[UUID, list[tuple[int, int, str, str | None]]] = field(default_factory=dict)
 
 
 def _damaged(message: str, **where: Any) -> TamperedEventError:
@@ -88,7 +93,7 @@ def case_set(
     """
     tables = tables or CaseTables(app)
     dated = isinstance(tables, CaseDatesTables)
-    kept: dict[UUID, list[tuple[int, int, str, bytes]]] = {}
+    kept: dict[UUID, list[tuple[int, int, str, str | None]]] = {}
     with tables.snapshot():
         ends = tables.first_and_latest()
         if ends is None:
@@ -131,7 +136,7 @@ def case_set(
             state = state.then(index, event_leaf_hash(index, oid, version, topic, stored))
             found.setdefault(oid, (index, nid))
             if keep:
-                kept.setdefault(oid, []).append((nid, index, topic, stored))
+                kept.setdefault(oid, []).append((nid, index, topic, business_day(stored)))
         try:
             proof, _leaf = prove(tables.reader(size), key_of(key))
             if proof.root_for(key_of(key), state.value if state.count else None) != root:
@@ -163,5 +168,5 @@ def case_set(
                 found.setdefault(oid, (index, nid))
                 count_later += 1
                 if keep:
-                    kept.setdefault(oid, []).append((nid, index, topic, stored))
+                    kept.setdefault(oid, []).append((nid, index, topic, business_day(stored)))
         return CaseSet(key, size, found, count_later, len(later), dated=dated, events=kept)
