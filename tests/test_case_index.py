@@ -16,6 +16,7 @@ from test_trusted_reads import CASE_1, CASE_2, REBUILD, ledger, refused, run, sh
 
 from ledger.application import LedgerApplication
 from ledger.signing.signatures import Signer
+from ledger.transparency.case_dates import DATES_EXTENSION_PREFIX
 from ledger.transparency.case_index import CASE_EXTENSION_PREFIX
 from ledger.transparency.checkpoint import Checkpoint, b64encode, sign_note
 from ledger.transparency.checkpoints import make_checkpoint
@@ -386,3 +387,109 @@ def test_the_signed_year_rule_is_the_read_models_year_index(
         }
     assert signed == viewed
     assert {y for y, _ in signed} == {2024}
+
+
+def test_a_case_dates_root_or_row_altered_is_refused_by_the_reads_and_named_by_verify(
+    ledger: Any, root_signer: Signer
+) -> None:
+    cp, _new = make_checkpoint(ledger, root_signer)
+    person_line, case_line, dates_line = Checkpoint.parse(cp.body()).extensions
+    false_root = b64encode(b"\4" * 32)
+    _sign_with_lines(
+        ledger,
+        root_signer,
+        cp.tree_size,
+        cp.root,
+        (person_line, case_line, DATES_EXTENSION_PREFIX + false_root),
+    )
+    true_root = dates_line.removeprefix(DATES_EXTENSION_PREFIX)
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    assert (
+        f"checkpoint {cp.tree_size} signed case-dates root {false_root}, but the log's events "
+        f"give {true_root}: a year's cases or the closings were committed from rows that "
+        "differ from the log"
+    ) in audit.stdout
+    assert refused(ledger, "report", "annual", "--year", "2024").endswith(
+        f"does not match the root signed in checkpoint {cp.tree_size}: it leads to another "
+        "root; run `lifeledger verify`\n"
+    )
+    assert refused(ledger, "deadlines", "--as-of", "2024-04-20").startswith(
+        "Error: the case index of closings "
+    )
+    # The reads that use neither key still answer.
+    assert CASE_2 in shown(ledger, "case", "list")
+
+
+def test_a_deleted_case_dates_row_is_refused_by_the_reads_and_named_by_verify(
+    ledger: Any, root_signer: Signer
+) -> None:
+    _checkpointed(ledger, root_signer)
+    with tables(ledger) as t:
+        ((rows,),) = t.rows(
+            f"SELECT COUNT(*) FROM {t.prefix}case_dates_events WHERE subject = 'year:2024'"
+        )
+        t.conn.execute(
+            f"DELETE FROM {t.prefix}case_dates_events WHERE subject = 'year:2024' AND seq = 1"
+        )
+    message = refused(ledger, "report", "annual", "--year", "2024")
+    assert message.startswith("Error: the case index of year:2024 has no entry 1 holding an event")
+    audit = run(ledger, "verify")
+    assert audit.exit_code == 1
+    assert (
+        f"case index table case_dates_events: year:2024 has {int(rows) - 1} stored rows, the "
+        f"log has {rows} events listed"
+    ) in audit.stdout
+
+
+def test_a_ledger_whose_checkpoints_predate_the_case_dates_index_verifies_and_then_commits_it(
+    ledger: Any, root_signer: Signer
+) -> None:
+    """A ledger checkpointed with the person and case indexes only: it verifies, its reads
+    answer with the case set checked, and the next checkpoint commits the case-dates index."""
+    cp, _new = make_checkpoint(ledger, root_signer)
+    person_line, case_line, _dates_line = Checkpoint.parse(cp.body()).extensions
+    _sign_with_lines(ledger, root_signer, cp.tree_size, cp.root, (person_line, case_line))
+    with tables(ledger) as t:
+        t.conn.execute(f"DELETE FROM {t.prefix}case_dates_events")
+        t.conn.execute(f"DELETE FROM {t.prefix}case_dates_nodes")
+    assert run(ledger, "verify").exit_code == 0
+    line = f"Case set complete as of checkpoint {cp.tree_size} (case index)"
+    assert line in shown(ledger, "report", "annual", "--year", "2024")
+    assert line in shown(ledger, "deadlines", "--as-of", "2024-04-20")
+    open_case(ledger, CASE_3)
+    later, new = make_checkpoint(ledger, root_signer)
+    assert new
+    assert Checkpoint.parse(later.body()).extensions[2].startswith(DATES_EXTENSION_PREFIX)
+    assert run(ledger, "verify").exit_code == 0
+    with tables(ledger) as t:
+        nid, leaf, _state = t.event_of(CASE_2, ".Opened")
+        t.run("DELETE FROM {proj_case_years} WHERE year = 2024 AND opened_at = ?", (nid,))
+        _lower(t, "proj_case_years", 1)
+    assert refused(ledger, "report", "annual", "--year", "2024") == _hidden(
+        CASE_2,
+        leaf,
+        f"the case-dates index signed in checkpoint {later.tree_size} lists it",
+        "year:2024",
+        "proj_case_years and proj_cases",
+    )
+
+
+def test_an_event_removed_after_the_checkpoint_is_a_gap_the_reads_refuse(
+    ledger: Any, root_signer: Signer
+) -> None:
+    """A closing or an opening after the checkpoint is read from the log itself: one deleted
+    with its leaf (an insider making a reopened case look closed) leaves a gap."""
+    size = _checkpointed(ledger, root_signer)
+    open_case(ledger, "湘纪追〔2024〕4号")
+    with tables(ledger) as t:
+        nid, leaf, _state = t.event_of(CASE_3, ".Opened")
+        t.run("DELETE FROM {merkle_leaves} WHERE notification_id = ?", (nid,))
+        t.run("DELETE FROM {events} WHERE {position} = ?", (nid,))
+    gap = (
+        f"Error: the log after checkpoint {size} has no event at position {leaf}: an event was "
+        "removed; run `lifeledger verify`\n"
+    )
+    assert refused(ledger, "deadlines", "--as-of", "2024-04-20") == gap
+    assert refused(ledger, "report", "annual", "--year", "2024") == gap
+    assert run(ledger, "verify").exit_code == 1
