@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from ledger.i18n import _
-from ledger.transparency.case_dates import CLOSED
+from ledger.transparency.case_dates import CLOSED, business_day
 from ledger.transparency.case_record import CaseSet
 from ledger.transparency.person_index import payload_of
 from projections import labels
@@ -120,21 +120,12 @@ def check_running(
     if closings.complete_as_of is None:
         return  # the latest checkpoint predates the case-dates index: nothing to check against
     text, seen, size = on.isoformat(), set(found), closings.complete_as_of
-    shut = {
-        oid
-        for oid, events in closings.events.items()
-        if (applied := [e for e in events if e[0] <= reader.position])
-        and applied[-1][2] == CLOSED
-        and applied[-1][1] < size
-        and applied[-1][3] is not None
-        and applied[-1][3] <= text
-    }
     wanted = [
         oid
         for oid, (_position, nid) in cases.cases.items()
         if nid <= reader.position
         and oid not in seen
-        and oid not in shut
+        and not _closed_by(closings, oid, reader.position, size, text)
         and _opened_by(cases, oid, text)
     ]
     if not wanted:
@@ -176,9 +167,19 @@ def check_running(
                     )
 
 
+def _closed_by(closings: CaseSet, oid: UUID, position: int, size: int, day: str) -> bool:
+    """Whether the case's last closing or reopening the views have applied is a closing
+    dated on or before ``day`` and covered by the checkpoint of size ``size``."""
+    applied = [e for e in closings.events.get(oid, ()) if e[0] <= position]
+    if not applied or applied[-1][2] != CLOSED or applied[-1][1] >= size:
+        return False
+    closed = business_day(applied[-1][3])
+    return closed is not None and closed <= day
+
+
 def _opened_by(cases: CaseSet, oid: UUID, day: str) -> bool:
     """Whether the case was opened on or before ``day`` by its signed opening (a case whose
     opening date could not be read is looked at)."""
     opening = cases.events.get(oid)
-    opened = opening[0][3] if opening else None
+    opened = business_day(opening[0][3]) if opening else None
     return opened is None or opened <= day

@@ -493,3 +493,34 @@ def test_an_event_removed_after_the_checkpoint_is_a_gap_the_reads_refuse(
     assert refused(ledger, "deadlines", "--as-of", "2024-04-20") == gap
     assert refused(ledger, "report", "annual", "--year", "2024") == gap
     assert run(ledger, "verify").exit_code == 1
+
+
+def test_an_opening_or_closing_date_read_from_the_bytes_is_the_payloads(
+    ledger: Any, root_signer: Signer
+) -> None:
+    from test_trusted_reads import D
+
+    from ledger.domain.regulation import PartyType
+    from ledger.transparency.case_dates import business_day
+    from ledger.transparency.person_index import payload_of
+
+    ledger.announce(CASE_2, PartyType.PERSON, "P002", D(2024, 4, 16), "本人及所在单位")
+    ledger.receive(CASE_2, PartyType.PERSON, "P002", D(2024, 4, 16))
+    ledger.enter_in_file(CASE_2, "P002", D(2024, 4, 17), "档2024", "档案室")
+    ledger.close_case(CASE_2, D(2024, 6, 1), '"on":{"_type_":"date_iso","_data_":"1999-01-01"}')
+    with tables(ledger) as t:
+        states = [
+            bytes(s)
+            for (s,) in t.rows(
+                "SELECT state FROM {events} WHERE topic LIKE ? OR topic LIKE ?",
+                ("%.Opened", "%.Closed"),
+            )
+        ]
+    assert len(states) == 3
+    for state in states:
+        payload = payload_of(state)
+        assert payload is not None
+        day = payload.get("on") or payload.get("opened_on")
+        assert business_day(state) == day["_data_"]
+    assert "2024-06-01" in map(business_day, states)
+    assert business_day(b"not an envelope") is None

@@ -56,6 +56,7 @@ __all__ = [
     "business_day",
     "carries_dates_index",
     "dates_extension_line",
+    "dates_list",
     "dates_named",
     "dates_root_of",
     "year_key",
@@ -126,13 +127,49 @@ def dates_named(topic: str, state: bytes) -> tuple[str, ...]:
     return tuple(keys)
 
 
+#: How the JSON transcoder writes a top-level ``on`` or ``opened_on`` date: the marker, then
+#: the ten characters of the ISO date and ``"}``.
+_MARKERS = (b'"on":{"_type_":"date_iso","_data_":"', b'"opened_on":{"_type_":"date_iso","_data_":"')
+
+
 def business_day(state: bytes) -> str | None:
     """The business date of an opening (``opened_on``), a closing or a reopening (``on``) as
-    ISO text, from its stored bytes."""
+    ISO text, from its stored bytes.
+
+    ``deadlines`` asks it for every closing and opening of the log, so the date is found in
+    the bytes as the transcoder writes it, without parsing the payload, where that is
+    unambiguous: the marker's quotes cannot occur unescaped inside a JSON string, and it must
+    occur exactly once. Otherwise the payload is parsed."""
+    for marker in _MARKERS:
+        at = state.find(marker)
+        if at >= 0 and state.find(marker, at + 1) < 0:
+            start = at + len(marker)
+            text = state[start : start + 12]
+            if len(text) == 12 and text[10:] == b'"}' and _iso(text[:10]):
+                return text[:10].decode()
     payload = payload_of(state)
     if payload is None:
         return None
     return _day(payload, "on") or _day(payload, "opened_on")
+
+
+def _iso(text: bytes) -> bool:
+    return (
+        text[4:5] == b"-"
+        and text[7:8] == b"-"
+        and text[:4].isdigit()
+        and text[5:7].isdigit()
+        and text[8:].isdigit()
+    )
+
+
+def dates_list(key: str, topic: str, state: bytes) -> bool:
+    """Whether an event lists ``key`` (:func:`dates_named`); for ``closings``, by its topic
+    alone (a reader checks the rows before a checkpoint against the chain it signed, which
+    commits each event's exact bytes)."""
+    if key == CLOSINGS:
+        return topic in (CLOSED, REOPENED)
+    return key in dates_named(topic, state)
 
 
 def named_rows(

@@ -15,8 +15,7 @@ from ledger.i18n import _
 from ledger.storage.entries import event_leaf_hash
 from ledger.transparency.case_dates import (
     CaseDatesTables,
-    business_day,
-    dates_named,
+    dates_list,
     dates_root_of,
 )
 from ledger.transparency.case_index import case_root_of, subjects_named
@@ -50,9 +49,13 @@ class CaseSet:
     #: True for a key of the case-dates index (:mod:`ledger.transparency.case_dates`).
     dated: bool = False
     #: With ``keep``: every event listing each case under the key, as (notification id, log
-    #: position, topic, its business date as ISO text), in log order: a case's opening date
-    #: or its closings and reopenings, for ``deadlines``.
-    events: dict[UUID, list[tuple[int, int, str, str | None]]] = field(default_factory=dict)
+    #: position, topic, stored state), in log order: a case's opening, or its closings and
+    #: reopenings, for ``deadlines`` (:func:`ledger.transparency.case_dates.business_day`).
+    events: dict[UUID, list[tuple[int, int, str, bytes]]] = field(default_factory=dict)
+
+
+def _case_lists(key: str, topic: str, state: bytes) -> bool:
+    return key in subjects_named(topic, state)
 
 
 def _damaged(message: str, **where: Any) -> TamperedEventError:
@@ -64,7 +67,7 @@ def _damaged(message: str, **where: Any) -> TamperedEventError:
 def dated_set(app: Any, key: str, keep: bool = False) -> CaseSet:
     """:func:`case_set` for a key of the case-dates index (``year:<YYYY>``, ``closings``);
     ``keep``: with every event listing each case."""
-    return case_set(app, key, CaseDatesTables(app), dates_root_of, dates_named, keep)
+    return case_set(app, key, CaseDatesTables(app), dates_root_of, dates_list, keep)
 
 
 def case_set(
@@ -72,12 +75,12 @@ def case_set(
     key: str,
     tables: CaseTables | CaseDatesTables | None = None,
     root_of: Callable[[Checkpoint], bytes | None] = case_root_of,
-    named: Callable[[str, bytes], tuple[str, ...]] = subjects_named,
+    lists: Callable[[str, str, bytes], bool] | None = None,
     keep: bool = False,
 ) -> CaseSet:
     """The cases ``key`` lists, proven complete against the latest checkpoint carrying the
-    case index (or, with ``tables``, ``root_of`` and ``named``, another case map), and every
-    event after it read from the log itself.
+    case index (or, with ``tables``, ``root_of`` and ``lists``, another case map), and every
+    event after it read from the log itself; ``keep``: with the events listing each case.
 
     1. The latest checkpoint's note signature is checked with the registry's admin keys; its
        case-index line gives the map root (none: the answer says completeness is not
@@ -92,8 +95,9 @@ def case_set(
     A failure is a TamperedEventError naming the position and saying to run verify.
     """
     tables = tables or CaseTables(app)
+    lists = lists or _case_lists
     dated = isinstance(tables, CaseDatesTables)
-    kept: dict[UUID, list[tuple[int, int, str, str | None]]] = {}
+    kept: dict[UUID, list[tuple[int, int, str, bytes]]] = {}
     with tables.snapshot():
         ends = tables.first_and_latest()
         if ends is None:
@@ -126,7 +130,7 @@ def case_set(
                     position=index,
                 )
             nid, oid, version, topic, stored = row
-            if key not in named(topic, stored):
+            if not lists(key, topic, stored):
                 raise _damaged(
                     _(
                         "the event at position {index} does not list {key}, but the case index does"
@@ -136,7 +140,7 @@ def case_set(
             state = state.then(index, event_leaf_hash(index, oid, version, topic, stored))
             found.setdefault(oid, (index, nid))
             if keep:
-                kept.setdefault(oid, []).append((nid, index, topic, business_day(stored)))
+                kept.setdefault(oid, []).append((nid, index, topic, stored))
         try:
             proof, _leaf = prove(tables.reader(size), key_of(key))
             if proof.root_for(key_of(key), state.value if state.count else None) != root:
@@ -164,9 +168,9 @@ def case_set(
                 )
         count_later = 0
         for index, nid, oid, _version, topic, stored in later:
-            if key in named(topic, stored):
+            if lists(key, topic, stored):
                 found.setdefault(oid, (index, nid))
                 count_later += 1
                 if keep:
-                    kept.setdefault(oid, []).append((nid, index, topic, business_day(stored)))
+                    kept.setdefault(oid, []).append((nid, index, topic, stored))
         return CaseSet(key, size, found, count_later, len(later), dated=dated, events=kept)
