@@ -170,10 +170,18 @@ def check_running(
 def _closed_by(closings: CaseSet, oid: UUID, position: int, size: int, day: str) -> bool:
     """Whether the case's last closing or reopening the views have applied is a closing
     dated on or before ``day`` and covered by the checkpoint of size ``size``."""
-    applied = [e for e in closings.events.get(oid, ()) if e[0] <= position]
-    if not applied or applied[-1][2] != CLOSED or applied[-1][1] >= size:
+    events = closings.events.get(oid)
+    if not events:
         return False
-    closed = business_day(applied[-1][3])
+    last = events[-1]
+    if last[0] > position:  # closed or reopened after the views' position: as they stood
+        applied = [e for e in events if e[0] <= position]
+        if not applied:
+            return False
+        last = applied[-1]
+    if last[2] != CLOSED or last[1] >= size:
+        return False
+    closed = business_day(last[3])
     return closed is not None and closed <= day
 
 
