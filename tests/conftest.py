@@ -74,11 +74,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 _MEMORY_TMPDIR = pytest.StashKey[str]()
 
-#: The files that keep a worker longest (test_faults.py: two minutes waiting for a private
-#: PostgreSQL server to be restarted, stopped and given up on). They are collected first, so
+#: The files that keep a worker longest (the fault tests: about a minute each of waiting for a
+#: private PostgreSQL server to be restarted, stopped and given up on). They are collected first, so
 #: that ``-n auto --dist loadfile`` starts them at once and ends with every worker busy, not
 #: with one still in them after the others are done.
-LONGEST_FIRST = frozenset({"test_faults.py"})
+LONGEST_FIRST = frozenset({"test_faults.py", "test_faults_verify.py"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
