@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.click_types import INTEGER
 from cli.common import emit, info, settings
 from cli.output import Column, report_format_option, show_report
 from cli.terminal import table
@@ -120,7 +121,7 @@ def checkpoint_list(fmt: str | None) -> None:
 
 
 @checkpoint_group.command("show")
-@click.argument("size", type=int, required=False)
+@click.argument("size", type=INTEGER, required=False)
 def checkpoint_show(size: int | None) -> None:
     """Print a checkpoint's signed note with its cosignatures (default: the latest), to keep."""
     from ledger.transparency.tables import LedgerTables
@@ -135,7 +136,7 @@ def checkpoint_show(size: int | None) -> None:
 
 @checkpoint_group.command("cosign")
 @click.option("--name", required=True, help=_("The cosigner's key name, e.g. audit.example/w1."))
-@click.argument("size", type=int, required=False)
+@click.argument("size", type=INTEGER, required=False)
 @root_fingerprint_option
 def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None) -> None:
     """Verify the whole ledger, then cosign a checkpoint (default: the latest) with your own

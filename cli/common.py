@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from cli import click_text
 from cli.help_format import HelpContext
 from cli.redact import redact
 from cli.terminal import colour
@@ -132,7 +133,7 @@ def show_json_error(e: click.ClickException) -> None:
     if isinstance(e, JsonError):
         e.show()
         return
-    doc: dict[str, Any] = {"error": e.format_message(), "kind": "Error", "article": None,
+    doc: dict[str, Any] = {"error": click_text.message(e), "kind": "Error", "article": None,
                            "rule": None}  # fmt: skip
     if isinstance(e, click.UsageError):
         doc["kind"] = "UsageError"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.click_types import PathType
 from cli.common import emit, info, settings
 from cli.options import json_option
 from cli.terminal import table
@@ -65,7 +66,7 @@ def _print_demo_documents(app: Any, decision: Path, workbook: Path) -> None:
 @click.command()
 @click.option(
     "--keys-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     help=_("Where to write the demo's keys (default: next to the database, <db>.keys/)."),
 )
 @json_option

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.click_types import IntegerRange, PathType
 from cli.common import emit, info, settings
 from cli.files import output_path
 from cli.options import FILE_OUT, json_option
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("file", type=PathType(exists=True, dir_okay=False, allow_dash=True))
 @click.option(
     "--stop-on-error",
     is_flag=True,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 )
 @click.option(
     "--from-line",
-    type=click.IntRange(min=1),
+    type=IntegerRange(min=1),
     default=1,
     show_default=True,
     help=_("Start at this line number (to resume after --stop-on-error)."),
@@ -44,7 +45,7 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 )
 @click.option(
     "--batch-events",
-    type=click.IntRange(min=1),
+    type=IntegerRange(min=1),
     default=BATCH_EVENTS,
     show_default=True,
     help=_("Events per transaction (1: every line its own transaction)."),

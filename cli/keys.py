@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.click_types import Choice, PathType
 from cli.common import LedgerGroup, emit, info, new_passphrase, open_projections, settings
 from cli.files import output_path
 from cli.options import FILE_OUT, choice_of, describe_choices, json_option
@@ -167,14 +168,14 @@ def _read_public_key(path: Path) -> bytes:
 @click.option(
     "--role",
     metavar="ROLE",
-    type=click.Choice([KeyRole.RECORDER.value, KeyRole.ADMIN.value], case_sensitive=False),
+    type=Choice([KeyRole.RECORDER.value, KeyRole.ADMIN.value], case_sensitive=False),
     default=KeyRole.RECORDER.value,
     show_default=True,
     help=_("recorder: records actions; admin: also manages keys."),
 )
 @click.option(
     "--public-key",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=PathType(dir_okay=False, exists=True, path_type=Path),
     help=_("The holder's public key file, made by them with `key generate`."),
 )
 @click.option(

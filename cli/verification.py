@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.click_types import INTEGER, Choice
 from cli.output import Column, report_format_option, show_report
 from cli.terminal import progress
 from ledger.i18n import _
@@ -116,13 +117,14 @@ witness_option = click.option(
 
 workers_option = click.option(
     "--workers",
+    type=INTEGER,
     default=2,
     show_default=True,
     help=_("Workers that parse, hash and verify the events (1: none)."),
 )
 parallel_option = click.option(
     "--parallel",
-    type=click.Choice(["auto", "threads", "processes"]),
+    type=Choice(["auto", "threads", "processes"]),
     default="auto",
     show_default=True,
     help=_(

@@ -245,14 +245,14 @@ CLOSE_HELP = {
         "  -h, --help           Show this message and exit.\n"
     ),
     "zh_CN": (
-        "用法： lifeledger case close [OPTIONS] CASE_NO\n"
+        "用法：lifeledger case close [OPTIONS] CASE_NO\n"
         "\n"
         "  结案。决定尚未宣布或尚未归入个人人事档案（第十一条），尚未记录收到决定书、申\n"
         "  诉期未满、申诉尚未处理或申诉处理决定尚未书面告知（第十二条）的，不得结案：结\n"
         "  案绝不剥夺申诉权利。\n"
         "\n"
         "选项：\n"
-        "  --on DATE            结案日期。  [必需]\n"
+        "  --on DATE            结案日期。（必需）\n"
         "  --summary TEXT       结案意见。最多 20,000 个字符。必须给出，或使用\n"
         "                       --summary-file。\n"
         "  --summary-file PATH  从 UTF-8 文件读取 --summary（“-”：标准输入）。\n"
