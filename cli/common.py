@@ -27,7 +27,7 @@ from cli.help_format import HelpContext
 from cli.redact import redact
 from cli.terminal import colour
 from ledger.errors import InvalidInputError, KeyFileError, LedgerError, StoreError, first_line
-from ledger.i18n import N_, _, language
+from ledger.i18n import N_, _, bracketed, language
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
     from ledger.application import LedgerApplication
@@ -95,7 +95,7 @@ class LedgerGroup(click.Group):
             _silence_stdout()
             raise click.exceptions.Exit(1) from None
         except OSError as e:
-            where = f" ({e.filename})" if e.filename else ""
+            where = bracketed("", str(e.filename)) if e.filename else ""
             raise _refusal(ctx, f"{e.strerror or e}{where}", InvalidInputError) from e
         except KeyboardInterrupt:
             raise click.ClickException(_("interrupted; nothing more was written")) from None

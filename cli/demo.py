@@ -14,7 +14,7 @@ from cli.click_types import PathType
 from cli.common import emit, info, settings
 from cli.options import json_option
 from cli.terminal import table
-from ledger.i18n import _, pgettext
+from ledger.i18n import _, bracketed, pgettext
 from projections.labels import KEY_STATUS_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -178,7 +178,7 @@ def _demo_text(db: str, r: DemoLedger) -> str:
                 k.key_id,
                 k.file.name,
                 k.holder,
-                f"{k.authority} ({k.authority_kind.label})",
+                bracketed(k.authority, k.authority_kind.label),
                 k.role.label,
                 KEY_STATUS_LABELS[k.status],
             )

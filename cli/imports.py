@@ -18,7 +18,7 @@ from cli.files import output_path
 from cli.options import FILE_OUT, json_option
 from cli.terminal import progress
 from ledger.domain.limits import BATCH_EVENTS
-from ledger.i18n import _
+from ledger.i18n import _, bracketed
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.importer import ImportReport
@@ -125,7 +125,7 @@ def import_(
     for r in report.refused:
         info(
             _("Refused: line {line}{value}: {error}").format(
-                line=r.line, value=f" ({r.command})" if r.command else "", error=r.error
+                line=r.line, value=bracketed("", r.command) if r.command else "", error=r.error
             )
         )
     data = {"file": file, "from_line": from_line, **report.to_dict()}

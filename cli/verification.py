@@ -55,6 +55,12 @@ def _check_label(code: str) -> str:
     return check_label(code)
 
 
+def event_label(topic: str) -> str:
+    from ledger.domain.event_labels import event_label
+
+    return event_label(topic)
+
+
 def record_label(record: str) -> str:
     from ledger.audit.verify.result import record_label
 
@@ -66,7 +72,7 @@ FAILURE_COLUMNS = (
     Column("check", _("check"), _check_label),
     Column("position", _("position")),
     Column("record", _("record"), record_label),
-    Column("topic", _("event")),
+    Column("topic", _("event"), event_label),
     Column("version", _("version")),
     Column("tree_size", _("checkpoint")),
     Column("message", _("what is wrong")),
