@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cli.common import emit, open_projections, settings
 from cli.output import Column, show_report
 from cli.terminal import measures_text, table
-from ledger.i18n import _, bracketed, listed, pgettext
+from ledger.i18n import _, bracketed, enumerated, listed, pgettext
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -115,7 +115,7 @@ def _party_lines(x: Party) -> list[str]:
     ]
     alone = _(" · decided alone (个人决定)") if x.individual_decision else ""
     out.append(_("  finding {assigned_on}{alone}").format(assigned_on=x.assigned_on, alone=alone))
-    heard = ", ".join(d.isoformat() for d in x.hearings) or (
+    heard = enumerated(d.isoformat() for d in x.hearings) or (
         _("not needed (no responsibility)")
         if x.responsibility == "none"
         else _("not yet (Art. 9: required before a decision)")

@@ -16,7 +16,7 @@ from cli.verification import (
     progress_bar,
     root_fingerprint_option,
 )
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.transparency.tables import StoredCheckpoint
@@ -72,7 +72,7 @@ CHECKPOINT_COLUMNS = (
     Column("tree_size", _("size")),
     Column("root", _("root")),
     Column("created_at", _("created (UTC)")),
-    Column("cosigned_by", _("cosigned by"), lambda names: ", ".join(names)),
+    Column("cosigned_by", _("cosigned by"), lambda names: enumerated(names)),
 )
 
 
@@ -107,7 +107,7 @@ def checkpoint_list(fmt: str | None) -> None:
                         d["tree_size"],
                         d["root"],
                         d["created_at"],
-                        ", ".join(d["cosigned_by"]) or None,
+                        enumerated(d["cosigned_by"]) or None,
                     )
                     for d in data
                 ],

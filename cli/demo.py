@@ -14,7 +14,7 @@ from cli.click_types import PathType
 from cli.common import emit, info, settings
 from cli.options import json_option
 from cli.terminal import table
-from ledger.i18n import _, bracketed, pgettext
+from ledger.i18n import _, bracketed, enumerated, pgettext
 from projections.labels import KEY_STATUS_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -193,9 +193,9 @@ def _demo_text(db: str, r: DemoLedger) -> str:
         root_fingerprint=r.root_fingerprint,
         keys_dir=r.keys_dir,
         keys=keys,
-        join=", ".join(r.units),
-        join2=", ".join(r.cadres),
-        join3=", ".join(r.cases),
+        join=enumerated(r.units),
+        join2=enumerated(r.cadres),
+        join3=enumerated(r.cases),
     )
 
 

@@ -16,7 +16,7 @@ from cli.click_types import INTEGER, PathType
 from cli.common import LedgerGroup, emit, info, settings
 from cli.files import output_path
 from cli.options import json_option
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from projections.documents.blocks import Document
@@ -84,7 +84,7 @@ def events_phrase(code: VerificationCode) -> str:
     """Which events a document was rendered from, as the messages say it."""
     if code.positions:
         return _("the events at log positions {positions}").format(
-            positions=", ".join(map(str, code.positions))
+            positions=enumerated(map(str, code.positions))
         )
     return _("{count} events (their log positions are listed in the document)").format(
         count=code.count

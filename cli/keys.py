@@ -22,7 +22,7 @@ from cli.options import FILE_OUT, choice_of, describe_choices, json_option
 from cli.output import Column, format_option, show_list
 from cli.texts import long_text_option
 from ledger.domain.regulation import AuthorityKind, KeyRole
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.application import LedgerApplication
@@ -60,7 +60,7 @@ def resolve_key_id(app: LedgerApplication, given: str) -> str:
         return matches[0]
     if len(matches) > 1:
         raise NotFoundError(
-            _("key id {given} is ambiguous: {join}").format(given=given, join=", ".join(matches))
+            _("key id {given} is ambiguous: {join}").format(given=given, join=enumerated(matches))
         )
     raise NotFoundError(
         _("no signer key {given} is registered in this ledger; see `lifeledger key list`").format(

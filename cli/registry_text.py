@@ -9,7 +9,7 @@ from typing import Any
 from cli.common import open_projections, settings
 from cli.output import Column, show_report
 from cli.terminal import measures_text, table
-from ledger.i18n import _, bracketed, listed, pgettext
+from ledger.i18n import _, bracketed, enumerated, listed, pgettext
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     CadreHistory,
@@ -127,7 +127,7 @@ def history_text(h: CadreHistory) -> str:
                     "Personnel-file entry outstanding (Art. 11 归入个人人事档案, owed by the "
                     "organisation department that manages the cadre): "
                 )
-                + ", ".join(owed)
+                + enumerated(owed)
             )
         old = [e.case_no for e in h.entries if not e.lifetime]
         if old:
@@ -135,7 +135,7 @@ def history_text(h: CadreHistory) -> str:
                 _(
                     "Incidents before {IN_FORCE_FROM} (outside Art. 8 lifetime accountability): "
                 ).format(IN_FORCE_FROM=IN_FORCE_FROM)
-                + ", ".join(old)
+                + enumerated(old)
             )
     if h.accountable_in_year is not None:
         verdict = (

@@ -31,6 +31,7 @@ __all__ = [
     "_",
     "article_label",
     "bracketed",
+    "enumerated",
     "language",
     "listed",
     "ngettext",
@@ -131,6 +132,12 @@ def bracketed(text: str, inner: str) -> str:
 def listed(items: Iterable[str]) -> str:
     """Items joined by ``, ``; in Chinese by ``，``."""
     return pgettext("separator", ", ").join(items)
+
+
+def enumerated(items: Iterable[str]) -> str:
+    """Things listed one after another (positions, codes, names): joined by ``, ``; in
+    Chinese by the enumeration comma ``、``."""
+    return pgettext("list", ", ").join(items)
 
 
 _DIGITS = "零一二三四五六七八九"

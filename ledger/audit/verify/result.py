@@ -10,7 +10,7 @@ from typing import Any
 
 from ledger.domain.event_labels import event_at
 from ledger.errors import VerificationError
-from ledger.i18n import N_, NP_, _, pgettext
+from ledger.i18n import N_, NP_, _, enumerated, pgettext
 
 
 class Check(StrEnum):
@@ -280,7 +280,7 @@ class VerificationResult:
             ),
             _("  cosignatures      {cosignatures} verified").format(cosignatures=self.cosignatures)
             + (
-                _(" (witnesses: {join})").format(join=", ".join(self.witnessed))
+                _(" (witnesses: {join})").format(join=enumerated(self.witnessed))
                 if self.witnessed
                 else ""
             ),
