@@ -230,7 +230,7 @@ TIMELINE_COLUMNS = (
     Column("key_id", _("key")),
     Column("key_status_then", _("key status"), lambda v: KEY_STATUS_LABELS.get(v, v)),
     Column("key_status_now", _("key status now"), lambda v: KEY_STATUS_LABELS.get(v, v)),
-    Column("recorded_at", _("recorded"), lambda t: t.isoformat()),
+    Column("recorded_at", pgettext("timestamp", "recorded"), lambda t: t.isoformat()),
     Column("recorded_on", _("recorded on")),
     Column("days_recorded_late", _("days recorded late")),
     Column("days_overdue_on_record", _("days overdue on record")),
@@ -292,7 +292,7 @@ def timeline_text(
     if business_as_of:
         views.append(_("events dated on or before {day}").format(day=business_as_of))
     head = _("Case {case_no}: {view}").format(
-        case_no=case_no, view=", ".join(views) if views else _("timeline")
+        case_no=case_no, view=listed(views) if views else _("timeline")
     )
     rows = [
         (

@@ -11,12 +11,13 @@ Every parameter of the command line uses these (``tests/test_i18n_click.py`` wal
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
 
 from cli.click_text import chinese
-from ledger.i18n import _, ngettext
+from ledger.i18n import _, bracketed, ngettext
 
 __all__ = ["INTEGER", "Choice", "IntegerRange", "PathType"]
 
@@ -83,7 +84,18 @@ INTEGER = Integer()
 
 
 class Choice(click.Choice[str]):
-    """``click.Choice``; in Chinese its values are listed with 、 (one a line when missing)."""
+    """``click.Choice``; in Chinese its values are listed with 、, and one a line with its
+    label (``labels``) when the option is missing: the user types the code, and reads what it
+    means."""
+
+    def __init__(
+        self,
+        choices: Sequence[str],
+        case_sensitive: bool = True,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(choices, case_sensitive)
+        self.labels = dict(labels or {})
 
     def _values(self) -> list[str]:
         return [str(c) for c in self.choices]
@@ -101,4 +113,5 @@ class Choice(click.Choice[str]):
     def get_missing_message(self, param: click.Parameter, ctx: click.Context | None) -> str:
         if not chinese():
             return super().get_missing_message(param, ctx)
-        return _("Choose from:\n\t{choices}").format(choices="\n\t".join(self._values()))
+        values = [bracketed(v, self.labels[v]) if self.labels.get(v) else v for v in self._values()]
+        return _("Choose from:\n\t{choices}").format(choices="\n\t".join(values))

@@ -18,7 +18,7 @@ from cli.files import output_path
 from cli.options import FILE_OUT, json_option
 from cli.terminal import progress
 from ledger.domain.limits import BATCH_EVENTS
-from ledger.i18n import _, bracketed
+from ledger.i18n import _, bracketed, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.importer import ImportReport
@@ -172,7 +172,7 @@ def _ranges(numbers: list[int]) -> str:
             spans[-1][1] = n
         else:
             spans.append([n, n])
-    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+    return enumerated(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
 def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> str:

@@ -89,7 +89,11 @@ GROUND = GroundType()
 
 
 def choice_of(enum: type[Enum]) -> Choice:
-    return Choice([str(m.value) for m in enum], case_sensitive=False)
+    return Choice(
+        [str(m.value) for m in enum],
+        case_sensitive=False,
+        labels={str(m.value): str(getattr(m, "label", "")) for m in enum},
+    )
 
 
 def describe_choices(enum: type[Enum]) -> str:

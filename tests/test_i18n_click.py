@@ -109,9 +109,10 @@ USAGE_ERRORS = [
     ),
     (
         ["unit", "add", "X", "--name", "n", "--level", "city"],
-        "错误：缺少选项 '--kind'。可选值：\n\tparty\n\tpeoples_congress\n\tadministrative\n"
-        "\tcppcc\n\tjudicial\n\tprocuratorial\n\tpeoples_organisation\n\tpublic_institution\n"
-        "\tstate_owned_enterprise",
+        "错误：缺少选项 '--kind'。可选值：\n\tparty（党的机关）\n\tpeoples_congress（人大机关）\n"
+        "\tadministrative（行政机关）\n\tcppcc（政协机关）\n\tjudicial（审判机关）\n"
+        "\tprocuratorial（检察机关）\n\tpeoples_organisation（人民团体）\n"
+        "\tpublic_institution（事业单位）\n\tstate_owned_enterprise（国有或者国有控股企业）",
         "Error: Missing option '--kind'. Choose from:\n\tparty,\n\tpeoples_congress,\n"
         "\tadministrative,\n\tcppcc,\n\tjudicial,\n\tprocuratorial,\n\tpeoples_organisation,\n"
         "\tpublic_institution,\n\tstate_owned_enterprise",
@@ -125,7 +126,7 @@ CODES = [
     r"--?[\w-]+",
     r"\[?\b[A-Z][A-Z_]+\b\]?(?:\.\.\.)?",
     r"\b[a-z]+(?:_[a-z]+)+\b",  # a code the user types (peoples_congress)
-    r"^\t[a-z]+$",  # a choice, one a line
+    r"^\t[a-z]+(?=（|$)",  # a choice, one a line (with its label)
     r"[0-9<=x]+",
 ]
 
