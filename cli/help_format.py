@@ -81,12 +81,45 @@ def _pieces(chunk: str) -> Iterator[str]:
     yield chunk[start:]
 
 
+#: The widest command in backticks (`key recover`) kept on one line in Chinese help.
+_CODE_WIDTH = 30
+
+
+def _code_spans(chunks: list[str]) -> list[str]:
+    """textwrap's chunks with a short command in backticks kept in one chunk, with the
+    closing punctuation after it: Chinese help breaks the line before `key recover`, not
+    inside it (English help wraps as click does)."""
+    out: list[str] = []
+    open_at: int | None = None
+    for chunk in chunks:
+        if chunk.count("`") % 2 == 0 or (open_at is None and chunk.endswith("`")):
+            out.append(chunk)
+            continue
+        if open_at is None:
+            open_at = len(out)
+            out.append(chunk)
+            continue
+        end = chunk.index("`") + 1
+        while end < len(chunk) and chunk[end] in CLOSING:
+            end += 1
+        code = "".join(out[open_at:]) + chunk[:end]
+        if display_width(code[code.index("`") :]) <= _CODE_WIDTH:
+            out[open_at:] = [code]
+            if chunk[end:]:
+                out.append(chunk[end:])
+        else:
+            out.append(chunk)
+        open_at = None
+    return out
+
+
 class DisplayWidthWrapper(textwrap.TextWrapper):
     """``textwrap`` with widths in terminal columns and breaks between Chinese characters."""
 
     def _split(self, text: str) -> list[str]:
         chunks: list[str] = []
-        for chunk in super()._split(text):
+        split = super()._split(text)
+        for chunk in _code_spans(split) if click_text.chinese() else split:
             chunks.extend(_pieces(chunk) if any(_wide(c) for c in chunk) else [chunk])
         return chunks
 

@@ -453,6 +453,12 @@ def key_revoke(key_id: str, reason: str) -> None:
     )
 
 
+def _holder_label(holder: str) -> str:
+    from ledger.signing.keyring import holder_label
+
+    return holder_label(holder)
+
+
 @key.command("list")
 @format_option
 @json_option
@@ -468,7 +474,7 @@ def key_list(fmt: str | None) -> None:
         [asdict(k) for k in keys],
         (
             Column("key_id", _("key id")),
-            Column("holder", _("holder")),
+            Column("holder", _("holder"), _holder_label),
             Column("authority", _("authority")),
             Column("authority_kind_label", _("kind")),
             Column("role_label", _("role")),

@@ -286,3 +286,22 @@ def test_help_wrapping_still_breaks_a_long_bracketed_clause_and_an_overlong_labe
         "未听取说明和申辩的（第七条：单位按情节，\n个人可一种或多种，均须写明理由）予以拒\n绝。"
     )
     assert wrap_text("x（" + "甲" * 30 + "）", 20).count("\n") >= 3
+
+
+def test_chinese_help_keeps_a_short_command_in_backticks_on_one_line() -> None:
+    from ledger.i18n import language, set_language
+
+    text = (
+        "恢复密钥由根密钥登记，只在根密钥遗失或被盗时签署根密钥的替换（`key recover`），"
+        "不签署其他任何内容。"
+    )
+    before = language()
+    try:
+        set_language("zh_CN")
+        chinese = wrap_text(text, 76)
+        set_language("en")
+        english = wrap_text(text, 76)
+    finally:
+        set_language(before)
+    assert chinese.splitlines()[1].startswith("（`key recover`），")
+    assert english.splitlines()[0].endswith("（`key")  # English wraps as click does

@@ -67,7 +67,9 @@ class _Key:
         return Standing(self.key_id.hex(), self.holder, self.role, self.status)
 
     def describe(self) -> str:
-        return bracketed(self.key_id.hex(), listed([self.holder, self.authority]))
+        from ledger.signing.keyring import holder_label
+
+        return bracketed(self.key_id.hex(), listed([holder_label(self.holder), self.authority]))
 
     def info(self) -> KeyInfo:
         return KeyInfo(
