@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import click
 
-from ledger.i18n import _, language, ngettext
+from ledger.i18n import NP_, _, language, ngettext, pgettext
 
 __all__ = ["help_extra", "message", "show", "usage_prefix"]
 
@@ -102,6 +102,26 @@ def show(e: click.ClickException) -> None:
             hint += "\n"
         click.echo(f"{ctx.get_usage()}\n{hint}", err=True, color=color)
     click.echo(_("Error: {message}").format(message=message(e)), err=True, color=color)
+
+
+#: click's placeholders on the usage line (``Command.options_metavar``,
+#: ``Group.subcommand_metavar``); a command's own (CASE_NO, FILE) are named in its help, so stay.
+USAGE_WORDS = {
+    "[OPTIONS]": NP_("usage", "[OPTIONS]"),
+    "COMMAND": NP_("usage", "COMMAND"),
+    "[COMMAND]": NP_("usage", "[COMMAND]"),
+    "[ARGS]...": NP_("usage", "[ARGS]..."),
+}
+
+
+def usage_args(args: str) -> str:
+    """The usage line after the command: ``[OPTIONS] COMMAND [ARGS]...``, in Chinese
+    ``[选项] 命令 [参数]...`` (as git's Chinese usage lines name theirs)."""
+    if not chinese():
+        return args
+    return " ".join(
+        pgettext("usage", USAGE_WORDS[w]) if w in USAGE_WORDS else w for w in args.split(" ")
+    )
 
 
 def usage_prefix() -> str:

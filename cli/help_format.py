@@ -238,6 +238,7 @@ class DisplayWidthFormatter(click.HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         if prefix is None:
             prefix = click_text.usage_prefix()
+        args = click_text.usage_args(args)
         usage_prefix = f"{prefix:>{self.current_indent}}{prog} "
         text_width = self.width - self.current_indent
         if not args:

@@ -245,7 +245,7 @@ CLOSE_HELP = {
         "  -h, --help           Show this message and exit.\n"
     ),
     "zh_CN": (
-        "用法：lifeledger case close [OPTIONS] CASE_NO\n"
+        "用法：lifeledger case close [选项] CASE_NO\n"
         "\n"
         "  结案。决定尚未宣布或尚未归入个人人事档案（第十一条），尚未记录收到决定书、申\n"
         "  诉期未满、申诉尚未处理或申诉处理决定尚未书面告知（第十二条）的，不得结案：结\n"

@@ -157,6 +157,7 @@ def test_every_kind_of_usage_error_reads_in_chinese_with_chinese_punctuation(
         if "需要一个参数值" not in last:  # click reports these before it has a context
             usage, hint = run["stderr"].splitlines()[:2]
             assert usage.startswith(f"用法：{command.split(' ')[0]}"), usage
+            assert "[选项]" in usage and "OPTIONS" not in usage and "COMMAND" not in usage
             assert hint.startswith("可运行“lifeledger") and hint.endswith("--help”查看帮助。")
         assert not re.search(r"[\u4e00-\u9fff。][.,;:]|[.,;:][\u4e00-\u9fff]", run["stderr"])
 
@@ -177,7 +178,7 @@ def test_a_usage_error_under_json_has_the_chinese_message(tmp_path: Path) -> Non
     (run,) = run_all([["--json", "key", "list", "--formt", "x"]], tmp_path, "zh_CN")
     doc = json.loads(run["stderr"])
     assert doc["error"] == "没有选项 '--formt'。您是否要找 '--format'？"
-    assert doc["usage"] == "用法：lifeledger key list [OPTIONS]"
+    assert doc["usage"] == "用法：lifeledger key list [选项]"
 
 
 def test_an_options_defaults_and_bounds_read_in_brackets_of_chinese(tmp_path: Path) -> None:
