@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.click_types import INTEGER
 from cli.common import emit, info, settings
 from cli.output import Column, report_format_option, show_report
 from cli.terminal import table
@@ -15,7 +16,7 @@ from cli.verification import (
     progress_bar,
     root_fingerprint_option,
 )
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.transparency.tables import StoredCheckpoint
@@ -71,7 +72,7 @@ CHECKPOINT_COLUMNS = (
     Column("tree_size", _("size")),
     Column("root", _("root")),
     Column("created_at", _("created (UTC)")),
-    Column("cosigned_by", _("cosigned by"), lambda names: ", ".join(names)),
+    Column("cosigned_by", _("cosigned by"), lambda names: enumerated(names)),
 )
 
 
@@ -106,7 +107,7 @@ def checkpoint_list(fmt: str | None) -> None:
                         d["tree_size"],
                         d["root"],
                         d["created_at"],
-                        ", ".join(d["cosigned_by"]) or None,
+                        enumerated(d["cosigned_by"]) or None,
                     )
                     for d in data
                 ],
@@ -120,7 +121,7 @@ def checkpoint_list(fmt: str | None) -> None:
 
 
 @checkpoint_group.command("show")
-@click.argument("size", type=int, required=False)
+@click.argument("size", type=INTEGER, required=False)
 def checkpoint_show(size: int | None) -> None:
     """Print a checkpoint's signed note with its cosignatures (default: the latest), to keep."""
     from ledger.transparency.tables import LedgerTables
@@ -135,7 +136,7 @@ def checkpoint_show(size: int | None) -> None:
 
 @checkpoint_group.command("cosign")
 @click.option("--name", required=True, help=_("The cosigner's key name, e.g. audit.example/w1."))
-@click.argument("size", type=int, required=False)
+@click.argument("size", type=INTEGER, required=False)
 @root_fingerprint_option
 def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None) -> None:
     """Verify the whole ledger, then cosign a checkpoint (default: the latest) with your own

@@ -43,9 +43,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ledger.audit.verify import Check, Failure, VerifyOptions
 from ledger.audit.verify.audit import Audit
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
+from ledger.domain.event_labels import event_at
 from ledger.domain.ids import REGISTRY_ID
 from ledger.errors import VerificationError
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, pgettext
 from ledger.signing.signatures import HEADER_SIZE, Envelope
 from projections import log
 from projections.codec import Unwrap, loads
@@ -210,7 +211,11 @@ class TrustedLog:
             if nid is not None
             else _("the log")
         )
-        event = f", {failure.topic} v{failure.version}" if failure.topic else ""
+        event = (
+            pgettext("separator", ", ") + event_at(failure.topic, failure.version)
+            if failure.topic
+            else ""
+        )
         return ReadRefusedError(
             _(
                 "{what} cannot be shown: the event at {where}{event} fails verification: "
