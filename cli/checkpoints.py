@@ -175,4 +175,74 @@ def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None)
     )
 
 
+def _seen_data(seen: Any, state: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {"state_file": str(state.path), "remembered": None}
+    if seen is not None:
+        doc["remembered"] = {
+            "checkpoint": seen.checkpoint_size,
+            "log": seen.log_size,
+            "seen_at": seen.seen_at,
+            "checkpoint_file": str(state.note_path) if seen.checkpoint_size is not None else None,
+        }
+    return doc
+
+
+@checkpoint_group.command("seen")
+def checkpoint_seen() -> None:
+    """What this workstation remembers of the ledger: the latest checkpoint it verified and
+    the log it read; a read refuses a ledger that has gone back from them."""
+    from ledger.transparency.seen import state_for
+
+    app = settings().open(signed=False)
+    state = state_for(app)
+    seen = state.load()
+    doc = _seen_data(seen, state)
+
+    def text() -> str:
+        if seen is None:
+            return _("Nothing remembered of this ledger yet ({path}).").format(path=state.path)
+        lines = [
+            _("On {when} this workstation read {what} ({path}).").format(
+                when=seen.seen_at, what=seen.described(), path=state.path
+            )
+        ]
+        if seen.checkpoint_size is not None:
+            lines.append(
+                _(
+                    "The checkpoint it verified, for `lifeledger verify --checkpoint`: {file}"
+                ).format(file=state.note_path)
+            )
+        return "\n".join(lines)
+
+    emit(doc, text)
+
+
+@checkpoint_group.command("forget")
+def checkpoint_forget() -> None:
+    """Forget what this workstation remembered of the ledger (a ledger knowingly restored
+    from a backup): its state is set aside, not deleted, and the next read remembers the
+    ledger as it is then. Run `lifeledger verify --checkpoint` with the kept note first."""
+    from ledger.transparency.seen import state_for
+
+    app = settings().open(signed=False)
+    state = state_for(app)
+    seen, kept = state.forget()
+    doc = {**_seen_data(seen, state), "set_aside": [str(p) for p in kept]}
+
+    def text() -> str:
+        if seen is None and not kept:
+            return _("Nothing was remembered of this ledger ({path}).").format(path=state.path)
+        what = seen.described() if seen is not None else _("an unreadable state")
+        return _(
+            "Forgot {what}, read on {when}; set aside as {files}. The next read remembers the "
+            "ledger as it is then."
+        ).format(
+            what=what,
+            when=seen.seen_at if seen is not None else "?",
+            files=enumerated(str(p) for p in kept),
+        )
+
+    emit(doc, text)
+
+
 commands: list[click.Command] = [checkpoint_group]

@@ -321,7 +321,16 @@ def open_projections(app: LedgerApplication) -> Projections:
     p = Projections(app, reading=True)
     click.get_current_context().call_on_close(p.close)
     p.catch_up()
+    p.after_read = lambda: check_not_gone_back(app)
     return p
+
+
+def check_not_gone_back(app: LedgerApplication) -> None:
+    """After a read's own checks: refuse a ledger that went back since this workstation last
+    read it, then remember it (``ledger.transparency.seen``; ``checkpoint forget``)."""
+    from ledger.transparency.seen import check_seen
+
+    check_seen(app)
 
 
 # running commands -------------------------------------------------------------------------

@@ -87,6 +87,10 @@ class Projections:
         #: Called inside each page's transaction, after its writes, with the position the
         #: page brings the views to (tests use it to crash mid-batch).
         self._page_hook: Callable[[int], None] | None = None
+        #: Run once, after the first query's own checks passed and before its answer is
+        #: returned: the CLI's check that the ledger has not gone back since this workstation
+        #: last read it (:func:`ledger.transparency.seen.check_seen`).
+        self.after_read: Callable[[], None] | None = None
 
     # the store ------------------------------------------------------------------------------
     @property
@@ -313,9 +317,15 @@ class Projections:
             with store.read() as cur:
                 position, top = _position(store, cur), log_top(store, cur)
                 if top <= position or attempt:
-                    return ask(Reader(store, cur, position, self._unwrap, top))
+                    answer = ask(Reader(store, cur, position, self._unwrap, top))
+                    break
             self.catch_up()
-        raise AssertionError(_("unreachable"))  # pragma: no cover
+        else:  # pragma: no cover
+            raise AssertionError(_("unreachable"))
+        hook, self.after_read = self.after_read, None
+        if hook is not None:
+            hook()
+        return answer
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""
