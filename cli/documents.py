@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.click_types import INTEGER, PathType
-from cli.common import LedgerGroup, emit, info, settings
+from cli.common import LedgerGroup, check_not_gone_back, emit, info, settings
 from cli.files import output_path
 from cli.options import json_option
 from ledger.i18n import _, enumerated
@@ -171,6 +171,7 @@ def case_document(kind: str, help_text: str) -> click.Command:
         document = render_case_document(
             source, kind, case_no=case_no, party=given[0], tree_size=size
         )
+        check_not_gone_back(source.app)  # after the document's own checks, before writing
         write(document, path, fmt, force)
         report_written(document, path)
 

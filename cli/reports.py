@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from cli.click_types import Choice, IntegerRange, PathType
-from cli.common import LedgerGroup, open_projections, record, settings
+from cli.common import LedgerGroup, check_not_gone_back, open_projections, record, settings
 from cli.options import json_option, on_option
 from cli.output import FORMATS, Column, show_report
 from cli.registry_text import case_set_line
@@ -169,6 +169,7 @@ def _write_annual(year: int, authority: str | None, fmt: str, out: str, force: b
     document, _report = render_report(
         source, "X" if fmt == "xlsx" else "R", year, authority, today()
     )
+    check_not_gone_back(source.app)  # after the report's own checks, before writing
     write(document, path, fmt, force)
     report_written(document, path)
 

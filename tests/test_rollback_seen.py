@@ -233,3 +233,18 @@ def test_an_empty_state_variable_does_not_turn_the_check_off(
     make_checkpoint(ledger, root_signer)
     shown(ledger, "case", "list")
     assert list((tmp_path / "xdg" / "lifeledger").glob("lifeledger_*.json"))
+
+
+def test_a_printed_document_of_a_rolled_back_ledger_is_refused_before_it_is_written(
+    ledger: LedgerApplication, root_signer: Signer, tmp_path: Path
+) -> None:
+    first, _new = make_checkpoint(ledger, root_signer)
+    open_case(ledger, CASE_3)
+    make_checkpoint(ledger, root_signer)
+    out = tmp_path / "decision.docx"
+    args = ("document", "decision", CASE_1, "--party", "P001", "--out", str(out))
+    shown(ledger, *args)
+    out.unlink()
+    _cut(ledger, first.tree_size, checkpoints_above=first.tree_size)
+    assert "the ledger was rolled back" in refused(ledger, *args)
+    assert not out.exists()

@@ -206,7 +206,9 @@ class SeenState:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             with self._locked():
                 seen = _ahead(seen, self._reload())
-                if seen.checkpoint_note is not None:
+                if seen.checkpoint_note is not None and seen.checkpoint_note != _read(
+                    self.note_path
+                ):
                     _write(self.note_path, seen.checkpoint_note)
                 _write(self.path, (json.dumps(seen.to_json(), indent=2) + "\n").encode())
             return True
@@ -224,9 +226,8 @@ class SeenState:
         went missing), or None when none was remembered or it cannot be written."""
         if seen.checkpoint_note is None:
             return None
-        with contextlib.suppress(OSError):
-            if self.note_path.read_bytes() == seen.checkpoint_note:
-                return self.note_path
+        if _read(self.note_path) == seen.checkpoint_note:
+            return self.note_path
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             _write(self.note_path, seen.checkpoint_note)
@@ -246,6 +247,13 @@ class SeenState:
                 os.replace(path, target)
                 kept.append(target)
         return seen, kept
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _write(path: Path, data: bytes) -> None:
