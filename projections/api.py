@@ -49,6 +49,7 @@ from projections.models import (
     UnitRating,
 )
 from projections.queries import Reader
+from projections.signature_checks import Signatures, Statuses, application_keys
 from projections.sql import Cursor, ViewStore
 from projections.trusted import log_top
 
@@ -344,10 +345,23 @@ class Projections:
         The cases come from the person index, checked against the latest signed checkpoint
         and, after it, from the log itself (:func:`person_record`), never from a view table.
         """
-        # The signatures are checked once, with the cases' events (Reader.cadre_history).
-        record = person_record(self.app, personnel_no, check_signatures=False)
+        # The signatures are checked once, with the cases' events (Reader.cadre_history); those
+        # of the events the index points at start on a verifying thread as soon as they are
+        # read, with the keys the registry names (which key to check with: whether it could
+        # sign there is the in-order pass's to judge), and are remembered for this read only.
+        signatures = Signatures()
+        started: list[Statuses] = []
+        keys = application_keys(self.app)
+        record = person_record(
+            self.app,
+            personnel_no,
+            check_signatures=False,
+            on_read=lambda rows: started.append(signatures.start(rows, keys)),
+        )
+        for checks in started:
+            checks.result()
         day = today()
-        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day))
+        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day, signatures))
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""

@@ -23,11 +23,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from uuid import UUID
 
 from ledger.audit.verify import signature_codes
 from ledger.audit.verify.sources import registry_keys
 from ledger.audit.verify.workers import OK, ROW_ERROR
+from ledger.errors import LedgerError
+from ledger.signing.signatures import key_id_of
 
 #: (log position, aggregate id, version, topic, stored state) of one event.
 Row = tuple[int, UUID, int, str, bytes]
@@ -174,6 +177,22 @@ class Statuses:
             if codes[i] == OK and memo is not None:
                 good.add(memo)
         return found
+
+
+def application_keys(app: Any) -> dict[bytes, bytes]:
+    """The keys the application's key registry names, by key id (key id → raw public key):
+    which key to check an event with before the read has replayed the registry from the log
+    (none if the store holds no registry). A check made with one of them counts for the read
+    only if the registry replayed from the log names the same key for that id."""
+    try:
+        stored = app.registry().keys.values()
+    except LedgerError:
+        return {}
+    found: dict[bytes, bytes] = {}
+    for key in stored:
+        raw = bytes.fromhex(key["public_key"])
+        found[key_id_of(raw)] = raw
+    return found
 
 
 def registry_hints(states: list[bytes]) -> dict[bytes, bytes]:
