@@ -37,8 +37,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from ledger.audit.verify import Check, Failure, VerifyOptions
 from ledger.audit.verify.audit import Audit
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
@@ -280,13 +278,13 @@ class _ReadAudit(Audit):
         super()._event(position, nid, raw_id, row, code, keys)
 
     def _check_now(
-        self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
+        self, public_raw: bytes, envelope: Envelope, oid: UUID, version: int, topic: str
     ) -> bool:
-        remembered = (public.public_bytes_raw(), oid, version, topic, self._state)
+        remembered = (public_raw, oid, version, topic, self._state)
         if remembered in self.seen or remembered in _GOOD_REGISTRY:
             self.signatures += 1
             return True
-        good = super()._check_now(public, envelope, oid, version, topic)
+        good = super()._check_now(public_raw, envelope, oid, version, topic)
         if good:
             self.seen.add(remembered)
             if len(_GOOD_REGISTRY) < 100_000:
