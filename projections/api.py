@@ -49,7 +49,7 @@ from projections.models import (
     UnitRating,
 )
 from projections.queries import Reader
-from projections.signature_checks import Signatures, Statuses, application_keys
+from projections.signature_checks import Signatures, application_keys
 from projections.sql import Cursor, ViewStore
 from projections.trusted import log_top
 
@@ -346,22 +346,24 @@ class Projections:
         and, after it, from the log itself (:func:`person_record`), never from a view table.
         """
         # The signatures are checked once, with the cases' events (Reader.cadre_history); those
-        # of the events the index points at start on a verifying thread as soon as they are
+        # of the events the person index gives begin on a verifying thread as soon as they are
         # read, with the keys the registry names (which key to check with: whether it could
         # sign there is the in-order pass's to judge), and are remembered for this read only.
         signatures = Signatures()
-        started: list[Statuses] = []
         keys = application_keys(self.app)
-        record = person_record(
-            self.app,
-            personnel_no,
-            check_signatures=False,
-            on_read=lambda rows: started.append(signatures.start(rows, keys)),
-        )
-        for checks in started:
-            checks.result()
-        day = today()
-        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day, signatures))
+        try:
+            record = person_record(
+                self.app,
+                personnel_no,
+                check_signatures=False,
+                on_read=lambda rows: signatures.ahead(rows, keys),
+            )
+            day = today()
+            return self._query(
+                lambda r: r.cadre_history(personnel_no, year, record, day, signatures)
+            )
+        finally:
+            signatures.settle()  # nothing of this read goes on running after it
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""

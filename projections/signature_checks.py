@@ -34,9 +34,9 @@ from ledger.signing.signatures import key_id_of
 
 #: (log position, aggregate id, version, topic, stored state) of one event.
 Row = tuple[int, UUID, int, str, bytes]
-#: What a good check is remembered by within a read: (public key, aggregate id, version,
-#: topic, stored state).
-Seen = tuple[bytes, UUID, int, str, bytes]
+#: What a good check is remembered by within a read: (public key, aggregate id as an
+#: integer, version, topic, stored state).
+Seen = tuple[bytes, int, int, str, bytes]
 
 #: A verifying thread helps from this many rows to check on.
 PARALLEL_FROM = 8
@@ -66,16 +66,18 @@ def seen_key(keys: Mapping[bytes, bytes], row: Row) -> Seen | None:
     raw = keys.get(state[4:12])
     if raw is None:
         return None
-    return (raw, oid, version, topic, state)
+    return (raw, oid.int, version, topic, state)
 
 
 class Pending:
     """Signature checks under way: chunks of rows that the reading thread and a verifying
-    thread take in turn (:meth:`codes` takes the rest and waits for the last one taken)."""
+    thread take in turn (:meth:`codes` takes the rest and waits for the last one taken). A
+    verifying thread is called from :data:`PARALLEL_FROM` rows on, or for any number of rows
+    checked ``ahead`` (while the reading thread does other work)."""
 
-    def __init__(self, rows: Sequence[Row], keys: Mapping[bytes, bytes]) -> None:
+    def __init__(self, rows: Sequence[Row], keys: Mapping[bytes, bytes], ahead: bool) -> None:
         self.keys = keys
-        parallel = IN_THREADS and THREADS > 1 and len(rows) >= PARALLEL_FROM
+        parallel = IN_THREADS and THREADS > 1 and (ahead or len(rows) >= PARALLEL_FROM)
         size = CHUNK if parallel else max(len(rows), 1)
         self.chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
         self.results: list[bytes | None] = [None] * len(self.chunks)
@@ -130,13 +132,28 @@ class Signatures:
     def __init__(self) -> None:
         #: Signatures this read has checked and found good, by :func:`seen_key`.
         self.good: set[Seen] = set()
+        #: Checks begun ahead (:meth:`ahead`) whose results are not in :attr:`good` yet.
+        self._ahead: list[Statuses] = []
 
     def start(self, rows: Sequence[Row], keys: Mapping[bytes, bytes]) -> Statuses:
         """Start checking each row's signature by the key its id names among ``keys`` (key
         id → raw public key); :meth:`Statuses.result` gives the statuses. Those this read
-        already found good are not checked again; from :data:`PARALLEL_FROM` rows on, a
-        verifying thread starts on them at once, so the caller may do other work first."""
+        already found good (the checks begun ahead included: they are finished first) are
+        not checked again; from :data:`PARALLEL_FROM` rows on, a verifying thread starts on
+        them at once, so the caller may do other work first."""
+        self.settle()
         return Statuses(self, rows, keys)
+
+    def ahead(self, rows: Sequence[Row], keys: Mapping[bytes, bytes]) -> None:
+        """Begin checking rows that a later :meth:`start` of this read will be handed (with
+        the keys it will have, or others: a check counts only for the key it was made with),
+        so that a verifying thread works on them while this one does something else."""
+        self._ahead.append(Statuses(self, rows, keys, ahead=True))
+
+    def settle(self) -> None:
+        """Finish the checks begun ahead (this thread takes what is left of them)."""
+        while self._ahead:
+            self._ahead.pop(0).result()
 
     def statuses(self, rows: Sequence[Row], keys: Mapping[bytes, bytes]) -> dict[int, bytes]:
         """Each row's signature status by the key its id names among ``keys``, by log
@@ -148,7 +165,13 @@ class Signatures:
 class Statuses:
     """The signature checks of a set of rows, started (:meth:`Signatures.start`)."""
 
-    def __init__(self, owner: Signatures, rows: Sequence[Row], keys: Mapping[bytes, bytes]):
+    def __init__(
+        self,
+        owner: Signatures,
+        rows: Sequence[Row],
+        keys: Mapping[bytes, bytes],
+        ahead: bool = False,
+    ) -> None:
         self.owner = owner
         self.found: dict[int, bytes] = {}
         self.todo: list[Row] = []
@@ -161,7 +184,7 @@ class Statuses:
             else:
                 self.todo.append(row)
                 self.memos.append(memo)
-        self.pending = Pending(self.todo, keys) if self.todo else None
+        self.pending = Pending(self.todo, keys, ahead) if self.todo else None
 
     def result(self) -> dict[int, bytes]:
         """Each row's status, by log position (checks what is left, on this thread)."""

@@ -138,7 +138,9 @@ class TrustedLog:
         # while this one decodes the records' payloads, then takes what is left), then, in
         # log order, the key registry as it stood and every record's checks (key validity at
         # the position, versions). Nothing decoded is kept for a record whose events fail.
-        pending = self.signatures.start([r for r in stream if r[1] != REGISTRY_ID], hints)
+        pending = self.signatures.start(
+            [(p, oid, v, t, s) for oid, events in rows.items() for p, v, t, s in events], hints
+        )
         decoded: dict[UUID, list[CaseEvent] | Exception] = {}
         for oid, events in rows.items():
             try:
@@ -183,15 +185,17 @@ class TrustedLog:
             audit.kind_of(topic)  # known record topics take the audit's common path at once
         key_rows = _KeyRows(self.unwrap)
         failed_at: dict[int, Failure] = {}
+        registry = REGISTRY_ID.int
         for position, oid, version, topic, state in stream:
             before = len(audit.failures)
             row = (position, oid, version, topic, state)
-            if oid == REGISTRY_ID:  # checked at once, so later events see its key changes
-                audit.apply(position, [row], [oid.int], _UNCHECKED, _NO_KEYS)
+            raw_id = oid.int
+            if raw_id == registry:  # checked at once, so later events see its key changes
+                audit.apply(position, [row], [raw_id], _UNCHECKED, _NO_KEYS)
                 if len(audit.failures) == before:
                     key_rows.apply(position, oid, topic, state)
             else:
-                audit.apply(position, [row], [oid.int], code_of[position], hints)
+                audit.apply(position, [row], [raw_id], code_of[position], hints)
             if len(audit.failures) != before:
                 failed_at[position] = audit.failures[before]
         return audit, key_rows, failed_at
@@ -280,7 +284,7 @@ class _ReadAudit(Audit):
     def _check_now(
         self, public_raw: bytes, envelope: Envelope, oid: UUID, version: int, topic: str
     ) -> bool:
-        remembered = (public_raw, oid, version, topic, self._state)
+        remembered = (public_raw, oid.int, version, topic, self._state)
         if remembered in self.seen or remembered in _GOOD_REGISTRY:
             self.signatures += 1
             return True

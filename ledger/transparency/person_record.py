@@ -141,7 +141,7 @@ def _names(personnel_no: str, cadre: UUID) -> Callable[[int, UUID, str, bytes], 
     return check
 
 
-#: (position, aggregate id, version, topic, stored state) of the events the index points at.
+#: Events read, handed to ``on_read``: (notification id, aggregate id, version, topic, state).
 ReadRows = Callable[[list[tuple[int, UUID, int, str, bytes]]], None]
 
 
@@ -171,8 +171,8 @@ def person_record(
     the same events again to check them with their keys as of each position (``cadre
     history`` does, in one pass with the cases: each event is then verified once, not twice).
     ``on_read`` is handed the events the index points at as soon as they are read, before
-    anything is checked (``cadre history`` starts their signature checks on another thread
-    while this one checks the index).
+    anything is checked, then those after the checkpoint that name the person (``cadre
+    history`` begins their signature checks on another thread while this one goes on).
     """
     tables = PersonTables(app)
     with tables.snapshot():
@@ -290,6 +290,8 @@ def _person_record(
         committed = state
     later = tables.events_from(size or 0)
     naming = [row for row in later if names(row[0], row[2], row[4], row[5])]
+    if on_read is not None and naming:
+        on_read([(nid, oid, v, t, st) for _, nid, oid, v, t, st in naming])
     for index, nid, oid, version, topic, st in naming:
         checked.append(checked_event(mapper, index, nid, oid, version, topic, st))
     return PersonRecord(
