@@ -2,18 +2,21 @@
 
 A read's time is mostly the signatures of the events it shows (about fifty for a cadre with
 thirty events), and libsodium (:mod:`ledger.signing.ed25519`, called through cffi) runs without
-the GIL while it verifies. The rows are cut into small chunks: a verifying thread (a pool kept
-for the process: starting threads for each read would cost more than they save) takes chunks
-while the reading thread decodes what it read, then the reading thread takes the chunks left.
-No chunk waits for a thread the machine has not scheduled yet: the reading thread only ever
-waits for the chunk the other thread is checking (a few signatures), so a busy core delays a
-read by that much, not by half of its checks.
+the GIL while it verifies. The rows are cut into chunks of :data:`CHUNK`: a verifying thread
+(a pool kept for the process: starting threads for each read would cost more than they save)
+takes chunks as soon as the rows are handed over, and the reading thread takes the chunks left
+when it needs the results. The reading thread then waits only for the chunk the other thread
+is on, never for a thread the machine has not scheduled yet. Between two signatures the
+verifying thread needs the GIL for a few microseconds of Python, so while the reading thread
+runs Python of its own the other advances only when it lets go of the GIL (in SQLite, in
+libsodium, waiting): checks begun ahead (:meth:`Signatures.ahead`) overlap the reading
+thread's SQL, not its Python.
 
 Each check is :func:`ledger.audit.verify.signature_codes`, as ``verify`` does it (its
 :func:`~ledger.audit.verify.check_rows` without the leaf hashes a read does not use): the
-signature over the exact stored bytes, by the key its id names. A good result is remembered for the
-rest of the read by the public key, the row's identity (aggregate id, version, topic) and its
-exact stored state (the values themselves, compared in full on a match), so an event is
+signature over the exact stored bytes, by the key its id names. A good result is remembered for
+the rest of the read by the public key, the row's identity (aggregate id, version, topic) and
+its exact stored state (the values themselves, compared in full on a match), so an event is
 checked once per read, and an event read again with other bytes, or to be checked with
 another key, is checked again.
 """
@@ -42,8 +45,9 @@ Seen = tuple[bytes, int, int, str, bytes]
 PARALLEL_FROM = 8
 #: Threads that check at once, the reading thread included.
 THREADS = 2
-#: Rows a thread takes at a time (about a quarter of a millisecond of libsodium).
-CHUNK = 4
+#: Rows a thread takes at a time (about a tenth of a millisecond of libsodium: the most the
+#: reading thread waits for the other once it has taken every chunk left).
+CHUNK = 2
 #: False: every check runs on the calling thread (a profiler then sees each one).
 IN_THREADS = True
 _POOL: list[ThreadPoolExecutor] = []
