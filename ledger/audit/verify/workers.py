@@ -147,15 +147,20 @@ def signature_codes(rows: Sequence[EventRow], keys: Mapping[bytes, bytes]) -> by
     records' versions, not by the Merkle tree."""
     sha256 = hashlib.sha256
     codes = bytearray(len(rows))
+    topics: dict[str, bytes] = {}
     for i, (_, oid, version, topic, state) in enumerate(rows):
         try:
-            if oid.__class__ is str and len(oid) == 32:  # SQLite's hex text
+            if oid.__class__ is UUID:  # as a read holds it
+                raw_id = oid.bytes
+            elif oid.__class__ is str and len(oid) == 32:  # SQLite's hex text
                 raw_id = bytes.fromhex(oid)
                 if len(raw_id) != 16:
                     raw_id = _id_bytes(oid)
             else:
                 raw_id = _id_bytes(oid)
-            topic_bytes = topic.encode()
+            topic_bytes = topics.get(topic)
+            if topic_bytes is None:
+                topic_bytes = topics[topic] = topic.encode()
             if len(state) < HEADER_SIZE or state[:4] != MAGIC:
                 codes[i] = NOT_ENVELOPE
                 continue
