@@ -363,7 +363,7 @@ class Projections:
                 lambda r: r.cadre_history(personnel_no, year, record, day, signatures)
             )
         finally:
-            signatures.settle()  # nothing of this read goes on running after it
+            signatures.settle()  # a read that failed first does not leave its checks queued
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""

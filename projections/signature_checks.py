@@ -5,8 +5,9 @@ thirty events), and libsodium (:mod:`ledger.signing.ed25519`, called through cff
 the GIL while it verifies. The rows are cut into chunks of :data:`CHUNK`: a verifying thread
 (a pool kept for the process: starting threads for each read would cost more than they save)
 takes chunks as soon as the rows are handed over, and the reading thread takes the chunks left
-when it needs the results. The reading thread then waits only for the chunk the other thread
-is on, never for a thread the machine has not scheduled yet. Between two signatures the
+when it needs the results. It then waits at most :data:`PATIENCE` for the chunk the other
+thread is on, and checks it itself if that thread is late: a read is never held up by a thread
+the machine has not scheduled. Between two signatures the
 verifying thread needs the GIL for a few microseconds of Python, so while the reading thread
 runs Python of its own the other advances only when it lets go of the GIL (in SQLite, in
 libsodium, waiting): checks begun ahead (:meth:`Signatures.ahead`) overlap the reading
@@ -24,6 +25,7 @@ another key, is checked again.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -48,6 +50,9 @@ THREADS = 2
 #: Rows a thread takes at a time (about a tenth of a millisecond of libsodium: the most the
 #: reading thread waits for the other once it has taken every chunk left).
 CHUNK = 2
+#: How long the reading thread waits for the chunks the verifying thread took, once none is
+#: left to take, before it checks them itself (seconds: about two chunks of libsodium).
+PATIENCE = 0.0003
 #: False: every check runs on the calling thread (a profiler then sees each one).
 IN_THREADS = True
 _POOL: list[ThreadPoolExecutor] = []
@@ -75,9 +80,9 @@ def seen_key(keys: Mapping[bytes, bytes], row: Row) -> Seen | None:
 
 class Pending:
     """Signature checks under way: chunks of rows that the reading thread and a verifying
-    thread take in turn (:meth:`codes` takes the rest and waits for the last one taken). A
-    verifying thread is called from :data:`PARALLEL_FROM` rows on, or for any number of rows
-    checked ``ahead`` (while the reading thread does other work)."""
+    thread take in turn (:meth:`codes` takes the rest, then waits a little for those the
+    other took). A verifying thread is called from :data:`PARALLEL_FROM` rows on, or for any
+    number of rows checked ``ahead`` (while the reading thread does other work)."""
 
     def __init__(self, rows: Sequence[Row], keys: Mapping[bytes, bytes], ahead: bool) -> None:
         self.keys = keys
@@ -89,7 +94,7 @@ class Pending:
         self._lock = threading.Lock()
         #: Released once for each chunk a verifying thread finished (or gave up on).
         self._done = threading.Semaphore(0)
-        if parallel and len(self.chunks) > 1:
+        if parallel and self.chunks and (ahead or len(self.chunks) > 1):
             for _ in range(THREADS - 1):
                 _pool().submit(self._help)
 
@@ -114,16 +119,23 @@ class Pending:
                 self._done.release()
 
     def codes(self) -> bytes:
-        """Each row's status code, in the rows' order (the calling thread checks what no
-        thread has taken yet, then waits for the chunks the others took)."""
-        mine = 0
+        """Each row's status code, in the rows' order. The calling thread checks what no
+        thread has taken yet, waits up to :data:`PATIENCE` for the chunks the other took,
+        then checks those itself (a verifying thread the machine has not scheduled, or that
+        waits for the GIL, does not hold the read up: the check is pure, both give the same
+        answer, and the slower one's is not waited for)."""
         while (i := self._take()) is not None:
             self._check(i)
-            mine += 1
-        for _ in range(len(self.chunks) - mine):
-            self._done.acquire()
-        for i, found in enumerate(self.results):
-            if found is None:  # pragma: no cover - a verifying thread failed
+        results = self.results
+        missing = [i for i, found in enumerate(results) if found is None]
+        deadline = time.monotonic() + PATIENCE
+        while missing:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._done.acquire(timeout=left):
+                break
+            missing = [i for i in missing if results[i] is None]
+        for i in missing:
+            if results[i] is None:
                 self._check(i)
         codes = b"".join(r or b"" for r in self.results)
         n = sum(len(c) for c in self.chunks)

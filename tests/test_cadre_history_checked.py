@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,6 +26,7 @@ from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import make_checkpoint
 from ledger.transparency.person_index import CASE, persons_named
 from ledger.transparency.person_record import _names
+from projections import signature_checks
 from projections.signature_checks import Signatures, application_keys, registry_hints
 
 CASE_1 = "湘纪追〔2024〕1号"
@@ -168,6 +171,34 @@ def test_checks_begun_ahead_count_only_for_the_same_key_and_bytes(
     good = Signatures()
     good.ahead(rows, keys)
     assert set(good.start(rows, wrong).result().values()) == {b"\x01"}
+
+
+def test_a_read_is_not_held_up_by_a_verifying_thread_that_does_not_run(
+    app: LedgerApplication,
+) -> None:
+    """The verifying thread is busy (or not scheduled): the reading thread checks every
+    chunk itself, with the same answers, and does not wait for it."""
+    for case_no in (CASE_1, CASE_2, CASE_3):
+        record_case(app, case_no, "P001")
+    rows: list[Any] = [
+        (i, s.originator_id, s.originator_version, s.topic, s.state)
+        for i, s in enumerate(
+            [e for c in (CASE_1, CASE_2, CASE_3) for e in app.recorder.select_events(case_id(c))],
+            1,
+        )
+    ]
+    assert len(rows) >= signature_checks.PARALLEL_FROM
+    keys = registry_hints([s.state for s in app.recorder.select_events(REGISTRY_ID)])
+    release = threading.Event()
+    blocked = signature_checks._pool().submit(release.wait, 30)
+    try:
+        started = time.monotonic()
+        found = Signatures().statuses(rows, keys)
+        assert time.monotonic() - started < 10
+        assert set(found.values()) == {b"\x00"} and len(found) == len(rows)
+    finally:
+        release.set()
+        blocked.result()
 
 
 def test_a_store_without_a_registry_names_no_keys_to_begin_with(tmp_path: Path) -> None:
