@@ -229,7 +229,10 @@ def application_keys(app: Any) -> dict[bytes, bytes]:
         return {}
     found: dict[bytes, bytes] = {}
     for key in stored:
-        raw = bytes.fromhex(key["public_key"])
+        try:
+            raw = bytes.fromhex(key["public_key"])
+        except (KeyError, TypeError, ValueError):
+            continue  # a hint less: the read's own pass checks that key's events
         found[key_id_of(raw)] = raw
     return found
 
