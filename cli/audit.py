@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from cli.click_types import PathType
 from cli.common import emit, info, settings
 from cli.files import output_path
 from cli.output import chosen, report_format_option, show_report
@@ -38,12 +39,12 @@ from ledger.i18n import _
     "--checkpoint",
     "checkpoint_files",
     multiple=True,
-    type=click.Path(dir_okay=False, exists=True),
+    type=PathType(dir_okay=False, exists=True),
     help=_("A signed checkpoint you kept earlier; the log must still contain it (repeatable)."),
 )
 @click.option(
     "--checkpoint-dir",
-    type=click.Path(file_okay=False, exists=True),
+    type=PathType(file_okay=False, exists=True),
     help=_(
         "A folder of signed (cosigned) checkpoints kept outside the ledger; each counts as "
         "--checkpoint."
@@ -126,7 +127,7 @@ def bundle_group() -> None:
 
 
 @bundle_group.command("export")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=PathType(dir_okay=False))
 @force_option
 def bundle_export(file: str, force: bool) -> None:
     """Write every event (exact stored bytes), the key registry, leaves, checkpoints,
@@ -157,7 +158,7 @@ def bundle_export(file: str, force: bool) -> None:
 
 
 @bundle_group.command("verify")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.argument("file", type=PathType(dir_okay=False, exists=True))
 @click.option("--root-fingerprint", "root_fingerprint", required=True, metavar="FP",
               help=_("SHA-256 fingerprint (hex) of the ledger's root key, as pinned."))  # fmt: skip
 @witness_option

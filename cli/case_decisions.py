@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from cli.click_types import INTEGER, Choice
 from cli.common import record
 from cli.options import (
     case_argument,
@@ -86,7 +87,7 @@ def measure_options(f: Any) -> Any:
 )
 @click.option(
     "--appeal-period-days",
-    type=int,
+    type=INTEGER,
     default=15,
     show_default=True,
     help=_("Appeal period stated in the document (Art. 12: 15 days from receipt)."),
@@ -108,7 +109,7 @@ def case_decide(**fields: Any) -> None:
 )
 @click.option(
     "--told",
-    type=click.Choice(["person", "unit"]),
+    type=Choice(["person", "unit"]),
     multiple=True,
     help=_(
         "Who was told (repeat): for a person both `person` and `unit` (the default), for a "
@@ -177,7 +178,7 @@ def case_appeal_decide(**fields: Any) -> None:
               "their unit (Art. 12)."))  # fmt: skip
 @click.option(
     "--told",
-    type=click.Choice(["person", "unit"]),
+    type=Choice(["person", "unit"]),
     multiple=True,
     help=_("Who was told (repeat): for a person both `person` and `unit` (the default)."),
 )

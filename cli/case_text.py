@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cli.common import emit, open_projections, settings
 from cli.output import Column, show_report
 from cli.terminal import measures_text, table
-from ledger.i18n import _
+from ledger.i18n import _, bracketed, enumerated, listed, pgettext
 from projections.labels import KEY_STATUS_LABELS, STEP_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -106,12 +106,16 @@ def case_text(c: CaseState) -> str:
 
 def _party_lines(x: Party) -> list[str]:
     out = [
-        f"{x.party_type_label} {x.code} {x.name} — {x.responsibility_label}"
-        + (f" ({x.team_role_label})" if x.team_role_label else "")
+        f"{x.party_type_label} {x.code} {x.name} — "
+        + (
+            bracketed(x.responsibility_label, x.team_role_label)
+            if x.team_role_label
+            else x.responsibility_label
+        )
     ]
     alone = _(" · decided alone (个人决定)") if x.individual_decision else ""
     out.append(_("  finding {assigned_on}{alone}").format(assigned_on=x.assigned_on, alone=alone))
-    heard = ", ".join(d.isoformat() for d in x.hearings) or (
+    heard = enumerated(d.isoformat() for d in x.hearings) or (
         _("not needed (no responsibility)")
         if x.responsibility == "none"
         else _("not yet (Art. 9: required before a decision)")
@@ -130,9 +134,11 @@ def _party_lines(x: Party) -> list[str]:
 
 
 def _decision_lines(d: Decision) -> list[str]:
-    measures = measures_text(d.measures) + (f" ({d.sanction})" if d.sanction else "")
+    measures = measures_text(d.measures)
+    if d.sanction:
+        measures = bracketed(measures, d.sanction)
     if d.severity_label:
-        measures = f"{d.severity_label}: {measures}"
+        measures = d.severity_label + pgettext("separator", ": ") + measures
     out = [
         _("  《责任追究决定书》 {number} of {decided_on} [{status_label}]: {measures}").format(
             number=d.number, decided_on=d.decided_on, status_label=d.status_label, measures=measures
@@ -224,7 +230,7 @@ TIMELINE_COLUMNS = (
     Column("key_id", _("key")),
     Column("key_status_then", _("key status"), lambda v: KEY_STATUS_LABELS.get(v, v)),
     Column("key_status_now", _("key status now"), lambda v: KEY_STATUS_LABELS.get(v, v)),
-    Column("recorded_at", _("recorded"), lambda t: t.isoformat()),
+    Column("recorded_at", pgettext("timestamp", "recorded"), lambda t: t.isoformat()),
     Column("recorded_on", _("recorded on")),
     Column("days_recorded_late", _("days recorded late")),
     Column("days_overdue_on_record", _("days overdue on record")),
@@ -271,7 +277,7 @@ def _recorded(e: TimelineEntry) -> str:
     late = e.days_recorded_late
     notes = [_("{days} days later").format(days=late)] if late is not None else []
     notes += [_("signed time earlier: clock set back")] if e.clock_behind else []
-    return f"{e.recorded_on}" + (f" ({', '.join(notes)})" if notes else "")
+    return bracketed(str(e.recorded_on), listed(notes)) if notes else str(e.recorded_on)
 
 
 def timeline_text(
@@ -286,14 +292,14 @@ def timeline_text(
     if business_as_of:
         views.append(_("events dated on or before {day}").format(day=business_as_of))
     head = _("Case {case_no}: {view}").format(
-        case_no=case_no, view=", ".join(views) if views else _("timeline")
+        case_no=case_no, view=listed(views) if views else _("timeline")
     )
     rows = [
         (
             e.business_date,
             _recorded(e),
             e.event_label,
-            f"{e.key_holder} ({e.key_id})",
+            bracketed(e.key_holder, e.key_id),
             _key_status(e),
             e.summary,
         )

@@ -16,6 +16,7 @@ import click
 
 from cli.case_decisions import subcommands as decisions
 from cli.case_findings import subcommands as findings
+from cli.click_types import Choice, IntegerRange
 from cli.common import LedgerGroup, open_projections, settings
 from cli.options import (
     DATE,
@@ -82,7 +83,7 @@ def case_timeline(
 
 @case.command("list")
 @click.option(
-    "--status", type=click.Choice(["open", "closed"]), help=_("open (办理中) or closed (已结案).")
+    "--status", type=Choice(["open", "closed"]), help=_("open (办理中) or closed (已结案).")
 )
 @click.option("--authority", help=_("Only the cases this authority opened (Art. 6)."))
 @click.option(
@@ -95,7 +96,7 @@ def case_timeline(
 )
 @click.option(
     "--year",
-    type=click.IntRange(1949, 9999),
+    type=IntegerRange(1949, 9999),
     help=_("Only the cases with a business date in this year (as `report annual` counts them)."),
 )
 @click.option(

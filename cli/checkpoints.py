@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.click_types import INTEGER
 from cli.common import emit, info, settings
 from cli.output import Column, report_format_option, show_report
 from cli.terminal import table
@@ -15,7 +16,7 @@ from cli.verification import (
     progress_bar,
     root_fingerprint_option,
 )
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.transparency.tables import StoredCheckpoint
@@ -71,7 +72,7 @@ CHECKPOINT_COLUMNS = (
     Column("tree_size", _("size")),
     Column("root", _("root")),
     Column("created_at", _("created (UTC)")),
-    Column("cosigned_by", _("cosigned by"), lambda names: ", ".join(names)),
+    Column("cosigned_by", _("cosigned by"), lambda names: enumerated(names)),
 )
 
 
@@ -106,7 +107,7 @@ def checkpoint_list(fmt: str | None) -> None:
                         d["tree_size"],
                         d["root"],
                         d["created_at"],
-                        ", ".join(d["cosigned_by"]) or None,
+                        enumerated(d["cosigned_by"]) or None,
                     )
                     for d in data
                 ],
@@ -120,7 +121,7 @@ def checkpoint_list(fmt: str | None) -> None:
 
 
 @checkpoint_group.command("show")
-@click.argument("size", type=int, required=False)
+@click.argument("size", type=INTEGER, required=False)
 def checkpoint_show(size: int | None) -> None:
     """Print a checkpoint's signed note with its cosignatures (default: the latest), to keep."""
     from ledger.transparency.tables import LedgerTables
@@ -135,7 +136,7 @@ def checkpoint_show(size: int | None) -> None:
 
 @checkpoint_group.command("cosign")
 @click.option("--name", required=True, help=_("The cosigner's key name, e.g. audit.example/w1."))
-@click.argument("size", type=int, required=False)
+@click.argument("size", type=INTEGER, required=False)
 @root_fingerprint_option
 def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None) -> None:
     """Verify the whole ledger, then cosign a checkpoint (default: the latest) with your own
@@ -172,6 +173,76 @@ def checkpoint_cosign(name: str, size: int | None, root_fingerprint: str | None)
             "to others as --witness): {vkey}"
         ).format(tree_size=cosignature.tree_size, name=name, vkey=data["vkey"]),
     )
+
+
+def _seen_data(seen: Any, state: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {"state_file": str(state.path), "remembered": None}
+    if seen is not None:
+        doc["remembered"] = {
+            "checkpoint": seen.checkpoint_size,
+            "log": seen.log_size,
+            "seen_at": seen.seen_at,
+            "checkpoint_file": str(state.note_path) if seen.checkpoint_size is not None else None,
+        }
+    return doc
+
+
+@checkpoint_group.command("seen")
+def checkpoint_seen() -> None:
+    """What this workstation remembers of the ledger: the latest checkpoint it verified and
+    the log it read; a read refuses a ledger that has gone back from them."""
+    from ledger.transparency.seen import state_for
+
+    app = settings().open(signed=False)
+    state = state_for(app)
+    seen = state.load()
+    doc = _seen_data(seen, state)
+
+    def text() -> str:
+        if seen is None:
+            return _("Nothing remembered of this ledger yet ({path}).").format(path=state.path)
+        lines = [
+            _("On {when} this workstation read {what} ({path}).").format(
+                when=seen.seen_at, what=seen.described(), path=state.path
+            )
+        ]
+        if seen.checkpoint_size is not None:
+            lines.append(
+                _(
+                    "The checkpoint it verified, for `lifeledger verify --checkpoint`: {file}"
+                ).format(file=state.note_path)
+            )
+        return "\n".join(lines)
+
+    emit(doc, text)
+
+
+@checkpoint_group.command("forget")
+def checkpoint_forget() -> None:
+    """Forget what this workstation remembered of the ledger (a ledger knowingly restored
+    from a backup): its state is set aside, not deleted, and the next read remembers the
+    ledger as it is then. Run `lifeledger verify --checkpoint` with the kept note first."""
+    from ledger.transparency.seen import state_for
+
+    app = settings().open(signed=False)
+    state = state_for(app)
+    seen, kept = state.forget()
+    doc = {**_seen_data(seen, state), "set_aside": [str(p) for p in kept]}
+
+    def text() -> str:
+        if seen is None and not kept:
+            return _("Nothing was remembered of this ledger ({path}).").format(path=state.path)
+        what = seen.described() if seen is not None else _("an unreadable state")
+        return _(
+            "Forgot {what}, read on {when}; set aside as {files}. The next read remembers the "
+            "ledger as it is then."
+        ).format(
+            what=what,
+            when=seen.seen_at if seen is not None else "?",
+            files=enumerated(str(p) for p in kept),
+        )
+
+    emit(doc, text)
 
 
 commands: list[click.Command] = [checkpoint_group]

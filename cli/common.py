@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from cli import click_text
 from cli.help_format import HelpContext
 from cli.redact import redact
 from cli.terminal import colour
 from ledger.errors import InvalidInputError, KeyFileError, LedgerError, StoreError, first_line
-from ledger.i18n import N_, _, language
+from ledger.i18n import N_, _, bracketed, language
 
 if TYPE_CHECKING:  # the heavy modules load only when a command needs them (instant --help)
     from ledger.application import LedgerApplication
@@ -94,7 +95,7 @@ class LedgerGroup(click.Group):
             _silence_stdout()
             raise click.exceptions.Exit(1) from None
         except OSError as e:
-            where = f" ({e.filename})" if e.filename else ""
+            where = bracketed("", str(e.filename)) if e.filename else ""
             raise _refusal(ctx, f"{e.strerror or e}{where}", InvalidInputError) from e
         except KeyboardInterrupt:
             raise click.ClickException(_("interrupted; nothing more was written")) from None
@@ -132,7 +133,7 @@ def show_json_error(e: click.ClickException) -> None:
     if isinstance(e, JsonError):
         e.show()
         return
-    doc: dict[str, Any] = {"error": e.format_message(), "kind": "Error", "article": None,
+    doc: dict[str, Any] = {"error": click_text.message(e), "kind": "Error", "article": None,
                            "rule": None}  # fmt: skip
     if isinstance(e, click.UsageError):
         doc["kind"] = "UsageError"
@@ -320,7 +321,16 @@ def open_projections(app: LedgerApplication) -> Projections:
     p = Projections(app, reading=True)
     click.get_current_context().call_on_close(p.close)
     p.catch_up()
+    p.after_read = lambda: check_not_gone_back(app)
     return p
+
+
+def check_not_gone_back(app: LedgerApplication) -> None:
+    """After a read's own checks: refuse a ledger that went back since this workstation last
+    read it, then remember it (``ledger.transparency.seen``; ``checkpoint forget``)."""
+    from ledger.transparency.seen import check_seen
+
+    check_seen(app)
 
 
 # running commands -------------------------------------------------------------------------

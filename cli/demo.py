@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.click_types import PathType
 from cli.common import emit, info, settings
 from cli.options import json_option
 from cli.terminal import table
-from ledger.i18n import _, pgettext
+from ledger.i18n import _, bracketed, enumerated, pgettext
 from projections.labels import KEY_STATUS_LABELS
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
@@ -65,7 +66,7 @@ def _print_demo_documents(app: Any, decision: Path, workbook: Path) -> None:
 @click.command()
 @click.option(
     "--keys-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     help=_("Where to write the demo's keys (default: next to the database, <db>.keys/)."),
 )
 @json_option
@@ -177,7 +178,7 @@ def _demo_text(db: str, r: DemoLedger) -> str:
                 k.key_id,
                 k.file.name,
                 k.holder,
-                f"{k.authority} ({k.authority_kind.label})",
+                bracketed(k.authority, k.authority_kind.label),
                 k.role.label,
                 KEY_STATUS_LABELS[k.status],
             )
@@ -192,9 +193,9 @@ def _demo_text(db: str, r: DemoLedger) -> str:
         root_fingerprint=r.root_fingerprint,
         keys_dir=r.keys_dir,
         keys=keys,
-        join=", ".join(r.units),
-        join2=", ".join(r.cadres),
-        join3=", ".join(r.cases),
+        join=enumerated(r.units),
+        join2=enumerated(r.cadres),
+        join3=enumerated(r.cases),
     )
 
 

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import LedgerGroup, emit, info, settings
+from cli.click_types import INTEGER, PathType
+from cli.common import LedgerGroup, check_not_gone_back, emit, info, settings
 from cli.files import output_path
 from cli.options import json_option
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from projections.documents.blocks import Document
@@ -83,7 +84,7 @@ def events_phrase(code: VerificationCode) -> str:
     """Which events a document was rendered from, as the messages say it."""
     if code.positions:
         return _("the events at log positions {positions}").format(
-            positions=", ".join(map(str, code.positions))
+            positions=enumerated(map(str, code.positions))
         )
     return _("{count} events (their log positions are listed in the document)").format(
         count=code.count
@@ -138,12 +139,12 @@ def case_document(kind: str, help_text: str) -> click.Command:
     @click.option(
         "--out",
         required=True,
-        type=click.Path(dir_okay=False),
+        type=PathType(dir_okay=False),
         help=_("The file to write: .docx, or .pdf where a CJK font is installed."),
     )
     @click.option(
         "--size",
-        type=int,
+        type=INTEGER,
         default=None,
         help=_("Render at the checkpoint of this size (default: the latest)."),
     )
@@ -170,6 +171,7 @@ def case_document(kind: str, help_text: str) -> click.Command:
         document = render_case_document(
             source, kind, case_no=case_no, party=given[0], tree_size=size
         )
+        check_not_gone_back(source.app)  # after the document's own checks, before writing
         write(document, path, fmt, force)
         report_written(document, path)
 
@@ -197,7 +199,7 @@ document_group.add_command(file_entry, "file-entry")
 document_group.add_command(appeal_notice, "appeal-notice")
 
 source_options: list[Callable[[Any], Any]] = [
-    click.option("--bundle", type=click.Path(dir_okay=False, exists=True),
+    click.option("--bundle", type=PathType(dir_okay=False, exists=True),
                  help=_("Check against an auditor's bundle (lifeledger bundle export) instead.")),
     click.option("--root-fingerprint", "root_fingerprint", metavar="FP",
                  help=_("The ledger's root key fingerprint, as pinned (needed with --bundle).")),
@@ -231,7 +233,7 @@ def _problems_text(head: str, problems: tuple[str, ...]) -> str:
 
 
 @document_group.command("verify")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.argument("file", type=PathType(dir_okay=False, exists=True))
 @_with_source_options
 @json_option
 def document_verify(file: str, bundle: str | None, root_fingerprint: str | None) -> None:

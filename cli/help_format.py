@@ -5,13 +5,14 @@ lines only at spaces and hyphens: Chinese help ran past the terminal's edge, and
 without spaces was cut anywhere (结\\n案). :class:`DisplayWidthFormatter` measures with
 ``unicodedata.east_asian_width`` (wide and fullwidth: two columns), may break between any two
 Chinese characters, and never starts a line with closing punctuation (，。、；：）》 …) nor
-ends one with an opening bracket (（《 …), as Chinese typesetting does. ASCII text wraps
+ends one with an opening bracket (（《 …), as Chinese typesetting does; a short label in
+brackets (（诫勉谈话）) stays on one line with the code before it where the line has room for
+them. ASCII text wraps
 exactly as click wraps it. Only help pages use it; tables have their own (``cli.terminal``).
 """
 
 from __future__ import annotations
 
-import gettext
 import re
 import textwrap
 import unicodedata
@@ -19,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import click
+
+from cli import click_text
 
 __all__ = ["DisplayWidthFormatter", "HelpContext", "display_width", "wrap_text"]
 
@@ -46,14 +49,68 @@ def _breakable(before: str, after: str) -> bool:
     return (_wide(before) or _wide(after)) and before not in OPENING and after not in CLOSING
 
 
+#: A label in fullwidth brackets (or click's （默认值：1；必需）): no spaces, no commas, and at
+#: most ``_LABEL_WIDTH`` columns (a longer bracket is a clause, and wraps as text does).
+_LABEL = re.compile(r"（[^（）\s，。、]+）")
+_LABEL_WIDTH = 26
+
+
+def _kept(chunk: str) -> set[int]:
+    """Where ``chunk`` is not cut: inside a bracketed label (诫勉谈话（admonition_talk）,
+    admonition_talk（诫勉谈话）), and between a code and the label after it."""
+    kept: set[int] = set()
+    for label in _LABEL.finditer(chunk):
+        if display_width(label[0]) > _LABEL_WIDTH:
+            continue
+        start, end = label.span()
+        kept.update(range(start + 1, end))
+        before = chunk[start - 1] if start else ""
+        if before == "_" or (before.isascii() and before.isalnum()):
+            kept.add(start)
+    return kept
+
+
 def _pieces(chunk: str) -> Iterator[str]:
-    """A chunk cut wherever :func:`_breakable` allows."""
+    """A chunk cut wherever :func:`_breakable` allows, bracketed labels kept whole."""
+    kept = _kept(chunk)
     start = 0
     for i in range(1, len(chunk)):
-        if _breakable(chunk[i - 1], chunk[i]):
+        if i not in kept and _breakable(chunk[i - 1], chunk[i]):
             yield chunk[start:i]
             start = i
     yield chunk[start:]
+
+
+#: The widest command in backticks (`key recover`) kept on one line in Chinese help.
+_CODE_WIDTH = 30
+
+
+def _code_spans(chunks: list[str]) -> list[str]:
+    """textwrap's chunks with a short command in backticks kept in one chunk, with the
+    closing punctuation after it: Chinese help breaks the line before `key recover`, not
+    inside it (English help wraps as click does)."""
+    out: list[str] = []
+    open_at: int | None = None
+    for chunk in chunks:
+        if chunk.count("`") % 2 == 0 or (open_at is None and chunk.endswith("`")):
+            out.append(chunk)
+            continue
+        if open_at is None:
+            open_at = len(out)
+            out.append(chunk)
+            continue
+        end = chunk.index("`") + 1
+        while end < len(chunk) and chunk[end] in CLOSING:
+            end += 1
+        code = "".join(out[open_at:]) + chunk[:end]
+        if display_width(code[code.index("`") :]) <= _CODE_WIDTH:
+            out[open_at:] = [code]
+            if chunk[end:]:
+                out.append(chunk[end:])
+        else:
+            out.append(chunk)
+        open_at = None
+    return out
 
 
 class DisplayWidthWrapper(textwrap.TextWrapper):
@@ -61,7 +118,8 @@ class DisplayWidthWrapper(textwrap.TextWrapper):
 
     def _split(self, text: str) -> list[str]:
         chunks: list[str] = []
-        for chunk in super()._split(text):
+        split = super()._split(text)
+        for chunk in _code_spans(split) if click_text.chinese() else split:
             chunks.extend(_pieces(chunk) if any(_wide(c) for c in chunk) else [chunk])
         return chunks
 
@@ -179,7 +237,8 @@ class DisplayWidthFormatter(click.HelpFormatter):
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         if prefix is None:
-            prefix = "{usage} ".format(usage=gettext.gettext("Usage:"))  # click's own text
+            prefix = click_text.usage_prefix()
+        args = click_text.usage_args(args)
         usage_prefix = f"{prefix:>{self.current_indent}}{prog} "
         text_width = self.width - self.current_indent
         if not args:
@@ -205,7 +264,7 @@ class DisplayWidthFormatter(click.HelpFormatter):
     def write_dl(
         self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
     ) -> None:
-        rows = [(row[0], row[1] if len(row) > 1 else "") for row in rows]
+        rows = [(row[0], click_text.help_extra(row[1]) if len(row) > 1 else "") for row in rows]
         first_col = min(max((display_width(r[0]) for r in rows), default=0), col_max)
         first_col += col_spacing
         for first, second in rows:

@@ -12,19 +12,20 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.click_types import IntegerRange, PathType
 from cli.common import emit, info, settings
 from cli.files import output_path
 from cli.options import FILE_OUT, json_option
 from cli.terminal import progress
 from ledger.domain.limits import BATCH_EVENTS
-from ledger.i18n import _
+from ledger.i18n import _, bracketed, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.importer import ImportReport
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("file", type=PathType(exists=True, dir_okay=False, allow_dash=True))
 @click.option(
     "--stop-on-error",
     is_flag=True,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 )
 @click.option(
     "--from-line",
-    type=click.IntRange(min=1),
+    type=IntegerRange(min=1),
     default=1,
     show_default=True,
     help=_("Start at this line number (to resume after --stop-on-error)."),
@@ -44,7 +45,7 @@ if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
 )
 @click.option(
     "--batch-events",
-    type=click.IntRange(min=1),
+    type=IntegerRange(min=1),
     default=BATCH_EVENTS,
     show_default=True,
     help=_("Events per transaction (1: every line its own transaction)."),
@@ -124,7 +125,7 @@ def import_(
     for r in report.refused:
         info(
             _("Refused: line {line}{value}: {error}").format(
-                line=r.line, value=f" ({r.command})" if r.command else "", error=r.error
+                line=r.line, value=bracketed("", r.command) if r.command else "", error=r.error
             )
         )
     data = {"file": file, "from_line": from_line, **report.to_dict()}
@@ -171,7 +172,7 @@ def _ranges(numbers: list[int]) -> str:
             spans[-1][1] = n
         else:
             spans.append([n, n])
-    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+    return enumerated(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
 def _import_text(report: ImportReport, from_line: int, rejects: Path | None) -> str:

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.click_types import Choice, PathType
 from cli.common import LedgerGroup, emit, info, new_passphrase, open_projections, settings
 from cli.files import output_path
 from cli.options import FILE_OUT, choice_of, describe_choices, json_option
 from cli.output import Column, format_option, show_list
 from cli.texts import long_text_option
 from ledger.domain.regulation import AuthorityKind, KeyRole
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:  # loaded where used: `--help` and completion stay instant
     from ledger.application import LedgerApplication
@@ -59,7 +60,7 @@ def resolve_key_id(app: LedgerApplication, given: str) -> str:
         return matches[0]
     if len(matches) > 1:
         raise NotFoundError(
-            _("key id {given} is ambiguous: {join}").format(given=given, join=", ".join(matches))
+            _("key id {given} is ambiguous: {join}").format(given=given, join=enumerated(matches))
         )
     raise NotFoundError(
         _("no signer key {given} is registered in this ledger; see `lifeledger key list`").format(
@@ -167,14 +168,14 @@ def _read_public_key(path: Path) -> bytes:
 @click.option(
     "--role",
     metavar="ROLE",
-    type=click.Choice([KeyRole.RECORDER.value, KeyRole.ADMIN.value], case_sensitive=False),
+    type=Choice([KeyRole.RECORDER.value, KeyRole.ADMIN.value], case_sensitive=False),
     default=KeyRole.RECORDER.value,
     show_default=True,
     help=_("recorder: records actions; admin: also manages keys."),
 )
 @click.option(
     "--public-key",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=PathType(dir_okay=False, exists=True, path_type=Path),
     help=_("The holder's public key file, made by them with `key generate`."),
 )
 @click.option(
@@ -452,6 +453,12 @@ def key_revoke(key_id: str, reason: str) -> None:
     )
 
 
+def _holder_label(holder: str) -> str:
+    from ledger.signing.keyring import holder_label
+
+    return holder_label(holder)
+
+
 @key.command("list")
 @format_option
 @json_option
@@ -467,7 +474,7 @@ def key_list(fmt: str | None) -> None:
         [asdict(k) for k in keys],
         (
             Column("key_id", _("key id")),
-            Column("holder", _("holder")),
+            Column("holder", _("holder"), _holder_label),
             Column("authority", _("authority")),
             Column("authority_kind_label", _("kind")),
             Column("role_label", _("role")),

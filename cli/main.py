@@ -16,6 +16,8 @@ from typing import Any, Final
 import click
 from click.shell_completion import CompletionItem
 
+from cli import click_text
+from cli.click_types import PathType
 from cli.common import DEFAULT_DB, LedgerGroup, Settings, show_json_error, translate_help
 from cli.options import with_json
 from ledger.i18n import N_, _
@@ -175,7 +177,7 @@ class LazyGroup(LedgerGroup):
             if "--json" in argv[: argv.index("--") if "--" in argv else len(argv)]:
                 show_json_error(e)
             else:
-                e.show()
+                click_text.show(e)
             sys.exit(e.exit_code)
         except click.Abort:
             click.echo(_("Aborted!"), err=True)
@@ -218,7 +220,7 @@ Shell completion (bash; zsh and fish likewise):
 @click.option(
     "--key",
     envvar="LIFELEDGER_KEY",
-    type=click.Path(dir_okay=False),
+    type=PathType(dir_okay=False),
     help=_("The signer's encrypted private key (PKCS#8); needed to record anything."),
 )
 @click.option(

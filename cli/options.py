@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.shell_completion import CompletionItem
 
+from cli.click_text import chinese
+from cli.click_types import Choice, PathType
 from cli.common import DEFAULT_DB, F, settings
 from ledger.i18n import _
 
@@ -49,7 +51,7 @@ class DateType(_DateParam):
 DATE = DateType()
 
 
-class FileOutType(click.Path):
+class FileOutType(PathType):
     """A file to write: an empty argument names no file, and is refused as bad usage."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
@@ -86,12 +88,20 @@ class GroundType(_TextParam):
 GROUND = GroundType()
 
 
-def choice_of(enum: type[Enum]) -> click.Choice[str]:
-    return click.Choice([str(m.value) for m in enum], case_sensitive=False)
+def choice_of(enum: type[Enum]) -> Choice:
+    return Choice(
+        [str(m.value) for m in enum],
+        case_sensitive=False,
+        labels={str(m.value): str(getattr(m, "label", "")) for m in enum},
+    )
 
 
 def describe_choices(enum: type[Enum]) -> str:
-    """``a (甲), b (乙)`` — the values with their Chinese labels, for help texts."""
+    """``a (甲), b (乙)`` — the values with their Chinese labels, for the help of an option
+    that takes them: the user types the code, so it stays beside its label. In Chinese
+    ``a（甲）、b（乙）``."""
+    if chinese():
+        return "、".join(f"{m.value}（{getattr(m, 'label', '')}）" for m in enum)
     return ", ".join(f"{m.value} ({getattr(m, 'label', '')})" for m in enum)
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cli.click_types import Choice
 from cli.common import json_default, settings, to_json
 from cli.terminal import cell_text, colour, table
 from ledger.i18n import _, language
@@ -54,7 +55,7 @@ def report_format_option(rows: str) -> Callable[[F], F]:
 
 def _format_choice(help: str) -> Callable[[F], F]:
     """The one ``--format`` option, explained by ``help``."""
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=help)
+    return click.option("--format", "fmt", type=Choice(FORMATS), default=None, help=help)
 
 
 def show_report(

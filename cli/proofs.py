@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.click_types import INTEGER, PathType
 from cli.common import emit, settings, to_json
 from cli.files import output_path
 from cli.output import show_report
@@ -58,13 +59,13 @@ def _write_proof(doc: dict[str, Any], out: str, what: str) -> None:
 
 
 size_option = click.option(
-    "--size", type=int, default=None, help=_("Prove against the checkpoint of this size.")
+    "--size", type=INTEGER, default=None, help=_("Prove against the checkpoint of this size.")
 )
 
 
 @proof_group.command("cadre")
 @click.argument("personnel_no")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help=_("Proof file."))
+@click.option("--out", required=True, type=PathType(dir_okay=False), help=_("Proof file."))
 @force_option
 @size_option
 def proof_cadre(personnel_no: str, out: str, force: bool, size: int | None) -> None:
@@ -79,7 +80,7 @@ def proof_cadre(personnel_no: str, out: str, force: bool, size: int | None) -> N
 
 @proof_group.command("case")
 @click.argument("case_no")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help=_("Proof file."))
+@click.option("--out", required=True, type=PathType(dir_okay=False), help=_("Proof file."))
 @force_option
 @size_option
 def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
@@ -93,7 +94,7 @@ def proof_case(case_no: str, out: str, force: bool, size: int | None) -> None:
 
 
 @proof_group.command("verify")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.argument("file", type=PathType(dir_okay=False, exists=True))
 @click.option(
     "--root-fingerprint",
     "root_fingerprint",

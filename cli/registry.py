@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from cli.click_types import IntegerRange
 from cli.common import LedgerGroup, open_projections, record, settings
 from cli.options import choice_of, date_option, describe_choices, json_option, on_option
 from cli.output import Column, format_option, report_format_option, show_list
@@ -56,7 +57,7 @@ def unit_add(**fields: Any) -> None:
 
 @unit.command("rating")
 @click.argument("code", metavar="UNIT_CODE")
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The rating year."))
+@click.option("--year", type=IntegerRange(1949, 9999), required=True, help=_("The rating year."))
 @report_format_option(_("decisions"))
 @json_option
 def unit_rating(code: str, year: int, fmt: str | None) -> None:
@@ -233,7 +234,7 @@ def cadre_search(text: str, fmt: str | None) -> None:
 @click.argument("personnel_no")
 @click.option(
     "--year",
-    type=click.IntRange(1949, 9999),
+    type=IntegerRange(1949, 9999),
     help=_("Only what concerns this year (e.g. for the annual review, Art. 13)."),
 )
 @report_format_option(_("cases"))

@@ -9,7 +9,7 @@ from typing import Any
 from cli.common import open_projections, settings
 from cli.output import Column, show_report
 from cli.terminal import measures_text, table
-from ledger.i18n import _
+from ledger.i18n import _, bracketed, enumerated, listed, pgettext
 from projections.labels import CASE_STATUS_LABELS
 from projections.models import (
     CadreHistory,
@@ -46,7 +46,9 @@ HISTORY_COLUMNS = (
 
 
 def _post_text(post: dict[str, Any] | None) -> str | None:
-    return f"{post['title']}, {post['unit_name']} ({post['unit_code']})" if post else None
+    if not post:
+        return None
+    return listed([post["title"], bracketed(post["unit_name"], post["unit_code"])])
 
 
 def show_cadre_history(personnel_no: str, year: int | None, fmt: str | None = None) -> None:
@@ -59,7 +61,7 @@ def show_cadre_history(personnel_no: str, year: int | None, fmt: str | None = No
 def _post(post: Post | None) -> str:
     if post is None:
         return "—"
-    return f"{post.title}, {post.unit_name} ({post.unit_code})"
+    return listed([post.title, bracketed(post.unit_name, post.unit_code)])
 
 
 def history_text(h: CadreHistory) -> str:
@@ -83,7 +85,7 @@ def history_text(h: CadreHistory) -> str:
                     _("{end} (retired)").format(end=p.end)
                     if p.ended_by_retirement
                     else p.end or _("(now)"),
-                    f"{p.unit_name} ({p.unit_code})",
+                    bracketed(p.unit_name, p.unit_code),
                     p.title,
                 )
                 for p in h.posts
@@ -125,7 +127,7 @@ def history_text(h: CadreHistory) -> str:
                     "Personnel-file entry outstanding (Art. 11 归入个人人事档案, owed by the "
                     "organisation department that manages the cadre): "
                 )
-                + ", ".join(owed)
+                + enumerated(owed)
             )
         old = [e.case_no for e in h.entries if not e.lifetime]
         if old:
@@ -133,7 +135,7 @@ def history_text(h: CadreHistory) -> str:
                 _(
                     "Incidents before {IN_FORCE_FROM} (outside Art. 8 lifetime accountability): "
                 ).format(IN_FORCE_FROM=IN_FORCE_FROM)
-                + ", ".join(old)
+                + enumerated(old)
             )
     if h.accountable_in_year is not None:
         verdict = (
@@ -175,8 +177,12 @@ def completeness_line(h: CadreHistory) -> str:
 
 
 def _history_row(e: HistoryEntry) -> tuple[object, ...]:
-    role = f" ({e.team_role_label})" if e.team_role_label else ""
-    decisions = "; ".join(
+    responsibility = (
+        bracketed(e.responsibility_label, e.team_role_label)
+        if e.team_role_label
+        else e.responsibility_label
+    )
+    decisions = pgettext("separator", "; ").join(
         _("{number} {decided}, in force from {since} [{status}]").format(
             number=d.number, decided=d.decided_on, since=d.in_force_from, status=d.status_label
         )
@@ -186,7 +192,7 @@ def _history_row(e: HistoryEntry) -> tuple[object, ...]:
         e.case_no,
         e.incident_date,
         _post(e.post_at_incident),
-        e.responsibility_label + role,
+        responsibility,
         decisions or "—",
         measures_text(e.measures_in_force),
         CASE_STATUS_LABELS.get(e.case_status, e.case_status),

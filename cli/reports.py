@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from cli.common import LedgerGroup, open_projections, record, settings
+from cli.click_types import Choice, IntegerRange, PathType
+from cli.common import LedgerGroup, check_not_gone_back, open_projections, record, settings
 from cli.options import json_option, on_option
 from cli.output import FORMATS, Column, show_report
 from cli.registry_text import case_set_line
@@ -30,7 +31,7 @@ def report() -> None:
 
 
 @report.command("annual")
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The report year."))
+@click.option("--year", type=IntegerRange(1949, 9999), required=True, help=_("The report year."))
 @click.option("--authority", help=_("Only cases opened by this authority (default: all)."))
 @click.option(
     "--region",
@@ -43,7 +44,7 @@ def report() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*FORMATS, *DOCUMENT_FORMATS, "text"]),
+    type=Choice([*FORMATS, *DOCUMENT_FORMATS, "text"]),
     default=None,
     help=_(
         "table (default; text is the same), json (the whole report), or its figures as "
@@ -54,7 +55,7 @@ def report() -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False),
+    type=PathType(dir_okay=False),
     help=_("The file for --format xlsx/docx/pdf (default: lifeledger-annual-YEAR.FORMAT)."),
 )
 @click.option("--force", is_flag=True, help=_("Replace an existing file."))
@@ -134,7 +135,7 @@ def annual_rows(r: AnnualReport) -> list[dict[str, Any]]:
 @click.option(
     "--region", required=True, metavar="CODE", help=_("The GB/T 2260 region reported on.")
 )
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The report year."))
+@click.option("--year", type=IntegerRange(1949, 9999), required=True, help=_("The report year."))
 @click.option("--to", required=True, help=_("The same-level Party committee and government."))
 @on_option(_("When the written report was made."))
 @json_option
@@ -148,7 +149,7 @@ def report_record(**fields: Any) -> None:
 @click.option(
     "--region", required=True, metavar="CODE", help=_("The GB/T 2260 region reported on.")
 )
-@click.option("--year", type=click.IntRange(1949, 9999), required=True, help=_("The report year."))
+@click.option("--year", type=IntegerRange(1949, 9999), required=True, help=_("The report year."))
 @click.option("--scope", required=True, help=_("To whom the report was circulated (通报范围)."))
 @on_option(_("When it was circulated."))
 @json_option
@@ -168,6 +169,7 @@ def _write_annual(year: int, authority: str | None, fmt: str, out: str, force: b
     document, _report = render_report(
         source, "X" if fmt == "xlsx" else "R", year, authority, today()
     )
+    check_not_gone_back(source.app)  # after the report's own checks, before writing
     write(document, path, fmt, force)
     report_written(document, path)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:
     from projections.models import MeasureRef
@@ -83,7 +83,7 @@ def table(
             line = _pad_row([p[k] if k < len(p) else "" for p in parts], widths)
             lines.append(paint(line, kind))
     if dropped:
-        lines.append(_("(not shown: {join}; see --format csv)").format(join=", ".join(dropped)))
+        lines.append(_("(not shown: {join}; see --format csv)").format(join=enumerated(dropped)))
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.click_types import INTEGER, Choice
 from cli.output import Column, report_format_option, show_report
 from cli.terminal import progress
 from ledger.i18n import _
@@ -54,6 +55,12 @@ def _check_label(code: str) -> str:
     return check_label(code)
 
 
+def event_label(topic: str) -> str:
+    from ledger.domain.event_labels import event_label
+
+    return event_label(topic)
+
+
 def record_label(record: str) -> str:
     from ledger.audit.verify.result import record_label
 
@@ -65,7 +72,7 @@ FAILURE_COLUMNS = (
     Column("check", _("check"), _check_label),
     Column("position", _("position")),
     Column("record", _("record"), record_label),
-    Column("topic", _("event")),
+    Column("topic", _("event"), event_label),
     Column("version", _("version")),
     Column("tree_size", _("checkpoint")),
     Column("message", _("what is wrong")),
@@ -116,13 +123,14 @@ witness_option = click.option(
 
 workers_option = click.option(
     "--workers",
+    type=INTEGER,
     default=2,
     show_default=True,
     help=_("Workers that parse, hash and verify the events (1: none)."),
 )
 parallel_option = click.option(
     "--parallel",
-    type=click.Choice(["auto", "threads", "processes"]),
+    type=Choice(["auto", "threads", "processes"]),
     default="auto",
     show_default=True,
     help=_(

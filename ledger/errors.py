@@ -106,6 +106,12 @@ class ProofError(VerificationError):
     """A Merkle inclusion or consistency proof, or a checkpoint, does not verify."""
 
 
+class RollbackError(VerificationError):
+    """The ledger went back since this workstation last read it: its latest checkpoint is
+    older than, or does not extend, the one remembered, or the log is shorter than the one
+    read (``ledger.transparency.seen``; RFC 9162 §2.1.4)."""
+
+
 class MissingDependencyError(LedgerError):
     """An output needs something installed that is not (a CJK font for PDF)."""
 

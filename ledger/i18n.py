@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
@@ -29,7 +30,10 @@ __all__ = [
     "N_",
     "_",
     "article_label",
+    "bracketed",
+    "enumerated",
     "language",
+    "listed",
     "ngettext",
     "pgettext",
     "set_language",
@@ -118,6 +122,22 @@ def NP_(context: str, message: str) -> str:
     """Marks ``message`` in ``context`` for the catalog without translating it: a code shown
     later as ``pgettext(context, code)`` (itself in English, its label in Chinese)."""
     return message
+
+
+def bracketed(text: str, inner: str) -> str:
+    """``text (inner)``; in Chinese ``text（inner）``, fullwidth brackets and no space."""
+    return pgettext("bracket", "{text} ({inner})").format(text=text, inner=inner)
+
+
+def listed(items: Iterable[str]) -> str:
+    """Items joined by ``, ``; in Chinese by ``，``."""
+    return pgettext("separator", ", ").join(items)
+
+
+def enumerated(items: Iterable[str]) -> str:
+    """Things listed one after another (positions, codes, names): joined by ``, ``; in
+    Chinese by the enumeration comma ``、``."""
+    return pgettext("list", ", ").join(items)
 
 
 _DIGITS = "零一二三四五六七八九"

@@ -188,7 +188,7 @@ class _Line:
     already: bool = False
 
     def stops(self, stop_on_error: bool) -> bool:
-        return self.error is not None and (stop_on_error or isinstance(self.error, StoreError))
+        return self.error is not None and stop_on_error
 
 
 class LineKeys:
@@ -261,6 +261,10 @@ def _run(
                 return line
             line.outcome = execute(app, line.command, fields)
             app._create(ImportedLine(key=line.key, command=line.command), "line applied twice")
+    except StoreError:
+        # The store did not answer: not this line's fault, and nothing of its transaction
+        # can be written either. It stops the import (and is never reported as refused).
+        raise
     except LedgerError as e:
         line.error = e
     return line
@@ -277,9 +281,6 @@ def _run_alone(app: LedgerApplication, number: int, text: str, keys: LineKeys) -
             return line
         except ConcurrentWriteError:
             continue
-        except StoreError as e:
-            line = _Line(number, text, error=e)
-            return line
     return _Line(
         number,
         text,
@@ -325,9 +326,9 @@ def _apply(
                         break
         except ConcurrentWriteError:  # another writer got there first: redo, line by line
             _redo(app, group, report, stop_on_error, on_refused, keys)
-        except StoreError as e:  # the transaction could not be written: none of its lines was
-            report.error = str(e)
-            report.not_attempted_from = group[0].number if group else report.done_through + 1
+        except StoreError as e:  # a read or the commit failed: nothing of the open
+            # transaction was written
+            _stopped_by(report, e, group[0].number if group else report.done_through + 1)
             break
         if interrupted:
             raise KeyboardInterrupt
@@ -335,6 +336,14 @@ def _apply(
             return
     for number, _unused in lines:  # not attempted: count them
         report.last_line = max(report.last_line, number)
+
+
+def _stopped_by(report: ImportReport, error: StoreError, first_not_attempted: int) -> None:
+    """A store failure stops the import: the lines from ``first_not_attempted`` on were not
+    written (their transaction never committed), so they are not attempted, not refused; a
+    later run applies them."""
+    report.error = str(error)
+    report.not_attempted_from = first_not_attempted
 
 
 def _fill(
@@ -409,6 +418,9 @@ def _redo(
     for done in group:
         try:
             line = _run_alone(app, done.number, done.text, keys)
+        except StoreError as e:
+            _stopped_by(report, e, done.number)
+            return
         except KeyboardInterrupt:
             report.interrupted_at = done.number
             report.not_attempted_from = done.number + 1

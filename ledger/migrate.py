@@ -30,7 +30,7 @@ from psycopg.sql import SQL, Identifier
 from ledger.application import LedgerApplication
 from ledger.audit.verify import VerificationResult, verify_store
 from ledger.errors import AlreadyExistsError, LedgerError, StoreError, VerificationError, first_line
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 from ledger.storage.postgres_recorder import PostgresLedgerRecorder
 from ledger.storage.recorders import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, SQLiteLedgerRecorder
 from ledger.storage.store import StoreConfig
@@ -245,7 +245,7 @@ def _refuse_non_empty(dst: LedgerApplication) -> None:
             _(
                 "{describe} is not empty (it holds {join}); migrate only into an empty "
                 "store: a new SQLite file, or a new PostgreSQL schema (?schema=name)"
-            ).format(describe=dst.store.describe(), join=", ".join(found))
+            ).format(describe=dst.store.describe(), join=enumerated(found))
         )
 
 

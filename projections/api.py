@@ -50,6 +50,7 @@ from projections.models import (
     UnitRating,
 )
 from projections.queries import Reader
+from projections.signature_checks import Signatures, application_keys
 from projections.sql import Cursor, ViewStore
 from projections.trusted import log_top
 
@@ -88,6 +89,10 @@ class Projections:
         #: Called inside each page's transaction, after its writes, with the position the
         #: page brings the views to (tests use it to crash mid-batch).
         self._page_hook: Callable[[int], None] | None = None
+        #: Run once, after the first query's own checks passed and before its answer is
+        #: returned: the CLI's check that the ledger has not gone back since this workstation
+        #: last read it (:func:`ledger.transparency.seen.check_seen`).
+        self.after_read: Callable[[], None] | None = None
 
     # the store ------------------------------------------------------------------------------
     @property
@@ -314,9 +319,15 @@ class Projections:
             with store.read() as cur:
                 position, top = _position(store, cur), log_top(store, cur)
                 if top <= position or attempt:
-                    return ask(Reader(store, cur, position, self._unwrap, top))
+                    answer = ask(Reader(store, cur, position, self._unwrap, top))
+                    break
             self.catch_up()
-        raise AssertionError(_("unreachable"))  # pragma: no cover
+        else:  # pragma: no cover
+            raise AssertionError(_("unreachable"))
+        hook, self.after_read = self.after_read, None
+        if hook is not None:
+            hook()
+        return answer
 
     def cases(self, status: str | None = None) -> list[CaseSummary]:
         """Every case (or the open/closed ones), in the order they were opened."""
@@ -345,10 +356,25 @@ class Projections:
         The cases come from the person index, checked against the latest signed checkpoint
         and, after it, from the log itself (:func:`person_record`), never from a view table.
         """
-        # The signatures are checked once, with the cases' events (Reader.cadre_history).
-        record = person_record(self.app, personnel_no, check_signatures=False)
-        day = today()
-        return self._query(lambda r: r.cadre_history(personnel_no, year, record, day))
+        # The signatures are checked once, with the cases' events (Reader.cadre_history); those
+        # of the events the person index gives begin on a verifying thread as soon as they are
+        # read, with the keys the registry names (which key to check with: whether it could
+        # sign there is the in-order pass's to judge), and are remembered for this read only.
+        signatures = Signatures()
+        keys = application_keys(self.app)
+        try:
+            record = person_record(
+                self.app,
+                personnel_no,
+                check_signatures=False,
+                on_read=lambda rows: signatures.ahead(rows, keys),
+            )
+            day = today()
+            return self._query(
+                lambda r: r.cadre_history(personnel_no, year, record, day, signatures)
+            )
+        finally:
+            signatures.settle()  # a read that failed first does not leave its checks queued
 
     def deadlines(self, as_of: dt.date, soon_days: int = 7) -> list[Deadline]:
         """Art. 11, 12: the legal periods running on ``as_of``: open, due soon or overdue."""

@@ -19,6 +19,7 @@ from projections.models import (
 )
 from projections.reader import ReaderBase
 from projections.replay import career, decode, state
+from projections.signature_checks import Signatures
 from projections.values import (
     date,
     day,
@@ -39,9 +40,13 @@ class CadreReads(ReaderBase):
         year: int | None,
         record: PersonRecord,
         today: dt.date | None = None,
+        signatures: Signatures | None = None,
     ) -> CadreHistory:
         """The person's record from the events the person index proved complete: the cadre's
-        own events and the cases those events belong to (Art. 8)."""
+        own events and the cases those events belong to (Art. 8). ``signatures``: the checks
+        this read already made (of the events the index pointed at, by their exact bytes)."""
+        if signatures is not None:
+            self.trust.signatures = signatures
         own = [(e.notification_id, e.topic, e.state) for e in record.cadre_events]
         if not own:
             if record.complete_as_of is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ledger.domain.event_labels import CASE_EVENT_LABELS
 from ledger.domain.regulation import (
     AppealOutcome,
     AuthorityKind,
@@ -15,25 +16,8 @@ from ledger.domain.regulation import (
 )
 from ledger.i18n import language
 
-#: The case events, by the name in their topic.
-EVENT_LABELS = {
-    "Opened": "立案",
-    "ResponsibilityAssigned": "认定责任",
-    "ObjectionRecorded": "记录明确反对意见",
-    "TeamResponsibilityAssigned": "认定领导班子集体责任",
-    "DefenceHeard": "听取说明和申辩",
-    "DecisionIssued": "作出责任追究决定",
-    "DecisionAnnounced": "宣布责任追究决定",
-    "PersonnelFileEntered": "归入个人人事档案",
-    "DecisionReceived": "收到《责任追究决定书》",
-    "AppealFiled": "提出书面申诉",
-    "AppealDecided": "作出申诉处理决定",
-    "ReferredToJudicialOrgan": "移送司法机关",
-    "Closed": "结案",
-    "FindingCorrected": "更正责任认定",
-    "AppealDecisionNotified": "书面告知申诉处理决定",
-    "Reopened": "重新办理（恢复立案）",
-}
+#: The case events, by the name in their topic (one table with verification's labels).
+EVENT_LABELS = CASE_EVENT_LABELS
 
 CASE_STATUS_LABELS = {"open": "办理中", "closed": "已结案"}
 #: Art. 11/12: who was told of a decision or an appeal decision.

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from ledger.domain import ids
 from ledger.domain.case_state import CaseState
+from ledger.domain.event_labels import event_label
 from ledger.errors import NotFoundError
 from ledger.i18n import _
 from ledger.transparency.person_record import PersonRecord
@@ -155,7 +156,7 @@ class ReaderBase:
             if e.originator_id in checked.failures:
                 raise self.trust.refuse(
                     checked.failures[e.originator_id],
-                    _("an event of {topic}").format(topic=e.topic),
+                    _("an event of {topic}").format(topic=event_label(e.topic)),
                 )
             if checked.states.get(e.originator_id, {}).get(e.version) != e.state:
                 raise ReadRefusedError(

@@ -33,25 +33,23 @@ asking for ``lifeledger verify``; reads that do not touch it keep working.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from ledger.audit.verify import Check, Failure, VerifyOptions
 from ledger.audit.verify.audit import Audit
 from ledger.audit.verify.workers import KEY_UNKNOWN, OK
+from ledger.domain.event_labels import event_at
 from ledger.domain.ids import REGISTRY_ID
 from ledger.errors import VerificationError
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, pgettext
 from ledger.signing.signatures import HEADER_SIZE, Envelope
 from projections import log
 from projections.codec import Unwrap, loads
 from projections.handlers import HANDLERS
 from projections.replay import CaseEvent, decode
-from projections.signature_checks import Signatures, registry_hints
+from projections.signature_checks import Seen, Signatures, registry_hints
 from projections.sql import Cursor, ViewStore
 
 Row = dict[str, Any]
@@ -73,6 +71,7 @@ def aggregate_events(
     """Every event of each record up to a log position, with its version, in version order."""
     position = "rowid" if store.kind == "sqlite" else "notification_id"
     found: dict[UUID, list[Stored]] = {a: [] for a in ids}
+    by_hex = {a.hex: a for a in ids}  # SQLite's ids are hex text: one UUID per record
     for chunk in _chunks(list(ids)):
         keys: list[Any] = [a.hex if store.kind == "sqlite" else a for a in chunk]
         cur.execute(
@@ -84,9 +83,8 @@ def aggregate_events(
             (*keys, up_to),
         )
         for oid, p, version, topic, state in cur.fetchall():
-            found[oid if isinstance(oid, UUID) else UUID(oid)].append(
-                (int(p), int(version), str(topic), bytes(state))
-            )
+            key = oid if isinstance(oid, UUID) else by_hex.get(oid) or UUID(oid)
+            found[key].append((int(p), int(version), str(topic), bytes(state)))
     return found
 
 
@@ -136,11 +134,20 @@ class TrustedLog:
             + [(p, oid, v, t, s) for oid, events in rows.items() for p, v, t, s in events],
             key=lambda r: r[0],
         )
-        # The records' signatures first (no order needed; this thread and a verifying thread
-        # share them), then, in log order, the key registry as it stood and every record's
-        # checks (key validity at the position, versions).
-        codes = self.signatures.statuses([r for r in stream if r[1] != REGISTRY_ID], hints)
-        audit, key_rows, failed_at = self._in_order(stream, hints, codes)
+        # The records' signatures first (no order needed; a verifying thread starts on them
+        # while this one decodes the records' payloads, then takes what is left), then, in
+        # log order, the key registry as it stood and every record's checks (key validity at
+        # the position, versions). Nothing decoded is kept for a record whose events fail.
+        pending = self.signatures.start(
+            [(p, oid, v, t, s) for oid, events in rows.items() for p, v, t, s in events], hints
+        )
+        decoded: dict[UUID, list[CaseEvent] | Exception] = {}
+        for oid, events in rows.items():
+            try:
+                decoded[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
+            except Exception as e:
+                decoded[oid] = e
+        audit, key_rows, failed_at = self._in_order(stream, hints, pending.result())
         checked = Checked()
         for failure in audit.failures:
             if failure.aggregate_id == str(REGISTRY_ID) and checked.registry_failure is None:
@@ -151,16 +158,17 @@ class TrustedLog:
             if bad is not None:
                 checked.failures[oid] = bad
                 continue
-            try:
-                checked.events[oid] = decode([(p, t, s) for p, _, t, s in events], self.unwrap)
-                checked.states[oid] = {v: s for _, v, _, s in events}
-            except Exception as e:
+            found = decoded[oid]
+            if isinstance(found, Exception):
                 checked.failures[oid] = Failure(
                     Check.FORMAT,
-                    _("the payload cannot be read ({name})").format(name=type(e).__name__),
+                    _("the payload cannot be read ({name})").format(name=type(found).__name__),
                     position=events[0][0],
                     aggregate_id=str(oid),
                 )
+                continue
+            checked.events[oid] = found
+            checked.states[oid] = {v: s for _, v, _, s in events}
         return checked
 
     def _in_order(
@@ -173,17 +181,21 @@ class TrustedLog:
         from its checked events, and the failure at each failing position."""
         audit = _ReadAudit(self.signatures.good)
         audit.hint_keys(hints)
+        for topic in {r[3] for r in stream}:
+            audit.kind_of(topic)  # known record topics take the audit's common path at once
         key_rows = _KeyRows(self.unwrap)
         failed_at: dict[int, Failure] = {}
+        registry = REGISTRY_ID.int
         for position, oid, version, topic, state in stream:
             before = len(audit.failures)
             row = (position, oid, version, topic, state)
-            if oid == REGISTRY_ID:  # checked at once, so later events see its key changes
-                audit.apply(position, [row], [oid.int], _UNCHECKED, _NO_KEYS)
+            raw_id = oid.int
+            if raw_id == registry:  # checked at once, so later events see its key changes
+                audit.apply(position, [row], [raw_id], _UNCHECKED, _NO_KEYS)
                 if len(audit.failures) == before:
                     key_rows.apply(position, oid, topic, state)
             else:
-                audit.apply(position, [row], [oid.int], code_of[position], hints)
+                audit.apply(position, [row], [raw_id], code_of[position], hints)
             if len(audit.failures) != before:
                 failed_at[position] = audit.failures[before]
         return audit, key_rows, failed_at
@@ -210,7 +222,11 @@ class TrustedLog:
             if nid is not None
             else _("the log")
         )
-        event = f", {failure.topic} v{failure.version}" if failure.topic else ""
+        event = (
+            pgettext("separator", ", ") + event_at(failure.topic, failure.version)
+            if failure.topic
+            else ""
+        )
         return ReadRefusedError(
             _(
                 "{what} cannot be shown: the event at {where}{event} fails verification: "
@@ -236,9 +252,10 @@ _NO_KEYS: Mapping[bytes, bytes] = {}
 class _ReadAudit(Audit):
     """``verify``'s order-dependent checks, remembering the signatures this read checked."""
 
-    def __init__(self, seen: set[bytes]) -> None:
+    def __init__(self, seen: set[Seen]) -> None:
         super().__init__(VerifyOptions())
         self.seen = seen
+        self._state = b""
         self._signers_of: tuple[int, Mapping[bytes, bytes], set[bytes]] | None = None
 
     def _signers(self, keys: Mapping[bytes, bytes]) -> set[bytes]:
@@ -252,17 +269,26 @@ class _ReadAudit(Audit):
         self._signers_of = (self._changes, keys, found)
         return found
 
+    def _event(
+        self,
+        position: int,
+        nid: int,
+        raw_id: int,
+        row: tuple[int, UUID, int, str, bytes],
+        code: int,
+        keys: Mapping[bytes, bytes],
+    ) -> None:
+        self._state = row[4]  # the exact stored bytes a registry signature is checked over
+        super()._event(position, nid, raw_id, row, code, keys)
+
     def _check_now(
-        self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int, topic: str
+        self, public_raw: bytes, envelope: Envelope, oid: UUID, version: int, topic: str
     ) -> bool:
-        remembered = hashlib.sha256(
-            b"".join((public.public_bytes_raw(), oid.bytes, version.to_bytes(8, "big"),
-                      topic.encode(), envelope.pack()))
-        ).digest()  # fmt: skip
+        remembered = (public_raw, oid.int, version, topic, self._state)
         if remembered in self.seen or remembered in _GOOD_REGISTRY:
             self.signatures += 1
             return True
-        good = super()._check_now(public, envelope, oid, version, topic)
+        good = super()._check_now(public_raw, envelope, oid, version, topic)
         if good:
             self.seen.add(remembered)
             if len(_GOOD_REGISTRY) < 100_000:
@@ -272,9 +298,9 @@ class _ReadAudit(Audit):
 
 #: The key registry's signatures found good in this process (only ever called for registry
 #: events): every read replays the registry from its root, and its events are the same from
-#: one read to the next. Remembered by the digest of the public key, the row's identity and
-#: its exact stored bytes, so an altered or moved event is checked again, and fails.
-_GOOD_REGISTRY: set[bytes] = set()
+#: one read to the next. Remembered by the public key, the row's identity and its exact
+#: stored bytes (compared in full), so an altered or moved event is checked again, and fails.
+_GOOD_REGISTRY: set[Seen] = set()
 
 
 class _KeyRows:

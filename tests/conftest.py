@@ -51,7 +51,12 @@ def pytest_configure(config: pytest.Config) -> None:
     not the machine). The first process of a run (the only one, or pytest-xdist's controller)
     makes a fresh folder and exports it as TMPDIR, so the workers and every subprocess write
     there too; it is removed when the run ends. Set TMPDIR to choose a folder yourself."""
-    if hasattr(config, "workerinput") or "TMPDIR" in os.environ:
+    if hasattr(config, "workerinput"):
+        return  # the controller's environment is inherited
+    # Fixtures of wider scope than a test (module templates) read too: never in the real
+    # state folder of whoever runs the tests (each test then gets its own: _own_state_folder).
+    os.environ["LIFELEDGER_STATE_DIR"] = str(Path(tempfile.gettempdir()) / "lifeledger-state")
+    if "TMPDIR" in os.environ:
         return
     if not (MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK)):
         return
@@ -60,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.chmod(folder, 0o1777)
     os.environ["TMPDIR"] = folder
     tempfile.tempdir = None  # tempfile and pytest's tmp_path read TMPDIR afresh
+    os.environ["LIFELEDGER_STATE_DIR"] = str(Path(folder) / "lifeledger-state")
     config.stash[_MEMORY_TMPDIR] = folder
 
 
@@ -74,15 +80,25 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 _MEMORY_TMPDIR = pytest.StashKey[str]()
 
-#: The files that keep a worker longest (test_faults.py: two minutes waiting for a private
-#: PostgreSQL server to be restarted, stopped and given up on). They are collected first, so
+#: The files that keep a worker longest (the fault tests: about a minute each of waiting for a
+#: private PostgreSQL server to be restarted, stopped and given up on). They are collected first, so
 #: that ``-n auto --dist loadfile`` starts them at once and ends with every worker busy, not
 #: with one still in them after the others are done.
-LONGEST_FIRST = frozenset({"test_faults.py"})
+LONGEST_FIRST = frozenset({"test_faults.py", "test_faults_verify.py"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: order kept
+
+
+@pytest.fixture(autouse=True)
+def _own_state_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every test reads with a workstation state folder of its own (``LIFELEDGER_STATE_DIR``,
+    inherited by subprocesses): ledgers copied from one template share a root key, and what
+    one test's reads remembered would otherwise be taken for a rollback in the next one."""
+    monkeypatch.setenv("LIFELEDGER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -19,10 +22,12 @@ from cli.main import cli
 from ledger.application import LedgerApplication
 from ledger.domain.ids import REGISTRY_ID, case_id
 from ledger.signing.signatures import HEADER_SIZE, MAGIC, Signer
+from ledger.storage.store import StoreConfig
 from ledger.transparency.checkpoints import make_checkpoint
 from ledger.transparency.person_index import CASE, persons_named
 from ledger.transparency.person_record import _names
-from projections.signature_checks import Signatures, registry_hints
+from projections import signature_checks
+from projections.signature_checks import Signatures, application_keys, registry_hints
 
 CASE_1 = "湘纪追〔2024〕1号"
 CASE_2 = "湘纪追〔2024〕2号"
@@ -140,6 +145,68 @@ def test_a_signature_checked_with_another_key_is_checked_again_with_the_registry
     forged = [(*r[:4], r[4][:-3] + b"  }") for r in rows]  # other bytes, same key
     assert set(signatures.statuses(forged, keys).values()) == {b"\x01"}
     assert set(signatures.statuses(rows, keys).values()) == {b"\x00"}
+
+
+def test_checks_begun_ahead_count_only_for_the_same_key_and_bytes(
+    app: LedgerApplication,
+) -> None:
+    """``cadre history`` begins checking the events the person index gives with the keys the
+    application's registry names, before the read replays the registry: a check begun with a
+    wrong key, or of other bytes, is not taken for the read's own check, which is made again."""
+    record_case(app, CASE_1, "P001")
+    stored = app.recorder.select_events(case_id(CASE_1))
+    rows: list[Any] = [(i, s.originator_id, s.originator_version, s.topic, s.state)
+                       for i, s in enumerate(stored, 1)]  # fmt: skip
+    keys = registry_hints([s.state for s in app.recorder.select_events(REGISTRY_ID)])
+    assert application_keys(app) == keys
+    assert app.signer is not None
+    key_id = app.signer.key_id
+    wrong = {**keys, key_id: next(raw for kid, raw in keys.items() if kid != key_id)}
+    forged = [(*r[:4], r[4][:-3] + b"  }") for r in rows]
+    signatures = Signatures()
+    signatures.ahead(rows, wrong)
+    signatures.ahead(forged, keys)
+    assert set(signatures.start(rows, keys).result().values()) == {b"\x00"}
+    assert set(signatures.start(forged, keys).result().values()) == {b"\x01"}
+    good = Signatures()
+    good.ahead(rows, keys)
+    assert set(good.start(rows, wrong).result().values()) == {b"\x01"}
+
+
+def test_a_read_is_not_held_up_by_a_verifying_thread_that_does_not_run(
+    app: LedgerApplication,
+) -> None:
+    """The verifying thread is busy (or not scheduled): the reading thread checks every
+    chunk itself, with the same answers, and does not wait for it."""
+    for case_no in (CASE_1, CASE_2, CASE_3):
+        record_case(app, case_no, "P001")
+    rows: list[Any] = [
+        (i, s.originator_id, s.originator_version, s.topic, s.state)
+        for i, s in enumerate(
+            [e for c in (CASE_1, CASE_2, CASE_3) for e in app.recorder.select_events(case_id(c))],
+            1,
+        )
+    ]
+    assert len(rows) >= signature_checks.PARALLEL_FROM
+    keys = registry_hints([s.state for s in app.recorder.select_events(REGISTRY_ID)])
+    release = threading.Event()
+    blocked = signature_checks._pool().submit(release.wait, 30)
+    try:
+        started = time.monotonic()
+        found = Signatures().statuses(rows, keys)
+        assert time.monotonic() - started < 10
+        assert set(found.values()) == {b"\x00"} and len(found) == len(rows)
+    finally:
+        release.set()
+        blocked.result()
+
+
+def test_a_store_without_a_registry_names_no_keys_to_begin_with(tmp_path: Path) -> None:
+    app = LedgerApplication(StoreConfig.parse(str(tmp_path / "empty.db")))
+    try:
+        assert application_keys(app) == {}
+    finally:
+        app.close()
 
 
 def test_the_quick_look_for_a_personnel_number_agrees_with_the_index_on_any_encoding() -> None:

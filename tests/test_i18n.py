@@ -172,15 +172,15 @@ def test_a_usage_error_reads_in_the_chosen_language() -> None:
         "Error: Missing argument 'CASE_NO'.\n"
     )
     assert chinese.stderr == (
-        "用法： lifeledger case close [OPTIONS] CASE_NO\n"
+        "用法：lifeledger case close [选项] CASE_NO\n"
         "可运行“lifeledger case close --help”查看帮助。\n\n"
-        "错误：缺少参数 'CASE_NO'.\n"
+        "错误：缺少参数 'CASE_NO'。\n"
     )
 
 
 def test_the_command_list_reads_in_chinese() -> None:
     out = run("--help", lang="zh_CN").stdout
-    assert out.startswith("用法： lifeledger [OPTIONS] COMMAND [ARGS]...\n")
+    assert out.startswith("用法：lifeledger [选项] 命令 [参数]...\n")
     assert "  verify       核验整个台账：每个签名，" in out
     assert "  -h, --help     显示本帮助信息并退出。\n" in out
     assert "  --key FILE     签名人加密的私钥（PKCS#8）；记录任何内容都需要。\n" in out

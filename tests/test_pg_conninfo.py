@@ -183,3 +183,25 @@ def test_the_demo_hint_quotes_the_connection_string_and_masks_its_password(
     masked = f"host=127.0.0.1 dbname=test user=postgres password=*** schema={schema}"
     hint = f"  lifeledger --db '{masked}'"
     assert f"{hint} deadlines\n" in result.output
+
+
+def test_connect_timeout_from_the_string_or_pgconnect_timeout_sets_each_attempt_s_wait(
+    schema: str, root_signer: Signer, discipline_signer: Signer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq's ``connect_timeout`` is the wait of each of the library's ten attempts, for the
+    pool as for lifeledger's own connections (a server that stays down is given up on after
+    about ten times it); libpq's minimum of 2 s holds, and 5 s when nothing sets it."""
+    base = f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    assert StoreConfig.parse(base).connect_timeout == 5
+    assert StoreConfig.parse(f"{base}&connect_timeout=3").connect_timeout == 3
+    assert StoreConfig.parse(f"{base}&connect_timeout=1").connect_timeout == 2
+    assert StoreConfig.parse(f"{base}&connect_timeout=0").connect_timeout == 5
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "7")
+    assert StoreConfig.parse(base).connect_timeout == 7
+    assert StoreConfig.parse(f"{base}&connect_timeout=3").connect_timeout == 3
+    app = _ledger(base, (root_signer, discipline_signer))
+    try:
+        assert app.recorder.datastore.pool.timeout == 7  # type: ignore[attr-defined]
+    finally:
+        app.close()

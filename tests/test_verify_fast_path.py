@@ -2,7 +2,8 @@
 
 ``check_rows`` (run in worker threads and processes over raw rows) re-implements, for speed, the
 signature check of ``ledger.signing.signatures.check_signature`` and the leaf hash of
-``ledger.storage.entries.event_leaf_hash``. These tests hold it to them on real signed rows and on
+``ledger.storage.entries.event_leaf_hash``; ``signature_codes`` (the reads' checks) is its
+signature check alone. These tests hold it to them on real signed rows and on
 every kind of damage, byte for byte.
 """
 
@@ -13,7 +14,7 @@ import uuid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.audit.verify import check_rows
+from ledger.audit.verify import check_rows, signature_codes
 from ledger.audit.verify.workers import BAD_SIGNATURE, KEY_UNKNOWN, NOT_ENVELOPE, OK
 from ledger.signing.signatures import Envelope, Signer, check_signature, public_key_from_raw
 from ledger.storage.entries import event_leaf_hash
@@ -68,8 +69,11 @@ def test_the_fast_path_agrees_with_check_signature_and_event_leaf_hash(
         state = payload
     stored_version = version + 1 if how == "moved_version" else version
     stored_topic = topic + "!" if how == "other_topic" else topic
-    _, codes, hashes, _ = check_rows(start, [_row(oid, stored_version, stored_topic, state)], KEYS)
+    row = _row(oid, stored_version, stored_topic, state)
+    _, codes, hashes, _ = check_rows(start, [row], KEYS)
     assert codes[0] == _slow_code(oid, stored_version, stored_topic, state)
+    for stored_id in (row[1], oid):  # SQLite's hex text, PostgreSQL's UUID
+        assert signature_codes([(*row[:1], stored_id, *row[2:])], KEYS) == codes
     assert hashes == event_leaf_hash(start, oid, stored_version, stored_topic, state)
     if how == "none":
         assert codes[0] == OK

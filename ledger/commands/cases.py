@@ -22,7 +22,7 @@ from ledger.domain.regulation import (
     TeamRole,
     ground_label,
 )
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, listed
 
 
 def _decision(app: LedgerApplication, case_no: str, party_type: PartyType, code: str) -> Decision:
@@ -184,7 +184,7 @@ def case_assign_team(app: LedgerApplication, f: Fields) -> Outcome:
                 "responsibility": p.responsibility,
             }
         )
-    lines = ", ".join(
+    lines = listed(
         f"{d['personnel_no']} {Responsibility(d['responsibility']).label}" for d in derived
     )
     return Outcome(

@@ -25,7 +25,7 @@ from ledger.domain.regulation import (
 from ledger.errors import (
     InvalidInputError,
 )
-from ledger.i18n import _, article_label
+from ledger.i18n import _, article_label, enumerated
 
 E = TypeVar("E", bound=Enum)
 
@@ -242,7 +242,7 @@ class Fields:
             )
         return InvalidInputError(
             _("{command}: unknown field(s) {join}; see `lifeledger {command} --help`").format(
-                command=self.command, join=", ".join(named)
+                command=self.command, join=enumerated(named)
             )
         )
 
@@ -316,7 +316,7 @@ def _as_enum(command: str, name: str, kind: type[E], value: Any) -> E:
     for member in kind:
         if member.value == text or getattr(member, "label", None) == str(value).strip():
             return member
-    choices = ", ".join(str(m.value) for m in kind)
+    choices = enumerated(str(m.value) for m in kind)
     raise InvalidInputError(
         _("{command}: {name!r} must be one of {choices}; got {value!r}").format(
             command=command, name=name, choices=choices, value=value

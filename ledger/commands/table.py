@@ -36,7 +36,7 @@ from ledger.commands.registry import (
 from ledger.errors import (
     InvalidInputError,
 )
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 
 def execute(app: LedgerApplication, command: str, fields: Mapping[str, Any]) -> Outcome:
@@ -45,7 +45,7 @@ def execute(app: LedgerApplication, command: str, fields: Mapping[str, Any]) -> 
     if handler is None:
         raise InvalidInputError(
             _("unknown command {command!r}; one of: {join}").format(
-                command=command, join=", ".join(sorted(COMMANDS))
+                command=command, join=enumerated(sorted(COMMANDS))
             )
         )
     return handler(app, Fields(command, fields))

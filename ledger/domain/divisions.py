@@ -19,7 +19,7 @@ from functools import cache
 from importlib.resources import files
 
 from ledger.errors import InvalidInputError
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 PROVINCE = "430000"
 
@@ -73,7 +73,7 @@ class Divisions:
                 _(
                     "{code} is not a GB/T 2260 division code of Hunan (43xxxx, county level "
                     "or above) in the revisions held ({join})"
-                ).format(code=code, join=", ".join(r.label for r in self.revisions))
+                ).format(code=code, join=enumerated(r.label for r in self.revisions))
             )
 
     def contains(self, region: str, other: str, day: dt.date) -> bool:

@@ -8,10 +8,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import AggregateRecorder, PersistenceError, StoredEvent
 
 from ledger.domain import ids
+from ledger.domain.event_labels import event_label
 from ledger.domain.keys import KeyRegistry
 from ledger.domain.regulation import AuthorityKind, KeyRole
 from ledger.errors import StoreError, TamperedEventError, first_line
-from ledger.i18n import _
+from ledger.i18n import _, bracketed, language
 from ledger.signing.ed25519 import check_public_key
 from ledger.signing.mapper import SigningMapper
 from ledger.signing.signatures import Envelope, check_signature, key_id_of, public_key_from_raw
@@ -53,6 +54,18 @@ def load_keyring(
     return keyring
 
 
+#: After the holder's name in the recovery key's registration (signed, so fixed in English).
+RECOVERY_SUFFIX = " (recovery key)"
+
+
+def holder_label(holder: str) -> str:
+    """A key's holder as registered, as the user reads it: the recovery key's
+    ``张三 (recovery key)`` is ``张三（恢复密钥）`` in Chinese."""
+    if holder.endswith(RECOVERY_SUFFIX) and language() != "en":
+        return bracketed(holder.removesuffix(RECOVERY_SUFFIX), _("recovery key"))
+    return holder
+
+
 def register_recovery(
     registry: KeyRegistry,
     signer: str,
@@ -68,7 +81,7 @@ def register_recovery(
         signer,
         key_id_of(public_raw).hex(),
         public_raw.hex(),
-        f"{holder} (recovery key)",
+        holder + RECOVERY_SUFFIX,
         authority,
         authority_kind,
         KeyRole.RECOVERY,
@@ -78,7 +91,7 @@ def register_recovery(
 def _fails_signature(stored: StoredEvent) -> TamperedEventError:
     return TamperedEventError(
         _("key registry event v{originator_version} ({topic}) fails its signature").format(
-            originator_version=stored.originator_version, topic=stored.topic
+            originator_version=stored.originator_version, topic=event_label(stored.topic)
         ),
         originator_id=str(ids.REGISTRY_ID),
         version=stored.originator_version,

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from ledger.domain.event_labels import event_label
 from ledger.domain.ids import REGISTRY_ID
 from ledger.domain.topics import stored_name
 from ledger.errors import LedgerError, TamperedEventError
@@ -59,7 +60,7 @@ class SigningMapper(Mapper[UUID]):
                     "event {topic} v{originator_version} of {originator_id} is signed by key "
                     "{hex}, which is not registered"
                 ).format(
-                    topic=stored.topic,
+                    topic=event_label(stored.topic),
                     originator_version=stored.originator_version,
                     originator_id=stored.originator_id,
                     hex=envelope.key_id.hex(),
@@ -77,7 +78,7 @@ class SigningMapper(Mapper[UUID]):
                     "event {topic} v{originator_version} of {originator_id} fails its "
                     "signature: the stored record was altered or moved"
                 ).format(
-                    topic=stored.topic,
+                    topic=event_label(stored.topic),
                     originator_version=stored.originator_version,
                     originator_id=stored.originator_id,
                 ),

@@ -31,6 +31,8 @@ KEY_ID_SIZE = 8
 SIGNATURE_SIZE = 64
 HEADER_SIZE = len(MAGIC) + KEY_ID_SIZE + SIGNATURE_SIZE
 EVENT_DOMAIN = b"lifeledger/event/v1\n"
+_KEY_START = len(MAGIC)
+_SIGNATURE_START = _KEY_START + KEY_ID_SIZE
 
 
 def fingerprint(public_raw: bytes) -> str:
@@ -69,12 +71,9 @@ class Envelope:
     def parse(cls, state: bytes) -> Envelope:
         if len(state) < HEADER_SIZE or state[: len(MAGIC)] != MAGIC:
             raise TamperedEventError(_("stored state is not a signed lifeledger envelope"))
-        start = len(MAGIC)
-        return cls(
-            key_id=bytes(state[start : start + KEY_ID_SIZE]),
-            signature=bytes(state[start + KEY_ID_SIZE : HEADER_SIZE]),
-            payload=bytes(state[HEADER_SIZE:]),
-        )
+        state = bytes(state)  # the object itself when it is bytes; slices of it are bytes
+        return cls(state[_KEY_START:_SIGNATURE_START], state[_SIGNATURE_START:HEADER_SIZE],
+                   state[HEADER_SIZE:])  # fmt: skip
 
     def pack(self) -> bytes:
         return MAGIC + self.key_id + self.signature + self.payload
@@ -162,16 +161,16 @@ def public_key_from_raw(public_raw: bytes) -> Ed25519PublicKey:
 
 
 def check_signature(
-    public_key: Ed25519PublicKey,
+    public_key: Ed25519PublicKey | bytes,
     envelope: Envelope,
     originator_id: UUID,
     version: int,
     topic: str,
 ) -> bool:
-    """True when the envelope's signature covers this row and these exact payload bytes."""
+    """True when the envelope's signature covers this row and these exact payload bytes.
+
+    ``public_key``: the raw 32 bytes libsodium takes (or a key object, whose raw bytes are
+    read back)."""
+    raw = public_key if isinstance(public_key, bytes) else public_key.public_bytes_raw()
     digest = hashlib.sha256(envelope.payload).digest()
-    return verifies(
-        public_key.public_bytes_raw(),
-        envelope.signature,
-        signed_message(originator_id, version, topic, digest),
-    )
+    return verifies(raw, envelope.signature, signed_message(originator_id, version, topic, digest))

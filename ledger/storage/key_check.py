@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import StoredEvent
 
+from ledger.domain.event_labels import event_label
 from ledger.domain.ids import REGISTRY_ID
 from ledger.domain.keys import KeyRegistry
 from ledger.errors import TamperedEventError
@@ -67,7 +68,7 @@ class SignerCheck:
                     _(
                         "key registry event v{version} ({topic}) fails its signature; nothing "
                         "was written. Run `lifeledger verify`."
-                    ).format(version=version, topic=topic),
+                    ).format(version=version, topic=event_label(topic)),
                     originator_id=str(REGISTRY_ID),
                     version=version,
                 )

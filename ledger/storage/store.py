@@ -28,7 +28,9 @@ UNREADABLE_FILE = frozenset({11, 26})
 LEDGER_TABLES = {"stored_events", "merkle_leaves"}
 PG_EVENTS_TABLE = "lifeledger_events"  # eventsourcing names it after the application
 CONNINFO_ENV = "LIFELEDGER_CONNINFO"  # read by ledger.storage.postgres
-CONNECT_TIMEOUT = 5  # seconds: an unreachable server is an error, not a hang
+#: Seconds to wait for the server at each attempt when the connection string and the
+#: environment give no ``connect_timeout``: an unreachable server is an error, not a hang.
+CONNECT_TIMEOUT = 5
 _POSTGRES_URL = ("postgresql://", "postgres://")
 _KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=")
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*):[^@\s'\"]*@")
@@ -193,6 +195,18 @@ class StoreConfig:
         return self.params().get("user", "")
 
     @property
+    def connect_timeout(self) -> int:
+        """Seconds to wait for the server at each attempt: libpq's ``connect_timeout`` (the
+        connection string's, else ``PGCONNECT_TIMEOUT``; at least 2, as libpq counts it), else
+        :data:`CONNECT_TIMEOUT`. The library makes up to ten attempts at each step, so a server
+        that stays down is given up on after about ten times this: a restart is ridden out."""
+        try:
+            seconds = int(self.params().get("connect_timeout", "") or 0)
+        except ValueError:
+            return CONNECT_TIMEOUT
+        return max(seconds, 2) if seconds > 0 else CONNECT_TIMEOUT
+
+    @property
     def password(self) -> str:
         """The password written in the connection string, if any (to mask it in messages)."""
         return self.params().get("password", "") if self.kind == "postgres" else ""
@@ -219,7 +233,8 @@ class StoreConfig:
             "PERSISTENCE_MODULE": "ledger.storage.postgres:ConninfoPostgresFactory",
             CONNINFO_ENV: self.conninfo,
             "POSTGRES_SCHEMA": self.schema,
-            "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+            # How long the pool waits for a connection at each of the library's attempts.
+            "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
             # A pooled connection is checked before use, so one that a server restart or an
             # administrator ended is replaced instead of failing the next statement.
             "POSTGRES_PRE_PING": "y",
@@ -232,7 +247,7 @@ class StoreConfig:
         schema set-up, clean-up and the read models."""
         import psycopg
 
-        return psycopg.connect(self.conninfo, connect_timeout=CONNECT_TIMEOUT, autocommit=True)
+        return psycopg.connect(self.conninfo, connect_timeout=self.connect_timeout, autocommit=True)
 
     def prepare(self) -> None:
         """PostgreSQL: create the ledger's own schema if it is missing."""

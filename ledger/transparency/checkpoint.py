@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.errors import ProofError
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 __all__ = [
     "COSIGNATURE_V1_HEADER",
@@ -424,7 +424,7 @@ def verify_note(
     missing = sorted(set(required) - result.names)
     if missing:
         raise ProofError(
-            _("the note is not signed by {join}").format(join=", ".join(missing)), missing=missing
+            _("the note is not signed by {join}").format(join=enumerated(missing)), missing=missing
         )
     return result
 

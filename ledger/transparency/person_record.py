@@ -141,8 +141,17 @@ def _names(personnel_no: str, cadre: UUID) -> Callable[[int, UUID, str, bytes], 
     return check
 
 
+#: Events read, handed to ``on_read``: (notification id, aggregate id, version, topic, state).
+ReadRows = Callable[[list[tuple[int, UUID, int, str, bytes]]], None]
+
+
 def person_record(
-    app: Any, personnel_no: str, tree_size: int | None = None, *, check_signatures: bool = True
+    app: Any,
+    personnel_no: str,
+    tree_size: int | None = None,
+    *,
+    check_signatures: bool = True,
+    on_read: ReadRows | None = None,
 ) -> PersonRecord:
     """A person's events, proven complete against a signed checkpoint (default: the latest).
 
@@ -161,10 +170,13 @@ def person_record(
     With ``check_signatures=False`` step 3 and 4 leave the signatures to the caller, who reads
     the same events again to check them with their keys as of each position (``cadre
     history`` does, in one pass with the cases: each event is then verified once, not twice).
+    ``on_read`` is handed the events the index points at as soon as they are read, before
+    anything is checked, then those after the checkpoint that name the person (``cadre
+    history`` begins their signature checks on another thread while this one goes on).
     """
     tables = PersonTables(app)
     with tables.snapshot():
-        return _person_record(app, tables, personnel_no, tree_size, check_signatures)
+        return _person_record(app, tables, personnel_no, tree_size, check_signatures, on_read)
 
 
 def _person_record(
@@ -173,6 +185,7 @@ def _person_record(
     personnel_no: str,
     tree_size: int | None,
     check_signatures: bool,
+    on_read: ReadRows | None = None,
 ) -> PersonRecord:
     checked_event = _checked if check_signatures else _found
     cadre = ids.cadre_id(personnel_no)
@@ -227,6 +240,8 @@ def _person_record(
         key = key_of(personnel_no)
         proof, _unused = prove(tables.reader(size), key)
         rows, events = tables.indexed_events(personnel_no, size)
+        if on_read is not None:
+            on_read([(nid, oid, v, t, st) for nid, oid, v, t, st in events.values()])
         state = ChainState(personnel_no)
         for seq, index in rows:
             row = events.get(index)
@@ -275,6 +290,8 @@ def _person_record(
         committed = state
     later = tables.events_from(size or 0)
     naming = [row for row in later if names(row[0], row[2], row[4], row[5])]
+    if on_read is not None and naming:
+        on_read([(nid, oid, v, t, st) for _, nid, oid, v, t, st in naming])
     for index, nid, oid, version, topic, st in naming:
         checked.append(checked_event(mapper, index, nid, oid, version, topic, st))
     return PersonRecord(

@@ -85,6 +85,8 @@ class PersonTables:
     def select(self, sql: str, params: Sequence[Any], **tables: str) -> list[tuple[Any, ...]]:
         if self._run is not None:  # inside :meth:`snapshot`
             rows = self._run(sql, params, tables)
+            if self.sqlite:  # tuples already, and SQLite gives blobs as bytes
+                return rows
         else:
             rows = self.tables._select(sql, params, **tables)
         return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows]
@@ -376,10 +378,11 @@ class PersonTables:
             e=self.tables._events_table,
         )
         rows = [(int(seq), int(index)) for seq, index, *_ in found]
+        as_id = _ids()
         events = {
             int(index): (
                 int(n),
-                oid if isinstance(oid, UUID) else UUID(str(oid)),
+                as_id(oid),
                 int(version),
                 str(topic),
                 bytes(state),
@@ -429,11 +432,12 @@ class PersonTables:
             l="merkle_leaves",
             e=self.tables._events_table,
         )
+        as_id = _ids()
         return [
             (
                 int(i),
                 int(n),
-                o if isinstance(o, UUID) else UUID(str(o)),
+                as_id(o),
                 int(v),
                 str(t),
                 bytes(s),
@@ -480,6 +484,22 @@ class PersonTables:
             n=self.nodes_table,
         )
         return {str(p): Node(bytes(h), k and bytes(k), v and bytes(v)) for p, h, k, v in rows}
+
+
+def _ids() -> Callable[[Any], UUID]:
+    """Aggregate ids as a store gives them (PostgreSQL: UUID, SQLite: hex text) to UUIDs,
+    each text made into a UUID once (a person's rows name a few records many times)."""
+    made: dict[Any, UUID] = {}
+
+    def as_id(value: Any) -> UUID:
+        if isinstance(value, UUID):
+            return value
+        found = made.get(value)
+        if found is None:
+            found = made[value] = UUID(str(value))
+        return found
+
+    return as_id
 
 
 @dataclass

@@ -19,7 +19,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import retry
 
 from ledger.application import LedgerApplication
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 if TYPE_CHECKING:
     from ledger.storage.postgres_recorder import PostgresLedgerRecorder
@@ -454,7 +454,7 @@ class LedgerTables:
         for cp in stored:
             if cp.tree_size == tree_size:
                 return cp
-        sizes = ", ".join(str(c.tree_size) for c in stored) or "none"
+        sizes = enumerated(str(c.tree_size) for c in stored) or _("none")
         raise NotFoundError(
             _("no checkpoint of size {tree_size} (stored sizes: {sizes})").format(
                 tree_size=tree_size, sizes=sizes

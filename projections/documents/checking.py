@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.errors import InvalidInputError, LedgerError
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, enumerated
 from projections.documents.blocks import Document
 from projections.documents.code import VerificationCode
 from projections.documents.content import render_case_document
@@ -108,8 +108,8 @@ def check_code(
             )
         )
     if again.code.positions != code.positions or again.code.count != code.count:
-        said = ", ".join(map(str, code.positions)) or _("{count} events").format(count=code.count)
-        now = ", ".join(map(str, again.code.positions)) or _("{count} events").format(
+        said = enumerated(map(str, code.positions)) or _("{count} events").format(count=code.count)
+        now = enumerated(map(str, again.code.positions)) or _("{count} events").format(
             count=again.code.count
         )
         problems.append(
@@ -125,7 +125,7 @@ def check_code(
                 "the document was rendered from (digest {hex} in the code, {hex2} in "
                 "{where})"
             ).format(
-                value=", ".join(map(str, code.positions))
+                value=enumerated(map(str, code.positions))
                 or _("({count} events)").format(count=code.count),
                 hex=code.digest.hex(),
                 hex2=again.code.digest.hex(),
@@ -156,7 +156,7 @@ def _newer(source: EvidenceSource, code: VerificationCode) -> str | None:
             "the document renders from {len} events"
         ).format(latest=latest, len=len(now.positions))
         + (
-            _(" (new: log positions {join})").format(join=", ".join(map(str, added)))
+            _(" (new: log positions {join})").format(join=enumerated(map(str, added)))
             if added
             else ""
         )

@@ -23,7 +23,7 @@ from ledger.audit.proofs import export_records_proof, verify_proof
 from ledger.audit.verify import VerificationResult
 from ledger.domain import ids
 from ledger.errors import InvalidInputError, NotFoundError, VerificationError
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 from ledger.signing.signatures import Envelope
 from projections.codec import Unwrap, loads, unwrapper
 
@@ -216,7 +216,7 @@ class BundleEvidence(EvidenceSource):
             )
         size = max(self._roots) if tree_size is None else tree_size
         if size not in self._roots:
-            sizes = ", ".join(map(str, sorted(self._roots)))
+            sizes = enumerated(map(str, sorted(self._roots)))
             raise NotFoundError(
                 _("{description} has no checkpoint of size {size} (sizes: {sizes})").format(
                     description=self.description, size=size, sizes=sizes

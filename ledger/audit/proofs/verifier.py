@@ -30,7 +30,7 @@ from ledger.audit.verify.audit import Audit
 from ledger.audit.verify.sources import with_labels
 from ledger.domain.limits import loads_bounded
 from ledger.errors import InvalidInputError, ProofError
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 from ledger.transparency.merkle import verify_inclusion
 from ledger.transparency.tables import (
     StoredCheckpoint,
@@ -96,7 +96,7 @@ def verify_proof(
             ).format(
                 description=description,
                 get=doc.get("version"),
-                join=", ".join(map(str, READABLE_VERSIONS)),
+                join=enumerated(map(str, READABLE_VERSIONS)),
             )
         )
     options = VerifyOptions(

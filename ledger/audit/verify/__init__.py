@@ -49,7 +49,7 @@ from ledger.audit.verify.sources import (
     decode_payload,
     record_label,
 )
-from ledger.audit.verify.workers import check_rows
+from ledger.audit.verify.workers import check_rows, signature_codes
 from ledger.transparency.tables import EventRow
 
 __all__ = [
@@ -67,5 +67,6 @@ __all__ = [
     "check_rows",
     "decode_payload",
     "record_label",
+    "signature_codes",
     "verify_store",
 ]

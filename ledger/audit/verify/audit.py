@@ -226,7 +226,9 @@ class Audit(RegistryReplay):
             code = KEY_UNKNOWN
         if code == OK:
             return
-        if code == BAD_SIGNATURE or not check_signature(key.public, envelope, oid, version, topic):
+        if code == BAD_SIGNATURE or not check_signature(
+            key.public_raw, envelope, oid, version, topic
+        ):
             self._fail_event(
                 Check.SIGNATURE,
                 _(

@@ -11,6 +11,7 @@ from ledger.domain import topics
 from ledger.domain.ids import REGISTRY_ID
 from ledger.domain.keys import Standing
 from ledger.domain.regulation import AuthorityKind, KeyRole
+from ledger.i18n import bracketed, listed
 from ledger.signing.signatures import (
     fingerprint,
 )
@@ -66,7 +67,9 @@ class _Key:
         return Standing(self.key_id.hex(), self.holder, self.role, self.status)
 
     def describe(self) -> str:
-        return f"{self.key_id.hex()} ({self.holder}, {self.authority})"
+        from ledger.signing.keyring import holder_label
+
+        return bracketed(self.key_id.hex(), listed([holder_label(self.holder), self.authority]))
 
     def info(self) -> KeyInfo:
         return KeyInfo(

@@ -10,7 +10,7 @@ from ledger.audit.verify.audit import Audit
 from ledger.audit.verify.result import Check
 from ledger.audit.verify.sources import INDEXED_TOPICS, EventSource
 from ledger.errors import ProofError
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 from ledger.transparency.checkpoint import Checkpoint, b64encode
 from ledger.transparency.person_audit import IndexAudit, audit_stored_rows
 from ledger.transparency.person_index import PERSON_NODES_TABLE, map_root_of
@@ -144,7 +144,7 @@ class PersonIndexChecks:
                     tree_size=latest,
                 )
         if follows:
-            names = ", ".join(p.personnel_no for p in follows[:5])
+            names = enumerated(p.personnel_no for p in follows[:5])
             if len(follows) > 5:
                 names += _(" and {n} more").format(n=len(follows) - 5)
             self.audit.fail(

@@ -133,10 +133,10 @@ class RegistryReplay:
             **{key_id: key.public_raw for key_id, key in self.keys.items()},
         }
 
-    def _check_now(self, public: Ed25519PublicKey, envelope: Envelope, oid: UUID, version: int,
+    def _check_now(self, public_raw: bytes, envelope: Envelope, oid: UUID, version: int,
                    topic: str) -> bool:  # fmt: skip
         self.signatures += 1
-        return check_signature(public, envelope, oid, version, topic)
+        return check_signature(public_raw, envelope, oid, version, topic)
 
     def _registry_event(
         self, position: int, nid: int | None, oid: UUID, version: int, topic: str,
@@ -168,7 +168,7 @@ class RegistryReplay:
                 _("signed by key {hex}, which is not registered").format(hex=envelope.key_id.hex()),
             )
             return
-        if not self._check_now(signer.public, envelope, oid, version, topic):
+        if not self._check_now(signer.public_raw, envelope, oid, version, topic):
             fail(
                 Check.SIGNATURE,
                 _(
@@ -230,7 +230,7 @@ class RegistryReplay:
         if key_id_of(raw) != envelope.key_id or payload.get("key_id") != key_id_of(raw).hex():
             fail(Check.KEY, _("the registry's first event is not signed by the root key it names"))
             return
-        if not self._check_now(public, envelope, oid, version, topic):
+        if not self._check_now(raw, envelope, oid, version, topic):
             fail(Check.SIGNATURE, _("the root key's signature on the registry's first event fails"))
             return
         root_fp = fingerprint(raw)

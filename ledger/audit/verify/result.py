@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ledger.domain.event_labels import event_at
 from ledger.errors import VerificationError
-from ledger.i18n import N_, NP_, _, pgettext
+from ledger.i18n import N_, NP_, _, enumerated, pgettext
 
 
 class Check(StrEnum):
@@ -115,7 +116,7 @@ class Failure:
         elif self.aggregate_id:
             where.append(_("aggregate {aggregate_id}").format(aggregate_id=self.aggregate_id))
         if self.topic:
-            where.append(f"{self.topic} v{self.version}" if self.version else self.topic)
+            where.append(event_at(self.topic, self.version))
         if self.tree_size is not None and self.position is None:
             where.append(_("checkpoint {tree_size}").format(tree_size=self.tree_size))
         head = pgettext("separator", ", ").join(where)
@@ -279,7 +280,7 @@ class VerificationResult:
             ),
             _("  cosignatures      {cosignatures} verified").format(cosignatures=self.cosignatures)
             + (
-                _(" (witnesses: {join})").format(join=", ".join(self.witnessed))
+                _(" (witnesses: {join})").format(join=enumerated(self.witnessed))
                 if self.witnessed
                 else ""
             ),

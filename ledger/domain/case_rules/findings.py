@@ -8,7 +8,7 @@ from ledger.domain.case_rules.parties import Fields, in_order, named_party
 from ledger.domain.case_state import CaseState, party_key
 from ledger.domain.regulation import PartyType, Responsibility
 from ledger.errors import AlreadyExistsError, InvalidInputError, RuleViolationError
-from ledger.i18n import _
+from ledger.i18n import _, enumerated
 
 
 def check_objector_leadership(case: CaseState, code: str, responsibility: str) -> None:
@@ -45,7 +45,7 @@ def _individual_or_collective(case: CaseState, team: bool) -> None:
             _(
                 "case {case_no} already derives collective responsibility of a team "
                 "({join}); a decision taken alone is not also derived collectively"
-            ).format(case_no=case.case_no, join=", ".join(derived)),
+            ).format(case_no=case.case_no, join=enumerated(derived)),
         )
 
 
