@@ -96,6 +96,22 @@ def test_passwords_in_connection_strings_are_masked() -> None:
     assert redact("host=db password=hunter2 user=x") == "host=db password=*** user=x"
     assert redact("postgresql://u:p%40ss@h/db") == "postgresql://u:***@h/db"
     assert redact("reason: hunter2 rejected", ("hunter2",)) == "reason: *** rejected"
+    # libpq reads a user part up to "@" (it stops looking at "/"): "?" and "#" are password
+    assert redact("postgresql://u:pa?s#s@h/db") == "postgresql://u:***@h/db"
+    assert redact("--db=postgresql://u:pw@h/db") == "--db=postgresql://u:***@h/db"
+    assert (
+        redact("1postgres://u:pw@h x=postgres://a:b@c")
+        == "1postgres://u:***@h x=postgres://a:***@c"
+    )
+
+
+def test_masking_a_long_argument_in_an_error_message_is_linear_and_exact() -> None:
+    """An error quoting a long argument (a pasted document, a random fuzz input) is masked in
+    one pass: text that cannot hold a URL password comes back unchanged, and one buried in
+    it is masked (the earlier pattern retried at every letter and took seconds here)."""
+    for filler in ("a" * 200_000, "a://" * 50_000, "a://b:" * 40_000, "a1" * 100_000):
+        assert redact(filler) == filler
+        assert redact(filler + " postgresql://u:s3cret@h/db") == filler + " postgresql://u:***@h/db"
 
 
 # rebuild count -----------------------------------------------------------------------------------
