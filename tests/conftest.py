@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from spare_schemas import SpareSchemas
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
@@ -161,11 +162,23 @@ def store_url(
         yield str(tmp_path_factory.mktemp("ledger") / "ledger.db")
         return
     require_postgres()
-    url = f"{PG_URL}?schema=t_{uuid.uuid4().hex[:16]}"
+    for_app = "app" in request.fixturenames  # made into a ledger at once: a spare will do
+    schema = (SPARE_SCHEMAS.take() if for_app else None) or f"t_{uuid.uuid4().hex[:16]}"
+    url = f"{PG_URL}?schema={schema}"
     try:
         yield url
     finally:
-        drop_schema(url)
+        if not (for_app and SPARE_SCHEMAS.give_back(url)):
+            drop_schema(url)
+
+
+#: This process's PostgreSQL schemas left as new ledgers are made, emptied for the next ``app``.
+SPARE_SCHEMAS = SpareSchemas()
+
+
+def pytest_sessionfinish() -> None:
+    while (schema := SPARE_SCHEMAS.take()) is not None:
+        drop_schema(f"{PG_URL}?schema={schema}")
 
 
 @pytest.fixture
@@ -228,6 +241,8 @@ def app(
     """An initialised ledger: root key (organisation dept), a discipline-organ recorder key
     (the signer), a petition-agency key, one unit and three cadres."""
     ledger = new_ledger(store_url, root_signer, discipline_signer, petition_signer)
+    if StoreConfig.parse(store_url).kind == "postgres":
+        SPARE_SCHEMAS.made(store_url)
     try:
         yield ledger
     finally:
