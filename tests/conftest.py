@@ -19,7 +19,6 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from spare_schemas import SpareSchemas
 
 from ledger.application import LedgerApplication
 from ledger.domain.regulation import AdminLevel, AuthorityKind, KeyRole, UnitKind
@@ -176,23 +175,11 @@ def store_url(
         yield str(tmp_path_factory.mktemp("ledger") / "ledger.db")
         return
     require_postgres()
-    for_app = "app" in request.fixturenames  # made into a ledger at once: a spare will do
-    schema = (SPARE_SCHEMAS.take() if for_app else None) or f"t_{uuid.uuid4().hex[:16]}"
-    url = f"{PG_URL}?schema={schema}"
+    url = f"{PG_URL}?schema=t_{uuid.uuid4().hex[:16]}"
     try:
         yield url
     finally:
-        if not (for_app and SPARE_SCHEMAS.give_back(url)):
-            drop_schema(url)
-
-
-#: This process's PostgreSQL schemas left as new ledgers are made, emptied for the next ``app``.
-SPARE_SCHEMAS = SpareSchemas()
-
-
-def pytest_sessionfinish() -> None:
-    while (schema := SPARE_SCHEMAS.take()) is not None:
-        drop_schema(f"{PG_URL}?schema={schema}")
+        drop_schema(url)
 
 
 @pytest.fixture
@@ -255,8 +242,6 @@ def app(
     """An initialised ledger: root key (organisation dept), a discipline-organ recorder key
     (the signer), a petition-agency key, one unit and three cadres."""
     ledger = new_ledger(store_url, root_signer, discipline_signer, petition_signer)
-    if StoreConfig.parse(store_url).kind == "postgres":
-        SPARE_SCHEMAS.made(store_url)
     try:
         yield ledger
     finally:
