@@ -66,8 +66,10 @@ def verify_command(
     """Verify the whole ledger: every signature, each key valid and authorised at its position
     (Art. 6), versions contiguous, the Merkle tree against every checkpoint (RFC 9162), and
     every event replayed through the Measures' rules (an act they forbid is named)."""
-    from ledger.audit.semantic import with_measures
+    from ledger.audit.semantic import STORE_GONE, with_measures
     from ledger.audit.verify import StoreSource, Verifier, VerifyOptions
+    from ledger.audit.verify.run import stopped_answering
+    from ledger.errors import StoreUnavailableError
     from ledger.transparency.tables import LedgerTables
 
     app = settings().open(signed=False)
@@ -98,8 +100,11 @@ def verify_command(
         for f in result.failures
         if f.notification_id is not None and not f.untrusted_root
     }
-    views = audit_read_models(app, failing)
-    stored = LedgerTables(app).checkpoints()
+    try:
+        views = audit_read_models(app, failing)
+        stored = LedgerTables(app).checkpoints()
+    except (*STORE_GONE, StoreUnavailableError) as e:  # cut short: nothing is concluded
+        raise stopped_answering(app.store.describe(), result.events, e) from e
     rollback = rollback_note(
         len(options.trusted_checkpoints), max((c.tree_size for c in stored), default=None)
     )

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from ledger.errors import StoreError, first_line
+from ledger.errors import StoreError, StoreUnavailableError, first_line
 from ledger.i18n import _
 from ledger.storage.store import StoreConfig
 
@@ -93,8 +93,13 @@ class ViewStore:
         raise NotImplementedError  # pragma: no cover
 
     def error(self, e: Exception) -> StoreError:
+        """The store's error, as a StoreUnavailableError when the server went away (a
+        connection that failed or was closed: no SQLSTATE, class 08, or an administrator's
+        shutdown, 57P), so that a command cut short says so rather than report a finding."""
         first = first_line(e)
-        return StoreError(
+        state = getattr(e, "sqlstate", "") if not isinstance(e, sqlite3.Error) else "-"
+        gone = state is None or str(state).startswith(("08", "57P"))
+        return (StoreUnavailableError if gone else StoreError)(
             _("projection tables in {describe}: {first}").format(
                 describe=self.store.describe(), first=first
             )
