@@ -69,7 +69,7 @@ def verify_command(
     from ledger.audit.semantic import STORE_GONE, with_measures
     from ledger.audit.verify import StoreSource, Verifier, VerifyOptions
     from ledger.audit.verify.run import stopped_answering
-    from ledger.errors import StoreUnavailableError
+    from ledger.errors import LedgerError, went_away
     from ledger.transparency.tables import LedgerTables
 
     app = settings().open(signed=False)
@@ -83,13 +83,6 @@ def verify_command(
     source = StoreSource(app)
     with progress_bar(source.event_count(), _("Verifying")) as update:
         result = with_measures(app, Verifier(options).run(source, update))
-    if root_fingerprint is None and result.root_fingerprint and chosen(fmt) == "table":
-        info(
-            _(
-                "Note: no --root-fingerprint given; the root key was not compared with a pinned "
-                "fingerprint."
-            )
-        )
     # The read models, recomputed from the events that passed, row by row.
     from projections.audit import audit_read_models  # the read side, only when verifying
 
@@ -103,8 +96,20 @@ def verify_command(
     try:
         views = audit_read_models(app, failing)
         stored = LedgerTables(app).checkpoints()
-    except (*STORE_GONE, StoreUnavailableError) as e:  # cut short: nothing is concluded
+    except LedgerError as e:  # the server went: cut short, nothing is concluded
+        if not went_away(e):
+            raise
         raise stopped_answering(app.store.describe(), result.events, e) from e
+    except STORE_GONE as e:
+        raise stopped_answering(app.store.describe(), result.events, e) from e
+    # Said once the whole verification ran (a run cut short concludes nothing).
+    if root_fingerprint is None and result.root_fingerprint and chosen(fmt) == "table":
+        info(
+            _(
+                "Note: no --root-fingerprint given; the root key was not compared with a pinned "
+                "fingerprint."
+            )
+        )
     rollback = rollback_note(
         len(options.trusted_checkpoints), max((c.tree_size for c in stored), default=None)
     )

@@ -70,6 +70,22 @@ class StoreUnavailableError(StoreError):
     failed): not a finding about the ledger; the command can be run again."""
 
 
+def went_away(error: BaseException | None) -> bool:
+    """Whether an error, or one of its causes, says the store's server went away: a
+    StoreUnavailableError, or a psycopg error of a connection that failed or was closed (no
+    SQLSTATE, class 08) or ended by an administrator (57P). Not a finding about the ledger."""
+    while error is not None:
+        if isinstance(error, StoreUnavailableError):
+            return True
+        state = getattr(error, "sqlstate", "-")  # psycopg's errors carry one; None: client side
+        if type(error).__module__.startswith("psycopg") and (
+            state is None or str(state).startswith(("08", "57P"))
+        ):
+            return True
+        error = error.__cause__
+    return False
+
+
 class KeyFileError(LedgerError):
     """A signer key file that is missing, unreadable, or whose passphrase is wrong."""
 

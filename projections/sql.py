@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from ledger.errors import StoreError, StoreUnavailableError, first_line
+from ledger.errors import StoreError, StoreUnavailableError, first_line, went_away
 from ledger.i18n import _
 from ledger.storage.store import StoreConfig
 
@@ -97,9 +97,7 @@ class ViewStore:
         connection that failed or was closed: no SQLSTATE, class 08, or an administrator's
         shutdown, 57P), so that a command cut short says so rather than report a finding."""
         first = first_line(e)
-        state = getattr(e, "sqlstate", "") if not isinstance(e, sqlite3.Error) else "-"
-        gone = state is None or str(state).startswith(("08", "57P"))
-        return (StoreUnavailableError if gone else StoreError)(
+        return (StoreUnavailableError if went_away(e) else StoreError)(
             _("projection tables in {describe}: {first}").format(
                 describe=self.store.describe(), first=first
             )

@@ -363,3 +363,23 @@ def backends(application: str) -> list[int]:
         )
     )
     return [int(r[0]) for r in rows]
+
+
+@pytest.mark.postgres
+def test_a_server_that_went_away_is_told_from_an_error_about_the_data() -> None:
+    """A connection that fails is the server gone (verify then says it stopped and concludes
+    nothing); a missing table is about the data, and is reported as itself."""
+    from ledger.errors import StoreError, went_away
+
+    require_postgres()
+    with pytest.raises(psycopg.OperationalError) as refused:
+        psycopg.connect("postgresql://postgres@127.0.0.1:1/test", connect_timeout=2)
+    assert went_away(refused.value)
+    wrapped = StoreError("cannot read")
+    wrapped.__cause__ = refused.value
+    assert went_away(wrapped)
+    with psycopg.connect(PG_URL, autocommit=True) as conn, pytest.raises(psycopg.Error) as missing:
+        conn.execute("SELECT * FROM no_such_table_anywhere")
+    assert missing.value.sqlstate == "42P01"
+    assert not went_away(missing.value)
+    assert not went_away(StoreError("no case X"))
