@@ -7,6 +7,7 @@ as data. Bundles are checked offline against a pinned root fingerprint. Checkpoi
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -31,6 +32,10 @@ from cli.verification import (
     workers_option,
 )
 from ledger.i18n import _
+
+#: How many connect timeouts verify's read-model audit waits for a server that went away (the
+#: library tries each step of the log scan ten times).
+STORE_ATTEMPTS = 10
 
 
 @click.command("verify")
@@ -93,15 +98,23 @@ def verify_command(
         for f in result.failures
         if f.notification_id is not None and not f.untrusted_root
     }
-    try:
-        views = audit_read_models(app, failing)
-        stored = LedgerTables(app).checkpoints()
-    except LedgerError as e:  # the server went: cut short, nothing is concluded
-        if not went_away(e):
-            raise
-        raise stopped_answering(app.store.describe(), result.events, e) from e
-    except STORE_GONE as e:
-        raise stopped_answering(app.store.describe(), result.events, e) from e
+    # A server that went away is waited for about as long as the library waits at each step
+    # of the log scan (ten times the connection's connect_timeout): a restart is ridden out
+    # here too, and a server that stays down stops verify, concluding nothing.
+    give_up_at: float | None = None
+    while True:
+        try:
+            views = audit_read_models(app, failing)
+            stored = LedgerTables(app).checkpoints()
+            break
+        except (LedgerError, *STORE_GONE) as e:
+            if not (isinstance(e, STORE_GONE) or went_away(e)):
+                raise
+            wait = app.store.connect_timeout
+            give_up_at = give_up_at or time.monotonic() + STORE_ATTEMPTS * wait
+            if time.monotonic() >= give_up_at:
+                raise stopped_answering(app.store.describe(), result.events, e) from e
+            time.sleep(wait)
     # Said once the whole verification ran (a run cut short concludes nothing).
     if root_fingerprint is None and result.root_fingerprint and chosen(fmt) == "table":
         info(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.application import LedgerApplication
-from ledger.errors import StoreError
+from ledger.errors import StoreError, went_away
 from ledger.i18n import _
 from projections import log, schema
 from projections.api import Projections
@@ -174,7 +174,9 @@ def audit_read_models(
             if meta is not None and meta[0] == schema.SCHEMA_VERSION:
                 cur.execute(stored_store.sql("SELECT name, position FROM {proj_tracking}"))
                 counters = {str(n): int(c) for n, c in cur.fetchall()}
-    except StoreError:
+    except StoreError as e:
+        if went_away(e):  # the server went: not "no read models", nothing concluded
+            raise
         return ReadModelAudit(None, 0, 0, (), 0, time.perf_counter() - started)
     finally:
         stored_store.close()
