@@ -17,6 +17,7 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MerkleTree",
+    "consistency_ranges",
     "leaf_hash",
     "node_hash",
     "root_from_leaves",
@@ -209,31 +210,37 @@ class MerkleTree:
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """Return PROOF(old_size, D[new_size]) (RFC 9162 §2.1.4.1); empty when sizes are equal."""
         self._check_size(new_size)
-        if not 0 < old_size <= new_size:
-            raise ProofError(
-                _("no consistency proof from size {old_size} to size {new_size}").format(
-                    old_size=old_size, new_size=new_size
-                ),
-                old_size=old_size,
-                new_size=new_size,
-            )
-        # SUBPROOF(m, D[low:high], complete), unrolled; m is counted from ``low``.
-        nodes: list[bytes] = []
-        low, high, m, complete = 0, new_size, old_size, True
-        while m != high - low:
-            k = _split(high - low)
-            if m <= k:
-                nodes.append(self._range_hash(low + k, high))
-                high = low + k
-            else:
-                nodes.append(self._range_hash(low, low + k))
-                low += k
-                m -= k
-                complete = False
-        if not complete:
-            nodes.append(self._range_hash(low, high))
-        nodes.reverse()
-        return nodes
+        return [self._range_hash(lo, hi) for lo, hi in consistency_ranges(old_size, new_size)]
+
+
+def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose subtree hashes make PROOF(old_size, D[new_size]) (RFC 9162
+    §2.1.4.1), in proof order: the one recursion for the in-memory and the stored tree."""
+    if not 0 < old_size <= new_size:
+        raise ProofError(
+            _("no consistency proof from size {old_size} to size {new_size}").format(
+                old_size=old_size, new_size=new_size
+            ),
+            old_size=old_size,
+            new_size=new_size,
+        )
+    # SUBPROOF(m, D[low:high], complete), unrolled; m is counted from ``low``.
+    ranges: list[tuple[int, int]] = []
+    low, high, m, complete = 0, new_size, old_size, True
+    while m != high - low:
+        k = _split(high - low)
+        if m <= k:
+            ranges.append((low + k, high))
+            high = low + k
+        else:
+            ranges.append((low, low + k))
+            low += k
+            m -= k
+            complete = False
+    if not complete:
+        ranges.append((low, high))
+    ranges.reverse()
+    return ranges
 
 
 def verify_inclusion(

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 from ledger.errors import (
     ProofError,
 )
-from ledger.transparency.merkle import EMPTY_ROOT, node_hash
+from ledger.transparency.merkle import EMPTY_ROOT, consistency_ranges, node_hash
 from ledger.transparency.ranges import BLOCK, NODE_MIN_HEIGHT, CompactRange, subtree_hashes
 from ledger.transparency.tables import LedgerTables, check_contiguous
 
@@ -154,33 +154,10 @@ class StoredTree:
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """PROOF(old_size, D[new_size]) (RFC 9162 §2.1.4.1), from the stored subtrees: the
-        same recursion as :meth:`MerkleTree.consistency_proof`, O(log n) cached rows read."""
-        if not 0 < old_size <= new_size:
-            raise ProofError(
-                _("no consistency proof from size {old_size} to size {new_size}").format(
-                    old_size=old_size, new_size=new_size
-                ),
-                old_size=old_size,
-                new_size=new_size,
-            )
-        ranges: list[tuple[int, int]] = []
-        low, high, m, complete = 0, new_size, old_size, True
-        while m != high - low:
-            k = 1 << ((high - low - 1).bit_length() - 1)
-            if m <= k:
-                ranges.append((low + k, high))
-                high = low + k
-            else:
-                ranges.append((low, low + k))
-                low += k
-                m -= k
-                complete = False
-        if not complete:
-            ranges.append((low, high))
+        ranges of :func:`consistency_ranges`, O(log n) cached rows read."""
+        ranges = consistency_ranges(old_size, new_size)
         self.prefetch(part for lo, hi in ranges for part in self._parts(lo, hi))
-        nodes = [self._range_hash(lo, hi) for lo, hi in ranges]
-        nodes.reverse()
-        return nodes
+        return [self._range_hash(lo, hi) for lo, hi in ranges]
 
     def save(self) -> None:
         """Write the subtrees computed here back to the cache (best effort)."""
